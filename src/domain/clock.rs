@@ -1,0 +1,43 @@
+//! The clock every operation reads "now" from: the system clock, or a
+//! fixed instant (`--now`) so that scripts and tests are deterministic.
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+use super::DomainError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    /// Now, to the second (the precision the store keeps).
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now().trunc_subsecs(0),
+            Clock::Fixed(t) => *t,
+        }
+    }
+
+    /// Parses an RFC 3339 time (`2026-11-27T09:00:00Z`, any offset).
+    pub fn parse(text: &str) -> Result<Clock, DomainError> {
+        parse_instant(text).map(Clock::Fixed)
+    }
+}
+
+/// An RFC 3339 time, or a plain date (`2026-11-27`, midnight UTC).
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, DomainError> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc).trunc_subsecs(0));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(t.and_utc());
+    }
+    Err(DomainError::Invalid(format!(
+        "'{text}' is not a time; use RFC 3339 like 2026-11-27T09:00:00Z or a date like 2026-11-27"
+    )))
+}

@@ -1,0 +1,53 @@
+//! The domain: the one door for every change. Entities, statuses and end
+//! reasons (SPEC §2), the rules R1–R16 and the operations the TUI, the CLI
+//! and the engine call. It talks to SQLite only through `crate::store`.
+
+mod clock;
+mod permissions;
+mod types;
+mod workspace;
+
+pub use clock::Clock;
+pub use permissions::may_change;
+pub use types::*;
+pub use workspace::*;
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the domain, each with one clear sentence
+/// and the exit code SPEC §6 gives it.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// Bad input from the caller (unknown reason, malformed value).
+    #[error("{0}")]
+    Invalid(String),
+    /// Something named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A rule (R1, R2, R4, …) or a permission (R12) refused the action.
+    #[error("{0}")]
+    Refused(String),
+    #[error(
+        "no workspace at {}; create one with `seqtui demo` (sample data) or `seqtui init` (empty)",
+        .0.display()
+    )]
+    NoWorkspace(PathBuf),
+    #[error("the workspace is busy: another process held it for too long; try again")]
+    Busy,
+    #[error("{0}")]
+    Storage(String),
+}
+
+impl DomainError {
+    /// The process exit code of SPEC §6.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            DomainError::Invalid(_) => 2,
+            DomainError::Refused(_) => 3,
+            DomainError::NotFound(_) | DomainError::NoWorkspace(_) => 4,
+            DomainError::Busy | DomainError::Storage(_) => 1,
+        }
+    }
+}
+
+pub type Result<T, E = DomainError> = std::result::Result<T, E>;

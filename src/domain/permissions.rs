@@ -1,0 +1,46 @@
+//! R12: who may unenroll, pause or transfer an enrollment. Everyone may read.
+
+use super::{Role, User};
+
+/// The people an enrollment's permission depends on.
+#[derive(Debug, Clone)]
+pub struct Stakeholders<'a> {
+    pub enrolled_by: &'a User,
+    pub owner: Option<&'a User>,
+}
+
+/// A rep may change enrollments they enrolled or whose contact they own; a
+/// manager, any enrolled by or owned by someone in their team; an admin, any.
+pub fn may_change(actor: &User, who: &Stakeholders<'_>) -> bool {
+    match actor.role {
+        Role::Admin => true,
+        Role::Manager => {
+            who.enrolled_by.team == actor.team || who.owner.is_some_and(|o| o.team == actor.team)
+        }
+        Role::Rep => who.enrolled_by.id == actor.id || who.owner.is_some_and(|o| o.id == actor.id),
+    }
+}
+
+/// The sentence a refusal carries: who may do it instead.
+pub fn who_may(verb: &str, who: &Stakeholders<'_>) -> String {
+    let mut people = vec![format!(
+        "{} (who enrolled the contact)",
+        who.enrolled_by.name
+    )];
+    if let Some(owner) = who.owner
+        && owner.id != who.enrolled_by.id
+    {
+        people.push(format!("{} (the contact's owner)", owner.name));
+    }
+    let mut teams = vec![who.enrolled_by.team.clone()];
+    if let Some(owner) = who.owner
+        && owner.team != who.enrolled_by.team
+    {
+        teams.push(owner.team.clone());
+    }
+    format!(
+        "not permitted: only {}, a manager of team {} or an admin may {verb} it",
+        people.join(", "),
+        teams.join(" or ")
+    )
+}

@@ -1,0 +1,391 @@
+//! The vocabulary of SPEC §2: roles, statuses, end reasons, step kinds and
+//! the records the rest of the program passes around. Plain data, no I/O.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+use super::DomainError;
+
+/// Declares a string-backed enum with `as_str`, `ALL`, `Display`, `FromStr`
+/// and a serde representation that is the same snake_case text the store
+/// and the CLI use.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+            fn from_str(text: &str) -> Result<Self, DomainError> {
+                let wanted = text.trim().to_ascii_lowercase().replace('-', "_");
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == wanted)
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        DomainError::Invalid(format!(
+                            "unknown {} '{}'; expected one of: {}",
+                            $what,
+                            text,
+                            known.join(", ")
+                        ))
+                    })
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a user may do (R12).
+    Role, "role" {
+        Rep => "rep",
+        Manager => "manager",
+        Admin => "admin",
+    }
+);
+
+text_enum!(
+    /// Enrollment status (SPEC §2).
+    Status, "status" {
+        Active => "active",
+        Paused => "paused",
+        Finished => "finished",
+        Unenrolled => "unenrolled",
+    }
+);
+
+impl Status {
+    /// Active or paused: the enrollment still has a future (R1, R4).
+    pub fn is_open(self) -> bool {
+        matches!(self, Status::Active | Status::Paused)
+    }
+}
+
+text_enum!(
+    /// Why an enrollment ended (SPEC §2).
+    EndReason, "end reason" {
+        Replied => "replied",
+        MeetingBooked => "meeting_booked",
+        OptedOut => "opted_out",
+        Bounced => "bounced",
+        NotAFit => "not_a_fit",
+        NewContext => "new_context",
+        Converted => "converted",
+        OwnershipChanged => "ownership_changed",
+        Stale => "stale",
+        CampaignEnded => "campaign_ended",
+        ColleagueEngaged => "colleague_engaged",
+        SequenceArchived => "sequence_archived",
+        Other => "other",
+    }
+);
+
+impl EndReason {
+    /// The reasons a person picks when unenrolling by hand, in the order a
+    /// picker shows them. The others are set by the engine or by another
+    /// operation (transfer, archive), though a script may still pass them.
+    pub const MANUAL: &'static [EndReason] = &[
+        EndReason::NotAFit,
+        EndReason::NewContext,
+        EndReason::Converted,
+        EndReason::Replied,
+        EndReason::MeetingBooked,
+        EndReason::OptedOut,
+        EndReason::Stale,
+        EndReason::CampaignEnded,
+        EndReason::OwnershipChanged,
+        EndReason::Other,
+    ];
+
+    /// A short phrase for people ("not a fit").
+    pub fn label(self) -> &'static str {
+        match self {
+            EndReason::Replied => "replied",
+            EndReason::MeetingBooked => "meeting booked",
+            EndReason::OptedOut => "opted out",
+            EndReason::Bounced => "bounced",
+            EndReason::NotAFit => "not a fit",
+            EndReason::NewContext => "conversation moved elsewhere",
+            EndReason::Converted => "converted through another channel",
+            EndReason::OwnershipChanged => "ownership changed",
+            EndReason::Stale => "stale",
+            EndReason::CampaignEnded => "campaign ended",
+            EndReason::ColleagueEngaged => "colleague engaged",
+            EndReason::SequenceArchived => "sequence archived",
+            EndReason::Other => "other",
+        }
+    }
+}
+
+text_enum!(
+    /// What a sequence step does when it comes due.
+    StepKind, "step kind" {
+        AutoEmail => "auto_email",
+        ManualEmail => "manual_email",
+        Call => "call",
+        Task => "task",
+    }
+);
+
+text_enum!(
+    /// State of one scheduled step of an enrollment.
+    StepState, "step state" {
+        Scheduled => "scheduled",
+        Sent => "sent",
+        Done => "done",
+        Cancelled => "cancelled",
+    }
+);
+
+text_enum!(
+    /// State of a task created by a task, call or manual-email step.
+    TaskState, "task state" {
+        Open => "open",
+        Done => "done",
+        Removed => "removed",
+    }
+);
+
+pub type Timestamp = DateTime<Utc>;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub team: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Contact {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub title: String,
+    /// The owner's email, if the contact has one.
+    pub owner: Option<String>,
+    pub lifecycle_stage: String,
+    pub opted_out: bool,
+    pub opted_out_at: Option<Timestamp>,
+}
+
+impl Contact {
+    pub fn full_name(&self) -> String {
+        full_name(&self.first_name, &self.last_name, &self.email)
+    }
+}
+
+/// "First Last", or the email when the contact has no name.
+pub fn full_name(first: &str, last: &str, email: &str) -> String {
+    let name = format!("{} {}", first.trim(), last.trim());
+    let name = name.trim();
+    if name.is_empty() {
+        email.to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The key every contact list sorts by: last name, first name, email.
+pub fn sort_name(first: &str, last: &str, email: &str) -> String {
+    format!(
+        "{} {} {}",
+        last.trim().to_lowercase(),
+        first.trim().to_lowercase(),
+        email.trim().to_lowercase()
+    )
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub id: i64,
+    pub position: i64,
+    pub kind: StepKind,
+    pub delay_days: i64,
+    pub subject: String,
+    pub body: String,
+    pub title: String,
+}
+
+/// A sequence with its per-status enrollment counts and engagement rates.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceSummary {
+    pub id: i64,
+    pub name: String,
+    pub owner: String,
+    pub steps: i64,
+    pub active: i64,
+    pub paused: i64,
+    pub finished: i64,
+    pub unenrolled: i64,
+    pub total: i64,
+    /// Enrollments with a reply, over enrollments that were sent an email.
+    pub reply_rate: f64,
+    /// Enrollments with a booked meeting, over enrollments that were sent an email.
+    pub meeting_rate: f64,
+    pub unenroll_colleagues: bool,
+    pub archived: bool,
+}
+
+/// One enrollment as lists and the CLI show it (the JSON shape of README).
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrollmentRow {
+    pub id: i64,
+    pub sequence_id: i64,
+    pub sequence: String,
+    pub contact_id: i64,
+    pub contact_email: String,
+    pub contact_name: String,
+    pub company: String,
+    pub owner: Option<String>,
+    pub status: Status,
+    pub step: i64,
+    pub steps: i64,
+    pub enrolled_by: String,
+    pub enrolled_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
+    pub end_reason: Option<EndReason>,
+    pub ended_by: Option<String>,
+    pub note: Option<String>,
+    pub batch: Option<String>,
+    pub next_due_at: Option<Timestamp>,
+    pub last_engagement_at: Option<Timestamp>,
+    #[serde(skip)]
+    pub sort_name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduledStepView {
+    pub step: i64,
+    pub kind: StepKind,
+    pub due_at: Timestamp,
+    pub state: StepState,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskView {
+    pub title: String,
+    pub due_at: Timestamp,
+    pub state: TaskState,
+    pub owner: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub sequence: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactEnrollment {
+    #[serde(flatten)]
+    pub enrollment: EnrollmentRow,
+    pub scheduled: Vec<ScheduledStepView>,
+    pub tasks: Vec<TaskView>,
+}
+
+/// Everything the detail pane and `seqtui contact` show about one contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactDetail {
+    #[serde(flatten)]
+    pub contact: Contact,
+    pub enrollments: Vec<ContactEnrollment>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor: Option<String>,
+    pub action: String,
+    pub reason: Option<String>,
+    pub note: Option<String>,
+    pub batch: Option<String>,
+    pub detail: String,
+    pub count: i64,
+    pub enrollments: Vec<i64>,
+}
+
+/// Which enrollments of one sequence a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EnrollmentQuery {
+    pub sequence_id: i64,
+    /// Empty means every status.
+    pub statuses: Vec<Status>,
+    /// Matched, case-insensitively and literally, against the contact's
+    /// name, email and company. Empty means no text filter.
+    pub search: String,
+}
+
+/// Where a page of an enrollment list starts: the sort key of the row
+/// before it (keyset paging; never OFFSET).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageKey {
+    pub sort_name: String,
+    pub id: i64,
+}
+
+impl EnrollmentRow {
+    pub fn page_key(&self) -> PageKey {
+        PageKey {
+            sort_name: self.sort_name.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// A sequence as the domain refers to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceRef {
+    pub id: i64,
+    pub name: String,
+    pub owner_id: i64,
+    pub archived: bool,
+    pub unenroll_colleagues: bool,
+    pub pause_on_ooo: bool,
+}
+
+/// What the domain needs to know about an enrollment to decide a change.
+#[derive(Debug, Clone)]
+pub struct EnrollmentFacts {
+    pub id: i64,
+    pub sequence_id: i64,
+    pub sequence: String,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub status: Status,
+    pub end_reason: Option<EndReason>,
+    pub current_step: i64,
+    pub enrolled_by: i64,
+    pub owner_id: Option<i64>,
+}

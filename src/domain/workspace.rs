@@ -1,0 +1,741 @@
+//! A workspace: one store plus a clock, and the operations over it. Every
+//! change made by the TUI, the CLI or the engine goes through a method here,
+//! which checks the rules, writes the audit entry and commits in one
+//! transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::permissions::{Stakeholders, may_change, who_may};
+use super::*;
+use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, NewEnrollment};
+use crate::store::{Store, format_time};
+
+/// Keys of the workspace settings table.
+pub mod setting {
+    pub const NAME: &str = "name";
+    pub const DEFAULT_USER: &str = "default_user";
+    pub const DEMO: &str = "demo";
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    store: Store,
+    clock: Clock,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceInfo {
+    pub name: String,
+    pub path: PathBuf,
+    pub demo: bool,
+    pub default_user: Option<String>,
+}
+
+/// One contact of an enroll request, by id.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrollRefusal {
+    pub contact: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrollReport {
+    pub sequence: String,
+    pub batch: Option<String>,
+    pub enrolled: Vec<i64>,
+    pub refused: Vec<EnrollRefusal>,
+}
+
+/// What the person confirmed about one enrollment before unenrolling it
+/// (R4): if it is no longer so, nothing happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expected {
+    pub sequence_id: i64,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone)]
+pub struct UnenrollRequest {
+    pub enrollments: Vec<i64>,
+    pub reason: EndReason,
+    pub note: Option<String>,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Skipped {
+    pub id: i64,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UnenrollReport {
+    /// `None` for a dry run, or when nothing was eligible.
+    pub batch: Option<String>,
+    pub dry_run: bool,
+    pub reason: EndReason,
+    pub unenrolled: Vec<i64>,
+    pub skipped: Vec<Skipped>,
+    /// Scheduled automatic emails that will not be sent.
+    pub emails_cancelled: i64,
+    /// Scheduled steps of every kind that were cancelled.
+    pub steps_cancelled: i64,
+    /// Open tasks marked removed.
+    pub tasks_removed: i64,
+    /// The sequences touched, by name, with how many enrollments each.
+    pub sequences: Vec<(String, i64)>,
+}
+
+impl UnenrollReport {
+    /// One line for people: "Unenrolled 37 · 52 emails and 18 tasks
+    /// cancelled · 2 skipped: already finished".
+    pub fn summary(&self) -> String {
+        let verb = if self.dry_run {
+            "Would unenroll"
+        } else {
+            "Unenrolled"
+        };
+        let mut line = format!(
+            "{verb} {} · {} emails and {} tasks cancelled",
+            self.unenrolled.len(),
+            self.emails_cancelled,
+            self.tasks_removed
+        );
+        if !self.skipped.is_empty() {
+            let mut whys: Vec<&str> = self.skipped.iter().map(|s| s.why.as_str()).collect();
+            whys.sort();
+            whys.dedup();
+            line.push_str(&format!(
+                " · {} skipped: {}",
+                self.skipped.len(),
+                whys.join("; ")
+            ));
+        }
+        if let Some(batch) = &self.batch {
+            line.push_str(&format!(" · batch {batch}"));
+        }
+        line
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+}
+
+impl Workspace {
+    pub fn open(path: &Path, clock: Clock) -> Result<Workspace> {
+        Ok(Workspace {
+            store: Store::open(path)?,
+            clock,
+        })
+    }
+
+    /// Creates an empty workspace with one admin, who becomes the default
+    /// acting user.
+    pub fn create(
+        path: &Path,
+        clock: Clock,
+        name: &str,
+        admin_email: &str,
+        admin_name: &str,
+    ) -> Result<Workspace> {
+        check_email(admin_email)?;
+        let mut store = Store::create(path)?;
+        let tx = store.write()?;
+        q::set_setting(&tx, setting::NAME, name)?;
+        q::insert_user(&tx, admin_email, admin_name, Role::Admin, "admin")?;
+        q::set_setting(&tx, setting::DEFAULT_USER, admin_email)?;
+        tx.commit()?;
+        Ok(Workspace { store, clock })
+    }
+
+    /// Wraps a store that was just built (the demo builder).
+    pub fn from_store(store: Store, clock: Clock) -> Workspace {
+        Workspace { store, clock }
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// The store, for the demo builder and benchmarks; callers that change
+    /// data go through the operations below instead.
+    pub fn store_mut(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    pub fn info(&self) -> Result<WorkspaceInfo> {
+        let conn = self.store.conn();
+        Ok(WorkspaceInfo {
+            name: q::setting(conn, setting::NAME)?.unwrap_or_else(|| "workspace".into()),
+            path: self.store.path().to_path_buf(),
+            demo: q::setting(conn, setting::DEMO)?.as_deref() == Some("1"),
+            default_user: q::setting(conn, setting::DEFAULT_USER)?,
+        })
+    }
+
+    /// A counter that moves whenever another connection commits: poll it to
+    /// notice changes made by other processes.
+    pub fn data_version(&self) -> Result<i64> {
+        self.store.data_version()
+    }
+
+    // ------------------------------------------------------------- users
+
+    pub fn users(&self) -> Result<Vec<User>> {
+        q::users(self.store.conn())
+    }
+
+    /// The acting user: the one named, or the workspace's default user.
+    pub fn acting_user(&self, email: Option<&str>) -> Result<User> {
+        let conn = self.store.conn();
+        let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
+            Some(e) => e.to_string(),
+            None => q::setting(conn, setting::DEFAULT_USER)?.ok_or_else(|| {
+                DomainError::Invalid("this workspace has no default user; pass --as EMAIL".into())
+            })?,
+        };
+        q::user_by_email(conn, &email)?.ok_or_else(|| {
+            DomainError::NotFound(format!(
+                "no user '{email}' in this workspace; `seqtui users` lists them"
+            ))
+        })
+    }
+
+    pub fn add_user(
+        &mut self,
+        actor: &User,
+        email: &str,
+        name: &str,
+        role: Role,
+        team: &str,
+    ) -> Result<User> {
+        if actor.role != Role::Admin {
+            return Err(DomainError::Refused(
+                "not permitted: only an admin may add users".into(),
+            ));
+        }
+        check_email(email)?;
+        let now = self.now();
+        let tx = self.store.write()?;
+        if q::user_by_email(&tx, email)?.is_some() {
+            return Err(DomainError::Refused(format!(
+                "a user '{email}' already exists"
+            )));
+        }
+        let id = q::insert_user(&tx, email, name, role, team)?;
+        q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "add_user",
+                reason: None,
+                note: None,
+                detail: &format!("{email} ({role}, team {team})"),
+                count: 0,
+            },
+        )?;
+        tx.commit()?;
+        Ok(User {
+            id,
+            email: email.into(),
+            name: name.into(),
+            role,
+            team: team.into(),
+        })
+    }
+
+    // -------------------------------------------------------- reading
+
+    pub fn sequences(&self) -> Result<Vec<SequenceSummary>> {
+        q::sequence_summaries(self.store.conn())
+    }
+
+    pub fn sequence(&self, id_or_name: &str) -> Result<SequenceRef> {
+        q::find_sequence(self.store.conn(), id_or_name)?.ok_or_else(|| {
+            DomainError::NotFound(format!(
+                "no sequence '{}'; `seqtui sequences` lists them",
+                id_or_name.trim()
+            ))
+        })
+    }
+
+    pub fn steps(&self, sequence_id: i64) -> Result<Vec<Step>> {
+        q::steps(self.store.conn(), sequence_id)
+    }
+
+    pub fn contact(&self, id_or_email: &str) -> Result<Contact> {
+        q::find_contact(self.store.conn(), id_or_email)?
+            .ok_or_else(|| DomainError::NotFound(format!("no contact '{}'", id_or_email.trim())))
+    }
+
+    pub fn search_contacts(&self, text: &str, limit: usize) -> Result<Vec<Contact>> {
+        q::search_contacts(self.store.conn(), text, limit)
+    }
+
+    pub fn contact_detail(&self, contact_id: i64) -> Result<ContactDetail> {
+        let conn = self.store.conn();
+        let contact = self.contact(&contact_id.to_string())?;
+        let mut enrollments = Vec::new();
+        for enrollment in q::enrollments_of_contact(conn, contact_id)? {
+            enrollments.push(ContactEnrollment {
+                scheduled: q::scheduled_of(conn, enrollment.id)?,
+                tasks: q::tasks_of(conn, enrollment.id)?,
+                enrollment,
+            });
+        }
+        Ok(ContactDetail {
+            contact,
+            enrollments,
+            timeline: q::timeline_of(conn, contact_id, 200)?,
+        })
+    }
+
+    pub fn enrollment_page(
+        &self,
+        query: &EnrollmentQuery,
+        after: Option<&PageKey>,
+        limit: usize,
+    ) -> Result<Vec<EnrollmentRow>> {
+        q::enrollment_page(self.store.conn(), query, after, limit)
+    }
+
+    pub fn enrollment_ids(&self, query: &EnrollmentQuery) -> Result<Vec<i64>> {
+        q::enrollment_ids(self.store.conn(), query)
+    }
+
+    pub fn enrollments_by_ids(&self, ids: &[i64]) -> Result<Vec<EnrollmentRow>> {
+        q::enrollments_by_ids(self.store.conn(), ids)
+    }
+
+    pub fn enrollment(&self, id: i64) -> Result<EnrollmentRow> {
+        self.enrollments_by_ids(&[id])?
+            .pop()
+            .ok_or_else(|| DomainError::NotFound(format!("no enrollment {id}")))
+    }
+
+    /// The enrollment of a contact in a sequence: the open one, else the
+    /// most recent.
+    pub fn enrollment_of(&self, contact_id: i64, sequence_id: i64) -> Result<Option<i64>> {
+        q::enrollment_of_contact_in(self.store.conn(), contact_id, sequence_id)
+    }
+
+    pub fn audit(&self, since: Option<Timestamp>, limit: usize) -> Result<Vec<AuditEntry>> {
+        q::audit_entries(self.store.conn(), since, limit)
+    }
+
+    // -------------------------------------------------------- enroll
+
+    /// Enrolls contacts into a sequence (R1, R2, R16). Each contact that a
+    /// rule refuses is listed with the sentence why; the others are enrolled
+    /// together in one transaction with one batch id.
+    pub fn enroll(
+        &mut self,
+        actor: &User,
+        sequence_id: i64,
+        contact_ids: &[i64],
+    ) -> Result<EnrollReport> {
+        let now = self.now();
+        let tx = self.store.write()?;
+        let sequence = q::find_sequence(&tx, &sequence_id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no sequence {sequence_id}")))?;
+        if sequence.archived {
+            return Err(DomainError::Refused(format!(
+                "sequence '{}' is archived; nobody can be enrolled in it",
+                sequence.name
+            )));
+        }
+        let steps = q::steps(&tx, sequence_id)?;
+        if steps.is_empty() {
+            return Err(DomainError::Refused(format!(
+                "sequence '{}' has no steps",
+                sequence.name
+            )));
+        }
+        let mut report = EnrollReport {
+            sequence: sequence.name.clone(),
+            batch: None,
+            enrolled: Vec::new(),
+            refused: Vec::new(),
+        };
+        let mut seen = HashSet::new();
+        let mut accepted = Vec::new();
+        for &contact_id in contact_ids {
+            if !seen.insert(contact_id) {
+                continue;
+            }
+            let Some(contact) = q::find_contact(&tx, &contact_id.to_string())? else {
+                report.refused.push(EnrollRefusal {
+                    contact: contact_id.to_string(),
+                    why: "not found".into(),
+                });
+                continue;
+            };
+            if contact.opted_out {
+                report.refused.push(EnrollRefusal {
+                    contact: contact.email.clone(),
+                    why: format!("{} has opted out and can never be enrolled", contact.email),
+                });
+                continue;
+            }
+            if let Some((_, open_in)) = q::open_enrollment_of(&tx, contact_id)? {
+                report.refused.push(EnrollRefusal {
+                    contact: contact.email.clone(),
+                    why: format!(
+                        "{} is already enrolled in '{open_in}'; unenroll them there first",
+                        contact.email
+                    ),
+                });
+                continue;
+            }
+            accepted.push(contact_id);
+        }
+        if !accepted.is_empty() {
+            let (audit_id, batch) = q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: Some(actor.id),
+                    action: "enroll",
+                    reason: None,
+                    note: None,
+                    detail: &format!("{}: {} enrolled", sequence.name, accepted.len()),
+                    count: accepted.len() as i64,
+                },
+            )?;
+            for contact_id in accepted {
+                let sort = q::contact_sort_name(&tx, contact_id)?;
+                let id = q::insert_enrollment(
+                    &tx,
+                    &NewEnrollment {
+                        sequence_id,
+                        contact_id,
+                        enrolled_by: actor.id,
+                        sender_id: actor.id,
+                        enrolled_at: now,
+                        sort_name: &sort,
+                        batch: Some(&batch),
+                    },
+                )?;
+                for (step, due_at) in schedule(&steps, now) {
+                    q::insert_scheduled_step(&tx, id, step, due_at)?;
+                }
+                q::audit_enrollment(&tx, audit_id, id, Status::Active, 1)?;
+                report.enrolled.push(id);
+            }
+            report.batch = Some(batch);
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    // ------------------------------------------------------ unenroll
+
+    /// Unenrolls one enrollment that a person confirmed (R3, R4). When it is
+    /// no longer what they confirmed, or they may not change it, nothing
+    /// happens and the error says what it is now or who may.
+    pub fn unenroll_one(
+        &mut self,
+        actor: &User,
+        enrollment_id: i64,
+        expected: &Expected,
+        reason: EndReason,
+        note: Option<String>,
+    ) -> Result<UnenrollReport> {
+        let facts = q::enrollment_facts(self.store.conn(), &[enrollment_id])?;
+        let current = facts
+            .get(&enrollment_id)
+            .ok_or_else(|| DomainError::NotFound(format!("no enrollment {enrollment_id}")))?;
+        if current.sequence_id != expected.sequence_id || current.status != expected.status {
+            return Err(DomainError::Refused(format!(
+                "{} in '{}' is now {}; nothing was changed",
+                current.contact_name,
+                current.sequence,
+                describe_status(current.status, current.end_reason)
+            )));
+        }
+        let report = self.unenroll(
+            actor,
+            &UnenrollRequest {
+                enrollments: vec![enrollment_id],
+                reason,
+                note,
+                dry_run: false,
+            },
+        )?;
+        match report.skipped.first() {
+            Some(skip) => Err(DomainError::Refused(skip.why.clone())),
+            None => Ok(report),
+        }
+    }
+
+    /// Unenrolls many enrollments in one transaction with one batch id (R3,
+    /// R5). Each requested id is either unenrolled or skipped with why (not
+    /// found, already ended, not permitted). A dry run computes the same
+    /// report and changes nothing; repeating a request is harmless.
+    pub fn unenroll(&mut self, actor: &User, request: &UnenrollRequest) -> Result<UnenrollReport> {
+        if let Some(note) = &request.note
+            && note.chars().count() > 2000
+        {
+            return Err(DomainError::Invalid(
+                "the note is longer than 2000 characters".into(),
+            ));
+        }
+        let now = self.now();
+        let users: HashMap<i64, User> = q::users(self.store.conn())?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let tx = self.store.write()?;
+        let facts = q::enrollment_facts(&tx, &request.enrollments)?;
+        let mut seen = HashSet::new();
+        let mut eligible = Vec::new();
+        let mut skipped = Vec::new();
+        let mut per_sequence: Vec<(String, i64)> = Vec::new();
+        for &id in &request.enrollments {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(f) = facts.get(&id) else {
+                skipped.push(Skipped {
+                    id,
+                    why: "not found".into(),
+                });
+                continue;
+            };
+            if !f.status.is_open() {
+                skipped.push(Skipped {
+                    id,
+                    why: format!("already {}", describe_status(f.status, f.end_reason)),
+                });
+                continue;
+            }
+            let who = stakeholders(&users, f)?;
+            if !may_change(actor, &who) {
+                skipped.push(Skipped {
+                    id,
+                    why: who_may("unenroll", &who),
+                });
+                continue;
+            }
+            match per_sequence
+                .iter_mut()
+                .find(|(name, _)| *name == f.sequence)
+            {
+                Some((_, n)) => *n += 1,
+                None => per_sequence.push((f.sequence.clone(), 1)),
+            }
+            eligible.push(id);
+        }
+        q::stage_batch(&tx, &eligible)?;
+        let (emails, steps, tasks) = q::staged_cancellations(&tx)?;
+        let mut report = UnenrollReport {
+            batch: None,
+            dry_run: request.dry_run,
+            reason: request.reason,
+            unenrolled: eligible,
+            skipped,
+            emails_cancelled: emails,
+            steps_cancelled: steps,
+            tasks_removed: tasks,
+            sequences: per_sequence,
+        };
+        if request.dry_run || report.unenrolled.is_empty() {
+            drop(tx);
+            return Ok(report);
+        }
+        let detail = report
+            .sequences
+            .iter()
+            .map(|(name, n)| format!("{name}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (audit_id, batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "unenroll",
+                reason: Some(request.reason.as_str()),
+                note: request.note.as_deref(),
+                detail: &detail,
+                count: report.unenrolled.len() as i64,
+            },
+        )?;
+        q::end_staged(
+            &tx,
+            &EndChange {
+                at: now,
+                reason: request.reason,
+                ended_by: Some(actor.id),
+                note: request.note.as_deref(),
+                batch: Some(&batch),
+            },
+        )?;
+        q::audit_staged(&tx, audit_id)?;
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+
+    // -------------------------------------------------------- import
+
+    /// Imports contacts all together or not at all; existing emails are
+    /// updated, not duplicated. Owners are named by user email.
+    pub fn import_contacts(&mut self, actor: &User, rows: &[ContactInput]) -> Result<ImportReport> {
+        let now = self.now();
+        let tx = self.store.write()?;
+        let mut report = ImportReport::default();
+        let mut owners: HashMap<String, i64> = HashMap::new();
+        for row in rows {
+            check_email(&row.email)
+                .map_err(|e| DomainError::Invalid(format!("line {}: {e}", row.line)))?;
+            let owner_id = match row
+                .owner
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+            {
+                None => None,
+                Some(owner) => match owners.get(&owner.to_lowercase()) {
+                    Some(id) => Some(*id),
+                    None => {
+                        let user = q::user_by_email(&tx, owner)?.ok_or_else(|| {
+                            DomainError::Invalid(format!(
+                                "line {}, column '{}': no user '{owner}' in this workspace",
+                                row.line,
+                                row.owner_column.as_deref().unwrap_or("owner")
+                            ))
+                        })?;
+                        owners.insert(owner.to_lowercase(), user.id);
+                        Some(user.id)
+                    }
+                },
+            };
+            let fields = ContactFields {
+                email: row.email.trim().to_string(),
+                first_name: row.first_name.trim().to_string(),
+                last_name: row.last_name.trim().to_string(),
+                company: row.company.trim().to_string(),
+                title: row.title.trim().to_string(),
+                owner_id,
+                lifecycle_stage: row.lifecycle_stage.clone(),
+            };
+            if q::upsert_contact(&tx, &fields, now)? {
+                report.created += 1;
+            } else {
+                report.updated += 1;
+            }
+        }
+        q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "import",
+                reason: None,
+                note: None,
+                detail: &format!(
+                    "contacts: {} created, {} updated",
+                    report.created, report.updated
+                ),
+                count: (report.created + report.updated) as i64,
+            },
+        )?;
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+/// One contact row of an import, already mapped from its columns.
+#[derive(Debug, Clone, Default)]
+pub struct ContactInput {
+    /// The line of the source file, for error messages.
+    pub line: u64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub title: String,
+    pub owner: Option<String>,
+    /// The header of the owner column, for error messages.
+    pub owner_column: Option<String>,
+    pub lifecycle_stage: Option<String>,
+}
+
+/// The due date of each step of a new enrollment: each step's delay counts
+/// from the previous step's due date (the first from enrollment).
+pub fn schedule(steps: &[Step], start: Timestamp) -> Vec<(&Step, Timestamp)> {
+    let mut due = start;
+    steps
+        .iter()
+        .map(|step| {
+            due += Duration::days(step.delay_days.max(0));
+            (step, due)
+        })
+        .collect()
+}
+
+/// A short email check: something@something.something, no spaces.
+pub fn check_email(email: &str) -> Result<()> {
+    let email = email.trim();
+    let ok = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::Invalid(format!(
+            "'{email}' is not an email address"
+        )))
+    }
+}
+
+/// "unenrolled (replied)", "finished", "active".
+pub fn describe_status(status: Status, reason: Option<EndReason>) -> String {
+    match reason {
+        Some(r) if status == Status::Unenrolled => format!("unenrolled ({r})"),
+        _ => status.to_string(),
+    }
+}
+
+fn stakeholders<'a>(
+    users: &'a HashMap<i64, User>,
+    f: &EnrollmentFacts,
+) -> Result<Stakeholders<'a>> {
+    let enrolled_by = users.get(&f.enrolled_by).ok_or_else(|| {
+        DomainError::Storage(format!("enrollment {} names an unknown user", f.id))
+    })?;
+    Ok(Stakeholders {
+        enrolled_by,
+        owner: f.owner_id.and_then(|id| users.get(&id)),
+    })
+}
+
+/// Keep `format_time` reachable for callers that print stored times.
+pub fn format_timestamp(t: Timestamp) -> String {
+    format_time(t)
+}

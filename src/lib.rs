@@ -1,0 +1,8 @@
+//! seqtui: a terminal app for sales teams who run email sequences.
+//! `domain` is the one door for every change, `store` the only place SQL
+//! is written; `cli` and `tui` are the two faces over them.
+#![forbid(unsafe_code)]
+
+pub mod demo;
+pub mod domain;
+pub mod store;

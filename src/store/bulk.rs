@@ -1,0 +1,1 @@
+//! Bulk loading for the demo builder: prepared inserts in one transaction.

@@ -1,0 +1,242 @@
+//! The store: one SQLite file. Connection setup (WAL, foreign keys, busy
+//! timeout), migrations, and every SQL statement the program runs. Nothing
+//! outside this module writes SQL; nothing in here decides a rule.
+
+pub mod bulk;
+pub mod queries;
+pub mod schema;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::domain::DomainError;
+
+/// Written into the file header (`PRAGMA application_id`) so that a SQLite
+/// file made by another program is recognised and left alone. "SEQT".
+pub const APPLICATION_ID: i32 = 0x5345_5154;
+
+/// How long a writer waits for another process's transaction before giving
+/// up. Long enough that concurrent CLI runs, the engine and the TUI queue
+/// behind each other instead of failing.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// The same text form for every stored time: sortable, second precision.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn parse_time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        match f.code {
+            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
+                return DomainError::Busy;
+            }
+            rusqlite::ErrorCode::ReadOnly => {
+                return DomainError::Storage("the workspace file is read-only".into());
+            }
+            rusqlite::ErrorCode::DiskFull => {
+                return DomainError::Storage("the disk is full; nothing was changed".into());
+            }
+            rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
+                return DomainError::Storage("the workspace file is damaged".into());
+            }
+            _ => {}
+        }
+    }
+    DomainError::Storage(e.to_string())
+}
+
+impl From<rusqlite::Error> for DomainError {
+    fn from(e: rusqlite::Error) -> Self {
+        db_error(e)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), DomainError> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -65536;",
+    )?;
+    Ok(())
+}
+
+/// Checks, without opening it through SQLite, that `path` is a seqtui
+/// workspace: SQLite's magic header and our application id. Reading the
+/// header changes nothing, so a foreign file is never touched.
+fn check_header(path: &Path) -> Result<(), DomainError> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            DomainError::NoWorkspace(path.to_path_buf())
+        } else {
+            DomainError::Storage(format!("cannot read the workspace {shown}: {e}"))
+        }
+    })?;
+    if meta.is_dir() {
+        return Err(DomainError::Storage(format!(
+            "{shown} is a directory, not a seqtui workspace file"
+        )));
+    }
+    let mut header = [0u8; 100];
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| DomainError::Storage(format!("cannot read the workspace {shown}: {e}")))?;
+    let mut read = 0;
+    while read < header.len() {
+        match file.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) => {
+                return Err(DomainError::Storage(format!(
+                    "cannot read the workspace {shown}: {e}"
+                )));
+            }
+        }
+    }
+    if read < header.len() || &header[..16] != b"SQLite format 3\0" {
+        return Err(DomainError::Storage(format!(
+            "{shown} is not a seqtui workspace (it is not a SQLite database); it was left untouched"
+        )));
+    }
+    let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if app_id != APPLICATION_ID {
+        return Err(DomainError::Storage(format!(
+            "{shown} is a SQLite database but not a seqtui workspace; it was left untouched"
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Opens an existing workspace, migrating an older schema forward. A
+    /// missing file, a foreign file or a newer schema is refused untouched.
+    pub fn open(path: &Path) -> Result<Store, DomainError> {
+        check_header(path)?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        configure(&conn)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let known = schema::migrations().len() as i64;
+        if version > known {
+            return Err(DomainError::Storage(format!(
+                "{} was written by a newer seqtui (schema {version}, this binary knows {known}); upgrade seqtui to open it",
+                path.display()
+            )));
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let mode: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            store
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        }
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Creates a new, empty workspace file with the current schema. Fails
+    /// when the file exists.
+    pub fn create(path: &Path) -> Result<Store, DomainError> {
+        if path.exists() {
+            return Err(DomainError::Invalid(format!(
+                "{} already exists",
+                path.display()
+            )));
+        }
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                DomainError::Storage(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| DomainError::Storage(format!("cannot create {}: {e}", path.display())))?;
+        configure(&conn)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<(), DomainError> {
+        let migrations = schema::migrations();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Starts a write transaction that takes the write lock at once, so two
+    /// processes never deadlock upgrading a read lock.
+    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>, DomainError> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Changes whenever another connection commits to the file: the cheap
+    /// poll the TUI uses to notice work done by other processes.
+    pub fn data_version(&self) -> Result<i64, DomainError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+}

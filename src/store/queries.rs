@@ -1,0 +1,861 @@
+//! Every query and statement the domain runs. Functions take a
+//! `&Connection` (a `Transaction` derefs to one) so the domain decides
+//! where transactions begin and end. Values are always bound as
+//! parameters; the only text spliced into SQL is from fixed lists here.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::{format_time, parse_time};
+use crate::domain::*;
+
+fn opt_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.map(|t| parse_time(&t))
+}
+
+fn parse_enum<T: std::str::FromStr>(text: &str, col: usize) -> rusqlite::Result<T> {
+    text.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("unexpected value '{text}'").into(),
+        )
+    })
+}
+
+fn ids_json(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+// ---------------------------------------------------------------- workspace
+
+pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM workspace WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO workspace(key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+// -------------------------------------------------------------------- users
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(3)?;
+    Ok(User {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: parse_enum(&role, 3)?,
+        team: r.get(4)?,
+    })
+}
+
+pub fn users(conn: &Connection) -> Result<Vec<User>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, email, name, role, team FROM users ORDER BY team, role, name",
+    )?;
+    let rows = stmt.query_map([], user_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, email, name, role, team FROM users WHERE email = ?1",
+            [email.trim()],
+            user_from_row,
+        )
+        .optional()?)
+}
+
+pub fn insert_user(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    role: Role,
+    team: &str,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO users(email, name, role, team) VALUES (?1, ?2, ?3, ?4)",
+        params![email, name, role.as_str(), team],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+// ---------------------------------------------------------------- sequences
+
+fn sequence_ref_from_row(r: &Row<'_>) -> rusqlite::Result<SequenceRef> {
+    Ok(SequenceRef {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        owner_id: r.get(2)?,
+        archived: r.get(3)?,
+        unenroll_colleagues: r.get(4)?,
+        pause_on_ooo: r.get(5)?,
+    })
+}
+
+const SEQUENCE_REF: &str =
+    "SELECT id, name, owner_id, archived, unenroll_colleagues, pause_on_ooo FROM sequences";
+
+/// A sequence by numeric id or by (case-insensitive) name.
+pub fn find_sequence(conn: &Connection, id_or_name: &str) -> Result<Option<SequenceRef>> {
+    let text = id_or_name.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        let found = conn
+            .query_row(
+                &format!("{SEQUENCE_REF} WHERE id = ?1"),
+                [id],
+                sequence_ref_from_row,
+            )
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(conn
+        .query_row(
+            &format!("{SEQUENCE_REF} WHERE name = ?1"),
+            [text],
+            sequence_ref_from_row,
+        )
+        .optional()?)
+}
+
+pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.name, u.email,
+            (SELECT count(*) FROM steps WHERE sequence_id = s.id),
+            (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'active'),
+            (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'paused'),
+            (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'finished'),
+            (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'unenrolled'),
+            (SELECT count(DISTINCT enrollment_id) FROM sent_emails WHERE sequence_id = s.id),
+            (SELECT count(DISTINCT enrollment_id) FROM events WHERE sequence_id = s.id AND type = 'reply'),
+            (SELECT count(DISTINCT enrollment_id) FROM events WHERE sequence_id = s.id AND type = 'meeting_booked'),
+            s.unenroll_colleagues, s.archived
+         FROM sequences s JOIN users u ON u.id = s.owner_id
+         ORDER BY s.archived, s.name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let (active, paused, finished, unenrolled): (i64, i64, i64, i64) =
+            (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+        let contacted: i64 = r.get(8)?;
+        let rate = |n: i64| {
+            if contacted == 0 {
+                0.0
+            } else {
+                n as f64 / contacted as f64
+            }
+        };
+        Ok(SequenceSummary {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            owner: r.get(2)?,
+            steps: r.get(3)?,
+            active,
+            paused,
+            finished,
+            unenrolled,
+            total: active + paused + finished + unenrolled,
+            reply_rate: rate(r.get(9)?),
+            meeting_rate: rate(r.get(10)?),
+            unenroll_colleagues: r.get(11)?,
+            archived: r.get(12)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, position, kind, delay_days, subject, body, title
+         FROM steps WHERE sequence_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([sequence_id], |r| {
+        let kind: String = r.get(2)?;
+        Ok(Step {
+            id: r.get(0)?,
+            position: r.get(1)?,
+            kind: parse_enum(&kind, 2)?,
+            delay_days: r.get(3)?,
+            subject: r.get(4)?,
+            body: r.get(5)?,
+            title: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ----------------------------------------------------------------- contacts
+
+const CONTACT: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
+        u.email, c.lifecycle_stage, c.opted_out_at
+    FROM contacts c LEFT JOIN users u ON u.id = c.owner_id";
+
+fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+    let opted: Option<String> = r.get(8)?;
+    Ok(Contact {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        first_name: r.get(2)?,
+        last_name: r.get(3)?,
+        company: r.get(4)?,
+        title: r.get(5)?,
+        owner: r.get(6)?,
+        lifecycle_stage: r.get(7)?,
+        opted_out: opted.is_some(),
+        opted_out_at: opt_time(opted),
+    })
+}
+
+/// A contact by numeric id or by (case-insensitive) email.
+pub fn find_contact(conn: &Connection, id_or_email: &str) -> Result<Option<Contact>> {
+    let text = id_or_email.trim();
+    if let Ok(id) = text.parse::<i64>() {
+        return Ok(conn
+            .query_row(
+                &format!("{CONTACT} WHERE c.id = ?1"),
+                [id],
+                contact_from_row,
+            )
+            .optional()?);
+    }
+    Ok(conn
+        .query_row(
+            &format!("{CONTACT} WHERE c.email = ?1"),
+            [text],
+            contact_from_row,
+        )
+        .optional()?)
+}
+
+/// Contacts whose name, email or company contain every word of `text`,
+/// in name order, at most `limit`.
+pub fn search_contacts(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Contact>> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let mut sql = format!("{CONTACT} WHERE 1");
+    let mut values: Vec<Value> = Vec::new();
+    for word in words {
+        sql.push_str(" AND (instr(c.sort_name, ?) > 0 OR instr(lower(c.company), ?) > 0)");
+        values.push(Value::Text(word.clone()));
+        values.push(Value::Text(word));
+    }
+    sql.push_str(" ORDER BY c.sort_name, c.id LIMIT ?");
+    values.push(Value::Integer(limit as i64));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), contact_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The fields an import writes for one contact.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ContactFields {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub title: String,
+    pub owner_id: Option<i64>,
+    pub lifecycle_stage: Option<String>,
+}
+
+/// Inserts a contact, or updates the one with the same email. Returns
+/// whether it was new. Keeps the enrollments' copy of the sort key in step.
+pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) -> Result<bool> {
+    let sort = sort_name(&c.first_name, &c.last_name, &c.email);
+    let existing: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM contacts WHERE email = ?1",
+            [&c.email],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.prepare_cached(
+                "UPDATE contacts SET first_name = ?2, last_name = ?3, company = ?4, title = ?5,
+                    owner_id = coalesce(?6, owner_id), lifecycle_stage = coalesce(?7, lifecycle_stage),
+                    sort_name = ?8
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                c.first_name,
+                c.last_name,
+                c.company,
+                c.title,
+                c.owner_id,
+                c.lifecycle_stage,
+                sort
+            ])?;
+            conn.prepare_cached("UPDATE enrollments SET sort_name = ?2 WHERE contact_id = ?1")?
+                .execute(params![id, sort])?;
+            Ok(false)
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO contacts(email, first_name, last_name, company, title, owner_id,
+                    lifecycle_stage, created_at, sort_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'lead'), ?8, ?9)",
+            )?
+            .execute(params![
+                c.email,
+                c.first_name,
+                c.last_name,
+                c.company,
+                c.title,
+                c.owner_id,
+                c.lifecycle_stage,
+                format_time(now),
+                sort
+            ])?;
+            Ok(true)
+        }
+    }
+}
+
+// -------------------------------------------------------------- enrollments
+
+/// The columns of an [`EnrollmentRow`], joined from enrollments `e`.
+const ENROLLMENT_ROW: &str = "SELECT e.id, e.sequence_id, s.name, e.contact_id, c.email,
+        c.first_name, c.last_name, c.company, ow.email, e.status, e.current_step,
+        (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
+        eb.email, e.enrolled_at, e.ended_at, e.end_reason, ed.email, e.note, e.batch,
+        (SELECT min(ss.due_at) FROM scheduled_steps ss
+            WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled'),
+        (SELECT max(ev.at) FROM events ev
+            WHERE ev.enrollment_id = e.id AND ev.type IN ('open', 'click', 'reply', 'meeting_booked')),
+        e.sort_name
+    FROM enrollments e
+    JOIN sequences s ON s.id = e.sequence_id
+    JOIN contacts c ON c.id = e.contact_id
+    LEFT JOIN users ow ON ow.id = c.owner_id
+    JOIN users eb ON eb.id = e.enrolled_by
+    LEFT JOIN users ed ON ed.id = e.ended_by";
+
+fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
+    let status: String = r.get(9)?;
+    let reason: Option<String> = r.get(15)?;
+    let first: String = r.get(5)?;
+    let last: String = r.get(6)?;
+    let email: String = r.get(4)?;
+    Ok(EnrollmentRow {
+        id: r.get(0)?,
+        sequence_id: r.get(1)?,
+        sequence: r.get(2)?,
+        contact_id: r.get(3)?,
+        contact_name: full_name(&first, &last, &email),
+        contact_email: email,
+        company: r.get(7)?,
+        owner: r.get(8)?,
+        status: parse_enum(&status, 9)?,
+        step: r.get(10)?,
+        steps: r.get(11)?,
+        enrolled_by: r.get(12)?,
+        enrolled_at: parse_time(&r.get::<_, String>(13)?),
+        ended_at: opt_time(r.get(14)?),
+        end_reason: reason.map(|t| parse_enum(&t, 15)).transpose()?,
+        ended_by: r.get(16)?,
+        note: r.get(17)?,
+        batch: r.get(18)?,
+        next_due_at: opt_time(r.get(19)?),
+        last_engagement_at: opt_time(r.get(20)?),
+        sort_name: r.get(21)?,
+    })
+}
+
+/// The filtering part of an enrollment list, as a `SELECT e.id, e.sort_name`
+/// that walks one index in (sort_name, id) order. Several statuses become a
+/// UNION ALL of one ordered walk each (SQLite cannot merge an IN list over
+/// an index in order), so a page never sorts the whole sequence.
+fn filtered_ids_sql(
+    q: &EnrollmentQuery,
+    after: Option<&PageKey>,
+    limit: Option<usize>,
+    values: &mut Vec<Value>,
+) -> String {
+    let branch = |status: Option<Status>, values: &mut Vec<Value>| {
+        let mut sql = String::from(
+            "SELECT e.id AS id, e.sort_name AS sort_name FROM enrollments e WHERE e.sequence_id = ?",
+        );
+        values.push(Value::Integer(q.sequence_id));
+        if let Some(status) = status {
+            sql.push_str(" AND e.status = ?");
+            values.push(Value::Text(status.as_str().into()));
+        }
+        if let Some(key) = after {
+            sql.push_str(" AND (e.sort_name, e.id) > (?, ?)");
+            values.push(Value::Text(key.sort_name.clone()));
+            values.push(Value::Integer(key.id));
+        }
+        let needle = q.search.trim().to_lowercase();
+        if !needle.is_empty() {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = e.contact_id AND (
+                    instr(lower(c.first_name || ' ' || c.last_name), ?) > 0
+                    OR instr(lower(c.email), ?) > 0
+                    OR instr(lower(c.company), ?) > 0))",
+            );
+            for _ in 0..3 {
+                values.push(Value::Text(needle.clone()));
+            }
+        }
+        sql.push_str(" ORDER BY e.sort_name, e.id");
+        if let Some(limit) = limit {
+            sql.push_str(" LIMIT ?");
+            values.push(Value::Integer(limit as i64));
+        }
+        sql
+    };
+    let mut statuses = q.statuses.clone();
+    statuses.sort();
+    statuses.dedup();
+    if statuses.is_empty() || statuses.len() == Status::ALL.len() {
+        return branch(None, values);
+    }
+    if statuses.len() == 1 {
+        return branch(Some(statuses[0]), values);
+    }
+    let parts: Vec<String> = statuses
+        .iter()
+        .map(|s| format!("SELECT * FROM ({})", branch(Some(*s), values)))
+        .collect();
+    let mut sql = format!(
+        "SELECT id, sort_name FROM ({}) ORDER BY sort_name, id",
+        parts.join(" UNION ALL ")
+    );
+    if let Some(limit) = limit {
+        sql.push_str(" LIMIT ?");
+        values.push(Value::Integer(limit as i64));
+    }
+    sql
+}
+
+/// One page of an enrollment list in contact-name order, starting after
+/// `after` (keyset paging).
+pub fn enrollment_page(
+    conn: &Connection,
+    q: &EnrollmentQuery,
+    after: Option<&PageKey>,
+    limit: usize,
+) -> Result<Vec<EnrollmentRow>> {
+    let mut values = Vec::new();
+    let ids = filtered_ids_sql(q, after, Some(limit), &mut values);
+    let sql = format!(
+        "{ENROLLMENT_ROW} JOIN ({ids}) page ON page.id = e.id ORDER BY page.sort_name, page.id"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), enrollment_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The ids of every enrollment the query matches, in list order. An index
+/// walk (8 bytes a row), so a view can hold the whole list's order and mark
+/// rows it never loaded.
+pub fn enrollment_ids(conn: &Connection, q: &EnrollmentQuery) -> Result<Vec<i64>> {
+    let mut values = Vec::new();
+    let sql = filtered_ids_sql(q, None, None, &mut values);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Full rows for the given ids, in the order given; unknown ids are left out.
+pub fn enrollments_by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<EnrollmentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT value FROM json_each(?1))");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ids_json(ids)], enrollment_from_row)?;
+    let mut by_id: HashMap<i64, EnrollmentRow> = HashMap::new();
+    for row in rows {
+        let row = row?;
+        by_id.insert(row.id, row);
+    }
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+pub fn enrollments_of_contact(conn: &Connection, contact_id: i64) -> Result<Vec<EnrollmentRow>> {
+    let sql =
+        format!("{ENROLLMENT_ROW} WHERE e.contact_id = ?1 ORDER BY e.enrolled_at DESC, e.id DESC");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([contact_id], enrollment_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The open enrollment of a contact, if any: its id and sequence name.
+pub fn open_enrollment_of(conn: &Connection, contact_id: i64) -> Result<Option<(i64, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT e.id, s.name FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
+             WHERE e.contact_id = ?1 AND e.status IN ('active', 'paused')",
+        )?
+        .query_row([contact_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The most recent enrollment of a contact in a sequence (open first).
+pub fn enrollment_of_contact_in(
+    conn: &Connection,
+    contact_id: i64,
+    sequence_id: i64,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM enrollments WHERE contact_id = ?1 AND sequence_id = ?2
+             ORDER BY status IN ('active', 'paused') DESC, enrolled_at DESC, id DESC LIMIT 1",
+        )?
+        .query_row([contact_id, sequence_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// What the domain needs to decide a change, for each id that exists.
+pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, EnrollmentFacts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.sequence_id, s.name, e.contact_id, c.first_name, c.last_name, c.email,
+            e.status, e.end_reason, e.current_step, e.enrolled_by, c.owner_id
+         FROM enrollments e
+         JOIN sequences s ON s.id = e.sequence_id
+         JOIN contacts c ON c.id = e.contact_id
+         WHERE e.id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([ids_json(ids)], |r| {
+        let status: String = r.get(7)?;
+        let reason: Option<String> = r.get(8)?;
+        Ok(EnrollmentFacts {
+            id: r.get(0)?,
+            sequence_id: r.get(1)?,
+            sequence: r.get(2)?,
+            contact_id: r.get(3)?,
+            contact_name: full_name(
+                &r.get::<_, String>(4)?,
+                &r.get::<_, String>(5)?,
+                &r.get::<_, String>(6)?,
+            ),
+            status: parse_enum(&status, 7)?,
+            end_reason: reason.map(|t| parse_enum(&t, 8)).transpose()?,
+            current_step: r.get(9)?,
+            enrolled_by: r.get(10)?,
+            owner_id: r.get(11)?,
+        })
+    })?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for row in rows {
+        let row = row?;
+        out.insert(row.id, row);
+    }
+    Ok(out)
+}
+
+pub struct NewEnrollment<'a> {
+    pub sequence_id: i64,
+    pub contact_id: i64,
+    pub enrolled_by: i64,
+    pub sender_id: i64,
+    pub enrolled_at: DateTime<Utc>,
+    pub sort_name: &'a str,
+    pub batch: Option<&'a str>,
+}
+
+pub fn insert_enrollment(conn: &Connection, e: &NewEnrollment<'_>) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
+            current_step, enrolled_at, sort_name, batch)
+         VALUES (?1, ?2, ?3, ?4, 'active', 1, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        e.sequence_id,
+        e.contact_id,
+        e.enrolled_by,
+        e.sender_id,
+        format_time(e.enrolled_at),
+        e.sort_name,
+        e.batch
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn insert_scheduled_step(
+    conn: &Connection,
+    enrollment_id: i64,
+    step: &Step,
+    due_at: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO scheduled_steps(enrollment_id, step_id, position, kind, due_at, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'scheduled')",
+    )?
+    .execute(params![
+        enrollment_id,
+        step.id,
+        step.position,
+        step.kind.as_str(),
+        format_time(due_at)
+    ])?;
+    Ok(())
+}
+
+pub fn contact_sort_name(conn: &Connection, contact_id: i64) -> Result<String> {
+    Ok(conn
+        .prepare_cached("SELECT sort_name FROM contacts WHERE id = ?1")?
+        .query_row([contact_id], |r| r.get(0))?)
+}
+
+// ---------------------------------------------------------------- unenroll
+
+/// Loads the enrollments a change will touch into the connection's
+/// `temp.batch_ids` table, with their status and step before the change.
+pub fn stage_batch(conn: &Connection, ids: &[i64]) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS batch_ids(
+            id INTEGER PRIMARY KEY, before_status TEXT NOT NULL, before_step INTEGER NOT NULL);
+         DELETE FROM temp.batch_ids;",
+    )?;
+    conn.prepare_cached(
+        "INSERT INTO temp.batch_ids(id, before_status, before_step)
+         SELECT id, status, current_step FROM enrollments
+         WHERE id IN (SELECT value FROM json_each(?1))",
+    )?
+    .execute([ids_json(ids)])?;
+    Ok(())
+}
+
+/// What ending the staged enrollments cancels: scheduled automatic emails,
+/// scheduled steps of any kind, open tasks.
+pub fn staged_cancellations(conn: &Connection) -> Result<(i64, i64, i64)> {
+    let (emails, steps): (i64, i64) = conn.query_row(
+        "SELECT coalesce(sum(kind = 'auto_email'), 0), count(*) FROM scheduled_steps
+         WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let tasks: i64 = conn.query_row(
+        "SELECT count(*) FROM tasks
+         WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok((emails, steps, tasks))
+}
+
+pub struct EndChange<'a> {
+    pub at: DateTime<Utc>,
+    pub reason: EndReason,
+    pub ended_by: Option<i64>,
+    pub note: Option<&'a str>,
+    pub batch: Option<&'a str>,
+}
+
+/// R3 for every staged enrollment: ends it, cancels its scheduled steps and
+/// removes its open tasks.
+pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<()> {
+    let at = format_time(change.at);
+    conn.execute(
+        "UPDATE scheduled_steps SET state = 'cancelled'
+         WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+        [],
+    )?;
+    conn.execute(
+        "UPDATE tasks SET state = 'removed'
+         WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+        [],
+    )?;
+    conn.execute(
+        "UPDATE enrollments SET status = 'unenrolled', ended_at = ?1, end_reason = ?2,
+            ended_by = ?3, note = ?4, batch = ?5
+         WHERE id IN (SELECT id FROM temp.batch_ids)",
+        params![
+            at,
+            change.reason.as_str(),
+            change.ended_by,
+            change.note,
+            change.batch
+        ],
+    )?;
+    Ok(())
+}
+
+pub struct NewAudit<'a> {
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub action: &'a str,
+    pub reason: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub detail: &'a str,
+    pub count: i64,
+}
+
+/// Appends an audit entry and returns its id and batch id (`B<id>`).
+/// Runs inside a write transaction, which holds the write lock, so the next
+/// id cannot be taken by another process in between.
+pub fn insert_audit(conn: &Connection, a: &NewAudit<'_>) -> Result<(i64, String)> {
+    let id: i64 = conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM audit", [], |r| {
+        r.get(0)
+    })?;
+    let batch = format!("B{id}");
+    conn.prepare_cached(
+        "INSERT INTO audit(id, at, actor_id, action, reason, note, batch, detail, count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        id,
+        format_time(a.at),
+        a.actor_id,
+        a.action,
+        a.reason,
+        a.note,
+        batch,
+        a.detail,
+        a.count
+    ])?;
+    Ok((id, batch))
+}
+
+/// Records which staged enrollments an audit entry touched.
+pub fn audit_staged(conn: &Connection, audit_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step)
+         SELECT ?1, id, before_status, before_step FROM temp.batch_ids",
+    )?
+    .execute([audit_id])?;
+    Ok(())
+}
+
+/// Records a single enrollment an audit entry touched.
+pub fn audit_enrollment(
+    conn: &Connection,
+    audit_id: i64,
+    enrollment_id: i64,
+    before_status: Status,
+    before_step: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        audit_id,
+        enrollment_id,
+        before_status.as_str(),
+        before_step
+    ])?;
+    Ok(())
+}
+
+pub fn audit_entries(
+    conn: &Connection,
+    since: Option<DateTime<Utc>>,
+    limit: usize,
+) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.at, u.email, a.action, a.reason, a.note, a.detail, a.count, a.batch,
+            (SELECT json_group_array(enrollment_id) FROM
+                (SELECT enrollment_id FROM audit_enrollments ae WHERE ae.audit_id = a.id LIMIT 1000))
+         FROM audit a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.at >= ?1 ORDER BY a.id DESC LIMIT ?2",
+    )?;
+    let since = since.map(format_time).unwrap_or_default();
+    let rows = stmt.query_map(params![since, limit as i64], |r| {
+        let id: i64 = r.get(0)?;
+        let ids: String = r.get(9)?;
+        Ok(AuditEntry {
+            id,
+            at: parse_time(&r.get::<_, String>(1)?),
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            reason: r.get(4)?,
+            note: r.get(5)?,
+            batch: r.get(8)?,
+            detail: r.get(6)?,
+            count: r.get(7)?,
+            enrollments: serde_json::from_str(&ids).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+// ------------------------------------------------------------ contact view
+
+pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<ScheduledStepView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT position, kind, due_at, state FROM scheduled_steps
+         WHERE enrollment_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([enrollment_id], |r| {
+        let kind: String = r.get(1)?;
+        let state: String = r.get(3)?;
+        Ok(ScheduledStepView {
+            step: r.get(0)?,
+            kind: parse_enum(&kind, 1)?,
+            due_at: parse_time(&r.get::<_, String>(2)?),
+            state: parse_enum(&state, 3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.title, t.due_at, t.state, u.email FROM tasks t JOIN users u ON u.id = t.owner_id
+         WHERE t.enrollment_id = ?1 ORDER BY t.due_at, t.id",
+    )?;
+    let rows = stmt.query_map([enrollment_id], |r| {
+        let state: String = r.get(2)?;
+        Ok(TaskView {
+            title: r.get(0)?,
+            due_at: parse_time(&r.get::<_, String>(1)?),
+            state: parse_enum(&state, 2)?,
+            owner: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A contact's timeline, newest first: sent emails, engagement events,
+/// completed tasks, and unenrollments with who and why.
+pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<Vec<TimelineEntry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, type, sequence, detail FROM (
+            SELECT se.sent_at AS at, 'sent' AS type, s.name AS sequence, se.subject AS detail, se.id AS k
+              FROM sent_emails se JOIN enrollments e ON e.id = se.enrollment_id
+              JOIN sequences s ON s.id = se.sequence_id WHERE e.contact_id = ?1
+            UNION ALL
+            SELECT ev.at, ev.type, s.name, ev.detail, ev.id
+              FROM events ev LEFT JOIN sequences s ON s.id = ev.sequence_id WHERE ev.contact_id = ?1
+            UNION ALL
+            SELECT t.done_at, 'task_done', s.name, t.title, t.id
+              FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id
+              JOIN sequences s ON s.id = e.sequence_id
+              WHERE e.contact_id = ?1 AND t.state = 'done' AND t.done_at IS NOT NULL
+            UNION ALL
+            SELECT e.ended_at, 'unenrolled', s.name,
+                   e.end_reason || coalesce(' by ' || u.name, '') || coalesce(': ' || e.note, ''), e.id
+              FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
+              LEFT JOIN users u ON u.id = e.ended_by
+              WHERE e.contact_id = ?1 AND e.status = 'unenrolled'
+         ) ORDER BY at DESC, k DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![contact_id, limit as i64], |r| {
+        Ok(TimelineEntry {
+            at: parse_time(&r.get::<_, String>(0)?),
+            kind: r.get(1)?,
+            sequence: r.get(2)?,
+            detail: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,233 @@
+//! The store's schema: versioned migrations applied on `PRAGMA user_version`.
+//!
+//! Decision: migrations are written on `PRAGMA user_version` rather than with
+//! `rusqlite_migration` (whose 2.x line pins an older rusqlite than the 0.43
+//! we use). Each entry of [`MIGRATIONS`] moves the schema one version up and
+//! runs in its own transaction; the version a file carries is the number of
+//! migrations applied to it. A file whose version is larger than
+//! `MIGRATIONS.len()` was written by a newer binary and is refused untouched.
+
+/// Secondary indexes that the bulk loader (demo) drops before a large
+/// insert and recreates afterwards; creating an index over sorted data is
+/// much cheaper than maintaining it row by row.
+pub const BULK_INDEXES: &[(&str, &str)] = &[
+    (
+        "contacts_owner",
+        "CREATE INDEX contacts_owner ON contacts(owner_id)",
+    ),
+    (
+        "contacts_company",
+        "CREATE INDEX contacts_company ON contacts(company COLLATE NOCASE)",
+    ),
+    (
+        "contacts_sort",
+        "CREATE INDEX contacts_sort ON contacts(sort_name, id)",
+    ),
+    (
+        "enrollments_one_open",
+        "CREATE UNIQUE INDEX enrollments_one_open ON enrollments(contact_id) WHERE status IN ('active','paused')",
+    ),
+    (
+        "enrollments_contact",
+        "CREATE INDEX enrollments_contact ON enrollments(contact_id)",
+    ),
+    (
+        "enrollments_page",
+        "CREATE INDEX enrollments_page ON enrollments(sequence_id, sort_name, id)",
+    ),
+    (
+        "enrollments_status_page",
+        "CREATE INDEX enrollments_status_page ON enrollments(sequence_id, status, sort_name, id)",
+    ),
+    (
+        "scheduled_steps_enrollment",
+        "CREATE INDEX scheduled_steps_enrollment ON scheduled_steps(enrollment_id, position)",
+    ),
+    (
+        "scheduled_steps_due",
+        "CREATE INDEX scheduled_steps_due ON scheduled_steps(due_at) WHERE state = 'scheduled'",
+    ),
+    (
+        "tasks_enrollment",
+        "CREATE INDEX tasks_enrollment ON tasks(enrollment_id)",
+    ),
+    (
+        "sent_emails_enrollment",
+        "CREATE INDEX sent_emails_enrollment ON sent_emails(enrollment_id)",
+    ),
+    (
+        "sent_emails_sequence",
+        "CREATE INDEX sent_emails_sequence ON sent_emails(sequence_id, enrollment_id)",
+    ),
+    (
+        "events_sequence",
+        "CREATE INDEX events_sequence ON events(sequence_id, type, enrollment_id)",
+    ),
+    (
+        "events_contact",
+        "CREATE INDEX events_contact ON events(contact_id, at)",
+    ),
+    (
+        "events_enrollment",
+        "CREATE INDEX events_enrollment ON events(enrollment_id)",
+    ),
+    (
+        "audit_enrollments_enrollment",
+        "CREATE INDEX audit_enrollments_enrollment ON audit_enrollments(enrollment_id)",
+    ),
+];
+
+const V1_TABLES: &str = r#"
+CREATE TABLE workspace (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+    id    INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name  TEXT NOT NULL,
+    role  TEXT NOT NULL CHECK (role IN ('rep', 'manager', 'admin')),
+    team  TEXT NOT NULL
+);
+
+CREATE TABLE contacts (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    first_name      TEXT NOT NULL DEFAULT '',
+    last_name       TEXT NOT NULL DEFAULT '',
+    company         TEXT NOT NULL DEFAULT '',
+    title           TEXT NOT NULL DEFAULT '',
+    owner_id        INTEGER REFERENCES users(id),
+    lifecycle_stage TEXT NOT NULL DEFAULT 'lead',
+    opted_out_at    TEXT,
+    created_at      TEXT NOT NULL,
+    -- lower-cased "last first email": the order every contact list uses
+    sort_name       TEXT NOT NULL
+);
+
+CREATE TABLE sequences (
+    id                  INTEGER PRIMARY KEY,
+    name                TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    owner_id            INTEGER NOT NULL REFERENCES users(id),
+    unenroll_colleagues INTEGER NOT NULL DEFAULT 0,
+    pause_on_ooo        INTEGER NOT NULL DEFAULT 0,
+    archived            INTEGER NOT NULL DEFAULT 0,
+    created_at          TEXT NOT NULL
+);
+
+CREATE TABLE steps (
+    id          INTEGER PRIMARY KEY,
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id),
+    position    INTEGER NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('auto_email', 'manual_email', 'call', 'task')),
+    delay_days  INTEGER NOT NULL,
+    subject     TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL DEFAULT '',
+    title       TEXT NOT NULL DEFAULT '',
+    UNIQUE (sequence_id, position)
+);
+
+CREATE TABLE enrollments (
+    id           INTEGER PRIMARY KEY,
+    sequence_id  INTEGER NOT NULL REFERENCES sequences(id),
+    contact_id   INTEGER NOT NULL REFERENCES contacts(id),
+    enrolled_by  INTEGER NOT NULL REFERENCES users(id),
+    sender_id    INTEGER NOT NULL REFERENCES users(id),
+    status       TEXT NOT NULL CHECK (status IN ('active', 'paused', 'finished', 'unenrolled')),
+    current_step INTEGER NOT NULL,
+    enrolled_at  TEXT NOT NULL,
+    ended_at     TEXT,
+    end_reason   TEXT,
+    ended_by     INTEGER REFERENCES users(id),
+    note         TEXT,
+    batch        TEXT,
+    -- copy of contacts.sort_name so that a page of one sequence ordered by
+    -- contact name is a keyset walk over one index, never a sort
+    sort_name    TEXT NOT NULL,
+    CHECK ((status = 'unenrolled') = (end_reason IS NOT NULL))
+);
+
+CREATE TABLE scheduled_steps (
+    id            INTEGER PRIMARY KEY,
+    enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),
+    step_id       INTEGER NOT NULL REFERENCES steps(id),
+    position      INTEGER NOT NULL,
+    kind          TEXT NOT NULL,
+    due_at        TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('scheduled', 'sent', 'done', 'cancelled')),
+    executed_at   TEXT
+);
+
+CREATE TABLE tasks (
+    id                INTEGER PRIMARY KEY,
+    enrollment_id     INTEGER REFERENCES enrollments(id),
+    scheduled_step_id INTEGER REFERENCES scheduled_steps(id),
+    owner_id          INTEGER NOT NULL REFERENCES users(id),
+    title             TEXT NOT NULL,
+    due_at            TEXT NOT NULL,
+    state             TEXT NOT NULL CHECK (state IN ('open', 'done', 'removed')),
+    created_at        TEXT NOT NULL,
+    done_at           TEXT
+);
+
+CREATE TABLE sent_emails (
+    id                INTEGER PRIMARY KEY,
+    enrollment_id     INTEGER NOT NULL REFERENCES enrollments(id),
+    sequence_id       INTEGER NOT NULL REFERENCES sequences(id),
+    scheduled_step_id INTEGER REFERENCES scheduled_steps(id),
+    message_id        TEXT NOT NULL UNIQUE,
+    thread_id         TEXT NOT NULL,
+    subject           TEXT NOT NULL,
+    sent_at           TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id),
+    enrollment_id INTEGER REFERENCES enrollments(id),
+    sequence_id   INTEGER REFERENCES sequences(id),
+    type          TEXT NOT NULL,
+    at            TEXT NOT NULL,
+    detail        TEXT NOT NULL DEFAULT '',
+    external_id   TEXT UNIQUE
+);
+
+CREATE TABLE audit (
+    id       INTEGER PRIMARY KEY,
+    at       TEXT NOT NULL,
+    actor_id INTEGER REFERENCES users(id),
+    action   TEXT NOT NULL,
+    reason   TEXT,
+    note     TEXT,
+    batch    TEXT,
+    detail   TEXT NOT NULL DEFAULT '',
+    count    INTEGER NOT NULL DEFAULT 0
+);
+
+-- which enrollments an audit entry touched, and what they were before:
+-- the record that makes undo (R15) possible
+CREATE TABLE audit_enrollments (
+    audit_id      INTEGER NOT NULL REFERENCES audit(id),
+    enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),
+    before_status TEXT NOT NULL,
+    before_step   INTEGER NOT NULL,
+    PRIMARY KEY (audit_id, enrollment_id)
+) WITHOUT ROWID;
+
+-- the audit log is append-only
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
+
+/// Each migration is the SQL that moves the schema one version up.
+pub fn migrations() -> Vec<String> {
+    let mut v1 = String::from(V1_TABLES);
+    for (_, create) in BULK_INDEXES {
+        v1.push_str(create);
+        v1.push_str(";\n");
+    }
+    vec![v1]
+}
