@@ -1,1 +1,212 @@
-fn main() {}
+//! Scale benchmark of the foundation (issue 2), on the 1,000,000-contact demo:
+//!
+//! 1. bulk unenroll of every open enrollment (≥ 100,000) of the largest
+//!    sequence through the domain (`Workspace::unenroll`), next to the same
+//!    change as plain SQL statements (`store::baseline`) on a copy of the
+//!    same file, in the same run. Goal: domain ≤ 1.3 × plain SQL.
+//! 2. the 50-row page of that sequence in contact-name order at its start,
+//!    middle and end. Goal: ≤ 5 ms each.
+//!
+//! Run: `cargo bench --bench scale` (env `SEQTUI_BENCH_CONTACTS`, default
+//! 1,000,000; `SEQTUI_BENCH_ROUNDS`, default 3). The demo file is built once
+//! and kept under `target/bench-data/`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use seqtui::demo::{DemoOptions, build};
+use seqtui::domain::*;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Copies the workspace (its WAL was checkpointed by the builder).
+fn copy(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+    }
+    std::fs::copy(from, to).expect("copy the workspace");
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` does not: then
+    // only prove the benchmark still builds.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let contacts = env_usize("SEQTUI_BENCH_CONTACTS", 1_000_000);
+    let rounds = env_usize("SEQTUI_BENCH_ROUNDS", 3).max(1);
+    let clock = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join(format!("demo-{contacts}.db"));
+    if !source.exists() {
+        let started = Instant::now();
+        let report = build(
+            &source,
+            &DemoOptions {
+                contacts,
+                seed: 42,
+                force: true,
+            },
+            clock,
+        )
+        .expect("build the demo workspace");
+        println!(
+            "built demo: {} contacts, {} enrollments in {:.1} s",
+            report.contacts,
+            report.enrollments,
+            started.elapsed().as_secs_f64()
+        );
+    }
+
+    let ws = Workspace::open(&source, clock).unwrap();
+    let sequence = ws
+        .sequences()
+        .unwrap()
+        .into_iter()
+        .max_by_key(|s| s.active + s.paused)
+        .unwrap();
+    let open = EnrollmentQuery {
+        sequence_id: sequence.id,
+        statuses: vec![Status::Active, Status::Paused],
+        search: String::new(),
+    };
+    let open_count = ws.enrollment_ids(&open).unwrap().len();
+    println!(
+        "sequence '{}' (id {}): {} open enrollments, {} in all",
+        sequence.name, sequence.id, open_count, sequence.total
+    );
+
+    // ---- pages: start, middle and end of the sequence, three filters
+    println!();
+    println!("| page of 50 (ordered by contact name) | filter | median ms | max ms |");
+    println!("|---|---|---|---|");
+    for (label, statuses) in [
+        ("all statuses", vec![]),
+        ("active", vec![Status::Active]),
+        ("active + paused", vec![Status::Active, Status::Paused]),
+    ] {
+        let query = EnrollmentQuery {
+            sequence_id: sequence.id,
+            statuses,
+            search: String::new(),
+        };
+        let ids = ws.enrollment_ids(&query).unwrap();
+        let key_at = |i: usize| -> Option<PageKey> {
+            if i == 0 {
+                return None;
+            }
+            Some(ws.enrollments_by_ids(&[ids[i - 1]]).unwrap()[0].page_key())
+        };
+        for (place, at) in [
+            ("start", 0),
+            ("middle", ids.len() / 2),
+            ("end", ids.len().saturating_sub(50)),
+        ] {
+            let key = key_at(at);
+            let mut times = Vec::new();
+            for _ in 0..50 {
+                let t = Instant::now();
+                let page = ws.enrollment_page(&query, key.as_ref(), 50).unwrap();
+                times.push(t.elapsed());
+                assert_eq!(page.len(), 50.min(ids.len() - at));
+                assert_eq!(page[0].id, ids[at]);
+            }
+            let max = *times.iter().max().unwrap();
+            println!(
+                "| {place} | {label} | {:.2} | {:.2} |",
+                ms(median(times)),
+                ms(max)
+            );
+        }
+    }
+    drop(ws);
+
+    // ---- bulk unenroll: domain vs plain SQL, on fresh copies each round
+    let domain_copy = dir.join("bench-domain.db");
+    let plain_copy = dir.join("bench-plain.db");
+    let mut domain_times = Vec::new();
+    let mut plain_times = Vec::new();
+    for round in 0..rounds {
+        copy(&source, &plain_copy);
+        let mut conn = rusqlite::Connection::open(&plain_copy).unwrap();
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;")
+            .unwrap();
+        let t = Instant::now();
+        let changed = seqtui::store::baseline::unenroll_sequence(
+            &mut conn,
+            sequence.id,
+            "stale",
+            clock.now(),
+        )
+        .unwrap();
+        plain_times.push(t.elapsed());
+        assert_eq!(changed, open_count);
+        drop(conn);
+
+        copy(&source, &domain_copy);
+        let mut ws = Workspace::open(&domain_copy, clock).unwrap();
+        let admin = ws
+            .users()
+            .unwrap()
+            .into_iter()
+            .find(|u| u.role == Role::Admin)
+            .unwrap();
+        let t = Instant::now();
+        let ids = ws.enrollment_ids(&open).unwrap();
+        let report = ws
+            .unenroll(
+                &admin,
+                &UnenrollRequest {
+                    enrollments: ids,
+                    reason: EndReason::Stale,
+                    note: None,
+                    dry_run: false,
+                },
+            )
+            .unwrap();
+        domain_times.push(t.elapsed());
+        assert_eq!(report.unenrolled.len(), open_count);
+        println!(
+            "round {}: plain SQL {:.0} ms, domain {:.0} ms ({} emails, {} tasks cancelled)",
+            round + 1,
+            ms(*plain_times.last().unwrap()),
+            ms(*domain_times.last().unwrap()),
+            report.emails_cancelled,
+            report.tasks_removed
+        );
+    }
+    let (d, p) = (median(domain_times), median(plain_times));
+    println!();
+    println!("| bulk unenroll of {open_count} enrollments | median ms |");
+    println!("|---|---|");
+    println!("| plain SQL (3 UPDATEs, one transaction) | {:.0} |", ms(p));
+    println!(
+        "| domain `Workspace::unenroll` (select ids, checks, audit) | {:.0} |",
+        ms(d)
+    );
+    println!(
+        "| ratio domain / plain (goal ≤ 1.3) | {:.2} |",
+        d.as_secs_f64() / p.as_secs_f64()
+    );
+    for path in [&domain_copy, &plain_copy] {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! is written; `cli` and `tui` are the two faces over them.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod demo;
 pub mod domain;
 pub mod store;
+pub mod tui;

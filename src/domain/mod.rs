@@ -2,12 +2,13 @@
 //! reasons (SPEC §2), the rules R1–R16 and the operations the TUI, the CLI
 //! and the engine call. It talks to SQLite only through `crate::store`.
 
+mod browse;
 mod clock;
 mod permissions;
 mod types;
 mod workspace;
 
-pub use clock::Clock;
+pub use clock::{Clock, parse_instant};
 pub use permissions::may_change;
 pub use types::*;
 pub use workspace::*;

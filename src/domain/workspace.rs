@@ -86,8 +86,8 @@ pub struct UnenrollReport {
     pub steps_cancelled: i64,
     /// Open tasks marked removed.
     pub tasks_removed: i64,
-    /// The sequences touched, by name, with how many enrollments each.
-    pub sequences: Vec<(String, i64)>,
+    /// The sequences touched, with how many enrollments each.
+    pub sequences: Vec<SequenceCount>,
 }
 
 impl UnenrollReport {
@@ -120,6 +120,12 @@ impl UnenrollReport {
         }
         line
     }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SequenceCount {
+    pub sequence: String,
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -506,7 +512,7 @@ impl Workspace {
         let mut seen = HashSet::new();
         let mut eligible = Vec::new();
         let mut skipped = Vec::new();
-        let mut per_sequence: Vec<(String, i64)> = Vec::new();
+        let mut per_sequence: Vec<SequenceCount> = Vec::new();
         for &id in &request.enrollments {
             if !seen.insert(id) {
                 continue;
@@ -533,12 +539,12 @@ impl Workspace {
                 });
                 continue;
             }
-            match per_sequence
-                .iter_mut()
-                .find(|(name, _)| *name == f.sequence)
-            {
-                Some((_, n)) => *n += 1,
-                None => per_sequence.push((f.sequence.clone(), 1)),
+            match per_sequence.iter_mut().find(|c| c.sequence == f.sequence) {
+                Some(c) => c.count += 1,
+                None => per_sequence.push(SequenceCount {
+                    sequence: f.sequence.clone(),
+                    count: 1,
+                }),
             }
             eligible.push(id);
         }
@@ -562,7 +568,7 @@ impl Workspace {
         let detail = report
             .sequences
             .iter()
-            .map(|(name, n)| format!("{name}: {n}"))
+            .map(|c| format!("{}: {}", c.sequence, c.count))
             .collect::<Vec<_>>()
             .join(", ");
         let (audit_id, batch) = q::insert_audit(
@@ -593,6 +599,148 @@ impl Workspace {
         Ok(report)
     }
 
+    // ----------------------------------------------------- sequences
+
+    /// Creates a sequence with its steps. Templates may use only the merge
+    /// fields of [`MERGE_FIELDS`]: an unknown one is an error now, not a
+    /// blank in a sent email later.
+    pub fn create_sequence(
+        &mut self,
+        actor: &User,
+        name: &str,
+        steps: &[NewStep],
+        unenroll_colleagues: bool,
+    ) -> Result<SequenceRef> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DomainError::Invalid("a sequence needs a name".into()));
+        }
+        if steps.is_empty() {
+            return Err(DomainError::Invalid(format!(
+                "sequence '{name}' needs at least one step"
+            )));
+        }
+        for (i, step) in steps.iter().enumerate() {
+            for text in [&step.subject, &step.body, &step.title] {
+                check_merge_fields(text)
+                    .map_err(|e| DomainError::Invalid(format!("step {}: {e}", i + 1)))?;
+            }
+            if step.delay_days < 0 {
+                return Err(DomainError::Invalid(format!(
+                    "step {}: the delay cannot be negative",
+                    i + 1
+                )));
+            }
+        }
+        let now = self.now();
+        let tx = self.store.write()?;
+        if q::find_sequence(&tx, name)?.is_some() {
+            return Err(DomainError::Refused(format!(
+                "a sequence named '{name}' already exists"
+            )));
+        }
+        let id = q::insert_sequence(&tx, name, actor.id, unenroll_colleagues, now)?;
+        for (i, step) in steps.iter().enumerate() {
+            q::insert_step(
+                &tx,
+                id,
+                &Step {
+                    id: 0,
+                    position: i as i64 + 1,
+                    kind: step.kind,
+                    delay_days: step.delay_days,
+                    subject: step.subject.clone(),
+                    body: step.body.clone(),
+                    title: step.title.clone(),
+                },
+            )?;
+        }
+        q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "create_sequence",
+                reason: None,
+                note: None,
+                detail: &format!("{name}: {} steps", steps.len()),
+                count: 0,
+            },
+        )?;
+        let created = q::find_sequence(&tx, &id.to_string())?
+            .ok_or_else(|| DomainError::Storage("the new sequence vanished".into()))?;
+        tx.commit()?;
+        Ok(created)
+    }
+
+    // -------------------------------------------------------- opt-out
+
+    /// R9: marks the contact opted out and ends every open enrollment it has
+    /// with `opted_out` (an automatic end: no `ended_by`). R2 then blocks
+    /// re-enrollment. Doing it twice changes nothing the second time.
+    pub fn opt_out(&mut self, contact_id: i64, source: &str) -> Result<UnenrollReport> {
+        let now = self.now();
+        let tx = self.store.write()?;
+        let contact = q::find_contact(&tx, &contact_id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no contact {contact_id}")))?;
+        let open = q::open_enrollment_ids(&tx, contact_id)?;
+        let mut report = UnenrollReport {
+            batch: None,
+            dry_run: false,
+            reason: EndReason::OptedOut,
+            unenrolled: open.clone(),
+            skipped: Vec::new(),
+            emails_cancelled: 0,
+            steps_cancelled: 0,
+            tasks_removed: 0,
+            sequences: Vec::new(),
+        };
+        if contact.opted_out && open.is_empty() {
+            return Ok(report);
+        }
+        q::set_opted_out(&tx, contact_id, now)?;
+        q::insert_event(
+            &tx,
+            contact_id,
+            open.first().copied(),
+            "unsubscribe",
+            now,
+            source,
+        )?;
+        q::stage_batch(&tx, &open)?;
+        (
+            report.emails_cancelled,
+            report.steps_cancelled,
+            report.tasks_removed,
+        ) = q::staged_cancellations(&tx)?;
+        let (audit_id, batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: None,
+                action: "opt_out",
+                reason: Some(EndReason::OptedOut.as_str()),
+                note: None,
+                detail: &format!("{}: {source}", contact.email),
+                count: open.len() as i64,
+            },
+        )?;
+        q::end_staged(
+            &tx,
+            &EndChange {
+                at: now,
+                reason: EndReason::OptedOut,
+                ended_by: None,
+                note: None,
+                batch: Some(&batch),
+            },
+        )?;
+        q::audit_staged(&tx, audit_id)?;
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+
     // -------------------------------------------------------- import
 
     /// Imports contacts all together or not at all; existing emails are
@@ -603,8 +751,12 @@ impl Workspace {
         let mut report = ImportReport::default();
         let mut owners: HashMap<String, i64> = HashMap::new();
         for row in rows {
-            check_email(&row.email)
-                .map_err(|e| DomainError::Invalid(format!("line {}: {e}", row.line)))?;
+            check_email(&row.email).map_err(|e| {
+                DomainError::Invalid(format!(
+                    "line {}, column '{}': {e}",
+                    row.line, row.email_column
+                ))
+            })?;
             let owner_id = match row
                 .owner
                 .as_deref()
@@ -662,11 +814,48 @@ impl Workspace {
     }
 }
 
+/// A step of a sequence being created.
+#[derive(Debug, Clone)]
+pub struct NewStep {
+    pub kind: StepKind,
+    pub delay_days: i64,
+    pub subject: String,
+    pub body: String,
+    pub title: String,
+}
+
+/// The merge fields an email template may use.
+pub const MERGE_FIELDS: &[&str] = &["first_name", "last_name", "company", "sender_name"];
+
+/// Every `{{field}}` in `text` must be one of [`MERGE_FIELDS`].
+pub fn check_merge_fields(text: &str) -> Result<()> {
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(DomainError::Invalid(format!(
+                "unclosed merge field in '{text}'"
+            )));
+        };
+        let field = after[..end].trim();
+        if !MERGE_FIELDS.contains(&field) {
+            return Err(DomainError::Invalid(format!(
+                "unknown merge field '{{{{{field}}}}}'; use one of {}",
+                MERGE_FIELDS.join(", ")
+            )));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
 /// One contact row of an import, already mapped from its columns.
 #[derive(Debug, Clone, Default)]
 pub struct ContactInput {
     /// The line of the source file, for error messages.
     pub line: u64,
+    /// The header of the email column, for error messages.
+    pub email_column: String,
     pub email: String,
     pub first_name: String,
     pub last_name: String,

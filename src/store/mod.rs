@@ -2,6 +2,8 @@
 //! timeout), migrations, and every SQL statement the program runs. Nothing
 //! outside this module writes SQL; nothing in here decides a rule.
 
+pub mod baseline;
+pub mod browse;
 pub mod bulk;
 pub mod queries;
 pub mod schema;

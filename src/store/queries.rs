@@ -859,3 +859,74 @@ pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<V
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+pub fn insert_sequence(
+    conn: &Connection,
+    name: &str,
+    owner_id: i64,
+    unenroll_colleagues: bool,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO sequences(name, owner_id, unenroll_colleagues, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![name, owner_id, unenroll_colleagues, format_time(now)],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn insert_step(conn: &Connection, sequence_id: i64, step: &Step) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO steps(sequence_id, position, kind, delay_days, subject, body, title)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            sequence_id,
+            step.position,
+            step.kind.as_str(),
+            step.delay_days,
+            step.subject,
+            step.body,
+            step.title
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Marks a contact opted out (keeps the first time it happened).
+pub fn set_opted_out(conn: &Connection, contact_id: i64, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE contacts SET opted_out_at = coalesce(opted_out_at, ?2) WHERE id = ?1",
+        params![contact_id, format_time(at)],
+    )?;
+    Ok(())
+}
+
+/// The ids of a contact's open enrollments.
+pub fn open_enrollment_ids(conn: &Connection, contact_id: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM enrollments WHERE contact_id = ?1 AND status IN ('active', 'paused')",
+    )?;
+    let rows = stmt.query_map([contact_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn insert_event(
+    conn: &Connection,
+    contact_id: i64,
+    enrollment_id: Option<i64>,
+    kind: &str,
+    at: DateTime<Utc>,
+    detail: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events(contact_id, enrollment_id, sequence_id, type, at, detail)
+         VALUES (?1, ?2, (SELECT sequence_id FROM enrollments WHERE id = ?2), ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        contact_id,
+        enrollment_id,
+        kind,
+        format_time(at),
+        detail
+    ])?;
+    Ok(())
+}

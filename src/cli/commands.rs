@@ -1,0 +1,585 @@
+//! One function per subcommand: resolve names to ids, call the domain,
+//! print a table or JSON.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::output::{json, safe, table, time};
+use super::{Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
+use crate::domain::*;
+
+/// An error the way it leaves the program: a sentence and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<DomainError> for Failure {
+    fn from(e: DomainError) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<DomainError>() {
+            Ok(d) => d.into(),
+            Err(e) => Failure {
+                code: 1,
+                message: format!("{e:#}"),
+            },
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure {
+            code: 1,
+            message: e.to_string(),
+        }
+    }
+}
+
+type Outcome = Result<i32, Failure>;
+
+fn refused(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 3,
+        message: message.into(),
+    }
+}
+
+/// Runs one parsed command line; returns the exit code. The TUI is started
+/// by the binary, not here, so that this stays testable.
+pub fn run(cli: &Cli) -> Outcome {
+    let clock = cli.clock()?;
+    let path = cli.db.clone().unwrap_or_else(default_db_path);
+    let Some(command) = &cli.command else {
+        return Err(Failure {
+            code: 2,
+            message: "no command given".into(),
+        });
+    };
+    match command {
+        Command::Demo {
+            contacts,
+            seed,
+            force,
+        } => demo(cli, &path, clock, *contacts, *seed, *force),
+        Command::Init {
+            name,
+            admin,
+            admin_name,
+        } => {
+            let ws = Workspace::create(&path, clock, name, admin, admin_name)?;
+            if cli.json {
+                json(&ws.info()?)?;
+            } else {
+                println!(
+                    "Created workspace '{}' at {} with admin {admin}.",
+                    safe(name),
+                    path.display()
+                );
+            }
+            Ok(0)
+        }
+        _ => {
+            let mut ws = Workspace::open(&path, clock)?;
+            let actor = ws.acting_user(cli.as_user.as_deref())?;
+            on_workspace(cli, command, &mut ws, &actor)
+        }
+    }
+}
+
+fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force: bool) -> Outcome {
+    let options = crate::demo::DemoOptions {
+        contacts,
+        seed,
+        force,
+    };
+    let report = crate::demo::build(path, &options, clock)?;
+    if cli.json {
+        json(&report)?;
+    } else {
+        println!(
+            "Built the demo workspace at {}: {} users, {} sequences, {} contacts, {} enrollments.",
+            report.path.display(),
+            report.users,
+            report.sequences,
+            report.contacts,
+            report.enrollments
+        );
+    }
+    Ok(0)
+}
+
+fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) -> Outcome {
+    match command {
+        Command::Users { action } => users(cli, ws, actor, action.as_ref()),
+        Command::Sequences => sequences(cli, ws),
+        Command::Enrollments {
+            sequence,
+            statuses,
+            search,
+            limit,
+        } => {
+            let sequence = ws.sequence(sequence)?;
+            let query = EnrollmentQuery {
+                sequence_id: sequence.id,
+                statuses: statuses.clone(),
+                search: search.clone().unwrap_or_default(),
+            };
+            enrollments(cli, ws, &query, *limit)
+        }
+        Command::Contact { contact } => {
+            let contact = ws.contact(contact)?;
+            let detail = ws.contact_detail(contact.id)?;
+            if cli.json {
+                json(&detail)?;
+            } else {
+                print_contact(&detail);
+            }
+            Ok(0)
+        }
+        Command::Enroll { sequence, contacts } => {
+            let sequence = ws.sequence(sequence)?;
+            let mut ids = Vec::new();
+            for c in contacts {
+                ids.push(ws.contact(c)?.id);
+            }
+            let report = ws.enroll(actor, sequence.id, &ids)?;
+            if cli.json {
+                json(&report)?;
+            } else {
+                println!(
+                    "Enrolled {} in '{}'{}.",
+                    report.enrolled.len(),
+                    safe(&report.sequence),
+                    report
+                        .batch
+                        .as_ref()
+                        .map(|b| format!(" (batch {b})"))
+                        .unwrap_or_default()
+                );
+            }
+            for r in &report.refused {
+                eprintln!("seqtui: refused: {}", safe(&r.why));
+            }
+            Ok(
+                if report.enrolled.is_empty() && !report.refused.is_empty() {
+                    if report.refused.iter().all(|r| r.why == "not found") {
+                        4
+                    } else {
+                        3
+                    }
+                } else {
+                    0
+                },
+            )
+        }
+        Command::Unenroll(args) => unenroll(cli, ws, actor, args),
+        Command::Import {
+            what: ImportWhat::Contacts { file },
+        } => {
+            let rows = super::import::read_contacts(file)?;
+            let report = ws.import_contacts(actor, &rows)?;
+            if cli.json {
+                json(&report)?;
+            } else {
+                println!(
+                    "Imported {} contacts: {} new, {} updated.",
+                    report.created + report.updated,
+                    report.created,
+                    report.updated
+                );
+            }
+            Ok(0)
+        }
+        Command::Audit { since, limit } => {
+            let since = since.as_deref().map(parse_instant).transpose()?;
+            let entries = ws.audit(since, *limit)?;
+            if cli.json {
+                json(&entries)?;
+            } else {
+                let rows: Vec<Vec<String>> = entries
+                    .iter()
+                    .map(|a| {
+                        vec![
+                            time(Some(a.at)),
+                            a.actor.clone().unwrap_or_else(|| "(automatic)".into()),
+                            a.action.clone(),
+                            a.reason.clone().unwrap_or_default(),
+                            a.count.to_string(),
+                            a.batch.clone().unwrap_or_default(),
+                            format!(
+                                "{}{}",
+                                a.detail,
+                                a.note
+                                    .as_ref()
+                                    .map(|n| format!(" — {n}"))
+                                    .unwrap_or_default()
+                            ),
+                        ]
+                    })
+                    .collect();
+                table(
+                    &[
+                        "AT", "ACTOR", "ACTION", "REASON", "COUNT", "BATCH", "DETAIL",
+                    ],
+                    &rows,
+                );
+            }
+            Ok(0)
+        }
+        Command::Demo { .. } | Command::Init { .. } => unreachable!("handled before opening"),
+    }
+}
+
+fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersAction>) -> Outcome {
+    if let Some(UsersAction::Add {
+        email,
+        name,
+        role,
+        team,
+    }) = action
+    {
+        let user = ws.add_user(actor, email, name, *role, team)?;
+        if cli.json {
+            json(&user)?;
+        } else {
+            println!("Added {} ({}, team {}).", user.email, user.role, user.team);
+        }
+        return Ok(0);
+    }
+    let users = ws.users()?;
+    let default = ws.info()?.default_user;
+    if cli.json {
+        json(&users)?;
+    } else {
+        let rows: Vec<Vec<String>> = users
+            .iter()
+            .map(|u| {
+                let mark = if default.as_deref() == Some(u.email.as_str()) {
+                    " (default)"
+                } else {
+                    ""
+                };
+                vec![
+                    format!("{}{mark}", u.email),
+                    u.name.clone(),
+                    u.role.to_string(),
+                    u.team.clone(),
+                ]
+            })
+            .collect();
+        table(&["EMAIL", "NAME", "ROLE", "TEAM"], &rows);
+    }
+    Ok(0)
+}
+
+fn sequences(cli: &Cli, ws: &Workspace) -> Outcome {
+    let list = ws.sequences()?;
+    if cli.json {
+        json(&list)?;
+    } else {
+        let rows: Vec<Vec<String>> = list
+            .iter()
+            .map(|s| {
+                vec![
+                    s.id.to_string(),
+                    format!("{}{}", s.name, if s.archived { " (archived)" } else { "" }),
+                    s.owner.clone(),
+                    s.steps.to_string(),
+                    s.active.to_string(),
+                    s.paused.to_string(),
+                    s.finished.to_string(),
+                    s.unenrolled.to_string(),
+                    s.total.to_string(),
+                    format!("{:.1}%", s.reply_rate * 100.0),
+                    format!("{:.1}%", s.meeting_rate * 100.0),
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "ID",
+                "NAME",
+                "OWNER",
+                "STEPS",
+                "ACTIVE",
+                "PAUSED",
+                "FINISHED",
+                "UNENROLLED",
+                "TOTAL",
+                "REPLY",
+                "MEETING",
+            ],
+            &rows,
+        );
+    }
+    Ok(0)
+}
+
+/// Prints every matching enrollment, fetched a keyset page at a time.
+fn enrollments(
+    cli: &Cli,
+    ws: &Workspace,
+    query: &EnrollmentQuery,
+    limit: Option<usize>,
+) -> Outcome {
+    const PAGE: usize = 1000;
+    let mut all = Vec::new();
+    let mut after: Option<PageKey> = None;
+    loop {
+        let want = limit
+            .map(|l| l.saturating_sub(all.len()).min(PAGE))
+            .unwrap_or(PAGE);
+        if want == 0 {
+            break;
+        }
+        let page = ws.enrollment_page(query, after.as_ref(), want)?;
+        let done = page.len() < want;
+        after = page.last().map(EnrollmentRow::page_key);
+        all.extend(page);
+        if done {
+            break;
+        }
+    }
+    if cli.json {
+        json(&all)?;
+    } else {
+        let rows: Vec<Vec<String>> = all
+            .iter()
+            .map(|e| {
+                vec![
+                    e.id.to_string(),
+                    e.contact_name.clone(),
+                    e.contact_email.clone(),
+                    e.company.clone(),
+                    match e.end_reason {
+                        Some(r) => format!("{} ({r})", e.status),
+                        None => e.status.to_string(),
+                    },
+                    format!("{}/{}", e.step, e.steps),
+                    time(e.next_due_at),
+                    e.enrolled_by.clone(),
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "ID",
+                "CONTACT",
+                "EMAIL",
+                "COMPANY",
+                "STATUS",
+                "STEP",
+                "NEXT DUE",
+                "ENROLLED BY",
+            ],
+            &rows,
+        );
+    }
+    Ok(0)
+}
+
+fn print_contact(d: &ContactDetail) {
+    let c = &d.contact;
+    println!("{} <{}>", safe(&c.full_name()), safe(&c.email));
+    println!(
+        "  {} at {} · owner {} · {} · id {}{}",
+        safe(if c.title.is_empty() { "-" } else { &c.title }),
+        safe(if c.company.is_empty() {
+            "-"
+        } else {
+            &c.company
+        }),
+        safe(c.owner.as_deref().unwrap_or("-")),
+        safe(&c.lifecycle_stage),
+        c.id,
+        if c.opted_out { " · OPTED OUT" } else { "" }
+    );
+    println!();
+    println!("Enrollments");
+    for ce in &d.enrollments {
+        let e = &ce.enrollment;
+        println!(
+            "  #{} {} — {} step {}/{} · enrolled {} by {}",
+            e.id,
+            safe(&e.sequence),
+            describe_status(e.status, e.end_reason),
+            e.step,
+            e.steps,
+            time(Some(e.enrolled_at)),
+            e.enrolled_by
+        );
+        for s in ce
+            .scheduled
+            .iter()
+            .filter(|s| s.state == StepState::Scheduled)
+        {
+            println!(
+                "      step {} {} due {}",
+                s.step,
+                s.kind,
+                time(Some(s.due_at))
+            );
+        }
+        for t in ce.tasks.iter().filter(|t| t.state == TaskState::Open) {
+            println!(
+                "      task '{}' due {}",
+                safe(&t.title),
+                time(Some(t.due_at))
+            );
+        }
+    }
+    println!();
+    println!("Timeline");
+    for t in &d.timeline {
+        println!(
+            "  {}  {:<15} {}  {}",
+            time(Some(t.at)),
+            t.kind,
+            safe(t.sequence.as_deref().unwrap_or("")),
+            safe(&t.detail)
+        );
+    }
+}
+
+fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) -> Outcome {
+    let mut ids: Vec<i64> = args.enrollments.clone();
+    let mut scope = String::new();
+    if let Some(sequence) = &args.sequence {
+        let sequence = ws.sequence(sequence)?;
+        scope = format!(" from '{}'", sequence.name);
+        for c in &args.contacts {
+            let contact = ws.contact(c)?;
+            match ws.enrollment_of(contact.id, sequence.id)? {
+                Some(id) => ids.push(id),
+                None => {
+                    return Err(DomainError::NotFound(format!(
+                        "{} is not enrolled in '{}'",
+                        contact.email, sequence.name
+                    ))
+                    .into());
+                }
+            }
+        }
+        if args.all {
+            let statuses = if args.statuses.is_empty() {
+                vec![Status::Active, Status::Paused]
+            } else {
+                args.statuses.clone()
+            };
+            ids.extend(ws.enrollment_ids(&EnrollmentQuery {
+                sequence_id: sequence.id,
+                statuses,
+                search: String::new(),
+            })?);
+        }
+    }
+    let mut request = UnenrollRequest {
+        enrollments: ids,
+        reason: args.reason,
+        note: args.note.clone(),
+        dry_run: true,
+    };
+    let preview = ws.unenroll(actor, &request)?;
+    let report = if args.dry_run {
+        preview
+    } else {
+        let count = preview.unenrolled.len();
+        if count > 1 && !args.yes {
+            confirm(&format!(
+                "Unenroll {count} enrollments{scope} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
+                args.reason, preview.emails_cancelled, preview.tasks_removed
+            ))?;
+        }
+        request.dry_run = false;
+        ws.unenroll(actor, &request)?
+    };
+    if cli.json {
+        json(&report)?;
+    } else {
+        println!("{}", report.summary());
+        for s in &report.skipped {
+            println!("  skipped #{}: {}", s.id, safe(&s.why));
+        }
+    }
+    // Idempotent: skipping what is already ended is success. Refusals and
+    // unknown ids fail only when nothing at all could be done.
+    if report.unenrolled.is_empty() && !report.skipped.is_empty() {
+        if let Some(s) = report
+            .skipped
+            .iter()
+            .find(|s| s.why.starts_with("not permitted"))
+        {
+            return Err(refused(s.why.clone()));
+        }
+        if report.skipped.iter().all(|s| s.why == "not found") {
+            return Err(Failure {
+                code: 4,
+                message: format!("no enrollment {}", report.skipped[0].id),
+            });
+        }
+    }
+    Ok(0)
+}
+
+/// Asks on the terminal; without one, refuses (exit 2).
+fn confirm(question: &str) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "{} Pass --yes to confirm (there is no terminal to ask on).",
+                question.trim_end_matches('?')
+            )
+            .replacen("Unenroll", "Refusing to unenroll", 1),
+        });
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 2,
+            message: "cancelled; nothing was changed".into(),
+        })
+    }
+}
+
+/// The path the TUI opens: the given one, or the default, building the demo
+/// workspace there first when it does not exist yet.
+pub fn workspace_for_tui(cli: &Cli) -> anyhow::Result<(PathBuf, Option<String>)> {
+    match &cli.db {
+        Some(path) => Ok((path.clone(), None)),
+        None => {
+            let path = default_db_path();
+            if path.exists() {
+                return Ok((path, None));
+            }
+            let report = crate::demo::build(&path, &Default::default(), cli.clock()?)
+                .context("building the demo workspace")?;
+            Ok((
+                path,
+                Some(format!(
+                    "No workspace yet: built the demo workspace at {} ({} contacts).",
+                    report.path.display(),
+                    report.contacts
+                )),
+            ))
+        }
+    }
+}

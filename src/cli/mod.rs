@@ -1,0 +1,199 @@
+//! The command line: clap definitions, dispatch, and text / JSON output.
+//! Every subcommand calls the domain; none holds SQL or a rule.
+
+mod commands;
+mod import;
+pub mod output;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::{Clock, DomainError, EndReason, Status};
+
+pub use commands::{Failure, run, workspace_for_tui};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "seqtui",
+    version,
+    args_override_self = true,
+    about = "Email sequences for sales teams: who is enrolled where, what they get next, and how to stop it.",
+    after_help = "With no command, opens the terminal UI. Exit codes: 0 success, 1 error, 2 usage, 3 refused by a rule or permission, 4 not found."
+)]
+pub struct Cli {
+    /// The workspace file [default: the platform data directory]
+    #[arg(long, env = "SEQTUI_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Act as this user (email) [default: the workspace's default user]
+    #[arg(long = "as", env = "SEQTUI_USER", global = true, value_name = "EMAIL")]
+    pub as_user: Option<String>,
+    /// The clock, for scripts and tests (RFC 3339)
+    #[arg(long, env = "SEQTUI_NOW", global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Machine-readable output on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a realistic demo workspace (replaces nothing without --force)
+    Demo {
+        /// How many contacts
+        #[arg(long, default_value_t = 3000)]
+        contacts: usize,
+        /// Seed of the generator: the same seed and --now give the same workspace
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Replace an existing workspace file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create an empty workspace with one admin
+    Init {
+        /// The workspace's name
+        #[arg(long, default_value = "Sales workspace")]
+        name: String,
+        /// The admin's email (the default acting user)
+        #[arg(long, default_value = "admin@example.com")]
+        admin: String,
+        /// The admin's name
+        #[arg(long, default_value = "Admin")]
+        admin_name: String,
+    },
+    /// List users (role, team), or add one
+    Users {
+        #[command(subcommand)]
+        action: Option<UsersAction>,
+    },
+    /// List sequences with their enrollment counts and rates
+    Sequences,
+    /// List the enrollments of a sequence, in contact-name order
+    Enrollments {
+        /// Sequence id or name
+        #[arg(long)]
+        sequence: String,
+        /// Only these statuses (repeatable) [default: all]
+        #[arg(long = "status", value_parser = parse_status)]
+        statuses: Vec<Status>,
+        /// Only contacts whose name, email or company contains this text
+        #[arg(long)]
+        search: Option<String>,
+        /// At most this many rows
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Show one contact: properties, enrollments with schedule and tasks, timeline
+    Contact {
+        /// Email or id
+        contact: String,
+    },
+    /// Enroll contacts in a sequence
+    Enroll {
+        /// Sequence id or name
+        #[arg(long)]
+        sequence: String,
+        /// Contact email or id (repeatable)
+        #[arg(long = "contact", required = true)]
+        contacts: Vec<String>,
+    },
+    /// End enrollments: cancel their scheduled steps and open tasks
+    Unenroll(UnenrollArgs),
+    /// Import data
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// The audit log, newest first
+    Audit {
+        /// Only entries at or after this time (RFC 3339 or a date)
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many entries
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersAction {
+    /// Add a user (admins only)
+    Add {
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: crate::domain::Role,
+        #[arg(long)]
+        team: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportWhat {
+    /// Contacts from a CSV file (CRM export column names or snake_case)
+    Contacts { file: PathBuf },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["enrollments", "sequence"])))]
+pub struct UnenrollArgs {
+    /// Enrollment id (repeatable)
+    #[arg(long = "enrollment")]
+    pub enrollments: Vec<i64>,
+    /// Sequence id or name, with --contact or --all
+    #[arg(long)]
+    pub sequence: Option<String>,
+    /// Contact email or id in that sequence (repeatable)
+    #[arg(long = "contact", requires = "sequence", conflicts_with = "all")]
+    pub contacts: Vec<String>,
+    /// Every open enrollment of the sequence (narrow with --status)
+    #[arg(long, requires = "sequence")]
+    pub all: bool,
+    /// With --all: only these statuses (repeatable) [default: active, paused]
+    #[arg(long = "status", value_parser = parse_status, requires = "all")]
+    pub statuses: Vec<Status>,
+    /// Why (see README for the list)
+    #[arg(long, value_parser = parse_reason)]
+    pub reason: EndReason,
+    /// A free note kept with the enrollment and the audit entry
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Report what would happen and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask before unenrolling more than one enrollment
+    #[arg(long)]
+    pub yes: bool,
+}
+
+fn parse_status(text: &str) -> Result<Status, String> {
+    text.parse().map_err(|e: DomainError| e.to_string())
+}
+
+fn parse_reason(text: &str) -> Result<EndReason, String> {
+    text.parse().map_err(|e: DomainError| e.to_string())
+}
+
+fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
+    text.parse().map_err(|e: DomainError| e.to_string())
+}
+
+impl Cli {
+    pub fn clock(&self) -> Result<Clock, DomainError> {
+        match self.now.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => Clock::parse(text),
+            None => Ok(Clock::System),
+        }
+    }
+}
+
+/// Where the workspace lives when `--db` and `SEQTUI_DB` are not given.
+pub fn default_db_path() -> PathBuf {
+    directories::ProjectDirs::from("", "", "seqtui")
+        .map(|d| d.data_dir().join("workspace.db"))
+        .unwrap_or_else(|| PathBuf::from("seqtui.db"))
+}

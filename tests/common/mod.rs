@@ -1,0 +1,168 @@
+//! A small team, two sequences and a handful of contacts in a real SQLite
+//! file in a temp directory, built through the domain's own operations.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::{TimeZone, Utc};
+use seqtui::domain::*;
+
+pub fn now() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub ws: Workspace,
+    pub admin: User,
+    pub manager_east: User,
+    pub manager_west: User,
+    pub rep_ann: User,
+    pub rep_bob: User,
+    pub rep_wes: User,
+    pub seq_a: SequenceRef,
+    pub seq_b: SequenceRef,
+    /// Contact ids: c[0]..c[n], owned in turn by ann, bob, wes.
+    pub c: Vec<i64>,
+}
+
+pub fn steps() -> Vec<NewStep> {
+    vec![
+        NewStep {
+            kind: StepKind::AutoEmail,
+            delay_days: 0,
+            subject: "Hi {{first_name}}".into(),
+            body: "Hello {{first_name}} at {{company}}, {{sender_name}}".into(),
+            title: String::new(),
+        },
+        NewStep {
+            kind: StepKind::Call,
+            delay_days: 2,
+            subject: String::new(),
+            body: String::new(),
+            title: "Call {{first_name}}".into(),
+        },
+        NewStep {
+            kind: StepKind::AutoEmail,
+            delay_days: 3,
+            subject: "Re: Hi {{first_name}}".into(),
+            body: "Following up".into(),
+            title: String::new(),
+        },
+    ]
+}
+
+pub fn fixture(contacts: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.db");
+    let mut ws = Workspace::create(
+        &path,
+        Clock::Fixed(now()),
+        "Test team",
+        "admin@team.example",
+        "Ada Admin",
+    )
+    .unwrap();
+    let admin = ws.acting_user(None).unwrap();
+    let mut add = |email: &str, name: &str, role: Role, team: &str| {
+        ws.add_user(&admin, email, name, role, team).unwrap()
+    };
+    let manager_east = add("mae@team.example", "Mae East", Role::Manager, "East");
+    let manager_west = add("mo@team.example", "Mo West", Role::Manager, "West");
+    let rep_ann = add("ann@team.example", "Ann Rep", Role::Rep, "East");
+    let rep_bob = add("bob@team.example", "Bob Rep", Role::Rep, "East");
+    let rep_wes = add("wes@team.example", "Wes Rep", Role::Rep, "West");
+    let seq_a = ws
+        .create_sequence(&manager_east, "Alpha Outbound", &steps(), false)
+        .unwrap();
+    let seq_b = ws
+        .create_sequence(&manager_west, "Beta Nurture", &steps(), false)
+        .unwrap();
+    let owners = [&rep_ann, &rep_bob, &rep_wes];
+    let rows: Vec<ContactInput> = (0..contacts)
+        .map(|i| ContactInput {
+            line: i as u64 + 2,
+            email_column: "Email".into(),
+            email: format!("contact{i:04}@acme{}.example", i % 7),
+            first_name: format!("First{i:04}"),
+            last_name: format!("Last{:04}", (i * 37) % contacts.max(1)),
+            company: format!("Acme {}", i % 7),
+            title: "VP Sales".into(),
+            owner: Some(owners[i % 3].email.clone()),
+            ..Default::default()
+        })
+        .collect();
+    ws.import_contacts(&admin, &rows).unwrap();
+    let c = (1..=contacts as i64).collect();
+    Fixture {
+        dir,
+        path,
+        ws,
+        admin,
+        manager_east,
+        manager_west,
+        rep_ann,
+        rep_bob,
+        rep_wes,
+        seq_a,
+        seq_b,
+        c,
+    }
+}
+
+/// A plain connection for checking what the domain wrote.
+pub fn raw(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
+
+/// R1 and R3 over the whole file: no contact with two open enrollments; no
+/// ended enrollment with a scheduled step or an open task left.
+pub fn check_invariants(path: &std::path::Path) {
+    let conn = raw(path);
+    let two_open: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM (SELECT contact_id FROM enrollments
+             WHERE status IN ('active','paused') GROUP BY contact_id HAVING count(*) > 1)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(two_open, 0, "R1: a contact has two open enrollments");
+    let leftover_steps: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM scheduled_steps ss JOIN enrollments e ON e.id = ss.enrollment_id
+             WHERE e.status IN ('finished','unenrolled') AND ss.state = 'scheduled'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        leftover_steps, 0,
+        "R3: an ended enrollment has a scheduled step"
+    );
+    let leftover_tasks: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id
+             WHERE e.status IN ('finished','unenrolled') AND t.state = 'open'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        leftover_tasks, 0,
+        "R3: an ended enrollment has an open task"
+    );
+    let no_reason: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM enrollments WHERE status = 'unenrolled'
+             AND (end_reason IS NULL OR ended_at IS NULL)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        no_reason, 0,
+        "an unenrolled enrollment lacks its end reason or time"
+    );
+}
