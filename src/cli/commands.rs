@@ -238,6 +238,25 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             Ok(0)
         }
+        Command::Run {
+            watch, outbox, ..
+        } => super::engine::run(cli, ws, *watch, outbox.as_deref()),
+        Command::Ingest { paths } => super::engine::ingest(cli, ws, paths),
+        Command::Sequence {
+            action:
+                super::SequenceAction::Set {
+                    sequence,
+                    unenroll_colleagues,
+                    pause_on_out_of_office,
+                },
+        } => super::engine::sequence_set(
+            cli,
+            ws,
+            actor,
+            sequence,
+            *unenroll_colleagues,
+            *pause_on_out_of_office,
+        ),
         Command::Demo { .. } | Command::Init { .. } => unreachable!("handled before opening"),
     }
 }
@@ -491,17 +510,27 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
         note: args.note.clone(),
         dry_run: true,
     };
-    let preview = ws.unenroll(actor, &request)?;
-    let report = if args.dry_run {
-        preview
-    } else {
+    let mut distinct = request.enrollments.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // A dry run first only when it is the answer or the question needs it.
+    let needs_question = distinct.len() > 1 && !args.yes && !args.dry_run;
+    let report = if args.dry_run || needs_question {
+        let preview = ws.unenroll(actor, &request)?;
         let count = preview.unenrolled.len();
-        if count > 1 && !args.yes {
-            confirm(&format!(
-                "Unenroll {count} enrollments{scope} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
-                args.reason, preview.emails_cancelled, preview.tasks_removed
-            ))?;
+        if args.dry_run {
+            preview
+        } else {
+            if count > 1 {
+                confirm(&format!(
+                    "Unenroll {count} enrollments{scope} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
+                    args.reason, preview.emails_cancelled, preview.tasks_removed
+                ))?;
+            }
+            request.dry_run = false;
+            ws.unenroll(actor, &request)?
         }
+    } else {
         request.dry_run = false;
         ws.unenroll(actor, &request)?
     };

@@ -91,6 +91,12 @@ pub struct UnenrollReport {
 }
 
 impl UnenrollReport {
+    fn set_cancellations(&mut self, c: q::Cancellations) {
+        self.emails_cancelled = c.emails;
+        self.steps_cancelled = c.steps;
+        self.tasks_removed = c.tasks;
+    }
+
     /// One line for people: "Unenrolled 37 · 52 emails and 18 tasks
     /// cancelled · 2 skipped: already finished".
     pub fn summary(&self) -> String {
@@ -549,19 +555,19 @@ impl Workspace {
             eligible.push(id);
         }
         q::stage_batch(&tx, &eligible)?;
-        let (emails, steps, tasks) = q::staged_cancellations(&tx)?;
         let mut report = UnenrollReport {
             batch: None,
             dry_run: request.dry_run,
             reason: request.reason,
             unenrolled: eligible,
             skipped,
-            emails_cancelled: emails,
-            steps_cancelled: steps,
-            tasks_removed: tasks,
+            emails_cancelled: 0,
+            steps_cancelled: 0,
+            tasks_removed: 0,
             sequences: per_sequence,
         };
         if request.dry_run || report.unenrolled.is_empty() {
+            report.set_cancellations(q::staged_cancellations(&tx)?);
             drop(tx);
             return Ok(report);
         }
@@ -583,7 +589,7 @@ impl Workspace {
                 count: report.unenrolled.len() as i64,
             },
         )?;
-        q::end_staged(
+        let cancelled = q::end_staged(
             &tx,
             &EndChange {
                 at: now,
@@ -593,6 +599,7 @@ impl Workspace {
                 batch: Some(&batch),
             },
         )?;
+        report.set_cancellations(cancelled);
         q::audit_staged(&tx, audit_id)?;
         tx.commit()?;
         report.batch = Some(batch);
@@ -708,11 +715,6 @@ impl Workspace {
             source,
         )?;
         q::stage_batch(&tx, &open)?;
-        (
-            report.emails_cancelled,
-            report.steps_cancelled,
-            report.tasks_removed,
-        ) = q::staged_cancellations(&tx)?;
         let (audit_id, batch) = q::insert_audit(
             &tx,
             &NewAudit {
@@ -725,7 +727,7 @@ impl Workspace {
                 count: open.len() as i64,
             },
         )?;
-        q::end_staged(
+        let cancelled = q::end_staged(
             &tx,
             &EndChange {
                 at: now,
@@ -735,6 +737,7 @@ impl Workspace {
                 batch: Some(&batch),
             },
         )?;
+        report.set_cancellations(cancelled);
         q::audit_staged(&tx, audit_id)?;
         tx.commit()?;
         report.batch = Some(batch);

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod browse;
 pub mod bulk;
+pub mod engine;
 pub mod queries;
 pub mod schema;
 
@@ -80,7 +81,6 @@ fn configure(conn: &Connection) -> Result<(), DomainError> {
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
-         PRAGMA temp_store = MEMORY;
          PRAGMA cache_size = -65536;",
     )?;
     Ok(())

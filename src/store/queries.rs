@@ -30,6 +30,16 @@ fn ids_json(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
+/// Ids in ascending order, for lookups whose result order does not matter:
+/// walking the table in rowid order touches each page once instead of
+/// jumping around a large file.
+fn sorted_ids_json(ids: &[i64]) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    ids_json(&sorted)
+}
+
 // ---------------------------------------------------------------- workspace
 
 pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
@@ -480,7 +490,7 @@ pub fn enrollments_by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Enrollme
     }
     let sql = format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT value FROM json_each(?1))");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([ids_json(ids)], enrollment_from_row)?;
+    let rows = stmt.query_map([sorted_ids_json(ids)], enrollment_from_row)?;
     let mut by_id: HashMap<i64, EnrollmentRow> = HashMap::new();
     for row in rows {
         let row = row?;
@@ -533,7 +543,7 @@ pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, E
          JOIN contacts c ON c.id = e.contact_id
          WHERE e.id IN (SELECT value FROM json_each(?1))",
     )?;
-    let rows = stmt.query_map([ids_json(ids)], |r| {
+    let rows = stmt.query_map([sorted_ids_json(ids)], |r| {
         let status: String = r.get(7)?;
         let reason: Option<String> = r.get(8)?;
         Ok(EnrollmentFacts {
@@ -630,13 +640,21 @@ pub fn stage_batch(conn: &Connection, ids: &[i64]) -> Result<()> {
          SELECT id, status, current_step FROM enrollments
          WHERE id IN (SELECT value FROM json_each(?1))",
     )?
-    .execute([ids_json(ids)])?;
+    .execute([sorted_ids_json(ids)])?;
     Ok(())
 }
 
-/// What ending the staged enrollments cancels: scheduled automatic emails,
-/// scheduled steps of any kind, open tasks.
-pub fn staged_cancellations(conn: &Connection) -> Result<(i64, i64, i64)> {
+/// What ending enrollments cancels: scheduled automatic emails, scheduled
+/// steps of every kind (emails included), open tasks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cancellations {
+    pub emails: i64,
+    pub steps: i64,
+    pub tasks: i64,
+}
+
+/// What ending the staged enrollments would cancel (a dry run).
+pub fn staged_cancellations(conn: &Connection) -> Result<Cancellations> {
     let (emails, steps): (i64, i64) = conn.query_row(
         "SELECT coalesce(sum(kind = 'auto_email'), 0), count(*) FROM scheduled_steps
          WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
@@ -649,7 +667,11 @@ pub fn staged_cancellations(conn: &Connection) -> Result<(i64, i64, i64)> {
         [],
         |r| r.get(0),
     )?;
-    Ok((emails, steps, tasks))
+    Ok(Cancellations {
+        emails,
+        steps,
+        tasks,
+    })
 }
 
 pub struct EndChange<'a> {
@@ -661,32 +683,37 @@ pub struct EndChange<'a> {
 }
 
 /// R3 for every staged enrollment: ends it, cancels its scheduled steps and
-/// removes its open tasks.
-pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<()> {
+/// removes its open tasks. Returns what it cancelled, counted from the
+/// changes themselves (no second pass over the rows).
+pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<Cancellations> {
     let at = format_time(change.at);
-    conn.execute(
-        "UPDATE scheduled_steps SET state = 'cancelled'
-         WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
-        [],
-    )?;
-    conn.execute(
+    let mut done = Cancellations::default();
+    {
+        let mut stmt = conn.prepare_cached(
+            "UPDATE scheduled_steps SET state = 'cancelled'
+             WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)
+             RETURNING kind = 'auto_email'",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            done.steps += 1;
+            if row.get::<_, bool>(0)? {
+                done.emails += 1;
+            }
+        }
+    }
+    done.tasks = conn.execute(
         "UPDATE tasks SET state = 'removed'
          WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
         [],
-    )?;
+    )? as i64;
     conn.execute(
         "UPDATE enrollments SET status = 'unenrolled', ended_at = ?1, end_reason = ?2,
             ended_by = ?3, note = ?4, batch = ?5
          WHERE id IN (SELECT id FROM temp.batch_ids)",
-        params![
-            at,
-            change.reason.as_str(),
-            change.ended_by,
-            change.note,
-            change.batch
-        ],
+        params![at, change.reason.as_str(), change.ended_by, change.note, change.batch],
     )?;
-    Ok(())
+    Ok(done)
 }
 
 pub struct NewAudit<'a> {
