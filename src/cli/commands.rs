@@ -238,9 +238,9 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             Ok(0)
         }
-        Command::Run {
-            watch, outbox, ..
-        } => super::engine::run(cli, ws, *watch, outbox.as_deref()),
+        Command::Run { watch, outbox, .. } => {
+            super::engine::run(cli, ws, *watch, outbox.as_deref())
+        }
         Command::Ingest { paths } => super::engine::ingest(cli, ws, paths),
         Command::Sequence {
             action:

@@ -2,6 +2,7 @@
 //! Every subcommand calls the domain; none holds SQL or a rule.
 
 mod commands;
+mod engine;
 mod import;
 pub mod output;
 
@@ -107,6 +108,30 @@ pub enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Execute the steps that are due: emails into the outbox Maildir, tasks for reps
+    #[command(group(clap::ArgGroup::new("mode").args(["once", "watch"])))]
+    Run {
+        /// One pass over what is due now, then exit (the default)
+        #[arg(long)]
+        once: bool,
+        /// Keep running, waking when the next step is due; Ctrl-C or SIGTERM stops
+        #[arg(long)]
+        watch: bool,
+        /// The outbox Maildir [default: `outbox` beside the workspace file]
+        #[arg(long, value_name = "DIR")]
+        outbox: Option<PathBuf>,
+    },
+    /// Read replies, auto-replies, bounces (.eml, mbox, Maildir), meetings (.ics) and JSON Lines events
+    Ingest {
+        /// Files or folders; the kind is told from the content
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Change a sequence
+    Sequence {
+        #[command(subcommand)]
+        action: SequenceAction,
+    },
     /// The audit log, newest first
     Audit {
         /// Only entries at or after this time (RFC 3339 or a date)
@@ -130,6 +155,31 @@ pub enum UsersAction {
         #[arg(long)]
         team: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SequenceAction {
+    /// Set the automation settings of a sequence
+    #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)
+        .args(["unenroll_colleagues", "pause_on_out_of_office"])))]
+    Set {
+        /// Sequence id or name
+        sequence: String,
+        /// R8: a reply or meeting also ends colleagues' enrollments in this sequence
+        #[arg(long, value_parser = parse_on_off, value_name = "on|off")]
+        unenroll_colleagues: Option<bool>,
+        /// R14: an out-of-office reply with a return date pauses the enrollment until then
+        #[arg(long, value_parser = parse_on_off, value_name = "on|off")]
+        pause_on_out_of_office: Option<bool>,
+    },
+}
+
+fn parse_on_off(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" => Ok(true),
+        "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("'{text}' is not on or off")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

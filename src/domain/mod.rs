@@ -4,11 +4,13 @@
 
 mod browse;
 mod clock;
+mod engine;
 mod permissions;
 mod types;
 mod workspace;
 
 pub use clock::{Clock, parse_instant};
+pub use engine::*;
 pub use permissions::may_change;
 pub use types::*;
 pub use workspace::*;

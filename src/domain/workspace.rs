@@ -23,7 +23,7 @@ pub mod setting {
 
 #[derive(Debug)]
 pub struct Workspace {
-    store: Store,
+    pub(super) store: Store,
     clock: Clock,
 }
 

@@ -711,7 +711,13 @@ pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<Cancellat
         "UPDATE enrollments SET status = 'unenrolled', ended_at = ?1, end_reason = ?2,
             ended_by = ?3, note = ?4, batch = ?5
          WHERE id IN (SELECT id FROM temp.batch_ids)",
-        params![at, change.reason.as_str(), change.ended_by, change.note, change.batch],
+        params![
+            at,
+            change.reason.as_str(),
+            change.ended_by,
+            change.note,
+            change.batch
+        ],
     )?;
     Ok(done)
 }

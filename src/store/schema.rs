@@ -229,5 +229,22 @@ pub fn migrations() -> Vec<String> {
         v1.push_str(create);
         v1.push_str(";\n");
     }
-    vec![v1]
+    vec![v1, V2_ENGINE.to_string()]
 }
+
+/// Migration 2, the engine: the outbox journal (messages committed as sent
+/// whose file may not be in the outbox Maildir yet) and the pauses the
+/// engine set for out-of-office replies (R14), with their end.
+const V2_ENGINE: &str = r#"
+CREATE TABLE outbox (
+    sent_email_id INTEGER PRIMARY KEY REFERENCES sent_emails(id),
+    file_name     TEXT NOT NULL,
+    message       BLOB NOT NULL
+);
+
+CREATE TABLE engine_pauses (
+    enrollment_id INTEGER PRIMARY KEY REFERENCES enrollments(id),
+    until         TEXT NOT NULL
+);
+CREATE INDEX engine_pauses_until ON engine_pauses(until);
+"#;

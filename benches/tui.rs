@@ -1,0 +1,371 @@
+//! TUI latency benchmark: drives the real app headlessly on ratatui's
+//! `TestBackend` (120×40) over a demo workspace and times what a person
+//! feels — first frame, opening the largest sequence, key → next frame
+//! while scrolling, marking and typing a filter, Ctrl-a, and the dry run +
+//! confirm of unenrolling everything marked.
+//!
+//! ```text
+//! cargo bench --bench tui                                  # 100,000 contacts
+//! SEQTUI_BENCH_CONTACTS=1000000 cargo bench --bench tui    # the 1M demo
+//! SEQTUI_BENCH_DB=/tmp/big.db cargo bench --bench tui      # copy of an existing workspace
+//! ```
+//!
+//! `SEQTUI_BENCH_SEQUENCE=NAME` measures that sequence instead of the
+//! largest; `SEQTUI_BENCH_CHIP=all` marks every status instead of the
+//! active ones; `SEQTUI_BENCH_SKIP_DOMAIN=1` skips the domain-call timings.
+//!
+//! "key → frame" is `update` plus `view` on the test backend: everything
+//! the UI thread does between a key press and the next frame. Work handed
+//! to a worker (a text filter's scan, the unenroll) is timed separately as
+//! "until shown".
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use seqtui::demo::{DemoOptions, build};
+use seqtui::domain::{Clock, EnrollmentQuery, Status, Workspace};
+use seqtui::tui::{Headless, Theme};
+
+const NOW: &str = "2026-11-27T09:00:00Z";
+const SIZE: (u16, u16) = (120, 40);
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs us too and
+    // should stay quick, so do nothing then.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+    let clock = Clock::parse(NOW).expect("fixed clock");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = workspace(dir.path(), clock);
+    println!("workspace: {}", path.display());
+    let mut table = Table::default();
+
+    if std::env::var_os("SEQTUI_BENCH_SKIP_DOMAIN").is_none() {
+        domain_calls(&path, clock, &mut table);
+    }
+    println!("rss before the app: {}", rss_now());
+
+    // Start: open the workspace, build the app, draw the first frame.
+    let started = Instant::now();
+    let mut ui = Headless::open(&path, clock, None, SIZE, Theme::colored()).expect("open");
+    ui.draw();
+    table.one("first frame after start", started.elapsed());
+    let started = Instant::now();
+    ui.settle().draw();
+    table.one("sequences listed (after first frame)", started.elapsed());
+    println!("rss after start: {}", rss_now());
+
+    // The largest sequence, or the one SEQTUI_BENCH_SEQUENCE names.
+    let wanted = std::env::var("SEQTUI_BENCH_SEQUENCE").ok();
+    let largest = ui
+        .app
+        .sequences
+        .list
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| s.name.eq_ignore_ascii_case(w))
+        })
+        .max_by_key(|(_, s)| s.total)
+        .map(|(i, s)| (i, s.name.clone(), s.active, s.total))
+        .expect("a sequence");
+    println!(
+        "sequence: '{}' ({} active of {} enrollments)",
+        largest.1, largest.2, largest.3
+    );
+    ui.key("g");
+    for _ in 0..largest.0 {
+        ui.key("j");
+    }
+    let started = Instant::now();
+    ui.key("enter").settle().draw();
+    table.one("open the largest sequence (active chip)", started.elapsed());
+    println!("rss after opening it: {}", rss_now());
+
+    // Scrolling.
+    let mut j = Vec::new();
+    for _ in 0..200 {
+        j.push(timed(&mut ui, "j"));
+    }
+    table.many("key → frame: j (down)", j);
+    let mut pages = Vec::new();
+    for _ in 0..100 {
+        pages.push(timed(&mut ui, "pagedown"));
+    }
+    table.many("key → frame: PageDown", pages);
+    let mut bottom = Vec::new();
+    for key in ["G", "g", "G", "g", "G", "g"] {
+        bottom.push(timed(&mut ui, key));
+    }
+    table.many("key → frame: G / g (ends of the list)", bottom);
+
+    // Marking.
+    let mut space = Vec::new();
+    for _ in 0..200 {
+        space.push(timed(&mut ui, "space"));
+    }
+    table.many("key → frame: space (mark, move down)", space);
+    ui.key("esc");
+
+    // Status chips: every chip, including "all".
+    let mut chips = Vec::new();
+    for _ in 0..5 {
+        chips.push(timed(&mut ui, "s"));
+    }
+    table.many(
+        "key → frame: s (next status chip; ids load on the reader)",
+        chips,
+    );
+
+    // Typing a filter: the keystroke itself, and until the matches show.
+    ui.key("/");
+    let mut typing = Vec::new();
+    let mut shown = Vec::new();
+    for c in "ana".chars() {
+        let started = Instant::now();
+        ui.type_text(&c.to_string()).draw();
+        typing.push(started.elapsed());
+        ui.settle().draw();
+        shown.push(started.elapsed());
+    }
+    table.many("key → frame: typing a filter character", typing);
+    table.many("filter character → matches shown (worker)", shown);
+    let mut clear = Vec::new();
+    for _ in 0..3 {
+        clear.push(timed(&mut ui, "backspace"));
+        ui.settle();
+    }
+    table.many("key → frame: backspace in the filter", clear);
+    ui.key("esc").settle();
+
+    // On the active chip (or SEQTUI_BENCH_CHIP), mark all.
+    let chip = std::env::var("SEQTUI_BENCH_CHIP").unwrap_or_else(|_| "active".into());
+    while ui
+        .app
+        .enrollments
+        .as_ref()
+        .is_some_and(|e| e.chip.label() != chip)
+    {
+        ui.key("s").settle();
+    }
+    let started = Instant::now();
+    ui.key("ctrl-a").draw();
+    table.one("key → frame: ctrl-a (mark every match)", started.elapsed());
+    let marked = ui.app.enrollments.as_ref().map_or(0, |e| e.marks.len());
+    println!("marked: {marked}; rss: {}", rss_now());
+    let mut after = Vec::new();
+    for _ in 0..50 {
+        after.push(timed(&mut ui, "j"));
+    }
+    table.many("key → frame: j with everything marked", after);
+
+    // Unenroll everything marked: the dialog opens at once; the dry run and
+    // the unenroll run on workers while the UI keeps drawing.
+    let started = Instant::now();
+    ui.key("u").draw();
+    table.one(
+        "key → frame: u (dialog opens, dry run starts)",
+        started.elapsed(),
+    );
+    let longest = keep_drawing_until_settled(&mut ui);
+    table.one("dry run shown in the dialog", started.elapsed());
+    table.one("longest frame gap while the dry run ran", longest);
+    println!("rss after the dry run: {}", rss_now());
+    ui.key("j");
+    let started = Instant::now();
+    ui.key("y").draw();
+    table.one("key → frame: y (confirm, worker starts)", started.elapsed());
+    let longest = keep_drawing_until_settled(&mut ui);
+    table.one(
+        &format!("unenroll {marked} → result shown"),
+        started.elapsed(),
+    );
+    table.one("longest frame gap while unenrolling", longest);
+    if let Some(note) = &ui.app.note {
+        println!("result: {}", note.text);
+    }
+    println!("rss after the unenroll: {}", rss_now());
+    table.print();
+    if let Some(rss) = resident_kib() {
+        println!("peak resident memory of this process: {} MiB", rss / 1024);
+    }
+}
+
+/// The workspace to measure: a copy of `SEQTUI_BENCH_DB`, or a new demo of
+/// `SEQTUI_BENCH_CONTACTS` contacts (default 100,000).
+fn workspace(dir: &Path, clock: Clock) -> PathBuf {
+    let path = dir.join("bench.db");
+    if let Ok(source) = std::env::var("SEQTUI_BENCH_DB") {
+        let started = Instant::now();
+        std::fs::copy(&source, &path).expect("copy the workspace");
+        println!(
+            "copied {source} in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        return path;
+    }
+    let contacts = std::env::var("SEQTUI_BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(100_000);
+    let started = Instant::now();
+    let report = build(
+        &path,
+        &DemoOptions {
+            contacts,
+            seed: 42,
+            force: false,
+        },
+        clock,
+    )
+    .expect("build the demo workspace");
+    println!(
+        "built a demo of {} contacts, {} enrollments in {:.1} s",
+        report.contacts,
+        report.enrollments,
+        started.elapsed().as_secs_f64()
+    );
+    path
+}
+
+/// What the domain calls the TUI makes cost on their own.
+fn domain_calls(path: &Path, clock: Clock, table: &mut Table) {
+    let ws = Workspace::open(path, clock).expect("open");
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let _ = ws.sequences().expect("sequences");
+        runs.push(started.elapsed());
+    }
+    table.many("domain: sequences() (3 runs)", runs);
+    let sequences = ws.sequences().expect("sequences");
+    let Some(largest) = sequences.iter().max_by_key(|s| s.total) else {
+        return;
+    };
+    for (label, statuses) in [("active", vec![Status::Active]), ("all", Vec::new())] {
+        let query = EnrollmentQuery {
+            sequence_id: largest.id,
+            statuses,
+            search: String::new(),
+        };
+        let started = Instant::now();
+        let ids = ws.enrollment_ids(&query).expect("ids");
+        table.one(
+            &format!("domain: enrollment_ids({label}) → {}", ids.len()),
+            started.elapsed(),
+        );
+        let window: Vec<i64> = ids.iter().take(114).copied().collect();
+        let started = Instant::now();
+        let rows = ws.enrollments_by_ids(&window).expect("rows");
+        table.one(
+            &format!("domain: enrollments_by_ids({})", rows.len()),
+            started.elapsed(),
+        );
+        if let Some(row) = rows.first() {
+            let started = Instant::now();
+            let _ = ws.contact_detail(row.contact_id).expect("detail");
+            table.one("domain: contact_detail()", started.elapsed());
+        }
+    }
+    let started = Instant::now();
+    let _ = ws.data_version();
+    table.one("domain: data_version()", started.elapsed());
+    let started = Instant::now();
+    let found = ws.search_contacts("ana", 500).expect("search");
+    table.one(
+        &format!("domain: search_contacts(\"ana\") → {}", found.len()),
+        started.elapsed(),
+    );
+    let started = Instant::now();
+    let _ = ws.audit(None, 1000).expect("audit");
+    table.one("domain: audit(1000)", started.elapsed());
+}
+
+/// One key, then one frame.
+fn timed(ui: &mut Headless, key: &str) -> Duration {
+    let started = Instant::now();
+    ui.key(key).draw();
+    started.elapsed()
+}
+
+/// Draws a frame every 10 ms (as the event loop does while a spinner is
+/// up) until the workers are done; returns the longest draw + pump.
+fn keep_drawing_until_settled(ui: &mut Headless) -> Duration {
+    let mut longest = Duration::ZERO;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while ui.app.waiting() && Instant::now() < deadline {
+        let started = Instant::now();
+        ui.pump().draw();
+        longest = longest.max(started.elapsed());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    ui.pump().draw();
+    longest
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<(String, usize, Duration, Duration)>,
+}
+
+impl Table {
+    fn one(&mut self, what: &str, d: Duration) {
+        self.rows.push((what.to_string(), 1, d, d));
+    }
+
+    fn many(&mut self, what: &str, mut ds: Vec<Duration>) {
+        if ds.is_empty() {
+            return;
+        }
+        ds.sort();
+        let median = ds[ds.len() / 2];
+        let max = ds[ds.len() - 1];
+        self.rows.push((what.to_string(), ds.len(), median, max));
+    }
+
+    fn print(&self) {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.0.chars().count())
+            .max()
+            .unwrap_or(10);
+        println!();
+        println!(
+            "{:width$}  {:>5}  {:>10}  {:>10}",
+            "measure", "n", "median ms", "max ms"
+        );
+        for (what, n, median, max) in &self.rows {
+            println!(
+                "{what:width$}  {n:>5}  {:>10.2}  {:>10.2}",
+                median.as_secs_f64() * 1000.0,
+                max.as_secs_f64() * 1000.0
+            );
+        }
+    }
+}
+
+/// Peak resident set size (VmHWM) on Linux.
+fn resident_kib() -> Option<u64> {
+    status_kib("VmHWM:")
+}
+
+/// Resident set size now, in MiB, for the phase log.
+fn rss_now() -> String {
+    let mib = |field| status_kib(field).map_or_else(|| "?".into(), |k| format!("{} MiB", k / 1024));
+    format!("{} (peak so far {})", mib("VmRSS:"), mib("VmHWM:"))
+}
+
+fn status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}

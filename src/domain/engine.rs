@@ -1,0 +1,863 @@
+//! The operations the engine calls: which steps are due, recording what a
+//! run executed (claim, sent email, task, finish) and the outbox journal,
+//! and the decisions on inbound events — R6 replies, R7 meetings, R8
+//! colleagues, R9 bounces and opt-outs, R14 out-of-office pauses, dedupe.
+//! Parsing and file I/O live in `crate::engine`; every change here is one
+//! transaction with its audit entry (automatic changes have no actor, R13).
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::*;
+use crate::store::engine as qe;
+use crate::store::queries::{self as q, EndChange, NewAudit};
+
+/// Workspace setting: the id that makes this workspace's Message-IDs and
+/// outbox file names unique.
+pub const WORKSPACE_ID: &str = "workspace_id";
+
+/// A scheduled step that is due, with what executing it needs.
+pub type DueStep = qe::DueRow;
+
+/// What the engine produced for one due step.
+#[derive(Debug, Clone)]
+pub enum StepOutput {
+    /// An automatic email, rendered; `message` is the whole RFC 5322 text.
+    Email {
+        message_id: String,
+        thread_id: String,
+        subject: String,
+        file_name: String,
+        message: Vec<u8>,
+    },
+    /// A task for the enrolling user (task, call and manual-email steps).
+    Task { title: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecutedStep {
+    pub step: DueStep,
+    pub output: StepOutput,
+}
+
+/// A message committed as sent that must be in the outbox Maildir.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub sent_email_id: i64,
+    pub file_name: String,
+    pub message: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExecutionReport {
+    pub emails: usize,
+    pub tasks: usize,
+    pub finished: Vec<i64>,
+    /// Steps another run executed first (or whose enrollment changed).
+    pub skipped: usize,
+    #[serde(skip)]
+    pub outbox: Vec<OutboxMessage>,
+}
+
+/// One inbound item, parsed.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboundEvent {
+    /// Message-ID, event id, or a stable hash: the dedupe key.
+    pub id: String,
+    pub at: Timestamp,
+    #[serde(flatten)]
+    pub inbound: Inbound,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Inbound {
+    /// A person's email; `references` = In-Reply-To and References.
+    Reply {
+        from: String,
+        references: Vec<String>,
+        subject: String,
+    },
+    /// An automatic reply (out of office, vacation, autoresponder).
+    AutoReply {
+        from: String,
+        references: Vec<String>,
+        subject: String,
+        return_date: Option<Timestamp>,
+    },
+    /// A booked meeting: organizer (a user) and attendees.
+    Meeting {
+        organizer: String,
+        attendees: Vec<String>,
+        summary: String,
+    },
+    /// A delivery failure of `message_ids` to `recipient`.
+    Bounce {
+        recipient: Option<String>,
+        message_ids: Vec<String>,
+        permanent: bool,
+        status: String,
+    },
+    Unsubscribe {
+        email: String,
+    },
+    Open {
+        email: Option<String>,
+        message_id: Option<String>,
+    },
+    Click {
+        email: Option<String>,
+        message_id: Option<String>,
+        url: String,
+    },
+}
+
+impl Inbound {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Inbound::Reply { .. } => "reply",
+            Inbound::AutoReply { .. } => "auto_reply",
+            Inbound::Meeting { .. } => "meeting",
+            Inbound::Bounce { .. } => "bounce",
+            Inbound::Unsubscribe { .. } => "unsubscribe",
+            Inbound::Open { .. } => "open",
+            Inbound::Click { .. } => "click",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestAction {
+    /// The matched enrollment was ended.
+    Ended,
+    /// The matched enrollment was paused (R14).
+    Paused,
+    /// Recorded on the contact's timeline; nothing ended.
+    Recorded,
+    /// Seen before; nothing changed.
+    Duplicate,
+    /// Not about any contact or sequence; nothing recorded.
+    Ignored,
+}
+
+/// What applying one inbound item did (one per meeting attendee).
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestOutcome {
+    pub id: String,
+    pub kind: &'static str,
+    pub contact: Option<String>,
+    pub enrollment: Option<i64>,
+    pub action: IngestAction,
+    pub reason: Option<EndReason>,
+    /// Enrollments of colleagues ended with `colleague_engaged` (R8).
+    pub colleagues: Vec<i64>,
+    pub paused_until: Option<Timestamp>,
+    pub why: String,
+}
+
+impl IngestOutcome {
+    fn new(event: &InboundEvent, action: IngestAction, why: impl Into<String>) -> IngestOutcome {
+        IngestOutcome {
+            id: event.id.clone(),
+            kind: event.inbound.kind(),
+            contact: None,
+            enrollment: None,
+            action,
+            reason: None,
+            colleagues: Vec::new(),
+            paused_until: None,
+            why: why.into(),
+        }
+    }
+}
+
+/// Ends `ids` automatically (no actor) with one audit entry; returns the
+/// batch id, or `None` when `ids` is empty.
+fn end_automatically(
+    conn: &Connection,
+    ids: &[i64],
+    reason: EndReason,
+    detail: &str,
+    now: Timestamp,
+) -> Result<Option<String>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    q::stage_batch(conn, ids)?;
+    let (audit_id, batch) = q::insert_audit(
+        conn,
+        &NewAudit {
+            at: now,
+            actor_id: None,
+            action: "unenroll",
+            reason: Some(reason.as_str()),
+            note: None,
+            detail,
+            count: ids.len() as i64,
+        },
+    )?;
+    q::end_staged(
+        conn,
+        &EndChange {
+            at: now,
+            reason,
+            ended_by: None,
+            note: None,
+            batch: Some(&batch),
+        },
+    )?;
+    q::audit_staged(conn, audit_id)?;
+    Ok(Some(batch))
+}
+
+fn open_facts(conn: &Connection, enrollment_id: i64) -> Result<Option<EnrollmentFacts>> {
+    Ok(q::enrollment_facts(conn, &[enrollment_id])?.remove(&enrollment_id))
+}
+
+/// R8: with the sequence setting on, ends the open enrollments in the same
+/// sequence of the other contacts at the same company.
+fn end_colleagues(
+    conn: &Connection,
+    facts: &EnrollmentFacts,
+    contact_email: &str,
+    now: Timestamp,
+) -> Result<Vec<i64>> {
+    let Some(sequence) = q::find_sequence(conn, &facts.sequence_id.to_string())? else {
+        return Ok(Vec::new());
+    };
+    if !sequence.unenroll_colleagues {
+        return Ok(Vec::new());
+    }
+    let company = qe::contact_company(conn, facts.contact_id)?;
+    if company.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = qe::colleague_enrollments(conn, facts.sequence_id, &company, facts.contact_id)?;
+    end_automatically(
+        conn,
+        &ids,
+        EndReason::ColleagueEngaged,
+        &format!("{}: {contact_email} at {company} engaged", sequence.name),
+        now,
+    )?;
+    Ok(ids)
+}
+
+impl Workspace {
+    /// The workspace id used in Message-IDs and outbox file names; made
+    /// once, on first use, and kept in the workspace settings.
+    pub fn workspace_id(&mut self) -> Result<String> {
+        if let Some(id) = q::setting(self.store_mut().conn(), WORKSPACE_ID)? {
+            return Ok(id);
+        }
+        let tx = self.store_mut().write()?;
+        let id = match q::setting(&tx, WORKSPACE_ID)? {
+            Some(id) => id,
+            None => {
+                let id = format!("{:016x}", fastrand::u64(..));
+                q::set_setting(&tx, WORKSPACE_ID, &id)?;
+                id
+            }
+        };
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Up to `limit` due steps of active enrollments, oldest first.
+    pub fn due_steps(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueStep>> {
+        qe::due_steps(self.store_mut().conn(), now, limit)
+    }
+
+    /// When something next becomes due (a step or the end of a pause).
+    pub fn next_due(&mut self) -> Result<Option<Timestamp>> {
+        qe::next_due(self.store_mut().conn())
+    }
+
+    /// Records executed steps in one transaction: each step is claimed
+    /// (`scheduled` → `sent`/`done`) only if no other run took it; a claimed
+    /// email gets its `sent_emails` row and an outbox journal row, a task
+    /// step its task; the enrollment moves on, or is `finished` after its
+    /// last step. One audit entry (no actor) covers the batch.
+    pub fn record_executed(&mut self, steps: &[ExecutedStep]) -> Result<ExecutionReport> {
+        let now = self.now();
+        let tx = self.store_mut().write()?;
+        let mut report = ExecutionReport::default();
+        for executed in steps {
+            let step = &executed.step;
+            let state = match executed.output {
+                StepOutput::Email { .. } => StepState::Sent,
+                StepOutput::Task { .. } => StepState::Done,
+            };
+            if !qe::claim_step(&tx, step.scheduled_step_id, state, now)? {
+                report.skipped += 1;
+                continue;
+            }
+            match &executed.output {
+                StepOutput::Email {
+                    message_id,
+                    thread_id,
+                    subject,
+                    file_name,
+                    message,
+                } => {
+                    let sent_email_id = qe::insert_sent_email(
+                        &tx,
+                        &qe::NewSentEmail {
+                            enrollment_id: step.enrollment_id,
+                            sequence_id: step.sequence_id,
+                            scheduled_step_id: step.scheduled_step_id,
+                            message_id,
+                            thread_id,
+                            subject,
+                            sent_at: now,
+                        },
+                    )?;
+                    qe::insert_outbox(&tx, sent_email_id, file_name, message)?;
+                    report.outbox.push(OutboxMessage {
+                        sent_email_id,
+                        file_name: file_name.clone(),
+                        message: message.clone(),
+                    });
+                    report.emails += 1;
+                }
+                StepOutput::Task { title } => {
+                    qe::insert_task(
+                        &tx,
+                        step.enrollment_id,
+                        step.scheduled_step_id,
+                        step.enrolled_by,
+                        title,
+                        step.due_at,
+                        now,
+                    )?;
+                    report.tasks += 1;
+                }
+            }
+            if qe::advance_enrollment(
+                &tx,
+                step.enrollment_id,
+                step.position,
+                step.total_steps,
+                now,
+            )? {
+                report.finished.push(step.enrollment_id);
+            }
+        }
+        if report.emails + report.tasks > 0 {
+            q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: None,
+                    action: "run",
+                    reason: None,
+                    note: None,
+                    detail: &format!(
+                        "{} emails sent, {} tasks created, {} enrollments finished",
+                        report.emails,
+                        report.tasks,
+                        report.finished.len()
+                    ),
+                    count: (report.emails + report.tasks) as i64,
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Messages committed as sent whose outbox file may be missing.
+    pub fn pending_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMessage>> {
+        Ok(qe::pending_outbox(self.store_mut().conn(), limit)?
+            .into_iter()
+            .map(|(sent_email_id, file_name, message)| OutboxMessage {
+                sent_email_id,
+                file_name,
+                message,
+            })
+            .collect())
+    }
+
+    /// Forgets journal rows whose file is now in the outbox.
+    pub fn mark_delivered(&mut self, sent_email_ids: &[i64]) -> Result<()> {
+        if sent_email_ids.is_empty() {
+            return Ok(());
+        }
+        let tx = self.store_mut().write()?;
+        qe::delete_outbox(&tx, sent_email_ids)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// R14: resumes the enrollments whose out-of-office pause has ended.
+    /// Returns their ids.
+    pub fn resume_ended_pauses(&mut self) -> Result<Vec<i64>> {
+        let now = self.now();
+        let tx = self.store_mut().write()?;
+        let ended = qe::pauses_ended(&tx, now)?;
+        for &(id, step) in &ended {
+            qe::resume(&tx, id, now)?;
+            let (audit_id, _) = q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: None,
+                    action: "resume",
+                    reason: None,
+                    note: Some("out-of-office pause ended"),
+                    detail: &format!("enrollment {id}"),
+                    count: 1,
+                },
+            )?;
+            q::audit_enrollment(&tx, audit_id, id, Status::Paused, step)?;
+        }
+        tx.commit()?;
+        Ok(ended.into_iter().map(|(id, _)| id).collect())
+    }
+
+    /// R8 and R14 settings of a sequence. The sequence's owner, a manager
+    /// or an admin may change them.
+    pub fn set_sequence_options(
+        &mut self,
+        actor: &User,
+        sequence: &str,
+        unenroll_colleagues: Option<bool>,
+        pause_on_ooo: Option<bool>,
+    ) -> Result<SequenceRef> {
+        let sequence = self.sequence(sequence)?;
+        if actor.role == Role::Rep && actor.id != sequence.owner_id {
+            return Err(DomainError::Refused(format!(
+                "not permitted: only the owner of '{}', a manager or an admin may change its settings",
+                sequence.name
+            )));
+        }
+        let now = self.now();
+        let tx = self.store_mut().write()?;
+        qe::set_sequence_options(&tx, sequence.id, unenroll_colleagues, pause_on_ooo)?;
+        let onoff = |v: bool| if v { "on" } else { "off" };
+        let mut changes = Vec::new();
+        if let Some(v) = unenroll_colleagues {
+            changes.push(format!("unenroll colleagues {}", onoff(v)));
+        }
+        if let Some(v) = pause_on_ooo {
+            changes.push(format!("pause on out-of-office {}", onoff(v)));
+        }
+        q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "sequence_settings",
+                reason: None,
+                note: None,
+                detail: &format!("{}: {}", sequence.name, changes.join(", ")),
+                count: 0,
+            },
+        )?;
+        let updated = q::find_sequence(&tx, &sequence.id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no sequence {}", sequence.id)))?;
+        tx.commit()?;
+        Ok(updated)
+    }
+
+    /// Applies one inbound item whole or not at all (one transaction), and
+    /// only once: an item whose id was seen before changes nothing.
+    pub fn apply_inbound(&mut self, event: &InboundEvent) -> Result<Vec<IngestOutcome>> {
+        if let Inbound::Unsubscribe { email } = &event.inbound {
+            return self.apply_unsubscribe(event, email);
+        }
+        let now = self.now();
+        let tx = self.store_mut().write()?;
+        let outcomes = match &event.inbound {
+            Inbound::Meeting {
+                organizer,
+                attendees,
+                summary,
+            } => apply_meeting(&tx, event, organizer, attendees, summary, now)?,
+            _ => vec![apply_one(&tx, event, now)?],
+        };
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// R9: an unsubscribe marks the contact opted out and ends every open
+    /// enrollment (through [`Workspace::opt_out`], which is idempotent).
+    fn apply_unsubscribe(
+        &mut self,
+        event: &InboundEvent,
+        email: &str,
+    ) -> Result<Vec<IngestOutcome>> {
+        let found = qe::contact_by_email(self.store_mut().conn(), email)?;
+        let Some((contact_id, email, _)) = found else {
+            return Ok(vec![IngestOutcome::new(
+                event,
+                IngestAction::Ignored,
+                format!("no contact '{email}'"),
+            )]);
+        };
+        let before = self.contact(&contact_id.to_string())?;
+        let report = self.opt_out(contact_id, &format!("unsubscribe {}", event.id))?;
+        let mut outcome = IngestOutcome::new(event, IngestAction::Recorded, "");
+        outcome.contact = Some(email);
+        outcome.enrollment = report.unenrolled.first().copied();
+        if report.batch.is_none() {
+            outcome.action = IngestAction::Duplicate;
+            outcome.why = "already opted out".into();
+        } else if report.unenrolled.is_empty() {
+            outcome.why = if before.opted_out {
+                "already opted out".into()
+            } else {
+                "opted out; no open enrollment".into()
+            };
+        } else {
+            outcome.action = IngestAction::Ended;
+            outcome.reason = Some(EndReason::OptedOut);
+            outcome.why = format!(
+                "opted out; ended {} open enrollment(s)",
+                report.unenrolled.len()
+            );
+        }
+        Ok(vec![outcome])
+    }
+}
+
+/// Reply, auto-reply, bounce, open, click: find the enrollment (by the
+/// Message-IDs it sent, else by the contact's address) and decide.
+fn apply_one(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<IngestOutcome> {
+    let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
+    if qe::event_exists(conn, &event.id)? {
+        out.action = IngestAction::Duplicate;
+        out.why = "already ingested".into();
+        return Ok(out);
+    }
+    if matches!(
+        event.inbound,
+        Inbound::Reply { .. } | Inbound::AutoReply { .. }
+    ) && qe::is_sent_message(conn, &event.id)?
+    {
+        out.why = "this is a message seqtui sent, not a reply".into();
+        return Ok(out);
+    }
+    let (address, references): (Option<&str>, Vec<String>) = match &event.inbound {
+        Inbound::Reply {
+            from, references, ..
+        }
+        | Inbound::AutoReply {
+            from, references, ..
+        } => (Some(from), references.clone()),
+        Inbound::Bounce {
+            recipient,
+            message_ids,
+            ..
+        } => (recipient.as_deref(), message_ids.clone()),
+        Inbound::Open { email, message_id }
+        | Inbound::Click {
+            email, message_id, ..
+        } => (email.as_deref(), message_id.iter().cloned().collect()),
+        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } => (None, Vec::new()),
+    };
+    let on_thread = qe::sent_by_message_ids(conn, &references)?;
+    let contact = match (&on_thread, address) {
+        (Some(m), _) => Some((m.contact_id, m.contact_email.clone())),
+        (None, Some(a)) => qe::contact_by_email(conn, a)?.map(|(id, email, _)| (id, email)),
+        (None, None) => None,
+    };
+    let Some((contact_id, contact_email)) = contact else {
+        out.why = match address {
+            Some(a) => {
+                format!("'{a}' is not a contact and the message is not on a sequence thread")
+            }
+            None => "no contact and no sequence email named".into(),
+        };
+        return Ok(out);
+    };
+    out.contact = Some(contact_email.clone());
+    let open = q::open_enrollment_ids(conn, contact_id)?.first().copied();
+    match &event.inbound {
+        Inbound::Reply { subject, .. } => {
+            let Some(m) = on_thread else {
+                qe::insert_external_event(
+                    conn, contact_id, None, "reply", event.at, subject, &event.id,
+                )?;
+                out.action = IngestAction::Recorded;
+                out.why = "not on a sequence thread: recorded on the contact, ends nothing".into();
+                return Ok(out);
+            };
+            qe::insert_external_event(
+                conn,
+                contact_id,
+                Some(m.enrollment_id),
+                "reply",
+                event.at,
+                subject,
+                &event.id,
+            )?;
+            out.enrollment = Some(m.enrollment_id);
+            end_engaged(
+                conn,
+                &mut out,
+                m.enrollment_id,
+                EndReason::Replied,
+                &contact_email,
+                now,
+            )?;
+            if out.action == IngestAction::Ended {
+                out.why = format!("reply on the thread of {}", m.message_id);
+            }
+        }
+        Inbound::AutoReply {
+            subject,
+            return_date,
+            ..
+        } => {
+            let enrollment = on_thread.as_ref().map(|m| m.enrollment_id).or(open);
+            let detail = match return_date {
+                Some(d) => format!("{subject} (back {})", d.format("%Y-%m-%d")),
+                None => subject.clone(),
+            };
+            qe::insert_external_event(
+                conn,
+                contact_id,
+                enrollment,
+                "out_of_office",
+                event.at,
+                &detail,
+                &event.id,
+            )?;
+            out.enrollment = enrollment;
+            out.action = IngestAction::Recorded;
+            out.why = "automatic reply: recorded as out-of-office, ends nothing".into();
+            if let Some(id) = enrollment {
+                pause_for_ooo(conn, &mut out, id, *return_date, now)?;
+            }
+        }
+        Inbound::Bounce {
+            permanent, status, ..
+        } => {
+            let enrollment = on_thread.as_ref().map(|m| m.enrollment_id).or(open);
+            out.enrollment = enrollment;
+            if !permanent {
+                out.why = format!("temporary delivery failure ({status}); ends nothing");
+                return Ok(out);
+            }
+            qe::insert_external_event(
+                conn,
+                contact_id,
+                enrollment,
+                "bounce",
+                event.at,
+                &format!("hard bounce {status}"),
+                &event.id,
+            )?;
+            out.action = IngestAction::Recorded;
+            out.why = "hard bounce; no open enrollment to end".into();
+            if let Some(id) = enrollment
+                && let Some(f) = open_facts(conn, id)?
+                && f.status.is_open()
+            {
+                end_automatically(
+                    conn,
+                    &[id],
+                    EndReason::Bounced,
+                    &format!("{}: {contact_email} bounced ({status})", f.sequence),
+                    now,
+                )?;
+                out.action = IngestAction::Ended;
+                out.reason = Some(EndReason::Bounced);
+                out.why = format!("hard bounce ({status})");
+            }
+        }
+        Inbound::Open { .. } | Inbound::Click { .. } => {
+            let enrollment = on_thread.as_ref().map(|m| m.enrollment_id).or(open);
+            let (kind, detail) = match &event.inbound {
+                Inbound::Click { url, .. } => ("click", url.clone()),
+                _ => ("open", String::new()),
+            };
+            qe::insert_external_event(
+                conn, contact_id, enrollment, kind, event.at, &detail, &event.id,
+            )?;
+            out.enrollment = enrollment;
+            out.action = IngestAction::Recorded;
+            out.why = format!("{kind} recorded");
+        }
+        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } => {}
+    }
+    Ok(out)
+}
+
+/// R6/R7 end of an engaged enrollment, then R8 for its colleagues.
+fn end_engaged(
+    conn: &Connection,
+    out: &mut IngestOutcome,
+    enrollment_id: i64,
+    reason: EndReason,
+    contact_email: &str,
+    now: Timestamp,
+) -> Result<()> {
+    out.action = IngestAction::Recorded;
+    let Some(facts) = open_facts(conn, enrollment_id)? else {
+        out.why = format!("enrollment {enrollment_id} not found");
+        return Ok(());
+    };
+    if !facts.status.is_open() {
+        out.why = format!(
+            "recorded; the enrollment is already {}",
+            describe_status(facts.status, facts.end_reason)
+        );
+        return Ok(());
+    }
+    end_automatically(
+        conn,
+        &[enrollment_id],
+        reason,
+        &format!("{}: {contact_email} {}", facts.sequence, reason.label()),
+        now,
+    )?;
+    out.action = IngestAction::Ended;
+    out.reason = Some(reason);
+    out.colleagues = end_colleagues(conn, &facts, contact_email, now)?;
+    Ok(())
+}
+
+/// R14: with the sequence setting on and a future return date, pauses the
+/// active enrollment until then.
+fn pause_for_ooo(
+    conn: &Connection,
+    out: &mut IngestOutcome,
+    enrollment_id: i64,
+    return_date: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    let Some(facts) = open_facts(conn, enrollment_id)? else {
+        return Ok(());
+    };
+    let Some(sequence) = q::find_sequence(conn, &facts.sequence_id.to_string())? else {
+        return Ok(());
+    };
+    if !sequence.pause_on_ooo || facts.status != Status::Active {
+        return Ok(());
+    }
+    let Some(until) = return_date.filter(|d| *d > now) else {
+        out.why
+            .push_str("; no future return date found, not paused");
+        return Ok(());
+    };
+    if qe::pause_until(conn, enrollment_id, until)? {
+        let (audit_id, _) = q::insert_audit(
+            conn,
+            &NewAudit {
+                at: now,
+                actor_id: None,
+                action: "pause",
+                reason: None,
+                note: Some("out of office"),
+                detail: &format!(
+                    "{}: {} out of office until {}",
+                    facts.sequence,
+                    facts.contact_name,
+                    until.format("%Y-%m-%d")
+                ),
+                count: 1,
+            },
+        )?;
+        q::audit_enrollment(
+            conn,
+            audit_id,
+            enrollment_id,
+            Status::Active,
+            facts.current_step,
+        )?;
+        out.action = IngestAction::Paused;
+        out.paused_until = Some(until);
+        out.why = format!(
+            "automatic reply: paused until {} (sequence setting)",
+            until.format("%Y-%m-%d")
+        );
+    }
+    Ok(())
+}
+
+/// R7: for each attendee who is a contact, a meeting organized by the user
+/// who enrolled them ends their open enrollment (`meeting_booked`, then R8);
+/// with another organizer it is recorded and ends nothing.
+fn apply_meeting(
+    conn: &Connection,
+    event: &InboundEvent,
+    organizer: &str,
+    attendees: &[String],
+    summary: &str,
+    now: Timestamp,
+) -> Result<Vec<IngestOutcome>> {
+    let organizer_user = q::user_by_email(conn, organizer)?;
+    let mut outcomes = Vec::new();
+    for attendee in attendees {
+        if attendee.eq_ignore_ascii_case(organizer) {
+            continue;
+        }
+        let Some((contact_id, contact_email, _)) = qe::contact_by_email(conn, attendee)? else {
+            continue;
+        };
+        let external_id = format!("{}#{}", event.id, contact_email.to_lowercase());
+        let mut out = IngestOutcome::new(event, IngestAction::Recorded, "");
+        out.id = external_id.clone();
+        out.contact = Some(contact_email.clone());
+        if qe::event_exists(conn, &external_id)? {
+            out.action = IngestAction::Duplicate;
+            out.why = "already ingested".into();
+            outcomes.push(out);
+            continue;
+        }
+        let open = q::open_enrollment_ids(conn, contact_id)?.first().copied();
+        let facts = match open {
+            Some(id) => open_facts(conn, id)?,
+            None => None,
+        };
+        let by_enroller = match (&facts, &organizer_user) {
+            (Some(f), Some(u)) => f.enrolled_by == u.id,
+            _ => false,
+        };
+        let detail = format!("{summary} (organizer {organizer})");
+        qe::insert_external_event(
+            conn,
+            contact_id,
+            if by_enroller { open } else { None },
+            "meeting_booked",
+            event.at,
+            &detail,
+            &external_id,
+        )?;
+        match (open, by_enroller) {
+            (Some(id), true) => {
+                out.enrollment = Some(id);
+                end_engaged(
+                    conn,
+                    &mut out,
+                    id,
+                    EndReason::MeetingBooked,
+                    &contact_email,
+                    now,
+                )?;
+                if out.action == IngestAction::Ended {
+                    out.why = format!("meeting booked with the enrolling user {organizer}");
+                }
+            }
+            (Some(id), false) => {
+                out.enrollment = Some(id);
+                out.why = format!(
+                    "organizer {organizer} is not the user who enrolled the contact; recorded, ends nothing"
+                );
+            }
+            (None, _) => out.why = "no open enrollment; recorded on the contact".into(),
+        }
+        outcomes.push(out);
+    }
+    if outcomes.is_empty() {
+        outcomes.push(IngestOutcome::new(
+            event,
+            IngestAction::Ignored,
+            "no attendee is a contact",
+        ));
+    }
+    Ok(outcomes)
+}

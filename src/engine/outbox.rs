@@ -1,0 +1,451 @@
+//! Running due steps: rendering emails into RFC 5322 messages and putting
+//! them into the outbox Maildir exactly once.
+//!
+//! # The exactly-once protocol
+//!
+//! A step is executed by one database transaction and one file:
+//!
+//! 1. The message is rendered in memory. Its Message-ID and its file name
+//!    are derived from the workspace id and the scheduled step id, so every
+//!    attempt at the same step produces the same names.
+//! 2. One transaction claims the step (`UPDATE … WHERE state = 'scheduled'`
+//!    and the enrollment is still active at that step), records the sent
+//!    email, moves the enrollment on, and journals the message bytes in the
+//!    `outbox` table. A run that loses the claim to another run skips the
+//!    step; so two overlapping runs never both send it.
+//! 3. After the commit the message is written to `tmp/` under a name unique
+//!    to this process, synced, and hard-linked to `new/<file name>`; if
+//!    `new/` (or `cur/`, once a mail client picked it up) already has that
+//!    name, the link is not made. Then the tmp file is removed and the
+//!    journal row deleted.
+//!
+//! A crash before the commit leaves no trace in the database (the step is
+//! still scheduled and runs next time; a stray tmp file is removed by a
+//! later run after an hour). A crash after the commit leaves the journal
+//! row: every run starts by delivering the journal (step 3), and the fixed
+//! file name makes delivering twice land one file. So nothing is lost and
+//! nothing is doubled. The one remaining window — a mail client moving the
+//! file from `new/` to `cur/` between the check and the link while a crashed
+//! delivery is being redone — needs a crash and a concurrent client at the
+//! same instant.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::domain::*;
+
+/// How many due steps one transaction handles.
+pub const BATCH: usize = 500;
+
+/// Where the outbox is when `--outbox` is not given: beside the workspace.
+pub fn default_outbox(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("outbox"),
+        _ => PathBuf::from("outbox"),
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunReport {
+    pub outbox: PathBuf,
+    pub emails_sent: usize,
+    pub tasks_created: usize,
+    pub finished: usize,
+    pub resumed: usize,
+    /// Messages committed by an earlier, interrupted run and delivered now.
+    pub recovered: usize,
+    /// Steps another run executed first.
+    pub skipped: usize,
+    pub next_due_at: Option<Timestamp>,
+}
+
+/// The merge fields of a template.
+pub struct Merge<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub company: &'a str,
+    pub sender_name: &'a str,
+}
+
+/// Replaces `{{field}}` with its value. Templates are checked when a
+/// sequence is saved (`check_merge_fields`); a field unknown here anyway is
+/// left as written rather than silently blanked.
+pub fn render(template: &str, merge: &Merge<'_>) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let value = match after[..end].trim() {
+            "first_name" => Some(merge.first_name),
+            "last_name" => Some(merge.last_name),
+            "company" => Some(merge.company),
+            "sender_name" => Some(merge.sender_name),
+            _ => None,
+        };
+        match value {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[start..start + 2 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A header text, RFC 2047-encoded when it is not plain ASCII.
+fn header_text(text: &str) -> String {
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    if clean.is_ascii() {
+        clean
+    } else {
+        // Encoded words of at most ~45 bytes of text each, split on chars.
+        let mut words = Vec::new();
+        let mut chunk = String::new();
+        for c in clean.chars() {
+            if chunk.len() + c.len_utf8() > 45 {
+                words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+                chunk.clear();
+            }
+            chunk.push(c);
+        }
+        if !chunk.is_empty() {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+        }
+        words.join("\r\n ")
+    }
+}
+
+/// `"Display Name" <address>`, the name encoded or quoted as needed.
+fn mailbox(name: &str, address: &str) -> String {
+    let name = name.trim();
+    if name.is_empty() {
+        return format!("<{address}>");
+    }
+    if !name.is_ascii() {
+        return format!("{} <{address}>", header_text(name));
+    }
+    let escaped: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\" <{address}>")
+}
+
+fn domain_of(address: &str) -> &str {
+    address
+        .rsplit_once('@')
+        .map(|(_, d)| d)
+        .filter(|d| !d.is_empty())
+        .unwrap_or("seqtui.invalid")
+}
+
+/// The Message-ID of a scheduled step: the same on every attempt.
+pub fn message_id(workspace_id: &str, scheduled_step_id: i64, sender: &str) -> String {
+    format!(
+        "<seqtui.{scheduled_step_id}.{workspace_id}@{}>",
+        domain_of(sender)
+    )
+}
+
+/// The outbox file name of a scheduled step (no `:` or `/`, as Maildir wants).
+pub fn file_name(workspace_id: &str, scheduled_step_id: i64) -> String {
+    format!("seqtui-{workspace_id}-{scheduled_step_id}")
+}
+
+/// Executes one due step in memory: the email or the task it makes.
+pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> ExecutedStep {
+    let merge = Merge {
+        first_name: &step.first_name,
+        last_name: &step.last_name,
+        company: &step.company,
+        sender_name: &step.sender_name,
+    };
+    let contact_name = full_name(&step.first_name, &step.last_name, &step.contact_email);
+    let kind: StepKind = step.kind.parse().unwrap_or(StepKind::Task);
+    let output = match kind {
+        StepKind::AutoEmail => {
+            let mut subject = render(&step.subject, &merge).trim().to_string();
+            if subject.is_empty() {
+                subject = match &step.first_subject {
+                    Some(first) if first.to_ascii_lowercase().starts_with("re:") => first.clone(),
+                    Some(first) => format!("Re: {first}"),
+                    None => format!("A note for {contact_name}"),
+                };
+            }
+            let body = render(&step.body, &merge);
+            let id = message_id(workspace_id, step.scheduled_step_id, &step.sender_email);
+            let thread_id = step
+                .earlier_messages
+                .first()
+                .cloned()
+                .unwrap_or_else(|| id.clone());
+            let message = compose(step, &contact_name, &subject, &body, &id, now);
+            StepOutput::Email {
+                message_id: id,
+                thread_id,
+                subject,
+                file_name: file_name(workspace_id, step.scheduled_step_id),
+                message,
+            }
+        }
+        StepKind::Call | StepKind::ManualEmail | StepKind::Task => {
+            let mut title = render(&step.title, &merge).trim().to_string();
+            if title.is_empty() {
+                title = match kind {
+                    StepKind::Call => format!("Call {contact_name}"),
+                    StepKind::ManualEmail => {
+                        let subject = render(&step.subject, &merge);
+                        format!("Email {contact_name}: {}", subject.trim())
+                    }
+                    _ => format!("Follow up with {contact_name}"),
+                };
+            }
+            StepOutput::Task { title }
+        }
+    };
+    ExecutedStep {
+        step: step.clone(),
+        output,
+    }
+}
+
+/// The RFC 5322 message of an automatic email, CRLF line ends.
+fn compose(
+    step: &DueStep,
+    contact_name: &str,
+    subject: &str,
+    body: &str,
+    id: &str,
+    now: Timestamp,
+) -> Vec<u8> {
+    let mut m = String::with_capacity(body.len() + 600);
+    let mut header = |name: &str, value: &str| {
+        m.push_str(name);
+        m.push_str(": ");
+        m.push_str(value);
+        m.push_str("\r\n");
+    };
+    header("From", &mailbox(&step.sender_name, &step.sender_email));
+    header("To", &mailbox(contact_name, &step.contact_email));
+    header("Subject", &header_text(subject));
+    header(
+        "Date",
+        &now.format("%a, %d %b %Y %H:%M:%S +0000").to_string(),
+    );
+    header("Message-ID", id);
+    // Follow-ups thread onto the first email of the enrollment.
+    if let Some(first) = step.earlier_messages.first() {
+        header("In-Reply-To", first);
+        header("References", &step.earlier_messages.join("\r\n "));
+    }
+    header("MIME-Version", "1.0");
+    header("X-Seqtui-Enrollment", &step.enrollment_id.to_string());
+    header("X-Seqtui-Sequence", &header_text(&step.sequence));
+    let normalized = body.replace("\r\n", "\n");
+    let plain = normalized.is_ascii() && normalized.lines().all(|l| l.len() <= 900);
+    if plain {
+        header("Content-Type", "text/plain; charset=utf-8");
+        header("Content-Transfer-Encoding", "7bit");
+        m.push_str("\r\n");
+        for line in normalized.lines() {
+            m.push_str(line);
+            m.push_str("\r\n");
+        }
+    } else {
+        header("Content-Type", "text/plain; charset=utf-8");
+        header("Content-Transfer-Encoding", "base64");
+        m.push_str("\r\n");
+        let encoded = base64(normalized.replace('\n', "\r\n").as_bytes());
+        for chunk in encoded.as_bytes().chunks(76) {
+            m.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            m.push_str("\r\n");
+        }
+    }
+    m.into_bytes()
+}
+
+/// An outbox Maildir: `tmp/`, `new/`, `cur/`.
+pub struct Maildir {
+    root: PathBuf,
+    /// Names already in `cur/` (before the `:2,` flags), read once.
+    in_cur: HashSet<String>,
+}
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Maildir {
+    pub fn open(root: &Path) -> std::io::Result<Maildir> {
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(root.join(sub))?;
+        }
+        let mut in_cur = HashSet::new();
+        for entry in std::fs::read_dir(root.join("cur"))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            let base = name.split(':').next().unwrap_or_default().to_string();
+            in_cur.insert(base);
+        }
+        Ok(Maildir {
+            root: root.to_path_buf(),
+            in_cur,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Puts `message` into `new/<name>` unless it is already in `new/` or
+    /// `cur/`. Returns whether this call delivered it.
+    pub fn deliver(&self, name: &str, message: &[u8]) -> std::io::Result<bool> {
+        let target = self.root.join("new").join(name);
+        if self.in_cur.contains(name) || target.exists() {
+            return Ok(false);
+        }
+        let tmp = self.root.join("tmp").join(format!(
+            "{name}.{}.{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = (|| {
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(message)?;
+            file.sync_all()
+        })();
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let linked = match std::fs::hard_link(&tmp, &target) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            // A file system without hard links: rename, after the check above.
+            Err(_) => std::fs::rename(&tmp, &target).map(|()| true),
+        };
+        let _ = std::fs::remove_file(&tmp);
+        linked
+    }
+
+    /// Makes the new entries durable (the directory itself).
+    pub fn sync(&self) {
+        if let Ok(dir) = std::fs::File::open(self.root.join("new")) {
+            let _ = dir.sync_all();
+        }
+    }
+
+    /// Removes this workspace's tmp files older than an hour: left by a run
+    /// that died before its commit (the step is still scheduled) or after
+    /// delivering (the file is in `new/`).
+    pub fn clean_tmp(&self, workspace_id: &str) {
+        let prefix = format!("seqtui-{workspace_id}-");
+        let Ok(entries) = std::fs::read_dir(self.root.join("tmp")) else {
+            return;
+        };
+        let hour_ago = SystemTime::now() - Duration::from_secs(3600);
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t < hour_ago);
+            if name.starts_with(&prefix) && old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+fn io_error(outbox: &Path, e: std::io::Error) -> DomainError {
+    DomainError::Storage(format!("cannot write the outbox {}: {e}", outbox.display()))
+}
+
+fn deliver_all(ws: &mut Workspace, maildir: &Maildir, messages: &[OutboxMessage]) -> Result<()> {
+    for m in messages {
+        maildir
+            .deliver(&m.file_name, &m.message)
+            .map_err(|e| io_error(maildir.root(), e))?;
+    }
+    maildir.sync();
+    let ids: Vec<i64> = messages.iter().map(|m| m.sent_email_id).collect();
+    ws.mark_delivered(&ids)
+}
+
+/// One pass: recover the journal, resume ended pauses, then execute every
+/// step due at the workspace clock, in batches, until none is left.
+pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
+    let workspace_id = ws.workspace_id()?;
+    let maildir = Maildir::open(outbox).map_err(|e| io_error(outbox, e))?;
+    maildir.clean_tmp(&workspace_id);
+    let mut report = RunReport {
+        outbox: outbox.to_path_buf(),
+        ..RunReport::default()
+    };
+    loop {
+        let pending = ws.pending_outbox(BATCH)?;
+        if pending.is_empty() {
+            break;
+        }
+        report.recovered += pending.len();
+        deliver_all(ws, &maildir, &pending)?;
+    }
+    report.resumed = ws.resume_ended_pauses()?.len();
+    let now = ws.now();
+    loop {
+        let due = ws.due_steps(now, BATCH)?;
+        if due.is_empty() {
+            break;
+        }
+        let executed: Vec<ExecutedStep> = due
+            .iter()
+            .map(|step| execute(step, &workspace_id, now))
+            .collect();
+        let batch = ws.record_executed(&executed)?;
+        deliver_all(ws, &maildir, &batch.outbox)?;
+        report.emails_sent += batch.emails;
+        report.tasks_created += batch.tasks;
+        report.finished += batch.finished.len();
+        report.skipped += batch.skipped;
+        if batch.emails + batch.tasks == 0 {
+            // Every step of the batch was taken by another run; what is
+            // left is that run's to do.
+            break;
+        }
+    }
+    report.next_due_at = ws.next_due()?;
+    Ok(report)
+}

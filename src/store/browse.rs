@@ -1,0 +1,70 @@
+//! The SQL behind `domain::browse`: read-only summaries for the terminal UI.
+
+use rusqlite::Connection;
+
+use crate::domain::{Result, Status};
+
+/// Sequence name, status and count of the given enrollments, grouped.
+pub fn status_counts(conn: &Connection, ids: &[i64]) -> Result<Vec<(String, Status, i64)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.name, e.status, count(*) AS n
+         FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
+         WHERE e.id IN (SELECT value FROM json_each(?1))
+         GROUP BY s.name, e.status
+         ORDER BY n DESC, s.name, e.status",
+    )?;
+    let rows = stmt.query_map([ids], |r| {
+        let status: String = r.get(1)?;
+        let status = status.parse::<Status>().map_err(|_| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unexpected status '{status}'").into(),
+            )
+        })?;
+        Ok((r.get(0)?, status, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `PRAGMA cache_size` in KiB (a negative size is KiB to SQLite).
+pub fn limit_page_cache(conn: &Connection, mebibytes: u32) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
+    Ok(())
+}
+
+/// Ids of contacts where, for every word, the word's letters appear in
+/// order in "first last company" (a LIKE '%j%h%n%' per word), in name
+/// order, at most `limit`. A walk of the name index that stops at
+/// `limit`; a rare pattern reads every contact.
+pub fn contacts_with_letters_in_order(
+    conn: &Connection,
+    words: &[String],
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let mut sql = String::from("SELECT c.id FROM contacts c WHERE 1");
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    for word in words {
+        let mut pattern = String::from("%");
+        for ch in word.chars() {
+            if matches!(ch, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(ch);
+            pattern.push('%');
+        }
+        sql.push_str(
+            " AND lower(c.first_name || ' ' || c.last_name || ' ' || c.company) LIKE ? ESCAPE '\\'",
+        );
+        values.push(rusqlite::types::Value::Text(pattern));
+    }
+    sql.push_str(" ORDER BY c.sort_name, c.id LIMIT ?");
+    values.push(rusqlite::types::Value::Integer(limit as i64));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,227 @@
+//! The vocabulary of the TUI: what a key, a click, a tick or a finished
+//! background job asks for (`Action`), the named commands the keymap binds
+//! (`Command`), and the work `update` hands back to the runner (`Effect`,
+//! `Job`). Plain data; nothing here touches the terminal or the store.
+
+use crate::domain::{
+    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceSummary,
+    Status, UnenrollReport,
+};
+
+/// Sequence name, status and how many of the targets are in it now.
+pub type StatusCount = (String, Status, i64);
+
+/// A named command a key can be bound to. The snake_case names are the
+/// ones `keymap.toml` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    ViewSequences,
+    ViewContacts,
+    ViewActivity,
+    Refresh,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Open,
+    Back,
+    Detail,
+    ToggleMark,
+    Range,
+    MarkAll,
+    Escape,
+    Filter,
+    NextStatus,
+    PrevStatus,
+    Unenroll,
+    Enroll,
+    Confirm,
+    Cancel,
+    Press,
+    NextField,
+    PrevField,
+}
+
+impl Command {
+    pub const ALL: &'static [Command] = &[
+        Command::Quit,
+        Command::Help,
+        Command::ViewSequences,
+        Command::ViewContacts,
+        Command::ViewActivity,
+        Command::Refresh,
+        Command::Up,
+        Command::Down,
+        Command::PageUp,
+        Command::PageDown,
+        Command::Top,
+        Command::Bottom,
+        Command::Open,
+        Command::Back,
+        Command::Detail,
+        Command::ToggleMark,
+        Command::Range,
+        Command::MarkAll,
+        Command::Escape,
+        Command::Filter,
+        Command::NextStatus,
+        Command::PrevStatus,
+        Command::Unenroll,
+        Command::Enroll,
+        Command::Confirm,
+        Command::Cancel,
+        Command::Press,
+        Command::NextField,
+        Command::PrevField,
+    ];
+
+    /// The name `keymap.toml` uses for this command.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "help",
+            Command::ViewSequences => "view_sequences",
+            Command::ViewContacts => "view_contacts",
+            Command::ViewActivity => "view_activity",
+            Command::Refresh => "refresh",
+            Command::Up => "up",
+            Command::Down => "down",
+            Command::PageUp => "page_up",
+            Command::PageDown => "page_down",
+            Command::Top => "top",
+            Command::Bottom => "bottom",
+            Command::Open => "open",
+            Command::Back => "back",
+            Command::Detail => "detail",
+            Command::ToggleMark => "toggle_mark",
+            Command::Range => "range",
+            Command::MarkAll => "mark_all",
+            Command::Escape => "escape",
+            Command::Filter => "filter",
+            Command::NextStatus => "next_status",
+            Command::PrevStatus => "prev_status",
+            Command::Unenroll => "unenroll",
+            Command::Enroll => "enroll",
+            Command::Confirm => "confirm",
+            Command::Cancel => "cancel",
+            Command::Press => "press",
+            Command::NextField => "next_field",
+            Command::PrevField => "prev_field",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+/// Everything `update` reacts to.
+#[derive(Debug)]
+pub enum Action {
+    /// A bound key.
+    Command(Command),
+    /// A character typed into the focused text field (filter, search, note).
+    Input(char),
+    /// Backspace in the focused text field.
+    InputBackspace,
+    /// Enter in the focused text field: keep the text, leave the field.
+    InputDone,
+    /// Ctrl-C: quit from anywhere, always.
+    ForceQuit,
+    /// A left click at a terminal cell.
+    Click { column: u16, row: u16 },
+    /// Mouse wheel: positive scrolls down.
+    Scroll(i32),
+    /// The terminal changed size.
+    Resize { width: u16, height: u16 },
+    /// The periodic tick: look for changes made by other processes.
+    Tick,
+    /// A background job finished.
+    Done(JobResult),
+}
+
+/// What `update` asks the runner to do after it changed the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Run this on a background thread; the result comes back as
+    /// `Action::Done`.
+    Run(Job),
+}
+
+/// Work that may take longer than a frame, run off the UI thread on a
+/// `Workspace` of its own opened on the same file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Every sequence with its counts and rates (aggregates over the whole
+    /// store: too slow for the UI thread on a big workspace).
+    Sequences { generation: u64 },
+    /// The ids of an enrollment list, in order (an index walk; a scan with
+    /// a text filter).
+    EnrollmentIds {
+        generation: u64,
+        query: EnrollmentQuery,
+    },
+    /// The newest audit entries.
+    Audit { generation: u64 },
+    /// Contacts matching the Contacts view's search text.
+    SearchContacts { generation: u64, text: String },
+    /// The dry run an unenroll dialog shows, plus what the targets are now.
+    Preview {
+        generation: u64,
+        enrollments: Vec<i64>,
+        reason: EndReason,
+    },
+    /// Unenroll many (R5): one transaction, one batch.
+    Unenroll {
+        enrollments: Vec<i64>,
+        reason: EndReason,
+        note: Option<String>,
+    },
+    /// Unenroll the one enrollment the person confirmed (R4).
+    UnenrollOne {
+        enrollment: i64,
+        expected: Expected,
+        reason: EndReason,
+        note: Option<String>,
+    },
+    /// Enroll one contact (R1, R2 refusals come back as sentences).
+    Enroll { contact: i64, sequence: i64 },
+}
+
+/// The answer to a [`Job`]. Errors travel as the domain's sentence.
+#[derive(Debug)]
+pub enum JobResult {
+    Sequences {
+        generation: u64,
+        result: Result<Vec<SequenceSummary>, String>,
+    },
+    EnrollmentIds {
+        generation: u64,
+        result: Result<Vec<i64>, String>,
+    },
+    SearchContacts {
+        generation: u64,
+        /// The contacts, and whether they are close matches, not exact.
+        result: Result<(Vec<Contact>, bool), String>,
+    },
+    Audit {
+        generation: u64,
+        result: Result<Vec<AuditEntry>, String>,
+    },
+    Preview {
+        generation: u64,
+        result: Result<(UnenrollReport, Vec<StatusCount>), String>,
+    },
+    Unenrolled {
+        result: Result<UnenrollReport, String>,
+    },
+    Enrolled {
+        contact: i64,
+        result: Result<EnrollReport, String>,
+    },
+}

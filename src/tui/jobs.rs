@@ -1,0 +1,280 @@
+//! Background work, off the UI thread: every job runs on a `Workspace` of
+//! its own opened on the same file, so the UI keeps drawing while SQLite
+//! scans or writes. Reads that follow typing (filters, contact search) go
+//! to one long-lived reader that skips requests made stale by newer ones;
+//! writes (dry runs, unenroll, enroll) each get a thread. Results come back
+//! over the channel the event loop listens on.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread;
+
+use super::action::{Job, JobResult};
+use crate::domain::{Clock, EndReason, UnenrollRequest, User, Workspace};
+
+/// What the event loop receives: a terminal event or a finished job.
+#[derive(Debug)]
+pub enum Message {
+    Terminal(crossterm::event::Event),
+    Job(JobResult),
+}
+
+/// Names worker threads start with; the panic hook leaves the terminal
+/// alone when one of them panics (the job reports the failure instead).
+pub const WORKER_PREFIX: &str = "seqtui-";
+
+#[derive(Debug)]
+pub struct Jobs {
+    path: PathBuf,
+    clock: Clock,
+    user: User,
+    results: Sender<Message>,
+    reader: Option<Sender<Job>>,
+}
+
+impl Jobs {
+    pub fn new(path: PathBuf, clock: Clock, user: User, results: Sender<Message>) -> Jobs {
+        Jobs {
+            path,
+            clock,
+            user,
+            results,
+            reader: None,
+        }
+    }
+
+    pub fn submit(&mut self, job: Job) {
+        match job {
+            Job::Sequences { .. }
+            | Job::EnrollmentIds { .. }
+            | Job::SearchContacts { .. }
+            | Job::Audit { .. } => self.read(job),
+            other => self.write(other),
+        }
+    }
+
+    fn read(&mut self, job: Job) {
+        if let Some(reader) = &self.reader
+            && let Err(returned) = reader.send(job.clone())
+        {
+            // The reader died (it should not); start a new one below.
+            self.reader = None;
+            drop(returned);
+        }
+        if self.reader.is_none() {
+            let (tx, rx) = channel::<Job>();
+            let (path, clock, results) = (self.path.clone(), self.clock, self.results.clone());
+            let spawned = thread::Builder::new()
+                .name(format!("{WORKER_PREFIX}reader"))
+                .spawn(move || reader_loop(path, clock, rx, results));
+            match spawned {
+                Ok(_) => {
+                    let _ = tx.send(job);
+                    self.reader = Some(tx);
+                }
+                Err(e) => {
+                    let _ = self.results.send(Message::Job(failed(
+                        &job,
+                        format!("cannot start a worker: {e}"),
+                    )));
+                }
+            }
+        }
+    }
+
+    fn write(&mut self, job: Job) {
+        let (path, clock, user, results) = (
+            self.path.clone(),
+            self.clock,
+            self.user.clone(),
+            self.results.clone(),
+        );
+        let spawned = thread::Builder::new()
+            .name(format!("{WORKER_PREFIX}writer"))
+            .spawn({
+                let job = job.clone();
+                move || {
+                    let result = guarded(&job, || {
+                        match Workspace::open(&path, clock).and_then(|ws| {
+                            ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
+                            Ok(ws)
+                        }) {
+                            Ok(mut ws) => run(&mut ws, &user, &job),
+                            Err(e) => failed(&job, e.to_string()),
+                        }
+                    });
+                    let _ = results.send(Message::Job(result));
+                }
+            });
+        if let Err(e) = spawned {
+            let _ = self.results.send(Message::Job(failed(
+                &job,
+                format!("cannot start a worker: {e}"),
+            )));
+        }
+    }
+}
+
+fn reader_loop(path: PathBuf, clock: Clock, jobs: Receiver<Job>, results: Sender<Message>) {
+    let mut ws = Workspace::open(&path, clock).and_then(|ws| {
+        ws.limit_page_cache(super::app::READER_CACHE_MIB)?;
+        Ok(ws)
+    });
+    while let Ok(first) = jobs.recv() {
+        // Keep only the newest request of each kind: typing "acme" sends
+        // four filters, and only the last one is still wanted.
+        let mut batch = vec![first];
+        while let Ok(next) = jobs.try_recv() {
+            batch.retain(|j| std::mem::discriminant(j) != std::mem::discriminant(&next));
+            batch.push(next);
+        }
+        for job in batch {
+            let result = guarded(&job, || match &mut ws {
+                Ok(ws) => run_read(ws, &job),
+                Err(e) => failed(&job, e.to_string()),
+            });
+            if results.send(Message::Job(result)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into a failed result so that the UI is told.
+fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".into());
+        failed(job, format!("internal error: {why}"))
+    })
+}
+
+fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
+    match job {
+        Job::Sequences { generation } => JobResult::Sequences {
+            generation: *generation,
+            result: ws.sequences().map_err(|e| e.to_string()),
+        },
+        Job::EnrollmentIds { generation, query } => JobResult::EnrollmentIds {
+            generation: *generation,
+            result: ws.enrollment_ids(query).map_err(|e| e.to_string()),
+        },
+        Job::SearchContacts { generation, text } => JobResult::SearchContacts {
+            generation: *generation,
+            result: ws
+                .find_contacts(text, super::app::CONTACT_LIMIT)
+                .map_err(|e| e.to_string()),
+        },
+        Job::Audit { generation } => JobResult::Audit {
+            generation: *generation,
+            result: ws
+                .audit(None, super::app::AUDIT_LIMIT)
+                .map_err(|e| e.to_string()),
+        },
+        other => failed(other, "not a read".into()),
+    }
+}
+
+/// Runs one job on `ws` as `user`. Public so that tests and the benchmark
+/// can run a job on the calling thread.
+pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
+    match job {
+        Job::Sequences { .. }
+        | Job::EnrollmentIds { .. }
+        | Job::SearchContacts { .. }
+        | Job::Audit { .. } => run_read(ws, job),
+        Job::Preview {
+            generation,
+            enrollments,
+            reason,
+        } => {
+            let request = UnenrollRequest {
+                enrollments: enrollments.clone(),
+                reason: *reason,
+                note: None,
+                dry_run: true,
+            };
+            let result = ws
+                .unenroll(user, &request)
+                .and_then(|report| Ok((report, ws.status_counts(enrollments)?)))
+                .map_err(|e| e.to_string());
+            JobResult::Preview {
+                generation: *generation,
+                result,
+            }
+        }
+        Job::Unenroll {
+            enrollments,
+            reason,
+            note,
+        } => JobResult::Unenrolled {
+            result: ws
+                .unenroll(
+                    user,
+                    &UnenrollRequest {
+                        enrollments: enrollments.clone(),
+                        reason: *reason,
+                        note: note.clone(),
+                        dry_run: false,
+                    },
+                )
+                .map_err(|e| e.to_string()),
+        },
+        Job::UnenrollOne {
+            enrollment,
+            expected,
+            reason,
+            note,
+        } => JobResult::Unenrolled {
+            result: ws
+                .unenroll_one(user, *enrollment, expected, *reason, note.clone())
+                .map_err(|e| e.to_string()),
+        },
+        Job::Enroll { contact, sequence } => JobResult::Enrolled {
+            contact: *contact,
+            result: ws
+                .enroll(user, *sequence, &[*contact])
+                .map_err(|e| e.to_string()),
+        },
+    }
+}
+
+/// The result a job gives when it could not run at all.
+fn failed(job: &Job, why: String) -> JobResult {
+    match job {
+        Job::Sequences { generation } => JobResult::Sequences {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::EnrollmentIds { generation, .. } => JobResult::EnrollmentIds {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::SearchContacts { generation, .. } => JobResult::SearchContacts {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Audit { generation } => JobResult::Audit {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Preview { generation, .. } => JobResult::Preview {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Unenroll { .. } | Job::UnenrollOne { .. } => {
+            JobResult::Unenrolled { result: Err(why) }
+        }
+        Job::Enroll { contact, .. } => JobResult::Enrolled {
+            contact: *contact,
+            result: Err(why),
+        },
+    }
+}
+
+/// The reason a dry run is computed with: the preview does not depend on it.
+pub const PREVIEW_REASON: EndReason = EndReason::Other;

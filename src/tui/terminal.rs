@@ -1,0 +1,174 @@
+//! The real terminal: raw mode and the alternate screen through
+//! `ratatui::init`, mouse capture, a panic hook that restores everything,
+//! a thread that reads terminal events, and the loop that merges those
+//! events, ticks and finished jobs into actions and draws after each batch.
+
+use std::io::stdout;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEventKind,
+};
+use crossterm::execute;
+
+use super::action::Action;
+use super::app::App;
+use super::jobs::{Message, WORKER_PREFIX};
+use super::{dispatch, resolve_key, view};
+
+/// How often the store's change counter is read (SPEC: changes by other
+/// processes appear within a second).
+pub const TICK: Duration = Duration::from_millis(250);
+/// Redraw rate while a spinner is on screen.
+const SPIN: Duration = Duration::from_millis(100);
+
+/// Runs the app on the real terminal until it quits; the terminal is
+/// restored on every way out, a panic included.
+pub fn run(
+    mut app: App,
+    events: Sender<Message>,
+    messages: Receiver<Message>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    install_panic_hook();
+    let _ = execute!(stdout(), EnableMouseCapture);
+    spawn_event_reader(events);
+    let result = event_loop(&mut terminal, &mut app, &messages);
+    restore();
+    result
+}
+
+/// Leaves the terminal as it was: mouse capture off, raw mode off, main
+/// screen back.
+pub fn restore() {
+    let _ = execute!(stdout(), DisableMouseCapture);
+    ratatui::restore();
+}
+
+/// `ratatui::init` already installed a hook that restores raw mode and the
+/// screen; this one also turns mouse capture off first. A panic on a
+/// worker thread leaves the terminal alone: the job reports it as an error
+/// and the app keeps running.
+fn install_panic_hook() {
+    let restoring = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let worker = thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with(WORKER_PREFIX));
+        if worker {
+            return;
+        }
+        let _ = execute!(stdout(), DisableMouseCapture);
+        restoring(info);
+    }));
+}
+
+fn spawn_event_reader(events: Sender<Message>) {
+    let _ = thread::Builder::new()
+        .name(format!("{WORKER_PREFIX}events"))
+        .spawn(move || {
+            while let Ok(event) = event::read() {
+                if events.send(Message::Terminal(event)).is_err() {
+                    break;
+                }
+            }
+        });
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    messages: &Receiver<Message>,
+) -> anyhow::Result<()> {
+    let mut next_tick = Instant::now() + TICK;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let size = terminal.size()?;
+            if (size.width, size.height) != (app.width, app.height) {
+                dispatch(
+                    app,
+                    Action::Resize {
+                        width: size.width,
+                        height: size.height,
+                    },
+                );
+            }
+            terminal.draw(|frame| view::view(app, frame))?;
+            dirty = false;
+            // The end-to-end tests check that a panic restores the terminal.
+            if std::env::var_os("SEQTUI_TEST_PANIC").is_some() {
+                panic!("SEQTUI_TEST_PANIC is set: panicking on purpose after the first frame");
+            }
+        }
+        let now = Instant::now();
+        let mut wait = next_tick.saturating_duration_since(now);
+        if app.running.is_some() {
+            wait = wait.min(SPIN);
+        }
+        match messages.recv_timeout(wait) {
+            Ok(first) => {
+                handle(app, first);
+                // Everything already queued is applied before the next
+                // frame, so a burst of keys costs one draw.
+                while let Ok(next) = messages.try_recv() {
+                    handle(app, next);
+                    if app.quit {
+                        break;
+                    }
+                }
+                dirty = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if app.quit {
+            break;
+        }
+        if Instant::now() >= next_tick {
+            next_tick = Instant::now() + TICK;
+            dispatch(app, Action::Tick);
+            dirty = true;
+        }
+        if app.running.is_some() {
+            dirty = true;
+        }
+        if app.quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn handle(app: &mut App, message: Message) {
+    let action = match message {
+        Message::Job(result) => Some(Action::Done(result)),
+        Message::Terminal(event) => action_for_event(app, &event),
+    };
+    if let Some(action) = action {
+        dispatch(app, action);
+    }
+}
+
+/// A terminal event as an action, through the keymap.
+pub fn action_for_event(app: &App, event: &Event) -> Option<Action> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => resolve_key(app, key),
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click {
+                column: m.column,
+                row: m.row,
+            }),
+            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
+            _ => None,
+        },
+        Event::Resize(width, height) => Some(Action::Resize {
+            width: *width,
+            height: *height,
+        }),
+        _ => None,
+    }
+}

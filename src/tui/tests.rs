@@ -1,0 +1,622 @@
+//! Tests of `update` driven through the keymap on a real demo workspace
+//! (300 contacts, fixed clock): marking, filtering, the dialog flow,
+//! refusals, refreshes made by other processes, mouse and resize.
+
+use std::path::{Path, PathBuf};
+
+use super::app::{Chip, Screen};
+use super::dialog::{Dialog, Field, Preview};
+use super::{Headless, Theme};
+use crate::demo::{DemoOptions, build};
+use crate::domain::{
+    Clock, EndReason, EnrollmentQuery, Expected, Status, UnenrollRequest, Workspace,
+};
+
+const NOW: &str = "2026-11-27T09:00:00Z";
+const Q4: &str = "Q4 Mid-Market Outbound";
+
+fn clock() -> Clock {
+    Clock::parse(NOW).unwrap()
+}
+
+fn demo(dir: &Path) -> PathBuf {
+    let path = dir.join("demo.db");
+    build(
+        &path,
+        &DemoOptions {
+            contacts: 300,
+            seed: 42,
+            force: false,
+        },
+        clock(),
+    )
+    .unwrap();
+    path
+}
+
+fn headless(path: &Path, user: Option<&str>, size: (u16, u16)) -> Headless {
+    let mut h = Headless::open(path, clock(), user, size, Theme::plain()).unwrap();
+    h.settle();
+    h
+}
+
+/// Opens the sequence called `name` from the Sequences view.
+fn open(h: &mut Headless, name: &str) {
+    let at = h
+        .app
+        .sequences
+        .list
+        .iter()
+        .position(|s| s.name == name)
+        .expect("the sequence exists");
+    h.key("g");
+    for _ in 0..at {
+        h.key("j");
+    }
+    h.key("enter").settle();
+    assert_eq!(h.app.screen(), Screen::Enrollments);
+}
+
+fn ids(h: &Headless) -> Vec<i64> {
+    h.app.enrollments.as_ref().unwrap().ids.clone()
+}
+
+fn marked(h: &Headless) -> usize {
+    h.app.enrollments.as_ref().unwrap().marked_count()
+}
+
+fn selected(h: &Headless) -> usize {
+    h.app.enrollments.as_ref().unwrap().cursor.selected
+}
+
+fn status_of(path: &Path, id: i64) -> Status {
+    Workspace::open(path, clock())
+        .unwrap()
+        .enrollment(id)
+        .unwrap()
+        .status
+}
+
+#[test]
+fn space_toggles_and_moves_down_and_v_marks_a_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let list = ids(&h);
+    assert!(list.len() > 20);
+
+    h.key("space");
+    assert_eq!(selected(&h), 1);
+    h.key("space");
+    assert_eq!(marked(&h), 2);
+    h.keys(&["k", "space"]);
+    assert_eq!(marked(&h), 1, "space on a marked row unmarks it");
+    assert_eq!(selected(&h), 2);
+
+    // v starts a range at row 2; moving extends it; v again marks it.
+    h.keys(&["v", "j", "j", "j"]);
+    assert_eq!(marked(&h), 1 + 4);
+    assert!(h.screen().contains("5 marked"));
+    h.key("v");
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(!e.marks.range_active());
+    for id in &list[2..=5] {
+        assert!(e.marks.contains(*id));
+    }
+    assert!(e.marks.contains(list[0]));
+    assert!(!e.marks.contains(list[1]));
+    assert!(h.screen().contains("5 marked"));
+}
+
+#[test]
+fn ctrl_a_marks_every_match_even_rows_never_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (80, 24));
+    open(&mut h, Q4);
+    // The active chip of Q4 has more rows than the 80×24 screen shows.
+    let list = ids(&h);
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(
+        !e.rows.contains_key(list.last().unwrap()),
+        "the last row was never loaded"
+    );
+    h.key("ctrl-a");
+    assert_eq!(marked(&h), list.len());
+    assert!(h.screen().contains(&format!("{} marked", list.len())));
+    // Again: unmark them.
+    h.key("ctrl-a");
+    assert_eq!(marked(&h), 0);
+}
+
+#[test]
+fn marks_survive_scrolling_filtering_chips_and_refreshes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (80, 24));
+    open(&mut h, Q4);
+    let list = ids(&h);
+    h.keys(&["space", "space"]);
+    h.keys(&["G", "g", "pagedown", "pagedown"]);
+    assert_eq!(marked(&h), 2);
+    h.key("s").settle();
+    assert_eq!(h.app.enrollments.as_ref().unwrap().chip, Chip::Paused);
+    assert_eq!(marked(&h), 2, "marks hidden by the chip stay marked");
+    h.key("S").settle();
+    h.key("/").type_text("zzzz-no-match").settle();
+    assert!(ids(&h).is_empty());
+    assert_eq!(marked(&h), 2);
+    h.key("esc").settle();
+
+    // Another process changes a row the cursor is not on: after the tick the
+    // cursor is on the same enrollment and the marks are still there.
+    h.keys(&["g", "j", "j", "j"]);
+    let focused = list[3];
+    assert_eq!(
+        h.app.enrollments.as_ref().unwrap().focused_id(),
+        Some(focused)
+    );
+    let mut other = Workspace::open(&path, clock()).unwrap();
+    let admin = other
+        .acting_user(Some("dana.whitfield@northwind.example"))
+        .unwrap();
+    other
+        .unenroll(
+            &admin,
+            &UnenrollRequest {
+                enrollments: vec![list[1]],
+                reason: EndReason::Converted,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    h.tick().settle();
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(!e.ids.contains(&list[1]), "the row left the active list");
+    assert_eq!(
+        e.focused_id(),
+        Some(focused),
+        "the cursor stayed on its row"
+    );
+    assert_eq!(e.marks.len(), 2);
+}
+
+#[test]
+fn esc_backs_out_one_level_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("/").type_text("a").key("enter").settle();
+    assert_eq!(h.app.enrollments.as_ref().unwrap().search, "a");
+    h.keys(&["space", "space", "v", "j"]);
+    assert!(h.app.enrollments.as_ref().unwrap().marks.range_active());
+
+    h.key("esc");
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(!e.marks.range_active(), "first the range");
+    assert_eq!(e.marks.len(), 2);
+    h.key("esc");
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(e.marks.is_empty(), "then the marks");
+    assert_eq!(e.search, "a");
+    h.key("esc").settle();
+    assert_eq!(
+        h.app.enrollments.as_ref().unwrap().search,
+        "",
+        "then the filter"
+    );
+    h.key("esc");
+    assert_eq!(h.app.screen(), Screen::Sequences, "then the list itself");
+}
+
+#[test]
+fn back_and_q_keep_marks_from_being_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("space");
+    h.key("q");
+    assert_eq!(h.app.screen(), Screen::Enrollments);
+    assert!(h.screen().contains("esc clears the marks first"));
+    h.keys(&["esc", "q"]);
+    assert_eq!(h.app.screen(), Screen::Sequences);
+    assert!(!h.app.quit);
+    h.key("q");
+    assert!(h.app.quit, "q quits from the top level");
+}
+
+#[test]
+fn the_filter_applies_as_you_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let all = ids(&h).len();
+    h.key("/");
+    assert!(h.app.typing());
+    // While typing, letters that are also keys (u, e, q, j) are text.
+    h.type_text("ch").settle();
+    let some = ids(&h);
+    assert!(!some.is_empty() && some.len() < all);
+    let ws = Workspace::open(&path, clock()).unwrap();
+    for row in ws.enrollments_by_ids(&some).unwrap() {
+        let hay =
+            format!("{} {} {}", row.contact_name, row.contact_email, row.company).to_lowercase();
+        assert!(hay.contains("ch"), "{hay}");
+    }
+    assert_eq!(h.app.screen(), Screen::Enrollments);
+    h.key("backspace").key("backspace").settle();
+    assert_eq!(ids(&h).len(), all);
+    h.type_text("zzq").settle();
+    assert!(h.screen().contains("No active enrollments match 'zzq'"));
+    h.key("esc").settle();
+    assert!(!h.app.typing());
+    assert_eq!(ids(&h).len(), all, "esc while typing clears the filter");
+}
+
+#[test]
+fn unenroll_marked_rows_with_a_reason_and_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let list = ids(&h);
+    h.keys(&["space", "space", "space"]);
+    h.key("u");
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("the dialog is open");
+    };
+    assert_eq!(d.targets, list[..3].to_vec());
+    assert_eq!(
+        d.focus,
+        Field::Cancel,
+        "for many contacts the focus starts on Cancel"
+    );
+    assert_eq!(d.preview, Preview::Loading);
+    h.settle();
+    let screen = h.screen();
+    assert!(
+        screen.contains("3 contacts in 'Q4 Mid-Market Outbound'"),
+        "{screen}"
+    );
+    assert!(screen.contains("now 3 active"), "{screen}");
+    assert!(screen.contains("Will unenroll 3 enrollments"), "{screen}");
+
+    // Enter on Cancel cancels; nothing changed, marks kept.
+    h.key("enter");
+    assert!(h.app.dialog.is_none());
+    assert_eq!(status_of(&path, list[0]), Status::Active);
+    assert_eq!(marked(&h), 3);
+
+    // y without a reason asks for one.
+    h.key("u").settle();
+    h.key("y");
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("still open");
+    };
+    assert_eq!(d.notice.as_deref(), Some("Choose a reason first (↑/↓)."));
+    h.keys(&["j", "j"]);
+    h.key("tab");
+    h.type_text("wrong persona, y n q");
+    h.key("enter");
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("still open");
+    };
+    assert_eq!(
+        d.note, "wrong persona, y n q",
+        "keys typed into the note are text"
+    );
+    assert_eq!(d.focus, Field::Confirm);
+    h.key("enter");
+    assert!(h.app.dialog.is_none());
+    assert!(h.app.running.is_some());
+    h.settle();
+
+    let summary = h.app.note.as_ref().unwrap().text.clone();
+    assert!(summary.starts_with("Unenrolled 3 · "), "{summary}");
+    assert!(h.screen().contains("Unenrolled 3 · "));
+    assert_eq!(marked(&h), 0, "marks clear");
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert_eq!(e.ids, list, "the rows stay in place");
+    for id in &list[..3] {
+        assert_eq!(
+            e.rows[id].status,
+            Status::Unenrolled,
+            "and show their new status"
+        );
+    }
+    let ws = Workspace::open(&path, clock()).unwrap();
+    for id in &list[..3] {
+        let row = ws.enrollment(*id).unwrap();
+        assert_eq!(row.end_reason, Some(EndReason::MANUAL[1]));
+        assert_eq!(row.note.as_deref(), Some("wrong persona, y n q"));
+    }
+    assert_eq!(ws.enrollment(list[3]).unwrap().status, Status::Active);
+}
+
+#[test]
+fn n_and_esc_cancel_and_single_starts_on_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (80, 24));
+    open(&mut h, Q4);
+    let first = ids(&h)[0];
+    h.key("u").settle();
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("the dialog is open");
+    };
+    assert_eq!(d.focus, Field::Confirm);
+    let name = d.single.as_ref().unwrap().contact.clone();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("{name} in 'Q4 Mid-Market Outbound'")),
+        "{screen}"
+    );
+    assert!(screen.contains("now active, at step"), "{screen}");
+    h.key("n");
+    assert!(h.app.dialog.is_none());
+    h.key("u").settle().key("esc");
+    assert!(h.app.dialog.is_none());
+    assert_eq!(status_of(&path, first), Status::Active);
+}
+
+#[test]
+fn a_stale_view_is_refused_with_the_domain_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let first = ids(&h)[0];
+    h.key("u").settle();
+    // Someone else ends it while the dialog is open (R4).
+    let mut other = Workspace::open(&path, clock()).unwrap();
+    let admin = other
+        .acting_user(Some("dana.whitfield@northwind.example"))
+        .unwrap();
+    let seq = other.enrollment(first).unwrap().sequence_id;
+    other
+        .unenroll_one(
+            &admin,
+            first,
+            &Expected {
+                sequence_id: seq,
+                status: Status::Active,
+            },
+            EndReason::Replied,
+            None,
+        )
+        .unwrap();
+    h.keys(&["j", "y"]).settle();
+    let note = h.app.note.clone().unwrap();
+    assert!(
+        note.text
+            .contains("is now unenrolled (replied); nothing was changed"),
+        "{}",
+        note.text
+    );
+    let row = Workspace::open(&path, clock())
+        .unwrap()
+        .enrollment(first)
+        .unwrap();
+    assert_eq!(row.end_reason, Some(EndReason::Replied), "nothing changed");
+}
+
+#[test]
+fn a_rep_is_told_who_may_unenroll() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let rep = "aisha.khan@northwind.example";
+    // A row of Q4 that Aisha neither enrolled nor owns.
+    let ws = Workspace::open(&path, clock()).unwrap();
+    let q4 = ws.sequence(Q4).unwrap();
+    let all = ws
+        .enrollment_ids(&EnrollmentQuery {
+            sequence_id: q4.id,
+            statuses: vec![Status::Active],
+            search: String::new(),
+        })
+        .unwrap();
+    let rows = ws.enrollments_by_ids(&all).unwrap();
+    let at = rows
+        .iter()
+        .position(|r| r.enrolled_by != rep && r.owner.as_deref() != Some(rep))
+        .unwrap();
+    drop(ws);
+
+    let mut h = headless(&path, Some(rep), (120, 40));
+    assert!(h.screen().contains("Aisha Khan (rep)"));
+    open(&mut h, Q4);
+    for _ in 0..at {
+        h.key("j");
+    }
+    h.key("u").settle();
+    let screen = h.screen();
+    assert!(
+        screen.contains("1 will be skipped: not permitted"),
+        "{screen}"
+    );
+    h.keys(&["j", "y"]);
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("still open");
+    };
+    assert!(
+        d.notice
+            .as_deref()
+            .unwrap()
+            .starts_with("Nothing here can be unenrolled")
+    );
+    h.key("esc");
+    assert_eq!(status_of(&path, all[at]), Status::Active);
+}
+
+#[test]
+fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("2").settle();
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    assert!(h.app.typing(), "the search field has the focus");
+    // Find a contact with an open enrollment by its email.
+    let ws = Workspace::open(&path, clock()).unwrap();
+    let q4 = ws.sequence(Q4).unwrap();
+    let first = ws
+        .enrollment_page(
+            &EnrollmentQuery {
+                sequence_id: q4.id,
+                statuses: vec![Status::Active],
+                search: String::new(),
+            },
+            None,
+            1,
+        )
+        .unwrap()
+        .remove(0);
+    drop(ws);
+    h.type_text(&first.contact_email).settle().key("enter");
+    assert!(!h.app.typing());
+    assert_eq!(
+        h.app.focused_contact().map(|c| c.id),
+        Some(first.contact_id)
+    );
+    let screen = h.screen();
+    assert!(screen.contains("Enrollments ("), "{screen}");
+
+    h.key("u").settle();
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("the dialog is open");
+    };
+    assert_eq!(d.targets, vec![first.id]);
+    h.keys(&["j", "y"]).settle();
+    assert!(
+        h.app
+            .note
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Unenrolled 1")
+    );
+    assert_eq!(status_of(&path, first.id), Status::Unenrolled);
+
+    // Enroll the contact elsewhere; then again, which R1 refuses with a
+    // message, not a crash.
+    h.key("e");
+    assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
+    h.key("enter").settle();
+    let note = h.app.note.clone().unwrap();
+    assert!(note.text.starts_with("Enrolled "), "{}", note.text);
+    h.key("e").key("j").key("enter").settle();
+    let note = h.app.note.clone().unwrap();
+    assert!(note.text.contains("already enrolled in"), "{}", note.text);
+}
+
+#[test]
+fn activity_lists_the_audit_log_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("3").settle();
+    assert_eq!(h.app.screen(), Screen::Activity);
+    let entries = &h.app.activity.entries;
+    assert!(!entries.is_empty());
+    assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
+}
+
+#[test]
+fn mouse_click_focuses_and_wheel_scrolls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (80, 24));
+    open(&mut h, Q4);
+    // Row 0 header, 1–2 the view's lines, 3 the column titles, 4 the first row.
+    h.act(super::Action::Click { column: 10, row: 7 });
+    assert_eq!(selected(&h), 3);
+    h.act(super::Action::Scroll(3));
+    assert_eq!(selected(&h), 6);
+    // A click on "3 Activity" in the header switches view.
+    let x = h
+        .screen()
+        .lines()
+        .next()
+        .unwrap()
+        .find("3 Activity")
+        .unwrap() as u16;
+    h.act(super::Action::Click { column: x, row: 0 }).settle();
+    assert_eq!(h.app.screen(), Screen::Activity);
+}
+
+#[test]
+fn resize_keeps_the_cursor_on_screen_and_small_screens_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("G");
+    h.resize(80, 24);
+    let e = h.app.enrollments.as_ref().unwrap();
+    let rows = h.app.list_rows();
+    assert!(e.cursor.selected >= e.cursor.offset && e.cursor.selected < e.cursor.offset + rows);
+    h.resize(50, 10);
+    let screen = h.screen();
+    assert!(
+        screen.contains("50×10") && screen.contains("60×15"),
+        "{screen}"
+    );
+    h.resize(80, 24);
+    assert!(h.screen().contains("marked"));
+}
+
+#[test]
+fn help_is_written_from_the_keymap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let keymap = super::Keymap::from_toml("unenroll = \"x\"\n").unwrap();
+    let mut h =
+        Headless::with_keymap(&path, clock(), None, (120, 40), Theme::plain(), keymap).unwrap();
+    h.settle();
+    open(&mut h, Q4);
+    assert!(
+        h.screen().contains("x unenroll"),
+        "the hint bar follows the keymap"
+    );
+    h.key("?");
+    let screen = h.screen();
+    assert!(screen.contains("Unenroll the marked rows"), "{screen}");
+    h.key("x");
+    assert!(h.app.help.is_none(), "any key closes the help");
+    h.key("x").settle();
+    assert!(matches!(h.app.dialog, Some(Dialog::Unenroll(_))));
+}
+
+#[test]
+fn contact_search_forgives_missing_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("2").settle().type_text("emly chn").settle();
+    let names: Vec<String> = h
+        .app
+        .contacts
+        .results
+        .iter()
+        .map(|c| c.full_name())
+        .collect();
+    assert!(names.iter().any(|n| n == "Emily Chen"), "{names:?}");
+    // Whole words still come first.
+    h.key("esc").settle().key("/").type_text("chen").settle();
+    assert!(
+        h.app.contacts.results[0]
+            .last_name
+            .to_lowercase()
+            .contains("chen")
+            || h.app.contacts.results[0].email.contains("chen")
+            || h.app.contacts.results[0]
+                .company
+                .to_lowercase()
+                .contains("chen")
+    );
+}

@@ -1,0 +1,185 @@
+//! Text for the terminal: data made safe to print (no control characters,
+//! no bidi overrides that would reorder a row) and fitted to a column by
+//! display width, so that long names, emoji and CJK keep columns aligned.
+//! Also the small formatters every view shares (counts, dates, rates).
+
+use std::borrow::Cow;
+
+use chrono::Datelike;
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::Timestamp;
+
+/// Characters that would reorder or hide text if sent to the terminal:
+/// the bidi embeddings, overrides and isolates, and the directional marks.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Data made safe to print: whitespace controls become a space, other
+/// control characters (ESC, BEL, C1 …) become `�` so that something odd is
+/// visible, and bidi controls are dropped. Never sends an escape sequence.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_bidi_control(c) {
+            continue;
+        }
+        if matches!(c, '\t' | '\n' | '\r') {
+            out.push(' ');
+        } else if c.is_control() {
+            out.push('\u{FFFD}');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Display width in terminal cells.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text`, cleaned and cut to at most `max` cells, ending in `…` when cut.
+pub fn fit(text: &str, max: usize) -> String {
+    let text = clean(text);
+    if width(&text) <= max {
+        return text.into_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    // The longest prefix (on a char boundary) that leaves a cell for the
+    // ellipsis. Prefix width never shrinks as the prefix grows, so a binary
+    // search over the boundaries finds it without measuring every prefix.
+    let mut bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    bounds.push(text.len());
+    let room = max - 1;
+    let (mut lo, mut hi) = (0usize, bounds.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if width(&text[..bounds[mid]]) <= room {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let mut cut = String::with_capacity(bounds[lo] + 4);
+    cut.push_str(&text[..bounds[lo]]);
+    cut.push('…');
+    // A wide character that no longer fits leaves one cell: a space keeps
+    // the column its width.
+    if width(&cut) < max {
+        cut.push(' ');
+    }
+    cut
+}
+
+/// `text` fitted to exactly `cells` cells (cut or padded with spaces).
+pub fn pad(text: &str, cells: usize) -> String {
+    let mut out = fit(text, cells);
+    let w = width(&out);
+    out.extend(std::iter::repeat_n(' ', cells.saturating_sub(w)));
+    out
+}
+
+/// `text` fitted to exactly `cells` cells, aligned right.
+pub fn pad_left(text: &str, cells: usize) -> String {
+    let cut = fit(text, cells);
+    let w = width(&cut);
+    let mut out = " ".repeat(cells.saturating_sub(w));
+    out.push_str(&cut);
+    out
+}
+
+/// "1 task", "2 tasks".
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// 100000 → "100,000".
+pub fn count(n: impl Into<i64>) -> String {
+    let n: i64 = n.into();
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// 0.1234 → "12.3%".
+pub fn rate(r: f64) -> String {
+    if r.is_finite() {
+        format!("{:.1}%", r * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+/// A date in a column: "Nov 30" within the year of `now`, else "2025-11-30".
+pub fn day(t: Timestamp, now: Timestamp) -> String {
+    if t.year() == now.year() {
+        t.format("%b %d").to_string()
+    } else {
+        t.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// A time in a list: "Nov 30 14:05" within the year of `now`, else with year.
+pub fn moment(t: Timestamp, now: Timestamp) -> String {
+    if t.year() == now.year() {
+        t.format("%b %d %H:%M").to_string()
+    } else {
+        t.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// The part of an email before the `@` (owners in narrow columns).
+pub fn local_part(email: &str) -> &str {
+    email.split_once('@').map_or(email, |(local, _)| local)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_replaces_controls_and_drops_bidi() {
+        assert_eq!(clean("a\x1b[31mb"), "a\u{FFFD}[31mb");
+        assert_eq!(clean("line\nnext\ttab"), "line next tab");
+        assert_eq!(clean("\u{202E}evil"), "evil");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fit_cuts_by_display_width() {
+        assert_eq!(fit("hello", 10), "hello");
+        assert_eq!(fit("hello world", 6), "hello…");
+        assert_eq!(width(&fit("東京都港区六本木", 7)), 7);
+        assert_eq!(fit("東京都港区", 6), "東京… ");
+        assert_eq!(width(&fit("😀😀😀😀", 5)), 5);
+        assert_eq!(fit("abc", 0), "");
+        assert_eq!(fit("abc", 1), "…");
+        assert_eq!(width(&pad("שלום עולם", 12)), 12);
+    }
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(100000), "100,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}

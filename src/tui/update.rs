@@ -1,0 +1,790 @@
+//! `update`: applies one action to the state and returns the effects for
+//! the runner (quit, background jobs). Reads go through the workspace;
+//! every change to the store leaves as a job for a worker thread, and its
+//! result comes back as another action.
+
+use std::time::Instant;
+
+use super::action::{Action, Command, Effect, JobResult};
+use super::app::{App, Keep, Running, Screen, Tone, View};
+use super::dialog::{Dialog, EnrollPicker, Origin, Outcome, Preview, Target, UnenrollDialog};
+use super::jobs::PREVIEW_REASON;
+use super::view;
+use crate::domain::full_name;
+
+/// Applies `action`; returns what the runner must do next.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::ForceQuit => quit_now(app),
+        Action::Resize { width, height } => {
+            app.width = width;
+            app.height = height;
+            follow_all(app);
+        }
+        Action::Tick => tick(app),
+        Action::Done(result) => done(app, result),
+        Action::Click { column, row } => click(app, column, row),
+        Action::Scroll(lines) => scroll(app, lines),
+        other => {
+            if app.help.is_some() {
+                help(app, &other);
+            } else if app.dialog.is_some() {
+                dialog(app, &other);
+            } else {
+                match other {
+                    Action::Command(c) => command(app, c),
+                    Action::Input(c) => input(app, Some(c)),
+                    Action::InputBackspace => input(app, None),
+                    Action::InputDone => input_done(app),
+                    _ => {}
+                }
+            }
+        }
+    }
+    std::mem::take(&mut app.effects)
+}
+
+fn quit_now(app: &mut App) {
+    app.quit = true;
+    app.effects.push(Effect::Quit);
+}
+
+/// Keeps every cursor on screen after a resize, and loads what became
+/// visible.
+fn follow_all(app: &mut App) {
+    let rows = app.list_rows();
+    let len = app.sequences.list.len();
+    app.sequences.cursor.follow(len, rows);
+    let len = app.contacts.results.len();
+    app.contacts.cursor.follow(len, rows);
+    let len = app.activity.entries.len();
+    app.activity.cursor.follow(len, rows);
+    app.ensure_window();
+    app.sync_detail();
+}
+
+/// The periodic look at the store's change counter: another process
+/// committed, so read what is on screen again.
+fn tick(app: &mut App) {
+    match app.ws.data_version() {
+        Ok(version) if version != app.data_version => {
+            app.data_version = version;
+            app.refresh_all();
+        }
+        Ok(_) => {}
+        Err(e) => app.say(Tone::Error, e.to_string()),
+    }
+}
+
+fn help(app: &mut App, action: &Action) {
+    let scroll = app.help.unwrap_or(0);
+    app.help = match action {
+        Action::Command(Command::Down) => Some(scroll.saturating_add(1)),
+        Action::Command(Command::Up) => Some(scroll.saturating_sub(1)),
+        Action::Command(Command::PageDown) => Some(scroll.saturating_add(10)),
+        Action::Command(Command::PageUp) => Some(scroll.saturating_sub(10)),
+        Action::Command(Command::Top) => Some(0),
+        // Any other key closes the overlay.
+        _ => None,
+    };
+}
+
+fn dialog(app: &mut App, action: &Action) {
+    let outcome = match &mut app.dialog {
+        Some(Dialog::Unenroll(d)) => d.handle(action),
+        Some(Dialog::Enroll(p)) => p.handle(action),
+        None => return,
+    };
+    match outcome {
+        Outcome::Stay => {}
+        Outcome::Cancel => {
+            app.dialog = None;
+            app.say(Tone::Info, "Cancelled; nothing changed.");
+        }
+        Outcome::Confirm(job) => {
+            let label = match (&app.dialog, &job) {
+                (Some(Dialog::Unenroll(d)), _) if d.targets.len() == 1 => {
+                    "Unenrolling 1 enrollment".to_string()
+                }
+                (Some(Dialog::Unenroll(d)), _) => {
+                    format!(
+                        "Unenrolling {} enrollments",
+                        super::text::count(d.targets.len() as i64)
+                    )
+                }
+                (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
+                _ => "Working".to_string(),
+            };
+            app.dialog = None;
+            app.note = None;
+            app.running = Some(Running {
+                label,
+                started: Instant::now(),
+            });
+            app.run(job);
+        }
+    }
+}
+
+fn command(app: &mut App, command: Command) {
+    // The full-screen detail pane takes movement keys for scrolling and
+    // closes on back / esc / tab / q.
+    if app.detail.open && matches!(app.screen(), Screen::Enrollments | Screen::Contacts) {
+        match command {
+            Command::Up => app.detail.scroll = app.detail.scroll.saturating_sub(1),
+            Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
+            Command::PageUp => app.detail.scroll = app.detail.scroll.saturating_sub(10),
+            Command::PageDown => app.detail.scroll = app.detail.scroll.saturating_add(10),
+            Command::Top => app.detail.scroll = 0,
+            Command::Back | Command::Escape | Command::Detail | Command::Open | Command::Quit => {
+                app.detail.open = false;
+                app.sync_detail();
+            }
+            Command::Unenroll | Command::Enroll => act(app, command),
+            _ => global(app, command),
+        }
+        return;
+    }
+    match command {
+        Command::Help
+        | Command::Quit
+        | Command::ViewSequences
+        | Command::ViewContacts
+        | Command::ViewActivity
+        | Command::Refresh
+        | Command::Escape => global(app, command),
+        Command::Up => move_by(app, -1),
+        Command::Down => move_by(app, 1),
+        Command::PageUp => page(app, -1),
+        Command::PageDown => page(app, 1),
+        Command::Top => move_to(app, 0),
+        Command::Bottom => move_to(app, usize::MAX),
+        Command::Open => open(app),
+        Command::Back => back(app),
+        Command::Detail => {
+            if matches!(app.screen(), Screen::Enrollments | Screen::Contacts) {
+                app.detail.open = true;
+                app.sync_detail();
+            }
+        }
+        Command::ToggleMark => toggle_mark(app),
+        Command::Range => range(app),
+        Command::MarkAll => mark_all(app),
+        Command::Filter => match app.screen() {
+            Screen::Enrollments => {
+                if let Some(e) = &mut app.enrollments {
+                    e.editing = true;
+                }
+            }
+            Screen::Contacts => app.contacts.editing = true,
+            _ => {}
+        },
+        Command::NextStatus => chip(app, 1),
+        Command::PrevStatus => chip(app, -1),
+        Command::Unenroll | Command::Enroll => act(app, command),
+        Command::Confirm
+        | Command::Cancel
+        | Command::Press
+        | Command::NextField
+        | Command::PrevField => {}
+    }
+}
+
+fn global(app: &mut App, command: Command) {
+    match command {
+        Command::Help => app.help = Some(0),
+        Command::Quit => quit(app),
+        Command::ViewSequences => switch(app, View::Sequences),
+        Command::ViewContacts => switch(app, View::Contacts),
+        Command::ViewActivity => switch(app, View::Activity),
+        Command::Refresh => {
+            app.refresh_all();
+            app.say(Tone::Info, "Reloaded.");
+        }
+        Command::Escape => escape(app),
+        _ => {}
+    }
+}
+
+fn switch(app: &mut App, view: View) {
+    app.view = view;
+    app.detail.open = false;
+    match view {
+        View::Contacts => {
+            if app.contacts.searched.is_none() && app.contacts.pending.is_none() {
+                app.contacts.editing = true;
+                app.search_contacts(Keep::Top);
+            }
+        }
+        View::Activity => app.request_activity(),
+        View::Sequences => {}
+    }
+    follow_all(app);
+}
+
+/// `q`: quits from a top-level view; one level down it goes back.
+fn quit(app: &mut App) {
+    if app.screen() == Screen::Enrollments {
+        back(app);
+        return;
+    }
+    if app.running.is_some() {
+        app.say(
+            Tone::Error,
+            "A change is still being written; wait for it to finish (ctrl-c quits anyway).",
+        );
+        return;
+    }
+    quit_now(app);
+}
+
+/// Esc backs out one level: range, then marks, then the filter, then the
+/// enrollment list itself.
+fn escape(app: &mut App) {
+    match app.screen() {
+        Screen::Enrollments => {
+            let Some(e) = &mut app.enrollments else {
+                return;
+            };
+            if e.editing {
+                e.editing = false;
+                if !e.search.is_empty() {
+                    e.search.clear();
+                    app.query_enrollments(Keep::Top);
+                }
+            } else if e.marks.range_active() {
+                e.marks.cancel_range();
+            } else if !e.marks.is_empty() {
+                let n = e.marks.len();
+                e.marks.clear();
+                app.say(
+                    Tone::Info,
+                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                );
+            } else if !e.search.is_empty() {
+                e.search.clear();
+                let focus = e.focused_id();
+                app.query_enrollments(Keep::Focus(focus));
+            } else {
+                back(app);
+            }
+        }
+        Screen::Contacts => {
+            let had_text = !app.contacts.query.is_empty();
+            app.contacts.editing = false;
+            if had_text {
+                app.contacts.query.clear();
+                app.search_contacts(Keep::Top);
+            }
+        }
+        _ => app.note = None,
+    }
+}
+
+/// Leaves the enrollment list for the Sequences list — not while rows are
+/// marked, so that marks are never dropped by accident.
+fn back(app: &mut App) {
+    if app.screen() != Screen::Enrollments {
+        return;
+    }
+    if let Some(e) = &app.enrollments
+        && !e.marks.is_empty()
+    {
+        let n = e.marks.len();
+        app.say(
+            Tone::Info,
+            format!(
+                "{} marked: esc clears the marks first.",
+                super::text::count(n as i64)
+            ),
+        );
+        return;
+    }
+    app.enrollments = None;
+    app.detail.open = false;
+    app.request_sequences();
+    app.sync_detail();
+}
+
+fn open(app: &mut App) {
+    match app.screen() {
+        Screen::Sequences => {
+            let at = app.sequences.cursor.selected;
+            app.open_sequence(at);
+        }
+        Screen::Enrollments | Screen::Contacts => {
+            if app.focused_contact_id().is_some() {
+                app.detail.open = true;
+                app.sync_detail();
+            }
+        }
+        Screen::Activity => {}
+    }
+}
+
+fn list_len(app: &App) -> usize {
+    match app.screen() {
+        Screen::Sequences => app.sequences.list.len(),
+        Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.ids.len()),
+        Screen::Contacts => app.contacts.results.len(),
+        Screen::Activity => app.activity.entries.len(),
+    }
+}
+
+fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, usize)) {
+    let rows = app.list_rows();
+    let len = list_len(app);
+    let cursor = match app.screen() {
+        Screen::Sequences => &mut app.sequences.cursor,
+        Screen::Enrollments => match &mut app.enrollments {
+            Some(e) => &mut e.cursor,
+            None => return,
+        },
+        Screen::Contacts => &mut app.contacts.cursor,
+        Screen::Activity => &mut app.activity.cursor,
+    };
+    f(cursor, len, rows);
+    app.ensure_window();
+    app.sync_detail();
+}
+
+fn move_by(app: &mut App, delta: isize) {
+    with_cursor(app, |c, len, rows| c.move_by(delta, len, rows));
+}
+
+fn move_to(app: &mut App, index: usize) {
+    with_cursor(app, |c, len, rows| c.select(index, len, rows));
+}
+
+fn page(app: &mut App, pages: isize) {
+    with_cursor(app, |c, len, rows| c.page(pages, len, rows));
+}
+
+fn toggle_mark(app: &mut App) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    if e.marks.range_active() {
+        e.marks.commit_range(&e.ids, e.cursor.selected);
+        return;
+    }
+    if let Some(id) = e.focused_id() {
+        e.marks.toggle(id);
+        move_by(app, 1);
+    }
+}
+
+fn range(app: &mut App) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    if e.marks.range_active() {
+        e.marks.commit_range(&e.ids, e.cursor.selected);
+    } else if let Some(id) = e.focused_id() {
+        e.marks.start_range(e.cursor.selected, id);
+    }
+}
+
+fn mark_all(app: &mut App) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    if e.pending.is_some() {
+        // The list on screen is not the filter's yet: mark when it is.
+        e.mark_all_when_loaded = true;
+        app.say(
+            Tone::Info,
+            "Marking every match as soon as the filter has run…",
+        );
+        return;
+    }
+    let n = e.ids.len();
+    if e.marks.toggle_all(&e.ids) {
+        app.say(
+            Tone::Info,
+            format!(
+                "Marked all {} rows the filter matches.",
+                super::text::count(n as i64)
+            ),
+        );
+    } else {
+        app.say(
+            Tone::Info,
+            format!("Unmarked those {} rows.", super::text::count(n as i64)),
+        );
+    }
+}
+
+fn chip(app: &mut App, delta: isize) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    e.chip = e.chip.step(delta);
+    let focus = e.focused_id();
+    app.query_enrollments(Keep::Focus(focus));
+}
+
+fn input(app: &mut App, c: Option<char>) {
+    match app.screen() {
+        Screen::Enrollments => {
+            let Some(e) = &mut app.enrollments else {
+                return;
+            };
+            if !e.editing {
+                return;
+            }
+            let before = e.search.trim().to_string();
+            match c {
+                Some(c) => e.search.push(c),
+                None => {
+                    e.search.pop();
+                }
+            }
+            if e.search.trim() != before {
+                app.query_enrollments(Keep::Top);
+            }
+        }
+        Screen::Contacts => {
+            if !app.contacts.editing {
+                return;
+            }
+            let before = app.contacts.query.trim().to_string();
+            match c {
+                Some(c) => app.contacts.query.push(c),
+                None => {
+                    app.contacts.query.pop();
+                }
+            }
+            if app.contacts.query.trim() != before {
+                app.search_contacts(Keep::Top);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn input_done(app: &mut App) {
+    match app.screen() {
+        Screen::Enrollments => {
+            if let Some(e) = &mut app.enrollments {
+                e.editing = false;
+            }
+        }
+        Screen::Contacts => app.contacts.editing = false,
+        _ => {}
+    }
+}
+
+/// `u` and `e`: open the unenroll dialog or the enroll picker.
+fn act(app: &mut App, command: Command) {
+    if app.running.is_some() {
+        app.say(
+            Tone::Error,
+            "A change is still being written; wait for it to finish.",
+        );
+        return;
+    }
+    match command {
+        Command::Unenroll => match app.screen() {
+            Screen::Enrollments => unenroll_from_list(app),
+            Screen::Contacts => unenroll_from_contact(app),
+            _ => {}
+        },
+        Command::Enroll => enroll_picker(app),
+        _ => {}
+    }
+}
+
+fn unenroll_from_list(app: &mut App) {
+    let Some(e) = &app.enrollments else {
+        return;
+    };
+    let (targets, hidden) = if e.marked_count() > 0 {
+        e.marks.targets(&e.ids, e.cursor.selected)
+    } else {
+        match e.focused_id() {
+            Some(id) => (vec![id], 0),
+            None => {
+                app.say(Tone::Info, "Nothing here to unenroll.");
+                return;
+            }
+        }
+    };
+    let single = if targets.len() == 1 {
+        match app.ws.enrollment(targets[0]) {
+            Ok(row) => Some(Target {
+                enrollment: row.id,
+                contact: row.contact_name.clone(),
+                sequence: row.sequence.clone(),
+                sequence_id: row.sequence_id,
+                status: row.status,
+                end_reason: row.end_reason,
+                step: row.step,
+                steps: row.steps,
+            }),
+            Err(err) => {
+                app.say(Tone::Error, err.to_string());
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    open_unenroll(app, Origin::Enrollments, targets, single, hidden);
+}
+
+fn unenroll_from_contact(app: &mut App) {
+    app.sync_detail();
+    let Some(d) = &app.detail.data else {
+        app.say(Tone::Info, "Choose a contact first.");
+        return;
+    };
+    let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
+        let name = d.contact.full_name();
+        let key = app.keymap.first_key(Command::Enroll);
+        app.say(
+            Tone::Info,
+            format!("{name} has no open enrollment; {key} enrolls them in a sequence."),
+        );
+        return;
+    };
+    let row = &open.enrollment;
+    let target = Target {
+        enrollment: row.id,
+        contact: row.contact_name.clone(),
+        sequence: row.sequence.clone(),
+        sequence_id: row.sequence_id,
+        status: row.status,
+        end_reason: row.end_reason,
+        step: row.step,
+        steps: row.steps,
+    };
+    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
+}
+
+fn open_unenroll(
+    app: &mut App,
+    origin: Origin,
+    targets: Vec<i64>,
+    single: Option<Target>,
+    hidden: usize,
+) {
+    let generation = app.next_generation();
+    app.run(super::action::Job::Preview {
+        generation,
+        enrollments: targets.clone(),
+        reason: PREVIEW_REASON,
+    });
+    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
+        origin, targets, single, hidden, generation,
+    ))));
+}
+
+fn enroll_picker(app: &mut App) {
+    let contact = match app.screen() {
+        Screen::Enrollments => app
+            .enrollments
+            .as_ref()
+            .and_then(|e| e.focused_row())
+            .map(|r| (r.contact_id, r.contact_name.clone())),
+        Screen::Contacts => app
+            .focused_contact()
+            .map(|c| (c.id, full_name(&c.first_name, &c.last_name, &c.email))),
+        _ => None,
+    };
+    let Some((contact_id, contact)) = contact else {
+        app.say(Tone::Info, "Choose a contact first.");
+        return;
+    };
+    app.dialog = Some(Dialog::Enroll(EnrollPicker {
+        contact_id,
+        contact,
+        sequences: app.sequences.list.clone(),
+        selected: 0,
+    }));
+}
+
+fn done(app: &mut App, result: JobResult) {
+    match result {
+        JobResult::Sequences { generation, result } => {
+            if app.sequences.pending != Some(generation) {
+                return;
+            }
+            app.sequences.pending = None;
+            match result {
+                Ok(list) => app.apply_sequences(list),
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::EnrollmentIds { generation, result } => {
+            let Some(e) = &mut app.enrollments else {
+                return;
+            };
+            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
+                return;
+            };
+            e.pending = None;
+            match result {
+                Ok(ids) => app.apply_ids(ids, pending.keep),
+                Err(err) => {
+                    e.mark_all_when_loaded = false;
+                    app.say(Tone::Error, err);
+                }
+            }
+        }
+        JobResult::Audit { generation, result } => {
+            if app.activity.pending != Some(generation) {
+                return;
+            }
+            app.activity.pending = None;
+            match result {
+                Ok(entries) => app.apply_activity(entries),
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::SearchContacts { generation, result } => {
+            let Some(pending) = app.contacts.pending.filter(|p| p.generation == generation) else {
+                return;
+            };
+            app.contacts.pending = None;
+            match result {
+                Ok((found, close)) => {
+                    app.contacts.close = close;
+                    let rows = app.list_rows();
+                    let at = match pending.keep {
+                        Keep::Focus(Some(id)) => found.iter().position(|c| c.id == id),
+                        _ => None,
+                    };
+                    app.contacts.results = found;
+                    app.contacts.searched = Some(app.contacts.query.trim().to_string());
+                    let len = app.contacts.results.len();
+                    match at {
+                        Some(at) => app.contacts.cursor.keep_at(at, len, rows),
+                        None if pending.keep == Keep::Top => {
+                            app.contacts.cursor = Default::default()
+                        }
+                        None => app.contacts.cursor.follow(len, rows),
+                    }
+                    app.sync_detail();
+                }
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::Preview { generation, result } => {
+            if let Some(Dialog::Unenroll(d)) = &mut app.dialog
+                && d.generation == generation
+            {
+                d.preview = match result {
+                    Ok((report, counts)) => Preview::Ready { report, counts },
+                    Err(err) => Preview::Failed(err),
+                };
+            }
+        }
+        JobResult::Unenrolled { result } => {
+            app.running = None;
+            match result {
+                Ok(report) => {
+                    app.say(Tone::Success, report.summary());
+                    if let Some(e) = &mut app.enrollments {
+                        // Marks clear; the rows stay where they are and show
+                        // their new status.
+                        e.marks.clear();
+                    }
+                    // Our own commit moved the change counter: take it as
+                    // seen, so that the list is not re-filtered under the
+                    // person's eyes.
+                    if let Ok(v) = app.ws.data_version() {
+                        app.data_version = v;
+                    }
+                    app.request_sequences();
+                    app.reload_window();
+                    if app.activity.loaded {
+                        app.request_activity();
+                    }
+                    app.reload_detail();
+                }
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::Enrolled { contact, result } => {
+            app.running = None;
+            match result {
+                Ok(report) if !report.refused.is_empty() => {
+                    let why: Vec<&str> = report.refused.iter().map(|r| r.why.as_str()).collect();
+                    app.say(Tone::Error, format!("Not enrolled: {}", why.join("; ")));
+                }
+                Ok(report) => {
+                    let name = app
+                        .detail
+                        .data
+                        .as_ref()
+                        .filter(|d| d.contact.id == contact)
+                        .map(|d| d.contact.full_name())
+                        .unwrap_or_else(|| "the contact".into());
+                    let batch = report
+                        .batch
+                        .map(|b| format!(" · batch {b}"))
+                        .unwrap_or_default();
+                    app.say(
+                        Tone::Success,
+                        format!("Enrolled {name} in '{}'{batch}", report.sequence),
+                    );
+                    if let Ok(v) = app.ws.data_version() {
+                        app.data_version = v;
+                    }
+                    app.refresh_all();
+                }
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+    }
+}
+
+fn click(app: &mut App, column: u16, row: u16) {
+    if app.help.is_some() || app.dialog.is_some() || app.too_small() {
+        return;
+    }
+    let area = ratatui::layout::Rect::new(0, 0, app.width, app.height);
+    let areas = view::areas(app, area);
+    // A click on a view's name in the header switches to it.
+    if row == areas.header.y {
+        if let Some(view) = view::tab_at(app, column) {
+            switch(app, view);
+        }
+        return;
+    }
+    let list = areas.list;
+    if column < list.x
+        || column >= list.x + list.width
+        || row <= list.y
+        || row >= list.y + list.height
+    {
+        return;
+    }
+    let offset = match app.screen() {
+        Screen::Sequences => app.sequences.cursor.offset,
+        Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.cursor.offset),
+        Screen::Contacts => app.contacts.cursor.offset,
+        Screen::Activity => app.activity.cursor.offset,
+    };
+    let index = offset + (row - list.y - 1) as usize;
+    if index < list_len(app) {
+        move_to(app, index);
+    }
+}
+
+fn scroll(app: &mut App, lines: i32) {
+    if app.help.is_some() {
+        let s = app.help.unwrap_or(0);
+        app.help = Some(s.saturating_add_signed(lines as i16));
+        return;
+    }
+    if app.dialog.is_some() {
+        return;
+    }
+    if app.detail.open {
+        app.detail.scroll = app.detail.scroll.saturating_add_signed(lines as i16);
+        return;
+    }
+    move_by(app, lines as isize);
+}

@@ -1,0 +1,201 @@
+//! The contact detail pane: properties, every enrollment across sequences
+//! with status and end reason, upcoming scheduled steps, open tasks, and
+//! the timeline (sent, opened, clicked, replied, meeting, task done,
+//! unenrolled — who and why).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::domain::{ContactDetail, StepState, TaskState, describe_status};
+use crate::tui::action::Command;
+use crate::tui::app::App;
+use crate::tui::text::{self, day, fit, local_part, moment};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let block = if app.detail.open {
+        let close = app.keymap.first_key(Command::Detail);
+        Block::bordered()
+            .border_style(t.border())
+            .title(Span::styled(" Contact ", t.title()))
+            .title_bottom(Span::styled(
+                format!(" ↑↓ scroll · {close}/esc close "),
+                t.dim(),
+            ))
+    } else {
+        Block::default()
+            .borders(Borders::LEFT)
+            .border_style(t.border())
+    };
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width.saturating_sub(1) as usize;
+    let lines: Vec<Line> = match (&app.detail.data, &app.detail.error) {
+        (Some(d), _) => lines(app, d, width),
+        (None, Some(err)) => vec![Line::styled(format!(" {}", fit(err, width)), t.error())],
+        (None, None) => vec![Line::styled(" No contact in focus.", t.dim())],
+    };
+    let scroll = (app.detail.scroll as usize).min(lines.len().saturating_sub(1));
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let now = app.ws.now();
+    let c = &d.contact;
+    let plain = |s: String| Line::from(Span::raw(format!(" {}", fit(&s, width))));
+    let styled =
+        |s: String, style: Style| Line::from(Span::styled(format!(" {}", fit(&s, width)), style));
+    let mut out = vec![styled(c.full_name(), t.title())];
+    out.push(plain(c.email.clone()));
+    let role = match (c.title.is_empty(), c.company.is_empty()) {
+        (false, false) => format!("{} at {}", c.title, c.company),
+        (true, false) => c.company.clone(),
+        (false, true) => c.title.clone(),
+        (true, true) => String::new(),
+    };
+    if !role.is_empty() {
+        out.push(plain(role));
+    }
+    out.push(Line::from(Span::styled(
+        format!(
+            " {}",
+            fit(
+                &format!(
+                    "owner {} · stage {}",
+                    c.owner.as_deref().map(local_part).unwrap_or("none"),
+                    c.lifecycle_stage
+                ),
+                width
+            )
+        ),
+        t.dim(),
+    )));
+    if let Some(at) = c.opted_out_at {
+        out.push(styled(
+            format!("opted out {} — can never be enrolled", day(at, now)),
+            t.error(),
+        ));
+    } else if c.opted_out {
+        out.push(styled(
+            "opted out — can never be enrolled".into(),
+            t.error(),
+        ));
+    }
+
+    out.push(Line::from(""));
+    out.push(styled(
+        format!("Enrollments ({})", d.enrollments.len()),
+        t.section(),
+    ));
+    if d.enrollments.is_empty() {
+        out.push(styled("none".into(), t.dim()));
+    }
+    for e in &d.enrollments {
+        let r = &e.enrollment;
+        let open = r.status.is_open();
+        let style = if open { t.status(r.status) } else { t.base() };
+        out.push(styled(
+            format!("{} {}", if open { "●" } else { "○" }, r.sequence),
+            style,
+        ));
+        let mut what = format!(
+            "  {} · step {}/{}",
+            describe_status(r.status, r.end_reason),
+            r.step,
+            r.steps
+        );
+        if let Some(ended) = r.ended_at {
+            what.push_str(&format!(" · ended {}", day(ended, now)));
+            if let Some(by) = &r.ended_by {
+                what.push_str(&format!(" by {}", local_part(by)));
+            }
+        } else {
+            what.push_str(&format!(
+                " · since {} by {}",
+                day(r.enrolled_at, now),
+                local_part(&r.enrolled_by)
+            ));
+        }
+        out.push(styled(what, style));
+        if let Some(note) = r.note.as_deref().filter(|n| !n.is_empty()) {
+            out.push(styled(format!("  note: {note}"), t.dim()));
+        }
+    }
+
+    let upcoming: Vec<_> = d
+        .enrollments
+        .iter()
+        .flat_map(|e| e.scheduled.iter().map(move |s| (e, s)))
+        .filter(|(_, s)| s.state == StepState::Scheduled)
+        .collect();
+    out.push(Line::from(""));
+    out.push(styled(
+        format!("Upcoming steps ({})", upcoming.len()),
+        t.section(),
+    ));
+    if upcoming.is_empty() {
+        out.push(styled("none".into(), t.dim()));
+    }
+    for (e, s) in upcoming {
+        out.push(plain(format!(
+            "{}  step {} {} · {}",
+            day(s.due_at, now),
+            s.step,
+            s.kind.as_str().replace('_', " "),
+            e.enrollment.sequence
+        )));
+    }
+
+    let tasks: Vec<_> = d
+        .enrollments
+        .iter()
+        .flat_map(|e| e.tasks.iter())
+        .filter(|task| task.state == TaskState::Open)
+        .collect();
+    out.push(Line::from(""));
+    out.push(styled(format!("Open tasks ({})", tasks.len()), t.section()));
+    if tasks.is_empty() {
+        out.push(styled("none".into(), t.dim()));
+    }
+    for task in tasks {
+        out.push(plain(format!(
+            "{}  {} · {}",
+            day(task.due_at, now),
+            task.title,
+            local_part(&task.owner)
+        )));
+    }
+
+    out.push(Line::from(""));
+    out.push(styled(
+        format!("Timeline ({})", d.timeline.len()),
+        t.section(),
+    ));
+    if d.timeline.is_empty() {
+        out.push(styled("nothing yet".into(), t.dim()));
+    }
+    for entry in &d.timeline {
+        let mut what = format!(
+            "{}  {}",
+            moment(entry.at, now),
+            entry.kind.replace('_', " ")
+        );
+        if let Some(seq) = &entry.sequence {
+            what.push_str(&format!(" · {seq}"));
+        }
+        out.push(plain(what));
+        if !entry.detail.is_empty() {
+            out.push(styled(format!("  {}", text::clean(&entry.detail)), t.dim()));
+        }
+    }
+    out
+}

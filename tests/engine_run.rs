@@ -1,0 +1,262 @@
+//! `run`: due steps become RFC 5322 messages in the outbox Maildir or tasks
+//! for the enrolling user, each exactly once — across repeated runs,
+//! overlapping runs and a run interrupted after its commit.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chrono::Duration;
+use common::*;
+use seqtui::domain::*;
+use seqtui::engine::outbox::{execute, run_once};
+
+/// A fixture whose first `enrolled` contacts are enrolled in Alpha by Ann,
+/// with a fixed workspace id so Message-IDs are predictable.
+fn enrolled_fixture(contacts: usize, enrolled: usize) -> Fixture {
+    let mut f = fixture(contacts);
+    let ids: Vec<i64> = f.c[..enrolled].to_vec();
+    let report = f.ws.enroll(&f.rep_ann, f.seq_a.id, &ids).unwrap();
+    assert_eq!(report.enrolled.len(), enrolled);
+    raw(&f.path)
+        .execute(
+            "INSERT INTO workspace(key, value) VALUES ('workspace_id', 'testws')",
+            [],
+        )
+        .unwrap();
+    f
+}
+
+fn at(path: &Path, days: i64) -> Workspace {
+    Workspace::open(path, Clock::Fixed(now() + Duration::days(days))).unwrap()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    raw(path).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn emails_tasks_follow_ups_and_finish() {
+    let f = enrolled_fixture(6, 3);
+    let outbox = f.dir.path().join("outbox");
+
+    // Day 0: the first email of each enrollment.
+    let report = run_once(&mut at(&f.path, 0), &outbox).unwrap();
+    assert_eq!(report.emails_sent, 3);
+    assert_eq!(report.tasks_created, 0);
+    let sent = files(&outbox.join("new"));
+    assert_eq!(sent.len(), 3);
+    assert!(files(&outbox.join("tmp")).is_empty());
+    let bytes = std::fs::read(&sent[0]).unwrap();
+    let message = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+    let from = message.from().unwrap().first().unwrap();
+    assert_eq!(from.address(), Some("ann@team.example"));
+    assert_eq!(from.name(), Some("Ann Rep"));
+    let to = message.to().unwrap().first().unwrap().address().unwrap();
+    assert!(to.starts_with("contact000"), "{to}");
+    let id = message.message_id().unwrap();
+    assert!(
+        id.starts_with("seqtui.") && id.ends_with(".testws@team.example"),
+        "{id}"
+    );
+    assert!(message.date().is_some());
+    assert!(message.subject().unwrap().starts_with("Hi First000"));
+    let body = message.body_text(0).unwrap();
+    assert!(
+        body.contains("at Acme") && body.contains("Ann Rep"),
+        "{body}"
+    );
+    assert!(!body.contains("{{"));
+    assert_eq!(count(&f.path, "SELECT count(*) FROM sent_emails"), 3);
+    assert_eq!(count(&f.path, "SELECT count(*) FROM outbox"), 0);
+
+    // Day 2: the call steps become tasks for the enrolling user.
+    let report = run_once(&mut at(&f.path, 2), &outbox).unwrap();
+    assert_eq!((report.emails_sent, report.tasks_created), (0, 3));
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.owner_id
+             WHERE u.email = 'ann@team.example' AND t.state = 'open' AND t.title LIKE 'Call First%'"
+        ),
+        3
+    );
+
+    // Day 5: follow-ups thread onto the first email; the enrollments finish.
+    let report = run_once(&mut at(&f.path, 5), &outbox).unwrap();
+    assert_eq!((report.emails_sent, report.finished), (3, 3));
+    let first_of = |enrollment: i64| -> String {
+        raw(&f.path)
+            .query_row(
+                "SELECT message_id FROM sent_emails WHERE enrollment_id = ?1 ORDER BY id LIMIT 1",
+                [enrollment],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let mut follow_ups = 0;
+    for path in files(&outbox.join("new")) {
+        let bytes = std::fs::read(&path).unwrap();
+        let m = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        let enrollment: i64 = m
+            .header_raw("X-Seqtui-Enrollment")
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        if let Some(parent) = m.in_reply_to().as_text() {
+            follow_ups += 1;
+            assert_eq!(format!("<{parent}>"), first_of(enrollment));
+            assert!(m.references().as_text_list().is_some() || m.references().as_text().is_some());
+        }
+    }
+    assert_eq!(follow_ups, 3);
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(*) FROM enrollments WHERE status = 'finished' AND ended_at IS NOT NULL AND end_reason IS NULL"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(*) FROM scheduled_steps WHERE state = 'scheduled'"
+        ),
+        0
+    );
+    // One automatic audit entry per batch.
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(*) FROM audit WHERE action = 'run' AND actor_id IS NULL"
+        ),
+        3
+    );
+    check_invariants(&f.path);
+}
+
+#[test]
+fn running_again_sends_nothing_twice() {
+    let f = enrolled_fixture(4, 4);
+    let outbox = f.dir.path().join("outbox");
+    assert_eq!(
+        run_once(&mut at(&f.path, 0), &outbox).unwrap().emails_sent,
+        4
+    );
+    let again = run_once(&mut at(&f.path, 0), &outbox).unwrap();
+    assert_eq!((again.emails_sent, again.recovered), (0, 0));
+    assert_eq!(files(&outbox.join("new")).len(), 4);
+    // A mail client moved one to cur/: still not sent again.
+    let first = files(&outbox.join("new")).remove(0);
+    let name = first.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::rename(&first, outbox.join("cur").join(format!("{name}:2,S"))).unwrap();
+    assert_eq!(
+        run_once(&mut at(&f.path, 1), &outbox).unwrap().emails_sent,
+        0
+    );
+    assert_eq!(files(&outbox.join("new")).len(), 3);
+}
+
+#[test]
+fn a_run_killed_after_its_commit_is_completed_by_the_next() {
+    let f = enrolled_fixture(5, 5);
+    let outbox = f.dir.path().join("outbox");
+    // The first half of a run: steps rendered and committed, no file yet
+    // (as if the process died right after the commit).
+    let mut ws = at(&f.path, 0);
+    let id = ws.workspace_id().unwrap();
+    let due = ws.due_steps(ws.now(), 100).unwrap();
+    assert_eq!(due.len(), 5);
+    let executed: Vec<ExecutedStep> = due.iter().map(|s| execute(s, &id, ws.now())).collect();
+    let committed = ws.record_executed(&executed).unwrap();
+    assert_eq!(committed.emails, 5);
+    drop(ws);
+    // A half-written tmp file of a run that died before its commit.
+    std::fs::create_dir_all(outbox.join("tmp")).unwrap();
+    std::fs::write(outbox.join("tmp").join("seqtui-testws-999.1.0"), b"From: x").unwrap();
+
+    let report = run_once(&mut at(&f.path, 0), &outbox).unwrap();
+    assert_eq!((report.recovered, report.emails_sent), (5, 0));
+    assert_eq!(files(&outbox.join("new")).len(), 5);
+    assert_eq!(count(&f.path, "SELECT count(*) FROM sent_emails"), 5);
+    assert_eq!(count(&f.path, "SELECT count(*) FROM outbox"), 0);
+    // Recovering twice (a crash after the link, before the journal row was
+    // deleted) lands the same single file.
+    let again = run_once(&mut at(&f.path, 0), &outbox).unwrap();
+    assert_eq!((again.recovered, again.emails_sent), (0, 0));
+    assert_eq!(files(&outbox.join("new")).len(), 5);
+}
+
+#[test]
+fn overlapping_runs_execute_each_step_once() {
+    let f = enrolled_fixture(60, 60);
+    let outbox = f.dir.path().join("outbox");
+    let path = f.path.clone();
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let path = path.clone();
+            let outbox = outbox.clone();
+            std::thread::spawn(move || run_once(&mut at(&path, 0), &outbox).unwrap())
+        })
+        .collect();
+    let sent: usize = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().emails_sent)
+        .sum();
+    assert_eq!(sent, 60);
+    assert_eq!(files(&outbox.join("new")).len(), 60);
+    assert_eq!(count(&f.path, "SELECT count(*) FROM sent_emails"), 60);
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(DISTINCT scheduled_step_id) FROM sent_emails"
+        ),
+        60
+    );
+}
+
+#[test]
+fn paused_and_ended_enrollments_send_nothing() {
+    let mut f = enrolled_fixture(4, 3);
+    let outbox = f.dir.path().join("outbox");
+    let ids =
+        f.ws.enrollment_ids(&EnrollmentQuery {
+            sequence_id: f.seq_a.id,
+            ..Default::default()
+        })
+        .unwrap();
+    f.ws.unenroll(
+        &f.manager_east,
+        &UnenrollRequest {
+            enrollments: vec![ids[0]],
+            reason: EndReason::NotAFit,
+            note: None,
+            dry_run: false,
+        },
+    )
+    .unwrap();
+    raw(&f.path)
+        .execute(
+            "UPDATE enrollments SET status = 'paused' WHERE id = ?1",
+            [ids[1]],
+        )
+        .unwrap();
+    let report = run_once(&mut at(&f.path, 0), &outbox).unwrap();
+    assert_eq!(report.emails_sent, 1);
+    assert_eq!(files(&outbox.join("new")).len(), 1);
+}
+
+#[test]
+fn default_outbox_is_beside_the_workspace() {
+    let p = seqtui::engine::outbox::default_outbox(Path::new("/data/team/ws.db"));
+    assert_eq!(p, PathBuf::from("/data/team/outbox"));
+}

@@ -1,0 +1,496 @@
+//! End-to-end: the built `seqtui` binary in a real terminal (tmux). Start on
+//! a demo workspace, open a sequence, mark three contacts, unenroll them
+//! with a reason, quit — then the CLI shows those three unenrolled with that
+//! reason and the shell is back (alternate screen left, keys echo again).
+//! Also: a single unenroll from the Contacts view, a panic restoring the
+//! terminal, resizing, NO_COLOR, and a bad keymap file.
+//!
+//! Each test is skipped, with a note, when `tmux` is not on PATH.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_seqtui");
+const NOW: &str = "2026-11-27T09:00:00Z";
+const Q4: &str = "Q4 Mid-Market Outbound";
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+macro_rules! require_tmux {
+    () => {
+        if !tmux_available() {
+            eprintln!("note: tmux is not on PATH; skipping this end-to-end test");
+            return;
+        }
+    };
+}
+
+/// A tmux server of our own with one window running `sh`.
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
+
+impl Tmux {
+    fn start(width: u16, height: u16, extra_env: &[(&str, &str)]) -> Tmux {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!(
+            "seqtui-e2e-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, Ordering::SeqCst)
+        );
+        let config = dir.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        let mut env = vec![
+            format!("HOME={}", dir.path().display()),
+            format!("XDG_CONFIG_HOME={}", config.display()),
+            format!("XDG_DATA_HOME={}", dir.path().join("data").display()),
+            "PS1=$ ".to_string(),
+            "LANG=C.UTF-8".to_string(),
+            "LC_ALL=C.UTF-8".to_string(),
+        ];
+        for (k, v) in extra_env {
+            env.push(format!("{k}={v}"));
+        }
+        let mut shell = vec!["env".to_string(), "-u".into(), "NO_COLOR".into()];
+        shell.extend(env);
+        shell.push("sh".into());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .args(&shell)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux new-session failed");
+        let t = Tmux { socket, dir };
+        t.wait_for("the shell prompt", |s| s.contains('$'));
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Named keys ("Space", "Enter", "Down", "C-a") or plain ones ("j").
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.tmux(&["send-keys", "-t", "e2e", key]);
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    /// Text typed literally.
+    fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+
+    fn run(&self, command_line: &str) {
+        self.type_text(command_line);
+        self.keys(&["Enter"]);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
+    /// The screen with its colours and attributes as escape sequences.
+    fn styled_screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-e", "-t", "e2e"]).stdout)
+            .into_owned()
+    }
+
+    fn format(&self, what: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "e2e", what])
+                .stdout,
+        )
+        .trim()
+        .to_string()
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.format("#{alternate_on}") == "1"
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&Tmux) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !ok(self) {
+            if Instant::now() > deadline {
+                panic!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// After the app ended: the main screen is back, mouse reporting is off
+    /// and the terminal is in cooked mode again (typed keys echo, Enter
+    /// runs the command).
+    fn assert_restored(&self) {
+        self.wait_until("the alternate screen to be left", |t| !t.alternate_screen());
+        assert_eq!(
+            self.format("#{mouse_any_flag}"),
+            "0",
+            "mouse reporting left on"
+        );
+        self.run("echo restored-$((40+2))");
+        self.wait_for("the shell to answer", |s| s.contains("restored-42"));
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+fn build_demo(db: &Path) {
+    let out = Command::new(BIN)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--now",
+            NOW,
+            "demo",
+            "--contacts",
+            "300",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
+    let out = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap(), "--now", NOW, "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn ids_of(value: &serde_json::Value) -> Vec<i64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn tui_command(db: &Path) -> String {
+    format!("{BIN} --db {} --now {NOW}", db.display())
+}
+
+/// Moves the Sequences list to `name` (reading its row from the screen)
+/// and opens it.
+fn open_sequence(t: &Tmux, name: &str) {
+    let screen = t.wait_for("the sequences", |s| s.contains(name));
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("Sequence "))
+        .unwrap();
+    let row = lines.iter().position(|l| l.starts_with(name)).unwrap();
+    for _ in 0..(row - header - 1) {
+        t.keys(&["j"]);
+    }
+    t.keys(&["Enter"]);
+    t.wait_for("the enrollments", |s| {
+        s.contains(&format!("Sequences › {name}")) && s.contains("[ ]")
+    });
+}
+
+#[test]
+fn mark_three_unenroll_them_with_a_reason_and_quit() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    let active_before = ids_of(&cli_json(
+        &db,
+        &["enrollments", "--sequence", "1", "--status", "active"],
+    ));
+    let unenrolled_before = ids_of(&cli_json(
+        &db,
+        &["enrollments", "--sequence", "1", "--status", "unenrolled"],
+    ));
+
+    t.run(&tui_command(&db));
+    t.wait_for("the first screen", |s| {
+        s.contains("1 Sequences") && s.contains(Q4)
+    });
+    assert!(t.alternate_screen());
+    open_sequence(&t, Q4);
+    t.keys(&["Space", "Space", "Space"]);
+    t.wait_for("three marks", |s| s.contains("3 marked"));
+    t.keys(&["u"]);
+    t.wait_for("the dry run", |s| s.contains("Will unenroll 3 enrollments"));
+    // The third reason of the picker: converted through another channel.
+    t.keys(&["Down", "Down", "Down"]);
+    t.wait_for("the reason", |s| s.contains("(•) converted"));
+    t.keys(&["y"]);
+    t.wait_for("the result line", |s| s.contains("Unenrolled 3 · "));
+    t.keys(&["q"]);
+    t.wait_for("the Sequences view", |s| s.contains("Active / total"));
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    let unenrolled = cli_json(
+        &db,
+        &["enrollments", "--sequence", "1", "--status", "unenrolled"],
+    );
+    let new: Vec<&serde_json::Value> = unenrolled
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !unenrolled_before.contains(&e["id"].as_i64().unwrap()))
+        .collect();
+    let mut new_ids: Vec<i64> = new.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    new_ids.sort();
+    let mut expected = active_before[..3].to_vec();
+    expected.sort();
+    assert_eq!(new_ids, expected, "the three marked rows, and only them");
+    for e in new {
+        assert_eq!(e["end_reason"], "converted");
+        assert_eq!(e["status"], "unenrolled");
+    }
+}
+
+#[test]
+fn single_unenroll_from_the_contacts_view() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    let first = cli_json(
+        &db,
+        &[
+            "enrollments",
+            "--sequence",
+            "1",
+            "--status",
+            "active",
+            "--limit",
+            "1",
+        ],
+    );
+    let enrollment = first[0]["id"].as_i64().unwrap();
+    let email = first[0]["contact_email"].as_str().unwrap().to_string();
+
+    t.run(&tui_command(&db));
+    t.wait_for("the first screen", |s| s.contains(Q4));
+    t.keys(&["2"]);
+    t.wait_for("the Contacts view", |s| s.contains("Find"));
+    t.type_text(&email);
+    t.wait_for("the contact", |s| s.contains("1 found"));
+    t.keys(&["Enter"]);
+    t.wait_for("the detail pane", |s| {
+        s.contains("Enrollments (") && s.contains(Q4)
+    });
+    t.keys(&["u"]);
+    t.wait_for("the confirm dialog", |s| {
+        s.contains(&format!("in '{Q4}'"))
+            && s.contains("now active, at step")
+            && s.contains("Will unenroll 1")
+    });
+    t.keys(&["Down"]);
+    // The focus starts on the confirm button for one contact.
+    t.keys(&["Enter"]);
+    t.wait_for("the result line", |s| s.contains("Unenrolled 1 · "));
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    let row = cli_json(
+        &db,
+        &["enrollments", "--sequence", "1", "--status", "unenrolled"],
+    );
+    let row = row
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"].as_i64() == Some(enrollment))
+        .expect("the enrollment is unenrolled");
+    assert_eq!(row["end_reason"], "not_a_fit");
+}
+
+#[test]
+fn ctrl_c_quits_from_a_dialog_and_restores_the_terminal() {
+    require_tmux!();
+    let t = Tmux::start(80, 24, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    t.run(&tui_command(&db));
+    open_sequence(&t, Q4);
+    t.keys(&["u"]);
+    t.wait_for("the dialog", |s| s.contains("Unenroll this enrollment?"));
+    t.keys(&["C-c"]);
+    t.assert_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal() {
+    require_tmux!();
+    let t = Tmux::start(80, 24, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    let stderr = t.path("stderr");
+    t.run(&format!(
+        "SEQTUI_TEST_PANIC=1 {} 2>{}",
+        tui_command(&db),
+        stderr.display()
+    ));
+    t.wait_until("the panic message", |_| {
+        std::fs::read_to_string(&stderr).is_ok_and(|s| s.contains("panicking on purpose"))
+    });
+    // Let the process finish exiting before typing to the shell.
+    t.wait_for("the shell prompt", |s| s.trim_end().ends_with('$'));
+    t.assert_restored();
+}
+
+#[test]
+fn resizing_redraws_and_small_terminals_are_told() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    t.run(&tui_command(&db));
+    open_sequence(&t, Q4);
+    t.wait_for("the wide layout", |s| s.contains("Upcoming steps"));
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "80", "-y", "24"]);
+    t.wait_for("the narrow layout", |s| {
+        !s.contains("Upcoming steps") && s.contains("[ ]")
+    });
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "50", "-y", "12"]);
+    t.wait_for("the size message", |s| s.contains("60×15"));
+    t.tmux(&["resize-window", "-t", "e2e", "-x", "100", "-y", "30"]);
+    t.wait_for("the list again", |s| s.contains("[ ]"));
+    t.keys(&["C-c"]);
+    t.assert_restored();
+}
+
+/// How many SGR colour parameters (30–37, 40–47, 90–97, 100–107, 38, 48)
+/// the escape sequences in `s` carry.
+fn colour_codes(s: &str) -> usize {
+    let mut found = 0;
+    for seq in s.split("\u{1b}[").skip(1) {
+        let Some(end) = seq.find(|c: char| c.is_ascii_alphabetic()) else {
+            continue;
+        };
+        if &seq[end..end + 1] != "m" {
+            continue;
+        }
+        found += seq[..end]
+            .split(';')
+            .filter(|p| {
+                matches!(
+                    p.parse::<u16>(),
+                    Ok(30..=37 | 40..=47 | 90..=97 | 100..=107 | 38 | 48)
+                )
+            })
+            .count();
+    }
+    found
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    require_tmux!();
+    let has_colour = |s: &str| colour_codes(s) > 0;
+    for (env, coloured) in [(vec![("NO_COLOR", "1")], false), (vec![], true)] {
+        let t = Tmux::start(100, 30, &env);
+        let db = t.path("demo.db");
+        build_demo(&db);
+        t.run(&tui_command(&db));
+        open_sequence(&t, Q4);
+        let styled = t.styled_screen();
+        assert_eq!(has_colour(&styled), coloured, "NO_COLOR={env:?}:\n{styled}");
+        t.keys(&["C-c"]);
+        t.assert_restored();
+    }
+}
+
+#[test]
+fn a_bad_keymap_file_stops_the_start_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    build_demo(&db);
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("seqtui")).unwrap();
+    std::fs::write(
+        config.join("seqtui").join("keymap.toml"),
+        "# my keys\nunenroll = \"x\"\ndown = \"ctrl-foo\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap(), "--now", NOW])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", &config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("keymap.toml: line 3: 'ctrl-foo' is not a key (for 'down')"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "the terminal was never taken over"
+    );
+}

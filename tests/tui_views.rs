@@ -1,0 +1,223 @@
+//! Snapshots of every view and dialog at 120×40 and 80×24, on a 300-contact
+//! demo workspace with a fixed clock — in colour (as text) and with
+//! NO_COLOR (text and styles, which must use no colour at all).
+
+mod tui_support;
+
+use ratatui::style::Color;
+use seqtui::domain::{ContactInput, Workspace};
+use seqtui::tui::{Headless, Theme};
+use tui_support::*;
+
+const Q4: &str = "Q4 Mid-Market Outbound";
+const SIZES: [(u16, u16); 2] = [(120, 40), (80, 24)];
+
+type Scenario = fn(&mut Headless);
+
+fn open(h: &mut Headless, name: &str) {
+    let at = h
+        .app
+        .sequences
+        .list
+        .iter()
+        .position(|s| s.name == name)
+        .expect("the sequence exists");
+    h.key("g");
+    for _ in 0..at {
+        h.key("j");
+    }
+    h.key("enter").settle();
+}
+
+fn sequences(h: &mut Headless) {
+    h.keys(&["j", "j"]);
+}
+
+fn enrollments_marked(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["space", "j", "space", "v", "j", "j"]);
+}
+
+fn enrollments_filter(h: &mut Headless) {
+    open(h, Q4);
+    h.key("s").settle().key("S").settle();
+    h.key("/").type_text("ch").settle();
+}
+
+fn enrollments_all_chip(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["S"]).settle();
+    h.keys(&["j", "j", "j"]);
+}
+
+fn detail_full(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["j", "tab"]);
+}
+
+fn contacts(h: &mut Headless) {
+    h.key("2")
+        .settle()
+        .type_text("chen")
+        .settle()
+        .key("enter")
+        .key("j");
+}
+
+fn activity(h: &mut Headless) {
+    h.key("3").settle();
+}
+
+fn dialog_bulk(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["space", "space", "space", "space"]);
+    h.key("u").settle();
+    h.keys(&["j", "j", "tab", "tab"])
+        .type_text("moved to a call");
+}
+
+fn dialog_single(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["j", "j", "u"]).settle();
+}
+
+fn enroll_picker(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["e", "j"]);
+}
+
+fn help(h: &mut Headless) {
+    open(h, Q4);
+    h.key("?");
+}
+
+fn after_unenroll(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["space", "space", "space", "u"]).settle();
+    h.keys(&["j", "y"]).settle();
+}
+
+/// Contacts whose data tries to break the table: long names, emoji, CJK,
+/// right-to-left text and control characters.
+fn unicode(h: &mut Headless) {
+    open(h, "Trial Nurture");
+    h.key("/").type_text("zeta").settle().key("enter");
+}
+
+fn add_awkward_contacts(path: &std::path::Path) {
+    let mut ws = Workspace::open(path, clock()).unwrap();
+    let actor = ws.acting_user(None).unwrap();
+    let people = [
+        (
+            "long@zeta.example",
+            "Maximiliana-Theodora",
+            "Wolfeschlegelsteinhausen-Bergerdorff",
+            "Zeta Holdings International Incorporated Worldwide",
+        ),
+        (
+            "emoji@zeta.example",
+            "😀 Emoji",
+            "👩‍💻 Person",
+            "Zeta 🚀 Rockets",
+        ),
+        ("cjk@zeta.example", "太郎", "山田", "Zeta 東京株式会社"),
+        ("rtl@zeta.example", "שלום", "כהן", "Zeta חברה בע״מ"),
+        ("arabic@zeta.example", "محمد", "العلي", "Zeta شركة"),
+        (
+            "control@zeta.example",
+            "Evil\u{1b}[31m",
+            "Name\u{7}",
+            "Zeta\nCorp\u{202e}gnp.exe",
+        ),
+    ];
+    let rows: Vec<ContactInput> = people
+        .iter()
+        .enumerate()
+        .map(|(i, (email, first, last, company))| ContactInput {
+            line: i as u64 + 2,
+            email_column: "email".into(),
+            email: email.to_string(),
+            first_name: first.to_string(),
+            last_name: last.to_string(),
+            company: company.to_string(),
+            title: "Buyer".into(),
+            owner: None,
+            owner_column: None,
+            lifecycle_stage: None,
+        })
+        .collect();
+    ws.import_contacts(&actor, &rows).unwrap();
+    let seq = ws.sequence("Trial Nurture").unwrap();
+    let ids: Vec<i64> = people.iter().map(|p| ws.contact(p.0).unwrap().id).collect();
+    let report = ws.enroll(&actor, seq.id, &ids).unwrap();
+    assert_eq!(report.enrolled.len(), ids.len());
+}
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("sequences", sequences),
+    ("enrollments_marked", enrollments_marked),
+    ("enrollments_filter", enrollments_filter),
+    ("enrollments_all_chip", enrollments_all_chip),
+    ("detail_full", detail_full),
+    ("contacts", contacts),
+    ("activity", activity),
+    ("dialog_unenroll_bulk", dialog_bulk),
+    ("dialog_unenroll_single", dialog_single),
+    ("dialog_enroll_picker", enroll_picker),
+    ("help", help),
+    ("after_unenroll", after_unenroll),
+    ("unicode", unicode),
+];
+
+fn run(theme: Theme, styled: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo(dir.path());
+    add_awkward_contacts(&base);
+    for (name, scenario) in SCENARIOS {
+        for (w, h) in SIZES {
+            // A fresh copy for each run: some scenarios change data.
+            let path = dir.path().join(format!("{name}-{w}x{h}-{styled}.db"));
+            std::fs::copy(&base, &path).unwrap();
+            let mut ui = Headless::open(&path, clock(), None, (w, h), theme).unwrap();
+            ui.settle();
+            scenario(&mut ui);
+            ui.settle();
+            let screen = ui.screen();
+            assert!(
+                !screen.contains('\u{1b}'),
+                "an escape character reached the screen"
+            );
+            if styled {
+                let buffer = ui.terminal.backend().buffer();
+                for cell in buffer.content() {
+                    assert!(
+                        cell.fg == Color::Reset && cell.bg == Color::Reset,
+                        "{name} {w}×{h}: a colour with NO_COLOR: {cell:?}"
+                    );
+                }
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_no_color"), ui.styled_screen());
+            } else {
+                insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_view_and_dialog_in_colour() {
+    run(Theme::colored(), false);
+}
+
+#[test]
+fn every_view_and_dialog_with_no_color() {
+    run(Theme::plain(), true);
+}
+
+#[test]
+fn below_the_minimum_size_it_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut ui = app(&path, 50, 12);
+    ui.settle();
+    insta::assert_snapshot!("too_small_50x12", ui.screen());
+}
