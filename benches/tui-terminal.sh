@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Whole-program timings of the real TUI in a real terminal (tmux), on a
+# workspace you name (build the 1,000,000-contact one first with
+# `seqtui --db DB demo --contacts 1000000`).
+#
+#   benches/tui-terminal.sh DB [SEQUENCE_ROW]   (demo: 7 = Q4 Mid-Market Outbound)
+#
+# It builds the release binary, starts `seqtui --db DB` in a 120x40 tmux
+# pane and measures, by polling the pane every 5 ms:
+#   - start → first frame (the header is on screen)
+#   - start → the sequences list is filled in (it loads on a worker)
+#   - Enter on the sequences list → the enrollments table is on screen
+#     (SEQUENCE_ROW: how many rows down the sequence is; default 7, the
+#     demo's largest, "Q4 Mid-Market Outbound")
+#   - resident memory of the process after opening the sequence, and the
+#     peak (VmHWM) at the end
+# Polling adds up to ~5 ms to each figure; tmux adds its own redraw delay.
+set -euo pipefail
+db=${1:?usage: benches/tui-terminal.sh DB [SEQUENCE_ROW]}
+row=${2:-7}
+cd "$(dirname "$0")/.."
+cargo build --release -q
+bin=$PWD/target/release/seqtui
+sock=seqtui-timing-$$
+tmuxc() { tmux -L "$sock" "$@"; }
+trap 'tmuxc kill-server 2>/dev/null || true' EXIT
+
+now_ms() { date +%s%3N; }
+wait_for() { # text timeout_ms
+  local start; start=$(now_ms)
+  while ! tmuxc capture-pane -p -t t | grep -qE -- "$1"; do
+    sleep 0.005
+    if (( $(now_ms) - start > $2 )); then echo "timed out waiting for '$1'" >&2; tmuxc capture-pane -p -t t >&2; exit 1; fi
+  done
+  echo $(( $(now_ms) - start ))
+}
+
+start=$(now_ms)
+tmuxc new-session -d -s t -x 120 -y 40 "env SEQTUI_USER= $bin --db '$db'"
+first=$(wait_for "1 Sequences" 20000)
+first=$(( $(now_ms) - start ))
+wait_for "[0-9] / [0-9]" 20000 >/dev/null
+listed=$(( $(now_ms) - start ))
+pid=$(pgrep -f -n "$bin --db $db")
+for _ in $(seq 1 "$row"); do tmuxc send-keys -t t j; done
+sleep 0.2
+tmuxc send-keys -t t Enter
+open=$(wait_for "^\\[ \\] " 20000)
+rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+# scroll a page and back, mark a few rows, to exercise the hot paths
+for key in PageDown PageDown PageUp Space Space Space; do tmuxc send-keys -t t "$key"; done
+sleep 0.5
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+tmuxc send-keys -t t Escape q q q
+echo "| measure | figure |"
+echo "|---|---|"
+echo "| start → first frame | ${first} ms |"
+echo "| start → sequences listed | ${listed} ms |"
+echo "| Enter → first enrollment rows shown | ${open} ms |"
+echo "| resident memory after opening | $(( rss / 1024 )) MiB |"
+echo "| peak resident memory | $(( hwm / 1024 )) MiB |"
