@@ -152,7 +152,6 @@ pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'paused'),
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'finished'),
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'unenrolled'),
-            (SELECT count(DISTINCT enrollment_id) FROM sent_emails WHERE sequence_id = s.id),
             (SELECT count(DISTINCT enrollment_id) FROM events WHERE sequence_id = s.id AND type = 'reply'),
             (SELECT count(DISTINCT enrollment_id) FROM events WHERE sequence_id = s.id AND type = 'meeting_booked'),
             s.unenroll_colleagues, s.archived
@@ -162,12 +161,15 @@ pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
     let rows = stmt.query_map([], |r| {
         let (active, paused, finished, unenrolled): (i64, i64, i64, i64) =
             (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
-        let contacted: i64 = r.get(8)?;
+        // Rates over every enrollment, as HubSpot reports them: counting
+        // the contacted ones instead scans every sent email (≈ 350 ms at a
+        // million contacts) on each refresh of the list.
+        let total = active + paused + finished + unenrolled;
         let rate = |n: i64| {
-            if contacted == 0 {
+            if total == 0 {
                 0.0
             } else {
-                n as f64 / contacted as f64
+                n as f64 / total as f64
             }
         };
         Ok(SequenceSummary {
@@ -179,11 +181,11 @@ pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
             paused,
             finished,
             unenrolled,
-            total: active + paused + finished + unenrolled,
-            reply_rate: rate(r.get(9)?),
-            meeting_rate: rate(r.get(10)?),
-            unenroll_colleagues: r.get(11)?,
-            archived: r.get(12)?,
+            total,
+            reply_rate: rate(r.get(8)?),
+            meeting_rate: rate(r.get(9)?),
+            unenroll_colleagues: r.get(10)?,
+            archived: r.get(11)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
