@@ -494,3 +494,27 @@ fn a_bad_keymap_file_stops_the_start_with_one_sentence() {
         "the terminal was never taken over"
     );
 }
+
+#[test]
+fn first_start_without_a_workspace_builds_the_demo_and_says_so() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let data = t.path("data");
+    let db = data.join("seqtui").join("workspace.db");
+    assert!(!db.exists());
+    // no --db and no SEQTUI_DB: the default path in the (temporary) data dir
+    t.run(&format!("env -u SEQTUI_DB {BIN} --now {NOW}"));
+    t.wait_for("the demo workspace", |s| {
+        s.contains("demo workspace") && s.contains(Q4)
+    });
+    t.keys(&["q"]);
+    t.assert_restored();
+    let screen = t.screen();
+    assert!(
+        screen.contains("No workspace yet: built the demo workspace at"),
+        "{screen}"
+    );
+    assert!(db.exists(), "the demo workspace is at the default path");
+    let sequences = cli_json(&db, &["sequences"]);
+    assert_eq!(sequences.as_array().unwrap().len(), 12);
+}
