@@ -269,6 +269,13 @@ impl Workspace {
         qe::due_steps(self.store_mut().conn(), now, limit)
     }
 
+    /// How many steps are due at `now` (what [`Workspace::due_steps`]
+    /// returns without a limit; a follow-up that becomes due once its
+    /// predecessor runs is not counted).
+    pub fn due_step_count(&mut self, now: Timestamp) -> Result<usize> {
+        qe::count_due_steps(self.store_mut().conn(), now)
+    }
+
     /// When something next becomes due (a step or the end of a pause).
     pub fn next_due(&mut self) -> Result<Option<Timestamp>> {
         qe::next_due(self.store_mut().conn())

@@ -98,6 +98,21 @@ pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many steps [`due_steps`] would return at `now` without a limit.
+pub fn count_due_steps(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM scheduled_steps ss
+             JOIN enrollments e ON e.id = ss.enrollment_id
+             JOIN contacts c ON c.id = e.contact_id
+             WHERE ss.state = 'scheduled' AND ss.due_at <= ?1
+               AND e.status = 'active' AND ss.position = e.current_step
+               AND c.opted_out_at IS NULL",
+        )?
+        .query_row([format_time(now)], |r| r.get(0))?;
+    Ok(n as usize)
+}
+
 /// The earliest time something becomes due: a scheduled step of an active
 /// enrollment, or the end of an engine pause.
 pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
