@@ -645,9 +645,59 @@ impl App {
 
     // -------------------------------------------------------------- refresh
 
+    /// Rows on screen that another process ended by itself (a reply, a
+    /// meeting, a bounce, an opt-out: no person's name on the end) change
+    /// in place, and one line says so — before the list is asked again, so
+    /// the notice comes even when the chip then hides those rows.
+    fn notice_automatic_ends(&mut self) {
+        let Some(e) = &self.enrollments else {
+            return;
+        };
+        let ids: Vec<i64> = e.rows.keys().copied().collect();
+        if ids.is_empty() {
+            return;
+        }
+        let Ok(fresh) = self.ws.enrollments_by_ids(&ids) else {
+            return;
+        };
+        let mut ended: Vec<String> = fresh
+            .iter()
+            .filter(|now| {
+                now.status == Status::Unenrolled
+                    && now.ended_by.is_none()
+                    && e.rows.get(&now.id).is_some_and(|was| was.status.is_open())
+            })
+            .map(|now| match now.end_reason {
+                Some(reason) => format!("{} ({})", now.contact_name, reason.label()),
+                None => now.contact_name.clone(),
+            })
+            .collect();
+        if let Some(e) = &mut self.enrollments {
+            for row in fresh {
+                e.rows.insert(row.id, row);
+            }
+        }
+        if ended.is_empty() {
+            return;
+        }
+        ended.sort();
+        let more = ended.len().saturating_sub(3);
+        ended.truncate(3);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        self.say(
+            Tone::Info,
+            format!("Ended automatically: {}{tail}", ended.join(", ")),
+        );
+    }
+
     /// Reads everything on screen again, keeping cursors and marks: another
     /// process (the engine, the CLI, a colleague) changed the store.
     pub fn refresh_all(&mut self) {
+        self.notice_automatic_ends();
         self.request_sequences();
         if self.enrollments.is_some() {
             let focus = self.enrollments.as_ref().and_then(|e| e.focused_id());

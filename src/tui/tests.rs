@@ -184,6 +184,43 @@ fn marks_survive_scrolling_filtering_chips_and_refreshes() {
 }
 
 #[test]
+fn a_row_on_screen_that_ends_by_itself_changes_with_a_notice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let list = ids(&h);
+    let row = h.app.enrollments.as_ref().unwrap().rows[&list[2]].clone();
+    // The engine in another process: the contact unsubscribes (R9).
+    let mut engine = Workspace::open(&path, clock()).unwrap();
+    engine.opt_out(row.contact_id, "unsubscribe link").unwrap();
+    h.tick().settle();
+    let note = h.app.note.as_ref().expect("a notice").text.clone();
+    assert_eq!(
+        note,
+        format!("Ended automatically: {} (opted out)", row.contact_name)
+    );
+    assert!(!ids(&h).contains(&list[2]), "the active chip drops it");
+    // A person's unenroll in another process is not announced as automatic.
+    let admin = engine
+        .acting_user(Some("dana.whitfield@northwind.example"))
+        .unwrap();
+    engine
+        .unenroll(
+            &admin,
+            &UnenrollRequest {
+                enrollments: vec![list[3]],
+                reason: EndReason::Converted,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    h.tick().settle();
+    assert_eq!(h.app.note.as_ref().unwrap().text, note, "no new notice");
+}
+
+#[test]
 fn esc_backs_out_one_level_at_a_time() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
