@@ -805,3 +805,41 @@ fn terminal_escapes_in_data_are_neutralised_in_tables() {
     let json = run(&f.path, &["--json", "contact", "evil@x.example"]).json();
     assert_eq!(json["first_name"], "\u{1b}[31mRed", "stored verbatim");
 }
+
+#[test]
+fn demo_builds_refuses_to_replace_and_replaces_with_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let built = run(&db, &["--json", "demo", "--contacts", "60", "--seed", "7"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let report = built.json();
+    assert_eq!(report["contacts"], 60);
+    assert_eq!(report["users"], 11);
+    assert_eq!(report["sequences"], 12);
+    assert!(report["enrollments"].as_i64().unwrap() >= 60);
+    let users = run(&db, &["--json", "users"]).json();
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["role"] == "manager")
+    );
+    let before = std::fs::read(&db).unwrap();
+    let again = run(&db, &["demo", "--contacts", "60"]);
+    assert_eq!(again.code, 3);
+    one_sentence(&again.stderr);
+    assert!(
+        again.stderr.contains("already exists; pass --force"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "left untouched");
+    let forced = run(&db, &["--json", "demo", "--contacts", "30", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(forced.json()["contacts"], 30);
+    let contacts: i64 = raw(&db)
+        .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(contacts, 30);
+}
