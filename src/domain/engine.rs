@@ -248,10 +248,10 @@ impl Workspace {
     /// The workspace id used in Message-IDs and outbox file names; made
     /// once, on first use, and kept in the workspace settings.
     pub fn workspace_id(&mut self) -> Result<String> {
-        if let Some(id) = q::setting(self.store_mut().conn(), WORKSPACE_ID)? {
+        if let Some(id) = q::setting(self.store.conn(), WORKSPACE_ID)? {
             return Ok(id);
         }
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         let id = match q::setting(&tx, WORKSPACE_ID)? {
             Some(id) => id,
             None => {
@@ -266,19 +266,19 @@ impl Workspace {
 
     /// Up to `limit` due steps of active enrollments, oldest first.
     pub fn due_steps(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueStep>> {
-        qe::due_steps(self.store_mut().conn(), now, limit)
+        qe::due_steps(self.store.conn(), now, limit)
     }
 
     /// How many steps are due at `now` (what [`Workspace::due_steps`]
     /// returns without a limit; a follow-up that becomes due once its
     /// predecessor runs is not counted).
     pub fn due_step_count(&mut self, now: Timestamp) -> Result<usize> {
-        qe::count_due_steps(self.store_mut().conn(), now)
+        qe::count_due_steps(self.store.conn(), now)
     }
 
     /// When something next becomes due (a step or the end of a pause).
     pub fn next_due(&mut self) -> Result<Option<Timestamp>> {
-        qe::next_due(self.store_mut().conn())
+        qe::next_due(self.store.conn())
     }
 
     /// Records executed steps in one transaction: each step is claimed
@@ -288,7 +288,7 @@ impl Workspace {
     /// last step. One audit entry (no actor) covers the batch.
     pub fn record_executed(&mut self, steps: &[ExecutedStep]) -> Result<ExecutionReport> {
         let now = self.now();
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         let mut report = ExecutionReport::default();
         for executed in steps {
             let step = &executed.step;
@@ -376,7 +376,7 @@ impl Workspace {
 
     /// Messages committed as sent whose outbox file may be missing.
     pub fn pending_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMessage>> {
-        Ok(qe::pending_outbox(self.store_mut().conn(), limit)?
+        Ok(qe::pending_outbox(self.store.conn(), limit)?
             .into_iter()
             .map(|(sent_email_id, file_name, message)| OutboxMessage {
                 sent_email_id,
@@ -391,7 +391,7 @@ impl Workspace {
         if sent_email_ids.is_empty() {
             return Ok(());
         }
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         qe::delete_outbox(&tx, sent_email_ids)?;
         tx.commit()?;
         Ok(())
@@ -401,7 +401,7 @@ impl Workspace {
     /// Returns their ids.
     pub fn resume_ended_pauses(&mut self) -> Result<Vec<i64>> {
         let now = self.now();
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         let ended = qe::pauses_ended(&tx, now)?;
         for &(id, step) in &ended {
             qe::resume(&tx, id, now)?;
@@ -440,7 +440,7 @@ impl Workspace {
             )));
         }
         let now = self.now();
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         qe::set_sequence_options(&tx, sequence.id, unenroll_colleagues, pause_on_ooo)?;
         let onoff = |v: bool| if v { "on" } else { "off" };
         let mut changes = Vec::new();
@@ -475,7 +475,7 @@ impl Workspace {
             return self.apply_unsubscribe(event, email);
         }
         let now = self.now();
-        let tx = self.store_mut().write()?;
+        let tx = self.store.write()?;
         let outcomes = match &event.inbound {
             Inbound::Meeting {
                 organizer,
@@ -495,7 +495,7 @@ impl Workspace {
         event: &InboundEvent,
         email: &str,
     ) -> Result<Vec<IngestOutcome>> {
-        let found = qe::contact_by_email(self.store_mut().conn(), email)?;
+        let found = qe::contact_by_email(self.store.conn(), email)?;
         let Some((contact_id, email, _)) = found else {
             return Ok(vec![IngestOutcome::new(
                 event,

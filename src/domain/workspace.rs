@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::permissions::{Stakeholders, may_change, who_may};
 use super::*;
+use crate::store::Store;
 use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, NewEnrollment};
-use crate::store::{Store, format_time};
 
 /// Keys of the workspace settings table.
 pub mod setting {
@@ -182,12 +182,6 @@ impl Workspace {
 
     pub fn path(&self) -> &Path {
         self.store.path()
-    }
-
-    /// The store, for the demo builder and benchmarks; callers that change
-    /// data go through the operations below instead.
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store
     }
 
     pub fn info(&self) -> Result<WorkspaceInfo> {
@@ -925,9 +919,4 @@ fn stakeholders<'a>(
         enrolled_by,
         owner: f.owner_id.and_then(|id| users.get(&id)),
     })
-}
-
-/// Keep `format_time` reachable for callers that print stored times.
-pub fn format_timestamp(t: Timestamp) -> String {
-    format_time(t)
 }
