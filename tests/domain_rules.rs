@@ -159,6 +159,121 @@ fn r3_unenroll_ends_cancels_steps_removes_open_tasks_keeps_history() {
     check_invariants(&f.path);
 }
 
+/// A batch larger than [`TIDY_NOW_MAX`] ends its enrollments in its own
+/// transaction and leaves the physical cancelling of their steps and tasks
+/// to `tidy`: nothing a reader, the engine or a report sees differs in
+/// between, and tidying never touches an enrollment that is open again.
+#[test]
+fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
+    let n = TIDY_NOW_MAX + 40;
+    let mut f = fixture(n);
+    let (admin, a) = (f.admin.clone(), f.seq_a.id);
+    let contacts = f.c.clone();
+    let enrolled = f.ws.enroll(&admin, a, &contacts).unwrap().enrolled;
+    assert_eq!(enrolled.len(), n);
+    // Ten enrollments have an open call task; one of them is then finished
+    // (its task stays the rep's to do), and enrollment 0 is at step 2.
+    {
+        let conn = raw(&f.path);
+        for id in &enrolled[..10] {
+            conn.execute(
+                "INSERT INTO tasks(enrollment_id, owner_id, title, due_at, state, created_at)
+                 VALUES (?1, ?2, 'Call', '2026-11-04T09:00:00Z', 'open', '2026-11-04T09:00:00Z')",
+                [*id, admin.id],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(&format!(
+            "UPDATE scheduled_steps SET state = 'sent', executed_at = due_at
+               WHERE enrollment_id = {e0} AND position = 1;
+             UPDATE enrollments SET current_step = 2 WHERE id = {e0};
+             UPDATE scheduled_steps SET state = 'done', executed_at = due_at WHERE enrollment_id = {e9};
+             UPDATE enrollments SET status = 'finished' WHERE id = {e9};",
+            e0 = enrolled[0],
+            e9 = enrolled[9]
+        ))
+        .unwrap();
+    }
+    let due_later = now() + chrono::Duration::days(30);
+    assert_eq!(f.ws.due_step_count(due_later).unwrap(), n - 1);
+    let report = unenroll(&mut f, &admin, &enrolled, false);
+    assert_eq!(
+        report.unenrolled.len(),
+        n - 1,
+        "the finished one is skipped"
+    );
+    let open_left = n - 1;
+    assert_eq!(report.steps_cancelled, (open_left * 3 - 1) as i64);
+    assert_eq!(report.emails_cancelled, (open_left * 2 - 1) as i64);
+    assert_eq!(report.tasks_removed, 9);
+    // Readers: ended now, although the rows are still to be tidied.
+    assert_eq!(f.ws.tidy_pending().unwrap(), open_left as i64);
+    check_invariants(&f.path);
+    assert_eq!(f.ws.due_step_count(due_later).unwrap(), 0);
+    let detail = f.ws.contact_detail(contacts[0]).unwrap();
+    let e = &detail.enrollments[0];
+    let states: Vec<_> = e.scheduled.iter().map(|s| s.state).collect();
+    assert_eq!(
+        states,
+        vec![StepState::Sent, StepState::Cancelled, StepState::Cancelled]
+    );
+    assert_eq!(
+        e.tasks.iter().map(|t| t.state).collect::<Vec<_>>(),
+        vec![TaskState::Removed]
+    );
+    let finished = f.ws.contact_detail(contacts[9]).unwrap();
+    assert_eq!(finished.enrollments[0].tasks[0].state, TaskState::Open);
+    let page =
+        f.ws.enrollment_page(
+            &EnrollmentQuery {
+                sequence_id: a,
+                statuses: vec![],
+                search: String::new(),
+            },
+            None,
+            n,
+        )
+        .unwrap();
+    assert!(page.iter().all(|r| r.next_due_at.is_none()));
+    // An enrollment open again before tidying (what undo will do) keeps
+    // its steps: tidying touches only what is still ended.
+    let reopened = enrolled[1];
+    raw(&f.path)
+        .execute(
+            "UPDATE enrollments SET status = 'active', end_reason = NULL WHERE id = ?1",
+            [reopened],
+        )
+        .unwrap();
+    let mut tidied = 0;
+    loop {
+        let step = f.ws.tidy(100).unwrap();
+        if step == 0 {
+            break;
+        }
+        assert!(step <= 100);
+        tidied += step;
+    }
+    assert_eq!(tidied, open_left);
+    assert_eq!(f.ws.tidy_pending().unwrap(), 0);
+    let conn = raw(&f.path);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM scheduled_steps WHERE state = 'scheduled' AND enrollment_id = {reopened}"
+        )),
+        3
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM scheduled_steps WHERE state = 'cancelled'"),
+        report.steps_cancelled - 3
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM tasks WHERE state = 'removed'"),
+        report.tasks_removed - 1
+    );
+    check_tidied(&f.path);
+}
+
 #[test]
 fn r4_single_unenroll_refuses_when_the_enrollment_changed() {
     let mut f = fixture(3);

@@ -542,6 +542,12 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
             println!("  skipped #{}: {}", s.id, safe(&s.why));
         }
     }
+    if !report.dry_run {
+        // A large batch left its scheduled steps and tasks to be cancelled
+        // in short transactions after the report (nothing reads them as
+        // pending meanwhile); finish that before the process exits.
+        ws.tidy_all()?;
+    }
     // Idempotent: skipping what is already ended is success. Refusals and
     // unknown ids fail only when nothing at all could be done.
     if report.unenrolled.is_empty() && !report.skipped.is_empty() {

@@ -206,6 +206,7 @@ fn end_automatically(
             note: None,
             batch: Some(&batch),
         },
+        super::workspace::tidy_mode(ids.len(), audit_id),
     )?;
     q::audit_staged(conn, audit_id)?;
     Ok(Some(batch))

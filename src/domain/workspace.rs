@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::permissions::{Stakeholders, may_change, who_may};
 use super::*;
 use crate::store::Store;
-use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, NewEnrollment};
+use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, NewEnrollment, Tidy};
 
 /// Keys of the workspace settings table.
 pub mod setting {
@@ -583,6 +583,7 @@ impl Workspace {
                 count: report.unenrolled.len() as i64,
             },
         )?;
+        let tidy = tidy_mode(report.unenrolled.len(), audit_id);
         let cancelled = q::end_staged(
             &tx,
             &EndChange {
@@ -592,12 +593,50 @@ impl Workspace {
                 note: request.note.as_deref(),
                 batch: Some(&batch),
             },
+            tidy,
         )?;
         report.set_cancellations(cancelled);
         q::audit_staged(&tx, audit_id)?;
-        tx.commit()?;
+        if tidy == Tidy::Now {
+            tx.commit()?;
+        } else {
+            // Copying ~100 MB of changed pages into the main file is left
+            // to the next commit (the first tidy step), not this one.
+            tx.pragma_update(None, "wal_autocheckpoint", 0)?;
+            let committed = tx.commit();
+            self.store.set_auto_checkpoint(true)?;
+            committed?;
+        }
         report.batch = Some(batch);
         Ok(report)
+    }
+
+    /// Tidies up to `limit` enrollments of batches whose scheduled steps
+    /// and open tasks were left for later (see [`TIDY_NOW_MAX`]), in one
+    /// short transaction, so other writers wait at most that long. Returns
+    /// how many it went through; 0 means nothing is left.
+    pub fn tidy(&mut self, limit: usize) -> Result<usize> {
+        let tx = self.store.write()?;
+        let n = q::tidy_step(&tx, limit.max(1))?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Tidies everything left for later, in short transactions.
+    pub fn tidy_all(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let n = self.tidy(TIDY_CHUNK)?;
+            if n == 0 {
+                return Ok(total);
+            }
+            total += n;
+        }
+    }
+
+    /// How many ended enrollments still wait for [`Workspace::tidy`].
+    pub fn tidy_pending(&self) -> Result<i64> {
+        q::tidy_pending(self.store.conn())
     }
 
     // ----------------------------------------------------- sequences
@@ -730,6 +769,7 @@ impl Workspace {
                 note: None,
                 batch: Some(&batch),
             },
+            Tidy::Now,
         )?;
         report.set_cancellations(cancelled);
         q::audit_staged(&tx, audit_id)?;
@@ -822,6 +862,24 @@ pub struct NewStep {
 }
 
 /// The merge fields an email template may use.
+/// Batches of at most this many enrollments cancel their scheduled steps
+/// and open tasks in their own transaction; larger ones leave that to
+/// [`Workspace::tidy`] (readers see no difference), which keeps a bulk
+/// unenroll of 100,000 contacts to the enrollments' own rows.
+pub const TIDY_NOW_MAX: usize = 500;
+
+/// How many enrollments one [`Workspace::tidy_all`] transaction handles:
+/// small enough that other writers wait well under a second.
+pub const TIDY_CHUNK: usize = 2_000;
+
+pub(crate) fn tidy_mode(enrollments: usize, audit_id: i64) -> Tidy {
+    if enrollments <= TIDY_NOW_MAX {
+        Tidy::Now
+    } else {
+        Tidy::Later { audit_id }
+    }
+}
+
 pub const MERGE_FIELDS: &[&str] = &["first_name", "last_name", "company", "sender_name"];
 
 /// Every `{{field}}` in `text` must be one of [`MERGE_FIELDS`].

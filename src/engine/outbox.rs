@@ -424,6 +424,9 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         deliver_all(ws, &maildir, &pending)?;
     }
     report.resumed = ws.resume_ended_pauses()?.len();
+    // Steps of enrollments ended in a large batch are never due, but they
+    // sit in the due index until tidied: tidy first so the walk is short.
+    ws.tidy_all()?;
     let now = ws.now();
     loop {
         let due = ws.due_steps(now, BATCH)?;

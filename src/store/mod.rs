@@ -234,6 +234,19 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
+    /// Turns SQLite's automatic checkpoint after each commit off (`false`)
+    /// or back on. A large write turns it off so that copying its pages
+    /// into the main file is not part of the time a person waits for it;
+    /// the next commit on this connection (with it back on) does it.
+    pub fn set_auto_checkpoint(&self, on: bool) -> Result<(), DomainError> {
+        let pages = if on { 1000 } else { 0 };
+        self.conn
+            .query_row(&format!("PRAGMA wal_autocheckpoint = {pages}"), [], |_| {
+                Ok(())
+            })?;
+        Ok(())
+    }
+
     /// Changes whenever another connection commits to the file: the cheap
     /// poll the TUI uses to notice work done by other processes.
     pub fn data_version(&self) -> Result<i64, DomainError> {

@@ -346,8 +346,8 @@ const ENROLLMENT_ROW: &str = "SELECT e.id, e.sequence_id, s.name, e.contact_id, 
         c.first_name, c.last_name, c.company, ow.email, e.status, e.current_step,
         (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
         eb.email, e.enrolled_at, e.ended_at, e.end_reason, ed.email, e.note, e.batch,
-        (SELECT min(ss.due_at) FROM scheduled_steps ss
-            WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled'),
+        CASE WHEN e.status IN ('active', 'paused') THEN (SELECT min(ss.due_at) FROM scheduled_steps ss
+            WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled') END,
         (SELECT max(ev.at) FROM events ev
             WHERE ev.enrollment_id = e.id AND ev.type IN ('open', 'click', 'reply', 'meeting_booked')),
         e.sort_name
@@ -684,31 +684,52 @@ pub struct EndChange<'a> {
     pub batch: Option<&'a str>,
 }
 
+/// When the rows that follow from ending enrollments (their scheduled steps
+/// and open tasks) are physically cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tidy {
+    /// In the same transaction: the right choice for a handful of rows.
+    Now,
+    /// Later, by [`tidy_step`], for the batch of this audit entry. Readers
+    /// already see those rows as cancelled (see the v3 migration).
+    Later { audit_id: i64 },
+}
+
 /// R3 for every staged enrollment: ends it, cancels its scheduled steps and
-/// removes its open tasks. Returns what it cancelled, counted from the
-/// changes themselves (no second pass over the rows).
-pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<Cancellations> {
+/// removes its open tasks (now or, for a large batch, through the tidy
+/// queue). Returns what it cancelled.
+pub fn end_staged(conn: &Connection, change: &EndChange<'_>, tidy: Tidy) -> Result<Cancellations> {
     let at = format_time(change.at);
-    let mut done = Cancellations::default();
-    {
-        let mut stmt = conn.prepare_cached(
-            "UPDATE scheduled_steps SET state = 'cancelled'
-             WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)
-             RETURNING kind = 'auto_email'",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            done.steps += 1;
-            if row.get::<_, bool>(0)? {
-                done.emails += 1;
+    let done = match tidy {
+        Tidy::Now => {
+            let mut done = Cancellations::default();
+            let mut stmt = conn.prepare_cached(
+                "UPDATE scheduled_steps SET state = 'cancelled'
+                 WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)
+                 RETURNING kind = 'auto_email'",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                done.steps += 1;
+                if row.get::<_, bool>(0)? {
+                    done.emails += 1;
+                }
             }
+            drop(rows);
+            done.tasks = conn.execute(
+                "UPDATE tasks SET state = 'removed'
+                 WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+                [],
+            )? as i64;
+            done
         }
-    }
-    done.tasks = conn.execute(
-        "UPDATE tasks SET state = 'removed'
-         WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
-        [],
-    )? as i64;
+        Tidy::Later { audit_id } => {
+            let done = staged_cancellations(conn)?;
+            conn.prepare_cached("INSERT INTO tidy_queue(audit_id) VALUES (?1)")?
+                .execute([audit_id])?;
+            done
+        }
+    };
     conn.execute(
         "UPDATE enrollments SET status = 'unenrolled', ended_at = ?1, end_reason = ?2,
             ended_by = ?3, note = ?4, batch = ?5
@@ -722,6 +743,70 @@ pub fn end_staged(conn: &Connection, change: &EndChange<'_>) -> Result<Cancellat
         ],
     )?;
     Ok(done)
+}
+
+/// Physically cancels the scheduled steps and removes the open tasks of up
+/// to `limit` enrollments of the oldest batch in the tidy queue, and
+/// records how far it got. Only rows whose enrollment is still ended are
+/// touched, so the result never differs from what readers already saw.
+/// Returns how many enrollments it went through; 0 means the queue is empty.
+pub fn tidy_step(conn: &Connection, limit: usize) -> Result<usize> {
+    loop {
+        let head: Option<(i64, i64)> = conn
+            .prepare_cached(
+                "SELECT audit_id, next_enrollment FROM tidy_queue ORDER BY audit_id LIMIT 1",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((audit_id, next)) = head else {
+            return Ok(0);
+        };
+        let ids: Vec<i64> = conn
+            .prepare_cached(
+                "SELECT enrollment_id FROM audit_enrollments
+                 WHERE audit_id = ?1 AND enrollment_id >= ?2 ORDER BY enrollment_id LIMIT ?3",
+            )?
+            .query_map(params![audit_id, next, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&last) = ids.last() else {
+            conn.prepare_cached("DELETE FROM tidy_queue WHERE audit_id = ?1")?
+                .execute([audit_id])?;
+            continue;
+        };
+        let json = sorted_ids_json(&ids);
+        conn.prepare_cached(
+            "UPDATE scheduled_steps SET state = 'cancelled'
+             WHERE state = 'scheduled' AND enrollment_id IN (SELECT value FROM json_each(?1))
+               AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.id = scheduled_steps.enrollment_id
+                               AND e.status IN ('active', 'paused'))",
+        )?
+        .execute([&json])?;
+        conn.prepare_cached(
+            "UPDATE tasks SET state = 'removed'
+             WHERE state = 'open' AND enrollment_id IN (SELECT value FROM json_each(?1))
+               AND EXISTS (SELECT 1 FROM enrollments e WHERE e.id = tasks.enrollment_id
+                           AND e.status = 'unenrolled')",
+        )?
+        .execute([&json])?;
+        if ids.len() < limit {
+            conn.prepare_cached("DELETE FROM tidy_queue WHERE audit_id = ?1")?
+                .execute([audit_id])?;
+        } else {
+            conn.prepare_cached("UPDATE tidy_queue SET next_enrollment = ?2 WHERE audit_id = ?1")?
+                .execute(params![audit_id, last + 1])?;
+        }
+        return Ok(ids.len());
+    }
+}
+
+/// How many enrollments of queued batches are still to be tidied.
+pub fn tidy_pending(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM tidy_queue q JOIN audit_enrollments ae
+             ON ae.audit_id = q.audit_id AND ae.enrollment_id >= q.next_enrollment",
+        )?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub struct NewAudit<'a> {
@@ -827,8 +912,10 @@ pub fn audit_entries(
 
 pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<ScheduledStepView>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT position, kind, due_at, state FROM scheduled_steps
-         WHERE enrollment_id = ?1 ORDER BY position",
+        "SELECT ss.position, ss.kind, ss.due_at, CASE WHEN ss.state = 'scheduled'
+                AND e.status NOT IN ('active', 'paused') THEN 'cancelled' ELSE ss.state END
+         FROM scheduled_steps ss JOIN enrollments e ON e.id = ss.enrollment_id
+         WHERE ss.enrollment_id = ?1 ORDER BY ss.position",
     )?;
     let rows = stmt.query_map([enrollment_id], |r| {
         let kind: String = r.get(1)?;
@@ -845,7 +932,9 @@ pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<Schedul
 
 pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT t.title, t.due_at, t.state, u.email FROM tasks t JOIN users u ON u.id = t.owner_id
+        "SELECT t.title, t.due_at, CASE WHEN t.state = 'open' AND e.status = 'unenrolled'
+                THEN 'removed' ELSE t.state END, u.email
+         FROM tasks t JOIN users u ON u.id = t.owner_id JOIN enrollments e ON e.id = t.enrollment_id
          WHERE t.enrollment_id = ?1 ORDER BY t.due_at, t.id",
     )?;
     let rows = stmt.query_map([enrollment_id], |r| {

@@ -48,8 +48,16 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX scheduled_steps_due ON scheduled_steps(due_at) WHERE state = 'scheduled'",
     ),
     (
+        "scheduled_steps_pending",
+        "CREATE INDEX IF NOT EXISTS scheduled_steps_pending ON scheduled_steps(enrollment_id, kind) WHERE state = 'scheduled'",
+    ),
+    (
         "tasks_enrollment",
         "CREATE INDEX tasks_enrollment ON tasks(enrollment_id)",
+    ),
+    (
+        "tasks_open",
+        "CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'open'",
     ),
     (
         "sent_emails_enrollment",
@@ -229,7 +237,7 @@ pub fn migrations() -> Vec<String> {
         v1.push_str(create);
         v1.push_str(";\n");
     }
-    vec![v1, V2_ENGINE.to_string()]
+    vec![v1, V2_ENGINE.to_string(), V3_TIDY.to_string()]
 }
 
 /// Migration 2, the engine: the outbox journal (messages committed as sent
@@ -247,4 +255,22 @@ CREATE TABLE engine_pauses (
     until         TEXT NOT NULL
 );
 CREATE INDEX engine_pauses_until ON engine_pauses(until);
+"#;
+
+/// Migration 3, deferred tidying. Ending a large batch of enrollments
+/// changes the enrollments themselves in its transaction; the rows that
+/// follow from them (their scheduled steps, their open tasks) are cancelled
+/// afterwards in small transactions. Until then every reader treats a
+/// scheduled step of an ended enrollment as cancelled and an open task of
+/// an unenrolled one as removed, so nothing observable depends on when the
+/// tidying runs. `tidy_queue` holds the audit entries (batches) still to be
+/// tidied and how far each got; the two partial indexes make counting what
+/// a batch cancels a walk over small indexes.
+const V3_TIDY: &str = r#"
+CREATE TABLE tidy_queue (
+    audit_id        INTEGER PRIMARY KEY REFERENCES audit(id),
+    next_enrollment INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS scheduled_steps_pending ON scheduled_steps(enrollment_id, kind) WHERE state = 'scheduled';
+CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'open';
 "#;

@@ -95,16 +95,23 @@ impl Jobs {
             .spawn({
                 let job = job.clone();
                 move || {
-                    let result = guarded(&job, || {
-                        match Workspace::open(&path, clock).and_then(|ws| {
-                            ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
-                            Ok(ws)
-                        }) {
-                            Ok(mut ws) => run(&mut ws, &user, &job),
-                            Err(e) => failed(&job, e.to_string()),
-                        }
+                    let mut ws = Workspace::open(&path, clock).and_then(|ws| {
+                        ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
+                        Ok(ws)
                     });
+                    let result = guarded(&job, || match &mut ws {
+                        Ok(ws) => run(ws, &user, &job),
+                        Err(e) => failed(&job, e.to_string()),
+                    });
+                    let unenrolled = matches!(result, JobResult::Unenrolled { result: Ok(_) });
                     let _ = results.send(Message::Job(result));
+                    // A large unenroll left its scheduled steps and tasks to
+                    // be cancelled in short transactions: do that now that
+                    // the person has the result. Quitting first is harmless;
+                    // the next unenroll or engine run carries on.
+                    if unenrolled && let Ok(ws) = &mut ws {
+                        let _ = ws.tidy_all();
+                    }
                 }
             });
         if let Err(e) = spawned {
