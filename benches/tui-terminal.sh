@@ -14,16 +14,28 @@
 #     demo's largest, "Q4 Mid-Market Outbound")
 #   - resident memory of the process after opening the sequence, and the
 #     peak (VmHWM) at the end
+# With --unenroll (after DB) it works on a copy of DB and also measures
+# Ctrl-a (mark every active row) → u → the dry run in the dialog → y →
+# the result line, and the peak memory after that.
 # Polling adds up to ~5 ms to each figure; tmux adds its own redraw delay.
 set -euo pipefail
-db=${1:?usage: benches/tui-terminal.sh DB [SEQUENCE_ROW]}
-row=${2:-7}
+db=${1:?usage: benches/tui-terminal.sh DB [--unenroll] [SEQUENCE_ROW]}
+shift
+unenroll=no
+if [[ ${1:-} == --unenroll ]]; then unenroll=yes; shift; fi
+row=${1:-7}
+if [[ $unenroll == yes ]]; then
+  copy=$(mktemp -d)/copy.db
+  cp "$db" "$copy"
+  db=$copy
+  trap 'rm -rf "$(dirname "$copy")"' EXIT
+fi
 cd "$(dirname "$0")/.."
 cargo build --release -q
 bin=$PWD/target/release/seqtui
 sock=seqtui-timing-$$
 tmuxc() { tmux -L "$sock" "$@"; }
-trap 'tmuxc kill-server 2>/dev/null || true' EXIT
+trap 'tmuxc kill-server 2>/dev/null || true; [[ $unenroll == yes ]] && rm -rf "$(dirname "$db")"' EXIT
 
 now_ms() { date +%s%3N; }
 wait_for() { # text timeout_ms
@@ -50,6 +62,24 @@ rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 # scroll a page and back, mark a few rows, to exercise the hot paths
 for key in PageDown PageDown PageUp Space Space Space; do tmuxc send-keys -t t "$key"; done
 sleep 0.5
+if [[ $unenroll == yes ]]; then
+  tmuxc send-keys -t t Escape
+  sleep 0.3
+  tmuxc send-keys -t t C-a
+  wait_for "[0-9],[0-9]{3} marked" 20000 >/dev/null
+  t0=$(now_ms)
+  tmuxc send-keys -t t u
+  dry=$(wait_for "Will unenroll [0-9,]+ enrollments" 60000)
+  dry=$(( $(now_ms) - t0 ))
+  tmuxc send-keys -t t Down   # the first reason of the picker
+  sleep 0.3
+  t0=$(now_ms)
+  tmuxc send-keys -t t y
+  wait_for "Unenrolled [0-9,]+ · " 120000 >/dev/null
+  done_ms=$(( $(now_ms) - t0 ))
+  result=$(tmuxc capture-pane -p -t t | grep -oE "Unenrolled [0-9,]+ · [^·]*" | head -1)
+  sleep 1
+fi
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 tmuxc send-keys -t t Escape q q q
 echo "| measure | figure |"
@@ -58,4 +88,8 @@ echo "| start → first frame | ${first} ms |"
 echo "| start → sequences listed | ${listed} ms |"
 echo "| Enter → first enrollment rows shown | ${open} ms |"
 echo "| resident memory after opening | $(( rss / 1024 )) MiB |"
+if [[ $unenroll == yes ]]; then
+  echo "| u → dry run shown in the dialog | ${dry} ms |"
+  echo "| y → result line shown ($result) | ${done_ms} ms |"
+fi
 echo "| peak resident memory | $(( hwm / 1024 )) MiB |"

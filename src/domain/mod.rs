@@ -6,12 +6,14 @@ mod browse;
 mod clock;
 mod engine;
 mod permissions;
+mod rules;
 mod types;
 mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use permissions::may_change;
+pub use rules::{Rules, TransferPolicy};
 pub use types::*;
 pub use workspace::*;
 

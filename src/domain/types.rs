@@ -375,6 +375,19 @@ pub struct SequenceRef {
     pub pause_on_ooo: bool,
 }
 
+/// What a change to many enrollments needs to know of each one: no names,
+/// so that a batch of 100,000 stays small in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnrollmentKey {
+    pub id: i64,
+    pub sequence_id: i64,
+    pub status: Status,
+    pub end_reason: Option<EndReason>,
+    pub current_step: i64,
+    pub enrolled_by: i64,
+    pub owner_id: Option<i64>,
+}
+
 /// What the domain needs to know about an enrollment to decide a change.
 #[derive(Debug, Clone)]
 pub struct EnrollmentFacts {

@@ -25,6 +25,7 @@ pub mod setting {
 pub struct Workspace {
     pub(super) store: Store,
     clock: Clock,
+    rules: Rules,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,6 +146,7 @@ impl Workspace {
         Ok(Workspace {
             store: Store::open(path)?,
             clock,
+            rules: Rules::default(),
         })
     }
 
@@ -164,12 +166,20 @@ impl Workspace {
         q::insert_user(&tx, admin_email, admin_name, Role::Admin, "admin")?;
         q::set_setting(&tx, setting::DEFAULT_USER, admin_email)?;
         tx.commit()?;
-        Ok(Workspace { store, clock })
+        Ok(Workspace {
+            store,
+            clock,
+            rules: Rules::default(),
+        })
     }
 
     /// Wraps a store that was just built (the demo builder).
     pub fn from_store(store: Store, clock: Clock) -> Workspace {
-        Workspace { store, clock }
+        Workspace {
+            store,
+            clock,
+            rules: Rules::default(),
+        }
     }
 
     pub fn now(&self) -> Timestamp {
@@ -178,6 +188,15 @@ impl Workspace {
 
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    /// The team's rules in force (defaults until a rules file is applied).
+    pub fn rules(&self) -> &Rules {
+        &self.rules
+    }
+
+    pub fn set_rules(&mut self, rules: Rules) {
+        self.rules = rules;
     }
 
     pub fn path(&self) -> &Path {
@@ -508,30 +527,31 @@ impl Workspace {
             .map(|u| (u.id, u))
             .collect();
         let tx = self.store.write()?;
-        let facts = q::enrollment_facts(&tx, &request.enrollments)?;
+        let keys = q::enrollment_keys(&tx, &request.enrollments)?;
+        let names = q::sequence_names(&tx)?;
         let mut seen = HashSet::new();
         let mut eligible = Vec::new();
         let mut skipped = Vec::new();
-        let mut per_sequence: Vec<SequenceCount> = Vec::new();
+        let mut per_sequence: Vec<(i64, i64)> = Vec::new();
         for &id in &request.enrollments {
             if !seen.insert(id) {
                 continue;
             }
-            let Some(f) = facts.get(&id) else {
+            let Some(k) = keys.get(&id) else {
                 skipped.push(Skipped {
                     id,
                     why: "not found".into(),
                 });
                 continue;
             };
-            if !f.status.is_open() {
+            if !k.status.is_open() {
                 skipped.push(Skipped {
                     id,
-                    why: format!("already {}", describe_status(f.status, f.end_reason)),
+                    why: format!("already {}", describe_status(k.status, k.end_reason)),
                 });
                 continue;
             }
-            let who = stakeholders(&users, f)?;
+            let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
             if !may_change(actor, &who) {
                 skipped.push(Skipped {
                     id,
@@ -539,21 +559,30 @@ impl Workspace {
                 });
                 continue;
             }
-            match per_sequence.iter_mut().find(|c| c.sequence == f.sequence) {
-                Some(c) => c.count += 1,
-                None => per_sequence.push(SequenceCount {
-                    sequence: f.sequence.clone(),
-                    count: 1,
-                }),
+            match per_sequence.iter_mut().find(|(s, _)| *s == k.sequence_id) {
+                Some((_, n)) => *n += 1,
+                None => per_sequence.push((k.sequence_id, 1)),
             }
-            eligible.push(id);
+            eligible.push(*k);
         }
-        q::stage_batch(&tx, &eligible)?;
+        drop(keys);
+        let per_sequence: Vec<SequenceCount> = per_sequence
+            .into_iter()
+            .map(|(id, count)| SequenceCount {
+                sequence: names.get(&id).cloned().unwrap_or_default(),
+                count,
+            })
+            .collect();
+        let unenrolled = eligible.iter().map(|k| k.id).collect();
+        // In id order the temporary table is filled by appending.
+        eligible.sort_unstable_by_key(|k| k.id);
+        q::stage_keys(&tx, &eligible)?;
+        drop(eligible);
         let mut report = UnenrollReport {
             batch: None,
             dry_run: request.dry_run,
             reason: request.reason,
-            unenrolled: eligible,
+            unenrolled,
             skipped,
             emails_cancelled: 0,
             steps_cancelled: 0,
@@ -966,15 +995,17 @@ pub fn describe_status(status: Status, reason: Option<EndReason>) -> String {
     }
 }
 
-fn stakeholders<'a>(
-    users: &'a HashMap<i64, User>,
-    f: &EnrollmentFacts,
-) -> Result<Stakeholders<'a>> {
-    let enrolled_by = users.get(&f.enrolled_by).ok_or_else(|| {
-        DomainError::Storage(format!("enrollment {} names an unknown user", f.id))
+fn stakeholders(
+    users: &HashMap<i64, User>,
+    enrollment: i64,
+    enrolled_by: i64,
+    owner_id: Option<i64>,
+) -> Result<Stakeholders<'_>> {
+    let enrolled_by = users.get(&enrolled_by).ok_or_else(|| {
+        DomainError::Storage(format!("enrollment {enrollment} names an unknown user"))
     })?;
     Ok(Stakeholders {
         enrolled_by,
-        owner: f.owner_id.and_then(|id| users.get(&id)),
+        owner: owner_id.and_then(|id| users.get(&id)),
     })
 }

@@ -573,6 +573,42 @@ pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, E
     Ok(out)
 }
 
+/// [`EnrollmentKey`]s of the given ids (unknown ids are left out).
+pub fn enrollment_keys(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, EnrollmentKey>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.sequence_id, e.status, e.end_reason, e.enrolled_by, c.owner_id,
+            e.current_step
+         FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+         WHERE e.id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([sorted_ids_json(ids)], |r| {
+        let status: String = r.get(2)?;
+        let reason: Option<String> = r.get(3)?;
+        Ok(EnrollmentKey {
+            id: r.get(0)?,
+            sequence_id: r.get(1)?,
+            status: parse_enum(&status, 2)?,
+            end_reason: reason.map(|t| parse_enum(&t, 3)).transpose()?,
+            enrolled_by: r.get(4)?,
+            owner_id: r.get(5)?,
+            current_step: r.get(6)?,
+        })
+    })?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for row in rows {
+        let row = row?;
+        out.insert(row.id, row);
+    }
+    Ok(out)
+}
+
+/// Every sequence's name by id.
+pub fn sequence_names(conn: &Connection) -> Result<HashMap<i64, String>> {
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM sequences")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub struct NewEnrollment<'a> {
     pub sequence_id: i64,
     pub contact_id: i64,
@@ -632,17 +668,35 @@ pub fn contact_sort_name(conn: &Connection, contact_id: i64) -> Result<String> {
 /// Loads the enrollments a change will touch into the connection's
 /// `temp.batch_ids` table, with their status and step before the change.
 pub fn stage_batch(conn: &Connection, ids: &[i64]) -> Result<()> {
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS batch_ids(
-            id INTEGER PRIMARY KEY, before_status TEXT NOT NULL, before_step INTEGER NOT NULL);
-         DELETE FROM temp.batch_ids;",
-    )?;
+    create_batch_table(conn)?;
     conn.prepare_cached(
         "INSERT INTO temp.batch_ids(id, before_status, before_step)
          SELECT id, status, current_step FROM enrollments
          WHERE id IN (SELECT value FROM json_each(?1))",
     )?
     .execute([sorted_ids_json(ids)])?;
+    Ok(())
+}
+
+/// Like [`stage_batch`], for enrollments whose status and step the caller
+/// read in this transaction already (no second pass over the table).
+pub fn stage_keys(conn: &Connection, keys: &[EnrollmentKey]) -> Result<()> {
+    create_batch_table(conn)?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO temp.batch_ids(id, before_status, before_step) VALUES (?1, ?2, ?3)",
+    )?;
+    for k in keys {
+        insert.execute(params![k.id, k.status.as_str(), k.current_step])?;
+    }
+    Ok(())
+}
+
+fn create_batch_table(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS batch_ids(
+            id INTEGER PRIMARY KEY, before_status TEXT NOT NULL, before_step INTEGER NOT NULL);
+         DELETE FROM temp.batch_ids;",
+    )?;
     Ok(())
 }
 

@@ -1,0 +1,82 @@
+//! The team's internal rules (SPEC R10, R11, R14, R15): thresholds and
+//! defaults a workspace's people agree on, written down in a TOML rules
+//! file. This module holds the values and their defaults; reading the file
+//! lives in [`crate::config`].
+
+use serde::Serialize;
+
+/// What a transfer (R10) does to the open enrollments of the contacts it
+/// moves to a new owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferPolicy {
+    /// The enrollment keeps running under the user who enrolled the contact.
+    Keep,
+    /// The enrollment (its future emails and tasks) moves to the new owner.
+    Reassign,
+    /// The enrollment ends with reason `ownership_changed`.
+    Unenroll,
+}
+
+impl TransferPolicy {
+    pub const ALL: [TransferPolicy; 3] = [
+        TransferPolicy::Keep,
+        TransferPolicy::Reassign,
+        TransferPolicy::Unenroll,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferPolicy::Keep => "keep",
+            TransferPolicy::Reassign => "reassign",
+            TransferPolicy::Unenroll => "unenroll",
+        }
+    }
+}
+
+impl std::fmt::Display for TransferPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TransferPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TransferPolicy::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| format!("unknown transfer policy '{s}' (keep, reassign or unenroll)"))
+    }
+}
+
+/// The rules in force. `Rules::default()` is what SPEC §3 names as the
+/// defaults; the rules file overrides any of them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rules {
+    /// R11: an open enrollment older than this many days …
+    pub stale_after_days: i64,
+    /// … with no open, click or reply in this many days is stale.
+    pub stale_quiet_days: i64,
+    /// R10: the policy a transfer uses when none is given.
+    pub transfer_policy: TransferPolicy,
+    /// R15: how long after a manual unenroll batch its actor may undo it.
+    pub undo_window_minutes: i64,
+    /// R14: the team-wide switch for pausing on an out-of-office reply with
+    /// a return date. When on, each sequence's own setting decides; when
+    /// off, no out-of-office reply pauses anything.
+    pub pause_on_out_of_office: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            stale_after_days: 30,
+            stale_quiet_days: 14,
+            transfer_policy: TransferPolicy::Keep,
+            undo_window_minutes: 15,
+            pause_on_out_of_office: true,
+        }
+    }
+}
