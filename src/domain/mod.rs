@@ -5,6 +5,7 @@
 mod browse;
 mod clock;
 mod engine;
+mod manage;
 mod permissions;
 mod rules;
 mod types;
@@ -12,6 +13,7 @@ mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
+pub use manage::*;
 pub use permissions::may_change;
 pub use rules::{Rules, TransferPolicy};
 pub use types::*;

@@ -995,7 +995,7 @@ pub fn describe_status(status: Status, reason: Option<EndReason>) -> String {
     }
 }
 
-fn stakeholders(
+pub(super) fn stakeholders(
     users: &HashMap<i64, User>,
     enrollment: i64,
     enrolled_by: i64,

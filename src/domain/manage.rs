@@ -1,0 +1,537 @@
+//! The manager tools: pause and resume (R14), undo of a manual unenroll
+//! batch (R15) and ownership transfer (R10). Each is one transaction with
+//! one audit entry and batch id (R13), and checks R12 per enrollment.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::permissions::{may_change, who_may};
+use super::workspace::{describe_status, stakeholders, tidy_mode};
+use super::*;
+use crate::store::manage as m;
+use crate::store::queries::{self as q, EndChange, NewAudit};
+
+/// What a pause or resume did: each requested enrollment changed or
+/// skipped with why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChangeReport {
+    /// `pause` or `resume`.
+    pub action: String,
+    /// `None` for a dry run, or when nothing changed.
+    pub batch: Option<String>,
+    pub dry_run: bool,
+    pub changed: Vec<i64>,
+    pub skipped: Vec<Skipped>,
+    /// Scheduled steps moved later on resume (the next one is due now and
+    /// the rest keep their spacing).
+    pub steps_moved: usize,
+}
+
+impl ChangeReport {
+    /// One line for people: "Paused 12 · 1 skipped: already paused · batch B9".
+    pub fn summary(&self) -> String {
+        let verb = match (self.action.as_str(), self.dry_run) {
+            ("pause", false) => "Paused",
+            ("pause", true) => "Would pause",
+            (_, false) => "Resumed",
+            (_, true) => "Would resume",
+        };
+        let mut line = format!("{verb} {}", self.changed.len());
+        if self.steps_moved > 0 {
+            line.push_str(&format!(
+                " · {} overdue steps rescheduled",
+                self.steps_moved
+            ));
+        }
+        push_skipped(&mut line, &self.skipped);
+        if let Some(batch) = &self.batch {
+            line.push_str(&format!(" · batch {batch}"));
+        }
+        line
+    }
+}
+
+/// What an undo restored and what it could not, with why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UndoReport {
+    /// The batch that was undone.
+    pub batch: String,
+    /// The undo's own batch id (`None` when nothing was restored).
+    pub undo_batch: Option<String>,
+    pub restored: Vec<i64>,
+    pub not_restored: Vec<Skipped>,
+}
+
+impl UndoReport {
+    pub fn summary(&self) -> String {
+        let mut line = format!("Undid {}: restored {}", self.batch, self.restored.len());
+        if !self.not_restored.is_empty() {
+            line.push_str(&format!(" · {} not restored", self.not_restored.len()));
+            let mut whys: Vec<&str> = self.not_restored.iter().map(|s| s.why.as_str()).collect();
+            whys.sort();
+            whys.dedup();
+            line.push_str(&format!(": {}", whys.join("; ")));
+        }
+        line
+    }
+}
+
+/// Who gets which contacts, and what happens to their open enrollments.
+#[derive(Debug, Clone)]
+pub struct TransferRequest {
+    pub contacts: Vec<i64>,
+    pub to: i64,
+    pub policy: TransferPolicy,
+    /// Apply the policy only to enrollments at or after this step; the
+    /// others are kept.
+    pub from_step: Option<i64>,
+    pub dry_run: bool,
+}
+
+/// One open enrollment in a transfer preview or result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TransferItem {
+    pub enrollment: i64,
+    pub contact: String,
+    pub sequence: String,
+    pub enrolled_by: String,
+    pub step: i64,
+    pub steps: i64,
+    pub next_due_at: Option<Timestamp>,
+    /// `keep`, `reassign`, `unenroll`, or `skip`.
+    pub action: String,
+    /// Why, for `keep` under another policy and for `skip`.
+    pub why: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TransferReport {
+    pub dry_run: bool,
+    pub policy: TransferPolicy,
+    pub to: String,
+    pub batch: Option<String>,
+    /// Contacts whose owner changes (or would).
+    pub contacts: Vec<i64>,
+    /// Contacts left with their owner, with why (not permitted).
+    pub contacts_skipped: Vec<Skipped>,
+    pub enrollments: Vec<TransferItem>,
+}
+
+impl TransferReport {
+    pub fn summary(&self) -> String {
+        let count = |a: &str| self.enrollments.iter().filter(|i| i.action == a).count();
+        let verb = if self.dry_run {
+            "Would transfer"
+        } else {
+            "Transferred"
+        };
+        let mut line = format!(
+            "{verb} {} contacts to {} · policy {} · {} enrollments kept, {} reassigned, {} unenrolled",
+            self.contacts.len(),
+            self.to,
+            self.policy,
+            count("keep"),
+            count("reassign"),
+            count("unenroll")
+        );
+        let skipped = count("skip") + self.contacts_skipped.len();
+        if skipped > 0 {
+            line.push_str(&format!(" · {skipped} skipped"));
+        }
+        if let Some(batch) = &self.batch {
+            line.push_str(&format!(" · batch {batch}"));
+        }
+        line
+    }
+}
+
+fn push_skipped(line: &mut String, skipped: &[Skipped]) {
+    if skipped.is_empty() {
+        return;
+    }
+    let mut whys: Vec<&str> = skipped.iter().map(|s| s.why.as_str()).collect();
+    whys.sort();
+    whys.dedup();
+    line.push_str(&format!(
+        " · {} skipped: {}",
+        skipped.len(),
+        whys.join("; ")
+    ));
+}
+
+impl Workspace {
+    fn users_by_id(&self) -> Result<HashMap<i64, User>> {
+        Ok(q::users(self.store.conn())?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect())
+    }
+
+    /// R14: pauses open, active enrollments (nothing is sent while paused).
+    pub fn pause(&mut self, actor: &User, ids: &[i64], dry_run: bool) -> Result<ChangeReport> {
+        self.pause_or_resume(actor, ids, dry_run, true)
+    }
+
+    /// R14: resumes paused enrollments (also those the engine paused for an
+    /// out-of-office reply); overdue steps move to now, keeping their gaps.
+    pub fn resume(&mut self, actor: &User, ids: &[i64], dry_run: bool) -> Result<ChangeReport> {
+        self.pause_or_resume(actor, ids, dry_run, false)
+    }
+
+    fn pause_or_resume(
+        &mut self,
+        actor: &User,
+        ids: &[i64],
+        dry_run: bool,
+        pause: bool,
+    ) -> Result<ChangeReport> {
+        let (action, from, to) = if pause {
+            ("pause", Status::Active, Status::Paused)
+        } else {
+            ("resume", Status::Paused, Status::Active)
+        };
+        let now = self.now();
+        let users = self.users_by_id()?;
+        let tx = self.store.write()?;
+        let keys = q::enrollment_keys(&tx, ids)?;
+        let mut seen = HashSet::new();
+        let mut eligible = Vec::new();
+        let mut skipped = Vec::new();
+        for &id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let why = match keys.get(&id) {
+                None => Some("not found".to_string()),
+                Some(k) if k.status == to => Some(format!("already {}", to.as_str())),
+                Some(k) if k.status != from => Some(format!(
+                    "already {}",
+                    describe_status(k.status, k.end_reason)
+                )),
+                Some(k) => {
+                    let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
+                    if may_change(actor, &who) {
+                        eligible.push(*k);
+                        None
+                    } else {
+                        Some(who_may(action, &who))
+                    }
+                }
+            };
+            if let Some(why) = why {
+                skipped.push(Skipped { id, why });
+            }
+        }
+        let mut report = ChangeReport {
+            action: action.into(),
+            batch: None,
+            dry_run,
+            changed: eligible.iter().map(|k| k.id).collect(),
+            skipped,
+            steps_moved: 0,
+        };
+        if dry_run || eligible.is_empty() {
+            return Ok(report);
+        }
+        eligible.sort_unstable_by_key(|k| k.id);
+        q::stage_keys(&tx, &eligible)?;
+        m::set_status_staged(&tx, from, to)?;
+        if !pause {
+            m::clear_engine_pauses_staged(&tx)?;
+            report.steps_moved = m::reschedule_staged(&tx, now)?;
+        }
+        let (audit_id, batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action,
+                reason: None,
+                note: None,
+                detail: "",
+                count: eligible.len() as i64,
+            },
+        )?;
+        q::audit_staged(&tx, audit_id)?;
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+
+    /// The newest manual unenroll batch of `actor` still inside the undo
+    /// window (R15), if any.
+    pub fn last_undoable_batch(&self, actor: &User) -> Result<Option<String>> {
+        let since = self.now() - Duration::minutes(self.rules().undo_window_minutes);
+        let Some(batch) = m::last_unenroll_batch(self.store.conn(), actor.id, since)? else {
+            return Ok(None);
+        };
+        Ok((!m::undone(self.store.conn(), &batch)?).then_some(batch))
+    }
+
+    /// R15: undoes a manual unenroll batch of `actor` within the undo
+    /// window. Each enrollment still unenrolled by that batch, whose contact
+    /// has no other open enrollment and is not opted out, returns to its
+    /// previous status and step; its cancelled steps from that step on are
+    /// scheduled again (the next one due now at the earliest, the rest
+    /// keeping their spacing) and its removed tasks are open again. What
+    /// could not be restored is listed with why. The undo is audited.
+    pub fn undo(&mut self, actor: &User, batch: &str) -> Result<UndoReport> {
+        let now = self.now();
+        let window = self.rules().undo_window_minutes;
+        let users = self.users_by_id()?;
+        let tx = self.store.write()?;
+        let entry = m::batch_entry(&tx, batch)?
+            .ok_or_else(|| DomainError::NotFound(format!("no batch {batch}")))?;
+        if entry.action != "unenroll" || entry.actor_id.is_none() {
+            return Err(DomainError::Refused(format!(
+                "batch {batch} is not a manual unenroll ({}); only those can be undone",
+                entry.action
+            )));
+        }
+        if entry.actor_id != Some(actor.id) {
+            let name = entry
+                .actor_id
+                .and_then(|id| users.get(&id))
+                .map_or("its author".to_string(), |u| {
+                    format!("{} ({})", u.name, u.email)
+                });
+            return Err(DomainError::Refused(format!(
+                "only {name}, who made batch {batch}, may undo it"
+            )));
+        }
+        if now - entry.at > Duration::minutes(window) {
+            return Err(DomainError::Refused(format!(
+                "batch {batch} was made at {} UTC; undo is possible for {window} minutes after",
+                entry.at.format("%Y-%m-%d %H:%M")
+            )));
+        }
+        if m::undone(&tx, batch)? {
+            return Err(DomainError::Refused(format!(
+                "batch {batch} was already undone"
+            )));
+        }
+        let mut restore = Vec::new();
+        let mut not_restored = Vec::new();
+        for member in m::batch_members(&tx, entry.audit_id)? {
+            let id = member.enrollment_id;
+            let why =
+                if member.status != Status::Unenrolled || member.batch.as_deref() != Some(batch) {
+                    Some(format!(
+                        "{} is no longer unenrolled by this batch (now {})",
+                        member.contact_name,
+                        member.status.as_str()
+                    ))
+                } else if member.opted_out {
+                    Some(format!("{} has opted out", member.contact_name))
+                } else if let Some(seq) = &member.open_elsewhere {
+                    Some(format!(
+                        "{} is now enrolled in '{seq}'",
+                        member.contact_name
+                    ))
+                } else {
+                    None
+                };
+            match why {
+                Some(why) => not_restored.push(Skipped { id, why }),
+                None => restore.push(EnrollmentKey {
+                    id,
+                    sequence_id: 0,
+                    status: member.before_status,
+                    end_reason: None,
+                    current_step: member.before_step,
+                    enrolled_by: 0,
+                    owner_id: None,
+                }),
+            }
+        }
+        let mut report = UndoReport {
+            batch: batch.to_string(),
+            undo_batch: None,
+            restored: restore.iter().map(|k| k.id).collect(),
+            not_restored,
+        };
+        if restore.is_empty() {
+            return Ok(report);
+        }
+        // `batch_ids` records the status and step to return to; the undo's
+        // own audit rows record 'unenrolled' as what they were before.
+        q::stage_keys(&tx, &restore)?;
+        m::restore_staged(&tx)?;
+        m::reschedule_staged(&tx, now)?;
+        let (audit_id, undo_batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "undo",
+                reason: None,
+                note: None,
+                detail: batch,
+                count: restore.len() as i64,
+            },
+        )?;
+        for k in &restore {
+            q::audit_enrollment(&tx, audit_id, k.id, Status::Unenrolled, k.current_step)?;
+        }
+        tx.commit()?;
+        report.undo_batch = Some(undo_batch);
+        Ok(report)
+    }
+
+    /// R10: gives contacts a new owner and applies a policy to their open
+    /// enrollments (keep, reassign to the new owner, or unenroll with
+    /// `ownership_changed`), optionally only from a step on. A dry run is
+    /// the preview: the same report, nothing changed. R12: the actor must
+    /// be allowed to change each contact (as its owner, or as a manager of
+    /// the team, or an admin) and each enrollment the policy touches.
+    pub fn transfer(&mut self, actor: &User, request: &TransferRequest) -> Result<TransferReport> {
+        let now = self.now();
+        let users = self.users_by_id()?;
+        let to = users
+            .get(&request.to)
+            .ok_or_else(|| DomainError::NotFound(format!("no user {}", request.to)))?
+            .clone();
+        let tx = self.store.write()?;
+        let mut contacts = Vec::new();
+        let mut contacts_skipped = Vec::new();
+        let mut seen = HashSet::new();
+        for &id in &request.contacts {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(contact) = q::find_contact(&tx, &id.to_string())? else {
+                contacts_skipped.push(Skipped {
+                    id,
+                    why: "not found".into(),
+                });
+                continue;
+            };
+            let owner = contact
+                .owner
+                .as_deref()
+                .and_then(|e| users.values().find(|u| u.email.eq_ignore_ascii_case(e)));
+            let allowed = match (actor.role, owner) {
+                (Role::Admin, _) => true,
+                (_, None) => actor.role == Role::Manager,
+                (Role::Manager, Some(o)) => o.team == actor.team,
+                (Role::Rep, Some(o)) => o.id == actor.id,
+            };
+            if allowed {
+                contacts.push(id);
+            } else {
+                contacts_skipped.push(Skipped {
+                    id,
+                    why: format!(
+                        "not permitted: {} is owned by {}",
+                        contact.email,
+                        contact.owner.as_deref().unwrap_or("nobody")
+                    ),
+                });
+            }
+        }
+        let mut items = Vec::new();
+        let mut reassign = Vec::new();
+        let mut end = Vec::new();
+        for open in m::open_enrollments_of(&tx, &contacts)? {
+            let k = open.key;
+            let mut action = request.policy.as_str();
+            let mut why = None;
+            if request.policy != TransferPolicy::Keep {
+                if request.from_step.is_some_and(|n| k.current_step < n) {
+                    action = "keep";
+                    why = Some(format!(
+                        "before step {}",
+                        request.from_step.unwrap_or_default()
+                    ));
+                } else if request.policy == TransferPolicy::Reassign && k.enrolled_by == to.id {
+                    action = "keep";
+                    why = Some(format!("already enrolled by {}", to.email));
+                } else {
+                    let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
+                    if !may_change(actor, &who) {
+                        action = "skip";
+                        why = Some(who_may("transfer", &who));
+                    }
+                }
+            }
+            match action {
+                "reassign" => reassign.push(k),
+                "unenroll" => end.push(k),
+                _ => {}
+            }
+            items.push(TransferItem {
+                enrollment: k.id,
+                contact: open.contact_email,
+                sequence: open.sequence,
+                enrolled_by: open.enrolled_by,
+                step: k.current_step,
+                steps: open.steps,
+                next_due_at: open.next_due_at,
+                action: action.to_string(),
+                why,
+            });
+        }
+        let mut report = TransferReport {
+            dry_run: request.dry_run,
+            policy: request.policy,
+            to: to.email.clone(),
+            batch: None,
+            contacts,
+            contacts_skipped,
+            enrollments: items,
+        };
+        if request.dry_run || report.contacts.is_empty() {
+            return Ok(report);
+        }
+        m::set_owner(&tx, &report.contacts, to.id)?;
+        let changed = reassign.len() + end.len();
+        let (audit_id, batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "transfer",
+                reason: (!end.is_empty()).then_some(EndReason::OwnershipChanged.as_str()),
+                note: None,
+                detail: &format!(
+                    "{} contacts to {}, policy {}{}",
+                    report.contacts.len(),
+                    to.email,
+                    request.policy,
+                    request
+                        .from_step
+                        .map(|n| format!(" from step {n}"))
+                        .unwrap_or_default()
+                ),
+                count: changed as i64,
+            },
+        )?;
+        if !reassign.is_empty() {
+            reassign.sort_unstable_by_key(|k| k.id);
+            q::stage_keys(&tx, &reassign)?;
+            m::reassign_staged(&tx, to.id)?;
+            q::audit_staged(&tx, audit_id)?;
+        }
+        if !end.is_empty() {
+            end.sort_unstable_by_key(|k| k.id);
+            q::stage_keys(&tx, &end)?;
+            q::audit_staged(&tx, audit_id)?;
+            q::end_staged(
+                &tx,
+                &EndChange {
+                    at: now,
+                    reason: EndReason::OwnershipChanged,
+                    ended_by: Some(actor.id),
+                    note: None,
+                    batch: Some(&batch),
+                },
+                tidy_mode(end.len(), audit_id),
+            )?;
+        }
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+}

@@ -1,0 +1,267 @@
+//! SQL of the manager tools: pause and resume (R14), undo (R15) and
+//! ownership transfer (R10). Every function works on the enrollments staged
+//! in `temp.batch_ids` (see [`super::queries::stage_keys`]) inside the
+//! caller's write transaction.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{format_time, parse_time};
+use crate::domain::*;
+
+type Result<T, E = DomainError> = std::result::Result<T, E>;
+
+/// Sets the staged enrollments that are `from` to `to`; returns how many.
+pub fn set_status_staged(conn: &Connection, from: Status, to: Status) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE enrollments SET status = ?2
+             WHERE id IN (SELECT id FROM temp.batch_ids) AND status = ?1",
+        )?
+        .execute(params![from.as_str(), to.as_str()])?)
+}
+
+/// Forgets the engine's out-of-office pauses of the staged enrollments (a
+/// person resumed them).
+pub fn clear_engine_pauses_staged(conn: &Connection) -> Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM engine_pauses WHERE enrollment_id IN (SELECT id FROM temp.batch_ids)",
+    )?
+    .execute([])?;
+    Ok(())
+}
+
+/// Moves the scheduled steps of each staged enrollment whose earliest
+/// scheduled step is overdue at `now` later by that lateness, so the next
+/// step is due now and the rest keep their spacing. Returns how many steps
+/// moved.
+pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS shifts(enrollment_id INTEGER PRIMARY KEY, late INTEGER NOT NULL);
+         DELETE FROM temp.shifts;",
+    )?;
+    conn.prepare_cached(
+        "INSERT INTO temp.shifts(enrollment_id, late)
+         SELECT enrollment_id, unixepoch(?1) - unixepoch(min(due_at)) FROM scheduled_steps
+         WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)
+         GROUP BY enrollment_id HAVING unixepoch(?1) - unixepoch(min(due_at)) > 0",
+    )?
+    .execute([format_time(now)])?;
+    Ok(conn
+        .prepare_cached(
+            "UPDATE scheduled_steps
+             SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', due_at, '+' || sh.late || ' seconds')
+             FROM temp.shifts sh
+             WHERE sh.enrollment_id = scheduled_steps.enrollment_id
+               AND scheduled_steps.state = 'scheduled'",
+        )?
+        .execute([])?)
+}
+
+/// The audit entry that made a batch: id, time, actor and action.
+pub struct BatchEntry {
+    pub audit_id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub action: String,
+}
+
+pub fn batch_entry(conn: &Connection, batch: &str) -> Result<Option<BatchEntry>> {
+    Ok(conn
+        .prepare_cached("SELECT id, at, actor_id, action FROM audit WHERE batch = ?1")?
+        .query_row([batch], |r| {
+            Ok(BatchEntry {
+                audit_id: r.get(0)?,
+                at: parse_time(&r.get::<_, String>(1)?),
+                actor_id: r.get(2)?,
+                action: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The newest manual unenroll batch of `actor_id` made at or after `since`.
+pub fn last_unenroll_batch(
+    conn: &Connection,
+    actor_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT batch FROM audit WHERE actor_id = ?1 AND action = 'unenroll' AND at >= ?2
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(params![actor_id, format_time(since)], |r| r.get(0))
+        .optional()?)
+}
+
+/// Whether an undo of `batch` was already recorded.
+pub fn undone(conn: &Connection, batch: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM audit WHERE action = 'undo' AND detail = ?1")?
+        .query_row([batch], |r| r.get::<_, i64>(0))?
+        > 0)
+}
+
+/// One enrollment of a batch, with what undo needs to decide about it.
+pub struct BatchMember {
+    pub enrollment_id: i64,
+    pub before_status: Status,
+    pub before_step: i64,
+    pub status: Status,
+    /// The batch that last ended it (`None` while open).
+    pub batch: Option<String>,
+    pub contact_name: String,
+    pub opted_out: bool,
+    /// The sequence of another open enrollment of the same contact.
+    pub open_elsewhere: Option<String>,
+}
+
+pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ae.enrollment_id, ae.before_status, ae.before_step, e.status, e.batch,
+            c.first_name, c.last_name, c.email, c.opted_out_at IS NOT NULL,
+            (SELECT s.name FROM enrollments o JOIN sequences s ON s.id = o.sequence_id
+              WHERE o.contact_id = e.contact_id AND o.id <> e.id
+                AND o.status IN ('active', 'paused') LIMIT 1)
+         FROM audit_enrollments ae
+         JOIN enrollments e ON e.id = ae.enrollment_id
+         JOIN contacts c ON c.id = e.contact_id
+         WHERE ae.audit_id = ?1 ORDER BY ae.enrollment_id",
+    )?;
+    let rows = stmt.query_map([audit_id], |r| {
+        let before: String = r.get(1)?;
+        let status: String = r.get(3)?;
+        Ok(BatchMember {
+            enrollment_id: r.get(0)?,
+            before_status: before.parse().unwrap_or(Status::Active),
+            before_step: r.get(2)?,
+            status: status.parse().unwrap_or(Status::Unenrolled),
+            batch: r.get(4)?,
+            contact_name: full_name(
+                &r.get::<_, String>(5)?,
+                &r.get::<_, String>(6)?,
+                &r.get::<_, String>(7)?,
+            ),
+            opted_out: r.get(8)?,
+            open_elsewhere: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Undo for the staged enrollments: back to the status and step recorded
+/// before the change, end fields cleared, the steps cancelled from that
+/// step on scheduled again (whether or not tidying had cancelled them
+/// physically yet) and the removed tasks open again. The caller
+/// reschedules afterwards.
+pub fn restore_staged(conn: &Connection) -> Result<usize> {
+    let restored = conn
+        .prepare_cached(
+            "UPDATE enrollments SET status = b.before_status, current_step = b.before_step,
+                ended_at = NULL, end_reason = NULL, ended_by = NULL, note = NULL, batch = NULL
+             FROM temp.batch_ids b WHERE b.id = enrollments.id AND enrollments.status = 'unenrolled'",
+        )?
+        .execute([])?;
+    conn.prepare_cached(
+        "UPDATE scheduled_steps SET state = 'scheduled'
+         FROM temp.batch_ids b
+         WHERE b.id = scheduled_steps.enrollment_id AND scheduled_steps.state = 'cancelled'
+           AND scheduled_steps.executed_at IS NULL AND scheduled_steps.position >= b.before_step",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "UPDATE tasks SET state = 'open'
+         WHERE state = 'removed' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+    )?
+    .execute([])?;
+    Ok(restored)
+}
+
+/// An open enrollment of a contact being transferred, for the preview.
+#[derive(Debug, Clone)]
+pub struct OpenEnrollment {
+    pub key: EnrollmentKey,
+    pub contact_id: i64,
+    pub contact_email: String,
+    pub sequence: String,
+    pub enrolled_by: String,
+    pub steps: i64,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// The open enrollments of the given contacts.
+pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec<OpenEnrollment>> {
+    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.sequence_id, e.status, e.current_step, e.enrolled_by, c.owner_id,
+            e.contact_id, c.email, s.name, u.email,
+            (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
+            (SELECT min(ss.due_at) FROM scheduled_steps ss
+              WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled')
+         FROM enrollments e
+         JOIN contacts c ON c.id = e.contact_id
+         JOIN sequences s ON s.id = e.sequence_id
+         JOIN users u ON u.id = e.enrolled_by
+         WHERE e.contact_id IN (SELECT value FROM json_each(?1))
+           AND e.status IN ('active', 'paused')
+         ORDER BY c.sort_name, e.id",
+    )?;
+    let rows = stmt.query_map([json], |r| {
+        let status: String = r.get(2)?;
+        Ok(OpenEnrollment {
+            key: EnrollmentKey {
+                id: r.get(0)?,
+                sequence_id: r.get(1)?,
+                status: status.parse().unwrap_or(Status::Active),
+                end_reason: None,
+                current_step: r.get(3)?,
+                enrolled_by: r.get(4)?,
+                owner_id: r.get(5)?,
+            },
+            contact_id: r.get(6)?,
+            contact_email: r.get(7)?,
+            sequence: r.get(8)?,
+            enrolled_by: r.get(9)?,
+            steps: r.get(10)?,
+            next_due_at: r.get::<_, Option<String>>(11)?.map(|t| parse_time(&t)),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The contacts a user owns.
+pub fn contacts_owned_by(conn: &Connection, user_id: i64) -> Result<Vec<i64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM contacts WHERE owner_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([user_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Gives the contacts a new owner; returns how many changed.
+pub fn set_owner(conn: &Connection, contact_ids: &[i64], owner_id: i64) -> Result<usize> {
+    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    Ok(conn
+        .prepare_cached(
+            "UPDATE contacts SET owner_id = ?2
+             WHERE id IN (SELECT value FROM json_each(?1)) AND owner_id IS NOT ?2",
+        )?
+        .execute(params![json, owner_id])?)
+}
+
+/// Moves the staged enrollments to `user_id`: they send as that user from
+/// now on, the tasks their steps create go to that user, and their open
+/// tasks move too. Returns how many open tasks moved.
+pub fn reassign_staged(conn: &Connection, user_id: i64) -> Result<usize> {
+    conn.prepare_cached(
+        "UPDATE enrollments SET enrolled_by = ?1, sender_id = ?1
+         WHERE id IN (SELECT id FROM temp.batch_ids)",
+    )?
+    .execute([user_id])?;
+    Ok(conn
+        .prepare_cached(
+            "UPDATE tasks SET owner_id = ?1
+             WHERE state = 'open' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
+        )?
+        .execute([user_id])?)
+}
