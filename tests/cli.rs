@@ -4,54 +4,9 @@
 mod common;
 
 use assert_cmd::Command;
+use common::cli::*;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
-
-const NOW: &str = "2026-11-02T09:00:00Z";
-
-fn seqtui(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("seqtui").unwrap();
-    cmd.env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW);
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
-    }
-}
-
-fn run(db: &Path, args: &[&str]) -> Run {
-    let out = seqtui(db).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
-
-fn one_sentence(stderr: &str) {
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "not one line: {stderr}"
-    );
-    assert!(stderr.starts_with("seqtui: "), "{stderr}");
-}
 
 /// A fixture whose contacts 0..n are all enrolled in Alpha by ann.
 fn enrolled(n: usize) -> (Fixture, Vec<i64>) {

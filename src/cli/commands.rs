@@ -185,6 +185,10 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             )
         }
         Command::Unenroll(args) => unenroll(cli, ws, actor, args),
+        Command::Pause(args) => super::manage::pause_or_resume(cli, ws, actor, args, true),
+        Command::Resume(args) => super::manage::pause_or_resume(cli, ws, actor, args, false),
+        Command::Undo { batch } => super::manage::undo(cli, ws, actor, batch.as_deref()),
+        Command::Transfer(args) => super::manage::transfer(cli, ws, actor, args),
         Command::Import {
             what: ImportWhat::Contacts { file },
         } => {

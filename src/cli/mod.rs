@@ -4,6 +4,7 @@
 mod commands;
 mod engine;
 mod import;
+mod manage;
 pub mod output;
 
 use std::path::PathBuf;
@@ -103,6 +104,17 @@ pub enum Command {
     },
     /// End enrollments: cancel their scheduled steps and open tasks
     Unenroll(UnenrollArgs),
+    /// Pause active enrollments: nothing is sent until they are resumed
+    Pause(manage::SelectArgs),
+    /// Resume paused enrollments: overdue steps move to now, keeping their gaps
+    Resume(manage::SelectArgs),
+    /// Undo a manual unenroll batch of yours within the undo window
+    Undo {
+        /// The batch id (e.g. B42) [default: your last one within the window]
+        batch: Option<String>,
+    },
+    /// Give contacts a new owner; keep, reassign or unenroll their open enrollments
+    Transfer(manage::TransferArgs),
     /// Import data
     Import {
         #[command(subcommand)]

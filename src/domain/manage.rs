@@ -169,6 +169,11 @@ impl Workspace {
             .collect())
     }
 
+    /// The contacts `owner` owns (for a transfer of all of them).
+    pub fn contacts_owned_by(&self, owner: &User) -> Result<Vec<i64>> {
+        m::contacts_owned_by(self.store.conn(), owner.id)
+    }
+
     /// R14: pauses open, active enrollments (nothing is sent while paused).
     pub fn pause(&mut self, actor: &User, ids: &[i64], dry_run: bool) -> Result<ChangeReport> {
         self.pause_or_resume(actor, ids, dry_run, true)

@@ -2,6 +2,8 @@
 //! file in a temp directory, built through the domain's own operations.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::path::PathBuf;
 
 use chrono::{TimeZone, Utc};

@@ -1,0 +1,50 @@
+//! Running the built binary: exit code, stdout, stderr.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+
+pub const NOW: &str = "2026-11-02T09:00:00Z";
+
+pub fn seqtui(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("seqtui").unwrap();
+    cmd.env_remove("SEQTUI_USER")
+        .env_remove("SEQTUI_NOW")
+        .env_remove("SEQTUI_DB")
+        .arg("--db")
+        .arg(db)
+        .arg("--now")
+        .arg(NOW);
+    cmd
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+pub fn run(db: &Path, args: &[&str]) -> Run {
+    let out = seqtui(db).args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+pub fn one_sentence(stderr: &str) {
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("seqtui: "), "{stderr}");
+}
