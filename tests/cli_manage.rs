@@ -176,7 +176,7 @@ fn transfer_previews_then_reassigns_or_unenrolls_from_a_step() {
     assert!(r.stdout.contains("mae@team.example"), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("Would transfer 1 contacts to bob@team.example")
+            .contains("Would transfer 1 contact to bob@team.example")
     );
     let r = run(&f.path, &["--json", "contact", "contact0000@acme0.example"]);
     assert_eq!(

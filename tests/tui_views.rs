@@ -97,6 +97,31 @@ fn after_unenroll(h: &mut Headless) {
     h.keys(&["j", "y"]).settle();
 }
 
+fn dialog_pause(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["space", "space", "space", "p"]).settle();
+}
+
+fn dialog_undo(h: &mut Headless) {
+    after_unenroll(h);
+    h.key("U").settle();
+}
+
+fn after_undo(h: &mut Headless) {
+    dialog_undo(h);
+    h.key("y").settle();
+}
+
+fn dialog_transfer_owner(h: &mut Headless) {
+    open(h, Q4);
+    h.keys(&["space", "space", "o", "j", "j"]);
+}
+
+fn dialog_transfer_preview(h: &mut Headless) {
+    dialog_transfer_owner(h);
+    h.key("enter").settle().key("j").settle();
+}
+
 /// Contacts whose data tries to break the table: long names, emoji, CJK,
 /// right-to-left text and control characters.
 fn unicode(h: &mut Headless) {
@@ -166,6 +191,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("dialog_enroll_picker", enroll_picker),
     ("help", help),
     ("after_unenroll", after_unenroll),
+    ("dialog_pause", dialog_pause),
+    ("dialog_undo", dialog_undo),
+    ("after_undo", after_undo),
+    ("dialog_transfer_owner", dialog_transfer_owner),
+    ("dialog_transfer_preview", dialog_transfer_preview),
     ("unicode", unicode),
 ];
 

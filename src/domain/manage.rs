@@ -78,6 +78,16 @@ impl UndoReport {
     }
 }
 
+/// A batch its actor may still undo: what `U` offers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UndoCandidate {
+    pub batch: String,
+    pub at: Timestamp,
+    pub count: i64,
+    pub reason: Option<String>,
+    pub detail: String,
+}
+
 /// Who gets which contacts, and what happens to their open enrollments.
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
@@ -127,9 +137,12 @@ impl TransferReport {
         } else {
             "Transferred"
         };
+        let contacts = match self.contacts.len() {
+            1 => "1 contact".to_string(),
+            n => format!("{n} contacts"),
+        };
         let mut line = format!(
-            "{verb} {} contacts to {} · policy {} · {} enrollments kept, {} reassigned, {} unenrolled",
-            self.contacts.len(),
+            "{verb} {contacts} to {} · policy {} · enrollments: {} kept, {} reassigned, {} unenrolled",
             self.to,
             self.policy,
             count("keep"),
@@ -266,13 +279,24 @@ impl Workspace {
     }
 
     /// The newest manual unenroll batch of `actor` still inside the undo
-    /// window (R15), if any.
-    pub fn last_undoable_batch(&self, actor: &User) -> Result<Option<String>> {
+    /// window (R15) and not undone yet, if any.
+    pub fn last_undoable(&self, actor: &User) -> Result<Option<UndoCandidate>> {
         let since = self.now() - Duration::minutes(self.rules().undo_window_minutes);
-        let Some(batch) = m::last_unenroll_batch(self.store.conn(), actor.id, since)? else {
+        let Some(candidate) = m::last_unenroll_batch(self.store.conn(), actor.id, since)? else {
             return Ok(None);
         };
-        Ok((!m::undone(self.store.conn(), &batch)?).then_some(batch))
+        Ok((!m::undone(self.store.conn(), &candidate.batch)?).then_some(candidate))
+    }
+
+    /// The batch id of [`Workspace::last_undoable`].
+    pub fn last_undoable_batch(&self, actor: &User) -> Result<Option<String>> {
+        Ok(self.last_undoable(actor)?.map(|c| c.batch))
+    }
+
+    /// The contacts of the given enrollments, each once (a transfer from a
+    /// list of marked enrollments).
+    pub fn contacts_of_enrollments(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        m::contacts_of_enrollments(self.store.conn(), ids)
     }
 
     /// R15: undoes a manual unenroll batch of `actor` within the undo

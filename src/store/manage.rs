@@ -85,14 +85,34 @@ pub fn last_unenroll_batch(
     conn: &Connection,
     actor_id: i64,
     since: DateTime<Utc>,
-) -> Result<Option<String>> {
+) -> Result<Option<UndoCandidate>> {
     Ok(conn
         .prepare_cached(
-            "SELECT batch FROM audit WHERE actor_id = ?1 AND action = 'unenroll' AND at >= ?2
+            "SELECT batch, at, count, reason, detail FROM audit
+             WHERE actor_id = ?1 AND action = 'unenroll' AND at >= ?2
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row(params![actor_id, format_time(since)], |r| r.get(0))
+        .query_row(params![actor_id, format_time(since)], |r| {
+            Ok(UndoCandidate {
+                batch: r.get(0)?,
+                at: parse_time(&r.get::<_, String>(1)?),
+                count: r.get(2)?,
+                reason: r.get(3)?,
+                detail: r.get(4)?,
+            })
+        })
         .optional()?)
+}
+
+/// The contacts of the given enrollments (each once).
+pub fn contacts_of_enrollments(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
+    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT contact_id FROM enrollments
+         WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
+    )?;
+    let rows = stmt.query_map([json], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Whether an undo of `batch` was already recorded.

@@ -3,9 +3,10 @@
 //! (`Command`), and the work `update` hands back to the runner (`Effect`,
 //! `Job`). Plain data; nothing here touches the terminal or the store.
 
+use super::manage::ManagePreview;
 use crate::domain::{
     AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceSummary,
-    Status, UnenrollReport,
+    Status, TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -39,6 +40,9 @@ pub enum Command {
     PrevStatus,
     Unenroll,
     Enroll,
+    PauseResume,
+    Undo,
+    Transfer,
     Confirm,
     Cancel,
     Press,
@@ -72,6 +76,9 @@ impl Command {
         Command::PrevStatus,
         Command::Unenroll,
         Command::Enroll,
+        Command::PauseResume,
+        Command::Undo,
+        Command::Transfer,
         Command::Confirm,
         Command::Cancel,
         Command::Press,
@@ -106,6 +113,9 @@ impl Command {
             Command::PrevStatus => "prev_status",
             Command::Unenroll => "unenroll",
             Command::Enroll => "enroll",
+            Command::PauseResume => "pause_resume",
+            Command::Undo => "undo",
+            Command::Transfer => "transfer",
             Command::Confirm => "confirm",
             Command::Cancel => "cancel",
             Command::Press => "press",
@@ -191,6 +201,29 @@ pub enum Job {
     },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
+    /// The dry run of a pause (`true`) or resume.
+    ChangePreview {
+        generation: u64,
+        enrollments: Vec<i64>,
+        pause: bool,
+    },
+    /// Pause or resume (R14): one transaction, one batch.
+    Change { enrollments: Vec<i64>, pause: bool },
+    /// Undo a manual unenroll batch (R15).
+    Undo { batch: String },
+    /// The preview of a transfer of the contacts of these enrollments (R10).
+    TransferPreview {
+        generation: u64,
+        enrollments: Vec<i64>,
+        to: i64,
+        policy: TransferPolicy,
+    },
+    /// The transfer itself.
+    Transfer {
+        enrollments: Vec<i64>,
+        to: i64,
+        policy: TransferPolicy,
+    },
 }
 
 /// The answer to a [`Job`]. Errors travel as the domain's sentence.
@@ -224,4 +257,10 @@ pub enum JobResult {
         contact: i64,
         result: Result<EnrollReport, String>,
     },
+    ManagePreview {
+        generation: u64,
+        result: Result<ManagePreview, String>,
+    },
+    /// A pause, resume, undo or transfer finished: its summary line.
+    Managed { result: Result<String, String> },
 }

@@ -363,7 +363,7 @@ impl App {
         }
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
-            Some(Dialog::Enroll(_)) => false,
+            Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
@@ -429,6 +429,7 @@ impl App {
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
+            || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
     }
 
     // ------------------------------------------------------------ sequences

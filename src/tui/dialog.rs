@@ -12,6 +12,8 @@ use crate::domain::{
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
     Enroll(EnrollPicker),
+    /// Pause / resume, undo, transfer.
+    Manage(Box<super::manage::ManageDialog>),
 }
 
 /// What a dialog decided about one action.

@@ -11,7 +11,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
 use super::action::{Job, JobResult};
-use crate::domain::{Clock, EndReason, UnenrollRequest, User, Workspace};
+use super::manage::ManagePreview;
+use crate::domain::{
+    ChangeReport, Clock, EndReason, TransferPolicy, TransferReport, TransferRequest,
+    UnenrollRequest, User, Workspace,
+};
 
 /// What the event loop receives: a terminal event or a finished job.
 #[derive(Debug)]
@@ -103,7 +107,11 @@ impl Jobs {
                         Ok(ws) => run(ws, &user, &job),
                         Err(e) => failed(&job, e.to_string()),
                     });
-                    let unenrolled = matches!(result, JobResult::Unenrolled { result: Ok(_) });
+                    let unenrolled = matches!(
+                        result,
+                        JobResult::Unenrolled { result: Ok(_) }
+                            | JobResult::Managed { result: Ok(_) }
+                    );
                     let _ = results.send(Message::Job(result));
                     // A large unenroll left its scheduled steps and tasks to
                     // be cancelled in short transactions: do that now that
@@ -247,7 +255,83 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .enroll(user, *sequence, &[*contact])
                 .map_err(|e| e.to_string()),
         },
+        Job::ChangePreview {
+            generation,
+            enrollments,
+            pause,
+        } => JobResult::ManagePreview {
+            generation: *generation,
+            result: change(ws, user, enrollments, *pause, true)
+                .map(ManagePreview::Change)
+                .map_err(|e| e.to_string()),
+        },
+        Job::Change { enrollments, pause } => JobResult::Managed {
+            result: change(ws, user, enrollments, *pause, false)
+                .map(|r| r.summary())
+                .map_err(|e| e.to_string()),
+        },
+        Job::Undo { batch } => JobResult::Managed {
+            result: ws
+                .undo(user, batch)
+                .map(|r| r.summary())
+                .map_err(|e| e.to_string()),
+        },
+        Job::TransferPreview {
+            generation,
+            enrollments,
+            to,
+            policy,
+        } => JobResult::ManagePreview {
+            generation: *generation,
+            result: transfer(ws, user, enrollments, *to, *policy, true)
+                .map(ManagePreview::Transfer)
+                .map_err(|e| e.to_string()),
+        },
+        Job::Transfer {
+            enrollments,
+            to,
+            policy,
+        } => JobResult::Managed {
+            result: transfer(ws, user, enrollments, *to, *policy, false)
+                .map(|r| r.summary())
+                .map_err(|e| e.to_string()),
+        },
     }
+}
+
+fn change(
+    ws: &mut Workspace,
+    user: &User,
+    enrollments: &[i64],
+    pause: bool,
+    dry_run: bool,
+) -> crate::domain::Result<ChangeReport> {
+    if pause {
+        ws.pause(user, enrollments, dry_run)
+    } else {
+        ws.resume(user, enrollments, dry_run)
+    }
+}
+
+fn transfer(
+    ws: &mut Workspace,
+    user: &User,
+    enrollments: &[i64],
+    to: i64,
+    policy: TransferPolicy,
+    dry_run: bool,
+) -> crate::domain::Result<TransferReport> {
+    let contacts = ws.contacts_of_enrollments(enrollments)?;
+    ws.transfer(
+        user,
+        &TransferRequest {
+            contacts,
+            to,
+            policy,
+            from_step: None,
+            dry_run,
+        },
+    )
 }
 
 /// The result a job gives when it could not run at all.
@@ -280,6 +364,15 @@ fn failed(job: &Job, why: String) -> JobResult {
             contact: *contact,
             result: Err(why),
         },
+        Job::ChangePreview { generation, .. } | Job::TransferPreview { generation, .. } => {
+            JobResult::ManagePreview {
+                generation: *generation,
+                result: Err(why),
+            }
+        }
+        Job::Change { .. } | Job::Undo { .. } | Job::Transfer { .. } => {
+            JobResult::Managed { result: Err(why) }
+        }
     }
 }
 

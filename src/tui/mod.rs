@@ -13,6 +13,7 @@ pub mod dialog;
 pub mod jobs;
 pub mod keymap;
 pub mod list;
+pub mod manage;
 pub mod terminal;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View};
 use super::dialog::{Dialog, EnrollPicker, Origin, Outcome, Preview, Target, UnenrollDialog};
 use super::jobs::PREVIEW_REASON;
+use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::view;
 use crate::domain::full_name;
 
@@ -93,6 +94,13 @@ fn dialog(app: &mut App, action: &Action) {
     let outcome = match &mut app.dialog {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
+        Some(Dialog::Manage(d)) => match d.handle(action) {
+            ManageOutcome::Done(outcome) => outcome,
+            ManageOutcome::Preview(job) => {
+                app.run(job);
+                return;
+            }
+        },
         None => return,
     };
     match outcome {
@@ -113,6 +121,7 @@ fn dialog(app: &mut App, action: &Action) {
                     )
                 }
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
+                (Some(Dialog::Manage(d)), _) => d.running_label(),
                 _ => "Working".to_string(),
             };
             app.dialog = None;
@@ -141,6 +150,7 @@ fn command(app: &mut App, command: Command) {
                 app.sync_detail();
             }
             Command::Unenroll | Command::Enroll => act(app, command),
+            Command::Undo => act(app, command),
             _ => global(app, command),
         }
         return;
@@ -181,7 +191,11 @@ fn command(app: &mut App, command: Command) {
         },
         Command::NextStatus => chip(app, 1),
         Command::PrevStatus => chip(app, -1),
-        Command::Unenroll | Command::Enroll => act(app, command),
+        Command::Unenroll
+        | Command::Enroll
+        | Command::PauseResume
+        | Command::Undo
+        | Command::Transfer => act(app, command),
         Command::Confirm
         | Command::Cancel
         | Command::Press
@@ -491,7 +505,77 @@ fn act(app: &mut App, command: Command) {
             _ => {}
         },
         Command::Enroll => enroll_picker(app),
+        Command::PauseResume if app.screen() == Screen::Enrollments => pause_resume(app),
+        Command::Transfer if app.screen() == Screen::Enrollments => transfer(app),
+        Command::Undo => undo(app),
         _ => {}
+    }
+}
+
+/// The marked enrollments, or the focused one; `None` (and a word) when
+/// there is neither.
+fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
+    let e = app.enrollments.as_ref()?;
+    let targets = if e.marked_count() > 0 {
+        e.marks.targets(&e.ids, e.cursor.selected).0
+    } else if let Some(id) = e.focused_id() {
+        vec![id]
+    } else {
+        app.say(Tone::Info, format!("Nothing here to {what}."));
+        return None;
+    };
+    Some(targets)
+}
+
+/// `p`: pause the targets, or resume them when the focused row is paused.
+fn pause_resume(app: &mut App) {
+    let Some(targets) = list_targets(app, "pause") else {
+        return;
+    };
+    let pause = app
+        .enrollments
+        .as_ref()
+        .and_then(|e| e.focused_row())
+        .is_none_or(|r| r.status != crate::domain::Status::Paused);
+    let generation = app.next_generation();
+    let d = ManageDialog::change(targets, pause, generation);
+    if let Some(job) = d.preview_job() {
+        app.run(job);
+    }
+    app.dialog = Some(Dialog::Manage(Box::new(d)));
+}
+
+/// `o`: pick the new owner of the targets' contacts, then the policy.
+fn transfer(app: &mut App) {
+    let Some(targets) = list_targets(app, "transfer") else {
+        return;
+    };
+    match app.ws.users() {
+        Ok(users) => {
+            let mut d = ManageDialog::transfer(targets, users);
+            d.generation = app.next_generation();
+            app.dialog = Some(Dialog::Manage(Box::new(d)));
+        }
+        Err(err) => app.say(Tone::Error, err.to_string()),
+    }
+}
+
+/// `U`: offer to undo this user's last unenroll batch inside the window.
+fn undo(app: &mut App) {
+    match app.ws.last_undoable(&app.user) {
+        Ok(Some(candidate)) => {
+            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
+        }
+        Ok(None) => {
+            let minutes = app.ws.rules().undo_window_minutes;
+            app.say(
+                Tone::Info,
+                format!(
+                    "Nothing to undo: you made no unenroll batch in the last {minutes} minutes."
+                ),
+            );
+        }
+        Err(err) => app.say(Tone::Error, err.to_string()),
     }
 }
 
@@ -604,6 +688,26 @@ fn enroll_picker(app: &mut App) {
     }));
 }
 
+/// A change of ours was written: say what happened, clear the marks (the
+/// rows stay where they are and show their new state) and reload.
+fn after_change(app: &mut App, summary: String) {
+    app.say(Tone::Success, summary);
+    if let Some(e) = &mut app.enrollments {
+        e.marks.clear();
+    }
+    // Our own commit moved the change counter: take it as seen, so that
+    // the list is not re-filtered under the person's eyes.
+    if let Ok(v) = app.ws.data_version() {
+        app.data_version = v;
+    }
+    app.request_sequences();
+    app.reload_window();
+    if app.activity.loaded {
+        app.request_activity();
+    }
+    app.reload_detail();
+}
+
 fn done(app: &mut App, result: JobResult) {
     match result {
         JobResult::Sequences { generation, result } => {
@@ -683,27 +787,25 @@ fn done(app: &mut App, result: JobResult) {
         JobResult::Unenrolled { result } => {
             app.running = None;
             match result {
-                Ok(report) => {
-                    app.say(Tone::Success, report.summary());
-                    if let Some(e) = &mut app.enrollments {
-                        // Marks clear; the rows stay where they are and show
-                        // their new status.
-                        e.marks.clear();
-                    }
-                    // Our own commit moved the change counter: take it as
-                    // seen, so that the list is not re-filtered under the
-                    // person's eyes.
-                    if let Ok(v) = app.ws.data_version() {
-                        app.data_version = v;
-                    }
-                    app.request_sequences();
-                    app.reload_window();
-                    if app.activity.loaded {
-                        app.request_activity();
-                    }
-                    app.reload_detail();
-                }
+                Ok(report) => after_change(app, report.summary()),
                 Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::Managed { result } => {
+            app.running = None;
+            match result {
+                Ok(summary) => after_change(app, summary),
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::ManagePreview { generation, result } => {
+            if let Some(Dialog::Manage(d)) = &mut app.dialog
+                && d.generation == generation
+            {
+                d.preview = match result {
+                    Ok(preview) => PreviewState::Ready(preview),
+                    Err(err) => PreviewState::Failed(err),
+                };
             }
         }
         JobResult::Enrolled { contact, result } => {

@@ -19,8 +19,36 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     match &app.dialog {
         Some(Dialog::Unenroll(d)) => unenroll(app, d, frame, area),
         Some(Dialog::Enroll(p)) => enroll(app, p, frame, area),
+        Some(Dialog::Manage(d)) => super::manage::draw(app, d, frame, area),
         None => {}
     }
+}
+
+/// Draws `lines` in a bordered box titled `title`, `width` wide, in the
+/// middle of `area`, over whatever is below.
+pub(super) fn boxed(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    title: String,
+    width: u16,
+    lines: Vec<Line<'_>>,
+) {
+    let t = &app.theme;
+    let rect = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_style(t.dialog_border())
+        .title(Span::styled(title, t.title()));
+    let body = block.inner(rect);
+    frame.render_widget(block, rect);
+    let body = Rect::new(
+        body.x + 1,
+        body.y,
+        body.width.saturating_sub(2),
+        body.height,
+    );
+    frame.render_widget(Paragraph::new(lines), body);
 }
 
 /// A box of `width` × `height` in the middle of `area`.
@@ -35,7 +63,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
-fn key(app: &App, c: Command) -> String {
+pub(super) fn key(app: &App, c: Command) -> String {
     app.keymap.first_key(c)
 }
 
@@ -56,21 +84,7 @@ fn unenroll(app: &App, d: &UnenrollDialog, frame: &mut Frame, area: Rect) {
     } else {
         format!(" Unenroll {} enrollments? ", count(d.targets.len() as i64))
     };
-    let t = &app.theme;
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_style(t.dialog_border())
-        .title(Span::styled(title, t.title()));
-    let body = block.inner(rect);
-    frame.render_widget(block, rect);
-    let body = Rect::new(
-        body.x + 1,
-        body.y,
-        body.width.saturating_sub(2),
-        body.height,
-    );
-    frame.render_widget(Paragraph::new(lines), body);
+    boxed(app, frame, area, title, width, lines);
 }
 
 fn unenroll_lines<'a>(
@@ -383,18 +397,12 @@ fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
         ),
         t.dim(),
     )));
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = Block::bordered()
-        .border_style(t.dialog_border())
-        .title(Span::styled(" Enroll in a sequence ", t.title()));
-    let body = block.inner(rect);
-    frame.render_widget(block, rect);
-    let body = Rect::new(
-        body.x + 1,
-        body.y,
-        body.width.saturating_sub(2),
-        body.height,
+    boxed(
+        app,
+        frame,
+        area,
+        " Enroll in a sequence ".into(),
+        width,
+        lines,
     );
-    frame.render_widget(Paragraph::new(lines), body);
 }

@@ -9,6 +9,7 @@ mod detail;
 mod dialog;
 mod enrollments;
 mod help;
+mod manage;
 mod sequences;
 
 use ratatui::Frame;

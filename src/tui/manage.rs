@@ -1,0 +1,404 @@
+//! The manager dialogs: pause / resume (`p`), undo of the last batch (`U`)
+//! and ownership transfer (`o`: owner picker, then the policy with the
+//! domain's preview). Plain state plus `handle`, like `dialog.rs`: an
+//! action becomes "stay", "cancel", "confirm with this job", or "ask the
+//! worker for a new preview".
+
+use super::action::{Action, Command, Job};
+use super::dialog::Outcome;
+use crate::domain::{ChangeReport, TransferPolicy, TransferReport, UndoCandidate, User};
+
+/// A dry run the worker computed for a manager dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ManagePreview {
+    Change(ChangeReport),
+    Transfer(TransferReport),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PreviewState {
+    /// Nothing asked yet (the transfer's owner picker).
+    None,
+    Loading,
+    Ready(ManagePreview),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ManageKind {
+    /// Pause (`true`) or resume the targets.
+    Change {
+        pause: bool,
+    },
+    Undo(UndoCandidate),
+    Transfer {
+        users: Vec<User>,
+        /// Index into `users`.
+        owner: usize,
+        /// Set once the owner is chosen: index into `TransferPolicy::ALL`.
+        policy: Option<usize>,
+    },
+}
+
+#[derive(Debug)]
+pub struct ManageDialog {
+    pub kind: ManageKind,
+    /// The enrollments it acts on (none for undo).
+    pub targets: Vec<i64>,
+    pub generation: u64,
+    pub preview: PreviewState,
+    /// The confirm button has the focus (else Cancel).
+    pub on_confirm: bool,
+    pub notice: Option<String>,
+}
+
+/// What a manager dialog decided about one action.
+#[derive(Debug, PartialEq)]
+pub enum ManageOutcome {
+    Done(Outcome),
+    /// The dialog needs a (new) dry run: run this job.
+    Preview(Job),
+}
+
+impl ManageDialog {
+    pub fn change(targets: Vec<i64>, pause: bool, generation: u64) -> ManageDialog {
+        ManageDialog {
+            on_confirm: targets.len() == 1,
+            kind: ManageKind::Change { pause },
+            targets,
+            generation,
+            preview: PreviewState::Loading,
+            notice: None,
+        }
+    }
+
+    pub fn undo(candidate: UndoCandidate) -> ManageDialog {
+        ManageDialog {
+            kind: ManageKind::Undo(candidate),
+            targets: Vec::new(),
+            generation: 0,
+            preview: PreviewState::None,
+            on_confirm: true,
+            notice: None,
+        }
+    }
+
+    pub fn transfer(targets: Vec<i64>, users: Vec<User>) -> ManageDialog {
+        ManageDialog {
+            kind: ManageKind::Transfer {
+                users,
+                owner: 0,
+                policy: None,
+            },
+            targets,
+            generation: 0,
+            preview: PreviewState::None,
+            on_confirm: false,
+            notice: None,
+        }
+    }
+
+    /// The dry-run job this dialog needs now, if any.
+    pub fn preview_job(&self) -> Option<Job> {
+        match &self.kind {
+            ManageKind::Change { pause } => Some(Job::ChangePreview {
+                generation: self.generation,
+                enrollments: self.targets.clone(),
+                pause: *pause,
+            }),
+            ManageKind::Transfer {
+                users,
+                owner,
+                policy: Some(p),
+            } => Some(Job::TransferPreview {
+                generation: self.generation,
+                enrollments: self.targets.clone(),
+                to: users.get(*owner)?.id,
+                policy: TransferPolicy::ALL[*p],
+            }),
+            _ => None,
+        }
+    }
+
+    fn repreview(&mut self) -> ManageOutcome {
+        self.generation += 1;
+        self.preview = PreviewState::Loading;
+        self.notice = None;
+        match self.preview_job() {
+            Some(job) => ManageOutcome::Preview(job),
+            None => ManageOutcome::Done(Outcome::Stay),
+        }
+    }
+
+    pub fn handle(&mut self, action: &Action) -> ManageOutcome {
+        let stay = ManageOutcome::Done(Outcome::Stay);
+        match action {
+            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => {
+                // Esc in the transfer's policy step goes back to the owner.
+                if let ManageKind::Transfer { policy, .. } = &mut self.kind
+                    && policy.is_some()
+                    && matches!(action, Action::Command(Command::Escape))
+                {
+                    *policy = None;
+                    self.preview = PreviewState::None;
+                    return stay;
+                }
+                ManageOutcome::Done(Outcome::Cancel)
+            }
+            Action::Command(Command::Up) => self.pick(-1),
+            Action::Command(Command::Down) => self.pick(1),
+            Action::Command(Command::NextField) | Action::Command(Command::PrevField) => {
+                self.on_confirm = !self.on_confirm;
+                stay
+            }
+            Action::Command(Command::Confirm) => self.confirm(),
+            Action::Command(Command::Press) | Action::InputDone => {
+                if let ManageKind::Transfer { policy: None, .. } = &self.kind {
+                    return self.choose_owner();
+                }
+                if self.on_confirm {
+                    self.confirm()
+                } else {
+                    ManageOutcome::Done(Outcome::Cancel)
+                }
+            }
+            _ => stay,
+        }
+    }
+
+    fn pick(&mut self, delta: isize) -> ManageOutcome {
+        let ManageKind::Transfer {
+            users,
+            owner,
+            policy,
+        } = &mut self.kind
+        else {
+            return ManageOutcome::Done(Outcome::Stay);
+        };
+        match policy {
+            None => {
+                let last = users.len().saturating_sub(1);
+                *owner = owner.saturating_add_signed(delta).min(last);
+                ManageOutcome::Done(Outcome::Stay)
+            }
+            Some(p) => {
+                let last = TransferPolicy::ALL.len() - 1;
+                let next = p.saturating_add_signed(delta).min(last);
+                if next == *p {
+                    return ManageOutcome::Done(Outcome::Stay);
+                }
+                *p = next;
+                self.repreview()
+            }
+        }
+    }
+
+    fn choose_owner(&mut self) -> ManageOutcome {
+        if let ManageKind::Transfer { policy, .. } = &mut self.kind {
+            *policy = Some(0);
+        }
+        self.repreview()
+    }
+
+    fn confirm(&mut self) -> ManageOutcome {
+        let stay = ManageOutcome::Done(Outcome::Stay);
+        match &self.kind {
+            ManageKind::Undo(c) => ManageOutcome::Done(Outcome::Confirm(Job::Undo {
+                batch: c.batch.clone(),
+            })),
+            ManageKind::Transfer { policy: None, .. } => self.choose_owner(),
+            kind => {
+                let eligible = match &self.preview {
+                    PreviewState::Ready(ManagePreview::Change(r)) => r.changed.len(),
+                    PreviewState::Ready(ManagePreview::Transfer(r)) => r.contacts.len(),
+                    PreviewState::Failed(why) => {
+                        self.notice = Some(format!("Cannot do this: {why}"));
+                        return stay;
+                    }
+                    _ => {
+                        self.notice =
+                            Some("Still working out what will change; one moment.".into());
+                        return stay;
+                    }
+                };
+                if eligible == 0 {
+                    self.notice = Some("Nothing here can change; press n or esc to close.".into());
+                    return stay;
+                }
+                let job = match kind {
+                    ManageKind::Change { pause } => Job::Change {
+                        enrollments: self.targets.clone(),
+                        pause: *pause,
+                    },
+                    ManageKind::Transfer {
+                        users,
+                        owner,
+                        policy: Some(p),
+                    } => Job::Transfer {
+                        enrollments: self.targets.clone(),
+                        to: users[*owner].id,
+                        policy: TransferPolicy::ALL[*p],
+                    },
+                    _ => return stay,
+                };
+                ManageOutcome::Done(Outcome::Confirm(job))
+            }
+        }
+    }
+
+    /// Words for the running spinner once confirmed.
+    pub fn running_label(&self) -> String {
+        let n = super::text::count(self.targets.len() as i64);
+        match &self.kind {
+            ManageKind::Change { pause: true } => format!("Pausing {n} enrollments"),
+            ManageKind::Change { pause: false } => format!("Resuming {n} enrollments"),
+            ManageKind::Undo(c) => format!("Undoing {}", c.batch),
+            ManageKind::Transfer { .. } => format!("Transferring the contacts of {n} enrollments"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Role, Skipped};
+
+    fn cmd(c: Command) -> Action {
+        Action::Command(c)
+    }
+
+    fn user(id: i64, email: &str) -> User {
+        User {
+            id,
+            email: email.into(),
+            name: email.into(),
+            role: Role::Rep,
+            team: "East".into(),
+        }
+    }
+
+    fn change(changed: &[i64], skipped: usize) -> ManagePreview {
+        ManagePreview::Change(ChangeReport {
+            action: "pause".into(),
+            batch: None,
+            dry_run: true,
+            changed: changed.to_vec(),
+            skipped: (0..skipped)
+                .map(|i| Skipped {
+                    id: 100 + i as i64,
+                    why: "already paused".into(),
+                })
+                .collect(),
+            steps_moved: 0,
+        })
+    }
+
+    #[test]
+    fn bulk_pause_starts_on_cancel_and_needs_its_dry_run() {
+        let mut d = ManageDialog::change(vec![1, 2, 3], true, 7);
+        assert!(!d.on_confirm);
+        assert_eq!(
+            d.preview_job(),
+            Some(Job::ChangePreview {
+                generation: 7,
+                enrollments: vec![1, 2, 3],
+                pause: true
+            })
+        );
+        assert_eq!(
+            d.handle(&cmd(Command::Press)),
+            ManageOutcome::Done(Outcome::Cancel)
+        );
+        assert_eq!(
+            d.handle(&cmd(Command::Confirm)),
+            ManageOutcome::Done(Outcome::Stay)
+        );
+        assert!(d.notice.as_deref().unwrap().starts_with("Still working"));
+        d.preview = PreviewState::Ready(change(&[1, 2], 1));
+        assert_eq!(
+            d.handle(&cmd(Command::Confirm)),
+            ManageOutcome::Done(Outcome::Confirm(Job::Change {
+                enrollments: vec![1, 2, 3],
+                pause: true
+            }))
+        );
+        d.preview = PreviewState::Ready(change(&[], 3));
+        assert_eq!(
+            d.handle(&cmd(Command::Confirm)),
+            ManageOutcome::Done(Outcome::Stay),
+            "nothing eligible cannot be confirmed"
+        );
+    }
+
+    #[test]
+    fn transfer_picks_an_owner_then_previews_each_policy() {
+        let users = vec![user(1, "ann@x"), user(2, "bob@x")];
+        let mut d = ManageDialog::transfer(vec![5, 6], users);
+        assert_eq!(d.preview_job(), None, "no preview before the owner");
+        d.handle(&cmd(Command::Down));
+        let first = d.handle(&cmd(Command::Press));
+        assert_eq!(
+            first,
+            ManageOutcome::Preview(Job::TransferPreview {
+                generation: 1,
+                enrollments: vec![5, 6],
+                to: 2,
+                policy: TransferPolicy::Keep
+            })
+        );
+        let next = d.handle(&cmd(Command::Down));
+        assert_eq!(
+            next,
+            ManageOutcome::Preview(Job::TransferPreview {
+                generation: 2,
+                enrollments: vec![5, 6],
+                to: 2,
+                policy: TransferPolicy::Reassign
+            })
+        );
+        d.preview = PreviewState::Ready(ManagePreview::Transfer(TransferReport {
+            dry_run: true,
+            policy: TransferPolicy::Reassign,
+            to: "bob@x".into(),
+            batch: None,
+            contacts: vec![10, 11],
+            contacts_skipped: Vec::new(),
+            enrollments: Vec::new(),
+        }));
+        assert_eq!(
+            d.handle(&Action::Command(Command::Confirm)),
+            ManageOutcome::Done(Outcome::Confirm(Job::Transfer {
+                enrollments: vec![5, 6],
+                to: 2,
+                policy: TransferPolicy::Reassign
+            }))
+        );
+        // Esc steps back to the owner, a second Esc closes.
+        assert_eq!(
+            d.handle(&cmd(Command::Escape)),
+            ManageOutcome::Done(Outcome::Stay)
+        );
+        assert_eq!(d.preview, PreviewState::None);
+        assert_eq!(
+            d.handle(&cmd(Command::Escape)),
+            ManageOutcome::Done(Outcome::Cancel)
+        );
+    }
+
+    #[test]
+    fn undo_confirms_its_batch() {
+        let mut d = ManageDialog::undo(UndoCandidate {
+            batch: "B12".into(),
+            at: chrono::DateTime::UNIX_EPOCH,
+            count: 3,
+            reason: Some("stale".into()),
+            detail: String::new(),
+        });
+        assert_eq!(
+            d.handle(&cmd(Command::Press)),
+            ManageOutcome::Done(Outcome::Confirm(Job::Undo {
+                batch: "B12".into()
+            }))
+        );
+    }
+}
