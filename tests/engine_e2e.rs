@@ -3,24 +3,12 @@
 //! enrollment is `replied`, the rest unchanged → the same `ingest` again
 //! changes nothing.
 
+mod common;
+
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::cli::seqtui;
 use serde_json::Value;
-
-const NOW: &str = "2026-11-02T09:00:00Z";
-
-fn seqtui(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("seqtui").unwrap();
-    cmd.env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW);
-    cmd
-}
 
 fn json(db: &Path, args: &[&str]) -> Value {
     let out = seqtui(db).arg("--json").args(args).output().unwrap();

@@ -63,6 +63,41 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// A dialog's two buttons, centred in `inner` cells; the focused one is
+/// bracketed and highlighted.
+pub(super) fn buttons(
+    app: &App,
+    go: &str,
+    go_focused: bool,
+    cancel_focused: bool,
+    inner: usize,
+) -> Line<'static> {
+    let t = &app.theme;
+    let button = |label: &str, focused: bool| {
+        Span::styled(
+            if focused {
+                format!("[{label}]")
+            } else {
+                format!(" {label} ")
+            },
+            if focused {
+                t.button_focused()
+            } else {
+                t.button()
+            },
+        )
+    };
+    let spans = [
+        button(go, go_focused),
+        Span::raw("   "),
+        button(" Cancel ", cancel_focused),
+    ];
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let mut row = vec![Span::raw(" ".repeat(inner.saturating_sub(used) / 2))];
+    row.extend(spans);
+    Line::from(row)
+}
+
 pub(super) fn key(app: &App, c: Command) -> String {
     app.keymap.first_key(c)
 }
@@ -306,32 +341,13 @@ fn unenroll_lines<'a>(
         }
         _ => " Unenroll ".to_string(),
     };
-    let button = |label: String, f: Field| {
-        let focused = d.focus == f;
-        Span::styled(
-            if focused {
-                format!("[{label}]")
-            } else {
-                format!(" {label} ")
-            },
-            if focused {
-                t.button_focused()
-            } else {
-                t.button()
-            },
-        )
-    };
-    let buttons = vec![
-        button(go, Field::Confirm),
-        Span::raw("   "),
-        button(" Cancel ".into(), Field::Cancel),
-    ];
-    let buttons_width: usize = buttons.iter().map(|s| s.width()).sum();
-    let mut centered_buttons = vec![Span::raw(
-        " ".repeat(inner.saturating_sub(buttons_width) / 2),
-    )];
-    centered_buttons.extend(buttons);
-    lines.push(Line::from(centered_buttons));
+    lines.push(buttons(
+        app,
+        &go,
+        d.focus == Field::Confirm,
+        d.focus == Field::Cancel,
+        inner,
+    ));
     if let Some(notice) = &d.notice {
         lines.push(line(notice.clone(), t.error()));
     }

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::dialog::{boxed, key};
+use super::dialog::{boxed, buttons, key};
 use crate::domain::{Skipped, TransferPolicy};
 use crate::tui::action::Command;
 use crate::tui::app::App;
@@ -51,32 +51,16 @@ fn skipped_lines(app: &App, skipped: &[Skipped], inner: usize, lines: &mut Vec<L
 }
 
 /// The buttons, the notice and the key line every manager dialog ends with.
-fn buttons(app: &App, d: &ManageDialog, go: &str, inner: usize, lines: &mut Vec<Line<'static>>) {
+fn footer(app: &App, d: &ManageDialog, go: &str, inner: usize, lines: &mut Vec<Line<'static>>) {
     let t = &app.theme;
-    let button = |label: String, focused: bool| {
-        Span::styled(
-            if focused {
-                format!("[{label}]")
-            } else {
-                format!(" {label} ")
-            },
-            if focused {
-                t.button_focused()
-            } else {
-                t.button()
-            },
-        )
-    };
-    let spans = [
-        button(format!(" {go} "), d.on_confirm),
-        Span::raw("   "),
-        button(" Cancel ".into(), !d.on_confirm),
-    ];
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let mut row = vec![Span::raw(" ".repeat(inner.saturating_sub(used) / 2))];
-    row.extend(spans);
     lines.push(Line::from(""));
-    lines.push(Line::from(row));
+    lines.push(buttons(
+        app,
+        &format!(" {go} "),
+        d.on_confirm,
+        !d.on_confirm,
+        inner,
+    ));
     if let Some(notice) = &d.notice {
         lines.push(line(notice.clone(), inner, t.error()));
     }
@@ -139,7 +123,7 @@ fn change(app: &App, d: &ManageDialog, pause: bool, inner: usize) -> (String, Ve
         PreviewState::Failed(why) => lines.push(line(why.clone(), inner, t.error())),
         _ => lines.push(line("Working out what will change…".into(), inner, t.dim())),
     }
-    buttons(app, d, &go, inner, &mut lines);
+    footer(app, d, &go, inner, &mut lines);
     (title, lines)
 }
 
@@ -176,7 +160,7 @@ fn undo(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>
     ] {
         lines.push(line(text.into(), inner, t.base()));
     }
-    buttons(app, d, "Undo", inner, &mut lines);
+    footer(app, d, "Undo", inner, &mut lines);
     (format!(" Undo your last unenroll ({})? ", c.batch), lines)
 }
 
@@ -314,6 +298,6 @@ fn transfer(
         PreviewState::Failed(why) => lines.push(line(why.clone(), inner, t.error())),
         _ => lines.push(line("Preparing the preview…".into(), inner, t.dim())),
     }
-    buttons(app, d, &go, inner, &mut lines);
+    footer(app, d, &go, inner, &mut lines);
     (title, lines)
 }
