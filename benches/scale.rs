@@ -90,6 +90,7 @@ fn main() {
         sequence_id: sequence.id,
         statuses: vec![Status::Active, Status::Paused],
         search: String::new(),
+        stale: false,
     };
     let open_count = ws.enrollment_ids(&open).unwrap().len();
     println!(
@@ -110,6 +111,7 @@ fn main() {
             sequence_id: sequence.id,
             statuses,
             search: String::new(),
+            stale: false,
         };
         let ids = ws.enrollment_ids(&query).unwrap();
         let key_at = |i: usize| -> Option<PageKey> {

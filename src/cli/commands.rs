@@ -56,6 +56,16 @@ fn refused(message: impl Into<String>) -> Failure {
     }
 }
 
+/// What `init --json` prints: the workspace, and the rules file it wrote
+/// (or found already there).
+#[derive(Debug, serde::Serialize)]
+struct InitReport {
+    #[serde(flatten)]
+    workspace: WorkspaceInfo,
+    rules_file: Option<PathBuf>,
+    rules_file_written: bool,
+}
+
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
@@ -79,19 +89,43 @@ pub fn run(cli: &Cli) -> Outcome {
             admin_name,
         } => {
             let ws = Workspace::create(&path, clock, name, admin, admin_name)?;
+            // The commented defaults, where the rules are read from, unless
+            // a file is there already (never overwritten).
+            let rules_file = cli.rules_path();
+            let wrote = match &rules_file {
+                Some(file) => crate::config::write_default_rules(file).with_context(|| {
+                    format!("writing the default rules file {}", file.display())
+                })?,
+                None => false,
+            };
             if cli.json {
-                json(&ws.info()?)?;
+                json(&InitReport {
+                    workspace: ws.info()?,
+                    rules_file: rules_file.clone(),
+                    rules_file_written: wrote,
+                })?;
             } else {
                 println!(
                     "Created workspace '{}' at {} with admin {admin}.",
                     safe(name),
                     path.display()
                 );
+                match (&rules_file, wrote) {
+                    (Some(file), true) => {
+                        println!("Wrote the default rules to {}.", file.display())
+                    }
+                    (Some(file), false) => {
+                        println!("Kept the rules file already at {}.", file.display())
+                    }
+                    (None, _) => {}
+                }
             }
             Ok(0)
         }
         _ => {
+            let rules = cli.rules()?;
             let mut ws = Workspace::open(&path, clock)?;
+            ws.set_rules(rules);
             let actor = ws.acting_user(cli.as_user.as_deref())?;
             on_workspace(cli, command, &mut ws, &actor)
         }
@@ -128,6 +162,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             sequence,
             statuses,
             search,
+            stale,
             limit,
         } => {
             let sequence = ws.sequence(sequence)?;
@@ -135,6 +170,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 sequence_id: sequence.id,
                 statuses: statuses.clone(),
                 search: search.clone().unwrap_or_default(),
+                stale: *stale,
             };
             enrollments(cli, ws, &query, *limit)
         }
@@ -384,6 +420,7 @@ fn enrollments(
                     e.company.clone(),
                     match e.end_reason {
                         Some(r) => format!("{} ({r})", e.status),
+                        None if e.stale => format!("{}, stale", e.status),
                         None => e.status.to_string(),
                     },
                     format!("{}/{}", e.step, e.steps),
@@ -473,6 +510,14 @@ fn print_contact(d: &ContactDetail) {
 }
 
 fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) -> Outcome {
+    // clap counts a flag's default as present, so `requires = "all"` alone
+    // lets `--stale` through without `--all`.
+    if args.stale && !args.all {
+        return Err(Failure {
+            code: 2,
+            message: "--stale narrows --all: pass --sequence S --all --stale".into(),
+        });
+    }
     let mut ids: Vec<i64> = args.enrollments.clone();
     let mut scope = String::new();
     if let Some(sequence) = &args.sequence {
@@ -501,6 +546,7 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
                 sequence_id: sequence.id,
                 statuses,
                 search: String::new(),
+                stale: args.stale,
             })?);
         }
     }

@@ -32,6 +32,9 @@ pub struct Cli {
     /// The clock, for scripts and tests (RFC 3339)
     #[arg(long, env = "SEQTUI_NOW", global = true, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// The rules file [default: rules.toml in the platform config directory]
+    #[arg(long, env = "SEQTUI_RULES", global = true, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
     /// Machine-readable output on stdout
     #[arg(long, global = true)]
     pub json: bool,
@@ -53,7 +56,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Create an empty workspace with one admin
+    /// Create an empty workspace with one admin, and the default rules file if there is none
     Init {
         /// The workspace's name
         #[arg(long, default_value = "Sales workspace")]
@@ -83,6 +86,9 @@ pub enum Command {
         /// Only contacts whose name, email or company contains this text
         #[arg(long)]
         search: Option<String>,
+        /// Only stale enrollments (R11: open, old, and quiet; see the rules file)
+        #[arg(long)]
+        stale: bool,
         /// At most this many rows
         #[arg(long)]
         limit: Option<usize>,
@@ -200,12 +206,15 @@ pub struct UnenrollArgs {
     /// Contact email or id in that sequence (repeatable)
     #[arg(long = "contact", requires = "sequence", conflicts_with = "all")]
     pub contacts: Vec<String>,
-    /// Every open enrollment of the sequence (narrow with --status)
+    /// Every open enrollment of the sequence (narrow with --status, --stale)
     #[arg(long, requires = "sequence")]
     pub all: bool,
     /// With --all: only these statuses (repeatable) [default: active, paused]
     #[arg(long = "status", value_parser = parse_status, requires = "all")]
     pub statuses: Vec<Status>,
+    /// With --all: only the stale ones (R11; see the rules file)
+    #[arg(long, requires = "all")]
+    pub stale: bool,
     /// Why (see README for the list)
     #[arg(long, value_parser = parse_reason)]
     pub reason: EndReason,
@@ -233,6 +242,24 @@ fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
 }
 
 impl Cli {
+    /// The rules in force: `--rules` / `SEQTUI_RULES` (which must exist),
+    /// else the default rules file if there is one, else the defaults.
+    pub fn rules(&self) -> Result<crate::domain::Rules, DomainError> {
+        crate::config::load_rules(self.rules_path_given())
+    }
+
+    fn rules_path_given(&self) -> Option<&std::path::Path> {
+        self.rules.as_deref().filter(|p| !p.as_os_str().is_empty())
+    }
+
+    /// Where `init` writes the default rules: the path given, else the
+    /// default one.
+    pub fn rules_path(&self) -> Option<PathBuf> {
+        self.rules_path_given()
+            .map(|p| p.to_path_buf())
+            .or_else(crate::config::default_rules_path)
+    }
+
     pub fn clock(&self) -> Result<Clock, DomainError> {
         match self.now.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(text) => Clock::parse(text),

@@ -13,7 +13,7 @@ mod workspace;
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use permissions::may_change;
-pub use rules::{Rules, TransferPolicy};
+pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
 pub use workspace::*;
 

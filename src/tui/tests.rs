@@ -455,6 +455,7 @@ fn a_rep_is_told_who_may_unenroll() {
             sequence_id: q4.id,
             statuses: vec![Status::Active],
             search: String::new(),
+            stale: false,
         })
         .unwrap();
     let rows = ws.enrollments_by_ids(&all).unwrap();
@@ -507,6 +508,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
                 sequence_id: q4.id,
                 statuses: vec![Status::Active],
                 search: String::new(),
+                stale: false,
             },
             None,
             1,
