@@ -112,6 +112,7 @@ fn main() {
         sequence_id: sequence.id,
         statuses: vec![Status::Active, Status::Paused],
         search: String::new(),
+        stale: false,
     };
     let open_count = ws.enrollment_ids(&open).unwrap().len();
     println!(
@@ -132,6 +133,7 @@ fn main() {
             sequence_id: sequence.id,
             statuses,
             search: String::new(),
+            stale: false,
         };
         let ids = ws.enrollment_ids(&query).unwrap();
         let key_at = |i: usize| -> Option<PageKey> {

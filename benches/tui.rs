@@ -250,6 +250,7 @@ fn domain_calls(path: &Path, clock: Clock, table: &mut Table) {
             sequence_id: largest.id,
             statuses,
             search: String::new(),
+            stale: false,
         };
         let started = Instant::now();
         let ids = ws.enrollment_ids(&query).expect("ids");

@@ -1,9 +1,11 @@
 //! seqtui: a terminal app for sales teams who run email sequences.
 //! `domain` is the one door for every change, `store` the only place SQL
-//! is written; `cli` and `tui` are the two faces over them.
+//! is written; `cli` and `tui` are the two faces over them; `config` reads
+//! the rules file.
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;

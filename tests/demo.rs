@@ -957,6 +957,7 @@ fn the_domain_reads_the_demo() {
         sequence_id: 1,
         statuses: vec![Status::Active],
         search: String::new(),
+        stale: false,
     };
     let page = ws.enrollment_page(&query, None, 50).unwrap();
     assert_eq!(page.len(), 50);
@@ -974,6 +975,7 @@ fn the_domain_reads_the_demo() {
             sequence_id: 1,
             statuses: vec![],
             search: String::new(),
+            stale: false,
         })
         .unwrap();
     assert!(all.len() > 100);

@@ -229,6 +229,7 @@ fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
                 sequence_id: a,
                 statuses: vec![],
                 search: String::new(),
+                stale: false,
             },
             None,
             n,
@@ -549,6 +550,7 @@ fn keyset_pages_walk_the_whole_list_in_name_order() {
             sequence_id: a,
             statuses: statuses.clone(),
             search: String::new(),
+            stale: false,
         };
         let mut seen = Vec::new();
         let mut after = None;
@@ -580,6 +582,7 @@ fn keyset_pages_walk_the_whole_list_in_name_order() {
         sequence_id: a,
         statuses: vec![],
         search: search.into(),
+        stale: false,
     };
     assert_eq!(f.ws.enrollment_ids(&query("first0007")).unwrap().len(), 1);
     assert_eq!(f.ws.enrollment_ids(&query("ACME 3")).unwrap().len(), 6);

@@ -50,6 +50,13 @@ fn enrollments_all_chip(h: &mut Headless) {
     h.keys(&["j", "j", "j"]);
 }
 
+/// Every status, only the stale ones (the demo's are paused ones).
+fn enrollments_stale(h: &mut Headless) {
+    open(h, Q4);
+    h.key("S").settle();
+    h.key("t").settle();
+}
+
 fn detail_full(h: &mut Headless) {
     open(h, Q4);
     h.keys(&["j", "tab"]);
@@ -183,6 +190,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("enrollments_marked", enrollments_marked),
     ("enrollments_filter", enrollments_filter),
     ("enrollments_all_chip", enrollments_all_chip),
+    ("enrollments_stale", enrollments_stale),
     ("detail_full", detail_full),
     ("contacts", contacts),
     ("activity", activity),

@@ -49,11 +49,21 @@ impl From<std::io::Error> for Failure {
 
 type Outcome = Result<i32, Failure>;
 
-fn refused(message: impl Into<String>) -> Failure {
+pub(super) fn refused(message: impl Into<String>) -> Failure {
     Failure {
         code: 3,
         message: message.into(),
     }
+}
+
+/// What `init --json` prints: the workspace, and the rules file it wrote
+/// (or found already there).
+#[derive(Debug, serde::Serialize)]
+struct InitReport {
+    #[serde(flatten)]
+    workspace: WorkspaceInfo,
+    rules_file: Option<PathBuf>,
+    rules_file_written: bool,
 }
 
 /// Runs one parsed command line; returns the exit code. The TUI is started
@@ -79,19 +89,43 @@ pub fn run(cli: &Cli) -> Outcome {
             admin_name,
         } => {
             let ws = Workspace::create(&path, clock, name, admin, admin_name)?;
+            // The commented defaults, where the rules are read from, unless
+            // a file is there already (never overwritten).
+            let rules_file = cli.rules_path();
+            let wrote = match &rules_file {
+                Some(file) => crate::config::write_default_rules(file).with_context(|| {
+                    format!("writing the default rules file {}", file.display())
+                })?,
+                None => false,
+            };
             if cli.json {
-                json(&ws.info()?)?;
+                json(&InitReport {
+                    workspace: ws.info()?,
+                    rules_file: rules_file.clone(),
+                    rules_file_written: wrote,
+                })?;
             } else {
                 println!(
                     "Created workspace '{}' at {} with admin {admin}.",
                     safe(name),
                     path.display()
                 );
+                match (&rules_file, wrote) {
+                    (Some(file), true) => {
+                        println!("Wrote the default rules to {}.", file.display())
+                    }
+                    (Some(file), false) => {
+                        println!("Kept the rules file already at {}.", file.display())
+                    }
+                    (None, _) => {}
+                }
             }
             Ok(0)
         }
         _ => {
+            let rules = cli.rules()?;
             let mut ws = Workspace::open(&path, clock)?;
+            ws.set_rules(rules);
             let actor = ws.acting_user(cli.as_user.as_deref())?;
             on_workspace(cli, command, &mut ws, &actor)
         }
@@ -128,6 +162,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             sequence,
             statuses,
             search,
+            stale,
             limit,
         } => {
             let sequence = ws.sequence(sequence)?;
@@ -135,6 +170,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 sequence_id: sequence.id,
                 statuses: statuses.clone(),
                 search: search.clone().unwrap_or_default(),
+                stale: *stale,
             };
             enrollments(cli, ws, &query, *limit)
         }
@@ -388,6 +424,7 @@ fn enrollments(
                     e.company.clone(),
                     match e.end_reason {
                         Some(r) => format!("{} ({r})", e.status),
+                        None if e.stale => format!("{}, stale", e.status),
                         None => e.status.to_string(),
                     },
                     format!("{}/{}", e.step, e.steps),
@@ -477,37 +514,7 @@ fn print_contact(d: &ContactDetail) {
 }
 
 fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) -> Outcome {
-    let mut ids: Vec<i64> = args.enrollments.clone();
-    let mut scope = String::new();
-    if let Some(sequence) = &args.sequence {
-        let sequence = ws.sequence(sequence)?;
-        scope = format!(" from '{}'", sequence.name);
-        for c in &args.contacts {
-            let contact = ws.contact(c)?;
-            match ws.enrollment_of(contact.id, sequence.id)? {
-                Some(id) => ids.push(id),
-                None => {
-                    return Err(DomainError::NotFound(format!(
-                        "{} is not enrolled in '{}'",
-                        contact.email, sequence.name
-                    ))
-                    .into());
-                }
-            }
-        }
-        if args.all {
-            let statuses = if args.statuses.is_empty() {
-                vec![Status::Active, Status::Paused]
-            } else {
-                args.statuses.clone()
-            };
-            ids.extend(ws.enrollment_ids(&EnrollmentQuery {
-                sequence_id: sequence.id,
-                statuses,
-                search: String::new(),
-            })?);
-        }
-    }
+    let (ids, scope) = super::manage::select(ws, &args.select, &[Status::Active, Status::Paused])?;
     let mut request = UnenrollRequest {
         enrollments: ids,
         reason: args.reason,
@@ -518,11 +525,12 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
     distinct.sort_unstable();
     distinct.dedup();
     // A dry run first only when it is the answer or the question needs it.
-    let needs_question = distinct.len() > 1 && !args.yes && !args.dry_run;
-    let report = if args.dry_run || needs_question {
+    let dry_run = args.select.dry_run;
+    let needs_question = distinct.len() > 1 && !args.yes && !dry_run;
+    let report = if dry_run || needs_question {
         let preview = ws.unenroll(actor, &request)?;
         let count = preview.unenrolled.len();
-        if args.dry_run {
+        if dry_run {
             preview
         } else {
             if count > 1 {
@@ -554,22 +562,7 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
     }
     // Idempotent: skipping what is already ended is success. Refusals and
     // unknown ids fail only when nothing at all could be done.
-    if report.unenrolled.is_empty() && !report.skipped.is_empty() {
-        if let Some(s) = report
-            .skipped
-            .iter()
-            .find(|s| s.why.starts_with("not permitted"))
-        {
-            return Err(refused(s.why.clone()));
-        }
-        if report.skipped.iter().all(|s| s.why == "not found") {
-            return Err(Failure {
-                code: 4,
-                message: format!("no enrollment {}", report.skipped[0].id),
-            });
-        }
-    }
-    Ok(0)
+    super::manage::skipped_outcome(report.unenrolled.len(), &report.skipped)
 }
 
 /// Asks on the terminal; without one, refuses (exit 2).

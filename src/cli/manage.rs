@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::commands::Failure;
+use super::commands::{Failure, refused};
 use super::output::{json, safe, table, time};
 use super::{Cli, parse_status};
 use crate::domain::*;
@@ -23,12 +23,15 @@ pub struct SelectArgs {
     /// Contact email or id in that sequence (repeatable)
     #[arg(long = "contact", requires = "sequence", conflicts_with = "all")]
     pub contacts: Vec<String>,
-    /// Every enrollment of the sequence the command applies to (narrow with --status)
+    /// Every enrollment of the sequence this command can change (narrow with --status, --stale)
     #[arg(long, requires = "sequence")]
     pub all: bool,
-    /// With --all: only these statuses (repeatable)
+    /// With --all: only these statuses (repeatable) [default: unenroll: active, paused; pause: active; resume: paused]
     #[arg(long = "status", value_parser = parse_status, requires = "all")]
     pub statuses: Vec<Status>,
+    /// With --all: only the stale ones (R11; see the rules file)
+    #[arg(long, requires = "all")]
+    pub stale: bool,
     /// Report what would happen and change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -41,6 +44,14 @@ pub fn select(
     args: &SelectArgs,
     default_statuses: &[Status],
 ) -> Result<(Vec<i64>, String), Failure> {
+    // clap counts a flag's default as present, so `requires = "all"` alone
+    // lets `--stale` through without `--all`.
+    if args.stale && !args.all {
+        return Err(Failure {
+            code: 2,
+            message: "--stale narrows --all: pass --sequence S --all --stale".into(),
+        });
+    }
     let mut ids: Vec<i64> = args.enrollments.clone();
     let mut scope = String::new();
     if let Some(sequence) = &args.sequence {
@@ -69,6 +80,7 @@ pub fn select(
                 sequence_id: sequence.id,
                 statuses,
                 search: String::new(),
+                stale: args.stale,
             })?);
         }
     }
@@ -81,10 +93,7 @@ pub fn select(
 pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
     if changed == 0 && !skipped.is_empty() {
         if let Some(s) = skipped.iter().find(|s| s.why.starts_with("not permitted")) {
-            return Err(Failure {
-                code: 3,
-                message: s.why.clone(),
-            });
+            return Err(refused(s.why.clone()));
         }
         if skipped.iter().all(|s| s.why == "not found") {
             return Err(Failure {

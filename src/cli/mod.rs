@@ -33,6 +33,9 @@ pub struct Cli {
     /// The clock, for scripts and tests (RFC 3339)
     #[arg(long, env = "SEQTUI_NOW", global = true, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// The rules file [default: rules.toml in the platform config directory]
+    #[arg(long, env = "SEQTUI_RULES", global = true, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
     /// Machine-readable output on stdout
     #[arg(long, global = true)]
     pub json: bool,
@@ -54,7 +57,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Create an empty workspace with one admin
+    /// Create an empty workspace with one admin, and the default rules file if there is none
     Init {
         /// The workspace's name
         #[arg(long, default_value = "Sales workspace")]
@@ -84,6 +87,9 @@ pub enum Command {
         /// Only contacts whose name, email or company contains this text
         #[arg(long)]
         search: Option<String>,
+        /// Only stale enrollments (R11: open, old, and quiet; see the rules file)
+        #[arg(long)]
+        stale: bool,
         /// At most this many rows
         #[arg(long)]
         limit: Option<usize>,
@@ -201,32 +207,15 @@ pub enum ImportWhat {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["enrollments", "sequence"])))]
 pub struct UnenrollArgs {
-    /// Enrollment id (repeatable)
-    #[arg(long = "enrollment")]
-    pub enrollments: Vec<i64>,
-    /// Sequence id or name, with --contact or --all
-    #[arg(long)]
-    pub sequence: Option<String>,
-    /// Contact email or id in that sequence (repeatable)
-    #[arg(long = "contact", requires = "sequence", conflicts_with = "all")]
-    pub contacts: Vec<String>,
-    /// Every open enrollment of the sequence (narrow with --status)
-    #[arg(long, requires = "sequence")]
-    pub all: bool,
-    /// With --all: only these statuses (repeatable) [default: active, paused]
-    #[arg(long = "status", value_parser = parse_status, requires = "all")]
-    pub statuses: Vec<Status>,
+    #[command(flatten)]
+    pub select: manage::SelectArgs,
     /// Why (see README for the list)
     #[arg(long, value_parser = parse_reason)]
     pub reason: EndReason,
     /// A free note kept with the enrollment and the audit entry
     #[arg(long)]
     pub note: Option<String>,
-    /// Report what would happen and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
     /// Do not ask before unenrolling more than one enrollment
     #[arg(long)]
     pub yes: bool,
@@ -245,6 +234,24 @@ fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
 }
 
 impl Cli {
+    /// The rules in force: `--rules` / `SEQTUI_RULES` (which must exist),
+    /// else the default rules file if there is one, else the defaults.
+    pub fn rules(&self) -> Result<crate::domain::Rules, DomainError> {
+        crate::config::load_rules(self.rules_path_given())
+    }
+
+    fn rules_path_given(&self) -> Option<&std::path::Path> {
+        self.rules.as_deref().filter(|p| !p.as_os_str().is_empty())
+    }
+
+    /// Where `init` writes the default rules: the path given, else the
+    /// default one.
+    pub fn rules_path(&self) -> Option<PathBuf> {
+        self.rules_path_given()
+            .map(|p| p.to_path_buf())
+            .or_else(crate::config::default_rules_path)
+    }
+
     pub fn clock(&self) -> Result<Clock, DomainError> {
         match self.now.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(text) => Clock::parse(text),

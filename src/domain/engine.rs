@@ -476,6 +476,7 @@ impl Workspace {
             return self.apply_unsubscribe(event, email);
         }
         let now = self.now();
+        let ooo_pauses = self.rules().pause_on_out_of_office;
         let tx = self.store.write()?;
         let outcomes = match &event.inbound {
             Inbound::Meeting {
@@ -483,7 +484,7 @@ impl Workspace {
                 attendees,
                 summary,
             } => apply_meeting(&tx, event, organizer, attendees, summary, now)?,
-            _ => vec![apply_one(&tx, event, now)?],
+            _ => vec![apply_one(&tx, event, now, ooo_pauses)?],
         };
         tx.commit()?;
         Ok(outcomes)
@@ -532,7 +533,13 @@ impl Workspace {
 
 /// Reply, auto-reply, bounce, open, click: find the enrollment (by the
 /// Message-IDs it sent, else by the contact's address) and decide.
-fn apply_one(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<IngestOutcome> {
+/// `ooo_pauses` is the rules file's team-wide R14 switch.
+fn apply_one(
+    conn: &Connection,
+    event: &InboundEvent,
+    now: Timestamp,
+    ooo_pauses: bool,
+) -> Result<IngestOutcome> {
     let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
     if qe::event_exists(conn, &event.id)? {
         out.action = IngestAction::Duplicate;
@@ -637,7 +644,7 @@ fn apply_one(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<
             out.action = IngestAction::Recorded;
             out.why = "automatic reply: recorded as out-of-office, ends nothing".into();
             if let Some(id) = enrollment {
-                pause_for_ooo(conn, &mut out, id, *return_date, now)?;
+                pause_for_ooo(conn, &mut out, id, *return_date, now, ooo_pauses)?;
             }
         }
         Inbound::Bounce {
@@ -728,14 +735,16 @@ fn end_engaged(
     Ok(())
 }
 
-/// R14: with the sequence setting on and a future return date, pauses the
-/// active enrollment until then.
+/// R14: with the sequence setting on, the rules file not turning pauses
+/// off (`team_allows`) and a future return date, pauses the active
+/// enrollment until then.
 fn pause_for_ooo(
     conn: &Connection,
     out: &mut IngestOutcome,
     enrollment_id: i64,
     return_date: Option<Timestamp>,
     now: Timestamp,
+    team_allows: bool,
 ) -> Result<()> {
     let Some(facts) = open_facts(conn, enrollment_id)? else {
         return Ok(());
@@ -744,6 +753,11 @@ fn pause_for_ooo(
         return Ok(());
     };
     if !sequence.pause_on_ooo || facts.status != Status::Active {
+        return Ok(());
+    }
+    if !team_allows {
+        out.why
+            .push_str("; not paused: the rules file turns out-of-office pauses off");
         return Ok(());
     }
     let Some(until) = return_date.filter(|d| *d > now) else {

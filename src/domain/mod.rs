@@ -15,7 +15,7 @@ pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use manage::*;
 pub use permissions::may_change;
-pub use rules::{Rules, TransferPolicy};
+pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
 pub use workspace::*;
 

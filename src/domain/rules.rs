@@ -3,7 +3,10 @@
 //! file. This module holds the values and their defaults; reading the file
 //! lives in [`crate::config`].
 
+use chrono::Duration;
 use serde::Serialize;
+
+use super::Timestamp;
 
 /// What a transfer (R10) does to the open enrollments of the contacts it
 /// moves to a new owner.
@@ -77,6 +80,30 @@ impl Default for Rules {
             transfer_policy: TransferPolicy::Keep,
             undo_window_minutes: 15,
             pause_on_out_of_office: true,
+        }
+    }
+}
+
+/// The two instants R11 compares against, for one "now": an open
+/// enrollment is stale when it was enrolled at or before `enrolled_by` and
+/// none of its own open, click or reply events is later than `quiet_since`.
+/// Activity exactly `stale.quiet_days` ago no longer counts as recent, just
+/// as an enrollment exactly `stale.after_days` old is old enough.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaleCutoffs {
+    pub enrolled_by: Timestamp,
+    pub quiet_since: Timestamp,
+}
+
+impl Rules {
+    /// R11's cutoffs at `now`.
+    pub fn stale_cutoffs(&self, now: Timestamp) -> StaleCutoffs {
+        // The rules file allows far less; the clamp keeps a value set in
+        // code from overflowing the calendar.
+        let back = |days: i64| now - Duration::days(days.clamp(0, 100_000));
+        StaleCutoffs {
+            enrolled_by: back(self.stale_after_days),
+            quiet_since: back(self.stale_quiet_days),
         }
     }
 }

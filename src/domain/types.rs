@@ -276,6 +276,10 @@ pub struct EnrollmentRow {
     pub batch: Option<String>,
     pub next_due_at: Option<Timestamp>,
     pub last_engagement_at: Option<Timestamp>,
+    /// R11 at the workspace clock and the rules in force: open, enrolled at
+    /// least `stale.after_days` ago, and no open, click or reply of this
+    /// enrollment in the last `stale.quiet_days`.
+    pub stale: bool,
     #[serde(skip)]
     pub sort_name: String,
 }
@@ -345,6 +349,10 @@ pub struct EnrollmentQuery {
     /// Matched, case-insensitively and literally, against the contact's
     /// name, email and company. Empty means no text filter.
     pub search: String,
+    /// Only stale enrollments (R11; see [`crate::domain::Rules`]). Stale
+    /// ones are always open, so with statuses that are all ended the list
+    /// is empty.
+    pub stale: bool,
 }
 
 /// Where a page of an enrollment list starts: the sort key of the row

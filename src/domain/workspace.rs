@@ -199,6 +199,11 @@ impl Workspace {
         self.rules = rules;
     }
 
+    /// R11's cutoffs at the workspace clock under the rules in force.
+    fn stale_cutoffs(&self) -> StaleCutoffs {
+        self.rules.stale_cutoffs(self.now())
+    }
+
     pub fn path(&self) -> &Path {
         self.store.path()
     }
@@ -317,7 +322,7 @@ impl Workspace {
         let conn = self.store.conn();
         let contact = self.contact(&contact_id.to_string())?;
         let mut enrollments = Vec::new();
-        for enrollment in q::enrollments_of_contact(conn, contact_id)? {
+        for enrollment in q::enrollments_of_contact(conn, contact_id, &self.stale_cutoffs())? {
             enrollments.push(ContactEnrollment {
                 scheduled: q::scheduled_of(conn, enrollment.id)?,
                 tasks: q::tasks_of(conn, enrollment.id)?,
@@ -337,15 +342,21 @@ impl Workspace {
         after: Option<&PageKey>,
         limit: usize,
     ) -> Result<Vec<EnrollmentRow>> {
-        q::enrollment_page(self.store.conn(), query, after, limit)
+        q::enrollment_page(
+            self.store.conn(),
+            query,
+            &self.stale_cutoffs(),
+            after,
+            limit,
+        )
     }
 
     pub fn enrollment_ids(&self, query: &EnrollmentQuery) -> Result<Vec<i64>> {
-        q::enrollment_ids(self.store.conn(), query)
+        q::enrollment_ids(self.store.conn(), query, &self.stale_cutoffs())
     }
 
     pub fn enrollments_by_ids(&self, ids: &[i64]) -> Result<Vec<EnrollmentRow>> {
-        q::enrollments_by_ids(self.store.conn(), ids)
+        q::enrollments_by_ids(self.store.conn(), ids, &self.stale_cutoffs())
     }
 
     pub fn enrollment(&self, id: i64) -> Result<EnrollmentRow> {

@@ -341,8 +341,32 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
 
 // -------------------------------------------------------------- enrollments
 
-/// The columns of an [`EnrollmentRow`], joined from enrollments `e`.
-const ENROLLMENT_ROW: &str = "SELECT e.id, e.sequence_id, s.name, e.contact_id, c.email,
+/// R11 for the enrollment `e`, with two parameters: the enrolled-by cutoff,
+/// then the quiet-since cutoff ([`StaleCutoffs`]). "Activity" is the
+/// enrollment's own open, click and reply events, found through the
+/// `events_enrollment` index (a few rows per enrollment), so the test costs
+/// one index probe per enrollment and never a scan of the events.
+macro_rules! stale_condition {
+    () => {
+        "e.status IN ('active', 'paused') AND e.enrolled_at <= ?
+        AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.enrollment_id = e.id
+            AND ev.type IN ('open', 'click', 'reply') AND ev.at > ?)"
+    };
+}
+
+fn stale_values(stale: &StaleCutoffs) -> [Value; 2] {
+    [
+        Value::Text(format_time(stale.enrolled_by)),
+        Value::Text(format_time(stale.quiet_since)),
+    ]
+}
+
+/// The columns of an [`EnrollmentRow`], joined from enrollments `e`. Its
+/// first two parameters (numbered 1 and 2: no placeholder comes before
+/// them) are the R11 cutoffs of [`stale_values`]; a statement built on it
+/// numbers its own parameters from 3.
+const ENROLLMENT_ROW: &str = concat!(
+    "SELECT e.id, e.sequence_id, s.name, e.contact_id, c.email,
         c.first_name, c.last_name, c.company, ow.email, e.status, e.current_step,
         (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
         eb.email, e.enrolled_at, e.ended_at, e.end_reason, ed.email, e.note, e.batch,
@@ -350,13 +374,17 @@ const ENROLLMENT_ROW: &str = "SELECT e.id, e.sequence_id, s.name, e.contact_id, 
             WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled') END,
         (SELECT max(ev.at) FROM events ev
             WHERE ev.enrollment_id = e.id AND ev.type IN ('open', 'click', 'reply', 'meeting_booked')),
-        e.sort_name
+        e.sort_name,
+        CASE WHEN ",
+    stale_condition!(),
+    " THEN 1 ELSE 0 END
     FROM enrollments e
     JOIN sequences s ON s.id = e.sequence_id
     JOIN contacts c ON c.id = e.contact_id
     LEFT JOIN users ow ON ow.id = c.owner_id
     JOIN users eb ON eb.id = e.enrolled_by
-    LEFT JOIN users ed ON ed.id = e.ended_by";
+    LEFT JOIN users ed ON ed.id = e.ended_by"
+);
 
 fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
     let status: String = r.get(9)?;
@@ -386,6 +414,7 @@ fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
         next_due_at: opt_time(r.get(19)?),
         last_engagement_at: opt_time(r.get(20)?),
         sort_name: r.get(21)?,
+        stale: r.get(22)?,
     })
 }
 
@@ -395,10 +424,28 @@ fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
 /// an index in order), so a page never sorts the whole sequence.
 fn filtered_ids_sql(
     q: &EnrollmentQuery,
+    stale: &StaleCutoffs,
     after: Option<&PageKey>,
     limit: Option<usize>,
     values: &mut Vec<Value>,
 ) -> String {
+    let mut statuses = q.statuses.clone();
+    statuses.sort();
+    statuses.dedup();
+    if statuses.len() == Status::ALL.len() {
+        statuses.clear();
+    }
+    // Stale enrollments are open ones: walk only the open statuses' index
+    // ranges, and nothing at all when only ended statuses were asked for.
+    let mut nothing = false;
+    if q.stale {
+        if statuses.is_empty() {
+            statuses = vec![Status::Active, Status::Paused];
+        } else {
+            statuses.retain(|s| s.is_open());
+            nothing = statuses.is_empty();
+        }
+    }
     let branch = |status: Option<Status>, values: &mut Vec<Value>| {
         let mut sql = String::from(
             "SELECT e.id AS id, e.sort_name AS sort_name FROM enrollments e WHERE e.sequence_id = ?",
@@ -407,6 +454,13 @@ fn filtered_ids_sql(
         if let Some(status) = status {
             sql.push_str(" AND e.status = ?");
             values.push(Value::Text(status.as_str().into()));
+        }
+        if nothing {
+            sql.push_str(" AND 0");
+        }
+        if q.stale {
+            sql.push_str(concat!(" AND ", stale_condition!()));
+            values.extend(stale_values(stale));
         }
         if let Some(key) = after {
             sql.push_str(" AND (e.sort_name, e.id) > (?, ?)");
@@ -432,10 +486,7 @@ fn filtered_ids_sql(
         }
         sql
     };
-    let mut statuses = q.statuses.clone();
-    statuses.sort();
-    statuses.dedup();
-    if statuses.is_empty() || statuses.len() == Status::ALL.len() {
+    if statuses.is_empty() {
         return branch(None, values);
     }
     if statuses.len() == 1 {
@@ -461,11 +512,12 @@ fn filtered_ids_sql(
 pub fn enrollment_page(
     conn: &Connection,
     q: &EnrollmentQuery,
+    stale: &StaleCutoffs,
     after: Option<&PageKey>,
     limit: usize,
 ) -> Result<Vec<EnrollmentRow>> {
-    let mut values = Vec::new();
-    let ids = filtered_ids_sql(q, after, Some(limit), &mut values);
+    let mut values = stale_values(stale).to_vec();
+    let ids = filtered_ids_sql(q, stale, after, Some(limit), &mut values);
     let sql = format!(
         "{ENROLLMENT_ROW} JOIN ({ids}) page ON page.id = e.id ORDER BY page.sort_name, page.id"
     );
@@ -477,22 +529,34 @@ pub fn enrollment_page(
 /// The ids of every enrollment the query matches, in list order. An index
 /// walk (8 bytes a row), so a view can hold the whole list's order and mark
 /// rows it never loaded.
-pub fn enrollment_ids(conn: &Connection, q: &EnrollmentQuery) -> Result<Vec<i64>> {
+pub fn enrollment_ids(
+    conn: &Connection,
+    q: &EnrollmentQuery,
+    stale: &StaleCutoffs,
+) -> Result<Vec<i64>> {
     let mut values = Vec::new();
-    let sql = filtered_ids_sql(q, None, None, &mut values);
+    let sql = filtered_ids_sql(q, stale, None, None, &mut values);
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Full rows for the given ids, in the order given; unknown ids are left out.
-pub fn enrollments_by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<EnrollmentRow>> {
+pub fn enrollments_by_ids(
+    conn: &Connection,
+    ids: &[i64],
+    stale: &StaleCutoffs,
+) -> Result<Vec<EnrollmentRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT value FROM json_each(?1))");
+    let sql = format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT value FROM json_each(?3))");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([sorted_ids_json(ids)], enrollment_from_row)?;
+    let [enrolled_by, quiet_since] = stale_values(stale);
+    let rows = stmt.query_map(
+        params![enrolled_by, quiet_since, sorted_ids_json(ids)],
+        enrollment_from_row,
+    )?;
     let mut by_id: HashMap<i64, EnrollmentRow> = HashMap::new();
     for row in rows {
         let row = row?;
@@ -501,11 +565,19 @@ pub fn enrollments_by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<Enrollme
     Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
 }
 
-pub fn enrollments_of_contact(conn: &Connection, contact_id: i64) -> Result<Vec<EnrollmentRow>> {
+pub fn enrollments_of_contact(
+    conn: &Connection,
+    contact_id: i64,
+    stale: &StaleCutoffs,
+) -> Result<Vec<EnrollmentRow>> {
     let sql =
-        format!("{ENROLLMENT_ROW} WHERE e.contact_id = ?1 ORDER BY e.enrolled_at DESC, e.id DESC");
+        format!("{ENROLLMENT_ROW} WHERE e.contact_id = ?3 ORDER BY e.enrolled_at DESC, e.id DESC");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([contact_id], enrollment_from_row)?;
+    let [enrolled_by, quiet_since] = stale_values(stale);
+    let rows = stmt.query_map(
+        params![enrolled_by, quiet_since, contact_id],
+        enrollment_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -153,6 +153,8 @@ pub struct Pending {
 pub struct EnrollmentsState {
     pub sequence: SequenceSummary,
     pub chip: Chip,
+    /// Only stale enrollments (R11), on top of the chip and the search.
+    pub stale: bool,
     pub search: String,
     pub editing: bool,
     /// Every enrollment id the filter matches, in list order.
@@ -173,6 +175,7 @@ impl EnrollmentsState {
             sequence_id: self.sequence.id,
             statuses: self.chip.statuses(),
             search: self.search.trim().to_string(),
+            stale: self.stale,
         }
     }
 
@@ -297,7 +300,7 @@ impl App {
         let user = ws.acting_user(user)?;
         let data_version = ws.data_version()?;
         let path: PathBuf = ws.path().to_path_buf();
-        let jobs = Jobs::new(path, ws.clock(), user.clone(), results);
+        let jobs = Jobs::new(path, ws.clock(), ws.rules().clone(), user.clone(), results);
         let mut app = App {
             ws,
             info,
@@ -471,6 +474,7 @@ impl App {
         self.enrollments = Some(EnrollmentsState {
             sequence,
             chip: Chip::Active,
+            stale: false,
             search: String::new(),
             editing: false,
             ids: Vec::new(),

@@ -13,7 +13,7 @@ use std::thread;
 use super::action::{Job, JobResult};
 use super::manage::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, TransferPolicy, TransferReport, TransferRequest,
+    ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
     UnenrollRequest, User, Workspace,
 };
 
@@ -32,16 +32,25 @@ pub const WORKER_PREFIX: &str = "seqtui-";
 pub struct Jobs {
     path: PathBuf,
     clock: Clock,
+    /// The rules the UI's own workspace runs under, for every worker's.
+    rules: Rules,
     user: User,
     results: Sender<Message>,
     reader: Option<Sender<Job>>,
 }
 
 impl Jobs {
-    pub fn new(path: PathBuf, clock: Clock, user: User, results: Sender<Message>) -> Jobs {
+    pub fn new(
+        path: PathBuf,
+        clock: Clock,
+        rules: Rules,
+        user: User,
+        results: Sender<Message>,
+    ) -> Jobs {
         Jobs {
             path,
             clock,
+            rules,
             user,
             results,
             reader: None,
@@ -68,10 +77,15 @@ impl Jobs {
         }
         if self.reader.is_none() {
             let (tx, rx) = channel::<Job>();
-            let (path, clock, results) = (self.path.clone(), self.clock, self.results.clone());
+            let (path, clock, rules, results) = (
+                self.path.clone(),
+                self.clock,
+                self.rules.clone(),
+                self.results.clone(),
+            );
             let spawned = thread::Builder::new()
                 .name(format!("{WORKER_PREFIX}reader"))
-                .spawn(move || reader_loop(path, clock, rx, results));
+                .spawn(move || reader_loop(path, clock, rules, rx, results));
             match spawned {
                 Ok(_) => {
                     let _ = tx.send(job);
@@ -88,9 +102,10 @@ impl Jobs {
     }
 
     fn write(&mut self, job: Job) {
-        let (path, clock, user, results) = (
+        let (path, clock, rules, user, results) = (
             self.path.clone(),
             self.clock,
+            self.rules.clone(),
             self.user.clone(),
             self.results.clone(),
         );
@@ -99,7 +114,8 @@ impl Jobs {
             .spawn({
                 let job = job.clone();
                 move || {
-                    let mut ws = Workspace::open(&path, clock).and_then(|ws| {
+                    let mut ws = Workspace::open(&path, clock).and_then(|mut ws| {
+                        ws.set_rules(rules);
                         ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
                         Ok(ws)
                     });
@@ -131,8 +147,15 @@ impl Jobs {
     }
 }
 
-fn reader_loop(path: PathBuf, clock: Clock, jobs: Receiver<Job>, results: Sender<Message>) {
-    let mut ws = Workspace::open(&path, clock).and_then(|ws| {
+fn reader_loop(
+    path: PathBuf,
+    clock: Clock,
+    rules: Rules,
+    jobs: Receiver<Job>,
+    results: Sender<Message>,
+) {
+    let mut ws = Workspace::open(&path, clock).and_then(|mut ws| {
+        ws.set_rules(rules);
         ws.limit_page_cache(super::app::READER_CACHE_MIB)?;
         Ok(ws)
     });

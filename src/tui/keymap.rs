@@ -34,7 +34,7 @@
 //! [G, end], `open` [enter, right, l], `back` [left, h, backspace], `detail`
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
-//! `unenroll` [u], `enroll` [e], and in dialogs `confirm` [y], `cancel`
+//! `toggle_stale` [t], `unenroll` [u], `enroll` [e], and in dialogs `confirm` [y], `cancel`
 //! [n, esc], `press` [enter], `next_field` [tab, right], `prev_field`
 //! [backtab, left].
 //!
@@ -377,6 +377,14 @@ fn defaults() -> Vec<Binding> {
             &[S::Enrollments],
             "",
             "Previous status chip",
+            Group::Filtering,
+        ),
+        row(
+            C::ToggleStale,
+            vec![ch('t')],
+            &[S::Enrollments],
+            "stale",
+            "Only stale enrollments: open, old and quiet (rules file); again: all",
             Group::Filtering,
         ),
         row(

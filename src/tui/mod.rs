@@ -46,9 +46,12 @@ pub fn start(cli: &Cli) -> anyhow::Result<()> {
     if let Some(notice) = notice {
         eprintln!("{notice}");
     }
-    // A bad keymap file stops us here, before the screen is taken over.
+    // A bad keymap or rules file stops us here, before the screen is taken
+    // over.
     let keymap = Keymap::load()?;
-    let ws = Workspace::open(&path, cli.clock()?)?;
+    let rules = cli.rules()?;
+    let mut ws = Workspace::open(&path, cli.clock()?)?;
+    ws.set_rules(rules);
     let (sender, messages) = channel();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let app = App::new(

@@ -455,6 +455,7 @@ fn a_rep_is_told_who_may_unenroll() {
             sequence_id: q4.id,
             statuses: vec![Status::Active],
             search: String::new(),
+            stale: false,
         })
         .unwrap();
     let rows = ws.enrollments_by_ids(&all).unwrap();
@@ -507,6 +508,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
                 sequence_id: q4.id,
                 statuses: vec![Status::Active],
                 search: String::new(),
+                stale: false,
             },
             None,
             1,
@@ -656,4 +658,81 @@ fn contact_search_forgives_missing_letters() {
                 .to_lowercase()
                 .contains("chen")
     );
+}
+
+#[test]
+fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
+    use super::{Action, Command, Effect, Job};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    // The demo's active enrollments are all younger than 30 days: the
+    // stale ones of Q4 are paused. Every status, then.
+    h.key("S").settle();
+    let every = ids(&h);
+    assert!(h.screen().contains(" stale "), "the toggle shows, off");
+
+    // The key runs the command; the command sets the filter and hands the
+    // new query to the reader.
+    let key = super::Key::parse("t").unwrap();
+    assert_eq!(
+        h.app.keymap.command(key, &h.app.scopes()),
+        Some(Command::ToggleStale)
+    );
+    let effects = super::update(&mut h.app, Action::Command(Command::ToggleStale));
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(e.stale);
+    assert!(e.pending.is_some());
+    let asked: Vec<_> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Run(Job::EnrollmentIds { query, .. }) => Some(query.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    assert!(asked[0].stale && asked[0].statuses.is_empty());
+    super::perform(&mut h.app, effects);
+    h.settle();
+
+    let ws = Workspace::open(&path, clock()).unwrap();
+    let want = ws
+        .enrollment_ids(&EnrollmentQuery {
+            sequence_id: asked[0].sequence_id,
+            statuses: vec![],
+            search: String::new(),
+            stale: true,
+        })
+        .unwrap();
+    let stale = ids(&h);
+    assert_eq!(stale, want);
+    assert!(!stale.is_empty() && stale.len() < every.len(), "{stale:?}");
+    assert!(stale.iter().all(|id| every.contains(id)));
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(e.rows.values().all(|r| r.stale && r.status.is_open()));
+    let screen = h.screen();
+    assert!(screen.contains("stale ✓"), "{screen}");
+    // Each row is marked (the chip line and the hint bar say it too).
+    assert!(
+        screen.matches("stale").count() > stale.len() + 1,
+        "{screen}"
+    );
+
+    // t, ctrl-a, u: every stale row goes to the dialog.
+    h.key("ctrl-a").key("u").settle();
+    match &h.app.dialog {
+        Some(Dialog::Unenroll(d)) => {
+            let mut targets = d.targets.clone();
+            targets.sort_unstable();
+            let mut want = stale.clone();
+            want.sort_unstable();
+            assert_eq!(targets, want);
+        }
+        other => panic!("no unenroll dialog: {other:?}"),
+    }
+    h.key("esc").key("esc");
+    h.key("t").settle();
+    assert!(!h.app.enrollments.as_ref().unwrap().stale);
+    assert_eq!(ids(&h), every);
 }

@@ -191,6 +191,7 @@ fn command(app: &mut App, command: Command) {
         },
         Command::NextStatus => chip(app, 1),
         Command::PrevStatus => chip(app, -1),
+        Command::ToggleStale => toggle_stale(app),
         Command::Unenroll
         | Command::Enroll
         | Command::PauseResume
@@ -434,6 +435,17 @@ fn chip(app: &mut App, delta: isize) {
         return;
     };
     e.chip = e.chip.step(delta);
+    let focus = e.focused_id();
+    app.query_enrollments(Keep::Focus(focus));
+}
+
+/// `t`: only stale enrollments, or all again; the ids are read anew on the
+/// reader, like a chip's.
+fn toggle_stale(app: &mut App) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    e.stale = !e.stale;
     let focus = e.focused_id();
     app.query_enrollments(Keep::Focus(focus));
 }

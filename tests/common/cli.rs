@@ -11,6 +11,10 @@ pub fn seqtui(db: &Path) -> Command {
     cmd.env_remove("SEQTUI_USER")
         .env_remove("SEQTUI_NOW")
         .env_remove("SEQTUI_DB")
+        .env_remove("SEQTUI_RULES")
+        // `init` writes the default rules file: into the temp dir, not the
+        // config directory of whoever runs the tests.
+        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
         .arg("--db")
         .arg(db)
         .arg("--now")

@@ -59,10 +59,18 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         };
         let cells = match e.rows.get(&id) {
             Some(r) => {
-                // The end reason when the column has room, else the status.
-                let mut status = describe_status(r.status, r.end_reason);
+                // The end reason (or the stale mark) when the column has
+                // room; else the status, or for a stale row just "stale".
+                let (mut status, short) = if r.stale {
+                    (format!("{}·stale", r.status), "stale".to_string())
+                } else {
+                    (
+                        describe_status(r.status, r.end_reason),
+                        r.status.to_string(),
+                    )
+                };
                 if text::width(&status) > status_width {
-                    status = r.status.to_string();
+                    status = short;
                 }
                 vec![
                     (check.to_string(), t.base()),
@@ -97,14 +105,20 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         };
         rows.push(row_line(&COLUMNS, cells, &widths, a.list.width, row_style));
     }
+    let which = match (e.stale, e.chip) {
+        (true, Chip::All) => "stale".to_string(),
+        (true, chip) => format!("stale {}", chip.label()),
+        (false, chip) => chip.label().to_string(),
+    };
     let empty = if e.pending.is_some() {
         "Loading…".to_string()
     } else if !e.search.trim().is_empty() {
         format!(
-            "No {} enrollments match '{}'.",
-            e.chip.label(),
+            "No {which} enrollments match '{}'.",
             text::clean(e.search.trim())
         )
+    } else if e.stale {
+        format!("No {which} enrollments in this sequence.")
     } else if e.chip == Chip::All {
         "Nobody is enrolled in this sequence yet.".to_string()
     } else {
@@ -160,7 +174,19 @@ fn top(app: &App, e: &EnrollmentsState, frame: &mut Frame, a: &Areas) {
         ));
         chips.push(Span::raw(" "));
     }
-    chips.push(Span::raw(" "));
+    // The stale toggle sits with the chips: it narrows whichever is chosen,
+    // and when on shows how many rows are left, as the chosen chip does.
+    if e.stale {
+        let left = if e.pending.is_some() {
+            String::new()
+        } else {
+            format!("{} ", count(e.ids.len() as i64))
+        };
+        chips.push(Span::styled(format!(" stale ✓ {left}"), t.chip_active()));
+    } else {
+        chips.push(Span::styled(" stale ", t.chip()));
+    }
+    chips.push(Span::raw("  "));
     if e.editing {
         chips.push(Span::styled("/ ", t.key()));
         chips.push(Span::styled(
