@@ -518,3 +518,126 @@ fn first_start_without_a_workspace_builds_the_demo_and_says_so() {
     let sequences = cli_json(&db, &["sequences"]);
     assert_eq!(sequences.as_array().unwrap().len(), 12);
 }
+
+/// Issue 5's manager flow: on a sequence, the stale toggle, Ctrl-a,
+/// unenroll with reason `stale`, then `U` — and the CLI shows every one of
+/// them back in its old status with its remaining steps scheduled again.
+#[test]
+fn mark_all_stale_unenroll_them_then_undo_with_capital_u() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    // A week after the demo's clock, some enrollments have gone quiet.
+    let later = "2026-12-04T09:00:00Z";
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(BIN)
+            .args(["--db", db.to_str().unwrap(), "--now", later, "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let stale = cli(&["enrollments", "--sequence", "1", "--stale"]);
+    let before: Vec<(i64, String, String)> = stale
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["status"].as_str().unwrap().to_string(),
+                e["next_due_at"].as_str().unwrap_or("-").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        before.len() >= 5,
+        "the demo has stale enrollments: {before:?}"
+    );
+    let n = before.len();
+
+    t.run(&format!("{BIN} --db {} --now {later}", db.display()));
+    t.wait_for("the first screen", |s| s.contains(Q4));
+    open_sequence(&t, Q4);
+    // Every status, then only the stale ones; mark them all.
+    let total = cli(&["sequences"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == Q4)
+        .unwrap()["total"]
+        .as_i64()
+        .unwrap();
+    t.keys(&["S"]);
+    t.wait_for("the all chip", |s| s.contains(&format!(" of {total}")));
+    t.keys(&["t"]);
+    t.wait_for("the stale filter", |s| s.contains(&format!("stale ✓ {n}")));
+    t.keys(&["C-a"]);
+    t.wait_for("every stale row marked", |s| {
+        s.contains(&format!("{n} marked"))
+    });
+    t.keys(&["u"]);
+    t.wait_for("the dry run", |s| {
+        s.contains(&format!("Will unenroll {n} enrollments"))
+    });
+    // The seventh reason of the picker: stale.
+    t.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Down"]);
+    t.wait_for("the reason", |s| s.contains("(•) stale"));
+    t.keys(&["y"]);
+    t.wait_for("the result line", |s| {
+        s.contains(&format!("Unenrolled {n} · "))
+    });
+    let unenrolled = cli(&["enrollments", "--sequence", "1", "--status", "unenrolled"]);
+    let ended: Vec<i64> = ids_of(&unenrolled);
+    assert!(before.iter().all(|(id, _, _)| ended.contains(id)));
+
+    t.keys(&["U"]);
+    t.wait_for("the undo dialog", |s| s.contains("Undo your last unenroll"));
+    t.keys(&["y"]);
+    t.wait_for("the undo result", |s| s.contains(&format!("restored {n}")));
+    t.keys(&["q"]);
+    t.wait_for("the Sequences view", |s| s.contains("Active / total"));
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    for (id, status, due) in &before {
+        let e = cli(&["enrollments", "--sequence", "1", "--search", ""])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"].as_i64() == Some(*id))
+            .cloned()
+            .unwrap();
+        assert_eq!(e["status"].as_str().unwrap(), status, "enrollment {id}");
+        assert!(e["end_reason"].is_null());
+        // Steps still due later keep their time; overdue ones moved to now.
+        let now_due = e["next_due_at"].as_str().unwrap_or("-");
+        assert!(
+            now_due == due || now_due == later,
+            "enrollment {id}: next due {now_due}, was {due}"
+        );
+        let contact = cli(&["contact", e["contact_email"].as_str().unwrap()]);
+        let restored = contact["enrollments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"].as_i64() == Some(*id))
+            .unwrap();
+        let states: Vec<&str> = restored["scheduled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["state"].as_str().unwrap())
+            .collect();
+        assert!(
+            states.contains(&"scheduled") && !states.contains(&"cancelled"),
+            "enrollment {id}: {states:?}"
+        );
+    }
+}
