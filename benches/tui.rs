@@ -8,6 +8,7 @@
 //! cargo bench --bench tui                                  # 100,000 contacts
 //! SEQTUI_BENCH_CONTACTS=1000000 cargo bench --bench tui    # the 1M demo
 //! SEQTUI_BENCH_DB=/tmp/big.db cargo bench --bench tui      # copy of an existing workspace
+//! SEQTUI_BENCH_MARK=100000 …                                # mark the first N rows (a range) instead of Ctrl-a
 //! ```
 //!
 //! `SEQTUI_BENCH_SEQUENCE=NAME` measures that sequence instead of the
@@ -151,9 +152,34 @@ fn main() {
     {
         ui.key("s").settle();
     }
-    let started = Instant::now();
-    ui.key("ctrl-a").draw();
-    table.one("key → frame: ctrl-a (mark every match)", started.elapsed());
+    match std::env::var("SEQTUI_BENCH_MARK")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        // Mark the first N rows with a range: g, v, move down to row N, v.
+        Some(n) => {
+            ui.key("g").key("v");
+            let at = |ui: &Headless| ui.app.enrollments.as_ref().map_or(0, |e| e.cursor.selected);
+            while at(&ui) + 1 < n {
+                let before = at(&ui);
+                ui.key("pagedown");
+                if at(&ui) == before {
+                    break;
+                }
+            }
+            while at(&ui) + 1 > n {
+                ui.key("k");
+            }
+            let started = Instant::now();
+            ui.key("v").draw();
+            table.one("key → frame: v (mark the range)", started.elapsed());
+        }
+        None => {
+            let started = Instant::now();
+            ui.key("ctrl-a").draw();
+            table.one("key → frame: ctrl-a (mark every match)", started.elapsed());
+        }
+    }
     let marked = ui.app.enrollments.as_ref().map_or(0, |e| e.marks.len());
     println!("marked: {marked}; rss: {}", rss_now());
     let mut after = Vec::new();
