@@ -6,6 +6,7 @@ mod browse;
 mod clock;
 mod engine;
 mod permissions;
+mod report;
 mod rules;
 mod types;
 mod workspace;
@@ -13,6 +14,10 @@ mod workspace;
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use permissions::may_change;
+pub use report::{
+    DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
+    export_file_name,
+};
 pub use rules::{Rules, TransferPolicy};
 pub use types::*;
 pub use workspace::*;

@@ -7,6 +7,7 @@ pub mod browse;
 pub mod bulk;
 pub mod engine;
 pub mod queries;
+pub mod report;
 pub mod schema;
 
 use std::io::Read;
