@@ -3,9 +3,11 @@
 //! (`Command`), and the work `update` hands back to the runner (`Effect`,
 //! `Job`). Plain data; nothing here touches the terminal or the store.
 
+use std::path::PathBuf;
+
 use crate::domain::{
-    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceSummary,
-    Status, UnenrollReport,
+    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceReport,
+    SequenceSummary, Status, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -20,6 +22,7 @@ pub enum Command {
     ViewSequences,
     ViewContacts,
     ViewActivity,
+    ViewReports,
     Refresh,
     Up,
     Down,
@@ -39,6 +42,7 @@ pub enum Command {
     PrevStatus,
     Unenroll,
     Enroll,
+    Export,
     Confirm,
     Cancel,
     Press,
@@ -53,6 +57,7 @@ impl Command {
         Command::ViewSequences,
         Command::ViewContacts,
         Command::ViewActivity,
+        Command::ViewReports,
         Command::Refresh,
         Command::Up,
         Command::Down,
@@ -72,6 +77,7 @@ impl Command {
         Command::PrevStatus,
         Command::Unenroll,
         Command::Enroll,
+        Command::Export,
         Command::Confirm,
         Command::Cancel,
         Command::Press,
@@ -87,6 +93,7 @@ impl Command {
             Command::ViewSequences => "view_sequences",
             Command::ViewContacts => "view_contacts",
             Command::ViewActivity => "view_activity",
+            Command::ViewReports => "view_reports",
             Command::Refresh => "refresh",
             Command::Up => "up",
             Command::Down => "down",
@@ -106,6 +113,7 @@ impl Command {
             Command::PrevStatus => "prev_status",
             Command::Unenroll => "unenroll",
             Command::Enroll => "enroll",
+            Command::Export => "export",
             Command::Confirm => "confirm",
             Command::Cancel => "cancel",
             Command::Press => "press",
@@ -170,6 +178,8 @@ pub enum Job {
     Audit { generation: u64 },
     /// Contacts matching the Contacts view's search text.
     SearchContacts { generation: u64, text: String },
+    /// Every sequence's report (grouped aggregates over the whole store).
+    Report { generation: u64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
     Preview {
         generation: u64,
@@ -191,6 +201,11 @@ pub enum Job {
     },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
+    /// Write these enrollments, in this order, as CSV to `path`.
+    Export {
+        enrollments: Vec<i64>,
+        path: PathBuf,
+    },
 }
 
 /// The answer to a [`Job`]. Errors travel as the domain's sentence.
@@ -213,6 +228,10 @@ pub enum JobResult {
         generation: u64,
         result: Result<Vec<AuditEntry>, String>,
     },
+    Report {
+        generation: u64,
+        result: Result<Vec<SequenceReport>, String>,
+    },
     Preview {
         generation: u64,
         result: Result<(UnenrollReport, Vec<StatusCount>), String>,
@@ -223,5 +242,10 @@ pub enum JobResult {
     Enrolled {
         contact: i64,
         result: Result<EnrollReport, String>,
+    },
+    /// How many rows were written to `path`.
+    Exported {
+        path: PathBuf,
+        result: Result<usize, String>,
     },
 }

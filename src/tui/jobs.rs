@@ -2,7 +2,8 @@
 //! its own opened on the same file, so the UI keeps drawing while SQLite
 //! scans or writes. Reads that follow typing (filters, contact search) go
 //! to one long-lived reader that skips requests made stale by newer ones;
-//! writes (dry runs, unenroll, enroll) each get a thread. Results come back
+//! writes (dry runs, unenroll, enroll) and CSV exports (a file write that
+//! may take seconds) each get a thread. Results come back
 //! over the channel the event loop listens on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -49,7 +50,8 @@ impl Jobs {
             Job::Sequences { .. }
             | Job::EnrollmentIds { .. }
             | Job::SearchContacts { .. }
-            | Job::Audit { .. } => self.read(job),
+            | Job::Audit { .. }
+            | Job::Report { .. } => self.read(job),
             other => self.write(other),
         }
     }
@@ -182,6 +184,10 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
                 .audit(None, super::app::AUDIT_LIMIT)
                 .map_err(|e| e.to_string()),
         },
+        Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: ws.report(None, None).map_err(|e| e.to_string()),
+        },
         other => failed(other, "not a read".into()),
     }
 }
@@ -193,7 +199,8 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         Job::Sequences { .. }
         | Job::EnrollmentIds { .. }
         | Job::SearchContacts { .. }
-        | Job::Audit { .. } => run_read(ws, job),
+        | Job::Audit { .. }
+        | Job::Report { .. } => run_read(ws, job),
         Job::Preview {
             generation,
             enrollments,
@@ -247,6 +254,12 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .enroll(user, *sequence, &[*contact])
                 .map_err(|e| e.to_string()),
         },
+        Job::Export { enrollments, path } => JobResult::Exported {
+            path: path.clone(),
+            result: ws
+                .export_enrollments(enrollments, path)
+                .map_err(|e| e.to_string()),
+        },
     }
 }
 
@@ -269,6 +282,10 @@ fn failed(job: &Job, why: String) -> JobResult {
             generation: *generation,
             result: Err(why),
         },
+        Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: Err(why),
+        },
         Job::Preview { generation, .. } => JobResult::Preview {
             generation: *generation,
             result: Err(why),
@@ -278,6 +295,10 @@ fn failed(job: &Job, why: String) -> JobResult {
         }
         Job::Enroll { contact, .. } => JobResult::Enrolled {
             contact: *contact,
+            result: Err(why),
+        },
+        Job::Export { path, .. } => JobResult::Exported {
+            path: path.clone(),
             result: Err(why),
         },
     }
