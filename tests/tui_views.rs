@@ -1,4 +1,4 @@
-//! Snapshots of every view and dialog at 120×40 and 80×24, on a 300-contact
+//! Snapshots of every view (Reports included) and dialog at 120×40 and 80×24, on a 300-contact
 //! demo workspace with a fixed clock — in colour (as text) and with
 //! NO_COLOR (text and styles, which must use no colour at all).
 
@@ -73,6 +73,22 @@ fn contacts(h: &mut Headless) {
 
 fn activity(h: &mut Headless) {
     h.key("3").settle();
+}
+
+/// The Reports view with the focus on Q4, the sequence with the most end
+/// reasons (the bar chart runs out of room at 80×24).
+fn reports(h: &mut Headless) {
+    h.key("4").settle();
+    let at = h
+        .app
+        .reports
+        .list
+        .iter()
+        .position(|r| r.sequence == Q4)
+        .expect("Q4 has a report");
+    for _ in 0..at {
+        h.key("j");
+    }
 }
 
 fn dialog_bulk(h: &mut Headless) {
@@ -194,6 +210,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("detail_full", detail_full),
     ("contacts", contacts),
     ("activity", activity),
+    ("reports", reports),
     ("dialog_unenroll_bulk", dialog_bulk),
     ("dialog_unenroll_single", dialog_single),
     ("dialog_enroll_picker", enroll_picker),

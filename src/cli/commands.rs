@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::output::{json, safe, table, time};
-use super::{Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
+use super::{AuditFormat, Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
 use crate::domain::*;
 
 /// An error the way it leaves the program: a sentence and an exit code.
@@ -242,41 +242,13 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             Ok(0)
         }
-        Command::Audit { since, limit } => {
-            let since = since.as_deref().map(parse_instant).transpose()?;
-            let entries = ws.audit(since, *limit)?;
-            if cli.json {
-                json(&entries)?;
-            } else {
-                let rows: Vec<Vec<String>> = entries
-                    .iter()
-                    .map(|a| {
-                        vec![
-                            time(Some(a.at)),
-                            a.actor.clone().unwrap_or_else(|| "(automatic)".into()),
-                            a.action.clone(),
-                            a.reason.clone().unwrap_or_default(),
-                            a.count.to_string(),
-                            a.batch.clone().unwrap_or_default(),
-                            format!(
-                                "{}{}",
-                                a.detail,
-                                a.note
-                                    .as_ref()
-                                    .map(|n| format!(" — {n}"))
-                                    .unwrap_or_default()
-                            ),
-                        ]
-                    })
-                    .collect();
-                table(
-                    &[
-                        "AT", "ACTOR", "ACTION", "REASON", "COUNT", "BATCH", "DETAIL",
-                    ],
-                    &rows,
-                );
-            }
-            Ok(0)
+        Command::Audit {
+            since,
+            limit,
+            format,
+        } => audit(cli, ws, since.as_deref(), *limit, format),
+        Command::Report { sequence, since } => {
+            report(cli, ws, sequence.as_deref(), since.as_deref())
         }
         Command::Run { watch, outbox, .. } => {
             super::engine::run(cli, ws, *watch, outbox.as_deref())
@@ -384,6 +356,214 @@ fn sequences(cli: &Cli, ws: &Workspace) -> Outcome {
         );
     }
     Ok(0)
+}
+
+fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &str) -> Outcome {
+    let format = AuditFormat::parse(format)?;
+    if cli.json && format == AuditFormat::Csv {
+        return Err(Failure {
+            code: 2,
+            message: "choose --json or --format csv, not both".into(),
+        });
+    }
+    let since = since.map(parse_instant).transpose()?;
+    let entries = ws.audit(since, limit)?;
+    if cli.json {
+        json(&entries)?;
+        return Ok(0);
+    }
+    if format == AuditFormat::Csv {
+        audit_csv(&entries)?;
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|a| {
+            vec![
+                time(Some(a.at)),
+                a.actor.clone().unwrap_or_else(|| "(automatic)".into()),
+                a.action.clone(),
+                a.reason.clone().unwrap_or_default(),
+                a.count.to_string(),
+                a.batch.clone().unwrap_or_default(),
+                format!(
+                    "{}{}",
+                    a.detail,
+                    a.note
+                        .as_ref()
+                        .map(|n| format!(" — {n}"))
+                        .unwrap_or_default()
+                ),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "AT", "ACTOR", "ACTION", "REASON", "COUNT", "BATCH", "DETAIL",
+        ],
+        &rows,
+    );
+    Ok(0)
+}
+
+/// The audit entries as CSV on stdout, newest first. The cells are the
+/// stored text; only when stdout is a terminal are control characters
+/// replaced, so that data can never drive it.
+fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let on_terminal = stdout.is_terminal();
+    let cell = |text: &str| {
+        if on_terminal {
+            safe(text)
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
+    let failed = |e: csv::Error| Failure {
+        code: 1,
+        message: format!("cannot write the audit log: {e}"),
+    };
+    out.write_record([
+        "id", "at", "actor", "action", "reason", "note", "batch", "count", "detail",
+    ])
+    .map_err(failed)?;
+    for a in entries {
+        out.write_record([
+            a.id.to_string(),
+            crate::store::format_time(a.at),
+            cell(a.actor.as_deref().unwrap_or("")),
+            cell(&a.action),
+            cell(a.reason.as_deref().unwrap_or("")),
+            cell(a.note.as_deref().unwrap_or("")),
+            cell(a.batch.as_deref().unwrap_or("")),
+            a.count.to_string(),
+            cell(&a.detail),
+        ])
+        .map_err(failed)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>) -> Outcome {
+    let since = since.map(parse_instant).transpose()?;
+    let sequence = sequence.map(|s| ws.sequence(s)).transpose()?;
+    let reports = ws.report(sequence.map(|s| s.id), since)?;
+    if cli.json {
+        json(&reports)?;
+        return Ok(0);
+    }
+    let percent = |r: f64| format!("{:.1}%", r * 100.0);
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .map(|r| {
+            vec![
+                r.sequence_id.to_string(),
+                format!(
+                    "{}{}",
+                    r.sequence,
+                    if r.archived { " (archived)" } else { "" }
+                ),
+                r.enrolled.to_string(),
+                r.active.to_string(),
+                r.paused.to_string(),
+                r.finished.to_string(),
+                r.unenrolled.to_string(),
+                r.sent_emails.to_string(),
+                r.contacted.to_string(),
+                percent(r.open_rate),
+                percent(r.click_rate),
+                percent(r.reply_rate),
+                percent(r.meeting_rate),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "SEQUENCE",
+            "ENROLLED",
+            "ACTIVE",
+            "PAUSED",
+            "FINISHED",
+            "UNENROLLED",
+            "SENT",
+            "CONTACTED",
+            "OPEN",
+            "CLICK",
+            "REPLY",
+            "MEETING",
+        ],
+        &rows,
+    );
+    let reasons: Vec<Vec<String>> = reports
+        .iter()
+        .flat_map(|r| {
+            r.unenrolled_by_reason
+                .iter()
+                .filter(|c| c.count > 0)
+                .map(|c| {
+                    vec![
+                        r.sequence.clone(),
+                        c.reason.to_string(),
+                        c.count.to_string(),
+                    ]
+                })
+        })
+        .collect();
+    if !reasons.is_empty() {
+        println!();
+        table(&["SEQUENCE", "END REASON", "UNENROLLED"], &reasons);
+    }
+    if let (Some(first), Some(last)) = (
+        reports.first().and_then(|r| r.unenrolled_per_day.first()),
+        reports.first().and_then(|r| r.unenrolled_per_day.last()),
+    ) {
+        let series: Vec<Vec<String>> = reports
+            .iter()
+            .map(|r| {
+                let counts: Vec<i64> = r.unenrolled_per_day.iter().map(|d| d.count).collect();
+                vec![
+                    r.sequence.clone(),
+                    sparkline(&counts),
+                    counts.iter().sum::<i64>().to_string(),
+                ]
+            })
+            .collect();
+        println!();
+        let title = format!(
+            "UNENROLLED PER DAY, {} – {}",
+            first.day.format("%Y-%m-%d"),
+            last.day.format("%Y-%m-%d")
+        );
+        table(&["SEQUENCE", &title, "TOTAL"], &series);
+    }
+    println!();
+    println!(
+        "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
+        since
+            .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
+            .unwrap_or_default()
+    );
+    Ok(0)
+}
+
+/// Counts as a line of block characters, one per count, scaled to the
+/// largest ("▁" for zero).
+fn sparkline(counts: &[i64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&n| {
+            if n <= 0 || max <= 0 {
+                BARS[0]
+            } else {
+                BARS[(((n * 7) + max - 1) / max).clamp(1, 7) as usize]
+            }
+        })
+        .collect()
 }
 
 /// Prints every matching enrollment, fetched a keyset page at a time.

@@ -158,7 +158,40 @@ pub enum Command {
         /// At most this many entries
         #[arg(long, default_value_t = 1000)]
         limit: usize,
+        /// `table` (aligned text) or `csv` (id, at, actor, action, reason, note, batch, count, detail)
+        #[arg(long, default_value = "table", value_name = "table|csv")]
+        format: String,
     },
+    /// Per-sequence report: enrollments by status and end reason, sends, engagement rates
+    Report {
+        /// Only this sequence (id or name)
+        #[arg(long)]
+        sequence: Option<String>,
+        /// Only enrollments enrolled at or after this time (RFC 3339 or a date)
+        #[arg(long)]
+        since: Option<String>,
+    },
+}
+
+/// How `seqtui audit` writes the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    Table,
+    Csv,
+}
+
+impl AuditFormat {
+    /// `table` or `csv`, any case; anything else is a usage error (exit 2).
+    pub fn parse(text: &str) -> Result<AuditFormat, DomainError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "table" => Ok(AuditFormat::Table),
+            "csv" => Ok(AuditFormat::Csv),
+            _ => Err(DomainError::Invalid(format!(
+                "unknown audit format '{}'; use table or csv",
+                text.trim()
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ mod clock;
 mod engine;
 mod manage;
 mod permissions;
+mod report;
 mod rules;
 mod types;
 mod workspace;
@@ -15,6 +16,10 @@ pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use manage::*;
 pub use permissions::may_change;
+pub use report::{
+    DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
+    export_file_name,
+};
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
 pub use workspace::*;

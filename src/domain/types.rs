@@ -245,9 +245,10 @@ pub struct SequenceSummary {
     pub finished: i64,
     pub unenrolled: i64,
     pub total: i64,
-    /// Enrollments with a reply, over enrollments that were sent an email.
+    /// Enrollments with a reply, over every enrollment of the sequence
+    /// (unenrolled ones included; see `queries::sequence_summaries`).
     pub reply_rate: f64,
-    /// Enrollments with a booked meeting, over enrollments that were sent an email.
+    /// Enrollments with a booked meeting, over every enrollment.
     pub meeting_rate: f64,
     pub unenroll_colleagues: bool,
     pub archived: bool,

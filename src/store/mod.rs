@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod engine;
 pub mod manage;
 pub mod queries;
+pub mod report;
 pub mod schema;
 
 use std::io::Read;

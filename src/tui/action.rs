@@ -3,10 +3,12 @@
 //! (`Command`), and the work `update` hands back to the runner (`Effect`,
 //! `Job`). Plain data; nothing here touches the terminal or the store.
 
+use std::path::PathBuf;
+
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceSummary,
-    Status, TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceReport,
+    SequenceSummary, Status, TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -21,6 +23,7 @@ pub enum Command {
     ViewSequences,
     ViewContacts,
     ViewActivity,
+    ViewReports,
     Refresh,
     Up,
     Down,
@@ -44,6 +47,7 @@ pub enum Command {
     PauseResume,
     Undo,
     Transfer,
+    Export,
     Confirm,
     Cancel,
     Press,
@@ -58,6 +62,7 @@ impl Command {
         Command::ViewSequences,
         Command::ViewContacts,
         Command::ViewActivity,
+        Command::ViewReports,
         Command::Refresh,
         Command::Up,
         Command::Down,
@@ -81,6 +86,7 @@ impl Command {
         Command::PauseResume,
         Command::Undo,
         Command::Transfer,
+        Command::Export,
         Command::Confirm,
         Command::Cancel,
         Command::Press,
@@ -96,6 +102,7 @@ impl Command {
             Command::ViewSequences => "view_sequences",
             Command::ViewContacts => "view_contacts",
             Command::ViewActivity => "view_activity",
+            Command::ViewReports => "view_reports",
             Command::Refresh => "refresh",
             Command::Up => "up",
             Command::Down => "down",
@@ -119,6 +126,7 @@ impl Command {
             Command::PauseResume => "pause_resume",
             Command::Undo => "undo",
             Command::Transfer => "transfer",
+            Command::Export => "export",
             Command::Confirm => "confirm",
             Command::Cancel => "cancel",
             Command::Press => "press",
@@ -183,6 +191,8 @@ pub enum Job {
     Audit { generation: u64 },
     /// Contacts matching the Contacts view's search text.
     SearchContacts { generation: u64, text: String },
+    /// Every sequence's report (grouped aggregates over the whole store).
+    Report { generation: u64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
     Preview {
         generation: u64,
@@ -227,6 +237,11 @@ pub enum Job {
         to: i64,
         policy: TransferPolicy,
     },
+    /// Write these enrollments, in this order, as CSV to `path`.
+    Export {
+        enrollments: Vec<i64>,
+        path: PathBuf,
+    },
 }
 
 /// The answer to a [`Job`]. Errors travel as the domain's sentence.
@@ -249,6 +264,10 @@ pub enum JobResult {
         generation: u64,
         result: Result<Vec<AuditEntry>, String>,
     },
+    Report {
+        generation: u64,
+        result: Result<Vec<SequenceReport>, String>,
+    },
     Preview {
         generation: u64,
         result: Result<(UnenrollReport, Vec<StatusCount>), String>,
@@ -266,4 +285,9 @@ pub enum JobResult {
     },
     /// A pause, resume, undo or transfer finished: its summary line.
     Managed { result: Result<String, String> },
+    /// How many rows were written to `path`.
+    Exported {
+        path: PathBuf,
+        result: Result<usize, String>,
+    },
 }

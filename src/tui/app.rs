@@ -18,7 +18,7 @@ use super::theme::Theme;
 use super::view;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, DomainError, EnrollmentQuery, EnrollmentRow,
-    SequenceSummary, Status, User, Workspace, WorkspaceInfo,
+    SequenceReport, SequenceSummary, Status, User, Workspace, WorkspaceInfo, export_file_name,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -36,22 +36,29 @@ pub const WIDE: u16 = 120;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// The top-level views, switched with 1–3.
+/// The top-level views, switched with 1–4.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Sequences,
     Contacts,
     Activity,
+    Reports,
 }
 
 impl View {
-    pub const ALL: [View; 3] = [View::Sequences, View::Contacts, View::Activity];
+    pub const ALL: [View; 4] = [
+        View::Sequences,
+        View::Contacts,
+        View::Activity,
+        View::Reports,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             View::Sequences => "Sequences",
             View::Contacts => "Contacts",
             View::Activity => "Activity",
+            View::Reports => "Reports",
         }
     }
 }
@@ -63,6 +70,13 @@ pub enum Screen {
     Enrollments,
     Contacts,
     Activity,
+    Reports,
+}
+
+/// Where `x` writes its CSV files: the directory seqtui was started in
+/// (the one place this is decided; README "Exporting enrollments").
+pub fn export_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// The status filter chips of an enrollment list.
@@ -205,6 +219,21 @@ pub struct ContactsState {
     pub pending: Option<Pending>,
 }
 
+/// The Reports view: one report per sequence; the focused one's charts.
+#[derive(Debug, Default)]
+pub struct ReportsState {
+    pub list: Vec<SequenceReport>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+impl ReportsState {
+    pub fn focused(&self) -> Option<&SequenceReport> {
+        self.list.get(self.cursor.selected)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ActivityState {
     pub entries: Vec<AuditEntry>,
@@ -259,6 +288,7 @@ pub struct App {
     pub enrollments: Option<EnrollmentsState>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
+    pub reports: ReportsState,
     pub detail: DetailState,
     pub dialog: Option<Dialog>,
     /// The help overlay, with its scroll position.
@@ -314,6 +344,7 @@ impl App {
             enrollments: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
+            reports: ReportsState::default(),
             detail: DetailState::default(),
             dialog: None,
             help: None,
@@ -342,6 +373,7 @@ impl App {
             View::Sequences => Screen::Sequences,
             View::Contacts => Screen::Contacts,
             View::Activity => Screen::Activity,
+            View::Reports => Screen::Reports,
         }
     }
 
@@ -391,7 +423,7 @@ impl App {
             Screen::Sequences => Scope::Sequences,
             Screen::Enrollments => Scope::Enrollments,
             Screen::Contacts => Scope::Contacts,
-            Screen::Activity => Scope::List,
+            Screen::Activity | Screen::Reports => Scope::List,
         };
         vec![Scope::Global, Scope::List, own]
     }
@@ -431,6 +463,7 @@ impl App {
                 .is_some_and(|e| e.pending.is_some())
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
+            || self.reports.pending.is_some()
             || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
             || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
     }
@@ -607,6 +640,47 @@ impl App {
         }
     }
 
+    // -------------------------------------------------------------- reports
+
+    /// Asks the reader for every sequence's report.
+    pub fn request_reports(&mut self) {
+        let generation = self.next_generation();
+        self.reports.pending = Some(generation);
+        self.run(Job::Report { generation });
+    }
+
+    /// The reports arrived: keep the focus on the same sequence.
+    pub fn apply_reports(&mut self, list: Vec<SequenceReport>) {
+        let focused = self.reports.focused().map(|r| r.sequence_id);
+        self.reports.list = list;
+        self.reports.loaded = true;
+        let rows = self.list_rows();
+        let len = self.reports.list.len();
+        match focused.and_then(|id| self.reports.list.iter().position(|r| r.sequence_id == id)) {
+            Some(at) => self.reports.cursor.keep_at(at, len, rows),
+            None => self.reports.cursor.follow(len, rows),
+        }
+    }
+
+    // --------------------------------------------------------------- export
+
+    /// What `x` exports from the enrollment list: the marked rows (and a
+    /// range being drawn) in list order, else every row the filter
+    /// matches; and the file it goes to. None when there is nothing.
+    pub fn export_request(&self) -> Option<(Vec<i64>, PathBuf)> {
+        let e = self.enrollments.as_ref()?;
+        let ids = if e.marked_count() > 0 {
+            e.marks.targets(&e.ids, e.cursor.selected).0
+        } else {
+            e.ids.clone()
+        };
+        if ids.is_empty() {
+            return None;
+        }
+        let name = export_file_name(&e.sequence.name, self.ws.now());
+        Some((ids, export_dir().join(name)))
+    }
+
     // --------------------------------------------------------------- detail
 
     /// The contact the detail pane is about on this screen.
@@ -710,6 +784,11 @@ impl App {
         }
         if self.activity.loaded {
             self.request_activity();
+        }
+        // The reports are aggregates over the whole store (seconds on a
+        // million contacts): read again only while they are on screen.
+        if self.view == View::Reports {
+            self.request_reports();
         }
         if self.contacts.searched.is_some() {
             let focus = self.focused_contact().map(|c| c.id);

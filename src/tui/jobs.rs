@@ -2,7 +2,8 @@
 //! its own opened on the same file, so the UI keeps drawing while SQLite
 //! scans or writes. Reads that follow typing (filters, contact search) go
 //! to one long-lived reader that skips requests made stale by newer ones;
-//! writes (dry runs, unenroll, enroll) each get a thread. Results come back
+//! writes (dry runs, unenroll, enroll) and CSV exports (a file write that
+//! may take seconds) each get a thread. Results come back
 //! over the channel the event loop listens on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -62,7 +63,8 @@ impl Jobs {
             Job::Sequences { .. }
             | Job::EnrollmentIds { .. }
             | Job::SearchContacts { .. }
-            | Job::Audit { .. } => self.read(job),
+            | Job::Audit { .. }
+            | Job::Report { .. } => self.read(job),
             other => self.write(other),
         }
     }
@@ -213,6 +215,10 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
                 .audit(None, super::app::AUDIT_LIMIT)
                 .map_err(|e| e.to_string()),
         },
+        Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: ws.report(None, None).map_err(|e| e.to_string()),
+        },
         other => failed(other, "not a read".into()),
     }
 }
@@ -224,7 +230,8 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         Job::Sequences { .. }
         | Job::EnrollmentIds { .. }
         | Job::SearchContacts { .. }
-        | Job::Audit { .. } => run_read(ws, job),
+        | Job::Audit { .. }
+        | Job::Report { .. } => run_read(ws, job),
         Job::Preview {
             generation,
             enrollments,
@@ -319,6 +326,12 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .map(|r| r.summary())
                 .map_err(|e| e.to_string()),
         },
+        Job::Export { enrollments, path } => JobResult::Exported {
+            path: path.clone(),
+            result: ws
+                .export_enrollments(enrollments, path)
+                .map_err(|e| e.to_string()),
+        },
     }
 }
 
@@ -376,6 +389,10 @@ fn failed(job: &Job, why: String) -> JobResult {
             generation: *generation,
             result: Err(why),
         },
+        Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: Err(why),
+        },
         Job::Preview { generation, .. } => JobResult::Preview {
             generation: *generation,
             result: Err(why),
@@ -396,6 +413,10 @@ fn failed(job: &Job, why: String) -> JobResult {
         Job::Change { .. } | Job::Undo { .. } | Job::Transfer { .. } => {
             JobResult::Managed { result: Err(why) }
         }
+        Job::Export { path, .. } => JobResult::Exported {
+            path: path.clone(),
+            result: Err(why),
+        },
     }
 }
 

@@ -14,8 +14,8 @@
 //! default keys; commands not listed keep theirs.
 //!
 //! ```toml
-//! # vim-style people are served by the defaults; this moves unenroll to x
-//! unenroll = "x"
+//! # vim-style people are served by the defaults; this moves unenroll to d
+//! unenroll = "d"
 //! down = ["j", "down", "ctrl-n"]
 //! up = ["k", "up", "ctrl-p"]
 //! mark_all = "ctrl-a"
@@ -29,12 +29,13 @@
 //!
 //! Commands (default keys in brackets): `quit` [q], `help` [?],
 //! `view_sequences` [1], `view_contacts` [2], `view_activity` [3],
-//! `refresh` [ctrl-r], `up` [k, up], `down` [j, down], `page_up` [pageup,
+//! `view_reports` [4], `refresh` [ctrl-r], `up` [k, up], `down` [j, down], `page_up` [pageup,
 //! ctrl-b], `page_down` [pagedown, ctrl-f], `top` [g, home], `bottom`
 //! [G, end], `open` [enter, right, l], `back` [left, h, backspace], `detail`
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
-//! `toggle_stale` [t], `unenroll` [u], `enroll` [e], and in dialogs `confirm` [y], `cancel`
+//! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
+//! `undo` [U], `export` [x], and in dialogs `confirm` [y], `cancel`
 //! [n, esc], `press` [enter], `next_field` [tab, right], `prev_field`
 //! [backtab, left].
 //!
@@ -372,6 +373,14 @@ fn defaults() -> Vec<Binding> {
             Group::Filtering,
         ),
         row(
+            C::Export,
+            vec![ch('x')],
+            &[S::Enrollments],
+            "export",
+            "Export marked rows, or the whole filtered list, to a CSV file",
+            Group::Marking,
+        ),
+        row(
             C::PrevStatus,
             vec![ch('S')],
             &[S::Enrollments],
@@ -489,6 +498,14 @@ fn defaults() -> Vec<Binding> {
             &[S::Global],
             "",
             "Activity view (audit log)",
+            Group::General,
+        ),
+        row(
+            C::ViewReports,
+            vec![ch('4')],
+            &[S::Global],
+            "",
+            "Reports view (per-sequence counts, rates and unenrollments)",
             Group::General,
         ),
         row(
@@ -831,9 +848,9 @@ mod tests {
 
     #[test]
     fn config_rebinds_and_reports_lines() {
-        let km = Keymap::from_toml("unenroll = \"x\"\ndown = [\"j\", \"ctrl-n\"]\n").unwrap();
+        let km = Keymap::from_toml("unenroll = \"d\"\ndown = [\"j\", \"ctrl-n\"]\n").unwrap();
         assert_eq!(
-            km.command(Key::plain(KeyCode::Char('x')), &[S::Enrollments]),
+            km.command(Key::plain(KeyCode::Char('d')), &[S::Enrollments]),
             Some(Command::Unenroll)
         );
         assert_eq!(
@@ -848,6 +865,11 @@ mod tests {
         assert_eq!(err, "line 2: 'ctrl-foo' is not a key (for 'down')");
         let err = Keymap::from_toml("\n\nfly = \"x\"\n").unwrap_err().0;
         assert!(err.starts_with("line 3: 'fly' is not a command"), "{err}");
+        let err = Keymap::from_toml("unenroll = \"x\"\n").unwrap_err().0;
+        assert!(
+            err.starts_with("line 1: key 'x' would run both 'unenroll' and 'export'"),
+            "{err}"
+        );
         let err = Keymap::from_toml("down = \"u\"\n").unwrap_err().0;
         assert!(
             err.starts_with("line 1: key 'u' would run both 'down' and 'unenroll'"),

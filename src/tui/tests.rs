@@ -613,21 +613,21 @@ fn resize_keeps_the_cursor_on_screen_and_small_screens_say_so() {
 fn help_is_written_from_the_keymap() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
-    let keymap = super::Keymap::from_toml("unenroll = \"x\"\n").unwrap();
+    let keymap = super::Keymap::from_toml("unenroll = \"d\"\n").unwrap();
     let mut h =
         Headless::with_keymap(&path, clock(), None, (120, 40), Theme::plain(), keymap).unwrap();
     h.settle();
     open(&mut h, Q4);
     assert!(
-        h.screen().contains("x unenroll"),
+        h.screen().contains("d unenroll"),
         "the hint bar follows the keymap"
     );
     h.key("?");
     let screen = h.screen();
     assert!(screen.contains("Unenroll the marked rows"), "{screen}");
-    h.key("x");
+    h.key("d");
     assert!(h.app.help.is_none(), "any key closes the help");
-    h.key("x").settle();
+    h.key("d").settle();
     assert!(matches!(h.app.dialog, Some(Dialog::Unenroll(_))));
 }
 
@@ -735,4 +735,151 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
     h.key("t").settle();
     assert!(!h.app.enrollments.as_ref().unwrap().stale);
     assert_eq!(ids(&h), every);
+}
+
+/// Presses `x` through the keymap and returns the export job `update`
+/// asked for (without running it).
+fn export_job(h: &mut Headless) -> (Vec<i64>, PathBuf) {
+    let event = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('x'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let action = super::resolve_key(&h.app, &event).expect("x is bound in the enrollment list");
+    let effects = super::update(&mut h.app, action);
+    let jobs: Vec<(Vec<i64>, PathBuf)> = effects
+        .into_iter()
+        .filter_map(|e| match e {
+            super::Effect::Run(super::Job::Export { enrollments, path }) => {
+                Some((enrollments, path))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(jobs.len(), 1, "one export job");
+    jobs.into_iter().next().unwrap()
+}
+
+#[test]
+fn x_exports_the_marked_rows_else_the_filtered_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    assert!(h.screen().contains("x export"), "the hint bar shows x");
+
+    // Marked rows (and only those), in list order.
+    let list = ids(&h);
+    h.keys(&["j", "space", "space", "j", "space"]);
+    let (chosen, file) = export_job(&mut h);
+    assert_eq!(chosen, vec![list[1], list[2], list[4]]);
+    assert_eq!(file.parent(), Some(super::app::export_dir().as_path()));
+    assert_eq!(
+        file.file_name().unwrap().to_str().unwrap(),
+        "seqtui-export-q4-mid-market-outbound-20261127-090000.csv"
+    );
+    assert!(h.app.running.is_some(), "the status line shows the spinner");
+
+    // The job itself, run into a temporary directory instead of the
+    // current one; its result lands on the status line.
+    let target = dir.path().join(file.file_name().unwrap());
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = h.app.user.clone();
+    let result = super::jobs::run(
+        &mut ws,
+        &user,
+        &super::Job::Export {
+            enrollments: chosen.clone(),
+            path: target.clone(),
+        },
+    );
+    h.act(super::Action::Done(result));
+    assert!(h.app.running.is_none());
+    let screen = h.screen();
+    assert!(
+        screen.contains("Exported 3 enrollments to"),
+        "the status line names the file: {screen}"
+    );
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(text.lines().count(), 1 + 3);
+    assert!(text.starts_with("enrollment id,sequence,contact name,"));
+    assert_eq!(marked(&h), 3, "exporting keeps the marks");
+
+    // No marks: every row the filter matches, also rows never loaded.
+    h.key("esc");
+    assert_eq!(marked(&h), 0);
+    let (all, _) = export_job(&mut h);
+    assert_eq!(all, ids(&h));
+    assert!(all.len() > h.app.list_rows(), "more than the screen shows");
+    h.app.running = None;
+
+    // A text filter narrows what is exported.
+    h.key("/").type_text("ch").settle().key("enter");
+    let filtered = ids(&h);
+    assert!(!filtered.is_empty() && filtered.len() < all.len());
+    let (narrow, _) = export_job(&mut h);
+    assert_eq!(narrow, filtered);
+}
+
+#[test]
+fn the_reports_view_loads_on_4_and_follows_the_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("4").settle();
+    assert_eq!(h.app.screen(), Screen::Reports);
+    assert!(h.app.reports.loaded);
+    let names: Vec<String> = h
+        .app
+        .reports
+        .list
+        .iter()
+        .map(|r| r.sequence.clone())
+        .collect();
+    let sequences: Vec<String> = h
+        .app
+        .sequences
+        .list
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(names, sequences, "the order of the Sequences list");
+    h.keys(&["j", "j"]);
+    let focused = h.app.reports.focused().unwrap().sequence.clone();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Unenrolled by end reason · {focused}")),
+        "{screen}"
+    );
+    // A change by another process reloads the reports in place.
+    let before = h.app.reports.focused().unwrap().unenrolled;
+    let mut other = Workspace::open(&path, clock()).unwrap();
+    let actor = other.acting_user(None).unwrap();
+    let id = h.app.reports.focused().unwrap().sequence_id;
+    let open_ids = other
+        .enrollment_ids(&EnrollmentQuery {
+            sequence_id: id,
+            statuses: vec![Status::Active],
+            search: String::new(),
+            stale: false,
+        })
+        .unwrap();
+    let report = other
+        .unenroll(
+            &actor,
+            &UnenrollRequest {
+                enrollments: vec![open_ids[0]],
+                reason: EndReason::Stale,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.unenrolled.len(), 1);
+    h.tick().settle();
+    assert_eq!(
+        h.app.reports.focused().unwrap().sequence_id,
+        id,
+        "focus kept"
+    );
+    assert_eq!(h.app.reports.focused().unwrap().unenrolled, before + 1);
 }

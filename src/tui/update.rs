@@ -60,6 +60,8 @@ fn follow_all(app: &mut App) {
     app.contacts.cursor.follow(len, rows);
     let len = app.activity.entries.len();
     app.activity.cursor.follow(len, rows);
+    let len = app.reports.list.len();
+    app.reports.cursor.follow(len, rows);
     app.ensure_window();
     app.sync_detail();
 }
@@ -161,6 +163,7 @@ fn command(app: &mut App, command: Command) {
         | Command::ViewSequences
         | Command::ViewContacts
         | Command::ViewActivity
+        | Command::ViewReports
         | Command::Refresh
         | Command::Escape => global(app, command),
         Command::Up => move_by(app, -1),
@@ -197,6 +200,7 @@ fn command(app: &mut App, command: Command) {
         | Command::PauseResume
         | Command::Undo
         | Command::Transfer => act(app, command),
+        Command::Export => export(app),
         Command::Confirm
         | Command::Cancel
         | Command::Press
@@ -212,6 +216,7 @@ fn global(app: &mut App, command: Command) {
         Command::ViewSequences => switch(app, View::Sequences),
         Command::ViewContacts => switch(app, View::Contacts),
         Command::ViewActivity => switch(app, View::Activity),
+        Command::ViewReports => switch(app, View::Reports),
         Command::Refresh => {
             app.refresh_all();
             app.say(Tone::Info, "Reloaded.");
@@ -232,6 +237,7 @@ fn switch(app: &mut App, view: View) {
             }
         }
         View::Activity => app.request_activity(),
+        View::Reports => app.request_reports(),
         View::Sequences => {}
     }
     follow_all(app);
@@ -333,7 +339,7 @@ fn open(app: &mut App) {
                 app.sync_detail();
             }
         }
-        Screen::Activity => {}
+        Screen::Activity | Screen::Reports => {}
     }
 }
 
@@ -343,6 +349,7 @@ fn list_len(app: &App) -> usize {
         Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.ids.len()),
         Screen::Contacts => app.contacts.results.len(),
         Screen::Activity => app.activity.entries.len(),
+        Screen::Reports => app.reports.list.len(),
     }
 }
 
@@ -357,6 +364,7 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
         },
         Screen::Contacts => &mut app.contacts.cursor,
         Screen::Activity => &mut app.activity.cursor,
+        Screen::Reports => &mut app.reports.cursor,
     };
     f(cursor, len, rows);
     app.ensure_window();
@@ -676,6 +684,45 @@ fn open_unenroll(
     ))));
 }
 
+/// `x`: writes the marked rows, or every row the filter matches, to a CSV
+/// file (see `App::export_request`) on a worker thread.
+fn export(app: &mut App) {
+    if app.screen() != Screen::Enrollments {
+        return;
+    }
+    if app.running.is_some() {
+        app.say(
+            Tone::Error,
+            "A change is still being written; wait for it to finish.",
+        );
+        return;
+    }
+    if app
+        .enrollments
+        .as_ref()
+        .is_some_and(|e| e.pending.is_some())
+    {
+        app.say(
+            Tone::Info,
+            "The filter is still running; export when the list is there.",
+        );
+        return;
+    }
+    let Some((enrollments, path)) = app.export_request() else {
+        app.say(Tone::Info, "Nothing here to export.");
+        return;
+    };
+    app.note = None;
+    app.running = Some(Running {
+        label: format!(
+            "Exporting {}",
+            super::text::plural(enrollments.len() as i64, "enrollment", "enrollments")
+        ),
+        started: Instant::now(),
+    });
+    app.run(super::action::Job::Export { enrollments, path });
+}
+
 fn enroll_picker(app: &mut App) {
     let contact = match app.screen() {
         Screen::Enrollments => app
@@ -755,6 +802,30 @@ fn done(app: &mut App, result: JobResult) {
             app.activity.pending = None;
             match result {
                 Ok(entries) => app.apply_activity(entries),
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::Report { generation, result } => {
+            if app.reports.pending != Some(generation) {
+                return;
+            }
+            app.reports.pending = None;
+            match result {
+                Ok(list) => app.apply_reports(list),
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::Exported { path, result } => {
+            app.running = None;
+            match result {
+                Ok(n) => app.say(
+                    Tone::Success,
+                    format!(
+                        "Exported {} to {}",
+                        super::text::plural(n as i64, "enrollment", "enrollments"),
+                        path.display()
+                    ),
+                ),
                 Err(err) => app.say(Tone::Error, err),
             }
         }
@@ -880,6 +951,7 @@ fn click(app: &mut App, column: u16, row: u16) {
         Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.cursor.offset),
         Screen::Contacts => app.contacts.cursor.offset,
         Screen::Activity => app.activity.cursor.offset,
+        Screen::Reports => app.reports.cursor.offset,
     };
     let index = offset + (row - list.y - 1) as usize;
     if index < list_len(app) {

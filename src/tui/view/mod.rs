@@ -10,6 +10,7 @@ mod dialog;
 mod enrollments;
 mod help;
 mod manage;
+mod reports;
 mod sequences;
 
 use ratatui::Frame;
@@ -30,6 +31,8 @@ pub struct Areas {
     /// The list, its column header row included.
     pub list: Rect,
     pub detail: Option<Rect>,
+    /// The Reports view's charts of the focused sequence, under the list.
+    pub charts: Option<Rect>,
     pub status: Rect,
     pub hints: Rect,
 }
@@ -49,6 +52,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     };
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_lines), Constraint::Min(0)]).areas(body);
+    let mut charts = None;
     let (list, detail) = match app.screen() {
         Screen::Enrollments | Screen::Contacts if app.detail.open => {
             (Rect::new(rest.x, rest.y, rest.width, 0), Some(rest))
@@ -59,6 +63,18 @@ pub fn areas(app: &App, area: Rect) -> Areas {
                 Layout::horizontal([Constraint::Min(0), Constraint::Length(pane)]).areas(rest);
             (list, Some(detail))
         }
+        Screen::Reports => {
+            // The table takes what its rows need, leaving the charts at
+            // least 45% (5 to 17 lines); the charts get the rest.
+            let chart_min = (rest.height * 45 / 100).clamp(5, 17).min(rest.height);
+            let table = (app.reports.list.len() as u16 + 1)
+                .max(2)
+                .min(rest.height - chart_min);
+            let [list, below] =
+                Layout::vertical([Constraint::Length(table), Constraint::Min(0)]).areas(rest);
+            charts = Some(below);
+            (list, None)
+        }
         _ => (rest, None),
     };
     Areas {
@@ -66,6 +82,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         top,
         list,
         detail,
+        charts,
         status,
         hints,
     }
@@ -85,6 +102,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Enrollments => enrollments::draw(app, frame, &a),
         Screen::Contacts => contacts::draw(app, frame, &a),
         Screen::Activity => activity::draw(app, frame, &a),
+        Screen::Reports => reports::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         detail::draw(app, frame, pane);
@@ -125,7 +143,8 @@ fn too_small(app: &App, frame: &mut Frame, area: Rect) {
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     let t = &app.theme;
     let now = app.ws.now();
-    let wide = width >= 100;
+    // Full labels from 110 columns: four views, the badge and the clock.
+    let wide = width >= 110;
     let badge = match (app.info.demo, wide) {
         (true, true) => Some(" demo workspace "),
         (true, false) => Some(" demo "),
@@ -154,7 +173,13 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     };
     let mut tabs: Vec<(String, Style, Option<View>)> = Vec::new();
     for (i, v) in View::ALL.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, v.title());
+        // Below 110 columns the four names share their spaces, so that the
+        // clock still fits at 80.
+        let label = if wide || i + 1 == View::ALL.len() {
+            format!(" {} {} ", i + 1, v.title())
+        } else {
+            format!(" {} {}", i + 1, v.title())
+        };
         let style = if *v == app.view {
             t.tab_active()
         } else {
@@ -261,6 +286,7 @@ fn position_text(app: &App) -> String {
             .map_or((0, 0), |e| (e.cursor.selected, e.ids.len())),
         Screen::Contacts => (app.contacts.cursor.selected, app.contacts.results.len()),
         Screen::Activity => (app.activity.cursor.selected, app.activity.entries.len()),
+        Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
     };
     if len == 0 {
         String::new()

@@ -1,0 +1,366 @@
+//! Sequence reports and the CSV export of enrollments. Reports are grouped
+//! aggregates from `crate::store::report` assembled into one line per
+//! sequence; the export writes rows read in chunks. No SQL here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use super::*;
+use crate::store::report::{self as r, ReportFilter};
+
+/// How many days the unenrollment series covers, ending today (UTC).
+pub const REPORT_DAYS: usize = 30;
+
+/// How many enrollments one read of an export fetches: large enough to be
+/// quick, small enough that 164,000 rows never make one giant query.
+pub const EXPORT_CHUNK: usize = 5_000;
+
+/// The header row of an enrollment export.
+pub const EXPORT_COLUMNS: [&str; 15] = [
+    "enrollment id",
+    "sequence",
+    "contact name",
+    "email",
+    "company",
+    "owner",
+    "status",
+    "step",
+    "steps",
+    "enrolled at",
+    "ended at",
+    "end reason",
+    "ended by",
+    "note",
+    "batch",
+];
+
+/// How many unenrolled enrollments ended with one reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    pub reason: EndReason,
+    pub count: i64,
+}
+
+/// How many enrollments were unenrolled on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub count: i64,
+}
+
+/// One sequence's report.
+///
+/// Counts cover the sequence's enrollments whatever their status now:
+/// an unenrolled contact's sent emails, opens, clicks, replies and
+/// meetings keep counting (R3). With `since`, only enrollments enrolled at
+/// or after that instant are counted — everything here, the series
+/// included, is about that cohort.
+///
+/// Rates are *distinct enrollments with such an event* divided by
+/// *enrollments that were sent at least one email* (`contacted`); 0 when
+/// nobody was contacted. A meeting booked before any email went out (from
+/// a call step, say) counts as a meeting all the same. This differs from the
+/// Sequences list (`seqtui sequences`), whose reply and meeting rates
+/// divide by every enrollment so that its frequent refresh never scans the
+/// sent emails.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SequenceReport {
+    pub sequence_id: i64,
+    pub sequence: String,
+    pub archived: bool,
+    /// Every enrollment counted: active + paused + finished + unenrolled.
+    pub enrolled: i64,
+    pub active: i64,
+    pub paused: i64,
+    pub finished: i64,
+    pub unenrolled: i64,
+    /// Every end reason in the order of [`EndReason::ALL`], zeros included,
+    /// so that the list always has the same length and order.
+    pub unenrolled_by_reason: Vec<ReasonCount>,
+    /// Emails sent to these enrollments.
+    pub sent_emails: i64,
+    /// Enrollments that were sent at least one email: the rates' divisor.
+    pub contacted: i64,
+    pub opened: i64,
+    pub clicked: i64,
+    pub replied: i64,
+    pub meetings: i64,
+    pub open_rate: f64,
+    pub click_rate: f64,
+    pub reply_rate: f64,
+    pub meeting_rate: f64,
+    /// Unenrollments per UTC day of `ended_at`, the [`REPORT_DAYS`] days
+    /// ending with today (the workspace clock), oldest first, zeros
+    /// included.
+    pub unenrolled_per_day: Vec<DayCount>,
+}
+
+impl SequenceReport {
+    fn empty(sequence: &r::ReportSequence, days: &[NaiveDate]) -> SequenceReport {
+        SequenceReport {
+            sequence_id: sequence.id,
+            sequence: sequence.name.clone(),
+            archived: sequence.archived,
+            enrolled: 0,
+            active: 0,
+            paused: 0,
+            finished: 0,
+            unenrolled: 0,
+            unenrolled_by_reason: EndReason::ALL
+                .iter()
+                .map(|&reason| ReasonCount { reason, count: 0 })
+                .collect(),
+            sent_emails: 0,
+            contacted: 0,
+            opened: 0,
+            clicked: 0,
+            replied: 0,
+            meetings: 0,
+            open_rate: 0.0,
+            click_rate: 0.0,
+            reply_rate: 0.0,
+            meeting_rate: 0.0,
+            unenrolled_per_day: days.iter().map(|&day| DayCount { day, count: 0 }).collect(),
+        }
+    }
+
+    /// How many unenrolled enrollments ended with `reason`.
+    pub fn unenrolled_with(&self, reason: EndReason) -> i64 {
+        self.unenrolled_by_reason
+            .iter()
+            .find(|c| c.reason == reason)
+            .map_or(0, |c| c.count)
+    }
+}
+
+fn rate(part: i64, whole: i64) -> f64 {
+    if whole <= 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+impl Workspace {
+    /// A report per sequence (every sequence, or the one given), in the
+    /// order of the Sequences list. See [`SequenceReport`] for what is
+    /// counted; `since` keeps the enrollments enrolled at or after it.
+    pub fn report(
+        &self,
+        sequence: Option<i64>,
+        since: Option<Timestamp>,
+    ) -> Result<Vec<SequenceReport>> {
+        let conn = self.store.conn();
+        let filter = ReportFilter {
+            sequence_id: sequence,
+            enrolled_since: since,
+        };
+        let sequences = r::sequences(conn, &filter)?;
+        if let Some(id) = sequence
+            && sequences.is_empty()
+        {
+            return Err(DomainError::NotFound(format!(
+                "no sequence {id}; `seqtui sequences` lists them"
+            )));
+        }
+        let today = self.now().date_naive();
+        let first = today - Duration::days(REPORT_DAYS as i64 - 1);
+        let days: Vec<NaiveDate> = first.iter_days().take(REPORT_DAYS).collect();
+        let from = first.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+        let until = (today + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc();
+
+        let mut reports: Vec<SequenceReport> = sequences
+            .iter()
+            .map(|s| SequenceReport::empty(s, &days))
+            .collect();
+        let at: HashMap<i64, usize> = reports
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.sequence_id, i))
+            .collect();
+        let line = |id: i64| at.get(&id).copied();
+
+        for (id, status, n) in r::status_counts(conn, &filter)? {
+            let Some(i) = line(id) else { continue };
+            let report = &mut reports[i];
+            match status.parse::<Status>()? {
+                Status::Active => report.active += n,
+                Status::Paused => report.paused += n,
+                Status::Finished => report.finished += n,
+                Status::Unenrolled => report.unenrolled += n,
+            }
+            report.enrolled += n;
+        }
+        for g in r::unenrolled_groups(conn, &filter, from, until)? {
+            let Some(i) = line(g.sequence_id) else {
+                continue;
+            };
+            let report = &mut reports[i];
+            let reason: EndReason = g.end_reason.parse()?;
+            if let Some(c) = report
+                .unenrolled_by_reason
+                .iter_mut()
+                .find(|c| c.reason == reason)
+            {
+                c.count += g.count;
+            }
+            if let Some(day) = g
+                .day
+                .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+                && let Some(c) = report.unenrolled_per_day.iter_mut().find(|c| c.day == day)
+            {
+                c.count += g.count;
+            }
+        }
+        for (id, sent, contacted) in r::sent_counts(conn, &filter)? {
+            if let Some(i) = line(id) {
+                reports[i].sent_emails = sent;
+                reports[i].contacted = contacted;
+            }
+        }
+        for (id, kind, n) in r::engaged_counts(conn, &filter)? {
+            let Some(i) = line(id) else { continue };
+            let report = &mut reports[i];
+            match kind.as_str() {
+                "open" => report.opened = n,
+                "click" => report.clicked = n,
+                "reply" => report.replied = n,
+                "meeting_booked" => report.meetings = n,
+                _ => {}
+            }
+        }
+        for report in &mut reports {
+            report.open_rate = rate(report.opened, report.contacted);
+            report.click_rate = rate(report.clicked, report.contacted);
+            report.reply_rate = rate(report.replied, report.contacted);
+            report.meeting_rate = rate(report.meetings, report.contacted);
+        }
+        Ok(reports)
+    }
+
+    /// Writes the given enrollments, in the order given (each once), as CSV
+    /// to `path` (header [`EXPORT_COLUMNS`], times RFC 3339 UTC, empty cells
+    /// for absent values); unknown ids are left out. The rows are read
+    /// [`EXPORT_CHUNK`] at a time and written to a temporary file beside
+    /// `path`, renamed over it at the end, so a failed export leaves no
+    /// half-written file. Returns how many rows were written.
+    pub fn export_enrollments(&self, ids: &[i64], path: &Path) -> Result<usize> {
+        let mut seen = std::collections::HashSet::with_capacity(ids.len());
+        let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+        drop(seen);
+        let shown = path.display().to_string();
+        let io = |e: std::io::Error| DomainError::Storage(format!("cannot write {shown}: {e}"));
+        let partial = partial_path(path);
+        let file = std::fs::File::create(&partial).map_err(io)?;
+        let written = (|| -> Result<usize> {
+            let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
+            let csv_error =
+                |e: csv::Error| DomainError::Storage(format!("cannot write {shown}: {e}"));
+            out.write_record(EXPORT_COLUMNS).map_err(csv_error)?;
+            let time = |t: Option<Timestamp>| t.map(crate::store::format_time).unwrap_or_default();
+            let mut written = 0;
+            for chunk in ids.chunks(EXPORT_CHUNK) {
+                for e in self.enrollments_by_ids(chunk)? {
+                    out.write_record([
+                        e.id.to_string(),
+                        e.sequence,
+                        e.contact_name,
+                        e.contact_email,
+                        e.company,
+                        e.owner.unwrap_or_default(),
+                        e.status.to_string(),
+                        e.step.to_string(),
+                        e.steps.to_string(),
+                        time(Some(e.enrolled_at)),
+                        time(e.ended_at),
+                        e.end_reason.map(|r| r.to_string()).unwrap_or_default(),
+                        e.ended_by.unwrap_or_default(),
+                        e.note.unwrap_or_default(),
+                        e.batch.unwrap_or_default(),
+                    ])
+                    .map_err(csv_error)?;
+                    written += 1;
+                }
+            }
+            let buffered = out
+                .into_inner()
+                .map_err(|e| DomainError::Storage(format!("cannot write {shown}: {e}")))?;
+            let file = buffered
+                .into_inner()
+                .map_err(|e| DomainError::Storage(format!("cannot write {shown}: {e}")))?;
+            file.sync_all().map_err(io)?;
+            Ok(written)
+        })();
+        match written {
+            Ok(n) => {
+                std::fs::rename(&partial, path).map_err(io)?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// `report.csv` → `report.csv.partial`, in the same directory so that the
+/// final rename stays on one file system.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+/// The file name an export of `sequence` made at `at` gets:
+/// `seqtui-export-<sequence>-<YYYYMMDD-HHMMSS>.csv`, the sequence name
+/// lower-cased with every run of other characters than letters and digits
+/// made one `-` (so that it is safe in any directory and shell).
+pub fn export_file_name(sequence: &str, at: Timestamp) -> String {
+    let mut slug = String::new();
+    for c in sequence.chars() {
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug = if slug.is_empty() { "sequence" } else { slug };
+    format!("seqtui-export-{slug}-{}.csv", at.format("%Y%m%d-%H%M%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn export_file_names_are_safe() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 27, 9, 5, 7).unwrap();
+        assert_eq!(
+            export_file_name("Q4 Mid-Market Outbound", at),
+            "seqtui-export-q4-mid-market-outbound-20261127-090507.csv"
+        );
+        assert_eq!(
+            export_file_name("../../etc/passwd", at),
+            "seqtui-export-etc-passwd-20261127-090507.csv"
+        );
+        assert_eq!(
+            export_file_name("///", at),
+            "seqtui-export-sequence-20261127-090507.csv"
+        );
+    }
+
+    #[test]
+    fn rates_never_divide_by_zero() {
+        assert_eq!(rate(3, 0), 0.0);
+        assert_eq!(rate(1, 4), 0.25);
+    }
+}
