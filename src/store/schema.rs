@@ -79,10 +79,6 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "events_enrollment",
         "CREATE INDEX events_enrollment ON events(enrollment_id)",
     ),
-    (
-        "audit_enrollments_enrollment",
-        "CREATE INDEX audit_enrollments_enrollment ON audit_enrollments(enrollment_id)",
-    ),
 ];
 
 const V1_TABLES: &str = r#"
@@ -237,7 +233,12 @@ pub fn migrations() -> Vec<String> {
         v1.push_str(create);
         v1.push_str(";\n");
     }
-    vec![v1, V2_ENGINE.to_string(), V3_TIDY.to_string()]
+    vec![
+        v1,
+        V2_ENGINE.to_string(),
+        V3_TIDY.to_string(),
+        V4_AUDIT_INDEX.to_string(),
+    ]
 }
 
 /// Migration 2, the engine: the outbox journal (messages committed as sent
@@ -274,3 +275,9 @@ CREATE TABLE tidy_queue (
 CREATE INDEX IF NOT EXISTS scheduled_steps_pending ON scheduled_steps(enrollment_id, kind) WHERE state = 'scheduled';
 CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'open';
 "#;
+
+/// Migration 4: no query looks audit rows up by enrollment (undo, tidying
+/// and the audit list all go by audit entry, the primary key's prefix),
+/// and keeping that index cost a 100,000-row unenroll ~0.2 s of random
+/// inserts.
+const V4_AUDIT_INDEX: &str = "DROP INDEX IF EXISTS audit_enrollments_enrollment;";
