@@ -126,7 +126,7 @@ pub fn run(cli: &Cli) -> Outcome {
             let rules = cli.rules()?;
             let mut ws = Workspace::open(&path, clock)?;
             ws.set_rules(rules);
-            let actor = ws.acting_user(cli.as_user.as_deref())?;
+            let actor = ws.identify(super::current_login().as_deref(), cli.as_user.as_deref())?;
             on_workspace(cli, command, &mut ws, &actor)
         }
     }
@@ -274,20 +274,45 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
 }
 
 fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersAction>) -> Outcome {
-    if let Some(UsersAction::Add {
-        email,
-        name,
-        role,
-        team,
-    }) = action
-    {
-        let user = ws.add_user(actor, email, name, *role, team)?;
-        if cli.json {
-            json(&user)?;
-        } else {
-            println!("Added {} ({}, team {}).", user.email, user.role, user.team);
+    match action {
+        Some(UsersAction::Add {
+            email,
+            name,
+            role,
+            team,
+        }) => {
+            let user = ws.add_user(actor, email, name, *role, team)?;
+            if cli.json {
+                json(&user)?;
+            } else {
+                println!("Added {} ({}, team {}).", user.email, user.role, user.team);
+            }
+            return Ok(0);
         }
-        return Ok(0);
+        Some(UsersAction::Bind { email, login }) => {
+            let user = ws.bind_login(actor, email, Some(login))?;
+            if cli.json {
+                json(&user)?;
+            } else {
+                println!(
+                    "Bound {} to the login '{}': that login now acts as {}, and only admins may use --as.",
+                    user.email,
+                    safe(login),
+                    user.name
+                );
+            }
+            return Ok(0);
+        }
+        Some(UsersAction::Unbind { email }) => {
+            let user = ws.bind_login(actor, email, None)?;
+            if cli.json {
+                json(&user)?;
+            } else {
+                println!("{} is bound to no login now.", user.email);
+            }
+            return Ok(0);
+        }
+        None => {}
     }
     let users = ws.users()?;
     let default = ws.info()?.default_user;
@@ -307,10 +332,11 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
                     u.name.clone(),
                     u.role.to_string(),
                     u.team.clone(),
+                    u.login.clone().unwrap_or_else(|| "-".into()),
                 ]
             })
             .collect();
-        table(&["EMAIL", "NAME", "ROLE", "TEAM"], &rows);
+        table(&["EMAIL", "NAME", "ROLE", "TEAM", "LOGIN"], &rows);
     }
     Ok(0)
 }

@@ -206,6 +206,16 @@ pub enum UsersAction {
         #[arg(long)]
         team: String,
     },
+    /// Bind a user to an operating-system login (admins only): from then on
+    /// that login acts as that user, and only admins may use --as
+    Bind {
+        email: String,
+        /// The login name (as `id -un` prints it)
+        #[arg(long)]
+        login: String,
+    },
+    /// Remove a user's login binding (admins only)
+    Unbind { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +301,37 @@ impl Cli {
             None => Ok(Clock::System),
         }
     }
+}
+
+/// The operating-system login running this process: on Linux the name of
+/// the real user id (from `/proc/self/status` and `/etc/passwd`, which an
+/// environment variable cannot change); elsewhere `$USER` / `$LOGNAME`.
+pub fn current_login() -> Option<String> {
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
+        });
+    if let Some(uid) = uid {
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        return Some(
+            passwd
+                .lines()
+                .find_map(|line| {
+                    let mut fields = line.split(':');
+                    let name = fields.next()?;
+                    (fields.nth(1)? == uid).then(|| name.to_string())
+                })
+                // A uid with no passwd entry (some containers) is its number.
+                .unwrap_or(uid),
+        );
+    }
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
 }
 
 /// Where the workspace lives when `--db` and `SEQTUI_DB` are not given.

@@ -5,6 +5,7 @@
 mod browse;
 mod clock;
 mod engine;
+mod identity;
 mod manage;
 mod permissions;
 mod report;

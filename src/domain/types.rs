@@ -178,6 +178,9 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub team: String,
+    /// The operating-system login bound to this user, if any (see
+    /// `Workspace::identify`).
+    pub login: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -287,6 +287,7 @@ impl Workspace {
             name: name.into(),
             role,
             team: team.into(),
+            login: None,
         })
     }
 

@@ -69,12 +69,13 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         name: r.get(2)?,
         role: parse_enum(&role, 3)?,
         team: r.get(4)?,
+        login: r.get(5)?,
     })
 }
 
 pub fn users(conn: &Connection) -> Result<Vec<User>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, email, name, role, team FROM users ORDER BY team, role, name",
+        "SELECT id, email, name, role, team, os_login FROM users ORDER BY team, role, name",
     )?;
     let rows = stmt.query_map([], user_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -83,7 +84,7 @@ pub fn users(conn: &Connection) -> Result<Vec<User>> {
 pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
     Ok(conn
         .query_row(
-            "SELECT id, email, name, role, team FROM users WHERE email = ?1",
+            "SELECT id, email, name, role, team, os_login FROM users WHERE email = ?1",
             [email.trim()],
             user_from_row,
         )
@@ -102,6 +103,35 @@ pub fn insert_user(
         params![email, name, role.as_str(), team],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The user bound to an operating-system login.
+pub fn user_by_login(conn: &Connection, login: &str) -> Result<Option<User>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, email, name, role, team, os_login FROM users WHERE os_login = ?1",
+        )?
+        .query_row([login], user_from_row)
+        .optional()?)
+}
+
+/// Whether any user is bound to a login (then identity is enforced).
+pub fn logins_bound(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE os_login IS NOT NULL)")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// Binds (or with `None` unbinds) a user's login; a login bound to someone
+/// else is moved, so that one login is one user.
+pub fn set_login(conn: &Connection, user_id: i64, login: Option<&str>) -> Result<()> {
+    if let Some(login) = login {
+        conn.prepare_cached("UPDATE users SET os_login = NULL WHERE os_login = ?1 AND id <> ?2")?
+            .execute(params![login, user_id])?;
+    }
+    conn.prepare_cached("UPDATE users SET os_login = ?2 WHERE id = ?1")?
+        .execute(params![user_id, login])?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- sequences

@@ -238,6 +238,7 @@ pub fn migrations() -> Vec<String> {
         V2_ENGINE.to_string(),
         V3_TIDY.to_string(),
         V4_AUDIT_INDEX.to_string(),
+        V5_LOGINS.to_string(),
     ]
 }
 
@@ -281,3 +282,10 @@ CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'ope
 /// and keeping that index cost a 100,000-row unenroll ~0.2 s of random
 /// inserts.
 const V4_AUDIT_INDEX: &str = "DROP INDEX IF EXISTS audit_enrollments_enrollment;";
+
+/// Migration 5, identity: a user may be bound to an operating-system login
+/// (one login, one user); see `Workspace::identify`.
+const V5_LOGINS: &str = "
+ALTER TABLE users ADD COLUMN os_login TEXT;
+CREATE UNIQUE INDEX users_os_login ON users(os_login) WHERE os_login IS NOT NULL;
+";

@@ -274,6 +274,7 @@ mod tests {
             name: email.into(),
             role: Role::Rep,
             team: "East".into(),
+            login: None,
         }
     }
 

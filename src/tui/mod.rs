@@ -54,9 +54,13 @@ pub fn start(cli: &Cli) -> anyhow::Result<()> {
     ws.set_rules(rules);
     let (sender, messages) = channel();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let user = ws.identify(
+        crate::cli::current_login().as_deref(),
+        cli.as_user.as_deref(),
+    )?;
     let app = App::new(
         ws,
-        cli.as_user.as_deref(),
+        Some(user.email.as_str()),
         keymap,
         Theme::from_env(),
         size,
