@@ -30,6 +30,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+#[path = "figures.rs"]
+mod figures;
+
 use seqtui::domain::*;
 use seqtui::engine::outbox::run_once;
 use seqtui::engine::read_path;
@@ -442,6 +445,20 @@ fn main() {
     ));
     rows.push(("ingest: outcomes".into(), outcomes));
 
+    figures::record("engine: run, steps executed", executed as f64, "", "");
+    figures::record(
+        "engine: run throughput",
+        executed as f64 / secs(run_time),
+        "steps/s",
+        "",
+    );
+    figures::record("engine: ingest, messages", messages as f64, "", "");
+    figures::record(
+        "engine: ingest throughput",
+        messages as f64 / secs(ingest_time),
+        "messages/s",
+        "",
+    );
     println!("\n| figure | measured |\n|---|---|");
     for (name, value) in rows {
         println!("| {name} | {value} |");

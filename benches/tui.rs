@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 
 use seqtui::demo::{DemoOptions, build};
 use seqtui::domain::{Clock, EnrollmentQuery, Status, Workspace};
+#[path = "figures.rs"]
+mod figures;
+
 use seqtui::tui::{Headless, Theme};
 
 const NOW: &str = "2026-11-27T09:00:00Z";
@@ -215,8 +218,15 @@ fn main() {
     }
     println!("rss after the unenroll: {}", rss_now());
     table.print();
+    table.record_figures();
     if let Some(rss) = resident_kib() {
         println!("peak resident memory of this process: {} MiB", rss / 1024);
+        figures::record(
+            "TUI (headless): peak resident memory of the process",
+            (rss / 1024) as f64,
+            "MiB",
+            "≤ 150",
+        );
     }
 }
 
@@ -351,6 +361,60 @@ impl Table {
         let median = ds[ds.len() / 2];
         let max = ds[ds.len() - 1];
         self.rows.push((what.to_string(), ds.len(), median, max));
+    }
+
+    /// The headline figures for the scale suite (see `figures.rs`).
+    fn record_figures(&self) {
+        let find = |prefix: &str| self.rows.iter().find(|r| r.0.starts_with(prefix));
+        for (prefix, name, goal) in [
+            (
+                "first frame after start",
+                "first frame after start",
+                "≤ 200",
+            ),
+            (
+                "open the largest sequence",
+                "open the largest sequence",
+                "≤ 100",
+            ),
+            (
+                "filter character → matches shown",
+                "filter character → matches shown",
+                "",
+            ),
+            (
+                "dry run shown in the dialog",
+                "u → dry run shown in the dialog",
+                "",
+            ),
+            (
+                "unenroll ",
+                "Ctrl-a, u, y on the largest sequence's active rows → result",
+                "≤ 2000 for 100,000",
+            ),
+            (
+                "longest frame gap while unenrolling",
+                "longest frame gap while unenrolling",
+                "≤ 100",
+            ),
+        ] {
+            if let Some((_, _, median, _)) = find(prefix) {
+                figures::record(&format!("TUI: {name}"), figures::ms(*median), "ms", goal);
+            }
+        }
+        let keys: Vec<_> = self
+            .rows
+            .iter()
+            .filter(|r| r.0.starts_with("key → frame"))
+            .collect();
+        if let Some(worst) = keys.iter().map(|r| figures::ms(r.3)).reduce(f64::max) {
+            figures::record(
+                "TUI: key → frame, slowest (max over every measured key)",
+                worst,
+                "ms",
+                "≤ 16",
+            );
+        }
     }
 
     fn print(&self) {
