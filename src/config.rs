@@ -19,8 +19,10 @@
 //!
 //! Every key is optional and keeps its default when left out. An unknown
 //! section or key, a value of the wrong kind or out of range, or a file
-//! that is not TOML is one sentence naming the file, the line and the key
-//! (`DomainError::Invalid`, exit 2). The file at the default path may be
+//! that is not TOML (or not UTF-8 text) is one sentence naming the file,
+//! the line and the key (`DomainError::Invalid`, exit 2), on one line
+//! whatever the file holds: text quoted from it has its control characters
+//! escaped ([`one_line`]). The file at the default path may be
 //! missing (the defaults apply); a file named with `--rules` must exist
 //! (`DomainError::NotFound`, exit 4).
 
@@ -62,7 +64,7 @@ pub fn load_rules(given: Option<&Path>) -> Result<Rules, DomainError> {
 
 /// Reads and checks one rules file.
 pub fn read_rules(path: &Path) -> Result<Rules, DomainError> {
-    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             DomainError::NotFound(format!("no rules file at {}", path.display()))
         }
@@ -70,6 +72,14 @@ pub fn read_rules(path: &Path) -> Result<Rules, DomainError> {
             "cannot read the rules file {}: {e}",
             path.display()
         )),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+        DomainError::Invalid(format!(
+            "rules file {}, line {line}: not UTF-8 text, so not TOML",
+            path.display()
+        ))
     })?;
     parse_rules(&text).map_err(|e| {
         DomainError::Invalid(format!(
@@ -122,9 +132,45 @@ struct RulesFile {
     out_of_office: Option<Section>,
 }
 
-/// Parses the text of a rules file over the defaults.
+/// Parses the text of a rules file over the defaults. The message of an
+/// error is one line whatever the file holds (see [`one_line`]).
 pub fn parse_rules(text: &str) -> Result<Rules, RulesFileError> {
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    parse_rules_text(text).map_err(|e| RulesFileError {
+        line: e.line,
+        what: one_line(&e.what),
+    })
+}
+
+/// The line (from 1) of a byte offset of `text`, counting bytes so that an
+/// offset inside a character cannot panic.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Text quoted from a file in an error message, made one line: control
+/// characters (newline, ESC, NUL …) and bidi controls are written as
+/// escapes (`\n`, `\u{1b}`), so that the sentence stays on one line and
+/// cannot drive the terminal, yet still shows what the file holds.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+        if c.is_control() || bidi {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
+    let line_of = |offset: usize| line_of(text, offset);
     let file: RulesFile = toml::from_str(text).map_err(|e| {
         let span = e.span();
         let message = e.message().trim().trim_end_matches('.');

@@ -1,6 +1,7 @@
 //! The `seqtui` binary: parse the command line, run a subcommand, or open
 //! the terminal UI when there is none. Errors leave as one sentence on
-//! stderr and the exit code of SPEC §6.
+//! stderr and the exit code of SPEC §6: the sentence is made terminal-safe
+//! (one line, no control characters), since it may quote what was typed.
 
 use clap::Parser;
 use seqtui::cli::{self, Cli};
@@ -12,7 +13,7 @@ fn main() {
             Ok(()) => 0,
             Err(e) => {
                 let failure = cli::Failure::from(e);
-                eprintln!("seqtui: {}", failure.message);
+                eprintln!("seqtui: {}", cli::output::safe(&failure.message));
                 failure.code
             }
         }
@@ -20,7 +21,7 @@ fn main() {
         match cli::run(&cli) {
             Ok(code) => code,
             Err(failure) => {
-                eprintln!("seqtui: {}", failure.message);
+                eprintln!("seqtui: {}", cli::output::safe(&failure.message));
                 failure.code
             }
         }

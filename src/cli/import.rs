@@ -42,6 +42,9 @@ fn field_of(header: &str) -> Option<Field> {
     })
 }
 
+/// Reads a contacts CSV into import rows; a malformed file is one
+/// sentence naming the line (`DomainError::Invalid`). Public so that the
+/// fuzz tests can drive the same path as `seqtui import contacts`.
 pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
     let shown = path.display();
     let file = std::fs::File::open(path)

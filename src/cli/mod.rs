@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::domain::{Clock, DomainError, EndReason, Status};
 
 pub use commands::{Failure, run, workspace_for_tui};
+pub use import::read_contacts;
 
 #[derive(Debug, Parser)]
 #[command(

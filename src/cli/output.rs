@@ -9,15 +9,11 @@ use unicode_width::UnicodeWidthStr;
 use crate::domain::Timestamp;
 
 /// Replaces control characters (escape sequences included) so that data can
-/// never drive the terminal; tabs and newlines become spaces.
+/// never drive the terminal; tabs and newlines become spaces, and bidi
+/// overrides (which would reorder the rest of the line) are dropped. The
+/// same rule as the TUI's ([`crate::tui::text::clean`]).
 pub fn safe(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
+    crate::tui::text::clean(text).into_owned()
 }
 
 pub fn time(t: Option<Timestamp>) -> String {

@@ -66,6 +66,18 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
             rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                 return DomainError::Storage("the workspace file is damaged".into());
             }
+            rusqlite::ErrorCode::SystemIoFailure => {
+                return DomainError::Storage(
+                    "the workspace file could not be read or written (disk I/O error: is the disk full?); nothing was changed"
+                        .into(),
+                );
+            }
+            rusqlite::ErrorCode::CannotOpen => {
+                return DomainError::Storage(
+                    "the workspace file or its -wal/-shm companions could not be opened (is its folder read-only?)"
+                        .into(),
+                );
+            }
             _ => {}
         }
     }
@@ -134,11 +146,40 @@ fn check_header(path: &Path) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// An error met while opening a workspace, as a sentence naming the file:
+/// what the store says in general ("the workspace file is damaged") said
+/// about this file.
+fn open_error(e: DomainError, path: &Path) -> DomainError {
+    let shown = path.display();
+    match e {
+        DomainError::Storage(message) => {
+            let sentence = match message.as_str() {
+                "the workspace file is damaged" => format!(
+                    "the workspace file {shown} is damaged (truncated or overwritten); it was left untouched"
+                ),
+                "the workspace file is read-only" => format!(
+                    "the workspace file {shown} is read-only, and seqtui needs to write to it even to read it; it was left untouched"
+                ),
+                m if m.contains(&shown.to_string()) => message,
+                m => format!("cannot open the workspace {shown}: {m}"),
+            };
+            DomainError::Storage(sentence)
+        }
+        other => other,
+    }
+}
+
 impl Store {
     /// Opens an existing workspace, migrating an older schema forward. A
-    /// missing file, a foreign file or a newer schema is refused untouched.
+    /// missing file, a foreign file, a newer schema, a damaged (truncated)
+    /// file or one that cannot be written is refused untouched, with one
+    /// sentence naming the file.
     pub fn open(path: &Path) -> Result<Store, DomainError> {
         check_header(path)?;
+        Store::open_checked(path).map_err(|e| open_error(e, path))
+    }
+
+    fn open_checked(path: &Path) -> Result<Store, DomainError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -171,6 +212,12 @@ impl Store {
     /// Creates a new, empty workspace file with the current schema. Fails
     /// when the file exists.
     pub fn create(path: &Path) -> Result<Store, DomainError> {
+        if path.is_dir() {
+            return Err(DomainError::Invalid(format!(
+                "{} is a directory; give the path of a workspace file",
+                path.display()
+            )));
+        }
         if path.exists() {
             return Err(DomainError::Invalid(format!(
                 "{} already exists",

@@ -613,15 +613,29 @@ impl Keymap {
     }
 
     pub fn from_file(path: &Path) -> Result<Keymap, KeymapError> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .map_err(|e| KeymapError(format!("cannot read the keymap {}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bad = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..bad].iter().filter(|b| **b == b'\n').count() + 1;
+            KeymapError(format!(
+                "keymap {}: line {line}: not UTF-8 text, so not TOML",
+                path.display()
+            ))
+        })?;
         Keymap::from_toml(&text)
             .map_err(|e| KeymapError(format!("keymap {}: {}", path.display(), e.0)))
     }
 
-    /// The defaults with the commands `text` names rebound.
+    /// The defaults with the commands `text` names rebound. An error is
+    /// one line whatever the file holds: text quoted from it has its
+    /// control characters escaped.
     pub fn from_toml(text: &str) -> Result<Keymap, KeymapError> {
-        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        Keymap::from_toml_text(text).map_err(|e| KeymapError(crate::config::one_line(&e.0)))
+    }
+
+    fn from_toml_text(text: &str) -> Result<Keymap, KeymapError> {
+        let line_of = |offset: usize| crate::config::line_of(text, offset);
         let table: Vec<(toml::Spanned<String>, toml::Spanned<toml::Value>)> = toml::from_str::<
             std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
         >(text)

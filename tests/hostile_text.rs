@@ -1,0 +1,540 @@
+//! Issue 6, hostile text: names, companies, notes and search / filter text
+//! with SQL metacharacters, quotes, NUL, terminal escape sequences, BEL,
+//! backspace, CR, bidi overrides, 10,000-character strings and invalid
+//! UTF-8. They are stored verbatim (what goes in reads back through the
+//! domain), searched literally, never executed (the tables survive), printed
+//! exactly in `--json` and neutralised in text output and on the TUI screen.
+//!
+//! Invalid UTF-8: a CSV cell that is not UTF-8 is **rejected** (one
+//! sentence naming the line and field, nothing imported); an email, mbox,
+//! calendar or JSON Lines input is **decoded lossily** (each invalid byte
+//! sequence becomes U+FFFD) because a reply must not be lost over one bad
+//! byte in its subject.
+
+mod common;
+
+use std::path::Path;
+
+use common::cli::run;
+use common::*;
+use seqtui::domain::*;
+use seqtui::engine::read_path;
+use seqtui::tui::{Headless, Theme};
+
+/// Every hostile value; contact `i` carries `HOSTILE[i]` in its names,
+/// company and title.
+const HOSTILE: &[&str] = &[
+    "'",
+    "\"",
+    ";",
+    "--",
+    "%",
+    "_",
+    "\\",
+    "' OR 1=1 --",
+    "Robert'); DROP TABLE contacts;--",
+    "a\0b",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]0;title\x07",
+    "\x1b[2J",
+    "bell\x07",
+    "back\x08space",
+    "car\rriage",
+    "\u{202e}gnp.exe",
+    "%_\\%",
+];
+
+/// What must never reach a terminal.
+const RAW: &[char] = &['\u{1b}', '\u{7}', '\0', '\u{8}', '\r', '\u{202e}', '\u{9b}'];
+
+fn long() -> String {
+    "Ω'%_\\\x1b".repeat(2_000)
+}
+
+fn email(i: usize) -> String {
+    format!("h{i:02}@hostile.example")
+}
+
+/// The value of contact `i`: a hostile piece between letters, so trimming
+/// leaves it whole.
+fn first(i: usize) -> String {
+    if i == HOSTILE.len() {
+        long()
+    } else {
+        format!("x{}x", HOSTILE[i])
+    }
+}
+
+fn last(i: usize) -> String {
+    format!("L{}L", HOSTILE.get(i).copied().unwrap_or("long"))
+}
+
+fn company(i: usize) -> String {
+    format!("Co{}Co", HOSTILE.get(i).copied().unwrap_or("long"))
+}
+
+/// The fixture plus one contact per hostile value (and one with 10,000
+/// characters), all enrolled in Alpha by Ann.
+fn hostile_fixture() -> (Fixture, Vec<i64>) {
+    let mut f = fixture(3);
+    let rows: Vec<ContactInput> = (0..=HOSTILE.len())
+        .map(|i| ContactInput {
+            line: i as u64 + 2,
+            email_column: "Email".into(),
+            email: email(i),
+            first_name: first(i),
+            last_name: last(i),
+            company: company(i),
+            title: first(i),
+            owner: Some("ann@team.example".into()),
+            ..Default::default()
+        })
+        .collect();
+    let report = f.ws.import_contacts(&f.admin, &rows).unwrap();
+    assert_eq!(report.created, rows.len());
+    let ids: Vec<i64> = (0..=HOSTILE.len())
+        .map(|i| f.ws.contact(&email(i)).unwrap().id)
+        .collect();
+    let enrolled = f.ws.enroll(&f.rep_ann, f.seq_a.id, &ids).unwrap();
+    assert_eq!(enrolled.enrolled.len(), ids.len());
+    (f, ids)
+}
+
+fn tables(path: &Path) -> (i64, i64, i64) {
+    raw(path)
+        .query_row(
+            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'),
+                    (SELECT count(*) FROM contacts), (SELECT count(*) FROM enrollments)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn hostile_names_read_back_verbatim_through_the_domain() {
+    let (f, _) = hostile_fixture();
+    for i in 0..=HOSTILE.len() {
+        let c = f.ws.contact(&email(i)).unwrap();
+        assert_eq!(c.first_name, first(i), "contact {i}");
+        assert_eq!(c.last_name, last(i));
+        assert_eq!(c.company, company(i));
+        assert_eq!(c.title, first(i));
+        assert_eq!(c.email, email(i));
+    }
+    assert_eq!(
+        f.ws.contact(&email(HOSTILE.len()))
+            .unwrap()
+            .first_name
+            .chars()
+            .count(),
+        12_000
+    );
+    check_invariants(&f.path);
+}
+
+/// Which hostile contacts a literal, case-insensitive match of every word
+/// of `text` against "last first email" or the company finds (what
+/// `search_contacts` promises).
+fn expected_contacts(text: &str) -> Vec<String> {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    (0..=HOSTILE.len())
+        .filter(|&i| {
+            let name = format!("{} {} {}", last(i), first(i), email(i)).to_lowercase();
+            let company = company(i).to_lowercase();
+            words
+                .iter()
+                .all(|w| name.contains(w.as_str()) || company.contains(w.as_str()))
+        })
+        .map(email)
+        .collect()
+}
+
+#[test]
+fn contact_search_treats_metacharacters_literally_and_executes_nothing() {
+    let (f, _) = hostile_fixture();
+    let before = tables(&f.path);
+    for needle in [
+        "%",
+        "_",
+        "\\",
+        "'",
+        "\"",
+        ";",
+        "--",
+        "' OR 1=1 --",
+        "Robert'); DROP TABLE contacts;--",
+        "\0",
+        "\x1b[2J",
+        "\x07",
+        "\u{202e}",
+        "%_\\%",
+    ] {
+        let found: Vec<String> =
+            f.ws.search_contacts(needle, 1_000)
+                .unwrap()
+                .into_iter()
+                .map(|c| c.email)
+                .filter(|e| e.ends_with("@hostile.example"))
+                .collect();
+        let mut found = found;
+        found.sort();
+        assert_eq!(found, expected_contacts(needle), "search {needle:?}");
+        assert!(!found.is_empty(), "search {needle:?} finds its contact");
+        let all = f.ws.search_contacts(needle, 1_000).unwrap();
+        assert_eq!(all.len(), found.len(), "{needle:?} matched a plain contact");
+    }
+    // `%` alone is not "everything": "%", "%_\\%" and the long one.
+    assert_eq!(f.ws.search_contacts("%", 1_000).unwrap().len(), 3);
+    assert_eq!(tables(&f.path), before, "the tables survive");
+}
+
+#[test]
+fn enrollment_filter_treats_metacharacters_literally() {
+    let (f, _) = hostile_fixture();
+    let before = tables(&f.path);
+    for needle in [
+        "%",
+        "_",
+        "\\",
+        "' OR 1=1 --",
+        "\0",
+        "\x1b[2J",
+        ";--",
+        "%_\\%",
+    ] {
+        let query = EnrollmentQuery {
+            sequence_id: f.seq_a.id,
+            statuses: Vec::new(),
+            search: needle.into(),
+            stale: false,
+        };
+        let rows = f.ws.enrollment_page(&query, None, 1_000).unwrap();
+        let mut got: Vec<String> = rows.iter().map(|r| r.contact_email.clone()).collect();
+        got.sort();
+        let want: Vec<String> = (0..=HOSTILE.len())
+            .filter(|&i| {
+                let hay = format!("{} {}|{}|{}", first(i), last(i), email(i), company(i));
+                hay.to_lowercase().contains(&needle.to_lowercase())
+            })
+            .map(email)
+            .collect();
+        assert_eq!(got, want, "filter {needle:?}");
+        assert_eq!(f.ws.enrollment_ids(&query).unwrap().len(), want.len());
+    }
+    assert_eq!(tables(&f.path), before);
+}
+
+/// Every hostile value and then some, up to the note's limit (2,000
+/// characters).
+fn hostile_note() -> String {
+    let mut note = HOSTILE.join(" | ");
+    note.extend(long().chars().take(2_000 - note.chars().count()));
+    assert_eq!(note.chars().count(), 2_000);
+    note
+}
+
+/// Unenrolls contact 0 with a note holding every hostile value.
+fn unenroll_with_note(f: &mut Fixture, contact: i64) -> i64 {
+    let id = f.ws.enrollment_of(contact, f.seq_a.id).unwrap().unwrap();
+    let report =
+        f.ws.unenroll(
+            &f.rep_ann,
+            &UnenrollRequest {
+                enrollments: vec![id],
+                reason: EndReason::Other,
+                note: Some(hostile_note()),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.unenrolled, vec![id]);
+    id
+}
+
+#[test]
+fn a_hostile_note_is_stored_verbatim_on_the_enrollment_and_in_the_audit() {
+    let (mut f, ids) = hostile_fixture();
+    let before = tables(&f.path);
+    let id = unenroll_with_note(&mut f, ids[0]);
+    assert_eq!(f.ws.enrollment(id).unwrap().note, Some(hostile_note()));
+    let audit = f.ws.audit(None, 10).unwrap();
+    assert_eq!(audit[0].note.as_deref(), Some(hostile_note().as_str()));
+    assert_eq!(tables(&f.path), before);
+    check_invariants(&f.path);
+
+    // 10,000 characters: refused in one sentence, nothing changed.
+    let other = f.ws.enrollment_of(ids[1], f.seq_a.id).unwrap().unwrap();
+    let e =
+        f.ws.unenroll(
+            &f.rep_ann,
+            &UnenrollRequest {
+                enrollments: vec![other],
+                reason: EndReason::Other,
+                note: Some(long() + &long()[..0]),
+                dry_run: false,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(_)));
+    assert_eq!(e.to_string(), "the note is longer than 2000 characters");
+    assert_eq!(f.ws.enrollment(other).unwrap().status, Status::Active);
+}
+
+// --------------------------------------------------------------- the CLI
+
+fn assert_neutral(what: &str, text: &str) {
+    for c in RAW {
+        assert!(
+            !text.contains(*c),
+            "{what}: a raw {c:?} reached the terminal:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn the_cli_prints_json_exactly_and_text_neutralised() {
+    let (mut f, ids) = hostile_fixture();
+    unenroll_with_note(&mut f, ids[0]);
+    let path = f.path.clone();
+    drop(f.ws);
+    for i in 0..=HOSTILE.len() {
+        let r = run(&path, &["--json", "contact", &email(i)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let json = r.json();
+        assert_eq!(json["first_name"], first(i), "contact {i}");
+        assert_eq!(json["last_name"], last(i));
+        assert_eq!(json["company"], company(i));
+        let text = run(&path, &["contact", &email(i)]);
+        assert_eq!(text.code, 0, "{}", text.stderr);
+        assert_neutral(&format!("contact {i}"), &text.stdout);
+        assert!(text.stdout.contains(&email(i)));
+    }
+    let r = run(&path, &["--json", "contact", &email(0)]);
+    assert_eq!(r.json()["enrollments"][0]["note"], hostile_note());
+
+    for needle in ["%", "' OR 1=1 --", "\x1b[2J", "_"] {
+        let r = run(
+            &path,
+            &[
+                "--json",
+                "enrollments",
+                "--sequence",
+                "Alpha Outbound",
+                "--search",
+                needle,
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let names: Vec<String> = r
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["contact_email"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!names.is_empty(), "{needle:?}");
+        assert!(
+            names.len() < HOSTILE.len(),
+            "{needle:?} matched too much: {names:?}"
+        );
+        let text = run(
+            &path,
+            &[
+                "enrollments",
+                "--sequence",
+                "Alpha Outbound",
+                "--search",
+                needle,
+            ],
+        );
+        assert_eq!(text.code, 0);
+        assert_neutral("enrollments", &text.stdout);
+    }
+    for args in [
+        &[
+            "enrollments",
+            "--sequence",
+            "Alpha Outbound",
+            "--status",
+            "unenrolled",
+        ][..],
+        &["audit"][..],
+        &["sequences"][..],
+        &["report"][..],
+    ] {
+        let r = run(&path, args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_neutral(&format!("{args:?}"), &r.stdout);
+    }
+    let after = tables(&path);
+    assert_eq!(after.1, 3 + HOSTILE.len() as i64 + 1);
+}
+
+/// Found while writing this suite: an error that quotes what the person
+/// typed (`no contact '…'`, `no sequence '…'`) sent it to stderr as it
+/// was — an escape sequence drove the terminal, a newline made two lines.
+#[test]
+fn regression_errors_quoting_hostile_arguments_are_one_neutral_line() {
+    let (f, _) = hostile_fixture();
+    let path = f.path.clone();
+    drop(f.ws);
+    for args in [
+        &["contact", "\x1b]0;pwned\x07\x1b[2J"][..],
+        &["contact", "two\nlines"][..],
+        &["enrollments", "--sequence", "\x1b[31mred\nsecond line"][..],
+        &["enroll", "--sequence", "\u{202e}evil", "--contact", "x"][..],
+    ] {
+        let r = run(&path, args);
+        assert_eq!(r.code, 4, "{args:?}: {}", r.stderr);
+        seqtui_one_line(&r.stderr);
+    }
+}
+
+fn seqtui_one_line(stderr: &str) {
+    common::cli::one_sentence(stderr);
+    assert_neutral("stderr", stderr.trim_end_matches('\n'));
+}
+
+// ----------------------------------------------------------- invalid UTF-8
+
+#[test]
+fn a_csv_cell_that_is_not_utf8_is_rejected_with_its_line_and_nothing_imported() {
+    let (f, _) = hostile_fixture();
+    let before = tables(&f.path);
+    let file = f.dir.path().join("latin1.csv");
+    std::fs::write(
+        &file,
+        b"Email,First Name,Company\nok@x.example,Ana,Acme\nbad@x.example,Ren\xe9e,Caf\xe9\n",
+    )
+    .unwrap();
+    let e = seqtui::cli::read_contacts(&file).unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(_)));
+    assert!(
+        e.to_string()
+            .ends_with("line 3, field 2: not valid UTF-8; nothing was imported"),
+        "{e}"
+    );
+    let path = f.path.clone();
+    drop(f.ws);
+    let r = run(&path, &["import", "contacts", file.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    seqtui_one_line(&r.stderr);
+    assert!(r.stderr.contains("line 3, field 2: not valid UTF-8"));
+    assert_eq!(tables(&path), before, "nothing imported");
+}
+
+#[test]
+fn an_email_with_invalid_utf8_and_escapes_is_recorded_lossily_and_shown_neutralised() {
+    let (mut f, _) = hostile_fixture();
+    let file = f.dir.path().join("reply.eml");
+    std::fs::write(
+        &file,
+        b"From: Hostile <h00@hostile.example>\r\nTo: ann@team.example\r\n\
+          Subject: caf\xe9 \x1b]0;pwned\x07\x1b[2J ok\r\nMessage-ID: <bad-utf8@hostile.example>\r\n\
+          Date: Mon, 2 Nov 2026 08:00:00 +0000\r\n\r\nBody \xff\xfe\x1b[31m\r\n",
+    )
+    .unwrap();
+    let items = read_path(&file, f.ws.now());
+    assert_eq!(items.len(), 1);
+    let event = items.into_iter().next().unwrap().event.unwrap();
+    let Inbound::Reply { subject, .. } = &event.inbound else {
+        panic!("not a reply: {event:?}")
+    };
+    // Lossy: the bad byte is U+FFFD, the escape sequence is kept as data.
+    assert!(subject.starts_with("caf\u{FFFD}"), "{subject:?}");
+    assert!(subject.contains("\x1b[2J"), "{subject:?}");
+    let out = f.ws.apply_inbound(&event).unwrap();
+    assert_eq!(out[0].action, IngestAction::Recorded, "{out:?}");
+    let contact = f.ws.contact(&email(0)).unwrap().id;
+    let detail = f.ws.contact_detail(contact).unwrap();
+    assert!(
+        detail
+            .timeline
+            .iter()
+            .any(|t| t.detail.contains("caf\u{FFFD}")),
+        "{:?}",
+        detail.timeline
+    );
+    let path = f.path.clone();
+    drop(f.ws);
+    let r = run(&path, &["contact", &email(0)]);
+    assert_neutral("contact timeline", &r.stdout);
+    assert!(r.stdout.contains("caf\u{FFFD}"));
+    let json = run(&path, &["--json", "contact", &email(0)]).json();
+    let details: Vec<&str> = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["detail"].as_str().unwrap())
+        .collect();
+    assert!(details.iter().any(|d| d.contains("\x1b[2J")), "{details:?}");
+}
+
+#[test]
+fn json_lines_with_invalid_utf8_are_decoded_lossily() {
+    let (mut f, _) = hostile_fixture();
+    let file = f.dir.path().join("events.jsonl");
+    std::fs::write(
+        &file,
+        b"{\"type\": \"reply\", \"id\": \"e\xff1\", \"email\": \"h01@hostile.example\", \"subject\": \"\\u001b[2J caf\xe9\"}\n",
+    )
+    .unwrap();
+    let items = read_path(&file, f.ws.now());
+    let event = items.into_iter().next().unwrap().event.unwrap();
+    assert_eq!(event.id, "jsonl:e\u{FFFD}1");
+    let out = f.ws.apply_inbound(&event).unwrap();
+    assert_eq!(out[0].action, IngestAction::Recorded);
+    assert_eq!(
+        f.ws.apply_inbound(&event).unwrap()[0].action,
+        IngestAction::Duplicate
+    );
+}
+
+// ---------------------------------------------------------------- the TUI
+
+fn screen_is_neutral(ui: &mut Headless, what: &str) -> String {
+    ui.settle();
+    let screen = ui.screen();
+    assert_neutral(what, &screen);
+    screen
+}
+
+#[test]
+fn the_tui_never_shows_a_raw_control_character() {
+    let (mut f, ids) = hostile_fixture();
+    unenroll_with_note(&mut f, ids[11]);
+    let path = f.path.clone();
+    drop(f.ws);
+    for (w, h) in [(120, 40), (80, 24)] {
+        let mut ui =
+            Headless::open(&path, Clock::Fixed(now()), None, (w, h), Theme::plain()).unwrap();
+        screen_is_neutral(&mut ui, "sequences");
+        // Alpha Outbound is first (name order).
+        ui.key("g").key("enter");
+        let screen = screen_is_neutral(&mut ui, "enrollments");
+        assert!(
+            screen.contains("Co'Co") || screen.contains("x'x"),
+            "{screen}"
+        );
+        ui.key("S").settle();
+        for row in 0..=HOSTILE.len() {
+            let _ = row;
+            screen_is_neutral(&mut ui, "enrollments, every status");
+            ui.key("tab");
+            screen_is_neutral(&mut ui, "detail");
+            ui.key("esc").key("j");
+        }
+        for needle in ["%", "'", "\u{1b}[2J", "\u{7}", "\u{202e}"] {
+            ui.key("/").type_text(needle);
+            screen_is_neutral(&mut ui, &format!("filter {needle:?}"));
+            ui.key("esc").settle();
+        }
+        ui.key("esc").key("2").settle().type_text("x");
+        screen_is_neutral(&mut ui, "contacts");
+        ui.key("enter").key("tab");
+        screen_is_neutral(&mut ui, "contact detail");
+        ui.key("esc").key("3");
+        screen_is_neutral(&mut ui, "activity");
+    }
+}

@@ -1,0 +1,384 @@
+//! Issue 6, workspace files that are not what they should be, through the
+//! built binary: truncated, from a newer schema, a directory, read-only, on
+//! a full disk — each refused with exit 1 (2 for a usage mistake) and one
+//! `seqtui: ` sentence naming the file, and the file left as it was — and a
+//! path with spaces and non-ASCII letters, which must just work.
+//!
+//! Read-only: as a normal user the file is `chmod 0444`. Root ignores file
+//! modes, so as root the workspace sits on a tmpfs remounted read-only; when
+//! that mount is not allowed either, the read-only case is skipped (and says
+//! so on stderr).
+//!
+//! Full disk: a 2 MiB tmpfs (`mount -t tmpfs -o size=2m`) when mounting is
+//! allowed (root with CAP_SYS_ADMIN, as in the dev container); otherwise
+//! `RLIMIT_FSIZE` (`ulimit -f` in a `sh -c` wrapper, with SIGXFSZ ignored so
+//! that writes past the limit fail with EFBIG instead of killing seqtui).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use common::cli::{NOW, Run, one_sentence, run, seqtui};
+use common::raw;
+
+/// A 200-contact demo workspace in `dir`, built by the binary.
+fn demo(dir: &Path) -> PathBuf {
+    let path = dir.join("demo.db");
+    let r = run(&path, &["demo", "--contacts", "200"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    path
+}
+
+/// The bytes of the file and the names beside it (a -wal or -shm left
+/// behind would be a change too).
+fn state(path: &Path) -> (Vec<u8>, Vec<String>) {
+    let mut names: Vec<String> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    (std::fs::read(path).unwrap_or_default(), names)
+}
+
+fn refused(r: &Run, code: i32, what: &str) {
+    assert_eq!(r.code, code, "{what}: {}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+/// Reading, changing, importing and ingesting: each refused, the file and
+/// its folder unchanged.
+fn every_command_refuses(path: &Path, code: i32, says: &str) {
+    let dir = path.parent().unwrap().to_path_buf();
+    let csv = std::env::temp_dir().join(format!("seqtui-wf-{}.csv", std::process::id()));
+    std::fs::write(&csv, "Email,First Name\nnew@x.example,New\n").unwrap();
+    let mail = std::env::temp_dir().join(format!("seqtui-wf-{}.jsonl", std::process::id()));
+    std::fs::write(
+        &mail,
+        "{\"type\": \"unsubscribe\", \"email\": \"x@y.example\"}\n",
+    )
+    .unwrap();
+    let before = state(path);
+    for args in [
+        &["sequences"][..],
+        &["contact", "1"][..],
+        &["unenroll", "--enrollment", "1", "--reason", "other"][..],
+        &["import", "contacts", csv.to_str().unwrap()][..],
+        &["ingest", mail.to_str().unwrap()][..],
+    ] {
+        let r = run(path, args);
+        refused(&r, code, &format!("{args:?}"));
+        assert!(r.stderr.contains(says), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&path.display().to_string()),
+            "names the file: {}",
+            r.stderr
+        );
+        assert_eq!(state(path), before, "{args:?} changed {}", dir.display());
+    }
+    let _ = std::fs::remove_file(csv);
+    let _ = std::fs::remove_file(mail);
+}
+
+#[test]
+fn a_truncated_workspace_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo(dir.path());
+    let bytes = std::fs::read(&base).unwrap();
+    for (name, len, says) in [
+        ("half", bytes.len() / 2, "is damaged"),
+        ("hundred", 100, "is damaged"),
+        ("fifty", 50, "not a SQLite database"),
+        ("empty", 0, "not a SQLite database"),
+    ] {
+        let sub = dir.path().join(name);
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("ws.db");
+        std::fs::write(&path, &bytes[..len]).unwrap();
+        every_command_refuses(&path, 1, says);
+    }
+}
+
+#[test]
+fn a_workspace_from_a_newer_schema_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    raw(&path).pragma_update(None, "user_version", 99).unwrap();
+    every_command_refuses(&path, 1, "written by a newer seqtui (schema 99");
+}
+
+#[test]
+fn a_directory_is_not_a_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.db");
+    std::fs::create_dir(&path).unwrap();
+    every_command_refuses(&path, 1, "is a directory");
+    for args in [&["demo"][..], &["demo", "--force"][..], &["init"][..]] {
+        let r = run(&path, args);
+        refused(&r, 2, &format!("{args:?}"));
+        assert!(
+            r.stderr.contains("is a directory"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(path.is_dir() && std::fs::read_dir(&path).unwrap().next().is_none());
+    }
+}
+
+#[test]
+fn a_path_with_spaces_and_accents_just_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Équipe ventes 2026").join("ws.db");
+    let r = run(&path, &["--json", "demo", "--contacts", "100"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["path"], path.display().to_string());
+    let csv = dir
+        .path()
+        .join("Équipe ventes 2026")
+        .join("nouveaux contacts.csv");
+    std::fs::write(&csv, "Email,First Name\nzoé@exemple.example,Zoé\n").unwrap();
+    for args in [
+        &["sequences"][..],
+        &["import", "contacts", csv.to_str().unwrap()][..],
+        &["contact", "zoé@exemple.example"][..],
+        &["unenroll", "--enrollment", "1", "--reason", "other"][..],
+        &["run"][..],
+    ] {
+        let r = run(&path, args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    }
+    assert!(path.with_file_name("outbox").join("new").is_dir());
+    let init = dir.path().join("Señal équipe").join("vide.db");
+    assert_eq!(run(&init, &["init"]).code, 0);
+    assert_eq!(run(&init, &["users"]).code, 0);
+}
+
+fn is_root() -> bool {
+    Process::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// A tmpfs mounted on `dir`, unmounted when dropped.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = Process::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then(|| Tmpfs(dir.to_path_buf()))
+    }
+
+    fn read_only(&self) -> bool {
+        Process::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&self.0)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Process::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn a_read_only_workspace_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo(dir.path());
+    let mount;
+    let path = if is_root() {
+        // Root writes through file modes: a read-only filesystem instead.
+        let Some(fs) = Tmpfs::mount(&dir.path().join("ro"), "8m") else {
+            eprintln!("note: running as root without mount: read-only case skipped");
+            return;
+        };
+        let path = fs.0.join("ws.db");
+        std::fs::copy(&base, &path).unwrap();
+        assert!(fs.read_only(), "remount read-only");
+        mount = Some(fs);
+        path
+    } else {
+        let path = dir.path().join("ro.db");
+        std::fs::copy(&base, &path).unwrap();
+        let mut perms = std::fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o444);
+        std::fs::set_permissions(&path, perms).unwrap();
+        mount = None;
+        path
+    };
+    let before = state(&path);
+    let r = run(
+        &path,
+        &["unenroll", "--enrollment", "5", "--reason", "other"],
+    );
+    refused(&r, 1, "unenroll");
+    assert!(r.stderr.contains("read-only"), "says why: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&path.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(state(&path), before);
+    drop(mount);
+}
+
+/// `rows` new contacts as a CSV.
+fn big_csv(path: &Path, rows: usize) {
+    let mut text = String::from("Email,First Name,Last Name,Company\n");
+    for i in 0..rows {
+        text.push_str(&format!(
+            "p{i}@big{}.example,First{i},Last{i},Company {} with a name long enough to take room\n",
+            i % 50,
+            i % 50
+        ));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn counts(path: &Path) -> (String, i64, String) {
+    let conn = raw(path);
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    let contacts: i64 = conn
+        .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+        .unwrap();
+    let statuses: String = conn
+        .query_row(
+            "SELECT group_concat(status, ',') FROM (SELECT status FROM enrollments ORDER BY id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    (integrity, contacts, statuses)
+}
+
+/// Runs seqtui with `args` under `ulimit -f blocks` (SIGXFSZ ignored).
+fn run_limited(db: &Path, blocks: u64, args: &[&str]) -> Run {
+    let bin = assert_cmd::cargo::cargo_bin("seqtui");
+    let out = Process::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""
+        ))
+        .arg(bin)
+        .env_remove("SEQTUI_USER")
+        .env_remove("SEQTUI_RULES")
+        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
+        .arg("--db")
+        .arg(db)
+        .arg("--now")
+        .arg(NOW)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    }
+}
+
+#[test]
+fn a_full_disk_refuses_the_change_and_leaves_a_sound_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("big.csv");
+    big_csv(&csv, 20_000);
+    let unenroll_all = [
+        "--as",
+        "dana.whitfield@northwind.example",
+        "unenroll",
+        "--sequence",
+        "Q4 Mid-Market Outbound",
+        "--all",
+        "--reason",
+        "campaign_ended",
+        "--yes",
+    ];
+    match Tmpfs::mount(&dir.path().join("full"), "2m") {
+        Some(fs) => {
+            eprintln!("note: full disk = a 2 MiB tmpfs");
+            let path = fs.0.join("ws.db");
+            // The default demo (3,000 contacts) does not fit: refused, and
+            // nothing left behind (it is built in a temp file).
+            let r = run(&path, &["demo"]);
+            refused(&r, 1, "demo on a full disk");
+            assert!(r.stderr.contains("disk is full"), "{}", r.stderr);
+            assert_eq!(std::fs::read_dir(&fs.0).unwrap().count(), 0);
+            assert_eq!(run(&path, &["demo", "--contacts", "200"]).code, 0);
+            let before = counts(&path);
+            assert_eq!(before.0, "ok");
+            // Fill the disk, leaving room for the -shm index only.
+            let free = Process::new("df")
+                .args(["-k", "--output=avail"])
+                .arg(&fs.0)
+                .output()
+                .unwrap();
+            let free: u64 = String::from_utf8_lossy(&free.stdout)
+                .lines()
+                .last()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let filler = fs.0.join("filler");
+            std::fs::write(
+                &filler,
+                vec![0u8; ((free.saturating_sub(64)) * 1024) as usize],
+            )
+            .unwrap();
+            let r = run(&path, &["import", "contacts", csv.to_str().unwrap()]);
+            refused(&r, 1, "import on a full disk");
+            assert!(r.stderr.contains("disk"), "{}", r.stderr);
+            let r = run(&path, &unenroll_all);
+            refused(&r, 1, "unenroll on a full disk");
+            assert!(r.stderr.contains("disk"), "{}", r.stderr);
+            // Not even room for the -shm file: still one sentence.
+            std::fs::remove_file(&filler).unwrap();
+            let _ = run(&path, &["sequences"]);
+            let free = 2048u64.saturating_sub(
+                std::fs::read_dir(&fs.0)
+                    .unwrap()
+                    .map(|e| e.unwrap().metadata().unwrap().len() / 1024 + 4)
+                    .sum::<u64>(),
+            );
+            std::fs::write(&filler, vec![0u8; (free * 1024) as usize]).ok();
+            let r = run(&path, &unenroll_all);
+            if r.code != 0 {
+                refused(&r, 1, "unenroll with no room at all");
+            }
+            std::fs::remove_file(&filler).unwrap();
+            let after = counts(&path);
+            assert_eq!(after, before, "integrity ok, the failed changes absent");
+            drop(fs);
+        }
+        None => {
+            eprintln!("note: tmpfs not allowed; full disk = RLIMIT_FSIZE (ulimit -f)");
+            let path = dir.path().join("ws.db");
+            assert_eq!(run(&path, &["demo", "--contacts", "200"]).code, 0);
+            let before = counts(&path);
+            let size = std::fs::metadata(&path).unwrap().len();
+            // In 512-byte blocks (POSIX sh); the file may not grow by more
+            // than 64 KiB, the WAL of 20,000 contacts needs megabytes.
+            let blocks = size / 512 + 128;
+            let r = run_limited(
+                &path,
+                blocks,
+                &["import", "contacts", csv.to_str().unwrap()],
+            );
+            refused(&r, 1, "import past RLIMIT_FSIZE");
+            let _ = seqtui(&path).arg("sequences").output();
+            assert_eq!(counts(&path), before, "integrity ok, nothing imported");
+        }
+    }
+}
