@@ -3,43 +3,13 @@
 
 mod common;
 
-use assert_cmd::Command;
+use common::cli::*;
 use common::*;
 use seqtui::domain::*;
 use serde_json::Value;
-use std::path::Path;
 
-const NOW: &str = "2026-11-02T09:00:00Z";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(db: &Path, args: &[&str]) -> Run {
-    let out = Command::cargo_bin("seqtui")
-        .unwrap()
-        .env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
-}
-
-fn one_sentence(r: &Run) {
-    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("seqtui: "), "{}", r.stderr);
+fn refused_in_one_sentence(r: &Run) {
+    one_sentence(&r.stderr);
     assert!(r.stdout.is_empty(), "nothing on stdout: {}", r.stdout);
 }
 
@@ -169,14 +139,14 @@ fn report_bad_input_exits_with_the_spec_codes() {
     let f = story();
     let r = run(&f.path, &["report", "--sequence", "Gamma"]);
     assert_eq!(r.code, 4);
-    one_sentence(&r);
+    refused_in_one_sentence(&r);
     assert!(r.stderr.contains("no sequence 'Gamma'"), "{}", r.stderr);
     let r = run(&f.path, &["report", "--sequence", "999"]);
     assert_eq!(r.code, 4);
-    one_sentence(&r);
+    refused_in_one_sentence(&r);
     let r = run(&f.path, &["report", "--since", "last week"]);
     assert_eq!(r.code, 2);
-    one_sentence(&r);
+    refused_in_one_sentence(&r);
     assert!(r.stderr.contains("is not a time"), "{}", r.stderr);
 }
 
@@ -245,9 +215,9 @@ fn audit_bad_format_is_a_usage_error() {
     let f = story();
     let r = run(&f.path, &["audit", "--format", "xml"]);
     assert_eq!(r.code, 2);
-    one_sentence(&r);
+    refused_in_one_sentence(&r);
     assert!(r.stderr.contains("'xml'") && r.stderr.contains("table or csv"));
     let r = run(&f.path, &["--json", "audit", "--format", "csv"]);
     assert_eq!(r.code, 2);
-    one_sentence(&r);
+    refused_in_one_sentence(&r);
 }

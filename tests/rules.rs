@@ -7,47 +7,17 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::cli::*;
 use common::*;
 use seqtui::config::{DEFAULT_RULES_FILE, parse_rules, read_rules};
 use seqtui::domain::*;
 
-const NOW: &str = "2026-11-02T09:00:00Z";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary with the config directory moved into `config` (so that the
-/// default rules path is `config/seqtui/rules.toml` on Linux) and no
-/// SEQTUI_* variables of the person running the tests.
 fn run(db: &Path, config: &Path, args: &[&str]) -> Run {
-    let out = Command::cargo_bin("seqtui")
-        .unwrap()
-        .env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .env_remove("SEQTUI_RULES")
-        .env("XDG_CONFIG_HOME", config)
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(NOW)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    }
+    output(seqtui(db).env("XDG_CONFIG_HOME", config).args(args))
 }
 
-fn one_sentence(r: &Run) {
-    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.starts_with("seqtui: "), "{}", r.stderr);
+fn stderr_one_sentence(r: &Run) {
+    one_sentence(&r.stderr);
 }
 
 fn error_of(text: &str) -> (usize, String) {
@@ -284,7 +254,7 @@ fn a_missing_default_file_means_defaults_a_missing_named_one_is_not_found() {
         &["--rules", missing.to_str().unwrap(), "sequences"],
     );
     assert_eq!(r.code, 4, "{}", r.stderr);
-    one_sentence(&r);
+    stderr_one_sentence(&r);
     assert!(r.stderr.contains("no rules file at"), "{}", r.stderr);
     assert!(r.stdout.is_empty());
 }
@@ -302,7 +272,7 @@ fn a_bad_default_file_stops_every_command_with_exit_2() {
     ] {
         let r = run(&f.path, &config, args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        one_sentence(&r);
+        stderr_one_sentence(&r);
         assert_eq!(
             r.stderr.trim_end(),
             format!(
@@ -314,14 +284,13 @@ fn a_bad_default_file_stops_every_command_with_exit_2() {
     // SEQTUI_RULES names another file, which wins.
     let good = f.dir.path().join("good.toml");
     std::fs::write(&good, "[transfer]\npolicy = \"keep\"\n").unwrap();
-    let out = Command::cargo_bin("seqtui")
-        .unwrap()
-        .env("XDG_CONFIG_HOME", &config)
-        .env("SEQTUI_RULES", &good)
-        .args(["--db", f.path.to_str().unwrap(), "--now", NOW, "sequences"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let r = output(
+        seqtui(&f.path)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("SEQTUI_RULES", &good)
+            .arg("sequences"),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 // ---------------------------------------------------- out-of-office (R14)

@@ -7,7 +7,6 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use chrono::Duration;
 use common::*;
 use seqtui::domain::*;
@@ -275,22 +274,11 @@ fn keyset_pages_with_the_stale_filter_walk_the_same_ids() {
 
 // ------------------------------------------------------------------ CLI
 
-fn seqtui(db: &Path, now: Timestamp) -> Command {
-    let mut cmd = Command::cargo_bin("seqtui").unwrap();
-    cmd.env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .env_remove("SEQTUI_RULES")
-        // No rules file of the person running the tests is read.
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(now.to_rfc3339());
-    cmd
+fn seqtui(db: &Path, now: Timestamp) -> assert_cmd::Command {
+    common::cli::seqtui_at(db, &now.to_rfc3339())
 }
 
-fn json_of(cmd: &mut Command) -> Value {
+fn json_of(cmd: &mut assert_cmd::Command) -> Value {
     let out = cmd.output().unwrap();
     assert_eq!(
         out.status.code(),

@@ -7,6 +7,11 @@ use std::path::Path;
 pub const NOW: &str = "2026-11-02T09:00:00Z";
 
 pub fn seqtui(db: &Path) -> Command {
+    seqtui_at(db, NOW)
+}
+
+/// [`seqtui`] with another clock.
+pub fn seqtui_at(db: &Path, now: &str) -> Command {
     let mut cmd = Command::cargo_bin("seqtui").unwrap();
     cmd.env_remove("SEQTUI_USER")
         .env_remove("SEQTUI_NOW")
@@ -18,7 +23,7 @@ pub fn seqtui(db: &Path) -> Command {
         .arg("--db")
         .arg(db)
         .arg("--now")
-        .arg(NOW);
+        .arg(now);
     cmd
 }
 
@@ -36,7 +41,12 @@ impl Run {
 }
 
 pub fn run(db: &Path, args: &[&str]) -> Run {
-    let out = seqtui(db).args(args).output().unwrap();
+    output(seqtui(db).args(args))
+}
+
+/// Runs a prepared command and keeps what it said.
+pub fn output(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into(),
