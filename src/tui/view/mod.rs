@@ -511,3 +511,26 @@ pub fn draw_list(
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
+
+/// A sequence's name in a list, "(archived)" when it is, and the row's
+/// style: focused, dimmed when archived, else plain.
+pub(super) fn sequence_cell(
+    t: &crate::tui::Theme,
+    name: &str,
+    archived: bool,
+    focused: bool,
+) -> (String, ratatui::style::Style) {
+    let label = if archived {
+        format!("{name} (archived)")
+    } else {
+        name.to_string()
+    };
+    let style = if focused {
+        t.focused()
+    } else if archived {
+        t.dim()
+    } else {
+        t.base()
+    };
+    (label, style)
+}

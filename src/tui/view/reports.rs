@@ -57,18 +57,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let rows = visible
         .map(|i| {
             let r = &s.list[i];
-            let name = if r.archived {
-                format!("{} (archived)", r.sequence)
-            } else {
-                r.sequence.clone()
-            };
-            let style = if i == s.cursor.selected {
-                t.focused()
-            } else if r.archived {
-                t.dim()
-            } else {
-                t.base()
-            };
+            let (name, style) =
+                super::sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
             row_line(
                 &COLUMNS,
                 vec![

@@ -44,18 +44,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let rows = visible
         .map(|i| {
             let q = &s.list[i];
-            let name = if q.archived {
-                format!("{} (archived)", q.name)
-            } else {
-                q.name.clone()
-            };
-            let style = if i == s.cursor.selected {
-                t.focused()
-            } else if q.archived {
-                t.dim()
-            } else {
-                t.base()
-            };
+            let (name, style) =
+                super::sequence_cell(t, &q.name, q.archived, i == s.cursor.selected);
             row_line(
                 &COLUMNS,
                 vec![
