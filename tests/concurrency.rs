@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use seqtui::domain::{Clock, Workspace};
-use seqtui::tui::app::Tone;
+use seqtui::tui::app::{Screen, Tone};
 use seqtui::tui::{Headless, Theme};
 use serde_json::Value;
 
@@ -755,6 +755,20 @@ fn tui(db: &Path, deadline: Instant, problems: &Problems, told: &Mutex<Vec<Told>
         // Notice the other processes' changes, as the 250 ms tick does.
         h.tick().settle();
         h.key("ctrl-r").settle();
+        if h.app.screen() != Screen::Enrollments {
+            problems.add(format!(
+                "the TUI left the enrollments: {:?}",
+                h.app.screen()
+            ));
+            break;
+        }
+        if h.app
+            .enrollments
+            .as_ref()
+            .is_some_and(|e| e.marked_count() > 0)
+        {
+            h.key("esc");
+        }
         h.key("g");
         // Mark three rows, unenroll them (the bulk dialog starts on
         // Cancel; `y` confirms).
@@ -764,10 +778,10 @@ fn tui(db: &Path, deadline: Instant, problems: &Problems, told: &Mutex<Vec<Told>
         h.key("u").settle();
         if h.app.dialog.is_none() {
             note(&mut h, problems);
-            h.key("esc");
             continue;
         }
-        h.key("y").settle();
+        // The first reason (the picker starts with none chosen), confirm.
+        h.keys(&["down", "y"]).settle();
         if let Some((tone, text)) = note(&mut h, problems) {
             let refused = tone == Tone::Error;
             tally.record(started.elapsed(), refused);
@@ -785,7 +799,9 @@ fn tui(db: &Path, deadline: Instant, problems: &Problems, told: &Mutex<Vec<Told>
                 }
             }
         }
-        h.key("esc");
+        if h.app.dialog.is_some() {
+            h.key("esc");
+        }
         // Undo it.
         let started = Instant::now();
         h.app.note = None;
@@ -806,7 +822,9 @@ fn tui(db: &Path, deadline: Instant, problems: &Problems, told: &Mutex<Vec<Told>
                 told.lock().unwrap().push(Told::TuiUndid { batch, count });
             }
         }
-        h.key("esc");
+        if h.app.dialog.is_some() {
+            h.key("esc");
+        }
     }
     tally
 }
@@ -1150,12 +1168,10 @@ fn check_end_state(db: &Path, outbox: &Path, audit_start: i64, told: &[Told]) {
                 "enroll" if !again => {
                     assert_eq!(f.batch.as_deref(), Some(batch.as_str()), "{e:?}: {f:?}")
                 }
-                "unenroll" | "opt_out" => {
-                    if !again {
-                        assert_eq!(f.status, "unenrolled", "{e:?}: {m} is {f:?}");
-                        assert_eq!(f.batch.as_deref(), Some(batch.as_str()), "{e:?}: {f:?}");
-                        assert_eq!(f.end_reason, e.reason, "{e:?}: {f:?}");
-                    }
+                "unenroll" | "opt_out" if !again => {
+                    assert_eq!(f.status, "unenrolled", "{e:?}: {m} is {f:?}");
+                    assert_eq!(f.batch.as_deref(), Some(batch.as_str()), "{e:?}: {f:?}");
+                    assert_eq!(f.end_reason, e.reason, "{e:?}: {f:?}");
                 }
                 "pause" if !again => assert_eq!(f.status, "paused", "{e:?}: {m} is {f:?}"),
                 "resume" | "undo" if !again => assert!(
@@ -1273,8 +1289,16 @@ fn check_end_state(db: &Path, outbox: &Path, audit_start: i64, told: &[Told]) {
         .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
         .unwrap();
     assert_eq!(journal, 0, "messages left in the outbox journal");
+    let tui_batches = told
+        .iter()
+        .filter(|t| matches!(t, Told::TuiUnenrolled { .. }))
+        .count();
+    let tui_undos = told
+        .iter()
+        .filter(|t| matches!(t, Told::TuiUndid { .. }))
+        .count();
     println!(
-        "checked {checked} reported changes and {} audit entries",
+        "checked {checked} reported changes ({tui_batches} TUI unenrolls, {tui_undos} TUI undos) and {} audit entries",
         entries.len()
     );
 }
