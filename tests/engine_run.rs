@@ -260,3 +260,87 @@ fn default_outbox_is_beside_the_workspace() {
     let p = seqtui::engine::outbox::default_outbox(Path::new("/data/team/ws.db"));
     assert_eq!(p, PathBuf::from("/data/team/outbox"));
 }
+
+/// Issue 6: `run` reads the due steps (and renders them) before it takes
+/// the write lock. A transfer that reassigns the enrollment while the run
+/// waits for that lock must not be undone by the run: the email goes out
+/// from the new owner and the task is the new owner's.
+#[test]
+fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
+    let mut f = enrolled_fixture(3, 1);
+    let outbox = f.dir.path().join("outbox");
+    let reassign_to_bob = |f: &Fixture| {
+        let mut other = Workspace::open(&f.path, f.ws.clock()).unwrap();
+        let report = other
+            .transfer(
+                &f.manager_east,
+                &TransferRequest {
+                    contacts: vec![f.c[0]],
+                    to: f.rep_bob.id,
+                    policy: TransferPolicy::Reassign,
+                    from_step: None,
+                    dry_run: false,
+                },
+            )
+            .unwrap();
+        assert!(report.batch.is_some());
+    };
+    // Step 1, an email, read and rendered as Ann's.
+    let now = f.ws.now();
+    let due = f.ws.due_steps(now, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    let rendered: Vec<ExecutedStep> = due.iter().map(|s| execute(s, "testws", now)).collect();
+    reassign_to_bob(&f);
+    let stale = f.ws.record_executed(&rendered).unwrap();
+    assert_eq!(
+        stale.emails, 0,
+        "an email rendered for Ann was recorded after the reassign"
+    );
+    let report = run_once(&mut f.ws, &outbox).unwrap();
+    assert_eq!(report.emails_sent, 1, "the next pass sends it");
+    let sent = files(&outbox.join("new"));
+    assert_eq!(sent.len(), 1);
+    let message = std::fs::read_to_string(&sent[0]).unwrap();
+    assert!(
+        message.contains("From: \"Bob Rep\" <bob@team.example>"),
+        "{message}"
+    );
+
+    // Step 2, a call, read as Ann's task, then the contact goes back to Ann.
+    let mut later = at(&f.path, 2);
+    let now = later.now();
+    let due = later.due_steps(now, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    let rendered: Vec<ExecutedStep> = due.iter().map(|s| execute(s, "testws", now)).collect();
+    let mut other = at(&f.path, 2);
+    other
+        .transfer(
+            &f.manager_east,
+            &TransferRequest {
+                contacts: vec![f.c[0]],
+                to: f.rep_ann.id,
+                policy: TransferPolicy::Reassign,
+                from_step: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    let stale = later.record_executed(&rendered).unwrap();
+    assert_eq!(
+        stale.tasks, 0,
+        "a task made for Bob was recorded after the reassign"
+    );
+    assert_eq!(run_once(&mut later, &outbox).unwrap().tasks_created, 1);
+    let wrong: i64 = raw(&f.path)
+        .query_row(
+            "SELECT count(*) FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id
+             WHERE t.state = 'open' AND t.owner_id <> e.enrolled_by",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        wrong, 0,
+        "an open task belongs to someone other than its enrollment's owner"
+    );
+}

@@ -55,6 +55,10 @@ pub struct ExecutionReport {
     pub finished: Vec<i64>,
     /// Steps another run executed first (or whose enrollment changed).
     pub skipped: usize,
+    /// Steps still due whose enrollment changed hands after they were
+    /// read (a transfer reassigned it): left scheduled, to be read and
+    /// rendered again for the new owner.
+    pub changed: usize,
     #[serde(skip)]
     pub outbox: Vec<OutboxMessage>,
 }
@@ -297,9 +301,23 @@ impl Workspace {
                 StepOutput::Email { .. } => StepState::Sent,
                 StepOutput::Task { .. } => StepState::Done,
             };
-            if !qe::claim_step(&tx, step.scheduled_step_id, state, now)? {
-                report.skipped += 1;
-                continue;
+            match qe::claim_step(
+                &tx,
+                step.scheduled_step_id,
+                state,
+                now,
+                step.enrolled_by,
+                &step.sender_email,
+            )? {
+                qe::Claim::Claimed => {}
+                qe::Claim::Taken => {
+                    report.skipped += 1;
+                    continue;
+                }
+                qe::Claim::Changed => {
+                    report.changed += 1;
+                    continue;
+                }
             }
             match &executed.output {
                 StepOutput::Email {

@@ -443,9 +443,10 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         report.tasks_created += batch.tasks;
         report.finished += batch.finished.len();
         report.skipped += batch.skipped;
-        if batch.emails + batch.tasks == 0 {
+        if batch.emails + batch.tasks + batch.changed == 0 {
             // Every step of the batch was taken by another run; what is
-            // left is that run's to do.
+            // left is that run's to do. (Steps whose enrollment changed
+            // hands meanwhile are read again on the next turn.)
             break;
         }
     }

@@ -135,24 +135,63 @@ pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
         .map(|t| parse_time(&t)))
 }
 
+/// What [`claim_step`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// The step is this run's to record.
+    Claimed,
+    /// Another run executed it, or its enrollment ended, paused or moved on.
+    Taken,
+    /// Still due, but its enrollment changed hands (a transfer reassigned
+    /// it) after the step was read and rendered: render it again.
+    Changed,
+}
+
 /// Claims a scheduled step for execution: succeeds only while the step is
-/// still scheduled and its enrollment still active and at that step, so
-/// two overlapping runs can never both execute it.
+/// still scheduled and its enrollment still active, at that step, and
+/// still enrolled by `enrolled_by` and sent by `sender_email` (what the
+/// step was rendered for), so two overlapping runs can never both execute
+/// it and a transfer committed meanwhile is not undone.
 pub fn claim_step(
     conn: &Connection,
     scheduled_step_id: i64,
     state: StepState,
     at: DateTime<Utc>,
-) -> Result<bool> {
+    enrolled_by: i64,
+    sender_email: &str,
+) -> Result<Claim> {
     let changed = conn
         .prepare_cached(
             "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
              WHERE id = ?1 AND state = 'scheduled' AND EXISTS (
-                SELECT 1 FROM enrollments e WHERE e.id = scheduled_steps.enrollment_id
-                AND e.status = 'active' AND e.current_step = scheduled_steps.position)",
+                SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
+                WHERE e.id = scheduled_steps.enrollment_id
+                AND e.status = 'active' AND e.current_step = scheduled_steps.position
+                AND e.enrolled_by = ?4 AND snd.email = ?5)",
         )?
-        .execute(params![scheduled_step_id, state.as_str(), format_time(at)])?;
-    Ok(changed == 1)
+        .execute(params![
+            scheduled_step_id,
+            state.as_str(),
+            format_time(at),
+            enrolled_by,
+            sender_email
+        ])?;
+    if changed == 1 {
+        return Ok(Claim::Claimed);
+    }
+    let still_due: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM scheduled_steps ss JOIN enrollments e
+                ON e.id = ss.enrollment_id
+             WHERE ss.id = ?1 AND ss.state = 'scheduled' AND e.status = 'active'
+               AND e.current_step = ss.position)",
+        )?
+        .query_row([scheduled_step_id], |r| r.get(0))?;
+    Ok(if still_due {
+        Claim::Changed
+    } else {
+        Claim::Taken
+    })
 }
 
 pub struct NewSentEmail<'a> {
