@@ -46,7 +46,7 @@ for n in "${sizes[@]}"; do
     record "$figures" "demo: build time" "$secs" s "< 60 at 1M"
     record "$figures" "demo: build peak memory" "$(( $(cat "$dir/time-$n.txt") / 1024 ))" MiB ""
   fi
-  record "$figures" "demo: file size" "$(( $(stat -c %s "$db") / 1048576 ))" MiB ""
+  record "$figures" "demo: file size" "$(( $(stat -L -c %s "$db") / 1048576 ))" MiB ""
   export SEQTUI_BENCH_FIGURES=$figures SEQTUI_BENCH_DB=$db
   SEQTUI_BENCH_ROUNDS=1 cargo bench -q --bench scale >"$dir/scale-$n.out" 2>&1
   SEQTUI_BENCH_SKIP_DOMAIN=1 cargo bench -q --bench tui >"$dir/tui-$n.out" 2>&1
