@@ -35,6 +35,7 @@ fn unenroll_suite(
     work_dir: &Path,
     sequence: i64,
     percents: &[u32],
+    report_percents: &[u32],
     min_open: usize,
 ) -> Vec<UnenrollPoint> {
     let base = UnenrollBase::read(source, sequence);
@@ -68,7 +69,11 @@ fn unenroll_suite(
         ms(report_at),
         ms(unkilled.total)
     );
-    let mut points: Vec<(KillAt, bool)> = spread(unkilled.total, percents)
+    // Spread over the whole run, and over the time until the report (the
+    // batch's transaction), which is short beside the tidying at scale.
+    let mut at = spread(unkilled.total, percents);
+    at.extend(spread(report_at, report_percents));
+    let mut points: Vec<(KillAt, bool)> = at
         .into_iter()
         .enumerate()
         .map(|(i, at)| (at, i % 2 == 1))
@@ -123,7 +128,14 @@ fn bulk_unenroll_killed_anywhere_is_all_or_nothing_and_tidying_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("demo.db");
     build_demo(&source, CONTACTS);
-    unenroll_suite(&source, dir.path(), 1, &[5, 20, 35, 50, 65, 80, 95], 2_000);
+    unenroll_suite(
+        &source,
+        dir.path(),
+        1,
+        &[5, 20, 35, 50, 65, 80, 95],
+        &[],
+        2_000,
+    );
 }
 
 /// A demo workspace, the clock at which `DUE_STEPS` steps are due, and
@@ -274,8 +286,10 @@ fn ingest_killed_anywhere_applies_each_item_whole_and_resumes() {
 /// whose sequence has ≥ 100,000 open enrollments and runs this with
 /// `SEQTUI_CRASH_DB` (the workspace, never modified: every kill point
 /// works on a copy beside it), `SEQTUI_CRASH_SEQUENCE` (default 1),
-/// `SEQTUI_CRASH_MIN_OPEN` (default 100000) and `SEQTUI_CRASH_POINTS`
-/// (percentages of the unkilled duration, default `5,25,50,75,95`).
+/// `SEQTUI_CRASH_MIN_OPEN` (default 100000), `SEQTUI_CRASH_POINTS`
+/// (percentages of the unkilled duration, default `5,25,50,75,95`) and
+/// `SEQTUI_CRASH_REPORT_POINTS` (percentages of the time until its report,
+/// while the batch's transaction runs; default `25,50,75,95`).
 #[test]
 #[ignore = "release-time, on a large workspace: benches/crash-suite.sh"]
 fn bulk_unenroll_killed_anywhere_large() {
@@ -285,13 +299,25 @@ fn bulk_unenroll_killed_anywhere_large() {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
     let sequence: i64 = var("SEQTUI_CRASH_SEQUENCE", "1").parse().unwrap();
     let min_open: usize = var("SEQTUI_CRASH_MIN_OPEN", "100000").parse().unwrap();
-    let percents: Vec<u32> = var("SEQTUI_CRASH_POINTS", "5,25,50,75,95")
-        .split(',')
-        .map(|p| p.trim().parse().unwrap())
-        .collect();
+    let list = |name: &str, default: &str| -> Vec<u32> {
+        var(name, default)
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| p.trim().parse().unwrap())
+            .collect()
+    };
+    let percents = list("SEQTUI_CRASH_POINTS", "5,25,50,75,95");
+    let report_percents = list("SEQTUI_CRASH_REPORT_POINTS", "25,50,75,95");
     let dir = tempfile::tempdir_in(source.parent().unwrap()).unwrap();
     let started = Instant::now();
-    let points = unenroll_suite(&source, dir.path(), sequence, &percents, min_open);
+    let points = unenroll_suite(
+        &source,
+        dir.path(),
+        sequence,
+        &percents,
+        &report_percents,
+        min_open,
+    );
     println!(
         "\n{} kill points checked in {:.0} s",
         points.len(),
