@@ -47,8 +47,6 @@ use seqtui::tui::app::{Screen, Tone};
 use seqtui::tui::{Headless, Theme};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_seqtui");
-
 /// The workspace clock of every process. The demo is built at
 /// `DEMO_NOW`; three weeks later about 2,900 steps of its open enrollments
 /// are due, which keeps `run --watch` writing for the whole test.
@@ -110,15 +108,7 @@ struct Ran {
 }
 
 fn seqtui(db: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .env_remove("SEQTUI_RULES")
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
-        .arg("--db")
-        .arg(db);
-    cmd
+    common::cli::process(db)
 }
 
 fn run(db: &Path, user: Option<&str>, args: &[&str]) -> Ran {

@@ -12,7 +12,15 @@ pub fn seqtui(db: &Path) -> Command {
 
 /// [`seqtui`] with another clock.
 pub fn seqtui_at(db: &Path, now: &str) -> Command {
-    let mut cmd = Command::cargo_bin("seqtui").unwrap();
+    let mut cmd = Command::from_std(process(db));
+    cmd.arg("--now").arg(now);
+    cmd
+}
+
+/// The built binary as a plain process (to spawn, kill or time), with a
+/// clean environment and the workspace, but no clock.
+pub fn process(db: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_seqtui"));
     cmd.env_remove("SEQTUI_USER")
         .env_remove("SEQTUI_NOW")
         .env_remove("SEQTUI_DB")
@@ -21,9 +29,7 @@ pub fn seqtui_at(db: &Path, now: &str) -> Command {
         // config directory of whoever runs the tests.
         .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
         .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(now);
+        .arg(db);
     cmd
 }
 

@@ -24,16 +24,8 @@ pub const NOW: &str = super::cli::NOW;
 
 /// The binary under test with a clean environment, a workspace and a clock.
 pub fn seqtui_at(db: &Path, now: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seqtui"));
-    cmd.env_remove("SEQTUI_USER")
-        .env_remove("SEQTUI_NOW")
-        .env_remove("SEQTUI_DB")
-        .env_remove("SEQTUI_RULES")
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
-        .arg("--db")
-        .arg(db)
-        .arg("--now")
-        .arg(now);
+    let mut cmd = super::cli::process(db);
+    cmd.arg("--now").arg(now);
     cmd
 }
 
