@@ -526,6 +526,26 @@ impl Workspace {
     /// found, already ended, not permitted). A dry run computes the same
     /// report and changes nothing; repeating a request is harmless.
     pub fn unenroll(&mut self, actor: &User, request: &UnenrollRequest) -> Result<UnenrollReport> {
+        // A large batch writes only references it has just read under the
+        // write lock (the actor, the audit entry it inserts, enrollments it
+        // staged), so SQLite's per-row foreign-key lookups (~2 per
+        // enrollment) can add nothing but time; they are off for it.
+        let large = !request.dry_run && request.enrollments.len() > TIDY_NOW_MAX;
+        if large {
+            self.store.set_foreign_keys(false)?;
+        }
+        let result = self.unenroll_checked(actor, request);
+        if large {
+            self.store.set_foreign_keys(true)?;
+        }
+        result
+    }
+
+    fn unenroll_checked(
+        &mut self,
+        actor: &User,
+        request: &UnenrollRequest,
+    ) -> Result<UnenrollReport> {
         if let Some(note) = &request.note
             && note.chars().count() > 2000
         {

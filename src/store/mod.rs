@@ -296,6 +296,13 @@ impl Store {
         Ok(())
     }
 
+    /// Turns SQLite's foreign-key enforcement on this connection on or off.
+    /// Takes effect only outside a transaction.
+    pub fn set_foreign_keys(&self, on: bool) -> Result<(), DomainError> {
+        self.conn.pragma_update(None, "foreign_keys", on)?;
+        Ok(())
+    }
+
     /// Changes whenever another connection commits to the file: the cheap
     /// poll the TUI uses to notice work done by other processes.
     pub fn data_version(&self) -> Result<i64, DomainError> {
