@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
+use super::{Areas, Column, draw_table};
 use crate::tui::app::{AUDIT_LIMIT, App};
 use crate::tui::text::{count, local_part, moment};
 
@@ -40,12 +40,19 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         ])),
         a.top,
     );
-    let widths = fit_columns(&COLUMNS, a.list.width);
-    let visible = s
-        .cursor
-        .visible(s.entries.len(), a.list.height.saturating_sub(1) as usize);
-    let rows = visible
-        .map(|i| {
+    draw_table(
+        app,
+        frame,
+        a.list,
+        &COLUMNS,
+        s.entries.len(),
+        &s.cursor,
+        if s.loaded {
+            "Nothing has happened yet."
+        } else {
+            "Loading the audit log…"
+        },
+        |i| {
             let x = &s.entries[i];
             let what = match &x.note {
                 Some(note) if !note.is_empty() => format!("{} — {note}", x.detail),
@@ -56,8 +63,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             } else {
                 t.base()
             };
-            row_line(
-                &COLUMNS,
+            (
                 vec![
                     (moment(x.at, now), t.base()),
                     (
@@ -74,22 +80,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     (what, t.base()),
                     (x.batch.clone().unwrap_or_default(), t.dim()),
                 ],
-                &widths,
-                a.list.width,
                 style,
             )
-        })
-        .collect();
-    draw_list(
-        app,
-        frame,
-        a.list,
-        header_line(app, &COLUMNS, &widths),
-        rows,
-        if s.loaded {
-            "Nothing has happened yet."
-        } else {
-            "Loading the audit log…"
         },
     );
 }

@@ -534,3 +534,35 @@ pub(super) fn sequence_cell(
     };
     (label, style)
 }
+
+/// A list view's table: the columns that fit `area`, one row per item the
+/// cursor's window shows (`cells(i)` gives item `i`'s cells and row style),
+/// and the header; `empty` when there are no rows.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn draw_table(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    columns: &[Column],
+    len: usize,
+    cursor: &crate::tui::list::Cursor,
+    empty: &str,
+    mut cells: impl FnMut(usize) -> (Vec<(String, Style)>, Style),
+) {
+    let widths = fit_columns(columns, area.width);
+    let rows: Vec<Line> = cursor
+        .visible(len, area.height.saturating_sub(1) as usize)
+        .map(|i| {
+            let (cells, style) = cells(i);
+            row_line(columns, cells, &widths, area.width, style)
+        })
+        .collect();
+    draw_list(
+        app,
+        frame,
+        area,
+        header_line(app, columns, &widths),
+        rows,
+        empty,
+    );
+}

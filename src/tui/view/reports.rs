@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
 
-use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
+use super::{Areas, Column, draw_table};
 use crate::domain::{SequenceReport, Status};
 use crate::tui::app::App;
 use crate::tui::text::{self, count, fit, rate};
@@ -50,17 +50,23 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         ])),
         a.top,
     );
-    let widths = fit_columns(&COLUMNS, a.list.width);
-    let visible = s
-        .cursor
-        .visible(s.list.len(), a.list.height.saturating_sub(1) as usize);
-    let rows = visible
-        .map(|i| {
+    draw_table(
+        app,
+        frame,
+        a.list,
+        &COLUMNS,
+        s.list.len(),
+        &s.cursor,
+        if s.loaded {
+            "No sequences yet."
+        } else {
+            "Loading the reports…"
+        },
+        |i| {
             let r = &s.list[i];
             let (name, style) =
                 super::sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
-            row_line(
-                &COLUMNS,
+            (
                 vec![
                     (name, t.base()),
                     (count(r.enrolled), t.base()),
@@ -70,22 +76,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     (rate(r.reply_rate), t.base()),
                     (rate(r.meeting_rate), t.base()),
                 ],
-                &widths,
-                a.list.width,
                 style,
             )
-        })
-        .collect();
-    draw_list(
-        app,
-        frame,
-        a.list,
-        header_line(app, &COLUMNS, &widths),
-        rows,
-        if s.loaded {
-            "No sequences yet."
-        } else {
-            "Loading the reports…"
         },
     );
     if let Some(area) = a.charts {

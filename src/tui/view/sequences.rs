@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
+use super::{Areas, Column, draw_table};
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{count, local_part, rate};
@@ -37,17 +37,23 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         ])),
         a.top,
     );
-    let widths = fit_columns(&COLUMNS, a.list.width);
-    let visible = s
-        .cursor
-        .visible(s.list.len(), a.list.height.saturating_sub(1) as usize);
-    let rows = visible
-        .map(|i| {
+    draw_table(
+        app,
+        frame,
+        a.list,
+        &COLUMNS,
+        s.list.len(),
+        &s.cursor,
+        if s.loaded {
+            "No sequences yet."
+        } else {
+            "Loading the sequences…"
+        },
+        |i| {
             let q = &s.list[i];
             let (name, style) =
                 super::sequence_cell(t, &q.name, q.archived, i == s.cursor.selected);
-            row_line(
-                &COLUMNS,
+            (
                 vec![
                     (name, t.base()),
                     (local_part(&q.owner).to_string(), t.base()),
@@ -59,22 +65,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     (rate(q.reply_rate), t.base()),
                     (rate(q.meeting_rate), t.base()),
                 ],
-                &widths,
-                a.list.width,
                 style,
             )
-        })
-        .collect();
-    draw_list(
-        app,
-        frame,
-        a.list,
-        header_line(app, &COLUMNS, &widths),
-        rows,
-        if s.loaded {
-            "No sequences yet."
-        } else {
-            "Loading the sequences…"
         },
     );
 }
