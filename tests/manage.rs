@@ -158,6 +158,30 @@ fn undo_restores_status_step_schedule_and_tasks_and_is_audited() {
     let audit = f.ws.audit(None, 10).unwrap();
     let entry = audit.iter().find(|e| e.action == "undo").unwrap();
     assert_eq!(entry.detail, batch);
+    // The undo's own rows say what each was before it: unenrolled, at the
+    // step it returns to.
+    let mut rows: Vec<(i64, String, i64)> = {
+        let conn = raw(&f.path);
+        let mut stmt = conn
+            .prepare(
+                "SELECT enrollment_id, before_status, before_step FROM audit_enrollments
+                 WHERE audit_id = ?1 ORDER BY enrollment_id",
+            )
+            .unwrap();
+        stmt.query_map([entry.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![
+            (ids[0], "unenrolled".to_string(), 1),
+            (ids[1], "unenrolled".to_string(), 2),
+            (ids[2], "unenrolled".to_string(), 1)
+        ]
+    );
     assert_eq!(f.ws.last_undoable_batch(&mae).unwrap(), None);
     // Twice is refused, and nothing changes.
     let again = f.ws.undo(&mae, &batch).unwrap_err();

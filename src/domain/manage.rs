@@ -401,9 +401,7 @@ impl Workspace {
                 count: restore.len() as i64,
             },
         )?;
-        for k in &restore {
-            q::audit_enrollment(&tx, audit_id, k.id, Status::Unenrolled, k.current_step)?;
-        }
+        q::audit_staged_as(&tx, audit_id, Some(Status::Unenrolled))?;
         tx.commit()?;
         report.undo_batch = Some(undo_batch);
         Ok(report)

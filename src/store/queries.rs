@@ -637,6 +637,20 @@ pub fn enrollment_of_contact_in(
         .optional()?)
 }
 
+/// Collects query rows into a map keyed by their id.
+fn by_id<T>(
+    rows: impl Iterator<Item = rusqlite::Result<T>>,
+    id: impl Fn(&T) -> i64,
+    capacity: usize,
+) -> Result<HashMap<i64, T>> {
+    let mut out = HashMap::with_capacity(capacity);
+    for row in rows {
+        let row = row?;
+        out.insert(id(&row), row);
+    }
+    Ok(out)
+}
+
 /// What the domain needs to decide a change, for each id that exists.
 pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, EnrollmentFacts>> {
     let mut stmt = conn.prepare_cached(
@@ -667,12 +681,7 @@ pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, E
             owner_id: r.get(11)?,
         })
     })?;
-    let mut out = HashMap::with_capacity(ids.len());
-    for row in rows {
-        let row = row?;
-        out.insert(row.id, row);
-    }
-    Ok(out)
+    by_id(rows, |row| row.id, ids.len())
 }
 
 /// [`EnrollmentKey`]s of the given ids (unknown ids are left out).
@@ -696,12 +705,7 @@ pub fn enrollment_keys(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, En
             current_step: r.get(6)?,
         })
     })?;
-    let mut out = HashMap::with_capacity(ids.len());
-    for row in rows {
-        let row = row?;
-        out.insert(row.id, row);
-    }
-    Ok(out)
+    by_id(rows, |row| row.id, ids.len())
 }
 
 /// Every sequence's name by id.
@@ -1003,11 +1007,18 @@ pub fn insert_audit(conn: &Connection, a: &NewAudit<'_>) -> Result<(i64, String)
 
 /// Records which staged enrollments an audit entry touched.
 pub fn audit_staged(conn: &Connection, audit_id: i64) -> Result<()> {
+    audit_staged_as(conn, audit_id, None)
+}
+
+/// [`audit_staged`], recording `before` as every row's status before the
+/// change instead of the staged one (undo stages the status to return to;
+/// what they were before the undo is `unenrolled`).
+pub fn audit_staged_as(conn: &Connection, audit_id: i64, before: Option<Status>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step)
-         SELECT ?1, id, before_status, before_step FROM temp.batch_ids",
+         SELECT ?1, id, coalesce(?2, before_status), before_step FROM temp.batch_ids",
     )?
-    .execute([audit_id])?;
+    .execute(params![audit_id, before.map(Status::as_str)])?;
     Ok(())
 }
 

@@ -767,16 +767,24 @@ fn after_change(app: &mut App, summary: String) {
     app.reload_detail();
 }
 
+/// A read's result when it answers the request still pending (clearing
+/// it); `None` for an answer a newer request made stale.
+fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T> {
+    if *pending != Some(generation) {
+        return None;
+    }
+    *pending = None;
+    Some(result)
+}
+
 fn done(app: &mut App, result: JobResult) {
     match result {
         JobResult::Sequences { generation, result } => {
-            if app.sequences.pending != Some(generation) {
-                return;
-            }
-            app.sequences.pending = None;
-            match result {
-                Ok(list) => app.apply_sequences(list),
-                Err(err) => app.say(Tone::Error, err),
+            if let Some(result) = answer(&mut app.sequences.pending, generation, result) {
+                match result {
+                    Ok(list) => app.apply_sequences(list),
+                    Err(err) => app.say(Tone::Error, err),
+                }
             }
         }
         JobResult::EnrollmentIds { generation, result } => {
@@ -796,23 +804,19 @@ fn done(app: &mut App, result: JobResult) {
             }
         }
         JobResult::Audit { generation, result } => {
-            if app.activity.pending != Some(generation) {
-                return;
-            }
-            app.activity.pending = None;
-            match result {
-                Ok(entries) => app.apply_activity(entries),
-                Err(err) => app.say(Tone::Error, err),
+            if let Some(result) = answer(&mut app.activity.pending, generation, result) {
+                match result {
+                    Ok(entries) => app.apply_activity(entries),
+                    Err(err) => app.say(Tone::Error, err),
+                }
             }
         }
         JobResult::Report { generation, result } => {
-            if app.reports.pending != Some(generation) {
-                return;
-            }
-            app.reports.pending = None;
-            match result {
-                Ok(list) => app.apply_reports(list),
-                Err(err) => app.say(Tone::Error, err),
+            if let Some(result) = answer(&mut app.reports.pending, generation, result) {
+                match result {
+                    Ok(list) => app.apply_reports(list),
+                    Err(err) => app.say(Tone::Error, err),
+                }
             }
         }
         JobResult::Exported { path, result } => {
