@@ -210,8 +210,12 @@ fn build_demo(db: &Path) {
 }
 
 fn cli_json(db: &Path, args: &[&str]) -> serde_json::Value {
+    cli_json_at(db, NOW, args)
+}
+
+fn cli_json_at(db: &Path, now: &str, args: &[&str]) -> serde_json::Value {
     let out = Command::new(BIN)
-        .args(["--db", db.to_str().unwrap(), "--now", NOW, "--json"])
+        .args(["--db", db.to_str().unwrap(), "--now", now, "--json"])
         .args(args)
         .output()
         .unwrap();
@@ -530,19 +534,7 @@ fn mark_all_stale_unenroll_them_then_undo_with_capital_u() {
     build_demo(&db);
     // A week after the demo's clock, some enrollments have gone quiet.
     let later = "2026-12-04T09:00:00Z";
-    let cli = |args: &[&str]| -> serde_json::Value {
-        let out = Command::new(BIN)
-            .args(["--db", db.to_str().unwrap(), "--now", later, "--json"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let cli = |args: &[&str]| cli_json_at(&db, later, args);
     let stale = cli(&["enrollments", "--sequence", "1", "--stale"]);
     let before: Vec<(i64, String, String)> = stale
         .as_array()
