@@ -115,10 +115,11 @@ fn main() {
         .max_by_key(|s| s.active + s.paused)
         .unwrap();
     let open = EnrollmentQuery {
-        sequence_id: sequence.id,
+        sequences: vec![sequence.id],
         statuses: vec![Status::Active, Status::Paused],
         search: String::new(),
         stale: false,
+        ..Default::default()
     };
     let open_count = ws.enrollment_ids(&open).unwrap().len();
     println!(
@@ -137,10 +138,11 @@ fn main() {
         ("active + paused", vec![Status::Active, Status::Paused]),
     ] {
         let query = EnrollmentQuery {
-            sequence_id: sequence.id,
+            sequences: vec![sequence.id],
             statuses,
             search: String::new(),
             stale: false,
+            ..Default::default()
         };
         let ids = ws.enrollment_ids(&query).unwrap();
         let key_at = |i: usize| -> Option<PageKey> {

@@ -283,10 +283,11 @@ fn domain_calls(path: &Path, clock: Clock, table: &mut Table) {
     };
     for (label, statuses) in [("active", vec![Status::Active]), ("all", Vec::new())] {
         let query = EnrollmentQuery {
-            sequence_id: largest.id,
+            sequences: vec![largest.id],
             statuses,
             search: String::new(),
             stale: false,
+            ..Default::default()
         };
         let started = Instant::now();
         let ids = ws.enrollment_ids(&query).expect("ids");

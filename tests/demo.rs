@@ -954,10 +954,11 @@ fn the_domain_reads_the_demo() {
     assert!(sequences.iter().any(|s| s.meeting_rate > 0.0));
 
     let query = EnrollmentQuery {
-        sequence_id: 1,
+        sequences: vec![1],
         statuses: vec![Status::Active],
         search: String::new(),
         stale: false,
+        ..Default::default()
     };
     let page = ws.enrollment_page(&query, None, 50).unwrap();
     assert_eq!(page.len(), 50);
@@ -972,10 +973,11 @@ fn the_domain_reads_the_demo() {
     assert!(next[0].sort_name >= page[49].sort_name);
     let all = ws
         .enrollment_ids(&EnrollmentQuery {
-            sequence_id: 1,
+            sequences: vec![1],
             statuses: vec![],
             search: String::new(),
             stale: false,
+            ..Default::default()
         })
         .unwrap();
     assert!(all.len() > 100);

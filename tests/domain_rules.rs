@@ -226,10 +226,11 @@ fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
     let page =
         f.ws.enrollment_page(
             &EnrollmentQuery {
-                sequence_id: a,
+                sequences: vec![a],
                 statuses: vec![],
                 search: String::new(),
                 stale: false,
+                ..Default::default()
             },
             None,
             n,
@@ -547,10 +548,11 @@ fn keyset_pages_walk_the_whole_list_in_name_order() {
         vec![Status::Active, Status::Unenrolled],
     ] {
         let query = EnrollmentQuery {
-            sequence_id: a,
+            sequences: vec![a],
             statuses: statuses.clone(),
             search: String::new(),
             stale: false,
+            ..Default::default()
         };
         let mut seen = Vec::new();
         let mut after = None;
@@ -579,10 +581,11 @@ fn keyset_pages_walk_the_whole_list_in_name_order() {
     }
     // text search is literal: % and _ are not wildcards
     let query = |search: &str| EnrollmentQuery {
-        sequence_id: a,
+        sequences: vec![a],
         statuses: vec![],
         search: search.into(),
         stale: false,
+        ..Default::default()
     };
     assert_eq!(f.ws.enrollment_ids(&query("first0007")).unwrap().len(), 1);
     assert_eq!(f.ws.enrollment_ids(&query("ACME 3")).unwrap().len(), 6);

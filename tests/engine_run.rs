@@ -230,7 +230,7 @@ fn paused_and_ended_enrollments_send_nothing() {
     let outbox = f.dir.path().join("outbox");
     let ids =
         f.ws.enrollment_ids(&EnrollmentQuery {
-            sequence_id: f.seq_a.id,
+            sequences: vec![f.seq_a.id],
             ..Default::default()
         })
         .unwrap();

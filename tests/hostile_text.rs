@@ -204,10 +204,11 @@ fn enrollment_filter_treats_metacharacters_literally() {
         "%_\\%",
     ] {
         let query = EnrollmentQuery {
-            sequence_id: f.seq_a.id,
+            sequences: vec![f.seq_a.id],
             statuses: Vec::new(),
             search: needle.into(),
             stale: false,
+            ..Default::default()
         };
         let rows = f.ws.enrollment_page(&query, None, 1_000).unwrap();
         let mut got: Vec<String> = rows.iter().map(|r| r.contact_email.clone()).collect();

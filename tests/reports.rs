@@ -312,10 +312,11 @@ fn export_writes_the_header_and_the_rows_in_order() {
     let ws = at(&f, 10);
     let ids = ws
         .enrollment_ids(&EnrollmentQuery {
-            sequence_id: f.seq_a.id,
+            sequences: vec![f.seq_a.id],
             statuses: Vec::new(),
             search: String::new(),
             stale: false,
+            ..Default::default()
         })
         .unwrap();
     assert_eq!(ids.len(), 10);

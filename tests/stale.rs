@@ -58,10 +58,11 @@ fn engage(f: &Fixture, i: usize, when: Timestamp, click: bool) {
 
 fn query(f: &Fixture, statuses: Vec<Status>, stale: bool) -> EnrollmentQuery {
     EnrollmentQuery {
-        sequence_id: f.seq_a.id,
+        sequences: vec![f.seq_a.id],
         statuses,
         search: String::new(),
         stale,
+        ..Default::default()
     }
 }
 

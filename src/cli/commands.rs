@@ -167,10 +167,11 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         } => {
             let sequence = ws.sequence(sequence)?;
             let query = EnrollmentQuery {
-                sequence_id: sequence.id,
+                sequences: vec![sequence.id],
                 statuses: statuses.clone(),
                 search: search.clone().unwrap_or_default(),
                 stale: *stale,
+                ..Default::default()
             };
             enrollments(cli, ws, &query, *limit)
         }

@@ -77,10 +77,11 @@ pub fn select(
                 args.statuses.clone()
             };
             ids.extend(ws.enrollment_ids(&EnrollmentQuery {
-                sequence_id: sequence.id,
+                sequences: vec![sequence.id],
                 statuses,
                 search: String::new(),
                 stale: args.stale,
+                ..Default::default()
             })?);
         }
     }

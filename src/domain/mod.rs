@@ -5,7 +5,9 @@
 mod browse;
 mod clock;
 mod engine;
+mod filter;
 mod identity;
+mod lists;
 mod manage;
 mod permissions;
 mod report;
@@ -15,6 +17,8 @@ mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
+pub use filter::{FILTER_KEYS, Filter, FilterKey};
+pub use lists::*;
 pub use manage::*;
 pub use permissions::may_change;
 pub use report::{

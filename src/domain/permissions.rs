@@ -44,3 +44,9 @@ pub fn who_may(verb: &str, who: &Stakeholders<'_>) -> String {
         teams.join(" or ")
     )
 }
+
+/// Who may replace or delete a saved list: whoever saved it, a manager or
+/// an admin. Everyone may read and use every list, and save new ones.
+pub fn may_edit_list(actor: &User, created_by: i64) -> bool {
+    actor.id == created_by || matches!(actor.role, Role::Manager | Role::Admin)
+}

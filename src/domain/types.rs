@@ -344,10 +344,15 @@ pub struct AuditEntry {
     pub enrollments: Vec<i64>,
 }
 
-/// Which enrollments of one sequence a list shows.
+/// Which enrollments a list shows: a [`crate::domain::Filter`] resolved
+/// against the workspace (ids for names, instants for days). The store
+/// turns it into one parameterised statement. Empty lists and `None` mean
+/// no condition; conditions of different fields all hold, values within a
+/// list are alternatives.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnrollmentQuery {
-    pub sequence_id: i64,
+    /// Empty means every sequence.
+    pub sequences: Vec<i64>,
     /// Empty means every status.
     pub statuses: Vec<Status>,
     /// Matched, case-insensitively and literally, against the contact's
@@ -357,6 +362,35 @@ pub struct EnrollmentQuery {
     /// ones are always open, so with statuses that are all ended the list
     /// is empty.
     pub stale: bool,
+    pub step_at_least: Option<i64>,
+    /// Enrolled strictly before this instant.
+    pub enrolled_before: Option<DateTime<Utc>>,
+    /// Enrolled at or after this instant.
+    pub enrolled_from: Option<DateTime<Utc>>,
+    /// Enrolled at or before this instant, and no open, click, reply or
+    /// meeting after it.
+    pub quiet_since: Option<DateTime<Utc>>,
+    pub enrolled_by: Vec<i64>,
+    /// Contact owners; `None` is "no owner".
+    pub owners: Vec<Option<i64>>,
+    /// Whole company names, case-insensitive; "" is no company.
+    pub companies: Vec<String>,
+    /// Lower-case lifecycle stages.
+    pub lifecycles: Vec<String>,
+    /// Lower-case texts, any of which the title contains.
+    pub titles: Vec<String>,
+    /// Lower-case email domains.
+    pub email_domains: Vec<String>,
+}
+
+impl EnrollmentQuery {
+    /// Every enrollment of one sequence.
+    pub fn sequence(id: i64) -> EnrollmentQuery {
+        EnrollmentQuery {
+            sequences: vec![id],
+            ..EnrollmentQuery::default()
+        }
+    }
 }
 
 /// Where a page of an enrollment list starts: the sort key of the row

@@ -200,7 +200,7 @@ impl Workspace {
     }
 
     /// R11's cutoffs at the workspace clock under the rules in force.
-    fn stale_cutoffs(&self) -> StaleCutoffs {
+    pub(super) fn stale_cutoffs(&self) -> StaleCutoffs {
         self.rules.stale_cutoffs(self.now())
     }
 

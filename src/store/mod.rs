@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod browse;
 pub mod bulk;
 pub mod engine;
+pub mod lists;
 pub mod manage;
 pub mod queries;
 pub mod report;

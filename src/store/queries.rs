@@ -448,15 +448,97 @@ fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
     })
 }
 
-/// The filtering part of an enrollment list, as a `SELECT e.id, e.sort_name`
-/// that walks one index in (sort_name, id) order. Several statuses become a
-/// UNION ALL of one ordered walk each (SQLite cannot merge an IN list over
-/// an index in order), so a page never sorts the whole sequence.
+/// How the statement for a filter walks the tables.
+#[derive(Clone, Copy, PartialEq)]
+enum Shape<'a> {
+    /// One page in list order after a key: walk the enrollments in
+    /// (sort_name, id) order through an index whose leading columns are
+    /// the sequences (and statuses) asked for, checking contact conditions
+    /// per row, so that the walk stops after `limit` rows. When the filter
+    /// names companies or email domains (a handful of contacts each) it
+    /// starts from those contacts instead.
+    Page(Option<&'a PageKey>, usize),
+    /// Every matching row: a plain join, and SQLite's planner picks where
+    /// to start (the owner index for an owner, say).
+    All,
+}
+
+/// The contact's email domain, as the `contacts_email_domain` index has it.
+macro_rules! email_domain {
+    () => {
+        "substr(c.email, instr(c.email, '@') + 1)"
+    };
+}
+
+/// The conditions of a filter on the contact `c`, each with its
+/// parameters. Every text is a parameter compared with `=` or `instr`, so
+/// `%`, `_` and quotes are literal.
+fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<String> {
+    let mut conds = Vec::new();
+    if !q.owners.is_empty() {
+        let ids: Vec<i64> = q.owners.iter().flatten().copied().collect();
+        let mut alts = vec!["c.owner_id IN (SELECT value FROM json_each(?))".to_string()];
+        values.push(Value::Text(ids_json(&ids)));
+        if q.owners.contains(&None) {
+            alts.push("c.owner_id IS NULL".into());
+        }
+        conds.push(format!("({})", alts.join(" OR ")));
+    }
+    if !q.companies.is_empty() {
+        let alts: Vec<&str> = q
+            .companies
+            .iter()
+            .map(|_| "c.company = ? COLLATE NOCASE")
+            .collect();
+        values.extend(q.companies.iter().map(|c| Value::Text(c.clone())));
+        conds.push(format!("({})", alts.join(" OR ")));
+    }
+    if !q.email_domains.is_empty() {
+        let alts: Vec<&str> = q
+            .email_domains
+            .iter()
+            .map(|_| concat!(email_domain!(), " = ? COLLATE NOCASE"))
+            .collect();
+        values.extend(q.email_domains.iter().map(|d| Value::Text(d.clone())));
+        conds.push(format!("({})", alts.join(" OR ")));
+    }
+    if !q.lifecycles.is_empty() {
+        conds.push("lower(c.lifecycle_stage) IN (SELECT value FROM json_each(?))".into());
+        values.push(Value::Text(
+            serde_json::to_string(&q.lifecycles).expect("strings serialise"),
+        ));
+    }
+    if !q.titles.is_empty() {
+        let alts: Vec<&str> = q
+            .titles
+            .iter()
+            .map(|_| "instr(lower(c.title), ?) > 0")
+            .collect();
+        values.extend(q.titles.iter().map(|t| Value::Text(t.to_lowercase())));
+        conds.push(format!("({})", alts.join(" OR ")));
+    }
+    let needle = q.search.trim().to_lowercase();
+    if !needle.is_empty() {
+        conds.push(
+            "(instr(lower(c.first_name || ' ' || c.last_name), ?) > 0
+                OR instr(lower(c.email), ?) > 0
+                OR instr(lower(c.company), ?) > 0)"
+                .into(),
+        );
+        for _ in 0..3 {
+            values.push(Value::Text(needle.clone()));
+        }
+    }
+    conds
+}
+
+/// The filtering part of an enrollment list: a `SELECT e.id AS id,
+/// e.sort_name AS sort_name` of the enrollments `q` matches, in list order
+/// (contact name, then id) for a page. See [`Shape`] for how it walks.
 fn filtered_ids_sql(
     q: &EnrollmentQuery,
     stale: &StaleCutoffs,
-    after: Option<&PageKey>,
-    limit: Option<usize>,
+    shape: Shape<'_>,
     values: &mut Vec<Value>,
 ) -> String {
     let mut statuses = q.statuses.clone();
@@ -476,63 +558,102 @@ fn filtered_ids_sql(
             nothing = statuses.is_empty();
         }
     }
-    let branch = |status: Option<Status>, values: &mut Vec<Value>| {
-        let mut sql = String::from(
-            "SELECT e.id AS id, e.sort_name AS sort_name FROM enrollments e WHERE e.sequence_id = ?",
+    let from_contacts = matches!(shape, Shape::Page(..))
+        && (!q.companies.is_empty() || !q.email_domains.is_empty());
+    let mut conds: Vec<String> = Vec::new();
+    let mut contact_values = Vec::new();
+    let contact = contact_conditions(q, &mut contact_values);
+    let exists = !from_contacts && matches!(shape, Shape::Page(..));
+    let mut sql = String::from("SELECT e.id AS id, e.sort_name AS sort_name FROM ");
+    if from_contacts {
+        // CROSS JOIN keeps this order: the few contacts first.
+        sql.push_str("contacts c CROSS JOIN enrollments e ON e.contact_id = c.id");
+        conds.extend(contact.iter().cloned());
+        values.append(&mut contact_values);
+    } else if exists || contact.is_empty() {
+        sql.push_str("enrollments e");
+    } else {
+        sql.push_str("enrollments e JOIN contacts c ON c.id = e.contact_id");
+        conds.extend(contact.iter().cloned());
+        values.append(&mut contact_values);
+    }
+    match q.sequences.as_slice() {
+        [] => conds.push("e.sequence_id IN (SELECT id FROM sequences)".into()),
+        [one] => {
+            conds.push("e.sequence_id = ?".into());
+            values.push(Value::Integer(*one));
+        }
+        many => {
+            conds.push("e.sequence_id IN (SELECT value FROM json_each(?))".into());
+            values.push(Value::Text(ids_json(many)));
+        }
+    }
+    match statuses.as_slice() {
+        [] => {}
+        [one] => {
+            conds.push("e.status = ?".into());
+            values.push(Value::Text(one.as_str().into()));
+        }
+        many => {
+            conds.push("e.status IN (SELECT value FROM json_each(?))".into());
+            let names: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+            values.push(Value::Text(
+                serde_json::to_string(&names).expect("strings serialise"),
+            ));
+        }
+    }
+    if nothing {
+        conds.push("0".into());
+    }
+    if q.stale {
+        conds.push(stale_condition!().into());
+        values.extend(stale_values(stale));
+    }
+    if let Some(n) = q.step_at_least {
+        conds.push("e.current_step >= ?".into());
+        values.push(Value::Integer(n));
+    }
+    if let Some(t) = q.enrolled_before {
+        conds.push("e.enrolled_at < ?".into());
+        values.push(Value::Text(format_time(t)));
+    }
+    if let Some(t) = q.enrolled_from {
+        conds.push("e.enrolled_at >= ?".into());
+        values.push(Value::Text(format_time(t)));
+    }
+    if let Some(t) = q.quiet_since {
+        conds.push(
+            "e.enrolled_at <= ? AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.enrollment_id = e.id
+                AND ev.type IN ('open', 'click', 'reply', 'meeting_booked') AND ev.at > ?)"
+                .into(),
         );
-        values.push(Value::Integer(q.sequence_id));
-        if let Some(status) = status {
-            sql.push_str(" AND e.status = ?");
-            values.push(Value::Text(status.as_str().into()));
-        }
-        if nothing {
-            sql.push_str(" AND 0");
-        }
-        if q.stale {
-            sql.push_str(concat!(" AND ", stale_condition!()));
-            values.extend(stale_values(stale));
-        }
-        if let Some(key) = after {
-            sql.push_str(" AND (e.sort_name, e.id) > (?, ?)");
-            values.push(Value::Text(key.sort_name.clone()));
-            values.push(Value::Integer(key.id));
-        }
-        let needle = q.search.trim().to_lowercase();
-        if !needle.is_empty() {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.id = e.contact_id AND (
-                    instr(lower(c.first_name || ' ' || c.last_name), ?) > 0
-                    OR instr(lower(c.email), ?) > 0
-                    OR instr(lower(c.company), ?) > 0))",
-            );
-            for _ in 0..3 {
-                values.push(Value::Text(needle.clone()));
-            }
-        }
-        sql.push_str(" ORDER BY e.sort_name, e.id");
-        if let Some(limit) = limit {
-            sql.push_str(" LIMIT ?");
+        values.push(Value::Text(format_time(t)));
+        values.push(Value::Text(format_time(t)));
+    }
+    if !q.enrolled_by.is_empty() {
+        conds.push("e.enrolled_by IN (SELECT value FROM json_each(?))".into());
+        values.push(Value::Text(ids_json(&q.enrolled_by)));
+    }
+    if exists && !contact.is_empty() {
+        conds.push(format!(
+            "EXISTS (SELECT 1 FROM contacts c WHERE c.id = e.contact_id AND {})",
+            contact.join(" AND ")
+        ));
+        values.append(&mut contact_values);
+    }
+    if let Shape::Page(Some(key), _) = shape {
+        conds.push("(e.sort_name, e.id) > (?, ?)".into());
+        values.push(Value::Text(key.sort_name.clone()));
+        values.push(Value::Integer(key.id));
+    }
+    sql.push_str(" WHERE ");
+    sql.push_str(&conds.join(" AND "));
+    match shape {
+        Shape::Page(_, limit) => {
+            sql.push_str(" ORDER BY e.sort_name, e.id LIMIT ?");
             values.push(Value::Integer(limit as i64));
         }
-        sql
-    };
-    if statuses.is_empty() {
-        return branch(None, values);
-    }
-    if statuses.len() == 1 {
-        return branch(Some(statuses[0]), values);
-    }
-    let parts: Vec<String> = statuses
-        .iter()
-        .map(|s| format!("SELECT * FROM ({})", branch(Some(*s), values)))
-        .collect();
-    let mut sql = format!(
-        "SELECT id, sort_name FROM ({}) ORDER BY sort_name, id",
-        parts.join(" UNION ALL ")
-    );
-    if let Some(limit) = limit {
-        sql.push_str(" LIMIT ?");
-        values.push(Value::Integer(limit as i64));
+        Shape::All => {}
     }
     sql
 }
@@ -547,7 +668,7 @@ pub fn enrollment_page(
     limit: usize,
 ) -> Result<Vec<EnrollmentRow>> {
     let mut values = stale_values(stale).to_vec();
-    let ids = filtered_ids_sql(q, stale, after, Some(limit), &mut values);
+    let ids = filtered_ids_sql(q, stale, Shape::Page(after, limit), &mut values);
     let sql = format!(
         "{ENROLLMENT_ROW} JOIN ({ids}) page ON page.id = e.id ORDER BY page.sort_name, page.id"
     );
@@ -565,10 +686,24 @@ pub fn enrollment_ids(
     stale: &StaleCutoffs,
 ) -> Result<Vec<i64>> {
     let mut values = Vec::new();
-    let sql = filtered_ids_sql(q, stale, None, None, &mut values);
+    let ids = filtered_ids_sql(q, stale, Shape::All, &mut values);
+    let sql = format!("SELECT id FROM ({ids}) ORDER BY sort_name, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many enrollments the query matches.
+pub fn enrollment_count(
+    conn: &Connection,
+    q: &EnrollmentQuery,
+    stale: &StaleCutoffs,
+) -> Result<i64> {
+    let mut values = Vec::new();
+    let ids = filtered_ids_sql(q, stale, Shape::All, &mut values);
+    let sql = format!("SELECT count(*) FROM ({ids})");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
 }
 
 /// Full rows for the given ids, in the order given; unknown ids are left out.

@@ -79,6 +79,10 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "events_enrollment",
         "CREATE INDEX events_enrollment ON events(enrollment_id)",
     ),
+    (
+        "contacts_email_domain",
+        "CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE)",
+    ),
 ];
 
 const V1_TABLES: &str = r#"
@@ -239,6 +243,7 @@ pub fn migrations() -> Vec<String> {
         V3_TIDY.to_string(),
         V4_AUDIT_INDEX.to_string(),
         V5_LOGINS.to_string(),
+        V6_LISTS.to_string(),
     ]
 }
 
@@ -288,4 +293,22 @@ const V4_AUDIT_INDEX: &str = "DROP INDEX IF EXISTS audit_enrollments_enrollment;
 const V5_LOGINS: &str = "
 ALTER TABLE users ADD COLUMN os_login TEXT;
 CREATE UNIQUE INDEX users_os_login ON users(os_login) WHERE os_login IS NOT NULL;
+";
+
+/// Migration 6, filters across sequences and saved lists (issue 7): the
+/// lists the team saved, each a filter in the query language of
+/// `domain::Filter`, and an index on the contacts' email domain (the
+/// `email-domain` condition), written exactly as the store's queries
+/// write the expression.
+const V6_LISTS: &str = "
+CREATE TABLE saved_lists (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    query      TEXT NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    updated_by INTEGER NOT NULL REFERENCES users(id),
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE);
 ";

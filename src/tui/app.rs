@@ -186,10 +186,11 @@ pub struct EnrollmentsState {
 impl EnrollmentsState {
     pub fn query(&self) -> EnrollmentQuery {
         EnrollmentQuery {
-            sequence_id: self.sequence.id,
+            sequences: vec![self.sequence.id],
             statuses: self.chip.statuses(),
             search: self.search.trim().to_string(),
             stale: self.stale,
+            ..Default::default()
         }
     }
 

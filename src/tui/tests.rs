@@ -452,10 +452,11 @@ fn a_rep_is_told_who_may_unenroll() {
     let q4 = ws.sequence(Q4).unwrap();
     let all = ws
         .enrollment_ids(&EnrollmentQuery {
-            sequence_id: q4.id,
+            sequences: vec![q4.id],
             statuses: vec![Status::Active],
             search: String::new(),
             stale: false,
+            ..Default::default()
         })
         .unwrap();
     let rows = ws.enrollments_by_ids(&all).unwrap();
@@ -505,10 +506,11 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     let first = ws
         .enrollment_page(
             &EnrollmentQuery {
-                sequence_id: q4.id,
+                sequences: vec![q4.id],
                 statuses: vec![Status::Active],
                 search: String::new(),
                 stale: false,
+                ..Default::default()
             },
             None,
             1,
@@ -699,10 +701,11 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
     let ws = Workspace::open(&path, clock()).unwrap();
     let want = ws
         .enrollment_ids(&EnrollmentQuery {
-            sequence_id: asked[0].sequence_id,
+            sequences: asked[0].sequences.clone(),
             statuses: vec![],
             search: String::new(),
             stale: true,
+            ..Default::default()
         })
         .unwrap();
     let stale = ids(&h);
@@ -857,10 +860,11 @@ fn the_reports_view_loads_on_4_and_follows_the_cursor() {
     let id = h.app.reports.focused().unwrap().sequence_id;
     let open_ids = other
         .enrollment_ids(&EnrollmentQuery {
-            sequence_id: id,
+            sequences: vec![id],
             statuses: vec![Status::Active],
             search: String::new(),
             stale: false,
+            ..Default::default()
         })
         .unwrap();
     let report = other
