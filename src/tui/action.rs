@@ -185,7 +185,7 @@ pub enum Job {
     /// a text filter).
     EnrollmentIds {
         generation: u64,
-        query: EnrollmentQuery,
+        query: Box<EnrollmentQuery>,
     },
     /// The newest audit entries.
     Audit { generation: u64 },

@@ -537,7 +537,10 @@ impl App {
         if let Some(e) = &mut self.enrollments {
             e.pending = Some(Pending { generation, keep });
         }
-        self.run(Job::EnrollmentIds { generation, query });
+        self.run(Job::EnrollmentIds {
+            generation,
+            query: Box::new(query),
+        });
     }
 
     /// Replaces the list's ids, keeping marks and (when asked) the focus.

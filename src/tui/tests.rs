@@ -689,7 +689,7 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
     let asked: Vec<_> = effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Run(Job::EnrollmentIds { query, .. }) => Some(query.clone()),
+            Effect::Run(Job::EnrollmentIds { query, .. }) => Some((**query).clone()),
             _ => None,
         })
         .collect();
