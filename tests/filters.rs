@@ -44,14 +44,17 @@ const COMPANIES: &[&str] = &[
     "Globex",
 ];
 
-/// (email, company, title, owner index or none, lifecycle)
-fn people() -> Vec<(
+/// A contact of the world: email, company, title, owner (index into
+/// ann, bob, wes) or none, lifecycle stage.
+type Person = (
     String,
     &'static str,
     &'static str,
     Option<usize>,
     Option<&'static str>,
-)> {
+);
+
+fn people() -> Vec<Person> {
     let titles = ["VP Sales", "Head of Growth", "CTO", ""];
     let lifecycles = [None, Some("Customer"), Some("mql"), Some("lead")];
     let domains = ["acme.example", "Globex.example", "pure.example"];
