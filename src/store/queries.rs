@@ -451,12 +451,15 @@ fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
 /// How the statement for a filter walks the tables.
 #[derive(Clone, Copy, PartialEq)]
 enum Shape<'a> {
-    /// One page in list order after a key: walk the enrollments in
-    /// (sort_name, id) order through an index whose leading columns are
-    /// the sequences (and statuses) asked for, checking contact conditions
-    /// per row, so that the walk stops after `limit` rows. When the filter
-    /// names companies or email domains (a handful of contacts each) it
-    /// starts from those contacts instead.
+    /// One page in list order after a key, walked in (sort_name, id) order
+    /// so that it stops after `limit` matching rows: within one sequence
+    /// through that sequence's (status) range of `enrollments_page` or
+    /// `enrollments_status_page`; across several or all sequences through
+    /// `enrollments_order`, every enrollment in list order. (An `IN` list
+    /// of sequences over the per-sequence index would walk the whole range
+    /// of any sequence with no match.) Contact conditions are checked per
+    /// row. When the filter names companies or email domains (a handful
+    /// of contacts each) it starts from those contacts instead.
     Page(Option<&'a PageKey>, usize),
     /// Every matching row: a plain join, and SQLite's planner picks where
     /// to start (the owner index for an owner, say).
@@ -475,13 +478,20 @@ macro_rules! email_domain {
 /// `%`, `_` and quotes are literal.
 fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<String> {
     let mut conds = Vec::new();
+    // One equality per value (never `IN (json_each)`): the planner can then
+    // start from the owner index when that is the cheaper way.
     if !q.owners.is_empty() {
-        let ids: Vec<i64> = q.owners.iter().flatten().copied().collect();
-        let mut alts = vec!["c.owner_id IN (SELECT value FROM json_each(?))".to_string()];
-        values.push(Value::Text(ids_json(&ids)));
-        if q.owners.contains(&None) {
-            alts.push("c.owner_id IS NULL".into());
-        }
+        let alts: Vec<&str> = q
+            .owners
+            .iter()
+            .map(|o| match o {
+                Some(id) => {
+                    values.push(Value::Integer(*id));
+                    "c.owner_id = ?"
+                }
+                None => "c.owner_id IS NULL",
+            })
+            .collect();
         conds.push(format!("({})", alts.join(" OR ")));
     }
     if !q.companies.is_empty() {
@@ -503,10 +513,13 @@ fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<Strin
         conds.push(format!("({})", alts.join(" OR ")));
     }
     if !q.lifecycles.is_empty() {
-        conds.push("lower(c.lifecycle_stage) IN (SELECT value FROM json_each(?))".into());
-        values.push(Value::Text(
-            serde_json::to_string(&q.lifecycles).expect("strings serialise"),
-        ));
+        let alts: Vec<&str> = q
+            .lifecycles
+            .iter()
+            .map(|_| "c.lifecycle_stage = ? COLLATE NOCASE")
+            .collect();
+        values.extend(q.lifecycles.iter().map(|l| Value::Text(l.clone())));
+        conds.push(format!("({})", alts.join(" OR ")));
     }
     if !q.titles.is_empty() {
         let alts: Vec<&str> = q
@@ -558,26 +571,43 @@ fn filtered_ids_sql(
             nothing = statuses.is_empty();
         }
     }
-    let from_contacts = matches!(shape, Shape::Page(..))
-        && (!q.companies.is_empty() || !q.email_domains.is_empty());
+    let page = matches!(shape, Shape::Page(..));
+    let from_contacts = page && (!q.companies.is_empty() || !q.email_domains.is_empty());
+    // A page across sequences walks every enrollment in list order.
+    let global = page && !from_contacts && q.sequences.len() != 1;
     let mut conds: Vec<String> = Vec::new();
     let mut contact_values = Vec::new();
     let contact = contact_conditions(q, &mut contact_values);
-    let exists = !from_contacts && matches!(shape, Shape::Page(..));
+    let per_row = page && !from_contacts;
     let mut sql = String::from("SELECT e.id AS id, e.sort_name AS sort_name FROM ");
     if from_contacts {
         // CROSS JOIN keeps this order: the few contacts first.
         sql.push_str("contacts c CROSS JOIN enrollments e ON e.contact_id = c.id");
         conds.extend(contact.iter().cloned());
         values.append(&mut contact_values);
-    } else if exists || contact.is_empty() {
+    } else if per_row {
+        // Pin the index whose order is the list's order: left to itself
+        // the planner may take another one and sort every row for a page.
+        sql.push_str(if global {
+            "enrollments e INDEXED BY enrollments_order"
+        } else if statuses.is_empty() {
+            "enrollments e INDEXED BY enrollments_page"
+        } else {
+            "enrollments e INDEXED BY enrollments_status_page"
+        });
+    } else if contact.is_empty() {
         sql.push_str("enrollments e");
     } else {
         sql.push_str("enrollments e JOIN contacts c ON c.id = e.contact_id");
         conds.extend(contact.iter().cloned());
         values.append(&mut contact_values);
     }
+    // The columns `enrollments_order` carries (sequence, enrolled at)
+    // first: SQLite reads the table row only for entries that pass them.
     match q.sequences.as_slice() {
+        // The whole-table walk needs no condition; the planner's join
+        // uses the `IN` to reach the per-sequence indexes.
+        [] if global => {}
         [] => conds.push("e.sequence_id IN (SELECT id FROM sequences)".into()),
         [one] => {
             conds.push("e.sequence_id = ?".into());
@@ -587,6 +617,14 @@ fn filtered_ids_sql(
             conds.push("e.sequence_id IN (SELECT value FROM json_each(?))".into());
             values.push(Value::Text(ids_json(many)));
         }
+    }
+    if let Some(t) = q.enrolled_before {
+        conds.push("e.enrolled_at < ?".into());
+        values.push(Value::Text(format_time(t)));
+    }
+    if let Some(t) = q.enrolled_from {
+        conds.push("e.enrolled_at >= ?".into());
+        values.push(Value::Text(format_time(t)));
     }
     match statuses.as_slice() {
         [] => {}
@@ -605,21 +643,28 @@ fn filtered_ids_sql(
     if nothing {
         conds.push("0".into());
     }
-    if q.stale {
-        conds.push(stale_condition!().into());
-        values.extend(stale_values(stale));
-    }
     if let Some(n) = q.step_at_least {
         conds.push("e.current_step >= ?".into());
         values.push(Value::Integer(n));
     }
-    if let Some(t) = q.enrolled_before {
-        conds.push("e.enrolled_at < ?".into());
-        values.push(Value::Text(format_time(t)));
+    if !q.enrolled_by.is_empty() {
+        let alts: Vec<&str> = q.enrolled_by.iter().map(|_| "e.enrolled_by = ?").collect();
+        values.extend(q.enrolled_by.iter().map(|id| Value::Integer(*id)));
+        conds.push(format!("({})", alts.join(" OR ")));
     }
-    if let Some(t) = q.enrolled_from {
-        conds.push("e.enrolled_at >= ?".into());
-        values.push(Value::Text(format_time(t)));
+    if per_row && !contact.is_empty() {
+        // A scalar subquery, not EXISTS: SQLite turns EXISTS into a join,
+        // which loses the early stop of an ordered walk with LIMIT.
+        conds.push(format!(
+            "(SELECT {} FROM contacts c WHERE c.id = e.contact_id)",
+            contact.join(" AND ")
+        ));
+        values.append(&mut contact_values);
+    }
+    // Last, the conditions that read events (the dearest per row).
+    if q.stale {
+        conds.push(stale_condition!().into());
+        values.extend(stale_values(stale));
     }
     if let Some(t) = q.quiet_since {
         conds.push(
@@ -630,24 +675,15 @@ fn filtered_ids_sql(
         values.push(Value::Text(format_time(t)));
         values.push(Value::Text(format_time(t)));
     }
-    if !q.enrolled_by.is_empty() {
-        conds.push("e.enrolled_by IN (SELECT value FROM json_each(?))".into());
-        values.push(Value::Text(ids_json(&q.enrolled_by)));
-    }
-    if exists && !contact.is_empty() {
-        conds.push(format!(
-            "EXISTS (SELECT 1 FROM contacts c WHERE c.id = e.contact_id AND {})",
-            contact.join(" AND ")
-        ));
-        values.append(&mut contact_values);
-    }
     if let Shape::Page(Some(key), _) = shape {
         conds.push("(e.sort_name, e.id) > (?, ?)".into());
         values.push(Value::Text(key.sort_name.clone()));
         values.push(Value::Integer(key.id));
     }
-    sql.push_str(" WHERE ");
-    sql.push_str(&conds.join(" AND "));
+    if !conds.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conds.join(" AND "));
+    }
     match shape {
         Shape::Page(_, limit) => {
             sql.push_str(" ORDER BY e.sort_name, e.id LIMIT ?");

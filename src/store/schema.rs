@@ -80,6 +80,10 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX events_enrollment ON events(enrollment_id)",
     ),
     (
+        "enrollments_order",
+        "CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, sequence_id, enrolled_at)",
+    ),
+    (
         "contacts_email_domain",
         "CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE)",
     ),
@@ -297,9 +301,11 @@ CREATE UNIQUE INDEX users_os_login ON users(os_login) WHERE os_login IS NOT NULL
 
 /// Migration 6, filters across sequences and saved lists (issue 7): the
 /// lists the team saved, each a filter in the query language of
-/// `domain::Filter`, and an index on the contacts' email domain (the
+/// `domain::Filter`; an index on the contacts' email domain (the
 /// `email-domain` condition), written exactly as the store's queries
-/// write the expression.
+/// write the expression; and every enrollment in list order across
+/// sequences, with the columns that never change after enrollment (so a
+/// status change or a step never rewrites it).
 const V6_LISTS: &str = "
 CREATE TABLE saved_lists (
     id         INTEGER PRIMARY KEY,
@@ -311,4 +317,5 @@ CREATE TABLE saved_lists (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, sequence_id, enrolled_at);
 ";
