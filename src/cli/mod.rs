@@ -3,6 +3,7 @@
 
 mod commands;
 mod engine;
+mod filter;
 mod import;
 mod manage;
 pub mod output;
@@ -11,9 +12,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::domain::{Clock, DomainError, EndReason, Status};
+use crate::domain::{Clock, DomainError, EndReason};
 
 pub use commands::{Failure, run, workspace_for_tui};
+use filter::FilterArgs;
 pub use import::read_contacts;
 
 #[derive(Debug, Parser)]
@@ -77,24 +79,8 @@ pub enum Command {
     },
     /// List sequences with their enrollment counts and rates
     Sequences,
-    /// List the enrollments of a sequence, in contact-name order
-    Enrollments {
-        /// Sequence id or name
-        #[arg(long)]
-        sequence: String,
-        /// Only these statuses (repeatable) [default: all]
-        #[arg(long = "status", value_parser = parse_status)]
-        statuses: Vec<Status>,
-        /// Only contacts whose name, email or company contains this text
-        #[arg(long)]
-        search: Option<String>,
-        /// Only stale enrollments (R11: open, old, and quiet; see the rules file)
-        #[arg(long)]
-        stale: bool,
-        /// At most this many rows
-        #[arg(long)]
-        limit: Option<usize>,
-    },
+    /// List enrollments matching a filter, across every sequence unless --sequence, in contact-name order
+    Enrollments(EnrollmentsArgs),
     /// Show one contact: properties, enrollments with schedule and tasks, timeline
     Contact {
         /// Email or id
@@ -195,6 +181,21 @@ impl AuditFormat {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct EnrollmentsArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Use this saved list's filter (`seqtui lists`) instead of filter flags
+    #[arg(long, value_name = "NAME", conflicts_with = "FilterArgs")]
+    pub list: Option<String>,
+    /// At most this many rows
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print only how many enrollments match
+    #[arg(long, conflicts_with = "limit")]
+    pub count: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UsersAction {
     /// Add a user (admins only)
@@ -263,10 +264,6 @@ pub struct UnenrollArgs {
     /// Do not ask before unenrolling more than one enrollment
     #[arg(long)]
     pub yes: bool,
-}
-
-fn parse_status(text: &str) -> Result<Status, String> {
-    text.parse().map_err(|e: DomainError| e.to_string())
 }
 
 fn parse_reason(text: &str) -> Result<EndReason, String> {
