@@ -223,6 +223,8 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Resume(args) => super::manage::pause_or_resume(cli, ws, actor, args, false),
         Command::Undo { batch } => super::manage::undo(cli, ws, actor, batch.as_deref()),
         Command::Transfer(args) => super::manage::transfer(cli, ws, actor, args),
+        Command::Lists => super::lists::lists(cli, ws),
+        Command::List { action } => super::lists::list(cli, ws, actor, action),
         Command::Import {
             what: ImportWhat::Contacts { file },
         } => {
@@ -634,7 +636,7 @@ fn enrollments(
     Ok(0)
 }
 
-/// The enrollments table of `enrollments` and dry runs.
+/// The enrollments table of `enrollments`, `list show` and dry runs.
 pub(super) fn print_enrollments(all: &[EnrollmentRow]) {
     let rows: Vec<Vec<String>> = all
         .iter()

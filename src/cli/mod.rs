@@ -5,6 +5,7 @@ mod commands;
 mod engine;
 mod filter;
 mod import;
+mod lists;
 mod manage;
 pub mod output;
 
@@ -108,6 +109,13 @@ pub enum Command {
     },
     /// Give contacts a new owner; keep, reassign or unenroll their open enrollments
     Transfer(manage::TransferArgs),
+    /// Saved lists (named filters the team shares) with how many enrollments each matches now
+    Lists,
+    /// Save, show or delete a saved list
+    List {
+        #[command(subcommand)]
+        action: ListAction,
+    },
     /// Import data
     Import {
         #[command(subcommand)]
@@ -194,6 +202,27 @@ pub struct EnrollmentsArgs {
     /// Print only how many enrollments match
     #[arg(long, conflicts_with = "limit")]
     pub count: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListAction {
+    /// Save the filter flags as a list shared by the team; replaces the
+    /// filter of a list of that name (whoever saved it, a manager or an admin may)
+    Save {
+        /// The list's name (any case matches it later)
+        name: String,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
+    },
+    /// A list's filter, who saved it, how many enrollments it matches and which
+    Show {
+        name: String,
+        /// At most this many rows
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Delete a list (whoever saved it, a manager or an admin may); its enrollments are untouched
+    Delete { name: String },
 }
 
 #[derive(Debug, Subcommand)]
