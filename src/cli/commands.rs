@@ -158,22 +158,19 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
     match command {
         Command::Users { action } => users(cli, ws, actor, action.as_ref()),
         Command::Sequences => sequences(cli, ws),
-        Command::Enrollments {
-            sequence,
-            statuses,
-            search,
-            stale,
-            limit,
-        } => {
-            let sequence = ws.sequence(sequence)?;
-            let query = EnrollmentQuery {
-                sequences: vec![sequence.id],
-                statuses: statuses.clone(),
-                search: search.clone().unwrap_or_default(),
-                stale: *stale,
-                ..Default::default()
-            };
-            enrollments(cli, ws, &query, *limit)
+        Command::Enrollments(args) => {
+            let filter = super::filter::chosen_filter(ws, args.list.as_deref(), &args.filter)?;
+            let query = ws.resolve(&filter)?;
+            if args.count {
+                let count = ws.enrollment_count(&query)?;
+                if cli.json {
+                    json(&serde_json::json!({ "count": count }))?;
+                } else {
+                    println!("{count}");
+                }
+                return Ok(0);
+            }
+            enrollments(cli, ws, &query, args.limit)
         }
         Command::Contact { contact } => {
             let contact = ws.contact(contact)?;
@@ -226,6 +223,8 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Resume(args) => super::manage::pause_or_resume(cli, ws, actor, args, false),
         Command::Undo { batch } => super::manage::undo(cli, ws, actor, batch.as_deref()),
         Command::Transfer(args) => super::manage::transfer(cli, ws, actor, args),
+        Command::Lists => super::lists::lists(cli, ws),
+        Command::List { action } => super::lists::list(cli, ws, actor, action),
         Command::Import {
             what: ImportWhat::Contacts { file },
         } => {
@@ -593,13 +592,13 @@ fn sparkline(counts: &[i64]) -> String {
         .collect()
 }
 
-/// Prints every matching enrollment, fetched a keyset page at a time.
-fn enrollments(
-    cli: &Cli,
+/// Every matching enrollment (at most `limit`), fetched a keyset page at
+/// a time.
+pub(super) fn fetch_enrollments(
     ws: &Workspace,
     query: &EnrollmentQuery,
     limit: Option<usize>,
-) -> Outcome {
+) -> Result<Vec<EnrollmentRow>, Failure> {
     const PAGE: usize = 1000;
     let mut all = Vec::new();
     let mut after: Option<PageKey> = None;
@@ -618,43 +617,61 @@ fn enrollments(
             break;
         }
     }
+    Ok(all)
+}
+
+/// Prints every matching enrollment.
+fn enrollments(
+    cli: &Cli,
+    ws: &Workspace,
+    query: &EnrollmentQuery,
+    limit: Option<usize>,
+) -> Outcome {
+    let all = fetch_enrollments(ws, query, limit)?;
     if cli.json {
         json(&all)?;
     } else {
-        let rows: Vec<Vec<String>> = all
-            .iter()
-            .map(|e| {
-                vec![
-                    e.id.to_string(),
-                    e.contact_name.clone(),
-                    e.contact_email.clone(),
-                    e.company.clone(),
-                    match e.end_reason {
-                        Some(r) => format!("{} ({r})", e.status),
-                        None if e.stale => format!("{}, stale", e.status),
-                        None => e.status.to_string(),
-                    },
-                    format!("{}/{}", e.step, e.steps),
-                    time(e.next_due_at),
-                    e.enrolled_by.clone(),
-                ]
-            })
-            .collect();
-        table(
-            &[
-                "ID",
-                "CONTACT",
-                "EMAIL",
-                "COMPANY",
-                "STATUS",
-                "STEP",
-                "NEXT DUE",
-                "ENROLLED BY",
-            ],
-            &rows,
-        );
+        print_enrollments(&all);
     }
     Ok(0)
+}
+
+/// The enrollments table of `enrollments`, `list show` and dry runs.
+pub(super) fn print_enrollments(all: &[EnrollmentRow]) {
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|e| {
+            vec![
+                e.id.to_string(),
+                e.contact_name.clone(),
+                e.contact_email.clone(),
+                e.company.clone(),
+                e.sequence.clone(),
+                match e.end_reason {
+                    Some(r) => format!("{} ({r})", e.status),
+                    None if e.stale => format!("{}, stale", e.status),
+                    None => e.status.to_string(),
+                },
+                format!("{}/{}", e.step, e.steps),
+                time(e.next_due_at),
+                e.enrolled_by.clone(),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "ID",
+            "CONTACT",
+            "EMAIL",
+            "COMPANY",
+            "SEQUENCE",
+            "STATUS",
+            "STEP",
+            "NEXT DUE",
+            "ENROLLED BY",
+        ],
+        &rows,
+    );
 }
 
 fn print_contact(d: &ContactDetail) {
@@ -721,7 +738,7 @@ fn print_contact(d: &ContactDetail) {
 }
 
 fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) -> Outcome {
-    let (ids, scope) = super::manage::select(ws, &args.select, &[Status::Active, Status::Paused])?;
+    let ids = super::manage::select(ws, &args.select, &[Status::Active, Status::Paused])?;
     let mut request = UnenrollRequest {
         enrollments: ids,
         reason: args.reason,
@@ -742,8 +759,11 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
         } else {
             if count > 1 {
                 confirm(&format!(
-                    "Unenroll {count} enrollments{scope} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
-                    args.reason, preview.emails_cancelled, preview.tasks_removed
+                    "Unenroll {count} enrollments{} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
+                    super::manage::scope(&preview.sequences),
+                    args.reason,
+                    preview.emails_cancelled,
+                    preview.tasks_removed
                 ))?;
             }
             request.dry_run = false;
@@ -756,6 +776,9 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
     if cli.json {
         json(&report)?;
     } else {
+        if report.dry_run {
+            super::manage::print_preview(ws, &report.unenrolled)?;
+        }
         println!("{}", report.summary());
         for s in &report.skipped {
             println!("  skipped #{}: {}", s.id, safe(&s.why));

@@ -2,61 +2,68 @@
 
 use clap::Args;
 
-use super::commands::{Failure, refused};
+use super::Cli;
+use super::commands::{Failure, print_enrollments, refused};
+use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
 use super::output::{json, safe, table, time};
-use super::{Cli, parse_status};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
 
-/// Which enrollments a command acts on: ids, or contacts of a sequence, or
-/// every enrollment of a sequence with given statuses.
+/// Which enrollments a command acts on: ids; contacts of one sequence;
+/// every enrollment matching the filter flags (`--all`, which the flags
+/// narrow: without it they select nothing, so that a forgotten selector
+/// never means everything); or a saved list.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["enrollments", "sequence"])))]
+#[command(group(clap::ArgGroup::new("target").required(true)
+    .args(["enrollments", "contacts", "all", "list"])))]
 pub struct SelectArgs {
     /// Enrollment id (repeatable)
-    #[arg(long = "enrollment")]
+    #[arg(long = "enrollment", value_name = "ID")]
     pub enrollments: Vec<i64>,
-    /// Sequence id or name, with --contact or --all
-    #[arg(long)]
-    pub sequence: Option<String>,
-    /// Contact email or id in that sequence (repeatable)
-    #[arg(long = "contact", requires = "sequence", conflicts_with = "all")]
+    /// Contact email or id in the one --sequence given (repeatable)
+    #[arg(long = "contact", value_name = "EMAIL|ID", requires = "sequence")]
     pub contacts: Vec<String>,
-    /// Every enrollment of the sequence this command can change (narrow with --status, --stale)
-    #[arg(long, requires = "sequence")]
+    /// Every enrollment matching the filter flags that this command can change
+    /// (without --status: unenroll: active and paused; pause: active; resume: paused)
+    #[arg(long)]
     pub all: bool,
-    /// With --all: only these statuses (repeatable) [default: unenroll: active, paused; pause: active; resume: paused]
-    #[arg(long = "status", value_parser = parse_status, requires = "all")]
-    pub statuses: Vec<Status>,
-    /// With --all: only the stale ones (R11; see the rules file)
-    #[arg(long, requires = "all")]
-    pub stale: bool,
+    /// The enrollments of this saved list (`seqtui lists`), on its own
+    #[arg(long, value_name = "NAME", conflicts_with = "FilterArgs")]
+    pub list: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Report what would happen and change nothing
     #[arg(long)]
     pub dry_run: bool,
 }
 
-/// The enrollment ids a selection names, and words for the scope ("from
-/// 'Q4 Outbound'"). `default_statuses` apply to `--all` without `--status`.
+/// The enrollment ids a selection names, in list order. `default_statuses`
+/// apply to `--all` and `--list` when the filter names no status.
 pub fn select(
     ws: &Workspace,
     args: &SelectArgs,
     default_statuses: &[Status],
-) -> Result<(Vec<i64>, String), Failure> {
-    // clap counts a flag's default as present, so `requires = "all"` alone
-    // lets `--stale` through without `--all`.
-    if args.stale && !args.all {
-        return Err(Failure {
-            code: 2,
-            message: "--stale narrows --all: pass --sequence S --all --stale".into(),
-        });
+) -> Result<Vec<i64>, Failure> {
+    if args.all || args.list.is_some() {
+        let filter = chosen_filter(ws, args.list.as_deref(), &args.filter)?;
+        return Ok(matching_ids(ws, &filter, default_statuses)?);
+    }
+    let filter = args.filter.filter()?;
+    // Without --all the filter flags select nothing: only --sequence, and
+    // only to name the sequence of --contact.
+    let flags = args.filter.flags();
+    if let Some(flag) = flags.iter().find(|f| *f != "--sequence") {
+        return Err(needs_all(flag));
     }
     let mut ids: Vec<i64> = args.enrollments.clone();
-    let mut scope = String::new();
-    if let Some(sequence) = &args.sequence {
+    if !args.contacts.is_empty() {
+        let [sequence] = filter.sequences.as_slice() else {
+            return Err(usage(
+                "--contact names one sequence: pass exactly one --sequence with it",
+            ));
+        };
         let sequence = ws.sequence(sequence)?;
-        scope = format!(" from '{}'", sequence.name);
         for c in &args.contacts {
             let contact = ws.contact(c)?;
             match ws.enrollment_of(contact.id, sequence.id)? {
@@ -70,22 +77,42 @@ pub fn select(
                 }
             }
         }
-        if args.all {
-            let statuses = if args.statuses.is_empty() {
-                default_statuses.to_vec()
-            } else {
-                args.statuses.clone()
-            };
-            ids.extend(ws.enrollment_ids(&EnrollmentQuery {
-                sequences: vec![sequence.id],
-                statuses,
-                search: String::new(),
-                stale: args.stale,
-                ..Default::default()
-            })?);
+    } else if !filter.sequences.is_empty() {
+        return Err(usage(
+            "--sequence goes with --contact or --all: pass --sequence S --contact EMAIL, or --all --sequence S",
+        ));
+    }
+    Ok(ids)
+}
+
+/// Words for the sequences a change touches, for a question: " from
+/// 'Q4 Outbound'", or " from 3 sequences ('A' 5, 'B' 2, 'C' 1)".
+pub fn scope(sequences: &[SequenceCount]) -> String {
+    match sequences {
+        [] => String::new(),
+        [one] => format!(" from '{}'", safe(&one.sequence)),
+        many => {
+            let mut named: Vec<String> = many
+                .iter()
+                .take(3)
+                .map(|s| format!("'{}' {}", safe(&s.sequence), s.count))
+                .collect();
+            if many.len() > 3 {
+                named.push(format!("{} more", many.len() - 3));
+            }
+            format!(" from {} sequences ({})", many.len(), named.join(", "))
         }
     }
-    Ok((ids, scope))
+}
+
+/// In a dry run's text report, the enrollments it would change, as
+/// `enrollments` prints them.
+pub fn print_preview(ws: &Workspace, ids: &[i64]) -> Result<(), Failure> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    print_enrollments(&ws.enrollments_by_ids(ids)?);
+    Ok(())
 }
 
 /// The exit code of a change where some requested enrollments were
@@ -124,7 +151,7 @@ pub fn pause_or_resume(
     } else {
         Status::Paused
     };
-    let (ids, _) = select(ws, args, &[from])?;
+    let ids = select(ws, args, &[from])?;
     let report = if pause {
         ws.pause(actor, &ids, args.dry_run)?
     } else {
@@ -133,6 +160,9 @@ pub fn pause_or_resume(
     if cli.json {
         json(&report)?;
     } else {
+        if report.dry_run {
+            print_preview(ws, &report.changed)?;
+        }
         println!("{}", report.summary());
         print_skipped(&report.skipped);
     }
@@ -166,7 +196,7 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("whose").required(true).args(["contacts", "from"])))]
+#[command(group(clap::ArgGroup::new("whose").required(true).args(["contacts", "from", "all", "list"])))]
 pub struct TransferArgs {
     /// Contact email or id (repeatable)
     #[arg(long = "contact")]
@@ -174,6 +204,14 @@ pub struct TransferArgs {
     /// Every contact this user (email) owns
     #[arg(long, value_name = "EMAIL")]
     pub from: Option<String>,
+    /// The contacts of every enrollment matching the filter flags (any status unless --status)
+    #[arg(long)]
+    pub all: bool,
+    /// The contacts of the enrollments of this saved list (`seqtui lists`)
+    #[arg(long, value_name = "NAME", conflicts_with = "FilterArgs")]
+    pub list: Option<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// The new owner (email)
     #[arg(long, value_name = "EMAIL")]
     pub to: String,
@@ -193,8 +231,19 @@ fn parse_policy(text: &str) -> Result<TransferPolicy, String> {
 }
 
 pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -> Outcome {
+    if !args.all
+        && let Some(flag) = args.filter.flags().first()
+    {
+        return Err(needs_all(flag));
+    }
     let to = ws.acting_user(Some(&args.to))?;
     let mut contacts = Vec::new();
+    if args.all || args.list.is_some() {
+        // The contacts of the matching enrollments, whatever their status:
+        // an owner belongs to the contact, not to one enrollment.
+        let filter = chosen_filter(ws, args.list.as_deref(), &args.filter)?;
+        contacts = ws.contacts_of_enrollments(&matching_ids(ws, &filter, &[])?)?;
+    }
     for c in &args.contacts {
         contacts.push(ws.contact(c)?.id);
     }

@@ -3,7 +3,9 @@
 
 mod commands;
 mod engine;
+mod filter;
 mod import;
+mod lists;
 mod manage;
 pub mod output;
 
@@ -11,9 +13,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::domain::{Clock, DomainError, EndReason, Status};
+use crate::domain::{Clock, DomainError, EndReason};
 
 pub use commands::{Failure, run, workspace_for_tui};
+use filter::FilterArgs;
 pub use import::read_contacts;
 
 #[derive(Debug, Parser)]
@@ -77,24 +80,8 @@ pub enum Command {
     },
     /// List sequences with their enrollment counts and rates
     Sequences,
-    /// List the enrollments of a sequence, in contact-name order
-    Enrollments {
-        /// Sequence id or name
-        #[arg(long)]
-        sequence: String,
-        /// Only these statuses (repeatable) [default: all]
-        #[arg(long = "status", value_parser = parse_status)]
-        statuses: Vec<Status>,
-        /// Only contacts whose name, email or company contains this text
-        #[arg(long)]
-        search: Option<String>,
-        /// Only stale enrollments (R11: open, old, and quiet; see the rules file)
-        #[arg(long)]
-        stale: bool,
-        /// At most this many rows
-        #[arg(long)]
-        limit: Option<usize>,
-    },
+    /// List enrollments matching a filter, across every sequence unless --sequence, in contact-name order
+    Enrollments(EnrollmentsArgs),
     /// Show one contact: properties, enrollments with schedule and tasks, timeline
     Contact {
         /// Email or id
@@ -122,6 +109,13 @@ pub enum Command {
     },
     /// Give contacts a new owner; keep, reassign or unenroll their open enrollments
     Transfer(manage::TransferArgs),
+    /// Saved lists (named filters the team shares) with how many enrollments each matches now
+    Lists,
+    /// Save, show or delete a saved list
+    List {
+        #[command(subcommand)]
+        action: ListAction,
+    },
     /// Import data
     Import {
         #[command(subcommand)]
@@ -195,6 +189,42 @@ impl AuditFormat {
     }
 }
 
+#[derive(Debug, Args)]
+pub struct EnrollmentsArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Use this saved list's filter (`seqtui lists`) instead of filter flags
+    #[arg(long, value_name = "NAME", conflicts_with = "FilterArgs")]
+    pub list: Option<String>,
+    /// At most this many rows
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print only how many enrollments match
+    #[arg(long, conflicts_with = "limit")]
+    pub count: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ListAction {
+    /// Save the filter flags as a list shared by the team; replaces the
+    /// filter of a list of that name (whoever saved it, a manager or an admin may)
+    Save {
+        /// The list's name (any case matches it later)
+        name: String,
+        #[command(flatten)]
+        filter: Box<FilterArgs>,
+    },
+    /// A list's filter, who saved it, how many enrollments it matches and which
+    Show {
+        name: String,
+        /// At most this many rows
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Delete a list (whoever saved it, a manager or an admin may); its enrollments are untouched
+    Delete { name: String },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UsersAction {
     /// Add a user (admins only)
@@ -263,10 +293,6 @@ pub struct UnenrollArgs {
     /// Do not ask before unenrolling more than one enrollment
     #[arg(long)]
     pub yes: bool,
-}
-
-fn parse_status(text: &str) -> Result<Status, String> {
-    text.parse().map_err(|e: DomainError| e.to_string())
 }
 
 fn parse_reason(text: &str) -> Result<EndReason, String> {
