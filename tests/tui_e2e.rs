@@ -633,3 +633,109 @@ fn mark_all_stale_unenroll_them_then_undo_with_capital_u() {
         );
     }
 }
+
+/// Issue 7's flow: a list saved by the team (here through the domain, as a
+/// colleague's `list save` would), opened from the Lists view; every row
+/// it matches marked with Ctrl-a, unenrolled with a reason — and the Lists
+/// view's count drops to the number left: the rows the acting manager may
+/// not change (R12, another team's), which the dialog said would be skipped.
+#[test]
+fn open_a_saved_list_mark_all_unenroll_and_its_count_drops() {
+    use seqtui::domain::{Clock, EndReason, Filter, Status, UnenrollRequest, Workspace};
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    let clock = Clock::parse(NOW).unwrap();
+    let list = "West handoff";
+    // Jamal (team West) owns contacts in several sequences; Maya, the
+    // default user, manages team East.
+    let query = "status:active owner:jamal.wright@northwind.example";
+    let (before, eligible) = {
+        let mut ws = Workspace::open(&db, clock).unwrap();
+        let maya = ws.acting_user(None).unwrap();
+        let filter = Filter::parse(query).unwrap();
+        let saved = ws.save_list(&maya, list, &filter).unwrap();
+        let ids = ws.enrollment_ids(&ws.resolve(&filter).unwrap()).unwrap();
+        assert_eq!(saved.count, ids.len() as i64);
+        let sequences: std::collections::HashSet<i64> = ws
+            .enrollments_by_ids(&ids)
+            .unwrap()
+            .iter()
+            .map(|e| e.sequence_id)
+            .collect();
+        assert!(sequences.len() > 1, "the list spans sequences");
+        let dry = ws
+            .unenroll(
+                &maya,
+                &UnenrollRequest {
+                    enrollments: ids.clone(),
+                    reason: EndReason::OwnershipChanged,
+                    note: None,
+                    dry_run: true,
+                },
+            )
+            .unwrap();
+        assert!(!dry.unenrolled.is_empty() && !dry.skipped.is_empty());
+        (ids, dry.unenrolled)
+    };
+    let left = before.len() - eligible.len();
+
+    t.run(&tui_command(&db));
+    t.wait_for("the first screen", |s| s.contains(Q4));
+    t.keys(&["6"]);
+    let count_of = |s: &str| -> Option<String> {
+        s.lines()
+            .find_map(|l| l.strip_prefix(list))
+            .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
+    };
+    t.wait_for("the Lists view", |s| {
+        count_of(s) == Some(before.len().to_string())
+    });
+    t.keys(&["Enter"]);
+    t.wait_for("the list's enrollments", |s| {
+        s.contains(&format!("Lists › {list}")) && s.contains("[ ]")
+    });
+    t.keys(&["C-a"]);
+    t.wait_for("every row marked", |s| {
+        s.contains(&format!("{} marked", before.len()))
+    });
+    t.keys(&["u"]);
+    t.wait_for("the dry run", |s| {
+        s.contains(&format!("Will unenroll {} enrollments", eligible.len()))
+            && s.contains(&format!("{left} will be skipped"))
+            && s.contains("not permitted")
+    });
+    // The ninth reason of the picker: ownership changed.
+    t.keys(&["Down"; 9]);
+    t.wait_for("the reason", |s| s.contains("(•) ownership changed"));
+    t.keys(&["y"]);
+    t.wait_for("the result line", |s| {
+        s.contains(&format!("Unenrolled {} · ", eligible.len()))
+    });
+    // Back (←) returns to the Lists view, which counts the list again.
+    t.keys(&["Left"]);
+    let screen = t.wait_for("the count to drop", |s| {
+        count_of(s) == Some(left.to_string())
+    });
+    assert!(screen.contains(query), "{screen}");
+    t.keys(&["q"]);
+    t.assert_restored();
+
+    let ws = Workspace::open(&db, clock).unwrap();
+    let saved = ws.list(list).unwrap();
+    let now = ws
+        .enrollment_ids(&ws.resolve(&saved.filter).unwrap())
+        .unwrap();
+    assert_eq!(now.len(), left);
+    for id in &before {
+        let e = ws.enrollment(*id).unwrap();
+        if eligible.contains(id) {
+            assert_eq!(e.status, Status::Unenrolled, "enrollment {id}");
+            assert_eq!(e.end_reason, Some(EndReason::OwnershipChanged));
+        } else {
+            assert_eq!(e.status, Status::Active, "enrollment {id} was skipped");
+            assert!(now.contains(id));
+        }
+    }
+}

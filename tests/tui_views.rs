@@ -1,11 +1,11 @@
-//! Snapshots of every view (Reports included) and dialog at 120×40 and 80×24, on a 300-contact
+//! Snapshots of every view (Reports, All enrollments and Lists included) and dialog at 120×40 and 80×24, on a 300-contact
 //! demo workspace with a fixed clock — in colour (as text) and with
 //! NO_COLOR (text and styles, which must use no colour at all).
 
 mod tui_support;
 
 use ratatui::style::Color;
-use seqtui::domain::{ContactInput, Workspace};
+use seqtui::domain::{ContactInput, Filter, Workspace};
 use seqtui::tui::{Headless, Theme};
 use tui_support::*;
 
@@ -145,6 +145,67 @@ fn dialog_transfer_preview(h: &mut Headless) {
     h.key("enter").settle().key("j").settle();
 }
 
+/// All enrollments: every sequence's active ones, with the Sequence column.
+fn all_enrollments(h: &mut Headless) {
+    h.key("5").settle();
+    h.keys(&["j", "j", "space"]);
+}
+
+/// The query editor with the keys that start with "s" and what they match.
+fn all_editor_completion(h: &mut Headless) {
+    h.key("5").settle();
+    h.key("/").type_text("s");
+}
+
+/// A query the domain cannot read: its sentence under the line.
+fn all_editor_error(h: &mut Headless) {
+    h.key("5").settle();
+    h.key("/").type_text("step:0 company:Acme").key("enter");
+}
+
+/// Three rows of three sequences to unenroll from All enrollments.
+fn all_dialog_unenroll(h: &mut Headless) {
+    h.key("5").settle();
+    h.keys(&["space", "j", "j", "space", "space", "u"]).settle();
+}
+
+/// Every status (the all chip), only the stale ones; then `L`.
+fn save_list_prompt(h: &mut Headless) {
+    h.key("5").settle();
+    h.key("S").settle().key("t").settle();
+    h.key("L").settle().type_text("Stale, every sequence");
+}
+
+/// Two saved lists, made through the domain as a colleague would.
+fn save_lists(h: &mut Headless) {
+    let mut ws = Workspace::open(h.app.ws.path(), clock()).unwrap();
+    let maya = ws.acting_user(None).unwrap();
+    let priya = ws
+        .acting_user(Some("priya.raman@northwind.example"))
+        .unwrap();
+    let q4 = Filter::parse(&format!("seq:\"{Q4}\" is:stale")).unwrap();
+    ws.save_list(&maya, "Stale in Q4", &q4).unwrap();
+    let mine = Filter::parse("status:active owner:priya.raman@northwind.example").unwrap();
+    ws.save_list(&priya, "My active contacts", &mine).unwrap();
+}
+
+fn lists(h: &mut Headless) {
+    save_lists(h);
+    h.key("6").settle();
+    h.key("j");
+}
+
+/// A saved list opened from the Lists view.
+fn list_opened(h: &mut Headless) {
+    lists(h);
+    h.key("enter").settle();
+}
+
+fn dialog_delete_list(h: &mut Headless) {
+    lists(h);
+    h.key("d");
+}
+
 /// Contacts whose data tries to break the table: long names, emoji, CJK,
 /// right-to-left text and control characters.
 fn unicode(h: &mut Headless) {
@@ -222,6 +283,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("dialog_transfer_owner", dialog_transfer_owner),
     ("dialog_transfer_preview", dialog_transfer_preview),
     ("unicode", unicode),
+    ("all_enrollments", all_enrollments),
+    ("all_editor_completion", all_editor_completion),
+    ("all_editor_error", all_editor_error),
+    ("all_dialog_unenroll", all_dialog_unenroll),
+    ("save_list_prompt", save_list_prompt),
+    ("lists", lists),
+    ("list_opened", list_opened),
+    ("dialog_delete_list", dialog_delete_list),
 ];
 
 fn run(theme: Theme, styled: bool) {

@@ -314,7 +314,7 @@ impl Filter {
     /// the same filter; keys in a fixed order, canonical names.
     pub fn to_query(&self) -> String {
         let mut terms: Vec<String> = Vec::new();
-        let mut add = |key: &str, value: &str| terms.push(format!("{key}:{}", quote(value)));
+        let mut add = |key: &str, value: &str| terms.push(format!("{key}:{}", quote_value(value)));
         for s in &self.sequences {
             add("sequence", s);
         }
@@ -381,8 +381,9 @@ impl Filter {
 }
 
 /// A value as the query language writes it: bare when it can be, else in
-/// double quotes with `"` and `\` escaped.
-fn quote(value: &str) -> String {
+/// double quotes with `"` and `\` escaped (also what the terminal UI's
+/// completion inserts).
+pub fn quote_value(value: &str) -> String {
     let bare = !value.is_empty()
         && !value
             .chars()

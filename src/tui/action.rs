@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, EndReason, EnrollReport, EnrollmentQuery, Expected, SequenceReport,
-    SequenceSummary, Status, TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, CountedList, EndReason, EnrollReport, EnrollmentQuery, Expected, Filter,
+    SaveListReport, SavedList, SequenceReport, SequenceSummary, Status, TransferPolicy,
+    UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -24,6 +25,8 @@ pub enum Command {
     ViewContacts,
     ViewActivity,
     ViewReports,
+    ViewAll,
+    ViewLists,
     Refresh,
     Up,
     Down,
@@ -48,6 +51,9 @@ pub enum Command {
     Undo,
     Transfer,
     Export,
+    SaveList,
+    DeleteList,
+    Complete,
     Confirm,
     Cancel,
     Press,
@@ -63,6 +69,8 @@ impl Command {
         Command::ViewContacts,
         Command::ViewActivity,
         Command::ViewReports,
+        Command::ViewAll,
+        Command::ViewLists,
         Command::Refresh,
         Command::Up,
         Command::Down,
@@ -87,6 +95,9 @@ impl Command {
         Command::Undo,
         Command::Transfer,
         Command::Export,
+        Command::SaveList,
+        Command::DeleteList,
+        Command::Complete,
         Command::Confirm,
         Command::Cancel,
         Command::Press,
@@ -103,6 +114,8 @@ impl Command {
             Command::ViewContacts => "view_contacts",
             Command::ViewActivity => "view_activity",
             Command::ViewReports => "view_reports",
+            Command::ViewAll => "view_all",
+            Command::ViewLists => "view_lists",
             Command::Refresh => "refresh",
             Command::Up => "up",
             Command::Down => "down",
@@ -127,6 +140,9 @@ impl Command {
             Command::Undo => "undo",
             Command::Transfer => "transfer",
             Command::Export => "export",
+            Command::SaveList => "save_list",
+            Command::DeleteList => "delete_list",
+            Command::Complete => "complete",
             Command::Confirm => "confirm",
             Command::Cancel => "cancel",
             Command::Press => "press",
@@ -187,6 +203,23 @@ pub enum Job {
         generation: u64,
         query: Box<EnrollmentQuery>,
     },
+    /// The ids of the All enrollments view: the filter resolved against
+    /// the workspace (names to ids, days to instants), then its ids in
+    /// order — both on the reader, as resolving reads the store.
+    FilterIds {
+        generation: u64,
+        filter: Box<Filter>,
+    },
+    /// How many enrollments the filter matches now (after a change of ours,
+    /// while the rows stay in place).
+    FilterCount {
+        generation: u64,
+        filter: Box<Filter>,
+    },
+    /// Every saved list with its count now.
+    Lists { generation: u64 },
+    /// The workspace's users, for completing emails in the query editor.
+    Users { generation: u64 },
     /// The newest audit entries.
     Audit { generation: u64 },
     /// Contacts matching the Contacts view's search text.
@@ -242,6 +275,10 @@ pub enum Job {
         enrollments: Vec<i64>,
         path: PathBuf,
     },
+    /// Save the filter as the team's list `name` (or replace its filter).
+    SaveList { name: String, filter: Box<Filter> },
+    /// Delete the saved list `name`.
+    DeleteList { name: String },
 }
 
 /// The answer to a [`Job`]. Errors travel as the domain's sentence.
@@ -259,6 +296,23 @@ pub enum JobResult {
         generation: u64,
         /// The contacts, and whether they are close matches, not exact.
         result: Result<(Vec<Contact>, bool), String>,
+    },
+    FilterIds {
+        generation: u64,
+        result: Result<Vec<i64>, String>,
+    },
+    FilterCount {
+        generation: u64,
+        result: Result<i64, String>,
+    },
+    Lists {
+        generation: u64,
+        result: Result<Vec<CountedList>, String>,
+    },
+    Users {
+        generation: u64,
+        /// Their emails.
+        result: Result<Vec<String>, String>,
     },
     Audit {
         generation: u64,
@@ -289,5 +343,11 @@ pub enum JobResult {
     Exported {
         path: PathBuf,
         result: Result<usize, String>,
+    },
+    ListSaved {
+        result: Result<Box<SaveListReport>, String>,
+    },
+    ListDeleted {
+        result: Result<Box<SavedList>, String>,
     },
 }

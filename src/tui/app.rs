@@ -14,11 +14,13 @@ use super::dialog::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
 use super::list::{Cursor, Marks};
+use super::query::{Known, QueryEditor};
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    AuditEntry, Contact, ContactDetail, DomainError, EnrollmentQuery, EnrollmentRow,
-    SequenceReport, SequenceSummary, Status, User, Workspace, WorkspaceInfo, export_file_name,
+    AuditEntry, Contact, ContactDetail, CountedList, DomainError, EnrollmentQuery, EnrollmentRow,
+    Filter, SavedList, SequenceReport, SequenceSummary, Status, User, Workspace, WorkspaceInfo,
+    export_file_name,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -36,21 +38,25 @@ pub const WIDE: u16 = 120;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// The top-level views, switched with 1–4.
+/// The top-level views, switched with 1–6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Sequences,
     Contacts,
     Activity,
     Reports,
+    All,
+    Lists,
 }
 
 impl View {
-    pub const ALL: [View; 4] = [
+    pub const ALL: [View; 6] = [
         View::Sequences,
         View::Contacts,
         View::Activity,
         View::Reports,
+        View::All,
+        View::Lists,
     ];
 
     pub fn title(self) -> &'static str {
@@ -59,6 +65,16 @@ impl View {
             View::Contacts => "Contacts",
             View::Activity => "Activity",
             View::Reports => "Reports",
+            View::All => "All enrollments",
+            View::Lists => "Lists",
+        }
+    }
+
+    /// The name in a header with less room.
+    pub fn short(self) -> &'static str {
+        match self {
+            View::All => "All",
+            other => other.title(),
         }
     }
 }
@@ -71,6 +87,35 @@ pub enum Screen {
     Contacts,
     Activity,
     Reports,
+    /// The All enrollments view.
+    All,
+    Lists,
+}
+
+impl Screen {
+    /// One of the two enrollment lists (a sequence's, or All enrollments):
+    /// marking, the actions on marked rows and the detail pane work here.
+    pub fn lists_enrollments(self) -> bool {
+        matches!(self, Screen::Enrollments | Screen::All)
+    }
+}
+
+/// Which enrollment list: the open sequence's, or the All enrollments
+/// view's. Each keeps its own filter, cursor and marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Sequence,
+    All,
+}
+
+/// What completion may offer: the sequence names and user emails the app
+/// holds (a function of the fields, so that the editor can change while
+/// they are borrowed).
+pub fn known<'a>(sequences: &'a [SequenceSummary], users: &'a [String]) -> Known<'a> {
+    Known {
+        sequences: sequences.iter().map(|s| s.name.as_str()).collect(),
+        users,
+    }
 }
 
 /// Where `x` writes its CSV files: the directory seqtui was started in
@@ -134,6 +179,15 @@ impl Chip {
         let at = Chip::ALL.iter().position(|c| *c == self).unwrap_or(0) as isize;
         Chip::ALL[(at + delta).rem_euclid(Chip::ALL.len() as isize) as usize]
     }
+
+    /// The chip that stands for exactly these statuses, if one does
+    /// (`status:active,paused` has none).
+    pub fn of(statuses: &[Status]) -> Option<Chip> {
+        Chip::ALL.into_iter().find(|c| {
+            let want = c.statuses();
+            want.len() == statuses.len() && want.iter().all(|s| statuses.contains(s))
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -162,13 +216,63 @@ pub struct Pending {
     pub keep: Keep,
 }
 
-/// The enrollments of one sequence.
+/// Where an enrollment list's rows come from.
+#[derive(Debug)]
+pub enum Source {
+    /// One sequence; its filter is the list's chip, stale toggle and text.
+    Sequence(SequenceSummary),
+    /// Every sequence, filtered by a query (the All enrollments view).
+    Query(Box<QuerySource>),
+}
+
+/// The All enrollments view's filter. The status chips and the stale
+/// toggle are written into the query itself, so that what is on screen,
+/// what the query line says and what `L` saves are one filter.
+#[derive(Debug, Default)]
+pub struct QuerySource {
+    /// The filter the listed ids are for.
+    pub filter: Filter,
+    /// A filter sent to the reader and not answered yet: it becomes
+    /// `filter` when its ids arrive.
+    pub asked: Option<Filter>,
+    /// The text typed for `asked`: when the workspace refuses it (an
+    /// unknown sequence or user), the editor opens again on it.
+    pub asked_text: Option<String>,
+    /// The saved list on screen (opened from the Lists view, or saved here).
+    pub list: Option<SavedList>,
+    /// The query editor, while open.
+    pub editor: Option<QueryEditor>,
+    /// How many enrollments the filter matches now, read after a change of
+    /// ours while the changed rows stay in place; `None`: as many as listed.
+    pub count: Option<i64>,
+    pub count_pending: Option<u64>,
+}
+
+impl QuerySource {
+    /// The filter on screen, or the one about to be (what the chips and the
+    /// stale toggle change).
+    pub fn current(&self) -> &Filter {
+        self.asked.as_ref().unwrap_or(&self.filter)
+    }
+
+    /// The saved list's filter was changed here and not saved again.
+    pub fn edited(&self) -> bool {
+        self.list.as_ref().is_some_and(|l| l.filter != self.filter)
+    }
+}
+
+/// An enrollment list: the enrollments of one sequence, or of every
+/// sequence through a query (the All enrollments view). The same table,
+/// marking, dialogs and export serve both.
 #[derive(Debug)]
 pub struct EnrollmentsState {
-    pub sequence: SequenceSummary,
+    pub source: Source,
+    /// The status chip of a sequence's list (the All view's is in its query).
     pub chip: Chip,
-    /// Only stale enrollments (R11), on top of the chip and the search.
+    /// Only stale enrollments (R11), on top of the chip and the search (a
+    /// sequence's list; the All view says `is:stale` in its query).
     pub stale: bool,
+    /// A sequence's text filter, applied as typed.
     pub search: String,
     pub editing: bool,
     /// Every enrollment id the filter matches, in list order.
@@ -184,13 +288,68 @@ pub struct EnrollmentsState {
 }
 
 impl EnrollmentsState {
+    pub fn new(source: Source) -> EnrollmentsState {
+        EnrollmentsState {
+            source,
+            chip: Chip::Active,
+            stale: false,
+            search: String::new(),
+            editing: false,
+            ids: Vec::new(),
+            cursor: Cursor::default(),
+            rows: HashMap::new(),
+            loaded: 0..0,
+            marks: Marks::default(),
+            pending: None,
+            mark_all_when_loaded: false,
+        }
+    }
+
+    /// The sequence a sequence's list shows.
+    pub fn sequence(&self) -> Option<&SequenceSummary> {
+        match &self.source {
+            Source::Sequence(s) => Some(s),
+            Source::Query(_) => None,
+        }
+    }
+
+    /// The All view's filter.
+    pub fn query_source(&self) -> Option<&QuerySource> {
+        match &self.source {
+            Source::Query(q) => Some(q),
+            Source::Sequence(_) => None,
+        }
+    }
+
+    pub fn query_source_mut(&mut self) -> Option<&mut QuerySource> {
+        match &mut self.source {
+            Source::Query(q) => Some(q),
+            Source::Sequence(_) => None,
+        }
+    }
+
+    /// A sequence's list as a query (chip, stale toggle, text).
     pub fn query(&self) -> EnrollmentQuery {
         EnrollmentQuery {
-            sequences: vec![self.sequence.id],
+            sequences: self.sequence().map(|s| vec![s.id]).unwrap_or_default(),
             statuses: self.chip.statuses(),
             search: self.search.trim().to_string(),
             stale: self.stale,
             ..Default::default()
+        }
+    }
+
+    /// The reader job that lists this list's ids.
+    pub fn ids_job(&self, generation: u64) -> Job {
+        match &self.source {
+            Source::Sequence(_) => Job::EnrollmentIds {
+                generation,
+                query: Box::new(self.query()),
+            },
+            Source::Query(q) => Job::FilterIds {
+                generation,
+                filter: Box::new(q.current().clone()),
+            },
         }
     }
 
@@ -218,6 +377,21 @@ pub struct ContactsState {
     pub close: bool,
     pub cursor: Cursor,
     pub pending: Option<Pending>,
+}
+
+/// The Lists view: the team's saved lists with their counts.
+#[derive(Debug, Default)]
+pub struct ListsState {
+    pub list: Vec<CountedList>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+impl ListsState {
+    pub fn focused(&self) -> Option<&CountedList> {
+        self.list.get(self.cursor.selected)
+    }
 }
 
 /// The Reports view: one report per sequence; the focused one's charts.
@@ -273,6 +447,8 @@ pub struct Note {
 pub struct Running {
     pub label: String,
     pub started: Instant,
+    /// The enrollment list it was started from: its marks clear when done.
+    pub list: Option<Which>,
 }
 
 pub struct App {
@@ -287,6 +463,13 @@ pub struct App {
     pub sequences: SequencesState,
     /// The sequence opened from the Sequences view, if any.
     pub enrollments: Option<EnrollmentsState>,
+    /// The All enrollments view, once it has been opened.
+    pub all: Option<EnrollmentsState>,
+    pub lists: ListsState,
+    /// The workspace's user emails, for completion in the query editor
+    /// (read once, when the All view first opens).
+    pub users: Vec<String>,
+    pub users_pending: Option<u64>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
     pub reports: ReportsState,
@@ -343,6 +526,10 @@ impl App {
             view: View::Sequences,
             sequences: SequencesState::default(),
             enrollments: None,
+            all: None,
+            lists: ListsState::default(),
+            users: Vec::new(),
+            users_pending: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
             reports: ReportsState::default(),
@@ -375,7 +562,51 @@ impl App {
             View::Contacts => Screen::Contacts,
             View::Activity => Screen::Activity,
             View::Reports => Screen::Reports,
+            View::All => Screen::All,
+            View::Lists => Screen::Lists,
         }
+    }
+
+    /// The enrollment list on screen, if one is.
+    pub fn shown(&self) -> Option<Which> {
+        match self.screen() {
+            Screen::Enrollments => Some(Which::Sequence),
+            Screen::All => Some(Which::All),
+            _ => None,
+        }
+    }
+
+    pub fn list(&self, which: Which) -> Option<&EnrollmentsState> {
+        match which {
+            Which::Sequence => self.enrollments.as_ref(),
+            Which::All => self.all.as_ref(),
+        }
+    }
+
+    pub fn list_mut(&mut self, which: Which) -> Option<&mut EnrollmentsState> {
+        match which {
+            Which::Sequence => self.enrollments.as_mut(),
+            Which::All => self.all.as_mut(),
+        }
+    }
+
+    /// The enrollment list on screen.
+    pub fn shown_list(&self) -> Option<&EnrollmentsState> {
+        self.shown().and_then(|w| self.list(w))
+    }
+
+    pub fn shown_list_mut(&mut self) -> Option<&mut EnrollmentsState> {
+        self.shown().and_then(|w| self.list_mut(w))
+    }
+
+    /// The All view's filter.
+    pub fn all_query(&self) -> Option<&QuerySource> {
+        self.all.as_ref().and_then(|e| e.query_source())
+    }
+
+    /// The query editor, while it is open.
+    pub fn editor(&self) -> Option<&QueryEditor> {
+        self.all_query().and_then(|q| q.editor.as_ref())
     }
 
     pub fn wide(&self) -> bool {
@@ -388,8 +619,10 @@ impl App {
 
     /// Whether the detail pane is on screen (beside the list or full).
     pub fn detail_shown(&self) -> bool {
-        matches!(self.screen(), Screen::Enrollments | Screen::Contacts)
-            && (self.detail.open || self.wide())
+        matches!(
+            self.screen(),
+            Screen::Enrollments | Screen::All | Screen::Contacts
+        ) && (self.detail.open || self.wide())
     }
 
     /// A text field has the focus: printable keys type into it.
@@ -399,10 +632,12 @@ impl App {
         }
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
+            Some(Dialog::SaveList(_)) => true,
             Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
+                Screen::All => self.editor().is_some(),
                 Screen::Contacts => self.contacts.editing,
                 _ => false,
             },
@@ -417,12 +652,22 @@ impl App {
         if self.dialog.is_some() {
             return vec![Scope::Dialog];
         }
-        if self.detail.open && matches!(self.screen(), Screen::Enrollments | Screen::Contacts) {
+        if self.detail.open && self.detail_shown() {
             return vec![Scope::Global, Scope::Detail];
         }
         let own = match self.screen() {
             Screen::Sequences => Scope::Sequences,
             Screen::Enrollments => Scope::Enrollments,
+            Screen::All if self.editor().is_some() => Scope::Editor,
+            Screen::All => {
+                return vec![
+                    Scope::Global,
+                    Scope::List,
+                    Scope::Enrollments,
+                    Scope::AllEnrollments,
+                ];
+            }
+            Screen::Lists => Scope::Lists,
             Screen::Contacts => Scope::Contacts,
             Screen::Activity | Screen::Reports => Scope::List,
         };
@@ -462,6 +707,10 @@ impl App {
                 .enrollments
                 .as_ref()
                 .is_some_and(|e| e.pending.is_some())
+            || self.all.as_ref().is_some_and(|e| e.pending.is_some())
+            || self.all_query().is_some_and(|q| q.count_pending.is_some())
+            || self.lists.pending.is_some()
+            || self.users_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
@@ -495,58 +744,50 @@ impl App {
         let (len, rows) = (self.sequences.list.len(), self.list_rows());
         self.sequences.cursor.follow(len, rows);
         if let Some(e) = &mut self.enrollments
-            && let Some(s) = self.sequences.list.iter().find(|s| s.id == e.sequence.id)
+            && let Source::Sequence(open) = &mut e.source
+            && let Some(s) = self.sequences.list.iter().find(|s| s.id == open.id)
         {
-            e.sequence = s.clone();
+            *open = s.clone();
         }
+        self.refresh_completion();
     }
 
     pub fn open_sequence(&mut self, index: usize) {
         let Some(sequence) = self.sequences.list.get(index).cloned() else {
             return;
         };
-        self.enrollments = Some(EnrollmentsState {
-            sequence,
-            chip: Chip::Active,
-            stale: false,
-            search: String::new(),
-            editing: false,
-            ids: Vec::new(),
-            cursor: Cursor::default(),
-            rows: HashMap::new(),
-            loaded: 0..0,
-            marks: Marks::default(),
-            pending: None,
-            mark_all_when_loaded: false,
-        });
+        self.enrollments = Some(EnrollmentsState::new(Source::Sequence(sequence)));
         self.detail.open = false;
         self.query_enrollments(Keep::Top);
     }
 
     // ---------------------------------------------------------- enrollments
 
-    /// Asks the reader for the ids of the enrollment list: an index walk
-    /// of up to a few hundred thousand rows, or a scan with a text filter —
-    /// either way off the UI thread. The newest request wins.
+    /// Asks the reader for the ids of the enrollment list on screen.
     pub fn query_enrollments(&mut self, keep: Keep) {
-        let Some(e) = &self.enrollments else {
+        if let Some(which) = self.shown() {
+            self.query_list(which, keep);
+        }
+    }
+
+    /// Asks the reader for the ids of an enrollment list: an index walk of
+    /// up to a few hundred thousand rows, or a scan with a text filter or a
+    /// query across sequences — either way off the UI thread. The newest
+    /// request wins.
+    pub fn query_list(&mut self, which: Which, keep: Keep) {
+        let generation = self.next_generation();
+        let Some(e) = self.list_mut(which) else {
             return;
         };
-        let query = e.query();
-        let generation = self.next_generation();
-        if let Some(e) = &mut self.enrollments {
-            e.pending = Some(Pending { generation, keep });
-        }
-        self.run(Job::EnrollmentIds {
-            generation,
-            query: Box::new(query),
-        });
+        e.pending = Some(Pending { generation, keep });
+        let job = e.ids_job(generation);
+        self.run(job);
     }
 
     /// Replaces the list's ids, keeping marks and (when asked) the focus.
-    pub fn apply_ids(&mut self, ids: Vec<i64>, keep: Keep) {
+    pub fn apply_ids(&mut self, which: Which, ids: Vec<i64>, keep: Keep) {
         let rows = self.list_rows();
-        let Some(e) = &mut self.enrollments else {
+        let Some(e) = self.list_mut(which) else {
             return;
         };
         let found = match keep {
@@ -566,15 +807,24 @@ impl App {
             e.mark_all_when_loaded = false;
             e.marks.mark_all(&e.ids);
         }
-        self.ensure_window();
-        self.sync_detail();
+        if self.shown() == Some(which) {
+            self.ensure_window();
+            self.sync_detail();
+        }
     }
 
-    /// Loads full rows for the screen (and a screen either side, so that
-    /// moving line by line rarely asks the store).
+    /// Loads full rows for the enrollment list on screen (and a screen
+    /// either side, so that moving line by line rarely asks the store).
+    /// A list not on screen loads its window when it comes back.
     pub fn ensure_window(&mut self) {
         let rows = self.list_rows();
-        let Some(e) = &mut self.enrollments else {
+        // The fields, not `shown_list_mut`, so that `ws` stays readable.
+        let shown = match self.shown() {
+            Some(Which::Sequence) => &mut self.enrollments,
+            Some(Which::All) => &mut self.all,
+            None => return,
+        };
+        let Some(e) = shown else {
             return;
         };
         let len = e.ids.len();
@@ -597,12 +847,161 @@ impl App {
         }
     }
 
-    /// Reloads the rows on screen in place (their status may have changed).
+    /// Reloads the rows on screen in place (their status may have changed);
+    /// the other enrollment list reloads its window when it comes back.
     pub fn reload_window(&mut self) {
-        if let Some(e) = &mut self.enrollments {
-            e.loaded = 0..0;
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list_mut(which) {
+                e.loaded = 0..0;
+            }
         }
         self.ensure_window();
+    }
+
+    // ------------------------------------------------------ all enrollments
+
+    /// The All enrollments view, made on its first visit: every sequence,
+    /// active enrollments (the chips' default), read on the reader.
+    pub fn open_all(&mut self) {
+        if self.make_all() {
+            let filter = Filter {
+                statuses: vec![Status::Active],
+                ..Filter::default()
+            };
+            self.apply_filter(filter, None, Keep::Top);
+        }
+    }
+
+    /// Makes the All view's state if there is none yet (true then), and
+    /// asks for the users completion offers.
+    fn make_all(&mut self) -> bool {
+        if self.users.is_empty() && self.users_pending.is_none() {
+            let generation = self.next_generation();
+            self.users_pending = Some(generation);
+            self.run(Job::Users { generation });
+        }
+        if self.all.is_some() {
+            return false;
+        }
+        self.all = Some(EnrollmentsState::new(Source::Query(Box::default())));
+        true
+    }
+
+    /// Shows `filter` in the All view: asks the reader for its ids (it
+    /// resolves the names there). `typed` is the editor text it came from,
+    /// so that a refusal can reopen the editor on it.
+    pub fn apply_filter(&mut self, filter: Filter, typed: Option<String>, keep: Keep) {
+        let Some(q) = self.all.as_mut().and_then(|e| e.query_source_mut()) else {
+            return;
+        };
+        q.asked = Some(filter);
+        q.asked_text = typed;
+        self.query_list(Which::All, keep);
+    }
+
+    /// The All view's ids arrived: the asked filter is now the one shown.
+    pub fn apply_filter_ids(&mut self, ids: Vec<i64>, keep: Keep) {
+        if let Some(q) = self.all.as_mut().and_then(|e| e.query_source_mut()) {
+            if let Some(f) = q.asked.take() {
+                q.filter = f;
+            }
+            q.asked_text = None;
+            q.count = None;
+        }
+        self.apply_ids(Which::All, ids, keep);
+    }
+
+    /// The workspace refused the asked filter (an unknown sequence or
+    /// user): the filter shown stays; a typed query opens again with the
+    /// sentence under it.
+    pub fn refuse_filter(&mut self, why: String) {
+        let known = known(&self.sequences.list, &self.users);
+        let Some(e) = self.all.as_mut() else {
+            return;
+        };
+        e.mark_all_when_loaded = false;
+        let typed = e.query_source_mut().and_then(|q| {
+            q.asked = None;
+            q.asked_text.take().map(|text| (q, text))
+        });
+        match typed {
+            Some((q, text)) => {
+                let mut editor = QueryEditor {
+                    text,
+                    ..QueryEditor::default()
+                };
+                editor.refresh(&known);
+                editor.error = Some(why);
+                q.editor = Some(editor);
+            }
+            None => self.say(Tone::Error, why),
+        }
+    }
+
+    /// Asks the reader how many enrollments the All view's filter matches
+    /// now (after a change of ours: the rows stay, the count moves).
+    pub fn count_filter(&mut self) {
+        let generation = self.next_generation();
+        let Some(q) = self.all.as_mut().and_then(|e| e.query_source_mut()) else {
+            return;
+        };
+        q.count_pending = Some(generation);
+        let filter = Box::new(q.filter.clone());
+        self.run(Job::FilterCount { generation, filter });
+    }
+
+    /// The editor's candidates again, when the names they come from changed.
+    pub fn refresh_completion(&mut self) {
+        let known = known(&self.sequences.list, &self.users);
+        if let Some(editor) = self
+            .all
+            .as_mut()
+            .and_then(|e| e.query_source_mut())
+            .and_then(|q| q.editor.as_mut())
+        {
+            let selected = editor.selected;
+            editor.refresh(&known);
+            editor.choose(selected as isize);
+        }
+    }
+
+    // ---------------------------------------------------------------- lists
+
+    /// Asks the reader for the saved lists and their counts.
+    pub fn request_lists(&mut self) {
+        let generation = self.next_generation();
+        self.lists.pending = Some(generation);
+        self.run(Job::Lists { generation });
+    }
+
+    /// The lists arrived: keep the focus on the same list.
+    pub fn apply_lists(&mut self, list: Vec<CountedList>) {
+        let focused = self.lists.focused().map(|c| c.list.id);
+        self.lists.list = list;
+        self.lists.loaded = true;
+        let rows = self.list_rows();
+        let len = self.lists.list.len();
+        match focused.and_then(|id| self.lists.list.iter().position(|c| c.list.id == id)) {
+            Some(at) => self.lists.cursor.keep_at(at, len, rows),
+            None => self.lists.cursor.follow(len, rows),
+        }
+    }
+
+    /// Opens a saved list in the All enrollments view, with its filter.
+    /// The view's marks stay, as they do when any filter changes.
+    pub fn open_list(&mut self, index: usize) {
+        let Some(list) = self.lists.list.get(index).map(|c| c.list.clone()) else {
+            return;
+        };
+        self.make_all();
+        let filter = list.filter.clone();
+        if let Some(q) = self.all.as_mut().and_then(|e| e.query_source_mut()) {
+            q.list = Some(list);
+            q.editor = None;
+        }
+        self.view = View::All;
+        self.detail.open = false;
+        self.apply_filter(filter, None, Keep::Top);
     }
 
     // ------------------------------------------------------------- contacts
@@ -672,7 +1071,7 @@ impl App {
     /// range being drawn) in list order, else every row the filter
     /// matches; and the file it goes to. None when there is nothing.
     pub fn export_request(&self) -> Option<(Vec<i64>, PathBuf)> {
-        let e = self.enrollments.as_ref()?;
+        let e = self.shown_list()?;
         let ids = if e.marked_count() > 0 {
             e.marks.targets(&e.ids, e.cursor.selected).0
         } else {
@@ -681,7 +1080,15 @@ impl App {
         if ids.is_empty() {
             return None;
         }
-        let name = export_file_name(&e.sequence.name, self.ws.now());
+        // The sequence's name, the saved list's, or "all enrollments".
+        let label = match &e.source {
+            Source::Sequence(s) => s.name.as_str(),
+            Source::Query(q) => q
+                .list
+                .as_ref()
+                .map_or("all enrollments", |l| l.name.as_str()),
+        };
+        let name = export_file_name(label, self.ws.now());
         Some((ids, export_dir().join(name)))
     }
 
@@ -690,9 +1097,8 @@ impl App {
     /// The contact the detail pane is about on this screen.
     pub fn focused_contact_id(&self) -> Option<i64> {
         match self.screen() {
-            Screen::Enrollments => self
-                .enrollments
-                .as_ref()
+            Screen::Enrollments | Screen::All => self
+                .shown_list()
                 .and_then(|e| e.focused_row())
                 .map(|r| r.contact_id),
             Screen::Contacts => self.focused_contact().map(|c| c.id),
@@ -733,31 +1139,37 @@ impl App {
     /// in place, and one line says so — before the list is asked again, so
     /// the notice comes even when the chip then hides those rows.
     fn notice_automatic_ends(&mut self) {
-        let Some(e) = &self.enrollments else {
-            return;
-        };
-        let ids: Vec<i64> = e.rows.keys().copied().collect();
-        if ids.is_empty() {
-            return;
-        }
-        let Ok(fresh) = self.ws.enrollments_by_ids(&ids) else {
-            return;
-        };
-        let mut ended: Vec<String> = fresh
-            .iter()
-            .filter(|now| {
-                now.status == Status::Unenrolled
-                    && now.ended_by.is_none()
-                    && e.rows.get(&now.id).is_some_and(|was| was.status.is_open())
-            })
-            .map(|now| match now.end_reason {
-                Some(reason) => format!("{} ({})", now.contact_name, reason.label()),
-                None => now.contact_name.clone(),
-            })
-            .collect();
-        if let Some(e) = &mut self.enrollments {
-            for row in fresh {
-                e.rows.insert(row.id, row);
+        let mut ended: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for which in [Which::Sequence, Which::All] {
+            let Some(e) = self.list(which) else {
+                continue;
+            };
+            let ids: Vec<i64> = e.rows.keys().copied().collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let Ok(fresh) = self.ws.enrollments_by_ids(&ids) else {
+                continue;
+            };
+            ended.extend(
+                fresh
+                    .iter()
+                    .filter(|now| {
+                        now.status == Status::Unenrolled
+                            && now.ended_by.is_none()
+                            && e.rows.get(&now.id).is_some_and(|was| was.status.is_open())
+                            && seen.insert(now.id)
+                    })
+                    .map(|now| match now.end_reason {
+                        Some(reason) => format!("{} ({})", now.contact_name, reason.label()),
+                        None => now.contact_name.clone(),
+                    }),
+            );
+            if let Some(e) = self.list_mut(which) {
+                for row in fresh {
+                    e.rows.insert(row.id, row);
+                }
             }
         }
         if ended.is_empty() {
@@ -782,9 +1194,15 @@ impl App {
     pub fn refresh_all(&mut self) {
         self.notice_automatic_ends();
         self.request_sequences();
-        if self.enrollments.is_some() {
-            let focus = self.enrollments.as_ref().and_then(|e| e.focused_id());
-            self.query_enrollments(Keep::Focus(focus));
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list(which) {
+                let focus = e.focused_id();
+                self.query_list(which, Keep::Focus(focus));
+            }
+        }
+        // Counts over every saved list: only while they are on screen.
+        if self.view == View::Lists {
+            self.request_lists();
         }
         if self.activity.loaded {
             self.request_activity();

@@ -1,19 +1,22 @@
 //! The dialogs: every destructive action goes through one door, the
-//! unenroll confirm dialog, and enrolling goes through the sequence picker.
+//! unenroll confirm dialog, and enrolling goes through the sequence picker;
+//! saving the All view's query as a list asks for its name.
 //! Each dialog is plain state plus `handle`, which turns an action into
 //! "stay", "cancel" or "confirm with this job"; `update` does the rest.
 
 use super::action::{Action, Command, Job, StatusCount};
 use crate::domain::{
-    EndReason, Expected, SequenceSummary, Status, UnenrollReport, describe_status,
+    EndReason, Expected, Filter, SequenceSummary, Status, UnenrollReport, describe_status,
 };
 
 #[derive(Debug)]
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
     Enroll(EnrollPicker),
-    /// Pause / resume, undo, transfer.
+    /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::manage::ManageDialog>),
+    /// The name to save the All view's query under.
+    SaveList(Box<SaveListDialog>),
 }
 
 /// What a dialog decided about one action.
@@ -68,7 +71,10 @@ const FIELDS: [Field; 4] = [Field::Reason, Field::Note, Field::Confirm, Field::C
 /// Where an unenroll dialog was opened from (what to refresh after it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
+    /// A sequence's enrollment list.
     Enrollments,
+    /// The All enrollments view (rows of any sequence).
+    All,
     Contacts,
 }
 
@@ -228,6 +234,48 @@ fn cycle(field: Field, delta: isize) -> Field {
     FIELDS[(at + delta).rem_euclid(FIELDS.len() as isize) as usize]
 }
 
+/// Asks for the name to save a filter under. Enter saves (on a worker),
+/// Esc cancels; a name the team already uses replaces that list's filter,
+/// which the dialog says before.
+#[derive(Debug)]
+pub struct SaveListDialog {
+    pub name: String,
+    pub filter: Filter,
+    /// How many enrollments the filter lists now.
+    pub count: usize,
+    pub notice: Option<String>,
+}
+
+impl SaveListDialog {
+    pub fn handle(&mut self, action: &Action) -> Outcome {
+        match action {
+            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
+            Action::Input(c) => {
+                self.name.push(*c);
+                self.notice = None;
+                Outcome::Stay
+            }
+            Action::InputBackspace => {
+                self.name.pop();
+                self.notice = None;
+                Outcome::Stay
+            }
+            Action::InputDone | Action::Command(Command::Press) => {
+                let name = self.name.trim();
+                if name.is_empty() {
+                    self.notice = Some("Type a name for the list first.".into());
+                    return Outcome::Stay;
+                }
+                Outcome::Confirm(Job::SaveList {
+                    name: name.to_string(),
+                    filter: Box::new(self.filter.clone()),
+                })
+            }
+            _ => Outcome::Stay,
+        }
+    }
+}
+
 /// Picks the sequence to enroll one contact in.
 #[derive(Debug)]
 pub struct EnrollPicker {
@@ -362,6 +410,30 @@ mod tests {
                 note: None,
             })
         );
+    }
+
+    #[test]
+    fn saving_a_list_needs_a_name_and_y_is_text() {
+        let filter = Filter::parse("status:active").unwrap();
+        let mut d = SaveListDialog {
+            name: String::new(),
+            filter: filter.clone(),
+            count: 3,
+            notice: None,
+        };
+        assert_eq!(d.handle(&Action::InputDone), Outcome::Stay);
+        assert!(d.notice.is_some());
+        for c in "yes ".chars() {
+            d.handle(&Action::Input(c));
+        }
+        assert_eq!(
+            d.handle(&Action::InputDone),
+            Outcome::Confirm(Job::SaveList {
+                name: "yes".into(),
+                filter: Box::new(filter)
+            })
+        );
+        assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Cancel);
     }
 
     #[test]

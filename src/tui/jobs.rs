@@ -2,7 +2,7 @@
 //! its own opened on the same file, so the UI keeps drawing while SQLite
 //! scans or writes. Reads that follow typing (filters, contact search) go
 //! to one long-lived reader that skips requests made stale by newer ones;
-//! writes (dry runs, unenroll, enroll) and CSV exports (a file write that
+//! writes (dry runs, unenroll, enroll, saving a list) and CSV exports (a file write that
 //! may take seconds) each get a thread. Results come back
 //! over the channel the event loop listens on.
 
@@ -62,6 +62,10 @@ impl Jobs {
         match job {
             Job::Sequences { .. }
             | Job::EnrollmentIds { .. }
+            | Job::FilterIds { .. }
+            | Job::FilterCount { .. }
+            | Job::Lists { .. }
+            | Job::Users { .. }
             | Job::SearchContacts { .. }
             | Job::Audit { .. }
             | Job::Report { .. } => self.read(job),
@@ -203,6 +207,31 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             generation: *generation,
             result: ws.enrollment_ids(query).map_err(|e| e.to_string()),
         },
+        Job::FilterIds { generation, filter } => JobResult::FilterIds {
+            generation: *generation,
+            result: ws
+                .resolve(filter)
+                .and_then(|q| ws.enrollment_ids(&q))
+                .map_err(|e| e.to_string()),
+        },
+        Job::FilterCount { generation, filter } => JobResult::FilterCount {
+            generation: *generation,
+            result: ws
+                .resolve(filter)
+                .and_then(|q| ws.enrollment_count(&q))
+                .map_err(|e| e.to_string()),
+        },
+        Job::Lists { generation } => JobResult::Lists {
+            generation: *generation,
+            result: ws.lists_with_counts().map_err(|e| e.to_string()),
+        },
+        Job::Users { generation } => JobResult::Users {
+            generation: *generation,
+            result: ws
+                .users()
+                .map(|users| users.into_iter().map(|u| u.email).collect())
+                .map_err(|e| e.to_string()),
+        },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
             result: ws
@@ -229,6 +258,10 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
         Job::Sequences { .. }
         | Job::EnrollmentIds { .. }
+        | Job::FilterIds { .. }
+        | Job::FilterCount { .. }
+        | Job::Lists { .. }
+        | Job::Users { .. }
         | Job::SearchContacts { .. }
         | Job::Audit { .. }
         | Job::Report { .. } => run_read(ws, job),
@@ -332,6 +365,18 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .export_enrollments(enrollments, path)
                 .map_err(|e| e.to_string()),
         },
+        Job::SaveList { name, filter } => JobResult::ListSaved {
+            result: ws
+                .save_list(user, name, filter)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        },
+        Job::DeleteList { name } => JobResult::ListDeleted {
+            result: ws
+                .delete_list(user, name)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        },
     }
 }
 
@@ -381,6 +426,22 @@ fn failed(job: &Job, why: String) -> JobResult {
             generation: *generation,
             result: Err(why),
         },
+        Job::FilterIds { generation, .. } => JobResult::FilterIds {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::FilterCount { generation, .. } => JobResult::FilterCount {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Lists { generation } => JobResult::Lists {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Users { generation } => JobResult::Users {
+            generation: *generation,
+            result: Err(why),
+        },
         Job::SearchContacts { generation, .. } => JobResult::SearchContacts {
             generation: *generation,
             result: Err(why),
@@ -417,6 +478,8 @@ fn failed(job: &Job, why: String) -> JobResult {
             path: path.clone(),
             result: Err(why),
         },
+        Job::SaveList { .. } => JobResult::ListSaved { result: Err(why) },
+        Job::DeleteList { .. } => JobResult::ListDeleted { result: Err(why) },
     }
 }
 

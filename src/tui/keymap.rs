@@ -29,15 +29,17 @@
 //!
 //! Commands (default keys in brackets): `quit` [q], `help` [?],
 //! `view_sequences` [1], `view_contacts` [2], `view_activity` [3],
-//! `view_reports` [4], `refresh` [ctrl-r], `up` [k, up], `down` [j, down], `page_up` [pageup,
+//! `view_reports` [4], `view_all` [5], `view_lists` [6], `refresh` [ctrl-r],
+//! `up` [k, up], `down` [j, down], `page_up` [pageup,
 //! ctrl-b], `page_down` [pagedown, ctrl-f], `top` [g, home], `bottom`
 //! [G, end], `open` [enter, right, l], `back` [left, h, backspace], `detail`
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
 //! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
-//! `undo` [U], `export` [x], and in dialogs `confirm` [y], `cancel`
-//! [n, esc], `press` [enter], `next_field` [tab, right], `prev_field`
-//! [backtab, left].
+//! `undo` [U], `export` [x], `save_list` [L], `delete_list` [d],
+//! `complete` [tab, in the query editor], and in dialogs `confirm` [y],
+//! `cancel` [n, esc], `press` [enter], `next_field` [tab, right],
+//! `prev_field` [backtab, left].
 //!
 //! Ctrl-C always quits and cannot be rebound. A key may not run two
 //! commands in the same place; a file that tries, names an unknown command
@@ -220,12 +222,36 @@ pub enum Scope {
     Global,
     List,
     Sequences,
+    /// An enrollment list: one sequence's, or the All enrollments view.
     Enrollments,
+    /// The All enrollments view only (with `Enrollments`).
+    AllEnrollments,
+    /// The Lists view (saved lists).
+    Lists,
+    /// The All enrollments view's query editor.
+    Editor,
     Contacts,
     Detail,
     Dialog,
     Help,
 }
+
+use Scope as S;
+
+/// Every set of scopes the app is in at once (`App::scopes` returns one of
+/// them): within a set, a key may run one command only.
+pub const SCOPE_SETS: &[&[Scope]] = &[
+    &[S::Help],
+    &[S::Dialog],
+    &[S::Global, S::Detail],
+    &[S::Global, S::List, S::Sequences],
+    &[S::Global, S::List, S::Enrollments],
+    &[S::Global, S::List, S::Enrollments, S::AllEnrollments],
+    &[S::Global, S::List, S::Editor],
+    &[S::Global, S::List, S::Contacts],
+    &[S::Global, S::List, S::Lists],
+    &[S::Global, S::List],
+];
 
 /// The sections of the `?` overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -269,8 +295,6 @@ pub struct Binding {
     pub help: &'static str,
     pub group: Group,
 }
-
-use Scope as S;
 
 const LISTS: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const MOVES: &[Scope] = &[S::List, S::Detail, S::Help];
@@ -361,7 +385,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('/')],
             &[S::Enrollments, S::Contacts],
             "filter",
-            "Type to filter by name, email or company (enter keeps it, esc clears it)",
+            "Filter by name, email or company as you type (enter keeps, esc clears); in All enrollments, edit the query",
             Group::Filtering,
         ),
         row(
@@ -379,6 +403,22 @@ fn defaults() -> Vec<Binding> {
             "export",
             "Export marked rows, or the whole filtered list, to a CSV file",
             Group::Marking,
+        ),
+        row(
+            C::SaveList,
+            vec![ch('L')],
+            &[S::AllEnrollments],
+            "save list",
+            "Save the query as a list the team shares (a list's own name replaces its query)",
+            Group::Filtering,
+        ),
+        row(
+            C::Complete,
+            vec![k(K::Tab)],
+            &[S::Editor],
+            "",
+            "In the query editor: complete the key or value being typed (↑↓ choose)",
+            Group::Filtering,
         ),
         row(
             C::PrevStatus,
@@ -399,9 +439,9 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
-            &[S::Sequences, S::Enrollments, S::Contacts],
+            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists],
             "open",
-            "Open the focused sequence, or the focused contact's detail",
+            "Open the focused sequence or saved list, or the focused contact's detail",
             Group::Moving,
         ),
         row(
@@ -507,6 +547,30 @@ fn defaults() -> Vec<Binding> {
             "",
             "Reports view (per-sequence counts, rates and unenrollments)",
             Group::General,
+        ),
+        row(
+            C::ViewAll,
+            vec![ch('5')],
+            &[S::Global],
+            "",
+            "All enrollments view (every sequence, filtered by a query)",
+            Group::General,
+        ),
+        row(
+            C::ViewLists,
+            vec![ch('6')],
+            &[S::Global],
+            "",
+            "Lists view (the team's saved lists and their counts)",
+            Group::General,
+        ),
+        row(
+            C::DeleteList,
+            vec![ch('d')],
+            &[S::Lists],
+            "delete",
+            "Delete the focused saved list (asks first; its enrollments stay as they are)",
+            Group::Marking,
         ),
         row(
             C::Refresh,
@@ -710,48 +774,36 @@ impl Keymap {
         Ok(keymap)
     }
 
-    /// No key may run two commands in one scope (the global scope counts as
-    /// part of every list scope).
+    /// No key may run two commands in one place: within each set of scopes
+    /// the app is in at once (`SCOPE_SETS`).
     fn check(&self, lines: &HashMap<Command, usize>) -> Result<(), KeymapError> {
-        let expand = |s: Scope| -> Vec<Scope> {
-            match s {
-                S::Global => vec![
-                    S::Global,
-                    S::Sequences,
-                    S::Enrollments,
-                    S::Contacts,
-                    S::Detail,
-                ],
-                S::List => vec![S::Sequences, S::Enrollments, S::Contacts],
-                other => vec![other],
-            }
-        };
-        let mut seen: HashMap<(Scope, Key), Command> = HashMap::new();
-        for b in &self.bindings {
-            for &scope in b.scopes {
-                for s in expand(scope) {
-                    for &key in &b.keys {
-                        if let Some(&other) = seen.get(&(s, key))
-                            && other != b.command
-                        {
-                            let (changed, kept) = if lines.contains_key(&b.command) {
-                                (b.command, other)
-                            } else {
-                                (other, b.command)
-                            };
-                            let line = lines
-                                .get(&changed)
-                                .or(lines.get(&kept))
-                                .copied()
-                                .unwrap_or(0);
-                            return Err(KeymapError(format!(
-                                "line {line}: key '{key}' would run both '{}' and '{}'; give one of them another key",
-                                changed.name(),
-                                kept.name()
-                            )));
-                        }
-                        seen.insert((s, key), b.command);
+        for set in SCOPE_SETS {
+            let mut seen: HashMap<Key, Command> = HashMap::new();
+            for b in &self.bindings {
+                if !b.scopes.iter().any(|s| set.contains(s)) {
+                    continue;
+                }
+                for &key in &b.keys {
+                    if let Some(&other) = seen.get(&key)
+                        && other != b.command
+                    {
+                        let (changed, kept) = if lines.contains_key(&b.command) {
+                            (b.command, other)
+                        } else {
+                            (other, b.command)
+                        };
+                        let line = lines
+                            .get(&changed)
+                            .or(lines.get(&kept))
+                            .copied()
+                            .unwrap_or(0);
+                        return Err(KeymapError(format!(
+                            "line {line}: key '{key}' would run both '{}' and '{}'; give one of them another key",
+                            changed.name(),
+                            kept.name()
+                        )));
                     }
+                    seen.insert(key, b.command);
                 }
             }
         }

@@ -1,12 +1,14 @@
-//! The manager dialogs: pause / resume (`p`), undo of the last batch (`U`)
-//! and ownership transfer (`o`: owner picker, then the policy with the
-//! domain's preview). Plain state plus `handle`, like `dialog.rs`: an
+//! The manager dialogs: pause / resume (`p`), undo of the last batch (`U`),
+//! ownership transfer (`o`: owner picker, then the policy with the
+//! domain's preview) and deleting a saved list (`d` in the Lists view). Plain state plus `handle`, like `dialog.rs`: an
 //! action becomes "stay", "cancel", "confirm with this job", or "ask the
 //! worker for a new preview".
 
 use super::action::{Action, Command, Job};
 use super::dialog::Outcome;
-use crate::domain::{ChangeReport, TransferPolicy, TransferReport, UndoCandidate, User};
+use crate::domain::{
+    ChangeReport, CountedList, TransferPolicy, TransferReport, UndoCandidate, User,
+};
 
 /// A dry run the worker computed for a manager dialog.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,14 @@ pub enum ManageKind {
         owner: usize,
         /// Set once the owner is chosen: index into `TransferPolicy::ALL`.
         policy: Option<usize>,
+    },
+    /// Delete a saved list (its enrollments do not change).
+    DeleteList {
+        name: String,
+        query: String,
+        /// How many enrollments it matches now.
+        count: i64,
+        saved_by: String,
     },
 }
 
@@ -79,6 +89,23 @@ impl ManageDialog {
             generation: 0,
             preview: PreviewState::None,
             on_confirm: true,
+            notice: None,
+        }
+    }
+
+    /// Deleting a list is for the whole team: the focus starts on Cancel.
+    pub fn delete_list(list: CountedList) -> ManageDialog {
+        ManageDialog {
+            kind: ManageKind::DeleteList {
+                name: list.list.name,
+                query: list.list.query,
+                count: list.count,
+                saved_by: list.list.created_by,
+            },
+            targets: Vec::new(),
+            generation: 0,
+            preview: PreviewState::None,
+            on_confirm: false,
             notice: None,
         }
     }
@@ -206,6 +233,9 @@ impl ManageDialog {
             ManageKind::Undo(c) => ManageOutcome::Done(Outcome::Confirm(Job::Undo {
                 batch: c.batch.clone(),
             })),
+            ManageKind::DeleteList { name, .. } => {
+                ManageOutcome::Done(Outcome::Confirm(Job::DeleteList { name: name.clone() }))
+            }
             ManageKind::Transfer { policy: None, .. } => self.choose_owner(),
             kind => {
                 let eligible = match &self.preview {
@@ -254,6 +284,7 @@ impl ManageDialog {
             ManageKind::Change { pause: false } => format!("Resuming {n} enrollments"),
             ManageKind::Undo(c) => format!("Undoing {}", c.batch),
             ManageKind::Transfer { .. } => format!("Transferring the contacts of {n} enrollments"),
+            ManageKind::DeleteList { name, .. } => format!("Deleting the list '{name}'"),
         }
     }
 }

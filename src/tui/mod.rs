@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod list;
 pub mod manage;
+pub mod query;
 pub mod terminal;
 #[cfg(test)]
 mod tests;

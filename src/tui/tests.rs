@@ -887,3 +887,342 @@ fn the_reports_view_loads_on_4_and_follows_the_cursor() {
     );
     assert_eq!(h.app.reports.focused().unwrap().unenrolled, before + 1);
 }
+
+// ------------------------------------------------------ all enrollments
+
+const ADMIN: &str = "dana.whitfield@northwind.example";
+const PRIYA: &str = "priya.raman@northwind.example";
+
+fn all_ids(h: &Headless) -> Vec<i64> {
+    h.app.all.as_ref().unwrap().ids.clone()
+}
+
+fn all_marked(h: &Headless) -> usize {
+    h.app.all.as_ref().unwrap().marked_count()
+}
+
+/// What the domain says a query matches, on a workspace of its own.
+fn matching(path: &Path, query: &str) -> Vec<i64> {
+    let ws = Workspace::open(path, clock()).unwrap();
+    let q = ws
+        .resolve(&crate::domain::Filter::parse(query).unwrap())
+        .unwrap();
+    ws.enrollment_ids(&q).unwrap()
+}
+
+/// Types a query into the All view's editor (replacing what is there)
+/// and applies it.
+fn query(h: &mut Headless, text: &str) {
+    h.key("/");
+    while !h.app.editor().unwrap().text.is_empty() {
+        h.key("backspace");
+    }
+    h.type_text(text).key("enter").settle();
+}
+
+#[test]
+fn a_query_filters_enrollments_across_sequences() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("5").settle();
+    assert_eq!(h.app.screen(), Screen::All);
+    // Active enrollments of every sequence, as the chips default to.
+    assert_eq!(all_ids(&h), matching(&path, "status:active"));
+    let screen = h.screen();
+    assert!(screen.contains("All enrollments"), "{screen}");
+    assert!(screen.contains("Sequence"), "the sequence column: {screen}");
+    assert!(screen.contains("/ status:active"), "{screen}");
+
+    let text = format!("status:active owner:{PRIYA}");
+    query(&mut h, &text);
+    assert!(
+        h.app.editor().is_none(),
+        "enter applied and closed the editor"
+    );
+    let ids = all_ids(&h);
+    assert_eq!(ids, matching(&path, &text));
+    let rows = Workspace::open(&path, clock())
+        .unwrap()
+        .enrollments_by_ids(&ids)
+        .unwrap();
+    assert!(rows.iter().all(|r| r.owner.as_deref() == Some(PRIYA)));
+    let sequences: std::collections::HashSet<&str> =
+        rows.iter().map(|r| r.sequence.as_str()).collect();
+    assert!(
+        sequences.len() > 1,
+        "rows of several sequences: {sequences:?}"
+    );
+    // The rows on screen name their sequences.
+    let screen = h.screen();
+    let named = sequences
+        .iter()
+        .filter(|s| screen.contains(&s[..12.min(s.len())]))
+        .count();
+    assert!(named > 1, "{screen}");
+
+    // The chips and the stale toggle write the query.
+    h.key("s").settle();
+    let shown = h.app.all_query().unwrap().filter.to_query();
+    assert_eq!(shown, format!("status:paused owner:{PRIYA}"));
+    assert_eq!(all_ids(&h), matching(&path, &shown));
+    h.key("s").key("s").key("s").settle();
+    h.key("t").settle();
+    let shown = h.app.all_query().unwrap().filter.to_query();
+    assert_eq!(
+        shown,
+        format!("is:stale owner:{PRIYA}"),
+        "the all chip: no status"
+    );
+    assert_eq!(all_ids(&h), matching(&path, &shown));
+
+    // x exports what the query lists, to a file named for the view.
+    let (exported, file) = export_job(&mut h);
+    assert_eq!(exported, all_ids(&h));
+    let name = file.file_name().unwrap().to_str().unwrap().to_string();
+    assert!(
+        name.starts_with("seqtui-export-all-enrollments-20261127-"),
+        "{name}"
+    );
+}
+
+#[test]
+fn a_query_the_domain_cannot_read_stays_in_the_editor_with_its_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (80, 24));
+    h.key("5").settle();
+    let before = all_ids(&h);
+    h.key("/").type_text("step:0").key("enter");
+    let editor = h.app.editor().expect("still editing");
+    let error = editor.error.clone().unwrap();
+    assert!(
+        error.contains("step-at-least takes a whole number"),
+        "{error}"
+    );
+    assert!(h.screen().contains("step-at-least takes a whole"));
+    // Typing on clears the sentence; a name the workspace does not know
+    // comes back from the reader into the editor.
+    h.key("backspace")
+        .type_text("1 seq:Nowhere")
+        .key("enter")
+        .settle();
+    let editor = h.app.editor().expect("back in the editor");
+    assert!(editor.text.contains("seq:Nowhere"));
+    let error = editor.error.clone().unwrap();
+    assert!(error.contains("Nowhere"), "{error}");
+    assert_eq!(all_ids(&h), before, "the list shown did not change");
+    // Esc closes the editor; the query shown stays.
+    h.key("esc");
+    assert!(h.app.editor().is_none());
+    assert_eq!(
+        h.app.all_query().unwrap().filter.to_query(),
+        "status:active"
+    );
+}
+
+#[test]
+fn tab_completes_keys_and_values_in_the_query_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("5").settle();
+    h.key("/").type_text("ow").key("tab");
+    assert_eq!(h.app.editor().unwrap().text, "status:active owner:");
+    // The users were read on the reader when the view opened.
+    let labels: Vec<String> = h
+        .app
+        .editor()
+        .unwrap()
+        .candidates
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert!(labels.contains(&PRIYA.to_string()), "{labels:?}");
+    h.type_text("pri").key("tab");
+    assert_eq!(
+        h.app.editor().unwrap().text,
+        format!("status:active owner:{PRIYA} ")
+    );
+    h.type_text("seq:mid").key("tab");
+    assert_eq!(
+        h.app.editor().unwrap().text,
+        format!("status:active owner:{PRIYA} seq:\"{Q4}\" ")
+    );
+    h.key("enter").settle();
+    // Written back in the domain's order of keys.
+    let text = format!("sequence:\"{Q4}\" status:active owner:{PRIYA}");
+    assert_eq!(h.app.all_query().unwrap().filter.to_query(), text);
+    assert_eq!(all_ids(&h), matching(&path, &text));
+}
+
+#[test]
+fn ctrl_a_marks_every_match_across_sequences_and_u_unenrolls_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(ADMIN), (80, 24));
+    h.key("5").settle();
+    // Every active enrollment: far more than the screen shows.
+    let every = all_ids(&h);
+    let e = h.app.all.as_ref().unwrap();
+    assert!(!e.rows.contains_key(every.last().unwrap()), "never loaded");
+    h.key("ctrl-a");
+    assert_eq!(all_marked(&h), every.len());
+    assert!(h.screen().contains(&format!("{} marked", every.len())));
+    h.key("ctrl-a");
+    assert_eq!(all_marked(&h), 0);
+
+    let text = format!("status:active owner:{PRIYA}");
+    query(&mut h, &text);
+    let ids = all_ids(&h);
+    assert!(ids.len() > 3);
+    h.key("ctrl-a").key("u").settle();
+    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+        panic!("the dialog is open");
+    };
+    assert_eq!(d.targets, ids);
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("{} contacts in ", ids.len())) && screen.contains(" sequences"),
+        "the dialog names how many sequences: {screen}"
+    );
+    h.keys(&["j", "j", "y"]).settle();
+    let summary = h.app.note.as_ref().unwrap().text.clone();
+    assert!(
+        summary.starts_with(&format!("Unenrolled {} · ", ids.len())),
+        "{summary}"
+    );
+    assert_eq!(all_marked(&h), 0, "marks clear");
+    assert_eq!(all_ids(&h), ids, "the rows stay in place");
+    // A fresh look at the store: every one of them ended, with the reason.
+    let ws = Workspace::open(&path, clock()).unwrap();
+    for id in &ids {
+        let row = ws.enrollment(*id).unwrap();
+        assert_eq!(row.status, Status::Unenrolled);
+        assert_eq!(row.end_reason, Some(EndReason::MANUAL[1]));
+    }
+    assert!(matching(&path, &text).is_empty());
+    let screen = h.screen();
+    assert!(screen.contains("0 match now"), "{screen}");
+}
+
+#[test]
+fn a_saved_list_opens_from_the_lists_view_and_counts_what_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(ADMIN), (120, 40));
+    h.key("6").settle();
+    assert_eq!(h.app.screen(), Screen::Lists);
+    assert!(h.screen().contains("No saved lists yet"));
+
+    // Save a query as a list from the All view.
+    h.key("5").settle();
+    let text = format!("status:active owner:{PRIYA}");
+    query(&mut h, &text);
+    let ids = all_ids(&h);
+    h.key("L");
+    assert!(h.app.typing(), "the name field has the focus");
+    h.type_text("Priya active, y n q").key("enter").settle();
+    let note = h.app.note.as_ref().unwrap().text.clone();
+    assert!(
+        note.starts_with("Saved the list 'Priya active, y n q'"),
+        "{note}"
+    );
+    let ws = Workspace::open(&path, clock()).unwrap();
+    let saved = ws.list("priya active, y n q").unwrap();
+    assert_eq!(saved.query, text);
+    assert_eq!(saved.updated_by, ADMIN);
+    drop(ws);
+    assert!(h.screen().contains("Lists › Priya active, y n q"));
+
+    // Another query, then the list from the Lists view: its filter again.
+    query(&mut h, "status:paused");
+    h.key("6").settle();
+    let lists = &h.app.lists.list;
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0].count, ids.len() as i64);
+    let screen = h.screen();
+    assert!(screen.contains(&text), "{screen}");
+    h.key("enter").settle();
+    assert_eq!(h.app.screen(), Screen::All);
+    assert_eq!(all_ids(&h), ids);
+    assert!(h.screen().contains("Lists › Priya active, y n q"));
+
+    // Unenroll two of them: the list counts what is left.
+    h.keys(&["space", "space", "u"]).settle();
+    h.keys(&["j", "y"]).settle();
+    assert!(
+        h.app
+            .note
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Unenrolled 2")
+    );
+    h.key("esc").settle();
+    assert_eq!(h.app.screen(), Screen::Lists, "esc goes back to the lists");
+    assert_eq!(h.app.lists.list[0].count, ids.len() as i64 - 2);
+    assert!(h.screen().contains(&format!(" {} ", ids.len() - 2)));
+
+    // d deletes it, after asking; the enrollments do not change.
+    h.key("d");
+    assert!(matches!(h.app.dialog, Some(Dialog::Manage(_))));
+    assert!(h.screen().contains("Delete this saved list?"));
+    h.key("y").settle();
+    assert!(h.app.lists.list.is_empty());
+    let ws = Workspace::open(&path, clock()).unwrap();
+    assert!(ws.list("Priya active, y n q").is_err());
+    assert_eq!(matching(&path, &text).len(), ids.len() - 2);
+}
+
+#[test]
+fn the_all_view_follows_other_processes_keeping_cursor_and_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("5").settle();
+    let list = all_ids(&h);
+    h.keys(&["space", "space", "j", "j"]);
+    let focused = list[4];
+    assert_eq!(h.app.all.as_ref().unwrap().focused_id(), Some(focused));
+    let mut other = Workspace::open(&path, clock()).unwrap();
+    let admin = other.acting_user(Some(ADMIN)).unwrap();
+    other
+        .unenroll(
+            &admin,
+            &UnenrollRequest {
+                enrollments: vec![list[2]],
+                reason: EndReason::Converted,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    h.tick().settle();
+    let e = h.app.all.as_ref().unwrap();
+    assert!(!e.ids.contains(&list[2]), "the row left the active list");
+    assert_eq!(
+        e.focused_id(),
+        Some(focused),
+        "the cursor stayed on its row"
+    );
+    assert_eq!(e.marks.len(), 2);
+    assert!(e.marks.contains(list[0]) && e.marks.contains(list[1]));
+}
+
+#[test]
+fn help_lists_the_query_language_from_the_domain() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("5").settle().key("?");
+    for _ in 0..10 {
+        h.key("pagedown");
+    }
+    let screen = h.screen();
+    assert!(screen.contains("The query (All enrollments"), "{screen}");
+    for key in crate::domain::FILTER_KEYS {
+        assert!(screen.contains(&format!("{}:", key.name)), "{screen}");
+    }
+    assert!(screen.contains("quiet: · enrolled n+ days ago"), "{screen}");
+}

@@ -96,6 +96,28 @@ pub fn pad_left(text: &str, cells: usize) -> String {
     out
 }
 
+/// `text`, cleaned and broken at spaces into lines of at most `width`
+/// cells (a word longer than a line is cut).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let text = clean(text);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let word = fit(word, width);
+        if !line.is_empty() && self::width(&line) + 1 + self::width(&word) > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// "1 task", "2 tasks".
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
@@ -172,6 +194,13 @@ mod tests {
         assert_eq!(fit("abc", 0), "");
         assert_eq!(fit("abc", 1), "…");
         assert_eq!(width(&pad("שלום עולם", 12)), 12);
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abc…"]);
+        assert_eq!(wrap("", 4), [""]);
     }
 
     #[test]

@@ -6,12 +6,15 @@
 use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobResult};
-use super::app::{App, Keep, Running, Screen, Tone, View};
-use super::dialog::{Dialog, EnrollPicker, Origin, Outcome, Preview, Target, UnenrollDialog};
+use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
+use super::dialog::{
+    Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
+};
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
+use super::query::QueryEditor;
 use super::view;
-use crate::domain::full_name;
+use crate::domain::{Filter, full_name};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -62,6 +65,8 @@ fn follow_all(app: &mut App) {
     app.activity.cursor.follow(len, rows);
     let len = app.reports.list.len();
     app.reports.cursor.follow(len, rows);
+    let len = app.lists.list.len();
+    app.lists.cursor.follow(len, rows);
     app.ensure_window();
     app.sync_detail();
 }
@@ -96,6 +101,7 @@ fn dialog(app: &mut App, action: &Action) {
     let outcome = match &mut app.dialog {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
+        Some(Dialog::SaveList(d)) => d.handle(action),
         Some(Dialog::Manage(d)) => match d.handle(action) {
             ManageOutcome::Done(outcome) => outcome,
             ManageOutcome::Preview(job) => {
@@ -124,6 +130,7 @@ fn dialog(app: &mut App, action: &Action) {
                 }
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
                 (Some(Dialog::Manage(d)), _) => d.running_label(),
+                (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
                 _ => "Working".to_string(),
             };
             app.dialog = None;
@@ -131,6 +138,7 @@ fn dialog(app: &mut App, action: &Action) {
             app.running = Some(Running {
                 label,
                 started: Instant::now(),
+                list: app.shown(),
             });
             app.run(job);
         }
@@ -138,9 +146,14 @@ fn dialog(app: &mut App, action: &Action) {
 }
 
 fn command(app: &mut App, command: Command) {
+    // The query editor takes completion, ↑↓ and esc; typing comes as input.
+    if app.editor().is_some() && app.screen() == Screen::All {
+        editor_command(app, command);
+        return;
+    }
     // The full-screen detail pane takes movement keys for scrolling and
     // closes on back / esc / tab / q.
-    if app.detail.open && matches!(app.screen(), Screen::Enrollments | Screen::Contacts) {
+    if app.detail.open && app.detail_shown() {
         match command {
             Command::Up => app.detail.scroll = app.detail.scroll.saturating_sub(1),
             Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
@@ -164,6 +177,8 @@ fn command(app: &mut App, command: Command) {
         | Command::ViewContacts
         | Command::ViewActivity
         | Command::ViewReports
+        | Command::ViewAll
+        | Command::ViewLists
         | Command::Refresh
         | Command::Escape => global(app, command),
         Command::Up => move_by(app, -1),
@@ -175,7 +190,10 @@ fn command(app: &mut App, command: Command) {
         Command::Open => open(app),
         Command::Back => back(app),
         Command::Detail => {
-            if matches!(app.screen(), Screen::Enrollments | Screen::Contacts) {
+            if matches!(
+                app.screen(),
+                Screen::Enrollments | Screen::All | Screen::Contacts
+            ) {
                 app.detail.open = true;
                 app.sync_detail();
             }
@@ -189,6 +207,7 @@ fn command(app: &mut App, command: Command) {
                     e.editing = true;
                 }
             }
+            Screen::All => open_editor(app),
             Screen::Contacts => app.contacts.editing = true,
             _ => {}
         },
@@ -201,11 +220,127 @@ fn command(app: &mut App, command: Command) {
         | Command::Undo
         | Command::Transfer => act(app, command),
         Command::Export => export(app),
-        Command::Confirm
+        Command::SaveList => save_list(app),
+        Command::DeleteList => delete_list(app),
+        Command::Complete
+        | Command::Confirm
         | Command::Cancel
         | Command::Press
         | Command::NextField
         | Command::PrevField => {}
+    }
+}
+
+/// A command while the query editor is open: Tab completes, ↑↓ choose a
+/// candidate, Esc closes it and keeps the query shown; a reload still works.
+fn editor_command(app: &mut App, command: Command) {
+    let known = super::app::known(&app.sequences.list, &app.users);
+    let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
+        return;
+    };
+    let Some(editor) = q.editor.as_mut() else {
+        return;
+    };
+    match command {
+        Command::Complete => {
+            editor.take(&known);
+        }
+        Command::Up => editor.choose(-1),
+        Command::Down => editor.choose(1),
+        Command::Escape | Command::Cancel => {
+            q.editor = None;
+            app.say(Tone::Info, "The query did not change.");
+        }
+        Command::Refresh => global(app, command),
+        _ => {}
+    }
+}
+
+/// `/` in the All view: the editor opens on the query shown.
+fn open_editor(app: &mut App) {
+    let known = super::app::known(&app.sequences.list, &app.users);
+    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
+        q.editor = Some(QueryEditor::open(&q.current().to_query(), &known));
+    }
+}
+
+/// Enter in the editor: the domain reads the query; a sentence stays under
+/// the line, else the query is asked of the reader (which resolves its
+/// names) and the editor closes.
+fn apply_query(app: &mut App) {
+    let Some(text) = app.editor().map(|e| e.text.clone()) else {
+        return;
+    };
+    match Filter::parse(&text) {
+        Err(err) => {
+            if let Some(editor) = app
+                .all
+                .as_mut()
+                .and_then(|e| e.query_source_mut())
+                .and_then(|q| q.editor.as_mut())
+            {
+                editor.error = Some(err.to_string());
+            }
+        }
+        Ok(filter) => {
+            if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
+                q.editor = None;
+            }
+            app.note = None;
+            app.apply_filter(filter, Some(text.trim().to_string()), Keep::Top);
+        }
+    }
+}
+
+/// `L` in the All view: asks for a name to save the query under (the open
+/// list's name by default, which replaces its query).
+fn save_list(app: &mut App) {
+    if app.screen() != Screen::All {
+        return;
+    }
+    let Some(e) = app.shown_list() else {
+        return;
+    };
+    let Some(q) = e.query_source() else {
+        return;
+    };
+    if q.asked.is_some() {
+        app.say(
+            Tone::Info,
+            "The query is still running; save it when the list is there.",
+        );
+        return;
+    }
+    let dialog = SaveListDialog {
+        name: q.list.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+        filter: q.filter.clone(),
+        count: e.ids.len(),
+        notice: None,
+    };
+    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
+    // The names in use, so that the dialog can say a save replaces one.
+    app.request_lists();
+}
+
+/// `d` in the Lists view: asks before deleting the focused list.
+fn delete_list(app: &mut App) {
+    if app.screen() != Screen::Lists {
+        return;
+    }
+    if app.running.is_some() {
+        app.say(
+            Tone::Error,
+            "A change is still being written; wait for it to finish.",
+        );
+        return;
+    }
+    match app.lists.focused() {
+        Some(list) => {
+            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::delete_list(
+                list.clone(),
+            ))))
+        }
+        None => app.say(Tone::Info, "There is no saved list to delete."),
     }
 }
 
@@ -217,6 +352,8 @@ fn global(app: &mut App, command: Command) {
         Command::ViewContacts => switch(app, View::Contacts),
         Command::ViewActivity => switch(app, View::Activity),
         Command::ViewReports => switch(app, View::Reports),
+        Command::ViewAll => switch(app, View::All),
+        Command::ViewLists => switch(app, View::Lists),
         Command::Refresh => {
             app.refresh_all();
             app.say(Tone::Info, "Reloaded.");
@@ -238,6 +375,8 @@ fn switch(app: &mut App, view: View) {
         }
         View::Activity => app.request_activity(),
         View::Reports => app.request_reports(),
+        View::All => app.open_all(),
+        View::Lists => app.request_lists(),
         View::Sequences => {}
     }
     follow_all(app);
@@ -245,8 +384,11 @@ fn switch(app: &mut App, view: View) {
 
 /// `q`: quits from a top-level view; one level down it goes back.
 fn quit(app: &mut App) {
-    if app.screen() == Screen::Enrollments {
+    if app.screen() == Screen::Enrollments || from_list(app) {
         back(app);
+        return;
+    }
+    if app.screen() == Screen::All && refuse_dropping_marks(app) {
         return;
     }
     if app.running.is_some() {
@@ -290,6 +432,25 @@ fn escape(app: &mut App) {
                 back(app);
             }
         }
+        Screen::All => {
+            let Some(e) = &mut app.all else {
+                return;
+            };
+            if e.marks.range_active() {
+                e.marks.cancel_range();
+            } else if !e.marks.is_empty() {
+                let n = e.marks.len();
+                e.marks.clear();
+                app.say(
+                    Tone::Info,
+                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                );
+            } else if from_list(app) {
+                back(app);
+            } else {
+                app.note = None;
+            }
+        }
         Screen::Contacts => {
             let had_text = !app.contacts.query.is_empty();
             app.contacts.editing = false;
@@ -302,23 +463,42 @@ fn escape(app: &mut App) {
     }
 }
 
+/// The All view shows a saved list opened from the Lists view: back, esc
+/// and q return there.
+fn from_list(app: &App) -> bool {
+    app.screen() == Screen::All && app.all_query().is_some_and(|q| q.list.is_some())
+}
+
+/// Says so and returns true when rows are marked on screen: leaving would
+/// drop them.
+fn refuse_dropping_marks(app: &mut App) -> bool {
+    let Some(n) = app.shown_list().map(|e| e.marks.len()).filter(|n| *n > 0) else {
+        return false;
+    };
+    app.say(
+        Tone::Info,
+        format!(
+            "{} marked: esc clears the marks first.",
+            super::text::count(n as i64)
+        ),
+    );
+    true
+}
+
 /// Leaves the enrollment list for the Sequences list — not while rows are
 /// marked, so that marks are never dropped by accident.
 fn back(app: &mut App) {
+    if from_list(app) {
+        if refuse_dropping_marks(app) {
+            return;
+        }
+        switch(app, View::Lists);
+        return;
+    }
     if app.screen() != Screen::Enrollments {
         return;
     }
-    if let Some(e) = &app.enrollments
-        && !e.marks.is_empty()
-    {
-        let n = e.marks.len();
-        app.say(
-            Tone::Info,
-            format!(
-                "{} marked: esc clears the marks first.",
-                super::text::count(n as i64)
-            ),
-        );
+    if refuse_dropping_marks(app) {
         return;
     }
     app.enrollments = None;
@@ -333,7 +513,12 @@ fn open(app: &mut App) {
             let at = app.sequences.cursor.selected;
             app.open_sequence(at);
         }
-        Screen::Enrollments | Screen::Contacts => {
+        Screen::Lists => {
+            let at = app.lists.cursor.selected;
+            app.open_list(at);
+            follow_all(app);
+        }
+        Screen::Enrollments | Screen::All | Screen::Contacts => {
             if app.focused_contact_id().is_some() {
                 app.detail.open = true;
                 app.sync_detail();
@@ -346,10 +531,11 @@ fn open(app: &mut App) {
 fn list_len(app: &App) -> usize {
     match app.screen() {
         Screen::Sequences => app.sequences.list.len(),
-        Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.ids.len()),
+        Screen::Enrollments | Screen::All => app.shown_list().map_or(0, |e| e.ids.len()),
         Screen::Contacts => app.contacts.results.len(),
         Screen::Activity => app.activity.entries.len(),
         Screen::Reports => app.reports.list.len(),
+        Screen::Lists => app.lists.list.len(),
     }
 }
 
@@ -358,13 +544,14 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
     let len = list_len(app);
     let cursor = match app.screen() {
         Screen::Sequences => &mut app.sequences.cursor,
-        Screen::Enrollments => match &mut app.enrollments {
+        Screen::Enrollments | Screen::All => match app.shown_list_mut() {
             Some(e) => &mut e.cursor,
             None => return,
         },
         Screen::Contacts => &mut app.contacts.cursor,
         Screen::Activity => &mut app.activity.cursor,
         Screen::Reports => &mut app.reports.cursor,
+        Screen::Lists => &mut app.lists.cursor,
     };
     f(cursor, len, rows);
     app.ensure_window();
@@ -384,7 +571,7 @@ fn page(app: &mut App, pages: isize) {
 }
 
 fn toggle_mark(app: &mut App) {
-    let Some(e) = &mut app.enrollments else {
+    let Some(e) = app.shown_list_mut() else {
         return;
     };
     if e.marks.range_active() {
@@ -398,7 +585,7 @@ fn toggle_mark(app: &mut App) {
 }
 
 fn range(app: &mut App) {
-    let Some(e) = &mut app.enrollments else {
+    let Some(e) = app.shown_list_mut() else {
         return;
     };
     if e.marks.range_active() {
@@ -409,7 +596,7 @@ fn range(app: &mut App) {
 }
 
 fn mark_all(app: &mut App) {
-    let Some(e) = &mut app.enrollments else {
+    let Some(e) = app.shown_list_mut() else {
         return;
     };
     if e.pending.is_some() {
@@ -439,6 +626,18 @@ fn mark_all(app: &mut App) {
 }
 
 fn chip(app: &mut App, delta: isize) {
+    if app.screen() == Screen::All {
+        // The chip is the query's status condition.
+        change_query(app, |f| {
+            let next = match Chip::of(&f.statuses) {
+                Some(chip) => chip.step(delta),
+                None if delta > 0 => Chip::Active,
+                None => Chip::All,
+            };
+            f.statuses = next.statuses();
+        });
+        return;
+    }
     let Some(e) = &mut app.enrollments else {
         return;
     };
@@ -448,8 +647,12 @@ fn chip(app: &mut App, delta: isize) {
 }
 
 /// `t`: only stale enrollments, or all again; the ids are read anew on the
-/// reader, like a chip's.
+/// reader, like a chip's. In the All view it is the query's `is:stale`.
 fn toggle_stale(app: &mut App) {
+    if app.screen() == Screen::All {
+        change_query(app, |f| f.stale = !f.stale);
+        return;
+    }
     let Some(e) = &mut app.enrollments else {
         return;
     };
@@ -458,8 +661,37 @@ fn toggle_stale(app: &mut App) {
     app.query_enrollments(Keep::Focus(focus));
 }
 
+/// Changes the All view's query in place and reads it again, keeping the
+/// focus.
+fn change_query(app: &mut App, change: impl FnOnce(&mut Filter)) {
+    let Some(e) = &app.all else {
+        return;
+    };
+    let Some(q) = e.query_source() else {
+        return;
+    };
+    let mut filter = q.current().clone();
+    change(&mut filter);
+    let focus = e.focused_id();
+    app.apply_filter(filter, None, Keep::Focus(focus));
+}
+
 fn input(app: &mut App, c: Option<char>) {
     match app.screen() {
+        Screen::All => {
+            let known = super::app::known(&app.sequences.list, &app.users);
+            if let Some(editor) = app
+                .all
+                .as_mut()
+                .and_then(|e| e.query_source_mut())
+                .and_then(|q| q.editor.as_mut())
+            {
+                match c {
+                    Some(c) => editor.push(c, &known),
+                    None => editor.pop(&known),
+                }
+            }
+        }
         Screen::Enrollments => {
             let Some(e) = &mut app.enrollments else {
                 return;
@@ -499,6 +731,7 @@ fn input(app: &mut App, c: Option<char>) {
 
 fn input_done(app: &mut App) {
     match app.screen() {
+        Screen::All => apply_query(app),
         Screen::Enrollments => {
             if let Some(e) = &mut app.enrollments {
                 e.editing = false;
@@ -520,13 +753,13 @@ fn act(app: &mut App, command: Command) {
     }
     match command {
         Command::Unenroll => match app.screen() {
-            Screen::Enrollments => unenroll_from_list(app),
+            Screen::Enrollments | Screen::All => unenroll_from_list(app),
             Screen::Contacts => unenroll_from_contact(app),
             _ => {}
         },
         Command::Enroll => enroll_picker(app),
-        Command::PauseResume if app.screen() == Screen::Enrollments => pause_resume(app),
-        Command::Transfer if app.screen() == Screen::Enrollments => transfer(app),
+        Command::PauseResume if app.screen().lists_enrollments() => pause_resume(app),
+        Command::Transfer if app.screen().lists_enrollments() => transfer(app),
         Command::Undo => undo(app),
         _ => {}
     }
@@ -535,7 +768,7 @@ fn act(app: &mut App, command: Command) {
 /// The marked enrollments, or the focused one; `None` (and a word) when
 /// there is neither.
 fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
-    let e = app.enrollments.as_ref()?;
+    let e = app.shown_list()?;
     let targets = if e.marked_count() > 0 {
         e.marks.targets(&e.ids, e.cursor.selected).0
     } else if let Some(id) = e.focused_id() {
@@ -553,8 +786,7 @@ fn pause_resume(app: &mut App) {
         return;
     };
     let pause = app
-        .enrollments
-        .as_ref()
+        .shown_list()
         .and_then(|e| e.focused_row())
         .is_none_or(|r| r.status != crate::domain::Status::Paused);
     let generation = app.next_generation();
@@ -600,7 +832,7 @@ fn undo(app: &mut App) {
 }
 
 fn unenroll_from_list(app: &mut App) {
-    let Some(e) = &app.enrollments else {
+    let Some(e) = app.shown_list() else {
         return;
     };
     let (targets, hidden) = if e.marked_count() > 0 {
@@ -634,7 +866,12 @@ fn unenroll_from_list(app: &mut App) {
     } else {
         None
     };
-    open_unenroll(app, Origin::Enrollments, targets, single, hidden);
+    let origin = if app.screen() == Screen::All {
+        Origin::All
+    } else {
+        Origin::Enrollments
+    };
+    open_unenroll(app, origin, targets, single, hidden);
 }
 
 fn unenroll_from_contact(app: &mut App) {
@@ -687,7 +924,7 @@ fn open_unenroll(
 /// `x`: writes the marked rows, or every row the filter matches, to a CSV
 /// file (see `App::export_request`) on a worker thread.
 fn export(app: &mut App) {
-    if app.screen() != Screen::Enrollments {
+    if !app.screen().lists_enrollments() {
         return;
     }
     if app.running.is_some() {
@@ -697,11 +934,7 @@ fn export(app: &mut App) {
         );
         return;
     }
-    if app
-        .enrollments
-        .as_ref()
-        .is_some_and(|e| e.pending.is_some())
-    {
+    if app.shown_list().is_some_and(|e| e.pending.is_some()) {
         app.say(
             Tone::Info,
             "The filter is still running; export when the list is there.",
@@ -719,15 +952,15 @@ fn export(app: &mut App) {
             super::text::plural(enrollments.len() as i64, "enrollment", "enrollments")
         ),
         started: Instant::now(),
+        list: None,
     });
     app.run(super::action::Job::Export { enrollments, path });
 }
 
 fn enroll_picker(app: &mut App) {
     let contact = match app.screen() {
-        Screen::Enrollments => app
-            .enrollments
-            .as_ref()
+        Screen::Enrollments | Screen::All => app
+            .shown_list()
             .and_then(|e| e.focused_row())
             .map(|r| (r.contact_id, r.contact_name.clone())),
         Screen::Contacts => app
@@ -747,24 +980,35 @@ fn enroll_picker(app: &mut App) {
     }));
 }
 
-/// A change of ours was written: say what happened, clear the marks (the
-/// rows stay where they are and show their new state) and reload.
-fn after_change(app: &mut App, summary: String) {
+/// A change of ours was written: say what happened, clear the marks of the
+/// list it was made from (the rows stay where they are and show their new
+/// state) and reload; the All view and the saved lists count again.
+fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     app.say(Tone::Success, summary);
-    if let Some(e) = &mut app.enrollments {
+    if let Some(e) = list.and_then(|w| app.list_mut(w)) {
         e.marks.clear();
     }
-    // Our own commit moved the change counter: take it as seen, so that
-    // the list is not re-filtered under the person's eyes.
-    if let Ok(v) = app.ws.data_version() {
-        app.data_version = v;
+    if app.all.is_some() {
+        app.count_filter();
     }
+    if app.lists.loaded {
+        app.request_lists();
+    }
+    saw_own_commit(app);
     app.request_sequences();
     app.reload_window();
     if app.activity.loaded {
         app.request_activity();
     }
     app.reload_detail();
+}
+
+/// Our own commit moved the change counter: take it as seen, so that the
+/// lists are not re-filtered under the person's eyes.
+fn saw_own_commit(app: &mut App) {
+    if let Ok(v) = app.ws.data_version() {
+        app.data_version = v;
+    }
 }
 
 /// A read's result when it answers the request still pending (clearing
@@ -796,11 +1040,101 @@ fn done(app: &mut App, result: JobResult) {
             };
             e.pending = None;
             match result {
-                Ok(ids) => app.apply_ids(ids, pending.keep),
+                Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
                 Err(err) => {
                     e.mark_all_when_loaded = false;
                     app.say(Tone::Error, err);
                 }
+            }
+        }
+        JobResult::FilterIds { generation, result } => {
+            let Some(e) = &mut app.all else {
+                return;
+            };
+            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
+                return;
+            };
+            e.pending = None;
+            match result {
+                Ok(ids) => app.apply_filter_ids(ids, pending.keep),
+                Err(err) => app.refuse_filter(err),
+            }
+        }
+        JobResult::FilterCount { generation, result } => {
+            let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
+                return;
+            };
+            if let Some(result) = answer(&mut q.count_pending, generation, result) {
+                match result {
+                    Ok(n) => q.count = Some(n),
+                    Err(err) => app.say(Tone::Error, err),
+                }
+            }
+        }
+        JobResult::Lists { generation, result } => {
+            if let Some(result) = answer(&mut app.lists.pending, generation, result) {
+                match result {
+                    Ok(list) => app.apply_lists(list),
+                    Err(err) => app.say(Tone::Error, err),
+                }
+            }
+        }
+        JobResult::Users { generation, result } => {
+            if let Some(result) = answer(&mut app.users_pending, generation, result) {
+                match result {
+                    Ok(users) => {
+                        app.users = users;
+                        app.refresh_completion();
+                    }
+                    Err(err) => app.say(Tone::Error, err),
+                }
+            }
+        }
+        JobResult::ListSaved { result } => {
+            app.running = None;
+            match result {
+                Ok(report) => {
+                    let n = super::text::plural(report.count, "enrollment", "enrollments");
+                    let text = if report.replaced {
+                        format!(
+                            "Saved the new query of the list '{}' ({n})",
+                            report.list.name
+                        )
+                    } else {
+                        format!("Saved the list '{}' ({n})", report.list.name)
+                    };
+                    app.say(Tone::Success, text);
+                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
+                        && q.filter == report.list.filter
+                    {
+                        q.list = Some(report.list);
+                    }
+                    saw_own_commit(app);
+                    app.request_lists();
+                }
+                Err(err) => app.say(Tone::Error, err),
+            }
+        }
+        JobResult::ListDeleted { result } => {
+            app.running = None;
+            match result {
+                Ok(list) => {
+                    app.say(
+                        Tone::Success,
+                        format!(
+                            "Deleted the list '{}'; its enrollments did not change.",
+                            list.name
+                        ),
+                    );
+                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
+                        && q.list.as_ref().is_some_and(|l| l.id == list.id)
+                    {
+                        q.list = None;
+                    }
+                    saw_own_commit(app);
+                    app.request_lists();
+                }
+                Err(err) => app.say(Tone::Error, err),
             }
         }
         JobResult::Audit { generation, result } => {
@@ -872,16 +1206,16 @@ fn done(app: &mut App, result: JobResult) {
             }
         }
         JobResult::Unenrolled { result } => {
-            app.running = None;
+            let list = app.running.take().and_then(|r| r.list);
             match result {
-                Ok(report) => after_change(app, report.summary()),
+                Ok(report) => after_change(app, report.summary(), list),
                 Err(err) => app.say(Tone::Error, err),
             }
         }
         JobResult::Managed { result } => {
-            app.running = None;
+            let list = app.running.take().and_then(|r| r.list);
             match result {
-                Ok(summary) => after_change(app, summary),
+                Ok(summary) => after_change(app, summary, list),
                 Err(err) => app.say(Tone::Error, err),
             }
         }
@@ -952,10 +1286,11 @@ fn click(app: &mut App, column: u16, row: u16) {
     }
     let offset = match app.screen() {
         Screen::Sequences => app.sequences.cursor.offset,
-        Screen::Enrollments => app.enrollments.as_ref().map_or(0, |e| e.cursor.offset),
+        Screen::Enrollments | Screen::All => app.shown_list().map_or(0, |e| e.cursor.offset),
         Screen::Contacts => app.contacts.cursor.offset,
         Screen::Activity => app.activity.cursor.offset,
         Screen::Reports => app.reports.cursor.offset,
+        Screen::Lists => app.lists.cursor.offset,
     };
     let index = offset + (row - list.y - 1) as usize;
     if index < list_len(app) {

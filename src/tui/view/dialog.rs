@@ -1,7 +1,7 @@
 //! The dialogs, drawn over the screen: the unenroll confirmation (names
 //! the contact or the count, the sequence, the status now, what the dry run
 //! says will be cancelled, the reason picker, the note, the buttons) and
-//! the sequence picker for enrolling.
+//! the sequence picker for enrolling, and the name of a list to save.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,7 +12,9 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
-use crate::tui::dialog::{Dialog, EnrollPicker, Field, Origin, Preview, UnenrollDialog};
+use crate::tui::dialog::{
+    Dialog, EnrollPicker, Field, Origin, Preview, SaveListDialog, UnenrollDialog,
+};
 use crate::tui::text::{self, count, fit, pad, plural};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -20,6 +22,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(Dialog::Unenroll(d)) => unenroll(app, d, frame, area),
         Some(Dialog::Enroll(p)) => enroll(app, p, frame, area),
         Some(Dialog::Manage(d)) => super::manage::draw(app, d, frame, area),
+        Some(Dialog::SaveList(d)) => save_list(app, d, frame, area),
         None => {}
     }
 }
@@ -152,8 +155,23 @@ fn unenroll_lines<'a>(
             ));
         }
         None => {
-            let sequence = match (d.origin, &app.enrollments) {
-                (Origin::Enrollments, Some(e)) => format!(" in '{}'", e.sequence.name),
+            let sequence = match (d.origin, &app.enrollments, &d.preview) {
+                (Origin::Enrollments, Some(e), _) => e
+                    .sequence()
+                    .map(|s| format!(" in '{}'", s.name))
+                    .unwrap_or_default(),
+                // Rows of any sequence: name it when there is one, else
+                // say how many (the line below names each).
+                (Origin::All, _, Preview::Ready { counts, .. }) => {
+                    let mut names: Vec<&String> = counts.iter().map(|c| &c.0).collect();
+                    names.sort();
+                    names.dedup();
+                    match names.as_slice() {
+                        [] => String::new(),
+                        [one] => format!(" in '{one}'"),
+                        many => format!(" in {} sequences", many.len()),
+                    }
+                }
                 _ => String::new(),
             };
             lines.push(line(
@@ -361,6 +379,93 @@ fn unenroll_lines<'a>(
     ));
 
     lines
+}
+
+/// The name to save the All view's query under.
+fn save_list(app: &App, d: &SaveListDialog, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let width = 70.min(area.width.saturating_sub(2));
+    let inner = width.saturating_sub(4) as usize;
+    let query = d.filter.to_query();
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Query  ", t.dim()),
+            Span::styled(
+                fit(
+                    if query.is_empty() {
+                        "(every enrollment)"
+                    } else {
+                        &query
+                    },
+                    inner.saturating_sub(7),
+                ),
+                t.input(),
+            ),
+        ]),
+        Line::from(Span::styled(
+            fit(
+                &format!(
+                    "It matches {} now.",
+                    plural(d.count as i64, "enrollment", "enrollments")
+                ),
+                inner,
+            ),
+            t.base(),
+        )),
+        Line::from(""),
+    ];
+    // Keep the end of a long name (where the typing is) in view.
+    let room = inner.saturating_sub(7);
+    let mut chars: Vec<char> = text::clean(&d.name).chars().collect();
+    while text::width(&chars.iter().collect::<String>()) > room.saturating_sub(1) {
+        chars.remove(0);
+    }
+    let shown: String = chars.into_iter().collect();
+    lines.push(Line::from(vec![
+        Span::styled("Name   ", t.key()),
+        Span::styled(format!("{shown}▏"), t.input()),
+    ]));
+    // A name in use: saving replaces that list's query (the domain says
+    // whether this user may).
+    let name = d.name.trim();
+    if let Some(existing) = app
+        .lists
+        .list
+        .iter()
+        .find(|c| !name.is_empty() && c.list.name.eq_ignore_ascii_case(name))
+    {
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "A list of this name exists (saved by {}); saving replaces its query.",
+                    existing.list.created_by
+                ),
+                inner,
+            ),
+            t.error(),
+        )));
+    } else {
+        lines.push(Line::from(Span::styled(
+            fit("Shared with the team: anyone can open it.", inner),
+            t.dim(),
+        )));
+    }
+    if let Some(notice) = &d.notice {
+        lines.push(Line::from(Span::styled(fit(notice, inner), t.error())));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        fit("enter saves · esc cancels", inner),
+        t.dim(),
+    )));
+    boxed(
+        app,
+        frame,
+        area,
+        " Save the query as a list ".into(),
+        width,
+        lines,
+    );
 }
 
 fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {

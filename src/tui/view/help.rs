@@ -1,12 +1,14 @@
-//! The `?` overlay, written from the keymap table itself.
+//! The `?` overlay, written from the keymap table itself, and the query
+//! language of the All enrollments view from the domain's key table.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use crate::domain::FILTER_KEYS;
 use crate::tui::app::App;
-use crate::tui::text::{fit, pad};
+use crate::tui::text::{fit, pad, wrap};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -32,6 +34,29 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 Span::raw(fit(help, inner_width.saturating_sub(key_width + 1))),
             ]));
         }
+    }
+    // The All enrollments view's query language, from the domain's table.
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "The query (All enrollments: / edits it, tab completes, enter applies)",
+        t.section(),
+    )));
+    for row in wrap(
+        "Terms separated by spaces, all of which must hold: key:value (\"quoted\" when it has spaces), the same key twice for either value, or plain words for name, email or company. The status chips and the stale toggle are its status: and is:stale.",
+        inner_width,
+    ) {
+        lines.push(Line::from(Span::raw(row)));
+    }
+    for k in FILTER_KEYS {
+        let help = match k.short {
+            Some(short) => format!("{short}: · {}", k.help),
+            None => k.help.to_string(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(pad(&format!("{}:", k.name), key_width), t.key()),
+            Span::raw(" "),
+            Span::raw(fit(&help, inner_width.saturating_sub(key_width + 1))),
+        ]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(

@@ -1,7 +1,7 @@
 //! The manager dialogs, drawn over the screen: pause / resume with its dry
 //! run, undo of the last batch, and the transfer's owner picker and policy
 //! preview (each open enrollment: sequence, enrolled by, step, next due,
-//! what the policy does to it).
+//! what the policy does to it), and deleting a saved list.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -23,6 +23,7 @@ pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
         ManageKind::Change { pause } => change(app, d, *pause, inner),
         ManageKind::Undo(_) => undo(app, d, inner),
         ManageKind::Transfer { .. } => transfer(app, d, inner, room),
+        ManageKind::DeleteList { .. } => delete_list(app, d, inner),
     };
     boxed(app, frame, area, title, width, lines);
 }
@@ -85,16 +86,18 @@ fn change(app: &App, d: &ManageDialog, pause: bool, inner: usize) -> (String, Ve
     let n = d.targets.len() as i64;
     let title = format!(" {verb} {}? ", plural(n, "enrollment", "enrollments"));
     let mut lines = Vec::new();
-    if let Some(e) = &app.enrollments {
-        lines.push(line(
-            format!(
-                "{} in '{}'",
-                plural(n, "contact", "contacts"),
-                e.sequence.name
-            ),
+    match app.shown_list().map(|e| e.sequence()) {
+        Some(Some(s)) => lines.push(line(
+            format!("{} in '{}'", plural(n, "contact", "contacts"), s.name),
             inner,
             t.title(),
-        ));
+        )),
+        Some(None) => lines.push(line(
+            format!("{} of All enrollments", plural(n, "contact", "contacts")),
+            inner,
+            t.title(),
+        )),
+        None => {}
     }
     lines.push(line(
         if pause {
@@ -162,6 +165,47 @@ fn undo(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>
     }
     footer(app, d, "Undo", inner, &mut lines);
     (format!(" Undo your last unenroll ({})? ", c.batch), lines)
+}
+
+fn delete_list(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>>) {
+    let t = &app.theme;
+    let ManageKind::DeleteList {
+        name,
+        query,
+        count: matches,
+        saved_by,
+    } = &d.kind
+    else {
+        return (String::new(), Vec::new());
+    };
+    let mut lines = vec![
+        line(format!("'{name}', saved by {saved_by}"), inner, t.title()),
+        line(
+            if query.is_empty() {
+                "query: every enrollment".to_string()
+            } else {
+                format!("query: {query}")
+            },
+            inner,
+            t.base(),
+        ),
+        Line::from(""),
+        line(
+            format!(
+                "It matches {} now; they do not change.",
+                plural(*matches, "enrollment", "enrollments")
+            ),
+            inner,
+            t.base(),
+        ),
+        line(
+            "The list is gone for the whole team.".into(),
+            inner,
+            t.base(),
+        ),
+    ];
+    footer(app, d, "Delete", inner, &mut lines);
+    (" Delete this saved list? ".to_string(), lines)
 }
 
 fn transfer(

@@ -9,6 +9,7 @@ mod detail;
 mod dialog;
 mod enrollments;
 mod help;
+mod lists;
 mod manage;
 mod reports;
 mod sequences;
@@ -48,16 +49,18 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     .areas(area);
     let top_lines = match app.screen() {
         Screen::Enrollments => 2,
+        // Title, chips, and the query line.
+        Screen::All => 3,
         _ => 1,
     };
     let [top, rest] =
         Layout::vertical([Constraint::Length(top_lines), Constraint::Min(0)]).areas(body);
     let mut charts = None;
     let (list, detail) = match app.screen() {
-        Screen::Enrollments | Screen::Contacts if app.detail.open => {
+        Screen::Enrollments | Screen::All | Screen::Contacts if app.detail.open => {
             (Rect::new(rest.x, rest.y, rest.width, 0), Some(rest))
         }
-        Screen::Enrollments | Screen::Contacts if app.wide() => {
+        Screen::Enrollments | Screen::All | Screen::Contacts if app.wide() => {
             let pane = (rest.width * 35 / 100).clamp(40, 72).min(rest.width / 2);
             let [list, detail] =
                 Layout::horizontal([Constraint::Min(0), Constraint::Length(pane)]).areas(rest);
@@ -103,9 +106,14 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Contacts => contacts::draw(app, frame, &a),
         Screen::Activity => activity::draw(app, frame, &a),
         Screen::Reports => reports::draw(app, frame, &a),
+        Screen::All => enrollments::draw_all(app, frame, &a),
+        Screen::Lists => lists::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         detail::draw(app, frame, pane);
+    }
+    if app.screen() == Screen::All {
+        enrollments::draw_editor(app, frame, &a);
     }
     status_line(app, frame, a.status);
     hint_bar(app, frame, a.hints);
@@ -138,73 +146,189 @@ fn too_small(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
+/// How the header names the views, says who and when, and badges a demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeaderLayout {
+    /// "demo workspace" rather than "demo".
+    long_badge: bool,
+    right: Right,
+    tabs: Tabs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Right {
+    /// "Maya Okafor (manager) Nov 27 09:00 UTC".
+    Long,
+    /// "Maya (manager) 09:00".
+    Short,
+    /// "Maya (manager)".
+    NoClock,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tabs {
+    /// " 1 Sequences  2 Contacts  …": full names, a space either side.
+    Spaced,
+    /// " 1 Sequences 2 Contacts …": full names sharing their spaces.
+    Full,
+    /// The same with short names ("5 All").
+    Short,
+    /// Short names for views 1–4; the newest two (5 All enrollments and
+    /// 6 Lists) by number only, so that the line does not change as one
+    /// moves between views (their own title line names them).
+    Newest,
+}
+
+/// The layouts from the richest down. The first whose parts leave the
+/// workspace's name `HEADER_NAME_ROOM` cells is used; failing that, the
+/// first that fits at all (the name then shows only if 8 cells are left).
+/// The long badge is kept while it fits, as newcomers look for it.
+const HEADER_LAYOUTS: [HeaderLayout; 7] = [
+    HeaderLayout {
+        long_badge: true,
+        right: Right::Long,
+        tabs: Tabs::Spaced,
+    },
+    HeaderLayout {
+        long_badge: true,
+        right: Right::Long,
+        tabs: Tabs::Full,
+    },
+    HeaderLayout {
+        long_badge: true,
+        right: Right::Long,
+        tabs: Tabs::Short,
+    },
+    HeaderLayout {
+        long_badge: false,
+        right: Right::Short,
+        tabs: Tabs::Full,
+    },
+    HeaderLayout {
+        long_badge: false,
+        right: Right::Short,
+        tabs: Tabs::Short,
+    },
+    HeaderLayout {
+        long_badge: false,
+        right: Right::Short,
+        tabs: Tabs::Newest,
+    },
+    HeaderLayout {
+        long_badge: false,
+        right: Right::NoClock,
+        tabs: Tabs::Newest,
+    },
+];
+
+const HEADER_NAME_ROOM: usize = 14;
+
 /// The pieces of the header line, left to right: text, style, and the
 /// view a click on it switches to.
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     let t = &app.theme;
     let now = app.ws.now();
-    // Full labels from 110 columns: four views, the badge and the clock.
-    let wide = width >= 110;
-    let badge = match (app.info.demo, wide) {
+    let first = app
+        .user
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&app.user.name);
+    let badge_of = |l: &HeaderLayout| match (app.info.demo, l.long_badge) {
         (true, true) => Some(" demo workspace "),
         (true, false) => Some(" demo "),
         _ => None,
     };
-    let right = if wide {
-        format!(
+    let right_of = |l: &HeaderLayout| match l.right {
+        Right::Long => format!(
             " {} ({}) {} ",
             app.user.name,
             app.user.role,
             now.format("%b %d %H:%M UTC")
-        )
-    } else {
-        let first = app
-            .user
-            .name
-            .split_whitespace()
-            .next()
-            .unwrap_or(&app.user.name);
-        format!(
+        ),
+        Right::Short => format!(
             " {} ({}) {} ",
             fit(first, 12),
             app.user.role,
             now.format("%H:%M")
-        )
+        ),
+        Right::NoClock => format!(" {} ({}) ", fit(first, 12), app.user.role),
     };
-    let mut tabs: Vec<(String, Style, Option<View>)> = Vec::new();
-    for (i, v) in View::ALL.iter().enumerate() {
-        // Below 110 columns the four names share their spaces, so that the
-        // clock still fits at 80.
-        let label = if wide || i + 1 == View::ALL.len() {
-            format!(" {} {} ", i + 1, v.title())
-        } else {
-            format!(" {} {}", i + 1, v.title())
-        };
-        let style = if *v == app.view {
+    let room_of = |l: &HeaderLayout| {
+        let tabs: usize = tab_labels(l.tabs)
+            .iter()
+            .map(|(label, _)| text::width(label))
+            .sum();
+        let used = badge_of(l).map_or(0, text::width) + text::width(&right_of(l)) + tabs;
+        (width as usize).checked_sub(used)
+    };
+    // The long badge's layouts first, roomy then tight; then the others.
+    let (long, short): (Vec<HeaderLayout>, Vec<HeaderLayout>) =
+        HEADER_LAYOUTS.iter().partition(|l| l.long_badge);
+    let layout = [long, short]
+        .iter()
+        .find_map(|group| {
+            group
+                .iter()
+                .find(|l| room_of(l).is_some_and(|r| r >= HEADER_NAME_ROOM))
+                .or_else(|| group.iter().find(|l| room_of(l).is_some()))
+                .copied()
+        })
+        .unwrap_or(HEADER_LAYOUTS[HEADER_LAYOUTS.len() - 1]);
+    let badge = badge_of(&layout);
+    let right = right_of(&layout);
+    let name_room = room_of(&layout).unwrap_or(0).min(40);
+    let mut parts = Vec::new();
+    if name_room >= 8 {
+        parts.push((
+            format!(" {} ", fit(&app.info.name, name_room - 2)),
+            t.header_title(),
+            None,
+        ));
+    }
+    if let Some(b) = badge {
+        parts.push((b.to_string(), t.badge(), None));
+    }
+    for (label, v) in tab_labels(layout.tabs) {
+        let style = if v == app.view {
             t.tab_active()
         } else {
             t.header()
         };
-        tabs.push((label, style, Some(*v)));
+        parts.push((label, style, Some(v)));
     }
-    let fixed: usize = tabs.iter().map(|p| text::width(&p.0)).sum::<usize>()
-        + badge.map_or(0, text::width)
-        + text::width(&right);
-    let name_room = (width as usize).saturating_sub(fixed).clamp(6, 40);
-    let mut parts = vec![(
-        format!(" {} ", fit(&app.info.name, name_room.saturating_sub(2))),
-        t.header_title(),
-        None,
-    )];
-    if let Some(b) = badge {
-        parts.push((b.to_string(), t.badge(), None));
-    }
-    parts.extend(tabs);
     let used: usize = parts.iter().map(|p| text::width(&p.0)).sum();
     let gap = (width as usize).saturating_sub(used + text::width(&right));
     parts.push((" ".repeat(gap), t.header(), None));
     parts.push((right, t.header(), None));
     parts
+}
+
+/// The views' names in the header, in one of its layouts.
+fn tab_labels(tabs: Tabs) -> Vec<(String, View)> {
+    let last = View::ALL.len();
+    View::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let n = i + 1;
+            let newest = matches!(v, View::All | View::Lists);
+            let name = match tabs {
+                Tabs::Spaced | Tabs::Full => v.title(),
+                Tabs::Newest if newest => "",
+                Tabs::Short | Tabs::Newest => v.short(),
+            };
+            let mut label = if name.is_empty() {
+                format!(" {n}")
+            } else {
+                format!(" {n} {name}")
+            };
+            if tabs == Tabs::Spaced || n == last {
+                label.push(' ');
+            }
+            (label, v)
+        })
+        .collect()
 }
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
@@ -235,12 +359,14 @@ const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "�
 
 fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let marked = app.enrollments.as_ref().map_or(0, |e| e.marked_count());
+    // The list on screen; elsewhere the open sequence's marks.
+    let list = app.shown_list().or(app.enrollments.as_ref());
+    let marked = list.map_or(0, |e| e.marked_count());
     let mut spans = vec![Span::styled(
         format!(" {} marked ", text::count(marked as i64)),
         if marked > 0 { t.marked() } else { t.dim() },
     )];
-    if let Some(e) = &app.enrollments
+    if let Some(e) = list
         && e.marks.range_active()
     {
         spans.push(Span::styled("(range: space or v marks it) ", t.dim()));
@@ -280,13 +406,13 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
 fn position_text(app: &App) -> String {
     let (at, len) = match app.screen() {
         Screen::Sequences => (app.sequences.cursor.selected, app.sequences.list.len()),
-        Screen::Enrollments => app
-            .enrollments
-            .as_ref()
+        Screen::Enrollments | Screen::All => app
+            .shown_list()
             .map_or((0, 0), |e| (e.cursor.selected, e.ids.len())),
         Screen::Contacts => (app.contacts.cursor.selected, app.contacts.results.len()),
         Screen::Activity => (app.activity.cursor.selected, app.activity.entries.len()),
         Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
+        Screen::Lists => (app.lists.cursor.selected, app.lists.list.len()),
     };
     if len == 0 {
         String::new()
@@ -301,37 +427,55 @@ fn position_text(app: &App) -> String {
 
 fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: Vec<(String, String)> = if app.typing() {
-        let what = if app.dialog.is_some() {
-            "note"
+    let pairs: Vec<(String, String)> =
+        if app.typing() && matches!(app.dialog, Some(super::dialog::Dialog::SaveList(_))) {
+            vec![
+                ("typing".into(), "the list's name".into()),
+                ("enter".into(), "save".into()),
+                ("esc".into(), "cancel".into()),
+            ]
+        } else if app.typing() && app.dialog.is_none() && app.screen() == Screen::All {
+            vec![
+                ("typing".into(), "the query".into()),
+                (
+                    app.keymap.first_key(super::action::Command::Complete),
+                    "complete".into(),
+                ),
+                ("↑↓".into(), "choose".into()),
+                ("enter".into(), "apply".into()),
+                ("esc".into(), "cancel".into()),
+            ]
+        } else if app.typing() {
+            let what = if app.dialog.is_some() {
+                "note"
+            } else {
+                "filter"
+            };
+            vec![
+                ("typing".into(), format!("the {what}")),
+                ("enter".into(), "done".into()),
+                (
+                    "esc".into(),
+                    if app.dialog.is_some() {
+                        "cancel".into()
+                    } else {
+                        "clear".into()
+                    },
+                ),
+                ("↑↓".into(), "move".into()),
+            ]
+        } else if app.help.is_some() {
+            vec![
+                ("↑↓".into(), "scroll".into()),
+                ("any key".into(), "close".into()),
+            ]
         } else {
-            "filter"
+            app.keymap
+                .hints(&app.scopes())
+                .into_iter()
+                .map(|(k, h)| (k, h.to_string()))
+                .collect()
         };
-        vec![
-            ("typing".into(), format!("the {what}")),
-            ("enter".into(), "done".into()),
-            (
-                "esc".into(),
-                if app.dialog.is_some() {
-                    "cancel".into()
-                } else {
-                    "clear".into()
-                },
-            ),
-            ("↑↓".into(), "move".into()),
-        ]
-    } else if app.help.is_some() {
-        vec![
-            ("↑↓".into(), "scroll".into()),
-            ("any key".into(), "close".into()),
-        ]
-    } else {
-        app.keymap
-            .hints(&app.scopes())
-            .into_iter()
-            .map(|(k, h)| (k, h.to_string()))
-            .collect()
-    };
     // The help key always makes it into the bar: it is the way to the rest.
     let help_key = app.keymap.first_key(super::action::Command::Help);
     let (pairs, tail): (Vec<_>, Vec<_>) = pairs
