@@ -305,9 +305,12 @@ fn a_full_disk_refuses_the_change_and_leaves_a_sound_workspace() {
         "campaign_ended",
         "--yes",
     ];
-    match Tmpfs::mount(&dir.path().join("full"), "2m") {
+    // The tmpfs's size in KiB: room for a 200-contact demo (1.2 MiB with
+    // every index) and not for the default one.
+    const FULL_KIB: u64 = 3072;
+    match Tmpfs::mount(&dir.path().join("full"), &format!("{FULL_KIB}k")) {
         Some(fs) => {
-            eprintln!("note: full disk = a 2 MiB tmpfs");
+            eprintln!("note: full disk = a 3 MiB tmpfs");
             let path = fs.0.join("ws.db");
             // The default demo (3,000 contacts) does not fit: refused, and
             // nothing left behind (it is built in a temp file).
@@ -346,7 +349,7 @@ fn a_full_disk_refuses_the_change_and_leaves_a_sound_workspace() {
             // Not even room for the -shm file: still one sentence.
             std::fs::remove_file(&filler).unwrap();
             let _ = run(&path, &["sequences"]);
-            let free = 2048u64.saturating_sub(
+            let free = FULL_KIB.saturating_sub(
                 std::fs::read_dir(&fs.0)
                     .unwrap()
                     .map(|e| e.unwrap().metadata().unwrap().len() / 1024 + 4)
