@@ -14,6 +14,8 @@
 #     demo's largest, "Q4 Mid-Market Outbound")
 #   - resident memory of the process after opening the sequence, and the
 #     peak (VmHWM) at the end
+#   - without --unenroll: 5 → the All enrollments view (every sequence,
+#     status:active) shows its rows
 # With --unenroll (after DB) it works on a copy of DB and also measures
 # Ctrl-a (mark every active row) → u → the dry run in the dialog → y →
 # the result line, and the peak memory after that.
@@ -62,6 +64,16 @@ rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 # scroll a page and back, mark a few rows, to exercise the hot paths
 for key in PageDown PageDown PageUp Space Space Space; do tmuxc send-keys -t t "$key"; done
 sleep 0.5
+if [[ $unenroll == no ]]; then
+  # The All enrollments view (issue 7): every sequence, status:active.
+  tmuxc send-keys -t t Escape
+  sleep 0.3
+  t0=$(now_ms)
+  tmuxc send-keys -t t 5
+  wait_for "All enrollments · [0-9,]+ enrollments? match" 20000 >/dev/null
+  all=$(( $(now_ms) - t0 ))
+  allrows=$(tmuxc capture-pane -p -t t | grep -oE "[0-9,]+ enrollments? match" | head -1)
+fi
 if [[ $unenroll == yes ]]; then
   tmuxc send-keys -t t Escape
   sleep 0.3
@@ -88,6 +100,9 @@ echo "| start → first frame | ${first} ms |"
 echo "| start → sequences listed | ${listed} ms |"
 echo "| Enter → first enrollment rows shown | ${open} ms |"
 echo "| resident memory after opening | $(( rss / 1024 )) MiB |"
+if [[ $unenroll == no ]]; then
+  echo "| 5 → All enrollments rows shown (status:active, every sequence: $allrows) | ${all} ms |"
+fi
 if [[ $unenroll == yes ]]; then
   echo "| u → dry run shown in the dialog | ${dry} ms |"
   echo "| y → result line shown ($result) | ${done_ms} ms |"
