@@ -12,6 +12,8 @@
 #   - `cargo bench --bench scale`  page queries; bulk unenroll, domain vs plain SQL
 #   - `cargo bench --bench tui`    headless UI: first frame, opening the largest
 #                                  sequence, key → frame, Ctrl-a u y, memory
+#   - `cargo bench --bench filters` filters across every sequence: first page,
+#                                  count, whole id list (reads the workspace)
 #   - `cargo bench --bench engine` run and ingest throughput (a tenth of the
 #                                  contacts as due steps and as messages)
 #   - `benches/tui-terminal.sh`    the release binary in tmux: first frame,
@@ -50,6 +52,7 @@ for n in "${sizes[@]}"; do
   export SEQTUI_BENCH_FIGURES=$figures SEQTUI_BENCH_DB=$db
   SEQTUI_BENCH_ROUNDS=1 cargo bench -q --bench scale >"$dir/scale-$n.out" 2>&1
   SEQTUI_BENCH_SKIP_DOMAIN=1 cargo bench -q --bench tui >"$dir/tui-$n.out" 2>&1
+  cargo bench -q --bench filters >"$dir/filters-$n.out" 2>&1
   SEQTUI_BENCH_STEPS=$((n / 10)) SEQTUI_BENCH_MESSAGES=$((n / 10)) \
     cargo bench -q --bench engine >"$dir/engine-$n.out" 2>&1
   unset SEQTUI_BENCH_FIGURES SEQTUI_BENCH_DB
