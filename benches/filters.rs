@@ -11,11 +11,9 @@
 //! built once under `target/tmp/bench-data/` as by the scale bench). The
 //! workspace is only read (opening an older one migrates it first).
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use seqtui::demo::{DemoOptions, build};
 use seqtui::domain::*;
 
 #[path = "figures.rs"]
@@ -35,23 +33,7 @@ fn main() {
         .and_then(|v| v.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
     let clock = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
-    std::fs::create_dir_all(&dir).unwrap();
-    let source = std::env::var_os("SEQTUI_BENCH_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| dir.join(format!("demo-{contacts}.db")));
-    if !source.exists() {
-        build(
-            &source,
-            &DemoOptions {
-                contacts,
-                seed: 42,
-                force: true,
-            },
-            clock,
-        )
-        .expect("build the demo workspace");
-    }
+    let (_, source) = figures::bench_workspace(contacts, clock);
     let t = Instant::now();
     let ws = Workspace::open(&source, clock).unwrap();
     println!(

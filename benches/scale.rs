@@ -11,11 +11,10 @@
 //! 1,000,000; `SEQTUI_BENCH_ROUNDS`, default 3). The demo file is built once
 //! and kept under `target/bench-data/`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use seqtui::demo::{DemoOptions, build};
 use seqtui::domain::*;
 
 #[path = "figures.rs"]
@@ -81,31 +80,8 @@ fn main() {
     let contacts = env_usize("SEQTUI_BENCH_CONTACTS", 1_000_000);
     let rounds = env_usize("SEQTUI_BENCH_ROUNDS", 3).max(1);
     let clock = Clock::Fixed(Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
-    std::fs::create_dir_all(&dir).unwrap();
     // SEQTUI_BENCH_DB: measure copies of that workspace instead.
-    let source = std::env::var_os("SEQTUI_BENCH_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| dir.join(format!("demo-{contacts}.db")));
-    if !source.exists() {
-        let started = Instant::now();
-        let report = build(
-            &source,
-            &DemoOptions {
-                contacts,
-                seed: 42,
-                force: true,
-            },
-            clock,
-        )
-        .expect("build the demo workspace");
-        println!(
-            "built demo: {} contacts, {} enrollments in {:.1} s",
-            report.contacts,
-            report.enrollments,
-            started.elapsed().as_secs_f64()
-        );
-    }
+    let (dir, source) = figures::bench_workspace(contacts, clock);
 
     let ws = Workspace::open(&source, clock).unwrap();
     let sequence = ws

@@ -1011,6 +1011,18 @@ fn saw_own_commit(app: &mut App) {
     }
 }
 
+/// The value of a read's answer (see [`answer`]); an error is said in the
+/// status line instead.
+fn or_say<T>(app: &mut App, result: Option<Result<T, String>>) -> Option<T> {
+    match result? {
+        Ok(value) => Some(value),
+        Err(err) => {
+            app.say(Tone::Error, err);
+            None
+        }
+    }
+}
+
 /// A read's result when it answers the request still pending (clearing
 /// it); `None` for an answer a newer request made stale.
 fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T> {
@@ -1024,11 +1036,9 @@ fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T>
 fn done(app: &mut App, result: JobResult) {
     match result {
         JobResult::Sequences { generation, result } => {
-            if let Some(result) = answer(&mut app.sequences.pending, generation, result) {
-                match result {
-                    Ok(list) => app.apply_sequences(list),
-                    Err(err) => app.say(Tone::Error, err),
-                }
+            let result = answer(&mut app.sequences.pending, generation, result);
+            if let Some(list) = or_say(app, result) {
+                app.apply_sequences(list);
             }
         }
         JobResult::EnrollmentIds { generation, result } => {
@@ -1072,22 +1082,16 @@ fn done(app: &mut App, result: JobResult) {
             }
         }
         JobResult::Lists { generation, result } => {
-            if let Some(result) = answer(&mut app.lists.pending, generation, result) {
-                match result {
-                    Ok(list) => app.apply_lists(list),
-                    Err(err) => app.say(Tone::Error, err),
-                }
+            let result = answer(&mut app.lists.pending, generation, result);
+            if let Some(list) = or_say(app, result) {
+                app.apply_lists(list);
             }
         }
         JobResult::Users { generation, result } => {
-            if let Some(result) = answer(&mut app.users_pending, generation, result) {
-                match result {
-                    Ok(users) => {
-                        app.users = users;
-                        app.refresh_completion();
-                    }
-                    Err(err) => app.say(Tone::Error, err),
-                }
+            let result = answer(&mut app.users_pending, generation, result);
+            if let Some(users) = or_say(app, result) {
+                app.users = users;
+                app.refresh_completion();
             }
         }
         JobResult::ListSaved { result } => {
@@ -1138,19 +1142,15 @@ fn done(app: &mut App, result: JobResult) {
             }
         }
         JobResult::Audit { generation, result } => {
-            if let Some(result) = answer(&mut app.activity.pending, generation, result) {
-                match result {
-                    Ok(entries) => app.apply_activity(entries),
-                    Err(err) => app.say(Tone::Error, err),
-                }
+            let result = answer(&mut app.activity.pending, generation, result);
+            if let Some(entries) = or_say(app, result) {
+                app.apply_activity(entries);
             }
         }
         JobResult::Report { generation, result } => {
-            if let Some(result) = answer(&mut app.reports.pending, generation, result) {
-                match result {
-                    Ok(list) => app.apply_reports(list),
-                    Err(err) => app.say(Tone::Error, err),
-                }
+            let result = answer(&mut app.reports.pending, generation, result);
+            if let Some(list) = or_say(app, result) {
+                app.apply_reports(list);
             }
         }
         JobResult::Exported { path, result } => {

@@ -39,10 +39,16 @@ pub(super) fn boxed(
 ) {
     let t = &app.theme;
     let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_style(t.dialog_border())
         .title(Span::styled(title, t.title()));
+    draw_box(frame, rect, block, lines);
+}
+
+/// Draws `lines` inside `block` at `rect`, a column of margin on each
+/// side, over whatever is below.
+pub(super) fn draw_box(frame: &mut Frame, rect: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
+    frame.render_widget(Clear, rect);
     let body = block.inner(rect);
     frame.render_widget(block, rect);
     let body = Rect::new(

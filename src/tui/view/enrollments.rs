@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Paragraph};
 
 use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
 use crate::domain::describe_status;
@@ -449,7 +449,6 @@ pub fn draw_editor(app: &App, frame: &mut Frame, a: &Areas) {
     }
     let height = (lines.len() as u16 + 2).min(area.height);
     let rect = Rect::new(area.x + 1, area.y, width, height);
-    frame.render_widget(Clear, rect);
     let complete = app.keymap.first_key(Command::Complete);
     let block = Block::bordered()
         .border_style(t.dialog_border())
@@ -461,13 +460,5 @@ pub fn draw_editor(app: &App, frame: &mut Frame, a: &Areas) {
             ),
             t.dim(),
         ));
-    let body = block.inner(rect);
-    frame.render_widget(block, rect);
-    let body = Rect::new(
-        body.x + 1,
-        body.y,
-        body.width.saturating_sub(2),
-        body.height,
-    );
-    frame.render_widget(Paragraph::new(lines), body);
+    super::dialog::draw_box(frame, rect, block, lines);
 }
