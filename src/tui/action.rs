@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, CountedList, EndReason, EnrollReport, EnrollmentQuery, Expected, Filter,
-    SaveListReport, SavedList, SequenceReport, SequenceSummary, Status, TransferPolicy,
-    UnenrollReport,
+    AuditEntry, Contact, CountedList, EndReason, EnrollReport, EnrollmentQuery, EnrollmentRow,
+    Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary, Status,
+    TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -210,6 +210,15 @@ pub enum Job {
         generation: u64,
         filter: Box<Filter>,
     },
+    /// The first rows of the All enrollments view's filter, asked just
+    /// before its ids: a page stops after `limit` rows (milliseconds),
+    /// while every id of a large match takes up to a second, so the rows
+    /// show first.
+    FilterPage {
+        generation: u64,
+        filter: Box<Filter>,
+        limit: usize,
+    },
     /// How many enrollments the filter matches now (after a change of ours,
     /// while the rows stay in place).
     FilterCount {
@@ -300,6 +309,10 @@ pub enum JobResult {
     FilterIds {
         generation: u64,
         result: Result<Vec<i64>, String>,
+    },
+    FilterPage {
+        generation: u64,
+        result: Result<Vec<EnrollmentRow>, String>,
     },
     FilterCount {
         generation: u64,

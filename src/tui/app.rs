@@ -31,6 +31,9 @@ pub const AUDIT_LIMIT: usize = 1000;
 /// (SQLite's default here is 64 each; the UI keeps under 150 MB in all).
 pub const SCREEN_CACHE_MIB: u32 = 16;
 pub const READER_CACHE_MIB: u32 = 32;
+/// Rows of a new filter's first page in the All view (a tall screen's
+/// worth), shown before the whole list's ids arrive.
+pub const FIRST_PAGE: usize = 100;
 pub const WRITER_CACHE_MIB: u32 = 16;
 /// From this width the detail pane sits beside the list.
 pub const WIDE: u16 = 120;
@@ -285,6 +288,9 @@ pub struct EnrollmentsState {
     pub pending: Option<Pending>,
     /// Ctrl-a pressed while a filter was still running: mark when it lands.
     pub mark_all_when_loaded: bool,
+    /// `ids` holds only the first page of a new filter (All enrollments);
+    /// the whole list is still on its way.
+    pub provisional: bool,
 }
 
 impl EnrollmentsState {
@@ -302,6 +308,7 @@ impl EnrollmentsState {
             marks: Marks::default(),
             pending: None,
             mark_all_when_loaded: false,
+            provisional: false,
         }
     }
 
@@ -780,8 +787,38 @@ impl App {
             return;
         };
         e.pending = Some(Pending { generation, keep });
+        // A new filter in the All view: its first rows first (see
+        // `Job::FilterPage`), on the same reader, just before its ids.
+        let first = match (&e.source, keep) {
+            (Source::Query(q), Keep::Top) => Some(Job::FilterPage {
+                generation,
+                filter: Box::new(q.current().clone()),
+                limit: FIRST_PAGE,
+            }),
+            _ => None,
+        };
         let job = e.ids_job(generation);
+        if let Some(first) = first {
+            self.run(first);
+        }
         self.run(job);
+    }
+
+    /// The first rows of a new filter in the All view, while its ids are
+    /// still on the way (`Job::FilterPage`): shown at the top, marks kept.
+    pub fn apply_first_page(&mut self, rows: Vec<EnrollmentRow>) {
+        let Some(e) = self.all.as_mut() else {
+            return;
+        };
+        e.ids = rows.iter().map(|r| r.id).collect();
+        e.loaded = 0..e.ids.len();
+        e.rows = rows.into_iter().map(|r| (r.id, r)).collect();
+        e.cursor = Cursor::default();
+        e.provisional = true;
+        if self.shown() == Some(Which::All) {
+            self.ensure_window();
+            self.sync_detail();
+        }
     }
 
     /// Replaces the list's ids, keeping marks and (when asked) the focus.
@@ -790,11 +827,19 @@ impl App {
         let Some(e) = self.list_mut(which) else {
             return;
         };
+        // After a first page (`apply_first_page`) the person may have moved
+        // already: stay on their row.
+        let keep = if e.provisional {
+            Keep::Focus(e.focused_id())
+        } else {
+            keep
+        };
         let found = match keep {
             Keep::Focus(Some(id)) => ids.iter().position(|&x| x == id),
             _ => None,
         };
         e.ids = ids;
+        e.provisional = false;
         e.rows.clear();
         e.loaded = 0..0;
         match (keep, found) {

@@ -63,6 +63,7 @@ impl Jobs {
             Job::Sequences { .. }
             | Job::EnrollmentIds { .. }
             | Job::FilterIds { .. }
+            | Job::FilterPage { .. }
             | Job::FilterCount { .. }
             | Job::Lists { .. }
             | Job::Users { .. }
@@ -214,6 +215,17 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
                 .and_then(|q| ws.enrollment_ids(&q))
                 .map_err(|e| e.to_string()),
         },
+        Job::FilterPage {
+            generation,
+            filter,
+            limit,
+        } => JobResult::FilterPage {
+            generation: *generation,
+            result: ws
+                .resolve(filter)
+                .and_then(|q| ws.enrollment_page(&q, None, *limit))
+                .map_err(|e| e.to_string()),
+        },
         Job::FilterCount { generation, filter } => JobResult::FilterCount {
             generation: *generation,
             result: ws
@@ -259,6 +271,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         Job::Sequences { .. }
         | Job::EnrollmentIds { .. }
         | Job::FilterIds { .. }
+        | Job::FilterPage { .. }
         | Job::FilterCount { .. }
         | Job::Lists { .. }
         | Job::Users { .. }
@@ -427,6 +440,10 @@ fn failed(job: &Job, why: String) -> JobResult {
             result: Err(why),
         },
         Job::FilterIds { generation, .. } => JobResult::FilterIds {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::FilterPage { generation, .. } => JobResult::FilterPage {
             generation: *generation,
             result: Err(why),
         },

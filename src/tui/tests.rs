@@ -1226,3 +1226,98 @@ fn help_lists_the_query_language_from_the_domain() {
     }
     assert!(screen.contains("quiet: · enrolled n+ days ago"), "{screen}");
 }
+
+#[test]
+fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
+    use super::action::{Action, Effect, Job};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("5").settle();
+    // A new query: the editor's Enter asks the reader for the first page,
+    // then for every id, in that order and under one generation.
+    h.key("/");
+    while !h.app.editor().unwrap().text.is_empty() {
+        h.key("backspace");
+    }
+    h.type_text("status:active,paused");
+    let effects = super::update(&mut h.app, Action::InputDone);
+    let jobs: Vec<&Job> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(job @ (Job::FilterPage { .. } | Job::FilterIds { .. })) => Some(job),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(jobs[..], [Job::FilterPage { .. }, Job::FilterIds { .. }]),
+        "{jobs:?}"
+    );
+    let (page, ids) = (jobs[0].clone(), jobs[1].clone());
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = ws.acting_user(None).unwrap();
+    let want = matching(&path, "status:active,paused");
+    assert!(
+        want.len() > super::app::FIRST_PAGE,
+        "a list longer than a page"
+    );
+
+    // The page lands first: its rows show, the length is not claimed yet.
+    let result = super::jobs::run(&mut ws, &user, &page);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.all.as_ref().unwrap();
+    assert!(e.provisional && e.pending.is_some());
+    assert_eq!(e.ids, want[..super::app::FIRST_PAGE]);
+    let first = e.rows[&want[0]].contact_name.clone();
+    let screen = h.screen();
+    assert!(screen.contains("loading…"), "{screen}");
+    assert!(screen.contains("1 of … "), "{screen}");
+    assert!(screen.contains(&first[..8.min(first.len())]), "{screen}");
+
+    // The person moves down; the ids land and the focus stays on that row.
+    h.key("j").key("j");
+    let focused = h.app.all.as_ref().unwrap().focused_id();
+    let result = super::jobs::run(&mut ws, &user, &ids);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.all.as_ref().unwrap();
+    assert!(!e.provisional && e.pending.is_none());
+    assert_eq!(e.ids, want);
+    assert_eq!(e.focused_id(), focused);
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!(
+            "3 of {} ",
+            crate::tui::text::count(want.len() as i64)
+        )),
+        "{screen}"
+    );
+
+    // A page that arrives after a newer query was asked is dropped.
+    let ask = |h: &mut Headless, text: &str| {
+        h.key("/");
+        while !h.app.editor().unwrap().text.is_empty() {
+            h.key("backspace");
+        }
+        h.type_text(text);
+        super::update(&mut h.app, Action::InputDone)
+    };
+    let effects = ask(&mut h, "status:paused");
+    let stale = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Run(job @ Job::FilterPage { .. }) => Some(job.clone()),
+            _ => None,
+        })
+        .unwrap();
+    super::perform(&mut h.app, effects);
+    let effects = ask(&mut h, "status:finished");
+    super::perform(&mut h.app, effects);
+    h.settle();
+    let result = super::jobs::run(&mut ws, &user, &stale);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    assert!(!h.app.all.as_ref().unwrap().provisional);
+    assert_eq!(all_ids(&h), matching(&path, "status:finished"));
+}

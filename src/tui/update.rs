@@ -1070,6 +1070,18 @@ fn done(app: &mut App, result: JobResult) {
                 Err(err) => app.refuse_filter(err),
             }
         }
+        JobResult::FilterPage { generation, result } => {
+            // Only while the same filter's ids are still on the way; an
+            // error is left to them (the same resolve fails there).
+            let waiting = app
+                .all
+                .as_ref()
+                .and_then(|e| e.pending)
+                .is_some_and(|p| p.generation == generation);
+            if let (true, Ok(rows)) = (waiting, result) {
+                app.apply_first_page(rows);
+            }
+        }
         JobResult::FilterCount { generation, result } => {
             let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
                 return;

@@ -406,9 +406,14 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
 fn position_text(app: &App) -> String {
     let (at, len) = match app.screen() {
         Screen::Sequences => (app.sequences.cursor.selected, app.sequences.list.len()),
-        Screen::Enrollments | Screen::All => app
-            .shown_list()
-            .map_or((0, 0), |e| (e.cursor.selected, e.ids.len())),
+        Screen::Enrollments | Screen::All => match app.shown_list() {
+            // Only a first page so far: the length is not known yet.
+            Some(e) if e.provisional => {
+                return format!("{} of … ", text::count(e.cursor.selected as i64 + 1));
+            }
+            Some(e) => (e.cursor.selected, e.ids.len()),
+            None => (0, 0),
+        },
         Screen::Contacts => (app.contacts.cursor.selected, app.contacts.results.len()),
         Screen::Activity => (app.activity.cursor.selected, app.activity.entries.len()),
         Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
