@@ -84,6 +84,10 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, sequence_id, enrolled_at)",
     ),
     (
+        "enrollments_enrolled_by",
+        "CREATE INDEX IF NOT EXISTS enrollments_enrolled_by ON enrollments(enrolled_by)",
+    ),
+    (
         "contacts_email_domain",
         "CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE)",
     ),
@@ -248,6 +252,7 @@ pub fn migrations() -> Vec<String> {
         V4_AUDIT_INDEX.to_string(),
         V5_LOGINS.to_string(),
         V6_LISTS.to_string(),
+        V7_ENROLLED_BY.to_string(),
     ]
 }
 
@@ -319,3 +324,11 @@ CREATE TABLE saved_lists (
 CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, sequence_id, enrolled_at);
 ";
+
+/// Migration 7: enrollments by the user who enrolled them (the
+/// `enrolled-by` filter). A count of one rep's enrollments across every
+/// sequence went from one table lookup per open enrollment (605 ms on the
+/// 1,000,000-contact demo) to that rep's rows (113–143 ms). An unenroll
+/// never changes the column, so it never touches this index.
+const V7_ENROLLED_BY: &str =
+    "CREATE INDEX IF NOT EXISTS enrollments_enrolled_by ON enrollments(enrolled_by);";
