@@ -479,7 +479,7 @@ fn saved_lists_are_shared_audited_and_guarded() {
 
     // Bob (a rep) may neither replace nor delete Ann's list; a manager may.
     let e = ws
-        .save_list(&w.f.rep_bob, "acme stuck", &Filter::default())
+        .save_list(&w.f.rep_bob, "acme stuck", &parse("company:globex"))
         .unwrap_err();
     assert!(matches!(e, DomainError::Refused(_)), "{e}");
     let e = ws.delete_list(&w.f.rep_bob, "Acme stuck").unwrap_err();
@@ -496,6 +496,12 @@ fn saved_lists_are_shared_audited_and_guarded() {
         ws.save_list(&w.f.rep_ann, "bad", &parse("sequence:Nope")),
         Err(DomainError::NotFound(_))
     ));
+    // A list of everything is refused, as a usage error (exit 2).
+    let e = ws
+        .save_list(&w.f.rep_ann, "everything", &Filter::default())
+        .unwrap_err();
+    assert!(matches!(e, DomainError::Invalid(_)), "{e}");
+    assert!(e.to_string().contains("at least one condition"), "{e}");
     for name in ["", "   ", "tab\there", &"x".repeat(LIST_NAME_MAX + 1)] {
         assert!(
             matches!(

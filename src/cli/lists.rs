@@ -3,7 +3,6 @@
 use serde::Serialize;
 
 use super::commands::{Failure, fetch_enrollments, print_enrollments};
-use super::filter::usage;
 use super::output::{json, safe, table, time};
 use super::{Cli, ListAction};
 use crate::domain::*;
@@ -50,11 +49,6 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
     match action {
         ListAction::Save { name, filter } => {
             let filter = filter.filter()?;
-            if filter.is_empty() {
-                return Err(usage(
-                    "a list needs at least one filter flag, e.g. `seqtui list save NAME --company Acme`",
-                ));
-            }
             let report = ws.save_list(actor, name, &filter)?;
             if cli.json {
                 json(&report)?;

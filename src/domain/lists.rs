@@ -46,6 +46,13 @@ pub struct SaveListReport {
 /// The longest list name.
 pub const LIST_NAME_MAX: usize = 80;
 
+fn no_list(name: &str) -> DomainError {
+    DomainError::NotFound(format!(
+        "no list '{}'; `seqtui lists` shows them",
+        name.trim()
+    ))
+}
+
 fn to_saved(row: l::ListRow) -> Result<SavedList> {
     let filter = Filter::parse(&row.query).map_err(|e| {
         DomainError::Storage(format!(
@@ -70,7 +77,6 @@ impl Workspace {
     /// (email) must exist, days become instants (UTC), and "no engagement
     /// in n days" becomes a cutoff n days before now.
     pub fn resolve(&self, filter: &Filter) -> Result<EnrollmentQuery> {
-        let conn = self.store.conn();
         let mut sequences = Vec::new();
         for s in &filter.sequences {
             let id = self.sequence(s)?.id;
@@ -78,13 +84,7 @@ impl Workspace {
                 sequences.push(id);
             }
         }
-        let user = |email: &str| -> Result<i64> {
-            q::user_by_email(conn, email)?.map(|u| u.id).ok_or_else(|| {
-                DomainError::NotFound(format!(
-                    "no user '{email}' in this workspace; `seqtui users` lists them"
-                ))
-            })
-        };
+        let user = |email: &str| -> Result<i64> { Ok(self.acting_user(Some(email))?.id) };
         let mut enrolled_by = Vec::new();
         for e in &filter.enrolled_by {
             enrolled_by.push(user(e)?);
@@ -145,19 +145,14 @@ impl Workspace {
 
     /// The saved list of this name (any case).
     pub fn list(&self, name: &str) -> Result<SavedList> {
-        match l::list_by_name(self.store.conn(), name.trim())? {
-            Some(row) => to_saved(row),
-            None => Err(DomainError::NotFound(format!(
-                "no list '{}'; `seqtui lists` shows them",
-                name.trim()
-            ))),
-        }
+        let row = l::list_by_name(self.store.conn(), name.trim())?.ok_or_else(|| no_list(name))?;
+        to_saved(row)
     }
 
     /// Saves `filter` as the list `name` for the whole team, or replaces
     /// the filter of the list of that name (its creator, a manager or an
-    /// admin may). The filter must resolve (its sequences and users
-    /// exist). Audited as `save_list`.
+    /// admin may). The filter must have a condition and resolve (its
+    /// sequences and users exist). Audited as `save_list`.
     pub fn save_list(
         &mut self,
         actor: &User,
@@ -172,6 +167,14 @@ impl Workspace {
             return Err(DomainError::Invalid(format!(
                 "a list name is 1 to {LIST_NAME_MAX} characters without control characters"
             )));
+        }
+        // A list of everything is never what was meant (and would be
+        // unenrolled whole by `unenroll --list`).
+        if filter.is_empty() {
+            return Err(DomainError::Invalid(
+                "a saved list needs at least one condition, such as company:Acme (--company Acme)"
+                    .into(),
+            ));
         }
         let count = self.enrollment_count(&self.resolve(filter)?)?;
         let query = filter.to_query();
@@ -214,12 +217,7 @@ impl Workspace {
     pub fn delete_list(&mut self, actor: &User, name: &str) -> Result<SavedList> {
         let now = self.now();
         let tx = self.store.write()?;
-        let row = l::list_by_name(&tx, name.trim())?.ok_or_else(|| {
-            DomainError::NotFound(format!(
-                "no list '{}'; `seqtui lists` shows them",
-                name.trim()
-            ))
-        })?;
+        let row = l::list_by_name(&tx, name.trim())?.ok_or_else(|| no_list(name))?;
         if !may_edit_list(actor, row.created_by) {
             return Err(DomainError::Refused(format!(
                 "the list '{}' was saved by {}; only they, a manager or an admin may delete it",
