@@ -146,18 +146,24 @@ fn invalid(message: String) -> DomainError {
     DomainError::Invalid(message)
 }
 
-/// The key a name or short form stands for.
-fn canonical_key(key: &str) -> Option<&'static str> {
-    let key = key.trim().to_ascii_lowercase();
+/// The key a name or short form stands for, as [`FILTER_KEYS`] lists it
+/// (any case).
+pub fn filter_key(typed: &str) -> Option<&'static FilterKey> {
+    let typed = typed.trim().to_ascii_lowercase();
     FILTER_KEYS
         .iter()
-        .find(|k| k.name == key || k.short == Some(key.as_str()))
-        .map(|k| k.name)
-        .or(match key.as_str() {
-            "stale" => Some("stale"),
-            "text" => Some("search"),
-            _ => None,
-        })
+        .find(|k| k.name == typed || k.short == Some(typed.as_str()))
+}
+
+/// The key a name or short form stands for, with the aliases the parser
+/// also takes (`stale`, `text`).
+fn canonical_key(key: &str) -> Option<&'static str> {
+    let key = key.trim().to_ascii_lowercase();
+    filter_key(&key).map(|k| k.name).or(match key.as_str() {
+        "stale" => Some("stale"),
+        "text" => Some("search"),
+        _ => None,
+    })
 }
 
 fn parse_day(key: &str, value: &str) -> Result<NaiveDate, DomainError> {
@@ -361,22 +367,6 @@ impl Filter {
             }
         }
         terms.join(" ")
-    }
-
-    /// The conditions as (key, value) pairs for display, one per value.
-    pub fn terms(&self) -> Vec<(String, String)> {
-        Filter::parse_terms(&self.to_query())
-    }
-
-    fn parse_terms(query: &str) -> Vec<(String, String)> {
-        tokens(query)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| match t {
-                Term::Words(w) => ("search".to_string(), w),
-                Term::Key(k, v) => (k, v),
-            })
-            .collect()
     }
 }
 

@@ -17,7 +17,7 @@ mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
-pub use filter::{FILTER_KEYS, Filter, FilterKey, quote_value};
+pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use lists::*;
 pub use manage::*;
 pub use permissions::may_change;

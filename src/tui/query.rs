@@ -6,7 +6,7 @@
 //! (statuses, `is:stale`, sequence names, user emails). Plain state and
 //! pure functions: no store, no drawing.
 
-use crate::domain::{FILTER_KEYS, Status, quote_value};
+use crate::domain::{FILTER_KEYS, Status, filter_key, quote_value};
 
 /// One completion the popup offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,14 +144,6 @@ fn typed_value(raw: &str) -> String {
     out
 }
 
-/// The key a typed name or short form stands for.
-fn key_named(typed: &str) -> Option<&'static crate::domain::FilterKey> {
-    let typed = typed.to_ascii_lowercase();
-    FILTER_KEYS
-        .iter()
-        .find(|k| k.name == typed || k.short == Some(typed.as_str()))
-}
-
 /// `values` that start with `prefix` (any case) first, then those that
 /// contain it elsewhere.
 fn matching<'a>(values: impl Iterator<Item = &'a str> + Clone, prefix: &str) -> Vec<&'a str> {
@@ -207,7 +199,7 @@ pub fn complete(text: &str, known: &Known<'_>) -> (Vec<Candidate>, Option<String
         return (candidates, None);
     };
     let (typed_key, raw) = (&term[..at], &term[at + 1..]);
-    let Some(key) = key_named(typed_key) else {
+    let Some(key) = filter_key(typed_key) else {
         return (Vec::new(), None);
     };
     let value = typed_value(raw);
