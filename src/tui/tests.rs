@@ -69,6 +69,26 @@ fn selected(h: &Headless) -> usize {
     h.app.enrollments.as_ref().unwrap().cursor.selected
 }
 
+/// The admin unenrolls one enrollment (reason converted) through `ws`: a
+/// person's change in another process.
+fn unenroll_elsewhere(ws: &mut Workspace, id: i64) {
+    let admin = ws
+        .acting_user(Some("dana.whitfield@northwind.example"))
+        .unwrap();
+    let report = ws
+        .unenroll(
+            &admin,
+            &UnenrollRequest {
+                enrollments: vec![id],
+                reason: EndReason::Converted,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(report.unenrolled, vec![id], "{report:?}");
+}
+
 fn status_of(path: &Path, id: i64) -> Status {
     Workspace::open(path, clock())
         .unwrap()
@@ -157,21 +177,7 @@ fn marks_survive_scrolling_filtering_chips_and_refreshes() {
         h.app.enrollments.as_ref().unwrap().focused_id(),
         Some(focused)
     );
-    let mut other = Workspace::open(&path, clock()).unwrap();
-    let admin = other
-        .acting_user(Some("dana.whitfield@northwind.example"))
-        .unwrap();
-    other
-        .unenroll(
-            &admin,
-            &UnenrollRequest {
-                enrollments: vec![list[1]],
-                reason: EndReason::Converted,
-                note: None,
-                dry_run: false,
-            },
-        )
-        .unwrap();
+    unenroll_elsewhere(&mut Workspace::open(&path, clock()).unwrap(), list[1]);
     h.tick().settle();
     let e = h.app.enrollments.as_ref().unwrap();
     assert!(!e.ids.contains(&list[1]), "the row left the active list");
@@ -202,20 +208,7 @@ fn a_row_on_screen_that_ends_by_itself_changes_with_a_notice() {
     );
     assert!(!ids(&h).contains(&list[2]), "the active chip drops it");
     // A person's unenroll in another process is not announced as automatic.
-    let admin = engine
-        .acting_user(Some("dana.whitfield@northwind.example"))
-        .unwrap();
-    engine
-        .unenroll(
-            &admin,
-            &UnenrollRequest {
-                enrollments: vec![list[3]],
-                reason: EndReason::Converted,
-                note: None,
-                dry_run: false,
-            },
-        )
-        .unwrap();
+    unenroll_elsewhere(&mut engine, list[3]);
     h.tick().settle();
     assert_eq!(h.app.note.as_ref().unwrap().text, note, "no new notice");
 }
@@ -1185,19 +1178,7 @@ fn the_all_view_follows_other_processes_keeping_cursor_and_marks() {
     h.keys(&["space", "space", "j", "j"]);
     let focused = list[4];
     assert_eq!(h.app.all.as_ref().unwrap().focused_id(), Some(focused));
-    let mut other = Workspace::open(&path, clock()).unwrap();
-    let admin = other.acting_user(Some(ADMIN)).unwrap();
-    other
-        .unenroll(
-            &admin,
-            &UnenrollRequest {
-                enrollments: vec![list[2]],
-                reason: EndReason::Converted,
-                note: None,
-                dry_run: false,
-            },
-        )
-        .unwrap();
+    unenroll_elsewhere(&mut Workspace::open(&path, clock()).unwrap(), list[2]);
     h.tick().settle();
     let e = h.app.all.as_ref().unwrap();
     assert!(!e.ids.contains(&list[2]), "the row left the active list");
