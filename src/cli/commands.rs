@@ -208,7 +208,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             Ok(
                 if report.enrolled.is_empty() && !report.refused.is_empty() {
-                    if report.refused.iter().all(|r| r.why == "not found") {
+                    if report.refused.iter().all(|r| r.code == SkipCode::NotFound) {
                         4
                     } else {
                         3

@@ -120,10 +120,10 @@ pub fn print_preview(ws: &Workspace, ids: &[i64]) -> Result<(), Failure> {
 /// 3 when refused (R12), 4 when nothing named exists.
 pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
     if changed == 0 && !skipped.is_empty() {
-        if let Some(s) = skipped.iter().find(|s| s.why.starts_with("not permitted")) {
+        if let Some(s) = skipped.iter().find(|s| s.code.exit_code() == 3) {
             return Err(refused(s.why.clone()));
         }
-        if skipped.iter().all(|s| s.why == "not found") {
+        if skipped.iter().all(|s| s.code == SkipCode::NotFound) {
             return Err(Failure {
                 code: 4,
                 message: format!("no enrollment {}", skipped[0].id),

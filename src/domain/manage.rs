@@ -69,10 +69,7 @@ impl UndoReport {
         let mut line = format!("Undid {}: restored {}", self.batch, self.restored.len());
         if !self.not_restored.is_empty() {
             line.push_str(&format!(" · {} not restored", self.not_restored.len()));
-            let mut whys: Vec<&str> = self.not_restored.iter().map(|s| s.why.as_str()).collect();
-            whys.sort();
-            whys.dedup();
-            line.push_str(&format!(": {}", whys.join("; ")));
+            line.push_str(&format!(": {}", skip_phrases(&self.not_restored)));
         }
         line
     }
@@ -164,13 +161,10 @@ fn push_skipped(line: &mut String, skipped: &[Skipped]) {
     if skipped.is_empty() {
         return;
     }
-    let mut whys: Vec<&str> = skipped.iter().map(|s| s.why.as_str()).collect();
-    whys.sort();
-    whys.dedup();
     line.push_str(&format!(
         " · {} skipped: {}",
         skipped.len(),
-        whys.join("; ")
+        skip_phrases(skipped)
     ));
 }
 
@@ -221,12 +215,17 @@ impl Workspace {
             if !seen.insert(id) {
                 continue;
             }
-            let why = match keys.get(&id) {
-                None => Some("not found".to_string()),
-                Some(k) if k.status == to => Some(format!("already {}", to.as_str())),
-                Some(k) if k.status != from => Some(format!(
-                    "already {}",
-                    describe_status(k.status, k.end_reason)
+            let already = if pause {
+                SkipCode::AlreadyPaused
+            } else {
+                SkipCode::AlreadyActive
+            };
+            let skip = match keys.get(&id) {
+                None => Some((SkipCode::NotFound, "not found".to_string())),
+                Some(k) if k.status == to => Some((already, format!("already {}", to.as_str()))),
+                Some(k) if k.status != from => Some((
+                    SkipCode::AlreadyEnded,
+                    format!("already {}", describe_status(k.status, k.end_reason)),
                 )),
                 Some(k) => {
                     let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
@@ -234,12 +233,12 @@ impl Workspace {
                         eligible.push(*k);
                         None
                     } else {
-                        Some(who_may(action, &who))
+                        Some((SkipCode::NotPermitted, who_may(action, &who)))
                     }
                 }
             };
-            if let Some(why) = why {
-                skipped.push(Skipped { id, why });
+            if let Some((code, why)) = skip {
+                skipped.push(Skipped::new(id, code, why));
             }
         }
         let mut report = ChangeReport {
@@ -347,23 +346,29 @@ impl Workspace {
             let id = member.enrollment_id;
             let why =
                 if member.status != Status::Unenrolled || member.batch.as_deref() != Some(batch) {
-                    Some(format!(
-                        "{} is no longer unenrolled by this batch (now {})",
-                        member.contact_name,
-                        member.status.as_str()
+                    Some((
+                        SkipCode::Changed,
+                        format!(
+                            "{} is no longer unenrolled by this batch (now {})",
+                            member.contact_name,
+                            member.status.as_str()
+                        ),
                     ))
                 } else if member.opted_out {
-                    Some(format!("{} has opted out", member.contact_name))
+                    Some((
+                        SkipCode::OptedOut,
+                        format!("{} has opted out", member.contact_name),
+                    ))
                 } else if let Some(seq) = &member.open_elsewhere {
-                    Some(format!(
-                        "{} is now enrolled in '{seq}'",
-                        member.contact_name
+                    Some((
+                        SkipCode::AlreadyEnrolled,
+                        format!("{} is now enrolled in '{seq}'", member.contact_name),
                     ))
                 } else {
                     None
                 };
             match why {
-                Some(why) => not_restored.push(Skipped { id, why }),
+                Some((code, why)) => not_restored.push(Skipped::new(id, code, why)),
                 None => restore.push(EnrollmentKey {
                     id,
                     sequence_id: 0,
@@ -429,10 +434,7 @@ impl Workspace {
                 continue;
             }
             let Some(contact) = q::find_contact(&tx, &id.to_string())? else {
-                contacts_skipped.push(Skipped {
-                    id,
-                    why: "not found".into(),
-                });
+                contacts_skipped.push(Skipped::new(id, SkipCode::NotFound, "not found"));
                 continue;
             };
             let owner = contact
@@ -450,6 +452,7 @@ impl Workspace {
             } else {
                 contacts_skipped.push(Skipped {
                     id,
+                    code: SkipCode::NotPermitted,
                     why: format!(
                         "not permitted: {} is owned by {}",
                         contact.email,

@@ -169,6 +169,51 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Why one item of a request was skipped or refused: a stable code
+    /// beside the sentence, for exit codes, JSON and grouping. Nothing
+    /// decides by matching the sentence.
+    SkipCode, "skip code" {
+        NotFound => "not_found",
+        AlreadyEnded => "already_ended",
+        AlreadyPaused => "already_paused",
+        AlreadyActive => "already_active",
+        NotPermitted => "not_permitted",
+        OptedOut => "opted_out",
+        AlreadyEnrolled => "already_enrolled",
+        Changed => "changed",
+    }
+);
+
+impl SkipCode {
+    /// A short phrase for people, when several sentences share a code.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipCode::NotFound => "not found",
+            SkipCode::AlreadyEnded => "already ended",
+            SkipCode::AlreadyPaused => "already paused",
+            SkipCode::AlreadyActive => "already active",
+            SkipCode::NotPermitted => "not permitted",
+            SkipCode::OptedOut => "opted out",
+            SkipCode::AlreadyEnrolled => "enrolled elsewhere",
+            SkipCode::Changed => "changed since",
+        }
+    }
+
+    /// The exit code a request gets when every item was skipped with this
+    /// code (SPEC §6): 4 not found, 3 refused, 0 for "already so".
+    pub fn exit_code(self) -> i32 {
+        match self {
+            SkipCode::NotFound => 4,
+            SkipCode::NotPermitted
+            | SkipCode::OptedOut
+            | SkipCode::AlreadyEnrolled
+            | SkipCode::Changed => 3,
+            SkipCode::AlreadyEnded | SkipCode::AlreadyPaused | SkipCode::AlreadyActive => 0,
+        }
+    }
+}
+
 pub type Timestamp = DateTime<Utc>;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

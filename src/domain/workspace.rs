@@ -40,6 +40,7 @@ pub struct WorkspaceInfo {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnrollRefusal {
     pub contact: String,
+    pub code: SkipCode,
     pub why: String,
 }
 
@@ -70,7 +71,18 @@ pub struct UnenrollRequest {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Skipped {
     pub id: i64,
+    pub code: SkipCode,
     pub why: String,
+}
+
+impl Skipped {
+    pub fn new(id: i64, code: SkipCode, why: impl Into<String>) -> Skipped {
+        Skipped {
+            id,
+            code,
+            why: why.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -113,13 +125,10 @@ impl UnenrollReport {
             self.tasks_removed
         );
         if !self.skipped.is_empty() {
-            let mut whys: Vec<&str> = self.skipped.iter().map(|s| s.why.as_str()).collect();
-            whys.sort();
-            whys.dedup();
             line.push_str(&format!(
                 " · {} skipped: {}",
                 self.skipped.len(),
-                whys.join("; ")
+                skip_phrases(&self.skipped)
             ));
         }
         if let Some(batch) = &self.batch {
@@ -419,6 +428,7 @@ impl Workspace {
             let Some(contact) = q::find_contact(&tx, &contact_id.to_string())? else {
                 report.refused.push(EnrollRefusal {
                     contact: contact_id.to_string(),
+                    code: SkipCode::NotFound,
                     why: "not found".into(),
                 });
                 continue;
@@ -426,6 +436,7 @@ impl Workspace {
             if contact.opted_out {
                 report.refused.push(EnrollRefusal {
                     contact: contact.email.clone(),
+                    code: SkipCode::OptedOut,
                     why: format!("{} has opted out and can never be enrolled", contact.email),
                 });
                 continue;
@@ -433,6 +444,7 @@ impl Workspace {
             if let Some((_, open_in)) = q::open_enrollment_of(&tx, contact_id)? {
                 report.refused.push(EnrollRefusal {
                     contact: contact.email.clone(),
+                    code: SkipCode::AlreadyEnrolled,
                     why: format!(
                         "{} is already enrolled in '{open_in}'; unenroll them there first",
                         contact.email
@@ -570,25 +582,24 @@ impl Workspace {
                 continue;
             }
             let Some(k) = keys.get(&id) else {
-                skipped.push(Skipped {
-                    id,
-                    why: "not found".into(),
-                });
+                skipped.push(Skipped::new(id, SkipCode::NotFound, "not found"));
                 continue;
             };
             if !k.status.is_open() {
-                skipped.push(Skipped {
+                skipped.push(Skipped::new(
                     id,
-                    why: format!("already {}", describe_status(k.status, k.end_reason)),
-                });
+                    SkipCode::AlreadyEnded,
+                    format!("already {}", describe_status(k.status, k.end_reason)),
+                ));
                 continue;
             }
             let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
             if !may_change(actor, &who) {
-                skipped.push(Skipped {
+                skipped.push(Skipped::new(
                     id,
-                    why: who_may("unenroll", &who),
-                });
+                    SkipCode::NotPermitted,
+                    who_may("unenroll", &who),
+                ));
                 continue;
             }
             match per_sequence.iter_mut().find(|(s, _)| *s == k.sequence_id) {
@@ -1017,6 +1028,55 @@ pub fn check_email(email: &str) -> Result<()> {
             "'{email}' is not an email address"
         )))
     }
+}
+
+/// The reasons of skipped items for a summary line, grouped by code (see
+/// [`skip_groups`]).
+pub fn skip_phrases(skipped: &[Skipped]) -> String {
+    skip_groups(skipped)
+        .iter()
+        .map(|g| g.phrase.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Skipped items grouped by code, commonest first (then by phrase).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkipGroup {
+    pub code: SkipCode,
+    pub count: usize,
+    /// The shared sentence; when the items of a code say different things
+    /// (each names who may), the first one and how many others.
+    pub phrase: String,
+}
+
+pub fn skip_groups(skipped: &[Skipped]) -> Vec<SkipGroup> {
+    // (code, count, distinct sentences in first-seen order)
+    let mut groups: Vec<(SkipCode, usize, Vec<&str>)> = Vec::new();
+    for s in skipped {
+        match groups.iter_mut().find(|g| g.0 == s.code) {
+            Some(g) => {
+                g.1 += 1;
+                if !g.2.contains(&s.why.as_str()) {
+                    g.2.push(&s.why);
+                }
+            }
+            None => groups.push((s.code, 1, vec![&s.why])),
+        }
+    }
+    let mut groups: Vec<SkipGroup> = groups
+        .into_iter()
+        .map(|(code, count, whys)| SkipGroup {
+            code,
+            count,
+            phrase: match whys.len() {
+                1 => whys[0].to_string(),
+                n => format!("{} (+{} similar)", whys[0], n - 1),
+            },
+        })
+        .collect();
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.phrase.cmp(&b.phrase)));
+    groups
 }
 
 /// "unenrolled (replied)", "finished", "active".

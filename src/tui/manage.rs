@@ -292,7 +292,7 @@ impl ManageDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Role, Skipped};
+    use crate::domain::{Role, SkipCode, Skipped};
 
     fn cmd(c: Command) -> Action {
         Action::Command(c)
@@ -316,10 +316,7 @@ mod tests {
             dry_run: true,
             changed: changed.to_vec(),
             skipped: (0..skipped)
-                .map(|i| Skipped {
-                    id: 100 + i as i64,
-                    why: "already paused".into(),
-                })
+                .map(|i| Skipped::new(100 + i as i64, SkipCode::AlreadyPaused, "already paused"))
                 .collect(),
             steps_moved: 0,
         })

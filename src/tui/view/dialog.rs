@@ -245,28 +245,24 @@ fn unenroll_lines<'a>(
                 t.title(),
             ));
             if !report.skipped.is_empty() {
-                // The domain's sentences, grouped: the commonest first.
-                let mut groups: Vec<(&str, i64)> = Vec::new();
-                for skip in &report.skipped {
-                    match groups.iter_mut().find(|(why, _)| *why == skip.why) {
-                        Some((_, n)) => *n += 1,
-                        None => groups.push((&skip.why, 1)),
-                    }
-                }
-                groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                // The domain's reasons, grouped by code: the commonest first.
+                let groups = crate::domain::skip_groups(&report.skipped);
                 let skipped = count(report.skipped.len() as i64);
                 if groups.len() == 1 {
                     lines.push(line(
-                        format!("{skipped} will be skipped: {}", groups[0].0),
+                        format!("{skipped} will be skipped: {}", groups[0].phrase),
                         t.error(),
                     ));
                 } else {
                     lines.push(line(format!("{skipped} will be skipped:"), t.error()));
-                    for (why, n) in groups.iter().take(skip_groups) {
-                        lines.push(line(format!("  {} {why}", count(*n)), t.error()));
+                    for g in groups.iter().take(skip_groups) {
+                        lines.push(line(
+                            format!("  {} {}", count(g.count as i64), g.phrase),
+                            t.error(),
+                        ));
                     }
                     if groups.len() > skip_groups {
-                        let rest: i64 = groups[skip_groups..].iter().map(|g| g.1).sum();
+                        let rest: i64 = groups[skip_groups..].iter().map(|g| g.count as i64).sum();
                         lines.push(line(
                             format!(
                                 "  {} for {} other reasons",

@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::dialog::{boxed, buttons, key};
-use crate::domain::{Skipped, TransferPolicy};
+use crate::domain::{Skipped, TransferPolicy, skip_groups};
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::manage::{ManageDialog, ManageKind, ManagePreview, PreviewState};
@@ -32,19 +32,11 @@ fn line(text: String, inner: usize, style: Style) -> Line<'static> {
     Line::from(Span::styled(fit(&text, inner), style))
 }
 
-/// The domain's skip sentences, grouped, commonest first.
+/// The domain's skip reasons, grouped by code, commonest first.
 fn skipped_lines(app: &App, skipped: &[Skipped], inner: usize, lines: &mut Vec<Line<'static>>) {
-    let mut groups: Vec<(&str, i64)> = Vec::new();
-    for s in skipped {
-        match groups.iter_mut().find(|(why, _)| *why == s.why) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((&s.why, 1)),
-        }
-    }
-    groups.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    for (why, n) in groups.iter().take(3) {
+    for g in skip_groups(skipped).iter().take(3) {
         lines.push(line(
-            format!("{} skipped: {why}", count(*n)),
+            format!("{} skipped: {}", count(g.count as i64), g.phrase),
             inner,
             app.theme.error(),
         ));
