@@ -525,3 +525,44 @@ fn the_audit_entry_names_the_contacts_created_and_the_fields_changed() {
         "an unchanged contact is not named: {detail}"
     );
 }
+
+#[test]
+fn a_huge_import_names_the_first_thousand_contacts_in_its_audit_entry() {
+    use seqtui::domain::{AUDIT_CONTACTS_MAX, ContactInput};
+    let mut f = fixture(0);
+    let rows: Vec<ContactInput> = (0..AUDIT_CONTACTS_MAX + 5)
+        .map(|i| ContactInput {
+            line: i as u64 + 2,
+            email_column: "Email".into(),
+            email: format!("bulk{i:05}@x.example"),
+            company: Some("Bulk".into()),
+            ..Default::default()
+        })
+        .collect();
+    let admin = f.admin.clone();
+    let report = f.ws.import_contacts(&admin, &rows).unwrap();
+    assert_eq!(report.created, AUDIT_CONTACTS_MAX + 5);
+    let audit = run(&f.path, &["--json", "audit", "--limit", "1"]).json();
+    let detail = audit[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("bulk00000@x.example"), "{}", &detail[..200]);
+    assert!(detail.contains(&format!("bulk{:05}@x.example", AUDIT_CONTACTS_MAX - 1)));
+    assert!(!detail.contains(&format!("bulk{:05}@x.example", AUDIT_CONTACTS_MAX)));
+    assert!(
+        detail.ends_with("and 5 more contacts"),
+        "{}",
+        &detail[detail.len() - 80..]
+    );
+}
+
+#[test]
+fn a_file_with_old_mac_line_ends_names_real_lines_too() {
+    let f = fixture(1);
+    let file = csv(
+        &f,
+        "cr.csv",
+        "Email,Company\rok@x.example,\"A\rB\"\rbad,C\r",
+    );
+    let r = import(&f, "admin@team.example", &file, &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("line 4,"), "{}", r.stderr);
+}
