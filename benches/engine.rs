@@ -110,9 +110,9 @@ fn small_workspace(path: &Path, now: Timestamp, steps: usize) {
             line: i as u64 + 2,
             email_column: "email".into(),
             email: format!("c{i}@company{}.example", i % 997),
-            first_name: format!("First{i}"),
-            last_name: format!("Last{i}"),
-            company: format!("Company {}", i % 997),
+            first_name: Some(format!("First{i}")),
+            last_name: Some(format!("Last{i}")),
+            company: Some(format!("Company {}", i % 997)),
             ..Default::default()
         })
         .collect();

@@ -42,10 +42,10 @@ fn contact_row(f: &Fixture, i: usize) -> ContactInput {
         line: i as u64 + 2,
         email_column: "Email".into(),
         email: email(i),
-        first_name: format!("First{i:04}"),
-        last_name: format!("Last{:04}", (i * 37) % 12),
-        company: format!("Acme {}", i % 7),
-        title: "VP Sales".into(),
+        first_name: Some(format!("First{i:04}")),
+        last_name: Some(format!("Last{:04}", (i * 37) % 12)),
+        company: Some(format!("Acme {}", i % 7)),
+        title: Some("VP Sales".into()),
         owner: Some(owners[i % 3].email.clone()),
         ..Default::default()
     }
@@ -79,14 +79,14 @@ fn team() -> Team {
     for i in [0, 4, 8] {
         rows[i].lifecycle_stage = Some("customer".into());
     }
-    rows[5].title = "Head of Ops".into();
+    rows[5].title = Some("Head of Ops".into());
     let extra = |line: u64, email: &str, company: &str, owner: Option<&User>| ContactInput {
         line,
         email_column: "Email".into(),
         email: email.into(),
-        first_name: "Extra".into(),
-        last_name: email.split('@').next().unwrap().into(),
-        company: company.into(),
+        first_name: Some("Extra".into()),
+        last_name: Some(email.split('@').next().unwrap().into()),
+        company: Some(company.into()),
         owner: owner.map(|u| u.email.clone()),
         ..Default::default()
     };

@@ -262,29 +262,45 @@ fn import_case(f: &mut Fixture, file: &Path, bytes: &[u8]) -> Result<(), TestCas
             return Ok(());
         }
     };
+    // Each row's contact as it was, for the fields a row leaves as they are.
+    let was: Vec<Option<Contact>> = rows
+        .iter()
+        .map(|r| f.ws.contact(r.email.trim()).ok())
+        .collect();
     match f.ws.import_contacts(&f.admin, &rows) {
         Ok(report) => {
-            prop_assert_eq!(report.created + report.updated, rows.len());
+            prop_assert!(report.refused.is_empty(), "an admin is refused nothing");
+            prop_assert_eq!(
+                report.created + report.updated + report.unchanged,
+                rows.len()
+            );
+            prop_assert_eq!(report.changes.len(), report.created + report.updated);
             prop_assert_eq!(
                 contact_count(&f.path),
                 before.0 + report.created as i64,
                 "every new row is a new contact"
             );
-            // What went in reads back (the last row for an email wins;
-            // surrounding whitespace is trimmed).
-            for row in rows.iter().rev() {
+            // What went in reads back: for each field, the last non-empty
+            // cell (trimmed) of the rows for an email, else what the
+            // contact had (an empty cell keeps the field).
+            for (i, row) in rows.iter().enumerate() {
                 let c = f.ws.contact(row.email.trim()).unwrap();
-                if rows
-                    .iter()
-                    .rev()
-                    .find(|r| r.email.trim().eq_ignore_ascii_case(row.email.trim()))
-                    .is_some_and(|last| std::ptr::eq(last, row))
-                {
-                    prop_assert_eq!(&c.first_name, row.first_name.trim());
-                    prop_assert_eq!(&c.last_name, row.last_name.trim());
-                    prop_assert_eq!(&c.company, row.company.trim());
-                    prop_assert_eq!(&c.title, row.title.trim());
-                }
+                let same =
+                    |r: &&ContactInput| r.email.trim().eq_ignore_ascii_case(row.email.trim());
+                let expect = |cell: fn(&ContactInput) -> &Option<String>,
+                              had: fn(&Contact) -> &String| {
+                    rows.iter().filter(same).fold(
+                        was[i].as_ref().map(had).cloned().unwrap_or_default(),
+                        |acc, r| match cell(r).as_deref().map(str::trim) {
+                            Some(v) if !v.is_empty() => v.to_string(),
+                            _ => acc,
+                        },
+                    )
+                };
+                prop_assert_eq!(&c.first_name, &expect(|r| &r.first_name, |c| &c.first_name));
+                prop_assert_eq!(&c.last_name, &expect(|r| &r.last_name, |c| &c.last_name));
+                prop_assert_eq!(&c.company, &expect(|r| &r.company, |c| &c.company));
+                prop_assert_eq!(&c.title, &expect(|r| &r.title, |c| &c.title));
             }
         }
         Err(e) => {

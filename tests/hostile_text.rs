@@ -82,10 +82,10 @@ fn hostile_fixture() -> (Fixture, Vec<i64>) {
             line: i as u64 + 2,
             email_column: "Email".into(),
             email: email(i),
-            first_name: first(i),
-            last_name: last(i),
-            company: company(i),
-            title: first(i),
+            first_name: Some(first(i)),
+            last_name: Some(last(i)),
+            company: Some(company(i)),
+            title: Some(first(i)),
             owner: Some("ann@team.example".into()),
             ..Default::default()
         })

@@ -226,22 +226,22 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Lists => super::lists::lists(cli, ws),
         Command::List { action } => super::lists::list(cli, ws, actor, action),
         Command::Import {
-            what: ImportWhat::Contacts { file },
-        } => {
-            let rows = super::import::read_contacts(file)?;
-            let report = ws.import_contacts(actor, &rows)?;
-            if cli.json {
-                json(&report)?;
-            } else {
-                println!(
-                    "Imported {} contacts: {} new, {} updated.",
-                    report.created + report.updated,
-                    report.created,
-                    report.updated
-                );
-            }
-            Ok(0)
-        }
+            what:
+                ImportWhat::Contacts {
+                    file,
+                    dry_run,
+                    clear_empty,
+                },
+        } => super::import::import_contacts(
+            cli,
+            ws,
+            actor,
+            file,
+            ImportOptions {
+                dry_run: *dry_run,
+                clear_empty: *clear_empty,
+            },
+        ),
         Command::Audit {
             since,
             limit,

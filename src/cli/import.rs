@@ -6,8 +6,110 @@
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 
-use crate::domain::{ContactInput, DomainError};
+use super::Cli;
+use super::commands::Failure;
+use super::output::{json, safe};
+use crate::domain::{ContactInput, DomainError, ImportOptions, ImportReport, User, Workspace};
+
+/// `seqtui import contacts FILE`: reads the file, imports it (or, with
+/// `--dry-run`, reports what it would do), and prints the counts, the
+/// changed fields (dry run), the ignored columns and every refused row.
+/// Exit 3 when a row is refused: then nothing is imported.
+pub fn import_contacts(
+    cli: &Cli,
+    ws: &mut Workspace,
+    actor: &User,
+    file: &Path,
+    options: ImportOptions,
+) -> Result<i32, Failure> {
+    let file = read_contacts_file(file)?;
+    let report = ws.import_contacts_with(actor, &file.rows, options)?;
+    let code = if report.refused.is_empty() { 0 } else { 3 };
+    if cli.json {
+        #[derive(Serialize)]
+        struct Output<'a> {
+            #[serde(flatten)]
+            report: &'a ImportReport,
+            ignored_columns: &'a [String],
+        }
+        json(&Output {
+            report: &report,
+            ignored_columns: &file.ignored_columns,
+        })?;
+        return Ok(code);
+    }
+    for r in &report.refused {
+        eprintln!(
+            "seqtui: refused: line {}, {}: {}",
+            r.line,
+            safe(&r.email),
+            safe(&r.why)
+        );
+    }
+    let rows = report.created + report.updated + report.unchanged;
+    if options.dry_run {
+        println!(
+            "Would import {}: {} new, {} updated, {} unchanged (dry run: nothing was changed).",
+            contacts(rows),
+            report.created,
+            report.updated,
+            report.unchanged
+        );
+        for change in &report.changes {
+            let fields = change.fields.iter().map(|f| {
+                if change.created {
+                    format!("{} {}", f.field, quoted(&f.to))
+                } else {
+                    format!("{} {} → {}", f.field, quoted(&f.from), quoted(&f.to))
+                }
+            });
+            let what = std::iter::once("new".to_string())
+                .filter(|_| change.created)
+                .chain(fields)
+                .collect::<Vec<_>>()
+                .join(", ");
+            println!(
+                "  line {}: {}: {}",
+                change.line,
+                safe(&change.email),
+                safe(&what)
+            );
+        }
+    } else if report.refused.is_empty() {
+        println!(
+            "Imported {}: {} new, {} updated, {} unchanged{}.",
+            contacts(rows),
+            report.created,
+            report.updated,
+            report.unchanged,
+            report
+                .batch
+                .as_ref()
+                .map(|b| format!(" · batch {b}"))
+                .unwrap_or_default()
+        );
+    }
+    if !file.ignored_columns.is_empty() {
+        println!(
+            "Ignored columns (no field of a contact): {}",
+            safe(&file.ignored_columns.join(", "))
+        );
+    }
+    if !report.refused.is_empty() {
+        let rows = match report.refused.len() {
+            1 => "1 row was".to_string(),
+            n => format!("{n} rows were"),
+        };
+        if options.dry_run {
+            eprintln!("seqtui: {rows} refused, so this import would import nothing");
+        } else {
+            eprintln!("seqtui: {rows} refused; nothing was imported");
+        }
+    }
+    Ok(code)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Field {
@@ -42,23 +144,73 @@ fn field_of(header: &str) -> Option<Field> {
     })
 }
 
+fn contacts(n: usize) -> String {
+    match n {
+        1 => "1 contact".to_string(),
+        n => format!("{n} contacts"),
+    }
+}
+
+/// A value as a JSON string: quoted, so that an empty one shows.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// A contacts CSV, read: its rows, and the headers of the columns no field
+/// takes (an unknown name, or a second column for a field already taken).
+#[derive(Debug, Clone, Default)]
+pub struct ContactsFile {
+    pub rows: Vec<ContactInput>,
+    pub ignored_columns: Vec<String>,
+}
+
 /// Reads a contacts CSV into import rows; a malformed file is one
 /// sentence naming the line (`DomainError::Invalid`). Public so that the
 /// fuzz tests can drive the same path as `seqtui import contacts`.
 pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
+    Ok(read_contacts_file(path)?.rows)
+}
+
+/// [`read_contacts`], with the columns it ignored.
+pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
     let shown = path.display();
-    let file = std::fs::File::open(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| DomainError::Invalid(format!("cannot read {shown}: {e}")))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = bytes.len() as u64;
+    let mut lines = Lines::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
-        .map_err(|e| DomainError::Invalid(format!("{shown}: {}", csv_error(&e))))?
+        .map_err(|e| DomainError::Invalid(format!("{shown}: {}", csv_error(&e, &mut lines))))?
         .clone();
-    let columns: Vec<Option<Field>> = headers.iter().map(field_of).collect();
+    // The first column of a field fills it; a second one is ignored.
+    let mut taken = Vec::new();
+    let columns: Vec<Option<Field>> = headers
+        .iter()
+        .map(|h| {
+            field_of(h).filter(|f| {
+                let first = !taken.contains(f);
+                taken.push(*f);
+                first
+            })
+        })
+        .collect();
+    let ignored_columns = headers
+        .iter()
+        .zip(&columns)
+        .enumerate()
+        .filter(|(_, (_, field))| field.is_none())
+        .map(|(i, (header, _))| {
+            if header.is_empty() {
+                format!("column {}", i + 1)
+            } else {
+                header.to_string()
+            }
+        })
+        .collect();
     let header_of = |field: Field| {
         columns
             .iter()
@@ -89,44 +241,100 @@ pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                return Err(DomainError::Invalid(format!("{shown}: {}", csv_error(&e))));
+                return Err(DomainError::Invalid(format!(
+                    "{shown}: {}",
+                    csv_error(&e, &mut lines)
+                )));
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let byte = record.position().map(|p| p.byte()).unwrap_or(0);
         let mut row = ContactInput {
-            line,
+            line: lines.at(byte),
             email_column: email_column.clone(),
             owner_column: owner_column.clone(),
             ..Default::default()
         };
         for (value, field) in record.iter().zip(&columns) {
+            let Some(field) = field else { continue };
+            let value = value.to_string();
             match field {
-                Some(Field::Email) => row.email = value.to_string(),
-                Some(Field::FirstName) => row.first_name = value.to_string(),
-                Some(Field::LastName) => row.last_name = value.to_string(),
-                Some(Field::Company) => row.company = value.to_string(),
-                Some(Field::Title) => row.title = value.to_string(),
-                Some(Field::Owner) => row.owner = Some(value.to_string()),
-                Some(Field::Lifecycle) if !value.is_empty() => {
+                Field::Email => row.email = value,
+                Field::FirstName => row.first_name = Some(value),
+                Field::LastName => row.last_name = Some(value),
+                Field::Company => row.company = Some(value),
+                Field::Title => row.title = Some(value),
+                Field::Owner => row.owner = Some(value),
+                Field::Lifecycle if !value.is_empty() => {
                     row.lifecycle_stage = Some(value.to_lowercase())
                 }
-                _ => {}
+                Field::Lifecycle => {}
             }
         }
         rows.push(row);
         if let Some(bar) = &progress
             && rows.len() % 1000 == 0
         {
-            bar.set_position(record.position().map(|p| p.byte()).unwrap_or(0));
+            bar.set_position(byte);
         }
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    Ok(rows)
+    Ok(ContactsFile {
+        rows,
+        ignored_columns,
+    })
 }
 
-fn csv_error(e: &csv::Error) -> String {
+/// The 1-based line of the file where a record starts, from the byte
+/// offset the csv reader gives it. (The reader's own line count is one per
+/// record: wrong after a quoted cell with line breaks, and off by one in a
+/// CRLF file, whose `\n` it counts only when the next record begins.)
+/// Offsets come in increasing order, so each byte is looked at once.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Where the last record started, and its line.
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        // The reader's offset may point at the end of the previous line and
+        // at blank lines it skips: the record starts at its first byte.
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        for i in self.offset..start {
+            // A line ends at `\n`, `\r\n` (counted at its `\n`) or a lone `\r`.
+            let ends = match bytes[i] {
+                b'\n' => true,
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            self.line += u64::from(ends);
+        }
+        self.offset = start;
+        self.line
+    }
+}
+
+fn csv_error(e: &csv::Error, lines: &mut Lines<'_>) -> String {
+    let mut line = |pos: &Option<csv::Position>| lines.at(pos.as_ref().map_or(0, |p| p.byte()));
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
@@ -134,11 +342,11 @@ fn csv_error(e: &csv::Error) -> String {
             len,
         } => format!(
             "line {}: expected {expected_len} fields, found {len}; nothing was imported",
-            pos.as_ref().map(|p| p.line()).unwrap_or(0)
+            line(pos)
         ),
         csv::ErrorKind::Utf8 { pos, err } => format!(
             "line {}, field {}: not valid UTF-8; nothing was imported",
-            pos.as_ref().map(|p| p.line()).unwrap_or(0),
+            line(pos),
             err.field() + 1
         ),
         _ => format!("{e}; nothing was imported"),

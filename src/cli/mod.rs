@@ -17,7 +17,7 @@ use crate::domain::{Clock, DomainError, EndReason};
 
 pub use commands::{Failure, run, workspace_for_tui};
 use filter::FilterArgs;
-pub use import::read_contacts;
+pub use import::{ContactsFile, read_contacts, read_contacts_file};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -277,7 +277,15 @@ fn parse_on_off(text: &str) -> Result<bool, String> {
 #[derive(Debug, Subcommand)]
 pub enum ImportWhat {
     /// Contacts from a CSV file (CRM export column names or snake_case)
-    Contacts { file: PathBuf },
+    Contacts {
+        file: PathBuf,
+        /// Show what would be created and changed (field by field); change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// An empty cell clears its field (and an empty owner cell the owner); by default it keeps it
+        #[arg(long)]
+        clear_empty: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::Duration;
 use serde::Serialize;
 
-use super::permissions::{may_change, who_may};
+use super::permissions::{may_change, may_change_contact, who_may};
 use super::workspace::{describe_status, stakeholders, tidy_mode};
 use super::*;
 use crate::store::manage as m;
@@ -441,13 +441,7 @@ impl Workspace {
                 .owner
                 .as_deref()
                 .and_then(|e| users.values().find(|u| u.email.eq_ignore_ascii_case(e)));
-            let allowed = match (actor.role, owner) {
-                (Role::Admin, _) => true,
-                (_, None) => actor.role == Role::Manager,
-                (Role::Manager, Some(o)) => o.team == actor.team,
-                (Role::Rep, Some(o)) => o.id == actor.id,
-            };
-            if allowed {
+            if may_change_contact(actor, owner) {
                 contacts.push(id);
             } else {
                 contacts_skipped.push(Skipped {

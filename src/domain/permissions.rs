@@ -1,4 +1,5 @@
-//! R12: who may unenroll, pause or transfer an enrollment. Everyone may read.
+//! R12: who may unenroll, pause or transfer an enrollment, and who may
+//! create or change a contact. Everyone may read.
 
 use super::{Role, User};
 
@@ -49,4 +50,55 @@ pub fn who_may(verb: &str, who: &Stakeholders<'_>) -> String {
 /// an admin. Everyone may read and use every list, and save new ones.
 pub fn may_edit_list(actor: &User, created_by: i64) -> bool {
     actor.id == created_by || matches!(actor.role, Role::Manager | Role::Admin)
+}
+
+/// R12 for a contact itself (its fields and its owner): a rep may change
+/// the contacts they own; a manager, those owned by someone in their team
+/// or by nobody; an admin, any. A transfer (changing the owner) and an
+/// import (updating a contact, or changing its owner) both ask this.
+pub fn may_change_contact(actor: &User, owner: Option<&User>) -> bool {
+    match (actor.role, owner) {
+        (Role::Admin, _) => true,
+        (Role::Manager, None) => true,
+        (Role::Manager, Some(o)) => o.team == actor.team,
+        (Role::Rep, Some(o)) => o.id == actor.id,
+        (Role::Rep, None) => false,
+    }
+}
+
+/// Who may create a contact owned by `owner`: a rep, only one they own
+/// themselves; a manager or an admin, for anyone (giving a new contact an
+/// owner is a transfer from nobody).
+pub fn may_create_contact(actor: &User, owner: Option<&User>) -> bool {
+    match actor.role {
+        Role::Admin | Role::Manager => true,
+        Role::Rep => owner.is_some_and(|o| o.id == actor.id),
+    }
+}
+
+/// The sentence refusing a change to contact `email` owned by `owner`:
+/// who may change it instead.
+pub fn who_may_change_contact(email: &str, owner: Option<&User>) -> String {
+    match owner {
+        Some(o) => format!(
+            "not permitted: {email} is owned by {} ({}); only {}, a manager of team {} or an admin may change it",
+            o.name, o.email, o.name, o.team
+        ),
+        None => {
+            format!("not permitted: {email} has no owner; only a manager or an admin may change it")
+        }
+    }
+}
+
+/// The sentence refusing to create contact `email` for `owner`.
+pub fn who_may_create_contact(email: &str, owner: Option<&User>) -> String {
+    match owner {
+        Some(o) => format!(
+            "not permitted: a rep creates contacts owned by themselves; only {} ({}), a manager or an admin may create {email} owned by {}",
+            o.name, o.email, o.name
+        ),
+        None => format!(
+            "not permitted: a rep creates contacts owned by themselves; only a manager or an admin may create {email} without an owner"
+        ),
+    }
 }

@@ -314,7 +314,33 @@ pub struct ContactFields {
     pub lifecycle_stage: Option<String>,
 }
 
-/// Inserts a contact, or updates the one with the same email. Returns
+/// The contact an import row with this email updates, if any (matched as
+/// [`upsert_contact`] matches it), with its id and its fields as they are.
+pub fn contact_fields(conn: &Connection, email: &str) -> Result<Option<(i64, ContactFields)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, email, first_name, last_name, company, title, owner_id, lifecycle_stage
+             FROM contacts WHERE email = ?1",
+        )?
+        .query_row([email], |r| {
+            Ok((
+                r.get(0)?,
+                ContactFields {
+                    email: r.get(1)?,
+                    first_name: r.get(2)?,
+                    last_name: r.get(3)?,
+                    company: r.get(4)?,
+                    title: r.get(5)?,
+                    owner_id: r.get(6)?,
+                    lifecycle_stage: r.get(7)?,
+                },
+            ))
+        })
+        .optional()?)
+}
+
+/// Inserts a contact, or updates the one with the same email (every
+/// field as given, the owner too; a `None` stage keeps the stage). Returns
 /// whether it was new. Keeps the enrollments' copy of the sort key in step.
 pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) -> Result<bool> {
     let sort = sort_name(&c.first_name, &c.last_name, &c.email);
@@ -329,7 +355,7 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
         Some(id) => {
             conn.prepare_cached(
                 "UPDATE contacts SET first_name = ?2, last_name = ?3, company = ?4, title = ?5,
-                    owner_id = coalesce(?6, owner_id), lifecycle_stage = coalesce(?7, lifecycle_stage),
+                    owner_id = ?6, lifecycle_stage = coalesce(?7, lifecycle_stage),
                     sort_name = ?8
                  WHERE id = ?1",
             )?

@@ -88,10 +88,10 @@ pub fn fixture(contacts: usize) -> Fixture {
             line: i as u64 + 2,
             email_column: "Email".into(),
             email: format!("contact{i:04}@acme{}.example", i % 7),
-            first_name: format!("First{i:04}"),
-            last_name: format!("Last{:04}", (i * 37) % contacts.max(1)),
-            company: format!("Acme {}", i % 7),
-            title: "VP Sales".into(),
+            first_name: Some(format!("First{i:04}")),
+            last_name: Some(format!("Last{:04}", (i * 37) % contacts.max(1))),
+            company: Some(format!("Acme {}", i % 7)),
+            title: Some("VP Sales".into()),
             owner: Some(owners[i % 3].email.clone()),
             ..Default::default()
         })
