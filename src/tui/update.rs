@@ -812,7 +812,8 @@ fn transfer(app: &mut App) {
     }
 }
 
-/// `U`: offer to undo this user's last unenroll batch inside the window.
+/// `U`: offer to undo this user's last unenroll, transfer or enroll batch
+/// inside the window.
 fn undo(app: &mut App) {
     match app.ws.last_undoable(&app.user) {
         Ok(Some(candidate)) => {
@@ -823,7 +824,7 @@ fn undo(app: &mut App) {
             app.say(
                 Tone::Info,
                 format!(
-                    "Nothing to undo: you made no unenroll batch in the last {minutes} minutes."
+                    "Nothing to undo: you made no unenroll, transfer or enroll batch in the last {minutes} minutes."
                 ),
             );
         }
