@@ -8,7 +8,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::permissions::{may_change, who_may};
-use super::workspace::{describe_status, stakeholders, tidy_mode};
+use super::workspace::{describe_status, enrollable, schedule, stakeholders, tidy_mode};
 use super::*;
 use crate::store::manage as m;
 use crate::store::queries::{self as q, EndChange, NewAudit};
@@ -80,19 +80,16 @@ pub struct UndoReport {
 
 impl UndoReport {
     pub fn summary(&self) -> String {
+        // "Undid B5: …" whatever the batch was (scripts read the batch id
+        // up to the colon).
         let mut line = if self.action == "enroll" {
-            format!("Undid enroll {}: ended {}", self.batch, self.ended.len())
-        } else {
-            let what = if self.action == "transfer" {
-                "transfer "
-            } else {
-                ""
-            };
             format!(
-                "Undid {what}{}: restored {}",
+                "Undid {}: ended {} of the enrollments it made",
                 self.batch,
-                self.restored.len()
+                self.ended.len()
             )
+        } else {
+            format!("Undid {}: restored {}", self.batch, self.restored.len())
         };
         if !self.not_restored.is_empty() {
             line.push_str(&format!(" · {} not undone", self.not_restored.len()));
@@ -129,6 +126,21 @@ pub struct UndoCandidate {
     pub count: i64,
     pub reason: Option<String>,
     pub detail: String,
+}
+
+/// What enrolling one contact would do, shown before the person confirms.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EnrollPreview {
+    pub sequence_id: i64,
+    pub sequence: String,
+    pub contact_id: i64,
+    /// "Name <email>".
+    pub contact: String,
+    pub steps: usize,
+    pub first_kind: StepKind,
+    /// The first step's subject (emails) or title (tasks and calls).
+    pub first_text: String,
+    pub first_due_at: Timestamp,
 }
 
 /// Who gets which contacts, and what happens to their open enrollments.
@@ -224,6 +236,34 @@ impl Workspace {
             .into_iter()
             .map(|u| (u.id, u))
             .collect())
+    }
+
+    /// What [`Workspace::enroll`] of one contact would do now: the
+    /// sequence, the contact, and its first step with when it is due. The
+    /// sequence must be enrollable; R1 and R2 are checked by the enroll
+    /// itself.
+    pub fn enroll_preview(&self, sequence_id: i64, contact_id: i64) -> Result<EnrollPreview> {
+        let conn = self.store.conn();
+        let (sequence, steps) = enrollable(conn, sequence_id)?;
+        let contact = q::find_contact(conn, &contact_id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no contact {contact_id}")))?;
+        let (first, due) = schedule(&steps, self.now())
+            .first()
+            .map(|(s, d)| ((*s).clone(), *d))
+            .ok_or_else(|| DomainError::Refused(format!("sequence '{}' has no steps", sequence.name)))?;
+        Ok(EnrollPreview {
+            sequence_id,
+            sequence: sequence.name,
+            contact_id,
+            contact: format!("{} <{}>", contact.full_name(), contact.email),
+            steps: steps.len(),
+            first_kind: first.kind,
+            first_text: match first.kind {
+                StepKind::AutoEmail | StepKind::ManualEmail => first.subject,
+                StepKind::Call | StepKind::Task => first.title,
+            },
+            first_due_at: due,
+        })
     }
 
     /// The contacts `owner` owns (for a transfer of all of them).

@@ -393,7 +393,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('s')],
             &[S::Enrollments],
             "status",
-            "Next status chip: active, paused, finished, unenrolled, all",
+            "Next status chip: open (active and paused), active, paused, finished, unenrolled, all",
             Group::Filtering,
         ),
         row(

@@ -8,7 +8,7 @@ use std::time::Instant;
 use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
-    Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
+    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
 };
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
@@ -113,6 +113,7 @@ fn dialog(app: &mut App, action: &Action) {
     };
     match outcome {
         Outcome::Stay => {}
+        Outcome::Preview(job) => app.run(job),
         Outcome::Cancel => {
             app.dialog = None;
             app.say(Tone::Info, "Cancelled; nothing changed.");
@@ -973,12 +974,11 @@ fn enroll_picker(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
-    app.dialog = Some(Dialog::Enroll(EnrollPicker {
+    app.dialog = Some(Dialog::Enroll(EnrollPicker::new(
         contact_id,
         contact,
-        sequences: app.sequences.list.clone(),
-        selected: 0,
-    }));
+        app.sequences.list.clone(),
+    )));
 }
 
 /// A change of ours was written: say what happened, clear the marks of the
@@ -1239,6 +1239,16 @@ fn done(app: &mut App, result: JobResult) {
                 d.preview = match result {
                     Ok(preview) => PreviewState::Ready(preview),
                     Err(err) => PreviewState::Failed(err),
+                };
+            }
+        }
+        JobResult::EnrollPreview { generation, result } => {
+            if let Some(Dialog::Enroll(p)) = &mut app.dialog
+                && p.generation == generation
+            {
+                p.preview = match result {
+                    Ok(preview) => EnrollPreviewState::Ready(preview),
+                    Err(err) => EnrollPreviewState::Failed(err),
                 };
             }
         }
