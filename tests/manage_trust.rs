@@ -60,9 +60,8 @@ fn undo_rechecks_r12_after_a_transfer_to_another_team() {
     );
     // Bob enrolled c0; Ann owns it, so she may unenroll it.
     let (ids, _) = enroll(&mut f, &bob, false, &[c0]);
-    let batch = f
-        .ws
-        .unenroll(
+    let batch =
+        f.ws.unenroll(
             &ann,
             &UnenrollRequest {
                 enrollments: ids.clone(),
@@ -175,7 +174,10 @@ fn undo_of_an_enroll_ends_the_untouched_enrollments_only() {
     let codes: Vec<(i64, SkipCode)> = undo.not_restored.iter().map(|s| (s.id, s.code)).collect();
     assert_eq!(
         codes,
-        vec![(ids[1], SkipCode::AlreadyStarted), (ids[2], SkipCode::Changed)]
+        vec![
+            (ids[1], SkipCode::AlreadyStarted),
+            (ids[2], SkipCode::Changed)
+        ]
     );
     let e = f.ws.enrollment(ids[0]).unwrap();
     assert_eq!(e.status, Status::Unenrolled);

@@ -108,8 +108,16 @@ impl UndoReport {
             line.push_str(&format!(
                 " · {} reassigned enrollment{} stay{} so",
                 self.reassignments_kept,
-                if self.reassignments_kept == 1 { "" } else { "s" },
-                if self.reassignments_kept == 1 { "s" } else { "" },
+                if self.reassignments_kept == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if self.reassignments_kept == 1 {
+                    "s"
+                } else {
+                    ""
+                },
             ));
         }
         line
@@ -250,7 +258,9 @@ impl Workspace {
         let (first, due) = schedule(&steps, self.now())
             .first()
             .map(|(s, d)| ((*s).clone(), *d))
-            .ok_or_else(|| DomainError::Refused(format!("sequence '{}' has no steps", sequence.name)))?;
+            .ok_or_else(|| {
+                DomainError::Refused(format!("sequence '{}' has no steps", sequence.name))
+            })?;
         Ok(EnrollPreview {
             sequence_id,
             sequence: sequence.name,

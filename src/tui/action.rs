@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, CountedList, EndReason, EnrollPreview, EnrollReport, EnrollmentQuery, EnrollmentRow,
-    Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary, Status,
-    TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, CountedList, EndReason, EnrollPreview, EnrollReport, EnrollmentQuery,
+    EnrollmentRow, Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary,
+    Status, TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.

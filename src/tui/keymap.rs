@@ -377,7 +377,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('U')],
             &[S::Global],
             "",
-            "Undo your last unenroll batch (within the undo window)",
+            "Undo your last unenroll, transfer or enroll batch (within the undo window)",
             Group::Marking,
         ),
         row(

@@ -1402,7 +1402,10 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
     );
     assert!(screen.contains(&format!("› {sequence}")), "{screen}");
     assert!(screen.contains(&format!("in '{sequence}' (")), "{screen}");
-    assert!(screen.contains("step 1, due 2026-11-27 09:00 UTC"), "{screen}");
+    assert!(
+        screen.contains("step 1, due 2026-11-27 09:00 UTC"),
+        "{screen}"
+    );
     h.key("y").settle();
     let note = h.app.note.clone().unwrap().text;
     assert!(note.starts_with("Enrolled "), "{note}");

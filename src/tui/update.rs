@@ -8,7 +8,8 @@ use std::time::Instant;
 use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
-    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
+    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
+    UnenrollDialog,
 };
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
