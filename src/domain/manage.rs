@@ -508,13 +508,17 @@ impl Workspace {
                 Some((SkipCode::NotPermitted, who_may("change", &who)))
             } else if !enroll && member.opted_out {
                 Some((SkipCode::OptedOut, format!("{name} has opted out")))
-            } else if let Some(seq) = member.open_elsewhere.as_ref().filter(|_| !enroll) {
-                Some((
-                    SkipCode::AlreadyEnrolled,
-                    format!("{name} is now enrolled in '{seq}'"),
-                ))
             } else {
-                None
+                member
+                    .open_elsewhere
+                    .as_ref()
+                    .filter(|_| !enroll)
+                    .map(|seq| {
+                        (
+                            SkipCode::AlreadyEnrolled,
+                            format!("{name} is now enrolled in '{seq}'"),
+                        )
+                    })
             };
             match why {
                 Some((code, why)) => report.not_restored.push(Skipped::new(id, code, why)),

@@ -13,7 +13,7 @@ use crate::domain::{
 #[derive(Debug)]
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
-    Enroll(EnrollPicker),
+    Enroll(Box<EnrollPicker>),
     /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::manage::ManageDialog>),
     /// The name to save the All view's query under.

@@ -975,11 +975,11 @@ fn enroll_picker(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
-    app.dialog = Some(Dialog::Enroll(EnrollPicker::new(
+    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
         contact_id,
         contact,
         app.sequences.list.clone(),
-    )));
+    ))));
 }
 
 /// A change of ours was written: say what happened, clear the marks of the
