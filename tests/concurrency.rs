@@ -567,7 +567,9 @@ fn writer(
             "undo" => text(&v["undo_batch"]).map(|undo_batch| Told::Undid {
                 batch: text(&v["batch"]).unwrap(),
                 undo_batch,
-                ids: ids(&v["restored"]),
+                // An unenroll or a transfer undone restores; an enroll
+                // undone ends what it made.
+                ids: [ids(&v["restored"]), ids(&v["ended"])].concat(),
             }),
             _ => batch.map(|batch| {
                 let items = v["enrollments"].as_array().cloned().unwrap_or_default();
@@ -1045,15 +1047,24 @@ fn check_end_state(db: &Path, outbox: &Path, audit_start: i64, told: &[Told]) {
                 assert_eq!(&e.detail, batch, "{undo_batch} names the batch it undid");
                 assert_eq!(sorted(&e.members), sorted(ids), "{undo_batch}");
                 let undone = entry_of(batch);
-                assert_eq!(undone.action, "unenroll");
+                assert!(
+                    ["unenroll", "transfer", "enroll"].contains(&undone.action.as_str()),
+                    "{batch} is {}",
+                    undone.action
+                );
                 for id in ids {
                     assert!(undone.members.contains(id), "{id} was not in {batch}");
                     let f = fin(*id);
                     if !later(*id, e.id) {
-                        assert!(
-                            ["active", "paused", "finished"].contains(&f.status.as_str()),
-                            "lost undo of {id} ({undo_batch}): {f:?}"
-                        );
+                        if undone.action == "enroll" {
+                            assert_eq!(f.status, "unenrolled", "lost undo of {id}: {f:?}");
+                            assert_eq!(f.batch.as_deref(), Some(undo_batch.as_str()));
+                        } else {
+                            assert!(
+                                ["active", "paused", "finished"].contains(&f.status.as_str()),
+                                "lost undo of {id} ({undo_batch}): {f:?}"
+                            );
+                        }
                     }
                 }
             }
@@ -1164,6 +1175,11 @@ fn check_end_state(db: &Path, outbox: &Path, audit_start: i64, told: &[Told]) {
                     assert_eq!(f.end_reason, e.reason, "{e:?}: {f:?}");
                 }
                 "pause" if !again => assert_eq!(f.status, "paused", "{e:?}: {m} is {f:?}"),
+                // An undone enroll ends what it made (unenrolled by the undo).
+                "undo" if !again && entry_of(&e.detail).action == "enroll" => {
+                    assert_eq!(f.status, "unenrolled", "{e:?}: {m} is {f:?}");
+                    assert_eq!(f.batch.as_deref(), Some(batch.as_str()), "{e:?}: {f:?}");
+                }
                 "resume" | "undo" if !again => assert!(
                     ["active", "paused", "finished"].contains(&f.status.as_str()),
                     "{e:?}: {m} is {f:?}"

@@ -244,7 +244,7 @@ fn cli_as_a_bound_rep_r12_holds_for_every_command() {
 /// show the domain's refusal and cannot be confirmed; Bob's row is unchanged.
 #[test]
 fn tui_as_a_rep_r12_holds_for_every_action() {
-    let (f, _anns, bobs) = two_reps();
+    let (f, anns, bobs) = two_reps();
     let mut h = Headless::open(
         &f.path,
         Clock::Fixed(now()),
@@ -295,8 +295,16 @@ fn tui_as_a_rep_r12_holds_for_every_action() {
     assert!(h.app.dialog.is_some());
     h.key("esc").key("esc");
 
+    // U offers only Ann's own batch: her enroll of c0 (an enroll can be
+    // undone), never anything of Bob's.
+    let anns_batch = f.ws.enrollment(anns).unwrap().batch.unwrap();
     h.key("U");
-    assert!(h.screen().contains("Nothing to undo"));
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Undo your last enroll ({anns_batch})")),
+        "{screen}"
+    );
+    h.key("esc");
     let e = f.ws.enrollment(bobs).unwrap();
     assert_eq!(e.status, Status::Active);
     assert_eq!(e.enrolled_by, "bob@team.example");

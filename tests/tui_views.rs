@@ -104,6 +104,8 @@ fn dialog_single(h: &mut Headless) {
     h.keys(&["j", "j", "u"]).settle();
 }
 
+/// The picker starts with nothing chosen; j chooses the first sequence and
+/// the preview shows what enrolling will do.
 fn enroll_picker(h: &mut Headless) {
     open(h, Q4);
     h.keys(&["e", "j"]);
@@ -169,10 +171,11 @@ fn all_dialog_unenroll(h: &mut Headless) {
     h.keys(&["space", "j", "j", "space", "space", "u"]).settle();
 }
 
-/// Every status (the all chip), only the stale ones; then `L`.
+/// Every status (the all chip: from active, back past open), only the
+/// stale ones; then `L`.
 fn save_list_prompt(h: &mut Headless) {
     h.key("5").settle();
-    h.key("S").settle().key("t").settle();
+    h.key("S").settle().key("S").settle().key("t").settle();
     h.key("L").settle().type_text("Stale, every sequence");
 }
 

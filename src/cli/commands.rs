@@ -758,13 +758,14 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
             preview
         } else {
             if count > 1 {
-                confirm(&format!(
-                    "Unenroll {count} enrollments{} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
+                let what = format!(
+                    "nroll {count} enrollments{} with reason {}? {} scheduled emails and {} open tasks will be cancelled.",
                     super::manage::scope(&preview.sequences),
                     args.reason,
                     preview.emails_cancelled,
                     preview.tasks_removed
-                ))?;
+                );
+                confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
             }
             request.dry_run = false;
             ws.unenroll(actor, &request)?
@@ -795,17 +796,17 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
     super::manage::skipped_outcome(report.unenrolled.len(), &report.skipped)
 }
 
-/// Asks on the terminal; without one, refuses (exit 2).
-fn confirm(question: &str) -> Result<(), Failure> {
+/// Asks `question` on the terminal; without one, refuses (exit 2) with
+/// `refusal` (the question said as what was not done).
+pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() || !std::io::stderr().is_terminal() {
         return Err(Failure {
             code: 2,
             message: format!(
                 "{} Pass --yes to confirm (there is no terminal to ask on).",
-                question.trim_end_matches('?')
-            )
-            .replacen("Unenroll", "Refusing to unenroll", 1),
+                refusal.replace("? ", ": ")
+            ),
         });
     }
     eprint!("{question} [y/N] ");

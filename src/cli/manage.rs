@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::Cli;
-use super::commands::{Failure, print_enrollments, refused};
+use super::commands::{Failure, confirm, print_enrollments, refused};
 use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
 use super::output::{json, safe, table, time};
 use crate::domain::*;
@@ -174,7 +174,7 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
         Some(b) => b.trim().to_string(),
         None => ws.last_undoable_batch(actor)?.ok_or_else(|| {
             DomainError::NotFound(format!(
-                "{} has no unenroll batch from the last {} minutes to undo",
+                "{} has no unenroll, transfer or enroll batch from the last {} minutes to undo",
                 actor.email,
                 ws.rules().undo_window_minutes
             ))
@@ -186,13 +186,17 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
     } else {
         println!("{}", report.summary());
         for s in &report.not_restored {
-            println!("  not restored #{}: {}", s.id, safe(&s.why));
+            println!("  not undone #{}: {}", s.id, safe(&s.why));
         }
         if let Some(b) = &report.undo_batch {
             println!("  undo recorded as batch {b}");
         }
     }
-    Ok(0)
+    // Refused (3) when nothing could be undone and something was left.
+    skipped_outcome(
+        report.restored.len() + report.ended.len(),
+        &report.not_restored,
+    )
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +228,9 @@ pub struct TransferArgs {
     /// Show the preview and change nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Do not ask before a transfer that unenrolls more than one enrollment
+    #[arg(long)]
+    pub yes: bool,
 }
 
 fn parse_policy(text: &str) -> Result<TransferPolicy, String> {
@@ -251,19 +258,56 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
         let owner = ws.acting_user(Some(from))?;
         contacts.extend(ws.contacts_owned_by(&owner)?);
     }
-    let report = ws.transfer(
-        actor,
-        &TransferRequest {
-            contacts,
-            to: to.id,
-            policy: args.policy.unwrap_or(ws.rules().transfer_policy),
-            from_step: args.from_step,
-            dry_run: args.dry_run,
-        },
-    )?;
+    let mut request = TransferRequest {
+        contacts,
+        to: to.id,
+        policy: args.policy.unwrap_or(ws.rules().transfer_policy),
+        from_step: args.from_step,
+        dry_run: true,
+    };
+    // The rule of a bulk unenroll: ending more than one enrollment asks
+    // first (a terminal) or needs --yes. Keep and reassign end nothing and
+    // the audit names every previous owner, so they do not ask.
+    if !args.dry_run && !args.yes && request.policy == TransferPolicy::Unenroll {
+        let preview = ws.transfer(actor, &request)?;
+        let ending = preview
+            .enrollments
+            .iter()
+            .filter(|i| i.action == "unenroll")
+            .count();
+        if ending > 1 {
+            let what = format!(
+                "{} to {} and unenroll {ending} of their enrollments (ownership_changed)? {} scheduled emails and {} open tasks will be cancelled.",
+                match preview.contacts.len() {
+                    1 => "1 contact".to_string(),
+                    n => format!("{n} contacts"),
+                },
+                to.email,
+                preview.emails_cancelled,
+                preview.tasks_removed
+            );
+            confirm(
+                &format!("Transfer {what}"),
+                &format!("Refusing to transfer {what}"),
+            )?;
+        }
+    }
+    request.dry_run = args.dry_run;
+    let report = ws.transfer(actor, &request)?;
+    if !report.dry_run {
+        // A large unenroll left its steps and tasks to tidy; finish first.
+        ws.tidy_all()?;
+    }
+    // The same exit code whatever the output: refused (3) or not found
+    // (4) only when no contact could be transferred.
+    let outcome = if report.contacts.is_empty() && !report.contacts_skipped.is_empty() {
+        skipped_outcome(0, &report.contacts_skipped)
+    } else {
+        Ok(0)
+    };
     if cli.json {
         json(&report)?;
-        return Ok(0);
+        return outcome;
     }
     let rows: Vec<Vec<String>> = report
         .enrollments
@@ -301,8 +345,5 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
     for s in &report.contacts_skipped {
         println!("  skipped contact #{}: {}", s.id, safe(&s.why));
     }
-    if report.contacts.is_empty() && !report.contacts_skipped.is_empty() {
-        return skipped_outcome(0, &report.contacts_skipped);
-    }
-    Ok(0)
+    outcome
 }

@@ -295,6 +295,7 @@ impl Workspace {
         let now = self.now();
         let tx = self.store.write()?;
         let mut report = ExecutionReport::default();
+        let mut finished_at = Vec::new();
         for executed in steps {
             let step = &executed.step;
             let state = match executed.output {
@@ -368,10 +369,11 @@ impl Workspace {
                 now,
             )? {
                 report.finished.push(step.enrollment_id);
+                finished_at.push(step.position);
             }
         }
         if report.emails + report.tasks > 0 {
-            q::insert_audit(
+            let (audit_id, _) = q::insert_audit(
                 &tx,
                 &NewAudit {
                     at: now,
@@ -388,6 +390,12 @@ impl Workspace {
                     count: (report.emails + report.tasks) as i64,
                 },
             )?;
+            // R13: the entry names the enrollments it finished, each with
+            // the step it was at (it was active, or the step would not
+            // have run).
+            for (&id, &step) in report.finished.iter().zip(&finished_at) {
+                q::audit_enrollment(&tx, audit_id, id, Status::Active, step)?;
+            }
         }
         tx.commit()?;
         Ok(report)

@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Duration;
 use serde::Serialize;
 
-use super::permissions::{may_change, may_change_contact, who_may};
-use super::workspace::{describe_status, stakeholders, tidy_mode};
+use super::permissions::{may_change, may_change_contact, who_may, who_may_change_contact};
+use super::workspace::{describe_status, enrollable, schedule, stakeholders, tidy_mode};
 use super::*;
 use crate::store::manage as m;
 use crate::store::queries::{self as q, EndChange, NewAudit};
@@ -53,23 +53,72 @@ impl ChangeReport {
     }
 }
 
-/// What an undo restored and what it could not, with why.
+/// The actions whose batches undo takes (R15).
+const UNDOABLE: &[&str] = &["unenroll", "transfer", "enroll"];
+
+/// What an undo restored (or, for an enroll, ended) and what it could
+/// not, with why.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UndoReport {
     /// The batch that was undone.
     pub batch: String,
-    /// The undo's own batch id (`None` when nothing was restored).
+    /// What that batch was: `unenroll`, `transfer` or `enroll`.
+    pub action: String,
+    /// The undo's own batch id (`None` when nothing changed).
     pub undo_batch: Option<String>,
+    /// Enrollments open again (an unenroll or a transfer undone).
     pub restored: Vec<i64>,
+    /// Enrollments ended again (an enroll undone).
+    pub ended: Vec<i64>,
+    /// What was left as it is, with a code and why.
     pub not_restored: Vec<Skipped>,
+    /// Contacts whose new owner (from an undone transfer) stays.
+    pub owners_kept: usize,
+    /// Enrollments an undone transfer reassigned, which stay so.
+    pub reassignments_kept: usize,
 }
 
 impl UndoReport {
     pub fn summary(&self) -> String {
-        let mut line = format!("Undid {}: restored {}", self.batch, self.restored.len());
+        // "Undid B5: …" whatever the batch was (scripts read the batch id
+        // up to the colon).
+        let mut line = if self.action == "enroll" {
+            format!(
+                "Undid {}: ended {} of the enrollments it made",
+                self.batch,
+                self.ended.len()
+            )
+        } else {
+            format!("Undid {}: restored {}", self.batch, self.restored.len())
+        };
         if !self.not_restored.is_empty() {
-            line.push_str(&format!(" · {} not restored", self.not_restored.len()));
+            line.push_str(&format!(" · {} not undone", self.not_restored.len()));
             line.push_str(&format!(": {}", skip_phrases(&self.not_restored)));
+        }
+        if self.owners_kept > 0 {
+            line.push_str(&format!(
+                " · the owner change of {} stays",
+                match self.owners_kept {
+                    1 => "1 contact".to_string(),
+                    n => format!("{n} contacts"),
+                }
+            ));
+        }
+        if self.reassignments_kept > 0 {
+            line.push_str(&format!(
+                " · {} reassigned enrollment{} stay{} so",
+                self.reassignments_kept,
+                if self.reassignments_kept == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                if self.reassignments_kept == 1 {
+                    "s"
+                } else {
+                    ""
+                },
+            ));
         }
         line
     }
@@ -79,10 +128,27 @@ impl UndoReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UndoCandidate {
     pub batch: String,
+    /// `unenroll`, `transfer` or `enroll`.
+    pub action: String,
     pub at: Timestamp,
     pub count: i64,
     pub reason: Option<String>,
     pub detail: String,
+}
+
+/// What enrolling one contact would do, shown before the person confirms.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EnrollPreview {
+    pub sequence_id: i64,
+    pub sequence: String,
+    pub contact_id: i64,
+    /// "Name <email>".
+    pub contact: String,
+    pub steps: usize,
+    pub first_kind: StepKind,
+    /// The first step's subject (emails) or title (tasks and calls).
+    pub first_text: String,
+    pub first_due_at: Timestamp,
 }
 
 /// Who gets which contacts, and what happens to their open enrollments.
@@ -124,6 +190,10 @@ pub struct TransferReport {
     /// Contacts left with their owner, with why (not permitted).
     pub contacts_skipped: Vec<Skipped>,
     pub enrollments: Vec<TransferItem>,
+    /// Scheduled automatic emails the unenrollments cancel (or would).
+    pub emails_cancelled: i64,
+    /// Open tasks the unenrollments remove (or would).
+    pub tasks_removed: i64,
 }
 
 impl TransferReport {
@@ -174,6 +244,36 @@ impl Workspace {
             .into_iter()
             .map(|u| (u.id, u))
             .collect())
+    }
+
+    /// What [`Workspace::enroll`] of one contact would do now: the
+    /// sequence, the contact, and its first step with when it is due. The
+    /// sequence must be enrollable; R1 and R2 are checked by the enroll
+    /// itself.
+    pub fn enroll_preview(&self, sequence_id: i64, contact_id: i64) -> Result<EnrollPreview> {
+        let conn = self.store.conn();
+        let (sequence, steps) = enrollable(conn, sequence_id)?;
+        let contact = q::find_contact(conn, &contact_id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no contact {contact_id}")))?;
+        let (first, due) = schedule(&steps, self.now())
+            .first()
+            .map(|(s, d)| ((*s).clone(), *d))
+            .ok_or_else(|| {
+                DomainError::Refused(format!("sequence '{}' has no steps", sequence.name))
+            })?;
+        Ok(EnrollPreview {
+            sequence_id,
+            sequence: sequence.name,
+            contact_id,
+            contact: format!("{} <{}>", contact.full_name(), contact.email),
+            steps: steps.len(),
+            first_kind: first.kind,
+            first_text: match first.kind {
+                StepKind::AutoEmail | StepKind::ManualEmail => first.subject,
+                StepKind::Call | StepKind::Task => first.title,
+            },
+            first_due_at: due,
+        })
     }
 
     /// The contacts `owner` owns (for a transfer of all of them).
@@ -277,11 +377,12 @@ impl Workspace {
         Ok(report)
     }
 
-    /// The newest manual unenroll batch of `actor` still inside the undo
+    /// The newest batch of `actor` that undo takes (a manual unenroll, an
+    /// enroll, a transfer that ended enrollments) still inside the undo
     /// window (R15) and not undone yet, if any.
     pub fn last_undoable(&self, actor: &User) -> Result<Option<UndoCandidate>> {
         let since = self.now() - Duration::minutes(self.rules().undo_window_minutes);
-        let Some(candidate) = m::last_unenroll_batch(self.store.conn(), actor.id, since)? else {
+        let Some(candidate) = m::last_undoable_batch(self.store.conn(), actor.id, since)? else {
             return Ok(None);
         };
         Ok((!m::undone(self.store.conn(), &candidate.batch)?).then_some(candidate))
@@ -298,13 +399,26 @@ impl Workspace {
         m::contacts_of_enrollments(self.store.conn(), ids)
     }
 
-    /// R15: undoes a manual unenroll batch of `actor` within the undo
-    /// window. Each enrollment still unenrolled by that batch, whose contact
-    /// has no other open enrollment and is not opted out, returns to its
-    /// previous status and step; its cancelled steps from that step on are
-    /// scheduled again (the next one due now at the earliest, the rest
-    /// keeping their spacing) and its removed tasks are open again. What
-    /// could not be restored is listed with why. The undo is audited.
+    /// R15: undoes a batch of `actor` within the undo window: a manual
+    /// unenroll, the unenrollments of a transfer, or an enroll.
+    ///
+    /// Unenroll and transfer: each enrollment still unenrolled by that
+    /// batch, whose contact has no other open enrollment and is not opted
+    /// out, returns to its previous status and step; its cancelled steps
+    /// from that step on are scheduled again (the next one due now at the
+    /// earliest, the rest keeping their spacing) and its removed tasks are
+    /// open again. A transfer's owner changes and reassignments stay (the
+    /// report counts them; its audit entry names the previous owners).
+    ///
+    /// Enroll: each enrollment of the batch still untouched — active, at
+    /// step 1, none of its steps run (nothing sent, no task created) — is
+    /// ended as unenrolled with reason `other` and a note naming the undone
+    /// batch, its scheduled steps cancelled.
+    ///
+    /// Either way R12 is checked again now: an enrollment the actor may no
+    /// longer change (a transfer moved it, their role changed) is left as
+    /// it is. What could not be undone is listed with a code and why. The
+    /// undo is audited.
     pub fn undo(&mut self, actor: &User, batch: &str) -> Result<UndoReport> {
         let now = self.now();
         let window = self.rules().undo_window_minutes;
@@ -312,9 +426,9 @@ impl Workspace {
         let tx = self.store.write()?;
         let entry = m::batch_entry(&tx, batch)?
             .ok_or_else(|| DomainError::NotFound(format!("no batch {batch}")))?;
-        if entry.action != "unenroll" || entry.actor_id.is_none() {
+        if !UNDOABLE.contains(&entry.action.as_str()) || entry.actor_id.is_none() {
             return Err(DomainError::Refused(format!(
-                "batch {batch} is not a manual unenroll ({}); only those can be undone",
+                "batch {batch} ({}) is not a manual unenroll, transfer or enroll; only those can be undone",
                 entry.action
             )));
         }
@@ -340,60 +454,97 @@ impl Workspace {
                 "batch {batch} was already undone"
             )));
         }
-        let mut restore = Vec::new();
-        let mut not_restored = Vec::new();
+        let enroll = entry.action == "enroll";
+        let mut report = UndoReport {
+            batch: batch.to_string(),
+            action: entry.action.clone(),
+            undo_batch: None,
+            restored: Vec::new(),
+            ended: Vec::new(),
+            not_restored: Vec::new(),
+            owners_kept: if entry.action == "transfer" {
+                m::owner_changes(&tx, entry.audit_id)?
+            } else {
+                0
+            },
+            reassignments_kept: 0,
+        };
+        let mut chosen = Vec::new();
         for member in m::batch_members(&tx, entry.audit_id)? {
+            if member.before_enrolled_by.is_some() {
+                report.reassignments_kept += 1;
+                continue;
+            }
             let id = member.enrollment_id;
-            let why =
-                if member.status != Status::Unenrolled || member.batch.as_deref() != Some(batch) {
-                    Some((
-                        SkipCode::Changed,
-                        format!(
-                            "{} is no longer unenrolled by this batch (now {})",
-                            member.contact_name,
-                            member.status.as_str()
-                        ),
-                    ))
-                } else if member.opted_out {
-                    Some((
-                        SkipCode::OptedOut,
-                        format!("{} has opted out", member.contact_name),
-                    ))
-                } else if let Some(seq) = &member.open_elsewhere {
-                    Some((
-                        SkipCode::AlreadyEnrolled,
-                        format!("{} is now enrolled in '{seq}'", member.contact_name),
-                    ))
-                } else {
-                    None
-                };
+            let name = &member.contact_name;
+            let who = stakeholders(&users, id, member.enrolled_by, member.owner_id)?;
+            let why = if enroll && member.status != Status::Active {
+                Some((
+                    SkipCode::Changed,
+                    format!(
+                        "{name} is no longer active (now {})",
+                        member.status.as_str()
+                    ),
+                ))
+            } else if enroll && (member.started || member.current_step != 1) {
+                Some((
+                    SkipCode::AlreadyStarted,
+                    format!(
+                        "{name} has started the sequence (at step {}); unenroll instead",
+                        member.current_step
+                    ),
+                ))
+            } else if !enroll
+                && (member.status != Status::Unenrolled || member.batch.as_deref() != Some(batch))
+            {
+                Some((
+                    SkipCode::Changed,
+                    format!(
+                        "{name} is no longer unenrolled by this batch (now {})",
+                        member.status.as_str()
+                    ),
+                ))
+            } else if !may_change(actor, &who) {
+                Some((SkipCode::NotPermitted, who_may("change", &who)))
+            } else if !enroll && member.opted_out {
+                Some((SkipCode::OptedOut, format!("{name} has opted out")))
+            } else {
+                member
+                    .open_elsewhere
+                    .as_ref()
+                    .filter(|_| !enroll)
+                    .map(|seq| {
+                        (
+                            SkipCode::AlreadyEnrolled,
+                            format!("{name} is now enrolled in '{seq}'"),
+                        )
+                    })
+            };
             match why {
-                Some((code, why)) => not_restored.push(Skipped::new(id, code, why)),
-                None => restore.push(EnrollmentKey {
+                Some((code, why)) => report.not_restored.push(Skipped::new(id, code, why)),
+                None => chosen.push(EnrollmentKey {
                     id,
                     sequence_id: 0,
-                    status: member.before_status,
+                    status: if enroll {
+                        member.status
+                    } else {
+                        member.before_status
+                    },
                     end_reason: None,
-                    current_step: member.before_step,
-                    enrolled_by: 0,
-                    owner_id: None,
+                    current_step: if enroll {
+                        member.current_step
+                    } else {
+                        member.before_step
+                    },
+                    enrolled_by: member.enrolled_by,
+                    owner_id: member.owner_id,
                 }),
             }
         }
-        let mut report = UndoReport {
-            batch: batch.to_string(),
-            undo_batch: None,
-            restored: restore.iter().map(|k| k.id).collect(),
-            not_restored,
-        };
-        if restore.is_empty() {
+        if chosen.is_empty() {
             return Ok(report);
         }
-        // `batch_ids` records the status and step to return to; the undo's
-        // own audit rows record 'unenrolled' as what they were before.
-        q::stage_keys(&tx, &restore)?;
-        m::restore_staged(&tx)?;
-        m::reschedule_staged(&tx, now)?;
+        let ids: Vec<i64> = chosen.iter().map(|k| k.id).collect();
         let (audit_id, undo_batch) = q::insert_audit(
             &tx,
             &NewAudit {
@@ -403,10 +554,35 @@ impl Workspace {
                 reason: None,
                 note: None,
                 detail: batch,
-                count: restore.len() as i64,
+                count: chosen.len() as i64,
             },
         )?;
-        q::audit_staged_as(&tx, audit_id, Some(Status::Unenrolled))?;
+        q::stage_keys(&tx, &chosen)?;
+        if enroll {
+            // The enrollments it made end as a person would end them by
+            // hand, with the undo named, so their history stays readable.
+            q::audit_staged(&tx, audit_id)?;
+            let note = format!("enroll batch {batch} undone");
+            q::end_staged(
+                &tx,
+                &EndChange {
+                    at: now,
+                    reason: EndReason::Other,
+                    ended_by: Some(actor.id),
+                    note: Some(&note),
+                    batch: Some(&undo_batch),
+                },
+                tidy_mode(chosen.len(), audit_id),
+            )?;
+            report.ended = ids;
+        } else {
+            // `batch_ids` records the status and step to return to; the
+            // undo's own audit rows record 'unenrolled' as what they were.
+            m::restore_staged(&tx)?;
+            m::reschedule_staged(&tx, now)?;
+            q::audit_staged_as(&tx, audit_id, Some(Status::Unenrolled))?;
+            report.restored = ids;
+        }
         tx.commit()?;
         report.undo_batch = Some(undo_batch);
         Ok(report)
@@ -428,6 +604,9 @@ impl Workspace {
         let tx = self.store.write()?;
         let mut contacts = Vec::new();
         let mut contacts_skipped = Vec::new();
+        // Previous owners of the contacts that change owner, for the audit
+        // entry's text (its rows name each contact).
+        let mut previous: Vec<(String, usize)> = Vec::new();
         let mut seen = HashSet::new();
         for &id in &request.contacts {
             if !seen.insert(id) {
@@ -443,16 +622,19 @@ impl Workspace {
                 .and_then(|e| users.values().find(|u| u.email.eq_ignore_ascii_case(e)));
             if may_change_contact(actor, owner) {
                 contacts.push(id);
+                if owner.is_none_or(|o| o.id != to.id) {
+                    let was = contact.owner.clone().unwrap_or_else(|| "nobody".into());
+                    match previous.iter_mut().find(|(e, _)| *e == was) {
+                        Some((_, n)) => *n += 1,
+                        None => previous.push((was, 1)),
+                    }
+                }
             } else {
-                contacts_skipped.push(Skipped {
+                contacts_skipped.push(Skipped::new(
                     id,
-                    code: SkipCode::NotPermitted,
-                    why: format!(
-                        "not permitted: {} is owned by {}",
-                        contact.email,
-                        contact.owner.as_deref().unwrap_or("nobody")
-                    ),
-                });
+                    SkipCode::NotPermitted,
+                    who_may_change_contact(&contact.email, owner),
+                ));
             }
         }
         let mut items = Vec::new();
@@ -505,12 +687,31 @@ impl Workspace {
             contacts,
             contacts_skipped,
             enrollments: items,
+            emails_cancelled: 0,
+            tasks_removed: 0,
         };
+        end.sort_unstable_by_key(|k| k.id);
         if request.dry_run || report.contacts.is_empty() {
+            if !end.is_empty() {
+                q::stage_keys(&tx, &end)?;
+                let c = q::staged_cancellations(&tx)?;
+                (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
+            }
             return Ok(report);
         }
-        m::set_owner(&tx, &report.contacts, to.id)?;
         let changed = reassign.len() + end.len();
+        let previous = if previous.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; previous owners: {}",
+                previous
+                    .iter()
+                    .map(|(e, n)| format!("{e} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
         let (audit_id, batch) = q::insert_audit(
             &tx,
             &NewAudit {
@@ -520,29 +721,32 @@ impl Workspace {
                 reason: (!end.is_empty()).then_some(EndReason::OwnershipChanged.as_str()),
                 note: None,
                 detail: &format!(
-                    "{} contacts to {}, policy {}{}",
+                    "{} contacts to {}, policy {}{}{}",
                     report.contacts.len(),
                     to.email,
                     request.policy,
                     request
                         .from_step
                         .map(|n| format!(" from step {n}"))
-                        .unwrap_or_default()
+                        .unwrap_or_default(),
+                    previous
                 ),
                 count: changed as i64,
             },
         )?;
+        // R13: each contact whose owner changes, with its owner before.
+        m::audit_owners(&tx, audit_id, &report.contacts, to.id)?;
+        m::set_owner(&tx, &report.contacts, to.id)?;
         if !reassign.is_empty() {
             reassign.sort_unstable_by_key(|k| k.id);
             q::stage_keys(&tx, &reassign)?;
+            m::audit_reassign_staged(&tx, audit_id)?;
             m::reassign_staged(&tx, to.id)?;
-            q::audit_staged(&tx, audit_id)?;
         }
         if !end.is_empty() {
-            end.sort_unstable_by_key(|k| k.id);
             q::stage_keys(&tx, &end)?;
             q::audit_staged(&tx, audit_id)?;
-            q::end_staged(
+            let c = q::end_staged(
                 &tx,
                 &EndChange {
                     at: now,
@@ -553,6 +757,7 @@ impl Workspace {
                 },
                 tidy_mode(end.len(), audit_id),
             )?;
+            (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
         }
         tx.commit()?;
         report.batch = Some(batch);

@@ -182,6 +182,7 @@ text_enum!(
         OptedOut => "opted_out",
         AlreadyEnrolled => "already_enrolled",
         Changed => "changed",
+        AlreadyStarted => "already_started",
     }
 );
 
@@ -197,6 +198,7 @@ impl SkipCode {
             SkipCode::OptedOut => "opted out",
             SkipCode::AlreadyEnrolled => "enrolled elsewhere",
             SkipCode::Changed => "changed since",
+            SkipCode::AlreadyStarted => "already started",
         }
     }
 
@@ -208,7 +210,8 @@ impl SkipCode {
             SkipCode::NotPermitted
             | SkipCode::OptedOut
             | SkipCode::AlreadyEnrolled
-            | SkipCode::Changed => 3,
+            | SkipCode::Changed
+            | SkipCode::AlreadyStarted => 3,
             SkipCode::AlreadyEnded | SkipCode::AlreadyPaused | SkipCode::AlreadyActive => 0,
         }
     }
@@ -387,6 +390,18 @@ pub struct AuditEntry {
     pub detail: String,
     pub count: i64,
     pub enrollments: Vec<i64>,
+    /// The contacts whose owner the entry changed (a transfer), with the
+    /// owner each had before; empty for every other action.
+    pub contacts: Vec<AuditContact>,
+}
+
+/// A contact an audit entry gave a new owner, and its owner before.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct AuditContact {
+    pub id: i64,
+    pub email: String,
+    /// The previous owner's email (`None`: it had none).
+    pub before_owner: Option<String>,
 }
 
 /// Which enrollments a list shows: a [`crate::domain::Filter`] resolved

@@ -395,21 +395,7 @@ impl Workspace {
     ) -> Result<EnrollReport> {
         let now = self.now();
         let tx = self.store.write()?;
-        let sequence = q::find_sequence(&tx, &sequence_id.to_string())?
-            .ok_or_else(|| DomainError::NotFound(format!("no sequence {sequence_id}")))?;
-        if sequence.archived {
-            return Err(DomainError::Refused(format!(
-                "sequence '{}' is archived; nobody can be enrolled in it",
-                sequence.name
-            )));
-        }
-        let steps = q::steps(&tx, sequence_id)?;
-        if steps.is_empty() {
-            return Err(DomainError::Refused(format!(
-                "sequence '{}' has no steps",
-                sequence.name
-            )));
-        }
+        let (sequence, steps) = enrollable(&tx, sequence_id)?;
         let mut report = EnrollReport {
             sequence: sequence.name.clone(),
             batch: None,
@@ -1196,6 +1182,30 @@ pub const TIDY_NOW_MAX: usize = 500;
 /// How many enrollments one [`Workspace::tidy_all`] transaction handles:
 /// small enough that other writers wait well under a second.
 pub const TIDY_CHUNK: usize = 2_000;
+
+/// A sequence contacts may be enrolled in (not archived, with steps), and
+/// its steps.
+pub(super) fn enrollable(
+    conn: &rusqlite::Connection,
+    sequence_id: i64,
+) -> Result<(SequenceRef, Vec<Step>)> {
+    let sequence = q::find_sequence(conn, &sequence_id.to_string())?
+        .ok_or_else(|| DomainError::NotFound(format!("no sequence {sequence_id}")))?;
+    if sequence.archived {
+        return Err(DomainError::Refused(format!(
+            "sequence '{}' is archived; nobody can be enrolled in it",
+            sequence.name
+        )));
+    }
+    let steps = q::steps(conn, sequence_id)?;
+    if steps.is_empty() {
+        return Err(DomainError::Refused(format!(
+            "sequence '{}' has no steps",
+            sequence.name
+        )));
+    }
+    Ok((sequence, steps))
+}
 
 pub(crate) fn tidy_mode(enrollments: usize, audit_id: i64) -> Tidy {
     if enrollments <= TIDY_NOW_MAX {

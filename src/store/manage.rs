@@ -80,16 +80,19 @@ pub fn batch_entry(conn: &Connection, batch: &str) -> Result<Option<BatchEntry>>
         .optional()?)
 }
 
-/// The newest manual unenroll batch of `actor_id` made at or after `since`.
-pub fn last_unenroll_batch(
+/// The newest batch of `actor_id` made at or after `since` that undo
+/// takes: a manual unenroll, an enroll, or a transfer that ended
+/// enrollments (only those carry a reason).
+pub fn last_undoable_batch(
     conn: &Connection,
     actor_id: i64,
     since: DateTime<Utc>,
 ) -> Result<Option<UndoCandidate>> {
     Ok(conn
         .prepare_cached(
-            "SELECT batch, at, count, reason, detail FROM audit
-             WHERE actor_id = ?1 AND action = 'unenroll' AND at >= ?2
+            "SELECT batch, at, count, reason, detail, action FROM audit
+             WHERE actor_id = ?1 AND at >= ?2
+               AND (action IN ('unenroll', 'enroll') OR (action = 'transfer' AND reason IS NOT NULL))
              ORDER BY id DESC LIMIT 1",
         )?
         .query_row(params![actor_id, format_time(since)], |r| {
@@ -99,6 +102,7 @@ pub fn last_unenroll_batch(
                 count: r.get(2)?,
                 reason: r.get(3)?,
                 detail: r.get(4)?,
+                action: r.get(5)?,
             })
         })
         .optional()?)
@@ -128,7 +132,14 @@ pub struct BatchMember {
     pub enrollment_id: i64,
     pub before_status: Status,
     pub before_step: i64,
+    /// Set when a transfer reassigned the enrollment: who enrolled it before.
+    pub before_enrolled_by: Option<i64>,
     pub status: Status,
+    pub current_step: i64,
+    /// Whether any of its steps ran (an email sent, a task created).
+    pub started: bool,
+    pub enrolled_by: i64,
+    pub owner_id: Option<i64>,
     /// The batch that last ended it (`None` while open).
     pub batch: Option<String>,
     pub contact_name: String,
@@ -143,7 +154,10 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
             c.first_name, c.last_name, c.email, c.opted_out_at IS NOT NULL,
             (SELECT s.name FROM enrollments o JOIN sequences s ON s.id = o.sequence_id
               WHERE o.contact_id = e.contact_id AND o.id <> e.id
-                AND o.status IN ('active', 'paused') LIMIT 1)
+                AND o.status IN ('active', 'paused') LIMIT 1),
+            ae.before_enrolled_by, e.current_step, e.enrolled_by, c.owner_id,
+            EXISTS (SELECT 1 FROM scheduled_steps ss WHERE ss.enrollment_id = e.id
+                    AND (ss.state IN ('sent', 'done') OR ss.executed_at IS NOT NULL))
          FROM audit_enrollments ae
          JOIN enrollments e ON e.id = ae.enrollment_id
          JOIN contacts c ON c.id = e.contact_id
@@ -165,6 +179,11 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
             ),
             opted_out: r.get(8)?,
             open_elsewhere: r.get(9)?,
+            before_enrolled_by: r.get(10)?,
+            current_step: r.get(11)?,
+            enrolled_by: r.get(12)?,
+            owner_id: r.get(13)?,
+            started: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -256,6 +275,44 @@ pub fn contacts_owned_by(conn: &Connection, user_id: i64) -> Result<Vec<i64>> {
         conn.prepare_cached("SELECT id FROM contacts WHERE owner_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([user_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records, for an audit entry, each of the given contacts whose owner is
+/// not `owner_id` yet, with its owner now (call before [`set_owner`]).
+pub fn audit_owners(
+    conn: &Connection,
+    audit_id: i64,
+    contact_ids: &[i64],
+    owner_id: i64,
+) -> Result<usize> {
+    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO audit_owners(audit_id, contact_id, before_owner_id)
+             SELECT ?1, id, owner_id FROM contacts
+             WHERE id IN (SELECT value FROM json_each(?2)) AND owner_id IS NOT ?3",
+        )?
+        .execute(params![audit_id, json, owner_id])?)
+}
+
+/// How many contacts an audit entry gave a new owner.
+pub fn owner_changes(conn: &Connection, audit_id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM audit_owners WHERE audit_id = ?1")?
+        .query_row([audit_id], |r| r.get::<_, i64>(0))? as usize)
+}
+
+/// Records the staged enrollments a transfer reassigns, with the user who
+/// enrolled each before (call before [`reassign_staged`]).
+pub fn audit_reassign_staged(conn: &Connection, audit_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step,
+            before_enrolled_by)
+         SELECT ?1, b.id, b.before_status, b.before_step, e.enrolled_by
+         FROM temp.batch_ids b JOIN enrollments e ON e.id = b.id",
+    )?
+    .execute([audit_id])?;
+    Ok(())
 }
 
 /// Gives the contacts a new owner; returns how many changed.

@@ -1259,7 +1259,12 @@ pub fn audit_entries(
     let mut stmt = conn.prepare_cached(
         "SELECT a.id, a.at, u.email, a.action, a.reason, a.note, a.detail, a.count, a.batch,
             (SELECT json_group_array(enrollment_id) FROM
-                (SELECT enrollment_id FROM audit_enrollments ae WHERE ae.audit_id = a.id LIMIT 1000))
+                (SELECT enrollment_id FROM audit_enrollments ae WHERE ae.audit_id = a.id LIMIT 1000)),
+            (SELECT json_group_array(json_object('id', id, 'email', email, 'before_owner', before))
+               FROM (SELECT c.id, c.email, bo.email AS before
+                     FROM audit_owners ao JOIN contacts c ON c.id = ao.contact_id
+                     LEFT JOIN users bo ON bo.id = ao.before_owner_id
+                     WHERE ao.audit_id = a.id ORDER BY ao.contact_id LIMIT 1000))
          FROM audit a LEFT JOIN users u ON u.id = a.actor_id
          WHERE a.at >= ?1 ORDER BY a.id DESC LIMIT ?2",
     )?;
@@ -1267,6 +1272,7 @@ pub fn audit_entries(
     let rows = stmt.query_map(params![since, limit as i64], |r| {
         let id: i64 = r.get(0)?;
         let ids: String = r.get(9)?;
+        let contacts: String = r.get(10)?;
         Ok(AuditEntry {
             id,
             at: parse_time(&r.get::<_, String>(1)?),
@@ -1278,6 +1284,7 @@ pub fn audit_entries(
             detail: r.get(6)?,
             count: r.get(7)?,
             enrollments: serde_json::from_str(&ids).unwrap_or_default(),
+            contacts: serde_json::from_str(&contacts).unwrap_or_default(),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -253,6 +253,7 @@ pub fn migrations() -> Vec<String> {
         V5_LOGINS.to_string(),
         V6_LISTS.to_string(),
         V7_ENROLLED_BY.to_string(),
+        V8_TRANSFER_AUDIT.to_string(),
     ]
 }
 
@@ -332,3 +333,20 @@ CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, seque
 /// never changes the column, so it never touches this index.
 const V7_ENROLLED_BY: &str =
     "CREATE INDEX IF NOT EXISTS enrollments_enrolled_by ON enrollments(enrolled_by);";
+
+/// Migration 8 (issue 12, R13 and R15 for transfers): what a transfer
+/// changed, enough to explain it, reverse it by hand and undo the
+/// enrollments it ended. `audit_owners` holds each contact whose owner an
+/// audit entry changed and its owner before (NULL: none);
+/// `audit_enrollments.before_enrolled_by` the enrolling user an enrollment
+/// had before a transfer reassigned it (NULL for every other change, which
+/// is how undo tells a transfer's reassignments from what it ended).
+const V8_TRANSFER_AUDIT: &str = "
+CREATE TABLE audit_owners (
+    audit_id        INTEGER NOT NULL REFERENCES audit(id),
+    contact_id      INTEGER NOT NULL REFERENCES contacts(id),
+    before_owner_id INTEGER REFERENCES users(id),
+    PRIMARY KEY (audit_id, contact_id)
+) WITHOUT ROWID;
+ALTER TABLE audit_enrollments ADD COLUMN before_enrolled_by INTEGER REFERENCES users(id);
+";

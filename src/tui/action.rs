@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, CountedList, EndReason, EnrollReport, EnrollmentQuery, EnrollmentRow,
-    Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary, Status,
-    TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, CountedList, EndReason, EnrollPreview, EnrollReport, EnrollmentQuery,
+    EnrollmentRow, Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary,
+    Status, TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -254,6 +254,13 @@ pub enum Job {
         reason: EndReason,
         note: Option<String>,
     },
+    /// What enrolling one contact in a sequence would do (the picker shows
+    /// it before it can be confirmed).
+    EnrollPreview {
+        generation: u64,
+        contact: i64,
+        sequence: i64,
+    },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
     /// The dry run of a pause (`true`) or resume.
@@ -264,7 +271,7 @@ pub enum Job {
     },
     /// Pause or resume (R14): one transaction, one batch.
     Change { enrollments: Vec<i64>, pause: bool },
-    /// Undo a manual unenroll batch (R15).
+    /// Undo a batch of ours: an unenroll, a transfer or an enroll (R15).
     Undo { batch: String },
     /// The preview of a transfer of the contacts of these enrollments (R10).
     TransferPreview {
@@ -349,6 +356,10 @@ pub enum JobResult {
     ManagePreview {
         generation: u64,
         result: Result<ManagePreview, String>,
+    },
+    EnrollPreview {
+        generation: u64,
+        result: Result<EnrollPreview, String>,
     },
     /// A pause, resume, undo or transfer finished: its summary line.
     Managed { result: Result<String, String> },

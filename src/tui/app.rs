@@ -127,9 +127,12 @@ pub fn export_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
-/// The status filter chips of an enrollment list.
+/// The status filter chips of an enrollment list. `Open` (active and
+/// paused: every enrollment that may still send) is a sequence list's
+/// default, so that Ctrl-a then `u` ends paused ones too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chip {
+    Open,
     Active,
     Paused,
     Finished,
@@ -138,7 +141,8 @@ pub enum Chip {
 }
 
 impl Chip {
-    pub const ALL: [Chip; 5] = [
+    pub const ALL: [Chip; 6] = [
+        Chip::Open,
         Chip::Active,
         Chip::Paused,
         Chip::Finished,
@@ -148,6 +152,7 @@ impl Chip {
 
     pub fn label(self) -> &'static str {
         match self {
+            Chip::Open => "open",
             Chip::Active => "active",
             Chip::Paused => "paused",
             Chip::Finished => "finished",
@@ -159,6 +164,7 @@ impl Chip {
     /// The statuses the chip asks the domain for (empty: every status).
     pub fn statuses(self) -> Vec<Status> {
         match self {
+            Chip::Open => vec![Status::Active, Status::Paused],
             Chip::Active => vec![Status::Active],
             Chip::Paused => vec![Status::Paused],
             Chip::Finished => vec![Status::Finished],
@@ -170,6 +176,7 @@ impl Chip {
     /// How many enrollments of the sequence the chip covers.
     pub fn count(self, s: &SequenceSummary) -> i64 {
         match self {
+            Chip::Open => s.active + s.paused,
             Chip::Active => s.active,
             Chip::Paused => s.paused,
             Chip::Finished => s.finished,
@@ -297,7 +304,7 @@ impl EnrollmentsState {
     pub fn new(source: Source) -> EnrollmentsState {
         EnrollmentsState {
             source,
-            chip: Chip::Active,
+            chip: Chip::Open,
             stale: false,
             search: String::new(),
             editing: false,
@@ -723,6 +730,7 @@ impl App {
             || self.reports.pending.is_some()
             || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
             || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
+            || matches!(&self.dialog, Some(Dialog::Enroll(p)) if p.preview == super::dialog::EnrollPreviewState::Loading)
     }
 
     // ------------------------------------------------------------ sequences

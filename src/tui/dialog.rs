@@ -6,13 +6,14 @@
 
 use super::action::{Action, Command, Job, StatusCount};
 use crate::domain::{
-    EndReason, Expected, Filter, SequenceSummary, Status, UnenrollReport, describe_status,
+    EndReason, EnrollPreview, Expected, Filter, SequenceSummary, Status, UnenrollReport,
+    describe_status,
 };
 
 #[derive(Debug)]
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
-    Enroll(EnrollPicker),
+    Enroll(Box<EnrollPicker>),
     /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::manage::ManageDialog>),
     /// The name to save the All view's query under.
@@ -25,6 +26,8 @@ pub enum Outcome {
     Stay,
     Cancel,
     Confirm(Job),
+    /// The dialog needs a (new) preview: run this job and stay.
+    Preview(Job),
 }
 
 /// The one enrollment a single unenroll is about, as the person sees it:
@@ -276,38 +279,98 @@ impl SaveListDialog {
     }
 }
 
-/// Picks the sequence to enroll one contact in.
+/// Picks the sequence to enroll one contact in. Nothing is chosen at
+/// first, so no stray key can enroll (`e` then `y` typed by accident); once
+/// a sequence is chosen the domain's preview (sequence, contact, first step
+/// and when it is due) shows, and only then can it be confirmed.
 #[derive(Debug)]
 pub struct EnrollPicker {
     pub contact_id: i64,
     pub contact: String,
     pub sequences: Vec<SequenceSummary>,
-    pub selected: usize,
+    /// Index into `sequences`; none until the person picks one.
+    pub selected: Option<usize>,
+    pub generation: u64,
+    pub preview: EnrollPreviewState,
+    /// A line under the list: why confirm did nothing yet.
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnrollPreviewState {
+    /// No sequence chosen yet.
+    None,
+    Loading,
+    Ready(EnrollPreview),
+    Failed(String),
 }
 
 impl EnrollPicker {
+    pub fn new(contact_id: i64, contact: String, sequences: Vec<SequenceSummary>) -> EnrollPicker {
+        EnrollPicker {
+            contact_id,
+            contact,
+            sequences,
+            selected: None,
+            generation: 0,
+            preview: EnrollPreviewState::None,
+            notice: None,
+        }
+    }
+
     pub fn handle(&mut self, action: &Action) -> Outcome {
-        let last = self.sequences.len().saturating_sub(1);
         match action {
             Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
-            Action::Command(Command::Down) => {
-                self.selected = (self.selected + 1).min(last);
-                Outcome::Stay
-            }
-            Action::Command(Command::Up) => {
-                self.selected = self.selected.saturating_sub(1);
-                Outcome::Stay
-            }
-            Action::Command(Command::Confirm) | Action::Command(Command::Press) => {
-                match self.sequences.get(self.selected) {
-                    Some(s) => Outcome::Confirm(Job::Enroll {
-                        contact: self.contact_id,
-                        sequence: s.id,
-                    }),
-                    None => Outcome::Cancel,
-                }
-            }
+            Action::Command(Command::Down) => self.pick(1),
+            Action::Command(Command::Up) => self.pick(-1),
+            Action::Command(Command::Confirm) | Action::Command(Command::Press) => self.confirm(),
             _ => Outcome::Stay,
+        }
+    }
+
+    fn pick(&mut self, delta: isize) -> Outcome {
+        let Some(last) = self.sequences.len().checked_sub(1) else {
+            return Outcome::Stay;
+        };
+        let next = match self.selected {
+            None if delta < 0 => last,
+            None => 0,
+            Some(i) => i.saturating_add_signed(delta).min(last),
+        };
+        if self.selected == Some(next) {
+            return Outcome::Stay;
+        }
+        self.selected = Some(next);
+        self.generation += 1;
+        self.preview = EnrollPreviewState::Loading;
+        self.notice = None;
+        Outcome::Preview(Job::EnrollPreview {
+            generation: self.generation,
+            contact: self.contact_id,
+            sequence: self.sequences[next].id,
+        })
+    }
+
+    fn confirm(&mut self) -> Outcome {
+        let Some(sequence) = self.selected.and_then(|i| self.sequences.get(i)) else {
+            self.notice = Some("Choose a sequence first (↑/↓).".into());
+            return Outcome::Stay;
+        };
+        match &self.preview {
+            EnrollPreviewState::Ready(p) if p.sequence_id == sequence.id => {
+                Outcome::Confirm(Job::Enroll {
+                    contact: self.contact_id,
+                    sequence: sequence.id,
+                })
+            }
+            EnrollPreviewState::Failed(why) => {
+                self.notice = Some(format!("Cannot enroll: {why}"));
+                Outcome::Stay
+            }
+            _ => {
+                self.notice = Some("Still working out what will happen; one moment.".into());
+                Outcome::Stay
+            }
         }
     }
 }

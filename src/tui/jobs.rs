@@ -69,6 +69,7 @@ impl Jobs {
             | Job::Users { .. }
             | Job::SearchContacts { .. }
             | Job::Audit { .. }
+            | Job::EnrollPreview { .. }
             | Job::Report { .. } => self.read(job),
             other => self.write(other),
         }
@@ -260,6 +261,16 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             generation: *generation,
             result: ws.report(None, None).map_err(|e| e.to_string()),
         },
+        Job::EnrollPreview {
+            generation,
+            contact,
+            sequence,
+        } => JobResult::EnrollPreview {
+            generation: *generation,
+            result: ws
+                .enroll_preview(*sequence, *contact)
+                .map_err(|e| e.to_string()),
+        },
         other => failed(other, "not a read".into()),
     }
 }
@@ -277,6 +288,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         | Job::Users { .. }
         | Job::SearchContacts { .. }
         | Job::Audit { .. }
+        | Job::EnrollPreview { .. }
         | Job::Report { .. } => run_read(ws, job),
         Job::Preview {
             generation,
@@ -480,6 +492,10 @@ fn failed(job: &Job, why: String) -> JobResult {
         }
         Job::Enroll { contact, .. } => JobResult::Enrolled {
             contact: *contact,
+            result: Err(why),
+        },
+        Job::EnrollPreview { generation, .. } => JobResult::EnrollPreview {
+            generation: *generation,
             result: Err(why),
         },
         Job::ChangePreview { generation, .. } | Job::TransferPreview { generation, .. } => {

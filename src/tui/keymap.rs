@@ -377,7 +377,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('U')],
             &[S::Global],
             "",
-            "Undo your last unenroll batch (within the undo window)",
+            "Undo your last unenroll, transfer or enroll batch (within the undo window)",
             Group::Marking,
         ),
         row(
@@ -393,7 +393,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('s')],
             &[S::Enrollments],
             "status",
-            "Next status chip: active, paused, finished, unenrolled, all",
+            "Next status chip: open (active and paused), active, paused, finished, unenrolled, all",
             Group::Filtering,
         ),
         row(

@@ -393,6 +393,8 @@ mod tests {
             contacts: vec![10, 11],
             contacts_skipped: Vec::new(),
             enrollments: Vec::new(),
+            emails_cancelled: 0,
+            tasks_removed: 0,
         }));
         assert_eq!(
             d.handle(&Action::Command(Command::Confirm)),
@@ -418,6 +420,7 @@ mod tests {
     fn undo_confirms_its_batch() {
         let mut d = ManageDialog::undo(UndoCandidate {
             batch: "B12".into(),
+            action: "unenroll".into(),
             at: chrono::DateTime::UNIX_EPOCH,
             count: 3,
             reason: Some("stale".into()),

@@ -160,10 +160,12 @@ fn marks_survive_scrolling_filtering_chips_and_refreshes() {
     h.keys(&["space", "space"]);
     h.keys(&["G", "g", "pagedown", "pagedown"]);
     assert_eq!(marked(&h), 2);
-    h.key("s").settle();
+    // The chips after the default (open): active, then paused.
+    h.key("s").key("s").settle();
     assert_eq!(h.app.enrollments.as_ref().unwrap().chip, Chip::Paused);
     assert_eq!(marked(&h), 2, "marks hidden by the chip stay marked");
-    h.key("S").settle();
+    h.key("S").key("S").settle();
+    assert_eq!(h.app.enrollments.as_ref().unwrap().chip, Chip::Open);
     h.key("/").type_text("zzzz-no-match").settle();
     assert!(ids(&h).is_empty());
     assert_eq!(marked(&h), 2);
@@ -282,7 +284,7 @@ fn the_filter_applies_as_you_type() {
     h.key("backspace").key("backspace").settle();
     assert_eq!(ids(&h).len(), all);
     h.type_text("zzq").settle();
-    assert!(h.screen().contains("No active enrollments match 'zzq'"));
+    assert!(h.screen().contains("No open enrollments match 'zzq'"));
     h.key("esc").settle();
     assert!(!h.app.typing());
     assert_eq!(ids(&h).len(), all, "esc while typing clears the filter");
@@ -536,14 +538,15 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     );
     assert_eq!(status_of(&path, first.id), Status::Unenrolled);
 
-    // Enroll the contact elsewhere; then again, which R1 refuses with a
+    // Enroll the contact elsewhere (the picker starts with nothing chosen:
+    // j picks the first sequence); then again, which R1 refuses with a
     // message, not a crash.
     h.key("e");
     assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
-    h.key("enter").settle();
+    h.key("j").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.starts_with("Enrolled "), "{}", note.text);
-    h.key("e").key("j").key("enter").settle();
+    h.key("e").key("j").key("j").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.contains("already enrolled in"), "{}", note.text);
 }
@@ -1301,4 +1304,131 @@ fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
     super::perform(&mut h.app, fx);
     assert!(!h.app.all.as_ref().unwrap().provisional);
     assert_eq!(all_ids(&h), matching(&path, "status:finished"));
+}
+
+/// The open enrollments (active or paused) of a sequence, from the store.
+fn open_in(path: &Path, sequence: &str) -> Vec<(i64, Status)> {
+    let ws = Workspace::open(path, clock()).unwrap();
+    let id = ws.sequence(sequence).unwrap().id;
+    let query = EnrollmentQuery {
+        sequences: vec![id],
+        statuses: vec![Status::Active, Status::Paused],
+        ..Default::default()
+    };
+    ws.enrollment_page(&query, None, 10_000)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, r.status))
+        .collect()
+}
+
+#[test]
+fn a_sequence_opens_on_the_open_chip_and_ctrl_a_then_u_ends_paused_ones_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(ADMIN), (120, 40));
+    open(&mut h, Q4);
+    assert_eq!(h.app.enrollments.as_ref().unwrap().chip, Chip::Open);
+    let open = open_in(&path, Q4);
+    assert!(
+        open.iter().any(|(_, s)| *s == Status::Paused),
+        "the demo's Q4 has paused enrollments"
+    );
+    let mut listed = ids(&h);
+    listed.sort_unstable();
+    let mut want: Vec<i64> = open.iter().map(|(id, _)| *id).collect();
+    want.sort_unstable();
+    assert_eq!(listed, want, "the open chip lists active and paused");
+    assert!(h.screen().contains(" open "), "the chip shows");
+
+    h.key("ctrl-a").key("u").settle();
+    h.key("j").key("y").settle();
+    let summary = h.app.note.as_ref().unwrap().text.clone();
+    assert!(summary.starts_with("Unenrolled "), "{summary}");
+    assert!(
+        open_in(&path, Q4).is_empty(),
+        "no paused enrollment is left to send when resumed"
+    );
+}
+
+#[test]
+fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    // A contact with no open enrollment: the admin ends its Q4 one first.
+    let (first, enrollment) = {
+        let mut ws = Workspace::open(&path, clock()).unwrap();
+        let (id, _) = open_in(&path, Q4)[0];
+        let row = ws.enrollment(id).unwrap();
+        unenroll_elsewhere(&mut ws, id);
+        (row, id)
+    };
+    let mut h = headless(&path, None, (120, 40));
+    h.key("2").settle();
+    h.type_text(&first.contact_email).settle().key("enter");
+    assert_eq!(
+        h.app.focused_contact().map(|c| c.id),
+        Some(first.contact_id)
+    );
+    let open_of = |path: &Path| {
+        Workspace::open(path, clock())
+            .unwrap()
+            .contact_detail(first.contact_id)
+            .unwrap()
+            .enrollments
+            .into_iter()
+            .filter(|e| e.enrollment.status.is_open())
+            .map(|e| e.enrollment)
+            .collect::<Vec<_>>()
+    };
+
+    // Two stray keys: e then y. Nothing is chosen, so nothing happens.
+    h.key("e").key("y").settle();
+    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+        panic!("the picker stays open");
+    };
+    assert_eq!(p.selected, None);
+    assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
+    assert!(h.screen().contains("Nothing chosen yet"));
+    assert!(open_of(&path).is_empty(), "y enrolled nobody");
+
+    // Choosing a sequence shows what confirming will do.
+    h.key("j").settle();
+    let sequence = h.app.sequences.list[0].name.clone();
+    let screen = h.screen();
+    assert!(
+        screen.contains(&format!("Will enroll {}", first.contact_name)),
+        "{screen}"
+    );
+    assert!(screen.contains(&format!("› {sequence}")), "{screen}");
+    assert!(screen.contains(&format!("in '{sequence}' (")), "{screen}");
+    assert!(
+        screen.contains("step 1, due 2026-11-27 09:00 UTC"),
+        "{screen}"
+    );
+    h.key("y").settle();
+    let note = h.app.note.clone().unwrap().text;
+    assert!(note.starts_with("Enrolled "), "{note}");
+    let made = open_of(&path);
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0].sequence, sequence);
+    assert_ne!(made[0].id, enrollment);
+
+    // U offers that enroll; y ends what it made.
+    h.key("U");
+    assert!(
+        h.screen().contains("Undo your last enroll"),
+        "{}",
+        h.screen()
+    );
+    h.key("y").settle();
+    let note = h.app.note.clone().unwrap().text;
+    assert!(note.starts_with("Undid B"), "{note}");
+    assert!(open_of(&path).is_empty(), "the enroll was undone");
+    let undone = Workspace::open(&path, clock())
+        .unwrap()
+        .enrollment(made[0].id)
+        .unwrap();
+    assert_eq!(undone.status, Status::Unenrolled);
+    assert_eq!(undone.end_reason, Some(EndReason::Other));
 }

@@ -8,7 +8,8 @@ use std::time::Instant;
 use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
-    Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
+    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
+    UnenrollDialog,
 };
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
@@ -113,6 +114,7 @@ fn dialog(app: &mut App, action: &Action) {
     };
     match outcome {
         Outcome::Stay => {}
+        Outcome::Preview(job) => app.run(job),
         Outcome::Cancel => {
             app.dialog = None;
             app.say(Tone::Info, "Cancelled; nothing changed.");
@@ -812,7 +814,8 @@ fn transfer(app: &mut App) {
     }
 }
 
-/// `U`: offer to undo this user's last unenroll batch inside the window.
+/// `U`: offer to undo this user's last unenroll, transfer or enroll batch
+/// inside the window.
 fn undo(app: &mut App) {
     match app.ws.last_undoable(&app.user) {
         Ok(Some(candidate)) => {
@@ -823,7 +826,7 @@ fn undo(app: &mut App) {
             app.say(
                 Tone::Info,
                 format!(
-                    "Nothing to undo: you made no unenroll batch in the last {minutes} minutes."
+                    "Nothing to undo: you made no unenroll, transfer or enroll batch in the last {minutes} minutes."
                 ),
             );
         }
@@ -972,12 +975,11 @@ fn enroll_picker(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
-    app.dialog = Some(Dialog::Enroll(EnrollPicker {
+    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
         contact_id,
         contact,
-        sequences: app.sequences.list.clone(),
-        selected: 0,
-    }));
+        app.sequences.list.clone(),
+    ))));
 }
 
 /// A change of ours was written: say what happened, clear the marks of the
@@ -1238,6 +1240,16 @@ fn done(app: &mut App, result: JobResult) {
                 d.preview = match result {
                     Ok(preview) => PreviewState::Ready(preview),
                     Err(err) => PreviewState::Failed(err),
+                };
+            }
+        }
+        JobResult::EnrollPreview { generation, result } => {
+            if let Some(Dialog::Enroll(p)) = &mut app.dialog
+                && p.generation == generation
+            {
+                p.preview = match result {
+                    Ok(preview) => EnrollPreviewState::Ready(preview),
+                    Err(err) => EnrollPreviewState::Failed(err),
                 };
             }
         }

@@ -13,7 +13,8 @@ use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::dialog::{
-    Dialog, EnrollPicker, Field, Origin, Preview, SaveListDialog, UnenrollDialog,
+    Dialog, EnrollPicker, EnrollPreviewState, Field, Origin, Preview, SaveListDialog,
+    UnenrollDialog,
 };
 use crate::tui::text::{self, count, fit, pad, plural};
 
@@ -474,8 +475,10 @@ fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let width = 70.min(area.width.saturating_sub(2));
     let inner = width.saturating_sub(4) as usize;
-    let room = (area.height as usize).saturating_sub(9).clamp(3, 14);
-    let first = p.selected.saturating_sub(room.saturating_sub(1));
+    // Room for the list once the preview (four lines) and the hints fit.
+    let room = (area.height as usize).saturating_sub(14).clamp(3, 12);
+    let chosen = p.selected.unwrap_or(0);
+    let first = chosen.saturating_sub(room.saturating_sub(1));
     let mut lines = vec![
         Line::from(Span::styled(
             fit(&format!("Enroll {} in:", p.contact), inner),
@@ -493,20 +496,55 @@ fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
         if s.archived {
             label.push_str(" · archived");
         }
-        let style = if i == p.selected {
+        let style = if p.selected == Some(i) {
             t.focused()
         } else if s.archived {
             t.dim()
         } else {
             t.base()
         };
+        // The chosen one is marked in text too (no colour, NO_COLOR).
+        let mark = if p.selected == Some(i) { "›" } else { " " };
         lines.push(Line::from(Span::styled(
-            pad(&format!(" {label}"), inner),
+            pad(&format!("{mark} {label}"), inner),
             style,
         )));
     }
     if p.sequences.is_empty() {
         lines.push(Line::from(Span::styled("There are no sequences.", t.dim())));
+    }
+    lines.push(Line::from(""));
+    // What confirming will do, from the domain: nothing until a sequence
+    // is chosen.
+    let preview: Vec<(String, Style)> = match &p.preview {
+        EnrollPreviewState::None => vec![(
+            "Nothing chosen yet: pick a sequence with ↑/↓.".into(),
+            t.dim(),
+        )],
+        EnrollPreviewState::Loading => vec![("Working out the first step…".into(), t.dim())],
+        EnrollPreviewState::Failed(why) => vec![(format!("Cannot enroll: {why}"), t.error())],
+        EnrollPreviewState::Ready(e) => vec![
+            (format!("Will enroll {}", e.contact), t.title()),
+            (
+                format!("in '{}' ({} steps)", e.sequence, e.steps),
+                t.title(),
+            ),
+            (
+                format!(
+                    "step 1, due {} UTC: {} '{}'",
+                    e.first_due_at.format("%Y-%m-%d %H:%M"),
+                    e.first_kind.as_str().replace('_', " "),
+                    e.first_text
+                ),
+                t.base(),
+            ),
+        ],
+    };
+    for (text, style) in preview {
+        lines.push(Line::from(Span::styled(fit(&text, inner), style)));
+    }
+    if let Some(notice) = &p.notice {
+        lines.push(Line::from(Span::styled(fit(notice, inner), t.error())));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(

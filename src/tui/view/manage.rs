@@ -127,6 +127,12 @@ fn undo(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>
     let ManageKind::Undo(c) = &d.kind else {
         return (String::new(), Vec::new());
     };
+    let enroll = c.action == "enroll";
+    let verb = match c.action.as_str() {
+        "enroll" => "enrolled",
+        "transfer" => "transferred",
+        _ => "unenrolled",
+    };
     let mut lines = vec![
         line(
             format!(
@@ -139,7 +145,7 @@ fn undo(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>
             t.title(),
         ),
         line(
-            format!("unenrolled at {} UTC", c.at.format("%Y-%m-%d %H:%M")),
+            format!("{verb} at {} UTC", c.at.format("%Y-%m-%d %H:%M")),
             inner,
             t.base(),
         ),
@@ -148,15 +154,36 @@ fn undo(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>
         lines.push(line(c.detail.clone(), inner, t.dim()));
     }
     lines.push(Line::from(""));
-    for text in [
-        "Each one still unenrolled by this batch returns to its status and step,",
-        "its steps are scheduled again and its removed tasks reopen. Contacts",
-        "enrolled elsewhere since, or opted out, stay as they are.",
-    ] {
-        lines.push(line(text.into(), inner, t.base()));
+    let text: &[&str] = if enroll {
+        &[
+            "Each enrollment it made that is still active at step 1, with nothing",
+            "sent and no task created, ends (unenrolled, reason other, the undo",
+            "named in its note); its scheduled steps are cancelled.",
+        ]
+    } else {
+        &[
+            "Each one still unenrolled by this batch returns to its status and step,",
+            "its steps are scheduled again and its removed tasks reopen. Contacts",
+            "enrolled elsewhere since, or opted out, stay as they are.",
+        ]
+    };
+    for text in text {
+        lines.push(line(text.to_string(), inner, t.base()));
+    }
+    if c.action == "transfer" {
+        lines.push(line(
+            "The new owners and any reassignments stay.".into(),
+            inner,
+            t.base(),
+        ));
     }
     footer(app, d, "Undo", inner, &mut lines);
-    (format!(" Undo your last unenroll ({})? ", c.batch), lines)
+    let what = match c.action.as_str() {
+        "enroll" => "enroll",
+        "transfer" => "transfer",
+        _ => "unenroll",
+    };
+    (format!(" Undo your last {what} ({})? ", c.batch), lines)
 }
 
 fn delete_list(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>>) {
