@@ -126,7 +126,11 @@ pub fn run(cli: &Cli) -> Outcome {
             let rules = cli.rules()?;
             let mut ws = Workspace::open(&path, clock)?;
             ws.set_rules(rules);
-            let actor = ws.identify(super::current_login().as_deref(), cli.as_user.as_deref())?;
+            let actor = ws.identify(
+                super::current_login().as_deref(),
+                cli.as_user.as_deref(),
+                cli.overrides(),
+            )?;
             on_workspace(cli, command, &mut ws, &actor)
         }
     }

@@ -322,8 +322,21 @@ impl Cli {
             .or_else(crate::config::default_rules_path)
     }
 
+    /// Which of the clock and the rules the command line sets (see
+    /// `Workspace::identify`: only admins may once logins are bound).
+    pub fn overrides(&self) -> crate::domain::Overrides {
+        crate::domain::Overrides {
+            clock: self.now_given().is_some(),
+            rules: self.rules_path_given().is_some(),
+        }
+    }
+
+    fn now_given(&self) -> Option<&str> {
+        self.now.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
     pub fn clock(&self) -> Result<Clock, DomainError> {
-        match self.now.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match self.now_given() {
             Some(text) => Clock::parse(text),
             None => Ok(Clock::System),
         }

@@ -17,6 +17,7 @@ mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
+pub use identity::Overrides;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use lists::*;
 pub use manage::*;

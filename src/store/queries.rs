@@ -122,6 +122,15 @@ pub fn logins_bound(conn: &Connection) -> Result<bool> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// Whether any admin is bound to a login.
+pub fn admins_bound(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE os_login IS NOT NULL AND role = 'admin')",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Binds (or with `None` unbinds) a user's login; a login bound to someone
 /// else is moved, so that one login is one user.
 pub fn set_login(conn: &Connection, user_id: i64, login: Option<&str>) -> Result<()> {
