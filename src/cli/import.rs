@@ -18,6 +18,7 @@ enum Field {
     Title,
     Owner,
     Lifecycle,
+    OptedOut,
 }
 
 /// A header, lower-cased with everything but letters and digits removed,
@@ -38,6 +39,8 @@ fn field_of(header: &str) -> Option<Field> {
             Field::Owner
         }
         "lifecyclestage" | "lifecycle" | "stage" => Field::Lifecycle,
+        // HubSpot exports "Unsubscribed from all email".
+        "optedout" | "optout" | "unsubscribed" | "unsubscribedfromallemail" => Field::OptedOut,
         _ => return None,
     })
 }
@@ -99,8 +102,15 @@ pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
             owner_column: owner_column.clone(),
             ..Default::default()
         };
-        for (value, field) in record.iter().zip(&columns) {
+        for ((value, field), header) in record.iter().zip(&columns).zip(headers.iter()) {
             match field {
+                Some(Field::OptedOut) => {
+                    row.opted_out = yes_or_no(value).ok_or_else(|| {
+                        DomainError::Invalid(format!(
+                            "{shown}: line {line}, column '{header}': '{value}' is not true or false (or yes/no, 1/0); nothing was imported"
+                        ))
+                    })?
+                }
                 Some(Field::Email) => row.email = value.to_string(),
                 Some(Field::FirstName) => row.first_name = value.to_string(),
                 Some(Field::LastName) => row.last_name = value.to_string(),
@@ -124,6 +134,16 @@ pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
         bar.finish_and_clear();
     }
     Ok(rows)
+}
+
+/// An opt-out cell: true / yes / 1, false / no / 0 (any case), or empty
+/// (false: an import never clears an opt-out); anything else is `None`.
+fn yes_or_no(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Some(true),
+        "false" | "no" | "0" | "" => Some(false),
+        _ => None,
+    }
 }
 
 fn csv_error(e: &csv::Error) -> String {

@@ -9,6 +9,7 @@ mod filter;
 mod identity;
 mod lists;
 mod manage;
+mod optout;
 mod permissions;
 mod report;
 mod rules;
@@ -21,6 +22,7 @@ pub use identity::Overrides;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use lists::*;
 pub use manage::*;
+pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,

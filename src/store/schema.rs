@@ -253,6 +253,7 @@ pub fn migrations() -> Vec<String> {
         V5_LOGINS.to_string(),
         V6_LISTS.to_string(),
         V7_ENROLLED_BY.to_string(),
+        V8_OPT_OUT.to_string(),
     ]
 }
 
@@ -332,3 +333,13 @@ CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, seque
 /// never changes the column, so it never touches this index.
 const V7_ENROLLED_BY: &str =
     "CREATE INDEX IF NOT EXISTS enrollments_enrolled_by ON enrollments(enrolled_by);";
+
+/// Migration 8, who opted a contact out and how (R9): the user who recorded
+/// it (none for an unsubscribe event) and the path (`unenroll`, `command`,
+/// `import`, `unsubscribe_event`). Until now only unsubscribe events opted
+/// contacts out, so that is what the ones already there are marked with.
+const V8_OPT_OUT: &str = "
+ALTER TABLE contacts ADD COLUMN opted_out_by INTEGER REFERENCES users(id);
+ALTER TABLE contacts ADD COLUMN opted_out_via TEXT;
+UPDATE contacts SET opted_out_via = 'unsubscribe_event' WHERE opted_out_at IS NOT NULL;
+";

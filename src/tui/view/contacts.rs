@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
 use crate::domain::full_name;
 use crate::tui::app::{App, CONTACT_LIMIT};
-use crate::tui::text::{self, count, local_part};
+use crate::tui::text::{self, count, day, local_part};
 
 const COLUMNS: [Column; 5] = [
     Column::new("Contact", 14, 30, 3, 0),
@@ -59,6 +59,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         return;
     }
     let widths = fit_columns(&COLUMNS, a.list.width);
+    let now = app.ws.now();
     let visible = c
         .cursor
         .visible(c.results.len(), a.list.height.saturating_sub(1) as usize);
@@ -67,7 +68,10 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             let x = &c.results[i];
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
             if x.opted_out {
-                name.push_str(" (opted out)");
+                match x.opted_out_at {
+                    Some(at) => name.push_str(&format!(" (opted out {})", day(at, now))),
+                    None => name.push_str(" (opted out)"),
+                }
             }
             let style = if i == c.cursor.selected {
                 t.focused()

@@ -1,0 +1,291 @@
+//! R9 opt-outs that stick (issue 12, item 1), through the built binary on
+//! real files: an unenroll with reason `opted_out`, `contact opt-out`, an
+//! import's opt-out column — each marks the contact opted out (who, when,
+//! how) and ends its open enrollments; R2 then refuses to enroll it; only
+//! an admin may clear it, with a note, audited.
+
+mod common;
+
+use common::cli::*;
+use common::*;
+use seqtui::domain::*;
+
+const C0: &str = "contact0000@acme0.example";
+const C1: &str = "contact0001@acme1.example";
+const C2: &str = "contact0002@acme2.example";
+
+/// Enrolls contact `c[i]` in the sequence named.
+fn enroll(f: &mut Fixture, actor: &User, sequence: &str, i: usize) -> i64 {
+    let (sequence, contact) = (f.ws.sequence(sequence).unwrap().id, f.c[i]);
+    f.ws.enroll(actor, sequence, &[contact]).unwrap().enrolled[0]
+}
+
+#[test]
+fn unenroll_with_reason_opted_out_marks_the_contact_and_blocks_enrollment() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let id = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "ann@team.example",
+            "--json",
+            "unenroll",
+            "--enrollment",
+            &id.to_string(),
+            "--reason",
+            "opted_out",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(report["unenrolled"], serde_json::json!([id]));
+    assert_eq!(report["opted_out"], serde_json::json!([f.c[0]]));
+    let batch = report["batch"].as_str().unwrap().to_string();
+
+    // A minute later a rep tries to enroll them again: refused (R2).
+    let r = output(seqtui_at(&f.path, "2026-11-02T09:01:00Z").args([
+        "--as",
+        "bob@team.example",
+        "--json",
+        "enroll",
+        "--sequence",
+        "Beta Nurture",
+        "--contact",
+        C0,
+    ]));
+    assert_eq!(r.code, 3, "{} {}", r.stdout, r.stderr);
+    let refused = r.json();
+    assert_eq!(refused["enrolled"], serde_json::json!([]));
+    assert_eq!(refused["refused"][0]["code"], "opted_out");
+
+    // Who, when, how: in `contact` JSON and text.
+    let r = run(&f.path, &["--json", "contact", C0]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let detail = r.json();
+    let c = &detail;
+    assert_eq!(c["opted_out"], true);
+    assert_eq!(c["opted_out_by"], "ann@team.example");
+    assert_eq!(c["opted_out_via"], "unenroll");
+    assert_eq!(c["opted_out_at"], "2026-11-02T09:00:00Z");
+    let r = run(&f.path, &["contact", C0]);
+    assert!(
+        r.stdout
+            .contains("opted out 2026-11-02 09:00 by ann@team.example via unenroll"),
+        "{}",
+        r.stdout
+    );
+    // One audit entry, the unenroll's batch, naming the contact.
+    let audit = f.ws.audit(None, 1).unwrap();
+    assert_eq!(audit[0].action, "unenroll");
+    assert_eq!(audit[0].batch.as_deref(), Some(batch.as_str()));
+    assert!(audit[0].detail.contains(C0), "{}", audit[0].detail);
+    check_invariants(&f.path);
+}
+
+#[test]
+fn contact_opt_out_ends_every_open_enrollment_and_anyone_may_record_it() {
+    let mut f = fixture(4);
+    let (ann, bob) = (f.rep_ann.clone(), f.rep_bob.clone());
+    let e0 = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    let e1 = enroll(&mut f, &bob, "Beta Nurture", 1);
+    // Wes (a rep of the other team) may unenroll neither, but may record
+    // that the contacts opted out.
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "wes@team.example",
+            "--json",
+            "contact",
+            "opt-out",
+            C0,
+            C1,
+            C2,
+            "--note",
+            "asked on the phone",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(report["via"], "command");
+    assert_eq!(
+        report["opted_out"],
+        serde_json::json!([f.c[0], f.c[1], f.c[2]])
+    );
+    assert_eq!(report["unenrolled"], serde_json::json!([e0, e1]));
+    assert_eq!(report["skipped"], serde_json::json!([]));
+    assert_eq!(report["emails_cancelled"], 4);
+    let batch = report["batch"].as_str().unwrap().to_string();
+    for e in [e0, e1] {
+        let row = f.ws.enrollment(e).unwrap();
+        assert_eq!(row.status, Status::Unenrolled);
+        assert_eq!(row.end_reason, Some(EndReason::OptedOut));
+        assert_eq!(row.ended_by.as_deref(), Some("wes@team.example"));
+        assert_eq!(row.batch.as_deref(), Some(batch.as_str()));
+        assert_eq!(row.note.as_deref(), Some("asked on the phone"));
+    }
+    let c2 = f.ws.contact(C2).unwrap();
+    assert!(c2.opted_out);
+    assert_eq!(c2.opted_out_via, Some(OptOutVia::Command));
+    assert_eq!(c2.opted_out_by.as_deref(), Some("wes@team.example"));
+    let audit = f.ws.audit(None, 1).unwrap();
+    assert_eq!(audit[0].action, "opt_out");
+    assert_eq!(audit[0].actor.as_deref(), Some("wes@team.example"));
+    assert_eq!(audit[0].note.as_deref(), Some("asked on the phone"));
+    assert_eq!(audit[0].batch.as_deref(), Some(batch.as_str()));
+    for email in [C0, C1, C2] {
+        assert!(audit[0].detail.contains(email), "{}", audit[0].detail);
+    }
+    check_invariants(&f.path);
+
+    // Again: nothing changes, each contact skipped with its code; exit 0.
+    let audit_before = f.ws.audit(None, 1000).unwrap().len();
+    let r = run(&f.path, &["--json", "contact", "opt-out", C0]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let again = r.json();
+    assert!(again["batch"].is_null());
+    assert_eq!(again["skipped"][0]["id"], f.c[0]);
+    assert_eq!(again["skipped"][0]["code"], "already_opted_out");
+    assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
+
+    // An unknown contact among them: exit 4, nothing changes.
+    let e3 = enroll(&mut f, &ann, "Alpha Outbound", 3);
+    let r = run(
+        &f.path,
+        &[
+            "contact",
+            "opt-out",
+            "contact0003@acme3.example",
+            "nobody@nowhere.example",
+        ],
+    );
+    assert_eq!(r.code, 4, "{} {}", r.stdout, r.stderr);
+    one_sentence(&r.stderr);
+    assert_eq!(f.ws.enrollment(e3).unwrap().status, Status::Active);
+    assert!(!f.ws.contact("contact0003@acme3.example").unwrap().opted_out);
+
+    // `contact EMAIL` still shows a contact.
+    let r = run(&f.path, &["contact", C1]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("OPTED OUT"), "{}", r.stdout);
+    assert!(r.stdout.contains("via command"), "{}", r.stdout);
+}
+
+#[test]
+fn only_an_admin_clears_an_opt_out_with_a_note_and_it_is_audited() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    f.ws.opt_out_contacts(&ann, &[f.c[0]], None).unwrap();
+    let audit_before = f.ws.audit(None, 1000).unwrap().len();
+
+    for who in ["ann@team.example", "mae@team.example"] {
+        let r = run(
+            &f.path,
+            &["--as", who, "contact", "opt-in", C0, "--note", "re-consented"],
+        );
+        assert_eq!(r.code, 3, "{who}: {} {}", r.stdout, r.stderr);
+        one_sentence(&r.stderr);
+        assert!(r.stderr.contains("only an admin may"), "{}", r.stderr);
+    }
+    // The note is required, and not blank.
+    assert_eq!(run(&f.path, &["contact", "opt-in", C0]).code, 2);
+    let r = run(&f.path, &["contact", "opt-in", C0, "--note", "  "]);
+    assert_eq!(r.code, 2, "{} {}", r.stdout, r.stderr);
+    one_sentence(&r.stderr);
+    assert!(f.ws.contact(C0).unwrap().opted_out);
+    assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
+
+    let r = run(
+        &f.path,
+        &[
+            "--json",
+            "contact",
+            "opt-in",
+            C0,
+            "--note",
+            "re-consented at the fair",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    assert_eq!(report["opted_in"], true);
+    assert_eq!(report["was_opted_out_by"], "ann@team.example");
+    assert_eq!(report["was_opted_out_via"], "command");
+    let c = f.ws.contact(C0).unwrap();
+    assert!(!c.opted_out && c.opted_out_by.is_none() && c.opted_out_via.is_none());
+    let audit = f.ws.audit(None, 1).unwrap();
+    assert_eq!(audit[0].action, "opt_in");
+    assert_eq!(audit[0].actor.as_deref(), Some("admin@team.example"));
+    assert_eq!(audit[0].note.as_deref(), Some("re-consented at the fair"));
+    assert!(audit[0].detail.contains("by ann@team.example via command"));
+    // Enrollable again.
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "ann@team.example",
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            C0,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn an_import_opt_out_column_opts_out_and_never_clears() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let e0 = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    let e1 = enroll(&mut f, &ann, "Alpha Outbound", 1);
+    f.ws.opt_out_contacts(&ann, &[f.c[2]], None).unwrap();
+    let csv = f.dir.path().join("contacts.csv");
+    // HubSpot's header; true, false (on an opted-out contact: stays), no.
+    std::fs::write(
+        &csv,
+        format!(
+            "Email,First Name,Unsubscribed from all email\n\
+             {C0},Zed,true\n{C1},Yan,no\n{C2},Xu,false\nnew@acme9.example,New,YES\n"
+        ),
+    )
+    .unwrap();
+    let r = run(&f.path, &["--json", "import", "contacts", csv.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = r.json();
+    let new_id = f.ws.contact("new@acme9.example").unwrap().id;
+    assert_eq!(report["opted_out"], serde_json::json!([f.c[0], new_id]));
+    assert_eq!(report["unenrolled"], serde_json::json!([e0]));
+    assert_eq!(f.ws.enrollment(e0).unwrap().end_reason, Some(EndReason::OptedOut));
+    assert_eq!(f.ws.enrollment(e1).unwrap().status, Status::Active);
+    let c0 = f.ws.contact(C0).unwrap();
+    assert_eq!(c0.opted_out_via, Some(OptOutVia::Import));
+    assert_eq!(c0.opted_out_by.as_deref(), Some("admin@team.example"));
+    assert_eq!(c0.first_name, "Zed");
+    assert!(f.ws.contact(C2).unwrap().opted_out, "false never clears");
+    assert!(!f.ws.contact(C1).unwrap().opted_out);
+    check_invariants(&f.path);
+
+    // An invalid value is a bad row: line and column named, nothing imported.
+    let bad = f.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("email,first_name,opted_out\n{C1},Changed,1\nz@acme9.example,Z,maybe\n"),
+    )
+    .unwrap();
+    let r = run(&f.path, &["import", "contacts", bad.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{} {}", r.stdout, r.stderr);
+    one_sentence(&r.stderr);
+    assert!(
+        r.stderr.contains("line 3") && r.stderr.contains("'opted_out'"),
+        "{}",
+        r.stderr
+    );
+    let c1 = f.ws.contact(C1).unwrap();
+    assert!(!c1.opted_out && c1.first_name == "Yan", "nothing imported");
+    assert!(f.ws.contact("z@acme9.example").is_err());
+    assert_eq!(f.ws.enrollment(e1).unwrap().status, Status::Active);
+}
