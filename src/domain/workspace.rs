@@ -153,8 +153,11 @@ pub struct ImportReport {
     pub created: usize,
     pub updated: usize,
     /// Contacts an opt-out column marked opted out now (R9), and the open
-    /// enrollments that ended with it (its own audit entry and batch).
+    /// enrollments that ended with it (its own audit entry and batch);
+    /// left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub opted_out: Vec<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unenrolled: Vec<i64>,
 }
 

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
 use crate::domain::full_name;
 use crate::tui::app::{App, CONTACT_LIMIT};
-use crate::tui::text::{self, count, day, local_part};
+use crate::tui::text::{self, count, local_part};
 
 const COLUMNS: [Column; 5] = [
     Column::new("Contact", 14, 30, 3, 0),
@@ -59,7 +59,6 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         return;
     }
     let widths = fit_columns(&COLUMNS, a.list.width);
-    let now = app.ws.now();
     let visible = c
         .cursor
         .visible(c.results.len(), a.list.height.saturating_sub(1) as usize);
@@ -67,12 +66,17 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         .map(|i| {
             let x = &c.results[i];
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
-            if x.opted_out {
-                match x.opted_out_at {
-                    Some(at) => name.push_str(&format!(" (opted out {})", day(at, now))),
-                    None => name.push_str(" (opted out)"),
+            // An opted-out contact (R9) says so where its stage would be
+            // (beside its name when that column is hidden); the detail pane
+            // says when, how and by whom.
+            let stage = if x.opted_out {
+                if widths[4].is_none() {
+                    name.push_str(" (opted out)");
                 }
-            }
+                ("opted out".to_string(), t.error())
+            } else {
+                (x.lifecycle_stage.clone(), t.base())
+            };
             let style = if i == c.cursor.selected {
                 t.focused()
             } else {
@@ -92,7 +96,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                             .to_string(),
                         t.base(),
                     ),
-                    (x.lifecycle_stage.clone(), t.base()),
+                    stage,
                 ],
                 &widths,
                 a.list.width,

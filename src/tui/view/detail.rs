@@ -91,8 +91,11 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
         if let Some(by) = &c.opted_out_by {
             line.push_str(&format!(" by {}", local_part(by)));
         }
-        line.push_str(" — not enrollable");
         out.push(styled(line, t.error()));
+        out.push(styled(
+            "not enrollable; an admin may opt it in".into(),
+            t.dim(),
+        ));
     }
 
     out.push(Line::from(""));

@@ -1,14 +1,16 @@
 //! R9 opt-outs that stick (issue 12, item 1), through the built binary on
-//! real files: an unenroll with reason `opted_out`, `contact opt-out`, an
-//! import's opt-out column — each marks the contact opted out (who, when,
-//! how) and ends its open enrollments; R2 then refuses to enroll it; only
-//! an admin may clear it, with a note, audited.
+//! real files, the domain and the TUI: an unenroll with reason
+//! `opted_out`, `contact opt-out`, an import's opt-out column, an
+//! unsubscribe event — each marks the contact opted out (who, when, how)
+//! and ends its open enrollments; R2 then refuses to enroll it; only an
+//! admin may clear it, with a note, audited.
 
 mod common;
 
 use common::cli::*;
 use common::*;
 use seqtui::domain::*;
+use seqtui::tui::{Headless, Theme};
 
 const C0: &str = "contact0000@acme0.example";
 const C1: &str = "contact0001@acme1.example";
@@ -288,4 +290,163 @@ fn an_import_opt_out_column_opts_out_and_never_clears() {
     assert!(!c1.opted_out && c1.first_name == "Yan", "nothing imported");
     assert!(f.ws.contact("z@acme9.example").is_err());
     assert_eq!(f.ws.enrollment(e1).unwrap().status, Status::Active);
+}
+
+// ------------------------------------------------------------ the domain
+
+fn unenroll(f: &mut Fixture, actor: &User, id: i64, reason: EndReason, dry_run: bool) -> UnenrollReport {
+    f.ws.unenroll(
+        actor,
+        &UnenrollRequest {
+            enrollments: vec![id],
+            reason,
+            note: None,
+            dry_run,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn r9_an_unenroll_with_reason_opted_out_opts_the_contact_out() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let id = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    // A dry run says nothing is opted out yet, and changes nothing.
+    let preview = unenroll(&mut f, &ann, id, EndReason::OptedOut, true);
+    assert_eq!(preview.unenrolled, vec![id]);
+    assert!(preview.opted_out.is_empty());
+    assert!(!f.ws.contact(C0).unwrap().opted_out);
+    let report = unenroll(&mut f, &ann, id, EndReason::OptedOut, false);
+    assert_eq!(report.opted_out, vec![f.c[0]]);
+    let batch = report.batch.clone().unwrap();
+    let c = f.ws.contact(C0).unwrap();
+    assert_eq!(c.opted_out_at, Some(now()));
+    assert_eq!(c.opted_out_by.as_deref(), Some("ann@team.example"));
+    assert_eq!(c.opted_out_via, Some(OptOutVia::Unenroll));
+    for seq in [f.seq_a.id, f.seq_b.id] {
+        let refused = f.ws.enroll(&ann, seq, &[f.c[0]]).unwrap();
+        assert!(refused.enrolled.is_empty());
+        assert_eq!(refused.refused[0].code, SkipCode::OptedOut);
+    }
+    // Another reason opts nobody out.
+    let other = enroll(&mut f, &ann, "Alpha Outbound", 1);
+    let report = unenroll(&mut f, &ann, other, EndReason::NotAFit, false);
+    assert!(report.opted_out.is_empty());
+    assert!(!f.ws.contact(C1).unwrap().opted_out);
+    // R15: undoing the opt-out batch does not bring the contact back.
+    let undo = f.ws.undo(&ann, &batch).unwrap();
+    assert!(undo.restored.is_empty(), "{undo:?}");
+    assert_eq!(undo.not_restored[0].id, id);
+    assert!(f.ws.contact(C0).unwrap().opted_out);
+    assert_eq!(f.ws.enrollment(id).unwrap().status, Status::Unenrolled);
+    check_invariants(&f.path);
+}
+
+#[test]
+fn r9_an_unsubscribe_event_goes_through_the_same_opt_out() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let id = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    let report = f.ws.opt_out(f.c[0], "unsubscribe evt-1").unwrap();
+    assert_eq!(report.via, OptOutVia::UnsubscribeEvent);
+    assert_eq!(report.opted_out, vec![f.c[0]]);
+    assert_eq!(report.unenrolled, vec![id]);
+    let c = f.ws.contact(C0).unwrap();
+    assert_eq!(c.opted_out_via, Some(OptOutVia::UnsubscribeEvent));
+    assert_eq!(c.opted_out_by, None, "nobody recorded it: it came by itself");
+    let e = f.ws.enrollment(id).unwrap();
+    assert_eq!(e.ended_by, None);
+    let audit = f.ws.audit(None, 1).unwrap();
+    assert_eq!(audit[0].action, "opt_out");
+    assert_eq!(audit[0].actor, None);
+    assert_eq!(audit[0].batch, report.batch);
+    // A later manual opt-out keeps the first who, when and how.
+    let again = f.ws.opt_out_contacts(&ann, &[f.c[0]], Some("again")).unwrap();
+    assert!(again.batch.is_none() && again.opted_out.is_empty());
+    assert_eq!(again.skipped[0].code, SkipCode::AlreadyOptedOut);
+    assert_eq!(
+        f.ws.contact(C0).unwrap().opted_out_via,
+        Some(OptOutVia::UnsubscribeEvent)
+    );
+}
+
+#[test]
+fn r9_only_an_admin_opts_a_contact_back_in() {
+    let mut f = fixture(3);
+    let (ann, mae, admin) = (f.rep_ann.clone(), f.manager_east.clone(), f.admin.clone());
+    f.ws.opt_out_contacts(&ann, &[f.c[0]], None).unwrap();
+    for who in [&ann, &mae] {
+        let refused = f.ws.opt_in(who, f.c[0], "consented").unwrap_err();
+        assert!(matches!(refused, DomainError::Refused(_)), "{refused}");
+    }
+    let blank = f.ws.opt_in(&admin, f.c[0], " ").unwrap_err();
+    assert!(matches!(blank, DomainError::Invalid(_)), "{blank}");
+    assert!(f.ws.contact(C0).unwrap().opted_out);
+    let done = f.ws.opt_in(&admin, f.c[0], "consented").unwrap();
+    assert!(done.opted_in && done.batch.is_some());
+    assert_eq!(done.was_opted_out_via, Some(OptOutVia::Command));
+    assert!(!f.ws.contact(C0).unwrap().opted_out);
+    // Not opted out: nothing to do, nothing audited.
+    let audit_before = f.ws.audit(None, 1000).unwrap().len();
+    let noop = f.ws.opt_in(&admin, f.c[1], "consented").unwrap();
+    assert!(!noop.opted_in && noop.batch.is_none());
+    assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
+    assert_eq!(f.ws.enroll(&ann, f.seq_a.id, &[f.c[0]]).unwrap().enrolled.len(), 1);
+}
+
+// --------------------------------------------------------------- the TUI
+
+/// The TUI shows an opted-out contact as such and its `e` refuses with a
+/// sentence instead of opening the sequence picker — even when the list on
+/// screen was loaded before the opt-out.
+#[test]
+fn tui_never_offers_to_enroll_an_opted_out_contact() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let open = || {
+        let mut h = Headless::open(
+            &f.path,
+            Clock::Fixed(now()),
+            Some("ann@team.example"),
+            (120, 40),
+            Theme::plain(),
+        )
+        .unwrap();
+        h.settle();
+        h
+    };
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text(C0).settle().key("enter");
+    assert_eq!(h.app.focused_contact().map(|c| c.id), Some(f.c[0]));
+    // Opted out by someone else after the list was shown.
+    f.ws.opt_out_contacts(&ann, &[f.c[0]], None).unwrap();
+    h.key("e");
+    assert!(h.app.dialog.is_none(), "no sequence picker");
+    let note = h.app.note.clone().expect("a sentence").text;
+    assert!(note.contains("opted out"), "{note}");
+    assert!(note.contains("cannot be enrolled"), "{note}");
+
+    // Shown as such in the Contacts view and the detail pane.
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text(C0).settle().key("enter");
+    let screen = h.screen();
+    let row = screen
+        .lines()
+        .find(|l| l.contains("First0000") && l.contains("contact0000@acme0"))
+        .expect("the contact's row");
+    assert!(row.contains(" opted out │"), "{screen}");
+    assert!(screen.contains("OPTED OUT Nov 02 via command by ann"), "{screen}");
+    assert!(screen.contains("not enrollable; an admin may opt it in"), "{screen}");
+    h.key("e");
+    assert!(h.app.dialog.is_none());
+
+    // A contact who has not opted out still gets the picker.
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text(C1).settle().key("enter");
+    h.key("e");
+    assert!(h.app.dialog.is_some(), "the picker opens");
 }
