@@ -25,11 +25,15 @@ fn two_reps() -> (Fixture, i64, i64) {
 fn without_bindings_as_and_the_default_user_work_as_before() {
     let f = fixture(1);
     assert_eq!(
-        f.ws.identify(Some("anyone"), None, Overrides::NONE).unwrap().email,
+        f.ws.identify(Some("anyone"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "admin@team.example"
     );
     assert_eq!(
-        f.ws.identify(None, Some("ann@team.example"), Overrides::NONE).unwrap().email,
+        f.ws.identify(None, Some("ann@team.example"), Overrides::NONE)
+            .unwrap()
+            .email,
         "ann@team.example"
     );
 }
@@ -80,7 +84,9 @@ fn with_bindings_the_login_decides_and_only_admins_use_as() {
     f.ws.bind_login(&admin, "ann@team.example", Some("ann"))
         .unwrap();
     assert_eq!(
-        f.ws.identify(Some("ann"), None, Overrides::NONE).unwrap().email,
+        f.ws.identify(Some("ann"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "ann@team.example"
     );
     assert_eq!(
@@ -104,7 +110,9 @@ fn with_bindings_the_login_decides_and_only_admins_use_as() {
             .email,
         "mae@team.example"
     );
-    let stranger = f.ws.identify(Some("mallory"), None, Overrides::NONE).unwrap_err();
+    let stranger =
+        f.ws.identify(Some("mallory"), None, Overrides::NONE)
+            .unwrap_err();
     assert!(
         stranger
             .to_string()
@@ -116,7 +124,9 @@ fn with_bindings_the_login_decides_and_only_admins_use_as() {
     f.ws.bind_login(&admin, "ann@team.example", None).unwrap();
     f.ws.bind_login(&admin, "admin@team.example", None).unwrap();
     assert_eq!(
-        f.ws.identify(Some("mallory"), None, Overrides::NONE).unwrap().email,
+        f.ws.identify(Some("mallory"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "admin@team.example"
     );
 }
@@ -352,18 +362,34 @@ fn a_bound_rep_may_not_move_the_clock_or_the_rules() {
         one_sentence(&r.stderr);
         assert!(r.stderr.contains("only an admin may set"), "{}", r.stderr);
     }
-    assert!(attempts[0].stderr.contains("--now"), "{}", attempts[0].stderr);
-    assert!(attempts[2].stderr.contains("--rules"), "{}", attempts[2].stderr);
+    assert!(
+        attempts[0].stderr.contains("--now"),
+        "{}",
+        attempts[0].stderr
+    );
+    assert!(
+        attempts[2].stderr.contains("--rules"),
+        "{}",
+        attempts[2].stderr
+    );
     assert_eq!(f.ws.enrollment(anns).unwrap().status, Status::Active);
     assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
     // Even reading is refused: the clock decides what "stale" and "due" say.
     assert_eq!(run(&f.path, &["sequences"]).code, 3);
+    // The TUI's start goes through the same check, before taking the screen.
+    let tui = run(&f.path, &[]);
+    assert_eq!(tui.code, 3, "{} {}", tui.stdout, tui.stderr);
+    one_sentence(&tui.stderr);
+    assert!(
+        tui.stderr.contains("only an admin may set"),
+        "{}",
+        tui.stderr
+    );
     // On the real clock and rules Ann works as before.
     assert_eq!(run_no_clock(&f.path, &["sequences"]).code, 0);
     // The domain decides it, for every front end.
-    let refused = f
-        .ws
-        .identify(
+    let refused =
+        f.ws.identify(
             Some(&login),
             None,
             Overrides {

@@ -185,7 +185,15 @@ fn only_an_admin_clears_an_opt_out_with_a_note_and_it_is_audited() {
     for who in ["ann@team.example", "mae@team.example"] {
         let r = run(
             &f.path,
-            &["--as", who, "contact", "opt-in", C0, "--note", "re-consented"],
+            &[
+                "--as",
+                who,
+                "contact",
+                "opt-in",
+                C0,
+                "--note",
+                "re-consented",
+            ],
         );
         assert_eq!(r.code, 3, "{who}: {} {}", r.stdout, r.stderr);
         one_sentence(&r.stderr);
@@ -255,13 +263,19 @@ fn an_import_opt_out_column_opts_out_and_never_clears() {
         ),
     )
     .unwrap();
-    let r = run(&f.path, &["--json", "import", "contacts", csv.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &["--json", "import", "contacts", csv.to_str().unwrap()],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let report = r.json();
     let new_id = f.ws.contact("new@acme9.example").unwrap().id;
     assert_eq!(report["opted_out"], serde_json::json!([f.c[0], new_id]));
     assert_eq!(report["unenrolled"], serde_json::json!([e0]));
-    assert_eq!(f.ws.enrollment(e0).unwrap().end_reason, Some(EndReason::OptedOut));
+    assert_eq!(
+        f.ws.enrollment(e0).unwrap().end_reason,
+        Some(EndReason::OptedOut)
+    );
     assert_eq!(f.ws.enrollment(e1).unwrap().status, Status::Active);
     let c0 = f.ws.contact(C0).unwrap();
     assert_eq!(c0.opted_out_via, Some(OptOutVia::Import));
@@ -294,7 +308,13 @@ fn an_import_opt_out_column_opts_out_and_never_clears() {
 
 // ------------------------------------------------------------ the domain
 
-fn unenroll(f: &mut Fixture, actor: &User, id: i64, reason: EndReason, dry_run: bool) -> UnenrollReport {
+fn unenroll(
+    f: &mut Fixture,
+    actor: &User,
+    id: i64,
+    reason: EndReason,
+    dry_run: bool,
+) -> UnenrollReport {
     f.ws.unenroll(
         actor,
         &UnenrollRequest {
@@ -354,7 +374,10 @@ fn r9_an_unsubscribe_event_goes_through_the_same_opt_out() {
     assert_eq!(report.unenrolled, vec![id]);
     let c = f.ws.contact(C0).unwrap();
     assert_eq!(c.opted_out_via, Some(OptOutVia::UnsubscribeEvent));
-    assert_eq!(c.opted_out_by, None, "nobody recorded it: it came by itself");
+    assert_eq!(
+        c.opted_out_by, None,
+        "nobody recorded it: it came by itself"
+    );
     let e = f.ws.enrollment(id).unwrap();
     assert_eq!(e.ended_by, None);
     let audit = f.ws.audit(None, 1).unwrap();
@@ -362,7 +385,9 @@ fn r9_an_unsubscribe_event_goes_through_the_same_opt_out() {
     assert_eq!(audit[0].actor, None);
     assert_eq!(audit[0].batch, report.batch);
     // A later manual opt-out keeps the first who, when and how.
-    let again = f.ws.opt_out_contacts(&ann, &[f.c[0]], Some("again")).unwrap();
+    let again =
+        f.ws.opt_out_contacts(&ann, &[f.c[0]], Some("again"))
+            .unwrap();
     assert!(again.batch.is_none() && again.opted_out.is_empty());
     assert_eq!(again.skipped[0].code, SkipCode::AlreadyOptedOut);
     assert_eq!(
@@ -392,7 +417,13 @@ fn r9_only_an_admin_opts_a_contact_back_in() {
     let noop = f.ws.opt_in(&admin, f.c[1], "consented").unwrap();
     assert!(!noop.opted_in && noop.batch.is_none());
     assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
-    assert_eq!(f.ws.enroll(&ann, f.seq_a.id, &[f.c[0]]).unwrap().enrolled.len(), 1);
+    assert_eq!(
+        f.ws.enroll(&ann, f.seq_a.id, &[f.c[0]])
+            .unwrap()
+            .enrolled
+            .len(),
+        1
+    );
 }
 
 // --------------------------------------------------------------- the TUI
@@ -438,8 +469,14 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
         .find(|l| l.contains("First0000") && l.contains("contact0000@acme0"))
         .expect("the contact's row");
     assert!(row.contains(" opted out │"), "{screen}");
-    assert!(screen.contains("OPTED OUT Nov 02 via command by ann"), "{screen}");
-    assert!(screen.contains("not enrollable; an admin may opt it in"), "{screen}");
+    assert!(
+        screen.contains("OPTED OUT Nov 02 via command by ann"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("not enrollable; an admin may opt it in"),
+        "{screen}"
+    );
     h.key("e");
     assert!(h.app.dialog.is_none());
 
@@ -449,4 +486,53 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
     h.type_text(C1).settle().key("enter");
     h.key("e");
     assert!(h.app.dialog.is_some(), "the picker opens");
+}
+
+/// In the TUI, unenrolling with reason "opted out" opts the contact out
+/// too (the same domain call as the CLI); `e` then refuses.
+#[test]
+fn tui_unenroll_with_reason_opted_out_opts_the_contact_out() {
+    let mut f = fixture(3);
+    let ann = f.rep_ann.clone();
+    let id = enroll(&mut f, &ann, "Alpha Outbound", 0);
+    let mut h = Headless::open(
+        &f.path,
+        Clock::Fixed(now()),
+        Some("ann@team.example"),
+        (120, 40),
+        Theme::plain(),
+    )
+    .unwrap();
+    h.settle();
+    h.key("2").settle();
+    h.type_text(C0).settle().key("enter");
+    h.key("u").settle();
+    assert!(h.app.dialog.is_some(), "the unenroll dialog");
+    let at = EndReason::MANUAL
+        .iter()
+        .position(|r| *r == EndReason::OptedOut)
+        .unwrap();
+    for _ in 0..=at {
+        h.key("j");
+    }
+    h.key("y").settle();
+    let note = h.app.note.clone().expect("a summary").text;
+    assert!(note.contains("1 contact opted out"), "{note}");
+    assert_eq!(
+        f.ws.enrollment(id).unwrap().end_reason,
+        Some(EndReason::OptedOut)
+    );
+    let c = f.ws.contact(C0).unwrap();
+    assert_eq!(c.opted_out_via, Some(OptOutVia::Unenroll));
+    assert_eq!(c.opted_out_by.as_deref(), Some("ann@team.example"));
+    h.key("e");
+    assert!(h.app.dialog.is_none(), "no sequence picker");
+    assert!(
+        h.app
+            .note
+            .clone()
+            .unwrap()
+            .text
+            .contains("cannot be enrolled")
+    );
 }

@@ -875,12 +875,6 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
             super::manage::print_preview(ws, &report.unenrolled)?;
         }
         println!("{}", report.summary());
-        if !report.opted_out.is_empty() {
-            println!(
-                "Opted out {} contact(s): they can no longer be enrolled.",
-                report.opted_out.len()
-            );
-        }
         for s in &report.skipped {
             println!("  skipped #{}: {}", s.id, safe(&s.why));
         }

@@ -64,7 +64,9 @@ impl Workspace {
         })?;
         if me.role != Role::Admin && (overrides.clock || overrides.rules) {
             let what = match (overrides.clock, overrides.rules) {
-                (true, true) => "the clock (--now, SEQTUI_NOW) or the rules file (--rules, SEQTUI_RULES)",
+                (true, true) => {
+                    "the clock (--now, SEQTUI_NOW) or the rules file (--rules, SEQTUI_RULES)"
+                }
                 (true, false) => "the clock (--now, SEQTUI_NOW)",
                 _ => "the rules file (--rules, SEQTUI_RULES)",
             };

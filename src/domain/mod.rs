@@ -18,8 +18,8 @@ mod workspace;
 
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
-pub use identity::Overrides;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
+pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;
 pub use optout::{OptInReport, OptOutReport, opted_out_refusal};

@@ -128,6 +128,13 @@ impl UnenrollReport {
             self.emails_cancelled,
             self.tasks_removed
         );
+        if !self.opted_out.is_empty() {
+            line.push_str(&format!(
+                " · {} contact{} opted out",
+                self.opted_out.len(),
+                if self.opted_out.len() == 1 { "" } else { "s" }
+            ));
+        }
         if !self.skipped.is_empty() {
             line.push_str(&format!(
                 " · {} skipped: {}",

@@ -1393,7 +1393,12 @@ pub fn set_opted_out(
          RETURNING id",
     )?;
     let rows = stmt.query_map(
-        params![sorted_ids_json(contact_ids), format_time(at), by, via.as_str()],
+        params![
+            sorted_ids_json(contact_ids),
+            format_time(at),
+            by,
+            via.as_str()
+        ],
         |r| r.get(0),
     )?;
     let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
