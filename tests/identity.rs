@@ -25,11 +25,15 @@ fn two_reps() -> (Fixture, i64, i64) {
 fn without_bindings_as_and_the_default_user_work_as_before() {
     let f = fixture(1);
     assert_eq!(
-        f.ws.identify(Some("anyone"), None).unwrap().email,
+        f.ws.identify(Some("anyone"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "admin@team.example"
     );
     assert_eq!(
-        f.ws.identify(None, Some("ann@team.example")).unwrap().email,
+        f.ws.identify(None, Some("ann@team.example"), Overrides::NONE)
+            .unwrap()
+            .email,
         "ann@team.example"
     );
 }
@@ -42,6 +46,9 @@ fn only_an_admin_binds_and_a_login_is_one_user() {
         f.ws.bind_login(&ann, "ann@team.example", Some("ann"))
             .unwrap_err();
     assert!(matches!(refused, DomainError::Refused(_)), "{refused}");
+    // The first binding is the acting admin's own (see the lock-out test).
+    f.ws.bind_login(&admin, "admin@team.example", Some("root-ish"))
+        .unwrap();
     let bound =
         f.ws.bind_login(&admin, "ann@team.example", Some("ann"))
             .unwrap();
@@ -65,30 +72,32 @@ fn only_an_admin_binds_and_a_login_is_one_user() {
         Err(DomainError::NotFound(_))
     ));
     let audit = f.ws.audit(None, 10).unwrap();
-    assert_eq!(audit.iter().filter(|e| e.action == "bind_login").count(), 2);
+    assert_eq!(audit.iter().filter(|e| e.action == "bind_login").count(), 3);
 }
 
 #[test]
 fn with_bindings_the_login_decides_and_only_admins_use_as() {
     let mut f = fixture(1);
     let admin = f.admin.clone();
-    f.ws.bind_login(&admin, "ann@team.example", Some("ann"))
-        .unwrap();
     f.ws.bind_login(&admin, "admin@team.example", Some("root-ish"))
         .unwrap();
+    f.ws.bind_login(&admin, "ann@team.example", Some("ann"))
+        .unwrap();
     assert_eq!(
-        f.ws.identify(Some("ann"), None).unwrap().email,
+        f.ws.identify(Some("ann"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "ann@team.example"
     );
     assert_eq!(
-        f.ws.identify(Some("ann"), Some("ANN@team.example"))
+        f.ws.identify(Some("ann"), Some("ANN@team.example"), Overrides::NONE)
             .unwrap()
             .email,
         "ann@team.example",
         "naming yourself is fine"
     );
     let as_mae =
-        f.ws.identify(Some("ann"), Some("mae@team.example"))
+        f.ws.identify(Some("ann"), Some("mae@team.example"), Overrides::NONE)
             .unwrap_err();
     assert!(
         as_mae
@@ -96,24 +105,28 @@ fn with_bindings_the_login_decides_and_only_admins_use_as() {
             .contains("only an admin may act as someone else")
     );
     assert_eq!(
-        f.ws.identify(Some("root-ish"), Some("mae@team.example"))
+        f.ws.identify(Some("root-ish"), Some("mae@team.example"), Overrides::NONE)
             .unwrap()
             .email,
         "mae@team.example"
     );
-    let stranger = f.ws.identify(Some("mallory"), None).unwrap_err();
+    let stranger =
+        f.ws.identify(Some("mallory"), None, Overrides::NONE)
+            .unwrap_err();
     assert!(
         stranger
             .to_string()
             .contains("seqtui users bind EMAIL --login mallory"),
         "{stranger}"
     );
-    assert!(f.ws.identify(None, None).is_err());
+    assert!(f.ws.identify(None, None, Overrides::NONE).is_err());
     // Unbinding everyone returns to the default user.
     f.ws.bind_login(&admin, "ann@team.example", None).unwrap();
     f.ws.bind_login(&admin, "admin@team.example", None).unwrap();
     assert_eq!(
-        f.ws.identify(Some("mallory"), None).unwrap().email,
+        f.ws.identify(Some("mallory"), None, Overrides::NONE)
+            .unwrap()
+            .email,
         "admin@team.example"
     );
 }
@@ -147,8 +160,13 @@ fn cli_as_a_bound_rep_r12_holds_for_every_command() {
     let c4 = f.c[4];
     let paused = f.ws.enroll(&bob_user, f.seq_a.id, &[c4]).unwrap().enrolled[0];
     f.ws.pause(&bob_user, &[paused], false).unwrap();
+    f.ws.bind_login(&admin, "admin@team.example", Some("admin-elsewhere"))
+        .unwrap();
     f.ws.bind_login(&admin, "ann@team.example", Some(&login))
         .unwrap();
+    // A bound rep may not set the clock (see
+    // `a_bound_rep_may_not_move_the_clock_or_the_rules`): run on the real one.
+    let run = |path: &std::path::Path, args: &[&str]| run_no_clock(path, args);
     let bob = bobs.to_string();
     let bob_paused = paused.to_string();
     let refusals: Vec<Vec<&str>> = vec![
@@ -308,4 +326,162 @@ fn tui_as_a_rep_r12_holds_for_every_action() {
     let e = f.ws.enrollment(bobs).unwrap();
     assert_eq!(e.status, Status::Active);
     assert_eq!(e.enrolled_by, "bob@team.example");
+}
+
+/// R12 under binding: a bound rep may not move the clock or the rules
+/// (`--now`, `SEQTUI_NOW`, `--rules`, `SEQTUI_RULES`): refused with exit 3
+/// and one sentence, nothing changed. A bound admin may.
+#[test]
+fn a_bound_rep_may_not_move_the_clock_or_the_rules() {
+    let login = seqtui::cli::current_login().expect("the test's login");
+    let (mut f, anns, _bobs) = two_reps();
+    let admin = f.admin.clone();
+    f.ws.bind_login(&admin, "admin@team.example", Some("admin-elsewhere"))
+        .unwrap();
+    f.ws.bind_login(&admin, "ann@team.example", Some(&login))
+        .unwrap();
+    let rules = f.dir.path().join("rules.toml");
+    std::fs::write(&rules, "").unwrap();
+    let ann = anns.to_string();
+    let unenroll = ["unenroll", "--enrollment", &ann, "--reason", "stale"];
+    let audit_before = f.ws.audit(None, 1000).unwrap().len();
+    // --now (what `run` passes), SEQTUI_NOW, --rules, SEQTUI_RULES.
+    let attempts = [
+        run(&f.path, &unenroll),
+        output(
+            assert_cmd::Command::from_std(process(&f.path))
+                .env("SEQTUI_NOW", "2026-01-01T00:00:00Z")
+                .args(unenroll),
+        ),
+        output(
+            assert_cmd::Command::from_std(process(&f.path))
+                .arg("--rules")
+                .arg(&rules)
+                .args(unenroll),
+        ),
+        output(
+            assert_cmd::Command::from_std(process(&f.path))
+                .env("SEQTUI_RULES", &rules)
+                .args(unenroll),
+        ),
+    ];
+    for (i, r) in attempts.iter().enumerate() {
+        assert_eq!(r.code, 3, "attempt {i}: {} {}", r.stdout, r.stderr);
+        one_sentence(&r.stderr);
+        assert!(r.stderr.contains("only an admin may set"), "{}", r.stderr);
+    }
+    assert!(
+        attempts[0].stderr.contains("--now"),
+        "{}",
+        attempts[0].stderr
+    );
+    assert!(
+        attempts[2].stderr.contains("--rules"),
+        "{}",
+        attempts[2].stderr
+    );
+    assert_eq!(f.ws.enrollment(anns).unwrap().status, Status::Active);
+    assert_eq!(f.ws.audit(None, 1000).unwrap().len(), audit_before);
+    // Even reading is refused: the clock decides what "stale" and "due" say.
+    assert_eq!(run(&f.path, &["sequences"]).code, 3);
+    // The TUI's start goes through the same check, before taking the screen.
+    let tui = run(&f.path, &[]);
+    assert_eq!(tui.code, 3, "{} {}", tui.stdout, tui.stderr);
+    one_sentence(&tui.stderr);
+    assert!(
+        tui.stderr.contains("only an admin may set"),
+        "{}",
+        tui.stderr
+    );
+    // On the real clock and rules Ann works as before.
+    assert_eq!(run_no_clock(&f.path, &["sequences"]).code, 0);
+    // The domain decides it, for every front end.
+    let refused =
+        f.ws.identify(
+            Some(&login),
+            None,
+            Overrides {
+                clock: false,
+                rules: true,
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(refused, DomainError::Refused(_)), "{refused}");
+    // A login bound to an admin may set both.
+    f.ws.bind_login(&admin, "admin@team.example", Some(&login))
+        .unwrap();
+    let r = output(
+        seqtui(&f.path)
+            .arg("--rules")
+            .arg(&rules)
+            .args(["--as", "ann@team.example"])
+            .args(unenroll),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(f.ws.enrollment(anns).unwrap().status, Status::Unenrolled);
+}
+
+/// With no login bound yet, an admin binding someone else first would lock
+/// themselves out (their own login bound to nobody): refused with a
+/// sentence naming the command to bind themselves; after that it works.
+/// Later, a change that leaves no admin bound is refused too.
+#[test]
+fn an_admin_binding_someone_else_first_is_not_locked_out() {
+    let login = seqtui::cli::current_login().expect("the test's login");
+    let f = fixture(1);
+    let r = run(
+        &f.path,
+        &["users", "bind", "ann@team.example", "--login", "ann"],
+    );
+    assert_eq!(r.code, 3, "{} {}", r.stdout, r.stderr);
+    one_sentence(&r.stderr);
+    assert!(
+        r.stderr
+            .contains("seqtui users bind admin@team.example --login"),
+        "{}",
+        r.stderr
+    );
+    assert!(f.ws.users().unwrap().iter().all(|u| u.login.is_none()));
+    // The admin still acts (nothing was bound).
+    assert_eq!(run(&f.path, &["sequences"]).code, 0);
+
+    let r = run(
+        &f.path,
+        &["users", "bind", "admin@team.example", "--login", &login],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        &f.path,
+        &["users", "bind", "ann@team.example", "--login", "ann"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Still the admin, bound to this login.
+    let r = run(&f.path, &["--json", "users"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Unbinding the only bound admin while Ann stays bound: refused.
+    let r = run(&f.path, &["users", "unbind", "admin@team.example"]);
+    assert_eq!(r.code, 3, "{} {}", r.stdout, r.stderr);
+    one_sentence(&r.stderr);
+    assert!(r.stderr.contains("no admin bound"), "{}", r.stderr);
+    // Nor may the admin's login be moved to Ann.
+    let r = run(
+        &f.path,
+        &["users", "bind", "ann@team.example", "--login", &login],
+    );
+    assert_eq!(r.code, 3, "{} {}", r.stdout, r.stderr);
+    let users = f.ws.users().unwrap();
+    let admin = users
+        .iter()
+        .find(|u| u.email == "admin@team.example")
+        .unwrap();
+    assert_eq!(admin.login.as_deref(), Some(login.as_str()));
+    // Ann unbound first, then the admin: back to no bindings.
+    assert_eq!(
+        run(&f.path, &["users", "unbind", "ann@team.example"]).code,
+        0
+    );
+    assert_eq!(
+        run(&f.path, &["users", "unbind", "admin@team.example"]).code,
+        0
+    );
 }

@@ -256,6 +256,7 @@ fn add_awkward_contacts(path: &std::path::Path) {
             owner: None,
             owner_column: None,
             lifecycle_stage: None,
+            ..Default::default()
         })
         .collect();
     ws.import_contacts(&actor, &rows).unwrap();

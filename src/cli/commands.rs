@@ -126,7 +126,11 @@ pub fn run(cli: &Cli) -> Outcome {
             let rules = cli.rules()?;
             let mut ws = Workspace::open(&path, clock)?;
             ws.set_rules(rules);
-            let actor = ws.identify(super::current_login().as_deref(), cli.as_user.as_deref())?;
+            let actor = ws.identify(
+                super::current_login().as_deref(),
+                cli.as_user.as_deref(),
+                cli.overrides(),
+            )?;
             on_workspace(cli, command, &mut ws, &actor)
         }
     }
@@ -172,16 +176,23 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             enrollments(cli, ws, &query, args.limit)
         }
-        Command::Contact { contact } => {
-            let contact = ws.contact(contact)?;
-            let detail = ws.contact_detail(contact.id)?;
-            if cli.json {
-                json(&detail)?;
-            } else {
-                print_contact(&detail);
+        Command::Contact(args) => match (&args.action, &args.contact) {
+            (Some(action), _) => contact_action(cli, ws, actor, action),
+            (None, Some(contact)) => {
+                let contact = ws.contact(contact)?;
+                let detail = ws.contact_detail(contact.id)?;
+                if cli.json {
+                    json(&detail)?;
+                } else {
+                    print_contact(&detail);
+                }
+                Ok(0)
             }
-            Ok(0)
-        }
+            (None, None) => Err(Failure {
+                code: 2,
+                message: "name a contact (email or id), or opt-out / opt-in".into(),
+            }),
+        },
         Command::Enroll { sequence, contacts } => {
             let sequence = ws.sequence(sequence)?;
             let mut ids = Vec::new();
@@ -271,6 +282,77 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         ),
         Command::Demo { .. } | Command::Init { .. } => unreachable!("handled before opening"),
     }
+}
+
+/// `contact opt-out` and `contact opt-in` (R9).
+fn contact_action(
+    cli: &Cli,
+    ws: &mut Workspace,
+    actor: &User,
+    action: &super::ContactAction,
+) -> Outcome {
+    match action {
+        super::ContactAction::OptOut { contacts, note } => {
+            // Every contact must exist before anything changes (exit 4).
+            let mut ids = Vec::new();
+            for c in contacts {
+                ids.push(ws.contact(c)?.id);
+            }
+            let report = ws.opt_out_contacts(actor, &ids, note.as_deref())?;
+            if cli.json {
+                json(&report)?;
+            } else {
+                println!("{}", report.summary());
+                for s in &report.skipped {
+                    println!("  skipped contact {}: {}", s.id, safe(&s.why));
+                }
+            }
+            Ok(0)
+        }
+        super::ContactAction::OptIn { contact, note } => {
+            let contact = ws.contact(contact)?;
+            let report = ws.opt_in(actor, contact.id, note)?;
+            if cli.json {
+                json(&report)?;
+            } else if report.opted_in {
+                println!(
+                    "Cleared the opt-out of {} ({}); they may be enrolled again · batch {}.",
+                    safe(&report.email),
+                    opt_out_origin(
+                        report.was_opted_out_at,
+                        report.was_opted_out_by.as_deref(),
+                        report.was_opted_out_via
+                    ),
+                    report.batch.as_deref().unwrap_or("")
+                );
+            } else {
+                println!(
+                    "{} has not opted out; nothing was changed.",
+                    safe(&report.email)
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// "opted out 2026-11-02 09:00 by ann@acme.example via unenroll".
+fn opt_out_origin(
+    at: Option<Timestamp>,
+    by: Option<&str>,
+    via: Option<crate::domain::OptOutVia>,
+) -> String {
+    let mut text = String::from("opted out");
+    if at.is_some() {
+        text.push_str(&format!(" {}", time(at)));
+    }
+    if let Some(by) = by {
+        text.push_str(&format!(" by {}", safe(by)));
+    }
+    if let Some(via) = via {
+        text.push_str(&format!(" via {via}"));
+    }
+    text
 }
 
 fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersAction>) -> Outcome {
@@ -690,6 +772,12 @@ fn print_contact(d: &ContactDetail) {
         c.id,
         if c.opted_out { " · OPTED OUT" } else { "" }
     );
+    if c.opted_out {
+        println!(
+            "  {}; cannot be enrolled (an admin may clear it: seqtui contact opt-in)",
+            opt_out_origin(c.opted_out_at, c.opted_out_by.as_deref(), c.opted_out_via)
+        );
+    }
     println!();
     println!("Enrollments");
     for ce in &d.enrollments {

@@ -120,6 +120,7 @@ enum Field {
     Title,
     Owner,
     Lifecycle,
+    OptedOut,
 }
 
 /// A header, lower-cased with everything but letters and digits removed,
@@ -140,6 +141,8 @@ fn field_of(header: &str) -> Option<Field> {
             Field::Owner
         }
         "lifecyclestage" | "lifecycle" | "stage" => Field::Lifecycle,
+        // HubSpot exports "Unsubscribed from all email".
+        "optedout" | "optout" | "unsubscribed" | "unsubscribedfromallemail" => Field::OptedOut,
         _ => return None,
     })
 }
@@ -254,10 +257,21 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
             owner_column: owner_column.clone(),
             ..Default::default()
         };
-        for (value, field) in record.iter().zip(&columns) {
+        let line = row.line;
+        for ((value, field), header) in record.iter().zip(&columns).zip(headers.iter()) {
             let Some(field) = field else { continue };
+            if *field == Field::OptedOut {
+                row.opted_out = yes_or_no(value).ok_or_else(|| {
+                    DomainError::Invalid(format!(
+                        "{shown}: line {line}, column '{header}': '{}' is not true or false (or yes/no, 1/0); nothing was imported",
+                        value.escape_debug()
+                    ))
+                })?;
+                continue;
+            }
             let value = value.to_string();
             match field {
+                Field::OptedOut => {}
                 Field::Email => row.email = value,
                 Field::FirstName => row.first_name = Some(value),
                 Field::LastName => row.last_name = Some(value),
@@ -284,6 +298,16 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
         rows,
         ignored_columns,
     })
+}
+
+/// An opt-out cell: true / yes / 1, false / no / 0 (any case), or empty
+/// (false: an import never clears an opt-out); anything else is `None`.
+fn yes_or_no(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" => Some(true),
+        "false" | "no" | "0" | "" => Some(false),
+        _ => None,
+    }
 }
 
 /// The 1-based line of the file where a record starts, from the byte

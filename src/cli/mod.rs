@@ -82,11 +82,9 @@ pub enum Command {
     Sequences,
     /// List enrollments matching a filter, across every sequence unless --sequence, in contact-name order
     Enrollments(EnrollmentsArgs),
-    /// Show one contact: properties, enrollments with schedule and tasks, timeline
-    Contact {
-        /// Email or id
-        contact: String,
-    },
+    /// Show one contact (`contact EMAIL`), or record or clear an opt-out
+    /// (`contact opt-out EMAIL...`, `contact opt-in EMAIL --note TEXT`)
+    Contact(ContactArgs),
     /// Enroll contacts in a sequence
     Enroll {
         /// Sequence id or name
@@ -202,6 +200,48 @@ pub struct EnrollmentsArgs {
     /// Print only how many enrollments match
     #[arg(long, conflicts_with = "limit")]
     pub count: bool,
+}
+
+/// `contact EMAIL` shows a contact; `contact opt-out …` and `contact
+/// opt-in …` change its opt-out. A bare email or id is always a contact to
+/// show (neither `opt-out` nor `opt-in` is an email).
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    subcommand_value_name = "ACTION",
+    override_usage = "seqtui contact EMAIL|ID\n       seqtui contact opt-out EMAIL... [--note TEXT]\n       seqtui contact opt-in EMAIL --note TEXT"
+)]
+pub struct ContactArgs {
+    /// Email or id: properties, enrollments with schedule and tasks, timeline
+    #[arg(required = true, value_name = "EMAIL|ID")]
+    pub contact: Option<String>,
+    #[command(subcommand)]
+    pub action: Option<ContactAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactAction {
+    /// Record that contacts opted out (anyone may): they can no longer be
+    /// enrolled, and every open enrollment they have ends (opted_out)
+    OptOut {
+        /// Email or id (one or more)
+        #[arg(required = true, value_name = "EMAIL|ID")]
+        contacts: Vec<String>,
+        /// A note kept with the audit entry and the ended enrollments
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Clear a contact's opt-out (admins only, with a note; audited): it may
+    /// be enrolled again
+    OptIn {
+        /// Email or id
+        #[arg(value_name = "EMAIL|ID")]
+        contact: String,
+        /// Why (required): e.g. where the contact opted in again
+        #[arg(long, required = true)]
+        note: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,8 +370,21 @@ impl Cli {
             .or_else(crate::config::default_rules_path)
     }
 
+    /// Which of the clock and the rules the command line sets (see
+    /// `Workspace::identify`: only admins may once logins are bound).
+    pub fn overrides(&self) -> crate::domain::Overrides {
+        crate::domain::Overrides {
+            clock: self.now_given().is_some(),
+            rules: self.rules_path_given().is_some(),
+        }
+    }
+
+    fn now_given(&self) -> Option<&str> {
+        self.now.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
     pub fn clock(&self) -> Result<Clock, DomainError> {
-        match self.now.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        match self.now_given() {
             Some(text) => Clock::parse(text),
             None => Ok(Clock::System),
         }

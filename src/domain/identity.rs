@@ -5,7 +5,14 @@
 //! default user, as before. Once any user is bound:
 //! - the acting user is the one bound to the login running seqtui;
 //! - `--as` someone else is allowed only when that bound user is an admin;
-//! - a login bound to nobody is refused, with how to get bound.
+//! - a login bound to nobody is refused, with how to get bound;
+//! - the clock (`--now`) and the rules file (`--rules`) may be set only by
+//!   a login bound to an admin (R12): anyone else giving them is refused,
+//!   not silently ignored, so a script never runs on a clock it did not ask
+//!   for.
+//!
+//! Binding never locks the admins out: the first binding must be the
+//! acting admin's own, and while anyone is bound an admin stays bound.
 //!
 //! This guards against mistakes and casual impersonation through seqtui.
 //! It is not a security boundary against people who can write the file
@@ -14,10 +21,33 @@
 use super::*;
 use crate::store::queries::{self as q, NewAudit};
 
+/// What the command line asked to override besides the acting user:
+/// honoured only for admins once users are bound to logins (R12).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--now` / `SEQTUI_NOW` was given.
+    pub clock: bool,
+    /// `--rules` / `SEQTUI_RULES` was given.
+    pub rules: bool,
+}
+
+impl Overrides {
+    pub const NONE: Overrides = Overrides {
+        clock: false,
+        rules: false,
+    };
+}
+
 impl Workspace {
     /// The acting user for `login` (the operating-system login running
-    /// seqtui, `None` when it cannot be told) and `--as` (`as_email`).
-    pub fn identify(&self, login: Option<&str>, as_email: Option<&str>) -> Result<User> {
+    /// seqtui, `None` when it cannot be told), `--as` (`as_email`) and what
+    /// else the command line overrides (the clock, the rules).
+    pub fn identify(
+        &self,
+        login: Option<&str>,
+        as_email: Option<&str>,
+        overrides: Overrides,
+    ) -> Result<User> {
         let conn = self.store.conn();
         if !q::logins_bound(conn)? {
             return self.acting_user(as_email);
@@ -32,6 +62,19 @@ impl Workspace {
                 "the login '{login}' is not bound to a user of this workspace; an admin can bind it with `seqtui users bind EMAIL --login {login}`"
             ))
         })?;
+        if me.role != Role::Admin && (overrides.clock || overrides.rules) {
+            let what = match (overrides.clock, overrides.rules) {
+                (true, true) => {
+                    "the clock (--now, SEQTUI_NOW) or the rules file (--rules, SEQTUI_RULES)"
+                }
+                (true, false) => "the clock (--now, SEQTUI_NOW)",
+                _ => "the rules file (--rules, SEQTUI_RULES)",
+            };
+            return Err(DomainError::Refused(format!(
+                "you are {} ({}, a {}); while users are bound to logins only an admin may set {what}",
+                me.name, me.email, me.role
+            )));
+        }
         match as_email.map(str::trim).filter(|e| !e.is_empty()) {
             Some(e) if !e.eq_ignore_ascii_case(&me.email) => {
                 if me.role != Role::Admin {
@@ -48,7 +91,11 @@ impl Workspace {
 
     /// Binds `user_email` to an operating-system login, or unbinds it with
     /// `None`. Admins only; audited. A login already bound to someone else
-    /// moves to this user.
+    /// moves to this user. Nobody is locked out: while no login is bound,
+    /// the first binding must be the acting admin's own (binding anyone
+    /// else first would leave the login running seqtui bound to nobody);
+    /// and a change that would leave users bound but no admin bound is
+    /// refused.
     pub fn bind_login(
         &mut self,
         actor: &User,
@@ -74,7 +121,19 @@ impl Workspace {
                 "no user '{user_email}' in this workspace; `seqtui users` lists them"
             ))
         })?;
+        if login.is_some() && user.id != actor.id && !q::logins_bound(&tx)? {
+            return Err(DomainError::Refused(format!(
+                "no login is bound yet: bind yourself first (`seqtui users bind {} --login LOGIN`), or once {} is bound the login you run seqtui under is bound to nobody and can no longer act",
+                actor.email, user.email
+            )));
+        }
         q::set_login(&tx, user.id, login)?;
+        if q::logins_bound(&tx)? && !q::admins_bound(&tx)? {
+            return Err(DomainError::Refused(format!(
+                "that would leave users bound to logins but no admin bound, and nobody could bind or unbind again; bind another admin first, or unbind the others; {} was not changed",
+                user.email
+            )));
+        }
         q::insert_audit(
             &tx,
             &NewAudit {

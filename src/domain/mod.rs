@@ -9,6 +9,7 @@ mod filter;
 mod identity;
 mod lists;
 mod manage;
+mod optout;
 mod permissions;
 mod report;
 mod rules;
@@ -18,8 +19,10 @@ mod workspace;
 pub use clock::{Clock, parse_instant};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
+pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;
+pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,

@@ -183,6 +183,20 @@ text_enum!(
         AlreadyEnrolled => "already_enrolled",
         Changed => "changed",
         AlreadyStarted => "already_started",
+        AlreadyOptedOut => "already_opted_out",
+    }
+);
+
+text_enum!(
+    /// How a contact came to be opted out (R9), kept with the contact:
+    /// a person unenrolled one of its enrollments with reason `opted_out`,
+    /// `seqtui contact opt-out`, an opt-out column of an import, an
+    /// unsubscribe event read by `seqtui ingest`.
+    OptOutVia, "opt-out source" {
+        Unenroll => "unenroll",
+        Command => "command",
+        Import => "import",
+        UnsubscribeEvent => "unsubscribe_event",
     }
 );
 
@@ -199,6 +213,7 @@ impl SkipCode {
             SkipCode::AlreadyEnrolled => "enrolled elsewhere",
             SkipCode::Changed => "changed since",
             SkipCode::AlreadyStarted => "already started",
+            SkipCode::AlreadyOptedOut => "already opted out",
         }
     }
 
@@ -212,7 +227,10 @@ impl SkipCode {
             | SkipCode::AlreadyEnrolled
             | SkipCode::Changed
             | SkipCode::AlreadyStarted => 3,
-            SkipCode::AlreadyEnded | SkipCode::AlreadyPaused | SkipCode::AlreadyActive => 0,
+            SkipCode::AlreadyEnded
+            | SkipCode::AlreadyPaused
+            | SkipCode::AlreadyActive
+            | SkipCode::AlreadyOptedOut => 0,
         }
     }
 }
@@ -244,6 +262,11 @@ pub struct Contact {
     pub lifecycle_stage: String,
     pub opted_out: bool,
     pub opted_out_at: Option<Timestamp>,
+    /// Who recorded the opt-out (a user's email); `None` when it came by
+    /// itself (an unsubscribe event) or before this was kept.
+    pub opted_out_by: Option<String>,
+    /// How it was recorded; `None` only for opt-outs older than this.
+    pub opted_out_via: Option<OptOutVia>,
 }
 
 impl Contact {

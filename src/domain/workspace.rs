@@ -96,6 +96,10 @@ pub struct UnenrollReport {
     pub reason: EndReason,
     pub unenrolled: Vec<i64>,
     pub skipped: Vec<Skipped>,
+    /// With reason `opted_out` (R9): the contacts this marked opted out
+    /// (those not yet; a dry run lists none). Their other open enrollments
+    /// are among `unenrolled`.
+    pub opted_out: Vec<i64>,
     /// Scheduled automatic emails that will not be sent.
     pub emails_cancelled: i64,
     /// Scheduled steps of every kind that were cancelled.
@@ -127,6 +131,13 @@ impl UnenrollReport {
             self.emails_cancelled,
             self.tasks_removed
         );
+        if !self.opted_out.is_empty() {
+            line.push_str(&format!(
+                " · {} contact{} opted out",
+                self.opted_out.len(),
+                if self.opted_out.len() == 1 { "" } else { "s" }
+            ));
+        }
         if !self.skipped.is_empty() {
             line.push_str(&format!(
                 " · {} skipped: {}",
@@ -416,11 +427,11 @@ impl Workspace {
                 });
                 continue;
             };
-            if contact.opted_out {
+            if let Some(why) = opted_out_refusal(&contact) {
                 report.refused.push(EnrollRefusal {
                     contact: contact.email.clone(),
                     code: SkipCode::OptedOut,
-                    why: format!("{} has opted out and can never be enrolled", contact.email),
+                    why,
                 });
                 continue;
             }
@@ -599,17 +610,23 @@ impl Workspace {
                 count,
             })
             .collect();
-        let unenrolled = eligible.iter().map(|k| k.id).collect();
+        let mut unenrolled: Vec<i64> = eligible.iter().map(|k| k.id).collect();
         // In id order the temporary table is filled by appending.
         eligible.sort_unstable_by_key(|k| k.id);
         q::stage_keys(&tx, &eligible)?;
         drop(eligible);
+        // R9: an opt-out ends every open enrollment of the contact, in
+        // this batch. (R1 leaves none today; the rule does not rely on it.)
+        if request.reason == EndReason::OptedOut {
+            unenrolled.extend(q::stage_other_open_of_staged_contacts(&tx)?);
+        }
         let mut report = UnenrollReport {
             batch: None,
             dry_run: request.dry_run,
             reason: request.reason,
             unenrolled,
             skipped,
+            opted_out: Vec::new(),
             emails_cancelled: 0,
             steps_cancelled: 0,
             tasks_removed: 0,
@@ -620,12 +637,18 @@ impl Workspace {
             drop(tx);
             return Ok(report);
         }
-        let detail = report
+        let mut detail = report
             .sequences
             .iter()
             .map(|c| format!("{}: {}", c.sequence, c.count))
             .collect::<Vec<_>>()
             .join(", ");
+        if request.reason == EndReason::OptedOut {
+            // R9: the contacts are opted out, by this actor, in this batch.
+            report.opted_out =
+                q::set_opted_out_staged(&tx, now, Some(actor.id), OptOutVia::Unenroll)?;
+            detail.push_str(&opted_out_detail(&tx, &report.opted_out)?);
+        }
         let (audit_id, batch) = q::insert_audit(
             &tx,
             &NewAudit {
@@ -768,71 +791,6 @@ impl Workspace {
         Ok(created)
     }
 
-    // -------------------------------------------------------- opt-out
-
-    /// R9: marks the contact opted out and ends every open enrollment it has
-    /// with `opted_out` (an automatic end: no `ended_by`). R2 then blocks
-    /// re-enrollment. Doing it twice changes nothing the second time.
-    pub fn opt_out(&mut self, contact_id: i64, source: &str) -> Result<UnenrollReport> {
-        let now = self.now();
-        let tx = self.store.write()?;
-        let contact = q::find_contact(&tx, &contact_id.to_string())?
-            .ok_or_else(|| DomainError::NotFound(format!("no contact {contact_id}")))?;
-        let open = q::open_enrollment_ids(&tx, contact_id)?;
-        let mut report = UnenrollReport {
-            batch: None,
-            dry_run: false,
-            reason: EndReason::OptedOut,
-            unenrolled: open.clone(),
-            skipped: Vec::new(),
-            emails_cancelled: 0,
-            steps_cancelled: 0,
-            tasks_removed: 0,
-            sequences: Vec::new(),
-        };
-        if contact.opted_out && open.is_empty() {
-            return Ok(report);
-        }
-        q::set_opted_out(&tx, contact_id, now)?;
-        q::insert_event(
-            &tx,
-            contact_id,
-            open.first().copied(),
-            "unsubscribe",
-            now,
-            source,
-        )?;
-        q::stage_batch(&tx, &open)?;
-        let (audit_id, batch) = q::insert_audit(
-            &tx,
-            &NewAudit {
-                at: now,
-                actor_id: None,
-                action: "opt_out",
-                reason: Some(EndReason::OptedOut.as_str()),
-                note: None,
-                detail: &format!("{}: {source}", contact.email),
-                count: open.len() as i64,
-            },
-        )?;
-        let cancelled = q::end_staged(
-            &tx,
-            &EndChange {
-                at: now,
-                reason: EndReason::OptedOut,
-                ended_by: None,
-                note: None,
-                batch: Some(&batch),
-            },
-            Tidy::Now,
-        )?;
-        report.set_cancellations(cancelled);
-        q::audit_staged(&tx, audit_id)?;
-        tx.commit()?;
-        report.batch = Some(batch);
-        Ok(report)
-    }
-
     // -------------------------------------------------------- import
 
     /// [`Workspace::import_contacts_with`] with the default options: empty
@@ -869,6 +827,8 @@ impl Workspace {
         // Every row is applied inside the transaction, even in a dry run or
         // after a refusal, so that a later row for the same email sees the
         // earlier one; what decides whether anything stays is the commit.
+        // Contacts an opt-out column opts out (R9), applied after the rows.
+        let mut opting_out = Vec::new();
         for row in rows {
             let email = row.email.trim();
             check_email(email).map_err(|e| {
@@ -917,6 +877,11 @@ impl Workspace {
                     let changed = field_changes(&old, &fields, by_id);
                     if changed.is_empty() {
                         report.unchanged += 1;
+                        if row.opted_out
+                            && let Some((id, _)) = q::contact_fields(&tx, email)?
+                        {
+                            opting_out.push(id);
+                        }
                         continue;
                     }
                     let current = by_id(old.owner_id);
@@ -928,6 +893,7 @@ impl Workspace {
                 }
             };
             q::upsert_contact(&tx, &fields, now)?;
+            let fields_email = fields.email;
             let (line, email, created, fields) = change;
             if created {
                 report.created += 1;
@@ -940,6 +906,30 @@ impl Workspace {
                 created,
                 fields,
             });
+            // R9: a true opt-out column opts the contact out; false never
+            // clears an opt-out (only an admin's opt-in does).
+            if row.opted_out
+                && let Some((id, _)) = q::contact_fields(&tx, &fields_email)?
+            {
+                opting_out.push(id);
+            }
+        }
+        if !opting_out.is_empty() && report.refused.is_empty() {
+            // Anyone may record a contact's wish to hear nothing more (as
+            // `contact opt-out`), so an opt-out cell needs no R12 right.
+            let done = super::optout::opt_out_in(
+                &tx,
+                &opting_out,
+                &super::optout::OptOutHow {
+                    actor: Some(actor),
+                    via: OptOutVia::Import,
+                    note: None,
+                    source: None,
+                },
+                now,
+            )?;
+            report.opted_out = done.opted_out;
+            report.unenrolled = done.unenrolled;
         }
         if !report.refused.is_empty() && !options.dry_run {
             // Nothing is imported: the report says so.
@@ -994,6 +984,10 @@ pub struct ImportReport {
     pub refused: Vec<ImportRefusal>,
     /// The audit entry's batch id, when something was imported.
     pub batch: Option<String>,
+    /// Contacts an opt-out column marked opted out now (R9), and the open
+    /// enrollments that ended with it (its own audit entry and batch).
+    pub opted_out: Vec<i64>,
+    pub unenrolled: Vec<i64>,
 }
 
 /// One contact an import creates or updates: which fields change, from
@@ -1261,6 +1255,8 @@ pub struct ContactInput {
     /// Lower-cased; `None` also for an empty cell (a contact always has a
     /// stage).
     pub lifecycle_stage: Option<String>,
+    /// An opt-out column said true: the contact opts out (R9).
+    pub opted_out: bool,
 }
 
 impl ContactInput {
@@ -1379,6 +1375,33 @@ pub fn describe_status(status: Status, reason: Option<EndReason>) -> String {
         Some(r) if status == Status::Unenrolled => format!("unenrolled ({r})"),
         _ => status.to_string(),
     }
+}
+
+/// "; opted out 2 contacts: a@x.example, b@y.example" for an audit entry
+/// (the first 50 by email; the rest are the contacts of its enrollments).
+fn opted_out_detail(conn: &rusqlite::Connection, contacts: &[i64]) -> Result<String> {
+    if contacts.is_empty() {
+        return Ok(String::new());
+    }
+    const NAMED: usize = 50;
+    let mut emails = Vec::new();
+    for id in contacts.iter().take(NAMED) {
+        if let Some(c) = q::find_contact(conn, &id.to_string())? {
+            emails.push(c.email);
+        }
+    }
+    let more = contacts.len().saturating_sub(NAMED);
+    Ok(format!(
+        "; opted out {} contact{}: {}{}",
+        contacts.len(),
+        if contacts.len() == 1 { "" } else { "s" },
+        emails.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ))
 }
 
 pub(super) fn stakeholders(

@@ -122,6 +122,15 @@ pub fn logins_bound(conn: &Connection) -> Result<bool> {
         .query_row([], |r| r.get(0))?)
 }
 
+/// Whether any admin is bound to a login.
+pub fn admins_bound(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE os_login IS NOT NULL AND role = 'admin')",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// Binds (or with `None` unbinds) a user's login; a login bound to someone
 /// else is moved, so that one login is one user.
 pub fn set_login(conn: &Connection, user_id: i64, login: Option<&str>) -> Result<()> {
@@ -244,11 +253,13 @@ pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
 // ----------------------------------------------------------------- contacts
 
 const CONTACT: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
-        u.email, c.lifecycle_stage, c.opted_out_at
-    FROM contacts c LEFT JOIN users u ON u.id = c.owner_id";
+        u.email, c.lifecycle_stage, c.opted_out_at, ob.email, c.opted_out_via
+    FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
+    LEFT JOIN users ob ON ob.id = c.opted_out_by";
 
 fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     let opted: Option<String> = r.get(8)?;
+    let via: Option<String> = r.get(10)?;
     Ok(Contact {
         id: r.get(0)?,
         email: r.get(1)?,
@@ -260,6 +271,8 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         lifecycle_stage: r.get(7)?,
         opted_out: opted.is_some(),
         opted_out_at: opt_time(opted),
+        opted_out_by: r.get(9)?,
+        opted_out_via: via.and_then(|v| v.parse().ok()),
     })
 }
 
@@ -1397,12 +1410,81 @@ pub fn insert_step(conn: &Connection, sequence_id: i64, step: &Step) -> Result<i
     Ok(conn.last_insert_rowid())
 }
 
-/// Marks a contact opted out (keeps the first time it happened).
-pub fn set_opted_out(conn: &Connection, contact_id: i64, at: DateTime<Utc>) -> Result<()> {
-    conn.execute(
-        "UPDATE contacts SET opted_out_at = coalesce(opted_out_at, ?2) WHERE id = ?1",
-        params![contact_id, format_time(at)],
+/// Marks the contacts not yet opted out as opted out at `at`, by `by`, via
+/// `via` (an opt-out already recorded keeps its first time, who and how).
+/// Returns the ids it marked.
+pub fn set_opted_out(
+    conn: &Connection,
+    contact_ids: &[i64],
+    at: DateTime<Utc>,
+    by: Option<i64>,
+    via: OptOutVia,
+) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE contacts SET opted_out_at = ?2, opted_out_by = ?3, opted_out_via = ?4
+         WHERE opted_out_at IS NULL AND id IN (SELECT value FROM json_each(?1))
+         RETURNING id",
     )?;
+    let rows = stmt.query_map(
+        params![
+            sorted_ids_json(contact_ids),
+            format_time(at),
+            by,
+            via.as_str()
+        ],
+        |r| r.get(0),
+    )?;
+    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// [`set_opted_out`] for the contacts of the staged enrollments (an
+/// unenroll with reason `opted_out`, however large).
+pub fn set_opted_out_staged(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+    via: OptOutVia,
+) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE contacts SET opted_out_at = ?1, opted_out_by = ?2, opted_out_via = ?3
+         WHERE opted_out_at IS NULL AND id IN
+            (SELECT e.contact_id FROM enrollments e WHERE e.id IN (SELECT id FROM temp.batch_ids))
+         RETURNING id",
+    )?;
+    let rows = stmt.query_map(params![format_time(at), by, via.as_str()], |r| r.get(0))?;
+    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Adds to the staged enrollments the other open enrollments of their
+/// contacts (an opt-out ends every open enrollment of the contact);
+/// returns the ids it added.
+pub fn stage_other_open_of_staged_contacts(conn: &Connection) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO temp.batch_ids(id, before_status, before_step)
+         SELECT o.id, o.status, o.current_step FROM enrollments o
+         WHERE o.status IN ('active', 'paused')
+           AND o.id NOT IN (SELECT id FROM temp.batch_ids)
+           AND o.contact_id IN (SELECT e.contact_id FROM enrollments e
+                                WHERE e.id IN (SELECT id FROM temp.batch_ids))
+         RETURNING id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Clears a contact's opt-out (who, when and how with it).
+pub fn clear_opted_out(conn: &Connection, contact_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET opted_out_at = NULL, opted_out_by = NULL, opted_out_via = NULL
+         WHERE id = ?1",
+    )?
+    .execute([contact_id])?;
     Ok(())
 }
 

@@ -254,6 +254,7 @@ pub fn migrations() -> Vec<String> {
         V6_LISTS.to_string(),
         V7_ENROLLED_BY.to_string(),
         V8_TRANSFER_AUDIT.to_string(),
+        V9_OPT_OUT.to_string(),
     ]
 }
 
@@ -349,4 +350,14 @@ CREATE TABLE audit_owners (
     PRIMARY KEY (audit_id, contact_id)
 ) WITHOUT ROWID;
 ALTER TABLE audit_enrollments ADD COLUMN before_enrolled_by INTEGER REFERENCES users(id);
+";
+
+/// Migration 9, who opted a contact out and how (R9): the user who recorded
+/// it (none for an unsubscribe event) and the path (`unenroll`, `command`,
+/// `import`, `unsubscribe_event`). Until now only unsubscribe events opted
+/// contacts out, so that is what the ones already there are marked with.
+const V9_OPT_OUT: &str = "
+ALTER TABLE contacts ADD COLUMN opted_out_by INTEGER REFERENCES users(id);
+ALTER TABLE contacts ADD COLUMN opted_out_via TEXT;
+UPDATE contacts SET opted_out_via = 'unsubscribe_event' WHERE opted_out_at IS NOT NULL;
 ";

@@ -386,6 +386,7 @@ mod tests {
             reason: EndReason::Other,
             unenrolled: eligible.to_vec(),
             skipped: Vec::new(),
+            opted_out: Vec::new(),
             emails_cancelled: 2,
             steps_cancelled: 3,
             tasks_removed: 1,

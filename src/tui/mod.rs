@@ -58,6 +58,7 @@ pub fn start(cli: &Cli) -> anyhow::Result<()> {
     let user = ws.identify(
         crate::cli::current_login().as_deref(),
         cli.as_user.as_deref(),
+        cli.overrides(),
     )?;
     let app = App::new(
         ws,

@@ -15,7 +15,7 @@ use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
 use super::view;
-use crate::domain::{Filter, full_name};
+use crate::domain::{Filter, full_name, opted_out_refusal};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -975,6 +975,17 @@ fn enroll_picker(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
+    // R2: an opted-out contact is never offered for enrollment. Read it
+    // afresh (one row): the list on screen may predate the opt-out.
+    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
+        (app.screen() == Screen::Contacts)
+            .then(|| app.focused_contact().cloned())
+            .flatten()
+    });
+    if let Some(why) = current.as_ref().and_then(opted_out_refusal) {
+        app.say(Tone::Error, format!("Not enrolling: {why}."));
+        return;
+    }
     app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
         contact_id,
         contact,

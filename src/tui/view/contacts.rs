@@ -66,9 +66,17 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         .map(|i| {
             let x = &c.results[i];
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
-            if x.opted_out {
-                name.push_str(" (opted out)");
-            }
+            // An opted-out contact (R9) says so where its stage would be
+            // (beside its name when that column is hidden); the detail pane
+            // says when, how and by whom.
+            let stage = if x.opted_out {
+                if widths[4].is_none() {
+                    name.push_str(" (opted out)");
+                }
+                ("opted out".to_string(), t.error())
+            } else {
+                (x.lifecycle_stage.clone(), t.base())
+            };
             let style = if i == c.cursor.selected {
                 t.focused()
             } else {
@@ -88,7 +96,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                             .to_string(),
                         t.base(),
                     ),
-                    (x.lifecycle_stage.clone(), t.base()),
+                    stage,
                 ],
                 &widths,
                 a.list.width,

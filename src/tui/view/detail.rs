@@ -79,15 +79,22 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
         ),
         t.dim(),
     )));
-    if let Some(at) = c.opted_out_at {
+    if c.opted_out {
+        // R9/R2: who, when and how; the enroll key refuses such a contact.
+        let mut line = String::from("OPTED OUT");
+        if let Some(at) = c.opted_out_at {
+            line.push_str(&format!(" {}", day(at, now)));
+        }
+        if let Some(via) = c.opted_out_via {
+            line.push_str(&format!(" via {via}"));
+        }
+        if let Some(by) = &c.opted_out_by {
+            line.push_str(&format!(" by {}", local_part(by)));
+        }
+        out.push(styled(line, t.error()));
         out.push(styled(
-            format!("opted out {} — can never be enrolled", day(at, now)),
-            t.error(),
-        ));
-    } else if c.opted_out {
-        out.push(styled(
-            "opted out — can never be enrolled".into(),
-            t.error(),
+            "not enrollable; an admin may opt it in".into(),
+            t.dim(),
         ));
     }
 
