@@ -440,7 +440,7 @@ impl Workspace {
             let owner = contact
                 .owner
                 .as_deref()
-                .and_then(|e| users.values().find(|u| u.email.eq_ignore_ascii_case(e)));
+                .and_then(|e| users.values().find(|u| email_key(&u.email) == email_key(e)));
             let allowed = match (actor.role, owner) {
                 (Role::Admin, _) => true,
                 (_, None) => actor.role == Role::Manager,

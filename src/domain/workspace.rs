@@ -873,7 +873,7 @@ impl Workspace {
                 .filter(|o| !o.is_empty())
             {
                 None => None,
-                Some(owner) => match owners.get(&owner.to_lowercase()) {
+                Some(owner) => match owners.get(&email_key(owner)) {
                     Some(id) => Some(*id),
                     None => {
                         let user = q::user_by_email(&tx, owner)?.ok_or_else(|| {
@@ -883,7 +883,7 @@ impl Workspace {
                                 row.owner_column.as_deref().unwrap_or("owner")
                             ))
                         })?;
-                        owners.insert(owner.to_lowercase(), user.id);
+                        owners.insert(email_key(owner), user.id);
                         Some(user.id)
                     }
                 },
