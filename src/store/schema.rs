@@ -361,18 +361,12 @@ ALTER TABLE users ADD COLUMN email_key TEXT;
 /// id only and every email lookup reaches the older one.
 fn backfill_email_keys(conn: &Connection) -> Result<(), DomainError> {
     use crate::domain::email_key;
-    conn.execute_batch(
-        "CREATE UNIQUE INDEX IF NOT EXISTS contacts_email_key ON contacts(email_key);
-         CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users(email_key);",
-    )?;
     for table in ["contacts", "users"] {
         let mut read = conn.prepare(&format!(
             "SELECT id, email FROM {table} WHERE id > ?1 ORDER BY id LIMIT 10000"
         ))?;
-        // OR IGNORE: a key an older row already holds stays NULL here.
-        let mut write = conn.prepare(&format!(
-            "UPDATE OR IGNORE {table} SET email_key = ?2 WHERE id = ?1"
-        ))?;
+        let mut write =
+            conn.prepare(&format!("UPDATE {table} SET email_key = ?2 WHERE id = ?1"))?;
         let mut after = 0i64;
         loop {
             let rows: Vec<(i64, String)> = read
@@ -384,6 +378,16 @@ fn backfill_email_keys(conn: &Connection) -> Result<(), DomainError> {
                 write.execute(rusqlite::params![id, email_key(&email)])?;
             }
         }
+        // A key an older row holds is taken from the later ones; then the
+        // index is built once over sorted keys (cheaper than keeping it
+        // up to date through a million updates).
+        conn.execute_batch(&format!(
+            "UPDATE {table} SET email_key = NULL WHERE id IN (
+                SELECT id FROM (SELECT id, row_number() OVER (
+                    PARTITION BY email_key ORDER BY id) AS n
+                FROM {table} WHERE email_key IS NOT NULL) WHERE n > 1);
+             CREATE UNIQUE INDEX IF NOT EXISTS {table}_email_key ON {table}(email_key);"
+        ))?;
     }
     conn.execute_batch(
         "CREATE TRIGGER IF NOT EXISTS contacts_email_key_required BEFORE INSERT ON contacts
