@@ -541,7 +541,7 @@ fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<Strin
     if !needle.is_empty() {
         conds.push(
             "(instr(lower(c.first_name || ' ' || c.last_name), ?) > 0
-                OR instr(lower(c.email), ?) > 0
+                OR instr(coalesce(c.email_key, lower(c.email)), ?) > 0
                 OR instr(lower(c.company), ?) > 0)"
                 .into(),
         );

@@ -261,10 +261,13 @@ pub fn migrations() -> Vec<String> {
     ]
 }
 
+/// A migration's Rust part: runs on the migration's transaction.
+pub type RustStep = fn(&Connection) -> Result<(), DomainError>;
+
 /// The part of a migration written in Rust, run in the migration's
 /// transaction right after its SQL; found by the SQL it follows (not by
 /// its number, so migrations can be renumbered).
-pub fn rust_step(sql: &str) -> Option<fn(&Connection) -> Result<(), DomainError>> {
+pub fn rust_step(sql: &str) -> Option<RustStep> {
     if sql == V8_EMAIL_KEY {
         Some(backfill_email_keys)
     } else {
