@@ -104,7 +104,7 @@ pub enum Inbound {
     Bounce {
         recipient: Option<String>,
         message_ids: Vec<String>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[serde(skip_serializing_if = "Vec::is_empty")]
         references: Vec<String>,
         permanent: bool,
         status: String,

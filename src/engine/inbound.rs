@@ -191,6 +191,11 @@ fn walk(dir: &Path, now: Timestamp, items: &mut Vec<InputItem>) {
                     "a symbolic link: links inside a folder are not followed (name the target itself to read it)",
                 )),
                 Some(k) if k.is_dir() && !maildir => walk(&file, now, items),
+                Some(k) if k.is_dir() => items.push(skip(
+                    shown,
+                    InputSkip::NotAFile,
+                    "a folder inside a Maildir's new/ or cur/; not read",
+                )),
                 Some(k) if k.is_file() => read_file(&file, true, maildir, now, items),
                 Some(_) => items.push(not_a_file(shown)),
             }
