@@ -395,7 +395,7 @@ fn main() {
             tally[match outcome.action {
                 IngestAction::Ended => 0,
                 IngestAction::Paused => 1,
-                IngestAction::Recorded => 2,
+                IngestAction::Recorded | IngestAction::Unverified => 2,
                 IngestAction::Duplicate => 3,
                 IngestAction::Ignored => 4,
             }] += 1;

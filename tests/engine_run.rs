@@ -176,7 +176,10 @@ fn a_run_killed_after_its_commit_is_completed_by_the_next() {
     let id = ws.workspace_id().unwrap();
     let due = ws.due_steps(ws.now(), 100).unwrap();
     assert_eq!(due.len(), 5);
-    let executed: Vec<ExecutedStep> = due.iter().map(|s| execute(s, &id, ws.now())).collect();
+    let executed: Vec<ExecutedStep> = due
+        .iter()
+        .map(|s| execute(s, &id, ws.now()).unwrap())
+        .collect();
     let committed = ws.record_executed(&executed).unwrap();
     assert_eq!(committed.emails, 5);
     drop(ws);
@@ -289,7 +292,10 @@ fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
     let now = f.ws.now();
     let due = f.ws.due_steps(now, 10).unwrap();
     assert_eq!(due.len(), 1);
-    let rendered: Vec<ExecutedStep> = due.iter().map(|s| execute(s, "testws", now)).collect();
+    let rendered: Vec<ExecutedStep> = due
+        .iter()
+        .map(|s| execute(s, "testws", now).unwrap())
+        .collect();
     reassign_to_bob(&f);
     let stale = f.ws.record_executed(&rendered).unwrap();
     assert_eq!(
@@ -311,7 +317,10 @@ fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
     let now = later.now();
     let due = later.due_steps(now, 10).unwrap();
     assert_eq!(due.len(), 1);
-    let rendered: Vec<ExecutedStep> = due.iter().map(|s| execute(s, "testws", now)).collect();
+    let rendered: Vec<ExecutedStep> = due
+        .iter()
+        .map(|s| execute(s, "testws", now).unwrap())
+        .collect();
     let mut other = at(&f.path, 2);
     other
         .transfer(

@@ -12,6 +12,7 @@ use super::Cli;
 use super::commands::Failure;
 use super::output::{json, safe, table, time};
 use crate::domain::*;
+use crate::engine::inbound::InputSkip;
 use crate::engine::outbox::{RunReport, default_outbox, run_once};
 use crate::engine::read_path;
 
@@ -109,6 +110,9 @@ struct IngestLine {
     source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// Why the item was skipped, as a code (with `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<InputSkip>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     outcome: Option<IngestOutcome>,
 }
@@ -130,6 +134,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                     lines.push(IngestLine {
                         source: item.source,
                         error: Some(why),
+                        code: item.code,
                         outcome: None,
                     });
                 }
@@ -138,6 +143,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                         lines.push(IngestLine {
                             source: item.source.clone(),
                             error: None,
+                            code: None,
                             outcome: Some(outcome),
                         });
                     }
@@ -159,6 +165,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                     (IngestAction::Duplicate, _) => "duplicate".into(),
                     (IngestAction::Ended, None) => "ended".into(),
                     (IngestAction::Ignored, _) => "ignored".into(),
+                    (IngestAction::Unverified, _) => "unverified".into(),
                 };
                 let mut why = o.why.clone();
                 if !o.colleagues.is_empty() {
@@ -192,11 +199,12 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                 .count()
         };
         println!(
-            "{} items: {} ended, {} paused, {} recorded, {} duplicates, {} ignored, {} unreadable.",
+            "{} items: {} ended, {} paused, {} recorded, {} unverified, {} duplicates, {} ignored, {} unreadable.",
             lines.len(),
             count(IngestAction::Ended),
             count(IngestAction::Paused),
             count(IngestAction::Recorded),
+            count(IngestAction::Unverified),
             count(IngestAction::Duplicate),
             count(IngestAction::Ignored),
             failed

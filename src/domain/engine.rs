@@ -95,10 +95,17 @@ pub enum Inbound {
         attendees: Vec<String>,
         summary: String,
     },
-    /// A delivery failure of `message_ids` to `recipient`.
+    /// A delivery failure to `recipient` (the DSN's Final-Recipient,
+    /// Original-Recipient or X-Failed-Recipients). `message_ids` are the
+    /// Message-IDs of the message it returns (its returned message or
+    /// headers; a JSON Lines bounce's `message_id`); `references` only
+    /// the report's own In-Reply-To and References, which anyone can
+    /// write, so they find the email but do not prove the bounce (R9).
     Bounce {
         recipient: Option<String>,
         message_ids: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        references: Vec<String>,
         permanent: bool,
         status: String,
     },
@@ -143,6 +150,11 @@ pub enum IngestAction {
     Duplicate,
     /// Not about any contact or sequence; nothing recorded.
     Ignored,
+    /// On a sequence thread, but not shown to come from the contact (R6:
+    /// another sender) or to be about that email (R9: a bounce naming
+    /// neither its recipient nor its Message-ID): recorded on the
+    /// contact's timeline as unverified; nothing ended or paused.
+    Unverified,
 }
 
 /// What applying one inbound item did (one per meeting attendee).
@@ -214,6 +226,20 @@ fn end_automatically(
     )?;
     q::audit_staged(conn, audit_id)?;
     Ok(Some(batch))
+}
+
+/// R6: whether mail from `from` speaks for the contact an email went to
+/// (`recipient`): the same address, compared by its key (any case, any
+/// Unicode normal form), or another address at the same email domain.
+pub fn speaks_for(from: &str, recipient: &str) -> bool {
+    let (from, recipient) = (email_key(from), email_key(recipient));
+    if from == recipient {
+        return true;
+    }
+    matches!(
+        (email_key_domain(&from), email_key_domain(&recipient)),
+        (Some(a), Some(b)) if a == b
+    )
 }
 
 fn open_facts(conn: &Connection, enrollment_id: i64) -> Result<Option<EnrollmentFacts>> {
@@ -587,11 +613,7 @@ fn apply_one(
         | Inbound::AutoReply {
             from, references, ..
         } => (Some(from), references.clone()),
-        Inbound::Bounce {
-            recipient,
-            message_ids,
-            ..
-        } => (recipient.as_deref(), message_ids.clone()),
+        Inbound::Bounce { .. } => return apply_bounce(conn, event, now),
         Inbound::Open { email, message_id }
         | Inbound::Click {
             email, message_id, ..
@@ -625,6 +647,25 @@ fn apply_one(
                 out.why = "not on a sequence thread: recorded on the contact, ends nothing".into();
                 return Ok(out);
             };
+            let from = address.unwrap_or_default();
+            if !speaks_for(from, &m.contact_email) {
+                qe::insert_external_event(
+                    conn,
+                    contact_id,
+                    Some(m.enrollment_id),
+                    "unverified_reply",
+                    event.at,
+                    &format!("from {from}: {subject}"),
+                    &event.id,
+                )?;
+                out.enrollment = Some(m.enrollment_id);
+                out.action = IngestAction::Unverified;
+                out.why = format!(
+                    "on the thread of {}, but from {from}, neither {contact_email} nor an address at its domain: recorded as an unverified reply, ends nothing",
+                    m.message_id
+                );
+                return Ok(out);
+            }
             qe::insert_external_event(
                 conn,
                 contact_id,
@@ -653,10 +694,18 @@ fn apply_one(
             ..
         } => {
             let enrollment = on_thread.as_ref().map(|m| m.enrollment_id).or(open);
-            let detail = match return_date {
+            let from = address.unwrap_or_default();
+            // Off the thread the contact was found by this very address.
+            let verified = on_thread
+                .as_ref()
+                .is_none_or(|m| speaks_for(from, &m.contact_email));
+            let mut detail = match return_date {
                 Some(d) => format!("{subject} (back {})", d.format("%Y-%m-%d")),
                 None => subject.clone(),
             };
+            if !verified {
+                detail = format!("from {from} (unverified): {detail}");
+            }
             qe::insert_external_event(
                 conn,
                 contact_id,
@@ -669,44 +718,12 @@ fn apply_one(
             out.enrollment = enrollment;
             out.action = IngestAction::Recorded;
             out.why = "automatic reply: recorded as out-of-office, ends nothing".into();
-            if let Some(id) = enrollment {
+            if !verified {
+                out.why.push_str(&format!(
+                    "; not paused: from {from}, neither {contact_email} nor an address at its domain"
+                ));
+            } else if let Some(id) = enrollment {
                 pause_for_ooo(conn, &mut out, id, *return_date, now, ooo_pauses)?;
-            }
-        }
-        Inbound::Bounce {
-            permanent, status, ..
-        } => {
-            let enrollment = on_thread.as_ref().map(|m| m.enrollment_id).or(open);
-            out.enrollment = enrollment;
-            if !permanent {
-                out.why = format!("temporary delivery failure ({status}); ends nothing");
-                return Ok(out);
-            }
-            qe::insert_external_event(
-                conn,
-                contact_id,
-                enrollment,
-                "bounce",
-                event.at,
-                &format!("hard bounce {status}"),
-                &event.id,
-            )?;
-            out.action = IngestAction::Recorded;
-            out.why = "hard bounce; no open enrollment to end".into();
-            if let Some(id) = enrollment
-                && let Some(f) = open_facts(conn, id)?
-                && f.status.is_open()
-            {
-                end_automatically(
-                    conn,
-                    &[id],
-                    EndReason::Bounced,
-                    &format!("{}: {contact_email} bounced ({status})", f.sequence),
-                    now,
-                )?;
-                out.action = IngestAction::Ended;
-                out.reason = Some(EndReason::Bounced);
-                out.why = format!("hard bounce ({status})");
             }
         }
         Inbound::Open { .. } | Inbound::Click { .. } => {
@@ -722,7 +739,132 @@ fn apply_one(
             out.action = IngestAction::Recorded;
             out.why = format!("{kind} recorded");
         }
-        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } => {}
+        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::Bounce { .. } => {}
+    }
+    Ok(out)
+}
+
+/// R9: a bounce counts only when it returns the Message-ID of an email an
+/// enrollment sent, or names the recipient that email went to. The email
+/// is the one it returns, else the one its own References name, else the
+/// latest one sent to the named recipient's open enrollment. A bounce that
+/// finds an email but proves nothing is recorded as unverified and ends
+/// nothing; a temporary failure ends nothing.
+fn apply_bounce(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<IngestOutcome> {
+    let Inbound::Bounce {
+        recipient,
+        message_ids,
+        references,
+        permanent,
+        status,
+    } = &event.inbound
+    else {
+        return Ok(IngestOutcome::new(event, IngestAction::Ignored, ""));
+    };
+    let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
+    let recipient = recipient.as_deref().filter(|r| !r.trim().is_empty());
+    let returned = qe::sent_by_message_ids(conn, message_ids)?;
+    let email = match returned {
+        Some(m) => Some((m, true)),
+        None => match qe::sent_by_message_ids(conn, references)? {
+            Some(m) => {
+                let named = recipient.is_some_and(|r| email_key(r) == email_key(&m.contact_email));
+                Some((m, named))
+            }
+            None => match recipient {
+                Some(r) => match qe::contact_by_email(conn, r)? {
+                    Some((contact_id, contact_email, _)) => {
+                        let open = q::open_enrollment_ids(conn, contact_id)?.first().copied();
+                        let latest = match open {
+                            Some(id) => qe::latest_sent_of_enrollment(conn, id)?,
+                            None => None,
+                        };
+                        match latest {
+                            Some(m) => Some((m, true)),
+                            None => {
+                                // A contact, but no email of an open
+                                // enrollment went to it: nothing to bounce.
+                                out.contact = Some(contact_email);
+                                if *permanent {
+                                    qe::insert_external_event(
+                                        conn,
+                                        contact_id,
+                                        None,
+                                        "bounce",
+                                        event.at,
+                                        &format!("hard bounce {status}"),
+                                        &event.id,
+                                    )?;
+                                    out.action = IngestAction::Recorded;
+                                }
+                                out.why = format!(
+                                    "bounce ({status}) for {r}, to whom no open enrollment sent an email; ends nothing"
+                                );
+                                return Ok(out);
+                            }
+                        }
+                    }
+                    None => None,
+                },
+                None => None,
+            },
+        },
+    };
+    let Some((m, verified)) = email else {
+        out.why = match recipient {
+            Some(r) => format!("'{r}' is not a contact and the bounce names no sequence email"),
+            None => "no contact and no sequence email named".into(),
+        };
+        return Ok(out);
+    };
+    out.contact = Some(m.contact_email.clone());
+    out.enrollment = Some(m.enrollment_id);
+    if !permanent {
+        out.why = format!("temporary delivery failure ({status}); ends nothing");
+        return Ok(out);
+    }
+    if !verified {
+        let named = recipient.unwrap_or("no recipient");
+        qe::insert_external_event(
+            conn,
+            m.contact_id,
+            Some(m.enrollment_id),
+            "unverified_bounce",
+            event.at,
+            &format!("bounce {status} naming {named}, not {}", m.contact_email),
+            &event.id,
+        )?;
+        out.action = IngestAction::Unverified;
+        out.why = format!(
+            "a bounce ({status}) that names {} only as a reference, for {named}, not {}: recorded as unverified, ends nothing",
+            m.message_id, m.contact_email
+        );
+        return Ok(out);
+    }
+    qe::insert_external_event(
+        conn,
+        m.contact_id,
+        Some(m.enrollment_id),
+        "bounce",
+        event.at,
+        &format!("hard bounce {status}"),
+        &event.id,
+    )?;
+    out.action = IngestAction::Recorded;
+    out.why = "hard bounce; the enrollment is no longer open".into();
+    if let Some(f) = open_facts(conn, m.enrollment_id)?
+        && f.status.is_open()
+    {
+        end_automatically(
+            conn,
+            &[m.enrollment_id],
+            EndReason::Bounced,
+            &format!("{}: {} bounced ({status})", f.sequence, m.contact_email),
+            now,
+        )?;
+        out.action = IngestAction::Ended;
+        out.reason = Some(EndReason::Bounced);
+        out.why = format!("hard bounce ({status}) of {}", m.message_id);
     }
     Ok(out)
 }
@@ -840,7 +982,7 @@ fn apply_meeting(
     let organizer_user = q::user_by_email(conn, organizer)?;
     let mut outcomes = Vec::new();
     for attendee in attendees {
-        if attendee.eq_ignore_ascii_case(organizer) {
+        if email_key(attendee) == email_key(organizer) {
             continue;
         }
         let Some((contact_id, contact_email, _)) = qe::contact_by_email(conn, attendee)? else {

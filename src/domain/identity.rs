@@ -76,7 +76,7 @@ impl Workspace {
             )));
         }
         match as_email.map(str::trim).filter(|e| !e.is_empty()) {
-            Some(e) if !e.eq_ignore_ascii_case(&me.email) => {
+            Some(e) if email_key(e) != email_key(&me.email) => {
                 if me.role != Role::Admin {
                     return Err(DomainError::Refused(format!(
                         "you are {} ({}, login '{login}'); only an admin may act as someone else",

@@ -619,7 +619,7 @@ impl Workspace {
             let owner = contact
                 .owner
                 .as_deref()
-                .and_then(|e| users.values().find(|u| u.email.eq_ignore_ascii_case(e)));
+                .and_then(|e| users.values().find(|u| email_key(&u.email) == email_key(e)));
             if may_change_contact(actor, owner) {
                 contacts.push(id);
                 if owner.is_none_or(|o| o.id != to.id) {

@@ -286,6 +286,29 @@ pub fn full_name(first: &str, last: &str, email: &str) -> String {
     }
 }
 
+/// The one form every email is compared in: trimmed, Unicode NFC, then
+/// Unicode lower case (NFC again, as lower-casing can undo it). SQLite's
+/// `NOCASE` and `lower()` fold ASCII only, so `Élodie@x` and `élodie@x` would
+/// be two people to it; the store keeps this key beside the email as typed
+/// (`email_key` on contacts and users) and looks every email up by it.
+pub fn email_key(email: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let email = email.trim();
+    if email.is_ascii() {
+        // ASCII is already NFC: the common case, kept cheap for bulk loads.
+        return email.to_ascii_lowercase();
+    }
+    let composed: String = email.trim().nfc().collect();
+    composed.to_lowercase().nfc().collect()
+}
+
+/// The domain of an email key (after the last `@`), if it has one.
+pub fn email_key_domain(key: &str) -> Option<&str> {
+    key.rsplit_once('@')
+        .map(|(_, domain)| domain)
+        .filter(|d| !d.is_empty())
+}
+
 /// The key every contact list sorts by: last name, first name, email.
 pub fn sort_name(first: &str, last: &str, email: &str) -> String {
     format!(

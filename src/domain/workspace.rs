@@ -1092,10 +1092,14 @@ impl<'a> UserDirectory<'a> {
                 .join(" ")
                 .to_lowercase()
         };
-        let wanted = key(text);
-        if let Some(user) = self.users.iter().find(|u| key(&u.email) == wanted) {
+        if let Some(user) = self
+            .users
+            .iter()
+            .find(|u| email_key(&u.email) == email_key(text))
+        {
             return Ok(user);
         }
+        let wanted = key(text);
         let named: Vec<&User> = self
             .users
             .iter()

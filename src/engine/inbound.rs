@@ -3,12 +3,12 @@
 //! item becomes an [`InboundEvent`] (or the reason it could not be read);
 //! deciding what it means for enrollments is the domain's job.
 
-use std::io::BufReader;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{autoreply, stable_hash};
 use crate::domain::*;
@@ -20,10 +20,66 @@ pub struct InputItem {
     /// JSON Lines file.
     pub source: String,
     pub event: Result<InboundEvent, String>,
+    /// Why the item was skipped: set exactly when `event` is an error.
+    pub code: Option<InputSkip>,
 }
 
+/// Why an input item was skipped, as a stable code (`--json`'s `code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSkip {
+    /// A symbolic link met inside a folder: never followed.
+    Symlink,
+    /// A FIFO, a device, a socket: not a regular file.
+    NotAFile,
+    /// Over [`MAX_INPUT_BYTES`] (a file, or one message of an mbox).
+    TooLarge,
+    /// The operating system refused to read it.
+    Unreadable,
+    /// Not an email, mbox, Maildir, iCalendar or JSON Lines file.
+    Unrecognised,
+    /// Recognised, but not a valid item (a bad JSON line, a message with
+    /// no From, a cancelled meeting…).
+    Invalid,
+}
+
+/// The most `ingest` reads of one file, or of one message of an mbox (an
+/// mbox itself is read as a stream and may be larger).
+pub const MAX_INPUT_BYTES: u64 = 50 * 1024 * 1024;
+
 fn item(source: String, event: Result<InboundEvent, String>) -> InputItem {
-    InputItem { source, event }
+    let code = event.is_err().then_some(InputSkip::Invalid);
+    InputItem {
+        source,
+        event,
+        code,
+    }
+}
+
+fn skip(source: String, code: InputSkip, why: impl Into<String>) -> InputItem {
+    InputItem {
+        source,
+        event: Err(why.into()),
+        code: Some(code),
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn too_large(source: String, size: Option<u64>, what: &str) -> InputItem {
+    let size = size
+        .map(|s| format!(" ({})", megabytes(s)))
+        .unwrap_or_default();
+    skip(
+        source,
+        InputSkip::TooLarge,
+        format!(
+            "{what}{size} is over the {} MB limit; not read",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        ),
+    )
 }
 
 /// What a file is, from its first bytes.
@@ -55,86 +111,255 @@ fn sniff(bytes: &[u8]) -> Option<Shape> {
 }
 
 /// Reads every item of `path` (a file or a Maildir / folder), in a stable
-/// order. An unreadable file is one item with its reason.
+/// order. An item that cannot be read is one item with its reason.
+///
+/// Hostile folders: only regular files are read (a FIFO, device or socket
+/// is skipped, and is opened non-blocking so it cannot hang the run); a
+/// symbolic link inside a folder is never followed (so no loop, and no
+/// way out of or back into the tree); `path` itself may be a link, followed
+/// only to a regular file or a folder. A file over [`MAX_INPUT_BYTES`] is
+/// skipped unread, except an mbox, which is read as a stream with that
+/// limit on each message.
 pub fn read_path(path: &Path, now: Timestamp) -> Vec<InputItem> {
     let shown = path.display().to_string();
-    if path.is_dir() {
-        let mut items = Vec::new();
-        let maildir = ["cur", "new"].iter().any(|s| path.join(s).is_dir());
-        let dirs: Vec<PathBuf> = if maildir {
-            ["new", "cur"].iter().map(|s| path.join(s)).collect()
-        } else {
-            vec![path.to_path_buf()]
+    let mut items = Vec::new();
+    match std::fs::metadata(path) {
+        Err(e) => items.push(skip(
+            shown,
+            InputSkip::Unreadable,
+            format!("cannot read: {e}"),
+        )),
+        Ok(meta) if meta.is_dir() => walk(path, now, &mut items),
+        Ok(meta) if meta.is_file() => read_file(path, false, false, now, &mut items),
+        Ok(_) => items.push(not_a_file(shown)),
+    }
+    items
+}
+
+fn not_a_file(source: String) -> InputItem {
+    skip(
+        source,
+        InputSkip::NotAFile,
+        "not a regular file (a FIFO, device or socket); not read",
+    )
+}
+
+/// Whether `path` is a real folder (not a link to one).
+fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// Every item of a folder: a Maildir's `new/` and `cur/` messages, or
+/// every entry of a plain folder (subfolders walked the same way).
+fn walk(dir: &Path, now: Timestamp, items: &mut Vec<InputItem>) {
+    let maildir = ["cur", "new"].iter().any(|s| is_real_dir(&dir.join(s)));
+    let dirs: Vec<PathBuf> = if maildir {
+        ["new", "cur"].iter().map(|s| dir.join(s)).collect()
+    } else {
+        vec![dir.to_path_buf()]
+    };
+    for dir in dirs {
+        let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| (e.path(), e.file_type().ok()))
+                .collect(),
+            Err(e) if maildir && e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                items.push(skip(
+                    dir.display().to_string(),
+                    InputSkip::Unreadable,
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
         };
-        for dir in dirs {
-            let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-                Ok(entries) => entries.flatten().map(|e| e.path()).collect(),
-                Err(e) if maildir && e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    items.push(item(
-                        dir.display().to_string(),
-                        Err(format!("cannot read: {e}")),
-                    ));
-                    continue;
-                }
-            };
-            files.sort();
-            for file in files {
-                let hidden = file
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-                if hidden {
-                    continue;
-                }
-                if maildir {
-                    items.push(read_message_file(&file, now));
-                } else {
-                    items.extend(read_path(&file, now));
-                }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (file, kind) in entries {
+            let hidden = file
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if hidden {
+                continue;
+            }
+            let shown = file.display().to_string();
+            match kind {
+                None => items.push(skip(shown, InputSkip::Unreadable, "cannot read its type")),
+                Some(k) if k.is_symlink() => items.push(skip(
+                    shown,
+                    InputSkip::Symlink,
+                    "a symbolic link: links inside a folder are not followed (name the target itself to read it)",
+                )),
+                Some(k) if k.is_dir() && !maildir => walk(&file, now, items),
+                Some(k) if k.is_dir() => items.push(skip(
+                    shown,
+                    InputSkip::NotAFile,
+                    "a folder inside a Maildir's new/ or cur/; not read",
+                )),
+                Some(k) if k.is_file() => read_file(&file, true, maildir, now, items),
+                Some(_) => items.push(not_a_file(shown)),
             }
         }
-        return items;
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return vec![item(shown, Err(format!("cannot read: {e}")))],
+}
+
+/// Opens a file for reading without ever blocking (a FIFO swapped in
+/// after the check opens at once) and, inside a folder, without
+/// following a link; then checks what was opened is a regular file.
+fn open_regular(path: &Path, no_follow: bool) -> std::io::Result<Option<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = libc::O_NONBLOCK;
+        if no_follow {
+            flags |= libc::O_NOFOLLOW;
+        }
+        options.custom_flags(flags);
+    }
+    #[cfg(not(unix))]
+    let _ = no_follow;
+    let file = options.open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
+}
+
+/// Reads one regular file: told apart by its first bytes (a Maildir entry
+/// is always a message), size-checked, an mbox streamed.
+fn read_file(
+    path: &Path,
+    no_follow: bool,
+    message_only: bool,
+    now: Timestamp,
+    items: &mut Vec<InputItem>,
+) {
+    use std::io::{Read, Seek};
+    let shown = path.display().to_string();
+    let unreadable = |e: std::io::Error| {
+        skip(
+            shown.clone(),
+            InputSkip::Unreadable,
+            format!("cannot read: {e}"),
+        )
     };
-    match sniff(&bytes) {
-        Some(Shape::Mbox) => read_mbox(path, bytes, now),
-        Some(Shape::Calendar) => vec![item(
+    let mut file = match open_regular(path, no_follow) {
+        Ok(Some(file)) => file,
+        Ok(None) => return items.push(not_a_file(shown)),
+        Err(e) => return items.push(unreadable(e)),
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut head = Vec::with_capacity(4096);
+    if let Err(e) = (&mut file).take(4096).read_to_end(&mut head) {
+        return items.push(unreadable(e));
+    }
+    let shape = if message_only {
+        Some(Shape::Message)
+    } else {
+        sniff(&head)
+    };
+    if shape == Some(Shape::Mbox) {
+        if let Err(e) = file.rewind() {
+            return items.push(unreadable(e));
+        }
+        return read_mbox(&shown, BufReader::new(file), now, items);
+    }
+    if size > MAX_INPUT_BYTES {
+        return items.push(too_large(shown, Some(size), "the file"));
+    }
+    let mut bytes = head;
+    // The file may grow after the size was read: never past the limit.
+    if let Err(e) = (&mut file)
+        .take(MAX_INPUT_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
+    {
+        return items.push(unreadable(e));
+    }
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return items.push(too_large(shown, None, "the file"));
+    }
+    match shape {
+        Some(Shape::Mbox) => {}
+        Some(Shape::Calendar) => items.push(item(
             shown,
             parse_calendar(&String::from_utf8_lossy(&bytes), now),
-        )],
-        Some(Shape::JsonLines) => read_json_lines(&shown, &bytes, now),
-        Some(Shape::Message) => vec![item(shown, parse_message(&bytes, now))],
-        None => vec![item(
+        )),
+        Some(Shape::JsonLines) => items.extend(read_json_lines(&shown, &bytes, now)),
+        Some(Shape::Message) => items.push(item(shown, parse_message(&bytes, now))),
+        None => items.push(skip(
             shown,
-            Err("not an email, mbox, Maildir, iCalendar or JSON Lines file".into()),
-        )],
+            InputSkip::Unrecognised,
+            "not an email, mbox, Maildir, iCalendar or JSON Lines file",
+        )),
     }
 }
 
-fn read_message_file(path: &Path, now: Timestamp) -> InputItem {
-    let shown = path.display().to_string();
-    match std::fs::read(path) {
-        Ok(bytes) => item(shown, parse_message(&bytes, now)),
-        Err(e) => item(shown, Err(format!("cannot read: {e}"))),
-    }
-}
+/// How much of a line is read at once: a "line" with no line end for
+/// gigabytes never sits in memory whole.
+const MBOX_CHUNK: u64 = 64 * 1024;
 
-fn read_mbox(path: &Path, bytes: Vec<u8>, now: Timestamp) -> Vec<InputItem> {
-    let shown = path.display().to_string();
-    let reader = BufReader::new(std::io::Cursor::new(bytes));
-    mail_parser::mailbox::mbox::MessageIterator::new(reader)
-        .enumerate()
-        .map(|(i, message)| {
-            let source = format!("{shown}#{}", i + 1);
-            match message {
-                Ok(m) => item(source, parse_message(m.contents(), now)),
-                Err(_) => item(source, Err("damaged mbox entry".into())),
+/// An mbox, read as a stream: a line starting `From ` begins a message;
+/// `>From ` (any number of `>`) loses one `>` (mboxrd). A message over
+/// [`MAX_INPUT_BYTES`] is skipped, the rest go on.
+fn read_mbox(shown: &str, mut reader: impl BufRead, now: Timestamp, items: &mut Vec<InputItem>) {
+    use std::io::Read;
+    let mut index = 0usize;
+    let mut message: Option<Vec<u8>> = None;
+    let mut over = false;
+    let mut at_line_start = true;
+    let mut line = Vec::with_capacity(256);
+    let finish =
+        |message: Option<Vec<u8>>, over: bool, index: usize, items: &mut Vec<InputItem>| {
+            let Some(bytes) = message else { return };
+            let source = format!("{shown}#{index}");
+            items.push(if over {
+                too_large(source, None, "the message")
+            } else {
+                item(source, parse_message(&bytes, now))
+            });
+        };
+    loop {
+        line.clear();
+        match (&mut reader).take(MBOX_CHUNK).read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                index += 1;
+                items.push(skip(
+                    format!("{shown}#{index}"),
+                    InputSkip::Unreadable,
+                    format!("cannot read: {e}"),
+                ));
+                return;
             }
-        })
-        .collect()
+        }
+        let starts_line = at_line_start;
+        at_line_start = line.ends_with(b"\n");
+        if starts_line && line.starts_with(b"From ") {
+            finish(message.take(), over, index, items);
+            index += 1;
+            message = Some(Vec::new());
+            over = false;
+            continue;
+        }
+        let Some(bytes) = message.as_mut() else {
+            continue; // text before the first `From ` line
+        };
+        if over {
+            continue;
+        }
+        let quoted = starts_line
+            && line.first() == Some(&b'>')
+            && line[line.iter().position(|&b| b != b'>').unwrap_or(line.len())..]
+                .starts_with(b"From ");
+        let content = if quoted { &line[1..] } else { &line[..] };
+        if (bytes.len() + content.len()) as u64 > MAX_INPUT_BYTES {
+            over = true;
+            *bytes = Vec::new();
+        } else {
+            bytes.extend_from_slice(content);
+        }
+    }
+    finish(message, over, index, items);
 }
 
 // ----------------------------------------------------------------- email
@@ -246,8 +471,21 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
     })
 }
 
+/// The first address of a recipient field: `rfc822; <a@b>` or a list
+/// (`X-Failed-Recipients: a@b, c@d`), without its type or brackets.
+fn recipient_address(value: &str) -> Option<String> {
+    let value = value.rsplit(';').next().unwrap_or(value);
+    let first = value.split(',').next().unwrap_or(value);
+    let address = first.trim().trim_matches(['<', '>']).trim();
+    address.contains('@').then(|| address.to_string())
+}
+
 /// RFC 3464: `multipart/report; report-type=delivery-status`. The bounced
-/// message is named by the Message-ID of the returned message or headers.
+/// message is named by the Message-ID of the returned message or headers
+/// (`message_ids`); the report's own In-Reply-To and References are kept
+/// apart (`references`): they find the email but, being free to write,
+/// do not prove the bounce (R9). The recipient is the Final-Recipient,
+/// else the Original-Recipient, else `X-Failed-Recipients` (Exim).
 fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
     let root = message.parts.first()?;
     let is_report = root.content_type().is_some_and(|ct| {
@@ -262,7 +500,8 @@ fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
     if !is_report {
         return None;
     }
-    let mut recipient = None;
+    let mut final_recipient = None;
+    let mut original_recipient = None;
     let mut status = String::new();
     let mut action = String::new();
     let mut message_ids = Vec::new();
@@ -275,9 +514,11 @@ fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
                 };
                 let value = value.trim();
                 match name.trim().to_ascii_lowercase().as_str() {
-                    "final-recipient" | "original-recipient" if recipient.is_none() => {
-                        let address = value.rsplit(';').next().unwrap_or(value).trim();
-                        recipient = Some(address.trim_matches(['<', '>']).to_lowercase());
+                    "final-recipient" if final_recipient.is_none() => {
+                        final_recipient = recipient_address(value);
+                    }
+                    "original-recipient" if original_recipient.is_none() => {
+                        original_recipient = recipient_address(value);
                     }
                     "status" if status.is_empty() => status = value.to_string(),
                     "action" if action.is_empty() => action = value.to_ascii_lowercase(),
@@ -292,18 +533,23 @@ fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
             message_ids.extend(headers.message_id().map(bracketed));
         }
     }
+    let recipient = final_recipient
+        .or(original_recipient)
+        .or_else(|| raw_header(message, "X-Failed-Recipients").and_then(|v| recipient_address(&v)));
+    let mut references = Vec::new();
     for r in id_list(message.in_reply_to())
         .into_iter()
         .chain(id_list(message.references()))
     {
-        if !message_ids.contains(&r) {
-            message_ids.push(r);
+        if !references.contains(&r) && !message_ids.contains(&r) {
+            references.push(r);
         }
     }
     let permanent = status.starts_with('5') || (status.is_empty() && action == "failed");
     Some(Inbound::Bounce {
-        recipient,
+        recipient: recipient.map(|r| r.to_lowercase()),
         message_ids,
+        references,
         permanent: permanent && action != "delayed",
         status: if status.is_empty() {
             action.clone()
@@ -534,9 +780,12 @@ pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, Strin
             if email.is_none() && message_id.is_none() {
                 return Err("a 'bounce' event needs \"email\" or \"message_id\"".into());
             }
+            // A webhook's `message_id` stands for the returned message:
+            // the tool that sends it saw the bounce of that very email.
             Inbound::Bounce {
                 recipient: email,
                 message_ids: message_id.into_iter().collect(),
+                references: Vec::new(),
                 permanent: e.permanent.unwrap_or(true),
                 status: e.status.unwrap_or_else(|| "5.0.0".into()),
             }

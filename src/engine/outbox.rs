@@ -5,9 +5,12 @@
 //!
 //! A step is executed by one database transaction and one file:
 //!
-//! 1. The message is rendered in memory. Its Message-ID and its file name
-//!    are derived from the workspace id and the scheduled step id, so every
-//!    attempt at the same step produces the same names.
+//! 1. The message is rendered in memory. Its file name is derived from the
+//!    workspace id and the scheduled step id, so every attempt at the same
+//!    step produces the same name; its Message-ID carries 128 random bits
+//!    (see [`message_id`]), so it is chosen here once and kept from step 2
+//!    on: the journal holds the very bytes, ID included, that step 3 and
+//!    any redone delivery write.
 //! 2. One transaction claims the step (`UPDATE … WHERE state = 'scheduled'`
 //!    and the enrollment is still active at that step), records the sent
 //!    email, moves the enrollment on, and journals the message bytes in the
@@ -175,12 +178,33 @@ fn domain_of(address: &str) -> &str {
         .unwrap_or("seqtui.invalid")
 }
 
-/// The Message-ID of a scheduled step: the same on every attempt.
-pub fn message_id(workspace_id: &str, scheduled_step_id: i64, sender: &str) -> String {
-    format!(
-        "<seqtui.{scheduled_step_id}.{workspace_id}@{}>",
+/// 128 bits from the operating system's random source (a CSPRNG), as 32
+/// hex digits.
+fn random_part() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        DomainError::Storage(format!(
+            "cannot draw the random part of a Message-ID from the operating system: {e}"
+        ))
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A new Message-ID: `<seqtui.<128 random bits>.<workspace id>@<sender's
+/// domain>>`. The random part is what makes it unguessable (R6): knowing
+/// one recipient's Message-ID says nothing of another's, so nobody can
+/// end an enrollment by replying to a thread they were never on. It is
+/// drawn when the step is rendered and stored with the sent email and the
+/// journaled message in one transaction, before the file is delivered;
+/// a delivery redone after a crash sends those stored bytes, so the ID a
+/// recipient sees is the one on record. Matching a reply is by the stored
+/// ID, never by parsing it, so IDs of the older form keep working.
+pub fn message_id(workspace_id: &str, sender: &str) -> Result<String> {
+    Ok(format!(
+        "<seqtui.{}.{workspace_id}@{}>",
+        random_part()?,
         domain_of(sender)
-    )
+    ))
 }
 
 /// The outbox file name of a scheduled step (no `:` or `/`, as Maildir wants).
@@ -188,8 +212,9 @@ pub fn file_name(workspace_id: &str, scheduled_step_id: i64) -> String {
     format!("seqtui-{workspace_id}-{scheduled_step_id}")
 }
 
-/// Executes one due step in memory: the email or the task it makes.
-pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> ExecutedStep {
+/// Executes one due step in memory: the email or the task it makes. Fails
+/// only when no random Message-ID can be drawn.
+pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> Result<ExecutedStep> {
     let merge = Merge {
         first_name: &step.first_name,
         last_name: &step.last_name,
@@ -209,7 +234,7 @@ pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> ExecutedSt
                 };
             }
             let body = render(&step.body, &merge);
-            let id = message_id(workspace_id, step.scheduled_step_id, &step.sender_email);
+            let id = message_id(workspace_id, &step.sender_email)?;
             let thread_id = step
                 .earlier_messages
                 .first()
@@ -239,10 +264,10 @@ pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> ExecutedSt
             StepOutput::Task { title }
         }
     };
-    ExecutedStep {
+    Ok(ExecutedStep {
         step: step.clone(),
         output,
-    }
+    })
 }
 
 /// The RFC 5322 message of an automatic email, CRLF line ends.
@@ -436,7 +461,7 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         let executed: Vec<ExecutedStep> = due
             .iter()
             .map(|step| execute(step, &workspace_id, now))
-            .collect();
+            .collect::<Result<_>>()?;
         let batch = ws.record_executed(&executed)?;
         deliver_all(ws, &maildir, &batch.outbox)?;
         report.emails_sent += batch.emails;

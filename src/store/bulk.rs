@@ -12,7 +12,9 @@ use std::path::Path;
 use rusqlite::{Connection, Statement};
 
 use super::schema::{BULK_INDEXES, migrations};
-use crate::domain::{DomainError, EndReason, Result, Status, StepKind, StepState, TaskState};
+use crate::domain::{
+    DomainError, EndReason, Result, Status, StepKind, StepState, TaskState, email_key,
+};
 
 /// Readies a freshly created, still private file for a bulk load: larger
 /// pages, no rollback journal, no fsync, no CHECK or foreign-key work per
@@ -54,6 +56,9 @@ pub fn create_part(path: &Path, keep: &[&str]) -> Result<Connection> {
     conn.execute_batch("PRAGMA page_size = 16384;")?;
     for sql in migrations() {
         conn.execute_batch(&sql)?;
+        if let Some(step) = super::schema::rust_step(&sql) {
+            step(&conn)?;
+        }
     }
     prepare(&conn, keep)?;
     Ok(conn)
@@ -454,7 +459,8 @@ impl<'c> Inserts<'c> {
         Ok(Inserts {
             setting: conn.prepare("INSERT INTO workspace(key, value) VALUES (?1, ?2)")?,
             user: conn.prepare(
-                "INSERT INTO users(id, email, name, role, team) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO users(id, email, name, role, team, email_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?,
             sequence: conn.prepare(
                 "INSERT INTO sequences(id, name, owner_id, unenroll_colleagues, pause_on_ooo,
@@ -479,9 +485,10 @@ impl<'c> Inserts<'c> {
                     "opted_out_at",
                     "created_at",
                     "sort_name",
+                    "email_key",
                 ],
-                (10, 9),
-                Batch::plain(10),
+                (11, 10),
+                Batch::plain(11),
             )?,
             enrollment: Batch::new(
                 conn,
@@ -656,7 +663,8 @@ impl<'c> Inserts<'c> {
     }
 
     pub fn user(&mut self, id: i64, email: &str, name: &str, role: &str, team: &str) -> Result<()> {
-        self.user.execute((id, email, name, role, team))?;
+        self.user
+            .execute((id, email, name, role, team, email_key(email)))?;
         Ok(())
     }
 
@@ -700,6 +708,7 @@ impl<'c> Inserts<'c> {
             .opt_text(r.opted_out_at)
             .text(r.created_at)
             .text(r.sort_name)
+            .text(&email_key(r.email))
             .end_row()
     }
 

@@ -338,6 +338,29 @@ pub fn sent_by_message_ids(conn: &Connection, message_ids: &[String]) -> Result<
         .optional()?)
 }
 
+/// The latest email enrollment `enrollment_id` sent, if any.
+pub fn latest_sent_of_enrollment(
+    conn: &Connection,
+    enrollment_id: i64,
+) -> Result<Option<SentMatch>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT se.message_id, se.enrollment_id, e.contact_id, c.email
+             FROM sent_emails se JOIN enrollments e ON e.id = se.enrollment_id
+             JOIN contacts c ON c.id = e.contact_id
+             WHERE se.enrollment_id = ?1 ORDER BY se.id DESC LIMIT 1",
+        )?
+        .query_row([enrollment_id], |r| {
+            Ok(SentMatch {
+                message_id: r.get(0)?,
+                enrollment_id: r.get(1)?,
+                contact_id: r.get(2)?,
+                contact_email: r.get(3)?,
+            })
+        })
+        .optional()?)
+}
+
 pub fn is_sent_message(conn: &Connection, message_id: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM sent_emails WHERE message_id = ?1")?
@@ -378,11 +401,13 @@ pub fn insert_external_event(
     Ok(())
 }
 
-/// A contact by email: id and company.
+/// A contact by email (by its key): id, email as typed, company.
 pub fn contact_by_email(conn: &Connection, email: &str) -> Result<Option<(i64, String, String)>> {
     Ok(conn
-        .prepare_cached("SELECT id, email, company FROM contacts WHERE email = ?1")?
-        .query_row([email.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .prepare_cached("SELECT id, email, company FROM contacts WHERE email_key = ?1")?
+        .query_row([email_key(email)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?)
 }
 

@@ -258,6 +258,9 @@ impl Store {
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql)?;
+            if let Some(step) = schema::rust_step(sql) {
+                step(&tx)?;
+            }
             tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         }
         tx.commit()?;

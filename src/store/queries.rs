@@ -84,8 +84,8 @@ pub fn users(conn: &Connection) -> Result<Vec<User>> {
 pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
     Ok(conn
         .query_row(
-            "SELECT id, email, name, role, team, os_login FROM users WHERE email = ?1",
-            [email.trim()],
+            "SELECT id, email, name, role, team, os_login FROM users WHERE email_key = ?1",
+            [email_key(email)],
             user_from_row,
         )
         .optional()?)
@@ -99,8 +99,8 @@ pub fn insert_user(
     team: &str,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO users(email, name, role, team) VALUES (?1, ?2, ?3, ?4)",
-        params![email, name, role.as_str(), team],
+        "INSERT INTO users(email, email_key, name, role, team) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![email, email_key(email), name, role.as_str(), team],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -276,7 +276,8 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     })
 }
 
-/// A contact by numeric id or by (case-insensitive) email.
+/// A contact by numeric id or by email (compared by its key, so any case
+/// and any Unicode normal form of it finds the contact).
 pub fn find_contact(conn: &Connection, id_or_email: &str) -> Result<Option<Contact>> {
     let text = id_or_email.trim();
     if let Ok(id) = text.parse::<i64>() {
@@ -290,8 +291,8 @@ pub fn find_contact(conn: &Connection, id_or_email: &str) -> Result<Option<Conta
     }
     Ok(conn
         .query_row(
-            &format!("{CONTACT} WHERE c.email = ?1"),
-            [text],
+            &format!("{CONTACT} WHERE c.email_key = ?1"),
+            [email_key(text)],
             contact_from_row,
         )
         .optional()?)
@@ -333,9 +334,9 @@ pub fn contact_fields(conn: &Connection, email: &str) -> Result<Option<(i64, Con
     Ok(conn
         .prepare_cached(
             "SELECT id, email, first_name, last_name, company, title, owner_id, lifecycle_stage
-             FROM contacts WHERE email = ?1",
+             FROM contacts WHERE email_key = ?1",
         )?
-        .query_row([email], |r| {
+        .query_row([email_key(email)], |r| {
             Ok((
                 r.get(0)?,
                 ContactFields {
@@ -352,15 +353,16 @@ pub fn contact_fields(conn: &Connection, email: &str) -> Result<Option<(i64, Con
         .optional()?)
 }
 
-/// Inserts a contact, or updates the one with the same email (every
-/// field as given, the owner too; a `None` stage keeps the stage). Returns
+/// Inserts a contact, or updates the one with the same email key (every
+/// field as given, the owner too; a `None` stage keeps the stage; the email
+/// as first typed is kept). Returns
 /// whether it was new. Keeps the enrollments' copy of the sort key in step.
 pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) -> Result<bool> {
     let sort = sort_name(&c.first_name, &c.last_name, &c.email);
     let existing: Option<i64> = conn
         .query_row(
-            "SELECT id FROM contacts WHERE email = ?1",
-            [&c.email],
+            "SELECT id FROM contacts WHERE email_key = ?1",
+            [email_key(&c.email)],
             |r| r.get(0),
         )
         .optional()?;
@@ -389,8 +391,8 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
         None => {
             conn.prepare_cached(
                 "INSERT INTO contacts(email, first_name, last_name, company, title, owner_id,
-                    lifecycle_stage, created_at, sort_name)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'lead'), ?8, ?9)",
+                    lifecycle_stage, created_at, sort_name, email_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'lead'), ?8, ?9, ?10)",
             )?
             .execute(params![
                 c.email,
@@ -401,7 +403,8 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
                 c.owner_id,
                 c.lifecycle_stage,
                 format_time(now),
-                sort
+                sort,
+                email_key(&c.email)
             ])?;
             Ok(true)
         }
@@ -577,7 +580,7 @@ fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<Strin
     if !needle.is_empty() {
         conds.push(
             "(instr(lower(c.first_name || ' ' || c.last_name), ?) > 0
-                OR instr(lower(c.email), ?) > 0
+                OR instr(coalesce(c.email_key, lower(c.email)), ?) > 0
                 OR instr(lower(c.company), ?) > 0)"
                 .into(),
         );

@@ -7,6 +7,10 @@
 //! migrations applied to it. A file whose version is larger than
 //! `MIGRATIONS.len()` was written by a newer binary and is refused untouched.
 
+use rusqlite::Connection;
+
+use crate::domain::DomainError;
+
 /// Secondary indexes that the bulk loader (demo) drops before a large
 /// insert and recreates afterwards; creating an index over sorted data is
 /// much cheaper than maintaining it row by row.
@@ -255,7 +259,22 @@ pub fn migrations() -> Vec<String> {
         V7_ENROLLED_BY.to_string(),
         V8_TRANSFER_AUDIT.to_string(),
         V9_OPT_OUT.to_string(),
+        V10_EMAIL_KEY.to_string(),
     ]
+}
+
+/// A migration's Rust part: runs on the migration's transaction.
+pub type RustStep = fn(&Connection) -> Result<(), DomainError>;
+
+/// The part of a migration written in Rust, run in the migration's
+/// transaction right after its SQL; found by the SQL it follows (not by
+/// its number, so migrations can be renumbered).
+pub fn rust_step(sql: &str) -> Option<RustStep> {
+    if sql == V10_EMAIL_KEY {
+        Some(backfill_email_keys)
+    } else {
+        None
+    }
 }
 
 /// Migration 2, the engine: the outbox journal (messages committed as sent
@@ -326,6 +345,65 @@ CREATE TABLE saved_lists (
 CREATE INDEX IF NOT EXISTS contacts_email_domain ON contacts(substr(email, instr(email, '@') + 1) COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS enrollments_order ON enrollments(sort_name, id, sequence_id, enrolled_at);
 ";
+
+/// Migration 10, one form of every email (issue 12): `email_key` on
+/// contacts and users is `domain::email_key(email)` (Unicode NFC and lower
+/// case; SQLite's `NOCASE` and `lower()` fold ASCII only). Every lookup by
+/// email goes through it; the email itself stays as typed, for display.
+/// [`backfill_email_keys`] fills it (in Rust) and then makes it unique.
+/// Self-contained: renumber freely.
+const V10_EMAIL_KEY: &str = "
+ALTER TABLE contacts ADD COLUMN email_key TEXT;
+ALTER TABLE users ADD COLUMN email_key TEXT;
+";
+
+/// Fills `email_key` for every contact and user, oldest first, in the
+/// migration's transaction, then adds the unique indexes and the triggers
+/// that refuse a new row without a key. Two rows that were different
+/// emails to SQLite but are one to the key (`Élodie@x`, `élodie@x`, made
+/// before this migration) cannot both hold it: the older keeps it, the
+/// later keeps its row, history and email but no key, so it is found by
+/// id only and every email lookup reaches the older one.
+fn backfill_email_keys(conn: &Connection) -> Result<(), DomainError> {
+    use crate::domain::email_key;
+    for table in ["contacts", "users"] {
+        let mut read = conn.prepare(&format!(
+            "SELECT id, email FROM {table} WHERE id > ?1 ORDER BY id LIMIT 10000"
+        ))?;
+        let mut write =
+            conn.prepare(&format!("UPDATE {table} SET email_key = ?2 WHERE id = ?1"))?;
+        let mut after = 0i64;
+        loop {
+            let rows: Vec<(i64, String)> = read
+                .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let Some(last) = rows.last() else { break };
+            after = last.0;
+            for (id, email) in rows {
+                write.execute(rusqlite::params![id, email_key(&email)])?;
+            }
+        }
+        // A key an older row holds is taken from the later ones; then the
+        // index is built once over sorted keys (cheaper than keeping it
+        // up to date through a million updates).
+        conn.execute_batch(&format!(
+            "UPDATE {table} SET email_key = NULL WHERE id IN (
+                SELECT id FROM (SELECT id, row_number() OVER (
+                    PARTITION BY email_key ORDER BY id) AS n
+                FROM {table} WHERE email_key IS NOT NULL) WHERE n > 1);
+             CREATE UNIQUE INDEX IF NOT EXISTS {table}_email_key ON {table}(email_key);"
+        ))?;
+    }
+    conn.execute_batch(
+        "CREATE TRIGGER IF NOT EXISTS contacts_email_key_required BEFORE INSERT ON contacts
+         WHEN NEW.email_key IS NULL
+         BEGIN SELECT RAISE(ABORT, 'a contact needs its email_key'); END;
+         CREATE TRIGGER IF NOT EXISTS users_email_key_required BEFORE INSERT ON users
+         WHEN NEW.email_key IS NULL
+         BEGIN SELECT RAISE(ABORT, 'a user needs its email_key'); END;",
+    )?;
+    Ok(())
+}
 
 /// Migration 7: enrollments by the user who enrolled them (the
 /// `enrolled-by` filter). A count of one rep's enrollments across every
