@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::output::{json, safe, table, time};
+use super::output::{json, outln, safe, table, time};
 use super::{AuditFormat, Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
 use crate::domain::*;
 
@@ -69,6 +69,22 @@ struct InitReport {
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
+    let outcome = run_command(cli);
+    // Last, after the change and its tidying: what writing stdout met.
+    match (super::output::finish(), outcome) {
+        (None, outcome) => outcome,
+        // The reader has all it wanted (`| head`): not an error.
+        (Some(e), outcome) if e.kind() == std::io::ErrorKind::BrokenPipe => outcome,
+        (Some(e), Ok(_)) => Err(Failure {
+            code: 1,
+            message: format!("cannot write to standard output: {e}"),
+        }),
+        // The command's own failure is the sentence that matters.
+        (Some(_), Err(failure)) => Err(failure),
+    }
+}
+
+fn run_command(cli: &Cli) -> Outcome {
     let clock = cli.clock()?;
     let path = cli.db.clone().unwrap_or_else(default_db_path);
     let Some(command) = &cli.command else {
@@ -105,17 +121,17 @@ pub fn run(cli: &Cli) -> Outcome {
                     rules_file_written: wrote,
                 })?;
             } else {
-                println!(
+                outln!(
                     "Created workspace '{}' at {} with admin {admin}.",
                     safe(name),
                     path.display()
                 );
                 match (&rules_file, wrote) {
                     (Some(file), true) => {
-                        println!("Wrote the default rules to {}.", file.display())
+                        outln!("Wrote the default rules to {}.", file.display())
                     }
                     (Some(file), false) => {
-                        println!("Kept the rules file already at {}.", file.display())
+                        outln!("Kept the rules file already at {}.", file.display())
                     }
                     (None, _) => {}
                 }
@@ -142,7 +158,7 @@ fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force:
     if cli.json {
         json(&report)?;
     } else {
-        println!(
+        outln!(
             "Built the demo workspace at {}: {} users, {} sequences, {} contacts, {} enrollments.",
             report.path.display(),
             report.users,
@@ -166,7 +182,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 if cli.json {
                     json(&serde_json::json!({ "count": count }))?;
                 } else {
-                    println!("{count}");
+                    outln!("{count}");
                 }
                 return Ok(0);
             }
@@ -192,7 +208,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             if cli.json {
                 json(&report)?;
             } else {
-                println!(
+                outln!(
                     "Enrolled {} in '{}'{}.",
                     report.enrolled.len(),
                     safe(&report.sequence),
@@ -233,7 +249,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             if cli.json {
                 json(&report)?;
             } else {
-                println!(
+                outln!(
                     "Imported {} contacts: {} new, {} updated.",
                     report.created + report.updated,
                     report.created,
@@ -285,7 +301,7 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             if cli.json {
                 json(&user)?;
             } else {
-                println!("Added {} ({}, team {}).", user.email, user.role, user.team);
+                outln!("Added {} ({}, team {}).", user.email, user.role, user.team);
             }
             return Ok(0);
         }
@@ -294,7 +310,7 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             if cli.json {
                 json(&user)?;
             } else {
-                println!(
+                outln!(
                     "Bound {} to the login '{}': that login now acts as {}, and only admins may use --as.",
                     user.email,
                     safe(login),
@@ -308,7 +324,7 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             if cli.json {
                 json(&user)?;
             } else {
-                println!("{} is bound to no login now.", user.email);
+                outln!("{} is bound to no login now.", user.email);
             }
             return Ok(0);
         }
@@ -436,8 +452,7 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
 /// stored text; only when stdout is a terminal are control characters
 /// replaced, so that data can never drive it.
 fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
-    let stdout = std::io::stdout();
-    let on_terminal = stdout.is_terminal();
+    let on_terminal = std::io::stdout().is_terminal();
     let cell = |text: &str| {
         if on_terminal {
             safe(text)
@@ -445,7 +460,7 @@ fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
             text.to_string()
         }
     };
-    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
+    let mut out = csv::Writer::from_writer(super::output::Verbatim);
     let failed = |e: csv::Error| Failure {
         code: 1,
         message: format!("cannot write the audit log: {e}"),
@@ -539,7 +554,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
         })
         .collect();
     if !reasons.is_empty() {
-        println!();
+        outln!();
         table(&["SEQUENCE", "END REASON", "UNENROLLED"], &reasons);
     }
     if let (Some(first), Some(last)) = (
@@ -557,7 +572,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
                 ]
             })
             .collect();
-        println!();
+        outln!();
         let title = format!(
             "UNENROLLED PER DAY, {} – {}",
             first.day.format("%Y-%m-%d"),
@@ -565,8 +580,8 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
         );
         table(&["SEQUENCE", &title, "TOTAL"], &series);
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
         since
             .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
@@ -676,8 +691,8 @@ pub(super) fn print_enrollments(all: &[EnrollmentRow]) {
 
 fn print_contact(d: &ContactDetail) {
     let c = &d.contact;
-    println!("{} <{}>", safe(&c.full_name()), safe(&c.email));
-    println!(
+    outln!("{} <{}>", safe(&c.full_name()), safe(&c.email));
+    outln!(
         "  {} at {} · owner {} · {} · id {}{}",
         safe(if c.title.is_empty() { "-" } else { &c.title }),
         safe(if c.company.is_empty() {
@@ -690,11 +705,11 @@ fn print_contact(d: &ContactDetail) {
         c.id,
         if c.opted_out { " · OPTED OUT" } else { "" }
     );
-    println!();
-    println!("Enrollments");
+    outln!();
+    outln!("Enrollments");
     for ce in &d.enrollments {
         let e = &ce.enrollment;
-        println!(
+        outln!(
             "  #{} {} — {} step {}/{} · enrolled {} by {}",
             e.id,
             safe(&e.sequence),
@@ -709,7 +724,7 @@ fn print_contact(d: &ContactDetail) {
             .iter()
             .filter(|s| s.state == StepState::Scheduled)
         {
-            println!(
+            outln!(
                 "      step {} {} due {}",
                 s.step,
                 s.kind,
@@ -717,17 +732,17 @@ fn print_contact(d: &ContactDetail) {
             );
         }
         for t in ce.tasks.iter().filter(|t| t.state == TaskState::Open) {
-            println!(
+            outln!(
                 "      task '{}' due {}",
                 safe(&t.title),
                 time(Some(t.due_at))
             );
         }
     }
-    println!();
-    println!("Timeline");
+    outln!();
+    outln!("Timeline");
     for t in &d.timeline {
-        println!(
+        outln!(
             "  {}  {:<15} {}  {}",
             time(Some(t.at)),
             t.kind,
@@ -779,9 +794,9 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
         if report.dry_run {
             super::manage::print_preview(ws, &report.unenrolled)?;
         }
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         for s in &report.skipped {
-            println!("  skipped #{}: {}", s.id, safe(&s.why));
+            outln!("  skipped #{}: {}", s.id, safe(&s.why));
         }
     }
     if !report.dry_run {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Cli;
 use super::commands::Failure;
-use super::output::{json, safe, table, time};
+use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 use crate::engine::outbox::{RunReport, default_outbox, run_once};
 use crate::engine::read_path;
@@ -20,10 +20,7 @@ type Outcome = Result<i32, Failure>;
 fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure> {
     if cli.json {
         if compact {
-            println!(
-                "{}",
-                serde_json::to_string(report).map_err(anyhow::Error::from)?
-            );
+            super::output::json_line(report)?;
         } else {
             json(report)?;
         }
@@ -51,7 +48,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
             line.push_str(&format!(" · {} taken by another run", report.skipped));
         }
         line.push_str(&format!(" · next due {}", time(report.next_due_at)));
-        println!("{}", safe(&line));
+        outln!("{}", safe(&line));
     }
     Ok(())
 }
@@ -77,7 +74,8 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
             outbox.display()
         );
     }
-    while !stop.load(Ordering::Relaxed) {
+    // Nobody reads a report once stdout is gone (its reader quit): stop.
+    while !stop.load(Ordering::Relaxed) && !super::output::failed() {
         let report = run_once(ws, &outbox)?;
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
@@ -87,7 +85,7 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
         // enrollments may be due sooner).
         let seen = ws.data_version()?;
         loop {
-            if stop.load(Ordering::Relaxed) {
+            if stop.load(Ordering::Relaxed) || super::output::failed() {
                 break;
             }
             let now = ws.now();
@@ -191,7 +189,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                 .filter(|l| l.outcome.as_ref().is_some_and(|o| o.action == a))
                 .count()
         };
-        println!(
+        outln!(
             "{} items: {} ended, {} paused, {} recorded, {} duplicates, {} ignored, {} unreadable.",
             lines.len(),
             count(IngestAction::Ended),
@@ -219,7 +217,7 @@ pub fn sequence_set(
         json(&updated)?;
     } else {
         let onoff = |v: bool| if v { "on" } else { "off" };
-        println!(
+        outln!(
             "Sequence '{}': unenroll colleagues {}, pause on out-of-office {}.",
             safe(&updated.name),
             onoff(updated.unenroll_colleagues),

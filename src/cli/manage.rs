@@ -5,7 +5,7 @@ use clap::Args;
 use super::Cli;
 use super::commands::{Failure, print_enrollments, refused};
 use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
-use super::output::{json, safe, table, time};
+use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
@@ -135,7 +135,7 @@ pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
 
 fn print_skipped(skipped: &[Skipped]) {
     for s in skipped {
-        println!("  skipped #{}: {}", s.id, safe(&s.why));
+        outln!("  skipped #{}: {}", s.id, safe(&s.why));
     }
 }
 
@@ -163,7 +163,7 @@ pub fn pause_or_resume(
         if report.dry_run {
             print_preview(ws, &report.changed)?;
         }
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         print_skipped(&report.skipped);
     }
     skipped_outcome(report.changed.len(), &report.skipped)
@@ -184,12 +184,12 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
     if cli.json {
         json(&report)?;
     } else {
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         for s in &report.not_restored {
-            println!("  not restored #{}: {}", s.id, safe(&s.why));
+            outln!("  not restored #{}: {}", s.id, safe(&s.why));
         }
         if let Some(b) = &report.undo_batch {
-            println!("  undo recorded as batch {b}");
+            outln!("  undo recorded as batch {b}");
         }
     }
     Ok(0)
@@ -297,9 +297,9 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
             &rows,
         );
     }
-    println!("{}", report.summary());
+    outln!("{}", report.summary());
     for s in &report.contacts_skipped {
-        println!("  skipped contact #{}: {}", s.id, safe(&s.why));
+        outln!("  skipped contact #{}: {}", s.id, safe(&s.why));
     }
     if report.contacts.is_empty() && !report.contacts_skipped.is_empty() {
         return skipped_outcome(0, &report.contacts_skipped);
