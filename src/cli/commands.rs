@@ -1,7 +1,7 @@
 //! One function per subcommand: resolve names to ids, call the domain,
 //! print a table or JSON.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -220,7 +220,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 );
             }
             for r in &report.refused {
-                eprintln!("seqtui: refused: {}", safe(&r.why));
+                super::output::note(&format!("refused: {}", r.why));
             }
             Ok(
                 if report.enrolled.is_empty() && !report.refused.is_empty() {
@@ -452,7 +452,7 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
 /// stored text; only when stdout is a terminal are control characters
 /// replaced, so that data can never drive it.
 fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
-    let on_terminal = std::io::stdout().is_terminal();
+    let on_terminal = super::output::on_terminal();
     let cell = |text: &str| {
         if on_terminal {
             safe(text)
@@ -823,8 +823,7 @@ fn confirm(question: &str) -> Result<(), Failure> {
             .replacen("Unenroll", "Refusing to unenroll", 1),
         });
     }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
+    super::output::prompt(question);
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {

@@ -69,10 +69,10 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
             .map_err(|e| anyhow::anyhow!("cannot watch for Ctrl-C: {e}"))?;
     }
     if !cli.json {
-        eprintln!(
-            "seqtui: running; emails go to {}. Ctrl-C stops.",
+        super::output::note(&format!(
+            "running; emails go to {}. Ctrl-C stops.",
             outbox.display()
-        );
+        ));
     }
     // Nobody reads a report once stdout is gone (its reader quit): stop.
     while !stop.load(Ordering::Relaxed) && !super::output::failed() {
@@ -96,7 +96,7 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
         }
     }
     if !cli.json {
-        eprintln!("seqtui: stopped.");
+        super::output::note("stopped.");
     }
     Ok(0)
 }
@@ -123,7 +123,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                 Err(why) => {
                     failed += 1;
                     if !cli.json {
-                        eprintln!("seqtui: skipped {}: {}", safe(&item.source), safe(&why));
+                        super::output::note(&format!("skipped {}: {why}", item.source));
                     }
                     lines.push(IngestLine {
                         source: item.source,

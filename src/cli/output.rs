@@ -14,6 +14,8 @@
 //! - [`json`] — JSON, verbatim (serde escapes control characters itself).
 //! - [`Verbatim`] — an `io::Write` for other machine formats (CSV), verbatim.
 //!
+//! On stderr, [`note`] prints one safe `seqtui: ` line (never `eprintln!`).
+//!
 //! Writing never fails the command: the first write error (a reader that
 //! closed the pipe, a full disk behind `> file`) is recorded and every later
 //! write is dropped, so a change and its tidying always run to the end.
@@ -70,6 +72,26 @@ pub fn line(text: &str) {
     let mut text = safe(text);
     text.push('\n');
     write_bytes(text.as_bytes());
+}
+
+/// One `seqtui: ` line on stderr (a warning, a refusal, progress), made
+/// terminal-safe like [`outln!`]. A failure to write stderr is ignored:
+/// there is nowhere left to say it.
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "seqtui: {}", safe(text));
+}
+
+/// A question on stderr, made safe, waiting on the same line for the
+/// answer.
+pub fn prompt(question: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{} [y/N] ", safe(question));
+    let _ = err.flush();
+}
+
+/// Whether stdout is a terminal (where even machine formats are made safe).
+pub fn on_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
 /// Whether a write to stdout has failed (a long-running command such as
