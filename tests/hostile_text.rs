@@ -844,3 +844,132 @@ fn the_cli_prints_only_through_its_sink() {
         }
     }
 }
+
+// -------------------------- issue 12 item 10: spreadsheet formula injection
+
+/// Cells a spreadsheet would run as formulas (OWASP's CSV injection list:
+/// `=`, `+`, `-`, `@`, tab, carriage return).
+const FORMULAS: &[&str] = &[
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "@SUM(1+1)",
+    "+1+2",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+];
+
+/// One contact per formula (first name, company, the formula; last name
+/// `Z`), owned by Ann and enrolled in Alpha; each unenrolled with the
+/// formula as its note.
+fn formula_fixture() -> (Fixture, Vec<i64>) {
+    let mut f = fixture(3);
+    let rows: Vec<ContactInput> = FORMULAS
+        .iter()
+        .enumerate()
+        .map(|(i, formula)| ContactInput {
+            line: i as u64 + 2,
+            email_column: "Email".into(),
+            email: format!("f{i}@formula.example"),
+            first_name: formula.to_string(),
+            last_name: String::new(),
+            company: formula.to_string(),
+            owner: Some("ann@team.example".into()),
+            ..Default::default()
+        })
+        .collect();
+    f.ws.import_contacts(&f.admin, &rows).unwrap();
+    let contacts: Vec<i64> = (0..FORMULAS.len())
+        .map(|i| f.ws.contact(&format!("f{i}@formula.example")).unwrap().id)
+        .collect();
+    let report = f.ws.enroll(&f.rep_ann, f.seq_a.id, &contacts).unwrap();
+    let enrollments = report.enrolled.clone();
+    for (i, id) in enrollments.iter().enumerate() {
+        f.ws.unenroll(
+            &f.rep_ann,
+            &UnenrollRequest {
+                enrollments: vec![*id],
+                reason: EndReason::Other,
+                note: Some(FORMULAS[i].to_string()),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    }
+    (f, enrollments)
+}
+
+fn read_csv(text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A cell as written: the formula behind a `'`.
+fn neutral(formula: &str) -> String {
+    format!("'{formula}")
+}
+
+#[test]
+fn the_enrollment_export_neutralises_formula_cells() {
+    let (f, enrollments) = formula_fixture();
+    let file = f.dir.path().join("export.csv");
+    // What the TUI's `x` job runs.
+    assert_eq!(
+        f.ws.export_enrollments(&enrollments, &file).unwrap(),
+        FORMULAS.len()
+    );
+    let rows = read_csv(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(rows.len(), FORMULAS.len());
+    let stored = f.ws.enrollments_by_ids(&enrollments).unwrap();
+    let column = |c: &str| EXPORT_COLUMNS.iter().position(|h| *h == c).unwrap();
+    for (row, e) in rows.iter().zip(&stored) {
+        assert_eq!(&row[column("enrollment id")], e.id.to_string().as_str());
+        for (name, value) in [
+            ("contact name", &e.contact_name),
+            ("company", &e.company),
+            ("note", e.note.as_ref().unwrap()),
+        ] {
+            assert_eq!(&row[column(name)], neutral(value), "{name}");
+        }
+        // Our own numbers stay numbers; plain text stays as it is.
+        assert!(row[column("step")].parse::<i64>().is_ok());
+        assert_eq!(&row[column("sequence")], "Alpha Outbound");
+        assert_eq!(&row[column("owner")], "ann@team.example");
+    }
+    let notes: Vec<&str> = rows.iter().map(|r| &r[column("note")]).collect();
+    for formula in FORMULAS {
+        assert!(notes.contains(&neutral(formula).as_str()), "{formula:?}");
+    }
+}
+
+#[test]
+fn audit_csv_neutralises_formula_cells() {
+    let (f, _) = formula_fixture();
+    let path = f.path.clone();
+    drop(f.ws);
+    let r = run(&path, &["audit", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = read_csv(&r.stdout);
+    let notes: Vec<&str> = rows
+        .iter()
+        .map(|r| &r[5])
+        .filter(|n| !n.is_empty())
+        .collect();
+    for formula in FORMULAS {
+        assert!(
+            notes.contains(&neutral(formula).as_str()),
+            "{formula:?} not neutralised in {notes:?}"
+        );
+    }
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "column {i}: {cell:?}"
+            );
+        }
+        assert!(row[0].parse::<i64>().is_ok(), "ids stay numbers");
+        assert!(row[7].parse::<i64>().is_ok(), "counts stay numbers");
+    }
+}

@@ -449,15 +449,17 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
 }
 
 /// The audit entries as CSV on stdout, newest first. The cells are the
-/// stored text; only when stdout is a terminal are control characters
-/// replaced, so that data can never drive it.
+/// stored text, except that one a spreadsheet would read as a formula
+/// starts with `'` ([`spreadsheet_text`]); only when stdout is a terminal
+/// are control characters replaced, so that data can never drive it.
 fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
     let on_terminal = super::output::on_terminal();
     let cell = |text: &str| {
+        let text = spreadsheet_text(text);
         if on_terminal {
-            safe(text)
+            safe(&text)
         } else {
-            text.to_string()
+            text.into_owned()
         }
     };
     let mut out = csv::Writer::from_writer(super::output::Verbatim);

@@ -23,7 +23,7 @@ pub use manage::*;
 pub use permissions::may_change;
 pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
-    export_file_name,
+    export_file_name, spreadsheet_text,
 };
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
