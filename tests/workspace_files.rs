@@ -100,6 +100,74 @@ fn a_truncated_workspace_is_refused_untouched() {
     }
 }
 
+/// The page size and the page count in a SQLite header.
+fn pages(bytes: &[u8]) -> (usize, usize) {
+    let size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536,
+        n => n as usize,
+    };
+    let count = u32::from_be_bytes([bytes[28], bytes[29], bytes[30], bytes[31]]) as usize;
+    (size, count)
+}
+
+/// Issue 12 item 13: only the last pages cut off (the header intact and
+/// saying how many there should be). SQLite itself opens such a file and
+/// writes to it; `integrity_check` then says it is malformed.
+#[test]
+fn a_workspace_missing_its_last_pages_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo(dir.path());
+    let bytes = std::fs::read(&base).unwrap();
+    let (size, count) = pages(&bytes);
+    assert_eq!(bytes.len(), size * count, "a clean file is all its pages");
+    for cut in [1, 3, 40] {
+        let sub = dir.path().join(format!("cut{cut}"));
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("ws.db");
+        std::fs::write(&path, &bytes[..size * (count - cut)]).unwrap();
+        every_command_refuses(&path, 1, "is damaged");
+    }
+    // A few bytes short of the last page: damaged too.
+    let sub = dir.path().join("bytes");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("ws.db");
+    std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+    every_command_refuses(&path, 1, "is damaged");
+}
+
+/// The check reads the main file's header only: a workspace that another
+/// connection holds open, with commits still in its -wal (the main file
+/// then lags behind, legitimately), opens and reads them.
+#[test]
+fn a_workspace_with_a_live_wal_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let other = raw(&path);
+    other.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    other
+        .execute_batch(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM k WHERE i < 3000)
+             INSERT INTO contacts (email, first_name, last_name, company, created_at, sort_name)
+             SELECT 'wal' || i || '@x.example', 'Wal', 'Row' || i, 'WalCo', '2026-11-01T00:00:00Z',
+                    'row' || i || ' wal' FROM k;",
+        )
+        .unwrap();
+    let wal = path.with_file_name("demo.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0, "a live -wal");
+    let r = run(&path, &["--json", "contact", "wal2999@x.example"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["company"], "WalCo");
+    let r = run(
+        &path,
+        &["unenroll", "--enrollment", "1", "--reason", "other"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    drop(other);
+    let (integrity, contacts, _) = counts(&path);
+    assert_eq!(integrity, "ok");
+    assert_eq!(contacts, 200 + 3000);
+}
+
 #[test]
 fn a_workspace_from_a_newer_schema_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();

@@ -144,7 +144,51 @@ fn check_header(path: &Path) -> Result<(), DomainError> {
             "{shown} is a SQLite database but not a seqtui workspace; it was left untouched"
         )));
     }
+    if let Some(expected) = header_length(&header)
+        && meta.len() < expected
+        && !has_wal(path)
+    {
+        return Err(damaged(path));
+    }
     Ok(())
+}
+
+/// How long the main file must be by its header: page size × page count.
+/// `None` when the header's count is not to be trusted: SQLite keeps it
+/// valid only while the "version-valid-for" number (offset 92) equals the
+/// change counter (offset 24), and a zero count means "use the file size".
+fn header_length(header: &[u8; 100]) -> Option<u64> {
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    let valid = pages > 0
+        && be32(92) == be32(24)
+        && (512..=65_536).contains(&page_size)
+        && page_size.is_power_of_two();
+    valid.then_some(page_size * pages)
+}
+
+/// Whether a non-empty `-wal` lies beside the file. Its commits are not in
+/// the main file yet, and a checkpoint interrupted after writing page 1
+/// may leave the main file shorter than its header says until the WAL is
+/// replayed; then SQLite, not the header, knows the length.
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// The sentence for a workspace file that is not whole.
+fn damaged(path: &Path) -> DomainError {
+    DomainError::Storage(format!(
+        "the workspace file {} is damaged (truncated or overwritten); it was left untouched",
+        path.display()
+    ))
 }
 
 /// An error met while opening a workspace, as a sentence naming the file:
@@ -155,9 +199,7 @@ fn open_error(e: DomainError, path: &Path) -> DomainError {
     match e {
         DomainError::Storage(message) => {
             let sentence = match message.as_str() {
-                "the workspace file is damaged" => format!(
-                    "the workspace file {shown} is damaged (truncated or overwritten); it was left untouched"
-                ),
+                "the workspace file is damaged" => return damaged(path),
                 "the workspace file is read-only" => format!(
                     "the workspace file {shown} is read-only, and seqtui needs to write to it even to read it; it was left untouched"
                 ),
