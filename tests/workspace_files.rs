@@ -453,3 +453,62 @@ fn a_full_disk_refuses_the_change_and_leaves_a_sound_workspace() {
         }
     }
 }
+
+fn mode_and_owner(path: &Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.mode() & 0o7777, m.uid(), m.gid())
+}
+
+/// Issue 12 item 4: `demo --force` replaced a team's real workspace (users,
+/// bindings, audit) with demo data. It replaces only a demo, and keeps
+/// that file's owner and mode.
+#[test]
+fn demo_force_replaces_only_a_demo_and_keeps_its_owner_and_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("team.db");
+    assert_eq!(run(&real, &["init", "--name", "Team"]).code, 0);
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a workspace at all\n").unwrap();
+    let other_sqlite = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&other_sqlite)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    for path in [&real, &foreign, &other_sqlite] {
+        let before = state(path);
+        let r = run(path, &["demo", "--force", "--contacts", "20"]);
+        refused(&r, 3, "demo --force over a non-demo");
+        assert!(
+            r.stderr
+                .contains("is not a demo workspace; move it away or delete it yourself"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(&path.display().to_string()));
+        assert_eq!(state(path), before, "{} was changed", path.display());
+    }
+    let r = run(&real, &["--json", "users"]);
+    assert_eq!(r.json().as_array().unwrap().len(), 1, "the team's users");
+
+    // A demo is replaced; its owner, group and mode stay.
+    let demo_path = demo(dir.path());
+    let mut perms = std::fs::metadata(&demo_path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o640);
+    std::fs::set_permissions(&demo_path, perms).unwrap();
+    if is_root() {
+        std::os::unix::fs::chown(&demo_path, Some(4321), Some(4322)).unwrap();
+    }
+    let before = mode_and_owner(&demo_path);
+    let r = run(
+        &demo_path,
+        &["--json", "demo", "--force", "--contacts", "30"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["contacts"], 30);
+    assert_eq!(mode_and_owner(&demo_path), before);
+    if is_root() {
+        assert_eq!((before.1, before.2), (4321, 4322));
+    }
+    assert_eq!(before.0, 0o640);
+}

@@ -212,6 +212,25 @@ fn open_error(e: DomainError, path: &Path) -> DomainError {
     }
 }
 
+/// One workspace setting of the file at `path`, read without migrating or
+/// writing anything: for deciding about a file before replacing it. `None`
+/// when the setting is not there; an error when the file is not a whole
+/// seqtui workspace.
+pub fn peek_setting(path: &Path, key: &str) -> Result<Option<String>, DomainError> {
+    check_header(path)?;
+    let read = || -> Result<Option<String>, DomainError> {
+        // Read-write (not read-only) so that closing removes the -wal and
+        // -shm files that opening makes; nothing is written.
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        queries::setting(&conn, key)
+    };
+    read().map_err(|e| open_error(e, path))
+}
+
 impl Store {
     /// Opens an existing workspace, migrating an older schema forward. A
     /// missing file, a foreign file, a newer schema, a damaged (truncated)
