@@ -19,7 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use common::cli::{NOW, Run, one_sentence, run, seqtui};
+use common::cli::{NOW, Run, one_sentence, output, run, seqtui, seqtui_at};
 use common::raw;
 
 /// A 200-contact demo workspace in `dir`, built by the binary.
@@ -511,4 +511,178 @@ fn demo_force_replaces_only_a_demo_and_keeps_its_owner_and_mode() {
         assert_eq!((before.1, before.2), (4321, 4322));
     }
     assert_eq!(before.0, 0o640);
+}
+
+/// Copies `base` into the tmpfs at `fs` and fills the disk, leaving `free`
+/// KiB; returns the workspace path and the filler (to remove afterwards).
+fn fill(fs: &Tmpfs, base: &Path, free: u64) -> (PathBuf, PathBuf) {
+    let path = fs.0.join("ws.db");
+    std::fs::copy(base, &path).unwrap();
+    let out = Process::new("df")
+        .args(["-k", "--output=avail"])
+        .arg(&fs.0)
+        .output()
+        .unwrap();
+    let avail: u64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let filler = fs.0.join("filler");
+    std::fs::write(
+        &filler,
+        vec![0u8; (avail.saturating_sub(free) * 1024) as usize],
+    )
+    .unwrap();
+    (path, filler)
+}
+
+fn empty(fs: &Tmpfs) {
+    for entry in std::fs::read_dir(&fs.0).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p).unwrap();
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    raw(path).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Issue 12 item 12: on a full disk a bulk unenroll printed its result,
+/// then "the disk is full; nothing was changed" — but the unenroll had been
+/// saved; only its tidying failed. For every amount of room left, what it
+/// says matches what the workspace holds, and the next command finishes the
+/// tidying.
+#[test]
+fn a_full_disk_during_tidying_says_the_unenroll_was_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    // 583 open enrollments in Q4: more than TIDY_NOW_MAX.
+    let base = dir.path().join("base.db");
+    assert_eq!(run(&base, &["demo"]).code, 0);
+    let Some(fs) = Tmpfs::mount(&dir.path().join("full"), "64m") else {
+        eprintln!("note: tmpfs not allowed: the full-disk tidy case is skipped");
+        return;
+    };
+    let open_q4 = "SELECT count(*) FROM enrollments WHERE sequence_id = 1
+                   AND status IN ('active', 'paused')";
+    let mut saved_untidied = 0;
+    for free in [256, 768, 1024, 1536, 2048, 3072, 8192] {
+        let (path, filler) = fill(&fs, &base, free);
+        let r = run(
+            &path,
+            &[
+                "--as",
+                "dana.whitfield@northwind.example",
+                "unenroll",
+                "--sequence",
+                "Q4 Mid-Market Outbound",
+                "--all",
+                "--reason",
+                "campaign_ended",
+                "--yes",
+            ],
+        );
+        std::fs::remove_file(&filler).unwrap();
+        let open = count(&path, open_q4);
+        let queued = count(&path, "SELECT count(*) FROM tidy_queue");
+        let what = format!("{free} KiB free: {} / {}", r.stdout, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{what}");
+        match (r.code, open, queued) {
+            (0, 0, 0) => {}
+            (1, 583, 0) => {
+                one_sentence(&r.stderr);
+                assert!(
+                    r.stderr.contains("the disk is full; nothing was changed"),
+                    "{what}"
+                );
+            }
+            (1, 0, 1) => {
+                saved_untidied += 1;
+                one_sentence(&r.stderr);
+                assert!(!r.stderr.contains("nothing was changed"), "{what}");
+                let batch = r.stdout.trim().rsplit(' ').next().unwrap().to_string();
+                assert!(batch.starts_with('B'), "{what}");
+                assert!(
+                    r.stderr.contains(&format!(
+                        "the unenroll (batch {batch}) was saved; cancelling its scheduled steps and open tasks could not finish (the disk is full); the next `seqtui run` or unenroll finishes it"
+                    )),
+                    "{what}"
+                );
+                // With room again, the next run finishes the tidying.
+                let again = run(&path, &["run"]);
+                assert_eq!(again.code, 0, "{}", again.stderr);
+                assert_eq!(count(&path, "SELECT count(*) FROM tidy_queue"), 0);
+                common::check_tidied(&path);
+            }
+            other => panic!("{what}: unexpected (code, open, queued) {other:?}"),
+        }
+        common::check_invariants(&path);
+        empty(&fs);
+    }
+    assert!(
+        saved_untidied > 0,
+        "no amount of room left the unenroll saved and its tidying unfinished"
+    );
+}
+
+/// Issue 12 item 12: `run` said "the disk is full; nothing was changed"
+/// after hundreds of emails were recorded and delivered. It says how many
+/// it recorded; the next run (with room) sends the rest, each once.
+#[test]
+fn a_full_disk_during_run_says_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.db");
+    assert_eq!(run(&base, &["demo"]).code, 0);
+    let Some(fs) = Tmpfs::mount(&dir.path().join("full"), "64m") else {
+        eprintln!("note: tmpfs not allowed: the full-disk run case is skipped");
+        return;
+    };
+    // Two weeks on: about 1,400 emails due.
+    const LATER: &str = "2026-11-16T09:00:00Z";
+    let sent = "SELECT count(*) FROM sent_emails";
+    let before = count(&base, sent);
+    let mut partial = 0;
+    for free in [256, 3072, 6144] {
+        let (path, filler) = fill(&fs, &base, free);
+        let r = output(seqtui_at(&path, LATER).arg("run"));
+        std::fs::remove_file(&filler).unwrap();
+        let what = format!("{free} KiB free: {} / {}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{what}");
+        one_sentence(&r.stderr);
+        assert!(
+            r.stderr.contains("disk is full") || r.stderr.contains("No space"),
+            "{what}"
+        );
+        let recorded = count(&path, sent) - before;
+        assert!(!r.stderr.contains("nothing was changed"), "{what}");
+        if recorded == 0 {
+            assert!(!r.stderr.contains("emails recorded"), "{what}");
+        } else {
+            partial += 1;
+            assert!(!r.stderr.contains("nothing"), "{what}");
+            assert!(
+                r.stderr.contains(&format!("{recorded} emails recorded")),
+                "{what}: {recorded} recorded"
+            );
+        }
+        let again = output(seqtui_at(&path, LATER).arg("run"));
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        let files = std::fs::read_dir(fs.0.join("outbox").join("new"))
+            .unwrap()
+            .count() as i64;
+        assert_eq!(
+            files,
+            count(&path, sent) - before,
+            "each email once in the outbox"
+        );
+        common::check_invariants(&path);
+        empty(&fs);
+    }
+    assert!(partial > 0, "no run was cut off part-way");
 }

@@ -49,6 +49,18 @@ impl From<std::io::Error> for Failure {
 
 type Outcome = Result<i32, Failure>;
 
+/// The failure of a change made in one transaction: nothing of it was
+/// saved, and a storage error (which says only what failed) says so.
+pub(super) fn unsaved(e: DomainError) -> Failure {
+    match e {
+        DomainError::Storage(message) => Failure {
+            code: 1,
+            message: format!("{message}; nothing was changed"),
+        },
+        other => other.into(),
+    }
+}
+
 pub(super) fn refused(message: impl Into<String>) -> Failure {
     Failure {
         code: 3,
@@ -204,7 +216,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             for c in contacts {
                 ids.push(ws.contact(c)?.id);
             }
-            let report = ws.enroll(actor, sequence.id, &ids)?;
+            let report = ws.enroll(actor, sequence.id, &ids).map_err(unsaved)?;
             if cli.json {
                 json(&report)?;
             } else {
@@ -245,7 +257,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             what: ImportWhat::Contacts { file },
         } => {
             let rows = super::import::read_contacts(file)?;
-            let report = ws.import_contacts(actor, &rows)?;
+            let report = ws.import_contacts(actor, &rows).map_err(unsaved)?;
             if cli.json {
                 json(&report)?;
             } else {
@@ -297,7 +309,9 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             role,
             team,
         }) => {
-            let user = ws.add_user(actor, email, name, *role, team)?;
+            let user = ws
+                .add_user(actor, email, name, *role, team)
+                .map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
@@ -306,7 +320,7 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             return Ok(0);
         }
         Some(UsersAction::Bind { email, login }) => {
-            let user = ws.bind_login(actor, email, Some(login))?;
+            let user = ws.bind_login(actor, email, Some(login)).map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
@@ -320,7 +334,7 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             return Ok(0);
         }
         Some(UsersAction::Unbind { email }) => {
-            let user = ws.bind_login(actor, email, None)?;
+            let user = ws.bind_login(actor, email, None).map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
@@ -784,11 +798,11 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
                 ))?;
             }
             request.dry_run = false;
-            ws.unenroll(actor, &request)?
+            ws.unenroll(actor, &request).map_err(unsaved)?
         }
     } else {
         request.dry_run = false;
-        ws.unenroll(actor, &request)?
+        ws.unenroll(actor, &request).map_err(unsaved)?
     };
     if cli.json {
         json(&report)?;
@@ -804,8 +818,21 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
     if !report.dry_run {
         // A large batch left its scheduled steps and tasks to be cancelled
         // in short transactions after the report (nothing reads them as
-        // pending meanwhile); finish that before the process exits.
-        ws.tidy_all()?;
+        // pending meanwhile); finish that before the process exits. The
+        // unenroll itself is saved whatever happens here: say so.
+        if let Err(e) = ws.tidy_all() {
+            return Err(Failure {
+                code: 1,
+                message: format!(
+                    "the unenroll{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or unenroll finishes it",
+                    report
+                        .batch
+                        .as_ref()
+                        .map(|b| format!(" (batch {b})"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
     }
     // Idempotent: skipping what is already ended is success. Refusals and
     // unknown ids fail only when nothing at all could be done.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::Failure;
+use super::commands::{Failure, unsaved};
 use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 use crate::engine::outbox::{RunReport, default_outbox, run_once};
@@ -117,6 +117,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
     let now = ws.now();
     let mut lines = Vec::new();
     let mut failed = 0;
+    let mut applied = 0;
     for path in paths {
         for item in read_path(path, now) {
             match item.event {
@@ -132,7 +133,20 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                     });
                 }
                 Ok(event) => {
-                    for outcome in ws.apply_inbound(&event)? {
+                    // Each item is its own transaction: the ones before
+                    // this one are saved, this one and the rest are not.
+                    let outcomes = ws.apply_inbound(&event).map_err(|e| match e {
+                        DomainError::Storage(why) => Failure {
+                            code: 1,
+                            message: format!(
+                                "{why} while applying {}; the {applied} items before it were applied (ingesting them again changes nothing), it and the rest were not",
+                                item.source
+                            ),
+                        },
+                        other => other.into(),
+                    })?;
+                    applied += 1;
+                    for outcome in outcomes {
                         lines.push(IngestLine {
                             source: item.source.clone(),
                             error: None,
@@ -212,7 +226,9 @@ pub fn sequence_set(
     unenroll_colleagues: Option<bool>,
     pause_on_ooo: Option<bool>,
 ) -> Outcome {
-    let updated = ws.set_sequence_options(actor, sequence, unenroll_colleagues, pause_on_ooo)?;
+    let updated = ws
+        .set_sequence_options(actor, sequence, unenroll_colleagues, pause_on_ooo)
+        .map_err(unsaved)?;
     if cli.json {
         json(&updated)?;
     } else {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::commands::{Failure, fetch_enrollments, print_enrollments};
+use super::commands::{Failure, fetch_enrollments, print_enrollments, unsaved};
 use super::output::{json, outln, safe, table, time};
 use super::{Cli, ListAction};
 use crate::domain::*;
@@ -49,7 +49,7 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
     match action {
         ListAction::Save { name, filter } => {
             let filter = filter.filter()?;
-            let report = ws.save_list(actor, name, &filter)?;
+            let report = ws.save_list(actor, name, &filter).map_err(unsaved)?;
             if cli.json {
                 json(&report)?;
             } else {
@@ -97,7 +97,7 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
             Ok(0)
         }
         ListAction::Delete { name } => {
-            let list = ws.delete_list(actor, name)?;
+            let list = ws.delete_list(actor, name).map_err(unsaved)?;
             if cli.json {
                 json(&list)?;
             } else {

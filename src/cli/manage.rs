@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::Cli;
-use super::commands::{Failure, print_enrollments, refused};
+use super::commands::{Failure, print_enrollments, refused, unsaved};
 use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
 use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
@@ -153,9 +153,9 @@ pub fn pause_or_resume(
     };
     let ids = select(ws, args, &[from])?;
     let report = if pause {
-        ws.pause(actor, &ids, args.dry_run)?
+        ws.pause(actor, &ids, args.dry_run).map_err(unsaved)?
     } else {
-        ws.resume(actor, &ids, args.dry_run)?
+        ws.resume(actor, &ids, args.dry_run).map_err(unsaved)?
     };
     if cli.json {
         json(&report)?;
@@ -180,7 +180,7 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
             ))
         })?,
     };
-    let report = ws.undo(actor, &batch)?;
+    let report = ws.undo(actor, &batch).map_err(unsaved)?;
     if cli.json {
         json(&report)?;
     } else {
@@ -251,16 +251,18 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
         let owner = ws.acting_user(Some(from))?;
         contacts.extend(ws.contacts_owned_by(&owner)?);
     }
-    let report = ws.transfer(
-        actor,
-        &TransferRequest {
-            contacts,
-            to: to.id,
-            policy: args.policy.unwrap_or(ws.rules().transfer_policy),
-            from_step: args.from_step,
-            dry_run: args.dry_run,
-        },
-    )?;
+    let report = ws
+        .transfer(
+            actor,
+            &TransferRequest {
+                contacts,
+                to: to.id,
+                policy: args.policy.unwrap_or(ws.rules().transfer_policy),
+                from_step: args.from_step,
+                dry_run: args.dry_run,
+            },
+        )
+        .map_err(unsaved)?;
     if cli.json {
         json(&report)?;
         return Ok(0);

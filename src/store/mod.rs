@@ -52,6 +52,9 @@ pub fn parse_time(text: &str) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
+/// What SQLite met, as a sentence about what failed. It never says what
+/// was or was not saved: only the caller knows what it had committed (one
+/// transaction: nothing; a run or a tidy-up: its earlier transactions).
 pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         match f.code {
@@ -62,14 +65,14 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
                 return DomainError::Storage("the workspace file is read-only".into());
             }
             rusqlite::ErrorCode::DiskFull => {
-                return DomainError::Storage("the disk is full; nothing was changed".into());
+                return DomainError::Storage("the disk is full".into());
             }
             rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                 return DomainError::Storage("the workspace file is damaged".into());
             }
             rusqlite::ErrorCode::SystemIoFailure => {
                 return DomainError::Storage(
-                    "the workspace file could not be read or written (disk I/O error: is the disk full?); nothing was changed"
+                    "the workspace file could not be read or written (disk I/O error: is the disk full?)"
                         .into(),
                 );
             }
