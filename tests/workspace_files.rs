@@ -686,3 +686,80 @@ fn a_full_disk_during_run_says_what_was_sent() {
     }
     assert!(partial > 0, "no run was cut off part-way");
 }
+
+/// Issue 12: a clock of year 9999 scheduled steps in year 10000, which the
+/// store read back as 1970 (sent at once). The clock takes years 1970 to
+/// 2999: outside, one sentence, exit 2, nothing changed.
+#[test]
+fn a_clock_outside_the_accepted_years_is_one_sentence_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let before = state(&path);
+    for now in [
+        "9999-12-31T23:59:59Z",
+        "3000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "0001-01-01",
+    ] {
+        for args in [
+            &["enroll", "--sequence", "1", "--contact", "1"][..],
+            &["unenroll", "--enrollment", "5", "--reason", "other"][..],
+            &["run"][..],
+        ] {
+            let r = output(seqtui_at(&path, now).args(args));
+            refused(&r, 2, &format!("{now} {args:?}"));
+            assert!(
+                r.stderr
+                    .contains("is outside the years the clock accepts (1970 to 2999)"),
+                "{now} {args:?}: {}",
+                r.stderr
+            );
+            assert_eq!(state(&path), before, "{now} {args:?} changed the workspace");
+        }
+    }
+    let r = output(seqtui_at(&path, "2999-12-31T23:59:59Z").arg("sequences"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Issue 12: a workspace whose tables are not those of its schema version
+/// (a column dropped by hand; a version number set back) was a dump of the
+/// SQL (`no such column: c.title in SELECT …`). Now one sentence.
+#[test]
+fn a_workspace_whose_schema_differs_is_one_sentence_without_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    raw(&path)
+        .execute_batch("ALTER TABLE contacts DROP COLUMN title;")
+        .unwrap();
+    let r = run(&path, &["contact", "1"]);
+    refused(&r, 1, "contact on a changed schema");
+    assert!(
+        r.stderr
+            .contains("tables are not the ones its schema version says"),
+        "{}",
+        r.stderr
+    );
+    for sql in ["SELECT", "FROM", "no such column"] {
+        assert!(!r.stderr.contains(sql), "{}", r.stderr);
+    }
+
+    std::fs::create_dir(dir.path().join("back")).unwrap();
+    let copy = demo(&dir.path().join("back"));
+    raw(&copy).pragma_update(None, "user_version", 3).unwrap();
+    let before = state(&copy);
+    let r = run(&copy, &["sequences"]);
+    refused(&r, 1, "a version number set back");
+    assert!(
+        r.stderr
+            .contains("tables are not the ones its schema version says"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&copy.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("duplicate column"), "{}", r.stderr);
+    assert_eq!(state(&copy), before);
+}

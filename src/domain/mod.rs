@@ -15,7 +15,7 @@ mod rules;
 mod types;
 mod workspace;
 
-pub use clock::{Clock, parse_instant};
+pub use clock::{CLOCK_YEARS, Clock, parse_instant};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use lists::*;

@@ -82,10 +82,60 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
                         .into(),
                 );
             }
+            rusqlite::ErrorCode::ConstraintViolation => {
+                return DomainError::Storage(format!(
+                    "a change broke one of the workspace's own rules ({}), a bug in seqtui; please report it",
+                    constraint_kind(f.extended_code)
+                ));
+            }
+            rusqlite::ErrorCode::Unknown if schema_mismatch(e.to_string().as_str()) => {
+                return DomainError::Storage(SCHEMA_DIFFERS.into());
+            }
             _ => {}
         }
     }
-    DomainError::Storage(e.to_string())
+    match e {
+        // Its message quotes the SQL: never shown.
+        rusqlite::Error::SqlInputError { msg, .. } if schema_mismatch(&msg) => {
+            DomainError::Storage(SCHEMA_DIFFERS.into())
+        }
+        rusqlite::Error::SqlInputError { .. } => {
+            DomainError::Storage("seqtui asked the workspace a question it could not read, a bug in seqtui; please report it".into())
+        }
+        e => DomainError::Storage(format!("the workspace file could not be used ({e})")),
+    }
+}
+
+/// When the file's tables are not those of its schema version (changed by
+/// hand, by another program, or a version number set back).
+const SCHEMA_DIFFERS: &str = "the workspace's tables are not the ones its schema version says (changed by another program or by hand?); seqtui cannot use it as it is";
+
+/// SQLite's words for a table, column or index that is missing or already
+/// there: the file's schema is not ours. (SQLite gives these one generic
+/// code; its message is the only place that tells them apart.)
+fn schema_mismatch(message: &str) -> bool {
+    [
+        "no such table",
+        "no such column",
+        "no such index",
+        "duplicate column name",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+        || message.contains("already exists")
+}
+
+/// Which kind of constraint a constraint violation broke, in words.
+fn constraint_kind(extended: std::ffi::c_int) -> &'static str {
+    match extended {
+        rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => "a check",
+        rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => "a reference between tables",
+        rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => "a required value",
+        rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+            "a unique value"
+        }
+        _ => "a constraint",
+    }
 }
 
 impl From<rusqlite::Error> for DomainError {
