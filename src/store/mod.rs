@@ -82,6 +82,15 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
                         .into(),
                 );
             }
+            // A trigger's RAISE: its message is words its author wrote.
+            rusqlite::ErrorCode::ConstraintViolation
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_TRIGGER =>
+            {
+                let message = e.to_string();
+                return DomainError::Storage(format!(
+                    "the workspace refused the change ({message})"
+                ));
+            }
             rusqlite::ErrorCode::ConstraintViolation => {
                 return DomainError::Storage(format!(
                     "a change broke one of the workspace's own rules ({}), a bug in seqtui; please report it",
