@@ -13,7 +13,7 @@ fn main() {
             Ok(()) => 0,
             Err(e) => {
                 let failure = cli::Failure::from(e);
-                eprintln!("seqtui: {}", cli::output::safe(&failure.message));
+                cli::output::note(&failure.message);
                 failure.code
             }
         }
@@ -21,7 +21,7 @@ fn main() {
         match cli::run(&cli) {
             Ok(code) => code,
             Err(failure) => {
-                eprintln!("seqtui: {}", cli::output::safe(&failure.message));
+                cli::output::note(&failure.message);
                 failure.code
             }
         }

@@ -877,11 +877,25 @@ fn never_replaces_a_file_without_force() {
     assert_eq!(err.exit_code(), 3);
     assert_eq!(std::fs::read(&path).unwrap(), b"my real workspace");
 
-    std::fs::write(dir.path().join("work.db-wal"), b"stale journal").unwrap();
+    // Issue 12 item 4: --force replaces only a demo, never another file.
     let forced = DemoOptions {
         force: true,
         ..options(50, 1)
     };
+    let err = demo::build(&path, &forced, clock()).unwrap_err();
+    assert!(matches!(err, DomainError::Refused(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{} is not a demo workspace; move it away or delete it yourself",
+            path.display()
+        )
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"my real workspace");
+    std::fs::remove_file(&path).unwrap();
+    demo::build(&path, &options(40, 1), clock()).unwrap();
+
+    std::fs::write(dir.path().join("work.db-wal"), b"stale journal").unwrap();
     let report = demo::build(&path, &forced, clock()).unwrap();
     assert_eq!(report.contacts, 50);
     // The old file's journal went with it: it must never be replayed onto

@@ -539,3 +539,437 @@ fn the_tui_never_shows_a_raw_control_character() {
         screen_is_neutral(&mut ui, "activity");
     }
 }
+
+// ------------------------------------- issue 12 item 9: every command's text
+
+/// An OSC title change ended by BEL, and a clear screen.
+const OSC: &str = "\x1b]0;x\x07";
+const CLEAR: &str = "\x1b[2J";
+
+/// Neither ESC nor BEL anywhere in what a command printed, on either
+/// stream, and no panic.
+fn no_escape(what: &str, r: &common::cli::Run) {
+    for (stream, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{what}: an escape sequence reached {stream}:\n{text:?}"
+        );
+    }
+    assert!(!r.stderr.contains("panicked"), "{what}: {}", r.stderr);
+}
+
+/// A user whose name and team are escape sequences, who owns a sequence
+/// whose name is one, enrolled contacts 0..3 of the fixture in it; the
+/// hostile contacts (names, companies) are enrolled in Alpha by Ann, and
+/// one of them was unenrolled with a hostile note.
+#[test]
+fn no_command_prints_an_escape_sequence_from_stored_text() {
+    let (mut f, ids) = hostile_fixture();
+    let admin = f.admin.clone();
+    let evil_mgr =
+        f.ws.add_user(
+            &admin,
+            "evil.mgr@team.example",
+            &format!("Eve{OSC}Mgr"),
+            Role::Manager,
+            &format!("Team{CLEAR}"),
+        )
+        .unwrap();
+    let evil_rep =
+        f.ws.add_user(
+            &admin,
+            "evil.rep@team.example",
+            &format!("Eve{OSC}{CLEAR}Rep"),
+            Role::Rep,
+            &format!("Team{CLEAR}"),
+        )
+        .unwrap();
+    let seq_name = format!("Seq{OSC}{CLEAR}");
+    let seq =
+        f.ws.create_sequence(&evil_mgr, &seq_name, &steps(), false)
+            .unwrap();
+    let fixture_contacts = f.c.clone();
+    let enrolled = f.ws.enroll(&evil_rep, seq.id, &fixture_contacts).unwrap();
+    assert_eq!(enrolled.enrolled.len(), 3);
+    unenroll_with_note(&mut f, ids[11]);
+    let path = f.path.clone();
+    let dir = f.dir.path().to_path_buf();
+    drop(f.ws);
+
+    let csv = dir.join("hostile.csv");
+    std::fs::write(
+        &csv,
+        format!("Email,First Name,Company\nnew.h@hostile.example,N{OSC},C{CLEAR}\n"),
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        "{\"type\": \"reply\", \"id\": \"r1\", \"email\": \"h01@hostile.example\", \"subject\": \"\\u001b]0;x\\u0007 hi \\u001b[2J\"}\n",
+    )
+    .unwrap();
+    let outbox = dir.join("outbox");
+    let ann = "ann@team.example";
+    let steps: Vec<(&str, Vec<String>)> = vec![
+        ("users", vec!["users".into()]),
+        (
+            "users add",
+            vec![
+                "users".into(),
+                "add".into(),
+                "evil2@team.example".into(),
+                "--name".into(),
+                format!("N{OSC}"),
+                "--role".into(),
+                "rep".into(),
+                "--team".into(),
+                format!("T{CLEAR}{OSC}"),
+            ],
+        ),
+        ("sequences", vec!["sequences".into()]),
+        ("report", vec!["report".into()]),
+        (
+            "enrollments",
+            vec!["enrollments".into(), "--sequence".into(), seq_name.clone()],
+        ),
+        ("contact", vec!["contact".into(), email(11)]),
+        // R1: already enrolled in Alpha; the refusal names both sequences.
+        (
+            "enroll",
+            vec![
+                "enroll".into(),
+                "--sequence".into(),
+                seq_name.clone(),
+                "--contact".into(),
+                email(10),
+            ],
+        ),
+        // Ann may change contact 0 (she owns it), not 1 and 2: the
+        // summary's skipped sentence names the hostile rep and team.
+        (
+            "pause",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "pause".into(),
+                "--all".into(),
+                "--sequence".into(),
+                seq_name.clone(),
+            ],
+        ),
+        (
+            "resume",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "resume".into(),
+                "--all".into(),
+                "--sequence".into(),
+                seq_name.clone(),
+            ],
+        ),
+        (
+            "unenroll dry run",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "unenroll".into(),
+                "--all".into(),
+                "--sequence".into(),
+                seq_name.clone(),
+                "--reason".into(),
+                "other".into(),
+                "--dry-run".into(),
+            ],
+        ),
+        (
+            "unenroll",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "unenroll".into(),
+                "--all".into(),
+                "--sequence".into(),
+                seq_name.clone(),
+                "--reason".into(),
+                "other".into(),
+                "--note".into(),
+                format!("note {OSC}{CLEAR}"),
+                "--yes".into(),
+            ],
+        ),
+        // Two hostile contacts unenrolled by Ann; one enrolled elsewhere
+        // meanwhile, so the undo names it as not restored.
+        (
+            "unenroll two",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "unenroll".into(),
+                "--sequence".into(),
+                "Alpha Outbound".into(),
+                "--contact".into(),
+                email(10),
+                "--contact".into(),
+                email(12),
+                "--reason".into(),
+                "other".into(),
+                "--yes".into(),
+            ],
+        ),
+        (
+            "enroll elsewhere",
+            vec![
+                "--as".into(),
+                ann.into(),
+                "enroll".into(),
+                "--sequence".into(),
+                "Beta Nurture".into(),
+                "--contact".into(),
+                email(10),
+            ],
+        ),
+        ("undo", vec!["--as".into(), ann.into(), "undo".into()]),
+        (
+            "transfer",
+            vec![
+                "transfer".into(),
+                "--contact".into(),
+                email(12),
+                "--to".into(),
+                "evil.rep@team.example".into(),
+                "--policy".into(),
+                "reassign".into(),
+            ],
+        ),
+        (
+            "list save",
+            vec![
+                "list".into(),
+                "save".into(),
+                "Hostile".into(),
+                "--company".into(),
+                format!("Co{CLEAR}"),
+            ],
+        ),
+        ("lists", vec!["lists".into()]),
+        (
+            "list show",
+            vec!["list".into(), "show".into(), "Hostile".into()],
+        ),
+        (
+            "list delete",
+            vec!["list".into(), "delete".into(), "Hostile".into()],
+        ),
+        (
+            "import",
+            vec![
+                "import".into(),
+                "contacts".into(),
+                csv.display().to_string(),
+            ],
+        ),
+        (
+            "sequence set",
+            vec![
+                "sequence".into(),
+                "set".into(),
+                seq_name.clone(),
+                "--unenroll-colleagues".into(),
+                "on".into(),
+            ],
+        ),
+        (
+            "run",
+            vec![
+                "run".into(),
+                "--outbox".into(),
+                outbox.display().to_string(),
+            ],
+        ),
+        (
+            "ingest",
+            vec!["ingest".into(), events.display().to_string()],
+        ),
+        ("audit", vec!["audit".into()]),
+        ("contact after", vec!["contact".into(), email(10)]),
+    ];
+    for (what, args) in &steps {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run(&path, &args);
+        assert!(r.code != 2, "{what}: a usage error: {}", r.stderr);
+        no_escape(what, &r);
+    }
+    // The sentences still say who: the hostile names, made safe.
+    let r = run(
+        &path,
+        &[
+            "--as",
+            ann,
+            "pause",
+            "--all",
+            "--sequence",
+            &seq_name,
+            "--dry-run",
+        ],
+    );
+    no_escape("pause dry run", &r);
+    assert!(r.stdout.contains("Eve"), "{}", r.stdout);
+    // JSON stays verbatim: the stored name, escape and all.
+    let r = run(&path, &["--json", "users"]);
+    assert!(r.stdout.contains("\\u001b]0;x\\u0007"), "{}", r.stdout);
+}
+
+/// The lead merges branches that add commands: a `println!` in `src/cli`
+/// would bypass the sink (sanitising, write errors). None may be there.
+#[test]
+fn the_cli_prints_only_through_its_sink() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/cli");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == "output.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for banned in ["println!", "print!(", "eprintln!", "std::io::stdout()"] {
+                assert!(
+                    !code.contains(banned),
+                    "{}:{}: {banned} bypasses cli::output (use outln!, table, json, note): {line}",
+                    path.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+// -------------------------- issue 12 item 10: spreadsheet formula injection
+
+/// Cells a spreadsheet would run as formulas (OWASP's CSV injection list:
+/// `=`, `+`, `-`, `@`, tab, carriage return).
+const FORMULAS: &[&str] = &[
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "@SUM(1+1)",
+    "+1+2",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+];
+
+/// One contact per formula (first name, company, the formula; last name
+/// `Z`), owned by Ann and enrolled in Alpha; each unenrolled with the
+/// formula as its note.
+fn formula_fixture() -> (Fixture, Vec<i64>) {
+    let mut f = fixture(3);
+    let rows: Vec<ContactInput> = FORMULAS
+        .iter()
+        .enumerate()
+        .map(|(i, formula)| ContactInput {
+            line: i as u64 + 2,
+            email_column: "Email".into(),
+            email: format!("f{i}@formula.example"),
+            first_name: Some(formula.to_string()),
+            last_name: Some(String::new()),
+            company: Some(formula.to_string()),
+            owner: Some("ann@team.example".into()),
+            ..Default::default()
+        })
+        .collect();
+    f.ws.import_contacts(&f.admin, &rows).unwrap();
+    let contacts: Vec<i64> = (0..FORMULAS.len())
+        .map(|i| f.ws.contact(&format!("f{i}@formula.example")).unwrap().id)
+        .collect();
+    let report = f.ws.enroll(&f.rep_ann, f.seq_a.id, &contacts).unwrap();
+    let enrollments = report.enrolled.clone();
+    for (i, id) in enrollments.iter().enumerate() {
+        f.ws.unenroll(
+            &f.rep_ann,
+            &UnenrollRequest {
+                enrollments: vec![*id],
+                reason: EndReason::Other,
+                note: Some(FORMULAS[i].to_string()),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    }
+    (f, enrollments)
+}
+
+fn read_csv(text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// A cell as written: the formula behind a `'`.
+fn neutral(formula: &str) -> String {
+    format!("'{formula}")
+}
+
+#[test]
+fn the_enrollment_export_neutralises_formula_cells() {
+    let (f, enrollments) = formula_fixture();
+    let file = f.dir.path().join("export.csv");
+    // What the TUI's `x` job runs.
+    assert_eq!(
+        f.ws.export_enrollments(&enrollments, &file).unwrap(),
+        FORMULAS.len()
+    );
+    let rows = read_csv(&std::fs::read_to_string(&file).unwrap());
+    assert_eq!(rows.len(), FORMULAS.len());
+    let stored = f.ws.enrollments_by_ids(&enrollments).unwrap();
+    let column = |c: &str| EXPORT_COLUMNS.iter().position(|h| *h == c).unwrap();
+    for (row, e) in rows.iter().zip(&stored) {
+        assert_eq!(&row[column("enrollment id")], e.id.to_string().as_str());
+        for (name, value) in [
+            ("contact name", &e.contact_name),
+            ("company", &e.company),
+            ("note", e.note.as_ref().unwrap()),
+        ] {
+            assert_eq!(&row[column(name)], neutral(value), "{name}");
+        }
+        // Our own numbers stay numbers; plain text stays as it is.
+        assert!(row[column("step")].parse::<i64>().is_ok());
+        assert_eq!(&row[column("sequence")], "Alpha Outbound");
+        assert_eq!(&row[column("owner")], "ann@team.example");
+    }
+    let notes: Vec<&str> = rows.iter().map(|r| &r[column("note")]).collect();
+    for formula in FORMULAS {
+        assert!(notes.contains(&neutral(formula).as_str()), "{formula:?}");
+    }
+}
+
+#[test]
+fn audit_csv_neutralises_formula_cells() {
+    let (f, _) = formula_fixture();
+    let path = f.path.clone();
+    drop(f.ws);
+    let r = run(&path, &["audit", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = read_csv(&r.stdout);
+    let notes: Vec<&str> = rows
+        .iter()
+        .map(|r| &r[5])
+        .filter(|n| !n.is_empty())
+        .collect();
+    for formula in FORMULAS {
+        assert!(
+            notes.contains(&neutral(formula).as_str()),
+            "{formula:?} not neutralised in {notes:?}"
+        );
+    }
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "column {i}: {cell:?}"
+            );
+        }
+        assert!(row[0].parse::<i64>().is_ok(), "ids stay numbers");
+        assert!(row[7].parse::<i64>().is_ok(), "counts stay numbers");
+    }
+}

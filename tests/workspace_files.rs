@@ -19,7 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use common::cli::{NOW, Run, one_sentence, run, seqtui};
+use common::cli::{NOW, Run, one_sentence, output, run, seqtui, seqtui_at};
 use common::raw;
 
 /// A 200-contact demo workspace in `dir`, built by the binary.
@@ -98,6 +98,74 @@ fn a_truncated_workspace_is_refused_untouched() {
         std::fs::write(&path, &bytes[..len]).unwrap();
         every_command_refuses(&path, 1, says);
     }
+}
+
+/// The page size and the page count in a SQLite header.
+fn pages(bytes: &[u8]) -> (usize, usize) {
+    let size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536,
+        n => n as usize,
+    };
+    let count = u32::from_be_bytes([bytes[28], bytes[29], bytes[30], bytes[31]]) as usize;
+    (size, count)
+}
+
+/// Issue 12 item 13: only the last pages cut off (the header intact and
+/// saying how many there should be). SQLite itself opens such a file and
+/// writes to it; `integrity_check` then says it is malformed.
+#[test]
+fn a_workspace_missing_its_last_pages_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = demo(dir.path());
+    let bytes = std::fs::read(&base).unwrap();
+    let (size, count) = pages(&bytes);
+    assert_eq!(bytes.len(), size * count, "a clean file is all its pages");
+    for cut in [1, 3, 40] {
+        let sub = dir.path().join(format!("cut{cut}"));
+        std::fs::create_dir(&sub).unwrap();
+        let path = sub.join("ws.db");
+        std::fs::write(&path, &bytes[..size * (count - cut)]).unwrap();
+        every_command_refuses(&path, 1, "is damaged");
+    }
+    // A few bytes short of the last page: damaged too.
+    let sub = dir.path().join("bytes");
+    std::fs::create_dir(&sub).unwrap();
+    let path = sub.join("ws.db");
+    std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+    every_command_refuses(&path, 1, "is damaged");
+}
+
+/// The check reads the main file's header only: a workspace that another
+/// connection holds open, with commits still in its -wal (the main file
+/// then lags behind, legitimately), opens and reads them.
+#[test]
+fn a_workspace_with_a_live_wal_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let other = raw(&path);
+    other.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    other
+        .execute_batch(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM k WHERE i < 3000)
+             INSERT INTO contacts (email, email_key, first_name, last_name, company, created_at, sort_name)
+             SELECT 'wal' || i || '@x.example', 'wal' || i || '@x.example', 'Wal', 'Row' || i,
+                    'WalCo', '2026-11-01T00:00:00Z', 'row' || i || ' wal' FROM k;",
+        )
+        .unwrap();
+    let wal = path.with_file_name("demo.db-wal");
+    assert!(std::fs::metadata(&wal).unwrap().len() > 0, "a live -wal");
+    let r = run(&path, &["--json", "contact", "wal2999@x.example"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["company"], "WalCo");
+    let r = run(
+        &path,
+        &["unenroll", "--enrollment", "1", "--reason", "other"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    drop(other);
+    let (integrity, contacts, _) = counts(&path);
+    assert_eq!(integrity, "ok");
+    assert_eq!(contacts, 200 + 3000);
 }
 
 #[test]
@@ -384,4 +452,314 @@ fn a_full_disk_refuses_the_change_and_leaves_a_sound_workspace() {
             assert_eq!(counts(&path), before, "integrity ok, nothing imported");
         }
     }
+}
+
+fn mode_and_owner(path: &Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).unwrap();
+    (m.mode() & 0o7777, m.uid(), m.gid())
+}
+
+/// Issue 12 item 4: `demo --force` replaced a team's real workspace (users,
+/// bindings, audit) with demo data. It replaces only a demo, and keeps
+/// that file's owner and mode.
+#[test]
+fn demo_force_replaces_only_a_demo_and_keeps_its_owner_and_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("team.db");
+    assert_eq!(run(&real, &["init", "--name", "Team"]).code, 0);
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a workspace at all\n").unwrap();
+    let other_sqlite = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&other_sqlite)
+        .unwrap()
+        .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    for path in [&real, &foreign, &other_sqlite] {
+        let before = state(path);
+        let r = run(path, &["demo", "--force", "--contacts", "20"]);
+        refused(&r, 3, "demo --force over a non-demo");
+        assert!(
+            r.stderr
+                .contains("is not a demo workspace; move it away or delete it yourself"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains(&path.display().to_string()));
+        assert_eq!(state(path), before, "{} was changed", path.display());
+    }
+    let r = run(&real, &["--json", "users"]);
+    assert_eq!(r.json().as_array().unwrap().len(), 1, "the team's users");
+
+    // A demo is replaced; its owner, group and mode stay.
+    let demo_path = demo(dir.path());
+    let mut perms = std::fs::metadata(&demo_path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o640);
+    std::fs::set_permissions(&demo_path, perms).unwrap();
+    if is_root() {
+        std::os::unix::fs::chown(&demo_path, Some(4321), Some(4322)).unwrap();
+    }
+    let before = mode_and_owner(&demo_path);
+    let r = run(
+        &demo_path,
+        &["--json", "demo", "--force", "--contacts", "30"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["contacts"], 30);
+    assert_eq!(mode_and_owner(&demo_path), before);
+    if is_root() {
+        assert_eq!((before.1, before.2), (4321, 4322));
+    }
+    assert_eq!(before.0, 0o640);
+}
+
+/// Copies `base` into the tmpfs at `fs` and fills the disk, leaving `free`
+/// KiB; returns the workspace path and the filler (to remove afterwards).
+fn fill(fs: &Tmpfs, base: &Path, free: u64) -> (PathBuf, PathBuf) {
+    let path = fs.0.join("ws.db");
+    std::fs::copy(base, &path).unwrap();
+    let out = Process::new("df")
+        .args(["-k", "--output=avail"])
+        .arg(&fs.0)
+        .output()
+        .unwrap();
+    let avail: u64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let filler = fs.0.join("filler");
+    std::fs::write(
+        &filler,
+        vec![0u8; (avail.saturating_sub(free) * 1024) as usize],
+    )
+    .unwrap();
+    (path, filler)
+}
+
+fn empty(fs: &Tmpfs) {
+    for entry in std::fs::read_dir(&fs.0).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p).unwrap();
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+}
+
+fn count(path: &Path, sql: &str) -> i64 {
+    raw(path).query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Issue 12 item 12: on a full disk a bulk unenroll printed its result,
+/// then "the disk is full; nothing was changed" — but the unenroll had been
+/// saved; only its tidying failed. For every amount of room left, what it
+/// says matches what the workspace holds, and the next command finishes the
+/// tidying.
+#[test]
+fn a_full_disk_during_tidying_says_the_unenroll_was_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    // 583 open enrollments in Q4: more than TIDY_NOW_MAX.
+    let base = dir.path().join("base.db");
+    assert_eq!(run(&base, &["demo"]).code, 0);
+    let Some(fs) = Tmpfs::mount(&dir.path().join("full"), "64m") else {
+        eprintln!("note: tmpfs not allowed: the full-disk tidy case is skipped");
+        return;
+    };
+    let open_q4 = "SELECT count(*) FROM enrollments WHERE sequence_id = 1
+                   AND status IN ('active', 'paused')";
+    let mut saved_untidied = 0;
+    for free in [256, 768, 1024, 1536, 2048, 3072, 8192] {
+        let (path, filler) = fill(&fs, &base, free);
+        let r = run(
+            &path,
+            &[
+                "--as",
+                "dana.whitfield@northwind.example",
+                "unenroll",
+                "--sequence",
+                "Q4 Mid-Market Outbound",
+                "--all",
+                "--reason",
+                "campaign_ended",
+                "--yes",
+            ],
+        );
+        std::fs::remove_file(&filler).unwrap();
+        let open = count(&path, open_q4);
+        let queued = count(&path, "SELECT count(*) FROM tidy_queue");
+        let what = format!("{free} KiB free: {} / {}", r.stdout, r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{what}");
+        match (r.code, open, queued) {
+            (0, 0, 0) => {}
+            (1, 583, 0) => {
+                one_sentence(&r.stderr);
+                assert!(
+                    r.stderr.contains("the disk is full; nothing was changed"),
+                    "{what}"
+                );
+            }
+            (1, 0, 1) => {
+                saved_untidied += 1;
+                one_sentence(&r.stderr);
+                assert!(!r.stderr.contains("nothing was changed"), "{what}");
+                let batch = r.stdout.trim().rsplit(' ').next().unwrap().to_string();
+                assert!(batch.starts_with('B'), "{what}");
+                assert!(
+                    r.stderr.contains(&format!(
+                        "the unenroll (batch {batch}) was saved; cancelling its scheduled steps and open tasks could not finish (the disk is full); the next `seqtui run` or unenroll finishes it"
+                    )),
+                    "{what}"
+                );
+                // With room again, the next run finishes the tidying.
+                let again = run(&path, &["run"]);
+                assert_eq!(again.code, 0, "{}", again.stderr);
+                assert_eq!(count(&path, "SELECT count(*) FROM tidy_queue"), 0);
+                common::check_tidied(&path);
+            }
+            other => panic!("{what}: unexpected (code, open, queued) {other:?}"),
+        }
+        common::check_invariants(&path);
+        empty(&fs);
+    }
+    assert!(
+        saved_untidied > 0,
+        "no amount of room left the unenroll saved and its tidying unfinished"
+    );
+}
+
+/// Issue 12 item 12: `run` said "the disk is full; nothing was changed"
+/// after hundreds of emails were recorded and delivered. It says how many
+/// it recorded; the next run (with room) sends the rest, each once.
+#[test]
+fn a_full_disk_during_run_says_what_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.db");
+    assert_eq!(run(&base, &["demo"]).code, 0);
+    let Some(fs) = Tmpfs::mount(&dir.path().join("full"), "64m") else {
+        eprintln!("note: tmpfs not allowed: the full-disk run case is skipped");
+        return;
+    };
+    // Two weeks on: about 1,400 emails due.
+    const LATER: &str = "2026-11-16T09:00:00Z";
+    let sent = "SELECT count(*) FROM sent_emails";
+    let before = count(&base, sent);
+    let mut partial = 0;
+    for free in [256, 3072, 6144] {
+        let (path, filler) = fill(&fs, &base, free);
+        let r = output(seqtui_at(&path, LATER).arg("run"));
+        std::fs::remove_file(&filler).unwrap();
+        let what = format!("{free} KiB free: {} / {}", r.stdout, r.stderr);
+        assert_eq!(r.code, 1, "{what}");
+        one_sentence(&r.stderr);
+        assert!(
+            r.stderr.contains("disk is full") || r.stderr.contains("No space"),
+            "{what}"
+        );
+        let recorded = count(&path, sent) - before;
+        assert!(!r.stderr.contains("nothing was changed"), "{what}");
+        if recorded == 0 {
+            assert!(!r.stderr.contains("emails recorded"), "{what}");
+        } else {
+            partial += 1;
+            assert!(!r.stderr.contains("nothing"), "{what}");
+            assert!(
+                r.stderr.contains(&format!("{recorded} emails recorded")),
+                "{what}: {recorded} recorded"
+            );
+        }
+        let again = output(seqtui_at(&path, LATER).arg("run"));
+        assert_eq!(again.code, 0, "{}", again.stderr);
+        let files = std::fs::read_dir(fs.0.join("outbox").join("new"))
+            .unwrap()
+            .count() as i64;
+        assert_eq!(
+            files,
+            count(&path, sent) - before,
+            "each email once in the outbox"
+        );
+        common::check_invariants(&path);
+        empty(&fs);
+    }
+    assert!(partial > 0, "no run was cut off part-way");
+}
+
+/// Issue 12: a clock of year 9999 scheduled steps in year 10000, which the
+/// store read back as 1970 (sent at once). The clock takes years 1970 to
+/// 2999: outside, one sentence, exit 2, nothing changed.
+#[test]
+fn a_clock_outside_the_accepted_years_is_one_sentence_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let before = state(&path);
+    for now in [
+        "9999-12-31T23:59:59Z",
+        "3000-01-01T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "0001-01-01",
+    ] {
+        for args in [
+            &["enroll", "--sequence", "1", "--contact", "1"][..],
+            &["unenroll", "--enrollment", "5", "--reason", "other"][..],
+            &["run"][..],
+        ] {
+            let r = output(seqtui_at(&path, now).args(args));
+            refused(&r, 2, &format!("{now} {args:?}"));
+            assert!(
+                r.stderr
+                    .contains("is outside the years the clock accepts (1970 to 2999)"),
+                "{now} {args:?}: {}",
+                r.stderr
+            );
+            assert_eq!(state(&path), before, "{now} {args:?} changed the workspace");
+        }
+    }
+    let r = output(seqtui_at(&path, "2999-12-31T23:59:59Z").arg("sequences"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+/// Issue 12: a workspace whose tables are not those of its schema version
+/// (a column dropped by hand; a version number set back) was a dump of the
+/// SQL (`no such column: c.title in SELECT …`). Now one sentence.
+#[test]
+fn a_workspace_whose_schema_differs_is_one_sentence_without_sql() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    raw(&path)
+        .execute_batch("ALTER TABLE contacts DROP COLUMN title;")
+        .unwrap();
+    let r = run(&path, &["contact", "1"]);
+    refused(&r, 1, "contact on a changed schema");
+    assert!(
+        r.stderr
+            .contains("tables are not the ones its schema version says"),
+        "{}",
+        r.stderr
+    );
+    for sql in ["SELECT", "FROM", "no such column"] {
+        assert!(!r.stderr.contains(sql), "{}", r.stderr);
+    }
+
+    std::fs::create_dir(dir.path().join("back")).unwrap();
+    let copy = demo(&dir.path().join("back"));
+    raw(&copy).pragma_update(None, "user_version", 3).unwrap();
+    let before = state(&copy);
+    let r = run(&copy, &["sequences"]);
+    refused(&r, 1, "a version number set back");
+    assert!(
+        r.stderr
+            .contains("tables are not the ones its schema version says"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(&copy.display().to_string()),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("duplicate column"), "{}", r.stderr);
+    assert_eq!(state(&copy), before);
 }

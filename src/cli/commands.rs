@@ -1,12 +1,12 @@
 //! One function per subcommand: resolve names to ids, call the domain,
 //! print a table or JSON.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::output::{json, safe, table, time};
+use super::output::{json, outln, safe, table, time};
 use super::{AuditFormat, Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
 use crate::domain::*;
 
@@ -49,6 +49,35 @@ impl From<std::io::Error> for Failure {
 
 type Outcome = Result<i32, Failure>;
 
+/// The failure of a change made in one transaction: nothing of it was
+/// saved, and a storage error (which says only what failed) says so.
+pub(super) fn unsaved(e: DomainError) -> Failure {
+    match e {
+        DomainError::Storage(message) => Failure {
+            code: 1,
+            message: format!("{message}; nothing was changed"),
+        },
+        other => other.into(),
+    }
+}
+
+/// Finishes the tidying a large batch left for after its transaction. The
+/// change itself (`what`, batch `batch`) is saved whatever happens here,
+/// and a failure says so.
+pub(super) fn finish_tidying(
+    ws: &mut Workspace,
+    what: &str,
+    batch: Option<&str>,
+) -> Result<(), Failure> {
+    ws.tidy_all().map(|_| ()).map_err(|e| Failure {
+        code: 1,
+        message: format!(
+            "the {what}{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or unenroll finishes it",
+            batch.map(|b| format!(" (batch {b})")).unwrap_or_default()
+        ),
+    })
+}
+
 pub(super) fn refused(message: impl Into<String>) -> Failure {
     Failure {
         code: 3,
@@ -69,6 +98,22 @@ struct InitReport {
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
+    let outcome = run_command(cli);
+    // Last, after the change and its tidying: what writing stdout met.
+    match (super::output::finish(), outcome) {
+        (None, outcome) => outcome,
+        // The reader has all it wanted (`| head`): not an error.
+        (Some(e), outcome) if e.kind() == std::io::ErrorKind::BrokenPipe => outcome,
+        (Some(e), Ok(_)) => Err(Failure {
+            code: 1,
+            message: format!("cannot write to standard output: {e}"),
+        }),
+        // The command's own failure is the sentence that matters.
+        (Some(_), Err(failure)) => Err(failure),
+    }
+}
+
+fn run_command(cli: &Cli) -> Outcome {
     let clock = cli.clock()?;
     let path = cli.db.clone().unwrap_or_else(default_db_path);
     let Some(command) = &cli.command else {
@@ -105,17 +150,17 @@ pub fn run(cli: &Cli) -> Outcome {
                     rules_file_written: wrote,
                 })?;
             } else {
-                println!(
+                outln!(
                     "Created workspace '{}' at {} with admin {admin}.",
                     safe(name),
                     path.display()
                 );
                 match (&rules_file, wrote) {
                     (Some(file), true) => {
-                        println!("Wrote the default rules to {}.", file.display())
+                        outln!("Wrote the default rules to {}.", file.display())
                     }
                     (Some(file), false) => {
-                        println!("Kept the rules file already at {}.", file.display())
+                        outln!("Kept the rules file already at {}.", file.display())
                     }
                     (None, _) => {}
                 }
@@ -146,7 +191,7 @@ fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force:
     if cli.json {
         json(&report)?;
     } else {
-        println!(
+        outln!(
             "Built the demo workspace at {}: {} users, {} sequences, {} contacts, {} enrollments.",
             report.path.display(),
             report.users,
@@ -170,7 +215,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 if cli.json {
                     json(&serde_json::json!({ "count": count }))?;
                 } else {
-                    println!("{count}");
+                    outln!("{count}");
                 }
                 return Ok(0);
             }
@@ -199,11 +244,11 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             for c in contacts {
                 ids.push(ws.contact(c)?.id);
             }
-            let report = ws.enroll(actor, sequence.id, &ids)?;
+            let report = ws.enroll(actor, sequence.id, &ids).map_err(unsaved)?;
             if cli.json {
                 json(&report)?;
             } else {
-                println!(
+                outln!(
                     "Enrolled {} in '{}'{}.",
                     report.enrolled.len(),
                     safe(&report.sequence),
@@ -215,7 +260,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 );
             }
             for r in &report.refused {
-                eprintln!("seqtui: refused: {}", safe(&r.why));
+                super::output::note(&format!("refused: {}", r.why));
             }
             Ok(
                 if report.enrolled.is_empty() && !report.refused.is_empty() {
@@ -302,9 +347,9 @@ fn contact_action(
             if cli.json {
                 json(&report)?;
             } else {
-                println!("{}", report.summary());
+                outln!("{}", report.summary());
                 for s in &report.skipped {
-                    println!("  skipped contact {}: {}", s.id, safe(&s.why));
+                    outln!("  skipped contact {}: {}", s.id, safe(&s.why));
                 }
             }
             Ok(0)
@@ -315,7 +360,7 @@ fn contact_action(
             if cli.json {
                 json(&report)?;
             } else if report.opted_in {
-                println!(
+                outln!(
                     "Cleared the opt-out of {} ({}); they may be enrolled again · batch {}.",
                     safe(&report.email),
                     opt_out_origin(
@@ -326,7 +371,7 @@ fn contact_action(
                     report.batch.as_deref().unwrap_or("")
                 );
             } else {
-                println!(
+                outln!(
                     "{} has not opted out; nothing was changed.",
                     safe(&report.email)
                 );
@@ -363,20 +408,22 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             role,
             team,
         }) => {
-            let user = ws.add_user(actor, email, name, *role, team)?;
+            let user = ws
+                .add_user(actor, email, name, *role, team)
+                .map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
-                println!("Added {} ({}, team {}).", user.email, user.role, user.team);
+                outln!("Added {} ({}, team {}).", user.email, user.role, user.team);
             }
             return Ok(0);
         }
         Some(UsersAction::Bind { email, login }) => {
-            let user = ws.bind_login(actor, email, Some(login))?;
+            let user = ws.bind_login(actor, email, Some(login)).map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
-                println!(
+                outln!(
                     "Bound {} to the login '{}': that login now acts as {}, and only admins may use --as.",
                     user.email,
                     safe(login),
@@ -386,11 +433,11 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
             return Ok(0);
         }
         Some(UsersAction::Unbind { email }) => {
-            let user = ws.bind_login(actor, email, None)?;
+            let user = ws.bind_login(actor, email, None).map_err(unsaved)?;
             if cli.json {
                 json(&user)?;
             } else {
-                println!("{} is bound to no login now.", user.email);
+                outln!("{} is bound to no login now.", user.email);
             }
             return Ok(0);
         }
@@ -515,19 +562,20 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
 }
 
 /// The audit entries as CSV on stdout, newest first. The cells are the
-/// stored text; only when stdout is a terminal are control characters
-/// replaced, so that data can never drive it.
+/// stored text, except that one a spreadsheet would read as a formula
+/// starts with `'` ([`spreadsheet_text`]); only when stdout is a terminal
+/// are control characters replaced, so that data can never drive it.
 fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
-    let stdout = std::io::stdout();
-    let on_terminal = stdout.is_terminal();
+    let on_terminal = super::output::on_terminal();
     let cell = |text: &str| {
+        let text = spreadsheet_text(text);
         if on_terminal {
-            safe(text)
+            safe(&text)
         } else {
-            text.to_string()
+            text.into_owned()
         }
     };
-    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
+    let mut out = csv::Writer::from_writer(super::output::Verbatim);
     let failed = |e: csv::Error| Failure {
         code: 1,
         message: format!("cannot write the audit log: {e}"),
@@ -621,7 +669,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
         })
         .collect();
     if !reasons.is_empty() {
-        println!();
+        outln!();
         table(&["SEQUENCE", "END REASON", "UNENROLLED"], &reasons);
     }
     if let (Some(first), Some(last)) = (
@@ -639,7 +687,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
                 ]
             })
             .collect();
-        println!();
+        outln!();
         let title = format!(
             "UNENROLLED PER DAY, {} – {}",
             first.day.format("%Y-%m-%d"),
@@ -647,8 +695,8 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
         );
         table(&["SEQUENCE", &title, "TOTAL"], &series);
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
         since
             .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
@@ -758,8 +806,8 @@ pub(super) fn print_enrollments(all: &[EnrollmentRow]) {
 
 fn print_contact(d: &ContactDetail) {
     let c = &d.contact;
-    println!("{} <{}>", safe(&c.full_name()), safe(&c.email));
-    println!(
+    outln!("{} <{}>", safe(&c.full_name()), safe(&c.email));
+    outln!(
         "  {} at {} · owner {} · {} · id {}{}",
         safe(if c.title.is_empty() { "-" } else { &c.title }),
         safe(if c.company.is_empty() {
@@ -773,16 +821,16 @@ fn print_contact(d: &ContactDetail) {
         if c.opted_out { " · OPTED OUT" } else { "" }
     );
     if c.opted_out {
-        println!(
+        outln!(
             "  {}; cannot be enrolled (an admin may clear it: seqtui contact opt-in)",
             opt_out_origin(c.opted_out_at, c.opted_out_by.as_deref(), c.opted_out_via)
         );
     }
-    println!();
-    println!("Enrollments");
+    outln!();
+    outln!("Enrollments");
     for ce in &d.enrollments {
         let e = &ce.enrollment;
-        println!(
+        outln!(
             "  #{} {} — {} step {}/{} · enrolled {} by {}",
             e.id,
             safe(&e.sequence),
@@ -797,7 +845,7 @@ fn print_contact(d: &ContactDetail) {
             .iter()
             .filter(|s| s.state == StepState::Scheduled)
         {
-            println!(
+            outln!(
                 "      step {} {} due {}",
                 s.step,
                 s.kind,
@@ -805,17 +853,17 @@ fn print_contact(d: &ContactDetail) {
             );
         }
         for t in ce.tasks.iter().filter(|t| t.state == TaskState::Open) {
-            println!(
+            outln!(
                 "      task '{}' due {}",
                 safe(&t.title),
                 time(Some(t.due_at))
             );
         }
     }
-    println!();
-    println!("Timeline");
+    outln!();
+    outln!("Timeline");
     for t in &d.timeline {
-        println!(
+        outln!(
             "  {}  {:<15} {}  {}",
             time(Some(t.at)),
             t.kind,
@@ -856,11 +904,11 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
                 confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
             }
             request.dry_run = false;
-            ws.unenroll(actor, &request)?
+            ws.unenroll(actor, &request).map_err(unsaved)?
         }
     } else {
         request.dry_run = false;
-        ws.unenroll(actor, &request)?
+        ws.unenroll(actor, &request).map_err(unsaved)?
     };
     if cli.json {
         json(&report)?;
@@ -868,16 +916,16 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
         if report.dry_run {
             super::manage::print_preview(ws, &report.unenrolled)?;
         }
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         for s in &report.skipped {
-            println!("  skipped #{}: {}", s.id, safe(&s.why));
+            outln!("  skipped #{}: {}", s.id, safe(&s.why));
         }
     }
     if !report.dry_run {
         // A large batch left its scheduled steps and tasks to be cancelled
         // in short transactions after the report (nothing reads them as
         // pending meanwhile); finish that before the process exits.
-        ws.tidy_all()?;
+        finish_tidying(ws, "unenroll", report.batch.as_deref())?;
     }
     // Idempotent: skipping what is already ended is success. Refusals and
     // unknown ids fail only when nothing at all could be done.
@@ -897,8 +945,7 @@ pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
             ),
         });
     }
-    eprint!("{question} [y/N] ");
-    std::io::stderr().flush()?;
+    super::output::prompt(question);
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer)?;
     if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {

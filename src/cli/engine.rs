@@ -9,8 +9,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::Failure;
-use super::output::{json, safe, table, time};
+use super::commands::{Failure, unsaved};
+use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 use crate::engine::inbound::InputSkip;
 use crate::engine::outbox::{RunReport, default_outbox, run_once};
@@ -21,10 +21,7 @@ type Outcome = Result<i32, Failure>;
 fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure> {
     if cli.json {
         if compact {
-            println!(
-                "{}",
-                serde_json::to_string(report).map_err(anyhow::Error::from)?
-            );
+            super::output::json_line(report)?;
         } else {
             json(report)?;
         }
@@ -52,7 +49,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
             line.push_str(&format!(" · {} taken by another run", report.skipped));
         }
         line.push_str(&format!(" · next due {}", time(report.next_due_at)));
-        println!("{}", safe(&line));
+        outln!("{}", safe(&line));
     }
     Ok(())
 }
@@ -73,12 +70,13 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
             .map_err(|e| anyhow::anyhow!("cannot watch for Ctrl-C: {e}"))?;
     }
     if !cli.json {
-        eprintln!(
-            "seqtui: running; emails go to {}. Ctrl-C stops.",
+        super::output::note(&format!(
+            "running; emails go to {}. Ctrl-C stops.",
             outbox.display()
-        );
+        ));
     }
-    while !stop.load(Ordering::Relaxed) {
+    // Nobody reads a report once stdout is gone (its reader quit): stop.
+    while !stop.load(Ordering::Relaxed) && !super::output::failed() {
         let report = run_once(ws, &outbox)?;
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
@@ -88,7 +86,7 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
         // enrollments may be due sooner).
         let seen = ws.data_version()?;
         loop {
-            if stop.load(Ordering::Relaxed) {
+            if stop.load(Ordering::Relaxed) || super::output::failed() {
                 break;
             }
             let now = ws.now();
@@ -99,7 +97,7 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
         }
     }
     if !cli.json {
-        eprintln!("seqtui: stopped.");
+        super::output::note("stopped.");
     }
     Ok(0)
 }
@@ -123,13 +121,14 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
     let now = ws.now();
     let mut lines = Vec::new();
     let mut failed = 0;
+    let mut applied = 0;
     for path in paths {
         for item in read_path(path, now) {
             match item.event {
                 Err(why) => {
                     failed += 1;
                     if !cli.json {
-                        eprintln!("seqtui: skipped {}: {}", safe(&item.source), safe(&why));
+                        super::output::note(&format!("skipped {}: {why}", item.source));
                     }
                     lines.push(IngestLine {
                         source: item.source,
@@ -139,7 +138,20 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                     });
                 }
                 Ok(event) => {
-                    for outcome in ws.apply_inbound(&event)? {
+                    // Each item is its own transaction: the ones before
+                    // this one are saved, this one and the rest are not.
+                    let outcomes = ws.apply_inbound(&event).map_err(|e| match e {
+                        DomainError::Storage(why) => Failure {
+                            code: 1,
+                            message: format!(
+                                "{why} while applying {}; the {applied} items before it were applied (ingesting them again changes nothing), it and the rest were not",
+                                item.source
+                            ),
+                        },
+                        other => other.into(),
+                    })?;
+                    applied += 1;
+                    for outcome in outcomes {
                         lines.push(IngestLine {
                             source: item.source.clone(),
                             error: None,
@@ -198,7 +210,7 @@ pub fn ingest(cli: &Cli, ws: &mut Workspace, paths: &[PathBuf]) -> Outcome {
                 .filter(|l| l.outcome.as_ref().is_some_and(|o| o.action == a))
                 .count()
         };
-        println!(
+        outln!(
             "{} items: {} ended, {} paused, {} recorded, {} unverified, {} duplicates, {} ignored, {} unreadable.",
             lines.len(),
             count(IngestAction::Ended),
@@ -222,12 +234,14 @@ pub fn sequence_set(
     unenroll_colleagues: Option<bool>,
     pause_on_ooo: Option<bool>,
 ) -> Outcome {
-    let updated = ws.set_sequence_options(actor, sequence, unenroll_colleagues, pause_on_ooo)?;
+    let updated = ws
+        .set_sequence_options(actor, sequence, unenroll_colleagues, pause_on_ooo)
+        .map_err(unsaved)?;
     if cli.json {
         json(&updated)?;
     } else {
         let onoff = |v: bool| if v { "on" } else { "off" };
-        println!(
+        outln!(
             "Sequence '{}': unenroll colleagues {}, pause on out-of-office {}.",
             safe(&updated.name),
             onoff(updated.unenroll_colleagues),

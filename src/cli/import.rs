@@ -9,7 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::Failure;
+use super::commands::{Failure, unsaved};
+use super::output::outln;
 use super::output::{json, safe};
 use crate::domain::{ContactInput, DomainError, ImportOptions, ImportReport, User, Workspace};
 
@@ -25,7 +26,9 @@ pub fn import_contacts(
     options: ImportOptions,
 ) -> Result<i32, Failure> {
     let file = read_contacts_file(file)?;
-    let report = ws.import_contacts_with(actor, &file.rows, options)?;
+    let report = ws
+        .import_contacts_with(actor, &file.rows, options)
+        .map_err(unsaved)?;
     let code = if report.refused.is_empty() { 0 } else { 3 };
     if cli.json {
         #[derive(Serialize)]
@@ -41,16 +44,11 @@ pub fn import_contacts(
         return Ok(code);
     }
     for r in &report.refused {
-        eprintln!(
-            "seqtui: refused: line {}, {}: {}",
-            r.line,
-            safe(&r.email),
-            safe(&r.why)
-        );
+        super::output::note(&format!("refused: line {}, {}: {}", r.line, r.email, r.why));
     }
     let rows = report.created + report.updated + report.unchanged;
     if options.dry_run {
-        println!(
+        outln!(
             "Would import {}: {} new, {} updated, {} unchanged (dry run: nothing was changed).",
             contacts(rows),
             report.created,
@@ -70,7 +68,7 @@ pub fn import_contacts(
                 .chain(fields)
                 .collect::<Vec<_>>()
                 .join(", ");
-            println!(
+            outln!(
                 "  line {}: {}: {}",
                 change.line,
                 safe(&change.email),
@@ -78,7 +76,7 @@ pub fn import_contacts(
             );
         }
     } else if report.refused.is_empty() {
-        println!(
+        outln!(
             "Imported {}: {} new, {} updated, {} unchanged{}.",
             contacts(rows),
             report.created,
@@ -91,8 +89,20 @@ pub fn import_contacts(
                 .unwrap_or_default()
         );
     }
+    if !report.opted_out.is_empty() && report.refused.is_empty() {
+        outln!(
+            "{} {}; {} open enrollments ended.",
+            if options.dry_run {
+                "Would opt out"
+            } else {
+                "Opted out"
+            },
+            contacts(report.opted_out.len()),
+            report.unenrolled.len()
+        );
+    }
     if !file.ignored_columns.is_empty() {
-        println!(
+        outln!(
             "Ignored columns (no field of a contact): {}",
             safe(&file.ignored_columns.join(", "))
         );
@@ -103,9 +113,11 @@ pub fn import_contacts(
             n => format!("{n} rows were"),
         };
         if options.dry_run {
-            eprintln!("seqtui: {rows} refused, so this import would import nothing");
+            super::output::note(&format!(
+                "{rows} refused, so this import would import nothing"
+            ));
         } else {
-            eprintln!("seqtui: {rows} refused; nothing was imported");
+            super::output::note(&format!("{rows} refused; nothing was imported"));
         }
     }
     Ok(code)

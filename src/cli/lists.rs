@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::commands::{Failure, fetch_enrollments, print_enrollments};
-use super::output::{json, safe, table, time};
+use super::commands::{Failure, fetch_enrollments, print_enrollments, unsaved};
+use super::output::{json, outln, safe, table, time};
 use super::{Cli, ListAction};
 use crate::domain::*;
 
@@ -27,7 +27,7 @@ pub fn lists(cli: &Cli, ws: &Workspace) -> Outcome {
         return Ok(0);
     }
     if lists.is_empty() {
-        println!("No saved lists yet; `seqtui list save NAME --company …` saves one.");
+        outln!("No saved lists yet; `seqtui list save NAME --company …` saves one.");
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = lists
@@ -49,11 +49,11 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
     match action {
         ListAction::Save { name, filter } => {
             let filter = filter.filter()?;
-            let report = ws.save_list(actor, name, &filter)?;
+            let report = ws.save_list(actor, name, &filter).map_err(unsaved)?;
             if cli.json {
                 json(&report)?;
             } else {
-                println!(
+                outln!(
                     "{} the list '{}' ({} enrollments match now): {}",
                     if report.replaced { "Replaced" } else { "Saved" },
                     safe(&report.list.name),
@@ -76,7 +76,7 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
                 })?;
                 return Ok(0);
             }
-            println!("List '{}': {}", safe(&list.name), safe(&list.query));
+            outln!("List '{}': {}", safe(&list.name), safe(&list.query));
             let mut saved = format!(
                 "Saved by {} on {}",
                 list.created_by,
@@ -89,19 +89,19 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
                     time(Some(list.updated_at))
                 ));
             }
-            println!("{} · {count} enrollments match now", safe(&saved));
+            outln!("{} · {count} enrollments match now", safe(&saved));
             if !enrollments.is_empty() {
-                println!();
+                outln!();
                 print_enrollments(&enrollments);
             }
             Ok(0)
         }
         ListAction::Delete { name } => {
-            let list = ws.delete_list(actor, name)?;
+            let list = ws.delete_list(actor, name).map_err(unsaved)?;
             if cli.json {
                 json(&list)?;
             } else {
-                println!(
+                outln!(
                     "Deleted the list '{}' ({}); its enrollments are untouched.",
                     safe(&list.name),
                     safe(&list.query)

@@ -3,9 +3,9 @@
 use clap::Args;
 
 use super::Cli;
-use super::commands::{Failure, confirm, print_enrollments, refused};
+use super::commands::{Failure, confirm, finish_tidying, print_enrollments, refused, unsaved};
 use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
-use super::output::{json, safe, table, time};
+use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
@@ -135,7 +135,7 @@ pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
 
 fn print_skipped(skipped: &[Skipped]) {
     for s in skipped {
-        println!("  skipped #{}: {}", s.id, safe(&s.why));
+        outln!("  skipped #{}: {}", s.id, safe(&s.why));
     }
 }
 
@@ -153,9 +153,9 @@ pub fn pause_or_resume(
     };
     let ids = select(ws, args, &[from])?;
     let report = if pause {
-        ws.pause(actor, &ids, args.dry_run)?
+        ws.pause(actor, &ids, args.dry_run).map_err(unsaved)?
     } else {
-        ws.resume(actor, &ids, args.dry_run)?
+        ws.resume(actor, &ids, args.dry_run).map_err(unsaved)?
     };
     if cli.json {
         json(&report)?;
@@ -163,7 +163,7 @@ pub fn pause_or_resume(
         if report.dry_run {
             print_preview(ws, &report.changed)?;
         }
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         print_skipped(&report.skipped);
     }
     skipped_outcome(report.changed.len(), &report.skipped)
@@ -180,16 +180,16 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
             ))
         })?,
     };
-    let report = ws.undo(actor, &batch)?;
+    let report = ws.undo(actor, &batch).map_err(unsaved)?;
     if cli.json {
         json(&report)?;
     } else {
-        println!("{}", report.summary());
+        outln!("{}", report.summary());
         for s in &report.not_restored {
-            println!("  not undone #{}: {}", s.id, safe(&s.why));
+            outln!("  not undone #{}: {}", s.id, safe(&s.why));
         }
         if let Some(b) = &report.undo_batch {
-            println!("  undo recorded as batch {b}");
+            outln!("  undo recorded as batch {b}");
         }
     }
     // Refused (3) when nothing could be undone and something was left.
@@ -293,10 +293,10 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
         }
     }
     request.dry_run = args.dry_run;
-    let report = ws.transfer(actor, &request)?;
+    let report = ws.transfer(actor, &request).map_err(unsaved)?;
     if !report.dry_run {
         // A large unenroll left its steps and tasks to tidy; finish first.
-        ws.tidy_all()?;
+        finish_tidying(ws, "transfer", report.batch.as_deref())?;
     }
     // The same exit code whatever the output: refused (3) or not found
     // (4) only when no contact could be transferred.
@@ -341,9 +341,9 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
             &rows,
         );
     }
-    println!("{}", report.summary());
+    outln!("{}", report.summary());
     for s in &report.contacts_skipped {
-        println!("  skipped contact #{}: {}", s.id, safe(&s.why));
+        outln!("  skipped contact #{}: {}", s.id, safe(&s.why));
     }
     outcome
 }

@@ -1,7 +1,30 @@
-//! Output for people and for scripts: aligned text tables (terminal-safe)
-//! and JSON on stdout.
+//! Output for people and for scripts: the one writer of stdout, aligned
+//! text tables and JSON.
+//!
+//! # Every byte on stdout goes through here
+//!
+//! Use these, never `println!` / `print!` (a test greps `src/cli` for them):
+//!
+//! - [`outln!`]`("…", args)` — one line of text for a person. The whole line
+//!   is made terminal-safe with [`safe`], so stored text (names, companies,
+//!   teams, notes, reasons quoting them) can never drive the terminal even
+//!   when a caller forgets to clean a piece. A newline inside becomes a
+//!   space: call it once per line.
+//! - [`table`] — rows under headers, every cell made safe.
+//! - [`json`] — JSON, verbatim (serde escapes control characters itself).
+//! - [`Verbatim`] — an `io::Write` for other machine formats (CSV), verbatim.
+//!
+//! On stderr, [`note`] prints one safe `seqtui: ` line (never `eprintln!`).
+//!
+//! Writing never fails the command: the first write error (a reader that
+//! closed the pipe, a full disk behind `> file`) is recorded and every later
+//! write is dropped, so a change and its tidying always run to the end.
+//! `cli::run` calls [`finish`] last and turns the error into the exit: a
+//! closed pipe keeps the command's own exit code (as `head` expects);
+//! anything else is one sentence on stderr and exit 1.
 
 use std::io::Write;
+use std::sync::{Mutex, PoisonError};
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
@@ -16,6 +39,97 @@ pub fn safe(text: &str) -> String {
     crate::tui::text::clean(text).into_owned()
 }
 
+/// Prints one line of text on stdout through the sink, made terminal-safe
+/// as a whole (see the module documentation). `outln!()` prints an empty
+/// line.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::line("")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::line(&format!($($arg)*))
+    };
+}
+pub(crate) use outln;
+
+/// The first error met writing stdout; once set, nothing more is written.
+static FAILED: Mutex<Option<std::io::Error>> = Mutex::new(None);
+
+/// Writes `bytes` to stdout unless an earlier write failed; records the
+/// first failure instead of returning it.
+fn write_bytes(bytes: &[u8]) {
+    let mut failed = FAILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if failed.is_some() {
+        return;
+    }
+    if let Err(e) = std::io::stdout().lock().write_all(bytes) {
+        *failed = Some(e);
+    }
+}
+
+/// One line of text, made safe, then a newline. What [`outln!`] calls.
+pub fn line(text: &str) {
+    let mut text = safe(text);
+    text.push('\n');
+    write_bytes(text.as_bytes());
+}
+
+/// One `seqtui: ` line on stderr (a warning, a refusal, progress), made
+/// terminal-safe like [`outln!`]. A failure to write stderr is ignored:
+/// there is nowhere left to say it.
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "seqtui: {}", safe(text));
+}
+
+/// A question on stderr, made safe, waiting on the same line for the
+/// answer.
+pub fn prompt(question: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{} [y/N] ", safe(question));
+    let _ = err.flush();
+}
+
+/// Whether stdout is a terminal (where even machine formats are made safe).
+pub fn on_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// Whether a write to stdout has failed (a long-running command such as
+/// `run --watch` stops then: nobody reads what it reports).
+pub fn failed() -> bool {
+    FAILED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_some()
+}
+
+/// Flushes stdout and hands back the first write error, if any. Called
+/// once, by `cli::run`, after the command and its tidying are complete.
+pub fn finish() -> Option<std::io::Error> {
+    let mut failed = FAILED.lock().unwrap_or_else(PoisonError::into_inner);
+    if failed.is_none()
+        && let Err(e) = std::io::stdout().lock().flush()
+    {
+        *failed = Some(e);
+    }
+    failed.take()
+}
+
+/// Stdout for machine formats (CSV), through the sink and verbatim: no
+/// cleaning. Never returns an error (the sink records it, see [`finish`]).
+pub struct Verbatim;
+
+impl Write for Verbatim {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        write_bytes(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 pub fn time(t: Option<Timestamp>) -> String {
     t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|| "-".into())
@@ -28,6 +142,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
         .iter()
         .map(|r| r.iter().map(|c| safe(c)).collect())
         .collect();
+    let headers: Vec<String> = headers.iter().map(|h| safe(h)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {
@@ -36,10 +151,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
             }
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut text = String::new();
     let mut line = |cells: Vec<&str>| {
-        let mut text = String::new();
+        let start = text.len();
         for (i, cell) in cells.iter().enumerate() {
             text.push_str(cell);
             if i + 1 < cells.len() {
@@ -47,20 +161,28 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
                 text.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        let _ = writeln!(out, "{}", text.trim_end());
+        text.truncate(start + text[start..].trim_end().len());
+        text.push('\n');
     };
-    line(headers.to_vec());
+    line(headers.iter().map(String::as_str).collect());
     for row in &rows {
         line(row.iter().map(String::as_str).collect());
     }
-    let _ = out.flush();
+    write_bytes(text.as_bytes());
 }
 
+/// `value` as pretty JSON and a newline, verbatim.
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()?;
+    let mut text = serde_json::to_vec_pretty(value)?;
+    text.push(b'\n');
+    write_bytes(&text);
+    Ok(())
+}
+
+/// `value` as JSON on one line (a stream of JSON Lines), verbatim.
+pub fn json_line<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_vec(value)?;
+    text.push(b'\n');
+    write_bytes(&text);
     Ok(())
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::domain::{Clock, DomainError, Result};
+use crate::domain::{Clock, DomainError, Result, setting};
 use crate::store::{Store, bulk};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,25 @@ pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRep
             path.display()
         )));
     }
+    // --force replaces a demo, never a team's workspace (or any other
+    // file): what is there must say it is a demo. Its owner and mode are
+    // kept.
+    let keep =
+        if path.exists() {
+            let demo = crate::store::peek_setting(path, setting::DEMO)
+                .is_ok_and(|v| v.as_deref() == Some("1"));
+            if !demo {
+                return Err(DomainError::Refused(format!(
+                    "{} is not a demo workspace; move it away or delete it yourself",
+                    path.display()
+                )));
+            }
+            Some(std::fs::metadata(path).map_err(|e| {
+                DomainError::Storage(format!("cannot read {}: {e}", path.display()))
+            })?)
+        } else {
+            None
+        };
     let temp = temp_path(path)?;
     if let Some(dir) = path.parent()
         && !dir.as_os_str().is_empty()
@@ -100,6 +119,15 @@ pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRep
             return Err(e);
         }
     };
+    if let Some(old) = &keep
+        && let Err(e) = keep_owner_and_mode(&temp, old)
+    {
+        remove_database(&temp);
+        return Err(DomainError::Storage(format!(
+            "cannot give the new demo workspace the owner and mode of {} ({e}); it was left as it was",
+            path.display()
+        )));
+    }
     // The old file's journal must not be applied to the new one.
     for suffix in ["-wal", "-shm", "-journal"] {
         remove_if_there(&with_suffix(path, suffix));
@@ -114,6 +142,28 @@ pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRep
     report.path = path.to_path_buf();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Gives `file` the owner, group and permission bits of the file it
+/// replaces (`old`'s metadata), so that whoever could use the old demo
+/// can use the new one.
+#[cfg(unix)]
+fn keep_owner_and_mode(file: &Path, old: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let new = std::fs::metadata(file)?;
+    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+        std::os::unix::fs::chown(file, Some(old.uid()), Some(old.gid()))?;
+    }
+    std::fs::set_permissions(
+        file,
+        std::fs::Permissions::from_mode(old.permissions().mode() & 0o7777),
+    )
+}
+
+/// Elsewhere: the permissions std knows (read-only or not).
+#[cfg(not(unix))]
+fn keep_owner_and_mode(file: &Path, old: &std::fs::Metadata) -> std::io::Result<()> {
+    std::fs::set_permissions(file, old.permissions())
 }
 
 /// Enough for any scale test; the plan is held in memory.

@@ -1,7 +1,7 @@
 //! The clock every operation reads "now" from: the system clock, or a
 //! fixed instant (`--now`) so that scripts and tests are deterministic.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
 
 use super::DomainError;
 
@@ -20,11 +20,28 @@ impl Clock {
         }
     }
 
-    /// Parses an RFC 3339 time (`2026-11-27T09:00:00Z`, any offset).
+    /// Parses an RFC 3339 time (`2026-11-27T09:00:00Z`, any offset), in
+    /// [`CLOCK_YEARS`].
     pub fn parse(text: &str) -> Result<Clock, DomainError> {
-        parse_instant(text).map(Clock::Fixed)
+        let t = parse_instant(text)?;
+        if !CLOCK_YEARS.contains(&t.year()) {
+            return Err(DomainError::Invalid(format!(
+                "'{}' is outside the years the clock accepts ({} to {})",
+                text.trim(),
+                CLOCK_YEARS.start(),
+                CLOCK_YEARS.end()
+            )));
+        }
+        Ok(Clock::Fixed(t))
     }
 }
+
+/// The years a fixed clock (`--now`) may be set to. Every time seqtui
+/// stores is "now" plus at most a sequence's delays, and the store's text
+/// form holds four-digit years only: a clock in 9999 scheduled steps in
+/// year 10000, which read back as 1970 and were sent at once. A thousand
+/// years of room above any real date, and nothing before the Unix epoch.
+pub const CLOCK_YEARS: std::ops::RangeInclusive<i32> = 1970..=2999;
 
 /// An RFC 3339 time, or a plain date (`2026-11-27`, midnight UTC).
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, DomainError> {

@@ -16,7 +16,7 @@ mod rules;
 mod types;
 mod workspace;
 
-pub use clock::{Clock, parse_instant};
+pub use clock::{CLOCK_YEARS, Clock, parse_instant};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use identity::Overrides;
@@ -26,7 +26,7 @@ pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
-    export_file_name,
+    export_file_name, spreadsheet_text,
 };
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;

@@ -37,6 +37,21 @@ pub const EXPORT_COLUMNS: [&str; 15] = [
     "batch",
 ];
 
+/// A text cell for a CSV file that a spreadsheet may open. A cell starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a
+/// formula (`=HYPERLINK(…)`, `@SUM(…)`), so it gets a leading `'`, as
+/// OWASP's advice on CSV injection says; other text is kept as it is. Every
+/// CSV writer passes the stored text of its cells through here (the TUI's
+/// export, `audit --format csv`); the ids, counts and times it formats
+/// itself go out as they are.
+pub fn spreadsheet_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// How many unenrolled enrollments ended with one reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ReasonCount {
@@ -267,22 +282,23 @@ impl Workspace {
             let mut written = 0;
             for chunk in ids.chunks(EXPORT_CHUNK) {
                 for e in self.enrollments_by_ids(chunk)? {
+                    let text = |t: &str| spreadsheet_text(t).into_owned();
                     out.write_record([
                         e.id.to_string(),
-                        e.sequence,
-                        e.contact_name,
-                        e.contact_email,
-                        e.company,
-                        e.owner.unwrap_or_default(),
+                        text(&e.sequence),
+                        text(&e.contact_name),
+                        text(&e.contact_email),
+                        text(&e.company),
+                        text(e.owner.as_deref().unwrap_or_default()),
                         e.status.to_string(),
                         e.step.to_string(),
                         e.steps.to_string(),
                         time(Some(e.enrolled_at)),
                         time(e.ended_at),
                         e.end_reason.map(|r| r.to_string()).unwrap_or_default(),
-                        e.ended_by.unwrap_or_default(),
-                        e.note.unwrap_or_default(),
-                        e.batch.unwrap_or_default(),
+                        text(e.ended_by.as_deref().unwrap_or_default()),
+                        text(e.note.as_deref().unwrap_or_default()),
+                        text(e.batch.as_deref().unwrap_or_default()),
                     ])
                     .map_err(csv_error)?;
                     written += 1;

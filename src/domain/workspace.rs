@@ -749,6 +749,13 @@ impl Workspace {
                     i + 1
                 )));
             }
+            // Keeps every due date a storable time (see CLOCK_YEARS).
+            if step.delay_days > MAX_DELAY_DAYS {
+                return Err(DomainError::Invalid(format!(
+                    "step {}: the delay is at most {MAX_DELAY_DAYS} days",
+                    i + 1
+                )));
+            }
         }
         let now = self.now();
         let tx = self.store.write()?;
@@ -1176,6 +1183,9 @@ pub struct NewStep {
 /// [`Workspace::tidy`] (readers see no difference), which keeps a bulk
 /// unenroll of 100,000 contacts to the enrollments' own rows.
 pub const TIDY_NOW_MAX: usize = 500;
+
+/// The longest delay of a step: ten years.
+pub const MAX_DELAY_DAYS: i64 = 3_650;
 
 /// How many enrollments one [`Workspace::tidy_all`] transaction handles:
 /// small enough that other writers wait well under a second.

@@ -431,7 +431,9 @@ fn deliver_all(ws: &mut Workspace, maildir: &Maildir, messages: &[OutboxMessage]
 }
 
 /// One pass: recover the journal, resume ended pauses, then execute every
-/// step due at the workspace clock, in batches, until none is left.
+/// step due at the workspace clock, in batches, until none is left. Each
+/// batch is its own transaction: when one fails, the sentence says what the
+/// batches before it saved (see [`interrupted`]).
 pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
     let workspace_id = ws.workspace_id()?;
     let maildir = Maildir::open(outbox).map_err(|e| io_error(outbox, e))?;
@@ -440,13 +442,27 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         outbox: outbox.to_path_buf(),
         ..RunReport::default()
     };
+    let mut journaled = 0;
+    match run_pass(ws, &maildir, &workspace_id, &mut report, &mut journaled) {
+        Ok(()) => Ok(report),
+        Err(e) => Err(interrupted(e, &report, journaled)),
+    }
+}
+
+fn run_pass(
+    ws: &mut Workspace,
+    maildir: &Maildir,
+    workspace_id: &str,
+    report: &mut RunReport,
+    journaled: &mut usize,
+) -> Result<()> {
     loop {
         let pending = ws.pending_outbox(BATCH)?;
         if pending.is_empty() {
             break;
         }
+        deliver_all(ws, maildir, &pending)?;
         report.recovered += pending.len();
-        deliver_all(ws, &maildir, &pending)?;
     }
     report.resumed = ws.resume_ended_pauses()?.len();
     // Steps of enrollments ended in a large batch are never due, but they
@@ -460,14 +476,18 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         }
         let executed: Vec<ExecutedStep> = due
             .iter()
-            .map(|step| execute(step, &workspace_id, now))
+            .map(|step| execute(step, workspace_id, now))
             .collect::<Result<_>>()?;
         let batch = ws.record_executed(&executed)?;
-        deliver_all(ws, &maildir, &batch.outbox)?;
-        report.emails_sent += batch.emails;
+        // Recorded and journaled: sent, as far as the workspace knows,
+        // even if writing the files fails now (the next run writes them).
         report.tasks_created += batch.tasks;
         report.finished += batch.finished.len();
         report.skipped += batch.skipped;
+        *journaled = batch.emails;
+        deliver_all(ws, maildir, &batch.outbox)?;
+        *journaled = 0;
+        report.emails_sent += batch.emails;
         if batch.emails + batch.tasks + batch.changed == 0 {
             // Every step of the batch was taken by another run; what is
             // left is that run's to do. (Steps whose enrollment changed
@@ -476,5 +496,47 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
         }
     }
     report.next_due_at = ws.next_due()?;
-    Ok(report)
+    Ok(())
+}
+
+/// A run that failed part-way, as one sentence: what failed, then what the
+/// transactions before it saved (nothing is undone: those emails are
+/// recorded and in the outbox) and what is left for the next run.
+fn interrupted(e: DomainError, report: &RunReport, journaled: usize) -> DomainError {
+    let why = match e {
+        DomainError::Storage(why) => why,
+        DomainError::Busy => e.to_string(),
+        other => return other,
+    };
+    let mut saved = Vec::new();
+    let mut count = |n: usize, what: &str| {
+        if n > 0 {
+            saved.push(format!("{n} {what}"));
+        }
+    };
+    count(report.recovered, "emails of an interrupted run delivered");
+    count(report.resumed, "enrollments resumed after out-of-office");
+    let recorded = report.emails_sent + journaled;
+    if journaled == 0 {
+        count(recorded, "emails recorded and put into the outbox");
+    } else {
+        count(
+            recorded,
+            &format!(
+                "emails recorded ({journaled} of them not all in the outbox yet: the next run puts them there, once each)"
+            ),
+        );
+    }
+    count(report.tasks_created, "tasks created");
+    count(report.finished, "enrollments finished");
+    if saved.is_empty() {
+        DomainError::Storage(format!(
+            "{why}; this run sent nothing and the due steps stay due for the next `seqtui run`"
+        ))
+    } else {
+        DomainError::Storage(format!(
+            "{why}; before that, this run saved: {}; the steps still due run with the next `seqtui run`",
+            saved.join(", ")
+        ))
+    }
 }

@@ -52,6 +52,9 @@ pub fn parse_time(text: &str) -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
+/// What SQLite met, as a sentence about what failed. It never says what
+/// was or was not saved: only the caller knows what it had committed (one
+/// transaction: nothing; a run or a tidy-up: its earlier transactions).
 pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         match f.code {
@@ -62,14 +65,14 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
                 return DomainError::Storage("the workspace file is read-only".into());
             }
             rusqlite::ErrorCode::DiskFull => {
-                return DomainError::Storage("the disk is full; nothing was changed".into());
+                return DomainError::Storage("the disk is full".into());
             }
             rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt => {
                 return DomainError::Storage("the workspace file is damaged".into());
             }
             rusqlite::ErrorCode::SystemIoFailure => {
                 return DomainError::Storage(
-                    "the workspace file could not be read or written (disk I/O error: is the disk full?); nothing was changed"
+                    "the workspace file could not be read or written (disk I/O error: is the disk full?)"
                         .into(),
                 );
             }
@@ -79,10 +82,69 @@ pub(crate) fn db_error(e: rusqlite::Error) -> DomainError {
                         .into(),
                 );
             }
+            // A trigger's RAISE: its message is words its author wrote.
+            rusqlite::ErrorCode::ConstraintViolation
+                if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_TRIGGER =>
+            {
+                let message = e.to_string();
+                return DomainError::Storage(format!(
+                    "the workspace refused the change ({message})"
+                ));
+            }
+            rusqlite::ErrorCode::ConstraintViolation => {
+                return DomainError::Storage(format!(
+                    "a change broke one of the workspace's own rules ({}), a bug in seqtui; please report it",
+                    constraint_kind(f.extended_code)
+                ));
+            }
+            rusqlite::ErrorCode::Unknown if schema_mismatch(e.to_string().as_str()) => {
+                return DomainError::Storage(SCHEMA_DIFFERS.into());
+            }
             _ => {}
         }
     }
-    DomainError::Storage(e.to_string())
+    match e {
+        // Its message quotes the SQL: never shown.
+        rusqlite::Error::SqlInputError { msg, .. } if schema_mismatch(&msg) => {
+            DomainError::Storage(SCHEMA_DIFFERS.into())
+        }
+        rusqlite::Error::SqlInputError { .. } => {
+            DomainError::Storage("seqtui asked the workspace a question it could not read, a bug in seqtui; please report it".into())
+        }
+        e => DomainError::Storage(format!("the workspace file could not be used ({e})")),
+    }
+}
+
+/// When the file's tables are not those of its schema version (changed by
+/// hand, by another program, or a version number set back).
+const SCHEMA_DIFFERS: &str = "the workspace's tables are not the ones its schema version says (changed by another program or by hand?); seqtui cannot use it as it is";
+
+/// SQLite's words for a table, column or index that is missing or already
+/// there: the file's schema is not ours. (SQLite gives these one generic
+/// code; its message is the only place that tells them apart.)
+fn schema_mismatch(message: &str) -> bool {
+    [
+        "no such table",
+        "no such column",
+        "no such index",
+        "duplicate column name",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+        || message.contains("already exists")
+}
+
+/// Which kind of constraint a constraint violation broke, in words.
+fn constraint_kind(extended: std::ffi::c_int) -> &'static str {
+    match extended {
+        rusqlite::ffi::SQLITE_CONSTRAINT_CHECK => "a check",
+        rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY => "a reference between tables",
+        rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL => "a required value",
+        rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY | rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+            "a unique value"
+        }
+        _ => "a constraint",
+    }
 }
 
 impl From<rusqlite::Error> for DomainError {
@@ -144,7 +206,51 @@ fn check_header(path: &Path) -> Result<(), DomainError> {
             "{shown} is a SQLite database but not a seqtui workspace; it was left untouched"
         )));
     }
+    if let Some(expected) = header_length(&header)
+        && meta.len() < expected
+        && !has_wal(path)
+    {
+        return Err(damaged(path));
+    }
     Ok(())
+}
+
+/// How long the main file must be by its header: page size × page count.
+/// `None` when the header's count is not to be trusted: SQLite keeps it
+/// valid only while the "version-valid-for" number (offset 92) equals the
+/// change counter (offset 24), and a zero count means "use the file size".
+fn header_length(header: &[u8; 100]) -> Option<u64> {
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(be32(28));
+    let valid = pages > 0
+        && be32(92) == be32(24)
+        && (512..=65_536).contains(&page_size)
+        && page_size.is_power_of_two();
+    valid.then_some(page_size * pages)
+}
+
+/// Whether a non-empty `-wal` lies beside the file. Its commits are not in
+/// the main file yet, and a checkpoint interrupted after writing page 1
+/// may leave the main file shorter than its header says until the WAL is
+/// replayed; then SQLite, not the header, knows the length.
+fn has_wal(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_os_string();
+    wal.push("-wal");
+    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
+}
+
+/// The sentence for a workspace file that is not whole.
+fn damaged(path: &Path) -> DomainError {
+    DomainError::Storage(format!(
+        "the workspace file {} is damaged (truncated or overwritten); it was left untouched",
+        path.display()
+    ))
 }
 
 /// An error met while opening a workspace, as a sentence naming the file:
@@ -155,9 +261,7 @@ fn open_error(e: DomainError, path: &Path) -> DomainError {
     match e {
         DomainError::Storage(message) => {
             let sentence = match message.as_str() {
-                "the workspace file is damaged" => format!(
-                    "the workspace file {shown} is damaged (truncated or overwritten); it was left untouched"
-                ),
+                "the workspace file is damaged" => return damaged(path),
                 "the workspace file is read-only" => format!(
                     "the workspace file {shown} is read-only, and seqtui needs to write to it even to read it; it was left untouched"
                 ),
@@ -168,6 +272,25 @@ fn open_error(e: DomainError, path: &Path) -> DomainError {
         }
         other => other,
     }
+}
+
+/// One workspace setting of the file at `path`, read without migrating or
+/// writing anything: for deciding about a file before replacing it. `None`
+/// when the setting is not there; an error when the file is not a whole
+/// seqtui workspace.
+pub fn peek_setting(path: &Path, key: &str) -> Result<Option<String>, DomainError> {
+    check_header(path)?;
+    let read = || -> Result<Option<String>, DomainError> {
+        // Read-write (not read-only) so that closing removes the -wal and
+        // -shm files that opening makes; nothing is written.
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        queries::setting(&conn, key)
+    };
+    read().map_err(|e| open_error(e, path))
 }
 
 impl Store {
