@@ -102,12 +102,12 @@ pub enum Inbound {
     /// the report's own In-Reply-To and References, which anyone can
     /// write, so they find the email but do not prove the bounce (R9).
     Bounce {
-        recipient: Option<String>,
+        /// One verdict per failed recipient the report names (one with no
+        /// address when it names none).
+        recipients: Vec<BounceRecipient>,
         message_ids: Vec<String>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         references: Vec<String>,
-        permanent: bool,
-        status: String,
     },
     Unsubscribe {
         email: String,
@@ -752,17 +752,21 @@ fn apply_one(
 /// nothing; a temporary failure ends nothing.
 fn apply_bounce(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<IngestOutcome> {
     let Inbound::Bounce {
-        recipient,
+        recipients,
         message_ids,
         references,
-        permanent,
-        status,
     } = &event.inbound
     else {
         return Ok(IngestOutcome::new(event, IngestAction::Ignored, ""));
     };
     let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
-    let recipient = recipient.as_deref().filter(|r| !r.trim().is_empty());
+    let Some(first) = recipients.first() else {
+        out.why = "a report that names no failed recipient".into();
+        return Ok(out);
+    };
+    let permanent = &(first.verdict == BounceVerdict::Hard);
+    let status = first.status.as_deref().unwrap_or(&first.diagnostic);
+    let recipient = first.address.as_deref().filter(|r| !r.trim().is_empty());
     let returned = qe::sent_by_message_ids(conn, message_ids)?;
     let email = match returned {
         Some(m) => Some((m, true)),

@@ -235,6 +235,53 @@ impl SkipCode {
     }
 }
 
+text_enum!(
+    /// What a bounce says of one recipient (R9): `hard`, the address does
+    /// not exist or never will accept mail; `soft`, the address is good but
+    /// the moment, the sender or the content is not (mailbox full, a
+    /// block, greylisting, a temporary failure); `not_a_bounce`, a report
+    /// that is no failure (a delay warning, a relay notice, a success).
+    BounceVerdict, "bounce verdict" {
+        Hard => "hard",
+        Soft => "soft",
+        NotABounce => "not_a_bounce",
+    }
+);
+
+text_enum!(
+    /// Why a bounce got its verdict, read from its status and diagnostic
+    /// text (see `engine::bounce`).
+    BounceReason, "bounce reason" {
+        UserUnknown => "user_unknown",
+        HostUnknown => "host_unknown",
+        MailboxFull => "mailbox_full",
+        Policy => "policy",
+        Spam => "spam",
+        Suspended => "suspended",
+        RateLimited => "rate_limited",
+        AuthFailure => "auth_failure",
+        Expired => "expired",
+        Temporary => "temporary",
+        Other => "other",
+    }
+);
+
+/// One failed recipient of a bounce and what the classifier made of it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BounceRecipient {
+    /// The address the report names (`Final-Recipient`, `X-Failed-
+    /// Recipients`, the text of a plain bounce…); `None` when it names
+    /// none, and then the returned email's recipient is meant.
+    pub address: Option<String>,
+    pub verdict: BounceVerdict,
+    pub reason: BounceReason,
+    /// The RFC 3463 status (`5.1.1`) when the report gives one.
+    pub status: Option<String>,
+    /// The diagnostic line the verdict was read from (else the status or
+    /// the action), for people.
+    pub diagnostic: String,
+}
+
 pub type Timestamp = DateTime<Utc>;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

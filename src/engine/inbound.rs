@@ -546,16 +546,29 @@ fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
         }
     }
     let permanent = status.starts_with('5') || (status.is_empty() && action == "failed");
+    let hard = permanent && action != "delayed";
     Some(Inbound::Bounce {
-        recipient: recipient.map(|r| r.to_lowercase()),
+        recipients: vec![BounceRecipient {
+            address: recipient.map(|r| r.to_lowercase()),
+            verdict: if hard {
+                BounceVerdict::Hard
+            } else {
+                BounceVerdict::Soft
+            },
+            reason: if hard {
+                BounceReason::Other
+            } else {
+                BounceReason::Temporary
+            },
+            diagnostic: if status.is_empty() {
+                action.clone()
+            } else {
+                status.clone()
+            },
+            status: (!status.is_empty()).then_some(status),
+        }],
         message_ids,
         references,
-        permanent: permanent && action != "delayed",
-        status: if status.is_empty() {
-            action.clone()
-        } else {
-            status
-        },
     })
 }
 
@@ -782,12 +795,26 @@ pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, Strin
             }
             // A webhook's `message_id` stands for the returned message:
             // the tool that sends it saw the bounce of that very email.
+            let hard = e.permanent.unwrap_or(true);
+            let status = e.status.unwrap_or_else(|| "5.0.0".into());
             Inbound::Bounce {
-                recipient: email,
+                recipients: vec![BounceRecipient {
+                    address: email,
+                    verdict: if hard {
+                        BounceVerdict::Hard
+                    } else {
+                        BounceVerdict::Soft
+                    },
+                    reason: if hard {
+                        BounceReason::Other
+                    } else {
+                        BounceReason::Temporary
+                    },
+                    diagnostic: status.clone(),
+                    status: Some(status),
+                }],
                 message_ids: message_id.into_iter().collect(),
                 references: Vec::new(),
-                permanent: e.permanent.unwrap_or(true),
-                status: e.status.unwrap_or_else(|| "5.0.0".into()),
             }
         }
         "unsubscribe" => Inbound::Unsubscribe {
