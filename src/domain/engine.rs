@@ -89,10 +89,11 @@ pub enum Inbound {
         subject: String,
         return_date: Option<Timestamp>,
     },
-    /// A booked meeting: organizer (a user) and attendees.
+    /// A meeting from a calendar (or a JSON Lines booking): organizer (a
+    /// user) and the attendees, each with what the item says of them.
     Meeting {
         organizer: String,
-        attendees: Vec<String>,
+        attendees: Vec<MeetingAttendee>,
         summary: String,
     },
     /// A delivery failure to `recipient` (the DSN's Final-Recipient,
@@ -121,6 +122,41 @@ pub enum Inbound {
         message_id: Option<String>,
         url: String,
     },
+}
+
+/// One attendee of a meeting and what the calendar item says of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MeetingAttendee {
+    pub address: String,
+    pub answer: MeetingAnswer,
+}
+
+/// What a calendar item says of one attendee (R7). Only `booked` can end
+/// an enrollment; the others are recorded on the contact's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingAnswer {
+    /// Invited by the organizer (a REQUEST or a published booking, not
+    /// declined or tentative) or accepted (a REPLY `PARTSTAT=ACCEPTED`).
+    Booked,
+    /// `PARTSTAT=TENTATIVE`: a maybe, not a booking.
+    Tentative,
+    /// `PARTSTAT=DECLINED`, in an invitation or a REPLY.
+    Declined,
+    /// `METHOD:CANCEL`, or an event `STATUS:CANCELLED`.
+    Cancelled,
+}
+
+impl MeetingAnswer {
+    /// The timeline event type it is recorded as.
+    pub fn event_type(self) -> &'static str {
+        match self {
+            MeetingAnswer::Booked => "meeting_booked",
+            MeetingAnswer::Tentative => "meeting_tentative",
+            MeetingAnswer::Declined => "meeting_declined",
+            MeetingAnswer::Cancelled => "meeting_cancelled",
+        }
+    }
 }
 
 impl Inbound {
@@ -972,27 +1008,43 @@ fn pause_for_ooo(
     Ok(())
 }
 
-/// R7: for each attendee who is a contact, a meeting organized by the user
-/// who enrolled them ends their open enrollment (`meeting_booked`, then R8);
-/// with another organizer it is recorded and ends nothing.
+/// R7: for each attendee who is a contact, a booking (an invitation or an
+/// acceptance) of a meeting organized by the user who enrolled them ends
+/// their open enrollment (`meeting_booked`, then R8); with another
+/// organizer it is recorded and ends nothing. A declined, tentative or
+/// cancelled meeting is recorded on the contact's timeline
+/// (`meeting_declined`, `meeting_tentative`, `meeting_cancelled`) and ends
+/// nothing, whoever organized it. Each answer is its own dedupe key, so a
+/// decline read before the acceptance does not hide it.
 fn apply_meeting(
     conn: &Connection,
     event: &InboundEvent,
     organizer: &str,
-    attendees: &[String],
+    attendees: &[MeetingAttendee],
     summary: &str,
     now: Timestamp,
 ) -> Result<Vec<IngestOutcome>> {
     let organizer_user = q::user_by_email(conn, organizer)?;
     let mut outcomes = Vec::new();
     for attendee in attendees {
-        if email_key(attendee) == email_key(organizer) {
+        if email_key(&attendee.address) == email_key(organizer) {
             continue;
         }
-        let Some((contact_id, contact_email, _)) = qe::contact_by_email(conn, attendee)? else {
+        let Some((contact_id, contact_email, _)) = qe::contact_by_email(conn, &attendee.address)?
+        else {
             continue;
         };
-        let external_id = format!("{}#{}", event.id, contact_email.to_lowercase());
+        let answer = attendee.answer;
+        // A booking keeps the key it always had (`ics:UID#contact`).
+        let external_id = match answer {
+            MeetingAnswer::Booked => format!("{}#{}", event.id, contact_email.to_lowercase()),
+            other => format!(
+                "{}#{}#{}",
+                event.id,
+                contact_email.to_lowercase(),
+                other.event_type()
+            ),
+        };
         let mut out = IngestOutcome::new(event, IngestAction::Recorded, "");
         out.id = external_id.clone();
         out.contact = Some(contact_email.clone());
@@ -1016,11 +1068,25 @@ fn apply_meeting(
             conn,
             contact_id,
             if by_enroller { open } else { None },
-            "meeting_booked",
+            answer.event_type(),
             event.at,
             &detail,
             &external_id,
         )?;
+        if answer != MeetingAnswer::Booked {
+            out.enrollment = open;
+            out.why = match answer {
+                MeetingAnswer::Declined => "the contact declined the meeting",
+                MeetingAnswer::Tentative => {
+                    "the contact tentatively accepted the meeting (a booking needs an acceptance)"
+                }
+                _ => "the meeting was cancelled",
+            }
+            .to_string();
+            out.why.push_str(": recorded, ends nothing");
+            outcomes.push(out);
+            continue;
+        }
         match (open, by_enroller) {
             (Some(id), true) => {
                 out.enrollment = Some(id);
