@@ -67,7 +67,13 @@ fn ended(reason: &str) -> (String, Option<String>) {
 
 /// A fixture copied next to the workspace, `__MSGID__` replaced by the
 /// Message-ID the contact was sent and `edits` applied.
-fn fixture_file(dir: &Path, db: &Path, name: &str, contact: usize, edits: &[(&str, &str)]) -> PathBuf {
+fn fixture_file(
+    dir: &Path,
+    db: &Path,
+    name: &str,
+    contact: usize,
+    edits: &[(&str, &str)],
+) -> PathBuf {
     let mut text = std::fs::read_to_string(Path::new(MAIL).join(name)).unwrap();
     text = text.replace("__MSGID__", &message_id_to(db, &email(contact)));
     for (from, to) in edits {
@@ -241,7 +247,10 @@ fn an_mbox_splits_only_on_real_from_separator_lines() {
     let file = fixture_file(dir.path(), &db, "two_messages.mbox", 0, &[]);
     let (code, lines, stderr) = ingest_json(&db, &[&file]);
     assert_eq!(code, 0, "{stderr} {lines:?}");
-    let sources: Vec<&str> = lines.iter().map(|l| l["source"].as_str().unwrap()).collect();
+    let sources: Vec<&str> = lines
+        .iter()
+        .map(|l| l["source"].as_str().unwrap())
+        .collect();
     let shown = file.display().to_string();
     assert_eq!(
         sources,

@@ -94,19 +94,108 @@ enum Shape {
 fn sniff(bytes: &[u8]) -> Option<Shape> {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
     let start = text.trim_start_matches('\u{feff}').trim_start();
-    if start.starts_with("From ") {
+    let first = start.lines().next().unwrap_or_default();
+    if is_mbox_separator(first.as_bytes()) {
         Some(Shape::Mbox)
     } else if start.to_ascii_uppercase().starts_with("BEGIN:VCALENDAR") {
         Some(Shape::Calendar)
     } else if start.starts_with('{') {
         Some(Shape::JsonLines)
     } else {
-        // A message starts with a header field: `Name: value`.
-        let first = start.lines().next().unwrap_or_default();
+        // A message starts with a header field: `Name: value`, or in the
+        // obsolete syntax still legal to read, `Name  : value` (RFC 5322
+        // section 4.5: blanks before the colon).
         let is_header = first.split_once(':').is_some_and(|(name, _)| {
+            let name = name.trim_end_matches([' ', '\t']);
             !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && b != b':')
         });
         is_header.then_some(Shape::Message)
+    }
+}
+
+/// Whether `line` separates two messages of an mbox: `From `, the envelope
+/// sender, then the date the message arrived, as `ctime` writes it (`From
+/// MAILER-DAEMON Fri Jul  8 12:08:34 2011`; a zone may follow the time,
+/// `-` stands for an unknown sender). A line that merely starts with
+/// `From ` — a header written `From  : …`, a body's "From the desk of" —
+/// is not one.
+fn is_mbox_separator(line: &[u8]) -> bool {
+    const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let Some(rest) = line.strip_prefix(b"From ") else {
+        return false;
+    };
+    // The sender is one word (a quoted local part may hold blanks: the
+    // date is then still the line's last words).
+    let rest = String::from_utf8_lossy(rest);
+    let words: Vec<&str> = rest.split_ascii_whitespace().collect();
+    if words.len() < 6 || words[0].starts_with(':') {
+        return false;
+    }
+    let named = |list: &[&str], word: &str| {
+        let word = word.trim_end_matches(',');
+        word.len() == 3 && list.iter().any(|n| n.eq_ignore_ascii_case(word))
+    };
+    let digits = |word: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+    };
+    let is_time = |word: &str| {
+        let mut parts = word.split(':');
+        let hour = parts.next().is_some_and(|h| digits(h, 1..=2));
+        let minute = parts.next().is_some_and(|m| digits(m, 2..=2));
+        let second = parts.next().is_none_or(|s| digits(s, 2..=2));
+        hour && minute && second && parts.next().is_none()
+    };
+    // `Www Mmm dd hh:mm[:ss] [zone] yyyy [zone]`, after the sender.
+    words.windows(4).skip(1).any(|w| {
+        named(&WEEKDAYS, w[0]) && named(&MONTHS, w[1]) && digits(w[2], 1..=2) && is_time(w[3])
+    }) && words.iter().rev().take(2).any(|w| digits(w, 4..=4))
+}
+
+#[cfg(test)]
+mod separator_tests {
+    use super::{Shape, is_mbox_separator, sniff};
+
+    #[test]
+    fn only_from_sender_date_lines_separate_messages() {
+        for line in [
+            "From MAILER-DAEMON Fri Jul  8 12:08:34 2011",
+            "From a@b.example Mon Dec  1 09:00:00 2026",
+            "From - Mon Dec 01 09:00:00 2026",
+            "From 1234abcd Mon Sep 17 00:00:00 2001",
+            "From x@y.example Fri Jul 08 12:08:34 +0000 2011",
+            "From x@y.example Fri Jul  8 12:08 2011 -0700",
+            "From \"a b\"@y.example Fri Jul  8 12:08:34 2011",
+        ] {
+            assert!(is_mbox_separator(line.as_bytes()), "{line}");
+        }
+        for line in [
+            "From  : Ann <a@b.example>",
+            "From : Ann <a@b.example>",
+            "From: Ann <a@b.example>",
+            "From the desk of Ann: Thursday works.",
+            "From Monday to Friday, Jul 8 at 12:08 in 2011",
+            "From Fri Jul  8 12:08:34 2011",
+            "From a@b.example",
+            ">From a@b.example Fri Jul  8 12:08:34 2011",
+        ] {
+            assert!(!is_mbox_separator(line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn an_obsolete_from_header_is_a_message_not_an_mbox() {
+        assert_eq!(
+            sniff(b"From  : Ann <a@b.example>\r\nSubject: hi\r\n\r\nbody"),
+            Some(Shape::Message)
+        );
+        assert_eq!(
+            sniff(b"\xef\xbb\xbfFrom a@b.example Mon Dec  1 09:00:00 2026\nFrom: a@b.example\n"),
+            Some(Shape::Mbox)
+        );
+        assert_eq!(sniff(b"From the desk of Ann\n"), None);
     }
 }
 
@@ -297,7 +386,7 @@ fn read_file(
 /// gigabytes never sits in memory whole.
 const MBOX_CHUNK: u64 = 64 * 1024;
 
-/// An mbox, read as a stream: a line starting `From ` begins a message;
+/// An mbox, read as a stream: a `From sender date` line begins a message;
 /// `>From ` (any number of `>`) loses one `>` (mboxrd). A message over
 /// [`MAX_INPUT_BYTES`] is skipped, the rest go on.
 fn read_mbox(shown: &str, mut reader: impl BufRead, now: Timestamp, items: &mut Vec<InputItem>) {
@@ -334,7 +423,7 @@ fn read_mbox(shown: &str, mut reader: impl BufRead, now: Timestamp, items: &mut 
         }
         let starts_line = at_line_start;
         at_line_start = line.ends_with(b"\n");
-        if starts_line && line.starts_with(b"From ") {
+        if starts_line && is_mbox_separator(line.trim_ascii_end()) {
             finish(message.take(), over, index, items);
             index += 1;
             message = Some(Vec::new());
@@ -686,8 +775,7 @@ pub fn parse_calendar(text: &str, now: Timestamp) -> Result<InboundEvent, String
         .collect();
     if attendees.is_empty() {
         return Err(
-            "a calendar REPLY in which no attendee accepts, declines or tentatively accepts"
-                .into(),
+            "a calendar REPLY in which no attendee accepts, declines or tentatively accepts".into(),
         );
     }
     let uid = prop("UID")
