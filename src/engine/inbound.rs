@@ -39,7 +39,7 @@ pub enum InputSkip {
     /// Not an email, mbox, Maildir, iCalendar or JSON Lines file.
     Unrecognised,
     /// Recognised, but not a valid item (a bad JSON line, a message with
-    /// no From, a cancelled meeting…).
+    /// no From, a meeting with no organizer…).
     Invalid,
 }
 
