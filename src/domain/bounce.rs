@@ -12,7 +12,11 @@
 //! - **soft**: the enrollment is paused by the engine and the bounced step
 //!   is tried again after the rules file's `bounce.soft_retry_hours`; the
 //!   pause ends then. The third soft bounce *in a row* ends it `bounced`;
-//!   the address stays deliverable.
+//!   the address stays deliverable. A soft bounce of the last step's email
+//!   (the enrollment `finished` when it went out) reopens the enrollment
+//!   for the retry, unless the contact has another open enrollment, opted
+//!   out or is undeliverable; a soft bounce of an email after which a later
+//!   step already went out is counted but not retried.
 //! - **not_a_bounce**: recorded in the contact's bounce history; changes
 //!   nothing.
 //!
@@ -533,7 +537,17 @@ fn apply_soft(
         one.why = format!("{label}; enrollment {} not found", m.enrollment_id);
         return Ok(());
     };
-    if !f.status.is_open() {
+    let later_sent = qe::latest_sent_of_enrollment(conn, m.enrollment_id)?
+        .is_some_and(|latest| latest.sent_email_id != m.sent_email_id);
+    // The last step's email bounced softly: the enrollment finished when
+    // it went out, but it did not arrive. It is reopened for the retry when
+    // nothing else stands in the way (R1, R2, R9).
+    let reopen = f.status == Status::Finished
+        && !later_sent
+        && q::open_enrollment_ids(conn, m.contact_id)?.is_empty()
+        && q::find_contact(conn, &m.contact_id.to_string())?
+            .is_some_and(|c| !c.opted_out && c.address_state == AddressState::Deliverable);
+    if !f.status.is_open() && !reopen {
         one.why = format!(
             "{label}, {in_a_row} in a row; the enrollment is already {}, nothing to retry",
             describe_status(f.status, f.end_reason)
@@ -558,8 +572,6 @@ fn apply_soft(
         );
         return Ok(());
     }
-    let later_sent = qe::latest_sent_of_enrollment(conn, m.enrollment_id)?
-        .is_some_and(|latest| latest.sent_email_id != m.sent_email_id);
     if later_sent {
         one.why = format!(
             "{label} of {}, {in_a_row} in a row; a later step went out since, so it is not retried",
@@ -568,6 +580,9 @@ fn apply_soft(
         return Ok(());
     }
     let retry_at = now + retry;
+    if reopen {
+        qe::reopen_finished(conn, m.enrollment_id)?;
+    }
     if !qe::schedule_retry(conn, m.enrollment_id, m.sent_email_id, retry_at, m.sent_at)? {
         one.why = format!("{label} of {}, {in_a_row} in a row; its step is unknown, not retried", m.message_id);
         return Ok(());

@@ -697,6 +697,19 @@ pub fn schedule_retry(
     Ok(true)
 }
 
+/// A finished enrollment open again (active, no end time), for a retry of
+/// its last step (R9). The caller checked the contact has no other open
+/// enrollment.
+pub fn reopen_finished(conn: &Connection, enrollment_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE enrollments SET status = 'active', ended_at = NULL
+             WHERE id = ?1 AND status = 'finished'",
+        )?
+        .execute([enrollment_id])?
+        == 1)
+}
+
 /// Pauses an open enrollment for a soft-bounce retry until `until`: an
 /// active one is paused by the engine; one the engine paused already keeps
 /// the later end; one a person paused stays theirs to resume (the retry
