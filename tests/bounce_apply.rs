@@ -79,17 +79,10 @@ fn status_of(db: &Path, address: &str) -> (String, Option<String>) {
 
 /// A JSON Lines bounce of `message_id` for `address`, as a sending tool's
 /// webhook reports it after classifying it.
-fn bounce_file(
-    dir: &Path,
-    id: &str,
-    address: &str,
-    message_id: &str,
-    verdict: &str,
-    reason: &str,
-    status: &str,
-    diagnostic: &str,
-) -> PathBuf {
+/// `what`: verdict, reason, status and diagnostic.
+fn bounce_file(dir: &Path, id: &str, address: &str, message_id: &str, what: [&str; 4]) -> PathBuf {
     let path = dir.join(format!("{id}.jsonl"));
+    let [verdict, reason, status, diagnostic] = what;
     let line = serde_json::json!({
         "type": "bounce", "id": id, "email": address, "message_id": message_id,
         "verdict": verdict, "reason": reason, "status": status, "diagnostic": diagnostic,
@@ -104,10 +97,12 @@ fn soft(dir: &Path, id: &str, address: &str, message_id: &str) -> PathBuf {
         id,
         address,
         message_id,
-        "soft",
-        "mailbox_full",
-        "5.2.2",
-        "552 5.2.2 Mailbox full, try again later",
+        [
+            "soft",
+            "mailbox_full",
+            "5.2.2",
+            "552 5.2.2 Mailbox full, try again later",
+        ],
     )
 }
 
@@ -117,10 +112,12 @@ fn hard(dir: &Path, id: &str, address: &str, message_id: &str) -> PathBuf {
         id,
         address,
         message_id,
-        "hard",
-        "user_unknown",
-        "5.1.1",
-        "550 5.1.1 <x>: Recipient address rejected: User unknown",
+        [
+            "hard",
+            "user_unknown",
+            "5.1.1",
+            "550 5.1.1 <x>: Recipient address rejected: User unknown",
+        ],
     )
 }
 
@@ -235,7 +232,16 @@ fn three_soft_bounces_in_a_row_end_it_and_the_address_stays_enrollable() {
     let contact = contact_json(&db, &email(0));
     assert_eq!(contact["address_state"], "deliverable", "{contact}");
     assert_eq!(contact["bounces"].as_array().unwrap().len(), 3, "{contact}");
-    let again = run(&db, &["enroll", "--sequence", "Beta Nurture", "--contact", &email(0)]);
+    let again = run(
+        &db,
+        &[
+            "enroll",
+            "--sequence",
+            "Beta Nurture",
+            "--contact",
+            &email(0),
+        ],
+    );
     assert_eq!(again.code, 0, "{}", again.stderr);
     check_invariants(&db);
 }
@@ -332,14 +338,33 @@ fn a_hard_bounce_ends_it_and_blocks_the_address_until_it_changes() {
     assert_eq!(contact["undeliverable_at"], at(1), "{contact}");
 
     // R2-like: enroll refuses it, exit 3, code undeliverable.
-    let refused = run(&db, &["--json", "enroll", "--sequence", "Beta Nurture", "--contact", &email(0)]);
+    let refused = run(
+        &db,
+        &[
+            "--json",
+            "enroll",
+            "--sequence",
+            "Beta Nurture",
+            "--contact",
+            &email(0),
+        ],
+    );
     assert_eq!(refused.code, 3, "{} {}", refused.stdout, refused.stderr);
     let report = refused.json();
     assert_eq!(report["refused"][0]["code"], "undeliverable", "{report}");
     let why = report["refused"][0]["why"].as_str().unwrap();
     assert!(why.contains("undeliverable since"), "{why}");
     assert!(why.contains("user_unknown"), "{why}");
-    let text = run(&db, &["enroll", "--sequence", "Beta Nurture", "--contact", &email(0)]);
+    let text = run(
+        &db,
+        &[
+            "enroll",
+            "--sequence",
+            "Beta Nurture",
+            "--contact",
+            &email(0),
+        ],
+    );
     assert_eq!(text.code, 3);
     assert!(text.stderr.contains("undeliverable"), "{}", text.stderr);
 
@@ -400,7 +425,16 @@ fn a_hard_bounce_ends_it_and_blocks_the_address_until_it_changes() {
         .unwrap();
     assert!(detail.contains(&email(0)), "{detail}");
     assert!(detail.contains("New0@acme0.example"), "{detail}");
-    let again = run(&db, &["enroll", "--sequence", "Beta Nurture", "--contact", "new0@acme0.example"]);
+    let again = run(
+        &db,
+        &[
+            "enroll",
+            "--sequence",
+            "Beta Nurture",
+            "--contact",
+            "new0@acme0.example",
+        ],
+    );
     assert_eq!(again.code, 0, "{}", again.stderr);
     check_invariants(&db);
 }
@@ -419,10 +453,12 @@ fn not_a_bounce_changes_nothing() {
         "d1",
         &email(0),
         &m1,
-        "not_a_bounce",
-        "other",
-        "4.4.7",
-        "Action: delayed; still trying",
+        [
+            "not_a_bounce",
+            "other",
+            "4.4.7",
+            "Action: delayed; still trying",
+        ],
     );
     let line = ingest_at(&db, 0, &file, None);
     assert_eq!(line["action"], "recorded", "{line}");
@@ -432,7 +468,10 @@ fn not_a_bounce_changes_nothing() {
     assert_eq!(status_of(&db, &email(0)), ("active".into(), None));
     let contact = contact_json(&db, &email(0));
     assert_eq!(contact["address_state"], "deliverable");
-    assert_eq!(contact["bounces"][0]["verdict"], "not_a_bounce", "{contact}");
+    assert_eq!(
+        contact["bounces"][0]["verdict"], "not_a_bounce",
+        "{contact}"
+    );
     let pauses: i64 = raw(&db)
         .query_row("SELECT count(*) FROM engine_pauses", [], |r| r.get(0))
         .unwrap();
@@ -552,9 +591,8 @@ fn undo_never_reopens_an_enrollment_of_an_undeliverable_address() {
         .iter()
         .map(|&c| f.ws.enrollment_of(c, f.seq_a.id).unwrap().unwrap())
         .collect();
-    let report = f
-        .ws
-        .unenroll(
+    let report =
+        f.ws.unenroll(
             &f.rep_ann,
             &UnenrollRequest {
                 enrollments: enrollments.clone(),
@@ -623,4 +661,60 @@ fn a_json_lines_bounce_with_an_unknown_verdict_is_refused() {
     assert_eq!(line["bounce"][0]["reason"], "temporary", "{line}");
     assert_eq!(line["action"], "paused", "{line}");
     let _ = NOW;
+}
+
+/// The TUI's detail pane shows an undeliverable address, and `e` refuses
+/// it like an opted-out contact, even when the list was loaded before the
+/// bounce; a new address lifts it.
+#[test]
+fn tui_shows_and_refuses_an_undeliverable_address() {
+    use seqtui::tui::{Headless, Theme};
+    let (dir, db) = sent();
+    let open = || {
+        let mut h = Headless::open(
+            &db,
+            Clock::Fixed(now() + Duration::hours(2)),
+            Some("ann@team.example"),
+            (160, 40),
+            Theme::plain(),
+        )
+        .unwrap();
+        h.settle();
+        h
+    };
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text(&email(0)).settle().key("enter");
+    // Hard-bounced elsewhere after the list was shown.
+    let (m1, _) = latest_sent(&db, &email(0));
+    ingest_at(&db, 1, &hard(dir.path(), "h1", &email(0), &m1), None);
+    h.key("e");
+    assert!(h.app.dialog.is_none(), "no sequence picker");
+    let note = h.app.note.clone().expect("a sentence").text;
+    assert!(note.contains("undeliverable"), "{note}");
+    assert!(note.contains("user_unknown"), "{note}");
+
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text(&email(0)).settle().key("enter");
+    let screen = h.screen();
+    assert!(
+        screen.contains("undeliverable since Nov 02 (user_unknown)"),
+        "{screen}"
+    );
+    h.key("e");
+    assert!(h.app.dialog.is_none());
+
+    // A new address: the picker opens again.
+    let changed = run(
+        &db,
+        &["contact", "email", &email(0), "--to", "fresh@acme0.example"],
+    );
+    assert_eq!(changed.code, 0, "{}", changed.stderr);
+    let mut h = open();
+    h.key("2").settle();
+    h.type_text("fresh@acme0.example").settle().key("enter");
+    assert!(!h.screen().contains("undeliverable since"));
+    h.key("e");
+    assert!(h.app.dialog.is_some(), "the picker opens");
 }

@@ -57,7 +57,9 @@ fn each_key_overrides_its_default_only() {
         ("[out_of_office]\npause = false\n", |r| {
             r.pause_on_out_of_office = false
         }),
-        ("[bounce]\nsoft_retry_hours = 6\n", |r| r.soft_retry_hours = 6),
+        ("[bounce]\nsoft_retry_hours = 6\n", |r| {
+            r.soft_retry_hours = 6
+        }),
     ];
     for (text, change) in cases {
         let mut want = Rules::default();

@@ -120,7 +120,10 @@ pub fn undeliverable_refusal(contact: &Contact) -> Option<String> {
         .undeliverable_at
         .map(|t| format!(" since {}", t.format("%Y-%m-%d")))
         .unwrap_or_default();
-    let why = match (contact.undeliverable_reason, &contact.undeliverable_diagnostic) {
+    let why = match (
+        contact.undeliverable_reason,
+        &contact.undeliverable_diagnostic,
+    ) {
         (Some(r), Some(d)) if !d.trim().is_empty() => format!(" ({r}: {})", d.trim()),
         (Some(r), _) => format!(" ({r})"),
         _ => String::new(),
@@ -381,11 +384,7 @@ fn apply_recipient(
             Some(m.enrollment_id),
             "unverified_bounce",
             event.at,
-            &format!(
-                "{} naming {named}, not {}",
-                one.detail(),
-                m.contact_email
-            ),
+            &format!("{} naming {named}, not {}", one.detail(), m.contact_email),
             event_id,
         )?;
         return Ok(true);
@@ -485,10 +484,7 @@ fn apply_hard(
                 EndReason::Bounced,
                 &format!(
                     "{}: {} bounced ({}, {})",
-                    f.sequence,
-                    m.contact_email,
-                    one.verdict,
-                    one.reason
+                    f.sequence, m.contact_email, one.verdict, one.reason
                 ),
                 now,
             )?;
@@ -584,7 +580,10 @@ fn apply_soft(
         qe::reopen_finished(conn, m.enrollment_id)?;
     }
     if !qe::schedule_retry(conn, m.enrollment_id, m.sent_email_id, retry_at, m.sent_at)? {
-        one.why = format!("{label} of {}, {in_a_row} in a row; its step is unknown, not retried", m.message_id);
+        one.why = format!(
+            "{label} of {}, {in_a_row} in a row; its step is unknown, not retried",
+            m.message_id
+        );
         return Ok(());
     }
     let engine_paused = qe::pause_for_retry(conn, m.enrollment_id, retry_at)?;

@@ -177,7 +177,11 @@ pub struct IngestOutcome {
 }
 
 impl IngestOutcome {
-    pub(super) fn new(event: &InboundEvent, action: IngestAction, why: impl Into<String>) -> IngestOutcome {
+    pub(super) fn new(
+        event: &InboundEvent,
+        action: IngestAction,
+        why: impl Into<String>,
+    ) -> IngestOutcome {
         IngestOutcome {
             id: event.id.clone(),
             kind: event.inbound.kind(),

@@ -17,9 +17,7 @@ mod rules;
 mod types;
 mod workspace;
 
-pub use bounce::{
-    BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal,
-};
+pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
 pub use clock::{CLOCK_YEARS, Clock, parse_instant};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};

@@ -468,7 +468,9 @@ pub fn pauses_ended(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<(i64, i
         "SELECT e.id, e.current_step, p.cause FROM engine_pauses p JOIN enrollments e ON e.id = p.enrollment_id
          WHERE e.status = 'paused' AND p.until <= ?1 ORDER BY e.id",
     )?;
-    let rows = stmt.query_map([format_time(now)], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map([format_time(now)], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -734,9 +736,7 @@ pub fn pause_for_retry(
         return Ok(true);
     }
     Ok(conn
-        .prepare_cached(
-            "UPDATE engine_pauses SET until = max(until, ?2) WHERE enrollment_id = ?1",
-        )?
+        .prepare_cached("UPDATE engine_pauses SET until = max(until, ?2) WHERE enrollment_id = ?1")?
         .execute(params![enrollment_id, format_time(until)])?
         == 1)
 }

@@ -288,8 +288,7 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
             None
         },
         undeliverable_reason: if undeliverable {
-            r.get::<_, Option<String>>(13)?
-                .and_then(|v| v.parse().ok())
+            r.get::<_, Option<String>>(13)?.and_then(|v| v.parse().ok())
         } else {
             None
         },
@@ -1545,7 +1544,12 @@ pub fn insert_event(
 
 /// Gives a contact a new email: the email as typed, its key and the sort
 /// name (which holds the email), also on the copies its enrollments keep.
-pub fn set_contact_email(conn: &Connection, contact_id: i64, email: &str, sort: &str) -> Result<()> {
+pub fn set_contact_email(
+    conn: &Connection,
+    contact_id: i64,
+    email: &str,
+    sort: &str,
+) -> Result<()> {
     conn.prepare_cached(
         "UPDATE contacts SET email = ?2, email_key = ?3, sort_name = ?4 WHERE id = ?1",
     )?
