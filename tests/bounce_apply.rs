@@ -336,6 +336,16 @@ fn a_hard_bounce_ends_it_and_blocks_the_address_until_it_changes() {
     assert_eq!(contact["address_state"], "undeliverable", "{contact}");
     assert_eq!(contact["undeliverable_reason"], "user_unknown", "{contact}");
     assert_eq!(contact["undeliverable_at"], at(1), "{contact}");
+    // The mark is audited on its own (it outlives the enrollment).
+    let marked: String = raw(&db)
+        .query_row(
+            "SELECT detail FROM audit WHERE action = 'address_undeliverable' AND actor_id IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(marked.contains(&email(0)), "{marked}");
+    assert!(marked.contains("user_unknown"), "{marked}");
 
     // R2-like: enroll refuses it, exit 3, code undeliverable.
     let refused = run(
@@ -717,4 +727,33 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
     assert!(!h.screen().contains("undeliverable since"));
     h.key("e");
     assert!(h.app.dialog.is_some(), "the picker opens");
+}
+
+/// A bounce's diagnostic comes from whoever wrote it: kept on one line and
+/// at most 500 characters, wherever it is shown.
+#[test]
+fn a_hostile_diagnostic_is_kept_short_and_on_one_line() {
+    let (dir, db) = sent();
+    let (m1, _) = latest_sent(&db, &email(0));
+    let long = format!("550 5.1.1 gone\n\u{1b}[2Jevil\r\n{}", "x".repeat(5000));
+    let file = bounce_file(
+        dir.path(),
+        "h1",
+        &email(0),
+        &m1,
+        ["hard", "user_unknown", "5.1.1", &long],
+    );
+    let line = ingest_at(&db, 0, &file, None);
+    let diagnostic = line["bounce"][0]["diagnostic"].as_str().unwrap();
+    assert!(
+        diagnostic.starts_with("550 5.1.1 gone [2Jevil x"),
+        "{diagnostic}"
+    );
+    assert!(diagnostic.chars().count() <= 501, "{}", diagnostic.len());
+    assert!(!diagnostic.chars().any(char::is_control), "{diagnostic:?}");
+    let contact = contact_json(&db, &email(0));
+    let kept = contact["undeliverable_diagnostic"].as_str().unwrap();
+    assert_eq!(kept, diagnostic);
+    let text = run(&db, &["contact", &email(0)]);
+    assert!(!text.stdout.contains('\u{1b}'), "{}", text.stdout);
 }

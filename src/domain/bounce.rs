@@ -69,14 +69,33 @@ pub struct BounceApplied {
     pub why: String,
 }
 
+/// The most of a diagnostic kept (characters): it comes from whoever
+/// wrote the bounce, and is shown in sentences and lists.
+pub const MAX_DIAGNOSTIC_CHARS: usize = 500;
+
+/// A diagnostic as kept: one line (control characters become spaces, runs
+/// of spaces one), at most [`MAX_DIAGNOSTIC_CHARS`] characters.
+fn one_line_diagnostic(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((cut, _)) = out.char_indices().nth(MAX_DIAGNOSTIC_CHARS) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
 impl BounceApplied {
     fn new(r: &BounceRecipient) -> BounceApplied {
         BounceApplied {
             address: r.address.clone(),
             verdict: r.verdict,
             reason: r.reason,
-            status: r.status.clone(),
-            diagnostic: r.diagnostic.clone(),
+            status: r.status.as_deref().map(one_line_diagnostic),
+            diagnostic: one_line_diagnostic(&r.diagnostic),
             contact: None,
             enrollment: None,
             action: IngestAction::Ignored,
@@ -463,6 +482,32 @@ fn apply_hard(
             one.diagnostic.trim(),
             &event.id,
         )?;
+        if one.marked_undeliverable {
+            // R13: the mark is a change of its own (it outlives the
+            // enrollment), audited with what it rests on.
+            q::insert_audit(
+                conn,
+                &NewAudit {
+                    at: now,
+                    actor_id: None,
+                    action: "address_undeliverable",
+                    reason: Some(one.reason.as_str()),
+                    note: None,
+                    detail: &format!(
+                        "contact {}: {address} undeliverable ({}{}) — bounce {}",
+                        m.contact_id,
+                        one.reason,
+                        if one.diagnostic.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", one.diagnostic)
+                        },
+                        event.id
+                    ),
+                    count: 0,
+                },
+            )?;
+        }
         notes.push(if one.marked_undeliverable {
             format!("{address} marked undeliverable")
         } else {
