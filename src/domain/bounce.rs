@@ -468,9 +468,8 @@ fn apply_hard(
         .as_deref()
         .filter(|a| !a.trim().is_empty())
         .unwrap_or(&m.contact_email);
-    let current = same_address(address, &m.contact_email)
-        || q::find_contact(conn, &m.contact_id.to_string())?
-            .is_some_and(|c| same_address(address, &c.email));
+    // `contact_email` is the contact's address now (read with the email).
+    let current = same_address(address, &m.contact_email);
     let mut notes = Vec::new();
     if current {
         one.marked_undeliverable = qe::mark_undeliverable(
