@@ -15,6 +15,8 @@
 //! window_minutes = 15 # whole minutes, 1 to 10080
 //! [out_of_office]     # R14
 //! pause = true        # false: no out-of-office reply pauses anything
+//! [bounce]            # R9
+//! soft_retry_hours = 24 # whole hours, 1 to 720
 //! ```
 //!
 //! Every key is optional and keeps its default when left out. An unknown
@@ -42,6 +44,8 @@ pub const DEFAULT_RULES_FILE: &str = include_str!("../assets/rules.toml");
 pub const MAX_DAYS: i64 = 36_500;
 /// The largest `undo.window_minutes` accepted: a week.
 pub const MAX_UNDO_MINUTES: i64 = 10_080;
+/// The largest `bounce.soft_retry_hours` accepted: thirty days.
+pub const MAX_RETRY_HOURS: i64 = 720;
 
 /// Where the rules file is looked for when `--rules` and `SEQTUI_RULES`
 /// are not given: `rules.toml` in the platform config directory, beside
@@ -120,7 +124,7 @@ pub struct RulesFileError {
 
 type Section = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
-/// The file's shape: four optional sections; any other top-level key is an
+/// The file's shape: five optional sections; any other top-level key is an
 /// error. The keys inside a section are checked one by one below, so that
 /// a message can name `section.key` and its line.
 #[derive(Debug, Deserialize)]
@@ -130,6 +134,7 @@ struct RulesFile {
     transfer: Option<Section>,
     undo: Option<Section>,
     out_of_office: Option<Section>,
+    bounce: Option<Section>,
 }
 
 /// Parses the text of a rules file over the defaults. The message of an
@@ -190,6 +195,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("transfer", file.transfer, &["policy"][..]),
         ("undo", file.undo, &["window_minutes"][..]),
         ("out_of_office", file.out_of_office, &["pause"][..]),
+        ("bounce", file.bounce, &["soft_retry_hours"][..]),
     ];
     for (section, table, known) in sections {
         let Some(table) = table else {
@@ -228,6 +234,10 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                         .as_bool()
                         .ok_or_else(|| fail(format!("{name} must be true or false, not {value}")))?
                 }
+                "bounce.soft_retry_hours" => {
+                    rules.soft_retry_hours = whole(&value, 1, MAX_RETRY_HOURS)
+                        .ok_or_else(|| fail(format!("{name} must be a whole number of hours ≥ 1 (at most {MAX_RETRY_HOURS}), not {value}")))?
+                }
                 _ => {
                     let known: Vec<String> = known.iter().map(|k| format!("{section}.{k}")).collect();
                     return Err(fail(format!(
@@ -244,7 +254,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo] and [out_of_office]";
+    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office] and [bounce]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {

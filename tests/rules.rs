@@ -45,7 +45,7 @@ fn an_empty_file_and_the_shipped_one_are_the_defaults() {
 #[test]
 fn each_key_overrides_its_default_only() {
     type Change = fn(&mut Rules);
-    let cases: [(&str, Change); 5] = [
+    let cases: [(&str, Change); 6] = [
         ("[stale]\nafter_days = 45\n", |r| r.stale_after_days = 45),
         ("[stale]\nquiet_days = 7\n", |r| r.stale_quiet_days = 7),
         ("[transfer]\npolicy = \"reassign\"\n", |r| {
@@ -57,6 +57,9 @@ fn each_key_overrides_its_default_only() {
         ("[out_of_office]\npause = false\n", |r| {
             r.pause_on_out_of_office = false
         }),
+        ("[bounce]\nsoft_retry_hours = 6\n", |r| {
+            r.soft_retry_hours = 6
+        }),
     ];
     for (text, change) in cases {
         let mut want = Rules::default();
@@ -64,7 +67,8 @@ fn each_key_overrides_its_default_only() {
         assert_eq!(parse_rules(text).unwrap(), want, "{text}");
     }
     let all = "[stale]\nafter_days = 60\nquiet_days = 21\n[transfer]\npolicy = \"unenroll\"\n\
-               [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n";
+               [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n\
+               [bounce]\nsoft_retry_hours = 48\n";
     assert_eq!(
         parse_rules(all).unwrap(),
         Rules {
@@ -73,6 +77,7 @@ fn each_key_overrides_its_default_only() {
             transfer_policy: TransferPolicy::Unenroll,
             undo_window_minutes: 5,
             pause_on_out_of_office: false,
+            soft_retry_hours: 48,
         }
     );
 }
@@ -131,6 +136,21 @@ fn each_bad_value_names_its_key_and_line() {
             2,
             "out_of_office.pause must be true or false, not \"yes\"",
         ),
+        (
+            "[bounce]\nsoft_retry_hours = 0\n",
+            2,
+            "bounce.soft_retry_hours must be a whole number of hours ≥ 1",
+        ),
+        (
+            "# retry\n[bounce]\nsoft_retry_hours = 721\n",
+            3,
+            "bounce.soft_retry_hours must be a whole number of hours ≥ 1 (at most 720)",
+        ),
+        (
+            "[bounce]\nsoft_retry_hours = \"1d\"\n",
+            2,
+            "bounce.soft_retry_hours must be a whole number of hours",
+        ),
     ];
     for (text, line, start) in cases {
         let (at, what) = error_of(text);
@@ -152,7 +172,7 @@ fn unknown_keys_and_sections_are_errors() {
     assert_eq!(line, 4, "{what}");
     assert_eq!(
         what,
-        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo] and [out_of_office]"
+        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office] and [bounce]"
     );
     let (line, what) = error_of("# mine\nafter_days = 30\n");
     assert_eq!(line, 2, "{what}");

@@ -235,7 +235,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             (None, None) => Err(Failure {
                 code: 2,
-                message: "name a contact (email or id), or opt-out / opt-in".into(),
+                message: "name a contact (email or id), or opt-out / opt-in / email".into(),
             }),
         },
         Command::Enroll { sequence, contacts } => {
@@ -329,7 +329,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
     }
 }
 
-/// `contact opt-out` and `contact opt-in` (R9).
+/// `contact opt-out`, `contact opt-in` (R9) and `contact email`.
 fn contact_action(
     cli: &Cli,
     ws: &mut Workspace,
@@ -351,6 +351,34 @@ fn contact_action(
                 for s in &report.skipped {
                     outln!("  skipped contact {}: {}", s.id, safe(&s.why));
                 }
+            }
+            Ok(0)
+        }
+        super::ContactAction::Email { contact, to } => {
+            let contact = ws.contact(contact)?;
+            let report = ws
+                .change_contact_email(actor, contact.id, to)
+                .map_err(unsaved)?;
+            if cli.json {
+                json(&report)?;
+            } else if report.changed {
+                outln!(
+                    "Changed the address of contact {} from {} to {}{} · batch {}.",
+                    report.contact,
+                    safe(&report.before),
+                    safe(&report.email),
+                    if report.was_undeliverable {
+                        "; the old address was undeliverable, the new one may be enrolled"
+                    } else {
+                        ""
+                    },
+                    report.batch.as_deref().unwrap_or("")
+                );
+            } else {
+                outln!(
+                    "{} already has that address; nothing was changed.",
+                    safe(&report.before)
+                );
             }
             Ok(0)
         }
@@ -826,6 +854,22 @@ fn print_contact(d: &ContactDetail) {
             opt_out_origin(c.opted_out_at, c.opted_out_by.as_deref(), c.opted_out_via)
         );
     }
+    match c.address_state {
+        AddressState::Deliverable => outln!("  address deliverable"),
+        AddressState::Undeliverable => outln!(
+            "  address UNDELIVERABLE since {} ({}{}); cannot be enrolled until the address changes (seqtui contact email {} --to NEW)",
+            time(c.undeliverable_at),
+            c.undeliverable_reason
+                .map(|r| r.as_str())
+                .unwrap_or("other"),
+            c.undeliverable_diagnostic
+                .as_deref()
+                .filter(|d| !d.trim().is_empty())
+                .map(|d| format!(": {}", safe(d)))
+                .unwrap_or_default(),
+            safe(&c.email)
+        ),
+    }
     outln!();
     outln!("Enrollments");
     for ce in &d.enrollments {
@@ -857,6 +901,30 @@ fn print_contact(d: &ContactDetail) {
                 "      task '{}' due {}",
                 safe(&t.title),
                 time(Some(t.due_at))
+            );
+        }
+    }
+    if !d.bounces.is_empty() {
+        outln!();
+        outln!("Bounces");
+        for b in &d.bounces {
+            outln!(
+                "  {}  {:<12} {:<13} {}  {}{}{}",
+                time(Some(b.at)),
+                b.verdict,
+                b.reason,
+                b.enrollment
+                    .map(|e| format!("#{e} {}", safe(b.sequence.as_deref().unwrap_or(""))))
+                    .unwrap_or_else(|| "-".into()),
+                b.action,
+                b.soft_in_a_row
+                    .map(|n| format!(" ({n} in a row)"))
+                    .unwrap_or_default(),
+                if b.diagnostic.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {}", safe(b.diagnostic.trim()))
+                }
             );
         }
     }

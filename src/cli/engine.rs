@@ -35,7 +35,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         );
         if report.resumed > 0 {
             line.push_str(&format!(
-                " · {} resumed after out-of-office",
+                " · {} resumed after an engine pause (out-of-office or soft-bounce retry)",
                 report.resumed
             ));
         }

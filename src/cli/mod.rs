@@ -203,14 +203,15 @@ pub struct EnrollmentsArgs {
 }
 
 /// `contact EMAIL` shows a contact; `contact opt-out …` and `contact
-/// opt-in …` change its opt-out. A bare email or id is always a contact to
-/// show (neither `opt-out` nor `opt-in` is an email).
+/// opt-in …` change its opt-out; `contact email … --to …` its address. A
+/// bare email or id is always a contact to show (neither `opt-out`,
+/// `opt-in` nor `email` is an email).
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
     subcommand_value_name = "ACTION",
-    override_usage = "seqtui contact EMAIL|ID\n       seqtui contact opt-out EMAIL... [--note TEXT]\n       seqtui contact opt-in EMAIL --note TEXT"
+    override_usage = "seqtui contact EMAIL|ID\n       seqtui contact opt-out EMAIL... [--note TEXT]\n       seqtui contact opt-in EMAIL --note TEXT\n       seqtui contact email EMAIL|ID --to NEW"
 )]
 pub struct ContactArgs {
     /// Email or id: properties, enrollments with schedule and tasks, timeline
@@ -241,6 +242,17 @@ pub enum ContactAction {
         /// Why (required): e.g. where the contact opted in again
         #[arg(long, required = true)]
         note: String,
+    },
+    /// Change a contact's email address (whoever may change the contact;
+    /// audited with the previous address). A new address lifts an
+    /// undeliverable mark, which belongs to the old one
+    Email {
+        /// Email or id
+        #[arg(value_name = "EMAIL|ID")]
+        contact: String,
+        /// The new address (no other contact may have it)
+        #[arg(long, value_name = "NEW")]
+        to: String,
     },
 }
 

@@ -206,10 +206,18 @@ pub struct IngestOutcome {
     pub colleagues: Vec<i64>,
     pub paused_until: Option<Timestamp>,
     pub why: String,
+    /// A bounce's failed recipients: each with its verdict, reason code,
+    /// status, diagnostic and what it did (R9). Empty for other items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bounce: Vec<super::bounce::BounceApplied>,
 }
 
 impl IngestOutcome {
-    fn new(event: &InboundEvent, action: IngestAction, why: impl Into<String>) -> IngestOutcome {
+    pub(super) fn new(
+        event: &InboundEvent,
+        action: IngestAction,
+        why: impl Into<String>,
+    ) -> IngestOutcome {
         IngestOutcome {
             id: event.id.clone(),
             kind: event.inbound.kind(),
@@ -220,13 +228,14 @@ impl IngestOutcome {
             colleagues: Vec::new(),
             paused_until: None,
             why: why.into(),
+            bounce: Vec::new(),
         }
     }
 }
 
 /// Ends `ids` automatically (no actor) with one audit entry; returns the
 /// batch id, or `None` when `ids` is empty.
-fn end_automatically(
+pub(super) fn end_automatically(
     conn: &Connection,
     ids: &[i64],
     reason: EndReason,
@@ -278,7 +287,7 @@ pub fn speaks_for(from: &str, recipient: &str) -> bool {
     )
 }
 
-fn open_facts(conn: &Connection, enrollment_id: i64) -> Result<Option<EnrollmentFacts>> {
+pub(super) fn open_facts(conn: &Connection, enrollment_id: i64) -> Result<Option<EnrollmentFacts>> {
     Ok(q::enrollment_facts(conn, &[enrollment_id])?.remove(&enrollment_id))
 }
 
@@ -486,13 +495,15 @@ impl Workspace {
         Ok(())
     }
 
-    /// R14: resumes the enrollments whose out-of-office pause has ended.
-    /// Returns their ids.
+    /// R14 and R9: resumes the enrollments whose engine pause (an
+    /// out-of-office reply, a soft-bounce retry) has ended. Returns their
+    /// ids.
     pub fn resume_ended_pauses(&mut self) -> Result<Vec<i64>> {
         let now = self.now();
         let tx = self.store.write()?;
         let ended = qe::pauses_ended(&tx, now)?;
-        for &(id, step) in &ended {
+        for (id, step, cause) in &ended {
+            let (id, step) = (*id, *step);
             qe::resume(&tx, id, now)?;
             let (audit_id, _) = q::insert_audit(
                 &tx,
@@ -501,7 +512,11 @@ impl Workspace {
                     actor_id: None,
                     action: "resume",
                     reason: None,
-                    note: Some("out-of-office pause ended"),
+                    note: Some(if cause == qe::PAUSE_SOFT_BOUNCE {
+                        "soft-bounce pause ended: the step is tried again"
+                    } else {
+                        "out-of-office pause ended"
+                    }),
                     detail: &format!("enrollment {id}"),
                     count: 1,
                 },
@@ -509,7 +524,7 @@ impl Workspace {
             q::audit_enrollment(&tx, audit_id, id, Status::Paused, step)?;
         }
         tx.commit()?;
-        Ok(ended.into_iter().map(|(id, _)| id).collect())
+        Ok(ended.into_iter().map(|(id, _, _)| id).collect())
     }
 
     /// R8 and R14 settings of a sequence. The sequence's owner, a manager
@@ -565,6 +580,7 @@ impl Workspace {
         }
         let now = self.now();
         let ooo_pauses = self.rules().pause_on_out_of_office;
+        let retry = self.rules().soft_bounce_retry();
         let tx = self.store.write()?;
         let outcomes = match &event.inbound {
             Inbound::Meeting {
@@ -572,7 +588,7 @@ impl Workspace {
                 attendees,
                 summary,
             } => apply_meeting(&tx, event, organizer, attendees, summary, now)?,
-            _ => vec![apply_one(&tx, event, now, ooo_pauses)?],
+            _ => vec![apply_one(&tx, event, now, ooo_pauses, retry)?],
         };
         tx.commit()?;
         Ok(outcomes)
@@ -621,12 +637,14 @@ impl Workspace {
 
 /// Reply, auto-reply, bounce, open, click: find the enrollment (by the
 /// Message-IDs it sent, else by the contact's address) and decide.
-/// `ooo_pauses` is the rules file's team-wide R14 switch.
+/// `ooo_pauses` is the rules file's team-wide R14 switch; `retry` its
+/// soft-bounce delay (R9).
 fn apply_one(
     conn: &Connection,
     event: &InboundEvent,
     now: Timestamp,
     ooo_pauses: bool,
+    retry: chrono::Duration,
 ) -> Result<IngestOutcome> {
     let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
     if qe::event_exists(conn, &event.id)? {
@@ -649,7 +667,7 @@ fn apply_one(
         | Inbound::AutoReply {
             from, references, ..
         } => (Some(from), references.clone()),
-        Inbound::Bounce { .. } => return apply_bounce(conn, event, now),
+        Inbound::Bounce { .. } => return super::bounce::apply_bounce(conn, event, now, retry),
         Inbound::Open { email, message_id }
         | Inbound::Click {
             email, message_id, ..
@@ -776,135 +794,6 @@ fn apply_one(
             out.why = format!("{kind} recorded");
         }
         Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::Bounce { .. } => {}
-    }
-    Ok(out)
-}
-
-/// R9: a bounce counts only when it returns the Message-ID of an email an
-/// enrollment sent, or names the recipient that email went to. The email
-/// is the one it returns, else the one its own References name, else the
-/// latest one sent to the named recipient's open enrollment. A bounce that
-/// finds an email but proves nothing is recorded as unverified and ends
-/// nothing; a temporary failure ends nothing.
-fn apply_bounce(conn: &Connection, event: &InboundEvent, now: Timestamp) -> Result<IngestOutcome> {
-    let Inbound::Bounce {
-        recipients,
-        message_ids,
-        references,
-    } = &event.inbound
-    else {
-        return Ok(IngestOutcome::new(event, IngestAction::Ignored, ""));
-    };
-    let mut out = IngestOutcome::new(event, IngestAction::Ignored, "");
-    let Some(first) = recipients.first() else {
-        out.why = "a report that names no failed recipient".into();
-        return Ok(out);
-    };
-    let permanent = &(first.verdict == BounceVerdict::Hard);
-    let status = first.status.as_deref().unwrap_or(&first.diagnostic);
-    let recipient = first.address.as_deref().filter(|r| !r.trim().is_empty());
-    let returned = qe::sent_by_message_ids(conn, message_ids)?;
-    let email = match returned {
-        Some(m) => Some((m, true)),
-        None => match qe::sent_by_message_ids(conn, references)? {
-            Some(m) => {
-                let named = recipient.is_some_and(|r| email_key(r) == email_key(&m.contact_email));
-                Some((m, named))
-            }
-            None => match recipient {
-                Some(r) => match qe::contact_by_email(conn, r)? {
-                    Some((contact_id, contact_email, _)) => {
-                        let open = q::open_enrollment_ids(conn, contact_id)?.first().copied();
-                        let latest = match open {
-                            Some(id) => qe::latest_sent_of_enrollment(conn, id)?,
-                            None => None,
-                        };
-                        match latest {
-                            Some(m) => Some((m, true)),
-                            None => {
-                                // A contact, but no email of an open
-                                // enrollment went to it: nothing to bounce.
-                                out.contact = Some(contact_email);
-                                if *permanent {
-                                    qe::insert_external_event(
-                                        conn,
-                                        contact_id,
-                                        None,
-                                        "bounce",
-                                        event.at,
-                                        &format!("hard bounce {status}"),
-                                        &event.id,
-                                    )?;
-                                    out.action = IngestAction::Recorded;
-                                }
-                                out.why = format!(
-                                    "bounce ({status}) for {r}, to whom no open enrollment sent an email; ends nothing"
-                                );
-                                return Ok(out);
-                            }
-                        }
-                    }
-                    None => None,
-                },
-                None => None,
-            },
-        },
-    };
-    let Some((m, verified)) = email else {
-        out.why = match recipient {
-            Some(r) => format!("'{r}' is not a contact and the bounce names no sequence email"),
-            None => "no contact and no sequence email named".into(),
-        };
-        return Ok(out);
-    };
-    out.contact = Some(m.contact_email.clone());
-    out.enrollment = Some(m.enrollment_id);
-    if !permanent {
-        out.why = format!("temporary delivery failure ({status}); ends nothing");
-        return Ok(out);
-    }
-    if !verified {
-        let named = recipient.unwrap_or("no recipient");
-        qe::insert_external_event(
-            conn,
-            m.contact_id,
-            Some(m.enrollment_id),
-            "unverified_bounce",
-            event.at,
-            &format!("bounce {status} naming {named}, not {}", m.contact_email),
-            &event.id,
-        )?;
-        out.action = IngestAction::Unverified;
-        out.why = format!(
-            "a bounce ({status}) that names {} only as a reference, for {named}, not {}: recorded as unverified, ends nothing",
-            m.message_id, m.contact_email
-        );
-        return Ok(out);
-    }
-    qe::insert_external_event(
-        conn,
-        m.contact_id,
-        Some(m.enrollment_id),
-        "bounce",
-        event.at,
-        &format!("hard bounce {status}"),
-        &event.id,
-    )?;
-    out.action = IngestAction::Recorded;
-    out.why = "hard bounce; the enrollment is no longer open".into();
-    if let Some(f) = open_facts(conn, m.enrollment_id)?
-        && f.status.is_open()
-    {
-        end_automatically(
-            conn,
-            &[m.enrollment_id],
-            EndReason::Bounced,
-            &format!("{}: {} bounced ({status})", f.sequence, m.contact_email),
-            now,
-        )?;
-        out.action = IngestAction::Ended;
-        out.reason = Some(EndReason::Bounced);
-        out.why = format!("hard bounce ({status}) of {}", m.message_id);
     }
     Ok(out)
 }

@@ -508,6 +508,13 @@ impl Workspace {
                 Some((SkipCode::NotPermitted, who_may("change", &who)))
             } else if !enroll && member.opted_out {
                 Some((SkipCode::OptedOut, format!("{name} has opted out")))
+            } else if !enroll && member.undeliverable {
+                Some((
+                    SkipCode::Undeliverable,
+                    format!(
+                        "{name}'s address is undeliverable (a hard bounce); change it first (`seqtui contact email`)"
+                    ),
+                ))
             } else {
                 member
                     .open_elsewhere

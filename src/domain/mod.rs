@@ -2,6 +2,7 @@
 //! reasons (SPEC §2), the rules R1–R16 and the operations the TUI, the CLI
 //! and the engine call. It talks to SQLite only through `crate::store`.
 
+mod bounce;
 mod browse;
 mod clock;
 mod engine;
@@ -16,6 +17,7 @@ mod rules;
 mod types;
 mod workspace;
 
+pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
 pub use clock::{CLOCK_YEARS, Clock, parse_instant};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};

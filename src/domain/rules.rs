@@ -1,4 +1,4 @@
-//! The team's internal rules (SPEC R10, R11, R14, R15): thresholds and
+//! The team's internal rules (SPEC R9, R10, R11, R14, R15): thresholds and
 //! defaults a workspace's people agree on, written down in a TOML rules
 //! file. This module holds the values and their defaults; reading the file
 //! lives in [`crate::config`].
@@ -70,6 +70,9 @@ pub struct Rules {
     /// a return date. When on, each sequence's own setting decides; when
     /// off, no out-of-office reply pauses anything.
     pub pause_on_out_of_office: bool,
+    /// R9: how long after a soft bounce the bounced step is tried again
+    /// (the enrollment is paused until then), in whole hours.
+    pub soft_retry_hours: i64,
 }
 
 impl Default for Rules {
@@ -80,6 +83,7 @@ impl Default for Rules {
             transfer_policy: TransferPolicy::Keep,
             undo_window_minutes: 15,
             pause_on_out_of_office: true,
+            soft_retry_hours: 24,
         }
     }
 }
@@ -96,6 +100,11 @@ pub struct StaleCutoffs {
 }
 
 impl Rules {
+    /// R9's soft-bounce retry delay.
+    pub fn soft_bounce_retry(&self) -> Duration {
+        Duration::hours(self.soft_retry_hours.clamp(1, 100_000))
+    }
+
     /// R11's cutoffs at `now`.
     pub fn stale_cutoffs(&self, now: Timestamp) -> StaleCutoffs {
         // The rules file allows far less; the clamp keeps a value set in

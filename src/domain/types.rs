@@ -184,6 +184,7 @@ text_enum!(
         Changed => "changed",
         AlreadyStarted => "already_started",
         AlreadyOptedOut => "already_opted_out",
+        Undeliverable => "undeliverable",
     }
 );
 
@@ -214,6 +215,7 @@ impl SkipCode {
             SkipCode::Changed => "changed since",
             SkipCode::AlreadyStarted => "already started",
             SkipCode::AlreadyOptedOut => "already opted out",
+            SkipCode::Undeliverable => "undeliverable address",
         }
     }
 
@@ -226,7 +228,8 @@ impl SkipCode {
             | SkipCode::OptedOut
             | SkipCode::AlreadyEnrolled
             | SkipCode::Changed
-            | SkipCode::AlreadyStarted => 3,
+            | SkipCode::AlreadyStarted
+            | SkipCode::Undeliverable => 3,
             SkipCode::AlreadyEnded
             | SkipCode::AlreadyPaused
             | SkipCode::AlreadyActive
@@ -263,6 +266,16 @@ text_enum!(
         Expired => "expired",
         Temporary => "temporary",
         Other => "other",
+    }
+);
+
+text_enum!(
+    /// Whether mail to a contact's address can arrive (R9): a hard bounce
+    /// of an email sent to it makes it `undeliverable` until the address
+    /// changes.
+    AddressState, "address state" {
+        Deliverable => "deliverable",
+        Undeliverable => "undeliverable",
     }
 );
 
@@ -314,6 +327,14 @@ pub struct Contact {
     pub opted_out_by: Option<String>,
     /// How it was recorded; `None` only for opt-outs older than this.
     pub opted_out_via: Option<OptOutVia>,
+    /// R9: `undeliverable` while the address is the one a hard bounce
+    /// marked (changing the address lifts it).
+    pub address_state: AddressState,
+    /// When the hard bounce marked it, why (its reason code) and the
+    /// diagnostic it gave; `None` while deliverable.
+    pub undeliverable_at: Option<Timestamp>,
+    pub undeliverable_reason: Option<BounceReason>,
+    pub undeliverable_diagnostic: Option<String>,
 }
 
 impl Contact {
@@ -469,6 +490,29 @@ pub struct ContactDetail {
     pub contact: Contact,
     pub enrollments: Vec<ContactEnrollment>,
     pub timeline: Vec<TimelineEntry>,
+    /// Every bounce recorded for the contact, newest first (R9).
+    pub bounces: Vec<BounceEntry>,
+}
+
+/// One bounce of a contact's history: what the report said of the
+/// address and what seqtui did with it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BounceEntry {
+    pub at: Timestamp,
+    /// The inbound item (Message-ID or event id) the bounce came in.
+    pub id: String,
+    /// The address the report named, if any.
+    pub address: Option<String>,
+    pub verdict: BounceVerdict,
+    pub reason: BounceReason,
+    pub status: Option<String>,
+    pub diagnostic: String,
+    pub enrollment: Option<i64>,
+    pub sequence: Option<String>,
+    /// `ended`, `paused`, `recorded` or `unverified`.
+    pub action: String,
+    /// For a soft bounce: how many soft bounces in a row it made (R9).
+    pub soft_in_a_row: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

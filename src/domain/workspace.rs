@@ -351,6 +351,7 @@ impl Workspace {
             contact,
             enrollments,
             timeline: q::timeline_of(conn, contact_id, 200)?,
+            bounces: crate::store::engine::bounces_of(conn, contact_id, 200)?,
         })
     }
 
@@ -431,6 +432,14 @@ impl Workspace {
                 report.refused.push(EnrollRefusal {
                     contact: contact.email.clone(),
                     code: SkipCode::OptedOut,
+                    why,
+                });
+                continue;
+            }
+            if let Some(why) = undeliverable_refusal(&contact) {
+                report.refused.push(EnrollRefusal {
+                    contact: contact.email.clone(),
+                    code: SkipCode::Undeliverable,
                     why,
                 });
                 continue;

@@ -827,6 +827,14 @@ struct JsonEvent {
     url: Option<String>,
     #[serde(default)]
     permanent: Option<bool>,
+    /// A bounce's verdict (`hard`, `soft`, `not_a_bounce`), reason code and
+    /// diagnostic line, as a tool that classified it says (R9).
+    #[serde(default)]
+    verdict: Option<String>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    diagnostic: Option<String>,
     #[serde(default)]
     status: Option<String>,
     #[serde(default)]
@@ -939,23 +947,38 @@ pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, Strin
             }
             // A webhook's `message_id` stands for the returned message:
             // the tool that sends it saw the bounce of that very email.
-            let hard = e.permanent.unwrap_or(true);
-            let status = e.status.unwrap_or_else(|| "5.0.0".into());
+            // `verdict` (and `reason`) say what it is; without them the
+            // older `permanent` flag does (true: hard, false: soft).
+            let verdict = match e.verdict.as_deref() {
+                Some(v) => v.parse::<BounceVerdict>().map_err(|err| err.to_string())?,
+                None if e.permanent.unwrap_or(true) => BounceVerdict::Hard,
+                None => BounceVerdict::Soft,
+            };
+            let reason = match e.reason.as_deref() {
+                Some(r) => r.parse::<BounceReason>().map_err(|err| err.to_string())?,
+                None => match verdict {
+                    BounceVerdict::Soft => BounceReason::Temporary,
+                    _ => BounceReason::Other,
+                },
+            };
+            let status = match (e.status, verdict) {
+                (Some(s), _) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+                (None, BounceVerdict::Hard) if e.verdict.is_none() => Some("5.0.0".into()),
+                (None, _) => None,
+            };
+            let diagnostic = e
+                .diagnostic
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .or_else(|| status.clone())
+                .unwrap_or_default();
             Inbound::Bounce {
                 recipients: vec![BounceRecipient {
                     address: email,
-                    verdict: if hard {
-                        BounceVerdict::Hard
-                    } else {
-                        BounceVerdict::Soft
-                    },
-                    reason: if hard {
-                        BounceReason::Other
-                    } else {
-                        BounceReason::Temporary
-                    },
-                    diagnostic: status.clone(),
-                    status: Some(status),
+                    verdict,
+                    reason,
+                    diagnostic,
+                    status,
                 }],
                 message_ids: message_id.into_iter().collect(),
                 references: Vec::new(),

@@ -515,7 +515,10 @@ fn interrupted(e: DomainError, report: &RunReport, journaled: usize) -> DomainEr
         }
     };
     count(report.recovered, "emails of an interrupted run delivered");
-    count(report.resumed, "enrollments resumed after out-of-office");
+    count(
+        report.resumed,
+        "enrollments resumed after an engine pause (out-of-office or soft-bounce retry)",
+    );
     let recorded = report.emails_sent + journaled;
     if journaled == 0 {
         count(recorded, "emails recorded and put into the outbox");

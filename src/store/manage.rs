@@ -144,6 +144,9 @@ pub struct BatchMember {
     pub batch: Option<String>,
     pub contact_name: String,
     pub opted_out: bool,
+    /// Whether the contact's address is the one a hard bounce marked
+    /// undeliverable (R9).
+    pub undeliverable: bool,
     /// The sequence of another open enrollment of the same contact.
     pub open_elsewhere: Option<String>,
 }
@@ -157,7 +160,8 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
                 AND o.status IN ('active', 'paused') LIMIT 1),
             ae.before_enrolled_by, e.current_step, e.enrolled_by, c.owner_id,
             EXISTS (SELECT 1 FROM scheduled_steps ss WHERE ss.enrollment_id = e.id
-                    AND (ss.state IN ('sent', 'done') OR ss.executed_at IS NOT NULL))
+                    AND (ss.state IN ('sent', 'done') OR ss.executed_at IS NOT NULL)),
+            c.undeliverable_email_key IS NOT NULL AND c.undeliverable_email_key = c.email_key
          FROM audit_enrollments ae
          JOIN enrollments e ON e.id = ae.enrollment_id
          JOIN contacts c ON c.id = e.contact_id
@@ -184,6 +188,7 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
             enrolled_by: r.get(12)?,
             owner_id: r.get(13)?,
             started: r.get(14)?,
+            undeliverable: r.get(15)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -253,13 +253,17 @@ pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
 // ----------------------------------------------------------------- contacts
 
 const CONTACT: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
-        u.email, c.lifecycle_stage, c.opted_out_at, ob.email, c.opted_out_via
+        u.email, c.lifecycle_stage, c.opted_out_at, ob.email, c.opted_out_via,
+        c.undeliverable_email_key = c.email_key, c.undeliverable_at, c.undeliverable_reason,
+        c.undeliverable_diagnostic
     FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
     LEFT JOIN users ob ON ob.id = c.opted_out_by";
 
 fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
     let opted: Option<String> = r.get(8)?;
     let via: Option<String> = r.get(10)?;
+    // R9: the mark holds only while the address is the one it marked.
+    let undeliverable = r.get::<_, Option<bool>>(11)?.unwrap_or(false);
     Ok(Contact {
         id: r.get(0)?,
         email: r.get(1)?,
@@ -273,6 +277,22 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         opted_out_at: opt_time(opted),
         opted_out_by: r.get(9)?,
         opted_out_via: via.and_then(|v| v.parse().ok()),
+        address_state: if undeliverable {
+            AddressState::Undeliverable
+        } else {
+            AddressState::Deliverable
+        },
+        undeliverable_at: if undeliverable {
+            opt_time(r.get(12)?)
+        } else {
+            None
+        },
+        undeliverable_reason: if undeliverable {
+            r.get::<_, Option<String>>(13)?.and_then(|v| v.parse().ok())
+        } else {
+            None
+        },
+        undeliverable_diagnostic: if undeliverable { r.get(14)? } else { None },
     })
 }
 
@@ -1519,5 +1539,22 @@ pub fn insert_event(
         format_time(at),
         detail
     ])?;
+    Ok(())
+}
+
+/// Gives a contact a new email: the email as typed, its key and the sort
+/// name (which holds the email), also on the copies its enrollments keep.
+pub fn set_contact_email(
+    conn: &Connection,
+    contact_id: i64,
+    email: &str,
+    sort: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE contacts SET email = ?2, email_key = ?3, sort_name = ?4 WHERE id = ?1",
+    )?
+    .execute(params![contact_id, email, email_key(email), sort])?;
+    conn.prepare_cached("UPDATE enrollments SET sort_name = ?2 WHERE contact_id = ?1")?
+        .execute(params![contact_id, sort])?;
     Ok(())
 }

@@ -260,6 +260,7 @@ pub fn migrations() -> Vec<String> {
         V8_TRANSFER_AUDIT.to_string(),
         V9_OPT_OUT.to_string(),
         V10_EMAIL_KEY.to_string(),
+        V11_BOUNCES.to_string(),
     ]
 }
 
@@ -438,4 +439,45 @@ const V9_OPT_OUT: &str = "
 ALTER TABLE contacts ADD COLUMN opted_out_by INTEGER REFERENCES users(id);
 ALTER TABLE contacts ADD COLUMN opted_out_via TEXT;
 UPDATE contacts SET opted_out_via = 'unsubscribe_event' WHERE opted_out_at IS NOT NULL;
+";
+
+/// Migration 11, bounces applied (issue 13, R9). A hard bounce marks the
+/// contact's *address* undeliverable: `undeliverable_email_key` is the
+/// email key it marked, and the mark holds only while the contact's
+/// `email_key` is that key (changing the address lifts it; changing it
+/// back restores it), with when, the reason code, the diagnostic and the
+/// bounce's inbound id. `bounces` keeps every bounce applied to a contact
+/// (one row per failed recipient of an inbound item; `address_key` is ''
+/// when the report names none): the history `seqtui contact` shows, the
+/// dedupe of bounces, and the count of soft bounces in a row
+/// (`soft_in_a_row`). `engine_pauses.cause` tells an out-of-office pause
+/// from a soft-bounce retry pause. Self-contained: renumber freely.
+const V11_BOUNCES: &str = "
+ALTER TABLE contacts ADD COLUMN undeliverable_email_key TEXT;
+ALTER TABLE contacts ADD COLUMN undeliverable_at TEXT;
+ALTER TABLE contacts ADD COLUMN undeliverable_reason TEXT;
+ALTER TABLE contacts ADD COLUMN undeliverable_diagnostic TEXT;
+ALTER TABLE contacts ADD COLUMN undeliverable_bounce TEXT;
+ALTER TABLE engine_pauses ADD COLUMN cause TEXT NOT NULL DEFAULT 'out_of_office';
+CREATE TABLE bounces (
+    id            INTEGER PRIMARY KEY,
+    external_id   TEXT NOT NULL,
+    address_key   TEXT NOT NULL,
+    address       TEXT,
+    contact_id    INTEGER NOT NULL REFERENCES contacts(id),
+    enrollment_id INTEGER REFERENCES enrollments(id),
+    sent_email_id INTEGER REFERENCES sent_emails(id),
+    at            TEXT NOT NULL,
+    verdict       TEXT NOT NULL CHECK (verdict IN ('hard', 'soft', 'not_a_bounce')),
+    reason        TEXT NOT NULL,
+    status        TEXT,
+    diagnostic    TEXT NOT NULL DEFAULT '',
+    verified      INTEGER NOT NULL,
+    action        TEXT NOT NULL,
+    soft_in_a_row INTEGER,
+    UNIQUE (external_id, address_key)
+);
+CREATE INDEX bounces_contact ON bounces(contact_id);
+CREATE INDEX bounces_enrollment ON bounces(enrollment_id);
+CREATE INDEX bounces_sent_email ON bounces(sent_email_id);
 ";

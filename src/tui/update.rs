@@ -15,7 +15,7 @@ use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
 use super::view;
-use crate::domain::{Filter, full_name, opted_out_refusal};
+use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -982,7 +982,10 @@ fn enroll_picker(app: &mut App) {
             .then(|| app.focused_contact().cloned())
             .flatten()
     });
-    if let Some(why) = current.as_ref().and_then(opted_out_refusal) {
+    let refusal = current
+        .as_ref()
+        .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
+    if let Some(why) = refusal {
         app.say(Tone::Error, format!("Not enrolling: {why}."));
         return;
     }

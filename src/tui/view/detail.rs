@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::domain::{ContactDetail, StepState, TaskState, describe_status};
+use crate::domain::{AddressState, ContactDetail, StepState, TaskState, describe_status};
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{self, day, fit, local_part, moment};
@@ -94,6 +94,22 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
         out.push(styled(line, t.error()));
         out.push(styled(
             "not enrollable; an admin may opt it in".into(),
+            t.dim(),
+        ));
+    }
+    if c.address_state == AddressState::Undeliverable {
+        // R9: a hard bounce marked the address; the enroll key refuses it
+        // until the address changes.
+        let mut line = String::from("undeliverable");
+        if let Some(at) = c.undeliverable_at {
+            line.push_str(&format!(" since {}", day(at, now)));
+        }
+        if let Some(reason) = c.undeliverable_reason {
+            line.push_str(&format!(" ({reason})"));
+        }
+        out.push(styled(line, t.error()));
+        out.push(styled(
+            "not enrollable until the address changes".into(),
             t.dim(),
         ));
     }
