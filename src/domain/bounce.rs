@@ -422,22 +422,12 @@ fn apply_recipient(
             record(one, m.contact_id, Some(&m), true)?;
             Ok(false)
         }
-        BounceVerdict::Hard => {
-            apply_hard(conn, event, &m, one, now)?;
-            record(one, m.contact_id, Some(&m), true)?;
-            qe::insert_external_event(
-                conn,
-                m.contact_id,
-                Some(m.enrollment_id),
-                "bounce",
-                event.at,
-                &one.detail(),
-                event_id,
-            )?;
-            Ok(true)
-        }
-        BounceVerdict::Soft => {
-            apply_soft(conn, &m, one, now, retry)?;
+        BounceVerdict::Hard | BounceVerdict::Soft => {
+            if one.verdict == BounceVerdict::Hard {
+                apply_hard(conn, event, &m, one, now)?;
+            } else {
+                apply_soft(conn, &m, one, now, retry)?;
+            }
             record(one, m.contact_id, Some(&m), true)?;
             qe::insert_external_event(
                 conn,
