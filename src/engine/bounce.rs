@@ -231,7 +231,6 @@ const DAEMON_LOCALS: &[&str] = &[
     "mail-delivery",
     "bounce",
     "bounces",
-    "nobody",
 ];
 
 /// Display names mail systems sign their reports with (lower case).
@@ -1068,7 +1067,13 @@ fn parse_dsn(text: &str) -> Vec<DsnRecipient> {
             continue;
         }
         if let Some((name, value)) = line.split_once(':') {
-            fields.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+            let name = name.trim().to_ascii_lowercase();
+            // A second recipient with no blank line before it.
+            let starts_recipient = name == "final-recipient" || name == "original-recipient";
+            if starts_recipient && fields.iter().any(|(n, _)| n == &name) {
+                flush(&mut fields, &mut out);
+            }
+            fields.push((name, value.trim().to_string()));
             last = Some(fields.len() - 1);
         }
     }
@@ -1321,7 +1326,6 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "from this ip",
             "your ip",
             "sending ip",
-            "ip address",
             "banned",
             "denylist",
         ],
@@ -1371,6 +1375,7 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "nxdomain",
             "name service error",
             "host or domain name not found",
+            "no route found to domain",
             "non-existent host",
             "nonexistent host",
             "domain name service",
