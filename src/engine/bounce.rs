@@ -390,16 +390,44 @@ fn looks_like_plain_bounce(message: &Message<'_>, heads: &[&str]) -> bool {
     let subject = message.subject().unwrap_or_default().to_lowercase();
     let by_subject = contains_any(&subject, BOUNCE_SUBJECTS);
     let by_sender = sender_is_daemon(message);
-    if !(by_subject || by_sender) {
-        return false;
-    }
     if by_subject && by_sender {
         return true;
     }
-    heads
-        .iter()
-        .any(|h| contains_any(&h.to_lowercase(), BOUNCE_BODIES))
+    // An automatic message (a list relaying a bounce on the thread, such
+    // as Google Groups) whose words report a failed delivery.
+    let automatic = raw_header(message, "Auto-Submitted")
+        .is_some_and(|v| !v.trim().to_ascii_lowercase().starts_with("no"));
+    if automatic
+        && heads
+            .iter()
+            .any(|h| contains_any(&h.to_lowercase(), FAILURE_BODIES))
+    {
+        return true;
+    }
+    (by_subject || by_sender)
+        && heads
+            .iter()
+            .any(|h| contains_any(&h.to_lowercase(), BOUNCE_BODIES))
 }
+
+/// Words that report a failed delivery in so many words: enough, with
+/// `Auto-Submitted`, to tell a relayed bounce from an out-of-office.
+const FAILURE_BODIES: &[&str] = &[
+    "couldn't be delivered to",
+    "could not be delivered to",
+    "wasn't delivered to",
+    "was not delivered to",
+    "message not delivered",
+    "delivery status notification",
+    "the response from the remote server was",
+    "did not reach the following recipient",
+    "delivery has failed to these recipients",
+    "delivery to the following recipient failed",
+    "this is a permanent error",
+    "permanent fatal errors",
+    "may not have permission to post",
+    "address couldn't be found",
+];
 
 /// A report's sender: like [`from_mail_system`] but without the empty
 /// Return-Path, which every automatic message carries.
@@ -644,7 +672,9 @@ struct Exclusions {
 impl Exclusions {
     fn of(message: &Message<'_>) -> Self {
         let mut addresses = Vec::new();
-        for list in [message.from(), message.to(), message.cc(), message.sender()]
+        // Not the From: a list relaying a bounce (Google Groups) sends it
+        // from the very address that failed.
+        for list in [message.to(), message.cc()]
             .into_iter()
             .flatten()
         {
@@ -662,6 +692,7 @@ impl Exclusions {
         self.addresses.iter().any(|a| a == address)
             || DAEMON_LOCALS.contains(&local)
             || local.starts_with("mailer-daemon")
+            || local.starts_with("microsoftexchange")
             || local.starts_with("seqtui.")
     }
 }
