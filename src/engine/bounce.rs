@@ -226,6 +226,7 @@ const DAEMON_LOCALS: &[&str] = &[
     "postmaster",
     "mdaemon",
     "double-bounce",
+    "post_master",
     "mail.delivery",
     "maildelivery",
     "mail-delivery",
@@ -318,6 +319,8 @@ const BOUNCE_SUBJECTS: &[&str] = &[
     "message rejected",
     "mail rejected",
     "bounce",
+    "配信できません",
+    "配信エラー",
 ];
 
 /// Phrases of the bodies of delivery reports (lower case): the openers of
@@ -378,6 +381,12 @@ const BOUNCE_BODIES: &[&str] = &[
     "smtp error",
     "non-delivery",
     "nondelivery",
+    "requested action not taken",
+    "requested mail action aborted",
+    "no valid recipient",
+    "配信できません",
+    "配信に失敗",
+    "送信できません",
 ];
 
 fn contains_any(haystack: &str, needles: &[&str]) -> bool {
@@ -396,7 +405,8 @@ fn looks_like_plain_bounce(message: &Message<'_>, heads: &[&str]) -> bool {
     // An automatic message (a list relaying a bounce on the thread, such
     // as Google Groups) whose words report a failed delivery.
     let automatic = raw_header(message, "Auto-Submitted")
-        .is_some_and(|v| !v.trim().to_ascii_lowercase().starts_with("no"));
+        .is_some_and(|v| !v.trim().to_ascii_lowercase().starts_with("no"))
+        || raw_header(message, "Return-Path").is_some_and(|v| v.trim() == "<>");
     if automatic
         && heads
             .iter()
@@ -427,6 +437,12 @@ const FAILURE_BODIES: &[&str] = &[
     "permanent fatal errors",
     "may not have permission to post",
     "address couldn't be found",
+    "has not been delivered",
+    "have not been delivered",
+    "were not delivered",
+    "was blocked by",
+    "配信できません",
+    "配信に失敗",
 ];
 
 /// A report's sender: like [`from_mail_system`] but without the empty
@@ -727,6 +743,11 @@ const RECIPIENT_LABELS: &[&str] = &[
     "undeliverable to",
     "delivery to",
     "failed to deliver to",
+    "could not be delivered to",
+    "couldn't be delivered to",
+    "not delivered to",
+    "your message to",
+    "rcpt to",
 ];
 
 /// Header fields whose lines never name a failed recipient.
@@ -815,6 +836,61 @@ struct Block {
     near: String,
     full: String,
     near_done: bool,
+}
+
+/// The recipients of the returned email (its `To` and `Cc`): from a
+/// `message/rfc822` part, a `text/rfc822-headers` part, or the header
+/// lines quoted after a report's words.
+fn returned_recipients(message: &Message<'_>, heads: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |a: String| {
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    };
+    for part in &message.parts {
+        if let PartType::Message(inner) = &part.body {
+            for list in [inner.to(), inner.cc()].into_iter().flatten() {
+                for a in list.iter() {
+                    if let Some(addr) = a.address() {
+                        push(addr.trim().to_ascii_lowercase());
+                    }
+                }
+            }
+        } else if content_type_is(part, "text", &["rfc822-headers"]) {
+            quoted_to(&String::from_utf8_lossy(part.contents()), &mut push);
+        }
+    }
+    for part in &message.parts {
+        if let PartType::Text(text) = &part.body {
+            for head in heads {
+                if text.starts_with(head) && text.len() > head.len() {
+                    quoted_to(&text[head.len()..], &mut push);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The addresses of `To:` / `Cc:` header lines in quoted headers.
+fn quoted_to(text: &str, push: &mut dyn FnMut(String)) {
+    let mut in_headers = false;
+    for line in text.lines() {
+        let t = line.trim_start_matches(|c: char| c == '>' || c.is_whitespace());
+        if t.is_empty() && in_headers {
+            break;
+        }
+        let Some((name, value)) = t.split_once(':') else {
+            continue;
+        };
+        in_headers = true;
+        if name.eq_ignore_ascii_case("to") || name.eq_ignore_ascii_case("cc") {
+            for (_, _, a) in addresses_in(value) {
+                push(a);
+            }
+        }
+    }
 }
 
 /// The recipient blocks of a plain report's own words.
@@ -955,7 +1031,7 @@ fn plain_bounce(
         || subject.contains("delayed")
         || subject.contains("delay)")
         || subject.starts_with("warning:");
-    let action = delayed.then_some("delayed");
+    let action = if delayed { "delayed" } else { "failed" };
     let mut blocks = plain_blocks(heads, exclude);
     if let Some(list) = &failed_header {
         let mut named = Vec::new();
@@ -973,16 +1049,41 @@ fn plain_bounce(
     if blocks.is_empty() {
         blocks = sentence_blocks(heads, exclude);
     }
+    if blocks.is_empty() {
+        // The report's words name nobody: the returned email's own
+        // recipient, when it had exactly one.
+        if let [only] = returned_recipients(message, heads).as_slice()
+            && !exclude.excludes(only)
+        {
+            blocks.push(Block {
+                address: only.clone(),
+                ..Block::default()
+            });
+        }
+    }
+    // With several recipients, the words before the first of them speak
+    // for all; each one's own block speaks only for it.
+    let context: &str = if blocks.len() > 1 {
+        let first = blocks
+            .iter()
+            .filter_map(|b| lower_all.find(&b.address))
+            .min()
+            .unwrap_or(head_all.len());
+        let start = head_all[..first].rfind('\n').map_or(0, |i| i + 1);
+        &head_all[..start]
+    } else {
+        &head_all
+    };
     let mut out = Vec::new();
     for b in &blocks {
         let status = find_status(&b.near)
             .or_else(|| find_status(&b.full))
-            .or_else(|| find_status(&head_all));
+            .or_else(|| find_status(context));
         let decision = decide(
             status.as_deref(),
-            action,
+            Some(action),
             &[&b.near, &b.full],
-            Fallback::Report(&head_all),
+            Fallback::Report(context),
         );
         out.push(BounceRecipient {
             address: Some(b.address.clone()),
@@ -998,7 +1099,12 @@ fn plain_bounce(
     }
     if out.is_empty() {
         let status = find_status(&head_all);
-        let decision = decide(status.as_deref(), action, &[], Fallback::Report(&head_all));
+        let decision = decide(
+            status.as_deref(),
+            Some(action),
+            &[],
+            Fallback::Report(&head_all),
+        );
         out.push(BounceRecipient {
             address: None,
             verdict: decision.verdict,
@@ -1165,7 +1271,7 @@ fn find_reply_class(text: &str) -> Option<u8> {
             && matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            && b.get(i + 3).is_none_or(|&c| c == b' ' || c == b'-')
+            && b.get(i + 3).is_none_or(|&c| matches!(c, b' ' | b'-' | b','))
         {
             return Some(b[i]);
         }
@@ -1176,8 +1282,8 @@ fn find_reply_class(text: &str) -> Option<u8> {
 /// How strongly a table's phrases decide.
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
-    /// A greylisting phrase: temporary, never "gave up".
-    Greylist,
+    /// Greylisting, a loop, a full system: the moment, never "gave up".
+    Moment,
     Plain,
 }
 
@@ -1188,7 +1294,7 @@ enum Kind {
 const RULES: &[(BounceReason, Kind, &[&str])] = &[
     (
         BounceReason::Temporary,
-        Kind::Greylist,
+        Kind::Moment,
         &[
             "greylist",
             "graylist",
@@ -1199,6 +1305,7 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "greylisting",
             "insufficient system storage",
             "system storage",
+            "loop",
         ],
     ),
     (
@@ -1280,6 +1387,7 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "storage limit",
             "mailbox size limit",
             "mailbox has exceeded",
+            "mailbox exceeded",
             "full mailbox",
             "inbox is full",
             "mail file is full",
@@ -1325,12 +1433,27 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "account locked",
             "locked account",
             "account frozen",
-            "is frozen",
+            "frozen",
+            "inactivity",
             "temporarily disabled",
             "account expired",
             "mailbox expired",
             "account is blocked",
             "account has been blocked",
+        ],
+    ),
+    (
+        // The text calls the message itself spam, whatever list is named.
+        BounceReason::Spam,
+        Kind::Plain,
+        &[
+            "as spam",
+            "is spam",
+            "likely spam",
+            "looks like spam",
+            "unsolicited",
+            "spam message",
+            "spam content",
         ],
     ),
     (
@@ -1359,6 +1482,11 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "sending ip",
             "banned",
             "denylist",
+            "permission to post",
+            "sender address rejected",
+            "sender rejected",
+            "sender verify",
+            "sender domain",
         ],
     ),
     (
@@ -1371,7 +1499,6 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "bulk mail",
             "content filter",
             "content rejected",
-            "message content",
             "virus",
             "malware",
             "phish",
@@ -1391,6 +1518,7 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "no such domain",
             "domain does not exist",
             "domain doesn't exist",
+            "domain doesnt exist",
             "domain name not found",
             "unknown domain",
             "invalid domain",
@@ -1424,6 +1552,7 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "recipient address rejected: access denied",
             "does not exist",
             "doesn't exist",
+            "doesnt exist",
             "not exist",
             "no such user",
             "no such mailbox",
@@ -1520,6 +1649,8 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "for more than",
             "expired after",
             "queue lifetime",
+            "not delivered within",
+            "could not be delivered within",
         ],
     ),
     (
@@ -1540,9 +1671,6 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "too big",
             "exceeds the maximum",
             "size limit",
-            "sender verify",
-            "sender address rejected",
-            "sender rejected",
             "reverse dns",
             "ptr record",
             "helo",
@@ -1588,8 +1716,10 @@ const RULES: &[(BounceReason, Kind, &[&str])] = &[
             "too busy",
             "server busy",
             "resources",
-            "loop",
             "local error",
+            "not reachable",
+            "unreachable",
+            "not responding",
         ],
     ),
     (
@@ -1700,7 +1830,7 @@ pub fn decide(
     let finish = |reason: BounceReason, kind: Kind, line: Option<String>| {
         // A failed report of a temporary error: the system gave up.
         let reason = if reason == BounceReason::Temporary
-            && kind != Kind::Greylist
+            && kind != Kind::Moment
             && (class == Some(b'4') || action.as_deref() == Some("failed"))
         {
             BounceReason::Expired
