@@ -60,22 +60,62 @@ fn soft(address: &str, reason: BounceReason) -> (String, BounceVerdict, BounceRe
 fn plain_text_bounces_of_each_mail_system_are_bounces() {
     use BounceReason::*;
     for (file, want) in [
-        ("qmail/01-no-mailbox.eml", hard("nobody@example.com", UserUnknown)),
-        ("qmail/03-host-not-found.eml", hard("sales@nowhere.example", HostUnknown)),
-        ("exim/01-user-unknown.eml", hard("nobody@example.com", UserUnknown)),
-        ("domino/01-not-listed-in-directory.eml", hard("pat.lee@domino.example", UserUnknown)),
-        ("exchange2003/08-plain-text-quoted-headers.eml", hard("old.staff@corp.example", UserUnknown)),
-        ("yahoo/02-no-such-account.eml", hard("pat.kim@yahoo.example", UserUnknown)),
-        ("gmx/01-user-unknown.eml", hard("nobody@example.com", UserUnknown)),
-        ("opensmtpd/02-invalid-domain.eml", hard("info@bad-domain.example", HostUnknown)),
-        ("sendmail/07-v5-user-unknown.eml", hard("pat@oldhost.example", UserUnknown)),
-        ("mimecast/06-plain-text-notice.eml", hard("left@example.com", UserUnknown)),
-        ("imail/01-unknown-user.eml", hard("nobody@imail.example", UserUnknown)),
-        ("postfix/10-plain-text-from-empty.eml", hard("gone@example.net", UserUnknown)),
+        (
+            "qmail/01-no-mailbox.eml",
+            hard("nobody@example.com", UserUnknown),
+        ),
+        (
+            "qmail/03-host-not-found.eml",
+            hard("sales@nowhere.example", HostUnknown),
+        ),
+        (
+            "exim/01-user-unknown.eml",
+            hard("nobody@example.com", UserUnknown),
+        ),
+        (
+            "domino/01-not-listed-in-directory.eml",
+            hard("pat.lee@domino.example", UserUnknown),
+        ),
+        (
+            "exchange2003/08-plain-text-quoted-headers.eml",
+            hard("old.staff@corp.example", UserUnknown),
+        ),
+        (
+            "yahoo/02-no-such-account.eml",
+            hard("pat.kim@yahoo.example", UserUnknown),
+        ),
+        (
+            "gmx/01-user-unknown.eml",
+            hard("nobody@example.com", UserUnknown),
+        ),
+        (
+            "opensmtpd/02-invalid-domain.eml",
+            hard("info@bad-domain.example", HostUnknown),
+        ),
+        (
+            "sendmail/07-v5-user-unknown.eml",
+            hard("pat@oldhost.example", UserUnknown),
+        ),
+        (
+            "mimecast/06-plain-text-notice.eml",
+            hard("left@example.com", UserUnknown),
+        ),
+        (
+            "imail/01-unknown-user.eml",
+            hard("nobody@imail.example", UserUnknown),
+        ),
+        (
+            "postfix/10-plain-text-from-empty.eml",
+            hard("gone@example.net", UserUnknown),
+        ),
     ] {
         let (recipients, ids) = bounce_of(file);
         assert_eq!(recipients, vec![want], "{file}");
-        assert_eq!(ids.len(), 1, "{file}: the returned email's Message-ID, {ids:?}");
+        assert_eq!(
+            ids.len(),
+            1,
+            "{file}: the returned email's Message-ID, {ids:?}"
+        );
         assert!(ids[0].starts_with("<seqtui."), "{file}: {ids:?}");
     }
 }
@@ -83,10 +123,16 @@ fn plain_text_bounces_of_each_mail_system_are_bounces() {
 #[test]
 fn multipart_mixed_bounces_are_bounces() {
     let (r, ids) = bounce_of("exchange2003/01-account-does-not-exist.eml");
-    assert_eq!(r, vec![hard("pat.lee@corp.example", BounceReason::UserUnknown)]);
+    assert_eq!(
+        r,
+        vec![hard("pat.lee@corp.example", BounceReason::UserUnknown)]
+    );
     assert_eq!(ids.len(), 1);
     let (r, _) = bounce_of("domino/03-no-route-to-domain.eml");
-    assert_eq!(r, vec![hard("info@elsewhere.example", BounceReason::HostUnknown)]);
+    assert_eq!(
+        r,
+        vec![hard("info@elsewhere.example", BounceReason::HostUnknown)]
+    );
 }
 
 #[test]
@@ -124,7 +170,11 @@ fn amazon_ses_json_notifications_are_read() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ses_bounce.json");
     let text = std::fs::read_to_string(Path::new(MAIL).join("ses_bounce.json")).unwrap();
-    std::fs::write(&path, text.replace("__MSGID__", "<seqtui.5e5.ws1@team.example>")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("__MSGID__", "<seqtui.5e5.ws1@team.example>"),
+    )
+    .unwrap();
     let event = event_of(&path);
     let Inbound::Bounce {
         recipients,
@@ -141,7 +191,10 @@ fn amazon_ses_json_notifications_are_read() {
     );
     assert_eq!(recipients[0].verdict, BounceVerdict::Hard);
     assert_eq!(recipients[0].reason, BounceReason::UserUnknown);
-    assert_eq!(message_ids, &vec!["<seqtui.5e5.ws1@team.example>".to_string()]);
+    assert_eq!(
+        message_ids,
+        &vec!["<seqtui.5e5.ws1@team.example>".to_string()]
+    );
 
     // The same on one JSON Lines line, inside its SNS envelope; a
     // Permanent type whose text says mailbox full is soft.
@@ -194,8 +247,8 @@ fn a_report_forwarded_inside_message_rfc822_is_read_from_the_inner_report() {
 
 #[test]
 fn a_multipart_report_without_report_type_is_a_bounce() {
-    let text = std::fs::read_to_string(fixture_path("postfix/09-report-without-report-type.eml"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(fixture_path("postfix/09-report-without-report-type.eml")).unwrap();
     assert!(text.contains("Content-Type: multipart/report; boundary="));
     let (r, _) = bounce_of("postfix/09-report-without-report-type.eml");
     assert_eq!(r, vec![soft("partner@relay.example", BounceReason::Policy)]);
@@ -213,7 +266,11 @@ fn a_from_of_empty_or_bare_mailer_daemon_is_never_unreadable() {
     }
     // A mail system's notice that is no bounce is read too: an automatic
     // message, not refused for its sender.
-    for from in ["<>", "MAILER-DAEMON", "Mail Delivery System <MAILER-DAEMON@mx.example.com>"] {
+    for from in [
+        "<>",
+        "MAILER-DAEMON",
+        "Mail Delivery System <MAILER-DAEMON@mx.example.com>",
+    ] {
         let raw = format!(
             "From: {from}\r\nTo: ann@team.example\r\nSubject: Postmaster notice\r\n\
              Date: Mon, 2 Nov 2026 09:00:00 +0000\r\n\r\nYour quarantine summary is ready.\r\n"
@@ -234,13 +291,33 @@ fn action_failed_with_a_4xx_status_for_an_unknown_user_is_hard() {
 fn soft_failures_under_a_5xx_status_are_soft() {
     use BounceReason::*;
     for (file, address, reason) in [
-        ("postfix/02-mailbox-full-5xx.eml", "full@example.org", MailboxFull),
+        (
+            "postfix/02-mailbox-full-5xx.eml",
+            "full@example.org",
+            MailboxFull,
+        ),
         ("exim/06-rejected-as-spam.eml", "cfo@example.net", Spam),
-        ("yahoo/05-not-accepted-for-policy-reasons.eml", "team@example.org", Policy),
-        ("yahoo/03-mailbox-disabled.eml", "quiet@yahoo.example", Suspended),
-        ("sendmail/06-too-many-messages.eml", "promo@example.net", RateLimited),
+        (
+            "yahoo/05-not-accepted-for-policy-reasons.eml",
+            "team@example.org",
+            Policy,
+        ),
+        (
+            "yahoo/03-mailbox-disabled.eml",
+            "quiet@yahoo.example",
+            Suspended,
+        ),
+        (
+            "sendmail/06-too-many-messages.eml",
+            "promo@example.net",
+            RateLimited,
+        ),
         ("postfix/12-spf-fail.eml", "legal@example.net", AuthFailure),
-        ("office365/04-dmarc-reject.eml", "cfo@corp365.example", AuthFailure),
+        (
+            "office365/04-dmarc-reject.eml",
+            "cfo@corp365.example",
+            AuthFailure,
+        ),
         ("exim/10-greylisted-5xx.eml", "k.ito@example.jp", Temporary),
     ] {
         let (r, _) = bounce_of(file);
@@ -271,7 +348,10 @@ fn json_bounce_events_keep_permanent_and_status_and_take_a_verdict_or_diagnostic
     };
     use BounceReason::*;
     use BounceVerdict::*;
-    assert_eq!(read(r#"{"type":"bounce","email":"a@example.com"}"#), (Hard, Other));
+    assert_eq!(
+        read(r#"{"type":"bounce","email":"a@example.com"}"#),
+        (Hard, Other)
+    );
     assert_eq!(
         read(r#"{"type":"bounce","email":"a@example.com","status":"5.1.1"}"#),
         (Hard, UserUnknown)
@@ -281,14 +361,22 @@ fn json_bounce_events_keep_permanent_and_status_and_take_a_verdict_or_diagnostic
         (Soft, Temporary)
     );
     assert_eq!(
-        read(r#"{"type":"bounce","email":"a@example.com","status":"5.2.2","diagnostic":"552 5.2.2 Mailbox full"}"#),
+        read(
+            r#"{"type":"bounce","email":"a@example.com","status":"5.2.2","diagnostic":"552 5.2.2 Mailbox full"}"#
+        ),
         (Soft, MailboxFull)
     );
     assert_eq!(
         read(r#"{"type":"bounce","email":"a@example.com","verdict":"soft","reason":"spam"}"#),
         (Soft, Spam)
     );
-    assert!(parse_json_line(r#"{"type":"bounce","email":"a@example.com","verdict":"maybe"}"#, now()).is_err());
+    assert!(
+        parse_json_line(
+            r#"{"type":"bounce","email":"a@example.com","verdict":"maybe"}"#,
+            now()
+        )
+        .is_err()
+    );
 }
 
 // ------------------------------------------------- through ingest, on a DB
@@ -341,7 +429,9 @@ fn ingest(f: &mut Fixture, path: &Path) -> Vec<IngestOutcome> {
 
 fn events_of_type(f: &Fixture, kind: &str) -> i64 {
     raw(&f.path)
-        .query_row("SELECT count(*) FROM events WHERE type = ?1", [kind], |r| r.get(0))
+        .query_row("SELECT count(*) FROM events WHERE type = ?1", [kind], |r| {
+            r.get(0)
+        })
         .unwrap()
 }
 

@@ -58,7 +58,10 @@ fn read_event(path: &Path) -> Result<InboundEvent, String> {
     if items.len() != 1 {
         return Err(format!("read as {} items, not one", items.len()));
     }
-    items.remove(0).event.map_err(|e| format!("unreadable: {e}"))
+    items
+        .remove(0)
+        .event
+        .map_err(|e| format!("unreadable: {e}"))
 }
 
 /// What is wrong with one fixture's reading, if anything.
@@ -110,7 +113,9 @@ fn check(dir: &Path, f: &Fixture) -> Option<String> {
     if let Some(id) = &f.message_id
         && !message_ids.contains(id)
     {
-        return Some(format!("returned Message-IDs {message_ids:?}, expected {id}"));
+        return Some(format!(
+            "returned Message-IDs {message_ids:?}, expected {id}"
+        ));
     }
     None
 }
@@ -123,9 +128,13 @@ fn every_bounce_fixture_reads_as_its_expect_toml_says() {
     for dir in folders() {
         let text = std::fs::read_to_string(dir.join("expect.toml"))
             .unwrap_or_else(|e| panic!("{}: expect.toml: {e}", dir.display()));
-        let expect: Expect = toml::from_str(&text)
-            .unwrap_or_else(|e| panic!("{}: expect.toml: {e}", dir.display()));
-        assert!(!expect.system.trim().is_empty(), "{}: no system", dir.display());
+        let expect: Expect =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: expect.toml: {e}", dir.display()));
+        assert!(
+            !expect.system.trim().is_empty(),
+            "{}: no system",
+            dir.display()
+        );
         systems += 1;
         // Every message file of the folder is listed (none goes untested).
         let mut files: Vec<String> = std::fs::read_dir(&dir)
@@ -143,11 +152,18 @@ fn every_bounce_fixture_reads_as_its_expect_toml_says() {
             count += 1;
             assert!(!f.signal.trim().is_empty(), "{}: no signal", f.file);
             if f.bounce {
-                assert!(!f.recipients.is_empty(), "{}: a bounce names recipients", f.file);
+                assert!(
+                    !f.recipients.is_empty(),
+                    "{}: a bounce names recipients",
+                    f.file
+                );
             }
             if let Some(why) = check(&dir, f) {
                 let system = dir.file_name().unwrap().to_string_lossy();
-                failures.push(format!("{system}/{}: {why}\n    signal: {}", f.file, f.signal));
+                failures.push(format!(
+                    "{system}/{}: {why}\n    signal: {}",
+                    f.file, f.signal
+                ));
             }
         }
     }

@@ -135,9 +135,7 @@ fn classify_at(message: &Message<'_>, depth: usize) -> Option<Bounce> {
         });
     }
 
-    let shaped = failed_header.is_some()
-        || report_root
-        || looks_like_plain_bounce(message, &heads);
+    let shaped = failed_header.is_some() || report_root || looks_like_plain_bounce(message, &heads);
     if !shaped {
         return None;
     }
@@ -261,7 +259,11 @@ pub fn from_mail_system(message: &Message<'_>) -> bool {
     let Some(from) = message.from().and_then(|a| a.first()) else {
         return true;
     };
-    let address = from.address().unwrap_or_default().trim().to_ascii_lowercase();
+    let address = from
+        .address()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let name = from.name().unwrap_or_default().to_ascii_lowercase();
     if address.is_empty() && name.is_empty() {
         return true;
@@ -451,7 +453,11 @@ fn sender_is_daemon(message: &Message<'_>) -> bool {
     let Some(from) = message.from().and_then(|a| a.first()) else {
         return true;
     };
-    let address = from.address().unwrap_or_default().trim().to_ascii_lowercase();
+    let address = from
+        .address()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let name = from.name().unwrap_or_default().to_ascii_lowercase();
     if address.is_empty() && name.is_empty() {
         return true;
@@ -469,23 +475,19 @@ fn sender_is_daemon(message: &Message<'_>) -> bool {
 /// headers is no human text.
 fn human_texts(message: &Message<'_>) -> Vec<String> {
     let mut out = Vec::new();
+    // HTML only when the message has no plain text of its own.
+    let human = |p: &mail_parser::MessagePart<'_>| {
+        !content_type_is(p, "text", &["rfc822-headers", "calendar"])
+    };
+    let has_text = message
+        .parts
+        .iter()
+        .any(|p| matches!(p.body, PartType::Text(_)) && human(p));
     for part in &message.parts {
         match &part.body {
-            PartType::Text(text) => {
-                if content_type_is(part, "text", &["rfc822-headers", "calendar"]) {
-                    continue;
-                }
-                out.push(text.to_string());
-            }
-            PartType::Html(html) => {
-                // Only when the message has no plain text of its own.
-                if !message
-                    .parts
-                    .iter()
-                    .any(|p| matches!(p.body, PartType::Text(_)))
-                {
-                    out.push(mail_parser::decoders::html::html_to_text(html));
-                }
+            PartType::Text(text) if human(part) => out.push(text.to_string()),
+            PartType::Html(html) if !has_text => {
+                out.push(mail_parser::decoders::html::html_to_text(html));
             }
             _ => {}
         }
@@ -690,10 +692,7 @@ impl Exclusions {
         let mut addresses = Vec::new();
         // Not the From: a list relaying a bounce (Google Groups) sends it
         // from the very address that failed.
-        for list in [message.to(), message.cc()]
-            .into_iter()
-            .flatten()
-        {
+        for list in [message.to(), message.cc()].into_iter().flatten() {
             for a in list.iter() {
                 if let Some(addr) = a.address() {
                     addresses.push(addr.trim().to_ascii_lowercase());
@@ -967,8 +966,7 @@ fn sentence_blocks(heads: &[&str], exclude: &Exclusions) -> Vec<Block> {
                     continue;
                 }
                 for (_, _, address) in addresses_in(line) {
-                    if exclude.excludes(&address) || blocks.iter().any(|b| b.address == address)
-                    {
+                    if exclude.excludes(&address) || blocks.iter().any(|b| b.address == address) {
                         continue;
                     }
                     let mut full = paragraph.to_string();
@@ -1109,10 +1107,7 @@ fn plain_bounce(
             address: None,
             verdict: decision.verdict,
             reason: decision.reason,
-            diagnostic: decision
-                .line
-                .or_else(|| status.clone())
-                .unwrap_or_default(),
+            diagnostic: decision.line.or_else(|| status.clone()).unwrap_or_default(),
             status,
         });
     }
@@ -1271,7 +1266,8 @@ fn find_reply_class(text: &str) -> Option<u8> {
             && matches!(b[i], b'4' | b'5')
             && b[i + 1].is_ascii_digit()
             && b[i + 2].is_ascii_digit()
-            && b.get(i + 3).is_none_or(|&c| matches!(c, b' ' | b'-' | b','))
+            && b.get(i + 3)
+                .is_none_or(|&c| matches!(c, b' ' | b'-' | b','))
         {
             return Some(b[i]);
         }
@@ -1814,10 +1810,7 @@ pub fn decide(
         Some("delayed" | "relayed" | "delivered" | "expanded")
     ) || status.is_some_and(|s| s.starts_with('2'));
     if no_failure {
-        let line = texts
-            .iter()
-            .map(|t| collapse(t))
-            .find(|t| !t.is_empty());
+        let line = texts.iter().map(|t| collapse(t)).find(|t| !t.is_empty());
         return Decision {
             verdict: BounceVerdict::NotABounce,
             reason: BounceReason::Other,
@@ -1994,13 +1987,12 @@ pub fn classify_ses(value: &Value) -> Option<SesNotice> {
                     &[diagnostic.as_deref().unwrap_or("")],
                     Fallback::None,
                 );
-                let (verdict, reason) = if decision.line.is_some()
-                    || decision.verdict == BounceVerdict::NotABounce
-                {
-                    (decision.verdict, decision.reason)
-                } else {
-                    ses_type_reason(&bounce_type, &sub_type, status.as_deref())
-                };
+                let (verdict, reason) =
+                    if decision.line.is_some() || decision.verdict == BounceVerdict::NotABounce {
+                        (decision.verdict, decision.reason)
+                    } else {
+                        ses_type_reason(&bounce_type, &sub_type, status.as_deref())
+                    };
                 recipients.push(BounceRecipient {
                     address,
                     verdict,
@@ -2112,7 +2104,10 @@ mod tests {
 
     #[test]
     fn status_is_found_but_not_inside_an_ip_address() {
-        assert_eq!(find_status("host 192.0.2.153 said 550 5.1.1 no"), Some("5.1.1".into()));
+        assert_eq!(
+            find_status("host 192.0.2.153 said 550 5.1.1 no"),
+            Some("5.1.1".into())
+        );
         assert_eq!(find_status("(#4.4.1)"), Some("4.4.1".into()));
         assert_eq!(find_status("at 10.5.1.1 only"), None);
         assert_eq!(find_status("status 5.7.26."), Some("5.7.26".into()));
@@ -2120,13 +2115,42 @@ mod tests {
 
     #[test]
     fn text_decides_before_the_status() {
-        let d = decide(Some("5.2.2"), Some("failed"), &["552 mailbox full"], Fallback::None);
-        assert_eq!((d.verdict, d.reason), (BounceVerdict::Soft, BounceReason::MailboxFull));
-        let d = decide(Some("4.0.0"), Some("failed"), &["450 user unknown"], Fallback::None);
-        assert_eq!((d.verdict, d.reason), (BounceVerdict::Hard, BounceReason::UserUnknown));
-        let d = decide(Some("5.0.0"), Some("failed"), &["greylisted, try again later"], Fallback::None);
-        assert_eq!((d.verdict, d.reason), (BounceVerdict::Soft, BounceReason::Temporary));
-        let d = decide(Some("4.4.7"), Some("delayed"), &["user unknown"], Fallback::None);
+        let d = decide(
+            Some("5.2.2"),
+            Some("failed"),
+            &["552 mailbox full"],
+            Fallback::None,
+        );
+        assert_eq!(
+            (d.verdict, d.reason),
+            (BounceVerdict::Soft, BounceReason::MailboxFull)
+        );
+        let d = decide(
+            Some("4.0.0"),
+            Some("failed"),
+            &["450 user unknown"],
+            Fallback::None,
+        );
+        assert_eq!(
+            (d.verdict, d.reason),
+            (BounceVerdict::Hard, BounceReason::UserUnknown)
+        );
+        let d = decide(
+            Some("5.0.0"),
+            Some("failed"),
+            &["greylisted, try again later"],
+            Fallback::None,
+        );
+        assert_eq!(
+            (d.verdict, d.reason),
+            (BounceVerdict::Soft, BounceReason::Temporary)
+        );
+        let d = decide(
+            Some("4.4.7"),
+            Some("delayed"),
+            &["user unknown"],
+            Fallback::None,
+        );
         assert_eq!(d.verdict, BounceVerdict::NotABounce);
     }
 
@@ -2136,9 +2160,18 @@ mod tests {
         assert_eq!(r("<a@example.com>:"), Some("a@example.com".into()));
         assert_eq!(r("  a@example.com"), Some("a@example.com".into()));
         assert_eq!(r("\"a@example.com\":"), Some("a@example.com".into()));
-        assert_eq!(r("a@example.com on 3/2/2026 9:01 AM"), Some("a@example.com".into()));
-        assert_eq!(r("550 5.1.1 <a@example.com>... User unknown"), Some("a@example.com".into()));
-        assert_eq!(r("Unknown user: a@example.com"), Some("a@example.com".into()));
+        assert_eq!(
+            r("a@example.com on 3/2/2026 9:01 AM"),
+            Some("a@example.com".into())
+        );
+        assert_eq!(
+            r("550 5.1.1 <a@example.com>... User unknown"),
+            Some("a@example.com".into())
+        );
+        assert_eq!(
+            r("Unknown user: a@example.com"),
+            Some("a@example.com".into())
+        );
         assert_eq!(r("To: a@example.com"), None);
         assert_eq!(r("a@example.com wrote some text"), None);
     }

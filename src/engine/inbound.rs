@@ -715,7 +715,11 @@ fn required(value: Option<String>, field: &str, kind: &str) -> Result<String, St
 /// An Amazon SES notification (bounce, complaint, delivery, delay) as an
 /// event: a bounce names its recipients and the returned Message-ID; a
 /// complaint (the recipient marked the email as spam) is an unsubscribe.
-fn ses_event(value: &serde_json::Value, id: String, now: Timestamp) -> Result<InboundEvent, String> {
+fn ses_event(
+    value: &serde_json::Value,
+    id: String,
+    now: Timestamp,
+) -> Result<InboundEvent, String> {
     let notice = bounce::classify_ses(value)
         .ok_or_else(|| "an Amazon SES notification of a kind seqtui does not read".to_string())?;
     let at = bounce::ses_timestamp(value)
