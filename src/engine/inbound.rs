@@ -7,10 +7,10 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
-use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Message, MessageParser, MimeHeaders};
 use serde::{Deserialize, Serialize};
 
-use super::{autoreply, stable_hash};
+use super::{autoreply, bounce, stable_hash};
 use crate::domain::*;
 
 /// One item of an input: where it came from and what it is.
@@ -500,17 +500,27 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
         .map(bracketed)
         .unwrap_or_else(|| format!("sha:{:016x}", stable_hash(bytes)));
     let subject = message.subject().unwrap_or_default().trim().to_string();
-    let from = message
-        .from()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .map(|a| a.trim().to_lowercase());
+    let mut references = id_list(message.in_reply_to());
+    for r in id_list(message.references()) {
+        if !references.contains(&r) {
+            references.push(r);
+        }
+    }
 
-    if let Some(bounce) = delivery_status(&message) {
+    // A delivery report first, before anything looks at who sent it:
+    // `From: <>` or `MAILER-DAEMON` is what a bounce normally looks like.
+    if let Some(report) = bounce::classify(&message) {
+        // The report's own In-Reply-To and References find the email but,
+        // being free to write, do not prove the bounce (R9).
+        references.retain(|r| !report.message_ids.contains(r));
         return Ok(InboundEvent {
             id,
             at,
-            inbound: bounce,
+            inbound: Inbound::Bounce {
+                recipients: report.recipients,
+                message_ids: report.message_ids,
+                references,
+            },
         });
     }
     for part in &message.parts {
@@ -527,15 +537,19 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
         }
     }
 
-    let from = from.ok_or_else(|| "the message has no From address".to_string())?;
-    let mut references = id_list(message.in_reply_to());
-    for r in id_list(message.references()) {
-        if !references.contains(&r) {
-            references.push(r);
-        }
-    }
+    // No From, `<>` or a bare `MAILER-DAEMON` is never a reason to refuse
+    // a message: it is an automatic one (a mail system's notice), read as
+    // such.
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(|a| a.trim().to_lowercase())
+        .filter(|a| a.contains('@'));
     let header = |name: &str| raw_header(&message, name);
-    if autoreply::detect(&header, &subject).is_some() {
+    let automatic = from.is_none() || bounce::from_mail_system(&message);
+    let from = from.unwrap_or_default();
+    if automatic || autoreply::detect(&header, &subject).is_some() {
         let body = message.body_text(0).unwrap_or_default();
         let text = format!("{subject}\n{body}");
         return Ok(InboundEvent {
@@ -557,107 +571,6 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
             references,
             subject,
         },
-    })
-}
-
-/// The first address of a recipient field: `rfc822; <a@b>` or a list
-/// (`X-Failed-Recipients: a@b, c@d`), without its type or brackets.
-fn recipient_address(value: &str) -> Option<String> {
-    let value = value.rsplit(';').next().unwrap_or(value);
-    let first = value.split(',').next().unwrap_or(value);
-    let address = first.trim().trim_matches(['<', '>']).trim();
-    address.contains('@').then(|| address.to_string())
-}
-
-/// RFC 3464: `multipart/report; report-type=delivery-status`. The bounced
-/// message is named by the Message-ID of the returned message or headers
-/// (`message_ids`); the report's own In-Reply-To and References are kept
-/// apart (`references`): they find the email but, being free to write,
-/// do not prove the bounce (R9). The recipient is the Final-Recipient,
-/// else the Original-Recipient, else `X-Failed-Recipients` (Exim).
-fn delivery_status(message: &Message<'_>) -> Option<Inbound> {
-    let root = message.parts.first()?;
-    let is_report = root.content_type().is_some_and(|ct| {
-        ct.ctype().eq_ignore_ascii_case("multipart")
-            && ct
-                .subtype()
-                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
-            && ct
-                .attribute("report-type")
-                .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
-    });
-    if !is_report {
-        return None;
-    }
-    let mut final_recipient = None;
-    let mut original_recipient = None;
-    let mut status = String::new();
-    let mut action = String::new();
-    let mut message_ids = Vec::new();
-    for part in &message.parts {
-        if content_type_is(part, "message", "delivery-status") {
-            let text = String::from_utf8_lossy(part.contents()).into_owned();
-            for line in text.lines() {
-                let Some((name, value)) = line.split_once(':') else {
-                    continue;
-                };
-                let value = value.trim();
-                match name.trim().to_ascii_lowercase().as_str() {
-                    "final-recipient" if final_recipient.is_none() => {
-                        final_recipient = recipient_address(value);
-                    }
-                    "original-recipient" if original_recipient.is_none() => {
-                        original_recipient = recipient_address(value);
-                    }
-                    "status" if status.is_empty() => status = value.to_string(),
-                    "action" if action.is_empty() => action = value.to_ascii_lowercase(),
-                    _ => {}
-                }
-            }
-        } else if let PartType::Message(inner) = &part.body {
-            message_ids.extend(inner.message_id().map(bracketed));
-        } else if content_type_is(part, "text", "rfc822-headers")
-            && let Some(headers) = MessageParser::default().parse(part.contents())
-        {
-            message_ids.extend(headers.message_id().map(bracketed));
-        }
-    }
-    let recipient = final_recipient
-        .or(original_recipient)
-        .or_else(|| raw_header(message, "X-Failed-Recipients").and_then(|v| recipient_address(&v)));
-    let mut references = Vec::new();
-    for r in id_list(message.in_reply_to())
-        .into_iter()
-        .chain(id_list(message.references()))
-    {
-        if !references.contains(&r) && !message_ids.contains(&r) {
-            references.push(r);
-        }
-    }
-    let permanent = status.starts_with('5') || (status.is_empty() && action == "failed");
-    let hard = permanent && action != "delayed";
-    Some(Inbound::Bounce {
-        recipients: vec![BounceRecipient {
-            address: recipient.map(|r| r.to_lowercase()),
-            verdict: if hard {
-                BounceVerdict::Hard
-            } else {
-                BounceVerdict::Soft
-            },
-            reason: if hard {
-                BounceReason::Other
-            } else {
-                BounceReason::Temporary
-            },
-            diagnostic: if status.is_empty() {
-                action.clone()
-            } else {
-                status.clone()
-            },
-            status: (!status.is_empty()).then_some(status),
-        }],
-        message_ids,
-        references,
     })
 }
 
@@ -843,8 +756,84 @@ struct JsonEvent {
     return_date: Option<String>,
 }
 
+/// The recipient of a JSON Lines `bounce` event. An explicit `verdict`
+/// (with its `reason`) is taken as given; else a `diagnostic` is read by
+/// the classifier; else `permanent` (default true) decides hard or soft and
+/// the `status` the reason.
+fn json_bounce_recipient(
+    email: Option<String>,
+    permanent: Option<bool>,
+    status: Option<String>,
+    verdict: Option<String>,
+    reason: Option<String>,
+    diagnostic: Option<String>,
+) -> Result<BounceRecipient, String> {
+    let status = status
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "5.0.0".into());
+    let diagnostic = diagnostic
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty());
+    let reason = match reason.as_deref().map(str::trim) {
+        Some(r) => Some(r.parse::<BounceReason>().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let decided = bounce::decide(
+        Some(&status),
+        None,
+        &[diagnostic.as_deref().unwrap_or_default()],
+        bounce::Fallback::None,
+    );
+    let (verdict, reason) = match verdict.as_deref().map(str::trim) {
+        Some(v) => {
+            let verdict = v.parse::<BounceVerdict>().map_err(|e| e.to_string())?;
+            let default = match verdict {
+                BounceVerdict::Soft => BounceReason::Temporary,
+                _ => BounceReason::Other,
+            };
+            let from_text = Some(decided.reason).filter(|_| decided.verdict == verdict);
+            (verdict, reason.or(from_text).unwrap_or(default))
+        }
+        None if diagnostic.is_some() && decided.line.is_some() => {
+            (decided.verdict, reason.unwrap_or(decided.reason))
+        }
+        None => {
+            let hard = permanent.unwrap_or(true);
+            let verdict = if hard {
+                BounceVerdict::Hard
+            } else {
+                BounceVerdict::Soft
+            };
+            let from_status = Some(decided.reason).filter(|_| decided.verdict == verdict);
+            let default = if hard {
+                BounceReason::Other
+            } else {
+                BounceReason::Temporary
+            };
+            (verdict, reason.or(from_status).unwrap_or(default))
+        }
+    };
+    Ok(BounceRecipient {
+        address: email,
+        verdict,
+        reason,
+        diagnostic: diagnostic.unwrap_or_else(|| status.clone()),
+        status: Some(status),
+    })
+}
+
 fn read_json_lines(shown: &str, bytes: &[u8], now: Timestamp) -> Vec<InputItem> {
     let text = String::from_utf8_lossy(bytes);
+    // One JSON document over several lines (an Amazon SES notification
+    // saved as a `.json` file, or its SNS envelope) is one item.
+    if text.trim().lines().nth(1).is_some()
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(text.trim())
+        && bounce::is_ses(&value)
+    {
+        let id = format!("ses:{:016x}", stable_hash(text.trim().as_bytes()));
+        return vec![item(shown.to_string(), ses_event(&value, id, now))];
+    }
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
@@ -862,10 +851,50 @@ fn required(value: Option<String>, field: &str, kind: &str) -> Result<String, St
         .ok_or_else(|| format!("a '{kind}' event needs \"{field}\""))
 }
 
-/// One JSON Lines event.
+/// An Amazon SES notification (bounce, complaint, delivery, delay) as an
+/// event: a bounce names its recipients and the returned Message-ID; a
+/// complaint (the recipient marked the email as spam) is an unsubscribe.
+fn ses_event(
+    value: &serde_json::Value,
+    id: String,
+    now: Timestamp,
+) -> Result<InboundEvent, String> {
+    let notice = bounce::classify_ses(value)
+        .ok_or_else(|| "an Amazon SES notification of a kind seqtui does not read".to_string())?;
+    let at = bounce::ses_timestamp(value)
+        .and_then(|t| parse_instant(&t).ok())
+        .unwrap_or(now);
+    let inbound = match notice {
+        bounce::SesNotice::Bounce(b) => {
+            if b.recipients.iter().all(|r| r.address.is_none()) && b.message_ids.is_empty() {
+                return Err("an Amazon SES bounce that names no recipient and no message".into());
+            }
+            Inbound::Bounce {
+                recipients: b.recipients,
+                message_ids: b.message_ids,
+                references: Vec::new(),
+            }
+        }
+        bounce::SesNotice::Complaint { recipients, .. } => Inbound::Unsubscribe {
+            email: recipients
+                .into_iter()
+                .next()
+                .ok_or_else(|| "an Amazon SES complaint that names no recipient".to_string())?,
+        },
+    };
+    Ok(InboundEvent { id, at, inbound })
+}
+
+/// One JSON Lines event (or one Amazon SES notification on a line).
 pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, String> {
-    let e: JsonEvent =
+    let value: serde_json::Value =
         serde_json::from_str(line.trim()).map_err(|err| format!("not a JSON event: {err}"))?;
+    if value.get("type").is_none() && bounce::is_ses(&value) {
+        let id = format!("ses:{:016x}", stable_hash(line.trim().as_bytes()));
+        return ses_event(&value, id, now);
+    }
+    let e: JsonEvent =
+        serde_json::from_value(value).map_err(|err| format!("not a JSON event: {err}"))?;
     let at = match e.at.as_deref() {
         Some(t) => parse_instant(t).map_err(|err| err.to_string())?,
         None => now,
@@ -947,39 +976,15 @@ pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, Strin
             }
             // A webhook's `message_id` stands for the returned message:
             // the tool that sends it saw the bounce of that very email.
-            // `verdict` (and `reason`) say what it is; without them the
-            // older `permanent` flag does (true: hard, false: soft).
-            let verdict = match e.verdict.as_deref() {
-                Some(v) => v.parse::<BounceVerdict>().map_err(|err| err.to_string())?,
-                None if e.permanent.unwrap_or(true) => BounceVerdict::Hard,
-                None => BounceVerdict::Soft,
-            };
-            let reason = match e.reason.as_deref() {
-                Some(r) => r.parse::<BounceReason>().map_err(|err| err.to_string())?,
-                None => match verdict {
-                    BounceVerdict::Soft => BounceReason::Temporary,
-                    _ => BounceReason::Other,
-                },
-            };
-            let status = match (e.status, verdict) {
-                (Some(s), _) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-                (None, BounceVerdict::Hard) if e.verdict.is_none() => Some("5.0.0".into()),
-                (None, _) => None,
-            };
-            let diagnostic = e
-                .diagnostic
-                .map(|d| d.trim().to_string())
-                .filter(|d| !d.is_empty())
-                .or_else(|| status.clone())
-                .unwrap_or_default();
             Inbound::Bounce {
-                recipients: vec![BounceRecipient {
-                    address: email,
-                    verdict,
-                    reason,
-                    diagnostic,
-                    status,
-                }],
+                recipients: vec![json_bounce_recipient(
+                    email,
+                    e.permanent,
+                    e.status,
+                    e.verdict,
+                    e.reason,
+                    e.diagnostic,
+                )?],
                 message_ids: message_id.into_iter().collect(),
                 references: Vec::new(),
             }

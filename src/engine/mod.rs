@@ -1,9 +1,10 @@
 //! The engine: running due steps into an outbox Maildir (`outbox`) and
 //! reading what comes back — mail, calendars and JSON Lines events
-//! (`inbound`, `autoreply`). Parsing, rendering and file I/O live here; every
+//! (`inbound`, `autoreply`, `bounce`). Parsing, rendering and file I/O live here; every
 //! decision and every database change goes through `crate::domain`.
 
 pub mod autoreply;
+pub mod bounce;
 pub mod inbound;
 pub mod outbox;
 
