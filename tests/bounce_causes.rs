@@ -221,6 +221,26 @@ fn amazon_ses_json_notifications_are_read() {
     assert_eq!(recipients[0].reason, BounceReason::MailboxFull);
     assert_eq!(message_ids, &vec!["<abc@team.example>".to_string()]);
 
+    // The same notification as Amazon SNS sends it to an email
+    // subscription: an email whose body is the JSON.
+    let mail = format!(
+        "From: no-reply@sns.amazonaws.example\nTo: rep@team.example\n\
+         Subject: AWS Notification Message\nDate: Mon, 2 Nov 2026 09:05:00 +0000\n\
+         Message-ID: <sns-1@sns.example>\nContent-Type: text/plain; charset=UTF-8\n\n{inner}\n"
+    );
+    let event = parse_message(mail.as_bytes(), now()).unwrap();
+    let Inbound::Bounce {
+        recipients,
+        message_ids,
+        ..
+    } = &event.inbound
+    else {
+        panic!("{event:?}")
+    };
+    assert_eq!(recipients[0].address.as_deref(), Some("full@example.com"));
+    assert_eq!(recipients[0].verdict, BounceVerdict::Soft);
+    assert_eq!(message_ids, &vec!["<abc@team.example>".to_string()]);
+
     // A complaint: the recipient marked the email as spam.
     let complaint = serde_json::json!({
         "notificationType": "Complaint",

@@ -523,6 +523,15 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
             },
         });
     }
+    // Amazon SNS delivers SES notifications by email too: the body is the
+    // notification's JSON.
+    if let Some(body) = message.body_text(0)
+        && body.trim_start().starts_with('{')
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(body.trim())
+        && bounce::is_ses(&value)
+    {
+        return ses_event(&value, id, now);
+    }
     for part in &message.parts {
         if content_type_is(part, "text", "calendar")
             && let Some(text) = part.text_contents()
