@@ -380,6 +380,7 @@ impl Workspace {
                 now,
                 step.enrolled_by,
                 &step.sender_email,
+                step.revision,
             )? {
                 qe::Claim::Claimed => {}
                 qe::Claim::Taken => {
@@ -537,14 +538,18 @@ impl Workspace {
         pause_on_ooo: Option<bool>,
     ) -> Result<SequenceRef> {
         let sequence = self.sequence(sequence)?;
-        if actor.role == Role::Rep && actor.id != sequence.owner_id {
-            return Err(DomainError::Refused(format!(
-                "not permitted: only the owner of '{}', a manager or an admin may change its settings",
-                sequence.name
-            )));
+        let owner = q::users(self.store.conn())?
+            .into_iter()
+            .find(|u| u.id == sequence.owner_id)
+            .ok_or_else(|| DomainError::NotFound(format!("no user {}", sequence.owner_id)))?;
+        if !super::permissions::may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(
+                super::permissions::who_may_edit_sequence(&sequence.name, &owner),
+            ));
         }
         let now = self.now();
         let tx = self.store.write()?;
+        super::sequences::ensure_base_version(&tx, sequence.id, now)?;
         qe::set_sequence_options(&tx, sequence.id, unenroll_colleagues, pause_on_ooo)?;
         let onoff = |v: bool| if v { "on" } else { "off" };
         let mut changes = Vec::new();
@@ -554,7 +559,7 @@ impl Workspace {
         if let Some(v) = pause_on_ooo {
             changes.push(format!("pause on out-of-office {}", onoff(v)));
         }
-        q::insert_audit(
+        let (audit_id, _) = q::insert_audit(
             &tx,
             &NewAudit {
                 at: now,
@@ -566,6 +571,7 @@ impl Workspace {
                 count: 0,
             },
         )?;
+        super::sequences::record_version(&tx, sequence.id, actor, audit_id, now)?;
         let updated = q::find_sequence(&tx, &sequence.id.to_string())?
             .ok_or_else(|| DomainError::NotFound(format!("no sequence {}", sequence.id)))?;
         tx.commit()?;

@@ -14,6 +14,8 @@ mod optout;
 mod permissions;
 mod report;
 mod rules;
+mod sequence_file;
+mod sequences;
 mod types;
 mod workspace;
 
@@ -30,6 +32,8 @@ pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
     export_file_name, spreadsheet_text,
 };
+pub use sequence_file::*;
+pub use sequences::*;
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
 pub use workspace::*;

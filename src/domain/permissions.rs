@@ -102,3 +102,21 @@ pub fn who_may_create_contact(email: &str, owner: Option<&User>) -> String {
         ),
     }
 }
+
+/// R12 and R17 for a sequence: its owner, a manager of the owner's team
+/// or an admin may edit, archive or unarchive it.
+pub fn may_edit_sequence(actor: &User, owner: &User) -> bool {
+    match actor.role {
+        Role::Admin => true,
+        Role::Manager => actor.id == owner.id || actor.team == owner.team,
+        Role::Rep => actor.id == owner.id,
+    }
+}
+
+/// The sentence refusing an edit of sequence `name` owned by `owner`.
+pub fn who_may_edit_sequence(name: &str, owner: &User) -> String {
+    format!(
+        "not permitted: only {} ({}, the owner of '{name}'), a manager of team {} or an admin may change it",
+        owner.name, owner.email, owner.team
+    )
+}

@@ -789,7 +789,7 @@ impl Workspace {
                 },
             )?;
         }
-        q::insert_audit(
+        let (audit_id, _) = q::insert_audit(
             &tx,
             &NewAudit {
                 at: now,
@@ -797,10 +797,11 @@ impl Workspace {
                 action: "create_sequence",
                 reason: None,
                 note: None,
-                detail: &format!("{name}: {} steps", steps.len()),
+                detail: &format!("{name}: version 1, {} steps", steps.len()),
                 count: 0,
             },
         )?;
+        super::sequences::record_version(&tx, id, actor, audit_id, now)?;
         let created = q::find_sequence(&tx, &id.to_string())?
             .ok_or_else(|| DomainError::Storage("the new sequence vanished".into()))?;
         tx.commit()?;
@@ -1177,7 +1178,7 @@ fn field_changes<'a>(
 }
 
 /// A step of a sequence being created.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewStep {
     pub kind: StepKind,
     pub delay_days: i64,

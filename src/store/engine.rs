@@ -43,6 +43,9 @@ pub struct DueRow {
     pub earlier_messages: Vec<String>,
     /// The subject of the first email this enrollment sent.
     pub first_subject: Option<String>,
+    /// The sequence's revision when the step was read: an edit of its
+    /// steps in between makes the claim fail ([`Claim::Changed`]).
+    pub revision: i64,
 }
 
 /// Due scheduled steps of active enrollments, oldest due first; only the
@@ -51,13 +54,14 @@ pub struct DueRow {
 pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
-            (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id),
+            (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id AND position > 0),
             ss.kind, ss.due_at, st.subject, st.body, st.title,
             c.id, c.email, c.first_name, c.last_name, c.company,
             e.enrolled_by, snd.email, snd.name,
             (SELECT json_group_array(message_id) FROM
                 (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id)),
-            (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1)
+            (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1),
+            s.revision
          FROM scheduled_steps ss
          JOIN enrollments e ON e.id = ss.enrollment_id
          JOIN steps st ON st.id = ss.step_id
@@ -93,6 +97,7 @@ pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<
             sender_name: r.get(18)?,
             earlier_messages: serde_json::from_str(&earlier).unwrap_or_default(),
             first_subject: r.get(20)?,
+            revision: r.get(21)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -150,8 +155,10 @@ pub enum Claim {
 /// Claims a scheduled step for execution: succeeds only while the step is
 /// still scheduled and its enrollment still active, at that step, and
 /// still enrolled by `enrolled_by` and sent by `sender_email` (what the
-/// step was rendered for), so two overlapping runs can never both execute
-/// it and a transfer committed meanwhile is not undone.
+/// step was rendered for), and its sequence still at `revision` (an edit
+/// of the steps, R17, renumbers them and may change the text), so two
+/// overlapping runs can never both execute it and a transfer or a
+/// sequence edit committed meanwhile is not undone.
 pub fn claim_step(
     conn: &Connection,
     scheduled_step_id: i64,
@@ -159,6 +166,7 @@ pub fn claim_step(
     at: DateTime<Utc>,
     enrolled_by: i64,
     sender_email: &str,
+    revision: i64,
 ) -> Result<Claim> {
     let changed = conn
         .prepare_cached(
@@ -167,14 +175,16 @@ pub fn claim_step(
                 SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
                 WHERE e.id = scheduled_steps.enrollment_id
                 AND e.status = 'active' AND e.current_step = scheduled_steps.position
-                AND e.enrolled_by = ?4 AND snd.email = ?5)",
+                AND e.enrolled_by = ?4 AND snd.email = ?5
+                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6)",
         )?
         .execute(params![
             scheduled_step_id,
             state.as_str(),
             format_time(at),
             enrolled_by,
-            sender_email
+            sender_email,
+            revision
         ])?;
     if changed == 1 {
         return Ok(Claim::Claimed);

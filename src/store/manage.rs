@@ -211,7 +211,8 @@ pub fn restore_staged(conn: &Connection) -> Result<usize> {
         "UPDATE scheduled_steps SET state = 'scheduled'
          FROM temp.batch_ids b
          WHERE b.id = scheduled_steps.enrollment_id AND scheduled_steps.state = 'cancelled'
-           AND scheduled_steps.executed_at IS NULL AND scheduled_steps.position >= b.before_step",
+           AND scheduled_steps.executed_at IS NULL AND scheduled_steps.position >= b.before_step
+           AND (SELECT st.position FROM steps st WHERE st.id = scheduled_steps.step_id) > 0",
     )?
     .execute([])?;
     conn.prepare_cached(
@@ -240,7 +241,7 @@ pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec
     let mut stmt = conn.prepare_cached(
         "SELECT e.id, e.sequence_id, e.status, e.current_step, e.enrolled_by, c.owner_id,
             e.contact_id, c.email, s.name, u.email,
-            (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
+            (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id AND st.position > 0),
             (SELECT min(ss.due_at) FROM scheduled_steps ss
               WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled')
          FROM enrollments e

@@ -186,7 +186,7 @@ pub fn find_sequence(conn: &Connection, id_or_name: &str) -> Result<Option<Seque
 pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.name, u.email,
-            (SELECT count(*) FROM steps WHERE sequence_id = s.id),
+            (SELECT count(*) FROM steps WHERE sequence_id = s.id AND position > 0),
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'active'),
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'paused'),
             (SELECT count(*) FROM enrollments WHERE sequence_id = s.id AND status = 'finished'),
@@ -233,7 +233,7 @@ pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
 pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, position, kind, delay_days, subject, body, title
-         FROM steps WHERE sequence_id = ?1 ORDER BY position",
+         FROM steps WHERE sequence_id = ?1 AND position > 0 ORDER BY position",
     )?;
     let rows = stmt.query_map([sequence_id], |r| {
         let kind: String = r.get(2)?;
@@ -460,7 +460,7 @@ fn stale_values(stale: &StaleCutoffs) -> [Value; 2] {
 const ENROLLMENT_ROW: &str = concat!(
     "SELECT e.id, e.sequence_id, s.name, e.contact_id, c.email,
         c.first_name, c.last_name, c.company, ow.email, e.status, e.current_step,
-        (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id),
+        (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id AND st.position > 0),
         eb.email, e.enrolled_at, e.ended_at, e.end_reason, ed.email, e.note, e.batch,
         CASE WHEN e.status IN ('active', 'paused') THEN (SELECT min(ss.due_at) FROM scheduled_steps ss
             WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled') END,

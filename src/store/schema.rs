@@ -261,6 +261,7 @@ pub fn migrations() -> Vec<String> {
         V9_OPT_OUT.to_string(),
         V10_EMAIL_KEY.to_string(),
         V11_BOUNCES.to_string(),
+        V12_SEQUENCE_FILES.to_string(),
     ]
 }
 
@@ -480,4 +481,29 @@ CREATE TABLE bounces (
 CREATE INDEX bounces_contact ON bounces(contact_id);
 CREATE INDEX bounces_enrollment ON bounces(enrollment_id);
 CREATE INDEX bounces_sent_email ON bounces(sent_email_id);
+";
+
+/// Migration 12, sequences as files (issue 15, R17). A sequence's settings
+/// gain the sending window, days and time zone (R19 sends by them later);
+/// `revision` counts the edits of its steps, so the engine's claim refuses
+/// a step rendered before an edit (the run renders it again). A step a
+/// later version removed keeps its row for history with `position = -id`
+/// (no longer one of the sequence's steps). `sequence_versions` keeps every
+/// version's definition as the TOML file `sequence show` prints.
+/// Self-contained: renumber freely.
+const V12_SEQUENCE_FILES: &str = "
+ALTER TABLE sequences ADD COLUMN window_start TEXT NOT NULL DEFAULT '08:00';
+ALTER TABLE sequences ADD COLUMN window_end TEXT NOT NULL DEFAULT '18:00';
+ALTER TABLE sequences ADD COLUMN sending_days TEXT NOT NULL DEFAULT 'mon,tue,wed,thu,fri';
+ALTER TABLE sequences ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE sequences ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sequence_versions (
+    sequence_id INTEGER NOT NULL REFERENCES sequences(id),
+    version     INTEGER NOT NULL,
+    at          TEXT NOT NULL,
+    actor_id    INTEGER REFERENCES users(id),
+    audit_id    INTEGER REFERENCES audit(id),
+    definition  TEXT NOT NULL,
+    PRIMARY KEY (sequence_id, version)
+) WITHOUT ROWID;
 ";

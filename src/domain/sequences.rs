@@ -1,0 +1,1071 @@
+//! Sequences are the team's (R17): applying sequence files (create or
+//! update, with the diff and what it does to open enrollments), versions,
+//! archiving, unarchiving and changing the owner. Every edit is one
+//! transaction with its audit entry and the new version's definition.
+
+use std::collections::HashMap;
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::permissions::{may_edit_sequence, who_may_edit_sequence};
+use super::sequence_file::{SequenceDefinition, SequenceSettings, render_sequence};
+use super::*;
+use crate::store::queries::{self as q, EndChange, NewAudit, Tidy};
+use crate::store::sequences::{self as qs, SequenceRow};
+
+/// What applying one file does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanAction {
+    Create,
+    Update,
+    Unchanged,
+}
+
+/// A name, owner or setting the file changes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SettingChange {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepChangeKind {
+    Added,
+    Changed,
+    Removed,
+}
+
+/// One step the file adds, changes or removes, and how many open
+/// enrollments that reaches.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepChange {
+    pub change: StepChangeKind,
+    /// The step's position after the edit (before it, for a removed one).
+    pub position: i64,
+    pub kind: StepKind,
+    /// Its subject, or its title for a task.
+    pub label: String,
+    /// The fields that changed (changed steps).
+    pub fields: Vec<String>,
+    /// Open enrollments it reaches: scheduled for (added), new text for
+    /// (changed: those that have not run it), cancelled for (removed).
+    pub enrollments: usize,
+}
+
+/// What an edit does to the sequence's open enrollments (R17).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct EditEffects {
+    /// Scheduled (not yet run) steps that will use the new text.
+    pub texts_updated: usize,
+    /// Added steps scheduled for enrollments that have not passed them.
+    pub steps_scheduled: usize,
+    /// Scheduled steps of removed steps, cancelled.
+    pub steps_cancelled: usize,
+    /// Scheduled steps whose due time moves (delays changed, steps added
+    /// or removed before them).
+    pub due_dates_moved: usize,
+    /// Enrollments whose step number changes.
+    pub enrollments_renumbered: usize,
+    /// Enrollments with nothing left to run: finished.
+    pub enrollments_finished: usize,
+}
+
+/// The dry-run diff of one file, and after applying it, the version made.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequencePlan {
+    pub file: String,
+    pub sequence: String,
+    pub action: PlanAction,
+    /// The version this edit makes (`None` when nothing changes).
+    pub version: Option<i64>,
+    pub owner: String,
+    pub changes: Vec<SettingChange>,
+    pub steps: Vec<StepChange>,
+    pub open_enrollments: usize,
+    pub effects: EditEffects,
+}
+
+/// A stored version of a sequence.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceVersion {
+    pub version: i64,
+    pub at: Timestamp,
+    pub actor: Option<String>,
+    pub definition: String,
+}
+
+/// A sequence as `sequence show` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SequenceDetail {
+    pub id: i64,
+    pub name: String,
+    pub owner: String,
+    pub archived: bool,
+    pub version: i64,
+    pub settings: SequenceSettings,
+    pub steps: Vec<Step>,
+    pub open_enrollments: usize,
+}
+
+/// What archiving ends (R17), or ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveReport {
+    pub sequence: String,
+    pub dry_run: bool,
+    /// It was archived already: nothing to do.
+    pub already_archived: bool,
+    pub batch: Option<String>,
+    /// Open enrollments ended `sequence_archived`.
+    pub unenrolled: usize,
+    pub emails_cancelled: i64,
+    pub steps_cancelled: i64,
+    pub tasks_removed: i64,
+}
+
+fn settings_of(row: &SequenceRow) -> SequenceSettings {
+    SequenceSettings {
+        unenroll_colleagues: row.unenroll_colleagues,
+        pause_on_out_of_office: row.pause_on_ooo,
+        window_start: row.window_start.clone(),
+        window_end: row.window_end.clone(),
+        sending_days: row
+            .sending_days
+            .split(',')
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect(),
+        time_zone: row.time_zone.clone(),
+    }
+}
+
+fn as_new(step: &Step) -> NewStep {
+    NewStep {
+        kind: step.kind,
+        delay_days: step.delay_days,
+        subject: step.subject.clone(),
+        body: step.body.clone(),
+        title: step.title.clone(),
+    }
+}
+
+fn row_of(conn: &rusqlite::Connection, id: i64) -> Result<SequenceRow> {
+    qs::sequence_row(conn, id)?.ok_or_else(|| DomainError::NotFound(format!("no sequence {id}")))
+}
+
+/// The definition stored now, as a file.
+fn current_file(conn: &rusqlite::Connection, id: i64) -> Result<String> {
+    let row = row_of(conn, id)?;
+    let steps: Vec<NewStep> = q::steps(conn, id)?.iter().map(as_new).collect();
+    Ok(render_sequence(
+        &row.name,
+        &row.owner_email,
+        &settings_of(&row),
+        &steps,
+    ))
+}
+
+/// Before the first recorded edit of a sequence made before versions were
+/// kept, its definition then becomes version 1.
+pub(super) fn ensure_base_version(conn: &rusqlite::Connection, id: i64, now: Timestamp) -> Result<()> {
+    if qs::last_version(conn, id)? == 0 {
+        qs::insert_version(conn, id, 1, now, None, None, &current_file(conn, id)?)?;
+    }
+    Ok(())
+}
+
+/// Stores the definition as it is now as the next version.
+pub(super) fn record_version(
+    conn: &rusqlite::Connection,
+    id: i64,
+    actor: &User,
+    audit_id: i64,
+    now: Timestamp,
+) -> Result<i64> {
+    let version = qs::last_version(conn, id)? + 1;
+    qs::insert_version(
+        conn,
+        id,
+        version,
+        now,
+        Some(actor.id),
+        Some(audit_id),
+        &current_file(conn, id)?,
+    )?;
+    Ok(version)
+}
+
+/// How the new list of steps lines up with the old one: for each new step
+/// the old one it keeps (same kind; its text or delay may change), the rest
+/// added; old steps kept by none are removed. Identical steps are matched
+/// first (longest common subsequence), so inserting or removing a step in
+/// the middle leaves the others as they are; between two matches, steps of
+/// the same kind at the same offset are the same step changed.
+fn align(old: &[NewStep], new: &[NewStep]) -> Vec<Option<usize>> {
+    let (n, m) = (old.len(), new.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if old[i] == new[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut anchors = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < n && j < m {
+        if old[i] == new[j] {
+            anchors.push((i, j));
+            i += 1;
+            j += 1;
+        } else if lcs[i + 1][j] >= lcs[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    anchors.push((n, m));
+    let mut kept = vec![None; m];
+    let (mut oi, mut nj) = (0, 0);
+    for (ai, aj) in anchors {
+        for k in 0..(ai - oi).min(aj - nj) {
+            if old[oi + k].kind == new[nj + k].kind {
+                kept[nj + k] = Some(oi + k);
+            }
+        }
+        if ai < n {
+            kept[aj] = Some(ai);
+        }
+        oi = ai + 1;
+        nj = aj + 1;
+    }
+    kept
+}
+
+fn changed_fields(old: &NewStep, new: &NewStep) -> Vec<String> {
+    let mut fields = Vec::new();
+    if old.delay_days != new.delay_days {
+        fields.push("delay_days".to_string());
+    }
+    for (name, a, b) in [
+        ("subject", &old.subject, &new.subject),
+        ("body", &old.body, &new.body),
+        ("title", &old.title, &new.title),
+    ] {
+        if a != b {
+            fields.push(name.to_string());
+        }
+    }
+    fields
+}
+
+fn label(step: &NewStep) -> String {
+    if step.kind == StepKind::AutoEmail || step.title.is_empty() {
+        step.subject.clone()
+    } else {
+        step.title.clone()
+    }
+}
+
+/// R17 for every open enrollment of a sequence: changed text applies to
+/// the steps not yet run (the engine reads a step's text when it runs it);
+/// an added step is scheduled for the enrollments that have not passed its
+/// position; a removed step is cancelled for them; the due times after an
+/// added, removed or re-timed step move by the difference. Executed steps
+/// never change. With `new_ids` (the steps already rewritten) it writes;
+/// without, it only counts. Returns the effects, per new step the
+/// enrollments it reaches, per old step those it was cancelled for, and the
+/// enrollments whose status or step changed (with their status and step
+/// before) for the audit.
+#[allow(clippy::type_complexity)]
+fn reconcile(
+    conn: &rusqlite::Connection,
+    sequence_id: i64,
+    old: &[Step],
+    new: &[NewStep],
+    kept: &[Option<usize>],
+    new_ids: Option<&[i64]>,
+    now: Timestamp,
+) -> Result<(EditEffects, Vec<usize>, Vec<usize>, Vec<(i64, Status, i64)>)> {
+    let mut effects = EditEffects::default();
+    let mut reach_new = vec![0usize; new.len()];
+    let mut reach_old = vec![0usize; old.len()];
+    let mut touched = Vec::new();
+    let removed: Vec<bool> = (0..old.len())
+        .map(|o| !kept.contains(&Some(o)))
+        .collect();
+    let open = qs::open_progress(conn, sequence_id)?;
+    let mut rows: HashMap<i64, HashMap<i64, qs::ScheduledRow>> = HashMap::new();
+    for row in qs::open_scheduled_rows(conn, sequence_id)? {
+        rows.entry(row.enrollment_id)
+            .or_default()
+            .insert(row.step_id, row);
+    }
+    let empty = HashMap::new();
+    for e in &open {
+        let c = e.current_step;
+        let mine = rows.get(&e.id).unwrap_or(&empty);
+        // The last kept step this enrollment already ran.
+        let last_run = (0..new.len())
+            .rev()
+            .find(|&j| kept[j].is_some_and(|o| (o as i64 + 1) < c));
+        let new_current = last_run.map_or(1, |j| j as i64 + 2);
+        let mut prev_due = if c > 1 {
+            old.get(c as usize - 2)
+                .and_then(|s| mine.get(&s.id))
+                .map_or(e.enrolled_at, |r| r.due_at)
+        } else {
+            e.enrolled_at
+        };
+        let mut shift = Duration::zero();
+        let mut removed_counted = (c.max(1) - 1) as usize;
+        for (j, step) in new.iter().enumerate() {
+            let position = j as i64 + 1;
+            match kept[j] {
+                Some(o) if (o as i64 + 1) < c => {
+                    // Run already: only its number follows the step.
+                    if let (Some(r), Some(_)) = (mine.get(&old[o].id), new_ids)
+                        && old[o].position != position
+                    {
+                        qs::renumber_scheduled(conn, r.id, position)?;
+                    }
+                }
+                Some(o) => {
+                    while removed_counted < o {
+                        if removed[removed_counted] {
+                            shift -= Duration::days(old[removed_counted].delay_days);
+                        }
+                        removed_counted += 1;
+                    }
+                    shift += Duration::days(step.delay_days - old[o].delay_days);
+                    match mine.get(&old[o].id) {
+                        Some(r) if r.scheduled => {
+                            let due = r.due_at + shift;
+                            if due != r.due_at {
+                                effects.due_dates_moved += 1;
+                            }
+                            let text_changed = step.subject != old[o].subject
+                                || step.body != old[o].body
+                                || step.title != old[o].title;
+                            if text_changed {
+                                effects.texts_updated += 1;
+                                reach_new[j] += 1;
+                            }
+                            if new_ids.is_some() && (due != r.due_at || old[o].position != position)
+                            {
+                                qs::move_scheduled(conn, r.id, position, due)?;
+                            }
+                            prev_due = due;
+                        }
+                        Some(r) => {
+                            if new_ids.is_some() && old[o].position != position {
+                                qs::renumber_scheduled(conn, r.id, position)?;
+                            }
+                            prev_due = r.due_at;
+                        }
+                        None => {}
+                    }
+                }
+                None if last_run.is_some_and(|l| j < l) => {
+                    // Added before a step this enrollment ran: passed.
+                }
+                None => {
+                    let due = prev_due + Duration::days(step.delay_days);
+                    shift += Duration::days(step.delay_days);
+                    if let Some(ids) = new_ids {
+                        q::insert_scheduled_step(
+                            conn,
+                            e.id,
+                            &Step {
+                                id: ids[j],
+                                position,
+                                kind: step.kind,
+                                delay_days: step.delay_days,
+                                subject: step.subject.clone(),
+                                body: step.body.clone(),
+                                title: step.title.clone(),
+                            },
+                            due,
+                        )?;
+                    }
+                    effects.steps_scheduled += 1;
+                    reach_new[j] += 1;
+                    prev_due = due;
+                }
+            }
+        }
+        for (o, step) in old.iter().enumerate() {
+            if removed[o]
+                && (o as i64 + 1) >= c
+                && let Some(r) = mine.get(&step.id)
+                && r.scheduled
+            {
+                if new_ids.is_some() {
+                    qs::cancel_scheduled(conn, r.id)?;
+                }
+                effects.steps_cancelled += 1;
+                reach_old[o] += 1;
+            }
+        }
+        let status = if e.status == "paused" {
+            Status::Paused
+        } else {
+            Status::Active
+        };
+        if new_current > new.len() as i64 {
+            effects.enrollments_finished += 1;
+            touched.push((e.id, status, c));
+            if new_ids.is_some() {
+                qs::finish(conn, e.id, now)?;
+            }
+        } else if new_current != c {
+            effects.enrollments_renumbered += 1;
+            touched.push((e.id, status, c));
+            if new_ids.is_some() {
+                qs::set_current_step(conn, e.id, new_current)?;
+            }
+        }
+    }
+    Ok((effects, reach_new, reach_old, touched))
+}
+
+fn onoff(v: bool) -> String {
+    if v { "on".into() } else { "off".into() }
+}
+
+fn setting_changes(
+    before: &SequenceSettings,
+    after: &SequenceSettings,
+    changes: &mut Vec<SettingChange>,
+) {
+    let mut push = |field: &str, from: String, to: String| {
+        if from != to {
+            changes.push(SettingChange {
+                field: field.into(),
+                from,
+                to,
+            });
+        }
+    };
+    push(
+        "unenroll_colleagues",
+        onoff(before.unenroll_colleagues),
+        onoff(after.unenroll_colleagues),
+    );
+    push(
+        "pause_on_out_of_office",
+        onoff(before.pause_on_out_of_office),
+        onoff(after.pause_on_out_of_office),
+    );
+    push(
+        "sending_window",
+        format!("{}-{}", before.window_start, before.window_end),
+        format!("{}-{}", after.window_start, after.window_end),
+    );
+    push(
+        "sending_days",
+        before.sending_days.join(","),
+        after.sending_days.join(","),
+    );
+    push(
+        "time_zone",
+        before.time_zone.clone(),
+        after.time_zone.clone(),
+    );
+}
+
+impl SequencePlan {
+    /// One line for the audit and for people.
+    pub fn summary(&self) -> String {
+        let count = |k: StepChangeKind| self.steps.iter().filter(|s| s.change == k).count();
+        let mut parts = vec![format!(
+            "{} steps added, {} changed, {} removed",
+            count(StepChangeKind::Added),
+            count(StepChangeKind::Changed),
+            count(StepChangeKind::Removed)
+        )];
+        if !self.changes.is_empty() {
+            parts.push(
+                self.changes
+                    .iter()
+                    .map(|c| format!("{} {} → {}", c.field, c.from, c.to))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+        let e = &self.effects;
+        parts.push(format!(
+            "open enrollments: {} steps get new text, {} scheduled, {} cancelled, {} due dates moved, {} finished",
+            e.texts_updated, e.steps_scheduled, e.steps_cancelled, e.due_dates_moved, e.enrollments_finished
+        ));
+        parts.join("; ")
+    }
+}
+
+impl Workspace {
+    fn sequence_row_named(&self, name: &str) -> Result<SequenceRow> {
+        let found = self.sequence(name)?;
+        row_of(self.store.conn(), found.id)
+    }
+
+    fn user_by_id(&self, id: i64) -> Result<User> {
+        q::users(self.store.conn())?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| DomainError::NotFound(format!("no user {id}")))
+    }
+
+    /// A sequence with its settings, steps and version.
+    pub fn sequence_detail(&self, name: &str) -> Result<SequenceDetail> {
+        let row = self.sequence_row_named(name)?;
+        let conn = self.store.conn();
+        Ok(SequenceDetail {
+            id: row.id,
+            name: row.name.clone(),
+            owner: row.owner_email.clone(),
+            archived: row.archived,
+            version: qs::last_version(conn, row.id)?.max(1),
+            settings: settings_of(&row),
+            steps: q::steps(conn, row.id)?,
+            open_enrollments: qs::open_enrollments(conn, row.id)?.len(),
+        })
+    }
+
+    /// The sequence as a file `sequence apply` accepts unchanged; with a
+    /// version, that version's file.
+    pub fn sequence_file(&self, name: &str, version: Option<i64>) -> Result<String> {
+        let row = self.sequence_row_named(name)?;
+        let conn = self.store.conn();
+        match version {
+            None => current_file(conn, row.id),
+            Some(n) => {
+                let versions = qs::versions(conn, row.id)?;
+                if versions.is_empty() && n == 1 {
+                    return current_file(conn, row.id);
+                }
+                versions
+                    .into_iter()
+                    .find(|v| v.version == n)
+                    .map(|v| v.definition)
+                    .ok_or_else(|| {
+                        DomainError::NotFound(format!(
+                            "sequence '{}' has no version {n}",
+                            row.name
+                        ))
+                    })
+            }
+        }
+    }
+
+    /// Every stored version of a sequence, oldest first.
+    pub fn sequence_versions(&self, name: &str) -> Result<Vec<SequenceVersion>> {
+        let row = self.sequence_row_named(name)?;
+        Ok(qs::versions(self.store.conn(), row.id)?
+            .into_iter()
+            .map(|v| SequenceVersion {
+                version: v.version,
+                at: v.at,
+                actor: v.actor,
+                definition: v.definition,
+            })
+            .collect())
+    }
+
+    /// Applies sequence files all together or not at all (R17): each
+    /// creates a sequence or updates the one of its name (any case). A dry
+    /// run returns the same plans and changes nothing. R12: anyone may
+    /// create a sequence, owned by themselves unless a manager (for their
+    /// team) or an admin names another owner; editing one is for its owner,
+    /// a manager of the owner's team, an admin; changing the owner, for a
+    /// manager of that team or an admin.
+    pub fn apply_sequences(
+        &mut self,
+        actor: &User,
+        files: &[SequenceDefinition],
+        dry_run: bool,
+    ) -> Result<Vec<SequencePlan>> {
+        for (i, a) in files.iter().enumerate() {
+            if let Some(b) = files[..i]
+                .iter()
+                .find(|b| b.name.to_lowercase() == a.name.to_lowercase())
+            {
+                return Err(DomainError::Invalid(format!(
+                    "{} and {} both define sequence '{}'; apply one of them",
+                    b.file, a.file, a.name
+                )));
+            }
+        }
+        let users = q::users(self.store.conn())?;
+        let now = self.now();
+        let tx = self.store.write()?;
+        let mut plans = Vec::new();
+        for def in files {
+            let owner = match &def.owner {
+                Some(email) => Some(
+                    users
+                        .iter()
+                        .find(|u| email_key(&u.email) == email_key(email))
+                        .ok_or_else(|| {
+                            def.error_at(
+                                def.owner_line,
+                                format!("owner '{email}' is not a user of this workspace"),
+                            )
+                        })?,
+                ),
+                None => None,
+            };
+            let existing = qs::sequence_id_by_name(&tx, &def.name)?;
+            let plan = match existing {
+                None => {
+                    let owner = owner.unwrap_or(actor);
+                    if owner.id != actor.id
+                        && !(actor.role == Role::Admin
+                            || (actor.role == Role::Manager && owner.team == actor.team))
+                    {
+                        return Err(DomainError::Refused(format!(
+                            "not permitted: a rep creates sequences owned by themselves; only a manager of team {} or an admin may create '{}' owned by {}",
+                            owner.team, def.name, owner.email
+                        )));
+                    }
+                    create_from_file(&tx, actor, owner, def, dry_run, now)?
+                }
+                Some(id) => {
+                    let row = row_of(&tx, id)?;
+                    let current_owner = users
+                        .iter()
+                        .find(|u| u.id == row.owner_id)
+                        .ok_or_else(|| DomainError::NotFound(format!("no user {}", row.owner_id)))?;
+                    if !may_edit_sequence(actor, current_owner) {
+                        return Err(DomainError::Refused(who_may_edit_sequence(
+                            &row.name,
+                            current_owner,
+                        )));
+                    }
+                    let owner = owner.unwrap_or(current_owner);
+                    if owner.id != current_owner.id && actor.role == Role::Rep {
+                        return Err(DomainError::Refused(format!(
+                            "not permitted: only a manager of team {} or an admin may change the owner of '{}'",
+                            current_owner.team, row.name
+                        )));
+                    }
+                    update_from_file(&tx, actor, &row, owner, def, dry_run, now)?
+                }
+            };
+            plans.push(plan);
+        }
+        if !dry_run {
+            tx.commit()?;
+        }
+        Ok(plans)
+    }
+
+    /// Archives a sequence (R17): its open enrollments end
+    /// `sequence_archived` (R3 for each) and nobody can be enrolled in it.
+    /// A dry run says how many it would end.
+    pub fn archive_sequence(
+        &mut self,
+        actor: &User,
+        name: &str,
+        dry_run: bool,
+    ) -> Result<ArchiveReport> {
+        let row = self.sequence_row_named(name)?;
+        let owner = self.user_by_id(row.owner_id)?;
+        if !may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(who_may_edit_sequence(&row.name, &owner)));
+        }
+        let now = self.now();
+        let tx = self.store.write()?;
+        let row = row_of(&tx, row.id)?;
+        let ids = qs::open_enrollments(&tx, row.id)?;
+        q::stage_batch(&tx, &ids)?;
+        let cancel = q::staged_cancellations(&tx)?;
+        let mut report = ArchiveReport {
+            sequence: row.name.clone(),
+            dry_run,
+            already_archived: row.archived,
+            batch: None,
+            unenrolled: ids.len(),
+            emails_cancelled: cancel.emails,
+            steps_cancelled: cancel.steps,
+            tasks_removed: cancel.tasks,
+        };
+        if dry_run || row.archived {
+            return Ok(report);
+        }
+        let (audit_id, batch) = q::insert_audit(
+            &tx,
+            &NewAudit {
+                at: now,
+                actor_id: Some(actor.id),
+                action: "archive_sequence",
+                reason: Some(EndReason::SequenceArchived.as_str()),
+                note: None,
+                detail: &format!("{}: {} open enrollments ended", row.name, ids.len()),
+                count: ids.len() as i64,
+            },
+        )?;
+        if !ids.is_empty() {
+            let tidy = if ids.len() <= TIDY_NOW_MAX {
+                Tidy::Now
+            } else {
+                Tidy::Later { audit_id }
+            };
+            q::end_staged(
+                &tx,
+                &EndChange {
+                    at: now,
+                    reason: EndReason::SequenceArchived,
+                    ended_by: Some(actor.id),
+                    note: None,
+                    batch: Some(&batch),
+                },
+                tidy,
+            )?;
+            q::audit_staged(&tx, audit_id)?;
+        }
+        qs::set_archived(&tx, row.id, true)?;
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+
+    /// Makes an archived sequence enrollable again (R17).
+    pub fn unarchive_sequence(&mut self, actor: &User, name: &str) -> Result<SequenceRef> {
+        let row = self.sequence_row_named(name)?;
+        let owner = self.user_by_id(row.owner_id)?;
+        if !may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(who_may_edit_sequence(&row.name, &owner)));
+        }
+        let now = self.now();
+        let tx = self.store.write()?;
+        if row.archived {
+            qs::set_archived(&tx, row.id, false)?;
+            q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: Some(actor.id),
+                    action: "unarchive_sequence",
+                    reason: None,
+                    note: None,
+                    detail: &row.name,
+                    count: 0,
+                },
+            )?;
+        }
+        let found = q::find_sequence(&tx, &row.id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no sequence {}", row.id)))?;
+        tx.commit()?;
+        Ok(found)
+    }
+
+    /// Gives a sequence another owner (R17: a manager's or an admin's; a
+    /// manager, for a sequence owned in their team). A new version.
+    pub fn change_sequence_owner(
+        &mut self,
+        actor: &User,
+        name: &str,
+        to: &str,
+    ) -> Result<SequenceRef> {
+        let row = self.sequence_row_named(name)?;
+        let owner = self.user_by_id(row.owner_id)?;
+        if actor.role == Role::Rep || !may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(format!(
+                "not permitted: only a manager of team {} or an admin may change the owner of '{}'",
+                owner.team, row.name
+            )));
+        }
+        let new_owner = q::user_by_email(self.store.conn(), to)?
+            .ok_or_else(|| DomainError::NotFound(format!("no user '{to}'")))?;
+        let now = self.now();
+        let tx = self.store.write()?;
+        if new_owner.id != row.owner_id {
+            ensure_base_version(&tx, row.id, now)?;
+            let s = settings_of(&row);
+            qs::set_sequence(
+                &tx,
+                row.id,
+                &row.name,
+                new_owner.id,
+                s.unenroll_colleagues,
+                s.pause_on_out_of_office,
+                (&s.window_start, &s.window_end),
+                &s.sending_days.join(","),
+                &s.time_zone,
+            )?;
+            let (audit_id, _) = q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: Some(actor.id),
+                    action: "sequence_owner",
+                    reason: None,
+                    note: None,
+                    detail: &format!("{}: owner {} → {}", row.name, owner.email, new_owner.email),
+                    count: 0,
+                },
+            )?;
+            record_version(&tx, row.id, actor, audit_id, now)?;
+        }
+        let found = q::find_sequence(&tx, &row.id.to_string())?
+            .ok_or_else(|| DomainError::NotFound(format!("no sequence {}", row.id)))?;
+        tx.commit()?;
+        Ok(found)
+    }
+}
+
+fn create_from_file(
+    tx: &rusqlite::Connection,
+    actor: &User,
+    owner: &User,
+    def: &SequenceDefinition,
+    dry_run: bool,
+    now: Timestamp,
+) -> Result<SequencePlan> {
+    let steps = def
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| StepChange {
+            change: StepChangeKind::Added,
+            position: i as i64 + 1,
+            kind: s.kind,
+            label: label(s),
+            fields: Vec::new(),
+            enrollments: 0,
+        })
+        .collect();
+    let mut plan = SequencePlan {
+        file: def.file.clone(),
+        sequence: def.name.clone(),
+        action: PlanAction::Create,
+        version: Some(1),
+        owner: owner.email.clone(),
+        changes: Vec::new(),
+        steps,
+        open_enrollments: 0,
+        effects: EditEffects::default(),
+    };
+    if dry_run {
+        return Ok(plan);
+    }
+    let s = &def.settings;
+    let id = q::insert_sequence(tx, &def.name, owner.id, s.unenroll_colleagues, now)?;
+    qs::set_sequence(
+        tx,
+        id,
+        &def.name,
+        owner.id,
+        s.unenroll_colleagues,
+        s.pause_on_out_of_office,
+        (&s.window_start, &s.window_end),
+        &s.sending_days.join(","),
+        &s.time_zone,
+    )?;
+    insert_steps(tx, id, &def.steps)?;
+    let (audit_id, _) = q::insert_audit(
+        tx,
+        &NewAudit {
+            at: now,
+            actor_id: Some(actor.id),
+            action: "create_sequence",
+            reason: None,
+            note: Some(&def.file),
+            detail: &format!("{}: version 1, {} steps, owner {}", def.name, def.steps.len(), owner.email),
+            count: 0,
+        },
+    )?;
+    plan.version = Some(record_version(tx, id, actor, audit_id, now)?);
+    Ok(plan)
+}
+
+fn insert_steps(tx: &rusqlite::Connection, id: i64, steps: &[NewStep]) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        ids.push(q::insert_step(
+            tx,
+            id,
+            &Step {
+                id: 0,
+                position: i as i64 + 1,
+                kind: step.kind,
+                delay_days: step.delay_days,
+                subject: step.subject.clone(),
+                body: step.body.clone(),
+                title: step.title.clone(),
+            },
+        )?);
+    }
+    Ok(ids)
+}
+
+fn update_from_file(
+    tx: &rusqlite::Connection,
+    actor: &User,
+    row: &SequenceRow,
+    owner: &User,
+    def: &SequenceDefinition,
+    dry_run: bool,
+    now: Timestamp,
+) -> Result<SequencePlan> {
+    let old = q::steps(tx, row.id)?;
+    let old_new: Vec<NewStep> = old.iter().map(as_new).collect();
+    let kept = align(&old_new, &def.steps);
+    let mut changes = Vec::new();
+    if row.name != def.name {
+        changes.push(SettingChange {
+            field: "name".into(),
+            from: row.name.clone(),
+            to: def.name.clone(),
+        });
+    }
+    if row.owner_id != owner.id {
+        changes.push(SettingChange {
+            field: "owner".into(),
+            from: row.owner_email.clone(),
+            to: owner.email.clone(),
+        });
+    }
+    setting_changes(&settings_of(row), &def.settings, &mut changes);
+    let steps_differ = old_new != def.steps;
+    let (effects, reach_new, reach_old, _) =
+        reconcile(tx, row.id, &old, &def.steps, &kept, None, now)?;
+    let mut steps = Vec::new();
+    for (j, step) in def.steps.iter().enumerate() {
+        let position = j as i64 + 1;
+        match kept[j] {
+            None => steps.push(StepChange {
+                change: StepChangeKind::Added,
+                position,
+                kind: step.kind,
+                label: label(step),
+                fields: Vec::new(),
+                enrollments: reach_new[j],
+            }),
+            Some(o) if old_new[o] != *step => steps.push(StepChange {
+                change: StepChangeKind::Changed,
+                position,
+                kind: step.kind,
+                label: label(step),
+                fields: changed_fields(&old_new[o], step),
+                enrollments: reach_new[j],
+            }),
+            Some(_) => {}
+        }
+    }
+    for (o, step) in old_new.iter().enumerate() {
+        if !kept.contains(&Some(o)) {
+            steps.push(StepChange {
+                change: StepChangeKind::Removed,
+                position: o as i64 + 1,
+                kind: step.kind,
+                label: label(step),
+                fields: Vec::new(),
+                enrollments: reach_old[o],
+            });
+        }
+    }
+    let open_enrollments = qs::open_enrollments(tx, row.id)?.len();
+    let unchanged = changes.is_empty() && !steps_differ;
+    let mut plan = SequencePlan {
+        file: def.file.clone(),
+        sequence: row.name.clone(),
+        action: if unchanged {
+            PlanAction::Unchanged
+        } else {
+            PlanAction::Update
+        },
+        version: None,
+        owner: owner.email.clone(),
+        changes,
+        steps,
+        open_enrollments,
+        effects,
+    };
+    if unchanged || dry_run {
+        if !unchanged {
+            plan.version = Some(qs::last_version(tx, row.id)?.max(1) + 1);
+        }
+        return Ok(plan);
+    }
+    ensure_base_version(tx, row.id, now)?;
+    let mut touched = Vec::new();
+    if steps_differ {
+        qs::park_steps(tx, row.id)?;
+        let mut ids = vec![0i64; def.steps.len()];
+        for (j, step) in def.steps.iter().enumerate() {
+            let position = j as i64 + 1;
+            match kept[j] {
+                Some(o) => {
+                    qs::update_step(
+                        tx,
+                        &Step {
+                            id: old[o].id,
+                            position,
+                            kind: step.kind,
+                            delay_days: step.delay_days,
+                            subject: step.subject.clone(),
+                            body: step.body.clone(),
+                            title: step.title.clone(),
+                        },
+                    )?;
+                    ids[j] = old[o].id;
+                }
+                None => {
+                    ids[j] = q::insert_step(
+                        tx,
+                        row.id,
+                        &Step {
+                            id: 0,
+                            position,
+                            kind: step.kind,
+                            delay_days: step.delay_days,
+                            subject: step.subject.clone(),
+                            body: step.body.clone(),
+                            title: step.title.clone(),
+                        },
+                    )?;
+                }
+            }
+        }
+        qs::bump_revision(tx, row.id)?;
+        let (_, _, _, t) = reconcile(tx, row.id, &old, &def.steps, &kept, Some(&ids), now)?;
+        touched = t;
+    }
+    let s = &def.settings;
+    qs::set_sequence(
+        tx,
+        row.id,
+        &def.name,
+        owner.id,
+        s.unenroll_colleagues,
+        s.pause_on_out_of_office,
+        (&s.window_start, &s.window_end),
+        &s.sending_days.join(","),
+        &s.time_zone,
+    )?;
+    let (audit_id, _) = q::insert_audit(
+        tx,
+        &NewAudit {
+            at: now,
+            actor_id: Some(actor.id),
+            action: "sequence_edit",
+            reason: None,
+            note: Some(&def.file),
+            detail: &format!("{}: {}", def.name, plan.summary()),
+            count: touched.len() as i64,
+        },
+    )?;
+    for (id, status, step) in touched {
+        q::audit_enrollment(tx, audit_id, id, status, step)?;
+    }
+    let version = record_version(tx, row.id, actor, audit_id, now)?;
+    plan.version = Some(version);
+    plan.sequence = def.name.clone();
+    Ok(plan)
+}
