@@ -325,6 +325,33 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             *unenroll_colleagues,
             *pause_on_out_of_office,
         ),
+        Command::Sequence { action } => match action {
+            super::SequenceAction::Apply {
+                files,
+                yes,
+                dry_run,
+            } => super::sequences::apply(cli, ws, actor, files, *yes, *dry_run),
+            super::SequenceAction::Show {
+                sequence,
+                format,
+                version,
+            } => super::sequences::show(cli, ws, sequence, format, *version),
+            super::SequenceAction::Versions { sequence } => {
+                super::sequences::versions(cli, ws, sequence)
+            }
+            super::SequenceAction::Archive {
+                sequence,
+                yes,
+                dry_run,
+            } => super::sequences::archive(cli, ws, actor, sequence, *yes, *dry_run),
+            super::SequenceAction::Unarchive { sequence } => {
+                super::sequences::unarchive(cli, ws, actor, sequence)
+            }
+            super::SequenceAction::Owner { sequence, to } => {
+                super::sequences::owner(cli, ws, actor, sequence, to)
+            }
+            super::SequenceAction::Set { .. } => unreachable!("matched above"),
+        },
         Command::Demo { .. } | Command::Init { .. } => unreachable!("handled before opening"),
     }
 }

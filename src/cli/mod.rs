@@ -8,6 +8,7 @@ mod import;
 mod lists;
 mod manage;
 pub mod output;
+mod sequences;
 
 use std::path::PathBuf;
 
@@ -303,6 +304,58 @@ pub enum UsersAction {
 
 #[derive(Debug, Subcommand)]
 pub enum SequenceAction {
+    /// Create or update sequences from TOML files (all or nothing), after a dry-run diff
+    Apply {
+        /// Sequence files (see assets/sequences/)
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Apply without asking (needed without a terminal)
+        #[arg(long)]
+        yes: bool,
+        /// Only show the diff and what it does to open enrollments
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show a sequence: a summary, or the file `apply` accepts (--format toml)
+    Show {
+        /// Sequence id or name
+        sequence: String,
+        /// `text` (a summary) or `toml` (the sequence file)
+        #[arg(long, default_value = "text", value_name = "text|toml")]
+        format: String,
+        /// An earlier version's file
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+    },
+    /// List a sequence's versions
+    Versions {
+        /// Sequence id or name
+        sequence: String,
+    },
+    /// Archive a sequence: ends its open enrollments (sequence_archived) after a preview
+    Archive {
+        /// Sequence id or name
+        sequence: String,
+        /// Archive without asking (needed without a terminal)
+        #[arg(long)]
+        yes: bool,
+        /// Only show how many open enrollments it would end
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Make an archived sequence enrollable again
+    Unarchive {
+        /// Sequence id or name
+        sequence: String,
+    },
+    /// Give a sequence another owner (a manager or an admin)
+    Owner {
+        /// Sequence id or name
+        sequence: String,
+        /// The new owner's email
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+    },
     /// Set the automation settings of a sequence
     #[command(group(clap::ArgGroup::new("setting").required(true).multiple(true)
         .args(["unenroll_colleagues", "pause_on_out_of_office"])))]

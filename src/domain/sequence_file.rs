@@ -349,7 +349,13 @@ fn toml_string(text: &str) -> String {
             '\t' => out.push('\t'),
             '\r' => out.push_str("\\r"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            // Controls and bidi formatting characters are written escaped:
+            // printing the file can never drive or reorder a terminal.
+            c if c.is_control()
+                || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => out.push(c),
         }
     }
