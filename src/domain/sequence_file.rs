@@ -227,10 +227,19 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
         let (subject, body, title) = (text_of(&step.subject), text_of(&step.body), text_of(&step.title));
         match kind {
             StepKind::AutoEmail => {
-                if subject.trim().is_empty() {
+                // A later email may leave its subject out: it goes as a
+                // reply on the thread ("Re: " and the first one's subject).
+                let earlier_email = steps.iter().any(|s: &NewStep| s.kind == StepKind::AutoEmail);
+                if step.subject.is_some() && subject.trim().is_empty() {
                     return Err(at(
                         line_or(&step.subject, step_line),
-                        &format!("step {n}: an auto_email step needs a subject"),
+                        &format!("step {n}: the subject is empty; write one, or leave subject out to send the email as a reply on the thread"),
+                    ));
+                }
+                if step.subject.is_none() && !earlier_email {
+                    return Err(at(
+                        step_line,
+                        &format!("step {n}: the first auto_email step needs a subject"),
                     ));
                 }
                 if body.trim().is_empty() {

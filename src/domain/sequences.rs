@@ -640,13 +640,19 @@ impl Workspace {
                         .iter()
                         .find(|u| u.id == row.owner_id)
                         .ok_or_else(|| DomainError::NotFound(format!("no user {}", row.owner_id)))?;
+                    let owner = owner.unwrap_or(current_owner);
+                    // A file that changes nothing needs no right to edit.
+                    let preview = update_from_file(&tx, actor, &row, owner, def, true, now)?;
+                    if preview.action == PlanAction::Unchanged {
+                        plans.push(preview);
+                        continue;
+                    }
                     if !may_edit_sequence(actor, current_owner) {
                         return Err(DomainError::Refused(who_may_edit_sequence(
                             &row.name,
                             current_owner,
                         )));
                     }
-                    let owner = owner.unwrap_or(current_owner);
                     if owner.id != current_owner.id && actor.role == Role::Rep {
                         return Err(DomainError::Refused(format!(
                             "not permitted: only a manager of team {} or an admin may change the owner of '{}'",
