@@ -142,9 +142,23 @@ fn sequence_set_changes_the_settings() {
     json(&db, &["demo", "--contacts", "50"]);
     let sequences = json(&db, &["sequences"]);
     let id = sequences[0]["id"].as_i64().unwrap().to_string();
+    // R12: a sequence's settings are its owner's, their manager's or an
+    // admin's (the demo's default manager is not in every owner's team).
+    let users = json(&db, &["users"]);
+    let admin = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["role"] == "admin")
+        .unwrap()["email"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let set = json(
         &db,
         &[
+            "--as",
+            &admin,
             "sequence",
             "set",
             &id,
