@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::cli::{Run, one_sentence, run, seqtui_at, output};
+use common::cli::{Run, one_sentence, output, run, seqtui_at};
 use common::{fixture, raw};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -85,7 +85,9 @@ fn round_trip_of_every_demo_sequence_changes_nothing() {
     assert_eq!(built.code, 0, "{}", built.stderr);
     let names: Vec<String> = {
         let conn = raw(&db);
-        let mut stmt = conn.prepare("SELECT name FROM sequences ORDER BY id").unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM sequences ORDER BY id")
+            .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
@@ -107,8 +109,16 @@ fn round_trip_of_every_demo_sequence_changes_nothing() {
         assert_eq!(plan["action"], "unchanged", "{plan}");
     }
     let text = run(&db, &["sequence", "apply", files[0].to_str().unwrap()]);
-    assert!(text.stdout.contains("Nothing to change."), "{}", text.stdout);
-    assert_eq!(snapshot(&db), before, "the round trip changed the workspace");
+    assert!(
+        text.stdout.contains("Nothing to change."),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(
+        snapshot(&db),
+        before,
+        "the round trip changed the workspace"
+    );
 }
 
 #[test]
@@ -117,7 +127,15 @@ fn apply_creates_a_sequence_owned_by_the_actor_with_version_one() {
     let file = write(f.dir.path(), "gamma.toml", NEW_SEQUENCE);
     let r = run(
         &f.path,
-        &["--json", "--as", "ann@team.example", "sequence", "apply", "--yes", file.to_str().unwrap()],
+        &[
+            "--json",
+            "--as",
+            "ann@team.example",
+            "sequence",
+            "apply",
+            "--yes",
+            file.to_str().unwrap(),
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let plan = &r.json()["sequences"][0];
@@ -128,13 +146,22 @@ fn apply_creates_a_sequence_owned_by_the_actor_with_version_one() {
     let d = shown.json();
     assert_eq!(d["owner"], "ann@team.example");
     assert_eq!(d["settings"]["time_zone"], "Europe/Berlin");
-    assert_eq!(d["settings"]["sending_days"], serde_json::json!(["mon", "wed"]));
+    assert_eq!(
+        d["settings"]["sending_days"],
+        serde_json::json!(["mon", "wed"])
+    );
     assert_eq!(d["settings"]["pause_on_out_of_office"], true);
     assert_eq!(d["steps"].as_array().unwrap().len(), 2);
     // The shown file applies unchanged.
-    let toml = run(&f.path, &["sequence", "show", "Gamma Launch", "--format", "toml"]);
+    let toml = run(
+        &f.path,
+        &["sequence", "show", "Gamma Launch", "--format", "toml"],
+    );
     let again = write(f.dir.path(), "again.toml", &toml.stdout);
-    let r = run(&f.path, &["--json", "sequence", "apply", again.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &["--json", "sequence", "apply", again.to_str().unwrap()],
+    );
     assert_eq!(r.json()["sequences"][0]["action"], "unchanged");
     // Without a terminal and without --yes, a change is refused.
     let renamed = write(
@@ -146,16 +173,46 @@ fn apply_creates_a_sequence_owned_by_the_actor_with_version_one() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("--yes"), "{}", r.stderr);
-    assert_eq!(count(&f.path, "SELECT count(*) FROM sequences WHERE name = 'Delta'"), 0);
+    assert_eq!(
+        count(
+            &f.path,
+            "SELECT count(*) FROM sequences WHERE name = 'Delta'"
+        ),
+        0
+    );
     // Naming another owner is a manager's (their team) or an admin's.
     let other = write(
         f.dir.path(),
         "owned.toml",
-        &NEW_SEQUENCE.replace("name = \"Gamma Launch\"", "name = \"Owned\"\nowner = \"bob@team.example\""),
+        &NEW_SEQUENCE.replace(
+            "name = \"Gamma Launch\"",
+            "name = \"Owned\"\nowner = \"bob@team.example\"",
+        ),
     );
-    let r = run(&f.path, &["--as", "ann@team.example", "sequence", "apply", "--yes", other.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "ann@team.example",
+            "sequence",
+            "apply",
+            "--yes",
+            other.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
-    let r = run(&f.path, &["--as", "mae@team.example", "--json", "sequence", "apply", "--yes", other.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "mae@team.example",
+            "--json",
+            "sequence",
+            "apply",
+            "--yes",
+            other.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["sequences"][0]["owner"], "bob@team.example");
 }
@@ -199,7 +256,10 @@ fn each_validation_error_names_file_and_line_and_applies_nothing() {
         ),
         (
             "window.toml",
-            NEW_SEQUENCE.replace("[settings]\n", "[settings]\nsending_window = \"18:00-08:00\"\n"),
+            NEW_SEQUENCE.replace(
+                "[settings]\n",
+                "[settings]\nsending_window = \"18:00-08:00\"\n",
+            ),
             5,
         ),
     ];
@@ -208,7 +268,13 @@ fn each_validation_error_names_file_and_line_and_applies_nothing() {
         let bad = write(f.dir.path(), name, text);
         let r = run(
             &f.path,
-            &["sequence", "apply", "--yes", good.to_str().unwrap(), bad.to_str().unwrap()],
+            &[
+                "sequence",
+                "apply",
+                "--yes",
+                good.to_str().unwrap(),
+                bad.to_str().unwrap(),
+            ],
         );
         assert_eq!(r.code, 2, "{name}: {}", r.stderr);
         one_sentence(&r.stderr);
@@ -228,7 +294,15 @@ fn two_enrollments(f: &common::Fixture) {
         let r = at(
             db,
             now,
-            &["--as", "mae@team.example", "enroll", "--sequence", "Alpha Outbound", "--contact", contact],
+            &[
+                "--as",
+                "mae@team.example",
+                "enroll",
+                "--sequence",
+                "Alpha Outbound",
+                "--contact",
+                contact,
+            ],
         );
         assert_eq!(r.code, 0, "{}", r.stderr);
     };
@@ -258,7 +332,10 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     let f = fixture(3);
     two_enrollments(&f);
     let db = &f.path;
-    let shown = run(db, &["sequence", "show", "Alpha Outbound", "--format", "toml"]);
+    let shown = run(
+        db,
+        &["sequence", "show", "Alpha Outbound", "--format", "toml"],
+    );
     assert_eq!(shown.code, 0, "{}", shown.stderr);
     // New text for step 3; a task added after step 1.
     let edited = shown
@@ -270,7 +347,16 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
             1,
         );
     let file = write(f.dir.path(), "alpha.toml", &edited);
-    let dry = run(db, &["--json", "sequence", "apply", "--dry-run", file.to_str().unwrap()]);
+    let dry = run(
+        db,
+        &[
+            "--json",
+            "sequence",
+            "apply",
+            "--dry-run",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     let plan = &dry.json()["sequences"][0];
     assert_eq!(plan["action"], "update", "{plan}");
@@ -278,14 +364,21 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     assert_eq!(plan["effects"]["texts_updated"], 2, "{plan}");
     let before = snapshot(db);
     assert_eq!(snapshot(db), before, "the dry run wrote");
-    let r = at(db, "2026-11-04T11:00:00Z", &["sequence", "apply", "--yes", file.to_str().unwrap()]);
+    let r = at(
+        db,
+        "2026-11-04T11:00:00Z",
+        &["sequence", "apply", "--yes", file.to_str().unwrap()],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("+ added step 2 (task"), "{}", r.stdout);
     // A passed position 2: no task scheduled for it; it is now at step 4.
     let a = rows(db, 1);
     assert!(!a.iter().any(|(_, _, k)| k == "task"), "{a:?}");
     assert_eq!(
-        count(db, "SELECT current_step FROM enrollments WHERE contact_id = 1"),
+        count(
+            db,
+            "SELECT current_step FROM enrollments WHERE contact_id = 1"
+        ),
         4
     );
     // B had not: the task is scheduled at position 2, the call moved to 3.
@@ -302,33 +395,61 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
     assert!(
-        texts.iter().any(|t| t.contains("Subject: Fresh angle for Acme 0")),
+        texts
+            .iter()
+            .any(|t| t.contains("Subject: Fresh angle for Acme 0")),
         "no email with the new text"
     );
-    assert!(!texts.iter().any(|t| t.contains("Subject: Re: Hi First0000")));
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("Subject: Re: Hi First0000"))
+    );
 
     // Removing the call: cancelled for B (before it), nothing for A.
-    let shown = run(db, &["sequence", "show", "Alpha Outbound", "--format", "toml"]);
+    let shown = run(
+        db,
+        &["sequence", "show", "Alpha Outbound", "--format", "toml"],
+    );
     let without_call = shown.stdout.replace(
         "\n[[steps]]\nkind = \"call\"\ndelay_days = 2\ntitle = \"Call {{first_name}}\"\n",
         "",
     );
     assert_ne!(without_call, shown.stdout);
     let file = write(f.dir.path(), "alpha2.toml", &without_call);
-    let r = at(db, "2026-11-04T12:00:00Z", &["--json", "sequence", "apply", "--yes", file.to_str().unwrap()]);
+    let r = at(
+        db,
+        "2026-11-04T12:00:00Z",
+        &[
+            "--json",
+            "sequence",
+            "apply",
+            "--yes",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let plan = &r.json()["sequences"][0];
     assert_eq!(plan["steps"][0]["change"], "removed", "{plan}");
     assert_eq!(plan["steps"][0]["enrollments"], 1, "{plan}");
     let b = rows(db, 2);
-    assert!(b.iter().any(|(_, s, k)| k == "call" && s == "cancelled"), "{b:?}");
+    assert!(
+        b.iter().any(|(_, s, k)| k == "call" && s == "cancelled"),
+        "{b:?}"
+    );
     // Each edit is a version, listed and audited.
     let versions = run(db, &["--json", "sequence", "versions", "Alpha Outbound"]);
     assert_eq!(versions.json().as_array().unwrap().len(), 3);
-    let v1 = run(db, &["sequence", "show", "Alpha Outbound", "--version", "1"]);
+    let v1 = run(
+        db,
+        &["sequence", "show", "Alpha Outbound", "--version", "1"],
+    );
     assert!(v1.stdout.contains("Re: Hi {{first_name}}"), "{}", v1.stdout);
     assert_eq!(
-        count(db, "SELECT count(*) FROM audit WHERE action = 'sequence_edit'"),
+        count(
+            db,
+            "SELECT count(*) FROM audit WHERE action = 'sequence_edit'"
+        ),
         2
     );
 }
@@ -336,22 +457,55 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
 #[test]
 fn a_rep_may_not_edit_a_sequence_they_do_not_own() {
     let f = fixture(3);
-    let shown = run(&f.path, &["sequence", "show", "Alpha Outbound", "--format", "toml"]);
+    let shown = run(
+        &f.path,
+        &["sequence", "show", "Alpha Outbound", "--format", "toml"],
+    );
     let file = write(
         f.dir.path(),
         "a.toml",
         &shown.stdout.replace("Following up", "Following up again"),
     );
     let before = snapshot(&f.path);
-    let r = run(&f.path, &["--as", "ann@team.example", "sequence", "apply", "--yes", file.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "ann@team.example",
+            "sequence",
+            "apply",
+            "--yes",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("Mae East"), "{}", r.stderr);
     // A manager of another team neither.
-    let r = run(&f.path, &["--as", "mo@team.example", "sequence", "apply", "--yes", file.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "mo@team.example",
+            "sequence",
+            "apply",
+            "--yes",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(snapshot(&f.path), before);
-    let r = run(&f.path, &["--as", "mae@team.example", "sequence", "apply", "--yes", file.to_str().unwrap()]);
+    let r = run(
+        &f.path,
+        &[
+            "--as",
+            "mae@team.example",
+            "sequence",
+            "apply",
+            "--yes",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
@@ -360,26 +514,76 @@ fn archive_previews_confirms_and_unarchive_restores_enrolling() {
     let f = fixture(3);
     two_enrollments(&f);
     let db = &f.path;
-    let preview = run(db, &["--json", "sequence", "archive", "Alpha Outbound", "--dry-run"]);
+    let preview = run(
+        db,
+        &[
+            "--json",
+            "sequence",
+            "archive",
+            "Alpha Outbound",
+            "--dry-run",
+        ],
+    );
     assert_eq!(preview.code, 0, "{}", preview.stderr);
     assert_eq!(preview.json()["unenrolled"], 2);
     let refused = run(db, &["sequence", "archive", "Alpha Outbound"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stdout.contains("ends 2 open enrollments"), "{}", refused.stdout);
-    assert_eq!(count(db, "SELECT archived FROM sequences WHERE name = 'Alpha Outbound'"), 0);
-    let rep = run(db, &["--as", "ann@team.example", "sequence", "archive", "Alpha Outbound", "--yes"]);
+    assert!(
+        refused.stdout.contains("ends 2 open enrollments"),
+        "{}",
+        refused.stdout
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT archived FROM sequences WHERE name = 'Alpha Outbound'"
+        ),
+        0
+    );
+    let rep = run(
+        db,
+        &[
+            "--as",
+            "ann@team.example",
+            "sequence",
+            "archive",
+            "Alpha Outbound",
+            "--yes",
+        ],
+    );
     assert_eq!(rep.code, 3, "{}", rep.stderr);
     let done = run(db, &["sequence", "archive", "Alpha Outbound", "--yes"]);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(
-        count(db, "SELECT count(*) FROM enrollments WHERE end_reason = 'sequence_archived'"),
+        count(
+            db,
+            "SELECT count(*) FROM enrollments WHERE end_reason = 'sequence_archived'"
+        ),
         2
     );
-    let enroll = run(db, &["enroll", "--sequence", "Alpha Outbound", "--contact", "contact0002@acme2.example"]);
+    let enroll = run(
+        db,
+        &[
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            "contact0002@acme2.example",
+        ],
+    );
     assert_eq!(enroll.code, 3, "{}", enroll.stderr);
     let un = run(db, &["sequence", "unarchive", "Alpha Outbound"]);
     assert_eq!(un.code, 0, "{}", un.stderr);
-    let enroll = run(db, &["enroll", "--sequence", "Alpha Outbound", "--contact", "contact0002@acme2.example"]);
+    let enroll = run(
+        db,
+        &[
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            "contact0002@acme2.example",
+        ],
+    );
     assert_eq!(enroll.code, 0, "{}", enroll.stderr);
 }
 
@@ -387,13 +591,42 @@ fn archive_previews_confirms_and_unarchive_restores_enrolling() {
 fn owner_change_is_a_managers_or_an_admins() {
     let f = fixture(1);
     let db = &f.path;
-    let r = run(db, &["--as", "ann@team.example", "sequence", "owner", "Alpha Outbound", "--to", "ann@team.example"]);
+    let r = run(
+        db,
+        &[
+            "--as",
+            "ann@team.example",
+            "sequence",
+            "owner",
+            "Alpha Outbound",
+            "--to",
+            "ann@team.example",
+        ],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     one_sentence(&r.stderr);
-    let r = run(db, &["--as", "mae@team.example", "--json", "sequence", "owner", "Alpha Outbound", "--to", "bob@team.example"]);
+    let r = run(
+        db,
+        &[
+            "--as",
+            "mae@team.example",
+            "--json",
+            "sequence",
+            "owner",
+            "Alpha Outbound",
+            "--to",
+            "bob@team.example",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["owner"], "bob@team.example");
     let versions = run(db, &["--json", "sequence", "versions", "Alpha Outbound"]);
     assert_eq!(versions.json().as_array().unwrap().len(), 2);
-    assert_eq!(count(db, "SELECT count(*) FROM audit WHERE action = 'sequence_owner'"), 1);
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM audit WHERE action = 'sequence_owner'"
+        ),
+        1
+    );
 }

@@ -143,7 +143,9 @@ pub fn apply(
             .count();
         confirm(
             &format!("Apply {n} sequence file(s)?"),
-            &format!("Refusing to apply {n} sequence file(s) without confirmation; nothing was changed."),
+            &format!(
+                "Refusing to apply {n} sequence file(s) without confirmation; nothing was changed."
+            ),
         )?;
     }
     let applied = ws.apply_sequences(actor, &defs, false).map_err(unsaved)?;
@@ -183,10 +185,9 @@ pub fn show(
 ) -> Outcome {
     let format = format.trim().to_ascii_lowercase();
     if !matches!(format.as_str(), "text" | "toml") {
-        return Err(DomainError::Invalid(format!(
-            "unknown format '{format}'; use text or toml"
-        ))
-        .into());
+        return Err(
+            DomainError::Invalid(format!("unknown format '{format}'; use text or toml")).into(),
+        );
     }
     if format == "toml" || version.is_some() {
         let text = ws.sequence_file(sequence, version)?;
@@ -262,7 +263,9 @@ pub fn versions(cli: &Cli, ws: &Workspace, sequence: &str) -> Outcome {
             vec![
                 v.version.to_string(),
                 super::output::time(Some(v.at)),
-                v.actor.clone().unwrap_or_else(|| "(before versions were kept)".into()),
+                v.actor
+                    .clone()
+                    .unwrap_or_else(|| "(before versions were kept)".into()),
             ]
         })
         .collect();
@@ -279,12 +282,17 @@ pub fn archive(
     yes: bool,
     dry_run: bool,
 ) -> Outcome {
-    let preview = ws.archive_sequence(actor, sequence, true).map_err(unsaved)?;
+    let preview = ws
+        .archive_sequence(actor, sequence, true)
+        .map_err(unsaved)?;
     if preview.already_archived {
         if cli.json {
             json(&preview)?;
         } else {
-            outln!("'{}' is archived already; nothing to change.", preview.sequence);
+            outln!(
+                "'{}' is archived already; nothing to change.",
+                preview.sequence
+            );
         }
         return Ok(0);
     }
@@ -313,7 +321,9 @@ pub fn archive(
             ),
         )?;
     }
-    let report = ws.archive_sequence(actor, sequence, false).map_err(unsaved)?;
+    let report = ws
+        .archive_sequence(actor, sequence, false)
+        .map_err(unsaved)?;
     finish_tidying(ws, "archive", report.batch.as_deref())?;
     if cli.json {
         json(&report)?;
@@ -338,14 +348,19 @@ pub fn unarchive(cli: &Cli, ws: &mut Workspace, actor: &User, sequence: &str) ->
     if cli.json {
         json(&s)?;
     } else {
-        outln!("'{}' is not archived: contacts can be enrolled in it.", s.name);
+        outln!(
+            "'{}' is not archived: contacts can be enrolled in it.",
+            s.name
+        );
     }
     Ok(0)
 }
 
 /// `sequence owner NAME --to EMAIL`.
 pub fn owner(cli: &Cli, ws: &mut Workspace, actor: &User, sequence: &str, to: &str) -> Outcome {
-    let s = ws.change_sequence_owner(actor, sequence, to).map_err(unsaved)?;
+    let s = ws
+        .change_sequence_owner(actor, sequence, to)
+        .map_err(unsaved)?;
     let detail = ws.sequence_detail(&s.id.to_string())?;
     if cli.json {
         json(&detail)?;

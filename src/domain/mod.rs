@@ -32,9 +32,9 @@ pub use report::{
     DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
     export_file_name, spreadsheet_text,
 };
+pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use sequence_file::*;
 pub use sequences::*;
-pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use types::*;
 pub use workspace::*;
 

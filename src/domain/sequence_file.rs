@@ -111,9 +111,7 @@ fn line_in_value(text: &str, span: &Range<usize>, value: &str, at: usize) -> usi
     let literal = &text[span.clone()];
     let opens_on_own_line = (literal.starts_with("\"\"\"") || literal.starts_with("'''"))
         && (literal[3..].starts_with('\n') || literal[3..].starts_with("\r\n"));
-    line_of(text, span.start)
-        + usize::from(opens_on_own_line)
-        + value[..at].matches('\n').count()
+    line_of(text, span.start) + usize::from(opens_on_own_line) + value[..at].matches('\n').count()
 }
 
 /// Where the first unknown or unclosed merge field of `text` starts, and why.
@@ -162,7 +160,10 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
         None => (None, name_line),
     };
     if owner.as_deref() == Some("") {
-        return Err(at(owner_line, &"the owner is empty; name a user's email or leave it out"));
+        return Err(at(
+            owner_line,
+            &"the owner is empty; name a user's email or leave it out",
+        ));
     }
     let mut settings = SequenceSettings::default();
     if let Some(s) = top.settings {
@@ -211,7 +212,10 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
                 &format!("step {n}: delay_days must be between 0 and {MAX_DELAY_DAYS}"),
             ));
         }
-        for field in [&step.subject, &step.body, &step.title].into_iter().flatten() {
+        for field in [&step.subject, &step.body, &step.title]
+            .into_iter()
+            .flatten()
+        {
             if let Some((offset, why)) = bad_merge_field(field.get_ref()) {
                 let line = line_in_value(text, &field.span(), field.get_ref(), offset);
                 return Err(at(line, &format!("step {n}: {why}")));
@@ -224,16 +228,24 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
             f.as_ref()
                 .map_or(fallback, |s| line_of(text, s.span().start))
         };
-        let (subject, body, title) = (text_of(&step.subject), text_of(&step.body), text_of(&step.title));
+        let (subject, body, title) = (
+            text_of(&step.subject),
+            text_of(&step.body),
+            text_of(&step.title),
+        );
         match kind {
             StepKind::AutoEmail => {
                 // A later email may leave its subject out: it goes as a
                 // reply on the thread ("Re: " and the first one's subject).
-                let earlier_email = steps.iter().any(|s: &NewStep| s.kind == StepKind::AutoEmail);
+                let earlier_email = steps
+                    .iter()
+                    .any(|s: &NewStep| s.kind == StepKind::AutoEmail);
                 if step.subject.is_some() && subject.trim().is_empty() {
                     return Err(at(
                         line_or(&step.subject, step_line),
-                        &format!("step {n}: the subject is empty; write one, or leave subject out to send the email as a reply on the thread"),
+                        &format!(
+                            "step {n}: the subject is empty; write one, or leave subject out to send the email as a reply on the thread"
+                        ),
                     ));
                 }
                 if step.subject.is_none() && !earlier_email {
@@ -266,7 +278,9 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
                     if let Some(extra) = step.subject.as_ref().or(step.body.as_ref()) {
                         return Err(at(
                             line_of(text, extra.span().start),
-                            &format!("step {n}: a {kind} step has no subject or body; write the task in title"),
+                            &format!(
+                                "step {n}: a {kind} step has no subject or body; write the task in title"
+                            ),
                         ));
                     }
                 } else if step.subject.is_some() && subject.trim().is_empty() {
@@ -305,7 +319,10 @@ fn parse_clock(text: &str) -> Option<String> {
 pub fn parse_window(text: &str) -> std::result::Result<(String, String), String> {
     let bad = || format!("sending_window '{text}' is not like \"08:00-18:00\"");
     let (a, b) = text.split_once('-').ok_or_else(bad)?;
-    let (start, end) = (parse_clock(a).ok_or_else(bad)?, parse_clock(b).ok_or_else(bad)?);
+    let (start, end) = (
+        parse_clock(a).ok_or_else(bad)?,
+        parse_clock(b).ok_or_else(bad)?,
+    );
     if start >= end {
         return Err(format!("sending_window '{text}' ends before it starts"));
     }
@@ -342,7 +359,9 @@ pub fn parse_days(days: &[String]) -> std::result::Result<Vec<String>, String> {
 pub fn check_time_zone(name: &str) -> std::result::Result<String, String> {
     chrono_tz::Tz::from_str(name.trim())
         .map(|tz| tz.name().to_string())
-        .map_err(|_| format!("'{name}' is not an IANA time zone (like Europe/Berlin or America/New_York)"))
+        .map_err(|_| {
+            format!("'{name}' is not an IANA time zone (like Europe/Berlin or America/New_York)")
+        })
 }
 
 /// A TOML basic string: one line, or a multi-line literal for text with
@@ -373,7 +392,12 @@ fn toml_string(text: &str) -> String {
 }
 
 /// Writes a definition as a file [`parse_sequence`] reads back unchanged.
-pub fn render_sequence(name: &str, owner: &str, settings: &SequenceSettings, steps: &[NewStep]) -> String {
+pub fn render_sequence(
+    name: &str,
+    owner: &str,
+    settings: &SequenceSettings,
+    steps: &[NewStep],
+) -> String {
     let mut out = String::new();
     out.push_str("# A seqtui sequence: `seqtui sequence apply FILE` creates or updates it.\n");
     out.push_str(&format!(
@@ -404,7 +428,10 @@ pub fn render_sequence(name: &str, owner: &str, settings: &SequenceSettings, ste
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    out.push_str(&format!("time_zone = {}\n", toml_string(&settings.time_zone)));
+    out.push_str(&format!(
+        "time_zone = {}\n",
+        toml_string(&settings.time_zone)
+    ));
     for step in steps {
         out.push_str("\n[[steps]]\n");
         out.push_str(&format!("kind = \"{}\"\n", step.kind));

@@ -170,7 +170,11 @@ fn current_file(conn: &rusqlite::Connection, id: i64) -> Result<String> {
 
 /// Before the first recorded edit of a sequence made before versions were
 /// kept, its definition then becomes version 1.
-pub(super) fn ensure_base_version(conn: &rusqlite::Connection, id: i64, now: Timestamp) -> Result<()> {
+pub(super) fn ensure_base_version(
+    conn: &rusqlite::Connection,
+    id: i64,
+    now: Timestamp,
+) -> Result<()> {
     if qs::last_version(conn, id)? == 0 {
         qs::insert_version(conn, id, 1, now, None, None, &current_file(conn, id)?)?;
     }
@@ -296,9 +300,7 @@ fn reconcile(
     let mut reach_new = vec![0usize; new.len()];
     let mut reach_old = vec![0usize; old.len()];
     let mut touched = Vec::new();
-    let removed: Vec<bool> = (0..old.len())
-        .map(|o| !kept.contains(&Some(o)))
-        .collect();
+    let removed: Vec<bool> = (0..old.len()).map(|o| !kept.contains(&Some(o))).collect();
     let open = qs::open_progress(conn, sequence_id)?;
     let mut rows: HashMap<i64, HashMap<i64, qs::ScheduledRow>> = HashMap::new();
     for row in qs::open_scheduled_rows(conn, sequence_id)? {
@@ -553,10 +555,7 @@ impl Workspace {
                     .find(|v| v.version == n)
                     .map(|v| v.definition)
                     .ok_or_else(|| {
-                        DomainError::NotFound(format!(
-                            "sequence '{}' has no version {n}",
-                            row.name
-                        ))
+                        DomainError::NotFound(format!("sequence '{}' has no version {n}", row.name))
                     })
             }
         }
@@ -636,10 +635,10 @@ impl Workspace {
                 }
                 Some(id) => {
                     let row = row_of(&tx, id)?;
-                    let current_owner = users
-                        .iter()
-                        .find(|u| u.id == row.owner_id)
-                        .ok_or_else(|| DomainError::NotFound(format!("no user {}", row.owner_id)))?;
+                    let current_owner =
+                        users.iter().find(|u| u.id == row.owner_id).ok_or_else(|| {
+                            DomainError::NotFound(format!("no user {}", row.owner_id))
+                        })?;
                     let owner = owner.unwrap_or(current_owner);
                     // A file that changes nothing needs no right to edit.
                     let preview = update_from_file(&tx, actor, &row, owner, def, true, now)?;
@@ -682,7 +681,9 @@ impl Workspace {
         let row = self.sequence_row_named(name)?;
         let owner = self.user_by_id(row.owner_id)?;
         if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(&row.name, &owner)));
+            return Err(DomainError::Refused(who_may_edit_sequence(
+                &row.name, &owner,
+            )));
         }
         let now = self.now();
         let tx = self.store.write()?;
@@ -745,7 +746,9 @@ impl Workspace {
         let row = self.sequence_row_named(name)?;
         let owner = self.user_by_id(row.owner_id)?;
         if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(&row.name, &owner)));
+            return Err(DomainError::Refused(who_may_edit_sequence(
+                &row.name, &owner,
+            )));
         }
         let now = self.now();
         let tx = self.store.write()?;
@@ -882,7 +885,12 @@ fn create_from_file(
             action: "create_sequence",
             reason: None,
             note: Some(&def.file),
-            detail: &format!("{}: version 1, {} steps, owner {}", def.name, def.steps.len(), owner.email),
+            detail: &format!(
+                "{}: version 1, {} steps, owner {}",
+                def.name,
+                def.steps.len(),
+                owner.email
+            ),
             count: 0,
         },
     )?;

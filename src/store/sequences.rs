@@ -197,7 +197,12 @@ pub fn cancel_scheduled(conn: &Connection, id: i64) -> Result<()> {
 }
 
 /// Renumbers a scheduled step (its step moved) and sets its due time.
-pub fn move_scheduled(conn: &Connection, id: i64, position: i64, due_at: DateTime<Utc>) -> Result<()> {
+pub fn move_scheduled(
+    conn: &Connection,
+    id: i64,
+    position: i64,
+    due_at: DateTime<Utc>,
+) -> Result<()> {
     conn.prepare_cached("UPDATE scheduled_steps SET position = ?2, due_at = ?3 WHERE id = ?1")?
         .execute(params![id, position, format_time(due_at)])?;
     Ok(())
@@ -251,7 +256,9 @@ pub struct VersionRow {
 
 pub fn last_version(conn: &Connection, sequence_id: i64) -> Result<i64> {
     Ok(conn
-        .prepare_cached("SELECT coalesce(max(version), 0) FROM sequence_versions WHERE sequence_id = ?1")?
+        .prepare_cached(
+            "SELECT coalesce(max(version), 0) FROM sequence_versions WHERE sequence_id = ?1",
+        )?
         .query_row([sequence_id], |r| r.get(0))?)
 }
 
