@@ -630,3 +630,29 @@ fn owner_change_is_a_managers_or_an_admins() {
         1
     );
 }
+
+/// The engine's claim protocol (R17): a step read and rendered before an
+/// edit of the sequence's steps is not recorded with the old text; it stays
+/// due and is rendered again.
+#[test]
+fn a_step_rendered_before_an_edit_is_not_claimed() {
+    let mut f = fixture(1);
+    let manager = f.manager_east.clone();
+    f.ws.enroll(&manager, f.seq_a.id, &[f.c[0]]).unwrap();
+    let due = f.ws.due_steps(common::now(), 10).unwrap();
+    assert_eq!(due.len(), 1);
+    let rendered = seqtui::engine::outbox::execute(&due[0], "ws", common::now()).unwrap();
+    let text = f.ws.sequence_file("Alpha Outbound", None).unwrap();
+    let def = seqtui::domain::parse_sequence(
+        "alpha.toml",
+        &text.replace("Hi {{first_name}}\"", "Hello again {{first_name}}\""),
+    )
+    .unwrap();
+    let plans = f.ws.apply_sequences(&manager, &[def], false).unwrap();
+    assert_eq!(plans[0].effects.texts_updated, 2, "{plans:?}");
+    let report = f.ws.record_executed(&[rendered]).unwrap();
+    assert_eq!((report.emails, report.changed), (0, 1));
+    let again = f.ws.due_steps(common::now(), 10).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].subject, "Hello again {{first_name}}");
+}
