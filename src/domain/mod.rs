@@ -14,6 +14,7 @@ mod optout;
 mod permissions;
 mod report;
 mod rules;
+mod tasks;
 mod types;
 mod workspace;
 
@@ -31,6 +32,7 @@ pub use report::{
     export_file_name, spreadsheet_text,
 };
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
+pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport};
 pub use types::*;
 pub use workspace::*;
 

@@ -11,6 +11,7 @@ pub mod manage;
 pub mod queries;
 pub mod report;
 pub mod schema;
+pub mod tasks;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -64,6 +64,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'open'",
     ),
     (
+        "tasks_queue",
+        "CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(owner_id, due_at, id) WHERE state = 'open'",
+    ),
+    (
+        "tasks_open_due",
+        "CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE state = 'open'",
+    ),
+    (
         "sent_emails_enrollment",
         "CREATE INDEX sent_emails_enrollment ON sent_emails(enrollment_id)",
     ),
@@ -261,6 +269,7 @@ pub fn migrations() -> Vec<String> {
         V9_OPT_OUT.to_string(),
         V10_EMAIL_KEY.to_string(),
         V11_BOUNCES.to_string(),
+        V12_TASKS.to_string(),
     ]
 }
 
@@ -480,4 +489,18 @@ CREATE TABLE bounces (
 CREATE INDEX bounces_contact ON bounces(contact_id);
 CREATE INDEX bounces_enrollment ON bounces(enrollment_id);
 CREATE INDEX bounces_sent_email ON bounces(sent_email_id);
+";
+
+/// Migration 12, tasks for reps (R18). A task is completed (`done`) or
+/// skipped (`done` with `skipped = 1`: the step is passed over, the
+/// enrollment moves on all the same), by `done_by`, with an optional
+/// `note`. `tasks_queue` serves a user's open tasks in due order (the
+/// `tasks` command and the Tasks view page through it by (due_at, id));
+/// `tasks_open_due` everyone's. Self-contained: renumber freely.
+const V12_TASKS: &str = "
+ALTER TABLE tasks ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN done_by INTEGER REFERENCES users(id);
+ALTER TABLE tasks ADD COLUMN note TEXT;
+CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(owner_id, due_at, id) WHERE state = 'open';
+CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE state = 'open';
 ";
