@@ -122,6 +122,20 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
         count(&db, &format!("SELECT count(*) FROM tasks WHERE id = {t2} AND state = 'done' AND skipped = 1")),
         1
     );
+    let timeline_types = |email: &str| -> Vec<String> {
+        let c = at(&db, 15.0, &["--json", "contact", email]).json();
+        c["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["type"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let skipped_types = timeline_types(tasks[1]["contact_email"].as_str().unwrap());
+    assert!(skipped_types.contains(&"task_skipped".to_string()), "{skipped_types:?}");
+    assert!(!skipped_types.contains(&"task_done".to_string()), "{skipped_types:?}");
+    let done_types = timeline_types(first["contact_email"].as_str().unwrap());
+    assert!(done_types.contains(&"task_done".to_string()), "{done_types:?}");
     // Audited, naming the tasks and the enrollments.
     let audit = at(&db, 15.0, &["--json", "audit"]).json();
     let entries = audit.as_array().unwrap();
