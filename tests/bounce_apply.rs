@@ -258,10 +258,9 @@ fn a_soft_bounce_after_the_next_step_went_out_starts_a_new_count() {
     // The third attempt went through; the call task and then step 3 (an
     // email, 3 days after the call is done, R18) follow.
     run_at(&db, 24 * 5);
-    let tasks = output(
-        seqtui_at(&db, &at(24 * 5)).args(["--json", "--as", "ann@team.example", "tasks"]),
-    )
-    .json();
+    let tasks =
+        output(seqtui_at(&db, &at(24 * 5)).args(["--json", "--as", "ann@team.example", "tasks"]))
+            .json();
     let task = tasks
         .as_array()
         .unwrap()

@@ -78,26 +78,52 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
     let first = &tasks[0];
     assert_eq!(first["kind"], "call");
     assert_eq!(first["sequence"], "Alpha Outbound");
-    assert_eq!((first["step"].as_i64(), first["steps"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(
+        (first["step"].as_i64(), first["steps"].as_i64()),
+        (Some(2), Some(3))
+    );
     assert_eq!(first["owner"], "ann@team.example");
     assert!(first["title"].as_str().unwrap().starts_with("Call First"));
     assert!(first["contact_email"].as_str().unwrap().contains('@'));
-    assert_eq!(first["company"].as_str().unwrap().starts_with("Acme"), true);
+    assert!(first["company"].as_str().unwrap().starts_with("Acme"));
     // Bob has none: the task is the enrolling user's.
     assert!(tasks_json(&db, 2.0, "bob@team.example", &[]).is_empty());
 
     // Days later nothing more is sent: the enrollments wait at the call.
     let report = run_engine(&db, 9.0);
-    assert_eq!((report["emails_sent"].as_i64(), report["finished"].as_i64()), (Some(0), Some(0)));
     assert_eq!(
-        count(&db, "SELECT count(*) FROM enrollments WHERE status = 'active' AND current_step = 2"),
+        (report["emails_sent"].as_i64(), report["finished"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM enrollments WHERE status = 'active' AND current_step = 2"
+        ),
         2
     );
 
     // Done at day 10: the last email is due 3 days after that, not before.
-    let (t1, e1) = (first["id"].as_i64().unwrap(), first["enrollment_id"].as_i64().unwrap());
-    let (t2, e2) = (tasks[1]["id"].as_i64().unwrap(), tasks[1]["enrollment_id"].as_i64().unwrap());
-    let done = at(&db, 10.0, &["--json", "--as", "ann@team.example", "task", "done", &t1.to_string()]);
+    let (t1, e1) = (
+        first["id"].as_i64().unwrap(),
+        first["enrollment_id"].as_i64().unwrap(),
+    );
+    let (t2, e2) = (
+        tasks[1]["id"].as_i64().unwrap(),
+        tasks[1]["enrollment_id"].as_i64().unwrap(),
+    );
+    let done = at(
+        &db,
+        10.0,
+        &[
+            "--json",
+            "--as",
+            "ann@team.example",
+            "task",
+            "done",
+            &t1.to_string(),
+        ],
+    );
     assert_eq!(done.code, 0, "{}", done.stderr);
     let done = done.json();
     assert_eq!(done["changed"], serde_json::json!([t1]));
@@ -105,7 +131,19 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
     assert_eq!(done["released"][0]["next_due_at"], day(13.0));
     assert_eq!(due_of(&db, e1, 3), day(13.0));
     // Skipped at day 11: the same, from day 11.
-    let skip = at(&db, 11.0, &["--as", "ann@team.example", "task", "skip", &t2.to_string(), "--note", "no answer twice"]);
+    let skip = at(
+        &db,
+        11.0,
+        &[
+            "--as",
+            "ann@team.example",
+            "task",
+            "skip",
+            &t2.to_string(),
+            "--note",
+            "no answer twice",
+        ],
+    );
     assert_eq!(skip.code, 0, "{}", skip.stderr);
     assert_eq!(due_of(&db, e2, 3), day(14.0));
     assert!(tasks_json(&db, 11.0, "ann@team.example", &[]).is_empty());
@@ -113,13 +151,30 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
     let report = run_engine(&db, 12.9);
     assert_eq!(report["emails_sent"], 0);
     let report = run_engine(&db, 13.0);
-    assert_eq!((report["emails_sent"].as_i64(), report["finished"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (report["emails_sent"].as_i64(), report["finished"].as_i64()),
+        (Some(1), Some(1))
+    );
     let report = run_engine(&db, 14.0);
-    assert_eq!((report["emails_sent"].as_i64(), report["finished"].as_i64()), (Some(1), Some(1)));
-    assert_eq!(count(&db, "SELECT count(*) FROM enrollments WHERE status = 'finished'"), 2);
+    assert_eq!(
+        (report["emails_sent"].as_i64(), report["finished"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM enrollments WHERE status = 'finished'"
+        ),
+        2
+    );
     // The skipped task is not counted as done on the contact's timeline.
     assert_eq!(
-        count(&db, &format!("SELECT count(*) FROM tasks WHERE id = {t2} AND state = 'done' AND skipped = 1")),
+        count(
+            &db,
+            &format!(
+                "SELECT count(*) FROM tasks WHERE id = {t2} AND state = 'done' AND skipped = 1"
+            )
+        ),
         1
     );
     let timeline_types = |email: &str| -> Vec<String> {
@@ -132,17 +187,31 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
             .collect()
     };
     let skipped_types = timeline_types(tasks[1]["contact_email"].as_str().unwrap());
-    assert!(skipped_types.contains(&"task_skipped".to_string()), "{skipped_types:?}");
-    assert!(!skipped_types.contains(&"task_done".to_string()), "{skipped_types:?}");
+    assert!(
+        skipped_types.contains(&"task_skipped".to_string()),
+        "{skipped_types:?}"
+    );
+    assert!(
+        !skipped_types.contains(&"task_done".to_string()),
+        "{skipped_types:?}"
+    );
     let done_types = timeline_types(first["contact_email"].as_str().unwrap());
-    assert!(done_types.contains(&"task_done".to_string()), "{done_types:?}");
+    assert!(
+        done_types.contains(&"task_done".to_string()),
+        "{done_types:?}"
+    );
     // Audited, naming the tasks and the enrollments.
     let audit = at(&db, 15.0, &["--json", "audit"]).json();
     let entries = audit.as_array().unwrap();
     let done_entry = entries.iter().find(|e| e["action"] == "task_done").unwrap();
     assert_eq!(done_entry["actor"], "ann@team.example");
     assert_eq!(done_entry["enrollments"], serde_json::json!([e1]));
-    assert!(done_entry["detail"].as_str().unwrap().contains(&format!("task {t1}")));
+    assert!(
+        done_entry["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("task {t1}"))
+    );
     let skip_entry = entries.iter().find(|e| e["action"] == "task_skip").unwrap();
     assert_eq!(skip_entry["note"], "no answer twice");
     check_invariants(&db);
@@ -167,20 +236,36 @@ fn a_task_as_the_last_step_keeps_the_enrollment_open_until_it_is_done() {
             title: "Connect on LinkedIn".into(),
         },
     ];
-    let seq = f.ws.create_sequence(&f.admin, "Short", &steps, false).unwrap();
+    let seq =
+        f.ws.create_sequence(&f.admin, "Short", &steps, false)
+            .unwrap();
     let e = f.ws.enroll(&f.rep_ann, seq.id, &[f.c[0]]).unwrap().enrolled[0];
     let db = f.path.clone();
     drop(f.ws);
     run_engine(&db, 0.0);
     let report = run_engine(&db, 1.0);
-    assert_eq!((report["tasks_created"].as_i64(), report["finished"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (
+            report["tasks_created"].as_i64(),
+            report["finished"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
     let tasks = tasks_json(&db, 1.0, "ann@team.example", &[]);
     assert_eq!(tasks[0]["kind"], "task");
     let id = tasks[0]["id"].as_i64().unwrap().to_string();
-    let done = at(&db, 2.0, &["--json", "--as", "ann@team.example", "task", "done", &id]).json();
+    let done = at(
+        &db,
+        2.0,
+        &["--json", "--as", "ann@team.example", "task", "done", &id],
+    )
+    .json();
     assert_eq!(done["finished"], serde_json::json!([e]));
     assert_eq!(
-        count(&db, &format!("SELECT count(*) FROM enrollments WHERE id = {e} AND status = 'finished'")),
+        count(
+            &db,
+            &format!("SELECT count(*) FROM enrollments WHERE id = {e} AND status = 'finished'")
+        ),
         1
     );
 }
@@ -194,20 +279,64 @@ fn snooze_moves_the_due_date_and_needs_until() {
     run_engine(&db, 2.0);
     let task = &tasks_json(&db, 2.0, "ann@team.example", &[])[0];
     let id = task["id"].as_i64().unwrap().to_string();
-    let missing = at(&db, 2.0, &["--as", "ann@team.example", "task", "snooze", &id]);
+    let missing = at(
+        &db,
+        2.0,
+        &["--as", "ann@team.example", "task", "snooze", &id],
+    );
     assert_eq!(missing.code, 2, "{}", missing.stderr);
-    let r = at(&db, 2.0, &["--json", "--as", "ann@team.example", "task", "snooze", &id, "--until", "2026-11-09"]);
+    let r = at(
+        &db,
+        2.0,
+        &[
+            "--json",
+            "--as",
+            "ann@team.example",
+            "task",
+            "snooze",
+            &id,
+            "--until",
+            "2026-11-09",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["until"], "2026-11-09T00:00:00Z");
     let task = &tasks_json(&db, 2.0, "ann@team.example", &[])[0];
     assert_eq!(task["due_at"], "2026-11-09T00:00:00Z");
     assert_eq!(task["overdue"], false);
     // An RFC 3339 time works too; snoozing keeps the enrollment waiting.
-    let r = at(&db, 3.0, &["--as", "ann@team.example", "task", "snooze", &id, "--until", "2026-11-10T14:30:00Z"]);
+    let r = at(
+        &db,
+        3.0,
+        &[
+            "--as",
+            "ann@team.example",
+            "task",
+            "snooze",
+            &id,
+            "--until",
+            "2026-11-10T14:30:00Z",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(tasks_json(&db, 3.0, "ann@team.example", &[])[0]["due_at"], "2026-11-10T14:30:00Z");
+    assert_eq!(
+        tasks_json(&db, 3.0, "ann@team.example", &[])[0]["due_at"],
+        "2026-11-10T14:30:00Z"
+    );
     assert_eq!(run_engine(&db, 20.0)["emails_sent"], 0);
-    let bad = at(&db, 3.0, &["--as", "ann@team.example", "task", "snooze", &id, "--until", "soon"]);
+    let bad = at(
+        &db,
+        3.0,
+        &[
+            "--as",
+            "ann@team.example",
+            "task",
+            "snooze",
+            &id,
+            "--until",
+            "soon",
+        ],
+    );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     one_sentence(&bad.stderr);
 }
@@ -236,13 +365,27 @@ fn the_queue_lists_overdue_first_and_filters() {
     assert_eq!(dues, vec![day(2.0), day(5.0), day(8.0)]);
     // Snooze the oldest to day 12: it goes last, no longer overdue.
     let oldest = all[0]["id"].as_i64().unwrap().to_string();
-    let r = at(&db, 8.5, &["--as", "ann@team.example", "task", "snooze", &oldest, "--until", &day(12.0)]);
+    let r = at(
+        &db,
+        8.5,
+        &[
+            "--as",
+            "ann@team.example",
+            "task",
+            "snooze",
+            &oldest,
+            "--until",
+            &day(12.0),
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let all = tasks_json(&db, 8.5, "ann@team.example", &["--mine"]);
     let dues: Vec<&str> = all.iter().map(|t| t["due_at"].as_str().unwrap()).collect();
     assert_eq!(dues, vec![day(5.0), day(8.0), day(12.0)]);
     assert_eq!(
-        all.iter().map(|t| t["overdue"].as_bool().unwrap()).collect::<Vec<_>>(),
+        all.iter()
+            .map(|t| t["overdue"].as_bool().unwrap())
+            .collect::<Vec<_>>(),
         vec![true, true, false]
     );
     let overdue = tasks_json(&db, 8.5, "ann@team.example", &["--due", "overdue"]);
@@ -252,12 +395,25 @@ fn the_queue_lists_overdue_first_and_filters() {
     assert_eq!(today.len(), 2);
     let week = tasks_json(&db, 8.5, "ann@team.example", &["--due", "week"]);
     assert_eq!(week.len(), 3);
-    let beta = tasks_json(&db, 8.5, "ann@team.example", &["--sequence", "Beta Nurture"]);
+    let beta = tasks_json(
+        &db,
+        8.5,
+        "ann@team.example",
+        &["--sequence", "Beta Nurture"],
+    );
     assert_eq!(beta.len(), 1);
     assert_eq!(beta[0]["sequence"], "Beta Nurture");
     // Everyone's, and one user's.
-    assert_eq!(tasks_json(&db, 8.5, "ann@team.example", &["--all"]).len(), 4);
-    let bobs = tasks_json(&db, 8.5, "ann@team.example", &["--owner", "bob@team.example"]);
+    assert_eq!(
+        tasks_json(&db, 8.5, "ann@team.example", &["--all"]).len(),
+        4
+    );
+    let bobs = tasks_json(
+        &db,
+        8.5,
+        "ann@team.example",
+        &["--owner", "bob@team.example"],
+    );
     assert_eq!(bobs.len(), 1);
     assert_eq!(bobs[0]["owner"], "bob@team.example");
     // Text: a header and one line per task, overdue marked.
@@ -277,7 +433,10 @@ fn only_the_owner_their_manager_or_an_admin_may_work_a_task() {
     drop(f.ws);
     run_engine(&db, 0.0);
     run_engine(&db, 2.0);
-    let id = tasks_json(&db, 2.0, "ann@team.example", &[])[0]["id"].as_i64().unwrap().to_string();
+    let id = tasks_json(&db, 2.0, "ann@team.example", &[])[0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     // Bob is in Ann's team but not her manager; Mo manages West.
     for who in ["bob@team.example", "mo@team.example"] {
         let r = at(&db, 3.0, &["--as", who, "task", "done", &id]);
@@ -285,25 +444,65 @@ fn only_the_owner_their_manager_or_an_admin_may_work_a_task() {
         one_sentence(&r.stderr);
         assert!(r.stderr.contains("not permitted"), "{}", r.stderr);
         assert!(r.stderr.contains("Ann Rep"), "{}", r.stderr);
-        let r = at(&db, 3.0, &["--json", "--as", who, "task", "snooze", &id, "--until", "2026-11-20"]);
+        let r = at(
+            &db,
+            3.0,
+            &[
+                "--json",
+                "--as",
+                who,
+                "task",
+                "snooze",
+                &id,
+                "--until",
+                "2026-11-20",
+            ],
+        );
         assert_eq!(r.code, 3, "{who}: {}", r.stderr);
         assert_eq!(r.json()["skipped"][0]["code"], "not_permitted");
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM tasks WHERE state = 'open'"), 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM tasks WHERE state = 'open'"),
+        1
+    );
     // Ann's manager may snooze it; an admin may complete it.
-    let r = at(&db, 3.0, &["--as", "mae@team.example", "task", "snooze", &id, "--until", "2026-11-20"]);
+    let r = at(
+        &db,
+        3.0,
+        &[
+            "--as",
+            "mae@team.example",
+            "task",
+            "snooze",
+            &id,
+            "--until",
+            "2026-11-20",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let r = at(&db, 3.0, &["--json", "--as", "admin@team.example", "task", "done", &id]);
+    let r = at(
+        &db,
+        3.0,
+        &["--json", "--as", "admin@team.example", "task", "done", &id],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     // Done twice: harmless, with a code.
-    let again = at(&db, 3.0, &["--json", "--as", "ann@team.example", "task", "done", &id]);
+    let again = at(
+        &db,
+        3.0,
+        &["--json", "--as", "ann@team.example", "task", "done", &id],
+    );
     assert_eq!(again.code, 0, "{}", again.stderr);
     let again = again.json();
     assert_eq!(again["changed"], serde_json::json!([]));
     assert_eq!(again["skipped"][0]["code"], "already_done");
     assert_eq!(again["batch"], serde_json::Value::Null);
     // A task that does not exist: not found.
-    let missing = at(&db, 3.0, &["--as", "ann@team.example", "task", "done", "99999"]);
+    let missing = at(
+        &db,
+        3.0,
+        &["--as", "ann@team.example", "task", "done", "99999"],
+    );
     assert_eq!(missing.code, 4, "{}", missing.stderr);
 }
 
@@ -315,12 +514,32 @@ fn unenroll_removes_the_open_task_and_undo_restores_it() {
     run_engine(&db, 0.0);
     run_engine(&db, 2.0);
     let task = tasks_json(&db, 2.0, "ann@team.example", &[])[0].clone();
-    let (id, e) = (task["id"].as_i64().unwrap().to_string(), task["enrollment_id"].as_i64().unwrap());
-    let r = at(&db, 3.0, &["--json", "--as", "ann@team.example", "unenroll", "--enrollment", &e.to_string(), "--reason", "not_a_fit"]);
+    let (id, e) = (
+        task["id"].as_i64().unwrap().to_string(),
+        task["enrollment_id"].as_i64().unwrap(),
+    );
+    let r = at(
+        &db,
+        3.0,
+        &[
+            "--json",
+            "--as",
+            "ann@team.example",
+            "unenroll",
+            "--enrollment",
+            &e.to_string(),
+            "--reason",
+            "not_a_fit",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.json()["tasks_removed"], 1);
     assert!(tasks_json(&db, 3.0, "ann@team.example", &[]).is_empty());
-    let r = at(&db, 3.0, &["--json", "--as", "ann@team.example", "task", "done", &id]);
+    let r = at(
+        &db,
+        3.0,
+        &["--json", "--as", "ann@team.example", "task", "done", &id],
+    );
     assert_eq!(r.code, 3, "{}", r.stderr);
     assert_eq!(r.json()["skipped"][0]["code"], "task_removed");
     // Undo: the task is open again and the enrollment waits at it.
@@ -330,7 +549,11 @@ fn unenroll_removes_the_open_task_and_undo_restores_it() {
     assert_eq!(back.len(), 1);
     assert_eq!(back[0]["id"], task["id"]);
     assert_eq!(run_engine(&db, 9.0)["emails_sent"], 0);
-    let r = at(&db, 10.0, &["--as", "ann@team.example", "task", "done", &id]);
+    let r = at(
+        &db,
+        10.0,
+        &["--as", "ann@team.example", "task", "done", &id],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(due_of(&db, e, 3), day(13.0));
     check_invariants(&db);
@@ -342,7 +565,21 @@ fn a_reassigned_enrollment_gives_its_next_task_to_the_new_owner() {
     let db = f.path.clone();
     drop(f.ws);
     run_engine(&db, 0.0);
-    let r = at(&db, 1.0, &["--as", "mae@team.example", "transfer", "--contact", "contact0000@acme0.example", "--to", "bob@team.example", "--policy", "reassign"]);
+    let r = at(
+        &db,
+        1.0,
+        &[
+            "--as",
+            "mae@team.example",
+            "transfer",
+            "--contact",
+            "contact0000@acme0.example",
+            "--to",
+            "bob@team.example",
+            "--policy",
+            "reassign",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     run_engine(&db, 2.0);
     assert!(tasks_json(&db, 2.0, "ann@team.example", &[]).is_empty());
@@ -355,7 +592,9 @@ fn fifty_thousand_open_tasks_list_quickly() {
     let db = f.path.clone();
     let e = {
         let mut ws = f.ws;
-        ws.enroll(&f.rep_ann, f.seq_a.id, &[f.c[0]]).unwrap().enrolled[0]
+        ws.enroll(&f.rep_ann, f.seq_a.id, &[f.c[0]])
+            .unwrap()
+            .enrolled[0]
     };
     let conn = raw(&db);
     conn.execute_batch("BEGIN").unwrap();
@@ -368,8 +607,13 @@ fn fifty_thousand_open_tasks_list_quickly() {
             .unwrap();
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         for i in 0..50_000i64 {
-            let owner = if i % 2 == 0 { f.rep_ann.id } else { f.rep_bob.id };
-            let due = (start + Duration::minutes(i * 7 % 400_000)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let owner = if i % 2 == 0 {
+                f.rep_ann.id
+            } else {
+                f.rep_bob.id
+            };
+            let due = (start + Duration::minutes(i * 7 % 400_000))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             insert.execute(rusqlite::params![e, owner, due]).unwrap();
         }
     }
@@ -386,7 +630,10 @@ fn fifty_thousand_open_tasks_list_quickly() {
         .unwrap();
     let first = started.elapsed();
     assert_eq!(page.len(), 100);
-    assert!(page.windows(2).all(|w| (w[0].due_at, w[0].id) <= (w[1].due_at, w[1].id)));
+    assert!(
+        page.windows(2)
+            .all(|w| (w[0].due_at, w[0].id) <= (w[1].due_at, w[1].id))
+    );
     // The next page starts after the last row (keyset), without overlap.
     let last = page.last().unwrap();
     let next = ws
@@ -398,5 +645,8 @@ fn fifty_thousand_open_tasks_list_quickly() {
         })
         .unwrap();
     assert!((next[0].due_at, next[0].id) > (last.due_at, last.id));
-    assert!(first < std::time::Duration::from_millis(300), "first page took {first:?}");
+    assert!(
+        first < std::time::Duration::from_millis(300),
+        "first page took {first:?}"
+    );
 }

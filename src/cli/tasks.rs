@@ -99,7 +99,9 @@ pub fn tasks(cli: &Cli, ws: &Workspace, actor: &User, args: &TasksArgs) -> Outco
         outln!("No open tasks.");
         return Ok(0);
     }
-    let mut headers = vec!["ID", "DUE", "KIND", "CONTACT", "COMPANY", "SEQUENCE", "STEP"];
+    let mut headers = vec![
+        "ID", "DUE", "KIND", "CONTACT", "COMPANY", "SEQUENCE", "STEP",
+    ];
     if owner.is_none() {
         headers.push("OWNER");
     }

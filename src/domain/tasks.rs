@@ -278,15 +278,19 @@ impl Workspace {
                 continue;
             }
             let Some(task) = qt::task_facts(&tx, id)? else {
-                report
-                    .skipped
-                    .push(Skipped::new(id, SkipCode::NotFound, format!("no task {id}")));
+                report.skipped.push(Skipped::new(
+                    id,
+                    SkipCode::NotFound,
+                    format!("no task {id}"),
+                ));
                 continue;
             };
             let Some(owner) = users.get(&task.owner_id) else {
-                report
-                    .skipped
-                    .push(Skipped::new(id, SkipCode::NotFound, format!("no task {id}")));
+                report.skipped.push(Skipped::new(
+                    id,
+                    SkipCode::NotFound,
+                    format!("no task {id}"),
+                ));
                 continue;
             };
             match task.state {
@@ -333,9 +337,11 @@ impl Workspace {
                     && qt::snooze(&tx, id, until, note.as_deref())?
                 {
                     report.changed.push(id);
-                    if let (Some(e), Some(status), Some(step)) =
-                        (task.enrollment_id, task.enrollment_status, task.current_step)
-                    {
+                    if let (Some(e), Some(status), Some(step)) = (
+                        task.enrollment_id,
+                        task.enrollment_status,
+                        task.current_step,
+                    ) {
                         touched.push((e, status, step));
                     }
                 }

@@ -170,7 +170,12 @@ pub fn complete(
 }
 
 /// Moves an open task's due date; false if it was not open.
-pub fn snooze(conn: &Connection, id: i64, until: DateTime<Utc>, note: Option<&str>) -> Result<bool> {
+pub fn snooze(
+    conn: &Connection,
+    id: i64,
+    until: DateTime<Utc>,
+    note: Option<&str>,
+) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "UPDATE tasks SET due_at = ?2, note = coalesce(?3, note) WHERE id = ?1 AND state = 'open'",
@@ -242,11 +247,7 @@ pub fn release(
          SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', due_at, ?3 || ' seconds')
          WHERE enrollment_id = ?1 AND state = 'scheduled' AND position > ?2",
     )?
-    .execute(params![
-        enrollment_id,
-        position,
-        format!("{shift:+}")
-    ])?;
+    .execute(params![enrollment_id, position, format!("{shift:+}")])?;
     conn.prepare_cached("UPDATE enrollments SET current_step = ?2 WHERE id = ?1")?
         .execute(params![enrollment_id, step])?;
     Ok(Release::Next { step, due_at })
