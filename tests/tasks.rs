@@ -649,4 +649,27 @@ fn fifty_thousand_open_tasks_list_quickly() {
         first < std::time::Duration::from_millis(300),
         "first page took {first:?}"
     );
+    // Every page, whatever the filters, walks an index in due order: no
+    // sort of the open tasks.
+    use seqtui::store::tasks::{TaskFilter, open_tasks_plan};
+    let conn = raw(&db);
+    for owner in [Some(f.rep_ann.id), None] {
+        for sequence in [None, Some(f.seq_a.id)] {
+            for after in [None, Some((last.due_at, last.id))] {
+                let filter = TaskFilter {
+                    owner,
+                    sequence,
+                    due_before: Some(now()),
+                    after,
+                    limit: 100,
+                };
+                let plan = open_tasks_plan(&conn, &filter).unwrap();
+                assert!(
+                    !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+                    "{filter:?}: {plan:?}"
+                );
+                assert!(plan.iter().any(|l| l.contains("tasks_")), "{plan:?}");
+            }
+        }
+    }
 }

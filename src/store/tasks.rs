@@ -47,8 +47,68 @@ pub struct TaskListRow {
 /// Open tasks matching `f`, oldest due first (overdue ones come first by
 /// construction), at most `f.limit`.
 pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>> {
-    // The order and the keyset are on the index's own columns, so a page
-    // is a walk of `tasks_queue` (one owner) or `tasks_open_due` (all).
+    let (sql, values) = open_tasks_sql(f);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        Ok(TaskListRow {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            kind: r.get(2)?,
+            due_at: parse_time(&r.get::<_, String>(3)?),
+            owner: r.get(4)?,
+            owner_name: r.get(5)?,
+            enrollment_id: r.get(6)?,
+            contact_id: r.get(7)?,
+            contact_email: r.get(8)?,
+            first_name: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            last_name: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            company: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
+            sequence_id: r.get(12)?,
+            sequence: r.get(13)?,
+            step: r.get(14)?,
+            steps: r.get(15)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How SQLite runs [`open_tasks`] for `f` (`EXPLAIN QUERY PLAN`, one
+/// detail line per step): the test that a page never sorts reads it.
+pub fn open_tasks_plan(conn: &Connection, f: &TaskFilter) -> Result<Vec<String>> {
+    let (sql, values) = open_tasks_sql(f);
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn open_tasks_sql(f: &TaskFilter) -> (String, Vec<rusqlite::types::Value>) {
+    // The order and the keyset are on the index's own columns, and the
+    // owner (when given) is the index's prefix, so a page is a walk of
+    // `tasks_queue` (one owner) or `tasks_open_due` (everyone), never a
+    // sort. Only the conditions asked for are written, so that the
+    // planner sees a plain equality on the owner.
+    let mut conditions = vec!["t.state = 'open'".to_string()];
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    let mut bind = |conditions: &mut Vec<String>, sql: &str, value: rusqlite::types::Value| {
+        values.push(value);
+        conditions.push(sql.replace('?', &format!("?{}", values.len())));
+    };
+    if let Some(owner) = f.owner {
+        bind(&mut conditions, "t.owner_id = ?", owner.into());
+    }
+    if let Some(sequence) = f.sequence {
+        bind(&mut conditions, "e.sequence_id = ?", sequence.into());
+    }
+    if let Some(before) = f.due_before {
+        bind(&mut conditions, "t.due_at < ?", format_time(before).into());
+    }
+    if let Some((at, id)) = f.after {
+        bind(&mut conditions, "t.due_at >= ?", format_time(at).into());
+        let n = values.len();
+        values.push(id.into());
+        conditions.push(format!("(t.due_at > ?{n} OR t.id > ?{})", n + 1));
+    }
+    values.push((f.limit.min(i64::MAX as usize) as i64).into());
     let index = if f.owner.is_some() {
         "tasks_queue"
     } else {
@@ -64,46 +124,12 @@ pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>>
          LEFT JOIN contacts c ON c.id = e.contact_id
          LEFT JOIN sequences s ON s.id = e.sequence_id
          LEFT JOIN scheduled_steps ss ON ss.id = t.scheduled_step_id
-         WHERE t.state = 'open'
-           AND (?1 IS NULL OR t.owner_id = ?1)
-           AND (?2 IS NULL OR e.sequence_id = ?2)
-           AND (?3 IS NULL OR t.due_at < ?3)
-           AND (?4 IS NULL OR t.due_at > ?4 OR (t.due_at = ?4 AND t.id > ?5))
-           AND (e.id IS NULL OR e.status <> 'unenrolled')
-         ORDER BY t.due_at, t.id LIMIT ?6"
+         WHERE {} AND (e.id IS NULL OR e.status <> 'unenrolled')
+         ORDER BY t.due_at, t.id LIMIT ?{}",
+        conditions.join(" AND "),
+        values.len()
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            f.owner,
-            f.sequence,
-            f.due_before.map(format_time),
-            f.after.map(|(at, _)| format_time(at)),
-            f.after.map(|(_, id)| id).unwrap_or(0),
-            f.limit as i64
-        ],
-        |r| {
-            Ok(TaskListRow {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                kind: r.get(2)?,
-                due_at: parse_time(&r.get::<_, String>(3)?),
-                owner: r.get(4)?,
-                owner_name: r.get(5)?,
-                enrollment_id: r.get(6)?,
-                contact_id: r.get(7)?,
-                contact_email: r.get(8)?,
-                first_name: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
-                last_name: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
-                company: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
-                sequence_id: r.get(12)?,
-                sequence: r.get(13)?,
-                step: r.get(14)?,
-                steps: r.get(15)?,
-            })
-        },
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    (sql, values)
 }
 
 /// A task with what working it needs: its state as readers see it (an open
