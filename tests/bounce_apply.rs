@@ -256,8 +256,29 @@ fn a_soft_bounce_after_the_next_step_went_out_starts_a_new_count() {
     ingest_at(&db, 25, &soft(dir.path(), "s2", &email(0), &m2), None);
     assert_eq!(run_at(&db, 50)["emails_sent"], 1);
     // The third attempt went through; the call task and then step 3 (an
-    // email, 3 days after the call) follow.
-    run_at(&db, 24 * 4);
+    // email, 3 days after the call is done, R18) follow.
+    run_at(&db, 24 * 5);
+    let tasks =
+        output(seqtui_at(&db, &at(24 * 5)).args(["--json", "--as", "ann@team.example", "tasks"]))
+            .json();
+    let task = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["contact_email"] == email(0).as_str())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let done = output(seqtui_at(&db, &at(24 * 5)).args([
+        "--as",
+        "ann@team.example",
+        "task",
+        "done",
+        &task,
+    ]));
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(run_at(&db, 24 * 8 - 1)["emails_sent"], 0);
     run_at(&db, 24 * 8);
     assert_eq!(sent_count(&db, &email(0)), 4);
     let (m4, position) = latest_sent(&db, &email(0));

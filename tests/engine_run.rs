@@ -89,6 +89,27 @@ fn emails_tasks_follow_ups_and_finish() {
         ),
         3
     );
+    // R18: the enrollments wait at the call until Ann is done with it; she
+    // is, the same day, so the follow-ups are due 3 days later.
+    let mut ws = at(&f.path, 2);
+    let open: Vec<i64> = ws
+        .tasks(&TaskQuery {
+            owner: Some(f.rep_ann.id),
+            limit: 10,
+            ..TaskQuery::default()
+        })
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(open.len(), 3);
+    let done = ws
+        .work_tasks(&f.rep_ann, TaskAction::Done, &open, None, None)
+        .unwrap();
+    assert_eq!(done.released.len(), 3);
+    drop(ws);
+    let report = run_once(&mut at(&f.path, 4), &outbox).unwrap();
+    assert_eq!(report.emails_sent, 0);
 
     // Day 5: follow-ups thread onto the first email; the enrollments finish.
     let report = run_once(&mut at(&f.path, 5), &outbox).unwrap();

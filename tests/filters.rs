@@ -155,6 +155,8 @@ fn world() -> World {
         assert!(out[0].enrollment.is_some(), "{out:?}");
     };
     run_once(&mut ws_at(&f, t0 + Duration::days(3)), &outbox).unwrap();
+    // R18: the first wave's call tasks are done: they move on.
+    do_all_tasks(&f.path, t0 + Duration::days(3));
     engage(5, t0 + Duration::days(4), false);
     engage(9, t1 + Duration::days(4), false);
     run_once(&mut ws_at(&f, t1 + Duration::days(6)), &outbox).unwrap();

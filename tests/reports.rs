@@ -47,6 +47,7 @@ fn ingest(ws: &mut Workspace, line: &str) {
 ///   meeting with Ann (ended: meeting_booked); 2 opens; 3 sends an
 ///   out-of-office until Dec 1 (paused, Alpha pauses on out-of-office).
 /// - Nov 4: Ann unenrolls 4 (not_a_fit).
+/// - Nov 5: the call tasks of 2, 5, 6, 7 appear and are done (R18).
 /// - Nov 8: the rest of the steps run: 2, 5, 6, 7 get the follow-up email
 ///   and finish (3 is paused, 4 ended).
 /// - Nov 8: contacts 8–9 enrolled and sent their first email; Nov 9: Ann
@@ -130,6 +131,10 @@ fn story() -> Fixture {
     .unwrap();
     drop(ws);
 
+    // Nov 5: the call tasks of 2, 5, 6 and 7 appear and Ann does them
+    // (R18), so their follow-ups are due Nov 8.
+    run_once(&mut at(&f, 5), &outbox).unwrap();
+    assert_eq!(do_all_tasks(&f.path, day(5)), 4);
     let mut ws = at(&f, 8);
     let report = run_once(&mut ws, &outbox).unwrap();
     assert_eq!(report.emails_sent, 4, "the follow-ups of 2, 5, 6 and 7");

@@ -309,6 +309,11 @@ fn two_enrollments(f: &common::Fixture) {
     enroll("2026-11-02T09:00:00Z", "contact0000@acme0.example");
     assert_eq!(at(db, "2026-11-02T09:00:00Z", &["run"]).code, 0);
     assert_eq!(at(db, "2026-11-04T09:00:00Z", &["run"]).code, 0);
+    // R18: A waits at its call until the call task is done.
+    let done_at = chrono::DateTime::parse_from_rfc3339("2026-11-04T09:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(common::do_all_tasks(db, done_at), 1);
     enroll("2026-11-04T10:00:00Z", "contact0001@acme1.example");
 }
 

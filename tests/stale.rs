@@ -182,8 +182,11 @@ fn only_open_enrollments_are_stale() {
             },
         )
         .unwrap();
-    // Every step of 0 and 2 runs: they finish.
+    // Every step of 0 and 2 runs: they finish (their call tasks done the
+    // day they appear, R18).
     let outbox = f.dir.path().join("outbox");
+    run_once(&mut ws_at(&f, t0 + Duration::days(2)), &outbox).unwrap();
+    assert_eq!(do_all_tasks(&f.path, t0 + Duration::days(2)), 2);
     let report = run_once(&mut ws_at(&f, t0 + Duration::days(6)), &outbox).unwrap();
     assert_eq!(report.finished, 2);
     // Then 3 (stays active) and 4 (paused until well after `then`).

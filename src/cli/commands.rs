@@ -277,6 +277,8 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Unenroll(args) => unenroll(cli, ws, actor, args),
         Command::Pause(args) => super::manage::pause_or_resume(cli, ws, actor, args, true),
         Command::Resume(args) => super::manage::pause_or_resume(cli, ws, actor, args, false),
+        Command::Tasks(args) => super::tasks::tasks(cli, ws, actor, args),
+        Command::Task { action } => super::tasks::task(cli, ws, actor, action),
         Command::Undo { batch } => super::manage::undo(cli, ws, actor, batch.as_deref()),
         Command::Transfer(args) => super::manage::transfer(cli, ws, actor, args),
         Command::Lists => super::lists::lists(cli, ws),

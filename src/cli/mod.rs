@@ -9,6 +9,7 @@ mod lists;
 mod manage;
 pub mod output;
 mod sequences;
+mod tasks;
 
 use std::path::PathBuf;
 
@@ -138,6 +139,13 @@ pub enum Command {
         /// Files or folders; the kind is told from the content
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+    },
+    /// Open tasks (call, task and manual-email steps), overdue first: yours unless --owner or --all
+    Tasks(tasks::TasksArgs),
+    /// Complete, skip or snooze tasks (yours, your team's as a manager, any as an admin)
+    Task {
+        #[command(subcommand)]
+        action: tasks::TaskCommand,
     },
     /// Change a sequence
     Sequence {

@@ -359,9 +359,11 @@ impl Workspace {
 
     /// Records executed steps in one transaction: each step is claimed
     /// (`scheduled` → `sent`/`done`) only if no other run took it; a claimed
-    /// email gets its `sent_emails` row and an outbox journal row, a task
-    /// step its task; the enrollment moves on, or is `finished` after its
-    /// last step. One audit entry (no actor) covers the batch.
+    /// email gets its `sent_emails` row and an outbox journal row, and the
+    /// enrollment moves on, or is `finished` after its last step; a task
+    /// step gets its task, and the enrollment waits at that step until the
+    /// task is done or skipped (R18, see `domain::tasks`). One audit entry
+    /// (no actor) covers the batch.
     pub fn record_executed(&mut self, steps: &[ExecutedStep]) -> Result<ExecutionReport> {
         let now = self.now();
         let tx = self.store.write()?;
@@ -431,6 +433,9 @@ impl Workspace {
                         now,
                     )?;
                     report.tasks += 1;
+                    // R18: the enrollment waits at this step until the task
+                    // is done or skipped (`Workspace::work_tasks`).
+                    continue;
                 }
             }
             if qe::advance_enrollment(

@@ -16,6 +16,7 @@ mod report;
 mod rules;
 mod sequence_file;
 mod sequences;
+mod tasks;
 mod types;
 mod workspace;
 
@@ -35,6 +36,7 @@ pub use report::{
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
 pub use sequence_file::*;
 pub use sequences::*;
+pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport};
 pub use types::*;
 pub use workspace::*;
 

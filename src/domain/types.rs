@@ -185,6 +185,8 @@ text_enum!(
         AlreadyStarted => "already_started",
         AlreadyOptedOut => "already_opted_out",
         Undeliverable => "undeliverable",
+        AlreadyDone => "already_done",
+        TaskRemoved => "task_removed",
     }
 );
 
@@ -216,6 +218,8 @@ impl SkipCode {
             SkipCode::AlreadyStarted => "already started",
             SkipCode::AlreadyOptedOut => "already opted out",
             SkipCode::Undeliverable => "undeliverable address",
+            SkipCode::AlreadyDone => "already done",
+            SkipCode::TaskRemoved => "task removed",
         }
     }
 
@@ -229,11 +233,13 @@ impl SkipCode {
             | SkipCode::AlreadyEnrolled
             | SkipCode::Changed
             | SkipCode::AlreadyStarted
-            | SkipCode::Undeliverable => 3,
+            | SkipCode::Undeliverable
+            | SkipCode::TaskRemoved => 3,
             SkipCode::AlreadyEnded
             | SkipCode::AlreadyPaused
             | SkipCode::AlreadyActive
-            | SkipCode::AlreadyOptedOut => 0,
+            | SkipCode::AlreadyOptedOut
+            | SkipCode::AlreadyDone => 0,
         }
     }
 }

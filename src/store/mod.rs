@@ -12,6 +12,7 @@ pub mod queries;
 pub mod report;
 pub mod schema;
 pub mod sequences;
+pub mod tasks;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

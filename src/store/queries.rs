@@ -1379,7 +1379,7 @@ pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<V
             SELECT ev.at, ev.type, s.name, ev.detail, ev.id
               FROM events ev LEFT JOIN sequences s ON s.id = ev.sequence_id WHERE ev.contact_id = ?1
             UNION ALL
-            SELECT t.done_at, 'task_done', s.name, t.title, t.id
+            SELECT t.done_at, CASE WHEN t.skipped THEN 'task_skipped' ELSE 'task_done' END, s.name, t.title, t.id
               FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id
               JOIN sequences s ON s.id = e.sequence_id
               WHERE e.contact_id = ?1 AND t.state = 'done' AND t.done_at IS NOT NULL

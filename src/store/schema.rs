@@ -64,6 +64,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX IF NOT EXISTS tasks_open ON tasks(enrollment_id) WHERE state = 'open'",
     ),
     (
+        "tasks_queue",
+        "CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(owner_id, due_at, id) WHERE state = 'open'",
+    ),
+    (
+        "tasks_open_due",
+        "CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE state = 'open'",
+    ),
+    (
         "sent_emails_enrollment",
         "CREATE INDEX sent_emails_enrollment ON sent_emails(enrollment_id)",
     ),
@@ -262,6 +270,7 @@ pub fn migrations() -> Vec<String> {
         V10_EMAIL_KEY.to_string(),
         V11_BOUNCES.to_string(),
         V12_SEQUENCE_FILES.to_string(),
+        V13_TASKS.to_string(),
     ]
 }
 
@@ -506,4 +515,18 @@ CREATE TABLE sequence_versions (
     definition  TEXT NOT NULL,
     PRIMARY KEY (sequence_id, version)
 ) WITHOUT ROWID;
+";
+
+/// Migration 13, tasks for reps (R18). A task is completed (`done`) or
+/// skipped (`done` with `skipped = 1`: the step is passed over, the
+/// enrollment moves on all the same), by `done_by`, with an optional
+/// `note`. `tasks_queue` serves a user's open tasks in due order (the
+/// `tasks` command and the Tasks view page through it by (due_at, id));
+/// `tasks_open_due` everyone's. Self-contained: renumber freely.
+const V13_TASKS: &str = "
+ALTER TABLE tasks ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN done_by INTEGER REFERENCES users(id);
+ALTER TABLE tasks ADD COLUMN note TEXT;
+CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(owner_id, due_at, id) WHERE state = 'open';
+CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE state = 'open';
 ";
