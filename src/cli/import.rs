@@ -132,6 +132,8 @@ enum Field {
     Title,
     Owner,
     Lifecycle,
+    Phone,
+    CrmId,
     OptedOut,
 }
 
@@ -153,6 +155,15 @@ fn field_of(header: &str) -> Option<Field> {
             Field::Owner
         }
         "lifecyclestage" | "lifecycle" | "stage" => Field::Lifecycle,
+        // HubSpot's "Phone Number", Salesforce's "Phone", Apollo's phones
+        // (the first phone column fills it; the others are named ignored).
+        "phone" | "phonenumber" | "workdirectphone" | "directphone" | "mobile" | "mobilephone"
+        | "mobilephonenumber" | "corporatephone" | "businessphone" => Field::Phone,
+        // HubSpot's "Record ID" (older exports: "Contact ID"), Salesforce's
+        // "Contact ID" / "Lead ID", Apollo's "Apollo Contact Id".
+        "recordid" | "contactid" | "hubspotid" | "leadid" | "apollocontactid" | "crmid" => {
+            Field::CrmId
+        }
         // HubSpot exports "Unsubscribed from all email".
         "optedout" | "optout" | "unsubscribed" | "unsubscribedfromallemail" => Field::OptedOut,
         _ => return None,
@@ -290,10 +301,10 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
                 Field::Company => row.company = Some(value),
                 Field::Title => row.title = Some(value),
                 Field::Owner => row.owner = Some(value),
-                Field::Lifecycle if !value.is_empty() => {
-                    row.lifecycle_stage = Some(value.to_lowercase())
-                }
+                Field::Lifecycle if !value.is_empty() => row.lifecycle_stage = Some(value),
                 Field::Lifecycle => {}
+                Field::Phone => row.phone = Some(value),
+                Field::CrmId => row.crm_id = Some(value),
             }
         }
         rows.push(row);

@@ -5,7 +5,9 @@
 mod bounce;
 mod browse;
 mod clock;
+mod contacts;
 mod engine;
+mod enroll;
 mod filter;
 mod identity;
 mod lists;
@@ -19,6 +21,7 @@ mod workspace;
 
 pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
 pub use clock::{CLOCK_YEARS, Clock, parse_instant};
+pub use contacts::{ContactCursor, ContactRow, lifecycle_label, lifecycle_value};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
 pub use identity::Overrides;

@@ -261,6 +261,7 @@ pub fn migrations() -> Vec<String> {
         V9_OPT_OUT.to_string(),
         V10_EMAIL_KEY.to_string(),
         V11_BOUNCES.to_string(),
+        V12_CRM.to_string(),
     ]
 }
 
@@ -480,4 +481,27 @@ CREATE TABLE bounces (
 CREATE INDEX bounces_contact ON bounces(contact_id);
 CREATE INDEX bounces_enrollment ON bounces(enrollment_id);
 CREATE INDEX bounces_sent_email ON bounces(sent_email_id);
+";
+
+/// Migration 12, contacts from a CRM (issue 15): a contact's phone number
+/// and its record id in the CRM it came from (both empty when unknown),
+/// and lifecycle stages stored as HubSpot's internal values
+/// (`marketingqualifiedlead`, not `mql` or "Marketing Qualified Lead";
+/// see `domain::lifecycle_value`). Self-contained: it only adds columns and
+/// rewrites known stage spellings.
+const V12_CRM: &str = "
+ALTER TABLE contacts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE contacts ADD COLUMN crm_id TEXT NOT NULL DEFAULT '';
+UPDATE contacts SET lifecycle_stage = CASE lower(lifecycle_stage)
+        WHEN 'mql' THEN 'marketingqualifiedlead'
+        WHEN 'marketing qualified lead' THEN 'marketingqualifiedlead'
+        WHEN 'sql' THEN 'salesqualifiedlead'
+        WHEN 'sales qualified lead' THEN 'salesqualifiedlead'
+        ELSE lower(lifecycle_stage) END
+    WHERE lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
+        'sales qualified lead', 'subscriber', 'lead', 'opportunity', 'customer',
+        'evangelist', 'other')
+        AND lifecycle_stage <> lower(lifecycle_stage)
+        OR lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
+        'sales qualified lead');
 ";
