@@ -119,6 +119,20 @@ impl Workspace {
         cq::contact_ids(self.store.conn(), &query, opted_out)
     }
 
+    /// The contacts with these emails (compared by their key), each once,
+    /// and the emails that are no contact, in the order given.
+    pub fn contacts_by_email(&self, emails: &[String]) -> Result<(Vec<i64>, Vec<String>)> {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for email in emails {
+            match cq::contact_id_by_email(self.store.conn(), email)? {
+                Some(id) => found.push(id),
+                None => missing.push(email.trim().to_string()),
+            }
+        }
+        Ok((found, missing))
+    }
+
     /// The query of a filter that names only contact conditions.
     pub fn contact_query(&self, filter: &Filter) -> Result<EnrollmentQuery> {
         if let Some(key) = filter.enrollment_keys().first() {

@@ -473,6 +473,12 @@ pub struct TaskView {
     pub due_at: Timestamp,
     pub state: TaskState,
     pub owner: String,
+    /// The kind of the step that created it (`call`, `task`,
+    /// `manual_email`).
+    pub kind: StepKind,
+    /// For a call, the contact's phone number as it is now (`None` when
+    /// the contact has none, and for other kinds).
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -125,6 +125,15 @@ pub fn contact_page_plan(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The id of the contact with this email (by its key).
+pub fn contact_id_by_email(conn: &Connection, email: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT id FROM contacts WHERE email_key = ?1")?
+        .query_row([email_key(email)], |r| r.get(0))
+        .optional()?)
+}
+
 // ------------------------------------------------------------ bulk enroll
 
 /// Stages the contacts of an enroll request (each once) in

@@ -1363,17 +1363,23 @@ pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<Schedul
 pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.title, t.due_at, CASE WHEN t.state = 'open' AND e.status = 'unenrolled'
-                THEN 'removed' ELSE t.state END, u.email
+                THEN 'removed' ELSE t.state END, u.email, coalesce(ss.kind, 'task'),
+                CASE WHEN ss.kind = 'call' THEN nullif(c.phone, '') END
          FROM tasks t JOIN users u ON u.id = t.owner_id JOIN enrollments e ON e.id = t.enrollment_id
+         LEFT JOIN scheduled_steps ss ON ss.id = t.scheduled_step_id
+         JOIN contacts c ON c.id = e.contact_id
          WHERE t.enrollment_id = ?1 ORDER BY t.due_at, t.id",
     )?;
     let rows = stmt.query_map([enrollment_id], |r| {
         let state: String = r.get(2)?;
+        let kind: String = r.get(4)?;
         Ok(TaskView {
             title: r.get(0)?,
             due_at: parse_time(&r.get::<_, String>(1)?),
             state: parse_enum(&state, 2)?,
             owner: r.get(3)?,
+            kind: parse_enum(&kind, 4)?,
+            phone: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
