@@ -715,3 +715,30 @@ fn a_hand_over_that_unenrolls_asks_and_can_be_undone() {
     assert_eq!(by_user(&f.path, f.rep_ann.id), (9, 9, 9));
     check_invariants(&f.path);
 }
+
+#[test]
+fn a_large_enroll_batch_is_undone_whole_and_tidied() {
+    // More than the batch size whose tidying is deferred (TIDY_NOW_MAX).
+    let n = TIDY_NOW_MAX + 40;
+    let f = fixture(n);
+    let done = run(
+        &f.path,
+        &["--json", "enroll", "--sequence", "Alpha Outbound", "--all", "--yes"],
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let done = done.json();
+    assert_eq!(done["enrolled"].as_array().unwrap().len(), n);
+    check_invariants(&f.path);
+    let undo = run(&f.path, &["--json", "undo"]);
+    assert_eq!(undo.code, 0, "{}", undo.stderr);
+    assert_eq!(undo.json()["ended"].as_array().unwrap().len(), n);
+    let scheduled: i64 = raw(&f.path)
+        .query_row(
+            "SELECT count(*) FROM scheduled_steps WHERE state = 'scheduled'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(scheduled, 0, "the undone batch's steps are cancelled");
+    check_tidied(&f.path);
+}

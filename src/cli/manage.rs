@@ -181,6 +181,11 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
         })?,
     };
     let report = ws.undo(actor, &batch).map_err(unsaved)?;
+    if !report.ended.is_empty() {
+        // A large enroll batch undone left its scheduled steps to cancel
+        // after the transaction (as a large unenroll); finish before exit.
+        finish_tidying(ws, "undo", report.undo_batch.as_deref())?;
+    }
     if cli.json {
         json(&report)?;
     } else {

@@ -51,6 +51,12 @@ impl Workspace {
         let (sequence, steps) = enrollable(&tx, sequence_id)?;
         cq::stage_contacts(&tx, contact_ids)?;
         cq::refuse_staged(&tx)?;
+        // The sentences the single-contact path gives, for the contacts
+        // R2 and R9 refuse (read in one query).
+        let blocked: HashMap<i64, Contact> = q::staged_blocked_contacts(&tx)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
         let mut refused: HashMap<i64, EnrollRefusal> = HashMap::new();
         for r in cq::staged_refusals(&tx)? {
             let code = match r.code.as_str() {
@@ -64,20 +70,16 @@ impl Workspace {
                     r.email,
                     r.open_in.as_deref().unwrap_or("another sequence")
                 ),
-                _ => {
-                    // The sentence the single-contact path gives.
-                    let contact = q::find_contact(&tx, &r.contact_id.to_string())?;
-                    contact
-                        .as_ref()
-                        .and_then(|c| {
-                            if code == SkipCode::OptedOut {
-                                opted_out_refusal(c)
-                            } else {
-                                undeliverable_refusal(c)
-                            }
-                        })
-                        .unwrap_or_else(|| format!("{} cannot be enrolled", r.email))
-                }
+                _ => blocked
+                    .get(&r.contact_id)
+                    .and_then(|c| {
+                        if code == SkipCode::OptedOut {
+                            opted_out_refusal(c)
+                        } else {
+                            undeliverable_refusal(c)
+                        }
+                    })
+                    .unwrap_or_else(|| format!("{} cannot be enrolled", r.email)),
             };
             refused.insert(
                 r.contact_id,

@@ -321,6 +321,17 @@ pub fn find_contact(conn: &Connection, id_or_email: &str) -> Result<Option<Conta
         .optional()?)
 }
 
+/// The contacts a bulk enroll staged and refused as opted out or
+/// undeliverable (see `store::contacts::refuse_staged`), in one query.
+pub fn staged_blocked_contacts(conn: &Connection) -> Result<Vec<Contact>> {
+    let mut stmt = conn.prepare(&format!(
+        "{CONTACT} JOIN temp.enroll_contacts t ON t.contact_id = c.id
+         WHERE t.code IN ('opted_out', 'undeliverable')"
+    ))?;
+    let rows = stmt.query_map([], contact_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Contacts whose name, email or company contain every word of `text`,
 /// in name order, at most `limit`.
 pub fn search_contacts(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Contact>> {
