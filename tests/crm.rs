@@ -59,10 +59,7 @@ fn a_hubspot_export_imports_as_it_comes_and_the_contact_shows_phone_and_crm_id()
     assert_eq!(jose["lifecycle_stage"], "salesqualifiedlead");
     assert_eq!(jose["owner"], "bob@team.example");
     let lee = run(&f.path, &["--json", "contact", "lee@acme.example"]).json();
-    assert_eq!(
-        lee["opted_out"], true,
-        "Unsubscribed from all email"
-    );
+    assert_eq!(lee["opted_out"], true, "Unsubscribed from all email");
     assert_eq!(lee["owner"], "wes@team.example");
 
     let text = run(&f.path, &["contact", "zoe@nordic.example"]);
@@ -723,7 +720,14 @@ fn a_large_enroll_batch_is_undone_whole_and_tidied() {
     let f = fixture(n);
     let done = run(
         &f.path,
-        &["--json", "enroll", "--sequence", "Alpha Outbound", "--all", "--yes"],
+        &[
+            "--json",
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--all",
+            "--yes",
+        ],
     );
     assert_eq!(done.code, 0, "{}", done.stderr);
     let done = done.json();
@@ -741,4 +745,54 @@ fn a_large_enroll_batch_is_undone_whole_and_tidied() {
         .unwrap();
     assert_eq!(scheduled, 0, "the undone batch's steps are cancelled");
     check_tidied(&f.path);
+}
+
+#[test]
+fn salesforce_and_apollo_exports_import_with_their_phones_and_ignored_columns_named() {
+    let f = fixture(0);
+    let salesforce = f.dir.path().join("salesforce.csv");
+    std::fs::write(
+        &salesforce,
+        "First Name,Last Name,Account Name,Title,Email,Phone,Mobile,Contact Owner,Lead Status\n\
+         Ines,Moreau,\"Moreau, Fils & Cie\",CFO,ines@moreau.example,,+33 6 12 34 56 78,Bob Rep,Working\n",
+    )
+    .unwrap();
+    let r = run(
+        &f.path,
+        &["--json", "import", "contacts", salesforce.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["ignored_columns"],
+        serde_json::json!(["Lead Status"])
+    );
+    let ines = run(&f.path, &["--json", "contact", "ines@moreau.example"]).json();
+    assert_eq!(ines["company"], "Moreau, Fils & Cie");
+    assert_eq!(ines["owner"], "bob@team.example");
+    assert_eq!(
+        ines["phone"], "+33 6 12 34 56 78",
+        "the first phone with a number"
+    );
+
+    let apollo = f.dir.path().join("apollo.csv");
+    std::fs::write(
+        &apollo,
+        "First Name,Last Name,Title,Company,Email,Email Status,Work Direct Phone,Mobile Phone,Corporate Phone,Contact Owner,Stage\n\
+         Kai,Lund,Head of Ops,Lund AB,kai@lund.example,Verified,+46 8 123 45,+46 70 111,+46 8 000,ann@team.example,Lead\n",
+    )
+    .unwrap();
+    let r = run(
+        &f.path,
+        &["--json", "import", "contacts", apollo.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.json()["ignored_columns"],
+        serde_json::json!(["Email Status"])
+    );
+    let kai = run(&f.path, &["--json", "contact", "kai@lund.example"]).json();
+    assert_eq!(kai["phone"], "+46 8 123 45");
+    assert_eq!(kai["title"], "Head of Ops");
+    assert_eq!(kai["owner"], "ann@team.example");
+    assert_eq!(kai["lifecycle_stage"], "lead");
 }

@@ -155,8 +155,8 @@ fn field_of(header: &str) -> Option<Field> {
             Field::Owner
         }
         "lifecyclestage" | "lifecycle" | "stage" => Field::Lifecycle,
-        // HubSpot's "Phone Number", Salesforce's "Phone", Apollo's phones
-        // (the first phone column fills it; the others are named ignored).
+        // HubSpot's "Phone Number", Salesforce's "Phone" and "Mobile",
+        // Apollo's phones: the first non-empty one fills it.
         "phone" | "phonenumber" | "workdirectphone" | "directphone" | "mobile" | "mobilephone"
         | "mobilephonenumber" | "corporatephone" | "businessphone" => Field::Phone,
         // HubSpot's "Record ID" (older exports: "Contact ID"), Salesforce's
@@ -218,7 +218,9 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
         .iter()
         .map(|h| {
             field_of(h).filter(|f| {
-                let first = !taken.contains(f);
+                // Every phone column counts: the first one with a number
+                // fills the field (Apollo's Work Direct, Mobile, Corporate…).
+                let first = !taken.contains(f) || *f == Field::Phone;
                 taken.push(*f);
                 first
             })
@@ -303,7 +305,11 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
                 Field::Owner => row.owner = Some(value),
                 Field::Lifecycle if !value.is_empty() => row.lifecycle_stage = Some(value),
                 Field::Lifecycle => {}
-                Field::Phone => row.phone = Some(value),
+                Field::Phone => {
+                    if row.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                        row.phone = Some(value);
+                    }
+                }
                 Field::CrmId => row.crm_id = Some(value),
             }
         }
