@@ -796,3 +796,57 @@ fn salesforce_and_apollo_exports_import_with_their_phones_and_ignored_columns_na
     assert_eq!(kai["owner"], "ann@team.example");
     assert_eq!(kai["lifecycle_stage"], "lead");
 }
+
+#[test]
+fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values() {
+    let f = fixture(4);
+    let path = f.path.clone();
+    drop(f.ws);
+    // The workspace as it was before the migration: no phone, no CRM id,
+    // stages as typed.
+    let mine = seqtui::store::schema::migrations()
+        .iter()
+        .position(|sql| sql.contains("ADD COLUMN crm_id"))
+        .unwrap();
+    let conn = raw(&path);
+    conn.execute_batch(&format!(
+        "ALTER TABLE contacts DROP COLUMN phone;
+         ALTER TABLE contacts DROP COLUMN crm_id;
+         UPDATE contacts SET lifecycle_stage = 'mql' WHERE id = 1;
+         UPDATE contacts SET lifecycle_stage = 'Sales Qualified Lead' WHERE id = 2;
+         UPDATE contacts SET lifecycle_stage = 'partner' WHERE id = 3;
+         PRAGMA user_version = {mine};"
+    ))
+    .unwrap();
+    drop(conn);
+    let r = run(&path, &["--json", "contacts"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let stages: Vec<(String, String, String)> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["lifecycle_stage"].as_str().unwrap().to_string(),
+                c["lifecycle_label"].as_str().unwrap().to_string(),
+                c["phone"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |stage: &str, label: &str| {
+        stages
+            .iter()
+            .any(|(s, l, p)| s == stage && l == label && p.is_empty())
+    };
+    assert!(
+        has("marketingqualifiedlead", "Marketing Qualified Lead"),
+        "{stages:?}"
+    );
+    assert!(
+        has("salesqualifiedlead", "Sales Qualified Lead"),
+        "{stages:?}"
+    );
+    assert!(has("partner", "partner"), "{stages:?}");
+    assert!(has("lead", "Lead"), "{stages:?}");
+}
