@@ -850,3 +850,12 @@ fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values
     assert!(has("partner", "partner"), "{stages:?}");
     assert!(has("lead", "Lead"), "{stages:?}");
 }
+
+#[test]
+fn contacts_refuses_json_and_csv_together() {
+    let f = fixture(2);
+    let r = run(&f.path, &["--json", "contacts", "--format", "csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    one_sentence(&r.stderr);
+}

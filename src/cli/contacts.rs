@@ -157,6 +157,9 @@ pub fn contacts(cli: &Cli, ws: &Workspace, args: &ContactsArgs) -> Outcome {
             )));
         }
     };
+    if csv && cli.json {
+        return Err(usage("--json and --format csv are two outputs; pass one"));
+    }
     let filter = args.filter.filter()?;
     // Checked before anything is written.
     ws.contact_query(&filter)?;
