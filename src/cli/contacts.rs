@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
 
 use super::Cli;
 use super::commands::{Failure, confirm, unsaved};
@@ -281,14 +280,6 @@ pub struct EnrollArgs {
     pub yes: bool,
 }
 
-/// What `enroll --json` prints: the domain's report, and the emails of a
-/// CSV that are no contact.
-#[derive(Serialize)]
-struct EnrollOutput<'a> {
-    #[serde(flatten)]
-    report: &'a EnrollReport,
-}
-
 pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) -> Outcome {
     if !args.all
         && let Some(flag) = args.filter.first_flag()
@@ -348,7 +339,7 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
         });
     }
     if cli.json {
-        json(&EnrollOutput { report: &report })?;
+        json(&report)?;
     } else {
         let verb = if report.dry_run {
             "Would enroll"
