@@ -280,6 +280,9 @@ pub struct EnrollArgs {
     pub yes: bool,
 }
 
+/// How many refusals `enroll` names one by one as text.
+const REFUSALS_SHOWN: usize = 20;
+
 pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) -> Outcome {
     if !args.all
         && let Some(flag) = args.filter.first_flag()
@@ -360,8 +363,17 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
                 .unwrap_or_default()
         );
     }
-    for r in &report.refused {
-        note(&format!("refused ({}): {}", r.code, r.why));
+    if !cli.json {
+        // Each refusal, up to a screenful; the JSON report lists every one.
+        for r in report.refused.iter().take(REFUSALS_SHOWN) {
+            note(&format!("refused ({}): {}", r.code, r.why));
+        }
+        if report.refused.len() > REFUSALS_SHOWN {
+            note(&format!(
+                "… and {} more refused (--json lists every one)",
+                report.refused.len() - REFUSALS_SHOWN
+            ));
+        }
     }
     Ok(
         if report.enrolled_contacts.is_empty() && !report.refused.is_empty() {
