@@ -859,3 +859,43 @@ fn contacts_refuses_json_and_csv_together() {
     assert!(r.stdout.is_empty(), "{}", r.stdout);
     one_sentence(&r.stderr);
 }
+
+#[test]
+fn enroll_names_a_screenful_of_refusals_as_text_and_every_one_as_json() {
+    let mut f = fixture(30);
+    for &c in &f.c.clone()[..25] {
+        f.ws.opt_out(c, "test").unwrap();
+    }
+    let text = run(
+        &f.path,
+        &["enroll", "--sequence", "Alpha Outbound", "--all", "--yes"],
+    );
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("Enrolled 5 in 'Alpha Outbound' · 25 (25 opted_out) refused"),
+        "{}",
+        text.stdout
+    );
+    let lines: Vec<&str> = text.stderr.lines().collect();
+    assert_eq!(lines.len(), 21, "{}", text.stderr);
+    assert!(
+        lines[20].contains("… and 5 more refused"),
+        "{}",
+        text.stderr
+    );
+    let json = run(
+        &f.path,
+        &[
+            "--json",
+            "enroll",
+            "--sequence",
+            "Beta Nurture",
+            "--all",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(json.code, 3, "{}", json.stderr);
+    assert_eq!(json.stderr, "");
+    assert_eq!(json.json()["refused"].as_array().unwrap().len(), 30);
+}
