@@ -231,7 +231,13 @@ fn builds_a_workspace_that_keeps_every_rule() {
             &db,
             "SELECT DISTINCT lifecycle_stage FROM contacts ORDER BY 1"
         ),
-        ["customer", "lead", "mql", "opportunity", "sql"]
+        [
+            "customer",
+            "lead",
+            "marketingqualifiedlead",
+            "opportunity",
+            "salesqualifiedlead"
+        ]
     );
     assert_eq!(
         count(

@@ -215,7 +215,10 @@ fn oracle(w: &World, f: &Filter, k: &Known) -> bool {
                 Some(owner) => o == owner,
             }))
         && (f.companies.is_empty() || f.companies.iter().any(|x| lower(x) == lower(&c.company)))
-        && (f.lifecycles.is_empty() || f.lifecycles.contains(&lower(&c.lifecycle_stage)))
+        && (f.lifecycles.is_empty()
+            || f.lifecycles
+                .iter()
+                .any(|l| lifecycle_value(l) == lower(&c.lifecycle_stage)))
         && (f.titles.is_empty() || f.titles.iter().any(|t| lower(&c.title).contains(&lower(t))))
         && (f.email_domains.is_empty() || f.email_domains.contains(&domain))
         && (f.search.is_empty() || {

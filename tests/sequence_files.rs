@@ -442,6 +442,29 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
         b.iter().any(|(_, s, k)| k == "call" && s == "cancelled"),
         "{b:?}"
     );
+    // A contact enrolled after the edit gets the steps of the new version
+    // only (the removed call keeps its row for history, not a schedule).
+    let r = at(
+        db,
+        "2026-11-04T13:00:00Z",
+        &[
+            "--as",
+            "mae@team.example",
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            "contact0002@acme2.example",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let c = rows(db, 3);
+    assert!(!c.iter().any(|(_, _, k)| k == "call"), "{c:?}");
+    assert_eq!(
+        c.iter().map(|(p, _, _)| *p).collect::<Vec<_>>(),
+        vec![1, 2, 3],
+        "{c:?}"
+    );
     // Each edit is a version, listed and audited.
     let versions = run(db, &["--json", "sequence", "versions", "Alpha Outbound"]);
     assert_eq!(versions.json().as_array().unwrap().len(), 3);

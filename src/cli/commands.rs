@@ -238,42 +238,8 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
                 message: "name a contact (email or id), or opt-out / opt-in / email".into(),
             }),
         },
-        Command::Enroll { sequence, contacts } => {
-            let sequence = ws.sequence(sequence)?;
-            let mut ids = Vec::new();
-            for c in contacts {
-                ids.push(ws.contact(c)?.id);
-            }
-            let report = ws.enroll(actor, sequence.id, &ids).map_err(unsaved)?;
-            if cli.json {
-                json(&report)?;
-            } else {
-                outln!(
-                    "Enrolled {} in '{}'{}.",
-                    report.enrolled.len(),
-                    safe(&report.sequence),
-                    report
-                        .batch
-                        .as_ref()
-                        .map(|b| format!(" (batch {b})"))
-                        .unwrap_or_default()
-                );
-            }
-            for r in &report.refused {
-                super::output::note(&format!("refused: {}", r.why));
-            }
-            Ok(
-                if report.enrolled.is_empty() && !report.refused.is_empty() {
-                    if report.refused.iter().all(|r| r.code == SkipCode::NotFound) {
-                        4
-                    } else {
-                        3
-                    }
-                } else {
-                    0
-                },
-            )
-        }
+        Command::Contacts(args) => super::contacts::contacts(cli, ws, args),
+        Command::Enroll(args) => super::contacts::enroll(cli, ws, actor, args),
         Command::Unenroll(args) => unenroll(cli, ws, actor, args),
         Command::Pause(args) => super::manage::pause_or_resume(cli, ws, actor, args, true),
         Command::Resume(args) => super::manage::pause_or_resume(cli, ws, actor, args, false),
@@ -873,10 +839,17 @@ fn print_contact(d: &ContactDetail) {
             &c.company
         }),
         safe(c.owner.as_deref().unwrap_or("-")),
-        safe(&c.lifecycle_stage),
+        safe(&c.lifecycle_label),
         c.id,
         if c.opted_out { " · OPTED OUT" } else { "" }
     );
+    if !c.phone.is_empty() || !c.crm_id.is_empty() {
+        outln!(
+            "  phone {} · CRM id {}",
+            safe(if c.phone.is_empty() { "-" } else { &c.phone }),
+            safe(if c.crm_id.is_empty() { "-" } else { &c.crm_id })
+        );
+    }
     if c.opted_out {
         outln!(
             "  {}; cannot be enrolled (an admin may clear it: seqtui contact opt-in)",
@@ -927,9 +900,18 @@ fn print_contact(d: &ContactDetail) {
         }
         for t in ce.tasks.iter().filter(|t| t.state == TaskState::Open) {
             outln!(
-                "      task '{}' due {}",
+                "      {} '{}' due {}{}",
+                if t.kind == StepKind::Call {
+                    "call"
+                } else {
+                    "task"
+                },
                 safe(&t.title),
-                time(Some(t.due_at))
+                time(Some(t.due_at)),
+                t.phone
+                    .as_deref()
+                    .map(|p| format!(" · phone {}", safe(p)))
+                    .unwrap_or_default()
             );
         }
     }

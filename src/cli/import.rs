@@ -132,6 +132,8 @@ enum Field {
     Title,
     Owner,
     Lifecycle,
+    Phone,
+    CrmId,
     OptedOut,
 }
 
@@ -153,6 +155,15 @@ fn field_of(header: &str) -> Option<Field> {
             Field::Owner
         }
         "lifecyclestage" | "lifecycle" | "stage" => Field::Lifecycle,
+        // HubSpot's "Phone Number", Salesforce's "Phone" and "Mobile",
+        // Apollo's phones: the first non-empty one fills it.
+        "phone" | "phonenumber" | "workdirectphone" | "directphone" | "mobile" | "mobilephone"
+        | "mobilephonenumber" | "corporatephone" | "businessphone" => Field::Phone,
+        // HubSpot's "Record ID" (older exports: "Contact ID"), Salesforce's
+        // "Contact ID" / "Lead ID", Apollo's "Apollo Contact Id".
+        "recordid" | "contactid" | "hubspotid" | "leadid" | "apollocontactid" | "crmid" => {
+            Field::CrmId
+        }
         // HubSpot exports "Unsubscribed from all email".
         "optedout" | "optout" | "unsubscribed" | "unsubscribedfromallemail" => Field::OptedOut,
         _ => return None,
@@ -207,7 +218,9 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
         .iter()
         .map(|h| {
             field_of(h).filter(|f| {
-                let first = !taken.contains(f);
+                // Every phone column counts: the first one with a number
+                // fills the field (Apollo's Work Direct, Mobile, Corporate…).
+                let first = !taken.contains(f) || *f == Field::Phone;
                 taken.push(*f);
                 first
             })
@@ -290,10 +303,14 @@ pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
                 Field::Company => row.company = Some(value),
                 Field::Title => row.title = Some(value),
                 Field::Owner => row.owner = Some(value),
-                Field::Lifecycle if !value.is_empty() => {
-                    row.lifecycle_stage = Some(value.to_lowercase())
-                }
+                Field::Lifecycle if !value.is_empty() => row.lifecycle_stage = Some(value),
                 Field::Lifecycle => {}
+                Field::Phone => {
+                    if row.phone.as_deref().is_none_or(|p| p.trim().is_empty()) {
+                        row.phone = Some(value);
+                    }
+                }
+                Field::CrmId => row.crm_id = Some(value),
             }
         }
         rows.push(row);

@@ -181,6 +181,11 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
         })?,
     };
     let report = ws.undo(actor, &batch).map_err(unsaved)?;
+    if !report.ended.is_empty() {
+        // A large enroll batch undone left its scheduled steps to cancel
+        // after the transaction (as a large unenroll); finish before exit.
+        finish_tidying(ws, "undo", report.undo_batch.as_deref())?;
+    }
     if cli.json {
         json(&report)?;
     } else {
@@ -200,7 +205,8 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("whose").required(true).args(["contacts", "from", "all", "list"])))]
+#[command(group(clap::ArgGroup::new("whose").required(true).multiple(true)
+    .args(["contacts", "from", "all", "list", "enrolled_by"])))]
 pub struct TransferArgs {
     /// Contact email or id (repeatable)
     #[arg(long = "contact")]
@@ -238,6 +244,9 @@ fn parse_policy(text: &str) -> Result<TransferPolicy, String> {
 }
 
 pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -> Outcome {
+    if !args.all && args.list.is_none() && args.contacts.is_empty() && args.from.is_none() {
+        return hand_over(cli, ws, actor, args);
+    }
     if !args.all
         && let Some(flag) = args.filter.flags().first()
     {
@@ -309,8 +318,18 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
         json(&report)?;
         return outcome;
     }
-    let rows: Vec<Vec<String>> = report
-        .enrollments
+    print_transfer_items(&report.enrollments);
+    outln!("{}", report.summary());
+    for s in &report.contacts_skipped {
+        outln!("  skipped contact #{}: {}", s.id, safe(&s.why));
+    }
+    outcome
+}
+
+/// The preview table of a transfer: each open enrollment and what happens
+/// to it.
+fn print_transfer_items(items: &[TransferItem]) {
+    let rows: Vec<Vec<String>> = items
         .iter()
         .map(|i| {
             vec![
@@ -341,9 +360,60 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
             &rows,
         );
     }
-    outln!("{}", report.summary());
-    for s in &report.contacts_skipped {
-        outln!("  skipped contact #{}: {}", s.id, safe(&s.why));
+}
+
+/// `transfer --enrolled-by EMAIL --to EMAIL`: a departing rep's open
+/// enrollments go to another user (or end); the contacts keep their
+/// owners (R10).
+fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -> Outcome {
+    let [from] = args.filter.enrolled_by.as_slice() else {
+        return Err(usage(
+            "name one departing rep: transfer --enrolled-by EMAIL --to EMAIL --policy reassign|unenroll",
+        ));
+    };
+    if let Some(flag) = args
+        .filter
+        .flags()
+        .into_iter()
+        .find(|f| f != "--enrolled-by")
+    {
+        return Err(needs_all(&flag));
     }
-    outcome
+    let from = ws.acting_user(Some(from))?;
+    let to = ws.acting_user(Some(&args.to))?;
+    let mut request = HandoverRequest {
+        from: from.id,
+        to: to.id,
+        policy: args.policy.unwrap_or(ws.rules().transfer_policy),
+        from_step: args.from_step,
+        dry_run: true,
+    };
+    if !args.dry_run && !args.yes && request.policy == TransferPolicy::Unenroll {
+        let preview = ws.hand_over(actor, &request)?;
+        let ending = preview
+            .transfer
+            .enrollments
+            .iter()
+            .filter(|i| i.action == "unenroll")
+            .count();
+        if ending > 1 {
+            let what = format!(
+                "nroll {ending} open enrollments {} made (ownership_changed)? {} scheduled emails and {} open tasks will be cancelled.",
+                from.email, preview.transfer.emails_cancelled, preview.transfer.tasks_removed
+            );
+            confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
+        }
+    }
+    request.dry_run = args.dry_run;
+    let report = ws.hand_over(actor, &request).map_err(unsaved)?;
+    if !report.transfer.dry_run {
+        finish_tidying(ws, "transfer", report.transfer.batch.as_deref())?;
+    }
+    if cli.json {
+        json(&report)?;
+        return Ok(0);
+    }
+    print_transfer_items(&report.transfer.enrollments);
+    outln!("{}", report.summary());
+    Ok(0)
 }

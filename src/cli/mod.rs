@@ -2,6 +2,7 @@
 //! Every subcommand calls the domain; none holds SQL or a rule.
 
 mod commands;
+mod contacts;
 mod engine;
 mod filter;
 mod import;
@@ -87,15 +88,10 @@ pub enum Command {
     /// Show one contact (`contact EMAIL`), or record or clear an opt-out
     /// (`contact opt-out EMAIL...`, `contact opt-in EMAIL --note TEXT`)
     Contact(ContactArgs),
-    /// Enroll contacts in a sequence
-    Enroll {
-        /// Sequence id or name
-        #[arg(long)]
-        sequence: String,
-        /// Contact email or id (repeatable)
-        #[arg(long = "contact", required = true)]
-        contacts: Vec<String>,
-    },
+    /// List contacts (owner, company, stage, opted out, open enrollment), in name order
+    Contacts(contacts::ContactsArgs),
+    /// Enroll contacts in a sequence: named ones, every one matching contact filters, a list's, a CSV's
+    Enroll(contacts::EnrollArgs),
     /// End enrollments: cancel their scheduled steps and open tasks
     Unenroll(UnenrollArgs),
     /// Pause active enrollments: nothing is sent until they are resumed

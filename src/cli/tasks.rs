@@ -100,7 +100,7 @@ pub fn tasks(cli: &Cli, ws: &Workspace, actor: &User, args: &TasksArgs) -> Outco
         return Ok(0);
     }
     let mut headers = vec![
-        "ID", "DUE", "KIND", "CONTACT", "COMPANY", "SEQUENCE", "STEP",
+        "ID", "DUE", "KIND", "CONTACT", "PHONE", "COMPANY", "SEQUENCE", "STEP",
     ];
     if owner.is_none() {
         headers.push("OWNER");
@@ -121,6 +121,7 @@ pub fn tasks(cli: &Cli, ws: &Workspace, actor: &User, args: &TasksArgs) -> Outco
                     Some(email) => format!("{} <{email}>", t.contact_name),
                     None => "-".into(),
                 },
+                t.phone.clone().unwrap_or_else(|| "-".into()),
                 t.company.clone(),
                 t.sequence.clone().unwrap_or_else(|| "-".into()),
                 match (t.step, t.steps) {

@@ -125,8 +125,8 @@ const REP_REASONS: &[EndReason] = &[
 
 const LIFECYCLE: &[(&str, u32)] = &[
     ("lead", 42),
-    ("mql", 22),
-    ("sql", 14),
+    ("marketingqualifiedlead", 22),
+    ("salesqualifiedlead", 14),
     ("opportunity", 9),
     ("customer", 13),
 ];
@@ -908,14 +908,14 @@ impl<'a> Planner<'a> {
                 if self.rng.f32() < 0.6 {
                     "opportunity"
                 } else {
-                    "sql"
+                    "salesqualifiedlead"
                 }
             }
             Some(EndReason::Replied) => {
                 if self.rng.bool() {
-                    "sql"
+                    "salesqualifiedlead"
                 } else {
-                    "mql"
+                    "marketingqualifiedlead"
                 }
             }
             Some(EndReason::NotAFit | EndReason::Bounced) => "lead",

@@ -24,7 +24,7 @@
 //! | `enrolled-by`              | `by`   | enrolled by this user (email) |
 //! | `owner`                    |        | contact owned by this user (email), or `none` |
 //! | `company`                  |        | contact's company, whole and case-insensitive; `""` is no company |
-//! | `lifecycle`                |        | contact's lifecycle stage, case-insensitive |
+//! | `lifecycle`                |        | contact's lifecycle stage: HubSpot's label or internal value, any case |
 //! | `title`                    |        | contact's title contains the text |
 //! | `email-domain`             | `domain` | contact's email is at this domain |
 //! | `search` (bare words)      |        | name, email or company contains the text |
@@ -222,6 +222,28 @@ fn user_email(key: &str, value: &str, allow_none: bool) -> Result<String, Domain
 }
 
 impl Filter {
+    /// The keys of the conditions on the enrollment itself (not its
+    /// contact) this filter sets, in key order: what a contact list cannot
+    /// take.
+    pub fn enrollment_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        for (key, set) in [
+            ("sequence", !self.sequences.is_empty()),
+            ("status", !self.statuses.is_empty()),
+            ("step-at-least", self.step_at_least.is_some()),
+            ("enrolled-before", self.enrolled_before.is_some()),
+            ("enrolled-after", self.enrolled_after.is_some()),
+            ("no-engagement-days", self.no_engagement_days.is_some()),
+            ("stale", self.stale),
+            ("enrolled-by", !self.enrolled_by.is_empty()),
+        ] {
+            if set {
+                keys.push(key);
+            }
+        }
+        keys
+    }
+
     /// True when the filter has no condition at all.
     pub fn is_empty(&self) -> bool {
         *self == Filter::default()
@@ -278,6 +300,8 @@ impl Filter {
             "owner" => push_unique(&mut self.owners, user_email(name, value, true)?),
             // An empty company is a condition of its own: no company.
             "company" => push_unique(&mut self.companies, value.trim().to_string()),
+            // Kept as typed (lower-cased) so that the text reads back the
+            // same; resolving maps a label or short name to the stored value.
             "lifecycle" => push_unique(&mut self.lifecycles, nonempty(name, value)?.to_lowercase()),
             "title" => push_unique(&mut self.titles, nonempty(name, value)?),
             "email-domain" => {

@@ -109,7 +109,11 @@ impl Workspace {
             enrolled_by,
             owners,
             companies: filter.companies.clone(),
-            lifecycles: filter.lifecycles.iter().map(|s| s.to_lowercase()).collect(),
+            lifecycles: filter
+                .lifecycles
+                .iter()
+                .map(|s| super::contacts::lifecycle_value(s))
+                .collect(),
             titles: filter.titles.iter().map(|s| s.to_lowercase()).collect(),
             email_domains: filter
                 .email_domains

@@ -5,8 +5,11 @@
 mod bounce;
 mod browse;
 mod clock;
+mod contacts;
 mod engine;
+mod enroll;
 mod filter;
+mod handover;
 mod identity;
 mod lists;
 mod manage;
@@ -22,8 +25,10 @@ mod workspace;
 
 pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
 pub use clock::{CLOCK_YEARS, Clock, parse_instant};
+pub use contacts::{ContactCursor, ContactRow, lifecycle_label, lifecycle_value};
 pub use engine::*;
 pub use filter::{FILTER_KEYS, Filter, FilterKey, filter_key, quote_value};
+pub use handover::{HandoverReport, HandoverRequest};
 pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;

@@ -85,6 +85,8 @@ pub struct TaskItem {
     /// The step's position and how many steps the sequence has.
     pub step: Option<i64>,
     pub steps: Option<i64>,
+    /// The contact's phone number, for a call task whose contact has one.
+    pub phone: Option<String>,
 }
 
 /// What a person does with a task.
@@ -209,7 +211,7 @@ impl Workspace {
             .map(|r| TaskItem {
                 id: r.id,
                 title: r.title,
-                kind: r.kind.and_then(|k| k.parse().ok()),
+                kind: r.kind.as_deref().and_then(|k| k.parse().ok()),
                 due_at: r.due_at,
                 overdue: r.due_at < now,
                 owner: r.owner,
@@ -226,6 +228,9 @@ impl Workspace {
                 sequence: r.sequence,
                 step: r.step,
                 steps: r.steps,
+                phone: (r.kind.as_deref() == Some(StepKind::Call.as_str())
+                    && !r.phone.trim().is_empty())
+                .then(|| r.phone.clone()),
             })
             .collect())
     }

@@ -325,7 +325,11 @@ pub struct Contact {
     pub title: String,
     /// The owner's email, if the contact has one.
     pub owner: Option<String>,
+    /// The stored value: HubSpot's internal value for its stages
+    /// (`marketingqualifiedlead`), see [`crate::domain::lifecycle_value`].
     pub lifecycle_stage: String,
+    /// What people read: "Marketing Qualified Lead".
+    pub lifecycle_label: String,
     pub opted_out: bool,
     pub opted_out_at: Option<Timestamp>,
     /// Who recorded the opt-out (a user's email); `None` when it came by
@@ -341,6 +345,11 @@ pub struct Contact {
     pub undeliverable_at: Option<Timestamp>,
     pub undeliverable_reason: Option<BounceReason>,
     pub undeliverable_diagnostic: Option<String>,
+    /// The phone number as the CRM gave it (empty when unknown).
+    pub phone: String,
+    /// The contact's record id in the CRM it was imported from (HubSpot's
+    /// "Record ID"; empty when unknown).
+    pub crm_id: String,
 }
 
 impl Contact {
@@ -470,6 +479,12 @@ pub struct TaskView {
     pub due_at: Timestamp,
     pub state: TaskState,
     pub owner: String,
+    /// The kind of the step that created it (`call`, `task`,
+    /// `manual_email`).
+    pub kind: StepKind,
+    /// For a call, the contact's phone number as it is now (`None` when
+    /// the contact has none, and for other kinds).
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -15,7 +15,7 @@ use super::permissions::{
 };
 use super::*;
 use crate::store::Store;
-use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, NewEnrollment, Tidy};
+use crate::store::queries::{self as q, ContactFields, EndChange, NewAudit, Tidy};
 
 /// Keys of the workspace settings table.
 pub mod setting {
@@ -39,9 +39,14 @@ pub struct WorkspaceInfo {
     pub default_user: Option<String>,
 }
 
-/// One contact of an enroll request, by id.
+/// One contact of an enroll request a rule refused: `already_enrolled`
+/// (R1; `why` names the other sequence), `opted_out` (R2),
+/// `undeliverable` (R9) or `not_found`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EnrollRefusal {
+    /// The contact's id (0 when not found).
+    pub contact_id: i64,
+    /// Its email (the id as given when not found).
     pub contact: String,
     pub code: SkipCode,
     pub why: String,
@@ -50,8 +55,14 @@ pub struct EnrollRefusal {
 #[derive(Debug, Clone, Serialize)]
 pub struct EnrollReport {
     pub sequence: String,
+    pub dry_run: bool,
+    /// `None` for a dry run, or when nobody was enrolled.
     pub batch: Option<String>,
+    /// The new enrollments, in request order (empty in a dry run).
     pub enrolled: Vec<i64>,
+    /// The contacts enrolled (or, in a dry run, that would be), in request
+    /// order.
+    pub enrolled_contacts: Vec<i64>,
     pub refused: Vec<EnrollRefusal>,
 }
 
@@ -396,104 +407,16 @@ impl Workspace {
 
     // -------------------------------------------------------- enroll
 
-    /// Enrolls contacts into a sequence (R1, R2, R16). Each contact that a
-    /// rule refuses is listed with the sentence why; the others are enrolled
-    /// together in one transaction with one batch id.
+    /// Enrolls contacts into a sequence (R1, R2, R16): the others are
+    /// enrolled together in one transaction with one batch id; see
+    /// [`Workspace::enroll_contacts`].
     pub fn enroll(
         &mut self,
         actor: &User,
         sequence_id: i64,
         contact_ids: &[i64],
     ) -> Result<EnrollReport> {
-        let now = self.now();
-        let tx = self.store.write()?;
-        let (sequence, steps) = enrollable(&tx, sequence_id)?;
-        let mut report = EnrollReport {
-            sequence: sequence.name.clone(),
-            batch: None,
-            enrolled: Vec::new(),
-            refused: Vec::new(),
-        };
-        let mut seen = HashSet::new();
-        let mut accepted = Vec::new();
-        for &contact_id in contact_ids {
-            if !seen.insert(contact_id) {
-                continue;
-            }
-            let Some(contact) = q::find_contact(&tx, &contact_id.to_string())? else {
-                report.refused.push(EnrollRefusal {
-                    contact: contact_id.to_string(),
-                    code: SkipCode::NotFound,
-                    why: "not found".into(),
-                });
-                continue;
-            };
-            if let Some(why) = opted_out_refusal(&contact) {
-                report.refused.push(EnrollRefusal {
-                    contact: contact.email.clone(),
-                    code: SkipCode::OptedOut,
-                    why,
-                });
-                continue;
-            }
-            if let Some(why) = undeliverable_refusal(&contact) {
-                report.refused.push(EnrollRefusal {
-                    contact: contact.email.clone(),
-                    code: SkipCode::Undeliverable,
-                    why,
-                });
-                continue;
-            }
-            if let Some((_, open_in)) = q::open_enrollment_of(&tx, contact_id)? {
-                report.refused.push(EnrollRefusal {
-                    contact: contact.email.clone(),
-                    code: SkipCode::AlreadyEnrolled,
-                    why: format!(
-                        "{} is already enrolled in '{open_in}'; unenroll them there first",
-                        contact.email
-                    ),
-                });
-                continue;
-            }
-            accepted.push(contact_id);
-        }
-        if !accepted.is_empty() {
-            let (audit_id, batch) = q::insert_audit(
-                &tx,
-                &NewAudit {
-                    at: now,
-                    actor_id: Some(actor.id),
-                    action: "enroll",
-                    reason: None,
-                    note: None,
-                    detail: &format!("{}: {} enrolled", sequence.name, accepted.len()),
-                    count: accepted.len() as i64,
-                },
-            )?;
-            for contact_id in accepted {
-                let sort = q::contact_sort_name(&tx, contact_id)?;
-                let id = q::insert_enrollment(
-                    &tx,
-                    &NewEnrollment {
-                        sequence_id,
-                        contact_id,
-                        enrolled_by: actor.id,
-                        sender_id: actor.id,
-                        enrolled_at: now,
-                        sort_name: &sort,
-                        batch: Some(&batch),
-                    },
-                )?;
-                for (step, due_at) in schedule(&steps, now) {
-                    q::insert_scheduled_step(&tx, id, step, due_at)?;
-                }
-                q::audit_enrollment(&tx, audit_id, id, Status::Active, 1)?;
-                report.enrolled.push(id);
-            }
-            report.batch = Some(batch);
-        }
-        tx.commit()?;
-        Ok(report)
+        self.enroll_contacts(actor, sequence_id, contact_ids, false)
     }
 
     // ------------------------------------------------------ unenroll
@@ -1018,7 +941,8 @@ pub struct ContactChange {
 }
 
 /// One field of a contact: `first_name`, `last_name`, `company`, `title`,
-/// `owner` (a user's email, empty for none) or `lifecycle_stage`.
+/// `lifecycle_stage` (the stored value), `phone`, `crm_id` or `owner` (a
+/// user's email, empty for none).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct FieldChange {
     pub field: &'static str,
@@ -1166,6 +1090,8 @@ fn field_changes<'a>(
         old.lifecycle_stage.as_deref().unwrap_or(""),
         new.lifecycle_stage.as_deref().unwrap_or(""),
     );
+    text("phone", &old.phone, &new.phone);
+    text("crm_id", &old.crm_id, &new.crm_id);
     if old.owner_id != new.owner_id {
         let email = |id| user(id).map_or(String::new(), |u| u.email.clone());
         changes.push(FieldChange {
@@ -1276,9 +1202,14 @@ pub struct ContactInput {
     pub owner: Option<String>,
     /// The header of the owner column, for error messages.
     pub owner_column: Option<String>,
-    /// Lower-cased; `None` also for an empty cell (a contact always has a
-    /// stage).
+    /// A label ("Marketing Qualified Lead") or a value
+    /// (`marketingqualifiedlead`), stored as the value
+    /// ([`crate::domain::lifecycle_value`]); `None` also for an empty cell
+    /// (a contact always has a stage).
     pub lifecycle_stage: Option<String>,
+    pub phone: Option<String>,
+    /// The contact's record id in the CRM (HubSpot's "Record ID").
+    pub crm_id: Option<String>,
     /// An opt-out column said true: the contact opts out (R9).
     pub opted_out: bool,
 }
@@ -1300,9 +1231,12 @@ impl ContactInput {
             owner_id: old.owner_id,
             lifecycle_stage: self
                 .lifecycle_stage
-                .clone()
+                .as_deref()
                 .filter(|s| !s.trim().is_empty())
+                .map(super::contacts::lifecycle_value)
                 .or_else(|| old.lifecycle_stage.clone()),
+            phone: cell(&self.phone, &old.phone),
+            crm_id: cell(&self.crm_id, &old.crm_id),
         }
     }
 }

@@ -238,7 +238,31 @@ pub struct OpenEnrollment {
 /// The open enrollments of the given contacts.
 pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec<OpenEnrollment>> {
     let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
-    let mut stmt = conn.prepare_cached(
+    open_enrollments_where(
+        conn,
+        "e.contact_id IN (SELECT value FROM json_each(?1))",
+        rusqlite::types::Value::Text(json),
+    )
+}
+
+/// The open enrollments a user enrolled (a departing rep's, R10),
+/// whoever owns their contacts; through the `enrollments_enrolled_by`
+/// index.
+pub fn open_enrollments_by(conn: &Connection, user_id: i64) -> Result<Vec<OpenEnrollment>> {
+    open_enrollments_where(
+        conn,
+        "e.enrolled_by = ?1",
+        rusqlite::types::Value::Integer(user_id),
+    )
+}
+
+/// `which` is one of the fixed conditions above, with its one parameter.
+fn open_enrollments_where(
+    conn: &Connection,
+    which: &str,
+    value: rusqlite::types::Value,
+) -> Result<Vec<OpenEnrollment>> {
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT e.id, e.sequence_id, e.status, e.current_step, e.enrolled_by, c.owner_id,
             e.contact_id, c.email, s.name, u.email,
             (SELECT count(*) FROM steps st WHERE st.sequence_id = e.sequence_id AND st.position > 0),
@@ -248,11 +272,11 @@ pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec
          JOIN contacts c ON c.id = e.contact_id
          JOIN sequences s ON s.id = e.sequence_id
          JOIN users u ON u.id = e.enrolled_by
-         WHERE e.contact_id IN (SELECT value FROM json_each(?1))
+         WHERE {which}
            AND e.status IN ('active', 'paused')
-         ORDER BY c.sort_name, e.id",
-    )?;
-    let rows = stmt.query_map([json], |r| {
+         ORDER BY c.sort_name, e.id"
+    ))?;
+    let rows = stmt.query_map([value], |r| {
         let status: String = r.get(2)?;
         Ok(OpenEnrollment {
             key: EnrollmentKey {

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod browse;
 pub mod bulk;
+pub mod contacts;
 pub mod engine;
 pub mod lists;
 pub mod manage;

@@ -255,7 +255,7 @@ pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
 const CONTACT: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
         u.email, c.lifecycle_stage, c.opted_out_at, ob.email, c.opted_out_via,
         c.undeliverable_email_key = c.email_key, c.undeliverable_at, c.undeliverable_reason,
-        c.undeliverable_diagnostic
+        c.undeliverable_diagnostic, c.phone, c.crm_id
     FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
     LEFT JOIN users ob ON ob.id = c.opted_out_by";
 
@@ -272,6 +272,7 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
         company: r.get(4)?,
         title: r.get(5)?,
         owner: r.get(6)?,
+        lifecycle_label: crate::domain::lifecycle_label(&r.get::<_, String>(7)?),
         lifecycle_stage: r.get(7)?,
         opted_out: opted.is_some(),
         opted_out_at: opt_time(opted),
@@ -293,6 +294,8 @@ fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
             None
         },
         undeliverable_diagnostic: if undeliverable { r.get(14)? } else { None },
+        phone: r.get(15)?,
+        crm_id: r.get(16)?,
     })
 }
 
@@ -316,6 +319,17 @@ pub fn find_contact(conn: &Connection, id_or_email: &str) -> Result<Option<Conta
             contact_from_row,
         )
         .optional()?)
+}
+
+/// The contacts a bulk enroll staged and refused as opted out or
+/// undeliverable (see `store::contacts::refuse_staged`), in one query.
+pub fn staged_blocked_contacts(conn: &Connection) -> Result<Vec<Contact>> {
+    let mut stmt = conn.prepare(&format!(
+        "{CONTACT} JOIN temp.enroll_contacts t ON t.contact_id = c.id
+         WHERE t.code IN ('opted_out', 'undeliverable')"
+    ))?;
+    let rows = stmt.query_map([], contact_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Contacts whose name, email or company contain every word of `text`,
@@ -346,6 +360,8 @@ pub struct ContactFields {
     pub title: String,
     pub owner_id: Option<i64>,
     pub lifecycle_stage: Option<String>,
+    pub phone: String,
+    pub crm_id: String,
 }
 
 /// The contact an import row with this email updates, if any (matched as
@@ -353,7 +369,8 @@ pub struct ContactFields {
 pub fn contact_fields(conn: &Connection, email: &str) -> Result<Option<(i64, ContactFields)>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, email, first_name, last_name, company, title, owner_id, lifecycle_stage
+            "SELECT id, email, first_name, last_name, company, title, owner_id, lifecycle_stage,
+                phone, crm_id
              FROM contacts WHERE email_key = ?1",
         )?
         .query_row([email_key(email)], |r| {
@@ -367,6 +384,8 @@ pub fn contact_fields(conn: &Connection, email: &str) -> Result<Option<(i64, Con
                     title: r.get(5)?,
                     owner_id: r.get(6)?,
                     lifecycle_stage: r.get(7)?,
+                    phone: r.get(8)?,
+                    crm_id: r.get(9)?,
                 },
             ))
         })
@@ -391,7 +410,7 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
             conn.prepare_cached(
                 "UPDATE contacts SET first_name = ?2, last_name = ?3, company = ?4, title = ?5,
                     owner_id = ?6, lifecycle_stage = coalesce(?7, lifecycle_stage),
-                    sort_name = ?8
+                    sort_name = ?8, phone = ?9, crm_id = ?10
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -402,7 +421,9 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
                 c.title,
                 c.owner_id,
                 c.lifecycle_stage,
-                sort
+                sort,
+                c.phone,
+                c.crm_id
             ])?;
             conn.prepare_cached("UPDATE enrollments SET sort_name = ?2 WHERE contact_id = ?1")?
                 .execute(params![id, sort])?;
@@ -411,8 +432,8 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
         None => {
             conn.prepare_cached(
                 "INSERT INTO contacts(email, first_name, last_name, company, title, owner_id,
-                    lifecycle_stage, created_at, sort_name, email_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'lead'), ?8, ?9, ?10)",
+                    lifecycle_stage, created_at, sort_name, email_key, phone, crm_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, 'lead'), ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 c.email,
@@ -424,7 +445,9 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
                 c.lifecycle_stage,
                 format_time(now),
                 sort,
-                email_key(&c.email)
+                email_key(&c.email),
+                c.phone,
+                c.crm_id
             ])?;
             Ok(true)
         }
@@ -542,7 +565,7 @@ macro_rules! email_domain {
 /// The conditions of a filter on the contact `c`, each with its
 /// parameters. Every text is a parameter compared with `=` or `instr`, so
 /// `%`, `_` and quotes are literal.
-fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<String> {
+pub(super) fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -> Vec<String> {
     let mut conds = Vec::new();
     // One equality per value (never `IN (json_each)`): the planner can then
     // start from the owner index when that is the cheaper way.
@@ -1351,17 +1374,23 @@ pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<Schedul
 pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.title, t.due_at, CASE WHEN t.state = 'open' AND e.status = 'unenrolled'
-                THEN 'removed' ELSE t.state END, u.email
+                THEN 'removed' ELSE t.state END, u.email, coalesce(ss.kind, 'task'),
+                CASE WHEN ss.kind = 'call' THEN nullif(c.phone, '') END
          FROM tasks t JOIN users u ON u.id = t.owner_id JOIN enrollments e ON e.id = t.enrollment_id
+         LEFT JOIN scheduled_steps ss ON ss.id = t.scheduled_step_id
+         JOIN contacts c ON c.id = e.contact_id
          WHERE t.enrollment_id = ?1 ORDER BY t.due_at, t.id",
     )?;
     let rows = stmt.query_map([enrollment_id], |r| {
         let state: String = r.get(2)?;
+        let kind: String = r.get(4)?;
         Ok(TaskView {
             title: r.get(0)?,
             due_at: parse_time(&r.get::<_, String>(1)?),
             state: parse_enum(&state, 2)?,
             owner: r.get(3)?,
+            kind: parse_enum(&kind, 4)?,
+            phone: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

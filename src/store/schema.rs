@@ -271,6 +271,7 @@ pub fn migrations() -> Vec<String> {
         V11_BOUNCES.to_string(),
         V12_SEQUENCE_FILES.to_string(),
         V13_TASKS.to_string(),
+        V14_CRM.to_string(),
     ]
 }
 
@@ -529,4 +530,27 @@ ALTER TABLE tasks ADD COLUMN done_by INTEGER REFERENCES users(id);
 ALTER TABLE tasks ADD COLUMN note TEXT;
 CREATE INDEX IF NOT EXISTS tasks_queue ON tasks(owner_id, due_at, id) WHERE state = 'open';
 CREATE INDEX IF NOT EXISTS tasks_open_due ON tasks(due_at, id) WHERE state = 'open';
+";
+
+/// Migration 14, contacts from a CRM (issue 15): a contact's phone number
+/// and its record id in the CRM it came from (both empty when unknown),
+/// and lifecycle stages stored as HubSpot's internal values
+/// (`marketingqualifiedlead`, not `mql` or "Marketing Qualified Lead";
+/// see `domain::lifecycle_value`). Self-contained: it only adds columns and
+/// rewrites known stage spellings.
+const V14_CRM: &str = "
+ALTER TABLE contacts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE contacts ADD COLUMN crm_id TEXT NOT NULL DEFAULT '';
+UPDATE contacts SET lifecycle_stage = CASE lower(lifecycle_stage)
+        WHEN 'mql' THEN 'marketingqualifiedlead'
+        WHEN 'marketing qualified lead' THEN 'marketingqualifiedlead'
+        WHEN 'sql' THEN 'salesqualifiedlead'
+        WHEN 'sales qualified lead' THEN 'salesqualifiedlead'
+        ELSE lower(lifecycle_stage) END
+    WHERE lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
+        'sales qualified lead', 'subscriber', 'lead', 'opportunity', 'customer',
+        'evangelist', 'other')
+        AND lifecycle_stage <> lower(lifecycle_stage)
+        OR lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
+        'sales qualified lead');
 ";

@@ -75,7 +75,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                 }
                 ("opted out".to_string(), t.error())
             } else {
-                (x.lifecycle_stage.clone(), t.base())
+                (x.lifecycle_label.clone(), t.base())
             };
             let style = if i == c.cursor.selected {
                 t.focused()

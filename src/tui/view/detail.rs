@@ -70,9 +70,19 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
             " {}",
             fit(
                 &format!(
-                    "owner {} · stage {}",
+                    "owner {} · stage {}{}{}",
                     c.owner.as_deref().map(local_part).unwrap_or("none"),
-                    c.lifecycle_stage
+                    c.lifecycle_label,
+                    if c.phone.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · phone {}", c.phone)
+                    },
+                    if c.crm_id.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" · CRM id {}", c.crm_id)
+                    }
                 ),
                 width
             )

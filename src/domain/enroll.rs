@@ -1,0 +1,162 @@
+//! Enrolling (R1, R2, R9, R16), one contact or a hundred thousand: the
+//! contacts are staged in the store, refused by rule in SQL, and the rest
+//! enrolled with one audit entry and one batch (undoable, R15).
+
+use std::collections::HashMap;
+
+use super::bounce::undeliverable_refusal;
+use super::optout::opted_out_refusal;
+use super::workspace::{TIDY_NOW_MAX, enrollable, schedule};
+use super::*;
+use crate::store::contacts::{self as cq, StagedEnroll};
+use crate::store::queries::{self as q, NewAudit};
+
+impl Workspace {
+    /// Enrolls contacts into a sequence: each contact is enrolled or
+    /// refused with its code — `already_enrolled` (R1, naming the sequence
+    /// it is open in), `opted_out` (R2), `undeliverable` (R9), `not_found`
+    /// — and the enrolled ones share one transaction, one audit entry and
+    /// one batch id. An archived sequence (or one without steps) refuses
+    /// the whole request. A dry run reports the same and changes nothing.
+    /// Set-based: the work is a few statements whatever the count.
+    pub fn enroll_contacts(
+        &mut self,
+        actor: &User,
+        sequence_id: i64,
+        contact_ids: &[i64],
+        dry_run: bool,
+    ) -> Result<EnrollReport> {
+        // As a large unenroll: every reference written was just read under
+        // the write lock, so the per-row foreign-key probes add only time.
+        let large = !dry_run && contact_ids.len() > TIDY_NOW_MAX;
+        if large {
+            self.store.set_foreign_keys(false)?;
+        }
+        let result = self.enroll_checked(actor, sequence_id, contact_ids, dry_run);
+        if large {
+            self.store.set_foreign_keys(true)?;
+        }
+        result
+    }
+
+    fn enroll_checked(
+        &mut self,
+        actor: &User,
+        sequence_id: i64,
+        contact_ids: &[i64],
+        dry_run: bool,
+    ) -> Result<EnrollReport> {
+        let now = self.now();
+        let tx = self.store.write()?;
+        let (sequence, steps) = enrollable(&tx, sequence_id)?;
+        cq::stage_contacts(&tx, contact_ids)?;
+        cq::refuse_staged(&tx)?;
+        // The sentences the single-contact path gives, for the contacts
+        // R2 and R9 refuse (read in one query).
+        let blocked: HashMap<i64, Contact> = q::staged_blocked_contacts(&tx)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        let mut refused: HashMap<i64, EnrollRefusal> = HashMap::new();
+        for r in cq::staged_refusals(&tx)? {
+            let code = match r.code.as_str() {
+                "opted_out" => SkipCode::OptedOut,
+                "undeliverable" => SkipCode::Undeliverable,
+                _ => SkipCode::AlreadyEnrolled,
+            };
+            let why = match code {
+                SkipCode::AlreadyEnrolled => format!(
+                    "{} is already enrolled in '{}'; unenroll them there first",
+                    r.email,
+                    r.open_in.as_deref().unwrap_or("another sequence")
+                ),
+                _ => blocked
+                    .get(&r.contact_id)
+                    .and_then(|c| {
+                        if code == SkipCode::OptedOut {
+                            opted_out_refusal(c)
+                        } else {
+                            undeliverable_refusal(c)
+                        }
+                    })
+                    .unwrap_or_else(|| format!("{} cannot be enrolled", r.email)),
+            };
+            refused.insert(
+                r.contact_id,
+                EnrollRefusal {
+                    contact_id: r.contact_id,
+                    contact: r.email,
+                    code,
+                    why,
+                },
+            );
+        }
+        let accepted = cq::staged_accepted(&tx)?;
+        let mut report = EnrollReport {
+            sequence: sequence.name.clone(),
+            dry_run,
+            batch: None,
+            enrolled: Vec::new(),
+            enrolled_contacts: Vec::new(),
+            refused: Vec::new(),
+        };
+        let mut made: HashMap<i64, i64> = HashMap::new();
+        if accepted > 0 && !dry_run {
+            let (audit_id, batch) = q::insert_audit(
+                &tx,
+                &NewAudit {
+                    at: now,
+                    actor_id: Some(actor.id),
+                    action: "enroll",
+                    reason: None,
+                    note: None,
+                    detail: &format!("{}: {accepted} enrolled", sequence.name),
+                    count: accepted,
+                },
+            )?;
+            let pairs = cq::enroll_staged(
+                &tx,
+                &StagedEnroll {
+                    sequence_id,
+                    actor_id: actor.id,
+                    at: now,
+                    batch: &batch,
+                    audit_id,
+                    steps: schedule(&steps, now)
+                        .into_iter()
+                        .map(|(s, due)| (s.id, s.position, s.kind, due))
+                        .collect(),
+                },
+            )?;
+            made = pairs.into_iter().collect();
+            report.batch = Some(batch);
+        }
+        // Request order, each contact once.
+        let mut seen = std::collections::HashSet::new();
+        let known = cq::staged_ids(&tx)?;
+        for &id in contact_ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(r) = refused.remove(&id) {
+                report.refused.push(r);
+            } else if !known.contains(&id) {
+                report.refused.push(EnrollRefusal {
+                    contact_id: 0,
+                    contact: id.to_string(),
+                    code: SkipCode::NotFound,
+                    why: "not found".into(),
+                });
+            } else {
+                report.enrolled_contacts.push(id);
+                if let Some(e) = made.get(&id) {
+                    report.enrolled.push(*e);
+                }
+            }
+        }
+        if !dry_run {
+            tx.commit()?;
+        }
+        Ok(report)
+    }
+}
