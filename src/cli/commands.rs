@@ -277,7 +277,11 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Run { watch, outbox, .. } => {
             super::engine::run(cli, ws, *watch, outbox.as_deref())
         }
-        Command::Ingest { paths } => super::engine::ingest(cli, ws, paths),
+        Command::Ingest {
+            paths,
+            watch,
+            move_processed,
+        } => super::engine::ingest(cli, ws, paths, *watch, move_processed.as_deref()),
         Command::Sequence {
             action:
                 super::SequenceAction::Set {

@@ -130,11 +130,19 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         outbox: Option<PathBuf>,
     },
-    /// Read replies, auto-replies, bounces (.eml, mbox, Maildir), meetings (.ics) and JSON Lines events
+    /// Read replies, auto-replies, bounces (.eml, mbox, Maildir, an IMAP mailbox), meetings (.ics) and JSON Lines events
     Ingest {
-        /// Files or folders; the kind is told from the content
-        #[arg(required = true, value_name = "PATH")]
+        /// Files or folders (the kind is told from the content), or
+        /// imap://USER@HOST[:PORT]/MAILBOX (imaps:// for TLS; the password
+        /// from SEQTUI_IMAP_PASSWORD): its messages not read before
+        #[arg(required = true, value_name = "PATH|IMAP-URL")]
         paths: Vec<PathBuf>,
+        /// Keep reading the one IMAP mailbox given (IDLE, else polling); Ctrl-C or SIGTERM stops
+        #[arg(long)]
+        watch: bool,
+        /// Move the IMAP messages applied to this mailbox (created if missing); without it nothing on the server is moved or deleted
+        #[arg(long, value_name = "MAILBOX")]
+        move_processed: Option<String>,
     },
     /// Open tasks (call, task and manual-email steps), overdue first: yours unless --owner or --all
     Tasks(tasks::TasksArgs),

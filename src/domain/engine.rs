@@ -586,8 +586,25 @@ impl Workspace {
     /// Applies one inbound item whole or not at all (one transaction), and
     /// only once: an item whose id was seen before changes nothing.
     pub fn apply_inbound(&mut self, event: &InboundEvent) -> Result<Vec<IngestOutcome>> {
+        self.apply_inbound_marked(event, None)
+    }
+
+    /// [`Workspace::apply_inbound`] for a message read from an IMAP
+    /// mailbox: the mailbox's cursor moves past it in the same transaction,
+    /// so a crash never loses a message nor reads an applied one again.
+    pub fn apply_inbound_marked(
+        &mut self,
+        event: &InboundEvent,
+        mark: Option<&MailboxMark<'_>>,
+    ) -> Result<Vec<IngestOutcome>> {
         if let Inbound::Unsubscribe { email } = &event.inbound {
-            return self.apply_unsubscribe(event, email);
+            let outcomes = self.apply_unsubscribe(event, email)?;
+            // An opt-out is idempotent: applied again after a crash here,
+            // it changes nothing.
+            if let Some(mark) = mark {
+                self.mark_mailbox(mark)?;
+            }
+            return Ok(outcomes);
         }
         let now = self.now();
         let ooo_pauses = self.rules().pause_on_out_of_office;
@@ -601,8 +618,33 @@ impl Workspace {
             } => apply_meeting(&tx, event, organizer, attendees, summary, now)?,
             _ => vec![apply_one(&tx, event, now, ooo_pauses, retry)?],
         };
+        if let Some(m) = mark {
+            crate::store::imap::set_cursor(&tx, m.source, m.mailbox, m.uidvalidity, m.uid)?;
+        }
         tx.commit()?;
         Ok(outcomes)
+    }
+
+    /// Where `ingest` left off in `mailbox` of the IMAP account `source`.
+    pub fn mailbox_cursor(&self, source: &str, mailbox: &str) -> Result<Option<MailboxCursor>> {
+        Ok(
+            crate::store::imap::cursor(self.store.conn(), source, mailbox)?.map(
+                |(uidvalidity, last_uid)| MailboxCursor {
+                    uidvalidity,
+                    last_uid,
+                },
+            ),
+        )
+    }
+
+    /// Moves a mailbox's cursor on its own: past a message that could not
+    /// be read (it is reported, never retried), or back to the start when
+    /// the mailbox's UIDVALIDITY changed (`uid` 0).
+    pub fn mark_mailbox(&mut self, mark: &MailboxMark<'_>) -> Result<()> {
+        let tx = self.store.write()?;
+        crate::store::imap::set_cursor(&tx, mark.source, mark.mailbox, mark.uidvalidity, mark.uid)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// R9: an unsubscribe marks the contact opted out and ends every open
@@ -1020,4 +1062,22 @@ fn apply_meeting(
         ));
     }
     Ok(outcomes)
+}
+
+/// An IMAP mailbox's position: every message up to `last_uid` under
+/// `uidvalidity` has been applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MailboxCursor {
+    pub uidvalidity: u32,
+    pub last_uid: u32,
+}
+
+/// "Message `uid` of `mailbox` at `source` is applied": stored with it.
+#[derive(Debug, Clone, Copy)]
+pub struct MailboxMark<'a> {
+    /// The account, `imap://user@host:port` (`imaps://` for TLS).
+    pub source: &'a str,
+    pub mailbox: &'a str,
+    pub uidvalidity: u32,
+    pub uid: u32,
 }

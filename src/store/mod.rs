@@ -7,6 +7,7 @@ pub mod browse;
 pub mod bulk;
 pub mod contacts;
 pub mod engine;
+pub mod imap;
 pub mod lists;
 pub mod manage;
 pub mod queries;

@@ -272,6 +272,7 @@ pub fn migrations() -> Vec<String> {
         V12_SEQUENCE_FILES.to_string(),
         V13_TASKS.to_string(),
         V14_CRM.to_string(),
+        V15_IMAP.to_string(),
     ]
 }
 
@@ -553,4 +554,18 @@ UPDATE contacts SET lifecycle_stage = CASE lower(lifecycle_stage)
         AND lifecycle_stage <> lower(lifecycle_stage)
         OR lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
         'sales qualified lead');
+";
+
+/// Migration 15, `ingest imap://…` (issue 16): per mailbox of an IMAP
+/// account (`source` is `imap://user@host:port`, `imaps://` for TLS), the
+/// UIDVALIDITY last seen and the highest UID applied. Updated in the same
+/// transaction as the message it applied. Self-contained: renumber freely.
+const V15_IMAP: &str = "
+CREATE TABLE IF NOT EXISTS imap_state (
+    source      TEXT NOT NULL,
+    mailbox     TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    last_uid    INTEGER NOT NULL,
+    PRIMARY KEY (source, mailbox)
+) WITHOUT ROWID;
 ";

@@ -1,0 +1,501 @@
+//! `ingest imap://USER@HOST[:PORT]/MAILBOX`: new messages of an IMAP
+//! mailbox, read through the `imap` crate (rustls for `imaps://`), parsed
+//! like files ([`super::inbound::parse_message`]) and applied through the
+//! domain with the mailbox's cursor (UIDVALIDITY, last UID) in the same
+//! transaction ([`Workspace::apply_inbound_marked`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use imap::types::UnsolicitedResponse;
+use imap::{ClientBuilder, ConnectionMode, Session, TlsKind};
+
+use super::inbound::{InputItem, InputSkip, MAX_INPUT_BYTES, parse_message};
+use crate::domain::*;
+
+/// The environment variable holding the IMAP password.
+pub const PASSWORD_VAR: &str = "SEQTUI_IMAP_PASSWORD";
+
+/// Messages fetched per UID FETCH command.
+const BATCH: usize = 200;
+
+/// A mailbox of an IMAP account, from `imap://USER@HOST[:PORT]/MAILBOX`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapSource {
+    pub tls: bool,
+    pub user: String,
+    pub host: String,
+    pub port: u16,
+    pub mailbox: String,
+}
+
+/// Whether a command-line input names an IMAP mailbox rather than a path.
+pub fn is_imap_url(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.starts_with("imap://") || lower.starts_with("imaps://")
+}
+
+/// Undo `%XX` escapes (a user name like `me%40example.com`).
+fn percent_decode(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("'{text}' has a bad %-escape"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| format!("'{text}' is not UTF-8 once unescaped"))
+}
+
+impl ImapSource {
+    /// Parses `imap://USER@HOST[:PORT]/MAILBOX` (`imaps://` for TLS). The
+    /// password never goes in the URL: it comes from `SEQTUI_IMAP_PASSWORD`.
+    pub fn parse(url: &str) -> Result<ImapSource, String> {
+        let (tls, rest) = if let Some(rest) = strip_prefix_ci(url, "imaps://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ci(url, "imap://") {
+            (false, rest)
+        } else {
+            return Err(format!("'{url}' is not an imap:// or imaps:// URL"));
+        };
+        let (authority, mailbox) = rest.split_once('/').unwrap_or((rest, ""));
+        let Some((userinfo, hostport)) = authority.rsplit_once('@') else {
+            return Err(format!(
+                "'{url}' names no user: write imap://USER@HOST[:PORT]/MAILBOX"
+            ));
+        };
+        if userinfo.contains(':') {
+            return Err(format!(
+                "'{url}' carries a password: put it in {PASSWORD_VAR} instead, never on the command line"
+            ));
+        }
+        let user = percent_decode(userinfo)?;
+        let default_port = if tls { 993 } else { 143 };
+        // `[v6]:port`, `[v6]`, `host:port` or `host`.
+        let (host, port) = match hostport.strip_prefix('[') {
+            Some(v6) => match v6.split_once(']') {
+                Some((host, "")) => (host, None),
+                Some((host, rest)) => (host, Some(rest.strip_prefix(':').unwrap_or(rest))),
+                None => return Err(format!("'{url}' has a bad host")),
+            },
+            None => match hostport.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (hostport, None),
+            },
+        };
+        let port = match port {
+            None => default_port,
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| format!("'{url}' has a bad port '{p}'"))?,
+        };
+        if user.is_empty() || host.is_empty() {
+            return Err(format!(
+                "'{url}' needs a user and a host: imap://USER@HOST[:PORT]/MAILBOX"
+            ));
+        }
+        let mailbox = percent_decode(mailbox.trim_end_matches('/'))?;
+        let mailbox = if mailbox.is_empty() {
+            "INBOX".to_string()
+        } else {
+            mailbox
+        };
+        Ok(ImapSource {
+            tls,
+            user,
+            host: host.to_ascii_lowercase(),
+            port,
+            mailbox,
+        })
+    }
+
+    /// The account, as stored with the cursor: `imap://user@host:port`.
+    pub fn account(&self) -> String {
+        let scheme = if self.tls { "imaps" } else { "imap" };
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{scheme}://{}@{host}:{}", self.user, self.port)
+    }
+
+    /// The mailbox, for messages: `imap://user@host:port/MAILBOX`.
+    pub fn shown(&self) -> String {
+        format!("{}/{}", self.account(), self.mailbox)
+    }
+}
+
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// Why talking to the server failed.
+#[derive(Debug)]
+pub enum ImapError {
+    /// The server refused the user name or password (exit 3).
+    Login(String),
+    /// The mailbox does not exist (exit 4).
+    NoMailbox(String),
+    /// The connection could not be made or was lost: worth retrying.
+    Connection(String),
+    /// The server answered NO or BAD to something else, or TLS failed.
+    Server(String),
+    /// The workspace could not be written.
+    Domain(DomainError),
+}
+
+impl std::fmt::Display for ImapError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImapError::Login(s)
+            | ImapError::NoMailbox(s)
+            | ImapError::Connection(s)
+            | ImapError::Server(s) => f.write_str(s),
+            ImapError::Domain(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<DomainError> for ImapError {
+    fn from(e: DomainError) -> Self {
+        ImapError::Domain(e)
+    }
+}
+
+/// Whether an error from the `imap` crate means the connection is gone.
+fn lost(e: &imap::Error) -> bool {
+    matches!(
+        e,
+        imap::Error::Io(_) | imap::Error::ConnectionLost | imap::Error::Bye(_)
+    )
+}
+
+fn server_error(source: &ImapSource, doing: &str, e: imap::Error) -> ImapError {
+    let text = format!("{doing} on {} failed: {e}", source.shown());
+    if lost(&e) {
+        ImapError::Connection(text)
+    } else {
+        ImapError::Server(text)
+    }
+}
+
+type Conn = Session<imap::Connection>;
+
+/// A logged-in session with the source's mailbox selected.
+pub struct Mailbox {
+    source: ImapSource,
+    session: Conn,
+    pub uidvalidity: u32,
+    idle: bool,
+    uid_move: bool,
+}
+
+/// What one [`Mailbox::sync`] did.
+#[derive(Debug, Default)]
+pub struct SyncReport {
+    /// The messages fetched from the server, in UID order, with what each did.
+    pub items: Vec<(InputItem, Vec<IngestOutcome>)>,
+    /// The UIDVALIDITY changed since the last read: read from the start.
+    pub restarted: Option<(u32, u32)>,
+    /// Messages moved to the `--move-processed` mailbox.
+    pub moved: usize,
+}
+
+impl Mailbox {
+    /// Connects, logs in and selects the mailbox (`imaps://`: TLS through
+    /// rustls; `imap://`: STARTTLS when the server offers it).
+    pub fn open(source: &ImapSource, password: &str) -> Result<Mailbox, ImapError> {
+        let mode = if source.tls {
+            ConnectionMode::Tls
+        } else {
+            ConnectionMode::Auto
+        };
+        let client = ClientBuilder::new(source.host.as_str(), source.port)
+            .mode(mode)
+            .tls_kind(TlsKind::Rust)
+            .connect()
+            .map_err(|e| {
+                ImapError::Connection(format!("cannot connect to {}: {e}", source.account()))
+            })?;
+        let mut session = client.login(&source.user, password).map_err(|(e, _)| {
+            if lost(&e) {
+                ImapError::Connection(format!("{} closed the connection at login: {e}", source.account()))
+            } else {
+                ImapError::Login(format!(
+                    "{} refused the login of '{}' (check the user name and {PASSWORD_VAR})",
+                    source.account(),
+                    source.user
+                ))
+            }
+        })?;
+        let caps = session
+            .capabilities()
+            .map_err(|e| server_error(source, "CAPABILITY", e))?;
+        let idle = caps.has_str("IDLE");
+        let uid_move = caps.has_str("MOVE");
+        drop(caps);
+        let selected = session.select(&source.mailbox).map_err(|e| match e {
+            imap::Error::No(_) => ImapError::NoMailbox(format!(
+                "no mailbox '{}' on {}",
+                source.mailbox,
+                source.account()
+            )),
+            e => server_error(source, "SELECT", e),
+        })?;
+        let uidvalidity = selected.uid_validity.ok_or_else(|| {
+            ImapError::Server(format!(
+                "{} gives no UIDVALIDITY: messages cannot be told apart between runs",
+                source.shown()
+            ))
+        })?;
+        Ok(Mailbox {
+            source: source.clone(),
+            session,
+            uidvalidity,
+            idle,
+            uid_move,
+        })
+    }
+
+    /// Whether the server offers IDLE (`--watch` waits with it).
+    pub fn has_idle(&self) -> bool {
+        self.idle
+    }
+
+    /// Reads every message after the cursor, applies each (cursor moved
+    /// in the same transaction) and, with `move_to`, moves the applied ones
+    /// there. A message that cannot be parsed is reported and passed over.
+    pub fn sync(
+        &mut self,
+        ws: &mut Workspace,
+        move_to: Option<&str>,
+    ) -> Result<SyncReport, ImapError> {
+        let mut report = SyncReport::default();
+        let account = self.source.account();
+        let mailbox = self.source.mailbox.clone();
+        let mut last_uid = match ws.mailbox_cursor(&account, &mailbox)? {
+            Some(c) if c.uidvalidity == self.uidvalidity => c.last_uid,
+            Some(c) => {
+                report.restarted = Some((c.uidvalidity, self.uidvalidity));
+                ws.mark_mailbox(&MailboxMark {
+                    source: &account,
+                    mailbox: &mailbox,
+                    uidvalidity: self.uidvalidity,
+                    uid: 0,
+                })?;
+                0
+            }
+            None => 0,
+        };
+        let found = self
+            .session
+            .uid_search(format!("UID {}:*", last_uid.saturating_add(1)))
+            .map_err(|e| server_error(&self.source, "UID SEARCH", e))?;
+        // `n:*` always matches the last message, even below n.
+        let mut uids: Vec<u32> = found.into_iter().filter(|&u| u > last_uid).collect();
+        uids.sort_unstable();
+        for chunk in uids.chunks(BATCH) {
+            let set = uid_set(chunk);
+            let fetches = self
+                .session
+                .uid_fetch(&set, "(UID RFC822.SIZE BODY.PEEK[])")
+                .map_err(|e| server_error(&self.source, "UID FETCH", e))?;
+            let mut got: Vec<(u32, Result<Vec<u8>, String>)> = fetches
+                .iter()
+                .filter_map(|f| {
+                    let uid = f.uid?;
+                    let body = match (f.size, f.body()) {
+                        (Some(size), _) if u64::from(size) > MAX_INPUT_BYTES => Err(format!(
+                            "over {} MB; not read",
+                            MAX_INPUT_BYTES / 1024 / 1024
+                        )),
+                        (_, Some(body)) => Ok(body.to_vec()),
+                        (_, None) => Err("the server sent no body".to_string()),
+                    };
+                    Some((uid, body))
+                })
+                .collect();
+            drop(fetches);
+            got.sort_by_key(|(uid, _)| *uid);
+            let mut applied = Vec::new();
+            for (uid, body) in got {
+                if uid <= last_uid {
+                    continue;
+                }
+                let item_source = format!(
+                    "{};UIDVALIDITY={}/;UID={uid}",
+                    self.source.shown(),
+                    self.uidvalidity
+                );
+                let mark = MailboxMark {
+                    source: &account,
+                    mailbox: &mailbox,
+                    uidvalidity: self.uidvalidity,
+                    uid,
+                };
+                let now = ws.now();
+                let parsed = body.and_then(|b| parse_message(&b, now));
+                match parsed {
+                    Ok(event) => {
+                        let outcomes = ws.apply_inbound_marked(&event, Some(&mark))?;
+                        report.items.push((
+                            InputItem {
+                                source: item_source,
+                                event: Ok(event),
+                                code: None,
+                            },
+                            outcomes,
+                        ));
+                    }
+                    Err(why) => {
+                        ws.mark_mailbox(&mark)?;
+                        report.items.push((
+                            InputItem {
+                                source: item_source,
+                                event: Err(why),
+                                code: Some(InputSkip::Invalid),
+                            },
+                            Vec::new(),
+                        ));
+                    }
+                }
+                applied.push(uid);
+                last_uid = uid;
+            }
+            if let Some(target) = move_to
+                && !applied.is_empty()
+            {
+                self.move_to(&applied, target)?;
+                report.moved += applied.len();
+            }
+        }
+        Ok(report)
+    }
+
+    /// Moves messages to `target` (created if missing): UID MOVE where the
+    /// server offers it, else COPY, STORE \Deleted and EXPUNGE of just them.
+    fn move_to(&mut self, uids: &[u32], target: &str) -> Result<(), ImapError> {
+        let set = uid_set(uids);
+        let source = self.source.clone();
+        let attempt = |session: &mut Conn| -> imap::Result<()> {
+            if self.uid_move {
+                session.uid_mv(&set, target)
+            } else {
+                session.uid_copy(&set, target)?;
+                session.uid_store(&set, "+FLAGS.SILENT (\\Deleted)")?;
+                session.uid_expunge(&set).map(|_| ())
+            }
+        };
+        match attempt(&mut self.session) {
+            Ok(()) => Ok(()),
+            Err(imap::Error::No(_)) => {
+                // Most likely the target does not exist yet.
+                let _ = self.session.create(target);
+                attempt(&mut self.session)
+                    .map_err(|e| server_error(&source, &format!("moving to '{target}'"), e))
+            }
+            Err(e) => Err(server_error(&source, &format!("moving to '{target}'"), e)),
+        }
+    }
+
+    /// Waits for new mail: IDLE when offered (re-issued every `tick`),
+    /// else a NOOP poll every `tick`. Returns early once `stop` is set (at
+    /// the next tick).
+    pub fn wait(&mut self, tick: Duration, stop: &AtomicBool) -> Result<(), ImapError> {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if self.idle {
+            let mut handle = self.session.idle();
+            handle.timeout(tick).keepalive(false);
+            handle
+                .wait_while(|response| !matches!(response, UnsolicitedResponse::Exists(_)))
+                .map_err(|e| {
+                    ImapError::Connection(format!(
+                        "lost the connection to {}: {e}",
+                        self.source.account()
+                    ))
+                })?;
+            Ok(())
+        } else {
+            let until = Instant::now() + tick;
+            while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            self.session.noop().map_err(|e| {
+                ImapError::Connection(format!(
+                    "lost the connection to {}: {e}",
+                    self.source.account()
+                ))
+            })
+        }
+    }
+
+    /// Says goodbye (errors ignored: the work is saved already).
+    pub fn close(mut self) {
+        let _ = self.session.logout();
+    }
+}
+
+/// `1:3,7,9:10` for sorted UIDs.
+fn uid_set(uids: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let s = ImapSource::parse("imap://me%40x.example@Mail.Example:1143/Sales/Replies").unwrap();
+        assert_eq!(s.user, "me@x.example");
+        assert_eq!(s.host, "mail.example");
+        assert_eq!(s.port, 1143);
+        assert_eq!(s.mailbox, "Sales/Replies");
+        assert!(!s.tls);
+        assert_eq!(s.account(), "imap://me@x.example@mail.example:1143");
+        let s = ImapSource::parse("imaps://me@host").unwrap();
+        assert_eq!((s.port, s.mailbox.as_str(), s.tls), (993, "INBOX", true));
+        assert!(ImapSource::parse("imap://me:pw@host/INBOX").unwrap_err().contains("SEQTUI_IMAP_PASSWORD"));
+        assert!(ImapSource::parse("imap://host/INBOX").is_err());
+        assert!(ImapSource::parse("imap://me@host:x/INBOX").is_err());
+        let s = ImapSource::parse("imap://me@[::1]:1143/INBOX").unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("::1", 1143));
+        assert_eq!(s.account(), "imap://me@[::1]:1143");
+    }
+
+    #[test]
+    fn uid_sets() {
+        assert_eq!(uid_set(&[1, 2, 3, 7, 9, 10]), "1:3,7,9:10");
+        assert_eq!(uid_set(&[5]), "5");
+    }
+}
