@@ -412,10 +412,7 @@ fn watch_imap(
             Ok(()) => {}
             Err(ImapError::Connection(why)) => {
                 mailbox = None;
-                super::output::note(&format!(
-                    "{why}; reconnecting in {}s",
-                    backoff.as_secs()
-                ));
+                super::output::note(&format!("{why}; reconnecting in {}s", backoff.as_secs()));
                 let until = std::time::Instant::now() + backoff;
                 while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
                     std::thread::sleep(Duration::from_millis(100));

@@ -231,7 +231,10 @@ impl Mailbox {
             })?;
         let mut session = client.login(&source.user, password).map_err(|(e, _)| {
             if lost(&e) {
-                ImapError::Connection(format!("{} closed the connection at login: {e}", source.account()))
+                ImapError::Connection(format!(
+                    "{} closed the connection at login: {e}",
+                    source.account()
+                ))
             } else {
                 ImapError::Login(format!(
                     "{} refused the login of '{}' (check the user name and {PASSWORD_VAR})",
@@ -485,7 +488,11 @@ mod tests {
         assert_eq!(s.account(), "imap://me@x.example@mail.example:1143");
         let s = ImapSource::parse("imaps://me@host").unwrap();
         assert_eq!((s.port, s.mailbox.as_str(), s.tls), (993, "INBOX", true));
-        assert!(ImapSource::parse("imap://me:pw@host/INBOX").unwrap_err().contains("SEQTUI_IMAP_PASSWORD"));
+        assert!(
+            ImapSource::parse("imap://me:pw@host/INBOX")
+                .unwrap_err()
+                .contains("SEQTUI_IMAP_PASSWORD")
+        );
         assert!(ImapSource::parse("imap://host/INBOX").is_err());
         assert!(ImapSource::parse("imap://me@host:x/INBOX").is_err());
         let s = ImapSource::parse("imap://me@[::1]:1143/INBOX").unwrap();
