@@ -193,6 +193,9 @@ fn server_error(source: &ImapSource, doing: &str, e: imap::Error) -> ImapError {
 
 type Conn = Session<imap::Connection>;
 
+/// A fetched message, or why it was not read.
+type Body = Result<Vec<u8>, (InputSkip, String)>;
+
 /// A logged-in session with the source's mailbox selected.
 pub struct Mailbox {
     source: ImapSource,
@@ -315,17 +318,19 @@ impl Mailbox {
                 .session
                 .uid_fetch(&set, "(UID RFC822.SIZE BODY.PEEK[])")
                 .map_err(|e| server_error(&self.source, "UID FETCH", e))?;
-            let mut got: Vec<(u32, Result<Vec<u8>, String>)> = fetches
+            let mut got: Vec<(u32, Body)> = fetches
                 .iter()
                 .filter_map(|f| {
                     let uid = f.uid?;
                     let body = match (f.size, f.body()) {
-                        (Some(size), _) if u64::from(size) > MAX_INPUT_BYTES => Err(format!(
-                            "over {} MB; not read",
-                            MAX_INPUT_BYTES / 1024 / 1024
+                        (Some(size), _) if u64::from(size) > MAX_INPUT_BYTES => Err((
+                            InputSkip::TooLarge,
+                            format!("over {} MB; not read", MAX_INPUT_BYTES / 1024 / 1024),
                         )),
                         (_, Some(body)) => Ok(body.to_vec()),
-                        (_, None) => Err("the server sent no body".to_string()),
+                        (_, None) => {
+                            Err((InputSkip::Unreadable, "the server sent no body".to_string()))
+                        }
                     };
                     Some((uid, body))
                 })
@@ -349,7 +354,8 @@ impl Mailbox {
                     uid,
                 };
                 let now = ws.now();
-                let parsed = body.and_then(|b| parse_message(&b, now));
+                let parsed = body
+                    .and_then(|b| parse_message(&b, now).map_err(|why| (InputSkip::Invalid, why)));
                 match parsed {
                     Ok(event) => {
                         let outcomes = ws.apply_inbound_marked(&event, Some(&mark))?;
@@ -362,13 +368,13 @@ impl Mailbox {
                             outcomes,
                         ));
                     }
-                    Err(why) => {
+                    Err((code, why)) => {
                         ws.mark_mailbox(&mark)?;
                         report.items.push((
                             InputItem {
                                 source: item_source,
                                 event: Err(why),
-                                code: Some(InputSkip::Invalid),
+                                code: Some(code),
                             },
                             Vec::new(),
                         ));
