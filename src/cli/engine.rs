@@ -29,7 +29,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         let mut line = format!(
             "Sent {} emails to {} · created {} tasks · {} enrollments finished",
             report.emails_sent,
-            report.outbox.display(),
+            report.deliver,
             report.tasks_created,
             report.finished
         );
