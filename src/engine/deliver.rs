@@ -222,9 +222,8 @@ impl Smtp {
 
     fn connect(&mut self) -> Result<SmtpConnection> {
         let t = &self.target;
-        let tls = || {
-            TlsParameters::new(t.host.clone()).map_err(|e| self.fail("TLS setup failed", e))
-        };
+        let tls =
+            || TlsParameters::new(t.host.clone()).map_err(|e| self.fail("TLS setup failed", e));
         let hello = ClientId::Domain("localhost".into());
         let wrapper = match t.tls {
             TlsMode::Implicit => Some(tls()?),
@@ -241,10 +240,7 @@ impl Smtp {
         match t.tls {
             TlsMode::Required => {
                 if !conn.can_starttls() {
-                    return Err(self.fail(
-                        "TLS is required",
-                        "the server does not offer STARTTLS",
-                    ));
+                    return Err(self.fail("TLS is required", "the server does not offer STARTTLS"));
                 }
                 conn.starttls(&tls()?, &hello)
                     .map_err(|e| self.fail("STARTTLS failed", e))?;
@@ -445,7 +441,11 @@ mod tests {
             Target::parse("smtps://u@h").unwrap().describe(),
             "smtps://u@h:465"
         );
-        assert!(Target::parse("smtp://u:secret@h").unwrap_err().contains("SEQTUI_SMTP_PASSWORD"));
+        assert!(
+            Target::parse("smtp://u:secret@h")
+                .unwrap_err()
+                .contains("SEQTUI_SMTP_PASSWORD")
+        );
         assert!(Target::parse("smtps://h?tls=required").is_err());
         assert!(Target::parse("smtp://h:0").is_err());
         assert!(Target::parse("ftp://h").is_err());

@@ -290,7 +290,11 @@ pub fn mark_handing_over(conn: &Connection, sent_email_id: i64, now: DateTime<Ut
 }
 
 /// A server deferred the message: one more attempt, the next at `next_try_at`.
-pub fn defer_outbox(conn: &Connection, sent_email_id: i64, next_try_at: DateTime<Utc>) -> Result<()> {
+pub fn defer_outbox(
+    conn: &Connection,
+    sent_email_id: i64,
+    next_try_at: DateTime<Utc>,
+) -> Result<()> {
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?2, handing_over_at = NULL
          WHERE sent_email_id = ?1",
