@@ -527,7 +527,7 @@ impl Workspace {
 
     /// The earliest next try of a message a server deferred.
     pub fn next_delivery_try(&mut self) -> Result<Option<Timestamp>> {
-        Ok(qe::next_outbox_try(self.store.conn())?)
+        qe::next_outbox_try(self.store.conn())
     }
 
     /// A server refused the message for good (a 5xx answer): `event` is
