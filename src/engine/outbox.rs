@@ -31,6 +31,13 @@
 //! file from `new/` to `cur/` between the check and the link while a crashed
 //! delivery is being redone — needs a crash and a concurrent client at the
 //! same instant.
+//!
+//! Through a server (`--deliver smtp://…`, `sendmail`) step 3 is different,
+//! because a server cannot be asked whether it already has a message: the
+//! journal row is marked *handing over* (committed) right before the data
+//! goes out, and a run that finds the mark reports the message as
+//! unconfirmed instead of sending it again. At most once, every message
+//! delivered or reported (see [`super::deliver`] and README "The outbox").
 
 use std::collections::HashSet;
 use std::io::Write;
