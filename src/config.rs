@@ -17,6 +17,8 @@
 //! pause = true        # false: no out-of-office reply pauses anything
 //! [bounce]            # R9
 //! soft_retry_hours = 24 # whole hours, 1 to 720
+//! [smtp]              # run --deliver smtp://USER@…
+//! password_file = "smtp-password" # relative to this file's folder
 //! ```
 //!
 //! Every key is optional and keeps its default when left out. An unknown
@@ -85,14 +87,19 @@ pub fn read_rules(path: &Path) -> Result<Rules, DomainError> {
             path.display()
         ))
     })?;
-    parse_rules(&text).map_err(|e| {
+    let mut rules = parse_rules(&text).map_err(|e| {
         DomainError::Invalid(format!(
             "rules file {}, line {}: {}",
             path.display(),
             e.line,
             e.what
         ))
-    })
+    })?;
+    if let Some(file) = rules.smtp_password_file.take() {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        rules.smtp_password_file = Some(dir.join(file));
+    }
+    Ok(rules)
 }
 
 /// Writes the commented defaults to `path` (creating its folder) unless a
@@ -135,6 +142,7 @@ struct RulesFile {
     undo: Option<Section>,
     out_of_office: Option<Section>,
     bounce: Option<Section>,
+    smtp: Option<Section>,
 }
 
 /// Parses the text of a rules file over the defaults. The message of an
@@ -196,6 +204,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("undo", file.undo, &["window_minutes"][..]),
         ("out_of_office", file.out_of_office, &["pause"][..]),
         ("bounce", file.bounce, &["soft_retry_hours"][..]),
+        ("smtp", file.smtp, &["password_file"][..]),
     ];
     for (section, table, known) in sections {
         let Some(table) = table else {
@@ -238,6 +247,15 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                     rules.soft_retry_hours = whole(&value, 1, MAX_RETRY_HOURS)
                         .ok_or_else(|| fail(format!("{name} must be a whole number of hours ≥ 1 (at most {MAX_RETRY_HOURS}), not {value}")))?
                 }
+                "smtp.password_file" => {
+                    rules.smtp_password_file = Some(
+                        value
+                            .as_str()
+                            .filter(|s| !s.trim().is_empty())
+                            .map(std::path::PathBuf::from)
+                            .ok_or_else(|| fail(format!("{name} must be the path of a file holding the SMTP password, not {value}")))?,
+                    )
+                }
                 _ => {
                     let known: Vec<String> = known.iter().map(|k| format!("{section}.{k}")).collect();
                     return Err(fail(format!(
@@ -254,7 +272,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office] and [bounce]";
+    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce] and [smtp]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {

@@ -68,7 +68,7 @@ fn each_key_overrides_its_default_only() {
     }
     let all = "[stale]\nafter_days = 60\nquiet_days = 21\n[transfer]\npolicy = \"unenroll\"\n\
                [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n\
-               [bounce]\nsoft_retry_hours = 48\n";
+               [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\n";
     assert_eq!(
         parse_rules(all).unwrap(),
         Rules {
@@ -78,6 +78,7 @@ fn each_key_overrides_its_default_only() {
             undo_window_minutes: 5,
             pause_on_out_of_office: false,
             soft_retry_hours: 48,
+            smtp_password_file: Some("pw.txt".into()),
         }
     );
 }
@@ -172,7 +173,7 @@ fn unknown_keys_and_sections_are_errors() {
     assert_eq!(line, 4, "{what}");
     assert_eq!(
         what,
-        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office] and [bounce]"
+        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office], [bounce] and [smtp]"
     );
     let (line, what) = error_of("# mine\nafter_days = 30\n");
     assert_eq!(line, 2, "{what}");

@@ -274,9 +274,12 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Report { sequence, since } => {
             report(cli, ws, sequence.as_deref(), since.as_deref())
         }
-        Command::Run { watch, outbox, .. } => {
-            super::engine::run(cli, ws, *watch, outbox.as_deref())
-        }
+        Command::Run {
+            watch,
+            outbox,
+            deliver,
+            ..
+        } => super::engine::run(cli, ws, *watch, outbox.as_deref(), deliver.as_deref()),
         Command::Ingest {
             paths,
             watch,

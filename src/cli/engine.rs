@@ -12,9 +12,10 @@ use super::Cli;
 use super::commands::{Failure, unsaved};
 use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
+use crate::engine::deliver::{Sendmail, Smtp, Target};
 use crate::engine::imap::{ImapError, ImapSource, Mailbox, PASSWORD_VAR, SyncReport, is_imap_url};
 use crate::engine::inbound::InputSkip;
-use crate::engine::outbox::{RunReport, default_outbox, run_once};
+use crate::engine::outbox::{Delivery, Maildir, RunReport, default_outbox, run_delivering};
 use crate::engine::read_path;
 
 type Outcome = Result<i32, Failure>;
@@ -29,10 +30,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
     } else {
         let mut line = format!(
             "Sent {} emails to {} · created {} tasks · {} enrollments finished",
-            report.emails_sent,
-            report.outbox.display(),
-            report.tasks_created,
-            report.finished
+            report.emails_sent, report.deliver, report.tasks_created, report.finished
         );
         if report.resumed > 0 {
             line.push_str(&format!(
@@ -49,19 +47,111 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         if report.skipped > 0 {
             line.push_str(&format!(" · {} taken by another run", report.skipped));
         }
+        if report.delivery_deferred > 0 {
+            line.push_str(&format!(
+                " · {} deferred by the server, tried again from {}",
+                report.delivery_deferred,
+                time(report.next_delivery_try)
+            ));
+        }
+        if !report.refused.is_empty() {
+            line.push_str(&format!(
+                " · {} refused by the server (applied as bounces)",
+                report.refused.len()
+            ));
+        }
         line.push_str(&format!(" · next due {}", time(report.next_due_at)));
         outln!("{}", safe(&line));
+        for r in &report.refused {
+            outln!(
+                "{}",
+                safe(&format!(
+                    "refused: {} ({}): {}",
+                    r.recipient, r.message_id, r.answer
+                ))
+            );
+        }
+        for u in &report.unconfirmed {
+            super::output::note(&format!(
+                "possibly sent, not sent again: {} to {} (an interrupted run was handing it to the server when it stopped)",
+                u.message_id, u.recipient
+            ));
+        }
     }
     Ok(())
 }
 
-/// `run [--once | --watch] [--outbox DIR]`.
-pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) -> Outcome {
-    let outbox: PathBuf = outbox
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| default_outbox(ws.path()));
+/// The SMTP password: `SEQTUI_SMTP_PASSWORD`, else the first line of the
+/// rules file's `[smtp] password_file`; never the command line.
+fn smtp_password(ws: &Workspace) -> Result<Option<String>, Failure> {
+    if let Ok(p) = std::env::var("SEQTUI_SMTP_PASSWORD") {
+        return Ok(Some(p));
+    }
+    let Some(file) = ws.rules().smtp_password_file.clone() else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| Failure {
+        code: 1,
+        message: format!(
+            "cannot read the SMTP password file {} named in the rules file: {e}",
+            file.display()
+        ),
+    })?;
+    Ok(Some(text.lines().next().unwrap_or_default().to_string()))
+}
+
+/// Where `run` delivers: `--deliver`, else `--outbox`, else the default
+/// outbox Maildir.
+fn delivery(
+    ws: &Workspace,
+    outbox: Option<&Path>,
+    deliver: Option<&str>,
+) -> Result<Delivery, Failure> {
+    let target = match deliver {
+        Some(text) => Target::parse(text).map_err(|message| Failure { code: 2, message })?,
+        None => Target::Maildir(
+            outbox
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| default_outbox(ws.path())),
+        ),
+    };
+    Ok(match target {
+        Target::Maildir(dir) => Delivery::Maildir(Maildir::open(&dir).map_err(|e| Failure {
+            code: 1,
+            message: format!("cannot write the outbox {}: {e}", dir.display()),
+        })?),
+        Target::Smtp(t) => {
+            let password = match &t.user {
+                Some(user) => Some(smtp_password(ws)?.ok_or_else(|| Failure {
+                    code: 2,
+                    message: format!(
+                        "--deliver logs in as {user}: set SEQTUI_SMTP_PASSWORD or [smtp] password_file in the rules file"
+                    ),
+                })?),
+                None => None,
+            };
+            let what = Target::Smtp(t.clone()).describe();
+            Delivery::Server(what, Box::new(Smtp::new(t, password)))
+        }
+        Target::Sendmail(path) => {
+            let what = Target::Sendmail(path.clone()).describe();
+            Delivery::Server(what, Box::new(Sendmail { path }))
+        }
+    })
+}
+
+/// `run [--once | --watch] [--outbox DIR | --deliver TARGET]`.
+pub fn run(
+    cli: &Cli,
+    ws: &mut Workspace,
+    watch: bool,
+    outbox: Option<&Path>,
+    deliver: Option<&str>,
+) -> Outcome {
+    let mut delivery = delivery(ws, outbox, deliver)?;
+    let target = delivery.describe();
     if !watch {
-        let report = run_once(ws, &outbox)?;
+        let report = run_delivering(ws, &mut delivery)?;
         print_run(cli, &report, false)?;
         return Ok(0);
     }
@@ -71,14 +161,11 @@ pub fn run(cli: &Cli, ws: &mut Workspace, watch: bool, outbox: Option<&Path>) ->
             .map_err(|e| anyhow::anyhow!("cannot watch for Ctrl-C: {e}"))?;
     }
     if !cli.json {
-        super::output::note(&format!(
-            "running; emails go to {}. Ctrl-C stops.",
-            outbox.display()
-        ));
+        super::output::note(&format!("running; emails go to {target}. Ctrl-C stops."));
     }
     // Nobody reads a report once stdout is gone (its reader quit): stop.
     while !stop.load(Ordering::Relaxed) && !super::output::failed() {
-        let report = run_once(ws, &outbox)?;
+        let report = run_delivering(ws, &mut delivery)?;
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
         }

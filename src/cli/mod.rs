@@ -126,9 +126,12 @@ pub enum Command {
         /// Keep running, waking when the next step is due; Ctrl-C or SIGTERM stops
         #[arg(long)]
         watch: bool,
-        /// The outbox Maildir [default: `outbox` beside the workspace file]
-        #[arg(long, value_name = "DIR")]
+        /// The outbox Maildir [default: `outbox` beside the workspace file]; same as --deliver maildir:DIR
+        #[arg(long, value_name = "DIR", conflicts_with = "deliver")]
         outbox: Option<PathBuf>,
+        /// Where emails go: maildir:DIR, smtp://[USER@]HOST[:PORT][?tls=required], smtps://[USER@]HOST[:PORT] or sendmail[:PATH]; the SMTP password comes from SEQTUI_SMTP_PASSWORD or [smtp] password_file in the rules file
+        #[arg(long, value_name = "TARGET")]
+        deliver: Option<String>,
     },
     /// Read replies, auto-replies, bounces (.eml, mbox, Maildir, an IMAP mailbox), meetings (.ics) and JSON Lines events
     Ingest {

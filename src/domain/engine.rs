@@ -40,12 +40,18 @@ pub struct ExecutedStep {
     pub output: StepOutput,
 }
 
-/// A message committed as sent that must be in the outbox Maildir.
+/// A message committed as sent that must still be delivered (put into the
+/// outbox Maildir, or handed to an SMTP server or sendmail).
 #[derive(Debug, Clone)]
 pub struct OutboxMessage {
     pub sent_email_id: i64,
     pub file_name: String,
     pub message: Vec<u8>,
+    /// How many times a server deferred it (a 4xx answer).
+    pub attempts: i64,
+    /// An earlier run started handing it to a server and never recorded
+    /// the answer: it may have been accepted.
+    pub handing_over: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -419,6 +425,8 @@ impl Workspace {
                         sent_email_id,
                         file_name: file_name.clone(),
                         message: message.clone(),
+                        attempts: 0,
+                        handing_over: false,
                     });
                     report.emails += 1;
                 }
@@ -478,16 +486,66 @@ impl Workspace {
         Ok(report)
     }
 
-    /// Messages committed as sent whose outbox file may be missing.
-    pub fn pending_outbox(&mut self, limit: usize) -> Result<Vec<OutboxMessage>> {
-        Ok(qe::pending_outbox(self.store.conn(), limit)?
+    /// Messages committed as sent and not yet delivered whose (next) try
+    /// is due now, after journal row `after`, in order.
+    pub fn pending_outbox(&mut self, after: i64, limit: usize) -> Result<Vec<OutboxMessage>> {
+        let now = self.now();
+        Ok(qe::pending_outbox(self.store.conn(), now, after, limit)?
             .into_iter()
-            .map(|(sent_email_id, file_name, message)| OutboxMessage {
-                sent_email_id,
-                file_name,
-                message,
+            .map(|r| OutboxMessage {
+                sent_email_id: r.sent_email_id,
+                file_name: r.file_name,
+                message: r.message,
+                attempts: r.attempts,
+                handing_over: r.handing_over,
             })
             .collect())
+    }
+
+    /// Records, before a message's data goes to a server, that it is being
+    /// handed over: a run that dies before recording the server's answer
+    /// leaves this mark, and the next run does not send it again.
+    pub fn mark_handing_over(&mut self, sent_email_id: i64) -> Result<()> {
+        let now = self.now();
+        let tx = self.store.write()?;
+        qe::mark_handing_over(&tx, sent_email_id, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A server deferred the message (a 4xx answer): it stays in the
+    /// journal and is tried again after a backoff that doubles with each
+    /// attempt (5 minutes, 10, 20 … at most 6 hours). Returns the next try.
+    pub fn defer_delivery(&mut self, sent_email_id: i64, attempts: i64) -> Result<Timestamp> {
+        let minutes = 5i64 << attempts.clamp(0, 7);
+        let next = self.now() + chrono::Duration::minutes(minutes.min(360));
+        let tx = self.store.write()?;
+        qe::defer_outbox(&tx, sent_email_id, next)?;
+        tx.commit()?;
+        Ok(next)
+    }
+
+    /// The earliest next try of a message a server deferred.
+    pub fn next_delivery_try(&mut self) -> Result<Option<Timestamp>> {
+        qe::next_outbox_try(self.store.conn())
+    }
+
+    /// A server refused the message for good (a 5xx answer): `event` is
+    /// the bounce it amounts to (R9, hard or soft by the classifier),
+    /// applied now, and the message leaves the journal, in one
+    /// transaction.
+    pub fn reject_delivery(
+        &mut self,
+        sent_email_id: i64,
+        event: &InboundEvent,
+    ) -> Result<IngestOutcome> {
+        let now = self.now();
+        let retry = self.rules().soft_bounce_retry();
+        let tx = self.store.write()?;
+        let outcome = super::bounce::apply_bounce(&tx, event, now, retry)?;
+        qe::delete_outbox(&tx, &[sent_email_id])?;
+        tx.commit()?;
+        Ok(outcome)
     }
 
     /// Forgets journal rows whose file is now in the outbox.

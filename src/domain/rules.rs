@@ -73,6 +73,10 @@ pub struct Rules {
     /// R9: how long after a soft bounce the bounced step is tried again
     /// (the enrollment is paused until then), in whole hours.
     pub soft_retry_hours: i64,
+    /// Issue 16: the file holding the SMTP password for `run --deliver
+    /// smtp://USER@…` (when `SEQTUI_SMTP_PASSWORD` is not set), as written
+    /// in the rules file (relative to the rules file's folder).
+    pub smtp_password_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Rules {
@@ -84,6 +88,7 @@ impl Default for Rules {
             undo_window_minutes: 15,
             pause_on_out_of_office: true,
             soft_retry_hours: 24,
+            smtp_password_file: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod autoreply;
 pub mod bounce;
+pub mod deliver;
 pub mod imap;
 pub mod inbound;
 pub mod outbox;

@@ -31,6 +31,13 @@
 //! file from `new/` to `cur/` between the check and the link while a crashed
 //! delivery is being redone — needs a crash and a concurrent client at the
 //! same instant.
+//!
+//! Through a server (`--deliver smtp://…`, `sendmail`) step 3 is different,
+//! because a server cannot be asked whether it already has a message: the
+//! journal row is marked *handing over* (committed) right before the data
+//! goes out, and a run that finds the mark reports the message as
+//! unconfirmed instead of sending it again. At most once, every message
+//! delivered or reported (see [`super::deliver`] and README "The outbox").
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -40,6 +47,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use super::bounce;
+use super::deliver::{Deliver, Handed};
 use crate::domain::*;
 
 /// How many due steps one transaction handles.
@@ -55,7 +64,11 @@ pub fn default_outbox(db: &Path) -> PathBuf {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
-    pub outbox: PathBuf,
+    /// The outbox Maildir, when the messages go to one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outbox: Option<PathBuf>,
+    /// Where the messages go: the Maildir folder, `smtp://…`, `sendmail:…`.
+    pub deliver: String,
     pub emails_sent: usize,
     pub tasks_created: usize,
     pub finished: usize,
@@ -65,6 +78,36 @@ pub struct RunReport {
     /// Steps another run executed first.
     pub skipped: usize,
     pub next_due_at: Option<Timestamp>,
+    /// Messages a server (SMTP, sendmail) accepted in this run.
+    pub delivered: usize,
+    /// Messages a server deferred (a 4xx answer) in this run: they stay
+    /// journaled and are tried again from `next_delivery_try`.
+    pub delivery_deferred: usize,
+    pub next_delivery_try: Option<Timestamp>,
+    /// Messages a server refused (a 5xx answer), each applied as a bounce.
+    pub refused: Vec<Refusal>,
+    /// Messages an interrupted run had started handing to a server without
+    /// recording its answer: possibly sent, so not sent again.
+    pub unconfirmed: Vec<Unconfirmed>,
+}
+
+/// A message a server refused, and what the bounce did (R9).
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub message_id: String,
+    pub recipient: String,
+    /// The server's answer: `550 5.1.1 user unknown`.
+    pub answer: String,
+    pub verdict: BounceVerdict,
+    pub reason: BounceReason,
+    pub outcome: IngestOutcome,
+}
+
+/// A message possibly sent: see [`RunReport::unconfirmed`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Unconfirmed {
+    pub message_id: String,
+    pub recipient: String,
 }
 
 /// The merge fields of a template.
@@ -419,15 +462,153 @@ fn io_error(outbox: &Path, e: std::io::Error) -> DomainError {
     DomainError::Storage(format!("cannot write the outbox {}: {e}", outbox.display()))
 }
 
-fn deliver_all(ws: &mut Workspace, maildir: &Maildir, messages: &[OutboxMessage]) -> Result<()> {
-    for m in messages {
-        maildir
-            .deliver(&m.file_name, &m.message)
-            .map_err(|e| io_error(maildir.root(), e))?;
+/// Where a run puts its messages.
+pub enum Delivery {
+    /// The outbox Maildir: idempotent by file name.
+    Maildir(Maildir),
+    /// A server (SMTP, sendmail), described for reports.
+    Server(String, Box<dyn Deliver>),
+}
+
+impl Delivery {
+    pub fn describe(&self) -> String {
+        match self {
+            Delivery::Maildir(m) => m.root().display().to_string(),
+            Delivery::Server(what, _) => what.clone(),
+        }
     }
-    maildir.sync();
-    let ids: Vec<i64> = messages.iter().map(|m| m.sent_email_id).collect();
-    ws.mark_delivered(&ids)
+}
+
+/// The value of header `name` (unfolded) in a message seqtui composed.
+fn header_value(message: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut value: Option<String> = None;
+    for line in head.split("\r\n") {
+        if let Some(v) = value.as_mut() {
+            if line.starts_with([' ', '\t']) {
+                v.push_str(line);
+                continue;
+            }
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':')
+            && n.eq_ignore_ascii_case(name)
+        {
+            value = Some(v.trim().to_string());
+        }
+    }
+    value
+}
+
+/// The address inside the last `<…>` of a header.
+fn address_in(message: &[u8], name: &str) -> Option<String> {
+    let v = header_value(message, name)?;
+    let start = v.rfind('<')?;
+    let end = v[start..].find('>')? + start;
+    Some(v[start + 1..end].to_string())
+}
+
+/// The test hook of the crash tests: `SEQTUI_TEST_KILL_AFTER_ACCEPT=N`
+/// makes the process kill itself with SIGKILL right after a server
+/// accepted its N-th message, before that is recorded. Never set it
+/// outside a test.
+fn test_kill_after_accept(accepted: usize) {
+    if let Ok(n) = std::env::var("SEQTUI_TEST_KILL_AFTER_ACCEPT")
+        && n.parse::<usize>().ok() == Some(accepted)
+    {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &std::process::id().to_string()])
+            .status();
+        std::process::abort();
+    }
+}
+
+fn deliver_all(
+    ws: &mut Workspace,
+    delivery: &mut Delivery,
+    messages: &[OutboxMessage],
+    report: &mut RunReport,
+) -> Result<()> {
+    let server = match delivery {
+        Delivery::Maildir(maildir) => {
+            for m in messages {
+                maildir
+                    .deliver(&m.file_name, &m.message)
+                    .map_err(|e| io_error(maildir.root(), e))?;
+            }
+            maildir.sync();
+            let ids: Vec<i64> = messages.iter().map(|m| m.sent_email_id).collect();
+            return ws.mark_delivered(&ids);
+        }
+        Delivery::Server(_, server) => server,
+    };
+    for m in messages {
+        let id = m.sent_email_id;
+        let message_id = header_value(&m.message, "Message-ID").unwrap_or_default();
+        let to = address_in(&m.message, "To").unwrap_or_default();
+        if m.handing_over {
+            // An earlier run died while the server had the message: it may
+            // have been accepted, and SMTP cannot be asked. Sending it again
+            // could deliver it twice, so it is reported instead.
+            ws.mark_delivered(&[id])?;
+            report.unconfirmed.push(Unconfirmed {
+                message_id,
+                recipient: to,
+            });
+            continue;
+        }
+        let from = address_in(&m.message, "From").unwrap_or_default();
+        let handed = server.hand_over(&from, &to, &m.message, &mut || ws.mark_handing_over(id))?;
+        match handed {
+            Handed::Accepted => {
+                report.delivered += 1;
+                test_kill_after_accept(report.delivered);
+                ws.mark_delivered(&[id])?;
+            }
+            Handed::Deferred(_) => {
+                ws.defer_delivery(id, m.attempts)?;
+                report.delivery_deferred += 1;
+            }
+            Handed::Refused { code, text } => {
+                let answer = format!("{code} {text}").trim().to_string();
+                let status = bounce::find_status(&text).or_else(|| {
+                    code.chars()
+                        .next()
+                        .filter(|c| matches!(c, '4' | '5'))
+                        .map(|c| format!("{c}.0.0"))
+                });
+                let decision =
+                    bounce::decide(status.as_deref(), None, &[&text], bounce::Fallback::None);
+                let recipient = BounceRecipient {
+                    address: Some(to.clone()),
+                    verdict: decision.verdict,
+                    reason: decision.reason,
+                    diagnostic: decision.line.unwrap_or_else(|| answer.clone()),
+                    status,
+                };
+                let event = InboundEvent {
+                    id: format!("smtp-refused:{message_id}"),
+                    at: ws.now(),
+                    inbound: Inbound::Bounce {
+                        recipients: vec![recipient],
+                        message_ids: vec![message_id.clone()],
+                        references: Vec::new(),
+                    },
+                };
+                let outcome = ws.reject_delivery(id, &event)?;
+                report.refused.push(Refusal {
+                    message_id,
+                    recipient: to,
+                    answer,
+                    verdict: decision.verdict,
+                    reason: decision.reason,
+                    outcome,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One pass: recover the journal, resume ended pauses, then execute every
@@ -435,15 +616,27 @@ fn deliver_all(ws: &mut Workspace, maildir: &Maildir, messages: &[OutboxMessage]
 /// batch is its own transaction: when one fails, the sentence says what the
 /// batches before it saved (see [`interrupted`]).
 pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
-    let workspace_id = ws.workspace_id()?;
     let maildir = Maildir::open(outbox).map_err(|e| io_error(outbox, e))?;
-    maildir.clean_tmp(&workspace_id);
+    run_delivering(ws, &mut Delivery::Maildir(maildir))
+}
+
+/// [`run_once`] into any [`Delivery`].
+pub fn run_delivering(ws: &mut Workspace, delivery: &mut Delivery) -> Result<RunReport> {
+    let workspace_id = ws.workspace_id()?;
     let mut report = RunReport {
-        outbox: outbox.to_path_buf(),
+        deliver: delivery.describe(),
         ..RunReport::default()
     };
+    if let Delivery::Maildir(maildir) = delivery {
+        maildir.clean_tmp(&workspace_id);
+        report.outbox = Some(maildir.root().to_path_buf());
+    }
     let mut journaled = 0;
-    match run_pass(ws, &maildir, &workspace_id, &mut report, &mut journaled) {
+    let result = run_pass(ws, delivery, &workspace_id, &mut report, &mut journaled);
+    if let Delivery::Server(_, server) = delivery {
+        server.close();
+    }
+    match result {
         Ok(()) => Ok(report),
         Err(e) => Err(interrupted(e, &report, journaled)),
     }
@@ -451,17 +644,19 @@ pub fn run_once(ws: &mut Workspace, outbox: &Path) -> Result<RunReport> {
 
 fn run_pass(
     ws: &mut Workspace,
-    maildir: &Maildir,
+    delivery: &mut Delivery,
     workspace_id: &str,
     report: &mut RunReport,
     journaled: &mut usize,
 ) -> Result<()> {
+    let mut after = 0;
     loop {
-        let pending = ws.pending_outbox(BATCH)?;
-        if pending.is_empty() {
+        let pending = ws.pending_outbox(after, BATCH)?;
+        let Some(last) = pending.last() else {
             break;
-        }
-        deliver_all(ws, maildir, &pending)?;
+        };
+        after = last.sent_email_id;
+        deliver_all(ws, delivery, &pending, report)?;
         report.recovered += pending.len();
     }
     report.resumed = ws.resume_ended_pauses()?.len();
@@ -485,7 +680,7 @@ fn run_pass(
         report.finished += batch.finished.len();
         report.skipped += batch.skipped;
         *journaled = batch.emails;
-        deliver_all(ws, maildir, &batch.outbox)?;
+        deliver_all(ws, delivery, &batch.outbox, report)?;
         *journaled = 0;
         report.emails_sent += batch.emails;
         if batch.emails + batch.tasks + batch.changed == 0 {
@@ -496,6 +691,7 @@ fn run_pass(
         }
     }
     report.next_due_at = ws.next_due()?;
+    report.next_delivery_try = ws.next_delivery_try()?;
     Ok(())
 }
 

@@ -246,13 +246,69 @@ pub fn insert_outbox(
     Ok(())
 }
 
-/// Messages committed as sent whose file may not be in the outbox yet.
-pub fn pending_outbox(conn: &Connection, limit: usize) -> Result<Vec<(i64, String, Vec<u8>)>> {
+/// One journal row: a message committed as sent, not yet delivered.
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub sent_email_id: i64,
+    pub file_name: String,
+    pub message: Vec<u8>,
+    pub attempts: i64,
+    pub handing_over: bool,
+}
+
+/// Journal rows after `after` whose next try is due at `now` (rows a
+/// server deferred wait for their `next_try_at`), in order.
+pub fn pending_outbox(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<OutboxRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT sent_email_id, file_name, message FROM outbox ORDER BY sent_email_id LIMIT ?1",
+        "SELECT sent_email_id, file_name, message, attempts, handing_over_at IS NOT NULL
+         FROM outbox
+         WHERE sent_email_id > ?1 AND (next_try_at IS NULL OR next_try_at <= ?2)
+         ORDER BY sent_email_id LIMIT ?3",
     )?;
-    let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let rows = stmt.query_map(params![after, format_time(now), limit as i64], |r| {
+        Ok(OutboxRow {
+            sent_email_id: r.get(0)?,
+            file_name: r.get(1)?,
+            message: r.get(2)?,
+            attempts: r.get(3)?,
+            handing_over: r.get(4)?,
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks a journal row as being handed over to a server since `now`.
+pub fn mark_handing_over(conn: &Connection, sent_email_id: i64, now: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("UPDATE outbox SET handing_over_at = ?2 WHERE sent_email_id = ?1")?
+        .execute(params![sent_email_id, format_time(now)])?;
+    Ok(())
+}
+
+/// A server deferred the message: one more attempt, the next at `next_try_at`.
+pub fn defer_outbox(
+    conn: &Connection,
+    sent_email_id: i64,
+    next_try_at: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE outbox SET attempts = attempts + 1, next_try_at = ?2, handing_over_at = NULL
+         WHERE sent_email_id = ?1",
+    )?
+    .execute(params![sent_email_id, format_time(next_try_at)])?;
+    Ok(())
+}
+
+/// The earliest next try of a deferred message, if any waits.
+pub fn next_outbox_try(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
+    let next: Option<String> = conn
+        .prepare_cached("SELECT MIN(next_try_at) FROM outbox")?
+        .query_row([], |r| r.get(0))?;
+    Ok(next.as_deref().map(parse_time))
 }
 
 pub fn delete_outbox(conn: &Connection, sent_email_ids: &[i64]) -> Result<()> {

@@ -273,6 +273,7 @@ pub fn migrations() -> Vec<String> {
         V13_TASKS.to_string(),
         V14_CRM.to_string(),
         V15_IMAP.to_string(),
+        V16_DELIVERY.to_string(),
     ]
 }
 
@@ -289,6 +290,17 @@ pub fn rust_step(sql: &str) -> Option<RustStep> {
         None
     }
 }
+
+/// Migration 16, delivery through a server (issue 16): the outbox journal
+/// counts the attempts a server deferred (a 4xx answer), when the next may
+/// be made, and since when a message is being handed over (the moment the
+/// message's data started going to an SMTP server or a sendmail process:
+/// a run that dies after it cannot know whether the server took it).
+const V16_DELIVERY: &str = r#"
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN next_try_at TEXT;
+ALTER TABLE outbox ADD COLUMN handing_over_at TEXT;
+"#;
 
 /// Migration 2, the engine: the outbox journal (messages committed as sent
 /// whose file may not be in the outbox Maildir yet) and the pauses the

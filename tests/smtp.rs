@@ -1,0 +1,336 @@
+//! `run --deliver smtp://…` against a real SMTP server (Python's aiosmtpd,
+//! tests/support/smtp_server.py) on 127.0.0.1: what the server holds, a
+//! deferred (4xx) recipient retried, refused (5xx) recipients applied as
+//! bounces (R9), and a run killed between the server's acceptance and the
+//! record of it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// The demo's clock, and the run's: a week later, when many steps are due.
+const DEMO: &str = "2026-11-02T09:00:00Z";
+const NOW: &str = "2026-11-09T09:00:00Z";
+const LATER: &str = "2026-11-09T10:00:00Z";
+
+/// The SMTP server, killed when the test ends.
+struct Server {
+    child: Child,
+    port: u16,
+    store: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(store: &Path) -> Server {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+    let missing = "python3 with aiosmtpd is needed: pip install aiosmtpd";
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(store)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{missing} ({e})"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let Some(port) = line.trim().strip_prefix("READY ") else {
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        panic!("{missing}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    Server {
+        port: port.parse().unwrap(),
+        child,
+        store: store.to_path_buf(),
+    }
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The messages the server holds, as text.
+    fn messages(&self) -> Vec<String> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.store)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+            .collect()
+    }
+
+    fn answer(&self, lines: &[(String, &str)]) {
+        let text: String = lines.iter().map(|(a, t)| format!("{a} {t}\n")).collect();
+        std::fs::write(self.store.join("answers"), text).unwrap();
+    }
+}
+
+fn seqtui(db: &Path, now: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_seqtui"));
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", db.parent().unwrap())
+        .args(["--db", db.to_str().unwrap(), "--now", now]);
+    c
+}
+
+fn ok(mut cmd: Command) -> String {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn demo(dir: &Path) -> PathBuf {
+    let db = dir.join("ws.db");
+    let mut c = seqtui(&db, DEMO);
+    c.args(["demo", "--contacts", "40"]);
+    ok(c);
+    db
+}
+
+fn run_json(db: &Path, now: &str, deliver: &str) -> Value {
+    let mut c = seqtui(db, now);
+    c.args(["--json", "run", "--deliver", deliver]);
+    serde_json::from_str(&ok(c)).unwrap()
+}
+
+fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message
+        .split("\r\n\r\n")
+        .next()?
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+        .map(str::trim)
+}
+
+/// The recipients the run at NOW sends to, learned from a Maildir run on a
+/// copy of the workspace (the clock is fixed, so the same steps run).
+fn recipients(dir: &Path, db: &Path) -> Vec<String> {
+    let copy = dir.join("copy.db");
+    std::fs::copy(db, &copy).unwrap();
+    let out = dir.join("learn");
+    run_json(&copy, NOW, &format!("maildir:{}", out.display()));
+    let mut to: Vec<String> = std::fs::read_dir(out.join("new"))
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let m = std::fs::read_to_string(e.path()).unwrap();
+            let t = header(&m, "To").unwrap().to_string();
+            t[t.rfind('<').unwrap() + 1..t.rfind('>').unwrap()].to_string()
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+fn sql_one(db: &Path, sql: &str, p: &str) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(sql, [p], |r| r.get::<_, String>(0)).unwrap()
+}
+
+#[test]
+fn the_server_holds_each_message_once_with_its_threading() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let report = run_json(&db, NOW, &server.url());
+    let sent = report["emails_sent"].as_u64().unwrap() as usize;
+    assert!(sent > 0, "{report}");
+    assert_eq!(report["delivered"], sent, "{report}");
+    assert_eq!(report["deliver"], server.url() + "", "{report}");
+    let messages = server.messages();
+    assert_eq!(messages.len(), sent);
+    let mut ids: Vec<&str> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").expect("a Message-ID"))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), sent, "every Message-ID once");
+    // Follow-ups thread onto the enrollment's first email, which the
+    // workspace recorded as sent.
+    let follow_ups: Vec<&String> = messages
+        .iter()
+        .filter(|m| header(m, "In-Reply-To").is_some())
+        .collect();
+    assert!(!follow_ups.is_empty(), "the demo has follow-ups due");
+    for m in follow_ups {
+        let first = header(m, "In-Reply-To").unwrap();
+        assert!(header(m, "References").unwrap().contains(first));
+        let n = sql_one(
+            &db,
+            "SELECT count(*) || '' FROM sent_emails WHERE message_id = ?1",
+            first,
+        );
+        assert_eq!(n, "1", "{first} was sent by seqtui");
+    }
+    // Nothing left to deliver: a second run sends nothing more.
+    let again = run_json(&db, NOW, &server.url());
+    assert_eq!(again["emails_sent"], 0);
+    assert_eq!(again["recovered"], 0);
+    assert_eq!(server.messages().len(), sent);
+}
+
+#[test]
+fn a_deferred_recipient_is_retried_later_and_delivered_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let to = recipients(dir.path(), &db);
+    let slow = to[0].clone();
+    server.answer(&[(slow.clone(), "451 4.3.0 try again later")]);
+    let first = run_json(&db, NOW, &server.url());
+    let sent = first["emails_sent"].as_u64().unwrap() as usize;
+    assert_eq!(first["delivery_deferred"], 1, "{first}");
+    assert_eq!(first["delivered"], sent - 1, "{first}");
+    assert!(first["next_delivery_try"].is_string(), "{first}");
+    assert_eq!(server.messages().len(), sent - 1);
+    // The answer changes; a run before the backoff ends does not try yet.
+    std::fs::remove_file(server.store.join("answers")).unwrap();
+    let early = run_json(&db, NOW, &server.url());
+    assert_eq!(early["recovered"], 0, "{early}");
+    assert_eq!(server.messages().len(), sent - 1);
+    let later = run_json(&db, LATER, &server.url());
+    assert_eq!(later["recovered"], 1, "{later}");
+    assert_eq!(later["delivered"], 1, "{later}");
+    let messages = server.messages();
+    assert_eq!(messages.len(), sent);
+    let to_slow = messages
+        .iter()
+        .filter(|m| header(m, "To").unwrap().contains(&slow))
+        .count();
+    assert_eq!(to_slow, 1);
+    let last = run_json(&db, LATER, &server.url());
+    assert_eq!(last["delivered"], 0);
+    assert_eq!(server.messages().len(), sent);
+}
+
+#[test]
+fn refused_recipients_bounce_hard_or_soft_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let to = recipients(dir.path(), &db);
+    let (gone, full) = (to[0].clone(), to[1].clone());
+    server.answer(&[
+        (gone.clone(), "550 5.1.1 user unknown"),
+        (full.clone(), "552 5.2.2 mailbox full"),
+    ]);
+    let report = run_json(&db, NOW, &server.url());
+    let sent = report["emails_sent"].as_u64().unwrap() as usize;
+    let refused = report["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 2, "{report}");
+    assert_eq!(server.messages().len(), sent - 2);
+    let by = |a: &str| {
+        refused
+            .iter()
+            .find(|r| r["recipient"] == a)
+            .unwrap_or_else(|| panic!("{a} refused: {report}"))
+    };
+    assert_eq!(by(&gone)["verdict"], "hard");
+    assert_eq!(by(&full)["verdict"], "soft");
+    // The enrollment of the refused message.
+    let status = |a: &str| {
+        sql_one(
+            &db,
+            "SELECT e.status || ' ' || coalesce(e.end_reason, '-')
+             FROM enrollments e JOIN sent_emails s ON s.enrollment_id = e.id
+             WHERE s.message_id = ?1",
+            by(a)["message_id"].as_str().unwrap(),
+        )
+    };
+    assert_eq!(status(&gone), "unenrolled bounced");
+    assert_eq!(status(&full), "paused -");
+    let address = |a: &str| {
+        sql_one(
+            &db,
+            "SELECT coalesce(undeliverable_reason, 'deliverable') FROM contacts WHERE email = ?1",
+            a,
+        )
+    };
+    assert_eq!(address(&gone), "user_unknown");
+    assert_eq!(address(&full), "deliverable");
+    // Nothing of them stays in the journal.
+    let again = run_json(&db, NOW, &server.url());
+    assert_eq!(again["recovered"], 0, "{again}");
+    assert_eq!(again["refused"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_run_killed_after_the_server_accepted_never_sends_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let mut c = seqtui(&db, NOW);
+    c.args(["--json", "run", "--deliver", &server.url()])
+        .env("SEQTUI_TEST_KILL_AFTER_ACCEPT", "3");
+    let out = c.stdin(Stdio::null()).output().unwrap();
+    assert!(!out.status.success(), "the test hook kills the run");
+    // The server accepted three; the third is not recorded as delivered.
+    assert_eq!(server.messages().len(), 3);
+    let next = run_json(&db, NOW, &server.url());
+    let unconfirmed = next["unconfirmed"].as_array().unwrap();
+    assert_eq!(unconfirmed.len(), 1, "{next}");
+    let messages = server.messages();
+    let mut ids: Vec<&str> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap())
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "no message on the server twice");
+    assert!(ids.contains(&unconfirmed[0]["message_id"].as_str().unwrap()));
+    // Every recorded email is on the server, once.
+    let recorded: usize = sql_one(
+        &db,
+        "SELECT count(*) || '' FROM sent_emails WHERE sent_at >= ?1",
+        "2026-11-09",
+    )
+    .parse()
+    .unwrap();
+    assert_eq!(total, recorded);
+    let journal = sql_one(&db, "SELECT count(*) || '' FROM outbox WHERE ?1 = ?1", "");
+    assert_eq!(journal, "0");
+}
+
+#[test]
+fn a_password_on_the_command_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let mut c = seqtui(&db, NOW);
+    c.args(["run", "--deliver", "smtp://me:secret@127.0.0.1:1"]);
+    let out = c.stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SEQTUI_SMTP_PASSWORD"), "{err}");
+    assert!(!err.contains("secret"), "{err}");
+    // And a login with no password anywhere says where to put it.
+    let mut c = seqtui(&db, NOW);
+    c.args(["run", "--deliver", "smtp://me@127.0.0.1:1"]);
+    let out = c.stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password_file"));
+}
