@@ -17,6 +17,11 @@
 //! pause = true        # false: no out-of-office reply pauses anything
 //! [bounce]            # R9
 //! soft_retry_hours = 24 # whole hours, 1 to 720
+//! [sending]           # R19
+//! daily_cap = 200     # emails per sender per day, 1 to 100000
+//! [unsubscribe]       # R19 List-Unsubscribe
+//! domain = "example.com"  # mailto domain; default: the sender's
+//! url = "https://example.com/unsubscribe"  # one-click endpoint; default none
 //! ```
 //!
 //! Every key is optional and keeps its default when left out. An unknown
@@ -46,6 +51,8 @@ pub const MAX_DAYS: i64 = 36_500;
 pub const MAX_UNDO_MINUTES: i64 = 10_080;
 /// The largest `bounce.soft_retry_hours` accepted: thirty days.
 pub const MAX_RETRY_HOURS: i64 = 720;
+/// The largest `sending.daily_cap` accepted.
+pub const MAX_DAILY_CAP: i64 = 100_000;
 
 /// Where the rules file is looked for when `--rules` and `SEQTUI_RULES`
 /// are not given: `rules.toml` in the platform config directory, beside
@@ -135,6 +142,8 @@ struct RulesFile {
     undo: Option<Section>,
     out_of_office: Option<Section>,
     bounce: Option<Section>,
+    sending: Option<Section>,
+    unsubscribe: Option<Section>,
 }
 
 /// Parses the text of a rules file over the defaults. The message of an
@@ -196,6 +205,8 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("undo", file.undo, &["window_minutes"][..]),
         ("out_of_office", file.out_of_office, &["pause"][..]),
         ("bounce", file.bounce, &["soft_retry_hours"][..]),
+        ("sending", file.sending, &["daily_cap"][..]),
+        ("unsubscribe", file.unsubscribe, &["domain", "url"][..]),
     ];
     for (section, table, known) in sections {
         let Some(table) = table else {
@@ -238,6 +249,29 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                     rules.soft_retry_hours = whole(&value, 1, MAX_RETRY_HOURS)
                         .ok_or_else(|| fail(format!("{name} must be a whole number of hours ≥ 1 (at most {MAX_RETRY_HOURS}), not {value}")))?
                 }
+                "sending.daily_cap" => {
+                    rules.daily_cap = whole(&value, 1, MAX_DAILY_CAP)
+                        .ok_or_else(|| fail(format!("{name} must be a whole number of emails ≥ 1 (at most {MAX_DAILY_CAP}), not {value}")))?
+                }
+                "unsubscribe.domain" => {
+                    rules.unsubscribe_domain = Some(
+                        value
+                            .as_str()
+                            .map(|d| d.trim().to_ascii_lowercase())
+                            .filter(|d| is_domain(d))
+                            .ok_or_else(|| fail(format!("{name} must be a domain name like \"example.com\", not {value}")))?,
+                    )
+                }
+                "unsubscribe.url" => {
+                    rules.unsubscribe_url = Some(
+                        value
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|u| is_https_url(u))
+                            .map(str::to_string)
+                            .ok_or_else(|| fail(format!("{name} must be an https:// URL without spaces, quotes or angle brackets, not {value}")))?,
+                    )
+                }
                 _ => {
                     let known: Vec<String> = known.iter().map(|k| format!("{section}.{k}")).collect();
                     return Err(fail(format!(
@@ -254,7 +288,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office] and [bounce]";
+    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce], [sending] and [unsubscribe]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {
@@ -269,6 +303,28 @@ fn top_level_message(message: &str, spanned: Option<&str>) -> String {
         Some(key) if message == "duplicate key" => format!("duplicate key {key}"),
         _ => message.to_string(),
     }
+}
+
+/// A host name: dot-separated labels of letters, digits and hyphens.
+fn is_domain(d: &str) -> bool {
+    d.contains('.')
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// An `https://host…` URL that can sit inside `<…>` in a header.
+fn is_https_url(u: &str) -> bool {
+    u.len() <= 2000
+        && u.strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        && u.chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '\\'))
 }
 
 /// An integer within `min..=max`.

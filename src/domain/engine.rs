@@ -19,6 +19,9 @@ pub const WORKSPACE_ID: &str = "workspace_id";
 /// A scheduled step that is due, with what executing it needs.
 pub type DueStep = qe::DueRow;
 
+/// Where the due walk is (see [`Workspace::due_steps`]).
+pub type DueCursor = qe::DueCursor;
+
 /// What the engine produced for one due step.
 #[derive(Debug, Clone)]
 pub enum StepOutput {
@@ -29,6 +32,9 @@ pub enum StepOutput {
         subject: String,
         file_name: String,
         message: Vec<u8>,
+        /// The enrollment's List-Unsubscribe token the message carries:
+        /// given to the enrollment with the claim unless it has one.
+        unsubscribe_token: String,
     },
     /// A task for the enrolling user (task, call and manual-email steps).
     Task { title: String },
@@ -340,9 +346,16 @@ impl Workspace {
         Ok(id)
     }
 
-    /// Up to `limit` due steps of active enrollments, oldest first.
-    pub fn due_steps(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueStep>> {
-        qe::due_steps(self.store.conn(), now, limit)
+    /// Up to `limit` due steps of active enrollments, oldest first; with
+    /// `after` (the cursor of the last step of the previous batch), the
+    /// walk continues past it.
+    pub fn due_steps(
+        &mut self,
+        now: Timestamp,
+        after: Option<&qe::DueCursor>,
+        limit: usize,
+    ) -> Result<Vec<DueStep>> {
+        qe::due_steps(self.store.conn(), now, after, limit)
     }
 
     /// How many steps are due at `now` (what [`Workspace::due_steps`]
@@ -371,8 +384,21 @@ impl Workspace {
         let mut finished_at = Vec::new();
         for executed in steps {
             let step = &executed.step;
-            let state = match executed.output {
-                StepOutput::Email { .. } => StepState::Sent,
+            let state = match &executed.output {
+                StepOutput::Email {
+                    unsubscribe_token, ..
+                } => {
+                    // The token the message carries must be the
+                    // enrollment's: a different one set meanwhile (by
+                    // another run) means rendering again.
+                    if qe::set_unsubscribe_token(&tx, step.enrollment_id, unsubscribe_token)?
+                        != *unsubscribe_token
+                    {
+                        report.changed += 1;
+                        continue;
+                    }
+                    StepState::Sent
+                }
                 StepOutput::Task { .. } => StepState::Done,
             };
             match qe::claim_step(
@@ -401,6 +427,7 @@ impl Workspace {
                     subject,
                     file_name,
                     message,
+                    ..
                 } => {
                     let sent_email_id = qe::insert_sent_email(
                         &tx,

@@ -73,6 +73,15 @@ pub struct Rules {
     /// R9: how long after a soft bounce the bounced step is tried again
     /// (the enrollment is paused until then), in whole hours.
     pub soft_retry_hours: i64,
+    /// R19: the most automatic emails one sender sends in one day (the
+    /// day of the sequence's time zone).
+    pub daily_cap: i64,
+    /// R19: the domain of the List-Unsubscribe mailto address
+    /// (`unsubscribe+TOKEN@DOMAIN`); `None`: the sender's email domain.
+    pub unsubscribe_domain: Option<String>,
+    /// R19: an HTTPS endpoint for one-click unsubscribe (RFC 8058); the
+    /// token is added as `token=…`. `None`: mailto only.
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Default for Rules {
@@ -84,6 +93,9 @@ impl Default for Rules {
             undo_window_minutes: 15,
             pause_on_out_of_office: true,
             soft_retry_hours: 24,
+            daily_cap: 200,
+            unsubscribe_domain: None,
+            unsubscribe_url: None,
         }
     }
 }

@@ -272,6 +272,7 @@ pub fn migrations() -> Vec<String> {
         V12_SEQUENCE_FILES.to_string(),
         V13_TASKS.to_string(),
         V14_CRM.to_string(),
+        V15_SENDING.to_string(),
     ]
 }
 
@@ -553,4 +554,23 @@ UPDATE contacts SET lifecycle_stage = CASE lower(lifecycle_stage)
         AND lifecycle_stage <> lower(lifecycle_stage)
         OR lower(lifecycle_stage) IN ('mql', 'marketing qualified lead', 'sql',
         'sales qualified lead');
+";
+
+/// Migration 15, sending like a person (R19, issue 16). An enrollment's
+/// List-Unsubscribe token (128 random bits as hex, given when its first
+/// email is rendered; unique). A scheduled step moved by the sending
+/// window or the daily cap keeps the time it was due before its first
+/// move (`deferred_from`), which orders steps moved to the same slot;
+/// `scheduled_steps_queue` is the due walk's index in that order (the
+/// walk continues after the last row it read, see `store::engine::due_steps`).
+/// `sent_emails_sent_at` counts a sender's emails of one day for the cap.
+/// Self-contained: renumber freely.
+const V15_SENDING: &str = "
+ALTER TABLE enrollments ADD COLUMN unsubscribe_token TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS enrollments_unsubscribe_token
+    ON enrollments(unsubscribe_token) WHERE unsubscribe_token IS NOT NULL;
+ALTER TABLE scheduled_steps ADD COLUMN deferred_from TEXT;
+CREATE INDEX IF NOT EXISTS scheduled_steps_queue
+    ON scheduled_steps(due_at, coalesce(deferred_from, due_at), id) WHERE state = 'scheduled';
+CREATE INDEX IF NOT EXISTS sent_emails_sent_at ON sent_emails(sent_at);
 ";
