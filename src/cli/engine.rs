@@ -48,6 +48,16 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         if report.skipped > 0 {
             line.push_str(&format!(" · {} taken by another run", report.skipped));
         }
+        if report.deferred > 0 {
+            let d = &report.deferred_by;
+            line.push_str(&format!(
+                " · {} deferred ({} outside the sending window, {} over the daily cap) until {}",
+                report.deferred,
+                d.window,
+                d.cap,
+                time(report.deferred_until)
+            ));
+        }
         line.push_str(&format!(" · next due {}", time(report.next_due_at)));
         outln!("{}", safe(&line));
     }

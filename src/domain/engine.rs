@@ -119,6 +119,12 @@ pub enum Inbound {
     Unsubscribe {
         email: String,
     },
+    /// R19: a List-Unsubscribe request naming an enrollment's token (a
+    /// mail to `unsubscribe+TOKEN@…`, or a JSON Lines `unsubscribe` event
+    /// with `"token"`).
+    ListUnsubscribe {
+        token: String,
+    },
     Open {
         email: Option<String>,
         message_id: Option<String>,
@@ -172,7 +178,7 @@ impl Inbound {
             Inbound::AutoReply { .. } => "auto_reply",
             Inbound::Meeting { .. } => "meeting",
             Inbound::Bounce { .. } => "bounce",
-            Inbound::Unsubscribe { .. } => "unsubscribe",
+            Inbound::Unsubscribe { .. } | Inbound::ListUnsubscribe { .. } => "unsubscribe",
             Inbound::Open { .. } => "open",
             Inbound::Click { .. } => "click",
         }
@@ -616,6 +622,9 @@ impl Workspace {
         if let Inbound::Unsubscribe { email } = &event.inbound {
             return self.apply_unsubscribe(event, email);
         }
+        if let Inbound::ListUnsubscribe { token } = &event.inbound {
+            return self.apply_list_unsubscribe(event, token);
+        }
         let now = self.now();
         let ooo_pauses = self.rules().pause_on_out_of_office;
         let retry = self.rules().soft_bounce_retry();
@@ -647,8 +656,37 @@ impl Workspace {
                 format!("no contact '{email}'"),
             )]);
         };
+        self.unsubscribe_contact(event, contact_id, email, OptOutVia::UnsubscribeEvent)
+    }
+
+    /// R19/R9: a List-Unsubscribe request opts out the contact of the
+    /// enrollment whose token it names; an unknown token changes nothing.
+    fn apply_list_unsubscribe(
+        &mut self,
+        event: &InboundEvent,
+        token: &str,
+    ) -> Result<Vec<IngestOutcome>> {
+        let found = qe::enrollment_by_unsubscribe_token(self.store.conn(), token)?;
+        let Some((_, contact_id)) = found else {
+            return Ok(vec![IngestOutcome::new(
+                event,
+                IngestAction::Ignored,
+                "no enrollment has this unsubscribe token",
+            )]);
+        };
+        let email = self.contact(&contact_id.to_string())?.email;
+        self.unsubscribe_contact(event, contact_id, email, OptOutVia::ListUnsubscribe)
+    }
+
+    fn unsubscribe_contact(
+        &mut self,
+        event: &InboundEvent,
+        contact_id: i64,
+        email: String,
+        via: OptOutVia,
+    ) -> Result<Vec<IngestOutcome>> {
         let before = self.contact(&contact_id.to_string())?;
-        let report = self.opt_out(contact_id, &format!("unsubscribe {}", event.id))?;
+        let report = self.opt_out_via(contact_id, &format!("unsubscribe {}", event.id), via)?;
         let mut outcome = IngestOutcome::new(event, IngestAction::Recorded, "");
         outcome.contact = Some(email);
         outcome.enrollment = report.unenrolled.first().copied();
@@ -710,7 +748,9 @@ fn apply_one(
         | Inbound::Click {
             email, message_id, ..
         } => (email.as_deref(), message_id.iter().cloned().collect()),
-        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } => (None, Vec::new()),
+        Inbound::Meeting { .. }
+        | Inbound::Unsubscribe { .. }
+        | Inbound::ListUnsubscribe { .. } => (None, Vec::new()),
     };
     let on_thread = qe::sent_by_message_ids(conn, &references)?;
     let contact = match (&on_thread, address) {
@@ -831,7 +871,10 @@ fn apply_one(
             out.action = IngestAction::Recorded;
             out.why = format!("{kind} recorded");
         }
-        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::Bounce { .. } => {}
+        Inbound::Meeting { .. }
+        | Inbound::Unsubscribe { .. }
+        | Inbound::ListUnsubscribe { .. }
+        | Inbound::Bounce { .. } => {}
     }
     Ok(out)
 }
