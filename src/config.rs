@@ -288,7 +288,8 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce], [sending] and [unsubscribe]";
+    const SECTIONS: &str =
+        "[stale], [transfer], [undo], [out_of_office], [bounce], [sending] and [unsubscribe]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {

@@ -64,9 +64,10 @@ fn each_key_overrides_its_default_only() {
         ("[unsubscribe]\ndomain = \"Mail.Example.com\"\n", |r| {
             r.unsubscribe_domain = Some("mail.example.com".into())
         }),
-        ("[unsubscribe]\nurl = \"https://example.com/u?list=1\"\n", |r| {
-            r.unsubscribe_url = Some("https://example.com/u?list=1".into())
-        }),
+        (
+            "[unsubscribe]\nurl = \"https://example.com/u?list=1\"\n",
+            |r| r.unsubscribe_url = Some("https://example.com/u?list=1".into()),
+        ),
     ];
     for (text, change) in cases {
         let mut want = Rules::default();

@@ -669,7 +669,8 @@ fn a_step_rendered_before_an_edit_is_not_claimed() {
     f.ws.enroll(&manager, f.seq_a.id, &[f.c[0]]).unwrap();
     let due = f.ws.due_steps(common::now(), None, 10).unwrap();
     assert_eq!(due.len(), 1);
-    let rendered = seqtui::engine::outbox::execute(&due[0], "ws", common::now(), &Default::default()).unwrap();
+    let rendered =
+        seqtui::engine::outbox::execute(&due[0], "ws", common::now(), &Default::default()).unwrap();
     let text = f.ws.sequence_file("Alpha Outbound", None).unwrap();
     let def = seqtui::domain::parse_sequence(
         "alpha.toml",

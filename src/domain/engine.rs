@@ -748,9 +748,9 @@ fn apply_one(
         | Inbound::Click {
             email, message_id, ..
         } => (email.as_deref(), message_id.iter().cloned().collect()),
-        Inbound::Meeting { .. }
-        | Inbound::Unsubscribe { .. }
-        | Inbound::ListUnsubscribe { .. } => (None, Vec::new()),
+        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::ListUnsubscribe { .. } => {
+            (None, Vec::new())
+        }
     };
     let on_thread = qe::sent_by_message_ids(conn, &references)?;
     let contact = match (&on_thread, address) {

@@ -186,6 +186,7 @@ pub struct Deferrals {
     /// Steps moved because their sender reached the daily cap.
     pub cap: usize,
     /// The latest slot a step was moved to.
+    #[serde(skip)]
     pub until: Option<Timestamp>,
 }
 
@@ -260,7 +261,8 @@ impl super::Workspace {
             let sent = match state.sent.get(&key) {
                 Some(&n) => n,
                 None => {
-                    let n = qe::emails_sent_by(self.store.conn(), step.sender_id, day_start, day_end)?;
+                    let n =
+                        qe::emails_sent_by(self.store.conn(), step.sender_id, day_start, day_end)?;
                     state.sent.insert(key, n);
                     n
                 }

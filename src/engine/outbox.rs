@@ -94,7 +94,10 @@ impl UnsubscribeTo {
     /// `mailto:unsubscribe+TOKEN@DOMAIN`.
     pub fn mailto(&self, token: &str, sender: &str) -> String {
         let domain = self.domain.as_deref().unwrap_or_else(|| domain_of(sender));
-        format!("mailto:{}{token}@{domain}", crate::domain::UNSUBSCRIBE_LOCAL_PREFIX)
+        format!(
+            "mailto:{}{token}@{domain}",
+            crate::domain::UNSUBSCRIBE_LOCAL_PREFIX
+        )
     }
 
     /// The HTTPS one-click URL, when one is configured.

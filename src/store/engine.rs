@@ -71,20 +71,9 @@ pub struct DueCursor {
     pub id: i64,
 }
 
-/// Due scheduled steps of active enrollments, oldest due first (equal due
-/// times in the order they were due before a deferral, R19); only the
-/// step an enrollment is at (`position = current_step`), so steps of one
-/// enrollment run in order. With `after`, the walk continues past that
-/// row of the `scheduled_steps_queue` index.
-pub fn due_steps(
-    conn: &Connection,
-    now: DateTime<Utc>,
-    after: Option<&DueCursor>,
-    limit: usize,
-) -> Result<Vec<DueRow>> {
-    let start = after.cloned().unwrap_or_default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
+/// The due walk's statement (public for the query-plan test).
+pub const DUE_STEPS_SQL: &str =
+    "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
             (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id AND position > 0),
             ss.kind, ss.due_at, st.subject, st.body, st.title,
             c.id, c.email, c.first_name, c.last_name, c.company,
@@ -104,8 +93,21 @@ pub fn due_steps(
            AND (ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id) > (?3, ?4, ?5)
            AND e.status = 'active' AND ss.position = e.current_step
            AND c.opted_out_at IS NULL
-         ORDER BY ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id LIMIT ?2",
-    )?;
+         ORDER BY ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id LIMIT ?2";
+
+/// Due scheduled steps of active enrollments, oldest due first (equal due
+/// times in the order they were due before a deferral, R19); only the
+/// step an enrollment is at (`position = current_step`), so steps of one
+/// enrollment run in order. With `after`, the walk continues past that
+/// row of the `scheduled_steps_queue` index.
+pub fn due_steps(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    after: Option<&DueCursor>,
+    limit: usize,
+) -> Result<Vec<DueRow>> {
+    let start = after.cloned().unwrap_or_default();
+    let mut stmt = conn.prepare_cached(DUE_STEPS_SQL)?;
     let params = params![
         format_time(now),
         limit as i64,
@@ -158,17 +160,15 @@ pub fn due_steps(
 /// before its first move, which orders steps moved to the same slot) and
 /// the enrollment's later scheduled steps later by the same amount.
 /// Returns whether the step was still scheduled.
-pub fn defer_step(
-    conn: &Connection,
-    scheduled_step_id: i64,
-    to: DateTime<Utc>,
-) -> Result<bool> {
+pub fn defer_step(conn: &Connection, scheduled_step_id: i64, to: DateTime<Utc>) -> Result<bool> {
     let row: Option<(i64, i64, String)> = conn
         .prepare_cached(
             "SELECT enrollment_id, position, due_at FROM scheduled_steps
              WHERE id = ?1 AND state = 'scheduled'",
         )?
-        .query_row([scheduled_step_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([scheduled_step_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     let Some((enrollment_id, position, due_at)) = row else {
         return Ok(false);
