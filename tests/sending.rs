@@ -97,7 +97,7 @@ fn outbox_files(db: &Path) -> Vec<String> {
     files
 }
 
-fn header<'a>(message: &'a str, name: &str) -> Option<String> {
+fn header(message: &str, name: &str) -> Option<String> {
     let head = message.split("\r\n\r\n").next().unwrap();
     let mut lines = head.split("\r\n").peekable();
     while let Some(line) = lines.next() {
