@@ -829,6 +829,16 @@ fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values
         .position(|sql| sql.contains("ADD COLUMN crm_id"))
         .unwrap();
     let conn = raw(&path);
+    // Migration 15 (issue 16's sending rules) came after it: undone too,
+    // so that both run again.
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS enrollments_unsubscribe_token;
+         DROP INDEX IF EXISTS scheduled_steps_queue;
+         DROP INDEX IF EXISTS sent_emails_sent_at;
+         ALTER TABLE enrollments DROP COLUMN unsubscribe_token;
+         ALTER TABLE scheduled_steps DROP COLUMN deferred_from;",
+    )
+    .unwrap();
     conn.execute_batch(&format!(
         "ALTER TABLE contacts DROP COLUMN phone;
          ALTER TABLE contacts DROP COLUMN crm_id;

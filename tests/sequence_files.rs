@@ -390,8 +390,9 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     let b = rows(db, 2);
     assert!(b.contains(&(2, "scheduled".into(), "task".into())), "{b:?}");
     assert!(b.contains(&(3, "scheduled".into(), "call".into())), "{b:?}");
-    // A's next email (due Nov 7) goes out with the new text.
-    let sent = at(db, "2026-11-07T09:30:00Z", &["run"]);
+    // A's next email (due Saturday Nov 7, so sent Monday Nov 9, R19) goes
+    // out with the new text.
+    let sent = at(db, "2026-11-09T09:30:00Z", &["run"]);
     assert_eq!(sent.code, 0, "{}", sent.stderr);
     let outbox = f.dir.path().join("outbox").join("new");
     let texts: Vec<String> = std::fs::read_dir(&outbox)
