@@ -19,6 +19,11 @@
 //! soft_retry_hours = 24 # whole hours, 1 to 720
 //! [smtp]              # run --deliver smtp://USER@…
 //! password_file = "smtp-password" # relative to this file's folder
+//! [sending]           # R19
+//! daily_cap = 200     # emails per sender per day, 1 to 100000
+//! [unsubscribe]       # R19 List-Unsubscribe
+//! domain = "example.com"  # mailto domain; default: the sender's
+//! url = "https://example.com/unsubscribe"  # one-click endpoint; default none
 //! ```
 //!
 //! Every key is optional and keeps its default when left out. An unknown
@@ -48,6 +53,8 @@ pub const MAX_DAYS: i64 = 36_500;
 pub const MAX_UNDO_MINUTES: i64 = 10_080;
 /// The largest `bounce.soft_retry_hours` accepted: thirty days.
 pub const MAX_RETRY_HOURS: i64 = 720;
+/// The largest `sending.daily_cap` accepted.
+pub const MAX_DAILY_CAP: i64 = 100_000;
 
 /// Where the rules file is looked for when `--rules` and `SEQTUI_RULES`
 /// are not given: `rules.toml` in the platform config directory, beside
@@ -143,6 +150,8 @@ struct RulesFile {
     out_of_office: Option<Section>,
     bounce: Option<Section>,
     smtp: Option<Section>,
+    sending: Option<Section>,
+    unsubscribe: Option<Section>,
 }
 
 /// Parses the text of a rules file over the defaults. The message of an
@@ -205,6 +214,8 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("out_of_office", file.out_of_office, &["pause"][..]),
         ("bounce", file.bounce, &["soft_retry_hours"][..]),
         ("smtp", file.smtp, &["password_file"][..]),
+        ("sending", file.sending, &["daily_cap"][..]),
+        ("unsubscribe", file.unsubscribe, &["domain", "url"][..]),
     ];
     for (section, table, known) in sections {
         let Some(table) = table else {
@@ -256,6 +267,29 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                             .ok_or_else(|| fail(format!("{name} must be the path of a file holding the SMTP password, not {value}")))?,
                     )
                 }
+                "sending.daily_cap" => {
+                    rules.daily_cap = whole(&value, 1, MAX_DAILY_CAP)
+                        .ok_or_else(|| fail(format!("{name} must be a whole number of emails ≥ 1 (at most {MAX_DAILY_CAP}), not {value}")))?
+                }
+                "unsubscribe.domain" => {
+                    rules.unsubscribe_domain = Some(
+                        value
+                            .as_str()
+                            .map(|d| d.trim().to_ascii_lowercase())
+                            .filter(|d| is_domain(d))
+                            .ok_or_else(|| fail(format!("{name} must be a domain name like \"example.com\", not {value}")))?,
+                    )
+                }
+                "unsubscribe.url" => {
+                    rules.unsubscribe_url = Some(
+                        value
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|u| is_https_url(u))
+                            .map(str::to_string)
+                            .ok_or_else(|| fail(format!("{name} must be an https:// URL without spaces, quotes or angle brackets, not {value}")))?,
+                    )
+                }
                 _ => {
                     let known: Vec<String> = known.iter().map(|k| format!("{section}.{k}")).collect();
                     return Err(fail(format!(
@@ -272,7 +306,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce] and [smtp]";
+    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending] and [unsubscribe]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {
@@ -287,6 +321,28 @@ fn top_level_message(message: &str, spanned: Option<&str>) -> String {
         Some(key) if message == "duplicate key" => format!("duplicate key {key}"),
         _ => message.to_string(),
     }
+}
+
+/// A host name: dot-separated labels of letters, digits and hyphens.
+fn is_domain(d: &str) -> bool {
+    d.contains('.')
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// An `https://host…` URL that can sit inside `<…>` in a header.
+fn is_https_url(u: &str) -> bool {
+    u.len() <= 2000
+        && u.strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+        && u.chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '<' | '>' | '"' | '\\'))
 }
 
 /// An integer within `min..=max`.

@@ -74,6 +74,8 @@ fn team() -> Team {
     let path = f.path.clone();
     let mae = f.manager_east.clone();
     let gamma = f.ws.create_sequence(&mae, GAMMA, &steps(), false).unwrap();
+    // The engine runs on Sunday Nov 1: R19's window out of the way.
+    common::send_any_time(&path);
     let mut ws = ws_at(&path, now());
     let mut rows: Vec<ContactInput> = (0..12).map(|i| contact_row(&f, i)).collect();
     for i in [0, 4, 8] {

@@ -829,6 +829,20 @@ fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values
         .position(|sql| sql.contains("ADD COLUMN crm_id"))
         .unwrap();
     let conn = raw(&path);
+    // The migrations after it (issue 16: IMAP state, delivery through a
+    // server, sending rules) are undone too, so that all of them run again.
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS imap_state;
+         ALTER TABLE outbox DROP COLUMN attempts;
+         ALTER TABLE outbox DROP COLUMN next_try_at;
+         ALTER TABLE outbox DROP COLUMN handing_over_at;
+         DROP INDEX IF EXISTS enrollments_unsubscribe_token;
+         DROP INDEX IF EXISTS scheduled_steps_queue;
+         DROP INDEX IF EXISTS sent_emails_sent_at;
+         ALTER TABLE enrollments DROP COLUMN unsubscribe_token;
+         ALTER TABLE scheduled_steps DROP COLUMN deferred_from;",
+    )
+    .unwrap();
     conn.execute_batch(&format!(
         "ALTER TABLE contacts DROP COLUMN phone;
          ALTER TABLE contacts DROP COLUMN crm_id;

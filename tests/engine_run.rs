@@ -111,8 +111,17 @@ fn emails_tasks_follow_ups_and_finish() {
     let report = run_once(&mut at(&f.path, 4), &outbox).unwrap();
     assert_eq!(report.emails_sent, 0);
 
-    // Day 5: follow-ups thread onto the first email; the enrollments finish.
+    // Day 5 is a Saturday: R19 holds the follow-ups until Monday 08:00
+    // (the default window, Monday–Friday 08:00–18:00 UTC).
     let report = run_once(&mut at(&f.path, 5), &outbox).unwrap();
+    assert_eq!((report.emails_sent, report.deferred), (0, 3));
+    assert_eq!(
+        report.deferred_until.unwrap().to_rfc3339(),
+        "2026-11-09T08:00:00+00:00"
+    );
+    // Day 7, Monday: follow-ups thread onto the first email; the
+    // enrollments finish.
+    let report = run_once(&mut at(&f.path, 7), &outbox).unwrap();
     assert_eq!((report.emails_sent, report.finished), (3, 3));
     let first_of = |enrollment: i64| -> String {
         raw(&f.path)
@@ -195,11 +204,11 @@ fn a_run_killed_after_its_commit_is_completed_by_the_next() {
     // (as if the process died right after the commit).
     let mut ws = at(&f.path, 0);
     let id = ws.workspace_id().unwrap();
-    let due = ws.due_steps(ws.now(), 100).unwrap();
+    let due = ws.due_steps(ws.now(), None, 100).unwrap();
     assert_eq!(due.len(), 5);
     let executed: Vec<ExecutedStep> = due
         .iter()
-        .map(|s| execute(s, &id, ws.now()).unwrap())
+        .map(|s| execute(s, &id, ws.now(), &Default::default()).unwrap())
         .collect();
     let committed = ws.record_executed(&executed).unwrap();
     assert_eq!(committed.emails, 5);
@@ -311,11 +320,11 @@ fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
     };
     // Step 1, an email, read and rendered as Ann's.
     let now = f.ws.now();
-    let due = f.ws.due_steps(now, 10).unwrap();
+    let due = f.ws.due_steps(now, None, 10).unwrap();
     assert_eq!(due.len(), 1);
     let rendered: Vec<ExecutedStep> = due
         .iter()
-        .map(|s| execute(s, "testws", now).unwrap())
+        .map(|s| execute(s, "testws", now, &Default::default()).unwrap())
         .collect();
     reassign_to_bob(&f);
     let stale = f.ws.record_executed(&rendered).unwrap();
@@ -336,11 +345,11 @@ fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
     // Step 2, a call, read as Ann's task, then the contact goes back to Ann.
     let mut later = at(&f.path, 2);
     let now = later.now();
-    let due = later.due_steps(now, 10).unwrap();
+    let due = later.due_steps(now, None, 10).unwrap();
     assert_eq!(due.len(), 1);
     let rendered: Vec<ExecutedStep> = due
         .iter()
-        .map(|s| execute(s, "testws", now).unwrap())
+        .map(|s| execute(s, "testws", now, &Default::default()).unwrap())
         .collect();
     let mut other = at(&f.path, 2);
     other

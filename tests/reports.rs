@@ -54,6 +54,8 @@ fn ingest(ws: &mut Workspace, line: &str) {
 ///   unenrolls 9 (stale), after 9 opened.
 fn story() -> Fixture {
     let mut f = fixture(12);
+    // Nov 8 is a Sunday: the follow-ups go out that day all the same.
+    common::send_any_time(&f.path);
     let ann = f.rep_ann.clone();
     let outbox = f.dir.path().join("outbox");
     let first: Vec<i64> = f.c[..8].to_vec();

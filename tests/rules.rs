@@ -45,7 +45,7 @@ fn an_empty_file_and_the_shipped_one_are_the_defaults() {
 #[test]
 fn each_key_overrides_its_default_only() {
     type Change = fn(&mut Rules);
-    let cases: [(&str, Change); 6] = [
+    let cases: [(&str, Change); 9] = [
         ("[stale]\nafter_days = 45\n", |r| r.stale_after_days = 45),
         ("[stale]\nquiet_days = 7\n", |r| r.stale_quiet_days = 7),
         ("[transfer]\npolicy = \"reassign\"\n", |r| {
@@ -60,6 +60,14 @@ fn each_key_overrides_its_default_only() {
         ("[bounce]\nsoft_retry_hours = 6\n", |r| {
             r.soft_retry_hours = 6
         }),
+        ("[sending]\ndaily_cap = 2\n", |r| r.daily_cap = 2),
+        ("[unsubscribe]\ndomain = \"Mail.Example.com\"\n", |r| {
+            r.unsubscribe_domain = Some("mail.example.com".into())
+        }),
+        (
+            "[unsubscribe]\nurl = \"https://example.com/u?list=1\"\n",
+            |r| r.unsubscribe_url = Some("https://example.com/u?list=1".into()),
+        ),
     ];
     for (text, change) in cases {
         let mut want = Rules::default();
@@ -68,7 +76,8 @@ fn each_key_overrides_its_default_only() {
     }
     let all = "[stale]\nafter_days = 60\nquiet_days = 21\n[transfer]\npolicy = \"unenroll\"\n\
                [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n\
-               [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\n";
+               [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\n[sending]\ndaily_cap = 50\n\
+               [unsubscribe]\ndomain = \"example.com\"\nurl = \"https://example.com/u\"\n";
     assert_eq!(
         parse_rules(all).unwrap(),
         Rules {
@@ -79,6 +88,9 @@ fn each_key_overrides_its_default_only() {
             pause_on_out_of_office: false,
             soft_retry_hours: 48,
             smtp_password_file: Some("pw.txt".into()),
+            daily_cap: 50,
+            unsubscribe_domain: Some("example.com".into()),
+            unsubscribe_url: Some("https://example.com/u".into()),
         }
     );
 }
@@ -152,6 +164,26 @@ fn each_bad_value_names_its_key_and_line() {
             2,
             "bounce.soft_retry_hours must be a whole number of hours",
         ),
+        (
+            "[sending]\ndaily_cap = 0\n",
+            2,
+            "sending.daily_cap must be a whole number of emails ≥ 1",
+        ),
+        (
+            "[unsubscribe]\n\nurl = \"http://example.com/u\"\n",
+            3,
+            "unsubscribe.url must be an https:// URL",
+        ),
+        (
+            "[unsubscribe]\nurl = \"https://example.com/u>\\r\\nBcc: x@y.z\"\n",
+            2,
+            "unsubscribe.url must be an https:// URL",
+        ),
+        (
+            "[unsubscribe]\ndomain = \"exa mple.com\"\n",
+            2,
+            "unsubscribe.domain must be a domain name",
+        ),
     ];
     for (text, line, start) in cases {
         let (at, what) = error_of(text);
@@ -173,7 +205,7 @@ fn unknown_keys_and_sections_are_errors() {
     assert_eq!(line, 4, "{what}");
     assert_eq!(
         what,
-        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office], [bounce] and [smtp]"
+        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending] and [unsubscribe]"
     );
     let (line, what) = error_of("# mine\nafter_days = 30\n");
     assert_eq!(line, 2, "{what}");

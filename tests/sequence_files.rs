@@ -390,8 +390,9 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     let b = rows(db, 2);
     assert!(b.contains(&(2, "scheduled".into(), "task".into())), "{b:?}");
     assert!(b.contains(&(3, "scheduled".into(), "call".into())), "{b:?}");
-    // A's next email (due Nov 7) goes out with the new text.
-    let sent = at(db, "2026-11-07T09:30:00Z", &["run"]);
+    // A's next email (due Saturday Nov 7, so sent Monday Nov 9, R19) goes
+    // out with the new text.
+    let sent = at(db, "2026-11-09T09:30:00Z", &["run"]);
     assert_eq!(sent.code, 0, "{}", sent.stderr);
     let outbox = f.dir.path().join("outbox").join("new");
     let texts: Vec<String> = std::fs::read_dir(&outbox)
@@ -667,9 +668,10 @@ fn a_step_rendered_before_an_edit_is_not_claimed() {
     let mut f = fixture(1);
     let manager = f.manager_east.clone();
     f.ws.enroll(&manager, f.seq_a.id, &[f.c[0]]).unwrap();
-    let due = f.ws.due_steps(common::now(), 10).unwrap();
+    let due = f.ws.due_steps(common::now(), None, 10).unwrap();
     assert_eq!(due.len(), 1);
-    let rendered = seqtui::engine::outbox::execute(&due[0], "ws", common::now()).unwrap();
+    let rendered =
+        seqtui::engine::outbox::execute(&due[0], "ws", common::now(), &Default::default()).unwrap();
     let text = f.ws.sequence_file("Alpha Outbound", None).unwrap();
     let def = seqtui::domain::parse_sequence(
         "alpha.toml",
@@ -680,7 +682,7 @@ fn a_step_rendered_before_an_edit_is_not_claimed() {
     assert_eq!(plans[0].effects.texts_updated, 2, "{plans:?}");
     let report = f.ws.record_executed(&[rendered]).unwrap();
     assert_eq!((report.emails, report.changed), (0, 1));
-    let again = f.ws.due_steps(common::now(), 10).unwrap();
+    let again = f.ws.due_steps(common::now(), None, 10).unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].subject, "Hello again {{first_name}}");
 }

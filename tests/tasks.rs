@@ -15,6 +15,14 @@ use seqtui::domain::*;
 
 /// The clock `days` after the fixture's start (2026-11-02T09:00:00Z), as
 /// `--now` takes it.
+/// The fixture, sending at any hour of any day: these stories are about
+/// R18, and their calendars cross weekends (R19 has its own tests).
+fn fixture(contacts: usize) -> Fixture {
+    let f = common::fixture(contacts);
+    common::send_any_time(&f.path);
+    f
+}
+
 fn day(days: f64) -> String {
     let at = now() + Duration::seconds((days * 86_400.0) as i64);
     at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

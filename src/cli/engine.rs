@@ -60,6 +60,16 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
                 report.refused.len()
             ));
         }
+        if report.deferred > 0 {
+            let d = &report.deferred_by;
+            line.push_str(&format!(
+                " · {} deferred ({} outside the sending window, {} over the daily cap) until {}",
+                report.deferred,
+                d.window,
+                d.cap,
+                time(report.deferred_until)
+            ));
+        }
         line.push_str(&format!(" · next due {}", time(report.next_due_at)));
         outln!("{}", safe(&line));
         for r in &report.refused {

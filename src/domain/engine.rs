@@ -19,6 +19,9 @@ pub const WORKSPACE_ID: &str = "workspace_id";
 /// A scheduled step that is due, with what executing it needs.
 pub type DueStep = qe::DueRow;
 
+/// Where the due walk is (see [`Workspace::due_steps`]).
+pub type DueCursor = qe::DueCursor;
+
 /// What the engine produced for one due step.
 #[derive(Debug, Clone)]
 pub enum StepOutput {
@@ -29,6 +32,9 @@ pub enum StepOutput {
         subject: String,
         file_name: String,
         message: Vec<u8>,
+        /// The enrollment's List-Unsubscribe token the message carries:
+        /// given to the enrollment with the claim unless it has one.
+        unsubscribe_token: String,
     },
     /// A task for the enrolling user (task, call and manual-email steps).
     Task { title: String },
@@ -119,6 +125,12 @@ pub enum Inbound {
     Unsubscribe {
         email: String,
     },
+    /// R19: a List-Unsubscribe request naming an enrollment's token (a
+    /// mail to `unsubscribe+TOKEN@…`, or a JSON Lines `unsubscribe` event
+    /// with `"token"`).
+    ListUnsubscribe {
+        token: String,
+    },
     Open {
         email: Option<String>,
         message_id: Option<String>,
@@ -172,7 +184,7 @@ impl Inbound {
             Inbound::AutoReply { .. } => "auto_reply",
             Inbound::Meeting { .. } => "meeting",
             Inbound::Bounce { .. } => "bounce",
-            Inbound::Unsubscribe { .. } => "unsubscribe",
+            Inbound::Unsubscribe { .. } | Inbound::ListUnsubscribe { .. } => "unsubscribe",
             Inbound::Open { .. } => "open",
             Inbound::Click { .. } => "click",
         }
@@ -346,9 +358,16 @@ impl Workspace {
         Ok(id)
     }
 
-    /// Up to `limit` due steps of active enrollments, oldest first.
-    pub fn due_steps(&mut self, now: Timestamp, limit: usize) -> Result<Vec<DueStep>> {
-        qe::due_steps(self.store.conn(), now, limit)
+    /// Up to `limit` due steps of active enrollments, oldest first; with
+    /// `after` (the cursor of the last step of the previous batch), the
+    /// walk continues past it.
+    pub fn due_steps(
+        &mut self,
+        now: Timestamp,
+        after: Option<&qe::DueCursor>,
+        limit: usize,
+    ) -> Result<Vec<DueStep>> {
+        qe::due_steps(self.store.conn(), now, after, limit)
     }
 
     /// How many steps are due at `now` (what [`Workspace::due_steps`]
@@ -377,8 +396,21 @@ impl Workspace {
         let mut finished_at = Vec::new();
         for executed in steps {
             let step = &executed.step;
-            let state = match executed.output {
-                StepOutput::Email { .. } => StepState::Sent,
+            let state = match &executed.output {
+                StepOutput::Email {
+                    unsubscribe_token, ..
+                } => {
+                    // The token the message carries must be the
+                    // enrollment's: a different one set meanwhile (by
+                    // another run) means rendering again.
+                    if qe::set_unsubscribe_token(&tx, step.enrollment_id, unsubscribe_token)?
+                        != *unsubscribe_token
+                    {
+                        report.changed += 1;
+                        continue;
+                    }
+                    StepState::Sent
+                }
                 StepOutput::Task { .. } => StepState::Done,
             };
             match qe::claim_step(
@@ -407,6 +439,7 @@ impl Workspace {
                     subject,
                     file_name,
                     message,
+                    ..
                 } => {
                     let sent_email_id = qe::insert_sent_email(
                         &tx,
@@ -664,6 +697,9 @@ impl Workspace {
             }
             return Ok(outcomes);
         }
+        if let Inbound::ListUnsubscribe { token } = &event.inbound {
+            return self.apply_list_unsubscribe(event, token);
+        }
         let now = self.now();
         let ooo_pauses = self.rules().pause_on_out_of_office;
         let retry = self.rules().soft_bounce_retry();
@@ -720,8 +756,37 @@ impl Workspace {
                 format!("no contact '{email}'"),
             )]);
         };
+        self.unsubscribe_contact(event, contact_id, email, OptOutVia::UnsubscribeEvent)
+    }
+
+    /// R19/R9: a List-Unsubscribe request opts out the contact of the
+    /// enrollment whose token it names; an unknown token changes nothing.
+    fn apply_list_unsubscribe(
+        &mut self,
+        event: &InboundEvent,
+        token: &str,
+    ) -> Result<Vec<IngestOutcome>> {
+        let found = qe::enrollment_by_unsubscribe_token(self.store.conn(), token)?;
+        let Some((_, contact_id)) = found else {
+            return Ok(vec![IngestOutcome::new(
+                event,
+                IngestAction::Ignored,
+                "no enrollment has this unsubscribe token",
+            )]);
+        };
+        let email = self.contact(&contact_id.to_string())?.email;
+        self.unsubscribe_contact(event, contact_id, email, OptOutVia::ListUnsubscribe)
+    }
+
+    fn unsubscribe_contact(
+        &mut self,
+        event: &InboundEvent,
+        contact_id: i64,
+        email: String,
+        via: OptOutVia,
+    ) -> Result<Vec<IngestOutcome>> {
         let before = self.contact(&contact_id.to_string())?;
-        let report = self.opt_out(contact_id, &format!("unsubscribe {}", event.id))?;
+        let report = self.opt_out_via(contact_id, &format!("unsubscribe {}", event.id), via)?;
         let mut outcome = IngestOutcome::new(event, IngestAction::Recorded, "");
         outcome.contact = Some(email);
         outcome.enrollment = report.unenrolled.first().copied();
@@ -783,7 +848,9 @@ fn apply_one(
         | Inbound::Click {
             email, message_id, ..
         } => (email.as_deref(), message_id.iter().cloned().collect()),
-        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } => (None, Vec::new()),
+        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::ListUnsubscribe { .. } => {
+            (None, Vec::new())
+        }
     };
     let on_thread = qe::sent_by_message_ids(conn, &references)?;
     let contact = match (&on_thread, address) {
@@ -904,7 +971,10 @@ fn apply_one(
             out.action = IngestAction::Recorded;
             out.why = format!("{kind} recorded");
         }
-        Inbound::Meeting { .. } | Inbound::Unsubscribe { .. } | Inbound::Bounce { .. } => {}
+        Inbound::Meeting { .. }
+        | Inbound::Unsubscribe { .. }
+        | Inbound::ListUnsubscribe { .. }
+        | Inbound::Bounce { .. } => {}
     }
     Ok(out)
 }

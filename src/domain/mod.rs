@@ -17,6 +17,7 @@ mod optout;
 mod permissions;
 mod report;
 mod rules;
+mod sending;
 mod sequence_file;
 mod sequences;
 mod tasks;
@@ -39,6 +40,10 @@ pub use report::{
     export_file_name, spreadsheet_text,
 };
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};
+pub use sending::{
+    DeferReason, Deferrals, SendingState, SendingWindow, UNSUBSCRIBE_LOCAL_PREFIX, is_token,
+    unsubscribe_token_of,
+};
 pub use sequence_file::*;
 pub use sequences::*;
 pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport};

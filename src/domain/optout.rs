@@ -222,11 +222,22 @@ impl Workspace {
         Ok(report)
     }
 
-    /// R9 for an unsubscribe event: marks the contact opted out and ends
-    /// every open enrollment it has (an automatic end: no `ended_by`). R2
-    /// then blocks re-enrollment. Doing it twice changes nothing the second
-    /// time (no batch).
+    /// R9 for an unsubscribe event (`via` an event naming the address or
+    /// a List-Unsubscribe request naming an enrollment's token): marks the
+    /// contact opted out and ends every open enrollment it has (an
+    /// automatic end: no `ended_by`). R2 then blocks re-enrollment. Doing
+    /// it twice changes nothing the second time (no batch).
     pub fn opt_out(&mut self, contact_id: i64, source: &str) -> Result<OptOutReport> {
+        self.opt_out_via(contact_id, source, OptOutVia::UnsubscribeEvent)
+    }
+
+    /// [`Workspace::opt_out`], saying how the request came.
+    pub fn opt_out_via(
+        &mut self,
+        contact_id: i64,
+        source: &str,
+        via: OptOutVia,
+    ) -> Result<OptOutReport> {
         let now = self.now();
         let tx = self.store.write()?;
         let report = opt_out_in(
@@ -234,7 +245,7 @@ impl Workspace {
             &[contact_id],
             &OptOutHow {
                 actor: None,
-                via: OptOutVia::UnsubscribeEvent,
+                via,
                 note: None,
                 source: Some(source),
             },

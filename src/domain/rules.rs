@@ -77,6 +77,15 @@ pub struct Rules {
     /// smtp://USER@…` (when `SEQTUI_SMTP_PASSWORD` is not set), as written
     /// in the rules file (relative to the rules file's folder).
     pub smtp_password_file: Option<std::path::PathBuf>,
+    /// R19: the most automatic emails one sender sends in one day (the
+    /// day of the sequence's time zone).
+    pub daily_cap: i64,
+    /// R19: the domain of the List-Unsubscribe mailto address
+    /// (`unsubscribe+TOKEN@DOMAIN`); `None`: the sender's email domain.
+    pub unsubscribe_domain: Option<String>,
+    /// R19: an HTTPS endpoint for one-click unsubscribe (RFC 8058); the
+    /// token is added as `token=…`. `None`: mailto only.
+    pub unsubscribe_url: Option<String>,
 }
 
 impl Default for Rules {
@@ -89,6 +98,9 @@ impl Default for Rules {
             pause_on_out_of_office: true,
             soft_retry_hours: 24,
             smtp_password_file: None,
+            daily_cap: 200,
+            unsubscribe_domain: None,
+            unsubscribe_url: None,
         }
     }
 }

@@ -194,12 +194,15 @@ text_enum!(
     /// How a contact came to be opted out (R9), kept with the contact:
     /// a person unenrolled one of its enrollments with reason `opted_out`,
     /// `seqtui contact opt-out`, an opt-out column of an import, an
-    /// unsubscribe event read by `seqtui ingest`.
+    /// unsubscribe event read by `seqtui ingest`, a List-Unsubscribe
+    /// request (R19: a mail to `unsubscribe+TOKEN@…` or an event naming
+    /// the token).
     OptOutVia, "opt-out source" {
         Unenroll => "unenroll",
         Command => "command",
         Import => "import",
         UnsubscribeEvent => "unsubscribe_event",
+        ListUnsubscribe => "list_unsubscribe",
     }
 );
 

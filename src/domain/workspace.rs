@@ -1159,7 +1159,13 @@ pub(crate) fn tidy_mode(enrollments: usize, audit_id: i64) -> Tidy {
     }
 }
 
-pub const MERGE_FIELDS: &[&str] = &["first_name", "last_name", "company", "sender_name"];
+pub const MERGE_FIELDS: &[&str] = &[
+    "first_name",
+    "last_name",
+    "company",
+    "sender_name",
+    "unsubscribe_url",
+];
 
 /// Every `{{field}}` in `text` must be one of [`MERGE_FIELDS`].
 pub fn check_merge_fields(text: &str) -> Result<()> {

@@ -478,6 +478,24 @@ fn raw_header(message: &Message<'_>, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
+/// The token of the first List-Unsubscribe address among the message's
+/// recipients as its headers name them (To, Delivered-To, X-Original-To).
+fn list_unsubscribe_token(message: &Message<'_>) -> Option<String> {
+    message
+        .headers_raw()
+        .filter(|(n, _)| {
+            ["to", "delivered-to", "x-original-to"]
+                .iter()
+                .any(|h| n.eq_ignore_ascii_case(h))
+        })
+        .flat_map(|(_, v)| {
+            v.split(|c: char| c == ',' || c == '<' || c == '>' || c == ';' || c.is_whitespace())
+                .filter_map(crate::domain::unsubscribe_token_of)
+                .collect::<Vec<_>>()
+        })
+        .next()
+}
+
 fn content_type_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtype: &str) -> bool {
     part.content_type().is_some_and(|ct| {
         ct.ctype().eq_ignore_ascii_case(ctype)
@@ -521,6 +539,15 @@ pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, Strin
                 message_ids: report.message_ids,
                 references,
             },
+        });
+    }
+    // R19: a mail to a List-Unsubscribe address (`unsubscribe+TOKEN@…`)
+    // is a request to opt out, whoever sent it: the token is the proof.
+    if let Some(token) = list_unsubscribe_token(&message) {
+        return Ok(InboundEvent {
+            id,
+            at,
+            inbound: Inbound::ListUnsubscribe { token },
         });
     }
     // Amazon SNS delivers SES notifications by email too: the body is the
@@ -747,6 +774,9 @@ struct JsonEvent {
     attendees: Option<Vec<String>>,
     #[serde(default)]
     url: Option<String>,
+    /// An `unsubscribe` event's List-Unsubscribe token (R19).
+    #[serde(default)]
+    token: Option<String>,
     #[serde(default)]
     permanent: Option<bool>,
     /// A bounce's verdict (`hard`, `soft`, `not_a_bounce`), reason code and
@@ -998,8 +1028,19 @@ pub fn parse_json_line(line: &str, now: Timestamp) -> Result<InboundEvent, Strin
                 references: Vec::new(),
             }
         }
-        "unsubscribe" => Inbound::Unsubscribe {
-            email: required(email, "email", &kind)?,
+        "unsubscribe" => match e.token.as_deref().map(str::trim) {
+            Some(token) => {
+                let token = token.to_ascii_lowercase();
+                if !crate::domain::is_token(&token) {
+                    return Err(
+                        "an 'unsubscribe' event's \"token\" must be 32 to 64 hex digits".into(),
+                    );
+                }
+                Inbound::ListUnsubscribe { token }
+            }
+            None => Inbound::Unsubscribe {
+                email: required(email, "email", &kind)?,
+            },
         },
         "open" | "click" => {
             if email.is_none() && message_id.is_none() {

@@ -77,6 +77,13 @@ pub struct RunReport {
     pub recovered: usize,
     /// Steps another run executed first.
     pub skipped: usize,
+    /// R19: automatic emails moved to a later slot by this run (outside
+    /// the sending window or over the sender's daily cap), and the latest
+    /// slot one was moved to.
+    pub deferred: usize,
+    pub deferred_until: Option<Timestamp>,
+    /// `deferred` by reason: `window` and `cap`.
+    pub deferred_by: Deferrals,
     pub next_due_at: Option<Timestamp>,
     /// Messages a server (SMTP, sendmail) accepted in this run.
     pub delivered: usize,
@@ -110,12 +117,55 @@ pub struct Unconfirmed {
     pub recipient: String,
 }
 
+/// Where an email's List-Unsubscribe header points (R19): the rules'
+/// `[unsubscribe] domain` (else the sender's domain) for the mailto
+/// address, and `[unsubscribe] url` for the one-click HTTPS form.
+#[derive(Debug, Clone, Default)]
+pub struct UnsubscribeTo {
+    pub domain: Option<String>,
+    pub url: Option<String>,
+}
+
+impl UnsubscribeTo {
+    pub fn from_rules(rules: &Rules) -> UnsubscribeTo {
+        UnsubscribeTo {
+            domain: rules.unsubscribe_domain.clone(),
+            url: rules.unsubscribe_url.clone(),
+        }
+    }
+
+    /// `mailto:unsubscribe+TOKEN@DOMAIN`.
+    pub fn mailto(&self, token: &str, sender: &str) -> String {
+        let domain = self.domain.as_deref().unwrap_or_else(|| domain_of(sender));
+        format!(
+            "mailto:{}{token}@{domain}",
+            crate::domain::UNSUBSCRIBE_LOCAL_PREFIX
+        )
+    }
+
+    /// The HTTPS one-click URL, when one is configured.
+    pub fn https(&self, token: &str) -> Option<String> {
+        self.url.as_deref().map(|url| {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}token={token}")
+        })
+    }
+
+    /// What `{{unsubscribe_url}}` renders: the HTTPS URL when configured,
+    /// else the mailto URL.
+    pub fn for_body(&self, token: &str, sender: &str) -> String {
+        self.https(token)
+            .unwrap_or_else(|| self.mailto(token, sender))
+    }
+}
+
 /// The merge fields of a template.
 pub struct Merge<'a> {
     pub first_name: &'a str,
     pub last_name: &'a str,
     pub company: &'a str,
     pub sender_name: &'a str,
+    pub unsubscribe_url: &'a str,
 }
 
 /// Replaces `{{field}}` with its value. Templates are checked when a
@@ -136,6 +186,7 @@ pub fn render(template: &str, merge: &Merge<'_>) -> String {
             "last_name" => Some(merge.last_name),
             "company" => Some(merge.company),
             "sender_name" => Some(merge.sender_name),
+            "unsubscribe_url" => Some(merge.unsubscribe_url),
             _ => None,
         };
         match value {
@@ -256,13 +307,28 @@ pub fn file_name(workspace_id: &str, scheduled_step_id: i64) -> String {
 }
 
 /// Executes one due step in memory: the email or the task it makes. Fails
-/// only when no random Message-ID can be drawn.
-pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> Result<ExecutedStep> {
+/// only when no random Message-ID (or unsubscribe token) can be drawn.
+pub fn execute(
+    step: &DueStep,
+    workspace_id: &str,
+    now: Timestamp,
+    unsubscribe: &UnsubscribeTo,
+) -> Result<ExecutedStep> {
+    let is_email = step.kind == StepKind::AutoEmail.as_str();
+    // The enrollment's token, or a new one (128 random bits) that the
+    // claim gives it (`Workspace::record_executed`).
+    let token = match &step.unsubscribe_token {
+        Some(t) => t.clone(),
+        None if is_email => random_part()?,
+        None => String::new(),
+    };
+    let unsubscribe_url = unsubscribe.for_body(&token, &step.sender_email);
     let merge = Merge {
         first_name: &step.first_name,
         last_name: &step.last_name,
         company: &step.company,
         sender_name: &step.sender_name,
+        unsubscribe_url: &unsubscribe_url,
     };
     let contact_name = full_name(&step.first_name, &step.last_name, &step.contact_email);
     let kind: StepKind = step.kind.parse().unwrap_or(StepKind::Task);
@@ -283,13 +349,26 @@ pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> Result<Exe
                 .first()
                 .cloned()
                 .unwrap_or_else(|| id.clone());
-            let message = compose(step, &contact_name, &subject, &body, &id, now);
+            let list_unsubscribe = ListUnsubscribe {
+                mailto: unsubscribe.mailto(&token, &step.sender_email),
+                https: unsubscribe.https(&token),
+            };
+            let message = compose(
+                step,
+                &contact_name,
+                &subject,
+                &body,
+                &id,
+                now,
+                &list_unsubscribe,
+            );
             StepOutput::Email {
                 message_id: id,
                 thread_id,
                 subject,
                 file_name: file_name(workspace_id, step.scheduled_step_id),
                 message,
+                unsubscribe_token: token,
             }
         }
         StepKind::Call | StepKind::ManualEmail | StepKind::Task => {
@@ -313,6 +392,12 @@ pub fn execute(step: &DueStep, workspace_id: &str, now: Timestamp) -> Result<Exe
     })
 }
 
+/// An email's List-Unsubscribe targets.
+struct ListUnsubscribe {
+    mailto: String,
+    https: Option<String>,
+}
+
 /// The RFC 5322 message of an automatic email, CRLF line ends.
 fn compose(
     step: &DueStep,
@@ -321,6 +406,7 @@ fn compose(
     body: &str,
     id: &str,
     now: Timestamp,
+    unsubscribe: &ListUnsubscribe,
 ) -> Vec<u8> {
     let mut m = String::with_capacity(body.len() + 600);
     let mut header = |name: &str, value: &str| {
@@ -341,6 +427,18 @@ fn compose(
     if let Some(first) = step.earlier_messages.first() {
         header("In-Reply-To", first);
         header("References", &step.earlier_messages.join("\r\n "));
+    }
+    // R19, RFC 2369 and RFC 8058: the HTTPS form first (what one-click
+    // mail providers use), then the mailto form.
+    match &unsubscribe.https {
+        Some(https) => {
+            header(
+                "List-Unsubscribe",
+                &format!("<{https}>,\r\n <{}>", unsubscribe.mailto),
+            );
+            header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+        }
+        None => header("List-Unsubscribe", &format!("<{}>", unsubscribe.mailto)),
     }
     header("MIME-Version", "1.0");
     header("X-Seqtui-Enrollment", &step.enrollment_id.to_string());
@@ -664,14 +762,35 @@ fn run_pass(
     // sit in the due index until tidied: tidy first so the walk is short.
     ws.tidy_all()?;
     let now = ws.now();
+    let unsubscribe = UnsubscribeTo::from_rules(ws.rules());
+    let mut sending = SendingState::default();
+    // The walk goes through the due index once per pass, continuing after
+    // the last row it read, so the rows it passes over (paused
+    // enrollments, steps not yet current) are read once per pass, not once
+    // per batch. A pass that sent emails moved enrollments on, whose next
+    // steps may be due already (earlier in the index): another pass.
+    let mut cursor: Option<DueCursor> = None;
+    let mut moved_on = false;
     loop {
-        let due = ws.due_steps(now, BATCH)?;
+        let due = ws.due_steps(now, cursor.as_ref(), BATCH)?;
+        let Some(last) = due.last() else {
+            if !moved_on {
+                break;
+            }
+            cursor = None;
+            moved_on = false;
+            continue;
+        };
+        cursor = Some(last.cursor.clone());
+        // R19: emails outside their window or over their sender's cap move
+        // to their next slot; the rest run now.
+        let due = ws.hold_for_sending(due, now, &mut sending)?;
         if due.is_empty() {
-            break;
+            continue;
         }
         let executed: Vec<ExecutedStep> = due
             .iter()
-            .map(|step| execute(step, workspace_id, now))
+            .map(|step| execute(step, workspace_id, now, &unsubscribe))
             .collect::<Result<_>>()?;
         let batch = ws.record_executed(&executed)?;
         // Recorded and journaled: sent, as far as the workspace knows,
@@ -685,11 +804,16 @@ fn run_pass(
         report.emails_sent += batch.emails;
         if batch.emails + batch.tasks + batch.changed == 0 {
             // Every step of the batch was taken by another run; what is
-            // left is that run's to do. (Steps whose enrollment changed
-            // hands meanwhile are read again on the next turn.)
+            // left is that run's to do.
             break;
         }
+        // Steps whose enrollment changed hands meanwhile are read again on
+        // the next pass.
+        moved_on |= batch.emails + batch.changed > 0;
     }
+    report.deferred = sending.deferred.total();
+    report.deferred_until = sending.deferred.until;
+    report.deferred_by = sending.deferred;
     report.next_due_at = ws.next_due()?;
     report.next_delivery_try = ws.next_delivery_try()?;
     Ok(())

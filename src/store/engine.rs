@@ -46,14 +46,34 @@ pub struct DueRow {
     /// The sequence's revision when the step was read: an edit of its
     /// steps in between makes the claim fail ([`Claim::Changed`]).
     pub revision: i64,
+    /// The sender (a user id), whose daily cap the email counts toward.
+    pub sender_id: i64,
+    /// The sequence's sending window (R19): `HH:MM`, `HH:MM`,
+    /// `mon,tue,…`, an IANA zone.
+    pub window_start: String,
+    pub window_end: String,
+    pub sending_days: String,
+    pub time_zone: String,
+    /// The enrollment's List-Unsubscribe token, once it has one.
+    pub unsubscribe_token: Option<String>,
+    /// Where the walk is: the row's key in the due index.
+    pub cursor: DueCursor,
 }
 
-/// Due scheduled steps of active enrollments, oldest due first; only the
-/// step an enrollment is at (`position = current_step`), so steps of one
-/// enrollment run in order.
-pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
+/// A position in the due walk: (due time, due time before any deferral,
+/// scheduled step id), as stored. The walk continues after it, so rows it
+/// passed over (steps of paused enrollments, steps not yet current) are
+/// read once per pass, not once per batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DueCursor {
+    pub due_at: String,
+    pub queued_at: String,
+    pub id: i64,
+}
+
+/// The due walk's statement (public for the query-plan test).
+pub const DUE_STEPS_SQL: &str =
+    "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
             (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id AND position > 0),
             ss.kind, ss.due_at, st.subject, st.body, st.title,
             c.id, c.email, c.first_name, c.last_name, c.company,
@@ -61,19 +81,41 @@ pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<
             (SELECT json_group_array(message_id) FROM
                 (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id)),
             (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1),
-            s.revision
-         FROM scheduled_steps ss
+            s.revision, e.sender_id, s.window_start, s.window_end, s.sending_days,
+            s.time_zone, e.unsubscribe_token, ss.due_at, coalesce(ss.deferred_from, ss.due_at)
+         FROM scheduled_steps ss INDEXED BY scheduled_steps_queue
          JOIN enrollments e ON e.id = ss.enrollment_id
          JOIN steps st ON st.id = ss.step_id
          JOIN contacts c ON c.id = e.contact_id
          JOIN users snd ON snd.id = e.sender_id
          JOIN sequences s ON s.id = e.sequence_id
          WHERE ss.state = 'scheduled' AND ss.due_at <= ?1
+           AND (ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id) > (?3, ?4, ?5)
            AND e.status = 'active' AND ss.position = e.current_step
            AND c.opted_out_at IS NULL
-         ORDER BY ss.due_at, ss.id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![format_time(now), limit as i64], |r| {
+         ORDER BY ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id LIMIT ?2";
+
+/// Due scheduled steps of active enrollments, oldest due first (equal due
+/// times in the order they were due before a deferral, R19); only the
+/// step an enrollment is at (`position = current_step`), so steps of one
+/// enrollment run in order. With `after`, the walk continues past that
+/// row of the `scheduled_steps_queue` index.
+pub fn due_steps(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    after: Option<&DueCursor>,
+    limit: usize,
+) -> Result<Vec<DueRow>> {
+    let start = after.cloned().unwrap_or_default();
+    let mut stmt = conn.prepare_cached(DUE_STEPS_SQL)?;
+    let params = params![
+        format_time(now),
+        limit as i64,
+        start.due_at,
+        start.queued_at,
+        start.id
+    ];
+    let rows = stmt.query_map(params, |r| {
         let earlier: String = r.get(19)?;
         Ok(DueRow {
             scheduled_step_id: r.get(0)?,
@@ -98,9 +140,98 @@ pub fn due_steps(conn: &Connection, now: DateTime<Utc>, limit: usize) -> Result<
             earlier_messages: serde_json::from_str(&earlier).unwrap_or_default(),
             first_subject: r.get(20)?,
             revision: r.get(21)?,
+            sender_id: r.get(22)?,
+            window_start: r.get(23)?,
+            window_end: r.get(24)?,
+            sending_days: r.get(25)?,
+            time_zone: r.get(26)?,
+            unsubscribe_token: r.get(27)?,
+            cursor: DueCursor {
+                due_at: r.get(28)?,
+                queued_at: r.get(29)?,
+                id: r.get(0)?,
+            },
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// R19: moves a scheduled step to `to` (remembering the time it was due
+/// before its first move, which orders steps moved to the same slot) and
+/// the enrollment's later scheduled steps later by the same amount.
+/// Returns whether the step was still scheduled.
+pub fn defer_step(conn: &Connection, scheduled_step_id: i64, to: DateTime<Utc>) -> Result<bool> {
+    let row: Option<(i64, i64, String)> = conn
+        .prepare_cached(
+            "SELECT enrollment_id, position, due_at FROM scheduled_steps
+             WHERE id = ?1 AND state = 'scheduled'",
+        )?
+        .query_row([scheduled_step_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((enrollment_id, position, due_at)) = row else {
+        return Ok(false);
+    };
+    let shift = (to - parse_time(&due_at)).num_seconds();
+    if shift <= 0 {
+        return Ok(true);
+    }
+    conn.prepare_cached(
+        "UPDATE scheduled_steps SET deferred_from = coalesce(deferred_from, due_at), due_at = ?2
+         WHERE id = ?1",
+    )?
+    .execute(params![scheduled_step_id, format_time(to)])?;
+    conn.prepare_cached(
+        "UPDATE scheduled_steps
+         SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', due_at, ?3 || ' seconds')
+         WHERE enrollment_id = ?1 AND state = 'scheduled' AND position > ?2",
+    )?
+    .execute(params![enrollment_id, position, format!("+{shift}")])?;
+    Ok(true)
+}
+
+/// How many emails `sender_id`'s enrollments sent in `[from, to)` (R19's
+/// daily cap).
+pub fn emails_sent_by(
+    conn: &Connection,
+    sender_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM sent_emails se INDEXED BY sent_emails_sent_at
+             JOIN enrollments e ON e.id = se.enrollment_id
+             WHERE se.sent_at >= ?2 AND se.sent_at < ?3 AND e.sender_id = ?1",
+        )?
+        .query_row(
+            params![sender_id, format_time(from), format_time(to)],
+            |r| r.get(0),
+        )?)
+}
+
+/// Gives the enrollment its List-Unsubscribe token unless it has one.
+/// Returns the token it has now.
+pub fn set_unsubscribe_token(conn: &Connection, enrollment_id: i64, token: &str) -> Result<String> {
+    conn.prepare_cached(
+        "UPDATE enrollments SET unsubscribe_token = ?2 WHERE id = ?1 AND unsubscribe_token IS NULL",
+    )?
+    .execute(params![enrollment_id, token])?;
+    Ok(conn
+        .prepare_cached("SELECT coalesce(unsubscribe_token, '') FROM enrollments WHERE id = ?1")?
+        .query_row([enrollment_id], |r| r.get(0))?)
+}
+
+/// The enrollment and contact a List-Unsubscribe token belongs to.
+pub fn enrollment_by_unsubscribe_token(
+    conn: &Connection,
+    token: &str,
+) -> Result<Option<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, contact_id FROM enrollments WHERE unsubscribe_token = ?1")?
+        .query_row([token], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 /// How many steps [`due_steps`] would return at `now` without a limit.

@@ -274,6 +274,7 @@ pub fn migrations() -> Vec<String> {
         V14_CRM.to_string(),
         V15_IMAP.to_string(),
         V16_DELIVERY.to_string(),
+        V17_SENDING.to_string(),
     ]
 }
 
@@ -580,4 +581,23 @@ CREATE TABLE IF NOT EXISTS imap_state (
     last_uid    INTEGER NOT NULL,
     PRIMARY KEY (source, mailbox)
 ) WITHOUT ROWID;
+";
+
+/// Migration 17, sending like a person (R19, issue 16). An enrollment's
+/// List-Unsubscribe token (128 random bits as hex, given when its first
+/// email is rendered; unique). A scheduled step moved by the sending
+/// window or the daily cap keeps the time it was due before its first
+/// move (`deferred_from`), which orders steps moved to the same slot;
+/// `scheduled_steps_queue` is the due walk's index in that order (the
+/// walk continues after the last row it read, see `store::engine::due_steps`).
+/// `sent_emails_sent_at` counts a sender's emails of one day for the cap.
+/// Self-contained: renumber freely.
+const V17_SENDING: &str = "
+ALTER TABLE enrollments ADD COLUMN unsubscribe_token TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS enrollments_unsubscribe_token
+    ON enrollments(unsubscribe_token) WHERE unsubscribe_token IS NOT NULL;
+ALTER TABLE scheduled_steps ADD COLUMN deferred_from TEXT;
+CREATE INDEX IF NOT EXISTS scheduled_steps_queue
+    ON scheduled_steps(due_at, coalesce(deferred_from, due_at), id) WHERE state = 'scheduled';
+CREATE INDEX IF NOT EXISTS sent_emails_sent_at ON sent_emails(sent_at);
 ";

@@ -220,3 +220,17 @@ pub fn do_all_tasks(path: &std::path::Path, at: Timestamp) -> usize {
     assert!(report.skipped.is_empty(), "{:?}", report.skipped);
     open.len()
 }
+
+/// Lets the fixture's two sequences send at any hour of any day (R19's
+/// default window is Monday–Friday 08:00–18:00): for tests of other rules
+/// whose calendar crosses a weekend. The sending rules have their own
+/// tests (`tests/sending.rs`).
+pub fn send_any_time(path: &std::path::Path) {
+    raw(path)
+        .execute(
+            "UPDATE sequences SET window_start = '00:00', window_end = '23:59',
+                sending_days = 'mon,tue,wed,thu,fri,sat,sun'",
+            [],
+        )
+        .unwrap();
+}
