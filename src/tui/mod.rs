@@ -37,29 +37,22 @@ pub use keymap::{Key, Keymap, KeymapError};
 pub use theme::Theme;
 pub use update::update;
 
-use crate::cli::Cli;
 use crate::domain::{Clock, Workspace};
+use crate::session::Session;
 use jobs::Message;
 
 /// Opens the TUI on the workspace the command line names.
-pub fn start(cli: &Cli) -> anyhow::Result<()> {
-    let (path, notice) = crate::cli::workspace_for_tui(cli)?;
+pub fn start(session: &Session) -> anyhow::Result<()> {
+    let (path, notice) = session.workspace_or_demo()?;
     if let Some(notice) = notice {
         eprintln!("{notice}");
     }
     // A bad keymap or rules file stops us here, before the screen is taken
     // over.
     let keymap = Keymap::load()?;
-    let rules = cli.rules()?;
-    let mut ws = Workspace::open(&path, cli.clock()?)?;
-    ws.set_rules(rules);
+    let (ws, user) = session.open(&path, session.clock()?)?;
     let (sender, messages) = channel();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let user = ws.identify(
-        crate::cli::current_login().as_deref(),
-        cli.as_user.as_deref(),
-        cli.overrides(),
-    )?;
     let app = App::new(
         ws,
         Some(user.email.as_str()),
