@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
-use super::action::{Effect, Job};
+use super::action::{Effect, Job, JobError};
 use super::dialog::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
@@ -697,6 +697,12 @@ impl App {
         areas.list.height.saturating_sub(1).max(1) as usize
     }
 
+    /// A job's error in the status line, in the domain's own sentence
+    /// (busy: "…; try again"; refused: the rule's sentence).
+    pub fn fail(&mut self, err: &JobError) {
+        self.say(Tone::Error, err.to_string());
+    }
+
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
         self.note = Some(Note {
             text: text.into(),
@@ -967,7 +973,7 @@ impl App {
     /// The workspace refused the asked filter (an unknown sequence or
     /// user): the filter shown stays; a typed query opens again with the
     /// sentence under it.
-    pub fn refuse_filter(&mut self, why: String) {
+    pub fn refuse_filter(&mut self, why: JobError) {
         let known = known(&self.sequences.list, &self.users);
         let Some(e) = self.all.as_mut() else {
             return;
@@ -984,10 +990,10 @@ impl App {
                     ..QueryEditor::default()
                 };
                 editor.refresh(&known);
-                editor.error = Some(why);
+                editor.error = Some(why.to_string());
                 q.editor = Some(editor);
             }
-            None => self.say(Tone::Error, why),
+            None => self.fail(&why),
         }
     }
 

@@ -4,7 +4,7 @@
 //! Each dialog is plain state plus `handle`, which turns an action into
 //! "stay", "cancel" or "confirm with this job"; `update` does the rest.
 
-use super::action::{Action, Command, Job, StatusCount};
+use super::action::{Action, Command, Job, JobError, StatusCount};
 use crate::domain::{
     EndReason, EnrollPreview, Expected, Filter, SequenceSummary, Status, UnenrollReport,
     describe_status,
@@ -58,7 +58,7 @@ pub enum Preview {
         report: UnenrollReport,
         counts: Vec<StatusCount>,
     },
-    Failed(String),
+    Failed(JobError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -302,7 +302,7 @@ pub enum EnrollPreviewState {
     None,
     Loading,
     Ready(EnrollPreview),
-    Failed(String),
+    Failed(JobError),
 }
 
 impl EnrollPicker {

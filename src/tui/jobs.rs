@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{Job, JobResult};
+use super::action::{Job, JobError, JobResult};
 use super::manage::ManagePreview;
 use crate::domain::{
     ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
@@ -102,7 +102,7 @@ impl Jobs {
                 Err(e) => {
                     let _ = self.results.send(Message::Job(failed(
                         &job,
-                        format!("cannot start a worker: {e}"),
+                        JobError::Worker(format!("cannot start a worker: {e}")),
                     )));
                 }
             }
@@ -129,7 +129,7 @@ impl Jobs {
                     });
                     let result = guarded(&job, || match &mut ws {
                         Ok(ws) => run(ws, &user, &job),
-                        Err(e) => failed(&job, e.to_string()),
+                        Err(e) => failed(&job, JobError::from(&*e)),
                     });
                     let unenrolled = matches!(
                         result,
@@ -149,7 +149,7 @@ impl Jobs {
         if let Err(e) = spawned {
             let _ = self.results.send(Message::Job(failed(
                 &job,
-                format!("cannot start a worker: {e}"),
+                JobError::Worker(format!("cannot start a worker: {e}")),
             )));
         }
     }
@@ -178,7 +178,7 @@ fn reader_loop(
         for job in batch {
             let result = guarded(&job, || match &mut ws {
                 Ok(ws) => run_read(ws, &job),
-                Err(e) => failed(&job, e.to_string()),
+                Err(e) => failed(&job, JobError::from(&*e)),
             });
             if results.send(Message::Job(result)).is_err() {
                 return;
@@ -195,7 +195,7 @@ fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown failure".into());
-        failed(job, format!("internal error: {why}"))
+        failed(job, JobError::Worker(format!("internal error: {why}")))
     })
 }
 
@@ -203,18 +203,18 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
     match job {
         Job::Sequences { generation } => JobResult::Sequences {
             generation: *generation,
-            result: ws.sequences().map_err(|e| e.to_string()),
+            result: ws.sequences().map_err(JobError::from),
         },
         Job::EnrollmentIds { generation, query } => JobResult::EnrollmentIds {
             generation: *generation,
-            result: ws.enrollment_ids(query).map_err(|e| e.to_string()),
+            result: ws.enrollment_ids(query).map_err(JobError::from),
         },
         Job::FilterIds { generation, filter } => JobResult::FilterIds {
             generation: *generation,
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_ids(&q))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::FilterPage {
             generation,
@@ -225,41 +225,41 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_page(&q, None, *limit))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::FilterCount { generation, filter } => JobResult::FilterCount {
             generation: *generation,
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_count(&q))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Lists { generation } => JobResult::Lists {
             generation: *generation,
-            result: ws.lists_with_counts().map_err(|e| e.to_string()),
+            result: ws.lists_with_counts().map_err(JobError::from),
         },
         Job::Users { generation } => JobResult::Users {
             generation: *generation,
             result: ws
                 .users()
                 .map(|users| users.into_iter().map(|u| u.email).collect())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
             result: ws
                 .find_contacts(text, super::app::CONTACT_LIMIT)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Audit { generation } => JobResult::Audit {
             generation: *generation,
             result: ws
                 .audit(None, super::app::AUDIT_LIMIT)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Report { generation } => JobResult::Report {
             generation: *generation,
-            result: ws.report(None, None).map_err(|e| e.to_string()),
+            result: ws.report(None, None).map_err(JobError::from),
         },
         Job::EnrollPreview {
             generation,
@@ -269,9 +269,9 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             generation: *generation,
             result: ws
                 .enroll_preview(*sequence, *contact)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
-        other => failed(other, "not a read".into()),
+        other => failed(other, JobError::Worker("not a read".into())),
     }
 }
 
@@ -304,7 +304,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             let result = ws
                 .unenroll(user, &request)
                 .and_then(|report| Ok((report, ws.status_counts(enrollments)?)))
-                .map_err(|e| e.to_string());
+                .map_err(JobError::from);
             JobResult::Preview {
                 generation: *generation,
                 result,
@@ -325,7 +325,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                         dry_run: false,
                     },
                 )
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::UnenrollOne {
             enrollment,
@@ -335,13 +335,13 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         } => JobResult::Unenrolled {
             result: ws
                 .unenroll_one(user, *enrollment, expected, *reason, note.clone())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Enroll { contact, sequence } => JobResult::Enrolled {
             contact: *contact,
             result: ws
                 .enroll(user, *sequence, &[*contact])
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::ChangePreview {
             generation,
@@ -351,18 +351,18 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: change(ws, user, enrollments, *pause, true)
                 .map(ManagePreview::Change)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Change { enrollments, pause } => JobResult::Managed {
             result: change(ws, user, enrollments, *pause, false)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Undo { batch } => JobResult::Managed {
             result: ws
                 .undo(user, batch)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::TransferPreview {
             generation,
@@ -373,7 +373,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: transfer(ws, user, enrollments, *to, *policy, true)
                 .map(ManagePreview::Transfer)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Transfer {
             enrollments,
@@ -382,25 +382,25 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         } => JobResult::Managed {
             result: transfer(ws, user, enrollments, *to, *policy, false)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Export { enrollments, path } => JobResult::Exported {
             path: path.clone(),
             result: ws
                 .export_enrollments(enrollments, path)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::SaveList { name, filter } => JobResult::ListSaved {
             result: ws
                 .save_list(user, name, filter)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::DeleteList { name } => JobResult::ListDeleted {
             result: ws
                 .delete_list(user, name)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
     }
 }
@@ -441,7 +441,7 @@ fn transfer(
 }
 
 /// The result a job gives when it could not run at all.
-fn failed(job: &Job, why: String) -> JobResult {
+fn failed(job: &Job, why: JobError) -> JobResult {
     match job {
         Job::Sequences { generation } => JobResult::Sequences {
             generation: *generation,

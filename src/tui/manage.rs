@@ -4,7 +4,7 @@
 //! action becomes "stay", "cancel", "confirm with this job", or "ask the
 //! worker for a new preview".
 
-use super::action::{Action, Command, Job};
+use super::action::{Action, Command, Job, JobError};
 use super::dialog::Outcome;
 use crate::domain::{
     ChangeReport, CountedList, TransferPolicy, TransferReport, UndoCandidate, User,
@@ -23,7 +23,7 @@ pub enum PreviewState {
     None,
     Loading,
     Ready(ManagePreview),
-    Failed(String),
+    Failed(JobError),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -31,7 +31,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifi
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub use action::{Action, Command, Effect, Job, JobResult};
+pub use action::{Action, Command, Effect, Job, JobError, JobOutcome, JobResult};
 pub use app::App;
 pub use keymap::{Key, Keymap, KeymapError};
 pub use theme::Theme;

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::action::{Action, Command, Effect, JobResult};
+use super::action::{Action, Command, Effect, JobOutcome, JobResult};
 use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
     Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
@@ -1029,11 +1029,11 @@ fn saw_own_commit(app: &mut App) {
 
 /// The value of a read's answer (see [`answer`]); an error is said in the
 /// status line instead.
-fn or_say<T>(app: &mut App, result: Option<Result<T, String>>) -> Option<T> {
+fn or_say<T>(app: &mut App, result: Option<JobOutcome<T>>) -> Option<T> {
     match result? {
         Ok(value) => Some(value),
         Err(err) => {
-            app.say(Tone::Error, err);
+            app.fail(&err);
             None
         }
     }
@@ -1069,7 +1069,7 @@ fn done(app: &mut App, result: JobResult) {
                 Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
                 Err(err) => {
                     e.mark_all_when_loaded = false;
-                    app.say(Tone::Error, err);
+                    app.fail(&err);
                 }
             }
         }
@@ -1105,7 +1105,7 @@ fn done(app: &mut App, result: JobResult) {
             if let Some(result) = answer(&mut q.count_pending, generation, result) {
                 match result {
                     Ok(n) => q.count = Some(n),
-                    Err(err) => app.say(Tone::Error, err),
+                    Err(err) => app.fail(&err),
                 }
             }
         }
@@ -1144,7 +1144,7 @@ fn done(app: &mut App, result: JobResult) {
                     saw_own_commit(app);
                     app.request_lists();
                 }
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::ListDeleted { result } => {
@@ -1166,7 +1166,7 @@ fn done(app: &mut App, result: JobResult) {
                     saw_own_commit(app);
                     app.request_lists();
                 }
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::Audit { generation, result } => {
@@ -1192,7 +1192,7 @@ fn done(app: &mut App, result: JobResult) {
                         path.display()
                     ),
                 ),
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::SearchContacts { generation, result } => {
@@ -1220,7 +1220,7 @@ fn done(app: &mut App, result: JobResult) {
                     }
                     app.sync_detail();
                 }
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::Preview { generation, result } => {
@@ -1237,14 +1237,14 @@ fn done(app: &mut App, result: JobResult) {
             let list = app.running.take().and_then(|r| r.list);
             match result {
                 Ok(report) => after_change(app, report.summary(), list),
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::Managed { result } => {
             let list = app.running.take().and_then(|r| r.list);
             match result {
                 Ok(summary) => after_change(app, summary, list),
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
         JobResult::ManagePreview { generation, result } => {
@@ -1295,7 +1295,7 @@ fn done(app: &mut App, result: JobResult) {
                     }
                     app.refresh_all();
                 }
-                Err(err) => app.say(Tone::Error, err),
+                Err(err) => app.fail(&err),
             }
         }
     }

@@ -223,7 +223,7 @@ fn unenroll_lines<'a>(
     lines.push(Line::from(""));
     match &d.preview {
         Preview::Loading => lines.push(line("Counting what will be cancelled…".into(), t.dim())),
-        Preview::Failed(why) => lines.push(line(why.clone(), t.error())),
+        Preview::Failed(why) => lines.push(line(why.to_string(), t.error())),
         Preview::Ready { report, .. } => {
             lines.push(line(
                 format!(

@@ -115,7 +115,7 @@ fn change(app: &App, d: &ManageDialog, pause: bool, inner: usize) -> (String, Ve
             skipped_lines(app, &r.skipped, inner, &mut lines);
             go = format!("{verb} {}", count(r.changed.len() as i64));
         }
-        PreviewState::Failed(why) => lines.push(line(why.clone(), inner, t.error())),
+        PreviewState::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Working out what will change…".into(), inner, t.dim())),
     }
     footer(app, d, &go, inner, &mut lines);
@@ -358,7 +358,7 @@ fn transfer(
             skipped_lines(app, &r.contacts_skipped, inner, &mut lines);
             go = format!("Transfer {}", count(r.contacts.len() as i64));
         }
-        PreviewState::Failed(why) => lines.push(line(why.clone(), inner, t.error())),
+        PreviewState::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Preparing the preview…".into(), inner, t.dim())),
     }
     footer(app, d, &go, inner, &mut lines);
