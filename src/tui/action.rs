@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use super::manage::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, CountedList, DomainError, EndReason, EnrollPreview, EnrollReport,
-    EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList, SequenceReport,
-    SequenceSummary, Status, TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
+    EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
+    SequenceReport, SequenceSummary, Status, TransferPolicy, UnenrollReport,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -235,6 +235,8 @@ pub enum Job {
     SearchContacts { generation: u64, text: String },
     /// Every sequence's report (grouped aggregates over the whole store).
     Report { generation: u64 },
+    /// The contact in the detail pane: fields, enrollments, timeline.
+    ContactDetail { generation: u64, contact: i64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
     Preview {
         generation: u64,
@@ -405,6 +407,10 @@ pub enum JobResult {
     Report {
         generation: u64,
         result: JobOutcome<Vec<SequenceReport>>,
+    },
+    ContactDetail {
+        generation: u64,
+        result: JobOutcome<Box<ContactDetail>>,
     },
     Preview {
         generation: u64,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
-use super::action::{Effect, Job, JobError};
+use super::action::{Effect, Job, JobError, JobOutcome};
 use super::dialog::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
@@ -436,6 +436,8 @@ pub struct ActivityState {
 #[derive(Debug, Default)]
 pub struct DetailState {
     pub contact_id: Option<i64>,
+    /// The detail asked of the reader and not answered yet.
+    pub pending: Option<u64>,
     pub data: Option<ContactDetail>,
     pub error: Option<String>,
     pub open: bool,
@@ -734,6 +736,7 @@ impl App {
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
+            || self.detail.pending.is_some()
             || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
             || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
             || matches!(&self.dialog, Some(Dialog::Enroll(p)) if p.preview == super::dialog::EnrollPreviewState::Loading)
@@ -1183,11 +1186,27 @@ impl App {
     pub fn reload_detail(&mut self) {
         self.detail.data = None;
         self.detail.error = None;
-        if let Some(id) = self.detail.contact_id {
-            match self.ws.contact_detail(id) {
-                Ok(d) => self.detail.data = Some(d),
-                Err(e) => self.detail.error = Some(e.to_string()),
-            }
+        self.detail.pending = None;
+        if let Some(contact) = self.detail.contact_id {
+            let generation = self.next_generation();
+            self.detail.pending = Some(generation);
+            self.run(Job::ContactDetail {
+                generation,
+                contact,
+            });
+        }
+    }
+
+    /// The reader's answer for the detail pane, if it is still the one
+    /// asked.
+    pub fn apply_detail(&mut self, generation: u64, result: JobOutcome<Box<ContactDetail>>) {
+        if self.detail.pending != Some(generation) {
+            return;
+        }
+        self.detail.pending = None;
+        match result {
+            Ok(d) => self.detail.data = Some(*d),
+            Err(e) => self.detail.error = Some(e.to_string()),
         }
     }
 

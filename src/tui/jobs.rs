@@ -70,7 +70,8 @@ impl Jobs {
             | Job::SearchContacts { .. }
             | Job::Audit { .. }
             | Job::EnrollPreview { .. }
-            | Job::Report { .. } => self.read(job),
+            | Job::Report { .. }
+            | Job::ContactDetail { .. } => self.read(job),
             other => self.write(other),
         }
     }
@@ -271,6 +272,16 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
                 .enroll_preview(*sequence, *contact)
                 .map_err(JobError::from),
         },
+        Job::ContactDetail {
+            generation,
+            contact,
+        } => JobResult::ContactDetail {
+            generation: *generation,
+            result: ws
+                .contact_detail(*contact)
+                .map(Box::new)
+                .map_err(JobError::from),
+        },
         other => failed(other, JobError::Worker("not a read".into())),
     }
 }
@@ -289,7 +300,8 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         | Job::SearchContacts { .. }
         | Job::Audit { .. }
         | Job::EnrollPreview { .. }
-        | Job::Report { .. } => run_read(ws, job),
+        | Job::Report { .. }
+        | Job::ContactDetail { .. } => run_read(ws, job),
         Job::Preview {
             generation,
             enrollments,
@@ -480,6 +492,10 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::ContactDetail { generation, .. } => JobResult::ContactDetail {
             generation: *generation,
             result: Err(why),
         },

@@ -880,7 +880,11 @@ fn unenroll_from_list(app: &mut App) {
 fn unenroll_from_contact(app: &mut App) {
     app.sync_detail();
     let Some(d) = &app.detail.data else {
-        app.say(Tone::Info, "Choose a contact first.");
+        if app.detail.pending.is_some() {
+            app.say(Tone::Info, "Still reading the contact; one moment.");
+        } else {
+            app.say(Tone::Info, "Choose a contact first.");
+        }
         return;
     };
     let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
@@ -1257,6 +1261,7 @@ fn done(app: &mut App, result: JobResult) {
                 };
             }
         }
+        JobResult::ContactDetail { generation, result } => app.apply_detail(generation, result),
         JobResult::EnrollPreview { generation, result } => {
             if let Some(Dialog::Enroll(p)) = &mut app.dialog
                 && p.generation == generation

@@ -36,6 +36,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = match (&app.detail.data, &app.detail.error) {
         (Some(d), _) => lines(app, d, width),
         (None, Some(err)) => vec![Line::styled(format!(" {}", fit(err, width)), t.error())],
+        (None, None) if app.detail.pending.is_some() => vec![Line::styled(" Reading…", t.dim())],
         (None, None) => vec![Line::styled(" No contact in focus.", t.dim())],
     };
     let scroll = (app.detail.scroll as usize).min(lines.len().saturating_sub(1));
