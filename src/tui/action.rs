@@ -9,7 +9,7 @@ use super::manage::ManagePreview;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequenceReport, SequenceSummary, Status, TransferPolicy, UnenrollReport,
+    SequenceReport, SequenceSummary, Status, TransferPolicy, UndoCandidate, UnenrollReport, User,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -227,7 +227,8 @@ pub enum Job {
     },
     /// Every saved list with its count now.
     Lists { generation: u64 },
-    /// The workspace's users, for completing emails in the query editor.
+    /// The workspace's users: the new owners a transfer offers, and the
+    /// emails the query editor completes.
     Users { generation: u64 },
     /// The newest audit entries.
     Audit { generation: u64 },
@@ -235,6 +236,8 @@ pub enum Job {
     SearchContacts { generation: u64, text: String },
     /// Every sequence's report (grouped aggregates over the whole store).
     Report { generation: u64 },
+    /// This user's last batch that can still be undone (R15), for `U`.
+    LastUndoable { generation: u64 },
     /// The contact in the detail pane: fields, enrollments, timeline.
     ContactDetail { generation: u64, contact: i64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
@@ -397,8 +400,11 @@ pub enum JobResult {
     },
     Users {
         generation: u64,
-        /// Their emails.
-        result: JobOutcome<Vec<String>>,
+        result: JobOutcome<Vec<User>>,
+    },
+    LastUndoable {
+        generation: u64,
+        result: JobOutcome<Option<UndoCandidate>>,
     },
     Audit {
         generation: u64,

@@ -19,8 +19,8 @@ use super::theme::Theme;
 use super::view;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EnrollmentQuery, EnrollmentRow,
-    Filter, SavedList, SequenceReport, SequenceSummary, Status, User, Workspace, WorkspaceInfo,
-    export_file_name,
+    Filter, SavedList, SequenceReport, SequenceSummary, Status, UndoCandidate, User, Workspace,
+    WorkspaceInfo, export_file_name,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -484,8 +484,16 @@ pub struct App {
     pub lists: ListsState,
     /// The workspace's user emails, for completion in the query editor
     /// (read once, when the All view first opens).
+    /// The workspace's users (read on the reader at start and on every
+    /// refresh): the owners a transfer offers.
+    pub team: Vec<User>,
+    /// Their emails, for the query editor's completion.
     pub users: Vec<String>,
     pub users_pending: Option<u64>,
+    /// This user's last undoable batch as the reader last saw it (asked
+    /// at start, after every change and on every refresh): what `U` offers.
+    pub undoable: Option<UndoCandidate>,
+    pub undo_pending: Option<u64>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
     pub reports: ReportsState,
@@ -544,8 +552,11 @@ impl App {
             enrollments: None,
             all: None,
             lists: ListsState::default(),
+            team: Vec::new(),
             users: Vec::new(),
             users_pending: None,
+            undoable: None,
+            undo_pending: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
             reports: ReportsState::default(),
@@ -563,6 +574,8 @@ impl App {
         // The first frame does not wait for the sequence counts: they are
         // aggregates over the whole store and come from the reader.
         app.request_sequences();
+        app.request_users();
+        app.request_undoable();
         for effect in std::mem::take(&mut app.effects) {
             if let Effect::Run(job) = effect {
                 app.jobs.submit(job);
@@ -733,6 +746,7 @@ impl App {
             || self.all_query().is_some_and(|q| q.count_pending.is_some())
             || self.lists.pending.is_some()
             || self.users_pending.is_some()
+            || self.undo_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
@@ -938,9 +952,7 @@ impl App {
     /// asks for the users completion offers.
     fn make_all(&mut self) -> bool {
         if self.users.is_empty() && self.users_pending.is_none() {
-            let generation = self.next_generation();
-            self.users_pending = Some(generation);
-            self.run(Job::Users { generation });
+            self.request_users();
         }
         if self.all.is_some() {
             return false;
@@ -971,6 +983,30 @@ impl App {
             q.count = None;
         }
         self.apply_ids(Which::All, ids, keep);
+    }
+
+    /// Asks the reader for the workspace's users.
+    pub fn request_users(&mut self) {
+        let generation = self.next_generation();
+        self.users_pending = Some(generation);
+        self.run(Job::Users { generation });
+    }
+
+    /// Asks the reader for this user's last undoable batch; until it
+    /// answers `U` has none to offer.
+    pub fn request_undoable(&mut self) {
+        let generation = self.next_generation();
+        self.undoable = None;
+        self.undo_pending = Some(generation);
+        self.run(Job::LastUndoable { generation });
+    }
+
+    /// The users arrived: the owners a transfer offers, the emails the
+    /// query editor completes.
+    pub fn apply_users(&mut self, team: Vec<User>) {
+        self.users = team.iter().map(|u| u.email.clone()).collect();
+        self.team = team;
+        self.refresh_completion();
     }
 
     /// The workspace refused the asked filter (an unknown sequence or
@@ -1272,6 +1308,8 @@ impl App {
     pub fn refresh_all(&mut self) {
         self.notice_automatic_ends();
         self.request_sequences();
+        self.request_users();
+        self.request_undoable();
         for which in [Which::Sequence, Which::All] {
             if let Some(e) = self.list(which) {
                 let focus = e.focused_id();

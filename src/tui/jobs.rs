@@ -71,7 +71,8 @@ impl Jobs {
             | Job::Audit { .. }
             | Job::EnrollPreview { .. }
             | Job::Report { .. }
-            | Job::ContactDetail { .. } => self.read(job),
+            | Job::ContactDetail { .. }
+            | Job::LastUndoable { .. } => self.read(job),
             other => self.write(other),
         }
     }
@@ -86,15 +87,16 @@ impl Jobs {
         }
         if self.reader.is_none() {
             let (tx, rx) = channel::<Job>();
-            let (path, clock, rules, results) = (
+            let (path, clock, rules, user, results) = (
                 self.path.clone(),
                 self.clock,
                 self.rules.clone(),
+                self.user.clone(),
                 self.results.clone(),
             );
             let spawned = thread::Builder::new()
                 .name(format!("{WORKER_PREFIX}reader"))
-                .spawn(move || reader_loop(path, clock, rules, rx, results));
+                .spawn(move || reader_loop(path, clock, rules, user, rx, results));
             match spawned {
                 Ok(_) => {
                     let _ = tx.send(job);
@@ -160,6 +162,7 @@ fn reader_loop(
     path: PathBuf,
     clock: Clock,
     rules: Rules,
+    user: User,
     jobs: Receiver<Job>,
     results: Sender<Message>,
 ) {
@@ -178,7 +181,7 @@ fn reader_loop(
         }
         for job in batch {
             let result = guarded(&job, || match &mut ws {
-                Ok(ws) => run_read(ws, &job),
+                Ok(ws) => run_read(ws, &user, &job),
                 Err(e) => failed(&job, JobError::from(&*e)),
             });
             if results.send(Message::Job(result)).is_err() {
@@ -200,7 +203,7 @@ fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
     })
 }
 
-fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
+fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
         Job::Sequences { generation } => JobResult::Sequences {
             generation: *generation,
@@ -241,10 +244,11 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
         },
         Job::Users { generation } => JobResult::Users {
             generation: *generation,
-            result: ws
-                .users()
-                .map(|users| users.into_iter().map(|u| u.email).collect())
-                .map_err(JobError::from),
+            result: ws.users().map_err(JobError::from),
+        },
+        Job::LastUndoable { generation } => JobResult::LastUndoable {
+            generation: *generation,
+            result: ws.last_undoable(user).map_err(JobError::from),
         },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
@@ -301,7 +305,8 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         | Job::Audit { .. }
         | Job::EnrollPreview { .. }
         | Job::Report { .. }
-        | Job::ContactDetail { .. } => run_read(ws, job),
+        | Job::ContactDetail { .. }
+        | Job::LastUndoable { .. } => run_read(ws, user, job),
         Job::Preview {
             generation,
             enrollments,
@@ -492,6 +497,10 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::LastUndoable { generation } => JobResult::LastUndoable {
             generation: *generation,
             result: Err(why),
         },

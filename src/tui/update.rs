@@ -804,25 +804,29 @@ fn transfer(app: &mut App) {
     let Some(targets) = list_targets(app, "transfer") else {
         return;
     };
-    match app.ws.users() {
-        Ok(users) => {
-            let mut d = ManageDialog::transfer(targets, users);
-            d.generation = app.next_generation();
-            app.dialog = Some(Dialog::Manage(Box::new(d)));
-        }
-        Err(err) => app.say(Tone::Error, err.to_string()),
+    // The users come from the reader (at start and on every refresh).
+    if app.team.is_empty() {
+        app.say(Tone::Info, "Still reading the team; one moment.");
+        return;
     }
+    let mut d = ManageDialog::transfer(targets, app.team.clone());
+    d.generation = app.next_generation();
+    app.dialog = Some(Dialog::Manage(Box::new(d)));
 }
 
 /// `U`: offer to undo this user's last unenroll, transfer or enroll batch
 /// inside the window.
 fn undo(app: &mut App) {
-    match app.ws.last_undoable(&app.user) {
-        Ok(Some(candidate)) => {
+    let minutes = app.ws.rules().undo_window_minutes;
+    let since = app.ws.now() - chrono::Duration::minutes(minutes);
+    match app.undoable.clone().filter(|c| c.at >= since) {
+        Some(candidate) => {
             app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
         }
-        Ok(None) => {
-            let minutes = app.ws.rules().undo_window_minutes;
+        None if app.undo_pending.is_some() => {
+            app.say(Tone::Info, "Still reading what you can undo; one moment.");
+        }
+        None => {
             app.say(
                 Tone::Info,
                 format!(
@@ -830,7 +834,6 @@ fn undo(app: &mut App) {
                 ),
             );
         }
-        Err(err) => app.say(Tone::Error, err.to_string()),
     }
 }
 
@@ -1015,6 +1018,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
         app.request_lists();
     }
     saw_own_commit(app);
+    app.request_undoable();
     app.request_sequences();
     app.reload_window();
     if app.activity.loaded {
@@ -1122,8 +1126,13 @@ fn done(app: &mut App, result: JobResult) {
         JobResult::Users { generation, result } => {
             let result = answer(&mut app.users_pending, generation, result);
             if let Some(users) = or_say(app, result) {
-                app.users = users;
-                app.refresh_completion();
+                app.apply_users(users);
+            }
+        }
+        JobResult::LastUndoable { generation, result } => {
+            let result = answer(&mut app.undo_pending, generation, result);
+            if let Some(candidate) = or_say(app, result) {
+                app.undoable = candidate;
             }
         }
         JobResult::ListSaved { result } => {
