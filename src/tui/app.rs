@@ -15,11 +15,12 @@ use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
 use super::list::{Cursor, Marks};
 use super::query::{Known, QueryEditor};
+use super::screens::activity::ActivityState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    AuditEntry, Contact, ContactDetail, CountedList, DomainError, EnrollmentQuery, EnrollmentRow,
-    Filter, SavedList, SequenceReport, SequenceSummary, Status, UndoCandidate, User, Workspace,
+    Contact, ContactDetail, CountedList, DomainError, EnrollmentQuery, EnrollmentRow, Filter,
+    SavedList, SequenceReport, SequenceSummary, Status, UndoCandidate, User, Workspace,
     WorkspaceInfo, export_file_name,
 };
 
@@ -421,14 +422,6 @@ impl ReportsState {
     pub fn focused(&self) -> Option<&SequenceReport> {
         self.list.get(self.cursor.selected)
     }
-}
-
-#[derive(Debug, Default)]
-pub struct ActivityState {
-    pub entries: Vec<AuditEntry>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
 }
 
 /// The contact detail pane: beside the list when the terminal is wide,
@@ -1115,32 +1108,6 @@ impl App {
         self.contacts.results.get(self.contacts.cursor.selected)
     }
 
-    // ------------------------------------------------------------- activity
-
-    /// Asks the reader for the newest audit entries.
-    pub fn request_activity(&mut self) {
-        let generation = self.next_generation();
-        self.activity.pending = Some(generation);
-        self.run(Job::Audit { generation });
-    }
-
-    /// The audit entries arrived: keep the focus on the same entry.
-    pub fn apply_activity(&mut self, entries: Vec<AuditEntry>) {
-        let focused = self
-            .activity
-            .entries
-            .get(self.activity.cursor.selected)
-            .map(|a| a.id);
-        self.activity.entries = entries;
-        self.activity.loaded = true;
-        let rows = self.list_rows();
-        let len = self.activity.entries.len();
-        match focused.and_then(|id| self.activity.entries.iter().position(|a| a.id == id)) {
-            Some(at) => self.activity.cursor.keep_at(at, len, rows),
-            None => self.activity.cursor.follow(len, rows),
-        }
-    }
-
     // -------------------------------------------------------------- reports
 
     /// Asks the reader for every sequence's report.
@@ -1321,7 +1288,7 @@ impl App {
             self.request_lists();
         }
         if self.activity.loaded {
-            self.request_activity();
+            super::screens::activity::request(self);
         }
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.

@@ -15,6 +15,7 @@ pub mod keymap;
 pub mod list;
 pub mod manage;
 pub mod query;
+pub mod screens;
 pub mod terminal;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ use super::dialog::{
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
+use super::screens::activity;
 use super::view;
 use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
@@ -375,7 +376,7 @@ fn switch(app: &mut App, view: View) {
                 app.search_contacts(Keep::Top);
             }
         }
-        View::Activity => app.request_activity(),
+        View::Activity => activity::request(app),
         View::Reports => app.request_reports(),
         View::All => app.open_all(),
         View::Lists => app.request_lists(),
@@ -1022,7 +1023,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     app.request_sequences();
     app.reload_window();
     if app.activity.loaded {
-        app.request_activity();
+        activity::request(app);
     }
     app.reload_detail();
 }
@@ -1182,12 +1183,7 @@ fn done(app: &mut App, result: JobResult) {
                 Err(err) => app.fail(&err),
             }
         }
-        JobResult::Audit { generation, result } => {
-            let result = answer(&mut app.activity.pending, generation, result);
-            if let Some(entries) = or_say(app, result) {
-                app.apply_activity(entries);
-            }
-        }
+        JobResult::Audit { generation, result } => activity::done(app, generation, result),
         JobResult::Report { generation, result } => {
             let result = answer(&mut app.reports.pending, generation, result);
             if let Some(list) = or_say(app, result) {

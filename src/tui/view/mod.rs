@@ -3,7 +3,6 @@
 //! `areas`, which `update` also uses to map clicks and page sizes, so the
 //! two never disagree.
 
-mod activity;
 mod contacts;
 mod detail;
 mod dialog;
@@ -104,7 +103,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Sequences => sequences::draw(app, frame, &a),
         Screen::Enrollments => enrollments::draw(app, frame, &a),
         Screen::Contacts => contacts::draw(app, frame, &a),
-        Screen::Activity => activity::draw(app, frame, &a),
+        Screen::Activity => super::screens::activity::draw(app, frame, &a),
         Screen::Reports => reports::draw(app, frame, &a),
         Screen::All => enrollments::draw_all(app, frame, &a),
         Screen::Lists => lists::draw(app, frame, &a),
@@ -663,7 +662,7 @@ pub fn draw_list(
 
 /// A sequence's name in a list, "(archived)" when it is, and the row's
 /// style: focused, dimmed when archived, else plain.
-pub(super) fn sequence_cell(
+pub(crate) fn sequence_cell(
     t: &crate::tui::Theme,
     name: &str,
     archived: bool,
@@ -688,7 +687,7 @@ pub(super) fn sequence_cell(
 /// cursor's window shows (`cells(i)` gives item `i`'s cells and row style),
 /// and the header; `empty` when there are no rows.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn draw_table(
+pub(crate) fn draw_table(
     app: &App,
     frame: &mut Frame,
     area: Rect,

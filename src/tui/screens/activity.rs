@@ -1,12 +1,58 @@
-//! The Activity view: the audit log, newest first, live.
+//! The Activity view: the audit log, newest first, live. Its state, the
+//! reader's answer and its draw.
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_table};
+use crate::domain::AuditEntry;
+use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{AUDIT_LIMIT, App};
+use crate::tui::list::Cursor;
 use crate::tui::text::{count, local_part, moment};
+use crate::tui::view::{Areas, Column, draw_table};
+
+#[derive(Debug, Default)]
+pub struct ActivityState {
+    pub entries: Vec<AuditEntry>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+/// Asks the reader for the newest audit entries.
+pub fn request(app: &mut App) {
+    let generation = app.next_generation();
+    app.activity.pending = Some(generation);
+    app.run(Job::Audit { generation });
+}
+
+/// The reader's answer, if it is still the one asked.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<AuditEntry>>) {
+    if app.activity.pending != Some(generation) {
+        return;
+    }
+    app.activity.pending = None;
+    match result {
+        Ok(entries) => apply(app, entries),
+        Err(err) => app.fail(&err),
+    }
+}
+
+/// The audit entries arrived: keep the focus on the same entry.
+fn apply(app: &mut App, entries: Vec<AuditEntry>) {
+    let s = &mut app.activity;
+    let focused = s.entries.get(s.cursor.selected).map(|a| a.id);
+    s.entries = entries;
+    s.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.activity;
+    let len = s.entries.len();
+    match focused.and_then(|id| s.entries.iter().position(|a| a.id == id)) {
+        Some(at) => s.cursor.keep_at(at, len, rows),
+        None => s.cursor.follow(len, rows),
+    }
+}
 
 const COLUMNS: [Column; 7] = [
     Column::new("When", 12, 16, 0, 0),

@@ -1,0 +1,4 @@
+//! One module per screen: its state, the jobs it asks for and their
+//! answers, and its draw.
+
+pub mod activity;
