@@ -16,12 +16,13 @@ use super::keymap::{Keymap, Scope};
 use super::list::{Cursor, Marks};
 use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
+use super::screens::lists::ListsState;
+use super::screens::reports::ReportsState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    Contact, ContactDetail, CountedList, DomainError, EnrollmentQuery, EnrollmentRow, Filter,
-    SavedList, SequenceReport, SequenceSummary, Status, UndoCandidate, User, Workspace,
-    WorkspaceInfo, export_file_name,
+    Contact, ContactDetail, DomainError, EnrollmentQuery, EnrollmentRow, Filter, SavedList,
+    SequenceSummary, Status, UndoCandidate, User, Workspace, WorkspaceInfo, export_file_name,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -394,38 +395,6 @@ pub struct ContactsState {
     pub pending: Option<Pending>,
 }
 
-/// The Lists view: the team's saved lists with their counts.
-#[derive(Debug, Default)]
-pub struct ListsState {
-    pub list: Vec<CountedList>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
-}
-
-impl ListsState {
-    pub fn focused(&self) -> Option<&CountedList> {
-        self.list.get(self.cursor.selected)
-    }
-}
-
-/// The Reports view: one report per sequence; the focused one's charts.
-#[derive(Debug, Default)]
-pub struct ReportsState {
-    pub list: Vec<SequenceReport>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
-}
-
-impl ReportsState {
-    pub fn focused(&self) -> Option<&SequenceReport> {
-        self.list.get(self.cursor.selected)
-    }
-}
-
-/// The contact detail pane: beside the list when the terminal is wide,
-/// full screen when `open`.
 #[derive(Debug, Default)]
 pub struct DetailState {
     pub contact_id: Option<i64>,
@@ -943,7 +912,7 @@ impl App {
 
     /// Makes the All view's state if there is none yet (true then), and
     /// asks for the users completion offers.
-    fn make_all(&mut self) -> bool {
+    pub(crate) fn make_all(&mut self) -> bool {
         if self.users.is_empty() && self.users_pending.is_none() {
             self.request_users();
         }
@@ -1056,45 +1025,6 @@ impl App {
         }
     }
 
-    // ---------------------------------------------------------------- lists
-
-    /// Asks the reader for the saved lists and their counts.
-    pub fn request_lists(&mut self) {
-        let generation = self.next_generation();
-        self.lists.pending = Some(generation);
-        self.run(Job::Lists { generation });
-    }
-
-    /// The lists arrived: keep the focus on the same list.
-    pub fn apply_lists(&mut self, list: Vec<CountedList>) {
-        let focused = self.lists.focused().map(|c| c.list.id);
-        self.lists.list = list;
-        self.lists.loaded = true;
-        let rows = self.list_rows();
-        let len = self.lists.list.len();
-        match focused.and_then(|id| self.lists.list.iter().position(|c| c.list.id == id)) {
-            Some(at) => self.lists.cursor.keep_at(at, len, rows),
-            None => self.lists.cursor.follow(len, rows),
-        }
-    }
-
-    /// Opens a saved list in the All enrollments view, with its filter.
-    /// The view's marks stay, as they do when any filter changes.
-    pub fn open_list(&mut self, index: usize) {
-        let Some(list) = self.lists.list.get(index).map(|c| c.list.clone()) else {
-            return;
-        };
-        self.make_all();
-        let filter = list.filter.clone();
-        if let Some(q) = self.all.as_mut().and_then(|e| e.query_source_mut()) {
-            q.list = Some(list);
-            q.editor = None;
-        }
-        self.view = View::All;
-        self.detail.open = false;
-        self.apply_filter(filter, None, Keep::Top);
-    }
-
     // ------------------------------------------------------------- contacts
 
     pub fn search_contacts(&mut self, keep: Keep) {
@@ -1106,28 +1036,6 @@ impl App {
 
     pub fn focused_contact(&self) -> Option<&Contact> {
         self.contacts.results.get(self.contacts.cursor.selected)
-    }
-
-    // -------------------------------------------------------------- reports
-
-    /// Asks the reader for every sequence's report.
-    pub fn request_reports(&mut self) {
-        let generation = self.next_generation();
-        self.reports.pending = Some(generation);
-        self.run(Job::Report { generation });
-    }
-
-    /// The reports arrived: keep the focus on the same sequence.
-    pub fn apply_reports(&mut self, list: Vec<SequenceReport>) {
-        let focused = self.reports.focused().map(|r| r.sequence_id);
-        self.reports.list = list;
-        self.reports.loaded = true;
-        let rows = self.list_rows();
-        let len = self.reports.list.len();
-        match focused.and_then(|id| self.reports.list.iter().position(|r| r.sequence_id == id)) {
-            Some(at) => self.reports.cursor.keep_at(at, len, rows),
-            None => self.reports.cursor.follow(len, rows),
-        }
     }
 
     // --------------------------------------------------------------- export
@@ -1285,7 +1193,7 @@ impl App {
         }
         // Counts over every saved list: only while they are on screen.
         if self.view == View::Lists {
-            self.request_lists();
+            super::screens::lists::request(self);
         }
         if self.activity.loaded {
             super::screens::activity::request(self);
@@ -1293,7 +1201,7 @@ impl App {
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.
         if self.view == View::Reports {
-            self.request_reports();
+            super::screens::reports::request(self);
         }
         if self.contacts.searched.is_some() {
             let focus = self.focused_contact().map(|c| c.id);

@@ -14,7 +14,7 @@ use super::dialog::{
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
-use super::screens::activity;
+use super::screens::{activity, lists, reports};
 use super::view;
 use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
@@ -322,7 +322,7 @@ fn save_list(app: &mut App) {
     };
     app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
     // The names in use, so that the dialog can say a save replaces one.
-    app.request_lists();
+    lists::request(app);
 }
 
 /// `d` in the Lists view: asks before deleting the focused list.
@@ -377,9 +377,9 @@ fn switch(app: &mut App, view: View) {
             }
         }
         View::Activity => activity::request(app),
-        View::Reports => app.request_reports(),
+        View::Reports => reports::request(app),
         View::All => app.open_all(),
-        View::Lists => app.request_lists(),
+        View::Lists => lists::request(app),
         View::Sequences => {}
     }
     follow_all(app);
@@ -518,7 +518,7 @@ fn open(app: &mut App) {
         }
         Screen::Lists => {
             let at = app.lists.cursor.selected;
-            app.open_list(at);
+            lists::open(app, at);
             follow_all(app);
         }
         Screen::Enrollments | Screen::All | Screen::Contacts => {
@@ -1016,7 +1016,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
         app.count_filter();
     }
     if app.lists.loaded {
-        app.request_lists();
+        lists::request(app);
     }
     saw_own_commit(app);
     app.request_undoable();
@@ -1118,12 +1118,7 @@ fn done(app: &mut App, result: JobResult) {
                 }
             }
         }
-        JobResult::Lists { generation, result } => {
-            let result = answer(&mut app.lists.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_lists(list);
-            }
-        }
+        JobResult::Lists { generation, result } => lists::done(app, generation, result),
         JobResult::Users { generation, result } => {
             let result = answer(&mut app.users_pending, generation, result);
             if let Some(users) = or_say(app, result) {
@@ -1156,7 +1151,7 @@ fn done(app: &mut App, result: JobResult) {
                         q.list = Some(report.list);
                     }
                     saw_own_commit(app);
-                    app.request_lists();
+                    lists::request(app);
                 }
                 Err(err) => app.fail(&err),
             }
@@ -1178,18 +1173,13 @@ fn done(app: &mut App, result: JobResult) {
                         q.list = None;
                     }
                     saw_own_commit(app);
-                    app.request_lists();
+                    lists::request(app);
                 }
                 Err(err) => app.fail(&err),
             }
         }
         JobResult::Audit { generation, result } => activity::done(app, generation, result),
-        JobResult::Report { generation, result } => {
-            let result = answer(&mut app.reports.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_reports(list);
-            }
-        }
+        JobResult::Report { generation, result } => reports::done(app, generation, result),
         JobResult::Exported { path, result } => {
             app.running = None;
             match result {

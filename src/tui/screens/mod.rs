@@ -2,3 +2,5 @@
 //! answers, and its draw.
 
 pub mod activity;
+pub mod lists;
+pub mod reports;

@@ -8,9 +8,7 @@ mod detail;
 mod dialog;
 mod enrollments;
 mod help;
-mod lists;
 mod manage;
-mod reports;
 mod sequences;
 
 use ratatui::Frame;
@@ -104,9 +102,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Enrollments => enrollments::draw(app, frame, &a),
         Screen::Contacts => contacts::draw(app, frame, &a),
         Screen::Activity => super::screens::activity::draw(app, frame, &a),
-        Screen::Reports => reports::draw(app, frame, &a),
+        Screen::Reports => super::screens::reports::draw(app, frame, &a),
         Screen::All => enrollments::draw_all(app, frame, &a),
-        Screen::Lists => lists::draw(app, frame, &a),
+        Screen::Lists => super::screens::lists::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         detail::draw(app, frame, pane);

@@ -8,10 +8,62 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
 
-use super::{Areas, Column, draw_table};
 use crate::domain::{SequenceReport, Status};
+use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;
+use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, fit, rate};
+use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
+
+/// The Reports view: one report per sequence; the focused one's charts.
+#[derive(Debug, Default)]
+pub struct ReportsState {
+    pub list: Vec<SequenceReport>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+impl ReportsState {
+    pub fn focused(&self) -> Option<&SequenceReport> {
+        self.list.get(self.cursor.selected)
+    }
+}
+
+/// The contact detail pane: beside the list when the terminal is wide,
+/// full screen when `open`.
+/// Asks the reader for every sequence's report.
+pub fn request(app: &mut App) {
+    let generation = app.next_generation();
+    app.reports.pending = Some(generation);
+    app.run(Job::Report { generation });
+}
+
+/// The reader's answer, if it is still the one asked.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceReport>>) {
+    if app.reports.pending != Some(generation) {
+        return;
+    }
+    app.reports.pending = None;
+    match result {
+        Ok(list) => apply(app, list),
+        Err(err) => app.fail(&err),
+    }
+}
+
+/// The reports arrived: keep the focus on the same sequence.
+fn apply(app: &mut App, list: Vec<SequenceReport>) {
+    let focused = app.reports.focused().map(|r| r.sequence_id);
+    app.reports.list = list;
+    app.reports.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.reports;
+    let len = s.list.len();
+    match focused.and_then(|id| s.list.iter().position(|r| r.sequence_id == id)) {
+        Some(at) => s.cursor.keep_at(at, len, rows),
+        None => s.cursor.follow(len, rows),
+    }
+}
 
 const COLUMNS: [Column; 7] = [
     Column::new("Sequence", 16, 48, 3, 0),
@@ -64,8 +116,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         },
         |i| {
             let r = &s.list[i];
-            let (name, style) =
-                super::sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
+            let (name, style) = sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
             (
                 vec![
                     (name, t.base()),

@@ -5,10 +5,77 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_table};
-use crate::tui::action::Command;
-use crate::tui::app::App;
+use crate::domain::CountedList;
+use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::app::{App, Keep, View};
+use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, local_part, moment};
+use crate::tui::view::{Areas, Column, draw_table};
+
+/// The Lists view: the team's saved lists with their counts.
+#[derive(Debug, Default)]
+pub struct ListsState {
+    pub list: Vec<CountedList>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+impl ListsState {
+    pub fn focused(&self) -> Option<&CountedList> {
+        self.list.get(self.cursor.selected)
+    }
+}
+
+/// Asks the reader for the saved lists and their counts.
+pub fn request(app: &mut App) {
+    let generation = app.next_generation();
+    app.lists.pending = Some(generation);
+    app.run(Job::Lists { generation });
+}
+
+/// The reader's answer, if it is still the one asked.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<CountedList>>) {
+    if app.lists.pending != Some(generation) {
+        return;
+    }
+    app.lists.pending = None;
+    match result {
+        Ok(list) => apply(app, list),
+        Err(err) => app.fail(&err),
+    }
+}
+
+/// The lists arrived: keep the focus on the same list.
+fn apply(app: &mut App, list: Vec<CountedList>) {
+    let focused = app.lists.focused().map(|c| c.list.id);
+    app.lists.list = list;
+    app.lists.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.lists;
+    let len = s.list.len();
+    match focused.and_then(|id| s.list.iter().position(|c| c.list.id == id)) {
+        Some(at) => s.cursor.keep_at(at, len, rows),
+        None => s.cursor.follow(len, rows),
+    }
+}
+
+/// Opens a saved list in the All enrollments view, with its filter.
+/// The view's marks stay, as they do when any filter changes.
+pub fn open(app: &mut App, index: usize) {
+    let Some(list) = app.lists.list.get(index).map(|c| c.list.clone()) else {
+        return;
+    };
+    app.make_all();
+    let filter = list.filter.clone();
+    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
+        q.list = Some(list);
+        q.editor = None;
+    }
+    app.view = View::All;
+    app.detail.open = false;
+    app.apply_filter(filter, None, Keep::Top);
+}
 
 const COLUMNS: [Column; 5] = [
     Column::new("List", 14, 28, 1, 0),
