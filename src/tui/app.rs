@@ -18,6 +18,7 @@ use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
+use super::screens::sequences::SequencesState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
@@ -200,16 +201,6 @@ impl Chip {
             want.len() == statuses.len() && want.iter().all(|s| statuses.contains(s))
         })
     }
-}
-
-#[derive(Debug, Default)]
-pub struct SequencesState {
-    pub list: Vec<SequenceSummary>,
-    pub cursor: Cursor,
-    /// The list has been read at least once.
-    pub loaded: bool,
-    /// A read in flight on the reader.
-    pub pending: Option<u64>,
 }
 
 /// Where the focus goes when a list's ids are replaced.
@@ -535,7 +526,7 @@ impl App {
         };
         // The first frame does not wait for the sequence counts: they are
         // aggregates over the whole store and come from the reader.
-        app.request_sequences();
+        super::screens::sequences::request(&mut app);
         app.request_users();
         app.request_undoable();
         for effect in std::mem::take(&mut app.effects) {
@@ -716,49 +707,6 @@ impl App {
             || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
             || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
             || matches!(&self.dialog, Some(Dialog::Enroll(p)) if p.preview == super::dialog::EnrollPreviewState::Loading)
-    }
-
-    // ------------------------------------------------------------ sequences
-
-    /// Asks the reader for the sequence list (counts and rates).
-    pub fn request_sequences(&mut self) {
-        let generation = self.next_generation();
-        self.sequences.pending = Some(generation);
-        self.run(Job::Sequences { generation });
-    }
-
-    /// The sequence list arrived: keep the focus on the same sequence and
-    /// update the counts of the open one.
-    pub fn apply_sequences(&mut self, list: Vec<SequenceSummary>) {
-        let focused = self
-            .sequences
-            .list
-            .get(self.sequences.cursor.selected)
-            .map(|s| s.id);
-        self.sequences.list = list;
-        self.sequences.loaded = true;
-        if let Some(at) = focused.and_then(|id| self.sequences.list.iter().position(|s| s.id == id))
-        {
-            self.sequences.cursor.selected = at;
-        }
-        let (len, rows) = (self.sequences.list.len(), self.list_rows());
-        self.sequences.cursor.follow(len, rows);
-        if let Some(e) = &mut self.enrollments
-            && let Source::Sequence(open) = &mut e.source
-            && let Some(s) = self.sequences.list.iter().find(|s| s.id == open.id)
-        {
-            *open = s.clone();
-        }
-        self.refresh_completion();
-    }
-
-    pub fn open_sequence(&mut self, index: usize) {
-        let Some(sequence) = self.sequences.list.get(index).cloned() else {
-            return;
-        };
-        self.enrollments = Some(EnrollmentsState::new(Source::Sequence(sequence)));
-        self.detail.open = false;
-        self.query_enrollments(Keep::Top);
     }
 
     // ---------------------------------------------------------- enrollments
@@ -1182,7 +1130,7 @@ impl App {
     /// process (the engine, the CLI, a colleague) changed the store.
     pub fn refresh_all(&mut self) {
         self.notice_automatic_ends();
-        self.request_sequences();
+        super::screens::sequences::request(self);
         self.request_users();
         self.request_undoable();
         for which in [Which::Sequence, Which::All] {

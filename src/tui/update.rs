@@ -14,7 +14,7 @@ use super::dialog::{
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
-use super::screens::{activity, lists, reports};
+use super::screens::{activity, lists, reports, sequences};
 use super::view;
 use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
@@ -506,7 +506,7 @@ fn back(app: &mut App) {
     }
     app.enrollments = None;
     app.detail.open = false;
-    app.request_sequences();
+    sequences::request(app);
     app.sync_detail();
 }
 
@@ -514,7 +514,7 @@ fn open(app: &mut App) {
     match app.screen() {
         Screen::Sequences => {
             let at = app.sequences.cursor.selected;
-            app.open_sequence(at);
+            sequences::open(app, at);
         }
         Screen::Lists => {
             let at = app.lists.cursor.selected;
@@ -1020,7 +1020,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     }
     saw_own_commit(app);
     app.request_undoable();
-    app.request_sequences();
+    sequences::request(app);
     app.reload_window();
     if app.activity.loaded {
         activity::request(app);
@@ -1060,12 +1060,7 @@ fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T>
 
 fn done(app: &mut App, result: JobResult) {
     match result {
-        JobResult::Sequences { generation, result } => {
-            let result = answer(&mut app.sequences.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_sequences(list);
-            }
-        }
+        JobResult::Sequences { generation, result } => sequences::done(app, generation, result),
         JobResult::EnrollmentIds { generation, result } => {
             let Some(e) = &mut app.enrollments else {
                 return;

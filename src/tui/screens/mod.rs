@@ -4,3 +4,4 @@
 pub mod activity;
 pub mod lists;
 pub mod reports;
+pub mod sequences;

@@ -9,7 +9,6 @@ mod dialog;
 mod enrollments;
 mod help;
 mod manage;
-mod sequences;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -98,7 +97,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let a = areas(app, area);
     header(app, frame, a.header);
     match app.screen() {
-        Screen::Sequences => sequences::draw(app, frame, &a),
+        Screen::Sequences => super::screens::sequences::draw(app, frame, &a),
         Screen::Enrollments => enrollments::draw(app, frame, &a),
         Screen::Contacts => contacts::draw(app, frame, &a),
         Screen::Activity => super::screens::activity::draw(app, frame, &a),
