@@ -16,6 +16,7 @@ use super::keymap::{Keymap, Scope};
 use super::list::{Cursor, Marks};
 use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
+use super::screens::contacts::ContactsState;
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
@@ -371,19 +372,6 @@ impl EnrollmentsState {
     pub fn marked_count(&self) -> usize {
         self.marks.count(&self.ids, self.cursor.selected)
     }
-}
-
-#[derive(Debug, Default)]
-pub struct ContactsState {
-    pub query: String,
-    pub editing: bool,
-    pub results: Vec<Contact>,
-    /// The text the results are for (None before the first search).
-    pub searched: Option<String>,
-    /// The results are close matches (letters in order), none exact.
-    pub close: bool,
-    pub cursor: Cursor,
-    pub pending: Option<Pending>,
 }
 
 #[derive(Debug, Default)]
@@ -975,13 +963,6 @@ impl App {
 
     // ------------------------------------------------------------- contacts
 
-    pub fn search_contacts(&mut self, keep: Keep) {
-        let generation = self.next_generation();
-        self.contacts.pending = Some(Pending { generation, keep });
-        let text = self.contacts.query.trim().to_string();
-        self.run(Job::SearchContacts { generation, text });
-    }
-
     pub fn focused_contact(&self) -> Option<&Contact> {
         self.contacts.results.get(self.contacts.cursor.selected)
     }
@@ -1153,7 +1134,7 @@ impl App {
         }
         if self.contacts.searched.is_some() {
             let focus = self.focused_contact().map(|c| c.id);
-            self.search_contacts(Keep::Focus(focus));
+            super::screens::contacts::search(self, Keep::Focus(focus));
         }
         self.reload_detail();
     }

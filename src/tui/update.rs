@@ -14,7 +14,7 @@ use super::dialog::{
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
-use super::screens::{activity, lists, reports, sequences};
+use super::screens::{activity, contacts, lists, reports, sequences};
 use super::view;
 use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
@@ -370,12 +370,7 @@ fn switch(app: &mut App, view: View) {
     app.view = view;
     app.detail.open = false;
     match view {
-        View::Contacts => {
-            if app.contacts.searched.is_none() && app.contacts.pending.is_none() {
-                app.contacts.editing = true;
-                app.search_contacts(Keep::Top);
-            }
-        }
+        View::Contacts => contacts::shown(app),
         View::Activity => activity::request(app),
         View::Reports => reports::request(app),
         View::All => app.open_all(),
@@ -454,14 +449,7 @@ fn escape(app: &mut App) {
                 app.note = None;
             }
         }
-        Screen::Contacts => {
-            let had_text = !app.contacts.query.is_empty();
-            app.contacts.editing = false;
-            if had_text {
-                app.contacts.query.clear();
-                app.search_contacts(Keep::Top);
-            }
-        }
+        Screen::Contacts => contacts::escape(app),
         _ => app.note = None,
     }
 }
@@ -713,21 +701,7 @@ fn input(app: &mut App, c: Option<char>) {
                 app.query_enrollments(Keep::Top);
             }
         }
-        Screen::Contacts => {
-            if !app.contacts.editing {
-                return;
-            }
-            let before = app.contacts.query.trim().to_string();
-            match c {
-                Some(c) => app.contacts.query.push(c),
-                None => {
-                    app.contacts.query.pop();
-                }
-            }
-            if app.contacts.query.trim() != before {
-                app.search_contacts(Keep::Top);
-            }
-        }
+        Screen::Contacts => contacts::typed(app, c),
         _ => {}
     }
 }
@@ -1189,34 +1163,7 @@ fn done(app: &mut App, result: JobResult) {
                 Err(err) => app.fail(&err),
             }
         }
-        JobResult::SearchContacts { generation, result } => {
-            let Some(pending) = app.contacts.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            app.contacts.pending = None;
-            match result {
-                Ok((found, close)) => {
-                    app.contacts.close = close;
-                    let rows = app.list_rows();
-                    let at = match pending.keep {
-                        Keep::Focus(Some(id)) => found.iter().position(|c| c.id == id),
-                        _ => None,
-                    };
-                    app.contacts.results = found;
-                    app.contacts.searched = Some(app.contacts.query.trim().to_string());
-                    let len = app.contacts.results.len();
-                    match at {
-                        Some(at) => app.contacts.cursor.keep_at(at, len, rows),
-                        None if pending.keep == Keep::Top => {
-                            app.contacts.cursor = Default::default()
-                        }
-                        None => app.contacts.cursor.follow(len, rows),
-                    }
-                    app.sync_detail();
-                }
-                Err(err) => app.fail(&err),
-            }
-        }
+        JobResult::SearchContacts { generation, result } => contacts::done(app, generation, result),
         JobResult::Preview { generation, result } => {
             if let Some(Dialog::Unenroll(d)) = &mut app.dialog
                 && d.generation == generation

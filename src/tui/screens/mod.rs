@@ -2,6 +2,7 @@
 //! answers, and its draw.
 
 pub mod activity;
+pub mod contacts;
 pub mod lists;
 pub mod reports;
 pub mod sequences;

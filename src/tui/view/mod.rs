@@ -3,7 +3,6 @@
 //! `areas`, which `update` also uses to map clicks and page sizes, so the
 //! two never disagree.
 
-mod contacts;
 mod detail;
 mod dialog;
 mod enrollments;
@@ -99,7 +98,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.screen() {
         Screen::Sequences => super::screens::sequences::draw(app, frame, &a),
         Screen::Enrollments => enrollments::draw(app, frame, &a),
-        Screen::Contacts => contacts::draw(app, frame, &a),
+        Screen::Contacts => super::screens::contacts::draw(app, frame, &a),
         Screen::Activity => super::screens::activity::draw(app, frame, &a),
         Screen::Reports => super::screens::reports::draw(app, frame, &a),
         Screen::All => enrollments::draw_all(app, frame, &a),
