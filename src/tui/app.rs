@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
-use super::action::{Effect, Job, JobError, JobOutcome};
+use super::action::{Effect, Job, JobError};
 use super::dialog::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
@@ -17,14 +17,15 @@ use super::list::{Cursor, Marks};
 use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
 use super::screens::contacts::ContactsState;
+use super::screens::detail::DetailState;
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    Contact, ContactDetail, DomainError, EnrollmentQuery, EnrollmentRow, Filter, SavedList,
-    SequenceSummary, Status, UndoCandidate, User, Workspace, WorkspaceInfo, export_file_name,
+    Contact, DomainError, EnrollmentQuery, EnrollmentRow, Filter, SavedList, SequenceSummary,
+    Status, UndoCandidate, User, Workspace, WorkspaceInfo, export_file_name,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -372,17 +373,6 @@ impl EnrollmentsState {
     pub fn marked_count(&self) -> usize {
         self.marks.count(&self.ids, self.cursor.selected)
     }
-}
-
-#[derive(Debug, Default)]
-pub struct DetailState {
-    pub contact_id: Option<i64>,
-    /// The detail asked of the reader and not answered yet.
-    pub pending: Option<u64>,
-    pub data: Option<ContactDetail>,
-    pub error: Option<String>,
-    pub open: bool,
-    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -746,7 +736,7 @@ impl App {
         e.provisional = true;
         if self.shown() == Some(Which::All) {
             self.ensure_window();
-            self.sync_detail();
+            super::screens::detail::sync(self);
         }
     }
 
@@ -783,7 +773,7 @@ impl App {
         }
         if self.shown() == Some(which) {
             self.ensure_window();
-            self.sync_detail();
+            super::screens::detail::sync(self);
         }
     }
 
@@ -1008,48 +998,6 @@ impl App {
         }
     }
 
-    /// Loads the detail of the focused contact when it changed and the
-    /// pane is on screen.
-    pub fn sync_detail(&mut self) {
-        let want = if self.detail_shown() {
-            self.focused_contact_id()
-        } else {
-            None
-        };
-        if want != self.detail.contact_id {
-            self.detail.contact_id = want;
-            self.detail.scroll = 0;
-            self.reload_detail();
-        }
-    }
-
-    pub fn reload_detail(&mut self) {
-        self.detail.data = None;
-        self.detail.error = None;
-        self.detail.pending = None;
-        if let Some(contact) = self.detail.contact_id {
-            let generation = self.next_generation();
-            self.detail.pending = Some(generation);
-            self.run(Job::ContactDetail {
-                generation,
-                contact,
-            });
-        }
-    }
-
-    /// The reader's answer for the detail pane, if it is still the one
-    /// asked.
-    pub fn apply_detail(&mut self, generation: u64, result: JobOutcome<Box<ContactDetail>>) {
-        if self.detail.pending != Some(generation) {
-            return;
-        }
-        self.detail.pending = None;
-        match result {
-            Ok(d) => self.detail.data = Some(*d),
-            Err(e) => self.detail.error = Some(e.to_string()),
-        }
-    }
-
     // -------------------------------------------------------------- refresh
 
     /// Rows on screen that another process ended by itself (a reply, a
@@ -1136,6 +1084,6 @@ impl App {
             let focus = self.focused_contact().map(|c| c.id);
             super::screens::contacts::search(self, Keep::Focus(focus));
         }
-        self.reload_detail();
+        super::screens::detail::reload(self);
     }
 }

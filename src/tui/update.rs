@@ -14,7 +14,7 @@ use super::dialog::{
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
 use super::query::QueryEditor;
-use super::screens::{activity, contacts, lists, reports, sequences};
+use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
 use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
@@ -70,7 +70,7 @@ fn follow_all(app: &mut App) {
     let len = app.lists.list.len();
     app.lists.cursor.follow(len, rows);
     app.ensure_window();
-    app.sync_detail();
+    detail::sync(app);
 }
 
 /// The periodic look at the store's change counter: another process
@@ -157,19 +157,11 @@ fn command(app: &mut App, command: Command) {
     // The full-screen detail pane takes movement keys for scrolling and
     // closes on back / esc / tab / q.
     if app.detail.open && app.detail_shown() {
-        match command {
-            Command::Up => app.detail.scroll = app.detail.scroll.saturating_sub(1),
-            Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
-            Command::PageUp => app.detail.scroll = app.detail.scroll.saturating_sub(10),
-            Command::PageDown => app.detail.scroll = app.detail.scroll.saturating_add(10),
-            Command::Top => app.detail.scroll = 0,
-            Command::Back | Command::Escape | Command::Detail | Command::Open | Command::Quit => {
-                app.detail.open = false;
-                app.sync_detail();
+        if !detail::command(app, command) {
+            match command {
+                Command::Unenroll | Command::Enroll | Command::Undo => act(app, command),
+                _ => global(app, command),
             }
-            Command::Unenroll | Command::Enroll => act(app, command),
-            Command::Undo => act(app, command),
-            _ => global(app, command),
         }
         return;
     }
@@ -198,7 +190,7 @@ fn command(app: &mut App, command: Command) {
                 Screen::Enrollments | Screen::All | Screen::Contacts
             ) {
                 app.detail.open = true;
-                app.sync_detail();
+                detail::sync(app);
             }
         }
         Command::ToggleMark => toggle_mark(app),
@@ -495,7 +487,7 @@ fn back(app: &mut App) {
     app.enrollments = None;
     app.detail.open = false;
     sequences::request(app);
-    app.sync_detail();
+    detail::sync(app);
 }
 
 fn open(app: &mut App) {
@@ -512,7 +504,7 @@ fn open(app: &mut App) {
         Screen::Enrollments | Screen::All | Screen::Contacts => {
             if app.focused_contact_id().is_some() {
                 app.detail.open = true;
-                app.sync_detail();
+                detail::sync(app);
             }
         }
         Screen::Activity | Screen::Reports => {}
@@ -546,7 +538,7 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
     };
     f(cursor, len, rows);
     app.ensure_window();
-    app.sync_detail();
+    detail::sync(app);
 }
 
 fn move_by(app: &mut App, delta: isize) {
@@ -856,7 +848,7 @@ fn unenroll_from_list(app: &mut App) {
 }
 
 fn unenroll_from_contact(app: &mut App) {
-    app.sync_detail();
+    detail::sync(app);
     let Some(d) = &app.detail.data else {
         if app.detail.pending.is_some() {
             app.say(Tone::Info, "Still reading the contact; one moment.");
@@ -999,7 +991,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     if app.activity.loaded {
         activity::request(app);
     }
-    app.reload_detail();
+    detail::reload(app);
 }
 
 /// Our own commit moved the change counter: take it as seen, so that the
@@ -1198,7 +1190,7 @@ fn done(app: &mut App, result: JobResult) {
                 };
             }
         }
-        JobResult::ContactDetail { generation, result } => app.apply_detail(generation, result),
+        JobResult::ContactDetail { generation, result } => detail::done(app, generation, result),
         JobResult::EnrollPreview { generation, result } => {
             if let Some(Dialog::Enroll(p)) = &mut app.dialog
                 && p.generation == generation

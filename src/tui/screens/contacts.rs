@@ -94,7 +94,7 @@ pub fn done(app: &mut App, generation: u64, result: JobOutcome<(Vec<Contact>, bo
                 None if pending.keep == Keep::Top => app.contacts.cursor = Default::default(),
                 None => app.contacts.cursor.follow(len, rows),
             }
-            app.sync_detail();
+            super::detail::sync(app);
         }
         Err(err) => app.fail(&err),
     }

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod contacts;
+pub mod detail;
 pub mod lists;
 pub mod reports;
 pub mod sequences;

@@ -3,7 +3,6 @@
 //! `areas`, which `update` also uses to map clicks and page sizes, so the
 //! two never disagree.
 
-mod detail;
 mod dialog;
 mod enrollments;
 mod help;
@@ -105,7 +104,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Lists => super::screens::lists::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
-        detail::draw(app, frame, pane);
+        super::screens::detail::draw(app, frame, pane);
     }
     if app.screen() == Screen::All {
         enrollments::draw_editor(app, frame, &a);
