@@ -6,17 +6,17 @@
 use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobOutcome, JobResult};
-use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
+use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
     Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
     UnenrollDialog,
 };
 use super::jobs::PREVIEW_REASON;
 use super::manage::{ManageDialog, ManageOutcome, PreviewState};
-use super::query::QueryEditor;
+use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
-use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
+use crate::domain::{full_name, opted_out_refusal, undeliverable_refusal};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -194,21 +194,21 @@ fn command(app: &mut App, command: Command) {
             }
         }
         Command::ToggleMark => toggle_mark(app),
-        Command::Range => range(app),
-        Command::MarkAll => mark_all(app),
+        Command::Range => enrollments::range(app),
+        Command::MarkAll => enrollments::mark_all(app),
         Command::Filter => match app.screen() {
             Screen::Enrollments => {
                 if let Some(e) = &mut app.enrollments {
                     e.editing = true;
                 }
             }
-            Screen::All => open_editor(app),
+            Screen::All => query::open_editor(app),
             Screen::Contacts => app.contacts.editing = true,
             _ => {}
         },
-        Command::NextStatus => chip(app, 1),
-        Command::PrevStatus => chip(app, -1),
-        Command::ToggleStale => toggle_stale(app),
+        Command::NextStatus => enrollments::chip(app, 1),
+        Command::PrevStatus => enrollments::chip(app, -1),
+        Command::ToggleStale => enrollments::toggle_stale(app),
         Command::Unenroll
         | Command::Enroll
         | Command::PauseResume
@@ -248,42 +248,6 @@ fn editor_command(app: &mut App, command: Command) {
         }
         Command::Refresh => global(app, command),
         _ => {}
-    }
-}
-
-/// `/` in the All view: the editor opens on the query shown.
-fn open_editor(app: &mut App) {
-    let known = super::app::known(&app.sequences.list, &app.users);
-    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
-        q.editor = Some(QueryEditor::open(&q.current().to_query(), &known));
-    }
-}
-
-/// Enter in the editor: the domain reads the query; a sentence stays under
-/// the line, else the query is asked of the reader (which resolves its
-/// names) and the editor closes.
-fn apply_query(app: &mut App) {
-    let Some(text) = app.editor().map(|e| e.text.clone()) else {
-        return;
-    };
-    match Filter::parse(&text) {
-        Err(err) => {
-            if let Some(editor) = app
-                .all
-                .as_mut()
-                .and_then(|e| e.query_source_mut())
-                .and_then(|q| q.editor.as_mut())
-            {
-                editor.error = Some(err.to_string());
-            }
-        }
-        Ok(filter) => {
-            if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
-                q.editor = None;
-            }
-            app.note = None;
-            app.apply_filter(filter, Some(text.trim().to_string()), Keep::Top);
-        }
     }
 }
 
@@ -567,98 +531,6 @@ fn toggle_mark(app: &mut App) {
     }
 }
 
-fn range(app: &mut App) {
-    let Some(e) = app.shown_list_mut() else {
-        return;
-    };
-    if e.marks.range_active() {
-        e.marks.commit_range(&e.ids, e.cursor.selected);
-    } else if let Some(id) = e.focused_id() {
-        e.marks.start_range(e.cursor.selected, id);
-    }
-}
-
-fn mark_all(app: &mut App) {
-    let Some(e) = app.shown_list_mut() else {
-        return;
-    };
-    if e.pending.is_some() {
-        // The list on screen is not the filter's yet: mark when it is.
-        e.mark_all_when_loaded = true;
-        app.say(
-            Tone::Info,
-            "Marking every match as soon as the filter has run…",
-        );
-        return;
-    }
-    let n = e.ids.len();
-    if e.marks.toggle_all(&e.ids) {
-        app.say(
-            Tone::Info,
-            format!(
-                "Marked all {} rows the filter matches.",
-                super::text::count(n as i64)
-            ),
-        );
-    } else {
-        app.say(
-            Tone::Info,
-            format!("Unmarked those {} rows.", super::text::count(n as i64)),
-        );
-    }
-}
-
-fn chip(app: &mut App, delta: isize) {
-    if app.screen() == Screen::All {
-        // The chip is the query's status condition.
-        change_query(app, |f| {
-            let next = match Chip::of(&f.statuses) {
-                Some(chip) => chip.step(delta),
-                None if delta > 0 => Chip::Active,
-                None => Chip::All,
-            };
-            f.statuses = next.statuses();
-        });
-        return;
-    }
-    let Some(e) = &mut app.enrollments else {
-        return;
-    };
-    e.chip = e.chip.step(delta);
-    let focus = e.focused_id();
-    app.query_enrollments(Keep::Focus(focus));
-}
-
-/// `t`: only stale enrollments, or all again; the ids are read anew on the
-/// reader, like a chip's. In the All view it is the query's `is:stale`.
-fn toggle_stale(app: &mut App) {
-    if app.screen() == Screen::All {
-        change_query(app, |f| f.stale = !f.stale);
-        return;
-    }
-    let Some(e) = &mut app.enrollments else {
-        return;
-    };
-    e.stale = !e.stale;
-    let focus = e.focused_id();
-    app.query_enrollments(Keep::Focus(focus));
-}
-
-/// Changes the All view's query in place and reads it again, keeping the
-/// focus.
-fn change_query(app: &mut App, change: impl FnOnce(&mut Filter)) {
-    let Some(e) = &app.all else {
-        return;
-    };
-    let Some(q) = e.query_source() else {
-        return;
-    };
-    let mut filter = q.current().clone();
-    change(&mut filter);
-    let focus = e.focused_id();
-    app.apply_filter(filter, None, Keep::Focus(focus));
-}
-
 fn input(app: &mut App, c: Option<char>) {
     match app.screen() {
         Screen::All => {
@@ -700,7 +572,7 @@ fn input(app: &mut App, c: Option<char>) {
 
 fn input_done(app: &mut App) {
     match app.screen() {
-        Screen::All => apply_query(app),
+        Screen::All => query::apply_query(app),
         Screen::Enrollments => {
             if let Some(e) = &mut app.enrollments {
                 e.editing = false;

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod contacts;
 pub mod detail;
+pub mod enrollments;
 pub mod lists;
 pub mod reports;
 pub mod sequences;

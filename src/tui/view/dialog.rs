@@ -48,7 +48,7 @@ pub(super) fn boxed(
 
 /// Draws `lines` inside `block` at `rect`, a column of margin on each
 /// side, over whatever is below.
-pub(super) fn draw_box(frame: &mut Frame, rect: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
+pub(crate) fn draw_box(frame: &mut Frame, rect: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
     frame.render_widget(Clear, rect);
     let body = block.inner(rect);
     frame.render_widget(block, rect);

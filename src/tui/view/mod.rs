@@ -4,7 +4,7 @@
 //! two never disagree.
 
 mod dialog;
-mod enrollments;
+pub(crate) use dialog::draw_box;
 mod help;
 mod manage;
 
@@ -96,18 +96,18 @@ pub fn view(app: &App, frame: &mut Frame) {
     header(app, frame, a.header);
     match app.screen() {
         Screen::Sequences => super::screens::sequences::draw(app, frame, &a),
-        Screen::Enrollments => enrollments::draw(app, frame, &a),
+        Screen::Enrollments => super::screens::enrollments::sequence::draw(app, frame, &a),
         Screen::Contacts => super::screens::contacts::draw(app, frame, &a),
         Screen::Activity => super::screens::activity::draw(app, frame, &a),
         Screen::Reports => super::screens::reports::draw(app, frame, &a),
-        Screen::All => enrollments::draw_all(app, frame, &a),
+        Screen::All => super::screens::enrollments::query::draw_all(app, frame, &a),
         Screen::Lists => super::screens::lists::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         super::screens::detail::draw(app, frame, pane);
     }
     if app.screen() == Screen::All {
-        enrollments::draw_editor(app, frame, &a);
+        super::screens::enrollments::query::draw_editor(app, frame, &a);
     }
     status_line(app, frame, a.status);
     hint_bar(app, frame, a.hints);

@@ -1,0 +1,610 @@
+//! The enrollment lists: the core both share (ids in order, a window of
+//! loaded rows, marks, status chips, the table), and the two sources —
+//! one sequence's enrollments (`sequence`) and a query across sequences,
+//! the All enrollments view (`query`).
+
+pub mod query;
+pub mod sequence;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::domain::{
+    EnrollmentQuery, EnrollmentRow, SequenceSummary, Status, describe_status, export_file_name,
+};
+use crate::tui::action::Job;
+use crate::tui::app::{App, FIRST_PAGE, Screen, Tone, export_dir};
+use crate::tui::list::{Cursor, Marks};
+use crate::tui::text::{self, day, local_part};
+use crate::tui::view::{Column, draw_list, fit_columns, header_line, row_line};
+use query::{QuerySource, change_query};
+
+/// Which enrollment list: the open sequence's, or the All enrollments
+/// view's. Each keeps its own filter, cursor and marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Sequence,
+    All,
+}
+
+/// The status filter chips of an enrollment list. `Open` (active and
+/// paused: every enrollment that may still send) is a sequence list's
+/// default, so that Ctrl-a then `u` ends paused ones too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chip {
+    Open,
+    Active,
+    Paused,
+    Finished,
+    Unenrolled,
+    All,
+}
+
+impl Chip {
+    pub const ALL: [Chip; 6] = [
+        Chip::Open,
+        Chip::Active,
+        Chip::Paused,
+        Chip::Finished,
+        Chip::Unenrolled,
+        Chip::All,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Chip::Open => "open",
+            Chip::Active => "active",
+            Chip::Paused => "paused",
+            Chip::Finished => "finished",
+            Chip::Unenrolled => "unenrolled",
+            Chip::All => "all",
+        }
+    }
+
+    /// The statuses the chip asks the domain for (empty: every status).
+    pub fn statuses(self) -> Vec<Status> {
+        match self {
+            Chip::Open => vec![Status::Active, Status::Paused],
+            Chip::Active => vec![Status::Active],
+            Chip::Paused => vec![Status::Paused],
+            Chip::Finished => vec![Status::Finished],
+            Chip::Unenrolled => vec![Status::Unenrolled],
+            Chip::All => Vec::new(),
+        }
+    }
+
+    /// How many enrollments of the sequence the chip covers.
+    pub fn count(self, s: &SequenceSummary) -> i64 {
+        match self {
+            Chip::Open => s.active + s.paused,
+            Chip::Active => s.active,
+            Chip::Paused => s.paused,
+            Chip::Finished => s.finished,
+            Chip::Unenrolled => s.unenrolled,
+            Chip::All => s.total,
+        }
+    }
+
+    pub fn step(self, delta: isize) -> Chip {
+        let at = Chip::ALL.iter().position(|c| *c == self).unwrap_or(0) as isize;
+        Chip::ALL[(at + delta).rem_euclid(Chip::ALL.len() as isize) as usize]
+    }
+
+    /// The chip that stands for exactly these statuses, if one does
+    /// (`status:active,paused` has none).
+    pub fn of(statuses: &[Status]) -> Option<Chip> {
+        Chip::ALL.into_iter().find(|c| {
+            let want = c.statuses();
+            want.len() == statuses.len() && want.iter().all(|s| statuses.contains(s))
+        })
+    }
+}
+
+/// Where the focus goes when a list's ids are replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// The first row (a new filter).
+    Top,
+    /// The row with this id if it is still there, else the same position.
+    Focus(Option<i64>),
+}
+
+/// A filter query in flight on the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pending {
+    pub generation: u64,
+    pub keep: Keep,
+}
+
+/// Where an enrollment list's rows come from.
+#[derive(Debug)]
+pub enum Source {
+    /// One sequence; its filter is the list's chip, stale toggle and text.
+    Sequence(SequenceSummary),
+    /// Every sequence, filtered by a query (the All enrollments view).
+    Query(Box<QuerySource>),
+}
+
+/// An enrollment list: the enrollments of one sequence, or of every
+/// sequence through a query (the All enrollments view). The same table,
+/// marking, dialogs and export serve both.
+#[derive(Debug)]
+pub struct EnrollmentsState {
+    pub source: Source,
+    /// The status chip of a sequence's list (the All view's is in its query).
+    pub chip: Chip,
+    /// Only stale enrollments (R11), on top of the chip and the search (a
+    /// sequence's list; the All view says `is:stale` in its query).
+    pub stale: bool,
+    /// A sequence's text filter, applied as typed.
+    pub search: String,
+    pub editing: bool,
+    /// Every enrollment id the filter matches, in list order.
+    pub ids: Vec<i64>,
+    pub cursor: Cursor,
+    /// Full rows for `ids[loaded]`: the window around the screen.
+    pub rows: HashMap<i64, EnrollmentRow>,
+    pub loaded: Range<usize>,
+    pub marks: Marks,
+    pub pending: Option<Pending>,
+    /// Ctrl-a pressed while a filter was still running: mark when it lands.
+    pub mark_all_when_loaded: bool,
+    /// `ids` holds only the first page of a new filter (All enrollments);
+    /// the whole list is still on its way.
+    pub provisional: bool,
+}
+
+impl EnrollmentsState {
+    pub fn new(source: Source) -> EnrollmentsState {
+        EnrollmentsState {
+            source,
+            chip: Chip::Open,
+            stale: false,
+            search: String::new(),
+            editing: false,
+            ids: Vec::new(),
+            cursor: Cursor::default(),
+            rows: HashMap::new(),
+            loaded: 0..0,
+            marks: Marks::default(),
+            pending: None,
+            mark_all_when_loaded: false,
+            provisional: false,
+        }
+    }
+
+    /// The sequence a sequence's list shows.
+    pub fn sequence(&self) -> Option<&SequenceSummary> {
+        match &self.source {
+            Source::Sequence(s) => Some(s),
+            Source::Query(_) => None,
+        }
+    }
+
+    /// The All view's filter.
+    pub fn query_source(&self) -> Option<&QuerySource> {
+        match &self.source {
+            Source::Query(q) => Some(q),
+            Source::Sequence(_) => None,
+        }
+    }
+
+    pub fn query_source_mut(&mut self) -> Option<&mut QuerySource> {
+        match &mut self.source {
+            Source::Query(q) => Some(q),
+            Source::Sequence(_) => None,
+        }
+    }
+
+    /// A sequence's list as a query (chip, stale toggle, text).
+    pub fn query(&self) -> EnrollmentQuery {
+        EnrollmentQuery {
+            sequences: self.sequence().map(|s| vec![s.id]).unwrap_or_default(),
+            statuses: self.chip.statuses(),
+            search: self.search.trim().to_string(),
+            stale: self.stale,
+            ..Default::default()
+        }
+    }
+
+    /// The reader job that lists this list's ids.
+    pub fn ids_job(&self, generation: u64) -> Job {
+        match &self.source {
+            Source::Sequence(_) => Job::EnrollmentIds {
+                generation,
+                query: Box::new(self.query()),
+            },
+            Source::Query(q) => Job::FilterIds {
+                generation,
+                filter: Box::new(q.current().clone()),
+            },
+        }
+    }
+
+    pub fn focused_id(&self) -> Option<i64> {
+        self.ids.get(self.cursor.selected).copied()
+    }
+
+    pub fn focused_row(&self) -> Option<&EnrollmentRow> {
+        self.focused_id().and_then(|id| self.rows.get(&id))
+    }
+
+    pub fn marked_count(&self) -> usize {
+        self.marks.count(&self.ids, self.cursor.selected)
+    }
+}
+
+impl App {
+    /// Asks the reader for the ids of the enrollment list on screen.
+    pub fn query_enrollments(&mut self, keep: Keep) {
+        if let Some(which) = self.shown() {
+            self.query_list(which, keep);
+        }
+    }
+
+    /// Asks the reader for the ids of an enrollment list: an index walk of
+    /// up to a few hundred thousand rows, or a scan with a text filter or a
+    /// query across sequences — either way off the UI thread. The newest
+    /// request wins.
+    pub fn query_list(&mut self, which: Which, keep: Keep) {
+        let generation = self.next_generation();
+        let Some(e) = self.list_mut(which) else {
+            return;
+        };
+        e.pending = Some(Pending { generation, keep });
+        // A new filter in the All view: its first rows first (see
+        // `Job::FilterPage`), on the same reader, just before its ids.
+        let first = match (&e.source, keep) {
+            (Source::Query(q), Keep::Top) => Some(Job::FilterPage {
+                generation,
+                filter: Box::new(q.current().clone()),
+                limit: FIRST_PAGE,
+            }),
+            _ => None,
+        };
+        let job = e.ids_job(generation);
+        if let Some(first) = first {
+            self.run(first);
+        }
+        self.run(job);
+    }
+
+    /// The first rows of a new filter in the All view, while its ids are
+    /// still on the way (`Job::FilterPage`): shown at the top, marks kept.
+    pub fn apply_first_page(&mut self, rows: Vec<EnrollmentRow>) {
+        let Some(e) = self.all.as_mut() else {
+            return;
+        };
+        e.ids = rows.iter().map(|r| r.id).collect();
+        e.loaded = 0..e.ids.len();
+        e.rows = rows.into_iter().map(|r| (r.id, r)).collect();
+        e.cursor = Cursor::default();
+        e.provisional = true;
+        if self.shown() == Some(Which::All) {
+            self.ensure_window();
+            crate::tui::screens::detail::sync(self);
+        }
+    }
+
+    /// Replaces the list's ids, keeping marks and (when asked) the focus.
+    pub fn apply_ids(&mut self, which: Which, ids: Vec<i64>, keep: Keep) {
+        let rows = self.list_rows();
+        let Some(e) = self.list_mut(which) else {
+            return;
+        };
+        // After a first page (`apply_first_page`) the person may have moved
+        // already: stay on their row.
+        let keep = if e.provisional {
+            Keep::Focus(e.focused_id())
+        } else {
+            keep
+        };
+        let found = match keep {
+            Keep::Focus(Some(id)) => ids.iter().position(|&x| x == id),
+            _ => None,
+        };
+        e.ids = ids;
+        e.provisional = false;
+        e.rows.clear();
+        e.loaded = 0..0;
+        match (keep, found) {
+            (Keep::Top, _) => e.cursor = Cursor::default(),
+            (_, Some(at)) => e.cursor.keep_at(at, e.ids.len(), rows),
+            (_, None) => e.cursor.follow(e.ids.len(), rows),
+        }
+        e.marks.relocate(&e.ids);
+        if e.mark_all_when_loaded {
+            e.mark_all_when_loaded = false;
+            e.marks.mark_all(&e.ids);
+        }
+        if self.shown() == Some(which) {
+            self.ensure_window();
+            crate::tui::screens::detail::sync(self);
+        }
+    }
+
+    /// Loads full rows for the enrollment list on screen (and a screen
+    /// either side, so that moving line by line rarely asks the store).
+    /// A list not on screen loads its window when it comes back.
+    pub fn ensure_window(&mut self) {
+        let rows = self.list_rows();
+        // The fields, not `shown_list_mut`, so that `ws` stays readable.
+        let shown = match self.shown() {
+            Some(Which::Sequence) => &mut self.enrollments,
+            Some(Which::All) => &mut self.all,
+            None => return,
+        };
+        let Some(e) = shown else {
+            return;
+        };
+        let len = e.ids.len();
+        e.cursor.follow(len, rows);
+        let visible = e.cursor.visible(len, rows);
+        if visible.is_empty() || (e.loaded.start <= visible.start && visible.end <= e.loaded.end) {
+            return;
+        }
+        let from = visible.start.saturating_sub(rows);
+        let to = (visible.end + rows).min(len);
+        match self.ws.enrollments_by_ids(&e.ids[from..to]) {
+            Ok(found) => {
+                e.rows = found.into_iter().map(|r| (r.id, r)).collect();
+                e.loaded = from..to;
+            }
+            Err(err) => {
+                let text = err.to_string();
+                self.say(Tone::Error, text);
+            }
+        }
+    }
+
+    /// Reloads the rows on screen in place (their status may have changed);
+    /// the other enrollment list reloads its window when it comes back.
+    pub fn reload_window(&mut self) {
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list_mut(which) {
+                e.loaded = 0..0;
+            }
+        }
+        self.ensure_window();
+    }
+
+    /// What `x` exports from the enrollment list: the marked rows (and a
+    /// range being drawn) in list order, else every row the filter
+    /// matches; and the file it goes to. None when there is nothing.
+    pub fn export_request(&self) -> Option<(Vec<i64>, PathBuf)> {
+        let e = self.shown_list()?;
+        let ids = if e.marked_count() > 0 {
+            e.marks.targets(&e.ids, e.cursor.selected).0
+        } else {
+            e.ids.clone()
+        };
+        if ids.is_empty() {
+            return None;
+        }
+        // The sequence's name, the saved list's, or "all enrollments".
+        let label = match &e.source {
+            Source::Sequence(s) => s.name.as_str(),
+            Source::Query(q) => q
+                .list
+                .as_ref()
+                .map_or("all enrollments", |l| l.name.as_str()),
+        };
+        let name = export_file_name(label, self.ws.now());
+        Some((ids, export_dir().join(name)))
+    }
+}
+
+pub fn range(app: &mut App) {
+    let Some(e) = app.shown_list_mut() else {
+        return;
+    };
+    if e.marks.range_active() {
+        e.marks.commit_range(&e.ids, e.cursor.selected);
+    } else if let Some(id) = e.focused_id() {
+        e.marks.start_range(e.cursor.selected, id);
+    }
+}
+
+pub fn mark_all(app: &mut App) {
+    let Some(e) = app.shown_list_mut() else {
+        return;
+    };
+    if e.pending.is_some() {
+        // The list on screen is not the filter's yet: mark when it is.
+        e.mark_all_when_loaded = true;
+        app.say(
+            Tone::Info,
+            "Marking every match as soon as the filter has run…",
+        );
+        return;
+    }
+    let n = e.ids.len();
+    if e.marks.toggle_all(&e.ids) {
+        app.say(
+            Tone::Info,
+            format!(
+                "Marked all {} rows the filter matches.",
+                text::count(n as i64)
+            ),
+        );
+    } else {
+        app.say(
+            Tone::Info,
+            format!("Unmarked those {} rows.", text::count(n as i64)),
+        );
+    }
+}
+
+pub fn chip(app: &mut App, delta: isize) {
+    if app.screen() == Screen::All {
+        // The chip is the query's status condition.
+        change_query(app, |f| {
+            let next = match Chip::of(&f.statuses) {
+                Some(chip) => chip.step(delta),
+                None if delta > 0 => Chip::Active,
+                None => Chip::All,
+            };
+            f.statuses = next.statuses();
+        });
+        return;
+    }
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    e.chip = e.chip.step(delta);
+    let focus = e.focused_id();
+    app.query_enrollments(Keep::Focus(focus));
+}
+
+/// `t`: only stale enrollments, or all again; the ids are read anew on the
+/// reader, like a chip's. In the All view it is the query's `is:stale`.
+pub fn toggle_stale(app: &mut App) {
+    if app.screen() == Screen::All {
+        change_query(app, |f| f.stale = !f.stale);
+        return;
+    }
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    e.stale = !e.stale;
+    let focus = e.focused_id();
+    app.query_enrollments(Keep::Focus(focus));
+}
+
+/// The All view's columns: the same, and the sequence after the contact
+/// (kept before everything but the contact when the screen is narrow).
+pub(crate) const ALL_COLUMNS: [Column; 10] = [
+    Column::new("", 3, 3, 0, 0),
+    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Sequence", 14, 28, 2, 2),
+    Column::new("Email", 14, 34, 3, 7),
+    Column::new("Company", 10, 24, 2, 6),
+    Column::new("Owner", 8, 14, 1, 8),
+    Column::new("Status", 10, 24, 1, 3),
+    Column::new("Step", 5, 5, 0, 4),
+    Column::new("Next due", 8, 10, 1, 5),
+    Column::new("Engaged", 7, 10, 1, 9),
+];
+
+pub(crate) const COLUMNS: [Column; 9] = [
+    Column::new("", 3, 3, 0, 0),
+    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Email", 14, 34, 3, 6),
+    Column::new("Company", 10, 24, 2, 5),
+    Column::new("Owner", 8, 14, 1, 7),
+    Column::new("Status", 10, 24, 1, 2),
+    Column::new("Step", 5, 5, 0, 3),
+    Column::new("Next due", 8, 10, 1, 4),
+    Column::new("Engaged", 7, 10, 1, 8),
+];
+
+/// The table of an enrollment list; `columns` has a "Sequence" column or
+/// not.
+pub(crate) fn table(
+    app: &App,
+    e: &EnrollmentsState,
+    columns: &[Column],
+    frame: &mut Frame,
+    area: Rect,
+    empty: &str,
+) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let now = app.ws.now();
+    let with_sequence = columns.iter().any(|c| c.title == "Sequence");
+    let widths = fit_columns(columns, area.width);
+    let status_width = columns
+        .iter()
+        .position(|c| c.title == "Status")
+        .and_then(|i| widths[i])
+        .unwrap_or(0) as usize;
+    let rows_on_screen = area.height.saturating_sub(1) as usize;
+    let visible = e.cursor.visible(e.ids.len(), rows_on_screen);
+    let mut rows = Vec::with_capacity(visible.len());
+    for index in visible {
+        let id = e.ids[index];
+        let focused = index == e.cursor.selected;
+        let in_range = e
+            .marks
+            .range(e.cursor.selected)
+            .is_some_and(|r| r.contains(&index));
+        let marked = e.marks.contains(id);
+        let check = match (marked, in_range) {
+            (true, _) => "[x]",
+            (false, true) => "[+]",
+            _ => "[ ]",
+        };
+        let row_style = if focused {
+            t.focused()
+        } else if marked || in_range {
+            t.marked()
+        } else {
+            t.base()
+        };
+        let cells = match e.rows.get(&id) {
+            Some(r) => {
+                // The end reason (or the stale mark) when the column has
+                // room; else the status, or for a stale row just "stale".
+                let (mut status, short) = if r.stale {
+                    (format!("{}·stale", r.status), "stale".to_string())
+                } else {
+                    (
+                        describe_status(r.status, r.end_reason),
+                        r.status.to_string(),
+                    )
+                };
+                if text::width(&status) > status_width {
+                    status = short;
+                }
+                let mut cells = vec![
+                    (check.to_string(), t.base()),
+                    (r.contact_name.clone(), t.base()),
+                    (r.contact_email.clone(), t.base()),
+                    (r.company.clone(), t.base()),
+                    (
+                        r.owner
+                            .as_deref()
+                            .map(local_part)
+                            .unwrap_or("–")
+                            .to_string(),
+                        t.base(),
+                    ),
+                    (status, t.status(r.status)),
+                    (format!("{}/{}", r.step, r.steps), t.base()),
+                    (
+                        r.next_due_at
+                            .map(|d| day(d, now))
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
+                    (
+                        r.last_engagement_at
+                            .map(|d| day(d, now))
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
+                ];
+                if with_sequence {
+                    cells.insert(2, (r.sequence.clone(), t.base()));
+                }
+                cells
+            }
+            None => vec![(check.to_string(), t.base()), ("…".to_string(), t.dim())],
+        };
+        rows.push(row_line(columns, cells, &widths, area.width, row_style));
+    }
+    draw_list(
+        app,
+        frame,
+        area,
+        header_line(app, columns, &widths),
+        rows,
+        empty,
+    );
+}
