@@ -429,9 +429,7 @@ impl App {
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
-            || matches!(&self.dialog, Some(Dialog::Unenroll(d)) if d.preview == super::dialog::Preview::Loading)
-            || matches!(&self.dialog, Some(Dialog::Manage(d)) if d.preview == super::manage::PreviewState::Loading)
-            || matches!(&self.dialog, Some(Dialog::Enroll(p)) if p.preview == super::dialog::EnrollPreviewState::Loading)
+            || self.dialog.as_ref().is_some_and(Dialog::loading)
     }
 
     // ---------------------------------------------------------------- users

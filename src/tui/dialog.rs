@@ -20,6 +20,18 @@ pub enum Dialog {
     SaveList(Box<SaveListDialog>),
 }
 
+impl Dialog {
+    /// Its preview is on the way from a worker.
+    pub fn loading(&self) -> bool {
+        match self {
+            Dialog::Unenroll(d) => d.preview == Preview::Loading,
+            Dialog::Enroll(p) => p.preview == Preview::Loading,
+            Dialog::Manage(d) => d.preview == Preview::Loading,
+            Dialog::SaveList(_) => false,
+        }
+    }
+}
+
 /// What a dialog decided about one action.
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
@@ -50,15 +62,22 @@ impl Target {
     }
 }
 
-/// The dry run, once the worker has it.
+/// What a dialog shows before it can be confirmed: the domain's dry run
+/// (or preview), as the worker answers it. One shape for every dialog.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Preview {
+pub enum Preview<T> {
+    /// Nothing asked yet (no choice made).
+    None,
     Loading,
-    Ready {
-        report: UnenrollReport,
-        counts: Vec<StatusCount>,
-    },
+    Ready(T),
     Failed(JobError),
+}
+
+/// The unenroll dialog's dry run, plus what the targets are now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollPreview {
+    pub report: UnenrollReport,
+    pub counts: Vec<StatusCount>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +110,7 @@ pub struct UnenrollDialog {
     /// Marked enrollments the current filter does not show.
     pub hidden: usize,
     pub generation: u64,
-    pub preview: Preview,
+    pub preview: Preview<UnenrollPreview>,
     /// Index into `EndReason::MANUAL`; none until the person picks one.
     pub reason: Option<usize>,
     pub note: String,
@@ -193,7 +212,7 @@ impl UnenrollDialog {
 
     fn confirm(&mut self) -> Outcome {
         let eligible = match &self.preview {
-            Preview::Loading => {
+            Preview::None | Preview::Loading => {
                 self.notice = Some("Still counting what will change; one moment.".into());
                 return Outcome::Stay;
             }
@@ -201,7 +220,7 @@ impl UnenrollDialog {
                 self.notice = Some(format!("Cannot unenroll: {why}"));
                 return Outcome::Stay;
             }
-            Preview::Ready { report, .. } => report.unenrolled.len(),
+            Preview::Ready(p) => p.report.unenrolled.len(),
         };
         if eligible == 0 {
             self.notice = Some("Nothing here can be unenrolled; press n or esc to close.".into());
@@ -291,18 +310,9 @@ pub struct EnrollPicker {
     /// Index into `sequences`; none until the person picks one.
     pub selected: Option<usize>,
     pub generation: u64,
-    pub preview: EnrollPreviewState,
+    pub preview: Preview<EnrollPreview>,
     /// A line under the list: why confirm did nothing yet.
     pub notice: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnrollPreviewState {
-    /// No sequence chosen yet.
-    None,
-    Loading,
-    Ready(EnrollPreview),
-    Failed(JobError),
 }
 
 impl EnrollPicker {
@@ -313,7 +323,7 @@ impl EnrollPicker {
             sequences,
             selected: None,
             generation: 0,
-            preview: EnrollPreviewState::None,
+            preview: Preview::None,
             notice: None,
         }
     }
@@ -342,7 +352,7 @@ impl EnrollPicker {
         }
         self.selected = Some(next);
         self.generation += 1;
-        self.preview = EnrollPreviewState::Loading;
+        self.preview = Preview::Loading;
         self.notice = None;
         Outcome::Preview(Job::EnrollPreview {
             generation: self.generation,
@@ -357,13 +367,11 @@ impl EnrollPicker {
             return Outcome::Stay;
         };
         match &self.preview {
-            EnrollPreviewState::Ready(p) if p.sequence_id == sequence.id => {
-                Outcome::Confirm(Job::Enroll {
-                    contact: self.contact_id,
-                    sequence: sequence.id,
-                })
-            }
-            EnrollPreviewState::Failed(why) => {
+            Preview::Ready(p) if p.sequence_id == sequence.id => Outcome::Confirm(Job::Enroll {
+                contact: self.contact_id,
+                sequence: sequence.id,
+            }),
+            Preview::Failed(why) => {
                 self.notice = Some(format!("Cannot enroll: {why}"));
                 Outcome::Stay
             }
@@ -402,10 +410,10 @@ mod tests {
     fn bulk_starts_on_cancel_and_enter_cancels() {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2, 3], None, 0, 1);
         assert_eq!(d.focus, Field::Cancel);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2, 3]),
             counts: Vec::new(),
-        };
+        });
         assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
     }
 
@@ -414,10 +422,10 @@ mod tests {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert!(d.notice.as_deref().unwrap().starts_with("Still counting"));
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2]),
             counts: Vec::new(),
-        };
+        });
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert_eq!(d.focus, Field::Reason);
         d.handle(&cmd(Command::Down));
@@ -456,10 +464,10 @@ mod tests {
         };
         let mut d = UnenrollDialog::new(Origin::Contacts, vec![7], Some(target), 0, 1);
         assert_eq!(d.focus, Field::Confirm);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[7]),
             counts: Vec::new(),
-        };
+        });
         d.handle(&cmd(Command::Up));
         assert_eq!(d.reason(), Some(EndReason::Other));
         assert_eq!(
@@ -503,10 +511,10 @@ mod tests {
     #[test]
     fn nothing_eligible_cannot_be_confirmed_and_n_cancels() {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[]),
             counts: Vec::new(),
-        };
+        });
         d.handle(&cmd(Command::Down));
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert_eq!(d.handle(&cmd(Command::Cancel)), Outcome::Cancel);

@@ -8,11 +8,11 @@ use std::time::Instant;
 use super::action::{Action, Command, Effect, JobOutcome, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialog::{
-    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
-    UnenrollDialog,
+    Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
+    UnenrollPreview,
 };
 use super::jobs::PREVIEW_REASON;
-use super::manage::{ManageDialog, ManageOutcome, PreviewState};
+use super::manage::ManageDialog;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
@@ -104,13 +104,7 @@ fn dialog(app: &mut App, action: &Action) {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
-        Some(Dialog::Manage(d)) => match d.handle(action) {
-            ManageOutcome::Done(outcome) => outcome,
-            ManageOutcome::Preview(job) => {
-                app.run(job);
-                return;
-            }
-        },
+        Some(Dialog::Manage(d)) => d.handle(action),
         None => return,
     };
     match outcome {
@@ -1033,7 +1027,7 @@ fn done(app: &mut App, result: JobResult) {
                 && d.generation == generation
             {
                 d.preview = match result {
-                    Ok((report, counts)) => Preview::Ready { report, counts },
+                    Ok((report, counts)) => Preview::Ready(UnenrollPreview { report, counts }),
                     Err(err) => Preview::Failed(err),
                 };
             }
@@ -1057,8 +1051,8 @@ fn done(app: &mut App, result: JobResult) {
                 && d.generation == generation
             {
                 d.preview = match result {
-                    Ok(preview) => PreviewState::Ready(preview),
-                    Err(err) => PreviewState::Failed(err),
+                    Ok(preview) => Preview::Ready(preview),
+                    Err(err) => Preview::Failed(err),
                 };
             }
         }
@@ -1068,8 +1062,8 @@ fn done(app: &mut App, result: JobResult) {
                 && p.generation == generation
             {
                 p.preview = match result {
-                    Ok(preview) => EnrollPreviewState::Ready(preview),
-                    Err(err) => EnrollPreviewState::Failed(err),
+                    Ok(preview) => Preview::Ready(preview),
+                    Err(err) => Preview::Failed(err),
                 };
             }
         }

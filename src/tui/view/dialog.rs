@@ -13,8 +13,7 @@ use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::dialog::{
-    Dialog, EnrollPicker, EnrollPreviewState, Field, Origin, Preview, SaveListDialog,
-    UnenrollDialog,
+    Dialog, EnrollPicker, Field, Origin, Preview, SaveListDialog, UnenrollDialog, UnenrollPreview,
 };
 use crate::tui::text::{self, count, fit, pad, plural};
 
@@ -169,7 +168,7 @@ fn unenroll_lines<'a>(
                     .unwrap_or_default(),
                 // Rows of any sequence: name it when there is one, else
                 // say how many (the line below names each).
-                (Origin::All, _, Preview::Ready { counts, .. }) => {
+                (Origin::All, _, Preview::Ready(UnenrollPreview { counts, .. })) => {
                     let mut names: Vec<&String> = counts.iter().map(|c| &c.0).collect();
                     names.sort();
                     names.dedup();
@@ -186,7 +185,7 @@ fn unenroll_lines<'a>(
                 t.title(),
             ));
             let now = match &d.preview {
-                Preview::Ready { counts, .. } if !counts.is_empty() => {
+                Preview::Ready(UnenrollPreview { counts, .. }) if !counts.is_empty() => {
                     let multi = counts
                         .iter()
                         .map(|c| &c.0)
@@ -205,7 +204,7 @@ fn unenroll_lines<'a>(
                         .collect();
                     format!("now {}", parts.join(" · "))
                 }
-                Preview::Ready { .. } => "none of them exists any more".into(),
+                Preview::Ready(_) => "none of them exists any more".into(),
                 _ => "now …".into(),
             };
             lines.push(line(now, t.base()));
@@ -222,9 +221,11 @@ fn unenroll_lines<'a>(
     }
     lines.push(Line::from(""));
     match &d.preview {
-        Preview::Loading => lines.push(line("Counting what will be cancelled…".into(), t.dim())),
+        Preview::None | Preview::Loading => {
+            lines.push(line("Counting what will be cancelled…".into(), t.dim()))
+        }
         Preview::Failed(why) => lines.push(line(why.to_string(), t.error())),
-        Preview::Ready { report, .. } => {
+        Preview::Ready(UnenrollPreview { report, .. }) => {
             lines.push(line(
                 format!(
                     "Will unenroll {}, which cancels:",
@@ -357,7 +358,7 @@ fn unenroll_lines<'a>(
 
     // The buttons.
     let go = match (&d.preview, &d.single) {
-        (Preview::Ready { report, .. }, None) => {
+        (Preview::Ready(UnenrollPreview { report, .. }), None) => {
             format!(" Unenroll {} ", count(report.unenrolled.len() as i64))
         }
         _ => " Unenroll ".to_string(),
@@ -517,13 +518,13 @@ fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     // What confirming will do, from the domain: nothing until a sequence
     // is chosen.
     let preview: Vec<(String, Style)> = match &p.preview {
-        EnrollPreviewState::None => vec![(
+        Preview::None => vec![(
             "Nothing chosen yet: pick a sequence with ↑/↓.".into(),
             t.dim(),
         )],
-        EnrollPreviewState::Loading => vec![("Working out the first step…".into(), t.dim())],
-        EnrollPreviewState::Failed(why) => vec![(format!("Cannot enroll: {why}"), t.error())],
-        EnrollPreviewState::Ready(e) => vec![
+        Preview::Loading => vec![("Working out the first step…".into(), t.dim())],
+        Preview::Failed(why) => vec![(format!("Cannot enroll: {why}"), t.error())],
+        Preview::Ready(e) => vec![
             (format!("Will enroll {}", e.contact), t.title()),
             (
                 format!("in '{}' ({} steps)", e.sequence, e.steps),

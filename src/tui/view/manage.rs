@@ -12,7 +12,8 @@ use super::dialog::{boxed, buttons, key};
 use crate::domain::{Skipped, TransferPolicy, skip_groups};
 use crate::tui::action::Command;
 use crate::tui::app::App;
-use crate::tui::manage::{ManageDialog, ManageKind, ManagePreview, PreviewState};
+use crate::tui::dialog::Preview;
+use crate::tui::manage::{ManageDialog, ManageKind, ManagePreview};
 use crate::tui::text::{count, fit, pad, plural};
 
 pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
@@ -103,7 +104,7 @@ fn change(app: &App, d: &ManageDialog, pause: bool, inner: usize) -> (String, Ve
     lines.push(Line::from(""));
     let mut go = verb.to_string();
     match &d.preview {
-        PreviewState::Ready(ManagePreview::Change(r)) => {
+        Preview::Ready(ManagePreview::Change(r)) => {
             lines.push(line(
                 format!(
                     "{would} {}",
@@ -115,7 +116,7 @@ fn change(app: &App, d: &ManageDialog, pause: bool, inner: usize) -> (String, Ve
             skipped_lines(app, &r.skipped, inner, &mut lines);
             go = format!("{verb} {}", count(r.changed.len() as i64));
         }
-        PreviewState::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
+        Preview::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Working out what will change…".into(), inner, t.dim())),
     }
     footer(app, d, &go, inner, &mut lines);
@@ -307,7 +308,7 @@ fn transfer(
     lines.push(Line::from(""));
     let mut go = "Transfer".to_string();
     match &d.preview {
-        PreviewState::Ready(ManagePreview::Transfer(r)) => {
+        Preview::Ready(ManagePreview::Transfer(r)) => {
             let rows = room.saturating_sub(lines.len() + 9).clamp(1, 8);
             lines.push(Line::from(Span::styled(
                 fit(
@@ -358,7 +359,7 @@ fn transfer(
             skipped_lines(app, &r.contacts_skipped, inner, &mut lines);
             go = format!("Transfer {}", count(r.contacts.len() as i64));
         }
-        PreviewState::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
+        Preview::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Preparing the preview…".into(), inner, t.dim())),
     }
     footer(app, d, &go, inner, &mut lines);
