@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use super::manage::ManagePreview;
+use super::dialogs::ManagePreview;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,

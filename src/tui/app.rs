@@ -8,7 +8,7 @@ use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use super::action::{Effect, Job, JobError};
-use super::dialog::Dialog;
+use super::dialogs::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
 use super::query::{Known, QueryEditor};

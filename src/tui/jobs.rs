@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
 use super::action::{Job, JobError, JobResult};
-use super::manage::ManagePreview;
+use super::dialogs::ManagePreview;
 use crate::domain::{
     ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
     UnenrollRequest, User, Workspace,

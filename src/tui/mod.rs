@@ -9,11 +9,10 @@
 
 pub mod action;
 pub mod app;
-pub mod dialog;
+pub mod dialogs;
 pub mod jobs;
 pub mod keymap;
 pub mod list;
-pub mod manage;
 pub mod query;
 pub mod screens;
 pub mod terminal;
@@ -34,6 +33,8 @@ use ratatui::backend::TestBackend;
 
 pub use action::{Action, Command, Effect, Job, JobError, JobOutcome, JobResult};
 pub use app::App;
+/// The dialogs under their older name (the tests use it).
+pub use dialogs as dialog;
 pub use keymap::{Key, Keymap, KeymapError};
 pub use theme::Theme;
 pub use update::update;

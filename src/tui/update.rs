@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobOutcome, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
-use super::dialog::{
+use super::dialogs::ManageDialog;
+use super::dialogs::{
     Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
     UnenrollPreview,
 };
 use super::jobs::PREVIEW_REASON;
-use super::manage::ManageDialog;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;

@@ -3,10 +3,7 @@
 //! `areas`, which `update` also uses to map clicks and page sizes, so the
 //! two never disagree.
 
-mod dialog;
-pub(crate) use dialog::draw_box;
 mod help;
-mod manage;
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -112,7 +109,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     status_line(app, frame, a.status);
     hint_bar(app, frame, a.hints);
     if app.dialog.is_some() {
-        dialog::draw(app, frame, area);
+        super::dialogs::draw(app, frame, area);
     }
     if app.help.is_some() {
         help::draw(app, frame, area);
@@ -427,7 +424,7 @@ fn position_text(app: &App) -> String {
 fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let pairs: Vec<(String, String)> =
-        if app.typing() && matches!(app.dialog, Some(super::dialog::Dialog::SaveList(_))) {
+        if app.typing() && matches!(app.dialog, Some(super::dialogs::Dialog::SaveList(_))) {
             vec![
                 ("typing".into(), "the list's name".into()),
                 ("enter".into(), "save".into()),

@@ -410,5 +410,5 @@ pub fn draw_editor(app: &App, frame: &mut Frame, a: &Areas) {
             ),
             t.dim(),
         ));
-    crate::tui::view::draw_box(frame, rect, block, lines);
+    crate::tui::dialogs::draw_box(frame, rect, block, lines);
 }

@@ -1,117 +1,221 @@
-//! The dialogs, drawn over the screen: the unenroll confirmation (names
-//! the contact or the count, the sequence, the status now, what the dry run
-//! says will be cancelled, the reason picker, the note, the buttons) and
-//! the sequence picker for enrolling, and the name of a list to save.
+//! Unenroll (R4, R5): one enrollment or many, a reason, a note, and the
+//! domain's dry run of what it cancels before it can be confirmed.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 
-use crate::domain::EndReason;
-use crate::tui::action::Command;
+use super::{Outcome, Preview, boxed, buttons, key};
+use crate::domain::{EndReason, Expected, Status, UnenrollReport, describe_status};
+use crate::tui::action::{Action, Command, Job, StatusCount};
 use crate::tui::app::App;
-use crate::tui::dialog::{
-    Dialog, EnrollPicker, Field, Origin, Preview, SaveListDialog, UnenrollDialog, UnenrollPreview,
-};
 use crate::tui::text::{self, count, fit, pad, plural};
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    match &app.dialog {
-        Some(Dialog::Unenroll(d)) => unenroll(app, d, frame, area),
-        Some(Dialog::Enroll(p)) => enroll(app, p, frame, area),
-        Some(Dialog::Manage(d)) => super::manage::draw(app, d, frame, area),
-        Some(Dialog::SaveList(d)) => save_list(app, d, frame, area),
-        None => {}
+/// The one enrollment a single unenroll is about, as the person sees it:
+/// what they confirm is what the domain checks (R4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub enrollment: i64,
+    pub contact: String,
+    pub sequence: String,
+    pub sequence_id: i64,
+    pub status: Status,
+    pub end_reason: Option<EndReason>,
+    pub step: i64,
+    pub steps: i64,
+}
+
+impl Target {
+    pub fn status_text(&self) -> String {
+        describe_status(self.status, self.end_reason)
     }
 }
 
-/// Draws `lines` in a bordered box titled `title`, `width` wide, in the
-/// middle of `area`, over whatever is below.
-pub(super) fn boxed(
-    app: &App,
-    frame: &mut Frame,
-    area: Rect,
-    title: String,
-    width: u16,
-    lines: Vec<Line<'_>>,
-) {
-    let t = &app.theme;
-    let rect = centered(area, width, lines.len() as u16 + 2);
-    let block = Block::bordered()
-        .border_style(t.dialog_border())
-        .title(Span::styled(title, t.title()));
-    draw_box(frame, rect, block, lines);
+/// The unenroll dialog's dry run, plus what the targets are now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollPreview {
+    pub report: UnenrollReport,
+    pub counts: Vec<StatusCount>,
 }
 
-/// Draws `lines` inside `block` at `rect`, a column of margin on each
-/// side, over whatever is below.
-pub(crate) fn draw_box(frame: &mut Frame, rect: Rect, block: Block<'_>, lines: Vec<Line<'_>>) {
-    frame.render_widget(Clear, rect);
-    let body = block.inner(rect);
-    frame.render_widget(block, rect);
-    let body = Rect::new(
-        body.x + 1,
-        body.y,
-        body.width.saturating_sub(2),
-        body.height,
-    );
-    frame.render_widget(Paragraph::new(lines), body);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Reason,
+    Note,
+    Confirm,
+    Cancel,
 }
 
-/// A box of `width` × `height` in the middle of `area`.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width.saturating_sub(2)).max(10);
-    let h = height.min(area.height.saturating_sub(2)).max(5);
-    Rect::new(
-        area.x + (area.width.saturating_sub(w)) / 2,
-        area.y + (area.height.saturating_sub(h)) / 2,
-        w,
-        h,
-    )
+const FIELDS: [Field; 4] = [Field::Reason, Field::Note, Field::Confirm, Field::Cancel];
+
+/// Where an unenroll dialog was opened from (what to refresh after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A sequence's enrollment list.
+    Enrollments,
+    /// The All enrollments view (rows of any sequence).
+    All,
+    Contacts,
 }
 
-/// A dialog's two buttons, centred in `inner` cells; the focused one is
-/// bracketed and highlighted.
-pub(super) fn buttons(
-    app: &App,
-    go: &str,
-    go_focused: bool,
-    cancel_focused: bool,
-    inner: usize,
-) -> Line<'static> {
-    let t = &app.theme;
-    let button = |label: &str, focused: bool| {
-        Span::styled(
-            if focused {
-                format!("[{label}]")
-            } else {
-                format!(" {label} ")
+#[derive(Debug)]
+pub struct UnenrollDialog {
+    pub origin: Origin,
+    /// Every enrollment the action takes.
+    pub targets: Vec<i64>,
+    /// Set when there is exactly one.
+    pub single: Option<Target>,
+    /// Marked enrollments the current filter does not show.
+    pub hidden: usize,
+    pub generation: u64,
+    pub preview: Preview<UnenrollPreview>,
+    /// Index into `EndReason::MANUAL`; none until the person picks one.
+    pub reason: Option<usize>,
+    pub note: String,
+    pub focus: Field,
+    /// A line under the buttons: why confirm did nothing yet.
+    pub notice: Option<String>,
+}
+
+impl UnenrollDialog {
+    pub fn new(
+        origin: Origin,
+        targets: Vec<i64>,
+        single: Option<Target>,
+        hidden: usize,
+        generation: u64,
+    ) -> UnenrollDialog {
+        // For more than one contact the safe button has the focus.
+        let focus = if targets.len() > 1 {
+            Field::Cancel
+        } else {
+            Field::Confirm
+        };
+        UnenrollDialog {
+            origin,
+            targets,
+            single,
+            hidden,
+            generation,
+            preview: Preview::Loading,
+            reason: None,
+            note: String::new(),
+            focus,
+            notice: None,
+        }
+    }
+
+    pub fn reason(&self) -> Option<EndReason> {
+        self.reason.and_then(|i| EndReason::MANUAL.get(i).copied())
+    }
+
+    /// The note field has the focus: keys type into it.
+    pub fn typing(&self) -> bool {
+        self.focus == Field::Note
+    }
+
+    pub fn handle(&mut self, action: &Action) -> Outcome {
+        match action {
+            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
+            Action::Command(Command::Confirm) => self.confirm(),
+            Action::Command(Command::Press) | Action::InputDone => match self.focus {
+                Field::Confirm => self.confirm(),
+                Field::Cancel => Outcome::Cancel,
+                Field::Reason => {
+                    self.focus = Field::Note;
+                    Outcome::Stay
+                }
+                Field::Note => {
+                    self.focus = Field::Confirm;
+                    Outcome::Stay
+                }
             },
-            if focused {
-                t.button_focused()
-            } else {
-                t.button()
+            Action::Command(Command::NextField) => {
+                self.focus = cycle(self.focus, 1);
+                Outcome::Stay
+            }
+            Action::Command(Command::PrevField) => {
+                self.focus = cycle(self.focus, -1);
+                Outcome::Stay
+            }
+            Action::Command(Command::Down) => {
+                self.pick(1);
+                Outcome::Stay
+            }
+            Action::Command(Command::Up) => {
+                self.pick(-1);
+                Outcome::Stay
+            }
+            Action::Input(c) if self.focus == Field::Note => {
+                self.note.push(*c);
+                Outcome::Stay
+            }
+            Action::InputBackspace if self.focus == Field::Note => {
+                self.note.pop();
+                Outcome::Stay
+            }
+            _ => Outcome::Stay,
+        }
+    }
+
+    fn pick(&mut self, delta: isize) {
+        let last = EndReason::MANUAL.len() - 1;
+        self.reason = Some(match self.reason {
+            None if delta < 0 => last,
+            None => 0,
+            Some(i) => i.saturating_add_signed(delta).min(last),
+        });
+        self.notice = None;
+    }
+
+    fn confirm(&mut self) -> Outcome {
+        let eligible = match &self.preview {
+            Preview::None | Preview::Loading => {
+                self.notice = Some("Still counting what will change; one moment.".into());
+                return Outcome::Stay;
+            }
+            Preview::Failed(why) => {
+                self.notice = Some(format!("Cannot unenroll: {why}"));
+                return Outcome::Stay;
+            }
+            Preview::Ready(p) => p.report.unenrolled.len(),
+        };
+        if eligible == 0 {
+            self.notice = Some("Nothing here can be unenrolled; press n or esc to close.".into());
+            return Outcome::Stay;
+        }
+        let Some(reason) = self.reason() else {
+            self.notice = Some("Choose a reason first (↑/↓).".into());
+            self.focus = Field::Reason;
+            return Outcome::Stay;
+        };
+        let note = Some(self.note.trim().to_string()).filter(|n| !n.is_empty());
+        Outcome::Confirm(match &self.single {
+            Some(t) => Job::UnenrollOne {
+                enrollment: t.enrollment,
+                expected: Expected {
+                    sequence_id: t.sequence_id,
+                    status: t.status,
+                },
+                reason,
+                note,
             },
-        )
-    };
-    let spans = [
-        button(go, go_focused),
-        Span::raw("   "),
-        button(" Cancel ", cancel_focused),
-    ];
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let mut row = vec![Span::raw(" ".repeat(inner.saturating_sub(used) / 2))];
-    row.extend(spans);
-    Line::from(row)
+            None => Job::Unenroll {
+                enrollments: self.targets.clone(),
+                reason,
+                note,
+            },
+        })
+    }
 }
 
-pub(super) fn key(app: &App, c: Command) -> String {
-    app.keymap.first_key(c)
+fn cycle(field: Field, delta: isize) -> Field {
+    let at = FIELDS.iter().position(|f| *f == field).unwrap_or(0) as isize;
+    FIELDS[(at + delta).rem_euclid(FIELDS.len() as isize) as usize]
 }
 
-fn unenroll(app: &App, d: &UnenrollDialog, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &App, d: &UnenrollDialog, frame: &mut Frame, area: Rect) {
     let width = 78.min(area.width.saturating_sub(2));
     // The roomiest layout that fits: the reason grid and every group of
     // skipped rows; then the reasons on one line; then one skipped line.
@@ -386,185 +490,116 @@ fn unenroll_lines<'a>(
 }
 
 /// The name to save the All view's query under.
-fn save_list(app: &App, d: &SaveListDialog, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let width = 70.min(area.width.saturating_sub(2));
-    let inner = width.saturating_sub(4) as usize;
-    let query = d.filter.to_query();
-    let mut lines = vec![
-        Line::from(vec![
-            Span::styled("Query  ", t.dim()),
-            Span::styled(
-                fit(
-                    if query.is_empty() {
-                        "(every enrollment)"
-                    } else {
-                        &query
-                    },
-                    inner.saturating_sub(7),
-                ),
-                t.input(),
-            ),
-        ]),
-        Line::from(Span::styled(
-            fit(
-                &format!(
-                    "It matches {} now.",
-                    plural(d.count as i64, "enrollment", "enrollments")
-                ),
-                inner,
-            ),
-            t.base(),
-        )),
-        Line::from(""),
-    ];
-    // Keep the end of a long name (where the typing is) in view.
-    let room = inner.saturating_sub(7);
-    let mut chars: Vec<char> = text::clean(&d.name).chars().collect();
-    while text::width(&chars.iter().collect::<String>()) > room.saturating_sub(1) {
-        chars.remove(0);
-    }
-    let shown: String = chars.into_iter().collect();
-    lines.push(Line::from(vec![
-        Span::styled("Name   ", t.key()),
-        Span::styled(format!("{shown}▏"), t.input()),
-    ]));
-    // A name in use: saving replaces that list's query (the domain says
-    // whether this user may).
-    let name = d.name.trim();
-    if let Some(existing) = app
-        .lists
-        .list
-        .iter()
-        .find(|c| !name.is_empty() && c.list.name.eq_ignore_ascii_case(name))
-    {
-        lines.push(Line::from(Span::styled(
-            fit(
-                &format!(
-                    "A list of this name exists (saved by {}); saving replaces its query.",
-                    existing.list.created_by
-                ),
-                inner,
-            ),
-            t.error(),
-        )));
-    } else {
-        lines.push(Line::from(Span::styled(
-            fit("Shared with the team: anyone can open it.", inner),
-            t.dim(),
-        )));
-    }
-    if let Some(notice) = &d.notice {
-        lines.push(Line::from(Span::styled(fit(notice, inner), t.error())));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        fit("enter saves · esc cancels", inner),
-        t.dim(),
-    )));
-    boxed(
-        app,
-        frame,
-        area,
-        " Save the query as a list ".into(),
-        width,
-        lines,
-    );
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn enroll(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
-    let t = &app.theme;
-    let width = 70.min(area.width.saturating_sub(2));
-    let inner = width.saturating_sub(4) as usize;
-    // Room for the list once the preview (four lines) and the hints fit.
-    let room = (area.height as usize).saturating_sub(14).clamp(3, 12);
-    let chosen = p.selected.unwrap_or(0);
-    let first = chosen.saturating_sub(room.saturating_sub(1));
-    let mut lines = vec![
-        Line::from(Span::styled(
-            fit(&format!("Enroll {} in:", p.contact), inner),
-            t.title(),
-        )),
-        Line::from(""),
-    ];
-    for (i, s) in p.sequences.iter().enumerate().skip(first).take(room) {
-        let mut label = format!(
-            "{} · {} steps · {} active",
-            s.name,
-            s.steps,
-            count(s.active)
-        );
-        if s.archived {
-            label.push_str(" · archived");
+    fn report(eligible: &[i64]) -> UnenrollReport {
+        UnenrollReport {
+            batch: None,
+            dry_run: true,
+            reason: EndReason::Other,
+            unenrolled: eligible.to_vec(),
+            skipped: Vec::new(),
+            opted_out: Vec::new(),
+            emails_cancelled: 2,
+            steps_cancelled: 3,
+            tasks_removed: 1,
+            sequences: Vec::new(),
         }
-        let style = if p.selected == Some(i) {
-            t.focused()
-        } else if s.archived {
-            t.dim()
-        } else {
-            t.base()
+    }
+
+    fn cmd(c: Command) -> Action {
+        Action::Command(c)
+    }
+
+    #[test]
+    fn bulk_starts_on_cancel_and_enter_cancels() {
+        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2, 3], None, 0, 1);
+        assert_eq!(d.focus, Field::Cancel);
+        d.preview = Preview::Ready(UnenrollPreview {
+            report: report(&[1, 2, 3]),
+            counts: Vec::new(),
+        });
+        assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
+    }
+
+    #[test]
+    fn confirm_needs_the_preview_and_a_reason() {
+        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
+        assert!(d.notice.as_deref().unwrap().starts_with("Still counting"));
+        d.preview = Preview::Ready(UnenrollPreview {
+            report: report(&[1, 2]),
+            counts: Vec::new(),
+        });
+        assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
+        assert_eq!(d.focus, Field::Reason);
+        d.handle(&cmd(Command::Down));
+        d.handle(&cmd(Command::Down));
+        assert_eq!(d.reason(), Some(EndReason::MANUAL[1]));
+        d.handle(&cmd(Command::NextField));
+        for c in "moved to a call".chars() {
+            d.handle(&Action::Input(c));
+        }
+        // y typed in the note is text, not a confirmation: the key map sends
+        // it as input while the note has the focus.
+        d.handle(&Action::Input('y'));
+        d.handle(&Action::InputBackspace);
+        assert_eq!(d.note, "moved to a call");
+        assert_eq!(
+            d.handle(&cmd(Command::Confirm)),
+            Outcome::Confirm(Job::Unenroll {
+                enrollments: vec![1, 2],
+                reason: EndReason::MANUAL[1],
+                note: Some("moved to a call".into()),
+            })
+        );
+    }
+
+    #[test]
+    fn single_confirms_what_was_shown() {
+        let target = Target {
+            enrollment: 7,
+            contact: "Ana".into(),
+            sequence: "Q4".into(),
+            sequence_id: 3,
+            status: Status::Paused,
+            end_reason: None,
+            step: 2,
+            steps: 5,
         };
-        // The chosen one is marked in text too (no colour, NO_COLOR).
-        let mark = if p.selected == Some(i) { "›" } else { " " };
-        lines.push(Line::from(Span::styled(
-            pad(&format!("{mark} {label}"), inner),
-            style,
-        )));
+        let mut d = UnenrollDialog::new(Origin::Contacts, vec![7], Some(target), 0, 1);
+        assert_eq!(d.focus, Field::Confirm);
+        d.preview = Preview::Ready(UnenrollPreview {
+            report: report(&[7]),
+            counts: Vec::new(),
+        });
+        d.handle(&cmd(Command::Up));
+        assert_eq!(d.reason(), Some(EndReason::Other));
+        assert_eq!(
+            d.handle(&cmd(Command::Press)),
+            Outcome::Confirm(Job::UnenrollOne {
+                enrollment: 7,
+                expected: Expected {
+                    sequence_id: 3,
+                    status: Status::Paused
+                },
+                reason: EndReason::Other,
+                note: None,
+            })
+        );
     }
-    if p.sequences.is_empty() {
-        lines.push(Line::from(Span::styled("There are no sequences.", t.dim())));
+
+    #[test]
+    fn nothing_eligible_cannot_be_confirmed_and_n_cancels() {
+        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        d.preview = Preview::Ready(UnenrollPreview {
+            report: report(&[]),
+            counts: Vec::new(),
+        });
+        d.handle(&cmd(Command::Down));
+        assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
+        assert_eq!(d.handle(&cmd(Command::Cancel)), Outcome::Cancel);
     }
-    lines.push(Line::from(""));
-    // What confirming will do, from the domain: nothing until a sequence
-    // is chosen.
-    let preview: Vec<(String, Style)> = match &p.preview {
-        Preview::None => vec![(
-            "Nothing chosen yet: pick a sequence with ↑/↓.".into(),
-            t.dim(),
-        )],
-        Preview::Loading => vec![("Working out the first step…".into(), t.dim())],
-        Preview::Failed(why) => vec![(format!("Cannot enroll: {why}"), t.error())],
-        Preview::Ready(e) => vec![
-            (format!("Will enroll {}", e.contact), t.title()),
-            (
-                format!("in '{}' ({} steps)", e.sequence, e.steps),
-                t.title(),
-            ),
-            (
-                format!(
-                    "step 1, due {} UTC: {} '{}'",
-                    e.first_due_at.format("%Y-%m-%d %H:%M"),
-                    e.first_kind.as_str().replace('_', " "),
-                    e.first_text
-                ),
-                t.base(),
-            ),
-        ],
-    };
-    for (text, style) in preview {
-        lines.push(Line::from(Span::styled(fit(&text, inner), style)));
-    }
-    if let Some(notice) = &p.notice {
-        lines.push(Line::from(Span::styled(fit(notice, inner), t.error())));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        fit(
-            &format!(
-                "↑↓ choose · enter/{} enroll · {}/esc cancel",
-                key(app, Command::Confirm),
-                key(app, Command::Cancel)
-            ),
-            inner,
-        ),
-        t.dim(),
-    )));
-    boxed(
-        app,
-        frame,
-        area,
-        " Enroll in a sequence ".into(),
-        width,
-        lines,
-    );
 }

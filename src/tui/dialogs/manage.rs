@@ -1,14 +1,21 @@
-//! The manager dialogs: pause / resume (`p`), undo of the last batch (`U`),
-//! ownership transfer (`o`: owner picker, then the policy with the
-//! domain's preview) and deleting a saved list (`d` in the Lists view). Plain state plus `handle`, like `dialog.rs`: an
-//! action becomes "stay", "cancel", "confirm with this job", or "ask the
-//! worker for a new preview".
+//! What the manager dialogs share: pause / resume (`p`), undo of the last
+//! batch (`U`), ownership transfer (`o`) and deleting a saved list (`d` in
+//! the Lists view) are one `ManageDialog` with a kind; each kind draws in
+//! its own module (`pause_resume`, `undo`, `transfer`, `delete_list`).
 
-use super::action::{Action, Command, Job};
-use super::dialog::{Outcome, Preview};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{Outcome, Preview, boxed, buttons, key};
 use crate::domain::{
-    ChangeReport, CountedList, TransferPolicy, TransferReport, UndoCandidate, User,
+    ChangeReport, CountedList, Skipped, TransferPolicy, TransferReport, UndoCandidate, User,
+    skip_groups,
 };
+use crate::tui::action::{Action, Command, Job};
+use crate::tui::app::App;
+use crate::tui::text::{count, fit};
 
 /// A dry run the worker computed for a manager dialog.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,7 +268,7 @@ impl ManageDialog {
 
     /// Words for the running spinner once confirmed.
     pub fn running_label(&self) -> String {
-        let n = super::text::count(self.targets.len() as i64);
+        let n = count(self.targets.len() as i64);
         match &self.kind {
             ManageKind::Change { pause: true } => format!("Pausing {n} enrollments"),
             ManageKind::Change { pause: false } => format!("Resuming {n} enrollments"),
@@ -270,6 +277,70 @@ impl ManageDialog {
             ManageKind::DeleteList { name, .. } => format!("Deleting the list '{name}'"),
         }
     }
+}
+
+pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
+    let width = 78.min(area.width.saturating_sub(2));
+    let inner = width.saturating_sub(4) as usize;
+    let room = area.height.saturating_sub(4) as usize;
+    let (title, lines) = match &d.kind {
+        ManageKind::Change { pause } => super::pause_resume::lines(app, d, *pause, inner),
+        ManageKind::Undo(_) => super::undo::lines(app, d, inner),
+        ManageKind::Transfer { .. } => super::transfer::lines(app, d, inner, room),
+        ManageKind::DeleteList { .. } => super::delete_list::lines(app, d, inner),
+    };
+    boxed(app, frame, area, title, width, lines);
+}
+
+pub(super) fn line(text: String, inner: usize, style: Style) -> Line<'static> {
+    Line::from(Span::styled(fit(&text, inner), style))
+}
+
+/// The domain's skip reasons, grouped by code, commonest first.
+pub(super) fn skipped_lines(
+    app: &App,
+    skipped: &[Skipped],
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    for g in skip_groups(skipped).iter().take(3) {
+        lines.push(line(
+            format!("{} skipped: {}", count(g.count as i64), g.phrase),
+            inner,
+            app.theme.error(),
+        ));
+    }
+}
+
+/// The buttons, the notice and the key line every manager dialog ends with.
+pub(super) fn footer(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let t = &app.theme;
+    lines.push(Line::from(""));
+    lines.push(buttons(
+        app,
+        &format!(" {go} "),
+        d.on_confirm,
+        !d.on_confirm,
+        inner,
+    ));
+    if let Some(notice) = &d.notice {
+        lines.push(line(notice.clone(), inner, t.error()));
+    }
+    lines.push(line(
+        format!(
+            "{} confirm · {}/esc cancel · tab switches the buttons · enter presses the focused one",
+            key(app, Command::Confirm),
+            key(app, Command::Cancel)
+        ),
+        inner,
+        t.dim(),
+    ));
 }
 
 #[cfg(test)]
