@@ -22,6 +22,7 @@ pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod widgets;
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
