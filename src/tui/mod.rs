@@ -14,8 +14,8 @@ pub mod jobs;
 pub mod keymap;
 pub mod list;
 pub mod query;
+pub mod runtime;
 pub mod screens;
-pub mod terminal;
 #[cfg(test)]
 mod tests;
 pub mod text;
@@ -37,35 +37,12 @@ pub use app::App;
 /// The dialogs under their older name (the tests use it).
 pub use dialogs as dialog;
 pub use keymap::{Key, Keymap, KeymapError};
+pub use runtime::start;
 pub use theme::Theme;
 pub use update::update;
 
 use crate::domain::{Clock, Workspace};
-use crate::session::Session;
 use jobs::Message;
-
-/// Opens the TUI on the workspace the command line names.
-pub fn start(session: &Session) -> anyhow::Result<()> {
-    let (path, notice) = session.workspace_or_demo()?;
-    if let Some(notice) = notice {
-        eprintln!("{notice}");
-    }
-    // A bad keymap or rules file stops us here, before the screen is taken
-    // over.
-    let keymap = Keymap::load()?;
-    let (ws, user) = session.open(&path, session.clock()?)?;
-    let (sender, messages) = channel();
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let app = App::new(
-        ws,
-        Some(user.email.as_str()),
-        keymap,
-        Theme::from_env(),
-        size,
-        sender.clone(),
-    )?;
-    terminal::run(app, sender, messages)
-}
 
 /// Carries out what `update` asked for.
 pub fn perform(app: &mut App, effects: Vec<Effect>) {
