@@ -7,16 +7,13 @@ use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobOutcome, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
-use super::dialogs::ManageDialog;
+use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
-    Dialog, EnrollPicker, Origin, Outcome, Preview, SaveListDialog, Target, UnenrollDialog,
-    UnenrollPreview,
+    delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
 };
-use super::jobs::PREVIEW_REASON;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
-use crate::domain::{full_name, opted_out_refusal, undeliverable_refusal};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -209,8 +206,8 @@ fn command(app: &mut App, command: Command) {
         | Command::Undo
         | Command::Transfer => act(app, command),
         Command::Export => export(app),
-        Command::SaveList => save_list(app),
-        Command::DeleteList => delete_list(app),
+        Command::SaveList => save_list::open(app),
+        Command::DeleteList => delete_list::open(app),
         Command::Complete
         | Command::Confirm
         | Command::Cancel
@@ -242,58 +239,6 @@ fn editor_command(app: &mut App, command: Command) {
         }
         Command::Refresh => global(app, command),
         _ => {}
-    }
-}
-
-/// `L` in the All view: asks for a name to save the query under (the open
-/// list's name by default, which replaces its query).
-fn save_list(app: &mut App) {
-    if app.screen() != Screen::All {
-        return;
-    }
-    let Some(e) = app.shown_list() else {
-        return;
-    };
-    let Some(q) = e.query_source() else {
-        return;
-    };
-    if q.asked.is_some() {
-        app.say(
-            Tone::Info,
-            "The query is still running; save it when the list is there.",
-        );
-        return;
-    }
-    let dialog = SaveListDialog {
-        name: q.list.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
-        filter: q.filter.clone(),
-        count: e.ids.len(),
-        notice: None,
-    };
-    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
-    // The names in use, so that the dialog can say a save replaces one.
-    lists::request(app);
-}
-
-/// `d` in the Lists view: asks before deleting the focused list.
-fn delete_list(app: &mut App) {
-    if app.screen() != Screen::Lists {
-        return;
-    }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
-        return;
-    }
-    match app.lists.focused() {
-        Some(list) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::delete_list(
-                list.clone(),
-            ))))
-        }
-        None => app.say(Tone::Info, "There is no saved list to delete."),
     }
 }
 
@@ -588,21 +533,21 @@ fn act(app: &mut App, command: Command) {
     }
     match command {
         Command::Unenroll => match app.screen() {
-            Screen::Enrollments | Screen::All => unenroll_from_list(app),
-            Screen::Contacts => unenroll_from_contact(app),
+            Screen::Enrollments | Screen::All => unenroll::from_list(app),
+            Screen::Contacts => unenroll::from_contact(app),
             _ => {}
         },
-        Command::Enroll => enroll_picker(app),
-        Command::PauseResume if app.screen().lists_enrollments() => pause_resume(app),
-        Command::Transfer if app.screen().lists_enrollments() => transfer(app),
-        Command::Undo => undo(app),
+        Command::Enroll => enroll::open(app),
+        Command::PauseResume if app.screen().lists_enrollments() => pause_resume::open(app),
+        Command::Transfer if app.screen().lists_enrollments() => transfer::open(app),
+        Command::Undo => undo::open(app),
         _ => {}
     }
 }
 
 /// The marked enrollments, or the focused one; `None` (and a word) when
 /// there is neither.
-fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
+pub(crate) fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
     let e = app.shown_list()?;
     let targets = if e.marked_count() > 0 {
         e.marks.targets(&e.ids, e.cursor.selected).0
@@ -613,155 +558,6 @@ fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
         return None;
     };
     Some(targets)
-}
-
-/// `p`: pause the targets, or resume them when the focused row is paused.
-fn pause_resume(app: &mut App) {
-    let Some(targets) = list_targets(app, "pause") else {
-        return;
-    };
-    let pause = app
-        .shown_list()
-        .and_then(|e| e.focused_row())
-        .is_none_or(|r| r.status != crate::domain::Status::Paused);
-    let generation = app.next_generation();
-    let d = ManageDialog::change(targets, pause, generation);
-    if let Some(job) = d.preview_job() {
-        app.run(job);
-    }
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
-}
-
-/// `o`: pick the new owner of the targets' contacts, then the policy.
-fn transfer(app: &mut App) {
-    let Some(targets) = list_targets(app, "transfer") else {
-        return;
-    };
-    // The users come from the reader (at start and on every refresh).
-    if app.team.is_empty() {
-        app.say(Tone::Info, "Still reading the team; one moment.");
-        return;
-    }
-    let mut d = ManageDialog::transfer(targets, app.team.clone());
-    d.generation = app.next_generation();
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
-}
-
-/// `U`: offer to undo this user's last unenroll, transfer or enroll batch
-/// inside the window.
-fn undo(app: &mut App) {
-    let minutes = app.ws.rules().undo_window_minutes;
-    let since = app.ws.now() - chrono::Duration::minutes(minutes);
-    match app.undoable.clone().filter(|c| c.at >= since) {
-        Some(candidate) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
-        }
-        None if app.undo_pending.is_some() => {
-            app.say(Tone::Info, "Still reading what you can undo; one moment.");
-        }
-        None => {
-            app.say(
-                Tone::Info,
-                format!(
-                    "Nothing to undo: you made no unenroll, transfer or enroll batch in the last {minutes} minutes."
-                ),
-            );
-        }
-    }
-}
-
-fn unenroll_from_list(app: &mut App) {
-    let Some(e) = app.shown_list() else {
-        return;
-    };
-    let (targets, hidden) = if e.marked_count() > 0 {
-        e.marks.targets(&e.ids, e.cursor.selected)
-    } else {
-        match e.focused_id() {
-            Some(id) => (vec![id], 0),
-            None => {
-                app.say(Tone::Info, "Nothing here to unenroll.");
-                return;
-            }
-        }
-    };
-    let single = if targets.len() == 1 {
-        match app.ws.enrollment(targets[0]) {
-            Ok(row) => Some(Target {
-                enrollment: row.id,
-                contact: row.contact_name.clone(),
-                sequence: row.sequence.clone(),
-                sequence_id: row.sequence_id,
-                status: row.status,
-                end_reason: row.end_reason,
-                step: row.step,
-                steps: row.steps,
-            }),
-            Err(err) => {
-                app.say(Tone::Error, err.to_string());
-                return;
-            }
-        }
-    } else {
-        None
-    };
-    let origin = if app.screen() == Screen::All {
-        Origin::All
-    } else {
-        Origin::Enrollments
-    };
-    open_unenroll(app, origin, targets, single, hidden);
-}
-
-fn unenroll_from_contact(app: &mut App) {
-    detail::sync(app);
-    let Some(d) = &app.detail.data else {
-        if app.detail.pending.is_some() {
-            app.say(Tone::Info, "Still reading the contact; one moment.");
-        } else {
-            app.say(Tone::Info, "Choose a contact first.");
-        }
-        return;
-    };
-    let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
-        let name = d.contact.full_name();
-        let key = app.keymap.first_key(Command::Enroll);
-        app.say(
-            Tone::Info,
-            format!("{name} has no open enrollment; {key} enrolls them in a sequence."),
-        );
-        return;
-    };
-    let row = &open.enrollment;
-    let target = Target {
-        enrollment: row.id,
-        contact: row.contact_name.clone(),
-        sequence: row.sequence.clone(),
-        sequence_id: row.sequence_id,
-        status: row.status,
-        end_reason: row.end_reason,
-        step: row.step,
-        steps: row.steps,
-    };
-    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
-}
-
-fn open_unenroll(
-    app: &mut App,
-    origin: Origin,
-    targets: Vec<i64>,
-    single: Option<Target>,
-    hidden: usize,
-) {
-    let generation = app.next_generation();
-    app.run(super::action::Job::Preview {
-        generation,
-        enrollments: targets.clone(),
-        reason: PREVIEW_REASON,
-    });
-    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
-        origin, targets, single, hidden, generation,
-    ))));
 }
 
 /// `x`: writes the marked rows, or every row the filter matches, to a CSV
@@ -800,46 +596,10 @@ fn export(app: &mut App) {
     app.run(super::action::Job::Export { enrollments, path });
 }
 
-fn enroll_picker(app: &mut App) {
-    let contact = match app.screen() {
-        Screen::Enrollments | Screen::All => app
-            .shown_list()
-            .and_then(|e| e.focused_row())
-            .map(|r| (r.contact_id, r.contact_name.clone())),
-        Screen::Contacts => app
-            .focused_contact()
-            .map(|c| (c.id, full_name(&c.first_name, &c.last_name, &c.email))),
-        _ => None,
-    };
-    let Some((contact_id, contact)) = contact else {
-        app.say(Tone::Info, "Choose a contact first.");
-        return;
-    };
-    // R2: an opted-out contact is never offered for enrollment. Read it
-    // afresh (one row): the list on screen may predate the opt-out.
-    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
-        (app.screen() == Screen::Contacts)
-            .then(|| app.focused_contact().cloned())
-            .flatten()
-    });
-    let refusal = current
-        .as_ref()
-        .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
-    if let Some(why) = refusal {
-        app.say(Tone::Error, format!("Not enrolling: {why}."));
-        return;
-    }
-    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
-        contact_id,
-        contact,
-        app.sequences.list.clone(),
-    ))));
-}
-
 /// A change of ours was written: say what happened, clear the marks of the
 /// list it was made from (the rows stay where they are and show their new
 /// state) and reload; the All view and the saved lists count again.
-fn after_change(app: &mut App, summary: String, list: Option<Which>) {
+pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     app.say(Tone::Success, summary);
     if let Some(e) = list.and_then(|w| app.list_mut(w)) {
         e.marks.clear();
@@ -862,7 +622,7 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
 
 /// Our own commit moved the change counter: take it as seen, so that the
 /// lists are not re-filtered under the person's eyes.
-fn saw_own_commit(app: &mut App) {
+pub(crate) fn saw_own_commit(app: &mut App) {
     if let Ok(v) = app.ws.data_version() {
         app.data_version = v;
     }
@@ -958,53 +718,8 @@ fn done(app: &mut App, result: JobResult) {
                 app.undoable = candidate;
             }
         }
-        JobResult::ListSaved { result } => {
-            app.running = None;
-            match result {
-                Ok(report) => {
-                    let n = super::text::plural(report.count, "enrollment", "enrollments");
-                    let text = if report.replaced {
-                        format!(
-                            "Saved the new query of the list '{}' ({n})",
-                            report.list.name
-                        )
-                    } else {
-                        format!("Saved the list '{}' ({n})", report.list.name)
-                    };
-                    app.say(Tone::Success, text);
-                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
-                        && q.filter == report.list.filter
-                    {
-                        q.list = Some(report.list);
-                    }
-                    saw_own_commit(app);
-                    lists::request(app);
-                }
-                Err(err) => app.fail(&err),
-            }
-        }
-        JobResult::ListDeleted { result } => {
-            app.running = None;
-            match result {
-                Ok(list) => {
-                    app.say(
-                        Tone::Success,
-                        format!(
-                            "Deleted the list '{}'; its enrollments did not change.",
-                            list.name
-                        ),
-                    );
-                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
-                        && q.list.as_ref().is_some_and(|l| l.id == list.id)
-                    {
-                        q.list = None;
-                    }
-                    saw_own_commit(app);
-                    lists::request(app);
-                }
-                Err(err) => app.fail(&err),
-            }
-        }
+        JobResult::ListSaved { result } => save_list::done(app, result),
+        JobResult::ListDeleted { result } => delete_list::done(app, result),
         JobResult::Audit { generation, result } => activity::done(app, generation, result),
         JobResult::Report { generation, result } => reports::done(app, generation, result),
         JobResult::Exported { path, result } => {
@@ -1023,81 +738,18 @@ fn done(app: &mut App, result: JobResult) {
         }
         JobResult::SearchContacts { generation, result } => contacts::done(app, generation, result),
         JobResult::Preview { generation, result } => {
-            if let Some(Dialog::Unenroll(d)) = &mut app.dialog
-                && d.generation == generation
-            {
-                d.preview = match result {
-                    Ok((report, counts)) => Preview::Ready(UnenrollPreview { report, counts }),
-                    Err(err) => Preview::Failed(err),
-                };
-            }
+            unenroll::preview_done(app, generation, result)
         }
-        JobResult::Unenrolled { result } => {
-            let list = app.running.take().and_then(|r| r.list);
-            match result {
-                Ok(report) => after_change(app, report.summary(), list),
-                Err(err) => app.fail(&err),
-            }
-        }
-        JobResult::Managed { result } => {
-            let list = app.running.take().and_then(|r| r.list);
-            match result {
-                Ok(summary) => after_change(app, summary, list),
-                Err(err) => app.fail(&err),
-            }
-        }
+        JobResult::Unenrolled { result } => unenroll::done(app, result),
+        JobResult::Managed { result } => manage::done(app, result),
         JobResult::ManagePreview { generation, result } => {
-            if let Some(Dialog::Manage(d)) = &mut app.dialog
-                && d.generation == generation
-            {
-                d.preview = match result {
-                    Ok(preview) => Preview::Ready(preview),
-                    Err(err) => Preview::Failed(err),
-                };
-            }
+            manage::preview_done(app, generation, result)
         }
         JobResult::ContactDetail { generation, result } => detail::done(app, generation, result),
         JobResult::EnrollPreview { generation, result } => {
-            if let Some(Dialog::Enroll(p)) = &mut app.dialog
-                && p.generation == generation
-            {
-                p.preview = match result {
-                    Ok(preview) => Preview::Ready(preview),
-                    Err(err) => Preview::Failed(err),
-                };
-            }
+            enroll::preview_done(app, generation, result)
         }
-        JobResult::Enrolled { contact, result } => {
-            app.running = None;
-            match result {
-                Ok(report) if !report.refused.is_empty() => {
-                    let why: Vec<&str> = report.refused.iter().map(|r| r.why.as_str()).collect();
-                    app.say(Tone::Error, format!("Not enrolled: {}", why.join("; ")));
-                }
-                Ok(report) => {
-                    let name = app
-                        .detail
-                        .data
-                        .as_ref()
-                        .filter(|d| d.contact.id == contact)
-                        .map(|d| d.contact.full_name())
-                        .unwrap_or_else(|| "the contact".into());
-                    let batch = report
-                        .batch
-                        .map(|b| format!(" · batch {b}"))
-                        .unwrap_or_default();
-                    app.say(
-                        Tone::Success,
-                        format!("Enrolled {name} in '{}'{batch}", report.sequence),
-                    );
-                    if let Ok(v) = app.ws.data_version() {
-                        app.data_version = v;
-                    }
-                    app.refresh_all();
-                }
-                Err(err) => app.fail(&err),
-            }
-        }
+        JobResult::Enrolled { contact, result } => enroll::done(app, contact, result),
     }
 }
 

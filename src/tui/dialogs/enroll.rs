@@ -11,6 +11,11 @@ use crate::tui::action::{Action, Command, Job};
 use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad};
 
+use crate::domain::{full_name, opted_out_refusal, undeliverable_refusal};
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{Screen, Tone};
+use crate::tui::dialogs::Dialog;
+
 /// Picks the sequence to enroll one contact in. Nothing is chosen at
 /// first, so no stray key can enroll (`e` then `y` typed by accident); once
 /// a sequence is chosen the domain's preview (sequence, contact, first step
@@ -191,4 +196,85 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
         width,
         lines,
     );
+}
+
+pub fn open(app: &mut App) {
+    let contact = match app.screen() {
+        Screen::Enrollments | Screen::All => app
+            .shown_list()
+            .and_then(|e| e.focused_row())
+            .map(|r| (r.contact_id, r.contact_name.clone())),
+        Screen::Contacts => app
+            .focused_contact()
+            .map(|c| (c.id, full_name(&c.first_name, &c.last_name, &c.email))),
+        _ => None,
+    };
+    let Some((contact_id, contact)) = contact else {
+        app.say(Tone::Info, "Choose a contact first.");
+        return;
+    };
+    // R2: an opted-out contact is never offered for enrollment. Read it
+    // afresh (one row): the list on screen may predate the opt-out.
+    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
+        (app.screen() == Screen::Contacts)
+            .then(|| app.focused_contact().cloned())
+            .flatten()
+    });
+    let refusal = current
+        .as_ref()
+        .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
+    if let Some(why) = refusal {
+        app.say(Tone::Error, format!("Not enrolling: {why}."));
+        return;
+    }
+    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
+        contact_id,
+        contact,
+        app.sequences.list.clone(),
+    ))));
+}
+
+/// The preview arrived, if the picker still waits for it.
+pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollPreview>) {
+    if let Some(Dialog::Enroll(p)) = &mut app.dialog
+        && p.generation == generation
+    {
+        p.preview = match result {
+            Ok(preview) => Preview::Ready(preview),
+            Err(err) => Preview::Failed(err),
+        };
+    }
+}
+
+/// The enroll was written (or refused).
+pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::EnrollReport>) {
+    app.running = None;
+    match result {
+        Ok(report) if !report.refused.is_empty() => {
+            let why: Vec<&str> = report.refused.iter().map(|r| r.why.as_str()).collect();
+            app.say(Tone::Error, format!("Not enrolled: {}", why.join("; ")));
+        }
+        Ok(report) => {
+            let name = app
+                .detail
+                .data
+                .as_ref()
+                .filter(|d| d.contact.id == contact)
+                .map(|d| d.contact.full_name())
+                .unwrap_or_else(|| "the contact".into());
+            let batch = report
+                .batch
+                .map(|b| format!(" · batch {b}"))
+                .unwrap_or_default();
+            app.say(
+                Tone::Success,
+                format!("Enrolled {name} in '{}'{batch}", report.sequence),
+            );
+            if let Ok(v) = app.ws.data_version() {
+                app.data_version = v;
+            }
+            app.refresh_all();
+        }
+        Err(err) => app.fail(&err),
+    }
 }

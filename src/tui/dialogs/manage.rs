@@ -17,6 +17,10 @@ use crate::tui::action::{Action, Command, Job};
 use crate::tui::app::App;
 use crate::tui::text::{count, fit};
 
+use crate::tui::action::JobOutcome;
+use crate::tui::dialogs::Dialog;
+use crate::tui::update::after_change;
+
 /// A dry run the worker computed for a manager dialog.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ManagePreview {
@@ -341,6 +345,27 @@ pub(super) fn footer(
         inner,
         t.dim(),
     ));
+}
+
+/// The dry run arrived, if the dialog still waits for it.
+pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<ManagePreview>) {
+    if let Some(Dialog::Manage(d)) = &mut app.dialog
+        && d.generation == generation
+    {
+        d.preview = match result {
+            Ok(preview) => Preview::Ready(preview),
+            Err(err) => Preview::Failed(err),
+        };
+    }
+}
+
+/// A pause, resume, undo or transfer was written: its summary line.
+pub fn done(app: &mut App, result: JobOutcome<String>) {
+    let list = app.running.take().and_then(|r| r.list);
+    match result {
+        Ok(summary) => after_change(app, summary, list),
+        Err(err) => app.fail(&err),
+    }
 }
 
 #[cfg(test)]

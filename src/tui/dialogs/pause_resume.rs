@@ -7,6 +7,9 @@ use super::manage::{ManageDialog, ManagePreview, footer, line, skipped_lines};
 use crate::tui::app::App;
 use crate::tui::text::{count, plural};
 
+use crate::tui::dialogs::Dialog;
+use crate::tui::update::list_targets;
+
 pub(super) fn lines(
     app: &App,
     d: &ManageDialog,
@@ -64,4 +67,21 @@ pub(super) fn lines(
     }
     footer(app, d, &go, inner, &mut lines);
     (title, lines)
+}
+
+/// `p`: pause the targets, or resume them when the focused row is paused.
+pub fn open(app: &mut App) {
+    let Some(targets) = list_targets(app, "pause") else {
+        return;
+    };
+    let pause = app
+        .shown_list()
+        .and_then(|e| e.focused_row())
+        .is_none_or(|r| r.status != crate::domain::Status::Paused);
+    let generation = app.next_generation();
+    let d = ManageDialog::change(targets, pause, generation);
+    if let Some(job) = d.preview_job() {
+        app.run(job);
+    }
+    app.dialog = Some(Dialog::Manage(Box::new(d)));
 }

@@ -10,6 +10,12 @@ use crate::tui::action::{Action, Command, Job};
 use crate::tui::app::App;
 use crate::tui::text::{self, fit, plural};
 
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{Screen, Tone};
+use crate::tui::dialogs::Dialog;
+use crate::tui::screens::lists;
+use crate::tui::update::saw_own_commit;
+
 /// Asks for the name to save a filter under. Enter saves (on a worker),
 /// Esc cancels; a name the team already uses replaces that list's filter,
 /// which the dialog says before.
@@ -136,6 +142,63 @@ pub fn draw(app: &App, d: &SaveListDialog, frame: &mut Frame, area: Rect) {
         width,
         lines,
     );
+}
+
+/// `L` in the All view: asks for a name to save the query under (the open
+/// list's name by default, which replaces its query).
+pub fn open(app: &mut App) {
+    if app.screen() != Screen::All {
+        return;
+    }
+    let Some(e) = app.shown_list() else {
+        return;
+    };
+    let Some(q) = e.query_source() else {
+        return;
+    };
+    if q.asked.is_some() {
+        app.say(
+            Tone::Info,
+            "The query is still running; save it when the list is there.",
+        );
+        return;
+    }
+    let dialog = SaveListDialog {
+        name: q.list.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
+        filter: q.filter.clone(),
+        count: e.ids.len(),
+        notice: None,
+    };
+    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
+    // The names in use, so that the dialog can say a save replaces one.
+    lists::request(app);
+}
+
+/// The list was saved (or not).
+pub fn done(app: &mut App, result: JobOutcome<Box<crate::domain::SaveListReport>>) {
+    app.running = None;
+    match result {
+        Ok(report) => {
+            let n = crate::tui::text::plural(report.count, "enrollment", "enrollments");
+            let text = if report.replaced {
+                format!(
+                    "Saved the new query of the list '{}' ({n})",
+                    report.list.name
+                )
+            } else {
+                format!("Saved the list '{}' ({n})", report.list.name)
+            };
+            app.say(Tone::Success, text);
+            if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
+                && q.filter == report.list.filter
+            {
+                q.list = Some(report.list);
+            }
+            saw_own_commit(app);
+            lists::request(app);
+        }
+        Err(err) => app.fail(&err),
+    }
 }
 
 #[cfg(test)]

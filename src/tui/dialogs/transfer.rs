@@ -10,6 +10,10 @@ use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};
 
+use crate::tui::app::Tone;
+use crate::tui::dialogs::Dialog;
+use crate::tui::update::list_targets;
+
 pub(super) fn lines(
     app: &App,
     d: &ManageDialog,
@@ -146,4 +150,19 @@ pub(super) fn lines(
     }
     footer(app, d, &go, inner, &mut lines);
     (title, lines)
+}
+
+/// `o`: pick the new owner of the targets' contacts, then the policy.
+pub fn open(app: &mut App) {
+    let Some(targets) = list_targets(app, "transfer") else {
+        return;
+    };
+    // The users come from the reader (at start and on every refresh).
+    if app.team.is_empty() {
+        app.say(Tone::Info, "Still reading the team; one moment.");
+        return;
+    }
+    let mut d = ManageDialog::transfer(targets, app.team.clone());
+    d.generation = app.next_generation();
+    app.dialog = Some(Dialog::Manage(Box::new(d)));
 }

@@ -6,6 +6,9 @@ use super::manage::{ManageDialog, ManageKind, footer, line};
 use crate::tui::app::App;
 use crate::tui::text::plural;
 
+use crate::tui::app::Tone;
+use crate::tui::dialogs::Dialog;
+
 pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>>) {
     let t = &app.theme;
     let ManageKind::Undo(c) = &d.kind else {
@@ -68,4 +71,27 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
         _ => "unenroll",
     };
     (format!(" Undo your last {what} ({})? ", c.batch), lines)
+}
+
+/// `U`: offer to undo this user's last unenroll, transfer or enroll batch
+/// inside the window.
+pub fn open(app: &mut App) {
+    let minutes = app.ws.rules().undo_window_minutes;
+    let since = app.ws.now() - chrono::Duration::minutes(minutes);
+    match app.undoable.clone().filter(|c| c.at >= since) {
+        Some(candidate) => {
+            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
+        }
+        None if app.undo_pending.is_some() => {
+            app.say(Tone::Info, "Still reading what you can undo; one moment.");
+        }
+        None => {
+            app.say(
+                Tone::Info,
+                format!(
+                    "Nothing to undo: you made no unenroll, transfer or enroll batch in the last {minutes} minutes."
+                ),
+            );
+        }
+    }
 }

@@ -12,6 +12,12 @@ use crate::tui::action::{Action, Command, Job, StatusCount};
 use crate::tui::app::App;
 use crate::tui::text::{self, count, fit, pad, plural};
 
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{Screen, Tone};
+use crate::tui::dialogs::Dialog;
+use crate::tui::screens::detail;
+use crate::tui::update::after_change;
+
 /// The one enrollment a single unenroll is about, as the person sees it:
 /// what they confirm is what the domain checks (R4).
 #[derive(Debug, Clone, PartialEq)]
@@ -490,6 +496,125 @@ fn unenroll_lines<'a>(
 }
 
 /// The name to save the All view's query under.
+pub fn from_list(app: &mut App) {
+    let Some(e) = app.shown_list() else {
+        return;
+    };
+    let (targets, hidden) = if e.marked_count() > 0 {
+        e.marks.targets(&e.ids, e.cursor.selected)
+    } else {
+        match e.focused_id() {
+            Some(id) => (vec![id], 0),
+            None => {
+                app.say(Tone::Info, "Nothing here to unenroll.");
+                return;
+            }
+        }
+    };
+    let single = if targets.len() == 1 {
+        match app.ws.enrollment(targets[0]) {
+            Ok(row) => Some(Target {
+                enrollment: row.id,
+                contact: row.contact_name.clone(),
+                sequence: row.sequence.clone(),
+                sequence_id: row.sequence_id,
+                status: row.status,
+                end_reason: row.end_reason,
+                step: row.step,
+                steps: row.steps,
+            }),
+            Err(err) => {
+                app.say(Tone::Error, err.to_string());
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let origin = if app.screen() == Screen::All {
+        Origin::All
+    } else {
+        Origin::Enrollments
+    };
+    open_unenroll(app, origin, targets, single, hidden);
+}
+
+pub fn from_contact(app: &mut App) {
+    detail::sync(app);
+    let Some(d) = &app.detail.data else {
+        if app.detail.pending.is_some() {
+            app.say(Tone::Info, "Still reading the contact; one moment.");
+        } else {
+            app.say(Tone::Info, "Choose a contact first.");
+        }
+        return;
+    };
+    let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
+        let name = d.contact.full_name();
+        let key = app.keymap.first_key(Command::Enroll);
+        app.say(
+            Tone::Info,
+            format!("{name} has no open enrollment; {key} enrolls them in a sequence."),
+        );
+        return;
+    };
+    let row = &open.enrollment;
+    let target = Target {
+        enrollment: row.id,
+        contact: row.contact_name.clone(),
+        sequence: row.sequence.clone(),
+        sequence_id: row.sequence_id,
+        status: row.status,
+        end_reason: row.end_reason,
+        step: row.step,
+        steps: row.steps,
+    };
+    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
+}
+
+fn open_unenroll(
+    app: &mut App,
+    origin: Origin,
+    targets: Vec<i64>,
+    single: Option<Target>,
+    hidden: usize,
+) {
+    let generation = app.next_generation();
+    app.run(Job::Preview {
+        generation,
+        enrollments: targets.clone(),
+        reason: crate::tui::jobs::PREVIEW_REASON,
+    });
+    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
+        origin, targets, single, hidden, generation,
+    ))));
+}
+
+/// The dry run arrived, if the dialog still waits for it.
+pub fn preview_done(
+    app: &mut App,
+    generation: u64,
+    result: JobOutcome<(UnenrollReport, Vec<StatusCount>)>,
+) {
+    if let Some(Dialog::Unenroll(d)) = &mut app.dialog
+        && d.generation == generation
+    {
+        d.preview = match result {
+            Ok((report, counts)) => Preview::Ready(UnenrollPreview { report, counts }),
+            Err(err) => Preview::Failed(err),
+        };
+    }
+}
+
+/// The unenroll was written (or refused).
+pub fn done(app: &mut App, result: JobOutcome<UnenrollReport>) {
+    let list = app.running.take().and_then(|r| r.list);
+    match result {
+        Ok(report) => after_change(app, report.summary(), list),
+        Err(err) => app.fail(&err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
