@@ -142,7 +142,7 @@ fn dialog(app: &mut App, action: &Action) {
 fn command(app: &mut App, command: Command) {
     // The query editor takes completion, ↑↓ and esc; typing comes as input.
     if app.editor().is_some() && app.screen() == Screen::All {
-        editor_command(app, command);
+        query::editor_command(app, command);
         return;
     }
     // The full-screen detail pane takes movement keys for scrolling and
@@ -205,7 +205,7 @@ fn command(app: &mut App, command: Command) {
         | Command::PauseResume
         | Command::Undo
         | Command::Transfer => act(app, command),
-        Command::Export => export(app),
+        Command::Export => enrollments::export(app),
         Command::SaveList => save_list::open(app),
         Command::DeleteList => delete_list::open(app),
         Command::Complete
@@ -217,32 +217,7 @@ fn command(app: &mut App, command: Command) {
     }
 }
 
-/// A command while the query editor is open: Tab completes, ↑↓ choose a
-/// candidate, Esc closes it and keeps the query shown; a reload still works.
-fn editor_command(app: &mut App, command: Command) {
-    let known = super::app::known(&app.sequences.list, &app.users);
-    let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
-        return;
-    };
-    let Some(editor) = q.editor.as_mut() else {
-        return;
-    };
-    match command {
-        Command::Complete => {
-            editor.take(&known);
-        }
-        Command::Up => editor.choose(-1),
-        Command::Down => editor.choose(1),
-        Command::Escape | Command::Cancel => {
-            q.editor = None;
-            app.say(Tone::Info, "The query did not change.");
-        }
-        Command::Refresh => global(app, command),
-        _ => {}
-    }
-}
-
-fn global(app: &mut App, command: Command) {
+pub(crate) fn global(app: &mut App, command: Command) {
     match command {
         Command::Help => app.help = Some(0),
         Command::Quit => quit(app),
@@ -472,38 +447,8 @@ fn toggle_mark(app: &mut App) {
 
 fn input(app: &mut App, c: Option<char>) {
     match app.screen() {
-        Screen::All => {
-            let known = super::app::known(&app.sequences.list, &app.users);
-            if let Some(editor) = app
-                .all
-                .as_mut()
-                .and_then(|e| e.query_source_mut())
-                .and_then(|q| q.editor.as_mut())
-            {
-                match c {
-                    Some(c) => editor.push(c, &known),
-                    None => editor.pop(&known),
-                }
-            }
-        }
-        Screen::Enrollments => {
-            let Some(e) = &mut app.enrollments else {
-                return;
-            };
-            if !e.editing {
-                return;
-            }
-            let before = e.search.trim().to_string();
-            match c {
-                Some(c) => e.search.push(c),
-                None => {
-                    e.search.pop();
-                }
-            }
-            if e.search.trim() != before {
-                app.query_enrollments(Keep::Top);
-            }
-        }
+        Screen::All => query::typed(app, c),
+        Screen::Enrollments => enrollments::sequence::typed(app, c),
         Screen::Contacts => contacts::typed(app, c),
         _ => {}
     }
@@ -558,42 +503,6 @@ pub(crate) fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
         return None;
     };
     Some(targets)
-}
-
-/// `x`: writes the marked rows, or every row the filter matches, to a CSV
-/// file (see `App::export_request`) on a worker thread.
-fn export(app: &mut App) {
-    if !app.screen().lists_enrollments() {
-        return;
-    }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
-        return;
-    }
-    if app.shown_list().is_some_and(|e| e.pending.is_some()) {
-        app.say(
-            Tone::Info,
-            "The filter is still running; export when the list is there.",
-        );
-        return;
-    }
-    let Some((enrollments, path)) = app.export_request() else {
-        app.say(Tone::Info, "Nothing here to export.");
-        return;
-    };
-    app.note = None;
-    app.running = Some(Running {
-        label: format!(
-            "Exporting {}",
-            super::text::plural(enrollments.len() as i64, "enrollment", "enrollments")
-        ),
-        started: Instant::now(),
-        list: None,
-    });
-    app.run(super::action::Job::Export { enrollments, path });
 }
 
 /// A change of ours was written: say what happened, clear the marks of the
@@ -654,57 +563,11 @@ fn done(app: &mut App, result: JobResult) {
     match result {
         JobResult::Sequences { generation, result } => sequences::done(app, generation, result),
         JobResult::EnrollmentIds { generation, result } => {
-            let Some(e) = &mut app.enrollments else {
-                return;
-            };
-            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            e.pending = None;
-            match result {
-                Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
-                Err(err) => {
-                    e.mark_all_when_loaded = false;
-                    app.fail(&err);
-                }
-            }
+            enrollments::ids_done(app, generation, result)
         }
-        JobResult::FilterIds { generation, result } => {
-            let Some(e) = &mut app.all else {
-                return;
-            };
-            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            e.pending = None;
-            match result {
-                Ok(ids) => app.apply_filter_ids(ids, pending.keep),
-                Err(err) => app.refuse_filter(err),
-            }
-        }
-        JobResult::FilterPage { generation, result } => {
-            // Only while the same filter's ids are still on the way; an
-            // error is left to them (the same resolve fails there).
-            let waiting = app
-                .all
-                .as_ref()
-                .and_then(|e| e.pending)
-                .is_some_and(|p| p.generation == generation);
-            if let (true, Ok(rows)) = (waiting, result) {
-                app.apply_first_page(rows);
-            }
-        }
-        JobResult::FilterCount { generation, result } => {
-            let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
-                return;
-            };
-            if let Some(result) = answer(&mut q.count_pending, generation, result) {
-                match result {
-                    Ok(n) => q.count = Some(n),
-                    Err(err) => app.fail(&err),
-                }
-            }
-        }
+        JobResult::FilterIds { generation, result } => query::ids_done(app, generation, result),
+        JobResult::FilterPage { generation, result } => query::page_done(app, generation, result),
+        JobResult::FilterCount { generation, result } => query::count_done(app, generation, result),
         JobResult::Lists { generation, result } => lists::done(app, generation, result),
         JobResult::Users { generation, result } => {
             let result = answer(&mut app.users_pending, generation, result);
@@ -722,20 +585,7 @@ fn done(app: &mut App, result: JobResult) {
         JobResult::ListDeleted { result } => delete_list::done(app, result),
         JobResult::Audit { generation, result } => activity::done(app, generation, result),
         JobResult::Report { generation, result } => reports::done(app, generation, result),
-        JobResult::Exported { path, result } => {
-            app.running = None;
-            match result {
-                Ok(n) => app.say(
-                    Tone::Success,
-                    format!(
-                        "Exported {} to {}",
-                        super::text::plural(n as i64, "enrollment", "enrollments"),
-                        path.display()
-                    ),
-                ),
-                Err(err) => app.fail(&err),
-            }
-        }
+        JobResult::Exported { path, result } => enrollments::exported(app, path, result),
         JobResult::SearchContacts { generation, result } => contacts::done(app, generation, result),
         JobResult::Preview { generation, result } => {
             unenroll::preview_done(app, generation, result)

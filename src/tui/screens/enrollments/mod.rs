@@ -17,11 +17,14 @@ use crate::domain::{
     EnrollmentQuery, EnrollmentRow, SequenceSummary, Status, describe_status, export_file_name,
 };
 use crate::tui::action::Job;
+use crate::tui::action::JobOutcome;
+use crate::tui::app::Running;
 use crate::tui::app::{App, FIRST_PAGE, Screen, Tone, export_dir};
 use crate::tui::list::{Cursor, Marks};
 use crate::tui::text::{self, day, local_part};
 use crate::tui::view::{Column, draw_list, fit_columns, header_line, row_line};
 use query::{QuerySource, change_query};
+use std::time::Instant;
 
 /// Which enrollment list: the open sequence's, or the All enrollments
 /// view's. Each keeps its own filter, cursor and marks.
@@ -607,4 +610,74 @@ pub(crate) fn table(
         rows,
         empty,
     );
+}
+
+/// `x`: writes the marked rows, or every row the filter matches, to a CSV
+/// file (see `App::export_request`) on a worker thread.
+pub fn export(app: &mut App) {
+    if !app.screen().lists_enrollments() {
+        return;
+    }
+    if app.running.is_some() {
+        app.say(
+            Tone::Error,
+            "A change is still being written; wait for it to finish.",
+        );
+        return;
+    }
+    if app.shown_list().is_some_and(|e| e.pending.is_some()) {
+        app.say(
+            Tone::Info,
+            "The filter is still running; export when the list is there.",
+        );
+        return;
+    }
+    let Some((enrollments, path)) = app.export_request() else {
+        app.say(Tone::Info, "Nothing here to export.");
+        return;
+    };
+    app.note = None;
+    app.running = Some(Running {
+        label: format!(
+            "Exporting {}",
+            text::plural(enrollments.len() as i64, "enrollment", "enrollments")
+        ),
+        started: Instant::now(),
+        list: None,
+    });
+    app.run(Job::Export { enrollments, path });
+}
+
+/// The export finished (or failed).
+pub fn exported(app: &mut App, path: PathBuf, result: JobOutcome<usize>) {
+    app.running = None;
+    match result {
+        Ok(n) => app.say(
+            Tone::Success,
+            format!(
+                "Exported {} to {}",
+                text::plural(n as i64, "enrollment", "enrollments"),
+                path.display()
+            ),
+        ),
+        Err(err) => app.fail(&err),
+    }
+}
+
+/// The ids of the open sequence's list arrived, if still the ones asked.
+pub fn ids_done(app: &mut App, generation: u64, result: JobOutcome<Vec<i64>>) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
+        return;
+    };
+    e.pending = None;
+    match result {
+        Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
+        Err(err) => {
+            e.mark_all_when_loaded = false;
+            app.fail(&err);
+        }
+    }
 }

@@ -7,11 +7,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::{ALL_COLUMNS, EnrollmentsState, Keep, Source, Which, table};
+use crate::domain::EnrollmentRow;
 use crate::domain::{Filter, SavedList, Status};
+use crate::tui::action::JobOutcome;
 use crate::tui::action::{Command, Job, JobError};
+use crate::tui::app::Tone;
 use crate::tui::app::{App, Chip, known};
 use crate::tui::query::QueryEditor;
 use crate::tui::text::{self, count, fit, pad};
+use crate::tui::update::global;
 use crate::tui::view::Areas;
 
 /// The All enrollments view's filter. The status chips and the stale
@@ -411,4 +415,89 @@ pub fn draw_editor(app: &App, frame: &mut Frame, a: &Areas) {
             t.dim(),
         ));
     crate::tui::dialogs::draw_box(frame, rect, block, lines);
+}
+
+/// A command while the query editor is open: Tab completes, ↑↓ choose a
+/// candidate, Esc closes it and keeps the query shown; a reload still works.
+pub fn editor_command(app: &mut App, command: Command) {
+    let known = known(&app.sequences.list, &app.users);
+    let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
+        return;
+    };
+    let Some(editor) = q.editor.as_mut() else {
+        return;
+    };
+    match command {
+        Command::Complete => {
+            editor.take(&known);
+        }
+        Command::Up => editor.choose(-1),
+        Command::Down => editor.choose(1),
+        Command::Escape | Command::Cancel => {
+            q.editor = None;
+            app.say(Tone::Info, "The query did not change.");
+        }
+        Command::Refresh => global(app, command),
+        _ => {}
+    }
+}
+
+/// A character typed in the query editor (`None`: backspace).
+pub fn typed(app: &mut App, c: Option<char>) {
+    let known = known(&app.sequences.list, &app.users);
+    if let Some(editor) = app
+        .all
+        .as_mut()
+        .and_then(|e| e.query_source_mut())
+        .and_then(|q| q.editor.as_mut())
+    {
+        match c {
+            Some(c) => editor.push(c, &known),
+            None => editor.pop(&known),
+        }
+    }
+}
+
+/// The filter's ids arrived, if still the ones asked.
+pub fn ids_done(app: &mut App, generation: u64, result: JobOutcome<Vec<i64>>) {
+    let Some(e) = &mut app.all else {
+        return;
+    };
+    let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
+        return;
+    };
+    e.pending = None;
+    match result {
+        Ok(ids) => app.apply_filter_ids(ids, pending.keep),
+        Err(err) => app.refuse_filter(err),
+    }
+}
+
+/// The first rows of a new filter arrived.
+pub fn page_done(app: &mut App, generation: u64, result: JobOutcome<Vec<EnrollmentRow>>) {
+    // Only while the same filter's ids are still on the way; an
+    // error is left to them (the same resolve fails there).
+    let waiting = app
+        .all
+        .as_ref()
+        .and_then(|e| e.pending)
+        .is_some_and(|p| p.generation == generation);
+    if let (true, Ok(rows)) = (waiting, result) {
+        app.apply_first_page(rows);
+    }
+}
+
+/// How many enrollments the filter matches now.
+pub fn count_done(app: &mut App, generation: u64, result: JobOutcome<i64>) {
+    let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
+        return;
+    };
+    if q.count_pending != Some(generation) {
+        return;
+    }
+    q.count_pending = None;
+    match result {
+        Ok(n) => q.count = Some(n),
+        Err(err) => app.fail(&err),
+    }
 }

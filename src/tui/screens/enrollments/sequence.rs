@@ -6,6 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{COLUMNS, EnrollmentsState, table};
+use crate::tui::app::Keep;
 use crate::tui::app::{App, Chip};
 use crate::tui::text::{self, count, fit, local_part};
 use crate::tui::view::Areas;
@@ -116,4 +117,24 @@ fn top(app: &App, e: &EnrollmentsState, frame: &mut Frame, a: &Areas) {
         ));
     }
     frame.render_widget(Paragraph::new(vec![title, Line::from(chips)]), a.top);
+}
+
+/// A character typed in the list's search line (`None`: backspace).
+pub fn typed(app: &mut App, c: Option<char>) {
+    let Some(e) = &mut app.enrollments else {
+        return;
+    };
+    if !e.editing {
+        return;
+    }
+    let before = e.search.trim().to_string();
+    match c {
+        Some(c) => e.search.push(c),
+        None => {
+            e.search.pop();
+        }
+    }
+    if e.search.trim() != before {
+        app.query_enrollments(Keep::Top);
+    }
 }
