@@ -5,12 +5,13 @@
 
 use std::time::Instant;
 
-use super::action::{Action, Command, Effect, JobOutcome, JobResult};
+use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
     delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
 };
+use super::screens::answer;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
@@ -537,28 +538,6 @@ pub(crate) fn saw_own_commit(app: &mut App) {
     }
 }
 
-/// The value of a read's answer (see [`answer`]); an error is said in the
-/// status line instead.
-fn or_say<T>(app: &mut App, result: Option<JobOutcome<T>>) -> Option<T> {
-    match result? {
-        Ok(value) => Some(value),
-        Err(err) => {
-            app.fail(&err);
-            None
-        }
-    }
-}
-
-/// A read's result when it answers the request still pending (clearing
-/// it); `None` for an answer a newer request made stale.
-fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T> {
-    if *pending != Some(generation) {
-        return None;
-    }
-    *pending = None;
-    Some(result)
-}
-
 fn done(app: &mut App, result: JobResult) {
     match result {
         JobResult::Sequences { generation, result } => sequences::done(app, generation, result),
@@ -570,14 +549,12 @@ fn done(app: &mut App, result: JobResult) {
         JobResult::FilterCount { generation, result } => query::count_done(app, generation, result),
         JobResult::Lists { generation, result } => lists::done(app, generation, result),
         JobResult::Users { generation, result } => {
-            let result = answer(&mut app.users_pending, generation, result);
-            if let Some(users) = or_say(app, result) {
+            if let Some(users) = answer(app, |a| &mut a.users_pending, generation, result) {
                 app.apply_users(users);
             }
         }
         JobResult::LastUndoable { generation, result } => {
-            let result = answer(&mut app.undo_pending, generation, result);
-            if let Some(candidate) = or_say(app, result) {
+            if let Some(candidate) = answer(app, |a| &mut a.undo_pending, generation, result) {
                 app.undoable = candidate;
             }
         }

@@ -22,36 +22,26 @@ pub struct ActivityState {
 
 /// Asks the reader for the newest audit entries.
 pub fn request(app: &mut App) {
-    let generation = app.next_generation();
-    app.activity.pending = Some(generation);
-    app.run(Job::Audit { generation });
+    super::ask(
+        app,
+        |a| &mut a.activity.pending,
+        |generation| Job::Audit { generation },
+    );
 }
 
-/// The reader's answer, if it is still the one asked.
+/// The audit entries arrived (if still the ones asked): keep the focus
+/// on the same entry.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<AuditEntry>>) {
-    if app.activity.pending != Some(generation) {
+    let Some(entries) = super::answer(app, |a| &mut a.activity.pending, generation, result) else {
         return;
-    }
-    app.activity.pending = None;
-    match result {
-        Ok(entries) => apply(app, entries),
-        Err(err) => app.fail(&err),
-    }
-}
-
-/// The audit entries arrived: keep the focus on the same entry.
-fn apply(app: &mut App, entries: Vec<AuditEntry>) {
+    };
     let s = &mut app.activity;
-    let focused = s.entries.get(s.cursor.selected).map(|a| a.id);
+    let was = s.entries.get(s.cursor.selected).map(|a| a.id);
     s.entries = entries;
     s.loaded = true;
     let rows = app.list_rows();
     let s = &mut app.activity;
-    let len = s.entries.len();
-    match focused.and_then(|id| s.entries.iter().position(|a| a.id == id)) {
-        Some(at) => s.cursor.keep_at(at, len, rows),
-        None => s.cursor.follow(len, rows),
-    }
+    super::refocus(&mut s.cursor, &s.entries, was, |a| a.id, rows);
 }
 
 const COLUMNS: [Column; 7] = [

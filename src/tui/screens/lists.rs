@@ -29,35 +29,25 @@ impl ListsState {
 
 /// Asks the reader for the saved lists and their counts.
 pub fn request(app: &mut App) {
-    let generation = app.next_generation();
-    app.lists.pending = Some(generation);
-    app.run(Job::Lists { generation });
+    super::ask(
+        app,
+        |a| &mut a.lists.pending,
+        |generation| Job::Lists { generation },
+    );
 }
 
-/// The reader's answer, if it is still the one asked.
+/// The lists arrived (if still the ones asked): keep the focus on the
+/// same list.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<CountedList>>) {
-    if app.lists.pending != Some(generation) {
+    let Some(list) = super::answer(app, |a| &mut a.lists.pending, generation, result) else {
         return;
-    }
-    app.lists.pending = None;
-    match result {
-        Ok(list) => apply(app, list),
-        Err(err) => app.fail(&err),
-    }
-}
-
-/// The lists arrived: keep the focus on the same list.
-fn apply(app: &mut App, list: Vec<CountedList>) {
-    let focused = app.lists.focused().map(|c| c.list.id);
+    };
+    let was = app.lists.focused().map(|c| c.list.id);
     app.lists.list = list;
     app.lists.loaded = true;
     let rows = app.list_rows();
     let s = &mut app.lists;
-    let len = s.list.len();
-    match focused.and_then(|id| s.list.iter().position(|c| c.list.id == id)) {
-        Some(at) => s.cursor.keep_at(at, len, rows),
-        None => s.cursor.follow(len, rows),
-    }
+    super::refocus(&mut s.cursor, &s.list, was, |c| c.list.id, rows);
 }
 
 /// Opens a saved list in the All enrollments view, with its filter.

@@ -34,35 +34,25 @@ impl ReportsState {
 /// full screen when `open`.
 /// Asks the reader for every sequence's report.
 pub fn request(app: &mut App) {
-    let generation = app.next_generation();
-    app.reports.pending = Some(generation);
-    app.run(Job::Report { generation });
+    super::ask(
+        app,
+        |a| &mut a.reports.pending,
+        |generation| Job::Report { generation },
+    );
 }
 
-/// The reader's answer, if it is still the one asked.
+/// The reports arrived (if still the ones asked): keep the focus on the
+/// same sequence.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceReport>>) {
-    if app.reports.pending != Some(generation) {
+    let Some(list) = super::answer(app, |a| &mut a.reports.pending, generation, result) else {
         return;
-    }
-    app.reports.pending = None;
-    match result {
-        Ok(list) => apply(app, list),
-        Err(err) => app.fail(&err),
-    }
-}
-
-/// The reports arrived: keep the focus on the same sequence.
-fn apply(app: &mut App, list: Vec<SequenceReport>) {
-    let focused = app.reports.focused().map(|r| r.sequence_id);
+    };
+    let was = app.reports.focused().map(|r| r.sequence_id);
     app.reports.list = list;
     app.reports.loaded = true;
     let rows = app.list_rows();
     let s = &mut app.reports;
-    let len = s.list.len();
-    match focused.and_then(|id| s.list.iter().position(|r| r.sequence_id == id)) {
-        Some(at) => s.cursor.keep_at(at, len, rows),
-        None => s.cursor.follow(len, rows),
-    }
+    super::refocus(&mut s.cursor, &s.list, was, |r| r.sequence_id, rows);
 }
 
 const COLUMNS: [Column; 7] = [

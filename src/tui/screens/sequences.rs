@@ -24,26 +24,19 @@ pub struct SequencesState {
 
 /// Asks the reader for the sequence list (counts and rates).
 pub fn request(app: &mut App) {
-    let generation = app.next_generation();
-    app.sequences.pending = Some(generation);
-    app.run(Job::Sequences { generation });
+    super::ask(
+        app,
+        |a| &mut a.sequences.pending,
+        |generation| Job::Sequences { generation },
+    );
 }
 
-/// The reader's answer, if it is still the one asked.
+/// The sequence list arrived (if still the one asked): keep the focus on
+/// the same sequence and update the counts of the open one.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceSummary>>) {
-    if app.sequences.pending != Some(generation) {
+    let Some(list) = super::answer(app, |a| &mut a.sequences.pending, generation, result) else {
         return;
-    }
-    app.sequences.pending = None;
-    match result {
-        Ok(list) => apply(app, list),
-        Err(err) => app.fail(&err),
-    }
-}
-
-/// The sequence list arrived: keep the focus on the same sequence and
-/// update the counts of the open one.
-fn apply(app: &mut App, list: Vec<SequenceSummary>) {
+    };
     let s = &mut app.sequences;
     let focused = s.list.get(s.cursor.selected).map(|s| s.id);
     s.list = list;
