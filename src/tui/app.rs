@@ -160,8 +160,6 @@ pub struct App {
     /// The All enrollments view, once it has been opened.
     pub all: Option<EnrollmentsState>,
     pub lists: ListsState,
-    /// The workspace's user emails, for completion in the query editor
-    /// (read once, when the All view first opens).
     /// The workspace's users (read on the reader at start and on every
     /// refresh): the owners a transfer offers.
     pub team: Vec<User>,

@@ -14,6 +14,8 @@ use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, day, fit, local_part, moment};
 
+/// The contact detail pane: beside the list when the terminal is wide,
+/// full screen when `open`.
 #[derive(Debug, Default)]
 pub struct DetailState {
     pub contact_id: Option<i64>,

@@ -8,24 +8,11 @@ use ratatui::widgets::Paragraph;
 use crate::domain::CountedList;
 use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::{App, Keep, View};
-use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, local_part, moment};
 use crate::tui::view::{Areas, Column, draw_table};
 
 /// The Lists view: the team's saved lists with their counts.
-#[derive(Debug, Default)]
-pub struct ListsState {
-    pub list: Vec<CountedList>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
-}
-
-impl ListsState {
-    pub fn focused(&self) -> Option<&CountedList> {
-        self.list.get(self.cursor.selected)
-    }
-}
+pub type ListsState = super::Listed<CountedList>;
 
 /// Asks the reader for the saved lists and their counts.
 pub fn request(app: &mut App) {

@@ -13,6 +13,35 @@ use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::list::Cursor;
 
+/// A screen's list read whole from the reader: the items, the cursor, and
+/// the read in flight.
+#[derive(Debug)]
+pub struct Listed<T> {
+    pub list: Vec<T>,
+    pub cursor: Cursor,
+    /// The list has been read at least once.
+    pub loaded: bool,
+    /// A read in flight on the reader.
+    pub pending: Option<u64>,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Listed<T> {
+        Listed {
+            list: Vec::new(),
+            cursor: Cursor::default(),
+            loaded: false,
+            pending: None,
+        }
+    }
+}
+
+impl<T> Listed<T> {
+    pub fn focused(&self) -> Option<&T> {
+        self.list.get(self.cursor.selected)
+    }
+}
+
 /// Where a screen keeps the generation of its read in flight.
 pub type PendingSlot = fn(&mut App) -> &mut Option<u64>;
 

@@ -11,27 +11,12 @@ use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Spark
 use crate::domain::{SequenceReport, Status};
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;
-use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, fit, rate};
 use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
 
 /// The Reports view: one report per sequence; the focused one's charts.
-#[derive(Debug, Default)]
-pub struct ReportsState {
-    pub list: Vec<SequenceReport>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
-}
+pub type ReportsState = super::Listed<SequenceReport>;
 
-impl ReportsState {
-    pub fn focused(&self) -> Option<&SequenceReport> {
-        self.list.get(self.cursor.selected)
-    }
-}
-
-/// The contact detail pane: beside the list when the terminal is wide,
-/// full screen when `open`.
 /// Asks the reader for every sequence's report.
 pub fn request(app: &mut App) {
     super::ask(

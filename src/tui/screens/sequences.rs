@@ -8,19 +8,11 @@ use ratatui::widgets::Paragraph;
 use crate::domain::SequenceSummary;
 use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::{App, EnrollmentsState, Keep, Source};
-use crate::tui::list::Cursor;
 use crate::tui::text::{count, local_part, rate};
 use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
 
-#[derive(Debug, Default)]
-pub struct SequencesState {
-    pub list: Vec<SequenceSummary>,
-    pub cursor: Cursor,
-    /// The list has been read at least once.
-    pub loaded: bool,
-    /// A read in flight on the reader.
-    pub pending: Option<u64>,
-}
+/// The Sequences view: every sequence with its counts and rates.
+pub type SequencesState = super::Listed<SequenceSummary>;
 
 /// Asks the reader for the sequence list (counts and rates).
 pub fn request(app: &mut App) {
