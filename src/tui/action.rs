@@ -302,6 +302,30 @@ pub enum Job {
     DeleteList { name: String },
 }
 
+impl Job {
+    /// A read: it goes to the one long-lived reader (which drops requests
+    /// made stale by newer ones of the same kind); the rest are writes (and
+    /// exports), a worker thread each.
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Job::Sequences { .. }
+                | Job::EnrollmentIds { .. }
+                | Job::FilterIds { .. }
+                | Job::FilterPage { .. }
+                | Job::FilterCount { .. }
+                | Job::Lists { .. }
+                | Job::Users { .. }
+                | Job::SearchContacts { .. }
+                | Job::Audit { .. }
+                | Job::EnrollPreview { .. }
+                | Job::Report { .. }
+                | Job::ContactDetail { .. }
+                | Job::LastUndoable { .. }
+        )
+    }
+}
+
 /// Why a job gave no result: the domain's own typed error (so "busy, try
 /// again" and "refused" stay apart up to the screen), or a worker that could
 /// not start or failed.

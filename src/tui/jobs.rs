@@ -59,21 +59,10 @@ impl Jobs {
     }
 
     pub fn submit(&mut self, job: Job) {
-        match job {
-            Job::Sequences { .. }
-            | Job::EnrollmentIds { .. }
-            | Job::FilterIds { .. }
-            | Job::FilterPage { .. }
-            | Job::FilterCount { .. }
-            | Job::Lists { .. }
-            | Job::Users { .. }
-            | Job::SearchContacts { .. }
-            | Job::Audit { .. }
-            | Job::EnrollPreview { .. }
-            | Job::Report { .. }
-            | Job::ContactDetail { .. }
-            | Job::LastUndoable { .. } => self.read(job),
-            other => self.write(other),
+        if job.is_read() {
+            self.read(job)
+        } else {
+            self.write(job)
         }
     }
 
@@ -294,19 +283,6 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
 /// can run a job on the calling thread.
 pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
-        Job::Sequences { .. }
-        | Job::EnrollmentIds { .. }
-        | Job::FilterIds { .. }
-        | Job::FilterPage { .. }
-        | Job::FilterCount { .. }
-        | Job::Lists { .. }
-        | Job::Users { .. }
-        | Job::SearchContacts { .. }
-        | Job::Audit { .. }
-        | Job::EnrollPreview { .. }
-        | Job::Report { .. }
-        | Job::ContactDetail { .. }
-        | Job::LastUndoable { .. } => run_read(ws, user, job),
         Job::Preview {
             generation,
             enrollments,
@@ -419,6 +395,8 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .map(Box::new)
                 .map_err(JobError::from),
         },
+        // Every read (see `Job::is_read`).
+        read => run_read(ws, user, read),
     }
 }
 
