@@ -444,7 +444,9 @@ pub enum JobResult {
     },
     Preview {
         generation: u64,
-        result: JobOutcome<(UnenrollReport, Vec<StatusCount>)>,
+        /// The dry run, what the targets are now, and the one target as
+        /// it is now when there is one.
+        result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
     },
     Unenrolled {
         result: JobOutcome<UnenrollReport>,

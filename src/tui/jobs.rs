@@ -296,7 +296,15 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             };
             let result = ws
                 .unenroll(user, &request)
-                .and_then(|report| Ok((report, ws.status_counts(enrollments)?)))
+                .and_then(|report| {
+                    // One enrollment: as it is now, for the dialog to show
+                    // and R4 to check.
+                    let row = match enrollments.as_slice() {
+                        [one] => Some(Box::new(ws.enrollment(*one)?)),
+                        _ => None,
+                    };
+                    Ok((report, ws.status_counts(enrollments)?, row))
+                })
                 .map_err(JobError::from);
             JobResult::Preview {
                 generation: *generation,

@@ -6,7 +6,7 @@ mod draw;
 pub use draw::draw;
 
 use super::{Outcome, Preview};
-use crate::domain::{EndReason, Expected, Status, UnenrollReport, describe_status};
+use crate::domain::{EndReason, EnrollmentRow, Expected, Status, UnenrollReport, describe_status};
 use crate::tui::action::{Action, Command, Job, StatusCount};
 use crate::tui::app::App;
 
@@ -31,6 +31,20 @@ pub struct Target {
 }
 
 impl Target {
+    /// The enrollment as read.
+    pub fn of(row: &EnrollmentRow) -> Target {
+        Target {
+            enrollment: row.id,
+            contact: row.contact_name.clone(),
+            sequence: row.sequence.clone(),
+            sequence_id: row.sequence_id,
+            status: row.status,
+            end_reason: row.end_reason,
+            step: row.step,
+            steps: row.steps,
+        }
+    }
+
     pub fn status_text(&self) -> String {
         describe_status(self.status, self.end_reason)
     }
@@ -235,32 +249,14 @@ pub fn from_list(app: &mut App) {
             }
         }
     };
-    let single = if targets.len() == 1 {
-        match app.ws.enrollment(targets[0]) {
-            Ok(row) => Some(Target {
-                enrollment: row.id,
-                contact: row.contact_name.clone(),
-                sequence: row.sequence.clone(),
-                sequence_id: row.sequence_id,
-                status: row.status,
-                end_reason: row.end_reason,
-                step: row.step,
-                steps: row.steps,
-            }),
-            Err(err) => {
-                app.say(Tone::Error, err.to_string());
-                return;
-            }
-        }
-    } else {
-        None
-    };
+    // One enrollment: the dry run reads it afresh on the worker, and the
+    // dialog shows it (and R4 checks it) once that answers.
     let origin = if app.screen() == Screen::All {
         Origin::All
     } else {
         Origin::Enrollments
     };
-    open_unenroll(app, origin, targets, single, hidden);
+    open_unenroll(app, origin, targets, None, hidden);
 }
 
 /// `u` in the Contacts view or the detail pane: the contact's open
@@ -285,16 +281,7 @@ pub fn from_contact(app: &mut App) {
         return;
     };
     let row = &open.enrollment;
-    let target = Target {
-        enrollment: row.id,
-        contact: row.contact_name.clone(),
-        sequence: row.sequence.clone(),
-        sequence_id: row.sequence_id,
-        status: row.status,
-        end_reason: row.end_reason,
-        step: row.step,
-        steps: row.steps,
-    };
+    let target = Target::of(row);
     open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
 }
 
@@ -320,13 +307,18 @@ fn open_unenroll(
 pub fn preview_done(
     app: &mut App,
     generation: u64,
-    result: JobOutcome<(UnenrollReport, Vec<StatusCount>)>,
+    result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
 ) {
     if let Some(Dialog::Unenroll(d)) = &mut app.dialog
         && d.generation == generation
     {
         d.preview = match result {
-            Ok((report, counts)) => Preview::Ready(UnenrollPreview { report, counts }),
+            Ok((report, counts, row)) => {
+                if d.single.is_none() {
+                    d.single = row.as_deref().map(Target::of);
+                }
+                Preview::Ready(UnenrollPreview { report, counts })
+            }
             Err(err) => Preview::Failed(err),
         };
     }
