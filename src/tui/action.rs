@@ -236,6 +236,8 @@ pub enum Job {
     SearchContacts { generation: u64, text: String },
     /// Every sequence's report (grouped aggregates over the whole store).
     Report { generation: u64 },
+    /// Full rows of an enrollment list's window around the screen.
+    Window { generation: u64, ids: Vec<i64> },
     /// This user's last batch that can still be undone (R15), for `U`.
     LastUndoable { generation: u64 },
     /// The contact in the detail pane: fields, enrollments, timeline.
@@ -322,6 +324,7 @@ impl Job {
                 | Job::Report { .. }
                 | Job::ContactDetail { .. }
                 | Job::LastUndoable { .. }
+                | Job::Window { .. }
         )
     }
 }
@@ -429,6 +432,10 @@ pub enum JobResult {
     LastUndoable {
         generation: u64,
         result: JobOutcome<Option<UndoCandidate>>,
+    },
+    Window {
+        generation: u64,
+        result: JobOutcome<Vec<EnrollmentRow>>,
     },
     Audit {
         generation: u64,

@@ -170,6 +170,10 @@ pub struct App {
     /// at start, after every change and on every refresh): what `U` offers.
     pub undoable: Option<UndoCandidate>,
     pub undo_pending: Option<u64>,
+    /// The window of full rows asked of the reader for an enrollment list:
+    /// its generation, the list and which positions. Only the newest is
+    /// wanted.
+    pub window: Option<(u64, Which, std::ops::Range<usize>)>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
     pub reports: ReportsState,
@@ -233,6 +237,7 @@ impl App {
             users_pending: None,
             undoable: None,
             undo_pending: None,
+            window: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
             reports: ReportsState::default(),
@@ -423,6 +428,7 @@ impl App {
             || self.lists.pending.is_some()
             || self.users_pending.is_some()
             || self.undo_pending.is_some()
+            || self.window.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()

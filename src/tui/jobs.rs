@@ -239,6 +239,10 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: ws.last_undoable(user).map_err(JobError::from),
         },
+        Job::Window { generation, ids } => JobResult::Window {
+            generation: *generation,
+            result: ws.enrollments_by_ids(ids).map_err(JobError::from),
+        },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
             result: ws
@@ -487,6 +491,10 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::LastUndoable { generation } => JobResult::LastUndoable {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Window { generation, .. } => JobResult::Window {
             generation: *generation,
             result: Err(why),
         },

@@ -553,6 +553,9 @@ fn done(app: &mut App, result: JobResult) {
                 app.apply_users(users);
             }
         }
+        JobResult::Window { generation, result } => {
+            enrollments::window_done(app, generation, result)
+        }
         JobResult::LastUndoable { generation, result } => {
             if let Some(candidate) = answer(app, |a| &mut a.undo_pending, generation, result) {
                 app.undoable = candidate;

@@ -281,6 +281,12 @@ impl App {
         };
         e.ids = rows.iter().map(|r| r.id).collect();
         e.loaded = 0..e.ids.len();
+        if matches!(self.window, Some((_, Which::All, _))) {
+            self.window = None;
+        }
+        let Some(e) = self.all.as_mut() else {
+            return;
+        };
         e.rows = rows.into_iter().map(|r| (r.id, r)).collect();
         e.cursor = Cursor::default();
         e.provisional = true;
@@ -309,7 +315,7 @@ impl App {
         };
         e.ids = ids;
         e.provisional = false;
-        e.rows.clear();
+        // The rows shown stay until the new window arrives (no blank frame).
         e.loaded = 0..0;
         match (keep, found) {
             (Keep::Top, _) => e.cursor = Cursor::default(),
@@ -321,44 +327,43 @@ impl App {
             e.mark_all_when_loaded = false;
             e.marks.mark_all(&e.ids);
         }
+        if self.window.as_ref().is_some_and(|w| w.1 == which) {
+            self.window = None;
+        }
         if self.shown() == Some(which) {
             self.ensure_window();
             crate::tui::screens::detail::sync(self);
         }
     }
 
-    /// Loads full rows for the enrollment list on screen (and a screen
-    /// either side, so that moving line by line rarely asks the store).
-    /// A list not on screen loads its window when it comes back.
+    /// Asks the reader for full rows of the enrollment list on screen (and
+    /// a screen either side, so that moving line by line rarely asks the
+    /// store). A list not on screen loads its window when it comes back.
     pub fn ensure_window(&mut self) {
         let rows = self.list_rows();
-        // The fields, not `shown_list_mut`, so that `ws` stays readable.
-        let shown = match self.shown() {
-            Some(Which::Sequence) => &mut self.enrollments,
-            Some(Which::All) => &mut self.all,
-            None => return,
+        let Some(which) = self.shown() else {
+            return;
         };
-        let Some(e) = shown else {
+        let asked = self.window.clone();
+        let Some(e) = self.list_mut(which) else {
             return;
         };
         let len = e.ids.len();
         e.cursor.follow(len, rows);
         let visible = e.cursor.visible(len, rows);
-        if visible.is_empty() || (e.loaded.start <= visible.start && visible.end <= e.loaded.end) {
+        let covers = |r: &Range<usize>| r.start <= visible.start && visible.end <= r.end;
+        if visible.is_empty()
+            || covers(&e.loaded)
+            || asked.is_some_and(|(_, w, r)| w == which && covers(&r))
+        {
             return;
         }
         let from = visible.start.saturating_sub(rows);
         let to = (visible.end + rows).min(len);
-        match self.ws.enrollments_by_ids(&e.ids[from..to]) {
-            Ok(found) => {
-                e.rows = found.into_iter().map(|r| (r.id, r)).collect();
-                e.loaded = from..to;
-            }
-            Err(err) => {
-                let text = err.to_string();
-                self.say(Tone::Error, text);
-            }
-        }
+        let ids = e.ids[from..to].to_vec();
+        let generation = self.next_generation();
+        self.window = Some((generation, which, from..to));
+        self.run(Job::Window { generation, ids });
     }
 
     /// Reloads the rows on screen in place (their status may have changed);
@@ -369,6 +374,7 @@ impl App {
                 e.loaded = 0..0;
             }
         }
+        self.window = None;
         self.ensure_window();
     }
 
@@ -523,6 +529,30 @@ pub fn exported(app: &mut App, path: PathBuf, result: JobOutcome<usize>) {
                 path.display()
             ),
         ),
+        Err(err) => app.fail(&err),
+    }
+}
+
+/// The rows of a window arrived: shown if they are still the newest asked.
+pub fn window_done(app: &mut App, generation: u64, result: JobOutcome<Vec<EnrollmentRow>>) {
+    let Some((asked, which, range)) = app.window.clone() else {
+        return;
+    };
+    if asked != generation {
+        return;
+    }
+    app.window = None;
+    match result {
+        Ok(found) => {
+            if let Some(e) = app.list_mut(which) {
+                e.rows = found.into_iter().map(|r| (r.id, r)).collect();
+                e.loaded = range;
+            }
+            // The focused row (and so the detail pane's contact) is known now.
+            if app.shown() == Some(which) {
+                crate::tui::screens::detail::sync(app);
+            }
+        }
         Err(err) => app.fail(&err),
     }
 }
