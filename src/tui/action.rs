@@ -238,6 +238,9 @@ pub enum Job {
     Report { generation: u64 },
     /// Full rows of an enrollment list's window around the screen.
     Window { generation: u64, ids: Vec<i64> },
+    /// The rows on screen as they are now, after another process changed
+    /// the store (to say which ended by themselves).
+    Fresh { generation: u64, ids: Vec<i64> },
     /// This user's last batch that can still be undone (R15), for `U`.
     LastUndoable { generation: u64 },
     /// The contact in the detail pane: fields, enrollments, timeline.
@@ -325,6 +328,7 @@ impl Job {
                 | Job::ContactDetail { .. }
                 | Job::LastUndoable { .. }
                 | Job::Window { .. }
+                | Job::Fresh { .. }
         )
     }
 }
@@ -434,6 +438,10 @@ pub enum JobResult {
         result: JobOutcome<Option<UndoCandidate>>,
     },
     Window {
+        generation: u64,
+        result: JobOutcome<Vec<EnrollmentRow>>,
+    },
+    Fresh {
         generation: u64,
         result: JobOutcome<Vec<EnrollmentRow>>,
     },

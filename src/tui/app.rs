@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
-use super::action::{Effect, Job, JobError};
+use super::action::{Effect, Job, JobError, JobOutcome};
 use super::dialogs::Dialog;
 use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
@@ -23,7 +23,8 @@ use super::screens::sequences::SequencesState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    Contact, DomainError, SequenceSummary, Status, UndoCandidate, User, Workspace, WorkspaceInfo,
+    Contact, DomainError, EnrollmentRow, SequenceSummary, Status, UndoCandidate, User, Workspace,
+    WorkspaceInfo,
 };
 
 /// How many contacts the Contacts view lists for one search.
@@ -174,6 +175,8 @@ pub struct App {
     /// its generation, the list and which positions. Only the newest is
     /// wanted.
     pub window: Option<(u64, Which, std::ops::Range<usize>)>,
+    /// The rows on screen asked again after another process's change.
+    pub fresh_pending: Option<u64>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
     pub reports: ReportsState,
@@ -238,6 +241,7 @@ impl App {
             undoable: None,
             undo_pending: None,
             window: None,
+            fresh_pending: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
             reports: ReportsState::default(),
@@ -429,6 +433,7 @@ impl App {
             || self.users_pending.is_some()
             || self.undo_pending.is_some()
             || self.window.is_some()
+            || self.fresh_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
@@ -484,42 +489,62 @@ impl App {
 
     // -------------------------------------------------------------- refresh
 
+    /// Asks the reader for the rows on screen as they are now (see
+    /// [`App::notice_automatic_ends`]), before the lists are asked again.
+    fn ask_fresh_rows(&mut self) {
+        let mut ids: Vec<i64> = Vec::new();
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list(which) {
+                ids.extend(e.rows.keys().copied());
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return;
+        }
+        let generation = self.next_generation();
+        self.fresh_pending = Some(generation);
+        self.run(Job::Fresh { generation, ids });
+    }
+
     /// Rows on screen that another process ended by itself (a reply, a
     /// meeting, a bounce, an opt-out: no person's name on the end) change
-    /// in place, and one line says so — before the list is asked again, so
+    /// in place, and one line says so — asked before the lists are, so
     /// the notice comes even when the chip then hides those rows.
-    fn notice_automatic_ends(&mut self) {
+    pub fn notice_automatic_ends(
+        &mut self,
+        generation: u64,
+        fresh: JobOutcome<Vec<EnrollmentRow>>,
+    ) {
+        if self.fresh_pending != Some(generation) {
+            return;
+        }
+        self.fresh_pending = None;
+        let Ok(fresh) = fresh else {
+            return;
+        };
         let mut ended: Vec<String> = Vec::new();
         let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
         for which in [Which::Sequence, Which::All] {
-            let Some(e) = self.list(which) else {
+            let Some(e) = self.list_mut(which) else {
                 continue;
             };
-            let ids: Vec<i64> = e.rows.keys().copied().collect();
-            if ids.is_empty() {
-                continue;
-            }
-            let Ok(fresh) = self.ws.enrollments_by_ids(&ids) else {
-                continue;
-            };
-            ended.extend(
-                fresh
-                    .iter()
-                    .filter(|now| {
-                        now.status == Status::Unenrolled
-                            && now.ended_by.is_none()
-                            && e.rows.get(&now.id).is_some_and(|was| was.status.is_open())
-                            && seen.insert(now.id)
-                    })
-                    .map(|now| match now.end_reason {
+            for now in &fresh {
+                let Some(was) = e.rows.get(&now.id) else {
+                    continue;
+                };
+                if now.status == Status::Unenrolled
+                    && now.ended_by.is_none()
+                    && was.status.is_open()
+                    && seen.insert(now.id)
+                {
+                    ended.push(match now.end_reason {
                         Some(reason) => format!("{} ({})", now.contact_name, reason.label()),
                         None => now.contact_name.clone(),
-                    }),
-            );
-            if let Some(e) = self.list_mut(which) {
-                for row in fresh {
-                    e.rows.insert(row.id, row);
+                    });
                 }
+                e.rows.insert(now.id, now.clone());
             }
         }
         if ended.is_empty() {
@@ -542,7 +567,7 @@ impl App {
     /// Reads everything on screen again, keeping cursors and marks: another
     /// process (the engine, the CLI, a colleague) changed the store.
     pub fn refresh_all(&mut self) {
-        self.notice_automatic_ends();
+        self.ask_fresh_rows();
         super::screens::sequences::request(self);
         self.request_users();
         self.request_undoable();

@@ -243,6 +243,10 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: ws.enrollments_by_ids(ids).map_err(JobError::from),
         },
+        Job::Fresh { generation, ids } => JobResult::Fresh {
+            generation: *generation,
+            result: ws.enrollments_by_ids(ids).map_err(JobError::from),
+        },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
             result: ws
@@ -495,6 +499,10 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::Window { generation, .. } => JobResult::Window {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Fresh { generation, .. } => JobResult::Fresh {
             generation: *generation,
             result: Err(why),
         },

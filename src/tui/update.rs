@@ -553,6 +553,7 @@ fn done(app: &mut App, result: JobResult) {
                 app.apply_users(users);
             }
         }
+        JobResult::Fresh { generation, result } => app.notice_automatic_ends(generation, result),
         JobResult::Window { generation, result } => {
             enrollments::window_done(app, generation, result)
         }
