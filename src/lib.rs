@@ -9,5 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod engine;
+pub mod session;
 pub mod store;
+pub mod text;
 pub mod tui;

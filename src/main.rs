@@ -9,7 +9,7 @@ use seqtui::cli::{self, Cli};
 fn main() {
     let cli = Cli::parse();
     let code = if cli.command.is_none() {
-        match seqtui::tui::start(&cli) {
+        match seqtui::tui::start(&cli.session()) {
             Ok(()) => 0,
             Err(e) => {
                 let failure = cli::Failure::from(e);

@@ -168,14 +168,7 @@ fn run_command(cli: &Cli) -> Outcome {
             Ok(0)
         }
         _ => {
-            let rules = cli.rules()?;
-            let mut ws = Workspace::open(&path, clock)?;
-            ws.set_rules(rules);
-            let actor = ws.identify(
-                super::current_login().as_deref(),
-                cli.as_user.as_deref(),
-                cli.overrides(),
-            )?;
+            let (mut ws, actor) = cli.session().open(&path, clock)?;
             on_workspace(cli, command, &mut ws, &actor)
         }
     }
@@ -1041,29 +1034,5 @@ pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
             code: 2,
             message: "cancelled; nothing was changed".into(),
         })
-    }
-}
-
-/// The path the TUI opens: the given one, or the default, building the demo
-/// workspace there first when it does not exist yet.
-pub fn workspace_for_tui(cli: &Cli) -> anyhow::Result<(PathBuf, Option<String>)> {
-    match &cli.db {
-        Some(path) => Ok((path.clone(), None)),
-        None => {
-            let path = default_db_path();
-            if path.exists() {
-                return Ok((path, None));
-            }
-            let report = crate::demo::build(&path, &Default::default(), cli.clock()?)
-                .context("building the demo workspace")?;
-            Ok((
-                path,
-                Some(format!(
-                    "No workspace yet: built the demo workspace at {} ({} contacts).",
-                    report.path.display(),
-                    report.contacts
-                )),
-            ))
-        }
     }
 }

@@ -18,7 +18,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::domain::{Clock, DomainError, EndReason};
 
-pub use commands::{Failure, run, workspace_for_tui};
+pub use crate::session::{Session, current_login, default_db_path};
+pub use commands::{Failure, run};
 use filter::FilterArgs;
 pub use import::{ContactsFile, read_contacts, read_contacts_file};
 
@@ -432,79 +433,29 @@ fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
 }
 
 impl Cli {
-    /// The rules in force: `--rules` / `SEQTUI_RULES` (which must exist),
-    /// else the default rules file if there is one, else the defaults.
-    pub fn rules(&self) -> Result<crate::domain::Rules, DomainError> {
-        crate::config::load_rules(self.rules_path_given())
-    }
-
-    fn rules_path_given(&self) -> Option<&std::path::Path> {
-        self.rules.as_deref().filter(|p| !p.as_os_str().is_empty())
-    }
-
-    /// Where `init` writes the default rules: the path given, else the
-    /// default one.
-    pub fn rules_path(&self) -> Option<PathBuf> {
-        self.rules_path_given()
-            .map(|p| p.to_path_buf())
-            .or_else(crate::config::default_rules_path)
-    }
-
-    /// Which of the clock and the rules the command line sets (see
-    /// `Workspace::identify`: only admins may once logins are bound).
-    pub fn overrides(&self) -> crate::domain::Overrides {
-        crate::domain::Overrides {
-            clock: self.now_given().is_some(),
-            rules: self.rules_path_given().is_some(),
+    /// What the run starts with, shared with the TUI (see `crate::session`).
+    pub fn session(&self) -> Session {
+        Session {
+            db: self.db.clone(),
+            as_user: self.as_user.clone(),
+            now: self.now.clone(),
+            rules: self.rules.clone(),
         }
     }
 
-    fn now_given(&self) -> Option<&str> {
-        self.now.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    pub fn rules(&self) -> Result<crate::domain::Rules, DomainError> {
+        self.session().rules()
+    }
+
+    pub fn rules_path(&self) -> Option<PathBuf> {
+        self.session().rules_path()
+    }
+
+    pub fn overrides(&self) -> crate::domain::Overrides {
+        self.session().overrides()
     }
 
     pub fn clock(&self) -> Result<Clock, DomainError> {
-        match self.now_given() {
-            Some(text) => Clock::parse(text),
-            None => Ok(Clock::System),
-        }
+        self.session().clock()
     }
-}
-
-/// The operating-system login running this process: on Linux the name of
-/// the real user id (from `/proc/self/status` and `/etc/passwd`, which an
-/// environment variable cannot change); elsewhere `$USER` / `$LOGNAME`.
-pub fn current_login() -> Option<String> {
-    let uid = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .and_then(|rest| rest.split_whitespace().next().map(str::to_string))
-        });
-    if let Some(uid) = uid {
-        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
-        return Some(
-            passwd
-                .lines()
-                .find_map(|line| {
-                    let mut fields = line.split(':');
-                    let name = fields.next()?;
-                    (fields.nth(1)? == uid).then(|| name.to_string())
-                })
-                // A uid with no passwd entry (some containers) is its number.
-                .unwrap_or(uid),
-        );
-    }
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-}
-
-/// Where the workspace lives when `--db` and `SEQTUI_DB` are not given.
-pub fn default_db_path() -> PathBuf {
-    directories::ProjectDirs::from("", "", "seqtui")
-        .map(|d| d.data_dir().join("workspace.db"))
-        .unwrap_or_else(|| PathBuf::from("seqtui.db"))
 }

@@ -34,9 +34,9 @@ use crate::domain::Timestamp;
 /// Replaces control characters (escape sequences included) so that data can
 /// never drive the terminal; tabs and newlines become spaces, and bidi
 /// overrides (which would reorder the rest of the line) are dropped. The
-/// same rule as the TUI's ([`crate::tui::text::clean`]).
+/// same rule as the TUI's ([`crate::text::clean`]).
 pub fn safe(text: &str) -> String {
-    crate::tui::text::clean(text).into_owned()
+    crate::text::clean(text).into_owned()
 }
 
 /// Prints one line of text on stdout through the sink, made terminal-safe

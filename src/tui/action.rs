@@ -5,11 +5,11 @@
 
 use std::path::PathBuf;
 
-use super::manage::ManagePreview;
+use super::dialogs::ManagePreview;
 use crate::domain::{
-    AuditEntry, Contact, CountedList, EndReason, EnrollPreview, EnrollReport, EnrollmentQuery,
-    EnrollmentRow, Expected, Filter, SaveListReport, SavedList, SequenceReport, SequenceSummary,
-    Status, TransferPolicy, UnenrollReport,
+    AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
+    EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
+    SequenceReport, SequenceSummary, Status, TransferPolicy, UndoCandidate, UnenrollReport, User,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -227,7 +227,8 @@ pub enum Job {
     },
     /// Every saved list with its count now.
     Lists { generation: u64 },
-    /// The workspace's users, for completing emails in the query editor.
+    /// The workspace's users: the new owners a transfer offers, and the
+    /// emails the query editor completes.
     Users { generation: u64 },
     /// The newest audit entries.
     Audit { generation: u64 },
@@ -235,6 +236,15 @@ pub enum Job {
     SearchContacts { generation: u64, text: String },
     /// Every sequence's report (grouped aggregates over the whole store).
     Report { generation: u64 },
+    /// Full rows of an enrollment list's window around the screen.
+    Window { generation: u64, ids: Vec<i64> },
+    /// The rows on screen as they are now, after another process changed
+    /// the store (to say which ended by themselves).
+    Fresh { generation: u64, ids: Vec<i64> },
+    /// This user's last batch that can still be undone (R15), for `U`.
+    LastUndoable { generation: u64 },
+    /// The contact in the detail pane: fields, enrollments, timeline.
+    ContactDetail { generation: u64, contact: i64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
     Preview {
         generation: u64,
@@ -297,81 +307,207 @@ pub enum Job {
     DeleteList { name: String },
 }
 
-/// The answer to a [`Job`]. Errors travel as the domain's sentence.
+impl Job {
+    /// A read: it goes to the one long-lived reader (which drops requests
+    /// made stale by newer ones of the same kind); the rest are writes (and
+    /// exports), a worker thread each.
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self,
+            Job::Sequences { .. }
+                | Job::EnrollmentIds { .. }
+                | Job::FilterIds { .. }
+                | Job::FilterPage { .. }
+                | Job::FilterCount { .. }
+                | Job::Lists { .. }
+                | Job::Users { .. }
+                | Job::SearchContacts { .. }
+                | Job::Audit { .. }
+                | Job::EnrollPreview { .. }
+                | Job::Report { .. }
+                | Job::ContactDetail { .. }
+                | Job::LastUndoable { .. }
+                | Job::Window { .. }
+                | Job::Fresh { .. }
+        )
+    }
+}
+
+/// Why a job gave no result: the domain's own typed error (so "busy, try
+/// again" and "refused" stay apart up to the screen), or a worker that could
+/// not start or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0}")]
+    Worker(String),
+}
+
+impl JobError {
+    /// The workspace was held by another process for too long: trying
+    /// again may work.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, JobError::Domain(DomainError::Busy))
+    }
+
+    /// A rule or a permission said no.
+    pub fn is_refused(&self) -> bool {
+        matches!(self, JobError::Domain(DomainError::Refused(_)))
+    }
+}
+
+impl From<&DomainError> for JobError {
+    /// The same error again: a worker whose workspace failed to open
+    /// answers every job it is asked with it.
+    fn from(e: &DomainError) -> JobError {
+        JobError::Domain(match e {
+            DomainError::Invalid(s) => DomainError::Invalid(s.clone()),
+            DomainError::NotFound(s) => DomainError::NotFound(s.clone()),
+            DomainError::Refused(s) => DomainError::Refused(s.clone()),
+            DomainError::NoWorkspace(p) => DomainError::NoWorkspace(p.clone()),
+            DomainError::Busy => DomainError::Busy,
+            DomainError::Storage(s) => DomainError::Storage(s.clone()),
+        })
+    }
+}
+
+impl Clone for JobError {
+    fn clone(&self) -> JobError {
+        match self {
+            JobError::Domain(e) => JobError::from(e),
+            JobError::Worker(s) => JobError::Worker(s.clone()),
+        }
+    }
+}
+
+impl PartialEq for JobError {
+    fn eq(&self, other: &JobError) -> bool {
+        match (self, other) {
+            (JobError::Domain(a), JobError::Domain(b)) => {
+                std::mem::discriminant(a) == std::mem::discriminant(b)
+                    && a.to_string() == b.to_string()
+            }
+            (JobError::Worker(a), JobError::Worker(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// What a job gives back.
+pub type JobOutcome<T> = Result<T, JobError>;
+
+/// The answer to a [`Job`]. Errors travel typed ([`JobError`]).
 #[derive(Debug)]
 pub enum JobResult {
     Sequences {
         generation: u64,
-        result: Result<Vec<SequenceSummary>, String>,
+        result: JobOutcome<Vec<SequenceSummary>>,
     },
     EnrollmentIds {
         generation: u64,
-        result: Result<Vec<i64>, String>,
+        result: JobOutcome<Vec<i64>>,
     },
     SearchContacts {
         generation: u64,
         /// The contacts, and whether they are close matches, not exact.
-        result: Result<(Vec<Contact>, bool), String>,
+        result: JobOutcome<(Vec<Contact>, bool)>,
     },
     FilterIds {
         generation: u64,
-        result: Result<Vec<i64>, String>,
+        result: JobOutcome<Vec<i64>>,
     },
     FilterPage {
         generation: u64,
-        result: Result<Vec<EnrollmentRow>, String>,
+        result: JobOutcome<Vec<EnrollmentRow>>,
     },
     FilterCount {
         generation: u64,
-        result: Result<i64, String>,
+        result: JobOutcome<i64>,
     },
     Lists {
         generation: u64,
-        result: Result<Vec<CountedList>, String>,
+        result: JobOutcome<Vec<CountedList>>,
     },
     Users {
         generation: u64,
-        /// Their emails.
-        result: Result<Vec<String>, String>,
+        result: JobOutcome<Vec<User>>,
+    },
+    LastUndoable {
+        generation: u64,
+        result: JobOutcome<Option<UndoCandidate>>,
+    },
+    Window {
+        generation: u64,
+        result: JobOutcome<Vec<EnrollmentRow>>,
+    },
+    Fresh {
+        generation: u64,
+        result: JobOutcome<Vec<EnrollmentRow>>,
     },
     Audit {
         generation: u64,
-        result: Result<Vec<AuditEntry>, String>,
+        result: JobOutcome<Vec<AuditEntry>>,
     },
     Report {
         generation: u64,
-        result: Result<Vec<SequenceReport>, String>,
+        result: JobOutcome<Vec<SequenceReport>>,
+    },
+    ContactDetail {
+        generation: u64,
+        result: JobOutcome<Box<ContactDetail>>,
     },
     Preview {
         generation: u64,
-        result: Result<(UnenrollReport, Vec<StatusCount>), String>,
+        /// The dry run, what the targets are now, and the one target as
+        /// it is now when there is one.
+        result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
     },
     Unenrolled {
-        result: Result<UnenrollReport, String>,
+        result: JobOutcome<UnenrollReport>,
     },
     Enrolled {
         contact: i64,
-        result: Result<EnrollReport, String>,
+        result: JobOutcome<EnrollReport>,
     },
     ManagePreview {
         generation: u64,
-        result: Result<ManagePreview, String>,
+        result: JobOutcome<ManagePreview>,
     },
     EnrollPreview {
         generation: u64,
-        result: Result<EnrollPreview, String>,
+        result: JobOutcome<EnrollPreview>,
     },
     /// A pause, resume, undo or transfer finished: its summary line.
-    Managed { result: Result<String, String> },
+    Managed {
+        result: JobOutcome<String>,
+    },
     /// How many rows were written to `path`.
     Exported {
         path: PathBuf,
-        result: Result<usize, String>,
+        result: JobOutcome<usize>,
     },
     ListSaved {
-        result: Result<Box<SaveListReport>, String>,
+        result: JobOutcome<Box<SaveListReport>>,
     },
     ListDeleted {
-        result: Result<Box<SavedList>, String>,
+        result: JobOutcome<Box<SavedList>>,
     },
+}
+
+#[cfg(test)]
+mod job_error_tests {
+    use super::*;
+
+    #[test]
+    fn busy_and_refused_stay_apart_with_the_domains_sentence() {
+        let busy = JobError::from(DomainError::Busy);
+        let refused = JobError::from(DomainError::Refused("not yours".into()));
+        assert!(busy.is_busy() && !busy.is_refused());
+        assert!(refused.is_refused() && !refused.is_busy());
+        assert_eq!(refused.to_string(), "not yours");
+        assert_eq!(busy.to_string(), DomainError::Busy.to_string());
+        assert_eq!(busy.clone(), busy);
+        assert_ne!(busy, refused);
+    }
 }

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{Job, JobResult};
-use super::manage::ManagePreview;
+use super::action::{Job, JobError, JobResult};
+use super::dialogs::ManagePreview;
 use crate::domain::{
     ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
     UnenrollRequest, User, Workspace,
@@ -59,19 +59,10 @@ impl Jobs {
     }
 
     pub fn submit(&mut self, job: Job) {
-        match job {
-            Job::Sequences { .. }
-            | Job::EnrollmentIds { .. }
-            | Job::FilterIds { .. }
-            | Job::FilterPage { .. }
-            | Job::FilterCount { .. }
-            | Job::Lists { .. }
-            | Job::Users { .. }
-            | Job::SearchContacts { .. }
-            | Job::Audit { .. }
-            | Job::EnrollPreview { .. }
-            | Job::Report { .. } => self.read(job),
-            other => self.write(other),
+        if job.is_read() {
+            self.read(job)
+        } else {
+            self.write(job)
         }
     }
 
@@ -85,15 +76,16 @@ impl Jobs {
         }
         if self.reader.is_none() {
             let (tx, rx) = channel::<Job>();
-            let (path, clock, rules, results) = (
+            let (path, clock, rules, user, results) = (
                 self.path.clone(),
                 self.clock,
                 self.rules.clone(),
+                self.user.clone(),
                 self.results.clone(),
             );
             let spawned = thread::Builder::new()
                 .name(format!("{WORKER_PREFIX}reader"))
-                .spawn(move || reader_loop(path, clock, rules, rx, results));
+                .spawn(move || reader_loop(path, clock, rules, user, rx, results));
             match spawned {
                 Ok(_) => {
                     let _ = tx.send(job);
@@ -102,7 +94,7 @@ impl Jobs {
                 Err(e) => {
                     let _ = self.results.send(Message::Job(failed(
                         &job,
-                        format!("cannot start a worker: {e}"),
+                        JobError::Worker(format!("cannot start a worker: {e}")),
                     )));
                 }
             }
@@ -129,7 +121,7 @@ impl Jobs {
                     });
                     let result = guarded(&job, || match &mut ws {
                         Ok(ws) => run(ws, &user, &job),
-                        Err(e) => failed(&job, e.to_string()),
+                        Err(e) => failed(&job, JobError::from(&*e)),
                     });
                     let unenrolled = matches!(
                         result,
@@ -149,7 +141,7 @@ impl Jobs {
         if let Err(e) = spawned {
             let _ = self.results.send(Message::Job(failed(
                 &job,
-                format!("cannot start a worker: {e}"),
+                JobError::Worker(format!("cannot start a worker: {e}")),
             )));
         }
     }
@@ -159,6 +151,7 @@ fn reader_loop(
     path: PathBuf,
     clock: Clock,
     rules: Rules,
+    user: User,
     jobs: Receiver<Job>,
     results: Sender<Message>,
 ) {
@@ -177,8 +170,8 @@ fn reader_loop(
         }
         for job in batch {
             let result = guarded(&job, || match &mut ws {
-                Ok(ws) => run_read(ws, &job),
-                Err(e) => failed(&job, e.to_string()),
+                Ok(ws) => run_read(ws, &user, &job),
+                Err(e) => failed(&job, JobError::from(&*e)),
             });
             if results.send(Message::Job(result)).is_err() {
                 return;
@@ -195,26 +188,26 @@ fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown failure".into());
-        failed(job, format!("internal error: {why}"))
+        failed(job, JobError::Worker(format!("internal error: {why}")))
     })
 }
 
-fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
+fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
         Job::Sequences { generation } => JobResult::Sequences {
             generation: *generation,
-            result: ws.sequences().map_err(|e| e.to_string()),
+            result: ws.sequences().map_err(JobError::from),
         },
         Job::EnrollmentIds { generation, query } => JobResult::EnrollmentIds {
             generation: *generation,
-            result: ws.enrollment_ids(query).map_err(|e| e.to_string()),
+            result: ws.enrollment_ids(query).map_err(JobError::from),
         },
         Job::FilterIds { generation, filter } => JobResult::FilterIds {
             generation: *generation,
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_ids(&q))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::FilterPage {
             generation,
@@ -225,41 +218,50 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_page(&q, None, *limit))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::FilterCount { generation, filter } => JobResult::FilterCount {
             generation: *generation,
             result: ws
                 .resolve(filter)
                 .and_then(|q| ws.enrollment_count(&q))
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Lists { generation } => JobResult::Lists {
             generation: *generation,
-            result: ws.lists_with_counts().map_err(|e| e.to_string()),
+            result: ws.lists_with_counts().map_err(JobError::from),
         },
         Job::Users { generation } => JobResult::Users {
             generation: *generation,
-            result: ws
-                .users()
-                .map(|users| users.into_iter().map(|u| u.email).collect())
-                .map_err(|e| e.to_string()),
+            result: ws.users().map_err(JobError::from),
+        },
+        Job::LastUndoable { generation } => JobResult::LastUndoable {
+            generation: *generation,
+            result: ws.last_undoable(user).map_err(JobError::from),
+        },
+        Job::Window { generation, ids } => JobResult::Window {
+            generation: *generation,
+            result: ws.enrollments_by_ids(ids).map_err(JobError::from),
+        },
+        Job::Fresh { generation, ids } => JobResult::Fresh {
+            generation: *generation,
+            result: ws.enrollments_by_ids(ids).map_err(JobError::from),
         },
         Job::SearchContacts { generation, text } => JobResult::SearchContacts {
             generation: *generation,
             result: ws
                 .find_contacts(text, super::app::CONTACT_LIMIT)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Audit { generation } => JobResult::Audit {
             generation: *generation,
             result: ws
                 .audit(None, super::app::AUDIT_LIMIT)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Report { generation } => JobResult::Report {
             generation: *generation,
-            result: ws.report(None, None).map_err(|e| e.to_string()),
+            result: ws.report(None, None).map_err(JobError::from),
         },
         Job::EnrollPreview {
             generation,
@@ -269,9 +271,19 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
             generation: *generation,
             result: ws
                 .enroll_preview(*sequence, *contact)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
-        other => failed(other, "not a read".into()),
+        Job::ContactDetail {
+            generation,
+            contact,
+        } => JobResult::ContactDetail {
+            generation: *generation,
+            result: ws
+                .contact_detail(*contact)
+                .map(Box::new)
+                .map_err(JobError::from),
+        },
+        other => failed(other, JobError::Worker("not a read".into())),
     }
 }
 
@@ -279,17 +291,6 @@ fn run_read(ws: &mut Workspace, job: &Job) -> JobResult {
 /// can run a job on the calling thread.
 pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
-        Job::Sequences { .. }
-        | Job::EnrollmentIds { .. }
-        | Job::FilterIds { .. }
-        | Job::FilterPage { .. }
-        | Job::FilterCount { .. }
-        | Job::Lists { .. }
-        | Job::Users { .. }
-        | Job::SearchContacts { .. }
-        | Job::Audit { .. }
-        | Job::EnrollPreview { .. }
-        | Job::Report { .. } => run_read(ws, job),
         Job::Preview {
             generation,
             enrollments,
@@ -303,8 +304,16 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             };
             let result = ws
                 .unenroll(user, &request)
-                .and_then(|report| Ok((report, ws.status_counts(enrollments)?)))
-                .map_err(|e| e.to_string());
+                .and_then(|report| {
+                    // One enrollment: as it is now, for the dialog to show
+                    // and R4 to check.
+                    let row = match enrollments.as_slice() {
+                        [one] => Some(Box::new(ws.enrollment(*one)?)),
+                        _ => None,
+                    };
+                    Ok((report, ws.status_counts(enrollments)?, row))
+                })
+                .map_err(JobError::from);
             JobResult::Preview {
                 generation: *generation,
                 result,
@@ -325,7 +334,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                         dry_run: false,
                     },
                 )
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::UnenrollOne {
             enrollment,
@@ -335,13 +344,13 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         } => JobResult::Unenrolled {
             result: ws
                 .unenroll_one(user, *enrollment, expected, *reason, note.clone())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Enroll { contact, sequence } => JobResult::Enrolled {
             contact: *contact,
             result: ws
                 .enroll(user, *sequence, &[*contact])
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::ChangePreview {
             generation,
@@ -351,18 +360,18 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: change(ws, user, enrollments, *pause, true)
                 .map(ManagePreview::Change)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Change { enrollments, pause } => JobResult::Managed {
             result: change(ws, user, enrollments, *pause, false)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Undo { batch } => JobResult::Managed {
             result: ws
                 .undo(user, batch)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::TransferPreview {
             generation,
@@ -373,7 +382,7 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             generation: *generation,
             result: transfer(ws, user, enrollments, *to, *policy, true)
                 .map(ManagePreview::Transfer)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Transfer {
             enrollments,
@@ -382,26 +391,28 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         } => JobResult::Managed {
             result: transfer(ws, user, enrollments, *to, *policy, false)
                 .map(|r| r.summary())
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::Export { enrollments, path } => JobResult::Exported {
             path: path.clone(),
             result: ws
                 .export_enrollments(enrollments, path)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::SaveList { name, filter } => JobResult::ListSaved {
             result: ws
                 .save_list(user, name, filter)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
         Job::DeleteList { name } => JobResult::ListDeleted {
             result: ws
                 .delete_list(user, name)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(JobError::from),
         },
+        // Every read (see `Job::is_read`).
+        read => run_read(ws, user, read),
     }
 }
 
@@ -441,7 +452,7 @@ fn transfer(
 }
 
 /// The result a job gives when it could not run at all.
-fn failed(job: &Job, why: String) -> JobResult {
+fn failed(job: &Job, why: JobError) -> JobResult {
     match job {
         Job::Sequences { generation } => JobResult::Sequences {
             generation: *generation,
@@ -480,6 +491,22 @@ fn failed(job: &Job, why: String) -> JobResult {
             result: Err(why),
         },
         Job::Report { generation } => JobResult::Report {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::LastUndoable { generation } => JobResult::LastUndoable {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Window { generation, .. } => JobResult::Window {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::Fresh { generation, .. } => JobResult::Fresh {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::ContactDetail { generation, .. } => JobResult::ContactDetail {
             generation: *generation,
             result: Err(why),
         },

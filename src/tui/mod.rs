@@ -9,19 +9,20 @@
 
 pub mod action;
 pub mod app;
-pub mod dialog;
+pub mod dialogs;
 pub mod jobs;
 pub mod keymap;
 pub mod list;
-pub mod manage;
 pub mod query;
-pub mod terminal;
+pub mod runtime;
+pub mod screens;
 #[cfg(test)]
 mod tests;
 pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod widgets;
 
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
@@ -31,45 +32,17 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifi
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub use action::{Action, Command, Effect, Job, JobResult};
+pub use action::{Action, Command, Effect, Job, JobError, JobOutcome, JobResult};
 pub use app::App;
+/// The dialogs under their older name (the tests use it).
+pub use dialogs as dialog;
 pub use keymap::{Key, Keymap, KeymapError};
+pub use runtime::start;
 pub use theme::Theme;
 pub use update::update;
 
-use crate::cli::Cli;
 use crate::domain::{Clock, Workspace};
 use jobs::Message;
-
-/// Opens the TUI on the workspace the command line names.
-pub fn start(cli: &Cli) -> anyhow::Result<()> {
-    let (path, notice) = crate::cli::workspace_for_tui(cli)?;
-    if let Some(notice) = notice {
-        eprintln!("{notice}");
-    }
-    // A bad keymap or rules file stops us here, before the screen is taken
-    // over.
-    let keymap = Keymap::load()?;
-    let rules = cli.rules()?;
-    let mut ws = Workspace::open(&path, cli.clock()?)?;
-    ws.set_rules(rules);
-    let (sender, messages) = channel();
-    let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let user = ws.identify(
-        crate::cli::current_login().as_deref(),
-        cli.as_user.as_deref(),
-        cli.overrides(),
-    )?;
-    let app = App::new(
-        ws,
-        Some(user.email.as_str()),
-        keymap,
-        Theme::from_env(),
-        size,
-        sender.clone(),
-    )?;
-    terminal::run(app, sender, messages)
-}
 
 /// Carries out what `update` asked for.
 pub fn perform(app: &mut App, effects: Vec<Effect>) {

@@ -6,16 +6,15 @@
 use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobResult};
-use super::app::{App, Chip, Keep, Running, Screen, Tone, View, Which};
-use super::dialog::{
-    Dialog, EnrollPicker, EnrollPreviewState, Origin, Outcome, Preview, SaveListDialog, Target,
-    UnenrollDialog,
+use super::app::{App, Keep, Running, Screen, Tone, View, Which};
+use super::dialogs::{Dialog, Outcome};
+use super::dialogs::{
+    delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
 };
-use super::jobs::PREVIEW_REASON;
-use super::manage::{ManageDialog, ManageOutcome, PreviewState};
-use super::query::QueryEditor;
+use super::screens::answer;
+use super::screens::enrollments::{self, query};
+use super::screens::{activity, contacts, detail, lists, reports, sequences};
 use super::view;
-use crate::domain::{Filter, full_name, opted_out_refusal, undeliverable_refusal};
 
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -69,7 +68,7 @@ fn follow_all(app: &mut App) {
     let len = app.lists.list.len();
     app.lists.cursor.follow(len, rows);
     app.ensure_window();
-    app.sync_detail();
+    detail::sync(app);
 }
 
 /// The periodic look at the store's change counter: another process
@@ -103,13 +102,7 @@ fn dialog(app: &mut App, action: &Action) {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
-        Some(Dialog::Manage(d)) => match d.handle(action) {
-            ManageOutcome::Done(outcome) => outcome,
-            ManageOutcome::Preview(job) => {
-                app.run(job);
-                return;
-            }
-        },
+        Some(Dialog::Manage(d)) => d.handle(action),
         None => return,
     };
     match outcome {
@@ -150,25 +143,17 @@ fn dialog(app: &mut App, action: &Action) {
 fn command(app: &mut App, command: Command) {
     // The query editor takes completion, ↑↓ and esc; typing comes as input.
     if app.editor().is_some() && app.screen() == Screen::All {
-        editor_command(app, command);
+        query::editor_command(app, command);
         return;
     }
     // The full-screen detail pane takes movement keys for scrolling and
     // closes on back / esc / tab / q.
     if app.detail.open && app.detail_shown() {
-        match command {
-            Command::Up => app.detail.scroll = app.detail.scroll.saturating_sub(1),
-            Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
-            Command::PageUp => app.detail.scroll = app.detail.scroll.saturating_sub(10),
-            Command::PageDown => app.detail.scroll = app.detail.scroll.saturating_add(10),
-            Command::Top => app.detail.scroll = 0,
-            Command::Back | Command::Escape | Command::Detail | Command::Open | Command::Quit => {
-                app.detail.open = false;
-                app.sync_detail();
+        if !detail::command(app, command) {
+            match command {
+                Command::Unenroll | Command::Enroll | Command::Undo => act(app, command),
+                _ => global(app, command),
             }
-            Command::Unenroll | Command::Enroll => act(app, command),
-            Command::Undo => act(app, command),
-            _ => global(app, command),
         }
         return;
     }
@@ -197,33 +182,33 @@ fn command(app: &mut App, command: Command) {
                 Screen::Enrollments | Screen::All | Screen::Contacts
             ) {
                 app.detail.open = true;
-                app.sync_detail();
+                detail::sync(app);
             }
         }
         Command::ToggleMark => toggle_mark(app),
-        Command::Range => range(app),
-        Command::MarkAll => mark_all(app),
+        Command::Range => enrollments::range(app),
+        Command::MarkAll => enrollments::mark_all(app),
         Command::Filter => match app.screen() {
             Screen::Enrollments => {
                 if let Some(e) = &mut app.enrollments {
                     e.editing = true;
                 }
             }
-            Screen::All => open_editor(app),
+            Screen::All => query::open_editor(app),
             Screen::Contacts => app.contacts.editing = true,
             _ => {}
         },
-        Command::NextStatus => chip(app, 1),
-        Command::PrevStatus => chip(app, -1),
-        Command::ToggleStale => toggle_stale(app),
+        Command::NextStatus => enrollments::chip(app, 1),
+        Command::PrevStatus => enrollments::chip(app, -1),
+        Command::ToggleStale => enrollments::toggle_stale(app),
         Command::Unenroll
         | Command::Enroll
         | Command::PauseResume
         | Command::Undo
         | Command::Transfer => act(app, command),
-        Command::Export => export(app),
-        Command::SaveList => save_list(app),
-        Command::DeleteList => delete_list(app),
+        Command::Export => enrollments::export(app),
+        Command::SaveList => save_list::open(app),
+        Command::DeleteList => delete_list::open(app),
         Command::Complete
         | Command::Confirm
         | Command::Cancel
@@ -233,120 +218,7 @@ fn command(app: &mut App, command: Command) {
     }
 }
 
-/// A command while the query editor is open: Tab completes, ↑↓ choose a
-/// candidate, Esc closes it and keeps the query shown; a reload still works.
-fn editor_command(app: &mut App, command: Command) {
-    let known = super::app::known(&app.sequences.list, &app.users);
-    let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
-        return;
-    };
-    let Some(editor) = q.editor.as_mut() else {
-        return;
-    };
-    match command {
-        Command::Complete => {
-            editor.take(&known);
-        }
-        Command::Up => editor.choose(-1),
-        Command::Down => editor.choose(1),
-        Command::Escape | Command::Cancel => {
-            q.editor = None;
-            app.say(Tone::Info, "The query did not change.");
-        }
-        Command::Refresh => global(app, command),
-        _ => {}
-    }
-}
-
-/// `/` in the All view: the editor opens on the query shown.
-fn open_editor(app: &mut App) {
-    let known = super::app::known(&app.sequences.list, &app.users);
-    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
-        q.editor = Some(QueryEditor::open(&q.current().to_query(), &known));
-    }
-}
-
-/// Enter in the editor: the domain reads the query; a sentence stays under
-/// the line, else the query is asked of the reader (which resolves its
-/// names) and the editor closes.
-fn apply_query(app: &mut App) {
-    let Some(text) = app.editor().map(|e| e.text.clone()) else {
-        return;
-    };
-    match Filter::parse(&text) {
-        Err(err) => {
-            if let Some(editor) = app
-                .all
-                .as_mut()
-                .and_then(|e| e.query_source_mut())
-                .and_then(|q| q.editor.as_mut())
-            {
-                editor.error = Some(err.to_string());
-            }
-        }
-        Ok(filter) => {
-            if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
-                q.editor = None;
-            }
-            app.note = None;
-            app.apply_filter(filter, Some(text.trim().to_string()), Keep::Top);
-        }
-    }
-}
-
-/// `L` in the All view: asks for a name to save the query under (the open
-/// list's name by default, which replaces its query).
-fn save_list(app: &mut App) {
-    if app.screen() != Screen::All {
-        return;
-    }
-    let Some(e) = app.shown_list() else {
-        return;
-    };
-    let Some(q) = e.query_source() else {
-        return;
-    };
-    if q.asked.is_some() {
-        app.say(
-            Tone::Info,
-            "The query is still running; save it when the list is there.",
-        );
-        return;
-    }
-    let dialog = SaveListDialog {
-        name: q.list.as_ref().map(|l| l.name.clone()).unwrap_or_default(),
-        filter: q.filter.clone(),
-        count: e.ids.len(),
-        notice: None,
-    };
-    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
-    // The names in use, so that the dialog can say a save replaces one.
-    app.request_lists();
-}
-
-/// `d` in the Lists view: asks before deleting the focused list.
-fn delete_list(app: &mut App) {
-    if app.screen() != Screen::Lists {
-        return;
-    }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
-        return;
-    }
-    match app.lists.focused() {
-        Some(list) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::delete_list(
-                list.clone(),
-            ))))
-        }
-        None => app.say(Tone::Info, "There is no saved list to delete."),
-    }
-}
-
-fn global(app: &mut App, command: Command) {
+pub(crate) fn global(app: &mut App, command: Command) {
     match command {
         Command::Help => app.help = Some(0),
         Command::Quit => quit(app),
@@ -369,16 +241,11 @@ fn switch(app: &mut App, view: View) {
     app.view = view;
     app.detail.open = false;
     match view {
-        View::Contacts => {
-            if app.contacts.searched.is_none() && app.contacts.pending.is_none() {
-                app.contacts.editing = true;
-                app.search_contacts(Keep::Top);
-            }
-        }
-        View::Activity => app.request_activity(),
-        View::Reports => app.request_reports(),
+        View::Contacts => contacts::shown(app),
+        View::Activity => activity::request(app),
+        View::Reports => reports::request(app),
         View::All => app.open_all(),
-        View::Lists => app.request_lists(),
+        View::Lists => lists::request(app),
         View::Sequences => {}
     }
     follow_all(app);
@@ -453,14 +320,7 @@ fn escape(app: &mut App) {
                 app.note = None;
             }
         }
-        Screen::Contacts => {
-            let had_text = !app.contacts.query.is_empty();
-            app.contacts.editing = false;
-            if had_text {
-                app.contacts.query.clear();
-                app.search_contacts(Keep::Top);
-            }
-        }
+        Screen::Contacts => contacts::escape(app),
         _ => app.note = None,
     }
 }
@@ -505,25 +365,25 @@ fn back(app: &mut App) {
     }
     app.enrollments = None;
     app.detail.open = false;
-    app.request_sequences();
-    app.sync_detail();
+    sequences::request(app);
+    detail::sync(app);
 }
 
 fn open(app: &mut App) {
     match app.screen() {
         Screen::Sequences => {
             let at = app.sequences.cursor.selected;
-            app.open_sequence(at);
+            sequences::open(app, at);
         }
         Screen::Lists => {
             let at = app.lists.cursor.selected;
-            app.open_list(at);
+            lists::open(app, at);
             follow_all(app);
         }
         Screen::Enrollments | Screen::All | Screen::Contacts => {
             if app.focused_contact_id().is_some() {
                 app.detail.open = true;
-                app.sync_detail();
+                detail::sync(app);
             }
         }
         Screen::Activity | Screen::Reports => {}
@@ -557,7 +417,7 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
     };
     f(cursor, len, rows);
     app.ensure_window();
-    app.sync_detail();
+    detail::sync(app);
 }
 
 fn move_by(app: &mut App, delta: isize) {
@@ -586,154 +446,18 @@ fn toggle_mark(app: &mut App) {
     }
 }
 
-fn range(app: &mut App) {
-    let Some(e) = app.shown_list_mut() else {
-        return;
-    };
-    if e.marks.range_active() {
-        e.marks.commit_range(&e.ids, e.cursor.selected);
-    } else if let Some(id) = e.focused_id() {
-        e.marks.start_range(e.cursor.selected, id);
-    }
-}
-
-fn mark_all(app: &mut App) {
-    let Some(e) = app.shown_list_mut() else {
-        return;
-    };
-    if e.pending.is_some() {
-        // The list on screen is not the filter's yet: mark when it is.
-        e.mark_all_when_loaded = true;
-        app.say(
-            Tone::Info,
-            "Marking every match as soon as the filter has run…",
-        );
-        return;
-    }
-    let n = e.ids.len();
-    if e.marks.toggle_all(&e.ids) {
-        app.say(
-            Tone::Info,
-            format!(
-                "Marked all {} rows the filter matches.",
-                super::text::count(n as i64)
-            ),
-        );
-    } else {
-        app.say(
-            Tone::Info,
-            format!("Unmarked those {} rows.", super::text::count(n as i64)),
-        );
-    }
-}
-
-fn chip(app: &mut App, delta: isize) {
-    if app.screen() == Screen::All {
-        // The chip is the query's status condition.
-        change_query(app, |f| {
-            let next = match Chip::of(&f.statuses) {
-                Some(chip) => chip.step(delta),
-                None if delta > 0 => Chip::Active,
-                None => Chip::All,
-            };
-            f.statuses = next.statuses();
-        });
-        return;
-    }
-    let Some(e) = &mut app.enrollments else {
-        return;
-    };
-    e.chip = e.chip.step(delta);
-    let focus = e.focused_id();
-    app.query_enrollments(Keep::Focus(focus));
-}
-
-/// `t`: only stale enrollments, or all again; the ids are read anew on the
-/// reader, like a chip's. In the All view it is the query's `is:stale`.
-fn toggle_stale(app: &mut App) {
-    if app.screen() == Screen::All {
-        change_query(app, |f| f.stale = !f.stale);
-        return;
-    }
-    let Some(e) = &mut app.enrollments else {
-        return;
-    };
-    e.stale = !e.stale;
-    let focus = e.focused_id();
-    app.query_enrollments(Keep::Focus(focus));
-}
-
-/// Changes the All view's query in place and reads it again, keeping the
-/// focus.
-fn change_query(app: &mut App, change: impl FnOnce(&mut Filter)) {
-    let Some(e) = &app.all else {
-        return;
-    };
-    let Some(q) = e.query_source() else {
-        return;
-    };
-    let mut filter = q.current().clone();
-    change(&mut filter);
-    let focus = e.focused_id();
-    app.apply_filter(filter, None, Keep::Focus(focus));
-}
-
 fn input(app: &mut App, c: Option<char>) {
     match app.screen() {
-        Screen::All => {
-            let known = super::app::known(&app.sequences.list, &app.users);
-            if let Some(editor) = app
-                .all
-                .as_mut()
-                .and_then(|e| e.query_source_mut())
-                .and_then(|q| q.editor.as_mut())
-            {
-                match c {
-                    Some(c) => editor.push(c, &known),
-                    None => editor.pop(&known),
-                }
-            }
-        }
-        Screen::Enrollments => {
-            let Some(e) = &mut app.enrollments else {
-                return;
-            };
-            if !e.editing {
-                return;
-            }
-            let before = e.search.trim().to_string();
-            match c {
-                Some(c) => e.search.push(c),
-                None => {
-                    e.search.pop();
-                }
-            }
-            if e.search.trim() != before {
-                app.query_enrollments(Keep::Top);
-            }
-        }
-        Screen::Contacts => {
-            if !app.contacts.editing {
-                return;
-            }
-            let before = app.contacts.query.trim().to_string();
-            match c {
-                Some(c) => app.contacts.query.push(c),
-                None => {
-                    app.contacts.query.pop();
-                }
-            }
-            if app.contacts.query.trim() != before {
-                app.search_contacts(Keep::Top);
-            }
-        }
+        Screen::All => query::typed(app, c),
+        Screen::Enrollments => enrollments::sequence::typed(app, c),
+        Screen::Contacts => contacts::typed(app, c),
         _ => {}
     }
 }
 
 fn input_done(app: &mut App) {
     match app.screen() {
-        Screen::All => apply_query(app),
+        Screen::All => query::apply_query(app),
         Screen::Enrollments => {
             if let Some(e) = &mut app.enrollments {
                 e.editing = false;
@@ -755,21 +479,21 @@ fn act(app: &mut App, command: Command) {
     }
     match command {
         Command::Unenroll => match app.screen() {
-            Screen::Enrollments | Screen::All => unenroll_from_list(app),
-            Screen::Contacts => unenroll_from_contact(app),
+            Screen::Enrollments | Screen::All => unenroll::from_list(app),
+            Screen::Contacts => unenroll::from_contact(app),
             _ => {}
         },
-        Command::Enroll => enroll_picker(app),
-        Command::PauseResume if app.screen().lists_enrollments() => pause_resume(app),
-        Command::Transfer if app.screen().lists_enrollments() => transfer(app),
-        Command::Undo => undo(app),
+        Command::Enroll => enroll::open(app),
+        Command::PauseResume if app.screen().lists_enrollments() => pause_resume::open(app),
+        Command::Transfer if app.screen().lists_enrollments() => transfer::open(app),
+        Command::Undo => undo::open(app),
         _ => {}
     }
 }
 
 /// The marked enrollments, or the focused one; `None` (and a word) when
 /// there is neither.
-fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
+pub(crate) fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
     let e = app.shown_list()?;
     let targets = if e.marked_count() > 0 {
         e.marks.targets(&e.ids, e.cursor.selected).0
@@ -782,224 +506,10 @@ fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
     Some(targets)
 }
 
-/// `p`: pause the targets, or resume them when the focused row is paused.
-fn pause_resume(app: &mut App) {
-    let Some(targets) = list_targets(app, "pause") else {
-        return;
-    };
-    let pause = app
-        .shown_list()
-        .and_then(|e| e.focused_row())
-        .is_none_or(|r| r.status != crate::domain::Status::Paused);
-    let generation = app.next_generation();
-    let d = ManageDialog::change(targets, pause, generation);
-    if let Some(job) = d.preview_job() {
-        app.run(job);
-    }
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
-}
-
-/// `o`: pick the new owner of the targets' contacts, then the policy.
-fn transfer(app: &mut App) {
-    let Some(targets) = list_targets(app, "transfer") else {
-        return;
-    };
-    match app.ws.users() {
-        Ok(users) => {
-            let mut d = ManageDialog::transfer(targets, users);
-            d.generation = app.next_generation();
-            app.dialog = Some(Dialog::Manage(Box::new(d)));
-        }
-        Err(err) => app.say(Tone::Error, err.to_string()),
-    }
-}
-
-/// `U`: offer to undo this user's last unenroll, transfer or enroll batch
-/// inside the window.
-fn undo(app: &mut App) {
-    match app.ws.last_undoable(&app.user) {
-        Ok(Some(candidate)) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
-        }
-        Ok(None) => {
-            let minutes = app.ws.rules().undo_window_minutes;
-            app.say(
-                Tone::Info,
-                format!(
-                    "Nothing to undo: you made no unenroll, transfer or enroll batch in the last {minutes} minutes."
-                ),
-            );
-        }
-        Err(err) => app.say(Tone::Error, err.to_string()),
-    }
-}
-
-fn unenroll_from_list(app: &mut App) {
-    let Some(e) = app.shown_list() else {
-        return;
-    };
-    let (targets, hidden) = if e.marked_count() > 0 {
-        e.marks.targets(&e.ids, e.cursor.selected)
-    } else {
-        match e.focused_id() {
-            Some(id) => (vec![id], 0),
-            None => {
-                app.say(Tone::Info, "Nothing here to unenroll.");
-                return;
-            }
-        }
-    };
-    let single = if targets.len() == 1 {
-        match app.ws.enrollment(targets[0]) {
-            Ok(row) => Some(Target {
-                enrollment: row.id,
-                contact: row.contact_name.clone(),
-                sequence: row.sequence.clone(),
-                sequence_id: row.sequence_id,
-                status: row.status,
-                end_reason: row.end_reason,
-                step: row.step,
-                steps: row.steps,
-            }),
-            Err(err) => {
-                app.say(Tone::Error, err.to_string());
-                return;
-            }
-        }
-    } else {
-        None
-    };
-    let origin = if app.screen() == Screen::All {
-        Origin::All
-    } else {
-        Origin::Enrollments
-    };
-    open_unenroll(app, origin, targets, single, hidden);
-}
-
-fn unenroll_from_contact(app: &mut App) {
-    app.sync_detail();
-    let Some(d) = &app.detail.data else {
-        app.say(Tone::Info, "Choose a contact first.");
-        return;
-    };
-    let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
-        let name = d.contact.full_name();
-        let key = app.keymap.first_key(Command::Enroll);
-        app.say(
-            Tone::Info,
-            format!("{name} has no open enrollment; {key} enrolls them in a sequence."),
-        );
-        return;
-    };
-    let row = &open.enrollment;
-    let target = Target {
-        enrollment: row.id,
-        contact: row.contact_name.clone(),
-        sequence: row.sequence.clone(),
-        sequence_id: row.sequence_id,
-        status: row.status,
-        end_reason: row.end_reason,
-        step: row.step,
-        steps: row.steps,
-    };
-    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
-}
-
-fn open_unenroll(
-    app: &mut App,
-    origin: Origin,
-    targets: Vec<i64>,
-    single: Option<Target>,
-    hidden: usize,
-) {
-    let generation = app.next_generation();
-    app.run(super::action::Job::Preview {
-        generation,
-        enrollments: targets.clone(),
-        reason: PREVIEW_REASON,
-    });
-    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
-        origin, targets, single, hidden, generation,
-    ))));
-}
-
-/// `x`: writes the marked rows, or every row the filter matches, to a CSV
-/// file (see `App::export_request`) on a worker thread.
-fn export(app: &mut App) {
-    if !app.screen().lists_enrollments() {
-        return;
-    }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
-        return;
-    }
-    if app.shown_list().is_some_and(|e| e.pending.is_some()) {
-        app.say(
-            Tone::Info,
-            "The filter is still running; export when the list is there.",
-        );
-        return;
-    }
-    let Some((enrollments, path)) = app.export_request() else {
-        app.say(Tone::Info, "Nothing here to export.");
-        return;
-    };
-    app.note = None;
-    app.running = Some(Running {
-        label: format!(
-            "Exporting {}",
-            super::text::plural(enrollments.len() as i64, "enrollment", "enrollments")
-        ),
-        started: Instant::now(),
-        list: None,
-    });
-    app.run(super::action::Job::Export { enrollments, path });
-}
-
-fn enroll_picker(app: &mut App) {
-    let contact = match app.screen() {
-        Screen::Enrollments | Screen::All => app
-            .shown_list()
-            .and_then(|e| e.focused_row())
-            .map(|r| (r.contact_id, r.contact_name.clone())),
-        Screen::Contacts => app
-            .focused_contact()
-            .map(|c| (c.id, full_name(&c.first_name, &c.last_name, &c.email))),
-        _ => None,
-    };
-    let Some((contact_id, contact)) = contact else {
-        app.say(Tone::Info, "Choose a contact first.");
-        return;
-    };
-    // R2: an opted-out contact is never offered for enrollment. Read it
-    // afresh (one row): the list on screen may predate the opt-out.
-    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
-        (app.screen() == Screen::Contacts)
-            .then(|| app.focused_contact().cloned())
-            .flatten()
-    });
-    let refusal = current
-        .as_ref()
-        .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
-    if let Some(why) = refusal {
-        app.say(Tone::Error, format!("Not enrolling: {why}."));
-        return;
-    }
-    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
-        contact_id,
-        contact,
-        app.sequences.list.clone(),
-    ))));
-}
-
 /// A change of ours was written: say what happened, clear the marks of the
 /// list it was made from (the rows stay where they are and show their new
 /// state) and reload; the All view and the saved lists count again.
-fn after_change(app: &mut App, summary: String, list: Option<Which>) {
+pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Which>) {
     app.say(Tone::Success, summary);
     if let Some(e) = list.and_then(|w| app.list_mut(w)) {
         e.marks.clear();
@@ -1008,296 +518,69 @@ fn after_change(app: &mut App, summary: String, list: Option<Which>) {
         app.count_filter();
     }
     if app.lists.loaded {
-        app.request_lists();
+        lists::request(app);
     }
     saw_own_commit(app);
-    app.request_sequences();
+    app.request_undoable();
+    sequences::request(app);
     app.reload_window();
     if app.activity.loaded {
-        app.request_activity();
+        activity::request(app);
     }
-    app.reload_detail();
+    detail::reload(app);
 }
 
 /// Our own commit moved the change counter: take it as seen, so that the
 /// lists are not re-filtered under the person's eyes.
-fn saw_own_commit(app: &mut App) {
+pub(crate) fn saw_own_commit(app: &mut App) {
     if let Ok(v) = app.ws.data_version() {
         app.data_version = v;
     }
 }
 
-/// The value of a read's answer (see [`answer`]); an error is said in the
-/// status line instead.
-fn or_say<T>(app: &mut App, result: Option<Result<T, String>>) -> Option<T> {
-    match result? {
-        Ok(value) => Some(value),
-        Err(err) => {
-            app.say(Tone::Error, err);
-            None
-        }
-    }
-}
-
-/// A read's result when it answers the request still pending (clearing
-/// it); `None` for an answer a newer request made stale.
-fn answer<T>(pending: &mut Option<u64>, generation: u64, result: T) -> Option<T> {
-    if *pending != Some(generation) {
-        return None;
-    }
-    *pending = None;
-    Some(result)
-}
-
 fn done(app: &mut App, result: JobResult) {
     match result {
-        JobResult::Sequences { generation, result } => {
-            let result = answer(&mut app.sequences.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_sequences(list);
-            }
-        }
+        JobResult::Sequences { generation, result } => sequences::done(app, generation, result),
         JobResult::EnrollmentIds { generation, result } => {
-            let Some(e) = &mut app.enrollments else {
-                return;
-            };
-            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            e.pending = None;
-            match result {
-                Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
-                Err(err) => {
-                    e.mark_all_when_loaded = false;
-                    app.say(Tone::Error, err);
-                }
-            }
+            enrollments::ids_done(app, generation, result)
         }
-        JobResult::FilterIds { generation, result } => {
-            let Some(e) = &mut app.all else {
-                return;
-            };
-            let Some(pending) = e.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            e.pending = None;
-            match result {
-                Ok(ids) => app.apply_filter_ids(ids, pending.keep),
-                Err(err) => app.refuse_filter(err),
-            }
-        }
-        JobResult::FilterPage { generation, result } => {
-            // Only while the same filter's ids are still on the way; an
-            // error is left to them (the same resolve fails there).
-            let waiting = app
-                .all
-                .as_ref()
-                .and_then(|e| e.pending)
-                .is_some_and(|p| p.generation == generation);
-            if let (true, Ok(rows)) = (waiting, result) {
-                app.apply_first_page(rows);
-            }
-        }
-        JobResult::FilterCount { generation, result } => {
-            let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) else {
-                return;
-            };
-            if let Some(result) = answer(&mut q.count_pending, generation, result) {
-                match result {
-                    Ok(n) => q.count = Some(n),
-                    Err(err) => app.say(Tone::Error, err),
-                }
-            }
-        }
-        JobResult::Lists { generation, result } => {
-            let result = answer(&mut app.lists.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_lists(list);
-            }
-        }
+        JobResult::FilterIds { generation, result } => query::ids_done(app, generation, result),
+        JobResult::FilterPage { generation, result } => query::page_done(app, generation, result),
+        JobResult::FilterCount { generation, result } => query::count_done(app, generation, result),
+        JobResult::Lists { generation, result } => lists::done(app, generation, result),
         JobResult::Users { generation, result } => {
-            let result = answer(&mut app.users_pending, generation, result);
-            if let Some(users) = or_say(app, result) {
-                app.users = users;
-                app.refresh_completion();
+            if let Some(users) = answer(app, |a| &mut a.users_pending, generation, result) {
+                app.apply_users(users);
             }
         }
-        JobResult::ListSaved { result } => {
-            app.running = None;
-            match result {
-                Ok(report) => {
-                    let n = super::text::plural(report.count, "enrollment", "enrollments");
-                    let text = if report.replaced {
-                        format!(
-                            "Saved the new query of the list '{}' ({n})",
-                            report.list.name
-                        )
-                    } else {
-                        format!("Saved the list '{}' ({n})", report.list.name)
-                    };
-                    app.say(Tone::Success, text);
-                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
-                        && q.filter == report.list.filter
-                    {
-                        q.list = Some(report.list);
-                    }
-                    saw_own_commit(app);
-                    app.request_lists();
-                }
-                Err(err) => app.say(Tone::Error, err),
+        JobResult::Fresh { generation, result } => app.notice_automatic_ends(generation, result),
+        JobResult::Window { generation, result } => {
+            enrollments::window_done(app, generation, result)
+        }
+        JobResult::LastUndoable { generation, result } => {
+            if let Some(candidate) = answer(app, |a| &mut a.undo_pending, generation, result) {
+                app.undoable = candidate;
             }
         }
-        JobResult::ListDeleted { result } => {
-            app.running = None;
-            match result {
-                Ok(list) => {
-                    app.say(
-                        Tone::Success,
-                        format!(
-                            "Deleted the list '{}'; its enrollments did not change.",
-                            list.name
-                        ),
-                    );
-                    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut())
-                        && q.list.as_ref().is_some_and(|l| l.id == list.id)
-                    {
-                        q.list = None;
-                    }
-                    saw_own_commit(app);
-                    app.request_lists();
-                }
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
-        JobResult::Audit { generation, result } => {
-            let result = answer(&mut app.activity.pending, generation, result);
-            if let Some(entries) = or_say(app, result) {
-                app.apply_activity(entries);
-            }
-        }
-        JobResult::Report { generation, result } => {
-            let result = answer(&mut app.reports.pending, generation, result);
-            if let Some(list) = or_say(app, result) {
-                app.apply_reports(list);
-            }
-        }
-        JobResult::Exported { path, result } => {
-            app.running = None;
-            match result {
-                Ok(n) => app.say(
-                    Tone::Success,
-                    format!(
-                        "Exported {} to {}",
-                        super::text::plural(n as i64, "enrollment", "enrollments"),
-                        path.display()
-                    ),
-                ),
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
-        JobResult::SearchContacts { generation, result } => {
-            let Some(pending) = app.contacts.pending.filter(|p| p.generation == generation) else {
-                return;
-            };
-            app.contacts.pending = None;
-            match result {
-                Ok((found, close)) => {
-                    app.contacts.close = close;
-                    let rows = app.list_rows();
-                    let at = match pending.keep {
-                        Keep::Focus(Some(id)) => found.iter().position(|c| c.id == id),
-                        _ => None,
-                    };
-                    app.contacts.results = found;
-                    app.contacts.searched = Some(app.contacts.query.trim().to_string());
-                    let len = app.contacts.results.len();
-                    match at {
-                        Some(at) => app.contacts.cursor.keep_at(at, len, rows),
-                        None if pending.keep == Keep::Top => {
-                            app.contacts.cursor = Default::default()
-                        }
-                        None => app.contacts.cursor.follow(len, rows),
-                    }
-                    app.sync_detail();
-                }
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
+        JobResult::ListSaved { result } => save_list::done(app, result),
+        JobResult::ListDeleted { result } => delete_list::done(app, result),
+        JobResult::Audit { generation, result } => activity::done(app, generation, result),
+        JobResult::Report { generation, result } => reports::done(app, generation, result),
+        JobResult::Exported { path, result } => enrollments::exported(app, path, result),
+        JobResult::SearchContacts { generation, result } => contacts::done(app, generation, result),
         JobResult::Preview { generation, result } => {
-            if let Some(Dialog::Unenroll(d)) = &mut app.dialog
-                && d.generation == generation
-            {
-                d.preview = match result {
-                    Ok((report, counts)) => Preview::Ready { report, counts },
-                    Err(err) => Preview::Failed(err),
-                };
-            }
+            unenroll::preview_done(app, generation, result)
         }
-        JobResult::Unenrolled { result } => {
-            let list = app.running.take().and_then(|r| r.list);
-            match result {
-                Ok(report) => after_change(app, report.summary(), list),
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
-        JobResult::Managed { result } => {
-            let list = app.running.take().and_then(|r| r.list);
-            match result {
-                Ok(summary) => after_change(app, summary, list),
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
+        JobResult::Unenrolled { result } => unenroll::done(app, result),
+        JobResult::Managed { result } => manage::done(app, result),
         JobResult::ManagePreview { generation, result } => {
-            if let Some(Dialog::Manage(d)) = &mut app.dialog
-                && d.generation == generation
-            {
-                d.preview = match result {
-                    Ok(preview) => PreviewState::Ready(preview),
-                    Err(err) => PreviewState::Failed(err),
-                };
-            }
+            manage::preview_done(app, generation, result)
         }
+        JobResult::ContactDetail { generation, result } => detail::done(app, generation, result),
         JobResult::EnrollPreview { generation, result } => {
-            if let Some(Dialog::Enroll(p)) = &mut app.dialog
-                && p.generation == generation
-            {
-                p.preview = match result {
-                    Ok(preview) => EnrollPreviewState::Ready(preview),
-                    Err(err) => EnrollPreviewState::Failed(err),
-                };
-            }
+            enroll::preview_done(app, generation, result)
         }
-        JobResult::Enrolled { contact, result } => {
-            app.running = None;
-            match result {
-                Ok(report) if !report.refused.is_empty() => {
-                    let why: Vec<&str> = report.refused.iter().map(|r| r.why.as_str()).collect();
-                    app.say(Tone::Error, format!("Not enrolled: {}", why.join("; ")));
-                }
-                Ok(report) => {
-                    let name = app
-                        .detail
-                        .data
-                        .as_ref()
-                        .filter(|d| d.contact.id == contact)
-                        .map(|d| d.contact.full_name())
-                        .unwrap_or_else(|| "the contact".into());
-                    let batch = report
-                        .batch
-                        .map(|b| format!(" · batch {b}"))
-                        .unwrap_or_default();
-                    app.say(
-                        Tone::Success,
-                        format!("Enrolled {name} in '{}'{batch}", report.sequence),
-                    );
-                    if let Ok(v) = app.ws.data_version() {
-                        app.data_version = v;
-                    }
-                    app.refresh_all();
-                }
-                Err(err) => app.say(Tone::Error, err),
-            }
-        }
+        JobResult::Enrolled { contact, result } => enroll::done(app, contact, result),
     }
 }
 

@@ -8,10 +8,37 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
 
-use super::{Areas, Column, draw_table};
 use crate::domain::{SequenceReport, Status};
+use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, count, fit, rate};
+use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
+
+/// The Reports view: one report per sequence; the focused one's charts.
+pub type ReportsState = super::Listed<SequenceReport>;
+
+/// Asks the reader for every sequence's report.
+pub fn request(app: &mut App) {
+    super::ask(
+        app,
+        |a| &mut a.reports.pending,
+        |generation| Job::Report { generation },
+    );
+}
+
+/// The reports arrived (if still the ones asked): keep the focus on the
+/// same sequence.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceReport>>) {
+    let Some(list) = super::answer(app, |a| &mut a.reports.pending, generation, result) else {
+        return;
+    };
+    let was = app.reports.focused().map(|r| r.sequence_id);
+    app.reports.list = list;
+    app.reports.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.reports;
+    super::refocus(&mut s.cursor, &s.list, was, |r| r.sequence_id, rows);
+}
 
 const COLUMNS: [Column; 7] = [
     Column::new("Sequence", 16, 48, 3, 0),
@@ -64,8 +91,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         },
         |i| {
             let r = &s.list[i];
-            let (name, style) =
-                super::sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
+            let (name, style) = sequence_cell(t, &r.sequence, r.archived, i == s.cursor.selected);
             (
                 vec![
                     (name, t.base()),

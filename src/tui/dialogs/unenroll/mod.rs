@@ -1,34 +1,20 @@
-//! The dialogs: every destructive action goes through one door, the
-//! unenroll confirm dialog, and enrolling goes through the sequence picker;
-//! saving the All view's query as a list asks for its name.
-//! Each dialog is plain state plus `handle`, which turns an action into
-//! "stay", "cancel" or "confirm with this job"; `update` does the rest.
+//! Unenroll (R4, R5): one enrollment or many, a reason, a note, and the
+//! domain's dry run of what it cancels before it can be confirmed.
 
-use super::action::{Action, Command, Job, StatusCount};
-use crate::domain::{
-    EndReason, EnrollPreview, Expected, Filter, SequenceSummary, Status, UnenrollReport,
-    describe_status,
-};
+mod draw;
 
-#[derive(Debug)]
-pub enum Dialog {
-    Unenroll(Box<UnenrollDialog>),
-    Enroll(Box<EnrollPicker>),
-    /// Pause / resume, undo, transfer, deleting a saved list.
-    Manage(Box<super::manage::ManageDialog>),
-    /// The name to save the All view's query under.
-    SaveList(Box<SaveListDialog>),
-}
+pub use draw::draw;
 
-/// What a dialog decided about one action.
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    Stay,
-    Cancel,
-    Confirm(Job),
-    /// The dialog needs a (new) preview: run this job and stay.
-    Preview(Job),
-}
+use super::{Outcome, Preview};
+use crate::domain::{EndReason, EnrollmentRow, Expected, Status, UnenrollReport, describe_status};
+use crate::tui::action::{Action, Command, Job, StatusCount};
+use crate::tui::app::App;
+
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{Screen, Tone};
+use crate::tui::dialogs::Dialog;
+use crate::tui::screens::detail;
+use crate::tui::update::after_change;
 
 /// The one enrollment a single unenroll is about, as the person sees it:
 /// what they confirm is what the domain checks (R4).
@@ -45,20 +31,30 @@ pub struct Target {
 }
 
 impl Target {
+    /// The enrollment as read.
+    pub fn of(row: &EnrollmentRow) -> Target {
+        Target {
+            enrollment: row.id,
+            contact: row.contact_name.clone(),
+            sequence: row.sequence.clone(),
+            sequence_id: row.sequence_id,
+            status: row.status,
+            end_reason: row.end_reason,
+            step: row.step,
+            steps: row.steps,
+        }
+    }
+
     pub fn status_text(&self) -> String {
         describe_status(self.status, self.end_reason)
     }
 }
 
-/// The dry run, once the worker has it.
+/// The unenroll dialog's dry run, plus what the targets are now.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Preview {
-    Loading,
-    Ready {
-        report: UnenrollReport,
-        counts: Vec<StatusCount>,
-    },
-    Failed(String),
+pub struct UnenrollPreview {
+    pub report: UnenrollReport,
+    pub counts: Vec<StatusCount>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +87,7 @@ pub struct UnenrollDialog {
     /// Marked enrollments the current filter does not show.
     pub hidden: usize,
     pub generation: u64,
-    pub preview: Preview,
+    pub preview: Preview<UnenrollPreview>,
     /// Index into `EndReason::MANUAL`; none until the person picks one.
     pub reason: Option<usize>,
     pub note: String,
@@ -193,7 +189,7 @@ impl UnenrollDialog {
 
     fn confirm(&mut self) -> Outcome {
         let eligible = match &self.preview {
-            Preview::Loading => {
+            Preview::None | Preview::Loading => {
                 self.notice = Some("Still counting what will change; one moment.".into());
                 return Outcome::Stay;
             }
@@ -201,7 +197,7 @@ impl UnenrollDialog {
                 self.notice = Some(format!("Cannot unenroll: {why}"));
                 return Outcome::Stay;
             }
-            Preview::Ready { report, .. } => report.unenrolled.len(),
+            Preview::Ready(p) => p.report.unenrolled.len(),
         };
         if eligible == 0 {
             self.notice = Some("Nothing here can be unenrolled; press n or esc to close.".into());
@@ -237,141 +233,103 @@ fn cycle(field: Field, delta: isize) -> Field {
     FIELDS[(at + delta).rem_euclid(FIELDS.len() as isize) as usize]
 }
 
-/// Asks for the name to save a filter under. Enter saves (on a worker),
-/// Esc cancels; a name the team already uses replaces that list's filter,
-/// which the dialog says before.
-#[derive(Debug)]
-pub struct SaveListDialog {
-    pub name: String,
-    pub filter: Filter,
-    /// How many enrollments the filter lists now.
-    pub count: usize,
-    pub notice: Option<String>,
+/// `u` on an enrollment list: the marked enrollments, or the focused one.
+pub fn from_list(app: &mut App) {
+    let Some(e) = app.shown_list() else {
+        return;
+    };
+    let (targets, hidden) = if e.marked_count() > 0 {
+        e.marks.targets(&e.ids, e.cursor.selected)
+    } else {
+        match e.focused_id() {
+            Some(id) => (vec![id], 0),
+            None => {
+                app.say(Tone::Info, "Nothing here to unenroll.");
+                return;
+            }
+        }
+    };
+    // One enrollment: the dry run reads it afresh on the worker, and the
+    // dialog shows it (and R4 checks it) once that answers.
+    let origin = if app.screen() == Screen::All {
+        Origin::All
+    } else {
+        Origin::Enrollments
+    };
+    open_unenroll(app, origin, targets, None, hidden);
 }
 
-impl SaveListDialog {
-    pub fn handle(&mut self, action: &Action) -> Outcome {
-        match action {
-            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
-            Action::Input(c) => {
-                self.name.push(*c);
-                self.notice = None;
-                Outcome::Stay
-            }
-            Action::InputBackspace => {
-                self.name.pop();
-                self.notice = None;
-                Outcome::Stay
-            }
-            Action::InputDone | Action::Command(Command::Press) => {
-                let name = self.name.trim();
-                if name.is_empty() {
-                    self.notice = Some("Type a name for the list first.".into());
-                    return Outcome::Stay;
+/// `u` in the Contacts view or the detail pane: the contact's open
+/// enrollment.
+pub fn from_contact(app: &mut App) {
+    detail::sync(app);
+    let Some(d) = &app.detail.data else {
+        if app.detail.pending.is_some() {
+            app.say(Tone::Info, "Still reading the contact; one moment.");
+        } else {
+            app.say(Tone::Info, "Choose a contact first.");
+        }
+        return;
+    };
+    let Some(open) = d.enrollments.iter().find(|e| e.enrollment.status.is_open()) else {
+        let name = d.contact.full_name();
+        let key = app.keymap.first_key(Command::Enroll);
+        app.say(
+            Tone::Info,
+            format!("{name} has no open enrollment; {key} enrolls them in a sequence."),
+        );
+        return;
+    };
+    let row = &open.enrollment;
+    let target = Target::of(row);
+    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
+}
+
+fn open_unenroll(
+    app: &mut App,
+    origin: Origin,
+    targets: Vec<i64>,
+    single: Option<Target>,
+    hidden: usize,
+) {
+    let generation = app.next_generation();
+    app.run(Job::Preview {
+        generation,
+        enrollments: targets.clone(),
+        reason: crate::tui::jobs::PREVIEW_REASON,
+    });
+    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
+        origin, targets, single, hidden, generation,
+    ))));
+}
+
+/// The dry run arrived, if the dialog still waits for it.
+pub fn preview_done(
+    app: &mut App,
+    generation: u64,
+    result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
+) {
+    if let Some(Dialog::Unenroll(d)) = &mut app.dialog
+        && d.generation == generation
+    {
+        d.preview = match result {
+            Ok((report, counts, row)) => {
+                if d.single.is_none() {
+                    d.single = row.as_deref().map(Target::of);
                 }
-                Outcome::Confirm(Job::SaveList {
-                    name: name.to_string(),
-                    filter: Box::new(self.filter.clone()),
-                })
+                Preview::Ready(UnenrollPreview { report, counts })
             }
-            _ => Outcome::Stay,
-        }
+            Err(err) => Preview::Failed(err),
+        };
     }
 }
 
-/// Picks the sequence to enroll one contact in. Nothing is chosen at
-/// first, so no stray key can enroll (`e` then `y` typed by accident); once
-/// a sequence is chosen the domain's preview (sequence, contact, first step
-/// and when it is due) shows, and only then can it be confirmed.
-#[derive(Debug)]
-pub struct EnrollPicker {
-    pub contact_id: i64,
-    pub contact: String,
-    pub sequences: Vec<SequenceSummary>,
-    /// Index into `sequences`; none until the person picks one.
-    pub selected: Option<usize>,
-    pub generation: u64,
-    pub preview: EnrollPreviewState,
-    /// A line under the list: why confirm did nothing yet.
-    pub notice: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum EnrollPreviewState {
-    /// No sequence chosen yet.
-    None,
-    Loading,
-    Ready(EnrollPreview),
-    Failed(String),
-}
-
-impl EnrollPicker {
-    pub fn new(contact_id: i64, contact: String, sequences: Vec<SequenceSummary>) -> EnrollPicker {
-        EnrollPicker {
-            contact_id,
-            contact,
-            sequences,
-            selected: None,
-            generation: 0,
-            preview: EnrollPreviewState::None,
-            notice: None,
-        }
-    }
-
-    pub fn handle(&mut self, action: &Action) -> Outcome {
-        match action {
-            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
-            Action::Command(Command::Down) => self.pick(1),
-            Action::Command(Command::Up) => self.pick(-1),
-            Action::Command(Command::Confirm) | Action::Command(Command::Press) => self.confirm(),
-            _ => Outcome::Stay,
-        }
-    }
-
-    fn pick(&mut self, delta: isize) -> Outcome {
-        let Some(last) = self.sequences.len().checked_sub(1) else {
-            return Outcome::Stay;
-        };
-        let next = match self.selected {
-            None if delta < 0 => last,
-            None => 0,
-            Some(i) => i.saturating_add_signed(delta).min(last),
-        };
-        if self.selected == Some(next) {
-            return Outcome::Stay;
-        }
-        self.selected = Some(next);
-        self.generation += 1;
-        self.preview = EnrollPreviewState::Loading;
-        self.notice = None;
-        Outcome::Preview(Job::EnrollPreview {
-            generation: self.generation,
-            contact: self.contact_id,
-            sequence: self.sequences[next].id,
-        })
-    }
-
-    fn confirm(&mut self) -> Outcome {
-        let Some(sequence) = self.selected.and_then(|i| self.sequences.get(i)) else {
-            self.notice = Some("Choose a sequence first (↑/↓).".into());
-            return Outcome::Stay;
-        };
-        match &self.preview {
-            EnrollPreviewState::Ready(p) if p.sequence_id == sequence.id => {
-                Outcome::Confirm(Job::Enroll {
-                    contact: self.contact_id,
-                    sequence: sequence.id,
-                })
-            }
-            EnrollPreviewState::Failed(why) => {
-                self.notice = Some(format!("Cannot enroll: {why}"));
-                Outcome::Stay
-            }
-            _ => {
-                self.notice = Some("Still working out what will happen; one moment.".into());
-                Outcome::Stay
-            }
-        }
+/// The unenroll was written (or refused).
+pub fn done(app: &mut App, result: JobOutcome<UnenrollReport>) {
+    let list = app.running.take().and_then(|r| r.list);
+    match result {
+        Ok(report) => after_change(app, report.summary(), list),
+        Err(err) => app.fail(&err),
     }
 }
 
@@ -402,10 +360,10 @@ mod tests {
     fn bulk_starts_on_cancel_and_enter_cancels() {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2, 3], None, 0, 1);
         assert_eq!(d.focus, Field::Cancel);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2, 3]),
             counts: Vec::new(),
-        };
+        });
         assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
     }
 
@@ -414,10 +372,10 @@ mod tests {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert!(d.notice.as_deref().unwrap().starts_with("Still counting"));
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2]),
             counts: Vec::new(),
-        };
+        });
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert_eq!(d.focus, Field::Reason);
         d.handle(&cmd(Command::Down));
@@ -456,10 +414,10 @@ mod tests {
         };
         let mut d = UnenrollDialog::new(Origin::Contacts, vec![7], Some(target), 0, 1);
         assert_eq!(d.focus, Field::Confirm);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[7]),
             counts: Vec::new(),
-        };
+        });
         d.handle(&cmd(Command::Up));
         assert_eq!(d.reason(), Some(EndReason::Other));
         assert_eq!(
@@ -477,36 +435,12 @@ mod tests {
     }
 
     #[test]
-    fn saving_a_list_needs_a_name_and_y_is_text() {
-        let filter = Filter::parse("status:active").unwrap();
-        let mut d = SaveListDialog {
-            name: String::new(),
-            filter: filter.clone(),
-            count: 3,
-            notice: None,
-        };
-        assert_eq!(d.handle(&Action::InputDone), Outcome::Stay);
-        assert!(d.notice.is_some());
-        for c in "yes ".chars() {
-            d.handle(&Action::Input(c));
-        }
-        assert_eq!(
-            d.handle(&Action::InputDone),
-            Outcome::Confirm(Job::SaveList {
-                name: "yes".into(),
-                filter: Box::new(filter)
-            })
-        );
-        assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Cancel);
-    }
-
-    #[test]
     fn nothing_eligible_cannot_be_confirmed_and_n_cancels() {
         let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
-        d.preview = Preview::Ready {
+        d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[]),
             counts: Vec::new(),
-        };
+        });
         d.handle(&cmd(Command::Down));
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert_eq!(d.handle(&cmd(Command::Cancel)), Outcome::Cancel);

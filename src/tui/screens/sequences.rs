@@ -5,10 +5,58 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_table};
-use crate::tui::action::Command;
-use crate::tui::app::App;
+use crate::domain::SequenceSummary;
+use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::app::{App, EnrollmentsState, Keep, Source};
 use crate::tui::text::{count, local_part, rate};
+use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
+
+/// The Sequences view: every sequence with its counts and rates.
+pub type SequencesState = super::Listed<SequenceSummary>;
+
+/// Asks the reader for the sequence list (counts and rates).
+pub fn request(app: &mut App) {
+    super::ask(
+        app,
+        |a| &mut a.sequences.pending,
+        |generation| Job::Sequences { generation },
+    );
+}
+
+/// The sequence list arrived (if still the one asked): keep the focus on
+/// the same sequence and update the counts of the open one.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceSummary>>) {
+    let Some(list) = super::answer(app, |a| &mut a.sequences.pending, generation, result) else {
+        return;
+    };
+    let s = &mut app.sequences;
+    let focused = s.list.get(s.cursor.selected).map(|s| s.id);
+    s.list = list;
+    s.loaded = true;
+    if let Some(at) = focused.and_then(|id| s.list.iter().position(|s| s.id == id)) {
+        s.cursor.selected = at;
+    }
+    let rows = app.list_rows();
+    let s = &mut app.sequences;
+    s.cursor.follow(s.list.len(), rows);
+    if let Some(e) = &mut app.enrollments
+        && let Source::Sequence(open) = &mut e.source
+        && let Some(s) = app.sequences.list.iter().find(|s| s.id == open.id)
+    {
+        *open = s.clone();
+    }
+    app.refresh_completion();
+}
+
+/// Opens the sequence at `index`: its enrollment list.
+pub fn open(app: &mut App, index: usize) {
+    let Some(sequence) = app.sequences.list.get(index).cloned() else {
+        return;
+    };
+    app.enrollments = Some(EnrollmentsState::new(Source::Sequence(sequence)));
+    app.detail.open = false;
+    app.query_enrollments(Keep::Top);
+}
 
 const COLUMNS: [Column; 6] = [
     Column::new("Sequence", 16, 64, 3, 0),
@@ -51,8 +99,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         },
         |i| {
             let q = &s.list[i];
-            let (name, style) =
-                super::sequence_cell(t, &q.name, q.archived, i == s.cursor.selected);
+            let (name, style) = sequence_cell(t, &q.name, q.archived, i == s.cursor.selected);
             (
                 vec![
                     (name, t.base()),

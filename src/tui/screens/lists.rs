@@ -5,10 +5,54 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_table};
-use crate::tui::action::Command;
-use crate::tui::app::App;
+use crate::domain::CountedList;
+use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::app::{App, Keep, View};
 use crate::tui::text::{self, count, local_part, moment};
+use crate::tui::view::{Areas, Column, draw_table};
+
+/// The Lists view: the team's saved lists with their counts.
+pub type ListsState = super::Listed<CountedList>;
+
+/// Asks the reader for the saved lists and their counts.
+pub fn request(app: &mut App) {
+    super::ask(
+        app,
+        |a| &mut a.lists.pending,
+        |generation| Job::Lists { generation },
+    );
+}
+
+/// The lists arrived (if still the ones asked): keep the focus on the
+/// same list.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<CountedList>>) {
+    let Some(list) = super::answer(app, |a| &mut a.lists.pending, generation, result) else {
+        return;
+    };
+    let was = app.lists.focused().map(|c| c.list.id);
+    app.lists.list = list;
+    app.lists.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.lists;
+    super::refocus(&mut s.cursor, &s.list, was, |c| c.list.id, rows);
+}
+
+/// Opens a saved list in the All enrollments view, with its filter.
+/// The view's marks stay, as they do when any filter changes.
+pub fn open(app: &mut App, index: usize) {
+    let Some(list) = app.lists.list.get(index).map(|c| c.list.clone()) else {
+        return;
+    };
+    app.make_all();
+    let filter = list.filter.clone();
+    if let Some(q) = app.all.as_mut().and_then(|e| e.query_source_mut()) {
+        q.list = Some(list);
+        q.editor = None;
+    }
+    app.view = View::All;
+    app.detail.open = false;
+    app.apply_filter(filter, None, Keep::Top);
+}
 
 const COLUMNS: [Column; 5] = [
     Column::new("List", 14, 28, 1, 0),

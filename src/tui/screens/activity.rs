@@ -1,12 +1,48 @@
-//! The Activity view: the audit log, newest first, live.
+//! The Activity view: the audit log, newest first, live. Its state, the
+//! reader's answer and its draw.
 
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_table};
+use crate::domain::AuditEntry;
+use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{AUDIT_LIMIT, App};
+use crate::tui::list::Cursor;
 use crate::tui::text::{count, local_part, moment};
+use crate::tui::view::{Areas, Column, draw_table};
+
+#[derive(Debug, Default)]
+pub struct ActivityState {
+    pub entries: Vec<AuditEntry>,
+    pub cursor: Cursor,
+    pub loaded: bool,
+    pub pending: Option<u64>,
+}
+
+/// Asks the reader for the newest audit entries.
+pub fn request(app: &mut App) {
+    super::ask(
+        app,
+        |a| &mut a.activity.pending,
+        |generation| Job::Audit { generation },
+    );
+}
+
+/// The audit entries arrived (if still the ones asked): keep the focus
+/// on the same entry.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<AuditEntry>>) {
+    let Some(entries) = super::answer(app, |a| &mut a.activity.pending, generation, result) else {
+        return;
+    };
+    let s = &mut app.activity;
+    let was = s.entries.get(s.cursor.selected).map(|a| a.id);
+    s.entries = entries;
+    s.loaded = true;
+    let rows = app.list_rows();
+    let s = &mut app.activity;
+    super::refocus(&mut s.cursor, &s.entries, was, |a| a.id, rows);
+}
 
 const COLUMNS: [Column; 7] = [
     Column::new("When", 12, 16, 0, 0),

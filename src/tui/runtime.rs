@@ -1,10 +1,11 @@
-//! The real terminal: raw mode and the alternate screen through
+//! The runtime: opening the app on the session's workspace, and the real
+//! terminal: raw mode and the alternate screen through
 //! `ratatui::init`, mouse capture, a panic hook that restores everything,
 //! a thread that reads terminal events, and the loop that merges those
 //! events, ticks and finished jobs into actions and draws after each batch.
 
 use std::io::stdout;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,31 @@ use crossterm::execute;
 use super::action::Action;
 use super::app::App;
 use super::jobs::{Message, WORKER_PREFIX};
-use super::{dispatch, resolve_key, view};
+use super::{Keymap, Theme, dispatch, resolve_key, view};
+use crate::session::Session;
+
+/// Opens the TUI on the workspace the command line names.
+pub fn start(session: &Session) -> anyhow::Result<()> {
+    let (path, notice) = session.workspace_or_demo()?;
+    if let Some(notice) = notice {
+        eprintln!("{notice}");
+    }
+    // A bad keymap or rules file stops us here, before the screen is taken
+    // over.
+    let keymap = Keymap::load()?;
+    let (ws, user) = session.open(&path, session.clock()?)?;
+    let (sender, messages) = channel();
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let app = App::new(
+        ws,
+        Some(user.email.as_str()),
+        keymap,
+        Theme::from_env(),
+        size,
+        sender.clone(),
+    )?;
+    run(app, sender, messages)
+}
 
 /// How often the store's change counter is read (SPEC: changes by other
 /// processes appear within a second).

@@ -10,9 +10,82 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::domain::{AddressState, ContactDetail, StepState, TaskState, describe_status};
-use crate::tui::action::Command;
+use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, day, fit, local_part, moment};
+
+/// The contact detail pane: beside the list when the terminal is wide,
+/// full screen when `open`.
+#[derive(Debug, Default)]
+pub struct DetailState {
+    pub contact_id: Option<i64>,
+    /// The detail asked of the reader and not answered yet.
+    pub pending: Option<u64>,
+    pub data: Option<ContactDetail>,
+    pub error: Option<String>,
+    pub open: bool,
+    pub scroll: u16,
+}
+
+/// Asks for the detail of the focused contact when it changed and the
+/// pane is on screen.
+pub fn sync(app: &mut App) {
+    let want = if app.detail_shown() {
+        app.focused_contact_id()
+    } else {
+        None
+    };
+    if want != app.detail.contact_id {
+        app.detail.contact_id = want;
+        app.detail.scroll = 0;
+        reload(app);
+    }
+}
+
+/// Asks the reader for the contact's detail again.
+pub fn reload(app: &mut App) {
+    app.detail.data = None;
+    app.detail.error = None;
+    app.detail.pending = None;
+    if let Some(contact) = app.detail.contact_id {
+        let generation = app.next_generation();
+        app.detail.pending = Some(generation);
+        app.run(Job::ContactDetail {
+            generation,
+            contact,
+        });
+    }
+}
+
+/// The reader's answer, if it is still the one asked.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<Box<ContactDetail>>) {
+    if app.detail.pending != Some(generation) {
+        return;
+    }
+    app.detail.pending = None;
+    match result {
+        Ok(d) => app.detail.data = Some(*d),
+        Err(e) => app.detail.error = Some(e.to_string()),
+    }
+}
+
+/// The full-screen pane takes movement keys for scrolling and closes on
+/// back / esc / tab / enter / q; false for a command it leaves to others.
+pub fn command(app: &mut App, command: Command) -> bool {
+    match command {
+        Command::Up => app.detail.scroll = app.detail.scroll.saturating_sub(1),
+        Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
+        Command::PageUp => app.detail.scroll = app.detail.scroll.saturating_sub(10),
+        Command::PageDown => app.detail.scroll = app.detail.scroll.saturating_add(10),
+        Command::Top => app.detail.scroll = 0,
+        Command::Back | Command::Escape | Command::Detail | Command::Open | Command::Quit => {
+            app.detail.open = false;
+            sync(app);
+        }
+        _ => return false,
+    }
+    true
+}
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
@@ -36,6 +109,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let lines: Vec<Line> = match (&app.detail.data, &app.detail.error) {
         (Some(d), _) => lines(app, d, width),
         (None, Some(err)) => vec![Line::styled(format!(" {}", fit(err, width)), t.error())],
+        (None, None) if app.detail.pending.is_some() => vec![Line::styled(" Reading…", t.dim())],
         (None, None) => vec![Line::styled(" No contact in focus.", t.dim())],
     };
     let scroll = (app.detail.scroll as usize).min(lines.len().saturating_sub(1));

@@ -6,10 +6,99 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{Areas, Column, draw_list, fit_columns, header_line, row_line};
-use crate::domain::full_name;
-use crate::tui::app::{App, CONTACT_LIMIT};
+use crate::domain::{Contact, full_name};
+use crate::tui::action::{Job, JobOutcome};
+use crate::tui::app::{App, CONTACT_LIMIT, Keep, Pending};
+use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, local_part};
+use crate::tui::view::{Areas, Column, draw_list, fit_columns, header_line, row_line};
+
+#[derive(Debug, Default)]
+pub struct ContactsState {
+    pub query: String,
+    pub editing: bool,
+    pub results: Vec<Contact>,
+    /// The text the results are for (None before the first search).
+    pub searched: Option<String>,
+    /// The results are close matches (letters in order), none exact.
+    pub close: bool,
+    pub cursor: Cursor,
+    pub pending: Option<Pending>,
+}
+
+/// Asks the reader for the contacts matching the Find box.
+pub fn search(app: &mut App, keep: Keep) {
+    let generation = app.next_generation();
+    app.contacts.pending = Some(Pending { generation, keep });
+    let text = app.contacts.query.trim().to_string();
+    app.run(Job::SearchContacts { generation, text });
+}
+
+/// The view comes on screen: the first visit searches and types in the
+/// Find box.
+pub fn shown(app: &mut App) {
+    if app.contacts.searched.is_none() && app.contacts.pending.is_none() {
+        app.contacts.editing = true;
+        search(app, Keep::Top);
+    }
+}
+
+/// A character typed in the Find box (`None`: backspace).
+pub fn typed(app: &mut App, c: Option<char>) {
+    if !app.contacts.editing {
+        return;
+    }
+    let before = app.contacts.query.trim().to_string();
+    match c {
+        Some(c) => app.contacts.query.push(c),
+        None => {
+            app.contacts.query.pop();
+        }
+    }
+    if app.contacts.query.trim() != before {
+        search(app, Keep::Top);
+    }
+}
+
+/// Esc: leaves the Find box, clearing it (and searching again) if it had
+/// text.
+pub fn escape(app: &mut App) {
+    let had_text = !app.contacts.query.is_empty();
+    app.contacts.editing = false;
+    if had_text {
+        app.contacts.query.clear();
+        search(app, Keep::Top);
+    }
+}
+
+/// The reader's answer, if it is still the one asked: keep the focus
+/// where the search asked.
+pub fn done(app: &mut App, generation: u64, result: JobOutcome<(Vec<Contact>, bool)>) {
+    let Some(pending) = app.contacts.pending.filter(|p| p.generation == generation) else {
+        return;
+    };
+    app.contacts.pending = None;
+    match result {
+        Ok((found, close)) => {
+            app.contacts.close = close;
+            let rows = app.list_rows();
+            let at = match pending.keep {
+                Keep::Focus(Some(id)) => found.iter().position(|c| c.id == id),
+                _ => None,
+            };
+            app.contacts.results = found;
+            app.contacts.searched = Some(app.contacts.query.trim().to_string());
+            let len = app.contacts.results.len();
+            match at {
+                Some(at) => app.contacts.cursor.keep_at(at, len, rows),
+                None if pending.keep == Keep::Top => app.contacts.cursor = Default::default(),
+                None => app.contacts.cursor.follow(len, rows),
+            }
+            super::detail::sync(app);
+        }
+        Err(err) => app.fail(&err),
+    }
+}
 
 const COLUMNS: [Column; 5] = [
     Column::new("Contact", 14, 30, 3, 0),

@@ -1,29 +1,31 @@
-//! The manager dialogs: pause / resume (`p`), undo of the last batch (`U`),
-//! ownership transfer (`o`: owner picker, then the policy with the
-//! domain's preview) and deleting a saved list (`d` in the Lists view). Plain state plus `handle`, like `dialog.rs`: an
-//! action becomes "stay", "cancel", "confirm with this job", or "ask the
-//! worker for a new preview".
+//! What the manager dialogs share: pause / resume (`p`), undo of the last
+//! batch (`U`), ownership transfer (`o`) and deleting a saved list (`d` in
+//! the Lists view) are one `ManageDialog` with a kind; each kind draws in
+//! its own module (`pause_resume`, `undo`, `transfer`, `delete_list`).
 
-use super::action::{Action, Command, Job};
-use super::dialog::Outcome;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{Outcome, Preview, boxed, buttons, key};
 use crate::domain::{
-    ChangeReport, CountedList, TransferPolicy, TransferReport, UndoCandidate, User,
+    ChangeReport, CountedList, Skipped, TransferPolicy, TransferReport, UndoCandidate, User,
+    skip_groups,
 };
+use crate::tui::action::{Action, Command, Job};
+use crate::tui::app::App;
+use crate::tui::text::{count, fit};
+
+use crate::tui::action::JobOutcome;
+use crate::tui::dialogs::Dialog;
+use crate::tui::update::after_change;
 
 /// A dry run the worker computed for a manager dialog.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ManagePreview {
     Change(ChangeReport),
     Transfer(TransferReport),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PreviewState {
-    /// Nothing asked yet (the transfer's owner picker).
-    None,
-    Loading,
-    Ready(ManagePreview),
-    Failed(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,18 +58,10 @@ pub struct ManageDialog {
     /// The enrollments it acts on (none for undo).
     pub targets: Vec<i64>,
     pub generation: u64,
-    pub preview: PreviewState,
+    pub preview: Preview<ManagePreview>,
     /// The confirm button has the focus (else Cancel).
     pub on_confirm: bool,
     pub notice: Option<String>,
-}
-
-/// What a manager dialog decided about one action.
-#[derive(Debug, PartialEq)]
-pub enum ManageOutcome {
-    Done(Outcome),
-    /// The dialog needs a (new) dry run: run this job.
-    Preview(Job),
 }
 
 impl ManageDialog {
@@ -77,7 +71,7 @@ impl ManageDialog {
             kind: ManageKind::Change { pause },
             targets,
             generation,
-            preview: PreviewState::Loading,
+            preview: Preview::Loading,
             notice: None,
         }
     }
@@ -87,7 +81,7 @@ impl ManageDialog {
             kind: ManageKind::Undo(candidate),
             targets: Vec::new(),
             generation: 0,
-            preview: PreviewState::None,
+            preview: Preview::None,
             on_confirm: true,
             notice: None,
         }
@@ -104,7 +98,7 @@ impl ManageDialog {
             },
             targets: Vec::new(),
             generation: 0,
-            preview: PreviewState::None,
+            preview: Preview::None,
             on_confirm: false,
             notice: None,
         }
@@ -119,7 +113,7 @@ impl ManageDialog {
             },
             targets,
             generation: 0,
-            preview: PreviewState::None,
+            preview: Preview::None,
             on_confirm: false,
             notice: None,
         }
@@ -147,18 +141,18 @@ impl ManageDialog {
         }
     }
 
-    fn repreview(&mut self) -> ManageOutcome {
+    fn repreview(&mut self) -> Outcome {
         self.generation += 1;
-        self.preview = PreviewState::Loading;
+        self.preview = Preview::Loading;
         self.notice = None;
         match self.preview_job() {
-            Some(job) => ManageOutcome::Preview(job),
-            None => ManageOutcome::Done(Outcome::Stay),
+            Some(job) => Outcome::Preview(job),
+            None => Outcome::Stay,
         }
     }
 
-    pub fn handle(&mut self, action: &Action) -> ManageOutcome {
-        let stay = ManageOutcome::Done(Outcome::Stay);
+    pub fn handle(&mut self, action: &Action) -> Outcome {
+        let stay = Outcome::Stay;
         match action {
             Action::Command(Command::Cancel) | Action::Command(Command::Escape) => {
                 // Esc in the transfer's policy step goes back to the owner.
@@ -167,10 +161,10 @@ impl ManageDialog {
                     && matches!(action, Action::Command(Command::Escape))
                 {
                     *policy = None;
-                    self.preview = PreviewState::None;
+                    self.preview = Preview::None;
                     return stay;
                 }
-                ManageOutcome::Done(Outcome::Cancel)
+                Outcome::Cancel
             }
             Action::Command(Command::Up) => self.pick(-1),
             Action::Command(Command::Down) => self.pick(1),
@@ -186,33 +180,33 @@ impl ManageDialog {
                 if self.on_confirm {
                     self.confirm()
                 } else {
-                    ManageOutcome::Done(Outcome::Cancel)
+                    Outcome::Cancel
                 }
             }
             _ => stay,
         }
     }
 
-    fn pick(&mut self, delta: isize) -> ManageOutcome {
+    fn pick(&mut self, delta: isize) -> Outcome {
         let ManageKind::Transfer {
             users,
             owner,
             policy,
         } = &mut self.kind
         else {
-            return ManageOutcome::Done(Outcome::Stay);
+            return Outcome::Stay;
         };
         match policy {
             None => {
                 let last = users.len().saturating_sub(1);
                 *owner = owner.saturating_add_signed(delta).min(last);
-                ManageOutcome::Done(Outcome::Stay)
+                Outcome::Stay
             }
             Some(p) => {
                 let last = TransferPolicy::ALL.len() - 1;
                 let next = p.saturating_add_signed(delta).min(last);
                 if next == *p {
-                    return ManageOutcome::Done(Outcome::Stay);
+                    return Outcome::Stay;
                 }
                 *p = next;
                 self.repreview()
@@ -220,28 +214,28 @@ impl ManageDialog {
         }
     }
 
-    fn choose_owner(&mut self) -> ManageOutcome {
+    fn choose_owner(&mut self) -> Outcome {
         if let ManageKind::Transfer { policy, .. } = &mut self.kind {
             *policy = Some(0);
         }
         self.repreview()
     }
 
-    fn confirm(&mut self) -> ManageOutcome {
-        let stay = ManageOutcome::Done(Outcome::Stay);
+    fn confirm(&mut self) -> Outcome {
+        let stay = Outcome::Stay;
         match &self.kind {
-            ManageKind::Undo(c) => ManageOutcome::Done(Outcome::Confirm(Job::Undo {
+            ManageKind::Undo(c) => Outcome::Confirm(Job::Undo {
                 batch: c.batch.clone(),
-            })),
+            }),
             ManageKind::DeleteList { name, .. } => {
-                ManageOutcome::Done(Outcome::Confirm(Job::DeleteList { name: name.clone() }))
+                Outcome::Confirm(Job::DeleteList { name: name.clone() })
             }
             ManageKind::Transfer { policy: None, .. } => self.choose_owner(),
             kind => {
                 let eligible = match &self.preview {
-                    PreviewState::Ready(ManagePreview::Change(r)) => r.changed.len(),
-                    PreviewState::Ready(ManagePreview::Transfer(r)) => r.contacts.len(),
-                    PreviewState::Failed(why) => {
+                    Preview::Ready(ManagePreview::Change(r)) => r.changed.len(),
+                    Preview::Ready(ManagePreview::Transfer(r)) => r.contacts.len(),
+                    Preview::Failed(why) => {
                         self.notice = Some(format!("Cannot do this: {why}"));
                         return stay;
                     }
@@ -271,14 +265,14 @@ impl ManageDialog {
                     },
                     _ => return stay,
                 };
-                ManageOutcome::Done(Outcome::Confirm(job))
+                Outcome::Confirm(job)
             }
         }
     }
 
     /// Words for the running spinner once confirmed.
     pub fn running_label(&self) -> String {
-        let n = super::text::count(self.targets.len() as i64);
+        let n = count(self.targets.len() as i64);
         match &self.kind {
             ManageKind::Change { pause: true } => format!("Pausing {n} enrollments"),
             ManageKind::Change { pause: false } => format!("Resuming {n} enrollments"),
@@ -286,6 +280,91 @@ impl ManageDialog {
             ManageKind::Transfer { .. } => format!("Transferring the contacts of {n} enrollments"),
             ManageKind::DeleteList { name, .. } => format!("Deleting the list '{name}'"),
         }
+    }
+}
+
+pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
+    let width = 78.min(area.width.saturating_sub(2));
+    let inner = width.saturating_sub(4) as usize;
+    let room = area.height.saturating_sub(4) as usize;
+    let (title, lines) = match &d.kind {
+        ManageKind::Change { pause } => super::pause_resume::lines(app, d, *pause, inner),
+        ManageKind::Undo(_) => super::undo::lines(app, d, inner),
+        ManageKind::Transfer { .. } => super::transfer::lines(app, d, inner, room),
+        ManageKind::DeleteList { .. } => super::delete_list::lines(app, d, inner),
+    };
+    boxed(app, frame, area, title, width, lines);
+}
+
+pub(super) fn line(text: String, inner: usize, style: Style) -> Line<'static> {
+    Line::from(Span::styled(fit(&text, inner), style))
+}
+
+/// The domain's skip reasons, grouped by code, commonest first.
+pub(super) fn skipped_lines(
+    app: &App,
+    skipped: &[Skipped],
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    for g in skip_groups(skipped).iter().take(3) {
+        lines.push(line(
+            format!("{} skipped: {}", count(g.count as i64), g.phrase),
+            inner,
+            app.theme.error(),
+        ));
+    }
+}
+
+/// The buttons, the notice and the key line every manager dialog ends with.
+pub(super) fn footer(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let t = &app.theme;
+    lines.push(Line::from(""));
+    lines.push(buttons(
+        app,
+        &format!(" {go} "),
+        d.on_confirm,
+        !d.on_confirm,
+        inner,
+    ));
+    if let Some(notice) = &d.notice {
+        lines.push(line(notice.clone(), inner, t.error()));
+    }
+    lines.push(line(
+        format!(
+            "{} confirm · {}/esc cancel · tab switches the buttons · enter presses the focused one",
+            key(app, Command::Confirm),
+            key(app, Command::Cancel)
+        ),
+        inner,
+        t.dim(),
+    ));
+}
+
+/// The dry run arrived, if the dialog still waits for it.
+pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<ManagePreview>) {
+    if let Some(Dialog::Manage(d)) = &mut app.dialog
+        && d.generation == generation
+    {
+        d.preview = match result {
+            Ok(preview) => Preview::Ready(preview),
+            Err(err) => Preview::Failed(err),
+        };
+    }
+}
+
+/// A pause, resume, undo or transfer was written: its summary line.
+pub fn done(app: &mut App, result: JobOutcome<String>) {
+    let list = app.running.take().and_then(|r| r.list);
+    match result {
+        Ok(summary) => after_change(app, summary, list),
+        Err(err) => app.fail(&err),
     }
 }
 
@@ -334,27 +413,21 @@ mod tests {
                 pause: true
             })
         );
-        assert_eq!(
-            d.handle(&cmd(Command::Press)),
-            ManageOutcome::Done(Outcome::Cancel)
-        );
-        assert_eq!(
-            d.handle(&cmd(Command::Confirm)),
-            ManageOutcome::Done(Outcome::Stay)
-        );
+        assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
+        assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert!(d.notice.as_deref().unwrap().starts_with("Still working"));
-        d.preview = PreviewState::Ready(change(&[1, 2], 1));
+        d.preview = Preview::Ready(change(&[1, 2], 1));
         assert_eq!(
             d.handle(&cmd(Command::Confirm)),
-            ManageOutcome::Done(Outcome::Confirm(Job::Change {
+            Outcome::Confirm(Job::Change {
                 enrollments: vec![1, 2, 3],
                 pause: true
-            }))
+            })
         );
-        d.preview = PreviewState::Ready(change(&[], 3));
+        d.preview = Preview::Ready(change(&[], 3));
         assert_eq!(
             d.handle(&cmd(Command::Confirm)),
-            ManageOutcome::Done(Outcome::Stay),
+            Outcome::Stay,
             "nothing eligible cannot be confirmed"
         );
     }
@@ -368,7 +441,7 @@ mod tests {
         let first = d.handle(&cmd(Command::Press));
         assert_eq!(
             first,
-            ManageOutcome::Preview(Job::TransferPreview {
+            Outcome::Preview(Job::TransferPreview {
                 generation: 1,
                 enrollments: vec![5, 6],
                 to: 2,
@@ -378,14 +451,14 @@ mod tests {
         let next = d.handle(&cmd(Command::Down));
         assert_eq!(
             next,
-            ManageOutcome::Preview(Job::TransferPreview {
+            Outcome::Preview(Job::TransferPreview {
                 generation: 2,
                 enrollments: vec![5, 6],
                 to: 2,
                 policy: TransferPolicy::Reassign
             })
         );
-        d.preview = PreviewState::Ready(ManagePreview::Transfer(TransferReport {
+        d.preview = Preview::Ready(ManagePreview::Transfer(TransferReport {
             dry_run: true,
             policy: TransferPolicy::Reassign,
             to: "bob@x".into(),
@@ -398,22 +471,16 @@ mod tests {
         }));
         assert_eq!(
             d.handle(&Action::Command(Command::Confirm)),
-            ManageOutcome::Done(Outcome::Confirm(Job::Transfer {
+            Outcome::Confirm(Job::Transfer {
                 enrollments: vec![5, 6],
                 to: 2,
                 policy: TransferPolicy::Reassign
-            }))
+            })
         );
         // Esc steps back to the owner, a second Esc closes.
-        assert_eq!(
-            d.handle(&cmd(Command::Escape)),
-            ManageOutcome::Done(Outcome::Stay)
-        );
-        assert_eq!(d.preview, PreviewState::None);
-        assert_eq!(
-            d.handle(&cmd(Command::Escape)),
-            ManageOutcome::Done(Outcome::Cancel)
-        );
+        assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Stay);
+        assert_eq!(d.preview, Preview::None);
+        assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Cancel);
     }
 
     #[test]
@@ -428,9 +495,9 @@ mod tests {
         });
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            ManageOutcome::Done(Outcome::Confirm(Job::Undo {
+            Outcome::Confirm(Job::Undo {
                 batch: "B12".into()
-            }))
+            })
         );
     }
 }

@@ -1,0 +1,280 @@
+//! The sequence picker: enroll one contact, after the domain's preview.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::{Outcome, Preview, boxed, key};
+use crate::domain::{EnrollPreview, SequenceSummary};
+use crate::tui::action::{Action, Command, Job};
+use crate::tui::app::App;
+use crate::tui::text::{count, fit, pad};
+
+use crate::domain::{full_name, opted_out_refusal, undeliverable_refusal};
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{Screen, Tone};
+use crate::tui::dialogs::Dialog;
+
+/// Picks the sequence to enroll one contact in. Nothing is chosen at
+/// first, so no stray key can enroll (`e` then `y` typed by accident); once
+/// a sequence is chosen the domain's preview (sequence, contact, first step
+/// and when it is due) shows, and only then can it be confirmed.
+#[derive(Debug)]
+pub struct EnrollPicker {
+    pub contact_id: i64,
+    pub contact: String,
+    pub sequences: Vec<SequenceSummary>,
+    /// Index into `sequences`; none until the person picks one.
+    pub selected: Option<usize>,
+    pub generation: u64,
+    pub preview: Preview<EnrollPreview>,
+    /// A line under the list: why confirm did nothing yet.
+    pub notice: Option<String>,
+}
+
+impl EnrollPicker {
+    pub fn new(contact_id: i64, contact: String, sequences: Vec<SequenceSummary>) -> EnrollPicker {
+        EnrollPicker {
+            contact_id,
+            contact,
+            sequences,
+            selected: None,
+            generation: 0,
+            preview: Preview::None,
+            notice: None,
+        }
+    }
+
+    pub fn handle(&mut self, action: &Action) -> Outcome {
+        match action {
+            Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
+            Action::Command(Command::Down) => self.pick(1),
+            Action::Command(Command::Up) => self.pick(-1),
+            Action::Command(Command::Confirm) | Action::Command(Command::Press) => self.confirm(),
+            _ => Outcome::Stay,
+        }
+    }
+
+    fn pick(&mut self, delta: isize) -> Outcome {
+        let Some(last) = self.sequences.len().checked_sub(1) else {
+            return Outcome::Stay;
+        };
+        let next = match self.selected {
+            None if delta < 0 => last,
+            None => 0,
+            Some(i) => i.saturating_add_signed(delta).min(last),
+        };
+        if self.selected == Some(next) {
+            return Outcome::Stay;
+        }
+        self.selected = Some(next);
+        self.generation += 1;
+        self.preview = Preview::Loading;
+        self.notice = None;
+        Outcome::Preview(Job::EnrollPreview {
+            generation: self.generation,
+            contact: self.contact_id,
+            sequence: self.sequences[next].id,
+        })
+    }
+
+    fn confirm(&mut self) -> Outcome {
+        let Some(sequence) = self.selected.and_then(|i| self.sequences.get(i)) else {
+            self.notice = Some("Choose a sequence first (↑/↓).".into());
+            return Outcome::Stay;
+        };
+        match &self.preview {
+            Preview::Ready(p) if p.sequence_id == sequence.id => Outcome::Confirm(Job::Enroll {
+                contact: self.contact_id,
+                sequence: sequence.id,
+            }),
+            Preview::Failed(why) => {
+                self.notice = Some(format!("Cannot enroll: {why}"));
+                Outcome::Stay
+            }
+            _ => {
+                self.notice = Some("Still working out what will happen; one moment.".into());
+                Outcome::Stay
+            }
+        }
+    }
+}
+
+pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let width = 70.min(area.width.saturating_sub(2));
+    let inner = width.saturating_sub(4) as usize;
+    // Room for the list once the preview (four lines) and the hints fit.
+    let room = (area.height as usize).saturating_sub(14).clamp(3, 12);
+    let chosen = p.selected.unwrap_or(0);
+    let first = chosen.saturating_sub(room.saturating_sub(1));
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&format!("Enroll {} in:", p.contact), inner),
+            t.title(),
+        )),
+        Line::from(""),
+    ];
+    for (i, s) in p.sequences.iter().enumerate().skip(first).take(room) {
+        let mut label = format!(
+            "{} · {} steps · {} active",
+            s.name,
+            s.steps,
+            count(s.active)
+        );
+        if s.archived {
+            label.push_str(" · archived");
+        }
+        let style = if p.selected == Some(i) {
+            t.focused()
+        } else if s.archived {
+            t.dim()
+        } else {
+            t.base()
+        };
+        // The chosen one is marked in text too (no colour, NO_COLOR).
+        let mark = if p.selected == Some(i) { "›" } else { " " };
+        lines.push(Line::from(Span::styled(
+            pad(&format!("{mark} {label}"), inner),
+            style,
+        )));
+    }
+    if p.sequences.is_empty() {
+        lines.push(Line::from(Span::styled("There are no sequences.", t.dim())));
+    }
+    lines.push(Line::from(""));
+    // What confirming will do, from the domain: nothing until a sequence
+    // is chosen.
+    let preview: Vec<(String, Style)> = match &p.preview {
+        Preview::None => vec![(
+            "Nothing chosen yet: pick a sequence with ↑/↓.".into(),
+            t.dim(),
+        )],
+        Preview::Loading => vec![("Working out the first step…".into(), t.dim())],
+        Preview::Failed(why) => vec![(format!("Cannot enroll: {why}"), t.error())],
+        Preview::Ready(e) => vec![
+            (format!("Will enroll {}", e.contact), t.title()),
+            (
+                format!("in '{}' ({} steps)", e.sequence, e.steps),
+                t.title(),
+            ),
+            (
+                format!(
+                    "step 1, due {} UTC: {} '{}'",
+                    e.first_due_at.format("%Y-%m-%d %H:%M"),
+                    e.first_kind.as_str().replace('_', " "),
+                    e.first_text
+                ),
+                t.base(),
+            ),
+        ],
+    };
+    for (text, style) in preview {
+        lines.push(Line::from(Span::styled(fit(&text, inner), style)));
+    }
+    if let Some(notice) = &p.notice {
+        lines.push(Line::from(Span::styled(fit(notice, inner), t.error())));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        fit(
+            &format!(
+                "↑↓ choose · enter/{} enroll · {}/esc cancel",
+                key(app, Command::Confirm),
+                key(app, Command::Cancel)
+            ),
+            inner,
+        ),
+        t.dim(),
+    )));
+    boxed(
+        app,
+        frame,
+        area,
+        " Enroll in a sequence ".into(),
+        width,
+        lines,
+    );
+}
+
+pub fn open(app: &mut App) {
+    let contact = match app.screen() {
+        Screen::Enrollments | Screen::All => app
+            .shown_list()
+            .and_then(|e| e.focused_row())
+            .map(|r| (r.contact_id, r.contact_name.clone())),
+        Screen::Contacts => app
+            .focused_contact()
+            .map(|c| (c.id, full_name(&c.first_name, &c.last_name, &c.email))),
+        _ => None,
+    };
+    let Some((contact_id, contact)) = contact else {
+        app.say(Tone::Info, "Choose a contact first.");
+        return;
+    };
+    // R2: an opted-out contact is never offered for enrollment. Read it
+    // afresh (one row): the list on screen may predate the opt-out.
+    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
+        (app.screen() == Screen::Contacts)
+            .then(|| app.focused_contact().cloned())
+            .flatten()
+    });
+    let refusal = current
+        .as_ref()
+        .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
+    if let Some(why) = refusal {
+        app.say(Tone::Error, format!("Not enrolling: {why}."));
+        return;
+    }
+    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
+        contact_id,
+        contact,
+        app.sequences.list.clone(),
+    ))));
+}
+
+/// The preview arrived, if the picker still waits for it.
+pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollPreview>) {
+    if let Some(Dialog::Enroll(p)) = &mut app.dialog
+        && p.generation == generation
+    {
+        p.preview = match result {
+            Ok(preview) => Preview::Ready(preview),
+            Err(err) => Preview::Failed(err),
+        };
+    }
+}
+
+/// The enroll was written (or refused).
+pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::EnrollReport>) {
+    app.running = None;
+    match result {
+        Ok(report) if !report.refused.is_empty() => {
+            let why: Vec<&str> = report.refused.iter().map(|r| r.why.as_str()).collect();
+            app.say(Tone::Error, format!("Not enrolled: {}", why.join("; ")));
+        }
+        Ok(report) => {
+            let name = app
+                .detail
+                .data
+                .as_ref()
+                .filter(|d| d.contact.id == contact)
+                .map(|d| d.contact.full_name())
+                .unwrap_or_else(|| "the contact".into());
+            let batch = report
+                .batch
+                .map(|b| format!(" · batch {b}"))
+                .unwrap_or_default();
+            app.say(
+                Tone::Success,
+                format!("Enrolled {name} in '{}'{batch}", report.sequence),
+            );
+            if let Ok(v) = app.ws.data_version() {
+                app.data_version = v;
+            }
+            app.refresh_all();
+        }
+        Err(err) => app.fail(&err),
+    }
+}

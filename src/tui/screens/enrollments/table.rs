@@ -1,0 +1,145 @@
+//! The table both enrollment lists draw: its columns (the All view's add
+//! the sequence) and only the rows the cursor's window shows.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::EnrollmentsState;
+use crate::domain::describe_status;
+use crate::tui::app::App;
+use crate::tui::text::{self, day, local_part};
+use crate::tui::view::{Column, draw_list, fit_columns, header_line, row_line};
+
+/// The All view's columns: the same, and the sequence after the contact
+/// (kept before everything but the contact when the screen is narrow).
+pub(crate) const ALL_COLUMNS: [Column; 10] = [
+    Column::new("", 3, 3, 0, 0),
+    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Sequence", 14, 28, 2, 2),
+    Column::new("Email", 14, 34, 3, 7),
+    Column::new("Company", 10, 24, 2, 6),
+    Column::new("Owner", 8, 14, 1, 8),
+    Column::new("Status", 10, 24, 1, 3),
+    Column::new("Step", 5, 5, 0, 4),
+    Column::new("Next due", 8, 10, 1, 5),
+    Column::new("Engaged", 7, 10, 1, 9),
+];
+
+pub(crate) const COLUMNS: [Column; 9] = [
+    Column::new("", 3, 3, 0, 0),
+    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Email", 14, 34, 3, 6),
+    Column::new("Company", 10, 24, 2, 5),
+    Column::new("Owner", 8, 14, 1, 7),
+    Column::new("Status", 10, 24, 1, 2),
+    Column::new("Step", 5, 5, 0, 3),
+    Column::new("Next due", 8, 10, 1, 4),
+    Column::new("Engaged", 7, 10, 1, 8),
+];
+
+/// The table of an enrollment list; `columns` has a "Sequence" column or
+/// not.
+pub(crate) fn table(
+    app: &App,
+    e: &EnrollmentsState,
+    columns: &[Column],
+    frame: &mut Frame,
+    area: Rect,
+    empty: &str,
+) {
+    if area.height == 0 {
+        return;
+    }
+    let t = &app.theme;
+    let now = app.ws.now();
+    let with_sequence = columns.iter().any(|c| c.title == "Sequence");
+    let widths = fit_columns(columns, area.width);
+    let status_width = columns
+        .iter()
+        .position(|c| c.title == "Status")
+        .and_then(|i| widths[i])
+        .unwrap_or(0) as usize;
+    let rows_on_screen = area.height.saturating_sub(1) as usize;
+    let visible = e.cursor.visible(e.ids.len(), rows_on_screen);
+    let mut rows = Vec::with_capacity(visible.len());
+    for index in visible {
+        let id = e.ids[index];
+        let focused = index == e.cursor.selected;
+        let in_range = e
+            .marks
+            .range(e.cursor.selected)
+            .is_some_and(|r| r.contains(&index));
+        let marked = e.marks.contains(id);
+        let check = match (marked, in_range) {
+            (true, _) => "[x]",
+            (false, true) => "[+]",
+            _ => "[ ]",
+        };
+        let row_style = if focused {
+            t.focused()
+        } else if marked || in_range {
+            t.marked()
+        } else {
+            t.base()
+        };
+        let cells = match e.rows.get(&id) {
+            Some(r) => {
+                // The end reason (or the stale mark) when the column has
+                // room; else the status, or for a stale row just "stale".
+                let (mut status, short) = if r.stale {
+                    (format!("{}·stale", r.status), "stale".to_string())
+                } else {
+                    (
+                        describe_status(r.status, r.end_reason),
+                        r.status.to_string(),
+                    )
+                };
+                if text::width(&status) > status_width {
+                    status = short;
+                }
+                let mut cells = vec![
+                    (check.to_string(), t.base()),
+                    (r.contact_name.clone(), t.base()),
+                    (r.contact_email.clone(), t.base()),
+                    (r.company.clone(), t.base()),
+                    (
+                        r.owner
+                            .as_deref()
+                            .map(local_part)
+                            .unwrap_or("–")
+                            .to_string(),
+                        t.base(),
+                    ),
+                    (status, t.status(r.status)),
+                    (format!("{}/{}", r.step, r.steps), t.base()),
+                    (
+                        r.next_due_at
+                            .map(|d| day(d, now))
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
+                    (
+                        r.last_engagement_at
+                            .map(|d| day(d, now))
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
+                ];
+                if with_sequence {
+                    cells.insert(2, (r.sequence.clone(), t.base()));
+                }
+                cells
+            }
+            None => vec![(check.to_string(), t.base()), ("…".to_string(), t.dim())],
+        };
+        rows.push(row_line(columns, cells, &widths, area.width, row_style));
+    }
+    draw_list(
+        app,
+        frame,
+        area,
+        header_line(app, columns, &widths),
+        rows,
+        empty,
+    );
+}

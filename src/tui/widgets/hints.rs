@@ -1,0 +1,86 @@
+//! The hint bar: the keys of the screen on show, from the keymap table.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::{App, Screen};
+use crate::tui::text::{self};
+
+pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let pairs: Vec<(String, String)> =
+        if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::SaveList(_))) {
+            vec![
+                ("typing".into(), "the list's name".into()),
+                ("enter".into(), "save".into()),
+                ("esc".into(), "cancel".into()),
+            ]
+        } else if app.typing() && app.dialog.is_none() && app.screen() == Screen::All {
+            vec![
+                ("typing".into(), "the query".into()),
+                (
+                    app.keymap.first_key(crate::tui::action::Command::Complete),
+                    "complete".into(),
+                ),
+                ("↑↓".into(), "choose".into()),
+                ("enter".into(), "apply".into()),
+                ("esc".into(), "cancel".into()),
+            ]
+        } else if app.typing() {
+            let what = if app.dialog.is_some() {
+                "note"
+            } else {
+                "filter"
+            };
+            vec![
+                ("typing".into(), format!("the {what}")),
+                ("enter".into(), "done".into()),
+                (
+                    "esc".into(),
+                    if app.dialog.is_some() {
+                        "cancel".into()
+                    } else {
+                        "clear".into()
+                    },
+                ),
+                ("↑↓".into(), "move".into()),
+            ]
+        } else if app.help.is_some() {
+            vec![
+                ("↑↓".into(), "scroll".into()),
+                ("any key".into(), "close".into()),
+            ]
+        } else {
+            app.keymap
+                .hints(&app.scopes())
+                .into_iter()
+                .map(|(k, h)| (k, h.to_string()))
+                .collect()
+        };
+    // The help key always makes it into the bar: it is the way to the rest.
+    let help_key = app.keymap.first_key(crate::tui::action::Command::Help);
+    let (pairs, tail): (Vec<_>, Vec<_>) = pairs
+        .into_iter()
+        .partition(|(key, hint)| !(key == &help_key && hint == "help"));
+    let piece = |key: &str, hint: &str| text::width(key) + 1 + text::width(hint) + 2;
+    let reserved: usize = tail.iter().map(|(k, h)| piece(k, h)).sum();
+    let mut spans = Vec::new();
+    let mut used = 1 + reserved;
+    spans.push(Span::raw(" "));
+    for (key, hint) in pairs {
+        let w = piece(&key, &hint);
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, t.key()));
+        spans.push(Span::styled(format!(" {hint}  "), t.dim()));
+    }
+    for (key, hint) in tail {
+        spans.push(Span::styled(key, t.key()));
+        spans.push(Span::styled(format!(" {hint}  "), t.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
