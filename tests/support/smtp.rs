@@ -1,0 +1,74 @@
+//! The test SMTP server (Python's aiosmtpd, tests/support/smtp_server.py)
+//! on 127.0.0.1, killed when dropped; what it received, as text.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub const MISSING: &str = "python3 with aiosmtpd is needed: pip install aiosmtpd";
+
+pub struct Smtp {
+    child: Child,
+    pub port: u16,
+    pub store: PathBuf,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Smtp {
+    /// Starts the server storing into `store`, or panics with a sentence
+    /// naming what is missing.
+    pub fn start(store: &Path) -> Smtp {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .arg(store)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{MISSING} ({e})"));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let Some(port) = line.trim().strip_prefix("READY ") else {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("{MISSING}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        Smtp {
+            port: port.parse().unwrap(),
+            child,
+            store: store.to_path_buf(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The messages the server holds, in the order received, as bytes.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut names: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.store)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .map(|p| {
+                let n = p.file_stem().unwrap().to_str().unwrap().parse().unwrap();
+                (n, p)
+            })
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|(_, p)| std::fs::read(p).unwrap())
+            .collect()
+    }
+}
