@@ -4,9 +4,8 @@
 //! bounces (R9), and a run killed between the server's acceptance and the
 //! record of it.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -15,71 +14,12 @@ const DEMO: &str = "2026-11-02T09:00:00Z";
 const NOW: &str = "2026-11-09T09:00:00Z";
 const LATER: &str = "2026-11-09T10:00:00Z";
 
-/// The SMTP server, killed when the test ends.
-struct Server {
-    child: Child,
-    port: u16,
-    store: PathBuf,
-}
+mod support;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::smtp::Smtp;
 
-fn start_server(store: &Path) -> Server {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-    let missing = "python3 with aiosmtpd is needed: pip install aiosmtpd";
-    let mut child = Command::new("python3")
-        .arg(&script)
-        .arg(store)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{missing} ({e})"));
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let Some(port) = line.trim().strip_prefix("READY ") else {
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
-        panic!("{missing}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    Server {
-        port: port.parse().unwrap(),
-        child,
-        store: store.to_path_buf(),
-    }
-}
-
-impl Server {
-    fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
-    }
-
-    /// The messages the server holds, as text.
-    fn messages(&self) -> Vec<String> {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&self.store)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-            .collect();
-        names.sort();
-        names
-            .iter()
-            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
-            .collect()
-    }
-
-    fn answer(&self, lines: &[(String, &str)]) {
-        let text: String = lines.iter().map(|(a, t)| format!("{a} {t}\n")).collect();
-        std::fs::write(self.store.join("answers"), text).unwrap();
-    }
+fn start_server(store: &Path) -> Smtp {
+    Smtp::start(store)
 }
 
 fn seqtui(db: &Path, now: &str) -> Command {
@@ -160,7 +100,7 @@ fn the_server_holds_each_message_once_with_its_threading() {
     assert!(sent > 0, "{report}");
     assert_eq!(report["delivered"], sent, "{report}");
     assert_eq!(report["deliver"], server.url() + "", "{report}");
-    let messages = server.messages();
+    let messages = server.texts();
     assert_eq!(messages.len(), sent);
     let mut ids: Vec<&str> = messages
         .iter()
@@ -190,7 +130,7 @@ fn the_server_holds_each_message_once_with_its_threading() {
     let again = run_json(&db, NOW, &server.url());
     assert_eq!(again["emails_sent"], 0);
     assert_eq!(again["recovered"], 0);
-    assert_eq!(server.messages().len(), sent);
+    assert_eq!(server.texts().len(), sent);
 }
 
 #[test]
@@ -206,16 +146,16 @@ fn a_deferred_recipient_is_retried_later_and_delivered_once() {
     assert_eq!(first["delivery_deferred"], 1, "{first}");
     assert_eq!(first["delivered"], sent - 1, "{first}");
     assert!(first["next_delivery_try"].is_string(), "{first}");
-    assert_eq!(server.messages().len(), sent - 1);
+    assert_eq!(server.texts().len(), sent - 1);
     // The answer changes; a run before the backoff ends does not try yet.
     std::fs::remove_file(server.store.join("answers")).unwrap();
     let early = run_json(&db, NOW, &server.url());
     assert_eq!(early["recovered"], 0, "{early}");
-    assert_eq!(server.messages().len(), sent - 1);
+    assert_eq!(server.texts().len(), sent - 1);
     let later = run_json(&db, LATER, &server.url());
     assert_eq!(later["recovered"], 1, "{later}");
     assert_eq!(later["delivered"], 1, "{later}");
-    let messages = server.messages();
+    let messages = server.texts();
     assert_eq!(messages.len(), sent);
     let to_slow = messages
         .iter()
@@ -224,7 +164,7 @@ fn a_deferred_recipient_is_retried_later_and_delivered_once() {
     assert_eq!(to_slow, 1);
     let last = run_json(&db, LATER, &server.url());
     assert_eq!(last["delivered"], 0);
-    assert_eq!(server.messages().len(), sent);
+    assert_eq!(server.texts().len(), sent);
 }
 
 #[test]
@@ -242,7 +182,7 @@ fn refused_recipients_bounce_hard_or_soft_at_once() {
     let sent = report["emails_sent"].as_u64().unwrap() as usize;
     let refused = report["refused"].as_array().unwrap();
     assert_eq!(refused.len(), 2, "{report}");
-    assert_eq!(server.messages().len(), sent - 2);
+    assert_eq!(server.texts().len(), sent - 2);
     let by = |a: &str| {
         refused
             .iter()
@@ -289,11 +229,11 @@ fn a_run_killed_after_the_server_accepted_never_sends_twice() {
     let out = c.stdin(Stdio::null()).output().unwrap();
     assert!(!out.status.success(), "the test hook kills the run");
     // The server accepted three; the third is not recorded as delivered.
-    assert_eq!(server.messages().len(), 3);
+    assert_eq!(server.texts().len(), 3);
     let next = run_json(&db, NOW, &server.url());
     let unconfirmed = next["unconfirmed"].as_array().unwrap();
     assert_eq!(unconfirmed.len(), 1, "{next}");
-    let messages = server.messages();
+    let messages = server.texts();
     let mut ids: Vec<&str> = messages
         .iter()
         .map(|m| header(m, "Message-ID").unwrap())

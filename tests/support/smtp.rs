@@ -71,4 +71,19 @@ impl Smtp {
             .map(|(_, p)| std::fs::read(p).unwrap())
             .collect()
     }
+
+    /// The messages the server holds, in the order received, as text.
+    pub fn texts(&self) -> Vec<String> {
+        self.messages()
+            .iter()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .collect()
+    }
+
+    /// Tells the server how to answer given recipients (`answers` file of
+    /// smtp_server.py): each `(address, "451 4.3.0 …")`.
+    pub fn answer(&self, lines: &[(String, &str)]) {
+        let text: String = lines.iter().map(|(a, t)| format!("{a} {t}\n")).collect();
+        std::fs::write(self.store.join("answers"), text).unwrap();
+    }
 }
