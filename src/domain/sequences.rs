@@ -515,6 +515,18 @@ impl Workspace {
         row_of(self.store.conn(), found.id)
     }
 
+    /// The named sequence's row, refused unless `actor` may edit it.
+    fn sequence_row_to_edit(&self, actor: &User, name: &str) -> Result<SequenceRow> {
+        let row = self.sequence_row_named(name)?;
+        let owner = self.user_by_id(row.owner_id)?;
+        if !may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(who_may_edit_sequence(
+                &row.name, &owner,
+            )));
+        }
+        Ok(row)
+    }
+
     fn user_by_id(&self, id: i64) -> Result<User> {
         q::users(self.store.conn())?
             .into_iter()
@@ -678,13 +690,7 @@ impl Workspace {
         name: &str,
         dry_run: bool,
     ) -> Result<ArchiveReport> {
-        let row = self.sequence_row_named(name)?;
-        let owner = self.user_by_id(row.owner_id)?;
-        if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(
-                &row.name, &owner,
-            )));
-        }
+        let row = self.sequence_row_to_edit(actor, name)?;
         let now = self.now();
         let tx = self.store.write()?;
         let row = row_of(&tx, row.id)?;
@@ -743,13 +749,7 @@ impl Workspace {
 
     /// Makes an archived sequence enrollable again (R17).
     pub fn unarchive_sequence(&mut self, actor: &User, name: &str) -> Result<SequenceRef> {
-        let row = self.sequence_row_named(name)?;
-        let owner = self.user_by_id(row.owner_id)?;
-        if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(
-                &row.name, &owner,
-            )));
-        }
+        let row = self.sequence_row_to_edit(actor, name)?;
         let now = self.now();
         let tx = self.store.write()?;
         if row.archived {
@@ -898,7 +898,7 @@ fn create_from_file(
     Ok(plan)
 }
 
-fn insert_steps(tx: &rusqlite::Connection, id: i64, steps: &[NewStep]) -> Result<Vec<i64>> {
+pub(super) fn insert_steps(tx: &rusqlite::Connection, id: i64, steps: &[NewStep]) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         ids.push(q::insert_step(
