@@ -898,7 +898,11 @@ fn create_from_file(
     Ok(plan)
 }
 
-pub(super) fn insert_steps(tx: &rusqlite::Connection, id: i64, steps: &[NewStep]) -> Result<Vec<i64>> {
+pub(super) fn insert_steps(
+    tx: &rusqlite::Connection,
+    id: i64,
+    steps: &[NewStep],
+) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         ids.push(q::insert_step(
