@@ -126,6 +126,28 @@ pub struct ArchiveReport {
     pub tasks_removed: i64,
 }
 
+/// Writes a sequence's name, owner and settings.
+fn write_sequence(
+    tx: &rusqlite::Connection,
+    id: i64,
+    name: &str,
+    owner_id: i64,
+    s: &SequenceSettings,
+) -> Result<()> {
+    qs::set_sequence(
+        tx,
+        id,
+        name,
+        owner_id,
+        s.unenroll_colleagues,
+        s.pause_on_out_of_office,
+        (&s.window_start, &s.window_end),
+        &s.sending_days.join(","),
+        &s.time_zone,
+    )?;
+    Ok(())
+}
+
 fn settings_of(row: &SequenceRow) -> SequenceSettings {
     SequenceSettings {
         unenroll_colleagues: row.unenroll_colleagues,
@@ -795,18 +817,7 @@ impl Workspace {
         let tx = self.store.write()?;
         if new_owner.id != row.owner_id {
             ensure_base_version(&tx, row.id, now)?;
-            let s = settings_of(&row);
-            qs::set_sequence(
-                &tx,
-                row.id,
-                &row.name,
-                new_owner.id,
-                s.unenroll_colleagues,
-                s.pause_on_out_of_office,
-                (&s.window_start, &s.window_end),
-                &s.sending_days.join(","),
-                &s.time_zone,
-            )?;
+            write_sequence(&tx, row.id, &row.name, new_owner.id, &settings_of(&row))?;
             let (audit_id, _) = q::insert_audit(
                 &tx,
                 &NewAudit {
@@ -865,17 +876,7 @@ fn create_from_file(
     }
     let s = &def.settings;
     let id = q::insert_sequence(tx, &def.name, owner.id, s.unenroll_colleagues, now)?;
-    qs::set_sequence(
-        tx,
-        id,
-        &def.name,
-        owner.id,
-        s.unenroll_colleagues,
-        s.pause_on_out_of_office,
-        (&s.window_start, &s.window_end),
-        &s.sending_days.join(","),
-        &s.time_zone,
-    )?;
+    write_sequence(tx, id, &def.name, owner.id, s)?;
     insert_steps(tx, id, &def.steps)?;
     let (audit_id, _) = q::insert_audit(
         tx,
@@ -1056,17 +1057,7 @@ fn update_from_file(
         touched = t;
     }
     let s = &def.settings;
-    qs::set_sequence(
-        tx,
-        row.id,
-        &def.name,
-        owner.id,
-        s.unenroll_colleagues,
-        s.pause_on_out_of_office,
-        (&s.window_start, &s.window_end),
-        &s.sending_days.join(","),
-        &s.time_zone,
-    )?;
+    write_sequence(tx, row.id, &def.name, owner.id, s)?;
     let (audit_id, _) = q::insert_audit(
         tx,
         &NewAudit {
