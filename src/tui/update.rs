@@ -470,11 +470,7 @@ fn input_done(app: &mut App) {
 
 /// `u` and `e`: open the unenroll dialog or the enroll picker.
 fn act(app: &mut App, command: Command) {
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
+    if app.still_writing() {
         return;
     }
     match command {
