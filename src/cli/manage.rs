@@ -279,21 +279,16 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
     // the audit names every previous owner, so they do not ask.
     if !args.dry_run && !args.yes && request.policy == TransferPolicy::Unenroll {
         let preview = ws.transfer(actor, &request)?;
-        let ending = preview
-            .enrollments
-            .iter()
-            .filter(|i| i.action == "unenroll")
-            .count();
+        let ending = unenrolling(&preview);
         if ending > 1 {
             let what = format!(
-                "{} to {} and unenroll {ending} of their enrollments (ownership_changed)? {} scheduled emails and {} open tasks will be cancelled.",
+                "{} to {} and unenroll {ending} of their enrollments (ownership_changed)? {}",
                 match preview.contacts.len() {
                     1 => "1 contact".to_string(),
                     n => format!("{n} contacts"),
                 },
                 to.email,
-                preview.emails_cancelled,
-                preview.tasks_removed
+                cancels(&preview)
             );
             confirm(
                 &format!("Transfer {what}"),
@@ -390,16 +385,12 @@ fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -
     };
     if !args.dry_run && !args.yes && request.policy == TransferPolicy::Unenroll {
         let preview = ws.hand_over(actor, &request)?;
-        let ending = preview
-            .transfer
-            .enrollments
-            .iter()
-            .filter(|i| i.action == "unenroll")
-            .count();
+        let ending = unenrolling(&preview.transfer);
         if ending > 1 {
             let what = format!(
-                "nroll {ending} open enrollments {} made (ownership_changed)? {} scheduled emails and {} open tasks will be cancelled.",
-                from.email, preview.transfer.emails_cancelled, preview.transfer.tasks_removed
+                "nroll {ending} open enrollments {} made (ownership_changed)? {}",
+                from.email,
+                cancels(&preview.transfer)
             );
             confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
         }
@@ -416,4 +407,21 @@ fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -
     print_transfer_items(&report.transfer.enrollments);
     outln!("{}", report.summary());
     Ok(0)
+}
+
+/// How many enrollments a transfer preview unenrolls.
+fn unenrolling(preview: &TransferReport) -> usize {
+    preview
+        .enrollments
+        .iter()
+        .filter(|i| i.action == "unenroll")
+        .count()
+}
+
+/// The confirmation's last sentence: what unenrolling cancels.
+fn cancels(preview: &TransferReport) -> String {
+    format!(
+        "{} scheduled emails and {} open tasks will be cancelled.",
+        preview.emails_cancelled, preview.tasks_removed
+    )
 }

@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::permissions::{Stakeholders, may_change};
-use super::workspace::tidy_mode;
 use super::*;
 use crate::store::manage as m;
-use crate::store::queries::{self as q, EndChange, NewAudit};
+use crate::store::queries::{self as q, NewAudit};
 
 /// Hand over the open enrollments `from` enrolled to `to`.
 #[derive(Debug, Clone)]
@@ -106,31 +105,13 @@ impl Workspace {
             )));
         }
         let tx = self.store.write()?;
-        let mut items = Vec::new();
-        let mut reassign = Vec::new();
-        let mut end = Vec::new();
+        let mut plan = TransferPlan::default();
         for open in m::open_enrollments_by(&tx, from.id)? {
-            let k = open.key;
             let (action, why) = match request.from_step {
-                Some(n) if k.current_step < n => ("keep", Some(format!("before step {n}"))),
+                Some(n) if open.key.current_step < n => ("keep", Some(format!("before step {n}"))),
                 _ => (request.policy.as_str(), None),
             };
-            match action {
-                "reassign" => reassign.push(k),
-                "unenroll" => end.push(k),
-                _ => {}
-            }
-            items.push(TransferItem {
-                enrollment: k.id,
-                contact: open.contact_email,
-                sequence: open.sequence,
-                enrolled_by: open.enrolled_by,
-                step: k.current_step,
-                steps: open.steps,
-                next_due_at: open.next_due_at,
-                action: action.to_string(),
-                why,
-            });
+            plan.add(open, action, why);
         }
         let mut report = TransferReport {
             dry_run: request.dry_run,
@@ -139,18 +120,13 @@ impl Workspace {
             batch: None,
             contacts: Vec::new(),
             contacts_skipped: Vec::new(),
-            enrollments: items,
+            enrollments: std::mem::take(&mut plan.items),
             emails_cancelled: 0,
             tasks_removed: 0,
         };
-        end.sort_unstable_by_key(|k| k.id);
-        reassign.sort_unstable_by_key(|k| k.id);
-        if request.dry_run || (reassign.is_empty() && end.is_empty()) {
-            if !end.is_empty() {
-                q::stage_keys(&tx, &end)?;
-                let c = q::staged_cancellations(&tx)?;
-                (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
-            }
+        plan.sort();
+        if request.dry_run || plan.changed() == 0 {
+            plan.preview(&tx, &mut report)?;
             return Ok(HandoverReport {
                 enrolled_by: from.email,
                 transfer: report,
@@ -162,7 +138,7 @@ impl Workspace {
                 at: now,
                 actor_id: Some(actor.id),
                 action: "transfer",
-                reason: (!end.is_empty()).then_some(EndReason::OwnershipChanged.as_str()),
+                reason: plan.end_reason(),
                 note: None,
                 detail: &format!(
                     "enrollments of {} to {}, policy {}{}: {} reassigned, {} unenrolled; contacts keep their owners",
@@ -173,33 +149,13 @@ impl Workspace {
                         .from_step
                         .map(|n| format!(" from step {n}"))
                         .unwrap_or_default(),
-                    reassign.len(),
-                    end.len()
+                    plan.reassigned(),
+                    plan.ended()
                 ),
-                count: (reassign.len() + end.len()) as i64,
+                count: plan.changed() as i64,
             },
         )?;
-        if !reassign.is_empty() {
-            q::stage_keys(&tx, &reassign)?;
-            m::audit_reassign_staged(&tx, audit_id)?;
-            m::reassign_staged(&tx, to.id)?;
-        }
-        if !end.is_empty() {
-            q::stage_keys(&tx, &end)?;
-            q::audit_staged(&tx, audit_id)?;
-            let c = q::end_staged(
-                &tx,
-                &EndChange {
-                    at: now,
-                    reason: EndReason::OwnershipChanged,
-                    ended_by: Some(actor.id),
-                    note: None,
-                    batch: Some(&batch),
-                },
-                tidy_mode(end.len(), audit_id),
-            )?;
-            (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
-        }
+        plan.apply(&tx, actor, to.id, now, (audit_id, &batch), &mut report)?;
         tx.commit()?;
         report.batch = Some(batch);
         Ok(HandoverReport {

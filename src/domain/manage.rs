@@ -644,9 +644,7 @@ impl Workspace {
                 ));
             }
         }
-        let mut items = Vec::new();
-        let mut reassign = Vec::new();
-        let mut end = Vec::new();
+        let mut plan = TransferPlan::default();
         for open in m::open_enrollments_of(&tx, &contacts)? {
             let k = open.key;
             let mut action = request.policy.as_str();
@@ -669,22 +667,7 @@ impl Workspace {
                     }
                 }
             }
-            match action {
-                "reassign" => reassign.push(k),
-                "unenroll" => end.push(k),
-                _ => {}
-            }
-            items.push(TransferItem {
-                enrollment: k.id,
-                contact: open.contact_email,
-                sequence: open.sequence,
-                enrolled_by: open.enrolled_by,
-                step: k.current_step,
-                steps: open.steps,
-                next_due_at: open.next_due_at,
-                action: action.to_string(),
-                why,
-            });
+            plan.add(open, action, why);
         }
         let mut report = TransferReport {
             dry_run: request.dry_run,
@@ -693,20 +676,16 @@ impl Workspace {
             batch: None,
             contacts,
             contacts_skipped,
-            enrollments: items,
+            enrollments: std::mem::take(&mut plan.items),
             emails_cancelled: 0,
             tasks_removed: 0,
         };
-        end.sort_unstable_by_key(|k| k.id);
+        plan.sort();
         if request.dry_run || report.contacts.is_empty() {
-            if !end.is_empty() {
-                q::stage_keys(&tx, &end)?;
-                let c = q::staged_cancellations(&tx)?;
-                (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
-            }
+            plan.preview(&tx, &mut report)?;
             return Ok(report);
         }
-        let changed = reassign.len() + end.len();
+        let changed = plan.changed();
         let previous = if previous.is_empty() {
             String::new()
         } else {
@@ -725,7 +704,7 @@ impl Workspace {
                 at: now,
                 actor_id: Some(actor.id),
                 action: "transfer",
-                reason: (!end.is_empty()).then_some(EndReason::OwnershipChanged.as_str()),
+                reason: plan.end_reason(),
                 note: None,
                 detail: &format!(
                     "{} contacts to {}, policy {}{}{}",
@@ -744,30 +723,114 @@ impl Workspace {
         // R13: each contact whose owner changes, with its owner before.
         m::audit_owners(&tx, audit_id, &report.contacts, to.id)?;
         m::set_owner(&tx, &report.contacts, to.id)?;
-        if !reassign.is_empty() {
-            reassign.sort_unstable_by_key(|k| k.id);
-            q::stage_keys(&tx, &reassign)?;
-            m::audit_reassign_staged(&tx, audit_id)?;
-            m::reassign_staged(&tx, to.id)?;
+        plan.apply(&tx, actor, to.id, now, (audit_id, &batch), &mut report)?;
+        tx.commit()?;
+        report.batch = Some(batch);
+        Ok(report)
+    }
+}
+
+/// The open enrollments a transfer or hand-over (R10) looked at: an item
+/// each for the report, and the keys its policy reassigns or ends.
+#[derive(Default)]
+pub(super) struct TransferPlan {
+    pub(super) items: Vec<TransferItem>,
+    reassign: Vec<EnrollmentKey>,
+    end: Vec<EnrollmentKey>,
+}
+
+impl TransferPlan {
+    /// Records what the transfer does to `open`: `action` is `reassign`,
+    /// `unenroll`, `keep` or `skip`, `why` says why it is not the policy's.
+    pub(super) fn add(&mut self, open: m::OpenEnrollment, action: &str, why: Option<String>) {
+        let k = open.key;
+        match action {
+            "reassign" => self.reassign.push(k),
+            "unenroll" => self.end.push(k),
+            _ => {}
         }
-        if !end.is_empty() {
-            q::stage_keys(&tx, &end)?;
-            q::audit_staged(&tx, audit_id)?;
+        self.items.push(TransferItem {
+            enrollment: k.id,
+            contact: open.contact_email,
+            sequence: open.sequence,
+            enrolled_by: open.enrolled_by,
+            step: k.current_step,
+            steps: open.steps,
+            next_due_at: open.next_due_at,
+            action: action.to_string(),
+            why,
+        });
+    }
+
+    pub(super) fn sort(&mut self) {
+        self.end.sort_unstable_by_key(|k| k.id);
+        self.reassign.sort_unstable_by_key(|k| k.id);
+    }
+
+    /// How many enrollments it reassigns or ends.
+    pub(super) fn changed(&self) -> usize {
+        self.reassign.len() + self.end.len()
+    }
+
+    pub(super) fn reassigned(&self) -> usize {
+        self.reassign.len()
+    }
+
+    pub(super) fn ended(&self) -> usize {
+        self.end.len()
+    }
+
+    /// The audit entry's reason: `ownership_changed` when it ends any.
+    pub(super) fn end_reason(&self) -> Option<&'static str> {
+        (!self.end.is_empty()).then_some(EndReason::OwnershipChanged.as_str())
+    }
+
+    /// The dry run's counts: what ending them would cancel.
+    pub(super) fn preview(
+        &self,
+        tx: &rusqlite::Connection,
+        report: &mut TransferReport,
+    ) -> Result<()> {
+        if !self.end.is_empty() {
+            q::stage_keys(tx, &self.end)?;
+            let c = q::staged_cancellations(tx)?;
+            (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
+        }
+        Ok(())
+    }
+
+    /// Reassigns to `to` and ends (R3, `ownership_changed`) under the
+    /// audit entry `(id, batch)`.
+    pub(super) fn apply(
+        &self,
+        tx: &rusqlite::Connection,
+        actor: &User,
+        to: i64,
+        now: Timestamp,
+        (audit_id, batch): (i64, &str),
+        report: &mut TransferReport,
+    ) -> Result<()> {
+        if !self.reassign.is_empty() {
+            q::stage_keys(tx, &self.reassign)?;
+            m::audit_reassign_staged(tx, audit_id)?;
+            m::reassign_staged(tx, to)?;
+        }
+        if !self.end.is_empty() {
+            q::stage_keys(tx, &self.end)?;
+            q::audit_staged(tx, audit_id)?;
             let c = q::end_staged(
-                &tx,
+                tx,
                 &EndChange {
                     at: now,
                     reason: EndReason::OwnershipChanged,
                     ended_by: Some(actor.id),
                     note: None,
-                    batch: Some(&batch),
+                    batch: Some(batch),
                 },
-                tidy_mode(end.len(), audit_id),
+                tidy_mode(self.end.len(), audit_id),
             )?;
             (report.emails_cancelled, report.tasks_removed) = (c.emails, c.tasks);
         }
-        tx.commit()?;
-        report.batch = Some(batch);
-        Ok(report)
+        Ok(())
     }
 }

@@ -126,6 +126,28 @@ pub struct ArchiveReport {
     pub tasks_removed: i64,
 }
 
+/// Writes a sequence's name, owner and settings.
+fn write_sequence(
+    tx: &rusqlite::Connection,
+    id: i64,
+    name: &str,
+    owner_id: i64,
+    s: &SequenceSettings,
+) -> Result<()> {
+    qs::set_sequence(
+        tx,
+        id,
+        name,
+        owner_id,
+        s.unenroll_colleagues,
+        s.pause_on_out_of_office,
+        (&s.window_start, &s.window_end),
+        &s.sending_days.join(","),
+        &s.time_zone,
+    )?;
+    Ok(())
+}
+
 fn settings_of(row: &SequenceRow) -> SequenceSettings {
     SequenceSettings {
         unenroll_colleagues: row.unenroll_colleagues,
@@ -515,6 +537,18 @@ impl Workspace {
         row_of(self.store.conn(), found.id)
     }
 
+    /// The named sequence's row, refused unless `actor` may edit it.
+    fn sequence_row_to_edit(&self, actor: &User, name: &str) -> Result<SequenceRow> {
+        let row = self.sequence_row_named(name)?;
+        let owner = self.user_by_id(row.owner_id)?;
+        if !may_edit_sequence(actor, &owner) {
+            return Err(DomainError::Refused(who_may_edit_sequence(
+                &row.name, &owner,
+            )));
+        }
+        Ok(row)
+    }
+
     fn user_by_id(&self, id: i64) -> Result<User> {
         q::users(self.store.conn())?
             .into_iter()
@@ -678,13 +712,7 @@ impl Workspace {
         name: &str,
         dry_run: bool,
     ) -> Result<ArchiveReport> {
-        let row = self.sequence_row_named(name)?;
-        let owner = self.user_by_id(row.owner_id)?;
-        if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(
-                &row.name, &owner,
-            )));
-        }
+        let row = self.sequence_row_to_edit(actor, name)?;
         let now = self.now();
         let tx = self.store.write()?;
         let row = row_of(&tx, row.id)?;
@@ -743,13 +771,7 @@ impl Workspace {
 
     /// Makes an archived sequence enrollable again (R17).
     pub fn unarchive_sequence(&mut self, actor: &User, name: &str) -> Result<SequenceRef> {
-        let row = self.sequence_row_named(name)?;
-        let owner = self.user_by_id(row.owner_id)?;
-        if !may_edit_sequence(actor, &owner) {
-            return Err(DomainError::Refused(who_may_edit_sequence(
-                &row.name, &owner,
-            )));
-        }
+        let row = self.sequence_row_to_edit(actor, name)?;
         let now = self.now();
         let tx = self.store.write()?;
         if row.archived {
@@ -795,18 +817,7 @@ impl Workspace {
         let tx = self.store.write()?;
         if new_owner.id != row.owner_id {
             ensure_base_version(&tx, row.id, now)?;
-            let s = settings_of(&row);
-            qs::set_sequence(
-                &tx,
-                row.id,
-                &row.name,
-                new_owner.id,
-                s.unenroll_colleagues,
-                s.pause_on_out_of_office,
-                (&s.window_start, &s.window_end),
-                &s.sending_days.join(","),
-                &s.time_zone,
-            )?;
+            write_sequence(&tx, row.id, &row.name, new_owner.id, &settings_of(&row))?;
             let (audit_id, _) = q::insert_audit(
                 &tx,
                 &NewAudit {
@@ -865,17 +876,7 @@ fn create_from_file(
     }
     let s = &def.settings;
     let id = q::insert_sequence(tx, &def.name, owner.id, s.unenroll_colleagues, now)?;
-    qs::set_sequence(
-        tx,
-        id,
-        &def.name,
-        owner.id,
-        s.unenroll_colleagues,
-        s.pause_on_out_of_office,
-        (&s.window_start, &s.window_end),
-        &s.sending_days.join(","),
-        &s.time_zone,
-    )?;
+    write_sequence(tx, id, &def.name, owner.id, s)?;
     insert_steps(tx, id, &def.steps)?;
     let (audit_id, _) = q::insert_audit(
         tx,
@@ -898,7 +899,11 @@ fn create_from_file(
     Ok(plan)
 }
 
-fn insert_steps(tx: &rusqlite::Connection, id: i64, steps: &[NewStep]) -> Result<Vec<i64>> {
+pub(super) fn insert_steps(
+    tx: &rusqlite::Connection,
+    id: i64,
+    steps: &[NewStep],
+) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         ids.push(q::insert_step(
@@ -1052,17 +1057,7 @@ fn update_from_file(
         touched = t;
     }
     let s = &def.settings;
-    qs::set_sequence(
-        tx,
-        row.id,
-        &def.name,
-        owner.id,
-        s.unenroll_colleagues,
-        s.pause_on_out_of_office,
-        (&s.window_start, &s.window_end),
-        &s.sending_days.join(","),
-        &s.time_zone,
-    )?;
+    write_sequence(tx, row.id, &def.name, owner.id, s)?;
     let (audit_id, _) = q::insert_audit(
         tx,
         &NewAudit {

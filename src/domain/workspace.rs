@@ -697,21 +697,7 @@ impl Workspace {
             )));
         }
         let id = q::insert_sequence(&tx, name, actor.id, unenroll_colleagues, now)?;
-        for (i, step) in steps.iter().enumerate() {
-            q::insert_step(
-                &tx,
-                id,
-                &Step {
-                    id: 0,
-                    position: i as i64 + 1,
-                    kind: step.kind,
-                    delay_days: step.delay_days,
-                    subject: step.subject.clone(),
-                    body: step.body.clone(),
-                    title: step.title.clone(),
-                },
-            )?;
-        }
+        super::sequences::insert_steps(&tx, id, steps)?;
         let (audit_id, _) = q::insert_audit(
             &tx,
             &NewAudit {

@@ -403,6 +403,18 @@ impl App {
         self.say(Tone::Error, err.to_string());
     }
 
+    /// True (and said in the status line) while a change is still being
+    /// written: another one waits for it.
+    pub fn still_writing(&mut self) -> bool {
+        if self.running.is_some() {
+            self.say(
+                Tone::Error,
+                "A change is still being written; wait for it to finish.",
+            );
+        }
+        self.running.is_some()
+    }
+
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
         self.note = Some(Note {
             text: text.into(),

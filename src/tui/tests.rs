@@ -558,7 +558,7 @@ fn activity_lists_the_audit_log_newest_first() {
     let mut h = headless(&path, None, (120, 40));
     h.key("3").settle();
     assert_eq!(h.app.screen(), Screen::Activity);
-    let entries = &h.app.activity.entries;
+    let entries = &h.app.activity.list;
     assert!(!entries.is_empty());
     assert!(entries.windows(2).all(|w| w[0].id > w[1].id));
 }

@@ -80,6 +80,11 @@ impl Theme {
         Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
     }
 
+    /// A list row: `focused()` on the cursor's row, else `base()`.
+    pub fn row(&self, focused: bool) -> Style {
+        if focused { self.focused() } else { self.base() }
+    }
+
     /// The focused row.
     pub fn focused(&self) -> Style {
         self.pick(

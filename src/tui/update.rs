@@ -61,7 +61,7 @@ fn follow_all(app: &mut App) {
     app.sequences.cursor.follow(len, rows);
     let len = app.contacts.results.len();
     app.contacts.cursor.follow(len, rows);
-    let len = app.activity.entries.len();
+    let len = app.activity.list.len();
     app.activity.cursor.follow(len, rows);
     let len = app.reports.list.len();
     app.reports.cursor.follow(len, rows);
@@ -395,7 +395,7 @@ fn list_len(app: &App) -> usize {
         Screen::Sequences => app.sequences.list.len(),
         Screen::Enrollments | Screen::All => app.shown_list().map_or(0, |e| e.ids.len()),
         Screen::Contacts => app.contacts.results.len(),
-        Screen::Activity => app.activity.entries.len(),
+        Screen::Activity => app.activity.list.len(),
         Screen::Reports => app.reports.list.len(),
         Screen::Lists => app.lists.list.len(),
     }
@@ -470,11 +470,7 @@ fn input_done(app: &mut App) {
 
 /// `u` and `e`: open the unenroll dialog or the enroll picker.
 fn act(app: &mut App, command: Command) {
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
+    if app.still_writing() {
         return;
     }
     match command {

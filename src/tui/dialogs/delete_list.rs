@@ -58,11 +58,7 @@ pub fn open(app: &mut App) {
     if app.screen() != Screen::Lists {
         return;
     }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
+    if app.still_writing() {
         return;
     }
     match app.lists.focused() {

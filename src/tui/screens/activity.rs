@@ -2,23 +2,15 @@
 //! reader's answer and its draw.
 
 use ratatui::Frame;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::domain::AuditEntry;
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{AUDIT_LIMIT, App};
-use crate::tui::list::Cursor;
 use crate::tui::text::{count, local_part, moment};
-use crate::tui::view::{Areas, Column, draw_table};
+use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
-#[derive(Debug, Default)]
-pub struct ActivityState {
-    pub entries: Vec<AuditEntry>,
-    pub cursor: Cursor,
-    pub loaded: bool,
-    pub pending: Option<u64>,
-}
+/// The Activity view: the newest audit entries.
+pub type ActivityState = super::Listed<AuditEntry>;
 
 /// Asks the reader for the newest audit entries.
 pub fn request(app: &mut App) {
@@ -32,16 +24,7 @@ pub fn request(app: &mut App) {
 /// The audit entries arrived (if still the ones asked): keep the focus
 /// on the same entry.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<AuditEntry>>) {
-    let Some(entries) = super::answer(app, |a| &mut a.activity.pending, generation, result) else {
-        return;
-    };
-    let s = &mut app.activity;
-    let was = s.entries.get(s.cursor.selected).map(|a| a.id);
-    s.entries = entries;
-    s.loaded = true;
-    let rows = app.list_rows();
-    let s = &mut app.activity;
-    super::refocus(&mut s.cursor, &s.entries, was, |a| a.id, rows);
+    super::arrived(app, |a| &mut a.activity, generation, result, |a| a.id);
 }
 
 const COLUMNS: [Column; 7] = [
@@ -58,30 +41,27 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.activity;
     let now = app.ws.now();
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Activity", t.title()),
-            Span::styled(
-                format!(
-                    " · the audit log, newest first · {} entries{}",
-                    count(s.entries.len() as i64),
-                    if s.entries.len() >= AUDIT_LIMIT {
-                        " (latest)"
-                    } else {
-                        ""
-                    }
-                ),
-                t.dim(),
-            ),
-        ])),
+    draw_heading(
+        app,
+        frame,
         a.top,
+        " Activity",
+        format!(
+            " · the audit log, newest first · {} entries{}",
+            count(s.list.len() as i64),
+            if s.list.len() >= AUDIT_LIMIT {
+                " (latest)"
+            } else {
+                ""
+            }
+        ),
     );
     draw_table(
         app,
         frame,
         a.list,
         &COLUMNS,
-        s.entries.len(),
+        s.list.len(),
         &s.cursor,
         if s.loaded {
             "Nothing has happened yet."
@@ -89,16 +69,12 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             "Loading the audit log…"
         },
         |i| {
-            let x = &s.entries[i];
+            let x = &s.list[i];
             let what = match &x.note {
                 Some(note) if !note.is_empty() => format!("{} — {note}", x.detail),
                 _ => x.detail.clone(),
             };
-            let style = if i == s.cursor.selected {
-                t.focused()
-            } else {
-                t.base()
-            };
+            let style = t.row(i == s.cursor.selected);
             (
                 vec![
                     (moment(x.at, now), t.base()),

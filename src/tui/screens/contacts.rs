@@ -166,11 +166,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             } else {
                 (x.lifecycle_label.clone(), t.base())
             };
-            let style = if i == c.cursor.selected {
-                t.focused()
-            } else {
-                t.base()
-            };
+            let style = t.row(i == c.cursor.selected);
             row_line(
                 &COLUMNS,
                 vec![

@@ -2,14 +2,12 @@
 //! how many enrollments it matches now, its query, who saved it and when.
 
 use ratatui::Frame;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::domain::CountedList;
 use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::{App, Keep, View};
 use crate::tui::text::{self, count, local_part, moment};
-use crate::tui::view::{Areas, Column, draw_table};
+use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
 /// The Lists view: the team's saved lists with their counts.
 pub type ListsState = super::Listed<CountedList>;
@@ -26,15 +24,7 @@ pub fn request(app: &mut App) {
 /// The lists arrived (if still the ones asked): keep the focus on the
 /// same list.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<CountedList>>) {
-    let Some(list) = super::answer(app, |a| &mut a.lists.pending, generation, result) else {
-        return;
-    };
-    let was = app.lists.focused().map(|c| c.list.id);
-    app.lists.list = list;
-    app.lists.loaded = true;
-    let rows = app.list_rows();
-    let s = &mut app.lists;
-    super::refocus(&mut s.cursor, &s.list, was, |c| c.list.id, rows);
+    super::arrived(app, |a| &mut a.lists, generation, result, |c| c.list.id);
 }
 
 /// Opens a saved list in the All enrollments view, with its filter.
@@ -79,13 +69,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             text::plural(s.list.len() as i64, "list", "lists")
         )
     };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Lists", t.title()),
-            Span::styled(title, t.dim()),
-        ])),
-        a.top,
-    );
+    draw_heading(app, frame, a.top, " Lists", title);
     let now = app.ws.now();
     let empty = if s.loaded {
         format!("No saved lists yet: in {all} All enrollments, write a query and {save} saves it.")
@@ -102,11 +86,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         &empty,
         |i| {
             let c = &s.list[i];
-            let style = if i == s.cursor.selected {
-                t.focused()
-            } else {
-                t.base()
-            };
+            let style = t.row(i == s.cursor.selected);
             (
                 vec![
                     (c.list.name.clone(), t.base()),

@@ -57,7 +57,7 @@ pub fn ask(app: &mut App, pending: PendingSlot, job: fn(u64) -> Job) {
 /// in the status line).
 pub fn answer<T>(
     app: &mut App,
-    pending: PendingSlot,
+    pending: impl FnOnce(&mut App) -> &mut Option<u64>,
     generation: u64,
     result: JobOutcome<T>,
 ) -> Option<T> {
@@ -73,6 +73,28 @@ pub fn answer<T>(
             None
         }
     }
+}
+
+/// A list screen's read arrived: when it answers the request still
+/// pending, its list replaces the old one and the cursor goes back on the
+/// item it was on (by `key`), else stays on screen.
+pub fn arrived<T: 'static, K: PartialEq>(
+    app: &mut App,
+    state: fn(&mut App) -> &mut Listed<T>,
+    generation: u64,
+    result: JobOutcome<Vec<T>>,
+    key: impl Fn(&T) -> K,
+) {
+    let Some(list) = answer(app, |a| &mut state(a).pending, generation, result) else {
+        return;
+    };
+    let s = state(app);
+    let was = s.focused().map(&key);
+    s.list = list;
+    s.loaded = true;
+    let rows = app.list_rows();
+    let s = state(app);
+    refocus(&mut s.cursor, &s.list, was, key, rows);
 }
 
 /// After a list was read again: the cursor back on the item it was on

@@ -12,7 +12,7 @@ use crate::domain::{SequenceReport, Status};
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, count, fit, rate};
-use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
+use crate::tui::view::{Areas, Column, draw_heading, draw_table, sequence_cell};
 
 /// The Reports view: one report per sequence; the focused one's charts.
 pub type ReportsState = super::Listed<SequenceReport>;
@@ -29,15 +29,13 @@ pub fn request(app: &mut App) {
 /// The reports arrived (if still the ones asked): keep the focus on the
 /// same sequence.
 pub fn done(app: &mut App, generation: u64, result: JobOutcome<Vec<SequenceReport>>) {
-    let Some(list) = super::answer(app, |a| &mut a.reports.pending, generation, result) else {
-        return;
-    };
-    let was = app.reports.focused().map(|r| r.sequence_id);
-    app.reports.list = list;
-    app.reports.loaded = true;
-    let rows = app.list_rows();
-    let s = &mut app.reports;
-    super::refocus(&mut s.cursor, &s.list, was, |r| r.sequence_id, rows);
+    super::arrived(
+        app,
+        |a| &mut a.reports,
+        generation,
+        result,
+        |r| r.sequence_id,
+    );
 }
 
 const COLUMNS: [Column; 7] = [
@@ -70,13 +68,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     } else {
         " · loading…".to_string()
     };
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Reports", t.title()),
-            Span::styled(title, t.dim()),
-        ])),
-        a.top,
-    );
+    draw_heading(app, frame, a.top, " Reports", title);
     draw_table(
         app,
         frame,

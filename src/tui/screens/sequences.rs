@@ -2,14 +2,12 @@
 //! owner, steps, active / total enrolled and engagement rates.
 
 use ratatui::Frame;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::domain::SequenceSummary;
 use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::{App, EnrollmentsState, Keep, Source};
 use crate::tui::text::{count, local_part, rate};
-use crate::tui::view::{Areas, Column, draw_table, sequence_cell};
+use crate::tui::view::{Areas, Column, draw_heading, draw_table, sequence_cell};
 
 /// The Sequences view: every sequence with its counts and rates.
 pub type SequencesState = super::Listed<SequenceSummary>;
@@ -71,19 +69,16 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.sequences;
     let open_key = app.keymap.first_key(Command::Open);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" Sequences", t.title()),
-            Span::styled(
-                if s.loaded {
-                    format!(" · {} · {open_key} opens one", count(s.list.len() as i64))
-                } else {
-                    " · loading…".to_string()
-                },
-                t.dim(),
-            ),
-        ])),
+    draw_heading(
+        app,
+        frame,
         a.top,
+        " Sequences",
+        if s.loaded {
+            format!(" · {} · {open_key} opens one", count(s.list.len() as i64))
+        } else {
+            " · loading…".to_string()
+        },
     );
     draw_table(
         app,

@@ -7,7 +7,7 @@ mod help;
 
 pub use crate::tui::widgets::header::tab_at;
 pub use crate::tui::widgets::table::{
-    Column, draw_list, draw_table, fit_columns, header_line, row_line, sequence_cell,
+    Column, draw_heading, draw_list, draw_table, fit_columns, header_line, row_line, sequence_cell,
 };
 use crate::tui::widgets::{header::header, hints::hint_bar, status::status_line};
 

@@ -69,7 +69,7 @@ fn position_text(app: &App) -> String {
             None => (0, 0),
         },
         Screen::Contacts => (app.contacts.cursor.selected, app.contacts.results.len()),
-        Screen::Activity => (app.activity.cursor.selected, app.activity.entries.len()),
+        Screen::Activity => (app.activity.cursor.selected, app.activity.list.len()),
         Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
         Screen::Lists => (app.lists.cursor.selected, app.lists.list.len()),
     };

@@ -188,6 +188,18 @@ pub fn sequence_cell(
     (label, style)
 }
 
+/// A list view's heading line: its name, then `note` dimmed.
+pub fn draw_heading(app: &App, frame: &mut Frame, area: Rect, name: &str, note: String) {
+    let t = &app.theme;
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(name.to_string(), t.title()),
+            Span::styled(note, t.dim()),
+        ])),
+        area,
+    );
+}
+
 /// A list view's table: the columns that fit `area`, one row per item the
 /// cursor's window shows (`cells(i)` gives item `i`'s cells and row style),
 /// and the header; `empty` when there are no rows.

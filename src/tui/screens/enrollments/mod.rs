@@ -487,11 +487,7 @@ pub fn export(app: &mut App) {
     if !app.screen().lists_enrollments() {
         return;
     }
-    if app.running.is_some() {
-        app.say(
-            Tone::Error,
-            "A change is still being written; wait for it to finish.",
-        );
+    if app.still_writing() {
         return;
     }
     if app.shown_list().is_some_and(|e| e.pending.is_some()) {
