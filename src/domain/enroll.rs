@@ -11,6 +11,9 @@ use super::*;
 use crate::store::contacts::{self as cq, StagedEnroll};
 use crate::store::queries::{self as q, NewAudit};
 
+/// The page cache (MiB) of a large enroll, given back when it is done.
+const BULK_PAGE_CACHE_MIB: u32 = 1024;
+
 impl Workspace {
     /// Enrolls contacts into a sequence: each contact is enrolled or
     /// refused with its code — `already_enrolled` (R1, naming the sequence
@@ -28,12 +31,17 @@ impl Workspace {
     ) -> Result<EnrollReport> {
         // As a large unenroll: every reference written was just read under
         // the write lock, so the per-row foreign-key probes add only time.
+        // A big enough page cache keeps the enrollments indexes ordered by
+        // name (touched at random) in memory until the commit, instead of
+        // spilling dirty pages to the WAL and reading them back.
         let large = !dry_run && contact_ids.len() > TIDY_NOW_MAX;
         if large {
             self.store.set_foreign_keys(false)?;
+            self.store.set_page_cache(BULK_PAGE_CACHE_MIB)?;
         }
         let result = self.enroll_checked(actor, sequence_id, contact_ids, dry_run);
         if large {
+            self.store.set_page_cache(crate::store::PAGE_CACHE_MIB)?;
             self.store.set_foreign_keys(true)?;
         }
         result

@@ -25,6 +25,9 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::domain::DomainError;
 
+/// The page cache of every connection, in MiB.
+pub const PAGE_CACHE_MIB: u32 = 64;
+
 /// Written into the file header (`PRAGMA application_id`) so that a SQLite
 /// file made by another program is recognised and left alone. "SEQT".
 pub const APPLICATION_ID: i32 = 0x5345_5154;
@@ -161,9 +164,9 @@ fn configure(conn: &Connection) -> Result<(), DomainError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA cache_size = -65536;",
+         PRAGMA synchronous = NORMAL;",
     )?;
+    conn.pragma_update(None, "cache_size", -(i64::from(PAGE_CACHE_MIB) * 1024))?;
     Ok(())
 }
 
@@ -431,6 +434,14 @@ impl Store {
     /// Takes effect only outside a transaction.
     pub fn set_foreign_keys(&self, on: bool) -> Result<(), DomainError> {
         self.conn.pragma_update(None, "foreign_keys", on)?;
+        Ok(())
+    }
+
+    /// Sets SQLite's page cache of this connection, in MiB (the default is
+    /// [`PAGE_CACHE_MIB`]); a smaller size gives the memory back.
+    pub fn set_page_cache(&self, mebibytes: u32) -> Result<(), DomainError> {
+        self.conn
+            .pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
         Ok(())
     }
 
