@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::cli::{output, seqtui};
+use common::mail::{active, ended, message_id_to, status_of};
 use common::*;
 use seqtui::engine::outbox::run_once;
 use serde_json::Value;
@@ -33,36 +34,6 @@ fn sent_workspace() -> (tempfile::TempDir, PathBuf) {
     let path = f.path.clone();
     drop(f.ws);
     (f.dir, path)
-}
-
-fn message_id_to(db: &Path, address: &str) -> String {
-    raw(db)
-        .query_row(
-            "SELECT se.message_id FROM sent_emails se JOIN enrollments e ON e.id = se.enrollment_id
-             JOIN contacts c ON c.id = e.contact_id WHERE c.email = ?1 ORDER BY se.id LIMIT 1",
-            [address],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
-fn status_of(db: &Path, address: &str) -> (String, Option<String>) {
-    raw(db)
-        .query_row(
-            "SELECT e.status, e.end_reason FROM enrollments e JOIN contacts c ON c.id = e.contact_id
-             WHERE c.email = ?1 ORDER BY e.id DESC LIMIT 1",
-            [address],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
-}
-
-fn active() -> (String, Option<String>) {
-    ("active".into(), None)
-}
-
-fn ended(reason: &str) -> (String, Option<String>) {
-    ("unenrolled".into(), Some(reason.into()))
 }
 
 /// A fixture copied next to the workspace, `__MSGID__` replaced by the

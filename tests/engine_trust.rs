@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::cli::{output, seqtui};
+use common::mail::{active, ended, message_id_to, status_of};
 use common::*;
 use seqtui::domain::*;
 use seqtui::engine::outbox::run_once;
@@ -33,36 +34,6 @@ fn sent_fixture() -> Fixture {
     let outbox = f.dir.path().join("outbox");
     assert_eq!(run_once(&mut f.ws, &outbox).unwrap().emails_sent, 6);
     f
-}
-
-fn message_id_to(path: &Path, address: &str) -> String {
-    raw(path)
-        .query_row(
-            "SELECT se.message_id FROM sent_emails se JOIN enrollments e ON e.id = se.enrollment_id
-             JOIN contacts c ON c.id = e.contact_id WHERE c.email = ?1 ORDER BY se.id LIMIT 1",
-            [address],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
-fn status_of(path: &Path, address: &str) -> (String, Option<String>) {
-    raw(path)
-        .query_row(
-            "SELECT e.status, e.end_reason FROM enrollments e JOIN contacts c ON c.id = e.contact_id
-             WHERE c.email = ?1 ORDER BY e.id DESC LIMIT 1",
-            [address],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap()
-}
-
-fn active() -> (String, Option<String>) {
-    ("active".into(), None)
-}
-
-fn ended(reason: &str) -> (String, Option<String>) {
-    ("unenrolled".into(), Some(reason.into()))
 }
 
 /// A reply to `message_id` from `from`, as a mail client writes it.

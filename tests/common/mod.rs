@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod crash;
+pub mod mail;
 
 use std::path::PathBuf;
 
