@@ -81,7 +81,7 @@ pub struct ContactsArgs {
     /// At most this many rows
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// `table` (aligned text) or `csv` (see README for the columns)
+    /// `table` (aligned text) or `csv` (see docs/cli.md for the columns)
     #[arg(long, default_value = "table", value_name = "table|csv")]
     pub format: String,
 }

@@ -413,7 +413,7 @@ pub enum ImportWhat {
 pub struct UnenrollArgs {
     #[command(flatten)]
     pub select: manage::SelectArgs,
-    /// Why (see README for the list)
+    /// Why (see docs/cli.md "Reasons" for the list)
     #[arg(long, value_parser = parse_reason)]
     pub reason: EndReason,
     /// A free note kept with the enrollment and the audit entry

@@ -16,7 +16,7 @@
 //!
 //! This guards against mistakes and casual impersonation through seqtui.
 //! It is not a security boundary against people who can write the file
-//! with other tools: the file's permissions are (see the README).
+//! with other tools: the file's permissions are (see docs/operations.md).
 
 use super::*;
 use crate::store::queries::{self as q, NewAudit};

@@ -437,7 +437,7 @@ pub struct SequenceSummary {
     pub archived: bool,
 }
 
-/// One enrollment as lists and the CLI show it (the JSON shape of README).
+/// One enrollment as lists and the CLI show it (the JSON shape in docs/cli.md).
 #[derive(Debug, Clone, Serialize)]
 pub struct EnrollmentRow {
     pub id: i64,

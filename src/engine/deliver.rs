@@ -7,7 +7,7 @@
 //! message handed over twice arrives twice. So the journal marks a message
 //! as being handed over right before its data goes out (after the server
 //! took the envelope), and a run that finds that mark does not send it
-//! again (see README "The outbox").
+//! again (see docs/engine.md "The outbox").
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -37,7 +37,7 @@
 //! journal row is marked *handing over* (committed) right before the data
 //! goes out, and a run that finds the mark reports the message as
 //! unconfirmed instead of sending it again. At most once, every message
-//! delivered or reported (see [`super::deliver`] and README "The outbox").
+//! delivered or reported (see [`super::deliver`] and docs/engine.md "The outbox").
 
 use std::collections::HashSet;
 use std::io::Write;

@@ -118,7 +118,7 @@ pub fn known<'a>(sequences: &'a [SequenceSummary], users: &'a [String]) -> Known
 }
 
 /// Where `x` writes its CSV files: the directory seqtui was started in
-/// (the one place this is decided; README "Exporting enrollments").
+/// (the one place this is decided; docs/tui.md "Exporting enrollments").
 pub fn export_dir() -> PathBuf {
     std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }

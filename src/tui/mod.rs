@@ -208,6 +208,13 @@ impl Headless {
         self.terminal.backend().to_string()
     }
 
+    /// The drawn screen's cells (text and styles), e.g. to render a
+    /// screenshot.
+    pub fn buffer(&mut self) -> ratatui::buffer::Buffer {
+        self.draw();
+        self.terminal.backend().buffer().clone()
+    }
+
     /// The screen with its styles (ratatui's buffer debug format).
     pub fn styled_screen(&mut self) -> String {
         self.draw();
