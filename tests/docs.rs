@@ -190,7 +190,7 @@ fn check_line(line: &str) -> Result<(), String> {
         for alt in token.split('|') {
             if alt.starts_with("--") || (alt.starts_with('-') && alt.len() == 2) {
                 let flag = alt.split('=').next().unwrap();
-                let flag = flag.trim_end_matches(|c| matches!(c, ']' | ')' | ','));
+                let flag = flag.trim_end_matches([']', ')', ',']);
                 if !has_flag(&text, flag) {
                     return Err(format!("`seqtui {}` has no flag {flag}", path.join(" ")));
                 }
