@@ -167,6 +167,7 @@ fn run_command(cli: &Cli) -> Outcome {
             }
             Ok(0)
         }
+        Command::Migrate { from, to } => super::migrate::run(cli, from, to),
         _ => {
             let (mut ws, actor) = cli.session().open(&path, clock)?;
             on_workspace(cli, command, &mut ws, &actor)
@@ -320,7 +321,9 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             super::SequenceAction::Set { .. } => unreachable!("matched above"),
         },
-        Command::Demo { .. } | Command::Init { .. } => unreachable!("handled before opening"),
+        Command::Demo { .. } | Command::Init { .. } | Command::Migrate { .. } => {
+            unreachable!("handled before opening")
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod filter;
 mod import;
 mod lists;
 mod manage;
+mod migrate;
 pub mod output;
 mod sequences;
 mod tasks;
@@ -76,6 +77,18 @@ pub enum Command {
         /// The admin's name
         #[arg(long, default_value = "Admin")]
         admin_name: String,
+    },
+    /// Copy a workspace between a SQLite file and a PostgreSQL database, either way, losing nothing
+    #[command(
+        after_help = "EXAMPLES:\n  PGPASSWORD=… seqtui migrate --from ~/.local/share/seqtui/workspace.db --to postgres://seqtui@db.example:5432/sales\n  seqtui migrate --from postgres://seqtui@db.example/sales --to backup.db"
+    )]
+    Migrate {
+        /// The workspace to copy: a SQLite file, or postgres://USER@HOST[:PORT]/DB
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// Where to copy it: a new SQLite file, or an empty PostgreSQL database
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
     },
     /// List users (role, team), or add one
     Users {

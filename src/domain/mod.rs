@@ -13,6 +13,7 @@ mod handover;
 mod identity;
 mod lists;
 mod manage;
+pub mod migrate;
 mod optout;
 mod permissions;
 mod report;

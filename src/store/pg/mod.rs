@@ -1,0 +1,193 @@
+//! The PostgreSQL side of a workspace (beyond one host): its schema, the
+//! connection (a `postgres://` URL; the password from `PGPASSWORD` or the
+//! password file, never the URL) and the lossless copy of a workspace
+//! between SQLite and PostgreSQL that `seqtui migrate` runs.
+//!
+//! The tables and columns are the SQLite store's, one for one
+//! (`schema.sql` says how the types map), so a copy is a plain column-wise
+//! transfer: rows go through PostgreSQL's `COPY` text format both ways, and
+//! each table's checksum is an FNV-1a 64 of its rows in that text form,
+//! ordered by primary key — computed on the source and again on the copy.
+
+mod copy;
+
+pub use copy::{TableCopy, pg_to_sqlite, sqlite_to_pg};
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::domain::DomainError;
+
+/// The SQLite schema version `schema.sql` matches: a workspace is copied
+/// only at this version (opening it with this seqtui migrates it there).
+pub const SCHEMA_VERSION: i64 = 17;
+
+/// The PostgreSQL schema, created in one transaction in an empty database.
+pub const SCHEMA: &str = include_str!("schema.sql");
+
+/// Every table, parents before children, so that rows copied in this order
+/// always find what they refer to.
+pub const TABLES: &[&str] = &[
+    "workspace",
+    "schema_version",
+    "users",
+    "contacts",
+    "sequences",
+    "steps",
+    "enrollments",
+    "scheduled_steps",
+    "tasks",
+    "sent_emails",
+    "events",
+    "audit",
+    "audit_enrollments",
+    "outbox",
+    "engine_pauses",
+    "tidy_queue",
+    "saved_lists",
+    "audit_owners",
+    "bounces",
+    "sequence_versions",
+    "imap_state",
+];
+
+/// Whether a workspace location names a PostgreSQL database rather than a
+/// SQLite file.
+pub fn is_url(location: &str) -> bool {
+    let lower = location.to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+/// A sentence for a PostgreSQL error.
+pub(crate) fn pg_error(e: postgres::Error) -> DomainError {
+    let detail = match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => e.to_string(),
+    };
+    DomainError::Storage(format!("PostgreSQL: {detail}"))
+}
+
+/// The password file: `PGPASSFILE`, else `~/.pgpass`.
+fn password_file() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("PGPASSFILE") {
+        return Some(PathBuf::from(path));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pgpass"))
+}
+
+/// The password of `~/.pgpass` for this host, port, database and user
+/// (`*` matches anything; `\:` and `\\` are escapes), as libpq reads it.
+fn password_from_file(
+    file: &std::path::Path,
+    host: &str,
+    port: u16,
+    db: &str,
+    user: &str,
+) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        field.push(next);
+                    }
+                }
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                other => field.push(other),
+            }
+        }
+        fields.push(field);
+        if fields.len() != 5 {
+            continue;
+        }
+        let port = port.to_string();
+        let wanted = [host, port.as_str(), db, user];
+        if fields[..4]
+            .iter()
+            .zip(wanted)
+            .all(|(have, want)| have == "*" || have == want)
+        {
+            return Some(fields[4].clone());
+        }
+    }
+    None
+}
+
+/// Connects to the database a `postgres://USER@HOST[:PORT]/DB` URL names.
+/// A password in the URL is refused (it would sit in shell histories and
+/// process lists); it comes from `PGPASSWORD`, else the password file.
+pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
+    let mut config = postgres::Config::from_str(url).map_err(|e| {
+        DomainError::Invalid(format!(
+            "'{url}' is not a PostgreSQL URL like postgres://USER@HOST:PORT/DB ({e})"
+        ))
+    })?;
+    if config.get_password().is_some() {
+        return Err(DomainError::Invalid(
+            "put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL".into(),
+        ));
+    }
+    let user = config.get_user().unwrap_or_default().to_string();
+    let db = config.get_dbname().unwrap_or(&user).to_string();
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    if let Ok(password) = std::env::var("PGPASSWORD") {
+        config.password(password);
+    } else if let Some(password) =
+        password_file().and_then(|file| password_from_file(&file, &host, port, &db, &user))
+    {
+        config.password(password);
+    }
+    config.connect(postgres::NoTls).map_err(|e| {
+        DomainError::Storage(format!(
+            "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}): {}",
+            e.as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or_else(|| e.to_string())
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_file_is_read_as_libpq_reads_it() {
+        let dir = std::env::temp_dir().join(format!("seqtui-pgpass-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("pgpass");
+        std::fs::write(
+            &file,
+            "# comment\nother:5432:team:ann:no\n127.0.0.1:*:team:ann:s\\:cret\n",
+        )
+        .unwrap();
+        assert_eq!(
+            password_from_file(&file, "127.0.0.1", 5544, "team", "ann").as_deref(),
+            Some("s:cret")
+        );
+        assert_eq!(
+            password_from_file(&file, "127.0.0.1", 5544, "team", "bob"),
+            None
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_refused() {
+        let Err(err) = connect("postgres://ann:secret@127.0.0.1:1/team") else {
+            panic!("a password in the URL was accepted");
+        };
+        assert!(err.to_string().contains("PGPASSWORD"), "{err}");
+    }
+}
