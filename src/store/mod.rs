@@ -10,6 +10,7 @@ pub mod engine;
 pub mod imap;
 pub mod lists;
 pub mod manage;
+pub mod mine;
 pub mod queries;
 pub mod report;
 pub mod schema;

@@ -119,7 +119,7 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
         Right::NoClock => format!(" {} ({}) ", fit(first, 12), app.user.role),
     };
     let room_of = |l: &HeaderLayout| {
-        let tabs: usize = tab_labels(l.tabs)
+        let tabs: usize = tab_labels(l.tabs, app.notices.unseen)
             .iter()
             .map(|(label, _)| text::width(label))
             .sum();
@@ -153,7 +153,7 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     if let Some(b) = badge {
         parts.push((b.to_string(), t.badge(), None));
     }
-    for (label, v) in tab_labels(layout.tabs) {
+    for (label, v) in tab_labels(layout.tabs, app.notices.unseen) {
         let style = if v == app.view {
             t.tab_active()
         } else {
@@ -168,15 +168,16 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     parts
 }
 
-/// The views' names in the header, in one of its layouts.
-fn tab_labels(tabs: Tabs) -> Vec<(String, View)> {
+/// The views' names in the header, in one of its layouts; Activity
+/// carries the count of automatic ends not seen yet ("3 Activity (2)").
+fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, View)> {
     let last = View::ALL.len();
     View::ALL
         .iter()
         .enumerate()
         .map(|(i, &v)| {
             let n = i + 1;
-            let newest = matches!(v, View::All | View::Lists);
+            let newest = matches!(v, View::All | View::Lists | View::Tasks);
             let name = match tabs {
                 Tabs::Spaced | Tabs::Full => v.title(),
                 Tabs::Newest if newest => "",
@@ -187,6 +188,9 @@ fn tab_labels(tabs: Tabs) -> Vec<(String, View)> {
             } else {
                 format!(" {n} {name}")
             };
+            if v == View::Activity && unseen > 0 {
+                label.push_str(&format!(" ({unseen})"));
+            }
             if tabs == Tabs::Spaced || n == last {
                 label.push(' ');
             }
