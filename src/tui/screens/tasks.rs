@@ -136,14 +136,15 @@ pub fn worked(app: &mut App, result: JobOutcome<TaskReport>) {
     }
 }
 
-const COLUMNS: [Column; 7] = [
-    Column::new("Due", 12, 20, 0, 0),
-    Column::new("Kind", 6, 12, 0, 3),
-    Column::new("Contact", 14, 28, 3, 1),
-    Column::new("Company", 10, 24, 2, 4),
-    Column::new("Phone", 12, 18, 0, 5),
-    Column::new("Sequence", 12, 30, 2, 2),
-    Column::new("Step", 5, 12, 1, 6),
+const COLUMNS: [Column; 8] = [
+    Column::new("Due", 14, 14, 0, 0),
+    Column::new("Kind", 5, 6, 0, 2),
+    Column::new("Contact", 14, 26, 2, 1),
+    Column::new("Company", 10, 22, 1, 7),
+    Column::new("Phone", 12, 16, 0, 3),
+    Column::new("Task", 12, 40, 3, 4),
+    Column::new("Sequence", 12, 26, 1, 5),
+    Column::new("Step", 4, 5, 0, 6),
 ];
 
 /// "overdue Nov 25 14:00" style: the due moment, flagged when past.
@@ -202,8 +203,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         |i| {
             let x = &s.list[i];
             let step = match (x.step, x.steps) {
-                (Some(n), Some(m)) => format!("{n}/{m} {}", x.title),
-                _ => x.title.clone(),
+                (Some(n), Some(m)) => format!("{n}/{m}"),
+                _ => "–".to_string(),
             };
             let due_style = if x.overdue { t.error() } else { t.base() };
             (
@@ -213,11 +214,12 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     (x.contact_name.clone(), t.base()),
                     (x.company.clone(), t.base()),
                     (x.phone.clone().unwrap_or_default(), t.base()),
+                    (x.title.clone(), t.base()),
                     (
                         x.sequence.clone().unwrap_or_else(|| "–".into()),
                         t.base(),
                     ),
-                    (step, t.dim()),
+                    (step, t.base()),
                 ],
                 t.row(i == s.cursor.selected),
             )
