@@ -37,17 +37,20 @@ enum Tabs {
     Full,
     /// The same with short names ("5 All").
     Short,
-    /// Short names for views 1–4; the newest two (5 All enrollments and
-    /// 6 Lists) by number only, so that the line does not change as one
-    /// moves between views (their own title line names them).
+    /// Short names for views 1–4 and 7 Tasks (a rep's queue, named while
+    /// it fits); 5 All enrollments and 6 Lists by number only, so that the
+    /// line does not change as one moves between views (their own title
+    /// line names them).
     Newest,
+    /// The same with 7 Tasks by number only too.
+    Numbers,
 }
 
 /// The layouts from the richest down. The first whose parts leave the
 /// workspace's name `HEADER_NAME_ROOM` cells is used; failing that, the
 /// first that fits at all (the name then shows only if 8 cells are left).
 /// The long badge is kept while it fits, as newcomers look for it.
-const HEADER_LAYOUTS: [HeaderLayout; 7] = [
+const HEADER_LAYOUTS: [HeaderLayout; 9] = [
     HeaderLayout {
         long_badge: true,
         right: Right::Long,
@@ -64,6 +67,11 @@ const HEADER_LAYOUTS: [HeaderLayout; 7] = [
         tabs: Tabs::Short,
     },
     HeaderLayout {
+        long_badge: true,
+        right: Right::Long,
+        tabs: Tabs::Newest,
+    },
+    HeaderLayout {
         long_badge: false,
         right: Right::Short,
         tabs: Tabs::Full,
@@ -80,8 +88,13 @@ const HEADER_LAYOUTS: [HeaderLayout; 7] = [
     },
     HeaderLayout {
         long_badge: false,
+        right: Right::Short,
+        tabs: Tabs::Numbers,
+    },
+    HeaderLayout {
+        long_badge: false,
         right: Right::NoClock,
-        tabs: Tabs::Newest,
+        tabs: Tabs::Numbers,
     },
 ];
 
@@ -177,11 +190,12 @@ fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, View)> {
         .enumerate()
         .map(|(i, &v)| {
             let n = i + 1;
-            let newest = matches!(v, View::All | View::Lists | View::Tasks);
+            let newest = matches!(v, View::All | View::Lists);
             let name = match tabs {
                 Tabs::Spaced | Tabs::Full => v.title(),
                 Tabs::Newest if newest => "",
-                Tabs::Short | Tabs::Newest => v.short(),
+                Tabs::Numbers if newest || v == View::Tasks => "",
+                Tabs::Short | Tabs::Newest | Tabs::Numbers => v.short(),
             };
             let mut label = if name.is_empty() {
                 format!(" {n}")
