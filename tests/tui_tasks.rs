@@ -285,3 +285,19 @@ fn sequences_mine_shows_the_ones_i_own_or_enrolled_someone_in() {
     mo.key("m").settle();
     assert_eq!(names(&mo), vec!["Beta Nurture".to_string()]);
 }
+
+#[test]
+fn the_enrollments_table_names_who_enrolled_each_contact_when_there_is_room() {
+    let (_dir, db) = waiting_at_calls(6, 2);
+    let mut h = ui(&db, 3.0, "mae@team.example", (200, 30));
+    h.key("enter").settle();
+    let screen = h.screen();
+    let header = screen
+        .lines()
+        .find(|l| l.contains("Contact") && l.contains("Status"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(header.contains("Enrolled by"), "{screen}");
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("[ ]")).collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    assert!(rows.iter().all(|r| r.contains(" ann ")), "{screen}");
+}
