@@ -84,7 +84,10 @@ fn done_and_skip_in_the_tasks_view_release_the_enrollment_and_the_engine_counts_
     let screen = h.screen();
     assert!(screen.contains("7 Tasks"), "{screen}");
     assert!(screen.contains("Call First"), "{screen}");
-    assert!(screen.contains("! Nov 04 09:00"), "overdue flagged: {screen}");
+    assert!(
+        screen.contains("! Nov 04 09:00"),
+        "overdue flagged: {screen}"
+    );
     assert_eq!(h.app.tasks.list.len(), 2);
     let first = h.app.tasks.list[0].clone();
     let second = h.app.tasks.list[1].clone();
@@ -98,7 +101,8 @@ fn done_and_skip_in_the_tasks_view_release_the_enrollment_and_the_engine_counts_
     h.key("d").key("y").settle();
     let note = h.app.note.clone().unwrap();
     assert!(
-        note.text.starts_with("Completed 1 task; 1 enrollment moved on"),
+        note.text
+            .starts_with("Completed 1 task; 1 enrollment moved on"),
         "{note:?}"
     );
     assert_eq!(h.app.tasks.list.len(), 1, "the queue was read again");
@@ -121,9 +125,15 @@ fn done_and_skip_in_the_tasks_view_release_the_enrollment_and_the_engine_counts_
     // The engine sends each last email its delay after the task, no sooner.
     assert_eq!(run_engine(&db, 12.9)["emails_sent"], 0);
     let r = run_engine(&db, 13.0);
-    assert_eq!((r["emails_sent"].as_i64(), r["finished"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (r["emails_sent"].as_i64(), r["finished"].as_i64()),
+        (Some(1), Some(1))
+    );
     let r = run_engine(&db, 14.0);
-    assert_eq!((r["emails_sent"].as_i64(), r["finished"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (r["emails_sent"].as_i64(), r["finished"].as_i64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[test]
@@ -136,15 +146,26 @@ fn snooze_picks_tomorrow_at_nine_in_the_sequence_zone_and_the_enrollment_keeps_w
     let mut h = ui(&db, 10.0, "ann@team.example", (120, 40));
     h.key("7").settle().key("z");
     let screen = h.screen();
-    assert!(screen.contains("Snooze until (America/New_York time"), "{screen}");
+    assert!(
+        screen.contains("Snooze until (America/New_York time"),
+        "{screen}"
+    );
     assert!(screen.contains("In 3 hours"), "{screen}");
     h.key("j").key("y").settle();
     let task = h.app.tasks.list[0].clone();
     // Tomorrow 09:00 in New York (EST, UTC-5) is 14:00 UTC.
-    assert_eq!(task.due_at, Utc.with_ymd_and_hms(2026, 11, 13, 14, 0, 0).unwrap());
+    assert_eq!(
+        task.due_at,
+        Utc.with_ymd_and_hms(2026, 11, 13, 14, 0, 0).unwrap()
+    );
     assert!(!task.overdue);
     assert!(
-        h.app.note.as_ref().unwrap().text.starts_with("Snoozed 1 task until 2026-11-13 14:00"),
+        h.app
+            .note
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Snoozed 1 task until 2026-11-13 14:00"),
         "{:?}",
         h.app.note
     );
@@ -165,8 +186,14 @@ fn snooze_choices_are_local_times() {
     assert_eq!(at[1], Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap());
     assert_eq!(at[2], Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).unwrap());
     let utc = snooze_choices(now, "not a zone");
-    assert_eq!(utc[1].1, Utc.with_ymd_and_hms(2026, 11, 15, 9, 0, 0).unwrap());
-    assert_eq!(utc[2].1, Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap());
+    assert_eq!(
+        utc[1].1,
+        Utc.with_ymd_and_hms(2026, 11, 15, 9, 0, 0).unwrap()
+    );
+    assert_eq!(
+        utc[2].1,
+        Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap()
+    );
 }
 
 #[test]
@@ -247,7 +274,10 @@ fn an_automatic_end_of_my_enrollment_is_announced_anywhere_and_counted_on_activi
     assert_eq!(note.text, format!("{name} replied — Alpha Outbound ended"));
     let screen = h.screen();
     assert!(screen.contains("3 Activity (1)"), "{screen}");
-    assert!(screen.contains("replied — Alpha Outbound ended"), "{screen}");
+    assert!(
+        screen.contains("replied — Alpha Outbound ended"),
+        "{screen}"
+    );
     // The task of the ended enrollment left the queue.
     assert_eq!(h.app.tasks.list.len(), 1);
     // Opening Activity clears the count; m keeps only entries about
@@ -258,9 +288,15 @@ fn an_automatic_end_of_my_enrollment_is_announced_anywhere_and_counted_on_activi
     h.key("m").settle();
     assert!(h.screen().contains("only about my enrollments"));
     let mine = h.app.activity.list.clone();
-    assert!(!mine.is_empty() && mine.len() < all, "{} of {all}", mine.len());
-    assert!(mine.iter().all(|a| a.actor.as_deref() == Some("ann@team.example")
-        || !a.enrollments.is_empty()));
+    assert!(
+        !mine.is_empty() && mine.len() < all,
+        "{} of {all}",
+        mine.len()
+    );
+    assert!(
+        mine.iter()
+            .all(|a| a.actor.as_deref() == Some("ann@team.example") || !a.enrollments.is_empty())
+    );
     // Bob's app said nothing: not his enrollment.
     let mut bob = ui(&db, 3.0, "bob@team.example", (120, 40));
     bob.tick().settle();
@@ -272,7 +308,12 @@ fn sequences_mine_shows_the_ones_i_own_or_enrolled_someone_in() {
     let (_dir, db) = waiting_at_calls(6, 2);
     let mut h = ui(&db, 3.0, "ann@team.example", (120, 40));
     let names = |h: &Headless| -> Vec<String> {
-        h.app.sequences.list.iter().map(|s| s.name.clone()).collect()
+        h.app
+            .sequences
+            .list
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
     };
     assert_eq!(names(&h).len(), 2);
     h.key("m").settle();

@@ -91,10 +91,9 @@ impl Workspace {
 
     /// The sequences (with their counts) the user owns or enrolled someone in.
     pub fn my_sequences(&self, user: &User) -> Result<Vec<SequenceSummary>> {
-        let mine: std::collections::HashSet<i64> =
-            qm::my_sequence_ids(self.store.conn(), user.id)?
-                .into_iter()
-                .collect();
+        let mine: std::collections::HashSet<i64> = qm::my_sequence_ids(self.store.conn(), user.id)?
+            .into_iter()
+            .collect();
         let mut all = self.sequences()?;
         all.retain(|s| mine.contains(&s.id));
         Ok(all)

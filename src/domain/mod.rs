@@ -48,9 +48,7 @@ pub use sending::{
 };
 pub use sequence_file::*;
 pub use sequences::*;
-pub use tasks::{
-    Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices,
-};
+pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices};
 pub use types::*;
 pub use workspace::*;
 

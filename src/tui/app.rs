@@ -13,6 +13,7 @@ use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
 use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
+pub use super::screens::activity::{Mine, Notices};
 use super::screens::contacts::ContactsState;
 use super::screens::detail::DetailState;
 pub use super::screens::enrollments::query::QuerySource;
@@ -20,7 +21,6 @@ pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Sou
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
-pub use super::screens::activity::{Mine, Notices};
 use super::screens::tasks::TasksState;
 use super::theme::Theme;
 use super::view;
@@ -355,9 +355,7 @@ impl App {
     /// Whether the detail pane is on screen (beside the list or full).
     pub fn detail_shown(&self) -> bool {
         match self.screen() {
-            Screen::Enrollments | Screen::All | Screen::Contacts => {
-                self.detail.open || self.wide()
-            }
+            Screen::Enrollments | Screen::All | Screen::Contacts => self.detail.open || self.wide(),
             // The Tasks view's columns take the width: full screen only.
             Screen::Tasks => self.detail.open,
             _ => false,

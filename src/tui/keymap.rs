@@ -448,7 +448,13 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
-            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists, S::Tasks],
+            &[
+                S::Sequences,
+                S::Enrollments,
+                S::Contacts,
+                S::Lists,
+                S::Tasks,
+            ],
             "open",
             "Open the focused sequence or saved list, or the focused contact's (or task's contact's) detail",
             Group::Moving,

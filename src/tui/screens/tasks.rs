@@ -80,12 +80,7 @@ pub fn follow(app: &mut App) {
 }
 
 /// A page arrived (if still the one asked).
-pub fn done(
-    app: &mut App,
-    generation: u64,
-    limit: usize,
-    result: JobOutcome<Vec<TaskItem>>,
-) {
+pub fn done(app: &mut App, generation: u64, limit: usize, result: JobOutcome<Vec<TaskItem>>) {
     let Some((pending, append)) = app.tasks.pending else {
         return;
     };
@@ -177,7 +172,15 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         format!("{} open", count(s.list.len() as i64))
     };
     let overdue = if overdue > 0 {
-        format!(" · {} overdue{}", count(overdue as i64), if s.more && overdue == s.list.len() { "+" } else { "" })
+        format!(
+            " · {} overdue{}",
+            count(overdue as i64),
+            if s.more && overdue == s.list.len() {
+                "+"
+            } else {
+                ""
+            }
+        )
     } else {
         String::new()
     };
@@ -215,10 +218,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     (x.company.clone(), t.base()),
                     (x.phone.clone().unwrap_or_default(), t.base()),
                     (x.title.clone(), t.base()),
-                    (
-                        x.sequence.clone().unwrap_or_else(|| "–".into()),
-                        t.base(),
-                    ),
+                    (x.sequence.clone().unwrap_or_else(|| "–".into()), t.base()),
                     (step, t.base()),
                 ],
                 t.row(i == s.cursor.selected),

@@ -51,9 +51,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         Layout::vertical([Constraint::Length(top_lines), Constraint::Min(0)]).areas(body);
     let mut charts = None;
     let (list, detail) = match app.screen() {
-        Screen::Enrollments | Screen::All | Screen::Contacts | Screen::Tasks
-            if app.detail.open =>
-        {
+        Screen::Enrollments | Screen::All | Screen::Contacts | Screen::Tasks if app.detail.open => {
             (Rect::new(rest.x, rest.y, rest.width, 0), Some(rest))
         }
         Screen::Enrollments | Screen::All | Screen::Contacts if app.wide() => {
