@@ -308,9 +308,16 @@ fn tasks_view(dir: &Path, clock: Clock, table: &mut Table) {
     ui.settle().draw();
     let started = Instant::now();
     ui.key("7").settle().draw();
+    let first = started.elapsed();
     table.one(
         &format!("Tasks view: first page read + first frame, {created} open tasks"),
-        started.elapsed(),
+        first,
+    );
+    figures::record(
+        &format!("TUI Tasks view: first page read + first frame, {created} open tasks"),
+        first.as_secs_f64() * 1000.0,
+        "ms",
+        "≤ 100",
     );
     let started = Instant::now();
     ui.key("G").settle().draw();
