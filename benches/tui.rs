@@ -2,7 +2,10 @@
 //! `TestBackend` (120×40) over a demo workspace and times what a person
 //! feels — first frame, opening the largest sequence, key → next frame
 //! while scrolling, marking and typing a filter, Ctrl-a, and the dry run +
-//! confirm of unenrolling everything marked.
+//! confirm of unenrolling everything marked. Then, on a workspace of its
+//! own, the Tasks view's first page read and first frame with 50,000 open
+//! tasks for the acting user (`SEQTUI_BENCH_TASKS=N` for another number,
+//! 0 to skip).
 //!
 //! ```text
 //! cargo bench --bench tui                                  # 100,000 contacts
@@ -24,7 +27,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use seqtui::demo::{DemoOptions, build};
-use seqtui::domain::{Clock, EnrollmentQuery, Status, Workspace};
+use seqtui::domain::{
+    Clock, ContactInput, EnrollmentQuery, Filter, NewStep, Status, StepKind, Workspace,
+};
 #[path = "figures.rs"]
 mod figures;
 
@@ -217,6 +222,8 @@ fn main() {
         println!("result: {}", note.text);
     }
     println!("rss after the unenroll: {}", rss_now());
+    drop(ui);
+    tasks_view(dir.path(), clock, &mut table);
     table.print();
     table.record_figures();
     if let Some(rss) = resident_kib() {
@@ -228,6 +235,93 @@ fn main() {
             "≤ 150",
         );
     }
+}
+
+/// The Tasks view with `SEQTUI_BENCH_TASKS` (default 50,000) open tasks for
+/// the acting user: a workspace whose one sequence starts with a call,
+/// every contact enrolled and the engine run once (through the domain and
+/// the engine, as `seqtui run` does). Times the first page read plus the
+/// first frame after `7`.
+fn tasks_view(dir: &Path, clock: Clock, table: &mut Table) {
+    let n: usize = std::env::var("SEQTUI_BENCH_TASKS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(50_000);
+    if n == 0 {
+        return;
+    }
+    let path = dir.join("tasks.db");
+    let started = Instant::now();
+    let mut ws = Workspace::create(&path, clock, "Tasks bench", "rep@bench.example", "Rita Rep")
+        .expect("create");
+    let rep = ws.acting_user(None).expect("user");
+    let steps = [
+        NewStep {
+            kind: StepKind::Call,
+            delay_days: 0,
+            subject: String::new(),
+            body: String::new(),
+            title: "Call {{first_name}}".into(),
+        },
+        NewStep {
+            kind: StepKind::AutoEmail,
+            delay_days: 2,
+            subject: "After our call, {{first_name}}".into(),
+            body: "Hello {{first_name}}".into(),
+            title: String::new(),
+        },
+    ];
+    let sequence = ws
+        .create_sequence(&rep, "Calls first", &steps, false)
+        .expect("sequence");
+    let rows: Vec<ContactInput> = (0..n)
+        .map(|i| ContactInput {
+            line: i as u64 + 2,
+            email_column: "email".into(),
+            email: format!("person{i:06}@company{}.example", i % 997),
+            first_name: Some(format!("Person{i:06}")),
+            last_name: Some("Bench".into()),
+            company: Some(format!("Company {}", i % 997)),
+            ..Default::default()
+        })
+        .collect();
+    ws.import_contacts(&rep, &rows).expect("import");
+    let ids = ws
+        .contact_ids(&Filter::parse("").expect("empty filter"), None)
+        .expect("contacts");
+    ws.enroll(&rep, sequence.id, &ids).expect("enroll");
+    let outbox = dir.join("tasks-outbox");
+    let mut created = 0;
+    loop {
+        let report = seqtui::engine::outbox::run_once(&mut ws, &outbox).expect("run");
+        if report.tasks_created == 0 {
+            break;
+        }
+        created += report.tasks_created;
+    }
+    drop(ws);
+    println!(
+        "built {created} open tasks in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut ui = Headless::open(&path, clock, None, SIZE, Theme::colored()).expect("open");
+    ui.settle().draw();
+    let started = Instant::now();
+    ui.key("7").settle().draw();
+    let first = started.elapsed();
+    table.one(
+        &format!("Tasks view: first page read + first frame, {created} open tasks"),
+        first,
+    );
+    figures::record(
+        &format!("TUI Tasks view: first page read + first frame, {created} open tasks"),
+        first.as_secs_f64() * 1000.0,
+        "ms",
+        "≤ 100",
+    );
+    let started = Instant::now();
+    ui.key("G").settle().draw();
+    table.one("Tasks view: G (next page read + frame)", started.elapsed());
 }
 
 /// The workspace to measure: a copy of `SEQTUI_BENCH_DB`, or a new demo of

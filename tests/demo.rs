@@ -473,7 +473,9 @@ fn builds_a_workspace_that_keeps_every_rule() {
     );
 
     // Scheduled steps: one per step, due as `schedule()` says, executed
-    // before the current step, then scheduled (open) or cancelled.
+    // before the current step, then scheduled (open) or cancelled — except
+    // that an open enrollment waiting at a task step (R18: its task still
+    // open) has that step executed too.
     let ws = Workspace::open(&path, clock()).unwrap();
     let mut steps_of = HashMap::new();
     for s in ws.sequences().unwrap() {
@@ -494,6 +496,13 @@ fn builds_a_workspace_that_keeps_every_rule() {
                  WHERE enrollment_id = ?1 ORDER BY position",
             )
             .unwrap();
+        let mut open_task_stmt = db
+            .prepare(
+                "SELECT count(*) FROM tasks t JOIN scheduled_steps ss ON ss.id = t.scheduled_step_id
+                 WHERE t.enrollment_id = ?1 AND ss.position = ?2 AND t.state = 'open'",
+            )
+            .unwrap();
+        let mut waiting_enrollments = 0;
         let rows: Vec<(i64, i64, String, i64, String)> = stmt
             .query_map([], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
@@ -520,6 +529,17 @@ fn builds_a_workspace_that_keeps_every_rule() {
                 .unwrap();
             assert_eq!(actual.len(), steps.len(), "enrollment {id}");
             expected_rows += steps.len();
+            let open_tasks_at_current: i64 = open_task_stmt
+                .query_row([id, current], |r| r.get(0))
+                .unwrap();
+            let waiting = open_tasks_at_current > 0;
+            if waiting {
+                assert!(
+                    status == "active" || status == "paused",
+                    "enrollment {id} waits at a task but is {status}"
+                );
+                waiting_enrollments += 1;
+            }
             let mut next_due = None;
             for ((step, due), (step_id, position, kind, due_at, state, executed_at)) in
                 plan.iter().zip(&actual)
@@ -528,7 +548,9 @@ fn builds_a_workspace_that_keeps_every_rule() {
                 assert_eq!(*position, step.position);
                 assert_eq!(kind, step.kind.as_str());
                 assert_eq!(*due_at, seqtui::store::format_time(*due));
-                let executed = status == "finished" || *position < current;
+                let executed = status == "finished"
+                    || *position < current
+                    || (waiting && *position == current && kind != "auto_email");
                 if executed {
                     let want = if kind == "auto_email" { "sent" } else { "done" };
                     assert_eq!(state, want, "enrollment {id} step {position}");
@@ -551,10 +573,15 @@ fn builds_a_workspace_that_keeps_every_rule() {
                 match next_due {
                     Some(due) if due <= now => overdue += 1,
                     Some(_) => upcoming += 1,
+                    // Waiting at its last step, a task: done, it finishes.
+                    None if waiting => {}
                     None => panic!("active enrollment {id} has nothing scheduled"),
                 }
             }
         }
+        // The demo leaves enrollments waiting at their tasks (R18), so that
+        // the Tasks view has something to show.
+        assert!(waiting_enrollments > 0, "no enrollment waits at a task");
     }
     assert_eq!(
         count(&db, "SELECT count(*) FROM scheduled_steps"),

@@ -266,6 +266,18 @@ fn add_awkward_contacts(path: &std::path::Path) {
     assert_eq!(report.enrolled.len(), ids.len());
 }
 
+/// The Tasks view (R18): the acting user's open tasks, overdue first.
+fn tasks(h: &mut Headless) {
+    h.key("7").settle();
+    h.keys(&["j", "j"]);
+}
+
+/// The snooze picker on the focused task, tomorrow chosen.
+fn dialog_task_snooze(h: &mut Headless) {
+    tasks(h);
+    h.keys(&["z", "j"]);
+}
+
 const SCENARIOS: &[(&str, Scenario)] = &[
     ("sequences", sequences),
     ("enrollments_marked", enrollments_marked),
@@ -295,6 +307,8 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("lists", lists),
     ("list_opened", list_opened),
     ("dialog_delete_list", dialog_delete_list),
+    ("tasks", tasks),
+    ("dialog_task_snooze", dialog_task_snooze),
 ];
 
 fn run(theme: Theme, styled: bool) {

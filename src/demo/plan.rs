@@ -300,7 +300,7 @@ fn pick_from<T: Copy>(rng: &mut Rng, table: &[(T, u32)]) -> Option<T> {
 
 /// A well-mixed 64-bit hash (splitmix64), for choices that must be the same
 /// whenever they are asked (the enroll grid) without consuming the rng.
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -99,6 +99,14 @@ impl Tables {
 
 /// Steps of an enrollment that have run: all when finished, else those
 /// before the current step.
+/// Whether open enrollment `index`, whose last executed step created a
+/// task, still waits at that step with the task open (R18: it moves on
+/// only when the task is done or skipped) — two in five, decided by a hash
+/// so that every pass of the writer agrees without sharing an rng.
+fn waits_at_task(seed: u64, index: usize) -> bool {
+    super::plan::mix(seed ^ 0x7761_6974_7461_736b ^ index as u64) % 5 < 2
+}
+
 fn executed_steps(e: &Enrollment, steps: usize) -> usize {
     if e.status == Status::Finished {
         steps
@@ -237,6 +245,19 @@ impl Walk<'_, '_> {
         let id = index as i64 + 1;
         let seq = &model.sequences[e.sequence as usize];
         let enrolled_by = &model.users[e.enrolled_by as usize];
+        let open = e.status.is_open();
+        let executed = executed_steps(e, seq.steps.len());
+        // An open enrollment whose last step run made a task may still be
+        // waiting at it: its current step is that task's step (R18).
+        let waiting = open
+            && executed > 0
+            && seq.steps[executed - 1].kind != StepKind::AutoEmail
+            && waits_at_task(self.seed, index);
+        let current_step = if waiting {
+            seq.steps[executed - 1].position
+        } else {
+            i64::from(e.current_step)
+        };
         if tables.people {
             let end_slot = (e.end_slot != NONE).then(|| &plan.slots[e.end_slot as usize]);
             let enroll_slot = (e.enroll_slot != NONE).then(|| &plan.slots[e.enroll_slot as usize]);
@@ -248,7 +269,7 @@ impl Walk<'_, '_> {
                 enrolled_by: enrolled_by.id,
                 sender_id: enrolled_by.id,
                 status: e.status,
-                current_step: i64::from(e.current_step),
+                current_step,
                 enrolled_at: Stamp::new(e.enrolled_at).as_str(),
                 ended_at: ended_at.as_ref().map(Stamp::as_str),
                 end_reason: e.reason,
@@ -267,8 +288,6 @@ impl Walk<'_, '_> {
             sender_name: &enrolled_by.name,
             ..*contact
         };
-        let open = e.status.is_open();
-        let executed = executed_steps(e, seq.steps.len());
         // Tasks done after the enrollment ended would be odd.
         let limit = if e.ended_at != 0 {
             e.ended_at.min(self.now)
@@ -341,7 +360,7 @@ impl Walk<'_, '_> {
                 self.counts.tasks += 1;
                 step.title_template.render_into(&merge, &mut self.title);
                 let latest = k + 1 == executed;
-                let (state, done_at) = if latest && open && self.task_rng.f32() < 0.4 {
+                let (state, done_at) = if latest && waiting {
                     (TaskState::Open, None)
                 } else if latest && e.status == Status::Unenrolled && self.task_rng.f32() < 0.25 {
                     (TaskState::Removed, None)

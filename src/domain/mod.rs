@@ -14,6 +14,7 @@ mod identity;
 mod lists;
 mod manage;
 pub mod migrate;
+mod mine;
 mod optout;
 mod permissions;
 mod report;
@@ -34,6 +35,7 @@ pub use handover::{HandoverReport, HandoverRequest};
 pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;
+pub use mine::{AutomaticEnd, AutomaticEnds};
 pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
@@ -47,7 +49,7 @@ pub use sending::{
 };
 pub use sequence_file::*;
 pub use sequences::*;
-pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport};
+pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices};
 pub use types::*;
 pub use workspace::*;
 

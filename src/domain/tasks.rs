@@ -87,6 +87,37 @@ pub struct TaskItem {
     pub steps: Option<i64>,
     /// The contact's phone number, for a call task whose contact has one.
     pub phone: Option<String>,
+    /// The sequence's time zone: the working day of its sender (see
+    /// `crate::domain::sending`), where [`snooze_choices`] fall.
+    #[serde(skip)]
+    pub time_zone: String,
+}
+
+/// The snooze picker's choices for a task, from `now` in the IANA zone
+/// `zone` (a name that does not parse counts as UTC): three hours from
+/// now, tomorrow at 09:00, and next week's Monday at 09:00 — local times,
+/// returned as instants.
+pub fn snooze_choices(now: Timestamp, zone: &str) -> Vec<(&'static str, Timestamp)> {
+    use chrono::{Datelike, TimeZone};
+    let tz: chrono_tz::Tz = zone.trim().parse().unwrap_or(chrono_tz::Tz::UTC);
+    let today = now.with_timezone(&tz).date_naive();
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN);
+    let at_nine = |date: chrono::NaiveDate| {
+        // 09:00 exists on every day in every zone (transitions are at
+        // night), but fall back to UTC rather than fail.
+        let local = date.and_time(nine);
+        tz.from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(|| local.and_utc())
+    };
+    let tomorrow = today + Duration::days(1);
+    let monday = today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()));
+    vec![
+        ("In 3 hours", now + Duration::hours(3)),
+        ("Tomorrow 09:00", at_nine(tomorrow)),
+        ("Next Monday 09:00", at_nine(monday)),
+    ]
 }
 
 /// What a person does with a task.
@@ -231,6 +262,7 @@ impl Workspace {
                 phone: (r.kind.as_deref() == Some(StepKind::Call.as_str())
                     && !r.phone.trim().is_empty())
                 .then(|| r.phone.clone()),
+                time_zone: r.time_zone,
             })
             .collect())
     }

@@ -402,7 +402,7 @@ impl Workspace {
     }
 
     pub fn audit(&self, since: Option<Timestamp>, limit: usize) -> Result<Vec<AuditEntry>> {
-        q::audit_entries(self.store.conn(), since, limit)
+        q::audit_entries(self.store.conn(), since, None, limit)
     }
 
     // -------------------------------------------------------- enroll

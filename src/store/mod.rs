@@ -11,6 +11,7 @@ pub mod imap;
 pub mod lists;
 pub mod manage;
 pub mod pg;
+pub mod mine;
 pub mod queries;
 pub mod report;
 pub mod schema;

@@ -1310,9 +1310,13 @@ pub fn audit_enrollment(
     Ok(())
 }
 
+/// The newest audit entries since `since`, at most `limit`; with `mine`,
+/// only those made by that user or naming an enrollment that user
+/// enrolled (the Activity view's "mine" filter).
 pub fn audit_entries(
     conn: &Connection,
     since: Option<DateTime<Utc>>,
+    mine: Option<i64>,
     limit: usize,
 ) -> Result<Vec<AuditEntry>> {
     let mut stmt = conn.prepare_cached(
@@ -1325,10 +1329,13 @@ pub fn audit_entries(
                      LEFT JOIN users bo ON bo.id = ao.before_owner_id
                      WHERE ao.audit_id = a.id ORDER BY ao.contact_id LIMIT 1000))
          FROM audit a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.at >= ?1 ORDER BY a.id DESC LIMIT ?2",
+         WHERE a.at >= ?1 AND (?3 IS NULL OR a.actor_id = ?3 OR EXISTS (
+                SELECT 1 FROM audit_enrollments ae JOIN enrollments e ON e.id = ae.enrollment_id
+                WHERE ae.audit_id = a.id AND e.enrolled_by = ?3))
+         ORDER BY a.id DESC LIMIT ?2",
     )?;
     let since = since.map(format_time).unwrap_or_default();
-    let rows = stmt.query_map(params![since, limit as i64], |r| {
+    let rows = stmt.query_map(params![since, limit as i64, mine], |r| {
         let id: i64 = r.get(0)?;
         let ids: String = r.get(9)?;
         let contacts: String = r.get(10)?;

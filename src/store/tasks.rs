@@ -44,6 +44,8 @@ pub struct TaskListRow {
     pub steps: Option<i64>,
     /// The contact's phone number ("" when unknown).
     pub phone: String,
+    /// The sequence's time zone ("UTC" without one).
+    pub time_zone: String,
 }
 
 /// Open tasks matching `f`, oldest due first (overdue ones come first by
@@ -70,6 +72,9 @@ pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>>
             step: r.get(14)?,
             steps: r.get(15)?,
             phone: r.get::<_, Option<String>>(16)?.unwrap_or_default(),
+            time_zone: r
+                .get::<_, Option<String>>(17)?
+                .unwrap_or_else(|| "UTC".into()),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -120,7 +125,8 @@ fn open_tasks_sql(f: &TaskFilter) -> (String, Vec<rusqlite::types::Value>) {
     let sql = format!(
         "SELECT t.id, t.title, ss.kind, t.due_at, u.email, u.name, t.enrollment_id,
             c.id, c.email, c.first_name, c.last_name, c.company, s.id, s.name, ss.position,
-            (SELECT count(*) FROM steps WHERE sequence_id = s.id AND position > 0), c.phone
+            (SELECT count(*) FROM steps WHERE sequence_id = s.id AND position > 0), c.phone,
+            s.time_zone
          FROM tasks t INDEXED BY {index}
          JOIN users u ON u.id = t.owner_id
          LEFT JOIN enrollments e ON e.id = t.enrollment_id

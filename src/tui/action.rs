@@ -27,6 +27,7 @@ pub enum Command {
     ViewReports,
     ViewAll,
     ViewLists,
+    ViewTasks,
     Refresh,
     Up,
     Down,
@@ -59,6 +60,10 @@ pub enum Command {
     Press,
     NextField,
     PrevField,
+    TaskDone,
+    TaskSkip,
+    TaskSnooze,
+    ToggleMine,
 }
 
 impl Command {
@@ -71,6 +76,7 @@ impl Command {
         Command::ViewReports,
         Command::ViewAll,
         Command::ViewLists,
+        Command::ViewTasks,
         Command::Refresh,
         Command::Up,
         Command::Down,
@@ -103,6 +109,10 @@ impl Command {
         Command::Press,
         Command::NextField,
         Command::PrevField,
+        Command::TaskDone,
+        Command::TaskSkip,
+        Command::TaskSnooze,
+        Command::ToggleMine,
     ];
 
     /// The name `keymap.toml` uses for this command.
@@ -116,6 +126,7 @@ impl Command {
             Command::ViewReports => "view_reports",
             Command::ViewAll => "view_all",
             Command::ViewLists => "view_lists",
+            Command::ViewTasks => "view_tasks",
             Command::Refresh => "refresh",
             Command::Up => "up",
             Command::Down => "down",
@@ -148,6 +159,10 @@ impl Command {
             Command::Press => "press",
             Command::NextField => "next_field",
             Command::PrevField => "prev_field",
+            Command::TaskDone => "task_done",
+            Command::TaskSkip => "task_skip",
+            Command::TaskSnooze => "task_snooze",
+            Command::ToggleMine => "toggle_mine",
         }
     }
 
@@ -195,8 +210,9 @@ pub enum Effect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Job {
     /// Every sequence with its counts and rates (aggregates over the whole
-    /// store: too slow for the UI thread on a big workspace).
-    Sequences { generation: u64 },
+    /// store: too slow for the UI thread on a big workspace); `mine`: only
+    /// those the user owns or enrolled someone in.
+    Sequences { generation: u64, mine: bool },
     /// The ids of an enrollment list, in order (an index walk; a scan with
     /// a text filter).
     EnrollmentIds {
@@ -230,8 +246,18 @@ pub enum Job {
     /// The workspace's users: the new owners a transfer offers, and the
     /// emails the query editor completes.
     Users { generation: u64 },
-    /// The newest audit entries.
-    Audit { generation: u64 },
+    /// The newest audit entries (`mine`: only those by the user or about
+    /// enrollments the user enrolled).
+    Audit { generation: u64, mine: bool },
+    /// A page of the user's open tasks, after a (due, id) key (R18).
+    Tasks {
+        generation: u64,
+        after: Option<(crate::domain::Timestamp, i64)>,
+        limit: usize,
+    },
+    /// The user's enrollments that ended by themselves after an audit id
+    /// (`None`: only the newest audit id, the starting point).
+    AutomaticEnds { generation: u64, after: Option<i64> },
     /// Contacts matching the Contacts view's search text.
     SearchContacts { generation: u64, text: String },
     /// Every sequence's report (grouped aggregates over the whole store).
@@ -305,6 +331,12 @@ pub enum Job {
     SaveList { name: String, filter: Box<Filter> },
     /// Delete the saved list `name`.
     DeleteList { name: String },
+    /// Complete, skip or snooze (until `until`) one task (R18).
+    WorkTask {
+        task: i64,
+        action: crate::domain::TaskAction,
+        until: Option<crate::domain::Timestamp>,
+    },
 }
 
 impl Job {
@@ -329,6 +361,8 @@ impl Job {
                 | Job::LastUndoable { .. }
                 | Job::Window { .. }
                 | Job::Fresh { .. }
+                | Job::Tasks { .. }
+                | Job::AutomaticEnds { .. }
         )
     }
 }
@@ -492,6 +526,19 @@ pub enum JobResult {
     },
     ListDeleted {
         result: JobOutcome<Box<SavedList>>,
+    },
+    Tasks {
+        generation: u64,
+        /// The page size asked: a full page means there may be more.
+        limit: usize,
+        result: JobOutcome<Vec<crate::domain::TaskItem>>,
+    },
+    TaskWorked {
+        result: JobOutcome<crate::domain::TaskReport>,
+    },
+    AutomaticEnds {
+        generation: u64,
+        result: JobOutcome<crate::domain::AutomaticEnds>,
     },
 }
 

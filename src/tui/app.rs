@@ -13,6 +13,7 @@ use super::jobs::{Jobs, Message};
 use super::keymap::{Keymap, Scope};
 use super::query::{Known, QueryEditor};
 use super::screens::activity::ActivityState;
+pub use super::screens::activity::{Mine, Notices};
 use super::screens::contacts::ContactsState;
 use super::screens::detail::DetailState;
 pub use super::screens::enrollments::query::QuerySource;
@@ -20,6 +21,7 @@ pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Sou
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
+use super::screens::tasks::TasksState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
@@ -31,6 +33,9 @@ use crate::domain::{
 pub const CONTACT_LIMIT: usize = 500;
 /// How many audit entries the Activity view lists.
 pub const AUDIT_LIMIT: usize = 1000;
+/// How many automatic ends one look names at most (the rest are counted
+/// on the next look).
+pub const NOTICE_LIMIT: usize = 200;
 /// Page cache of the UI thread's connection and of the reader's, in MiB
 /// (SQLite's default here is 64 each; the UI keeps under 150 MB in all).
 pub const SCREEN_CACHE_MIB: u32 = 16;
@@ -45,7 +50,7 @@ pub const WIDE: u16 = 120;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// The top-level views, switched with 1–6.
+/// The top-level views, switched with 1–7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Sequences,
@@ -54,16 +59,18 @@ pub enum View {
     Reports,
     All,
     Lists,
+    Tasks,
 }
 
 impl View {
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Sequences,
         View::Contacts,
         View::Activity,
         View::Reports,
         View::All,
         View::Lists,
+        View::Tasks,
     ];
 
     pub fn title(self) -> &'static str {
@@ -74,6 +81,7 @@ impl View {
             View::Reports => "Reports",
             View::All => "All enrollments",
             View::Lists => "Lists",
+            View::Tasks => "Tasks",
         }
     }
 
@@ -97,6 +105,7 @@ pub enum Screen {
     /// The All enrollments view.
     All,
     Lists,
+    Tasks,
 }
 
 impl Screen {
@@ -179,6 +188,13 @@ pub struct App {
     pub fresh_pending: Option<u64>,
     pub contacts: ContactsState,
     pub activity: ActivityState,
+    /// The Tasks view: the acting user's open tasks (R18).
+    pub tasks: TasksState,
+    /// The "mine" filters (`m`) of the Sequences and Activity views.
+    pub mine: Mine,
+    /// Automatic ends of the user's enrollments, announced wherever the
+    /// user is and counted on the Activity tab until it is opened.
+    pub notices: Notices,
     pub reports: ReportsState,
     pub detail: DetailState,
     pub dialog: Option<Dialog>,
@@ -244,6 +260,9 @@ impl App {
             fresh_pending: None,
             contacts: ContactsState::default(),
             activity: ActivityState::default(),
+            tasks: TasksState::default(),
+            mine: Mine::default(),
+            notices: Notices::default(),
             reports: ReportsState::default(),
             detail: DetailState::default(),
             dialog: None,
@@ -261,6 +280,7 @@ impl App {
         super::screens::sequences::request(&mut app);
         app.request_users();
         app.request_undoable();
+        super::screens::activity::watch_ends(&mut app);
         for effect in std::mem::take(&mut app.effects) {
             if let Effect::Run(job) = effect {
                 app.jobs.submit(job);
@@ -278,6 +298,7 @@ impl App {
             View::Reports => Screen::Reports,
             View::All => Screen::All,
             View::Lists => Screen::Lists,
+            View::Tasks => Screen::Tasks,
         }
     }
 
@@ -333,10 +354,12 @@ impl App {
 
     /// Whether the detail pane is on screen (beside the list or full).
     pub fn detail_shown(&self) -> bool {
-        matches!(
-            self.screen(),
-            Screen::Enrollments | Screen::All | Screen::Contacts
-        ) && (self.detail.open || self.wide())
+        match self.screen() {
+            Screen::Enrollments | Screen::All | Screen::Contacts => self.detail.open || self.wide(),
+            // The Tasks view's columns take the width: full screen only.
+            Screen::Tasks => self.detail.open,
+            _ => false,
+        }
     }
 
     /// A text field has the focus: printable keys type into it.
@@ -347,7 +370,7 @@ impl App {
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) => false,
+            Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) | Some(Dialog::Task(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
@@ -383,7 +406,9 @@ impl App {
             }
             Screen::Lists => Scope::Lists,
             Screen::Contacts => Scope::Contacts,
-            Screen::Activity | Screen::Reports => Scope::List,
+            Screen::Tasks => Scope::Tasks,
+            Screen::Activity => Scope::Activity,
+            Screen::Reports => Scope::List,
         };
         vec![Scope::Global, Scope::List, own]
     }
@@ -448,6 +473,8 @@ impl App {
             || self.fresh_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
+            || self.tasks.pending.is_some()
+            || self.notices.pending.is_some()
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
             || self.dialog.as_ref().is_some_and(Dialog::loading)
@@ -495,6 +522,7 @@ impl App {
                 .and_then(|e| e.focused_row())
                 .map(|r| r.contact_id),
             Screen::Contacts => self.focused_contact().map(|c| c.id),
+            Screen::Tasks => self.tasks.focused().and_then(|t| t.contact_id),
             _ => None,
         }
     }
@@ -596,6 +624,10 @@ impl App {
         if self.activity.loaded {
             super::screens::activity::request(self);
         }
+        if self.tasks.loaded {
+            super::screens::tasks::request(self);
+        }
+        super::screens::activity::watch_ends(self);
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.
         if self.view == View::Reports {

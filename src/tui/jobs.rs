@@ -194,9 +194,37 @@ fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
 
 fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     match job {
-        Job::Sequences { generation } => JobResult::Sequences {
+        Job::Sequences { generation, mine } => JobResult::Sequences {
             generation: *generation,
-            result: ws.sequences().map_err(JobError::from),
+            result: if *mine {
+                ws.my_sequences(user)
+            } else {
+                ws.sequences()
+            }
+            .map_err(JobError::from),
+        },
+        Job::Tasks {
+            generation,
+            after,
+            limit,
+        } => JobResult::Tasks {
+            generation: *generation,
+            limit: *limit,
+            result: ws
+                .tasks(&crate::domain::TaskQuery {
+                    owner: Some(user.id),
+                    due: None,
+                    sequence: None,
+                    after: *after,
+                    limit: *limit,
+                })
+                .map_err(JobError::from),
+        },
+        Job::AutomaticEnds { generation, after } => JobResult::AutomaticEnds {
+            generation: *generation,
+            result: ws
+                .automatic_ends(user, *after, super::app::NOTICE_LIMIT)
+                .map_err(JobError::from),
         },
         Job::EnrollmentIds { generation, query } => JobResult::EnrollmentIds {
             generation: *generation,
@@ -253,11 +281,14 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .find_contacts(text, super::app::CONTACT_LIMIT)
                 .map_err(JobError::from),
         },
-        Job::Audit { generation } => JobResult::Audit {
+        Job::Audit { generation, mine } => JobResult::Audit {
             generation: *generation,
-            result: ws
-                .audit(None, super::app::AUDIT_LIMIT)
-                .map_err(JobError::from),
+            result: if *mine {
+                ws.audit_mine(user, super::app::AUDIT_LIMIT)
+            } else {
+                ws.audit(None, super::app::AUDIT_LIMIT)
+            }
+            .map_err(JobError::from),
         },
         Job::Report { generation } => JobResult::Report {
             generation: *generation,
@@ -411,6 +442,15 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .map(Box::new)
                 .map_err(JobError::from),
         },
+        Job::WorkTask {
+            task,
+            action,
+            until,
+        } => JobResult::TaskWorked {
+            result: ws
+                .work_tasks(user, *action, &[*task], *until, None)
+                .map_err(JobError::from),
+        },
         // Every read (see `Job::is_read`).
         read => run_read(ws, user, read),
     }
@@ -454,7 +494,7 @@ fn transfer(
 /// The result a job gives when it could not run at all.
 fn failed(job: &Job, why: JobError) -> JobResult {
     match job {
-        Job::Sequences { generation } => JobResult::Sequences {
+        Job::Sequences { generation, .. } => JobResult::Sequences {
             generation: *generation,
             result: Err(why),
         },
@@ -486,10 +526,22 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             generation: *generation,
             result: Err(why),
         },
-        Job::Audit { generation } => JobResult::Audit {
+        Job::Audit { generation, .. } => JobResult::Audit {
             generation: *generation,
             result: Err(why),
         },
+        Job::Tasks {
+            generation, limit, ..
+        } => JobResult::Tasks {
+            generation: *generation,
+            limit: *limit,
+            result: Err(why),
+        },
+        Job::AutomaticEnds { generation, .. } => JobResult::AutomaticEnds {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::WorkTask { .. } => JobResult::TaskWorked { result: Err(why) },
         Job::Report { generation } => JobResult::Report {
             generation: *generation,
             result: Err(why),

@@ -29,7 +29,8 @@
 //!
 //! Commands (default keys in brackets): `quit` [q], `help` [?],
 //! `view_sequences` [1], `view_contacts` [2], `view_activity` [3],
-//! `view_reports` [4], `view_all` [5], `view_lists` [6], `refresh` [ctrl-r],
+//! `view_reports` [4], `view_all` [5], `view_lists` [6], `view_tasks` [7],
+//! `refresh` [ctrl-r],
 //! `up` [k, up], `down` [j, down], `page_up` [pageup,
 //! ctrl-b], `page_down` [pagedown, ctrl-f], `top` [g, home], `bottom`
 //! [G, end], `open` [enter, right, l], `back` [left, h, backspace], `detail`
@@ -37,7 +38,9 @@
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
 //! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
 //! `undo` [U], `export` [x], `save_list` [L], `delete_list` [d],
-//! `complete` [tab, in the query editor], and in dialogs `confirm` [y],
+//! `complete` [tab, in the query editor], in the Tasks view `task_done`
+//! [d], `task_skip` [s], `task_snooze` [z], in Sequences and Activity
+//! `toggle_mine` [m], and in dialogs `confirm` [y],
 //! `cancel` [n, esc], `press` [enter], `next_field` [tab, right],
 //! `prev_field` [backtab, left].
 //!
@@ -231,6 +234,10 @@ pub enum Scope {
     /// The All enrollments view's query editor.
     Editor,
     Contacts,
+    /// The Tasks view.
+    Tasks,
+    /// The Activity view.
+    Activity,
     Detail,
     Dialog,
     Help,
@@ -250,6 +257,8 @@ pub const SCOPE_SETS: &[&[Scope]] = &[
     &[S::Global, S::List, S::Editor],
     &[S::Global, S::List, S::Contacts],
     &[S::Global, S::List, S::Lists],
+    &[S::Global, S::List, S::Tasks],
+    &[S::Global, S::List, S::Activity],
     &[S::Global, S::List],
 ];
 
@@ -439,9 +448,15 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
-            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists],
+            &[
+                S::Sequences,
+                S::Enrollments,
+                S::Contacts,
+                S::Lists,
+                S::Tasks,
+            ],
             "open",
-            "Open the focused sequence or saved list, or the focused contact's detail",
+            "Open the focused sequence or saved list, or the focused contact's (or task's contact's) detail",
             Group::Moving,
         ),
         row(
@@ -563,6 +578,46 @@ fn defaults() -> Vec<Binding> {
             "",
             "Lists view (the team's saved lists and their counts)",
             Group::General,
+        ),
+        row(
+            C::ViewTasks,
+            vec![ch('7')],
+            &[S::Global],
+            "",
+            "Tasks view (your open tasks, overdue first)",
+            Group::General,
+        ),
+        row(
+            C::TaskDone,
+            vec![ch('d')],
+            &[S::Tasks],
+            "done",
+            "Complete the focused task (asks first); its enrollment moves on",
+            Group::Marking,
+        ),
+        row(
+            C::TaskSkip,
+            vec![ch('s')],
+            &[S::Tasks],
+            "skip",
+            "Skip the focused task (asks first); its enrollment moves on",
+            Group::Marking,
+        ),
+        row(
+            C::TaskSnooze,
+            vec![ch('z')],
+            &[S::Tasks],
+            "snooze",
+            "Snooze the focused task: in 3 hours, tomorrow 09:00 or next Monday 09:00",
+            Group::Marking,
+        ),
+        row(
+            C::ToggleMine,
+            vec![ch('m')],
+            &[S::Sequences, S::Activity],
+            "mine",
+            "Only mine: sequences I own or enrolled someone in; activity about my enrollments or by me (again: all)",
+            Group::Filtering,
         ),
         row(
             C::DeleteList,

@@ -13,7 +13,7 @@ use super::dialogs::{
 };
 use super::screens::answer;
 use super::screens::enrollments::{self, query};
-use super::screens::{activity, contacts, detail, lists, reports, sequences};
+use super::screens::{activity, contacts, detail, lists, reports, sequences, tasks};
 use super::view;
 
 /// Applies `action`; returns what the runner must do next.
@@ -67,6 +67,8 @@ fn follow_all(app: &mut App) {
     app.reports.cursor.follow(len, rows);
     let len = app.lists.list.len();
     app.lists.cursor.follow(len, rows);
+    let len = app.tasks.list.len();
+    app.tasks.cursor.follow(len, rows);
     app.ensure_window();
     detail::sync(app);
 }
@@ -103,6 +105,7 @@ fn dialog(app: &mut App, action: &Action) {
         Some(Dialog::Enroll(p)) => p.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
         Some(Dialog::Manage(d)) => d.handle(action),
+        Some(Dialog::Task(d)) => d.handle(action),
         None => return,
     };
     match outcome {
@@ -126,6 +129,7 @@ fn dialog(app: &mut App, action: &Action) {
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
                 (Some(Dialog::Manage(d)), _) => d.running_label(),
                 (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
+                (Some(Dialog::Task(d)), _) => d.running_label(),
                 _ => "Working".to_string(),
             };
             app.dialog = None;
@@ -166,8 +170,17 @@ fn command(app: &mut App, command: Command) {
         | Command::ViewReports
         | Command::ViewAll
         | Command::ViewLists
+        | Command::ViewTasks
         | Command::Refresh
         | Command::Escape => global(app, command),
+        Command::TaskDone => tasks::work(app, crate::domain::TaskAction::Done),
+        Command::TaskSkip => tasks::work(app, crate::domain::TaskAction::Skip),
+        Command::TaskSnooze => tasks::work(app, crate::domain::TaskAction::Snooze),
+        Command::ToggleMine => match app.screen() {
+            Screen::Sequences => sequences::toggle_mine(app),
+            Screen::Activity => activity::toggle_mine(app),
+            _ => {}
+        },
         Command::Up => move_by(app, -1),
         Command::Down => move_by(app, 1),
         Command::PageUp => page(app, -1),
@@ -228,6 +241,7 @@ pub(crate) fn global(app: &mut App, command: Command) {
         Command::ViewReports => switch(app, View::Reports),
         Command::ViewAll => switch(app, View::All),
         Command::ViewLists => switch(app, View::Lists),
+        Command::ViewTasks => switch(app, View::Tasks),
         Command::Refresh => {
             app.refresh_all();
             app.say(Tone::Info, "Reloaded.");
@@ -242,7 +256,8 @@ fn switch(app: &mut App, view: View) {
     app.detail.open = false;
     match view {
         View::Contacts => contacts::shown(app),
-        View::Activity => activity::request(app),
+        View::Activity => activity::shown(app),
+        View::Tasks => tasks::shown(app),
         View::Reports => reports::request(app),
         View::All => app.open_all(),
         View::Lists => lists::request(app),
@@ -380,7 +395,7 @@ fn open(app: &mut App) {
             lists::open(app, at);
             follow_all(app);
         }
-        Screen::Enrollments | Screen::All | Screen::Contacts => {
+        Screen::Enrollments | Screen::All | Screen::Contacts | Screen::Tasks => {
             if app.focused_contact_id().is_some() {
                 app.detail.open = true;
                 detail::sync(app);
@@ -398,6 +413,7 @@ fn list_len(app: &App) -> usize {
         Screen::Activity => app.activity.list.len(),
         Screen::Reports => app.reports.list.len(),
         Screen::Lists => app.lists.list.len(),
+        Screen::Tasks => app.tasks.list.len(),
     }
 }
 
@@ -414,9 +430,11 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
         Screen::Activity => &mut app.activity.cursor,
         Screen::Reports => &mut app.reports.cursor,
         Screen::Lists => &mut app.lists.cursor,
+        Screen::Tasks => &mut app.tasks.cursor,
     };
     f(cursor, len, rows);
     app.ensure_window();
+    tasks::follow(app);
     detail::sync(app);
 }
 
@@ -577,6 +595,15 @@ fn done(app: &mut App, result: JobResult) {
             enroll::preview_done(app, generation, result)
         }
         JobResult::Enrolled { contact, result } => enroll::done(app, contact, result),
+        JobResult::Tasks {
+            generation,
+            limit,
+            result,
+        } => tasks::done(app, generation, limit, result),
+        JobResult::TaskWorked { result } => tasks::worked(app, result),
+        JobResult::AutomaticEnds { generation, result } => {
+            activity::ends_done(app, generation, result)
+        }
     }
 }
 
@@ -608,6 +635,7 @@ fn click(app: &mut App, column: u16, row: u16) {
         Screen::Activity => app.activity.cursor.offset,
         Screen::Reports => app.reports.cursor.offset,
         Screen::Lists => app.lists.cursor.offset,
+        Screen::Tasks => app.tasks.cursor.offset,
     };
     let index = offset + (row - list.y - 1) as usize;
     if index < list_len(app) {

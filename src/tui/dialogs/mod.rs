@@ -8,6 +8,7 @@ pub mod enroll;
 pub mod manage;
 pub mod pause_resume;
 pub mod save_list;
+pub mod task;
 pub mod transfer;
 pub mod undo;
 pub mod unenroll;
@@ -32,6 +33,8 @@ pub enum Dialog {
     Manage(Box<super::dialogs::ManageDialog>),
     /// The name to save the All view's query under.
     SaveList(Box<SaveListDialog>),
+    /// Complete, skip or snooze a task (the Tasks view).
+    Task(Box<task::TaskDialog>),
 }
 
 impl Dialog {
@@ -41,7 +44,7 @@ impl Dialog {
             Dialog::Unenroll(d) => d.preview == Preview::Loading,
             Dialog::Enroll(p) => p.preview == Preview::Loading,
             Dialog::Manage(d) => d.preview == Preview::Loading,
-            Dialog::SaveList(_) => false,
+            Dialog::SaveList(_) | Dialog::Task(_) => false,
         }
     }
 }
@@ -74,6 +77,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(Dialog::Enroll(p)) => enroll::draw(app, p, frame, area),
         Some(Dialog::Manage(d)) => manage::draw(app, d, frame, area),
         Some(Dialog::SaveList(d)) => save_list::draw(app, d, frame, area),
+        Some(Dialog::Task(d)) => task::draw(app, d, frame, area),
         None => {}
     }
 }

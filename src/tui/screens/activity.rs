@@ -1,24 +1,97 @@
-//! The Activity view: the audit log, newest first, live. Its state, the
-//! reader's answer and its draw.
+//! The Activity view: the audit log, newest first, live; `m` shows only
+//! entries about the user's own enrollments (or made by the user). Its
+//! state, the reader's answer and its draw — and the notices of the
+//! user's enrollments that ended by themselves (reply, meeting, bounce,
+//! opt-out), said in the status line wherever the user is and counted on
+//! the Activity tab until Activity is opened.
 
 use ratatui::Frame;
 
-use crate::domain::AuditEntry;
+use crate::domain::{AuditEntry, AutomaticEnds};
 use crate::tui::action::{Job, JobOutcome};
-use crate::tui::app::{AUDIT_LIMIT, App};
+use crate::tui::app::{AUDIT_LIMIT, App, Tone, View};
 use crate::tui::text::{count, local_part, moment};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
 /// The Activity view: the newest audit entries.
 pub type ActivityState = super::Listed<AuditEntry>;
 
-/// Asks the reader for the newest audit entries.
+/// The "mine" filters of the Sequences and Activity views (`m`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Mine {
+    /// Sequences the user owns or enrolled someone in.
+    pub sequences: bool,
+    /// Audit entries about enrollments the user enrolled, or by the user.
+    pub activity: bool,
+}
+
+/// Watching for the user's enrollments that end by themselves.
+#[derive(Debug, Default)]
+pub struct Notices {
+    /// The newest audit id already looked at (`None` until the first
+    /// answer: what happened before the app opened is not announced).
+    pub after: Option<i64>,
+    pub pending: Option<u64>,
+    /// Ends announced since Activity was last opened (the tab's count).
+    pub unseen: usize,
+}
+
+/// Asks the reader for the newest audit entries (only the user's, with
+/// the "mine" filter on).
 pub fn request(app: &mut App) {
-    super::ask(
-        app,
-        |a| &mut a.activity.pending,
-        |generation| Job::Audit { generation },
-    );
+    let generation = app.next_generation();
+    app.activity.pending = Some(generation);
+    let mine = app.mine.activity;
+    app.run(Job::Audit { generation, mine });
+}
+
+/// `m` in Activity: only entries about my enrollments, or all again.
+pub fn toggle_mine(app: &mut App) {
+    app.mine.activity = !app.mine.activity;
+    app.activity.cursor = Default::default();
+    request(app);
+}
+
+/// The view comes on screen: read it, and the count on its tab is seen.
+pub fn shown(app: &mut App) {
+    app.notices.unseen = 0;
+    request(app);
+}
+
+/// Asks which of the user's enrollments ended by themselves since the
+/// last look (the first look only takes the starting point).
+pub fn watch_ends(app: &mut App) {
+    let generation = app.next_generation();
+    app.notices.pending = Some(generation);
+    let after = app.notices.after;
+    app.run(Job::AutomaticEnds { generation, after });
+}
+
+/// The answer: say the newest end in the status line ("Emily Chen replied
+/// — Webinar Follow-up ended", and how many more), count them on the
+/// Activity tab unless Activity is on screen.
+pub fn ends_done(app: &mut App, generation: u64, result: JobOutcome<AutomaticEnds>) {
+    let Some(found) = super::answer(app, |a| &mut a.notices.pending, generation, result) else {
+        return;
+    };
+    let first_look = app.notices.after.is_none();
+    app.notices.after = Some(found.upto.max(app.notices.after.unwrap_or(0)));
+    if first_look || found.ends.is_empty() {
+        return;
+    }
+    let n = found.ends.len();
+    if app.view != View::Activity {
+        app.notices.unseen += n;
+    }
+    let Some(last) = found.ends.last() else {
+        return;
+    };
+    let more = if n > 1 {
+        format!(" (and {} more of yours)", count((n - 1) as i64))
+    } else {
+        String::new()
+    };
+    app.say(Tone::Info, format!("{}{more}", last.sentence()));
 }
 
 /// The audit entries arrived (if still the ones asked): keep the focus
@@ -47,7 +120,12 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         a.top,
         " Activity",
         format!(
-            " · the audit log, newest first · {} entries{}",
+            " · the audit log, newest first{} · {} entries{}",
+            if app.mine.activity {
+                ", only about my enrollments or by me (m: all)"
+            } else {
+                ""
+            },
             count(s.list.len() as i64),
             if s.list.len() >= AUDIT_LIMIT {
                 " (latest)"

@@ -14,11 +14,17 @@ pub type SequencesState = super::Listed<SequenceSummary>;
 
 /// Asks the reader for the sequence list (counts and rates).
 pub fn request(app: &mut App) {
-    super::ask(
-        app,
-        |a| &mut a.sequences.pending,
-        |generation| Job::Sequences { generation },
-    );
+    let generation = app.next_generation();
+    app.sequences.pending = Some(generation);
+    let mine = app.mine.sequences;
+    app.run(Job::Sequences { generation, mine });
+}
+
+/// `m` in Sequences: only the sequences I own or enrolled someone in, or
+/// all again.
+pub fn toggle_mine(app: &mut App) {
+    app.mine.sequences = !app.mine.sequences;
+    request(app);
 }
 
 /// The sequence list arrived (if still the one asked): keep the focus on
@@ -75,7 +81,15 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         a.top,
         " Sequences",
         if s.loaded {
-            format!(" · {} · {open_key} opens one", count(s.list.len() as i64))
+            format!(
+                " · {}{} · {open_key} opens one",
+                count(s.list.len() as i64),
+                if app.mine.sequences {
+                    " mine (I own or enrolled someone in; m: all)"
+                } else {
+                    ""
+                }
+            )
         } else {
             " · loading…".to_string()
         },

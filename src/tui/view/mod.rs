@@ -51,7 +51,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         Layout::vertical([Constraint::Length(top_lines), Constraint::Min(0)]).areas(body);
     let mut charts = None;
     let (list, detail) = match app.screen() {
-        Screen::Enrollments | Screen::All | Screen::Contacts if app.detail.open => {
+        Screen::Enrollments | Screen::All | Screen::Contacts | Screen::Tasks if app.detail.open => {
             (Rect::new(rest.x, rest.y, rest.width, 0), Some(rest))
         }
         Screen::Enrollments | Screen::All | Screen::Contacts if app.wide() => {
@@ -102,6 +102,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::Reports => super::screens::reports::draw(app, frame, &a),
         Screen::All => super::screens::enrollments::query::draw_all(app, frame, &a),
         Screen::Lists => super::screens::lists::draw(app, frame, &a),
+        Screen::Tasks => super::screens::tasks::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         super::screens::detail::draw(app, frame, pane);

@@ -37,17 +37,20 @@ enum Tabs {
     Full,
     /// The same with short names ("5 All").
     Short,
-    /// Short names for views 1–4; the newest two (5 All enrollments and
-    /// 6 Lists) by number only, so that the line does not change as one
-    /// moves between views (their own title line names them).
+    /// Short names for views 1–4 and 7 Tasks (a rep's queue, named while
+    /// it fits); 5 All enrollments and 6 Lists by number only, so that the
+    /// line does not change as one moves between views (their own title
+    /// line names them).
     Newest,
+    /// The same with 7 Tasks by number only too.
+    Numbers,
 }
 
 /// The layouts from the richest down. The first whose parts leave the
 /// workspace's name `HEADER_NAME_ROOM` cells is used; failing that, the
 /// first that fits at all (the name then shows only if 8 cells are left).
 /// The long badge is kept while it fits, as newcomers look for it.
-const HEADER_LAYOUTS: [HeaderLayout; 7] = [
+const HEADER_LAYOUTS: [HeaderLayout; 9] = [
     HeaderLayout {
         long_badge: true,
         right: Right::Long,
@@ -64,6 +67,11 @@ const HEADER_LAYOUTS: [HeaderLayout; 7] = [
         tabs: Tabs::Short,
     },
     HeaderLayout {
+        long_badge: true,
+        right: Right::Long,
+        tabs: Tabs::Newest,
+    },
+    HeaderLayout {
         long_badge: false,
         right: Right::Short,
         tabs: Tabs::Full,
@@ -80,8 +88,13 @@ const HEADER_LAYOUTS: [HeaderLayout; 7] = [
     },
     HeaderLayout {
         long_badge: false,
+        right: Right::Short,
+        tabs: Tabs::Numbers,
+    },
+    HeaderLayout {
+        long_badge: false,
         right: Right::NoClock,
-        tabs: Tabs::Newest,
+        tabs: Tabs::Numbers,
     },
 ];
 
@@ -119,7 +132,7 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
         Right::NoClock => format!(" {} ({}) ", fit(first, 12), app.user.role),
     };
     let room_of = |l: &HeaderLayout| {
-        let tabs: usize = tab_labels(l.tabs)
+        let tabs: usize = tab_labels(l.tabs, app.notices.unseen)
             .iter()
             .map(|(label, _)| text::width(label))
             .sum();
@@ -153,7 +166,7 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     if let Some(b) = badge {
         parts.push((b.to_string(), t.badge(), None));
     }
-    for (label, v) in tab_labels(layout.tabs) {
+    for (label, v) in tab_labels(layout.tabs, app.notices.unseen) {
         let style = if v == app.view {
             t.tab_active()
         } else {
@@ -168,8 +181,9 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     parts
 }
 
-/// The views' names in the header, in one of its layouts.
-fn tab_labels(tabs: Tabs) -> Vec<(String, View)> {
+/// The views' names in the header, in one of its layouts; Activity
+/// carries the count of automatic ends not seen yet ("3 Activity (2)").
+fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, View)> {
     let last = View::ALL.len();
     View::ALL
         .iter()
@@ -180,13 +194,17 @@ fn tab_labels(tabs: Tabs) -> Vec<(String, View)> {
             let name = match tabs {
                 Tabs::Spaced | Tabs::Full => v.title(),
                 Tabs::Newest if newest => "",
-                Tabs::Short | Tabs::Newest => v.short(),
+                Tabs::Numbers if newest || v == View::Tasks => "",
+                Tabs::Short | Tabs::Newest | Tabs::Numbers => v.short(),
             };
             let mut label = if name.is_empty() {
                 format!(" {n}")
             } else {
                 format!(" {n} {name}")
             };
+            if v == View::Activity && unseen > 0 {
+                label.push_str(&format!(" ({unseen})"));
+            }
             if tabs == Tabs::Spaced || n == last {
                 label.push(' ');
             }

@@ -72,6 +72,15 @@ fn position_text(app: &App) -> String {
         Screen::Activity => (app.activity.cursor.selected, app.activity.list.len()),
         Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
         Screen::Lists => (app.lists.cursor.selected, app.lists.list.len()),
+        // The queue is read a page at a time: "12 of 200+" while more wait.
+        Screen::Tasks if app.tasks.more => {
+            return format!(
+                "{} of {}+ ",
+                text::count(app.tasks.cursor.selected as i64 + 1),
+                text::count(app.tasks.list.len() as i64)
+            );
+        }
+        Screen::Tasks => (app.tasks.cursor.selected, app.tasks.list.len()),
     };
     if len == 0 {
         String::new()

@@ -12,29 +12,32 @@ use crate::tui::view::{Column, draw_list, fit_columns, header_line, row_line};
 
 /// The All view's columns: the same, and the sequence after the contact
 /// (kept before everything but the contact when the screen is narrow).
-pub(crate) const ALL_COLUMNS: [Column; 10] = [
+pub(crate) const ALL_COLUMNS: [Column; 11] = [
     Column::new("", 3, 3, 0, 0),
     Column::new("Contact", 12, 30, 3, 1),
     Column::new("Sequence", 14, 28, 2, 2),
     Column::new("Email", 14, 34, 3, 7),
     Column::new("Company", 10, 24, 2, 6),
     Column::new("Owner", 8, 14, 1, 8),
+    // Who enrolled the contact (R10, R12): after the owner when narrow.
+    Column::new("Enrolled by", 11, 14, 1, 9),
     Column::new("Status", 10, 24, 1, 3),
     Column::new("Step", 5, 5, 0, 4),
     Column::new("Next due", 8, 10, 1, 5),
-    Column::new("Engaged", 7, 10, 1, 9),
+    Column::new("Engaged", 7, 10, 1, 10),
 ];
 
-pub(crate) const COLUMNS: [Column; 9] = [
+pub(crate) const COLUMNS: [Column; 10] = [
     Column::new("", 3, 3, 0, 0),
     Column::new("Contact", 12, 30, 3, 1),
     Column::new("Email", 14, 34, 3, 6),
     Column::new("Company", 10, 24, 2, 5),
     Column::new("Owner", 8, 14, 1, 7),
+    Column::new("Enrolled by", 11, 14, 1, 8),
     Column::new("Status", 10, 24, 1, 2),
     Column::new("Step", 5, 5, 0, 3),
     Column::new("Next due", 8, 10, 1, 4),
-    Column::new("Engaged", 7, 10, 1, 8),
+    Column::new("Engaged", 7, 10, 1, 9),
 ];
 
 /// The table of an enrollment list; `columns` has a "Sequence" column or
@@ -110,6 +113,7 @@ pub(crate) fn table(
                             .to_string(),
                         t.base(),
                     ),
+                    (local_part(&r.enrolled_by).to_string(), t.base()),
                     (status, t.status(r.status)),
                     (format!("{}/{}", r.step, r.steps), t.base()),
                     (
