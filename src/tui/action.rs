@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use super::dialogs::ManagePreview;
+pub use super::dialogs::bulk_enroll::BulkSource;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
@@ -271,6 +272,15 @@ pub enum Job {
         contact: i64,
         sequence: i64,
     },
+    /// The dry run of enrolling many contacts (marked contacts, or the
+    /// contacts of marked enrollments) in a sequence.
+    BulkEnrollPreview {
+        generation: u64,
+        sequence: i64,
+        source: BulkSource,
+    },
+    /// Enroll them: one transaction, one batch (undoable).
+    BulkEnroll { sequence: i64, source: BulkSource },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
     /// The dry run of a pause (`true`) or resume.
@@ -477,6 +487,13 @@ pub enum JobResult {
     EnrollPreview {
         generation: u64,
         result: JobOutcome<EnrollPreview>,
+    },
+    BulkEnrollPreview {
+        generation: u64,
+        result: JobOutcome<EnrollReport>,
+    },
+    BulkEnrolled {
+        result: JobOutcome<EnrollReport>,
     },
     /// A pause, resume, undo or transfer finished: its summary line.
     Managed {

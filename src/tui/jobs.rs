@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{Job, JobError, JobResult};
+use super::action::{BulkSource, Job, JobError, JobResult};
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
+    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport, TransferRequest,
     UnenrollRequest, User, Workspace,
 };
 
@@ -346,6 +346,17 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .unenroll_one(user, *enrollment, expected, *reason, note.clone())
                 .map_err(JobError::from),
         },
+        Job::BulkEnrollPreview {
+            generation,
+            sequence,
+            source,
+        } => JobResult::BulkEnrollPreview {
+            generation: *generation,
+            result: bulk_enroll(ws, user, *sequence, source, true).map_err(JobError::from),
+        },
+        Job::BulkEnroll { sequence, source } => JobResult::BulkEnrolled {
+            result: bulk_enroll(ws, user, *sequence, source, false).map_err(JobError::from),
+        },
         Job::Enroll { contact, sequence } => JobResult::Enrolled {
             contact: *contact,
             result: ws
@@ -414,6 +425,22 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         // Every read (see `Job::is_read`).
         read => run_read(ws, user, read),
     }
+}
+
+/// Enrolls the marked contacts (or the contacts of the marked
+/// enrollments) in one batch; a dry run says who would be refused, why.
+fn bulk_enroll(
+    ws: &mut Workspace,
+    user: &User,
+    sequence: i64,
+    source: &BulkSource,
+    dry_run: bool,
+) -> crate::domain::Result<EnrollReport> {
+    let contacts = match source {
+        BulkSource::Contacts(ids) => ids.clone(),
+        BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+    };
+    ws.enroll_contacts(user, sequence, &contacts, dry_run)
 }
 
 fn change(
@@ -521,6 +548,11 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             contact: *contact,
             result: Err(why),
         },
+        Job::BulkEnrollPreview { generation, .. } => JobResult::BulkEnrollPreview {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::BulkEnroll { .. } => JobResult::BulkEnrolled { result: Err(why) },
         Job::EnrollPreview { generation, .. } => JobResult::EnrollPreview {
             generation: *generation,
             result: Err(why),

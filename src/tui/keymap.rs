@@ -319,7 +319,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::ToggleMark,
             vec![ch(' ')],
-            &[S::Enrollments],
+            &[S::Enrollments, S::Contacts],
             "mark",
             "Mark or unmark the focused row and move down",
             Group::Marking,
@@ -353,7 +353,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('e')],
             ACTS,
             "enroll",
-            "Enroll the focused contact in a sequence",
+            "Enroll the marked contacts (or the focused one) in a sequence: pick, see who would be refused, confirm",
             Group::Marking,
         ),
         row(

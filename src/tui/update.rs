@@ -9,7 +9,7 @@ use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
-    delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
+    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
 };
 use super::screens::answer;
 use super::screens::enrollments::{self, query};
@@ -101,6 +101,7 @@ fn dialog(app: &mut App, action: &Action) {
     let outcome = match &mut app.dialog {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
+        Some(Dialog::BulkEnroll(d)) => d.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
         Some(Dialog::Manage(d)) => d.handle(action),
         None => return,
@@ -124,6 +125,7 @@ fn dialog(app: &mut App, action: &Action) {
                     )
                 }
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
+                (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
                 (Some(Dialog::Manage(d)), _) => d.running_label(),
                 (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
                 _ => "Working".to_string(),
@@ -433,6 +435,12 @@ fn page(app: &mut App, pages: isize) {
 }
 
 fn toggle_mark(app: &mut App) {
+    if app.screen() == Screen::Contacts {
+        if contacts::toggle_mark(app) {
+            move_by(app, 1);
+        }
+        return;
+    }
     let Some(e) = app.shown_list_mut() else {
         return;
     };
@@ -479,7 +487,12 @@ fn act(app: &mut App, command: Command) {
             Screen::Contacts => unenroll::from_contact(app),
             _ => {}
         },
-        Command::Enroll => enroll::open(app),
+        Command::Enroll => {
+            // Marked rows enroll together; none marked: the focused contact.
+            if !bulk_enroll::open(app) {
+                enroll::open(app)
+            }
+        }
         Command::PauseResume if app.screen().lists_enrollments() => pause_resume::open(app),
         Command::Transfer if app.screen().lists_enrollments() => transfer::open(app),
         Command::Undo => undo::open(app),
@@ -577,6 +590,10 @@ fn done(app: &mut App, result: JobResult) {
             enroll::preview_done(app, generation, result)
         }
         JobResult::Enrolled { contact, result } => enroll::done(app, contact, result),
+        JobResult::BulkEnrollPreview { generation, result } => {
+            bulk_enroll::preview_done(app, generation, result)
+        }
+        JobResult::BulkEnrolled { result } => bulk_enroll::done(app, result),
     }
 }
 

@@ -3,6 +3,7 @@
 //! for a new [`Preview`]), and its draw. Every destructive action goes
 //! through one; `update` does the rest.
 
+pub mod bulk_enroll;
 pub mod delete_list;
 pub mod enroll;
 pub mod manage;
@@ -28,6 +29,8 @@ pub(crate) use crate::tui::widgets::boxed::{boxed, buttons, draw_box};
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
     Enroll(Box<EnrollPicker>),
+    /// `e` on marked rows: the sequence, then the dry run's counts.
+    BulkEnroll(Box<bulk_enroll::BulkEnrollDialog>),
     /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::dialogs::ManageDialog>),
     /// The name to save the All view's query under.
@@ -40,6 +43,7 @@ impl Dialog {
         match self {
             Dialog::Unenroll(d) => d.preview == Preview::Loading,
             Dialog::Enroll(p) => p.preview == Preview::Loading,
+            Dialog::BulkEnroll(d) => d.preview == Preview::Loading,
             Dialog::Manage(d) => d.preview == Preview::Loading,
             Dialog::SaveList(_) => false,
         }
@@ -72,6 +76,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     match &app.dialog {
         Some(Dialog::Unenroll(d)) => unenroll::draw(app, d, frame, area),
         Some(Dialog::Enroll(p)) => enroll::draw(app, p, frame, area),
+        Some(Dialog::BulkEnroll(d)) => bulk_enroll::draw(app, d, frame, area),
         Some(Dialog::Manage(d)) => manage::draw(app, d, frame, area),
         Some(Dialog::SaveList(d)) => save_list::draw(app, d, frame, area),
         None => {}
