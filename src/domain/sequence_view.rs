@@ -39,6 +39,9 @@ pub struct StepsView {
     pub open_enrollments: usize,
     /// "Name <email>" of the contact the templates are filled for.
     pub contact: Option<String>,
+    /// The sequence as a file (what `sequence show --format toml` prints):
+    /// what the steps screen's `E` opens in the editor.
+    pub file: String,
 }
 
 /// A setting the steps screen turns on or off.
@@ -181,7 +184,9 @@ impl Workspace {
                 }
             })
             .collect();
+        let file = self.sequence_file(&detail.name, None)?;
         Ok(StepsView {
+            file,
             sequence_id: detail.id,
             name: detail.name,
             owner: detail.owner,

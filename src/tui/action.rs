@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use super::dialogs::ManagePreview;
 pub use super::dialogs::bulk_enroll::BulkSource;
+pub use super::dialogs::sequence_edit::SequenceChange;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequenceReport, SequenceSummary, Status, TransferPolicy, UndoCandidate, UnenrollReport, User,
+    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy, UndoCandidate, UnenrollReport, User,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -60,6 +61,8 @@ pub enum Command {
     Press,
     NextField,
     PrevField,
+    Steps,
+    EditSequence,
 }
 
 impl Command {
@@ -104,6 +107,8 @@ impl Command {
         Command::Press,
         Command::NextField,
         Command::PrevField,
+        Command::Steps,
+        Command::EditSequence,
     ];
 
     /// The name `keymap.toml` uses for this command.
@@ -149,6 +154,8 @@ impl Command {
             Command::Press => "press",
             Command::NextField => "next_field",
             Command::PrevField => "prev_field",
+            Command::Steps => "steps",
+            Command::EditSequence => "edit_sequence",
         }
     }
 
@@ -180,6 +187,12 @@ pub enum Action {
     Tick,
     /// A background job finished.
     Done(JobResult),
+    /// `$EDITOR` exited on the steps screen's file (`Err`: it could not
+    /// run or failed).
+    Edited {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 /// What `update` asks the runner to do after it changed the state.
@@ -281,6 +294,21 @@ pub enum Job {
     },
     /// Enroll them: one transaction, one batch (undoable).
     BulkEnroll { sequence: i64, source: BulkSource },
+    /// A sequence's steps, settings and templates filled for a contact.
+    StepsView {
+        generation: u64,
+        sequence: i64,
+        contact: Option<i64>,
+        sender: Option<String>,
+    },
+    /// A setting toggled or a file applied to a sequence (R17); a dry run
+    /// is the plan the dialog shows.
+    SequencePlan {
+        generation: u64,
+        sequence: i64,
+        change: SequenceChange,
+        dry_run: bool,
+    },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
     /// The dry run of a pause (`true`) or resume.
@@ -299,12 +327,15 @@ pub enum Job {
         enrollments: Vec<i64>,
         to: i64,
         policy: TransferPolicy,
+        /// Only enrollments at or after this step (`--from-step`).
+        from_step: Option<i64>,
     },
     /// The transfer itself.
     Transfer {
         enrollments: Vec<i64>,
         to: i64,
         policy: TransferPolicy,
+        from_step: Option<i64>,
     },
     /// Write these enrollments, in this order, as CSV to `path`.
     Export {
@@ -339,6 +370,7 @@ impl Job {
                 | Job::LastUndoable { .. }
                 | Job::Window { .. }
                 | Job::Fresh { .. }
+                | Job::StepsView { .. }
         )
     }
 }
@@ -494,6 +526,15 @@ pub enum JobResult {
     },
     BulkEnrolled {
         result: JobOutcome<EnrollReport>,
+    },
+    StepsView {
+        generation: u64,
+        result: JobOutcome<Box<StepsView>>,
+    },
+    SequencePlan {
+        generation: u64,
+        dry_run: bool,
+        result: JobOutcome<SequencePlan>,
     },
     /// A pause, resume, undo or transfer finished: its summary line.
     Managed {

@@ -20,6 +20,7 @@ pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Sou
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
+use super::screens::steps::StepsState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
@@ -97,6 +98,8 @@ pub enum Screen {
     /// The All enrollments view.
     All,
     Lists,
+    /// The steps and settings of the sequence whose enrollments are open.
+    Steps,
 }
 
 impl Screen {
@@ -158,6 +161,10 @@ pub struct App {
     pub sequences: SequencesState,
     /// The sequence opened from the Sequences view, if any.
     pub enrollments: Option<EnrollmentsState>,
+    /// The steps screen of that sequence, while it is open.
+    pub steps: Option<StepsState>,
+    /// A file the runner is to open in `$EDITOR` (the steps screen's `E`).
+    pub edit: Option<PathBuf>,
     /// The All enrollments view, once it has been opened.
     pub all: Option<EnrollmentsState>,
     pub lists: ListsState,
@@ -233,6 +240,8 @@ impl App {
             view: View::Sequences,
             sequences: SequencesState::default(),
             enrollments: None,
+            steps: None,
+            edit: None,
             all: None,
             lists: ListsState::default(),
             team: Vec::new(),
@@ -271,6 +280,7 @@ impl App {
 
     pub fn screen(&self) -> Screen {
         match self.view {
+            View::Sequences if self.enrollments.is_some() && self.steps.is_some() => Screen::Steps,
             View::Sequences if self.enrollments.is_some() => Screen::Enrollments,
             View::Sequences => Screen::Sequences,
             View::Contacts => Screen::Contacts,
@@ -347,9 +357,10 @@ impl App {
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Enroll(_)) | Some(Dialog::BulkEnroll(_)) | Some(Dialog::Manage(_)) => {
-                false
-            }
+            Some(Dialog::Enroll(_))
+            | Some(Dialog::BulkEnroll(_))
+            | Some(Dialog::SequenceEdit(_))
+            | Some(Dialog::Manage(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
@@ -384,6 +395,7 @@ impl App {
                 ];
             }
             Screen::Lists => Scope::Lists,
+            Screen::Steps => Scope::Steps,
             Screen::Contacts => Scope::Contacts,
             Screen::Activity | Screen::Reports => Scope::List,
         };
@@ -452,6 +464,7 @@ impl App {
             || self.activity.pending.is_some()
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
+            || self.steps.as_ref().is_some_and(|s| s.pending.is_some())
             || self.dialog.as_ref().is_some_and(Dialog::loading)
     }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{BulkSource, Job, JobError, JobResult};
+use super::action::{BulkSource, Job, JobError, JobResult, SequenceChange};
 use super::dialogs::ManagePreview;
 use crate::domain::{
     ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport, TransferRequest,
@@ -283,6 +283,18 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .map(Box::new)
                 .map_err(JobError::from),
         },
+        Job::StepsView {
+            generation,
+            sequence,
+            contact,
+            sender,
+        } => JobResult::StepsView {
+            generation: *generation,
+            result: ws
+                .steps_view(*sequence, *contact, sender.as_deref())
+                .map(Box::new)
+                .map_err(JobError::from),
+        },
         other => failed(other, JobError::Worker("not a read".into())),
     }
 }
@@ -357,6 +369,24 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
         Job::BulkEnroll { sequence, source } => JobResult::BulkEnrolled {
             result: bulk_enroll(ws, user, *sequence, source, false).map_err(JobError::from),
         },
+        Job::SequencePlan {
+            generation,
+            sequence,
+            change,
+            dry_run,
+        } => JobResult::SequencePlan {
+            generation: *generation,
+            dry_run: *dry_run,
+            result: match change {
+                SequenceChange::Toggle(t) => {
+                    ws.toggle_sequence_setting(user, *sequence, *t, *dry_run)
+                }
+                SequenceChange::File(text) => {
+                    ws.apply_sequence_text(user, "the edited file", text, *dry_run)
+                }
+            }
+            .map_err(JobError::from),
+        },
         Job::Enroll { contact, sequence } => JobResult::Enrolled {
             contact: *contact,
             result: ws
@@ -389,9 +419,10 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             enrollments,
             to,
             policy,
+            from_step,
         } => JobResult::ManagePreview {
             generation: *generation,
-            result: transfer(ws, user, enrollments, *to, *policy, true)
+            result: transfer(ws, user, enrollments, *to, (*policy, *from_step), true)
                 .map(ManagePreview::Transfer)
                 .map_err(JobError::from),
         },
@@ -399,8 +430,9 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             enrollments,
             to,
             policy,
+            from_step,
         } => JobResult::Managed {
-            result: transfer(ws, user, enrollments, *to, *policy, false)
+            result: transfer(ws, user, enrollments, *to, (*policy, *from_step), false)
                 .map(|r| r.summary())
                 .map_err(JobError::from),
         },
@@ -462,7 +494,7 @@ fn transfer(
     user: &User,
     enrollments: &[i64],
     to: i64,
-    policy: TransferPolicy,
+    (policy, from_step): (TransferPolicy, Option<i64>),
     dry_run: bool,
 ) -> crate::domain::Result<TransferReport> {
     let contacts = ws.contacts_of_enrollments(enrollments)?;
@@ -472,7 +504,7 @@ fn transfer(
             contacts,
             to,
             policy,
-            from_step: None,
+            from_step,
             dry_run,
         },
     )
@@ -553,6 +585,19 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::BulkEnroll { .. } => JobResult::BulkEnrolled { result: Err(why) },
+        Job::StepsView { generation, .. } => JobResult::StepsView {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::SequencePlan {
+            generation,
+            dry_run,
+            ..
+        } => JobResult::SequencePlan {
+            generation: *generation,
+            dry_run: *dry_run,
+            result: Err(why),
+        },
         Job::EnrollPreview { generation, .. } => JobResult::EnrollPreview {
             generation: *generation,
             result: Err(why),

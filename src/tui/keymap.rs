@@ -36,6 +36,7 @@
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
 //! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
+//! `steps` [i], `edit_sequence` [E, on the steps screen],
 //! `undo` [U], `export` [x], `save_list` [L], `delete_list` [d],
 //! `complete` [tab, in the query editor], and in dialogs `confirm` [y],
 //! `cancel` [n, esc], `press` [enter], `next_field` [tab, right],
@@ -234,6 +235,8 @@ pub enum Scope {
     Detail,
     Dialog,
     Help,
+    /// A sequence's steps and settings.
+    Steps,
 }
 
 use Scope as S;
@@ -250,6 +253,7 @@ pub const SCOPE_SETS: &[&[Scope]] = &[
     &[S::Global, S::List, S::Editor],
     &[S::Global, S::List, S::Contacts],
     &[S::Global, S::List, S::Lists],
+    &[S::Global, S::List, S::Steps],
     &[S::Global, S::List],
 ];
 
@@ -297,7 +301,7 @@ pub struct Binding {
 }
 
 const LISTS: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
-const MOVES: &[Scope] = &[S::List, S::Detail, S::Help];
+const MOVES: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const ACTS: &[Scope] = &[S::Enrollments, S::Contacts, S::Detail];
 
 /// The default table: (command, keys, scopes, hint, help, group). The order
@@ -355,6 +359,22 @@ fn defaults() -> Vec<Binding> {
             "enroll",
             "Enroll the marked contacts (or the focused one) in a sequence: pick, see who would be refused, confirm",
             Group::Marking,
+        ),
+        row(
+            C::Steps,
+            vec![ch('i')],
+            &[S::Enrollments],
+            "",
+            "A sequence's steps (waiting at each, templates filled for the focused contact) and settings",
+            Group::General,
+        ),
+        row(
+            C::EditSequence,
+            vec![ch('E')],
+            &[S::Steps],
+            "edit",
+            "On the steps screen: edit the sequence's file in $EDITOR, then confirm the diff",
+            Group::General,
         ),
         row(
             C::PauseResume,
@@ -439,9 +459,9 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
-            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists],
+            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists, S::Steps],
             "open",
-            "Open the focused sequence or saved list, or the focused contact's detail",
+            "Open the focused sequence or saved list, or the focused contact's detail; on the steps screen, turn the focused setting on or off",
             Group::Moving,
         ),
         row(
@@ -455,7 +475,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Back,
             vec![k(K::Left), ch('h'), k(K::Backspace)],
-            &[S::Enrollments, S::Detail],
+            &[S::Enrollments, S::Detail, S::Steps],
             "",
             "Back to the previous level",
             Group::Moving,
@@ -463,7 +483,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Escape,
             vec![k(K::Esc)],
-            &[S::Enrollments, S::Contacts, S::Detail],
+            &[S::Enrollments, S::Contacts, S::Detail, S::Steps],
             "back",
             "Back out one level: range, then marks, then filter, then the list",
             Group::General,

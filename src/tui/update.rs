@@ -9,11 +9,11 @@ use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
-    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
+    bulk_enroll, delete_list, enroll, manage, sequence_edit, pause_resume, save_list, transfer, undo, unenroll,
 };
 use super::screens::answer;
 use super::screens::enrollments::{self, query};
-use super::screens::{activity, contacts, detail, lists, reports, sequences};
+use super::screens::{activity, contacts, detail, lists, reports, sequences, steps};
 use super::view;
 
 /// Applies `action`; returns what the runner must do next.
@@ -27,6 +27,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick => tick(app),
         Action::Done(result) => done(app, result),
+        Action::Edited { path, result } => steps::edited(app, path, result),
         Action::Click { column, row } => click(app, column, row),
         Action::Scroll(lines) => scroll(app, lines),
         other => {
@@ -102,6 +103,7 @@ fn dialog(app: &mut App, action: &Action) {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
         Some(Dialog::BulkEnroll(d)) => d.handle(action),
+        Some(Dialog::SequenceEdit(d)) => d.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
         Some(Dialog::Manage(d)) => d.handle(action),
         None => return,
@@ -126,6 +128,7 @@ fn dialog(app: &mut App, action: &Action) {
                 }
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
                 (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
+                (Some(Dialog::SequenceEdit(d)), _) => d.running_label(),
                 (Some(Dialog::Manage(d)), _) => d.running_label(),
                 (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
                 _ => "Working".to_string(),
@@ -159,7 +162,13 @@ fn command(app: &mut App, command: Command) {
         }
         return;
     }
+    if app.screen() == Screen::Steps {
+        steps_command(app, command);
+        return;
+    }
     match command {
+        Command::Steps if app.screen() == Screen::Enrollments => steps::open(app),
+        Command::Steps | Command::EditSequence => {}
         Command::Help
         | Command::Quit
         | Command::ViewSequences
@@ -217,6 +226,21 @@ fn command(app: &mut App, command: Command) {
         | Command::Press
         | Command::NextField
         | Command::PrevField => {}
+    }
+}
+
+/// The steps screen: moving, enter on a setting, `E`, and back.
+fn steps_command(app: &mut App, command: Command) {
+    match command {
+        Command::Up => steps::move_by(app, -1),
+        Command::Down => steps::move_by(app, 1),
+        Command::PageUp | Command::Top => steps::move_to(app, 0),
+        Command::PageDown | Command::Bottom => steps::move_to(app, usize::MAX),
+        Command::Open => steps::toggle(app),
+        Command::EditSequence => steps::edit(app),
+        Command::Back | Command::Escape | Command::Quit => steps::close(app),
+        Command::Undo => act(app, command),
+        other => global(app, other),
     }
 }
 
@@ -388,7 +412,7 @@ fn open(app: &mut App) {
                 detail::sync(app);
             }
         }
-        Screen::Activity | Screen::Reports => {}
+        Screen::Activity | Screen::Reports | Screen::Steps => {}
     }
 }
 
@@ -400,6 +424,7 @@ fn list_len(app: &App) -> usize {
         Screen::Activity => app.activity.list.len(),
         Screen::Reports => app.reports.list.len(),
         Screen::Lists => app.lists.list.len(),
+        Screen::Steps => 0,
     }
 }
 
@@ -416,6 +441,7 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
         Screen::Activity => &mut app.activity.cursor,
         Screen::Reports => &mut app.reports.cursor,
         Screen::Lists => &mut app.lists.cursor,
+        Screen::Steps => return,
     };
     f(cursor, len, rows);
     app.ensure_window();
@@ -594,6 +620,12 @@ fn done(app: &mut App, result: JobResult) {
             bulk_enroll::preview_done(app, generation, result)
         }
         JobResult::BulkEnrolled { result } => bulk_enroll::done(app, result),
+        JobResult::StepsView { generation, result } => steps::done(app, generation, result),
+        JobResult::SequencePlan {
+            generation,
+            dry_run,
+            result,
+        } => sequence_edit::plan_done(app, generation, dry_run, result),
     }
 }
 
@@ -625,6 +657,7 @@ fn click(app: &mut App, column: u16, row: u16) {
         Screen::Activity => app.activity.cursor.offset,
         Screen::Reports => app.reports.cursor.offset,
         Screen::Lists => app.lists.cursor.offset,
+        Screen::Steps => return,
     };
     let index = offset + (row - list.y - 1) as usize;
     if index < list_len(app) {

@@ -9,6 +9,7 @@ pub mod enroll;
 pub mod manage;
 pub mod pause_resume;
 pub mod save_list;
+pub mod sequence_edit;
 pub mod transfer;
 pub mod undo;
 pub mod unenroll;
@@ -31,6 +32,8 @@ pub enum Dialog {
     Enroll(Box<EnrollPicker>),
     /// `e` on marked rows: the sequence, then the dry run's counts.
     BulkEnroll(Box<bulk_enroll::BulkEnrollDialog>),
+    /// A setting toggled or the file edited on the steps screen.
+    SequenceEdit(Box<sequence_edit::SequenceEditDialog>),
     /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::dialogs::ManageDialog>),
     /// The name to save the All view's query under.
@@ -44,6 +47,7 @@ impl Dialog {
             Dialog::Unenroll(d) => d.preview == Preview::Loading,
             Dialog::Enroll(p) => p.preview == Preview::Loading,
             Dialog::BulkEnroll(d) => d.preview == Preview::Loading,
+            Dialog::SequenceEdit(d) => d.loading(),
             Dialog::Manage(d) => d.preview == Preview::Loading,
             Dialog::SaveList(_) => false,
         }
@@ -77,6 +81,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(Dialog::Unenroll(d)) => unenroll::draw(app, d, frame, area),
         Some(Dialog::Enroll(p)) => enroll::draw(app, p, frame, area),
         Some(Dialog::BulkEnroll(d)) => bulk_enroll::draw(app, d, frame, area),
+        Some(Dialog::SequenceEdit(d)) => sequence_edit::draw(app, d, frame, area),
         Some(Dialog::Manage(d)) => manage::draw(app, d, frame, area),
         Some(Dialog::SaveList(d)) => save_list::draw(app, d, frame, area),
         None => {}

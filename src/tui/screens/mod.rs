@@ -8,6 +8,7 @@ pub mod enrollments;
 pub mod lists;
 pub mod reports;
 pub mod sequences;
+pub mod steps;
 
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;

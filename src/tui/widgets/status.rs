@@ -72,6 +72,7 @@ fn position_text(app: &App) -> String {
         Screen::Activity => (app.activity.cursor.selected, app.activity.list.len()),
         Screen::Reports => (app.reports.cursor.selected, app.reports.list.len()),
         Screen::Lists => (app.lists.cursor.selected, app.lists.list.len()),
+        Screen::Steps => return String::new(),
     };
     if len == 0 {
         String::new()
