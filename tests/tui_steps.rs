@@ -94,7 +94,16 @@ fn toggling_a_setting_asks_then_saves_a_new_audited_version() {
     open(&mut h, Q4);
     h.key("i").settle();
     let before = ws(&h).sequence_detail(Q4).unwrap();
-    let n = h.app.steps.as_ref().unwrap().data.as_ref().unwrap().steps.len();
+    let n = h
+        .app
+        .steps
+        .as_ref()
+        .unwrap()
+        .data
+        .as_ref()
+        .unwrap()
+        .steps
+        .len();
     // Down past the steps to the first switch: unenroll colleagues.
     for _ in 0..n {
         h.key("j");
@@ -110,7 +119,10 @@ fn toggling_a_setting_asks_then_saves_a_new_audited_version() {
     } else {
         "off → on"
     };
-    assert!(screen.contains(&format!("unenroll colleagues: {was}")), "{screen}");
+    assert!(
+        screen.contains(&format!("unenroll colleagues: {was}")),
+        "{screen}"
+    );
     // Enter presses Cancel (focused): nothing changes.
     h.key("enter").settle();
     assert_eq!(
@@ -164,7 +176,10 @@ fn e_edits_the_file_in_the_editor_then_applies_the_diff_once_confirmed() {
     assert!(screen.contains("~ changed step 1"), "{screen}");
     assert!(screen.contains("subject changed"), "{screen}");
     // Nothing applied yet.
-    assert_eq!(ws(&h).steps(before.id).unwrap()[0].subject, before.steps[0].subject);
+    assert_eq!(
+        ws(&h).steps(before.id).unwrap()[0].subject,
+        before.steps[0].subject
+    );
     h.key("y").settle();
     let steps = ws(&h).steps(before.id).unwrap();
     assert_eq!(steps[0].subject, "Edited from the TUI");
@@ -225,14 +240,9 @@ fn bulk_enroll_shows_the_dry_run_counts_then_enrolls_one_batch_that_u_undoes() {
         marked
             .iter()
             .filter(|c| {
-                w.contact_detail(**c)
-                    .unwrap()
-                    .enrollments
-                    .iter()
-                    .any(|e| {
-                        e.enrollment.sequence == target.name
-                            && e.enrollment.status == Status::Active
-                    })
+                w.contact_detail(**c).unwrap().enrollments.iter().any(|e| {
+                    e.enrollment.sequence == target.name && e.enrollment.status == Status::Active
+                })
             })
             .count()
     };
@@ -255,4 +265,67 @@ fn bulk_enroll_shows_the_dry_run_counts_then_enrolls_one_batch_that_u_undoes() {
     // U undoes the batch.
     h.key("U").settle().key("y").settle();
     assert_eq!(open_in(&ws(&h)), already, "{}", h.screen());
+}
+
+#[test]
+fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from_step() {
+    use seqtui::tui::dialog::{ManageKind, ManagePreview, Preview};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = app(&path, 120, 40);
+    h.settle();
+    let mut rules = h.app.ws.rules().clone();
+    rules.transfer_policy = seqtui::domain::TransferPolicy::Reassign;
+    h.app.ws.set_rules(rules);
+    open(&mut h, Q4);
+    // Every open row of Q4: more than fit in the dialog.
+    h.key("ctrl-a").settle();
+    h.key("o").key("enter").settle();
+    let rows = match &h.app.dialog {
+        Some(Dialog::Manage(d)) => {
+            let ManageKind::Transfer { policy, .. } = &d.kind else {
+                panic!("not a transfer")
+            };
+            assert_eq!(
+                *policy,
+                Some(1),
+                "starts on the rules file's policy: reassign"
+            );
+            match &d.preview {
+                Preview::Ready(ManagePreview::Transfer(r)) => r.enrollments.clone(),
+                other => panic!("no preview: {other:?}"),
+            }
+        }
+        _ => panic!("no transfer dialog: {}", h.screen()),
+    };
+    assert!(rows.len() > 20, "{}", rows.len());
+    let first = h.screen();
+    let last = &rows[rows.len() - 1].contact;
+    let shown = |s: &str, c: &str| s.contains(&c[..20.min(c.len())]);
+    assert!(!shown(&first, last), "{first}");
+    assert!(!first.contains("… and"), "{first}");
+    // G scrolls to the end: the last affected enrollment is on screen.
+    h.key("G");
+    let end = h.screen();
+    assert!(shown(&end, last), "{end}");
+    assert!(end.contains(&format!("of {}", rows.len())), "{end}");
+    // Tab to the step choice; down: from step 2 on. The preview keeps the
+    // ones before step 2.
+    h.key("tab").key("j").settle();
+    let Some(Dialog::Manage(d)) = &h.app.dialog else {
+        panic!("the dialog closed")
+    };
+    let ManageKind::Transfer { from_step, .. } = &d.kind else {
+        panic!()
+    };
+    assert_eq!(*from_step, Some(2));
+    let Preview::Ready(ManagePreview::Transfer(r)) = &d.preview else {
+        panic!("no preview")
+    };
+    for item in &r.enrollments {
+        if item.step < 2 {
+            assert_eq!(item.action, "keep", "{item:?}");
+        }
+    }
+    assert!(h.screen().contains("step 2 or later"));
 }

@@ -109,7 +109,13 @@ impl SettingToggle {
                 }
                 s.sending_days = WEEKDAYS
                     .iter()
-                    .filter(|w| if **w == *day { !on } else { settings.sending_days.iter().any(|s| s == *w) })
+                    .filter(|w| {
+                        if **w == *day {
+                            !on
+                        } else {
+                            settings.sending_days.iter().any(|s| s == *w)
+                        }
+                    })
                     .map(|w| w.to_string())
                     .collect();
             }

@@ -11,7 +11,8 @@ pub use super::dialogs::sequence_edit::SequenceChange;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy, UndoCandidate, UnenrollReport, User,
+    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy,
+    UndoCandidate, UnenrollReport, User,
 };
 
 /// Sequence name, status and how many of the targets are in it now.

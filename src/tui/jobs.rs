@@ -14,8 +14,8 @@ use std::thread;
 use super::action::{BulkSource, Job, JobError, JobResult, SequenceChange};
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport, TransferRequest,
-    UnenrollRequest, User, Workspace,
+    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport,
+    TransferRequest, UnenrollRequest, User, Workspace,
 };
 
 /// What the event loop receives: a terminal event or a finished job.

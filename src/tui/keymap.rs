@@ -459,7 +459,13 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
-            &[S::Sequences, S::Enrollments, S::Contacts, S::Lists, S::Steps],
+            &[
+                S::Sequences,
+                S::Enrollments,
+                S::Contacts,
+                S::Lists,
+                S::Steps,
+            ],
             "open",
             "Open the focused sequence or saved list, or the focused contact's detail; on the steps screen, turn the focused setting on or off",
             Group::Moving,

@@ -9,7 +9,8 @@ use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
-    bulk_enroll, delete_list, enroll, manage, sequence_edit, pause_resume, save_list, transfer, undo, unenroll,
+    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, sequence_edit, transfer,
+    undo, unenroll,
 };
 use super::screens::answer;
 use super::screens::enrollments::{self, query};

@@ -194,7 +194,10 @@ pub fn draw(app: &App, d: &BulkEnrollDialog, frame: &mut Frame, area: Rect) {
     let width = 72.min(area.width.saturating_sub(2));
     let inner = width.saturating_sub(4) as usize;
     let marked = d.source.len() as i64;
-    let title = format!(" Enroll {} in a sequence ", plural(marked, "contact", "contacts"));
+    let title = format!(
+        " Enroll {} in a sequence ",
+        plural(marked, "contact", "contacts")
+    );
     let mut lines = Vec::new();
     if !d.chosen {
         lines.push(line("Choose the sequence:".into(), inner, t.title()));
@@ -250,10 +253,7 @@ pub fn draw(app: &App, d: &BulkEnrollDialog, frame: &mut Frame, area: Rect) {
         Preview::Ready(r) => {
             let will = r.enrolled_contacts.len() as i64;
             lines.push(line(
-                format!(
-                    "Will enroll {}",
-                    plural(will, "contact", "contacts")
-                ),
+                format!("Will enroll {}", plural(will, "contact", "contacts")),
                 inner,
                 t.title(),
             ));

@@ -139,7 +139,12 @@ pub fn plan_lines(plan: &SequencePlan) -> Vec<String> {
         )),
     }
     for c in &plan.changes {
-        out.push(format!("  {}: {} → {}", c.field.replace('_', " "), c.from, c.to));
+        out.push(format!(
+            "  {}: {} → {}",
+            c.field.replace('_', " "),
+            c.from,
+            c.to
+        ));
     }
     for s in &plan.steps {
         let what = match s.change {
@@ -210,7 +215,10 @@ pub fn draw(app: &App, d: &SequenceEditDialog, frame: &mut Frame, area: Rect) {
             }
         }
         Preview::Failed(why) => {
-            for l in crate::tui::text::wrap(&why.to_string(), inner).into_iter().take(4) {
+            for l in crate::tui::text::wrap(&why.to_string(), inner)
+                .into_iter()
+                .take(4)
+            {
                 lines.push(line(l, inner, t.error()));
             }
             lines.push(line("Nothing was applied.".into(), inner, t.dim()));

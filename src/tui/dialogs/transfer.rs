@@ -5,8 +5,8 @@ use ratatui::text::{Line, Span};
 
 use super::manage::{ManageDialog, ManageKind, ManagePreview, footer, line, skipped_lines};
 use super::{Outcome, Preview, key};
-use crate::tui::action::Action;
 use crate::domain::TransferPolicy;
+use crate::tui::action::Action;
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};

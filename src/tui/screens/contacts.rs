@@ -84,7 +84,12 @@ pub fn escape(app: &mut App) {
 
 /// Space: marks or unmarks the focused contact and moves down.
 pub fn toggle_mark(app: &mut App) -> bool {
-    let Some(id) = app.contacts.results.get(app.contacts.cursor.selected).map(|c| c.id) else {
+    let Some(id) = app
+        .contacts
+        .results
+        .get(app.contacts.cursor.selected)
+        .map(|c| c.id)
+    else {
         return false;
     };
     if !app.contacts.marks.remove(&id) {
@@ -179,7 +184,11 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
             // Marks show only once there are some (as text: NO_COLOR).
             if !c.marks.is_empty() {
-                let mark = if c.marks.contains(&x.id) { "[x] " } else { "[ ] " };
+                let mark = if c.marks.contains(&x.id) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                };
                 name.insert_str(0, mark);
             }
             // An opted-out contact (R9) says so where its stage would be

@@ -43,7 +43,9 @@ pub struct StepsState {
 
 impl StepsState {
     fn rows(&self) -> usize {
-        self.data.as_ref().map_or(0, |d| d.steps.len() + TOGGLES.len())
+        self.data
+            .as_ref()
+            .map_or(0, |d| d.steps.len() + TOGGLES.len())
     }
 
     /// The step under the cursor, or the last one when a switch has it.
@@ -209,7 +211,10 @@ pub fn edited(app: &mut App, path: PathBuf, status: Result<(), String>) {
     let text = std::fs::read_to_string(&path);
     let _ = std::fs::remove_file(&path);
     if let Err(why) = status {
-        app.say(Tone::Error, format!("The editor failed: {why}; nothing applied."));
+        app.say(
+            Tone::Error,
+            format!("The editor failed: {why}; nothing applied."),
+        );
         return;
     }
     let Some(data) = app.steps.as_ref().and_then(|s| s.data.as_ref()) else {
@@ -326,7 +331,10 @@ fn draw_steps(app: &App, s: &StepsState, d: &StepsView, frame: &mut Frame, area:
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(" Settings (enter turns one on or off)", t.title())));
+    lines.push(Line::from(Span::styled(
+        " Settings (enter turns one on or off)",
+        t.title(),
+    )));
     for (k, toggle) in TOGGLES.iter().enumerate() {
         let focused = s.cursor.selected == d.steps.len() + k;
         let on = toggle.is_on(&d.settings);
