@@ -611,6 +611,9 @@ impl App {
         if self.activity.loaded {
             super::screens::activity::request(self);
         }
+        if self.steps.is_some() {
+            super::screens::steps::request(self);
+        }
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.
         if self.view == View::Reports {

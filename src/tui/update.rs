@@ -514,12 +514,8 @@ fn act(app: &mut App, command: Command) {
             Screen::Contacts => unenroll::from_contact(app),
             _ => {}
         },
-        Command::Enroll => {
-            // Marked rows enroll together; none marked: the focused contact.
-            if !bulk_enroll::open(app) {
-                enroll::open(app)
-            }
-        }
+        // Marked rows enroll together; none marked: the focused contact.
+        Command::Enroll if !bulk_enroll::open(app) => enroll::open(app),
         Command::PauseResume if app.screen().lists_enrollments() => pause_resume::open(app),
         Command::Transfer if app.screen().lists_enrollments() => transfer::open(app),
         Command::Undo => undo::open(app),

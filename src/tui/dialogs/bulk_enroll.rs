@@ -62,7 +62,7 @@ pub fn refusal_counts(report: &EnrollReport) -> Vec<(SkipCode, usize)> {
         by.entry(r.code.as_str()).or_insert((r.code, 0)).1 += 1;
     }
     let mut out: Vec<(SkipCode, usize)> = by.into_values().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1));
+    out.sort_by_key(|g| std::cmp::Reverse(g.1));
     out
 }
 
