@@ -167,6 +167,31 @@ fn e_edits_the_file_in_the_editor_then_applies_the_diff_once_confirmed() {
     open(&mut h, Q4);
     h.key("i").settle();
     let before = ws(&h).sequence_detail(Q4).unwrap();
+    // First an edit the domain refuses: an unknown merge field. Its
+    // sentence names the line; nothing is applied and confirm does nothing.
+    let good = std::fs::read_to_string(&script).unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsed -i '0,/^subject = .*/s//subject = \"Hi {{nickname}}\"/' \"$1\"\n",
+    )
+    .unwrap();
+    h.key("E").settle();
+    let screen = h.screen();
+    assert!(screen.contains("unknown merge field"), "{screen}");
+    assert!(screen.contains("line "), "{screen}");
+    h.key("y").settle();
+    assert!(matches!(h.app.dialog, Some(Dialog::SequenceEdit(_))));
+    h.key("n");
+    assert_eq!(
+        ws(&h).steps(before.id).unwrap()[0].subject,
+        before.steps[0].subject
+    );
+    // An editor that leaves the file as it was: nothing to apply.
+    std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+    h.key("E").settle();
+    assert!(h.app.dialog.is_none());
+    assert!(h.screen().contains("unchanged"));
+    std::fs::write(&script, good).unwrap();
     h.key("E").settle();
     let screen = h.screen();
     let Some(Dialog::SequenceEdit(d)) = &h.app.dialog else {
@@ -328,4 +353,48 @@ fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from
         }
     }
     assert!(h.screen().contains("step 2 or later"));
+}
+
+#[test]
+fn toggling_a_setting_is_an_edit_under_r12_and_keeps_a_sending_day() {
+    use seqtui::domain::{DomainError, SettingToggle};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut w = Workspace::open(&path, clock()).unwrap();
+    let seq = w.sequence(Q4).unwrap();
+    let detail = w.sequence_detail(Q4).unwrap();
+    let users = w.users().unwrap();
+    // A rep who neither owns it nor manages its owner may not.
+    let owner = users.iter().find(|u| u.email == detail.owner).unwrap();
+    let rep = users
+        .iter()
+        .find(|u| u.role == seqtui::domain::Role::Rep && u.team != owner.team)
+        .expect("a rep of another team");
+    let err = w
+        .toggle_sequence_setting(rep, seq.id, SettingToggle::UnenrollColleagues, false)
+        .unwrap_err();
+    assert!(matches!(err, DomainError::Refused(_)), "{err}");
+    // A dry run changes nothing.
+    let plan = w
+        .toggle_sequence_setting(owner, seq.id, SettingToggle::PauseOnOutOfOffice, true)
+        .unwrap();
+    assert_eq!(plan.changes.len(), 1, "{plan:?}");
+    assert_eq!(w.sequence_detail(Q4).unwrap().settings, detail.settings);
+    // Days: off one by one down to the last, which stays.
+    let days = detail.settings.sending_days.len();
+    for d in 0..7 {
+        let view = w.sequence_detail(Q4).unwrap();
+        if !SettingToggle::SendingDay(d).is_on(&view.settings) {
+            continue;
+        }
+        let r = w.toggle_sequence_setting(owner, seq.id, SettingToggle::SendingDay(d), false);
+        if view.settings.sending_days.len() == 1 {
+            assert!(matches!(r, Err(DomainError::Invalid(_))), "{r:?}");
+        } else {
+            r.unwrap();
+        }
+    }
+    let after = w.sequence_detail(Q4).unwrap();
+    assert_eq!(after.settings.sending_days.len(), 1);
+    assert_eq!(after.version, detail.version.max(1) + days as i64 - 1);
 }
