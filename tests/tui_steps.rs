@@ -398,3 +398,41 @@ fn toggling_a_setting_is_an_edit_under_r12_and_keeps_a_sending_day() {
     assert_eq!(after.settings.sending_days.len(), 1);
     assert_eq!(after.version, detail.version.max(1) + days as i64 - 1);
 }
+
+#[test]
+fn bulk_enroll_from_all_enrollments_enrolls_the_contacts_of_the_marked_rows() {
+    use seqtui::tui::dialog::Preview;
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = app(&path, 120, 40);
+    h.settle();
+    h.key("5").settle();
+    h.keys(&["space", "space", "space"]);
+    let marked: Vec<i64> = {
+        let e = h.app.all.as_ref().unwrap();
+        e.marks.targets(&e.ids, e.cursor.selected).0
+    };
+    assert_eq!(marked.len(), 3);
+    h.key("e").key("enter").settle();
+    let Some(Dialog::BulkEnroll(d)) = &h.app.dialog else {
+        panic!("no bulk dialog: {}", h.screen());
+    };
+    let Preview::Ready(report) = &d.preview else {
+        panic!("no dry run: {:?}", d.preview);
+    };
+    let mut w = ws(&h);
+    let contacts = w.contacts_of_enrollments(&marked).unwrap();
+    let actor = w.acting_user(None).unwrap();
+    let sequence = d.sequences[d.selected].id;
+    let expected = w
+        .enroll_contacts(&actor, sequence, &contacts, true)
+        .unwrap();
+    assert_eq!(report, &expected);
+    // These rows are active enrollments: R1 refuses their contacts
+    // elsewhere (or they are already in that sequence).
+    assert_eq!(
+        report.refused.len() + report.enrolled_contacts.len(),
+        contacts.len()
+    );
+    assert!(h.screen().contains("enrolled elsewhere"), "{}", h.screen());
+}
