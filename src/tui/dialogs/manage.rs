@@ -363,6 +363,25 @@ pub(super) fn footer(
     inner: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
+    footer_with(
+        app,
+        d,
+        go,
+        inner,
+        lines,
+        "tab switches the buttons · enter presses the focused one",
+    );
+}
+
+/// [`footer`] with its own words after confirm and cancel.
+pub(super) fn footer_with(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+) {
     let t = &app.theme;
     lines.push(Line::from(""));
     lines.push(buttons(
@@ -377,7 +396,7 @@ pub(super) fn footer(
     }
     lines.push(line(
         format!(
-            "{} confirm · {}/esc cancel · tab switches the buttons · enter presses the focused one",
+            "{} confirm · {}/esc cancel · {keys}",
             key(app, Command::Confirm),
             key(app, Command::Cancel)
         ),

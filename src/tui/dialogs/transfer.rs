@@ -3,7 +3,7 @@
 
 use ratatui::text::{Line, Span};
 
-use super::manage::{ManageDialog, ManageKind, ManagePreview, footer, line, skipped_lines};
+use super::manage::{ManageDialog, ManageKind, ManagePreview, footer_with, line, skipped_lines};
 use super::{Outcome, Preview, key};
 use crate::domain::TransferPolicy;
 use crate::tui::action::Action;
@@ -177,7 +177,14 @@ pub(super) fn lines(
         Preview::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Preparing the preview…".into(), inner, t.dim())),
     }
-    footer(app, d, &go, inner, &mut lines);
+    footer_with(
+        app,
+        d,
+        &go,
+        inner,
+        &mut lines,
+        "tab: policy, step, rows, buttons · pgup/pgdn scroll",
+    );
     (title, lines)
 }
 
