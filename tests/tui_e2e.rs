@@ -739,3 +739,69 @@ fn open_a_saved_list_mark_all_unenroll_and_its_count_drops() {
         }
     }
 }
+
+/// Active enrollments across every sequence, as the CLI lists them.
+fn active_count(db: &Path) -> usize {
+    cli_json(db, &["enrollments", "--status", "active"])
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[test]
+fn mark_five_contacts_enroll_them_in_one_batch_then_undo_with_capital_u() {
+    require_tmux!();
+    let t = Tmux::start(120, 40, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    let before = active_count(&db);
+
+    t.run(&tui_command(&db));
+    t.wait_for("the first screen", |s| s.contains(Q4));
+    t.keys(&["2"]);
+    t.wait_for("the contacts", |s| s.contains(" found"));
+    // Leave the Find box, then mark five contacts.
+    t.keys(&["Enter"]);
+    t.keys(&["Space", "Space", "Space", "Space", "Space"]);
+    t.wait_for("five marks", |s| s.contains("5 marked"));
+    t.keys(&["e"]);
+    t.wait_for("the sequence picker", |s| s.contains("Choose the sequence"));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the dry run", |s| s.contains("Will enroll "));
+    let will: usize = screen
+        .lines()
+        .find_map(|l| {
+            let at = l.find("Will enroll ")?;
+            l[at + "Will enroll ".len()..]
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("the count of contacts it will enroll");
+    assert!(will > 0, "{screen}");
+    // Nothing written by the dry run.
+    assert_eq!(active_count(&db), before);
+    t.keys(&["y"]);
+    t.wait_for("the result line", |s| {
+        s.contains("Enrolled ") && s.contains("batch")
+    });
+    assert_eq!(active_count(&db), before + will);
+    let audit = cli_json(&db, &["audit", "--limit", "1"]);
+    assert_eq!(audit[0]["action"], "enroll", "{audit}");
+
+    t.keys(&["U"]);
+    t.wait_for("the undo dialog", |s| s.contains("Undo your last enroll"));
+    t.keys(&["y"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while active_count(&db) != before {
+        assert!(
+            Instant::now() < deadline,
+            "the undo did not end the batch; the screen:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["q"]);
+    t.assert_restored();
+}

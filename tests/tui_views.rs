@@ -111,6 +111,21 @@ fn enroll_picker(h: &mut Headless) {
     h.keys(&["e", "j"]);
 }
 
+/// The steps and settings of Q4, the second step focused: its template
+/// filled for the contact focused in the enrollments.
+fn steps(h: &mut Headless) {
+    open(h, Q4);
+    h.key("i").settle().key("j");
+}
+
+/// Five contacts marked in Contacts, `e`, the first sequence: the dry
+/// run's counts, Cancel focused.
+fn dialog_bulk_enroll(h: &mut Headless) {
+    h.key("2").settle().key("enter");
+    h.keys(&["space", "space", "space", "space", "space"]);
+    h.key("e").key("enter").settle();
+}
+
 fn help(h: &mut Headless) {
     open(h, Q4);
     h.key("?");
@@ -309,6 +324,8 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("dialog_delete_list", dialog_delete_list),
     ("tasks", tasks),
     ("dialog_task_snooze", dialog_task_snooze),
+    ("steps", steps),
+    ("dialog_bulk_enroll", dialog_bulk_enroll),
 ];
 
 fn run(theme: Theme, styled: bool) {

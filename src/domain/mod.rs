@@ -21,6 +21,7 @@ mod report;
 mod rules;
 mod sending;
 mod sequence_file;
+mod sequence_view;
 mod sequences;
 mod tasks;
 mod types;
@@ -48,6 +49,7 @@ pub use sending::{
     unsubscribe_token_of,
 };
 pub use sequence_file::*;
+pub use sequence_view::{SettingToggle, StepLine, StepsView};
 pub use sequences::*;
 pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices};
 pub use types::*;

@@ -417,7 +417,7 @@ pub struct Step {
 }
 
 /// A sequence with its per-status enrollment counts and engagement rates.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SequenceSummary {
     pub id: i64,
     pub name: String,

@@ -42,7 +42,7 @@ pub struct WorkspaceInfo {
 /// One contact of an enroll request a rule refused: `already_enrolled`
 /// (R1; `why` names the other sequence), `opted_out` (R2),
 /// `undeliverable` (R9) or `not_found`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnrollRefusal {
     /// The contact's id (0 when not found).
     pub contact_id: i64,
@@ -52,7 +52,7 @@ pub struct EnrollRefusal {
     pub why: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnrollReport {
     pub sequence: String,
     pub dry_run: bool,

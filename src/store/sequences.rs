@@ -243,6 +243,18 @@ pub fn open_enrollments(conn: &Connection, sequence_id: i64) -> Result<Vec<i64>>
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many open enrollments (active or paused) of a sequence stand at
+/// each step: (position, count), for the steps screen.
+pub fn waiting_by_step(conn: &Connection, sequence_id: i64) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT current_step, COUNT(*) FROM enrollments
+         WHERE sequence_id = ?1 AND status IN ('active', 'paused')
+         GROUP BY current_step ORDER BY current_step",
+    )?;
+    let rows = stmt.query_map([sequence_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 // ------------------------------------------------------------ versions
 
 /// One stored version of a sequence's definition.

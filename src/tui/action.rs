@@ -6,10 +6,13 @@
 use std::path::PathBuf;
 
 use super::dialogs::ManagePreview;
+pub use super::dialogs::bulk_enroll::BulkSource;
+pub use super::dialogs::sequence_edit::SequenceChange;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequenceReport, SequenceSummary, Status, TransferPolicy, UndoCandidate, UnenrollReport, User,
+    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy,
+    UndoCandidate, UnenrollReport, User,
 };
 
 /// Sequence name, status and how many of the targets are in it now.
@@ -64,6 +67,8 @@ pub enum Command {
     TaskSkip,
     TaskSnooze,
     ToggleMine,
+    Steps,
+    EditSequence,
 }
 
 impl Command {
@@ -113,6 +118,8 @@ impl Command {
         Command::TaskSkip,
         Command::TaskSnooze,
         Command::ToggleMine,
+        Command::Steps,
+        Command::EditSequence,
     ];
 
     /// The name `keymap.toml` uses for this command.
@@ -163,6 +170,8 @@ impl Command {
             Command::TaskSkip => "task_skip",
             Command::TaskSnooze => "task_snooze",
             Command::ToggleMine => "toggle_mine",
+            Command::Steps => "steps",
+            Command::EditSequence => "edit_sequence",
         }
     }
 
@@ -194,6 +203,12 @@ pub enum Action {
     Tick,
     /// A background job finished.
     Done(JobResult),
+    /// `$EDITOR` exited on the steps screen's file (`Err`: it could not
+    /// run or failed).
+    Edited {
+        path: PathBuf,
+        result: Result<(), String>,
+    },
 }
 
 /// What `update` asks the runner to do after it changed the state.
@@ -297,6 +312,30 @@ pub enum Job {
         contact: i64,
         sequence: i64,
     },
+    /// The dry run of enrolling many contacts (marked contacts, or the
+    /// contacts of marked enrollments) in a sequence.
+    BulkEnrollPreview {
+        generation: u64,
+        sequence: i64,
+        source: BulkSource,
+    },
+    /// Enroll them: one transaction, one batch (undoable).
+    BulkEnroll { sequence: i64, source: BulkSource },
+    /// A sequence's steps, settings and templates filled for a contact.
+    StepsView {
+        generation: u64,
+        sequence: i64,
+        contact: Option<i64>,
+        sender: Option<String>,
+    },
+    /// A setting toggled or a file applied to a sequence (R17); a dry run
+    /// is the plan the dialog shows.
+    SequencePlan {
+        generation: u64,
+        sequence: i64,
+        change: SequenceChange,
+        dry_run: bool,
+    },
     /// Enroll one contact (R1, R2 refusals come back as sentences).
     Enroll { contact: i64, sequence: i64 },
     /// The dry run of a pause (`true`) or resume.
@@ -315,12 +354,15 @@ pub enum Job {
         enrollments: Vec<i64>,
         to: i64,
         policy: TransferPolicy,
+        /// Only enrollments at or after this step (`--from-step`).
+        from_step: Option<i64>,
     },
     /// The transfer itself.
     Transfer {
         enrollments: Vec<i64>,
         to: i64,
         policy: TransferPolicy,
+        from_step: Option<i64>,
     },
     /// Write these enrollments, in this order, as CSV to `path`.
     Export {
@@ -363,6 +405,7 @@ impl Job {
                 | Job::Fresh { .. }
                 | Job::Tasks { .. }
                 | Job::AutomaticEnds { .. }
+                | Job::StepsView { .. }
         )
     }
 }
@@ -511,6 +554,22 @@ pub enum JobResult {
     EnrollPreview {
         generation: u64,
         result: JobOutcome<EnrollPreview>,
+    },
+    BulkEnrollPreview {
+        generation: u64,
+        result: JobOutcome<EnrollReport>,
+    },
+    BulkEnrolled {
+        result: JobOutcome<EnrollReport>,
+    },
+    StepsView {
+        generation: u64,
+        result: JobOutcome<Box<StepsView>>,
+    },
+    SequencePlan {
+        generation: u64,
+        dry_run: bool,
+        result: JobOutcome<SequencePlan>,
     },
     /// A pause, resume, undo or transfer finished: its summary line.
     Managed {

@@ -22,6 +22,7 @@ use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
 use super::screens::tasks::TasksState;
+use super::screens::steps::StepsState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
@@ -106,6 +107,8 @@ pub enum Screen {
     All,
     Lists,
     Tasks,
+    /// The steps and settings of the sequence whose enrollments are open.
+    Steps,
 }
 
 impl Screen {
@@ -167,6 +170,10 @@ pub struct App {
     pub sequences: SequencesState,
     /// The sequence opened from the Sequences view, if any.
     pub enrollments: Option<EnrollmentsState>,
+    /// The steps screen of that sequence, while it is open.
+    pub steps: Option<StepsState>,
+    /// A file the runner is to open in `$EDITOR` (the steps screen's `E`).
+    pub edit: Option<PathBuf>,
     /// The All enrollments view, once it has been opened.
     pub all: Option<EnrollmentsState>,
     pub lists: ListsState,
@@ -249,6 +256,8 @@ impl App {
             view: View::Sequences,
             sequences: SequencesState::default(),
             enrollments: None,
+            steps: None,
+            edit: None,
             all: None,
             lists: ListsState::default(),
             team: Vec::new(),
@@ -291,6 +300,7 @@ impl App {
 
     pub fn screen(&self) -> Screen {
         match self.view {
+            View::Sequences if self.enrollments.is_some() && self.steps.is_some() => Screen::Steps,
             View::Sequences if self.enrollments.is_some() => Screen::Enrollments,
             View::Sequences => Screen::Sequences,
             View::Contacts => Screen::Contacts,
@@ -370,7 +380,11 @@ impl App {
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) | Some(Dialog::Task(_)) => false,
+            Some(Dialog::Enroll(_))
+            | Some(Dialog::BulkEnroll(_))
+            | Some(Dialog::SequenceEdit(_))
+            | Some(Dialog::Task(_))
+            | Some(Dialog::Manage(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
@@ -405,6 +419,7 @@ impl App {
                 ];
             }
             Screen::Lists => Scope::Lists,
+            Screen::Steps => Scope::Steps,
             Screen::Contacts => Scope::Contacts,
             Screen::Tasks => Scope::Tasks,
             Screen::Activity => Scope::Activity,
@@ -477,6 +492,7 @@ impl App {
             || self.notices.pending.is_some()
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
+            || self.steps.as_ref().is_some_and(|s| s.pending.is_some())
             || self.dialog.as_ref().is_some_and(Dialog::loading)
     }
 
@@ -628,6 +644,9 @@ impl App {
             super::screens::tasks::request(self);
         }
         super::screens::activity::watch_ends(self);
+        if self.steps.is_some() {
+            super::screens::steps::request(self);
+        }
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.
         if self.view == View::Reports {

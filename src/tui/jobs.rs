@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{Job, JobError, JobResult};
+use super::action::{BulkSource, Job, JobError, JobResult, SequenceChange};
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, Rules, TransferPolicy, TransferReport, TransferRequest,
-    UnenrollRequest, User, Workspace,
+    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport,
+    TransferRequest, UnenrollRequest, User, Workspace,
 };
 
 /// What the event loop receives: a terminal event or a finished job.
@@ -314,6 +314,18 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .map(Box::new)
                 .map_err(JobError::from),
         },
+        Job::StepsView {
+            generation,
+            sequence,
+            contact,
+            sender,
+        } => JobResult::StepsView {
+            generation: *generation,
+            result: ws
+                .steps_view(*sequence, *contact, sender.as_deref())
+                .map(Box::new)
+                .map_err(JobError::from),
+        },
         other => failed(other, JobError::Worker("not a read".into())),
     }
 }
@@ -377,6 +389,35 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .unenroll_one(user, *enrollment, expected, *reason, note.clone())
                 .map_err(JobError::from),
         },
+        Job::BulkEnrollPreview {
+            generation,
+            sequence,
+            source,
+        } => JobResult::BulkEnrollPreview {
+            generation: *generation,
+            result: bulk_enroll(ws, user, *sequence, source, true).map_err(JobError::from),
+        },
+        Job::BulkEnroll { sequence, source } => JobResult::BulkEnrolled {
+            result: bulk_enroll(ws, user, *sequence, source, false).map_err(JobError::from),
+        },
+        Job::SequencePlan {
+            generation,
+            sequence,
+            change,
+            dry_run,
+        } => JobResult::SequencePlan {
+            generation: *generation,
+            dry_run: *dry_run,
+            result: match change {
+                SequenceChange::Toggle(t) => {
+                    ws.toggle_sequence_setting(user, *sequence, *t, *dry_run)
+                }
+                SequenceChange::File(text) => {
+                    ws.apply_sequence_text(user, "the edited file", text, *dry_run)
+                }
+            }
+            .map_err(JobError::from),
+        },
         Job::Enroll { contact, sequence } => JobResult::Enrolled {
             contact: *contact,
             result: ws
@@ -409,9 +450,10 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             enrollments,
             to,
             policy,
+            from_step,
         } => JobResult::ManagePreview {
             generation: *generation,
-            result: transfer(ws, user, enrollments, *to, *policy, true)
+            result: transfer(ws, user, enrollments, *to, (*policy, *from_step), true)
                 .map(ManagePreview::Transfer)
                 .map_err(JobError::from),
         },
@@ -419,8 +461,9 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
             enrollments,
             to,
             policy,
+            from_step,
         } => JobResult::Managed {
-            result: transfer(ws, user, enrollments, *to, *policy, false)
+            result: transfer(ws, user, enrollments, *to, (*policy, *from_step), false)
                 .map(|r| r.summary())
                 .map_err(JobError::from),
         },
@@ -456,6 +499,22 @@ pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
     }
 }
 
+/// Enrolls the marked contacts (or the contacts of the marked
+/// enrollments) in one batch; a dry run says who would be refused, why.
+fn bulk_enroll(
+    ws: &mut Workspace,
+    user: &User,
+    sequence: i64,
+    source: &BulkSource,
+    dry_run: bool,
+) -> crate::domain::Result<EnrollReport> {
+    let contacts = match source {
+        BulkSource::Contacts(ids) => ids.clone(),
+        BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+    };
+    ws.enroll_contacts(user, sequence, &contacts, dry_run)
+}
+
 fn change(
     ws: &mut Workspace,
     user: &User,
@@ -475,7 +534,7 @@ fn transfer(
     user: &User,
     enrollments: &[i64],
     to: i64,
-    policy: TransferPolicy,
+    (policy, from_step): (TransferPolicy, Option<i64>),
     dry_run: bool,
 ) -> crate::domain::Result<TransferReport> {
     let contacts = ws.contacts_of_enrollments(enrollments)?;
@@ -485,7 +544,7 @@ fn transfer(
             contacts,
             to,
             policy,
-            from_step: None,
+            from_step,
             dry_run,
         },
     )
@@ -571,6 +630,24 @@ fn failed(job: &Job, why: JobError) -> JobResult {
         }
         Job::Enroll { contact, .. } => JobResult::Enrolled {
             contact: *contact,
+            result: Err(why),
+        },
+        Job::BulkEnrollPreview { generation, .. } => JobResult::BulkEnrollPreview {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::BulkEnroll { .. } => JobResult::BulkEnrolled { result: Err(why) },
+        Job::StepsView { generation, .. } => JobResult::StepsView {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::SequencePlan {
+            generation,
+            dry_run,
+            ..
+        } => JobResult::SequencePlan {
+            generation: *generation,
+            dry_run: *dry_run,
             result: Err(why),
         },
         Job::EnrollPreview { generation, .. } => JobResult::EnrollPreview {

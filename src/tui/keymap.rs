@@ -37,6 +37,7 @@
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
 //! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
+//! `steps` [i], `edit_sequence` [E, on the steps screen],
 //! `undo` [U], `export` [x], `save_list` [L], `delete_list` [d],
 //! `complete` [tab, in the query editor], in the Tasks view `task_done`
 //! [d], `task_skip` [s], `task_snooze` [z], in Sequences and Activity
@@ -241,6 +242,8 @@ pub enum Scope {
     Detail,
     Dialog,
     Help,
+    /// A sequence's steps and settings.
+    Steps,
 }
 
 use Scope as S;
@@ -259,6 +262,7 @@ pub const SCOPE_SETS: &[&[Scope]] = &[
     &[S::Global, S::List, S::Lists],
     &[S::Global, S::List, S::Tasks],
     &[S::Global, S::List, S::Activity],
+    &[S::Global, S::List, S::Steps],
     &[S::Global, S::List],
 ];
 
@@ -306,7 +310,7 @@ pub struct Binding {
 }
 
 const LISTS: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
-const MOVES: &[Scope] = &[S::List, S::Detail, S::Help];
+const MOVES: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const ACTS: &[Scope] = &[S::Enrollments, S::Contacts, S::Detail];
 
 /// The default table: (command, keys, scopes, hint, help, group). The order
@@ -328,7 +332,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::ToggleMark,
             vec![ch(' ')],
-            &[S::Enrollments],
+            &[S::Enrollments, S::Contacts],
             "mark",
             "Mark or unmark the focused row and move down",
             Group::Marking,
@@ -362,8 +366,24 @@ fn defaults() -> Vec<Binding> {
             vec![ch('e')],
             ACTS,
             "enroll",
-            "Enroll the focused contact in a sequence",
+            "Enroll the marked contacts (or the focused one) in a sequence: pick, see who would be refused, confirm",
             Group::Marking,
+        ),
+        row(
+            C::Steps,
+            vec![ch('i')],
+            &[S::Enrollments],
+            "",
+            "A sequence's steps (waiting at each, templates filled for the focused contact) and settings",
+            Group::General,
+        ),
+        row(
+            C::EditSequence,
+            vec![ch('E')],
+            &[S::Steps],
+            "edit",
+            "On the steps screen: edit the sequence's file in $EDITOR, then confirm the diff",
+            Group::General,
         ),
         row(
             C::PauseResume,
@@ -454,9 +474,10 @@ fn defaults() -> Vec<Binding> {
                 S::Contacts,
                 S::Lists,
                 S::Tasks,
+                S::Steps,
             ],
             "open",
-            "Open the focused sequence or saved list, or the focused contact's (or task's contact's) detail",
+            "Open the focused sequence or saved list, or the focused contact's (or task's contact's) detail; on the steps screen, turn the focused setting on or off",
             Group::Moving,
         ),
         row(
@@ -470,7 +491,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Back,
             vec![k(K::Left), ch('h'), k(K::Backspace)],
-            &[S::Enrollments, S::Detail],
+            &[S::Enrollments, S::Detail, S::Steps],
             "",
             "Back to the previous level",
             Group::Moving,
@@ -478,7 +499,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Escape,
             vec![k(K::Esc)],
-            &[S::Enrollments, S::Contacts, S::Detail],
+            &[S::Enrollments, S::Contacts, S::Detail, S::Steps],
             "back",
             "Back out one level: range, then marks, then filter, then the list",
             Group::General,

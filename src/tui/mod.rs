@@ -60,6 +60,34 @@ pub fn dispatch(app: &mut App, action: Action) {
     perform(app, effects);
 }
 
+/// Runs `$VISUAL`, else `$EDITOR`, else `vi` on `path` and waits for it
+/// (through the shell, so that `EDITOR="code --wait"` works).
+pub fn run_editor(path: &Path) -> Result<(), String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|e| !e.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".into());
+    #[cfg(unix)]
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(path)
+        .status();
+    #[cfg(not(unix))]
+    let status = std::process::Command::new(&editor).arg(path).status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(s) => Err(format!("'{editor}' exited with {s}")),
+        Err(e) => Err(format!("cannot run '{editor}': {e}")),
+    }
+}
+
 /// A key press as an action: ctrl-c always quits; a focused text field
 /// takes printable keys; the keymap table decides the rest.
 pub fn resolve_key(app: &App, event: &KeyEvent) -> Option<Action> {
@@ -121,6 +149,11 @@ impl Headless {
     /// Applies an action and carries out its effects.
     pub fn act(&mut self, action: Action) -> &mut Self {
         dispatch(&mut self.app, action);
+        // No terminal to give up here: the editor just runs.
+        while let Some(path) = self.app.edit.take() {
+            let result = run_editor(&path);
+            dispatch(&mut self.app, Action::Edited { path, result });
+        }
         self
     }
 

@@ -5,6 +5,8 @@
 //! events, ticks and finished jobs into actions and draws after each batch.
 
 use std::io::stdout;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -59,8 +61,9 @@ pub fn run(
     let mut terminal = ratatui::try_init()?;
     install_panic_hook();
     let _ = execute!(stdout(), EnableMouseCapture);
-    spawn_event_reader(events);
-    let result = event_loop(&mut terminal, &mut app, &messages);
+    let reader = ReaderSwitch::default();
+    spawn_event_reader(events, reader.clone());
+    let result = event_loop(&mut terminal, &mut app, &messages, &reader);
     restore();
     result
 }
@@ -90,11 +93,50 @@ fn install_panic_hook() {
     }));
 }
 
-fn spawn_event_reader(events: Sender<Message>) {
+/// Lets the event reader stand aside while `$EDITOR` owns the terminal
+/// (else it would take the editor's keys): `paused` asks, `idle` answers.
+#[derive(Debug, Clone, Default)]
+struct ReaderSwitch {
+    paused: Arc<AtomicBool>,
+    idle: Arc<AtomicBool>,
+}
+
+impl ReaderSwitch {
+    /// Asks the reader to stop reading and waits (at most a second) until
+    /// it has.
+    fn pause(&self) {
+        self.paused.store(true, Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.idle.load(Ordering::SeqCst) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn resume(&self) {
+        self.paused.store(false, Ordering::SeqCst);
+    }
+}
+
+/// How long the reader waits for an event before looking at its switch.
+const READ_POLL: Duration = Duration::from_millis(50);
+
+fn spawn_event_reader(events: Sender<Message>, switch: ReaderSwitch) {
     let _ = thread::Builder::new()
         .name(format!("{WORKER_PREFIX}events"))
         .spawn(move || {
-            while let Ok(event) = event::read() {
+            loop {
+                if switch.paused.load(Ordering::SeqCst) {
+                    switch.idle.store(true, Ordering::SeqCst);
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+                switch.idle.store(false, Ordering::SeqCst);
+                match event::poll(READ_POLL) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(_) => break,
+                }
+                let Ok(event) = event::read() else { break };
                 if events.send(Message::Terminal(event)).is_err() {
                     break;
                 }
@@ -102,10 +144,32 @@ fn spawn_event_reader(events: Sender<Message>) {
         });
 }
 
+/// Gives the terminal to `$EDITOR` on `path` and takes it back: the
+/// reader stands aside, the screen and raw mode are left and restored.
+fn edit_in_terminal(
+    terminal: &mut ratatui::DefaultTerminal,
+    reader: &ReaderSwitch,
+    path: &std::path::Path,
+) -> Result<(), String> {
+    reader.pause();
+    restore();
+    let result = super::run_editor(path);
+    let _ = crossterm::terminal::enable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        EnableMouseCapture
+    );
+    let _ = terminal.clear();
+    reader.resume();
+    result
+}
+
 fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
     messages: &Receiver<Message>,
+    reader: &ReaderSwitch,
 ) -> anyhow::Result<()> {
     let mut next_tick = Instant::now() + TICK;
     let mut dirty = true;
@@ -151,6 +215,11 @@ fn event_loop(
         }
         if app.quit {
             break;
+        }
+        if let Some(path) = app.edit.take() {
+            let result = edit_in_terminal(terminal, reader, &path);
+            dispatch(app, Action::Edited { path, result });
+            dirty = true;
         }
         if Instant::now() >= next_tick {
             next_tick = Instant::now() + TICK;

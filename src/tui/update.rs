@@ -9,11 +9,12 @@ use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
 use super::dialogs::{Dialog, Outcome};
 use super::dialogs::{
-    delete_list, enroll, manage, pause_resume, save_list, transfer, undo, unenroll,
+    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, sequence_edit, transfer,
+    undo, unenroll,
 };
 use super::screens::answer;
 use super::screens::enrollments::{self, query};
-use super::screens::{activity, contacts, detail, lists, reports, sequences, tasks};
+use super::screens::{activity, contacts, detail, lists, reports, sequences, steps, tasks};
 use super::view;
 
 /// Applies `action`; returns what the runner must do next.
@@ -27,6 +28,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Tick => tick(app),
         Action::Done(result) => done(app, result),
+        Action::Edited { path, result } => steps::edited(app, path, result),
         Action::Click { column, row } => click(app, column, row),
         Action::Scroll(lines) => scroll(app, lines),
         other => {
@@ -103,6 +105,8 @@ fn dialog(app: &mut App, action: &Action) {
     let outcome = match &mut app.dialog {
         Some(Dialog::Unenroll(d)) => d.handle(action),
         Some(Dialog::Enroll(p)) => p.handle(action),
+        Some(Dialog::BulkEnroll(d)) => d.handle(action),
+        Some(Dialog::SequenceEdit(d)) => d.handle(action),
         Some(Dialog::SaveList(d)) => d.handle(action),
         Some(Dialog::Manage(d)) => d.handle(action),
         Some(Dialog::Task(d)) => d.handle(action),
@@ -127,6 +131,8 @@ fn dialog(app: &mut App, action: &Action) {
                     )
                 }
                 (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
+                (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
+                (Some(Dialog::SequenceEdit(d)), _) => d.running_label(),
                 (Some(Dialog::Manage(d)), _) => d.running_label(),
                 (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
                 (Some(Dialog::Task(d)), _) => d.running_label(),
@@ -161,7 +167,13 @@ fn command(app: &mut App, command: Command) {
         }
         return;
     }
+    if app.screen() == Screen::Steps {
+        steps_command(app, command);
+        return;
+    }
     match command {
+        Command::Steps if app.screen() == Screen::Enrollments => steps::open(app),
+        Command::Steps | Command::EditSequence => {}
         Command::Help
         | Command::Quit
         | Command::ViewSequences
@@ -228,6 +240,21 @@ fn command(app: &mut App, command: Command) {
         | Command::Press
         | Command::NextField
         | Command::PrevField => {}
+    }
+}
+
+/// The steps screen: moving, enter on a setting, `E`, and back.
+fn steps_command(app: &mut App, command: Command) {
+    match command {
+        Command::Up => steps::move_by(app, -1),
+        Command::Down => steps::move_by(app, 1),
+        Command::PageUp | Command::Top => steps::move_to(app, 0),
+        Command::PageDown | Command::Bottom => steps::move_to(app, usize::MAX),
+        Command::Open => steps::toggle(app),
+        Command::EditSequence => steps::edit(app),
+        Command::Back | Command::Escape | Command::Quit => steps::close(app),
+        Command::Undo => act(app, command),
+        other => global(app, other),
     }
 }
 
@@ -401,7 +428,7 @@ fn open(app: &mut App) {
                 detail::sync(app);
             }
         }
-        Screen::Activity | Screen::Reports => {}
+        Screen::Activity | Screen::Reports | Screen::Steps => {}
     }
 }
 
@@ -414,6 +441,7 @@ fn list_len(app: &App) -> usize {
         Screen::Reports => app.reports.list.len(),
         Screen::Lists => app.lists.list.len(),
         Screen::Tasks => app.tasks.list.len(),
+        Screen::Steps => 0,
     }
 }
 
@@ -431,6 +459,7 @@ fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, us
         Screen::Reports => &mut app.reports.cursor,
         Screen::Lists => &mut app.lists.cursor,
         Screen::Tasks => &mut app.tasks.cursor,
+        Screen::Steps => return,
     };
     f(cursor, len, rows);
     app.ensure_window();
@@ -451,6 +480,12 @@ fn page(app: &mut App, pages: isize) {
 }
 
 fn toggle_mark(app: &mut App) {
+    if app.screen() == Screen::Contacts {
+        if contacts::toggle_mark(app) {
+            move_by(app, 1);
+        }
+        return;
+    }
     let Some(e) = app.shown_list_mut() else {
         return;
     };
@@ -497,7 +532,8 @@ fn act(app: &mut App, command: Command) {
             Screen::Contacts => unenroll::from_contact(app),
             _ => {}
         },
-        Command::Enroll => enroll::open(app),
+        // Marked rows enroll together; none marked: the focused contact.
+        Command::Enroll if !bulk_enroll::open(app) => enroll::open(app),
         Command::PauseResume if app.screen().lists_enrollments() => pause_resume::open(app),
         Command::Transfer if app.screen().lists_enrollments() => transfer::open(app),
         Command::Undo => undo::open(app),
@@ -604,6 +640,16 @@ fn done(app: &mut App, result: JobResult) {
         JobResult::AutomaticEnds { generation, result } => {
             activity::ends_done(app, generation, result)
         }
+        JobResult::BulkEnrollPreview { generation, result } => {
+            bulk_enroll::preview_done(app, generation, result)
+        }
+        JobResult::BulkEnrolled { result } => bulk_enroll::done(app, result),
+        JobResult::StepsView { generation, result } => steps::done(app, generation, result),
+        JobResult::SequencePlan {
+            generation,
+            dry_run,
+            result,
+        } => sequence_edit::plan_done(app, generation, dry_run, result),
     }
 }
 
@@ -636,6 +682,7 @@ fn click(app: &mut App, column: u16, row: u16) {
         Screen::Reports => app.reports.cursor.offset,
         Screen::Lists => app.lists.cursor.offset,
         Screen::Tasks => app.tasks.cursor.offset,
+        Screen::Steps => return,
     };
     let index = offset + (row - list.y - 1) as usize;
     if index < list_len(app) {

@@ -41,6 +41,14 @@ pub enum ManageKind {
         owner: usize,
         /// Set once the owner is chosen: index into `TransferPolicy::ALL`.
         policy: Option<usize>,
+        /// The policy chosen first (the rules file's default).
+        default_policy: usize,
+        /// Apply the policy only from this step on (`--from-step`).
+        from_step: Option<i64>,
+        /// The first preview row on screen.
+        scroll: usize,
+        /// What ↑/↓ move in the policy step.
+        focus: super::transfer::Focus,
     },
     /// Delete a saved list (its enrollments do not change).
     DeleteList {
@@ -105,11 +113,27 @@ impl ManageDialog {
     }
 
     pub fn transfer(targets: Vec<i64>, users: Vec<User>) -> ManageDialog {
+        ManageDialog::transfer_from(targets, users, TransferPolicy::Keep)
+    }
+
+    /// A transfer whose policy step starts on `default` (the rules file's).
+    pub fn transfer_from(
+        targets: Vec<i64>,
+        users: Vec<User>,
+        default: TransferPolicy,
+    ) -> ManageDialog {
         ManageDialog {
             kind: ManageKind::Transfer {
                 users,
                 owner: 0,
                 policy: None,
+                default_policy: TransferPolicy::ALL
+                    .iter()
+                    .position(|p| *p == default)
+                    .unwrap_or(0),
+                from_step: None,
+                scroll: 0,
+                focus: super::transfer::Focus::Policy,
             },
             targets,
             generation: 0,
@@ -131,17 +155,20 @@ impl ManageDialog {
                 users,
                 owner,
                 policy: Some(p),
+                from_step,
+                ..
             } => Some(Job::TransferPreview {
                 generation: self.generation,
                 enrollments: self.targets.clone(),
                 to: users.get(*owner)?.id,
                 policy: TransferPolicy::ALL[*p],
+                from_step: *from_step,
             }),
             _ => None,
         }
     }
 
-    fn repreview(&mut self) -> Outcome {
+    pub(super) fn repreview(&mut self) -> Outcome {
         self.generation += 1;
         self.preview = Preview::Loading;
         self.notice = None;
@@ -152,6 +179,9 @@ impl ManageDialog {
     }
 
     pub fn handle(&mut self, action: &Action) -> Outcome {
+        if let Some(outcome) = super::transfer::handle(self, action) {
+            return outcome;
+        }
         let stay = Outcome::Stay;
         match action {
             Action::Command(Command::Cancel) | Action::Command(Command::Escape) => {
@@ -192,6 +222,7 @@ impl ManageDialog {
             users,
             owner,
             policy,
+            ..
         } = &mut self.kind
         else {
             return Outcome::Stay;
@@ -214,14 +245,19 @@ impl ManageDialog {
         }
     }
 
-    fn choose_owner(&mut self) -> Outcome {
-        if let ManageKind::Transfer { policy, .. } = &mut self.kind {
-            *policy = Some(0);
+    pub(super) fn choose_owner(&mut self) -> Outcome {
+        if let ManageKind::Transfer {
+            policy,
+            default_policy,
+            ..
+        } = &mut self.kind
+        {
+            *policy = Some(*default_policy);
         }
         self.repreview()
     }
 
-    fn confirm(&mut self) -> Outcome {
+    pub(super) fn confirm(&mut self) -> Outcome {
         let stay = Outcome::Stay;
         match &self.kind {
             ManageKind::Undo(c) => Outcome::Confirm(Job::Undo {
@@ -258,10 +294,13 @@ impl ManageDialog {
                         users,
                         owner,
                         policy: Some(p),
+                        from_step,
+                        ..
                     } => Job::Transfer {
                         enrollments: self.targets.clone(),
                         to: users[*owner].id,
                         policy: TransferPolicy::ALL[*p],
+                        from_step: *from_step,
                     },
                     _ => return stay,
                 };
@@ -324,6 +363,25 @@ pub(super) fn footer(
     inner: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
+    footer_with(
+        app,
+        d,
+        go,
+        inner,
+        lines,
+        "tab switches the buttons · enter presses the focused one",
+    );
+}
+
+/// [`footer`] with its own words after confirm and cancel.
+pub(super) fn footer_with(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+) {
     let t = &app.theme;
     lines.push(Line::from(""));
     lines.push(buttons(
@@ -338,7 +396,7 @@ pub(super) fn footer(
     }
     lines.push(line(
         format!(
-            "{} confirm · {}/esc cancel · tab switches the buttons · enter presses the focused one",
+            "{} confirm · {}/esc cancel · {keys}",
             key(app, Command::Confirm),
             key(app, Command::Cancel)
         ),
@@ -445,7 +503,8 @@ mod tests {
                 generation: 1,
                 enrollments: vec![5, 6],
                 to: 2,
-                policy: TransferPolicy::Keep
+                policy: TransferPolicy::Keep,
+                from_step: None
             })
         );
         let next = d.handle(&cmd(Command::Down));
@@ -455,7 +514,8 @@ mod tests {
                 generation: 2,
                 enrollments: vec![5, 6],
                 to: 2,
-                policy: TransferPolicy::Reassign
+                policy: TransferPolicy::Reassign,
+                from_step: None
             })
         );
         d.preview = Preview::Ready(ManagePreview::Transfer(TransferReport {
@@ -474,7 +534,8 @@ mod tests {
             Outcome::Confirm(Job::Transfer {
                 enrollments: vec![5, 6],
                 to: 2,
-                policy: TransferPolicy::Reassign
+                policy: TransferPolicy::Reassign,
+                from_step: None
             })
         );
         // Esc steps back to the owner, a second Esc closes.

@@ -3,12 +3,14 @@
 //! for a new [`Preview`]), and its draw. Every destructive action goes
 //! through one; `update` does the rest.
 
+pub mod bulk_enroll;
 pub mod delete_list;
 pub mod enroll;
 pub mod manage;
 pub mod pause_resume;
 pub mod save_list;
 pub mod task;
+pub mod sequence_edit;
 pub mod transfer;
 pub mod undo;
 pub mod unenroll;
@@ -29,6 +31,10 @@ pub(crate) use crate::tui::widgets::boxed::{boxed, buttons, draw_box};
 pub enum Dialog {
     Unenroll(Box<UnenrollDialog>),
     Enroll(Box<EnrollPicker>),
+    /// `e` on marked rows: the sequence, then the dry run's counts.
+    BulkEnroll(Box<bulk_enroll::BulkEnrollDialog>),
+    /// A setting toggled or the file edited on the steps screen.
+    SequenceEdit(Box<sequence_edit::SequenceEditDialog>),
     /// Pause / resume, undo, transfer, deleting a saved list.
     Manage(Box<super::dialogs::ManageDialog>),
     /// The name to save the All view's query under.
@@ -43,6 +49,8 @@ impl Dialog {
         match self {
             Dialog::Unenroll(d) => d.preview == Preview::Loading,
             Dialog::Enroll(p) => p.preview == Preview::Loading,
+            Dialog::BulkEnroll(d) => d.preview == Preview::Loading,
+            Dialog::SequenceEdit(d) => d.loading(),
             Dialog::Manage(d) => d.preview == Preview::Loading,
             Dialog::SaveList(_) | Dialog::Task(_) => false,
         }
@@ -75,6 +83,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     match &app.dialog {
         Some(Dialog::Unenroll(d)) => unenroll::draw(app, d, frame, area),
         Some(Dialog::Enroll(p)) => enroll::draw(app, p, frame, area),
+        Some(Dialog::BulkEnroll(d)) => bulk_enroll::draw(app, d, frame, area),
+        Some(Dialog::SequenceEdit(d)) => sequence_edit::draw(app, d, frame, area),
         Some(Dialog::Manage(d)) => manage::draw(app, d, frame, area),
         Some(Dialog::SaveList(d)) => save_list::draw(app, d, frame, area),
         Some(Dialog::Task(d)) => task::draw(app, d, frame, area),

@@ -3,9 +3,10 @@
 
 use ratatui::text::{Line, Span};
 
-use super::manage::{ManageDialog, ManageKind, ManagePreview, footer, line, skipped_lines};
-use super::{Preview, key};
+use super::manage::{ManageDialog, ManageKind, ManagePreview, footer_with, line, skipped_lines};
+use super::{Outcome, Preview, key};
 use crate::domain::TransferPolicy;
+use crate::tui::action::Action;
 use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};
@@ -25,6 +26,10 @@ pub(super) fn lines(
         users,
         owner,
         policy,
+        from_step,
+        scroll,
+        focus,
+        ..
     } = &d.kind
     else {
         return (String::new(), Vec::new());
@@ -74,8 +79,9 @@ pub(super) fn lines(
         inner,
         t.title(),
     ));
+    let cue = |f: Focus| if *focus == f { "›" } else { " " };
     lines.push(Line::from(Span::styled(
-        "Their open enrollments (↑/↓ to change):",
+        format!("{}Their open enrollments:", cue(Focus::Policy)),
         t.base(),
     )));
     for (i, policy) in TransferPolicy::ALL.iter().enumerate() {
@@ -86,20 +92,38 @@ pub(super) fn lines(
         };
         let chosen = i == *p;
         lines.push(line(
-            format!("{} {what}", if chosen { "(•)" } else { "( )" }),
+            format!(" {} {what}", if chosen { "(•)" } else { "( )" }),
             inner,
             if chosen { t.button_focused() } else { t.base() },
         ));
     }
-    lines.push(Line::from(""));
+    lines.push(line(
+        format!(
+            "{}Apply it to: {}",
+            cue(Focus::FromStep),
+            match from_step {
+                None => "enrollments at every step".to_string(),
+                Some(n) => format!("enrollments at step {n} or later (the others keep running)"),
+            }
+        ),
+        inner,
+        if *focus == Focus::FromStep {
+            t.focused()
+        } else {
+            t.base()
+        },
+    ));
     let mut go = "Transfer".to_string();
     match &d.preview {
         Preview::Ready(ManagePreview::Transfer(r)) => {
-            let rows = room.saturating_sub(lines.len() + 9).clamp(1, 8);
+            let rows = room.saturating_sub(lines.len() + 9).max(1);
+            let total = r.enrollments.len();
+            let first = (*scroll).min(total.saturating_sub(rows));
             lines.push(Line::from(Span::styled(
                 fit(
                     &format!(
-                        "{} {} {} {} {}",
+                        "{}{} {} {} {} {}",
+                        cue(Focus::Rows),
                         pad("Contact", 22),
                         pad("Sequence", 18),
                         pad("Enrolled by", 12),
@@ -110,14 +134,14 @@ pub(super) fn lines(
                 ),
                 t.table_header(),
             )));
-            for item in r.enrollments.iter().take(rows) {
+            for item in r.enrollments.iter().skip(first).take(rows) {
                 let does = match &item.why {
                     Some(why) => format!("{} ({why})", item.action),
                     None => item.action.clone(),
                 };
                 lines.push(line(
                     format!(
-                        "{} {} {} {} {}",
+                        " {} {} {} {} {}",
                         pad(&fit(&item.contact, 22), 22),
                         pad(&fit(&item.sequence, 18), 18),
                         pad(
@@ -131,9 +155,14 @@ pub(super) fn lines(
                     t.base(),
                 ));
             }
-            if r.enrollments.len() > rows {
+            if total > rows {
                 lines.push(line(
-                    format!("… and {} more", count((r.enrollments.len() - rows) as i64)),
+                    format!(
+                        "rows {}–{} of {} · tab to the list, then ↑↓ pgup pgdn g G scroll",
+                        count(first as i64 + 1),
+                        count((first + rows).min(total) as i64),
+                        count(total as i64)
+                    ),
                     inner,
                     t.dim(),
                 ));
@@ -148,7 +177,14 @@ pub(super) fn lines(
         Preview::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),
         _ => lines.push(line("Preparing the preview…".into(), inner, t.dim())),
     }
-    footer(app, d, &go, inner, &mut lines);
+    footer_with(
+        app,
+        d,
+        &go,
+        inner,
+        &mut lines,
+        "tab: policy, step, rows, buttons · pgup/pgdn scroll",
+    );
     (title, lines)
 }
 
@@ -162,7 +198,93 @@ pub fn open(app: &mut App) {
         app.say(Tone::Info, "Still reading the team; one moment.");
         return;
     }
-    let mut d = ManageDialog::transfer(targets, app.team.clone());
+    let default = app.ws.rules().transfer_policy;
+    let mut d = ManageDialog::transfer_from(targets, app.team.clone(), default);
     d.generation = app.next_generation();
     app.dialog = Some(Dialog::Manage(Box::new(d)));
+}
+
+/// What ↑/↓ move once the owner is chosen: the policy, the step it applies
+/// from, or the preview's rows. Tab goes round them and the buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Policy,
+    FromStep,
+    Rows,
+    Buttons,
+}
+
+/// The policy step's keys (`None`: the shared handling applies — the owner
+/// step, cancel, confirm).
+pub(super) fn handle(d: &mut ManageDialog, action: &Action) -> Option<Outcome> {
+    let rows_total = match &d.preview {
+        Preview::Ready(ManagePreview::Transfer(r)) => r.enrollments.len(),
+        _ => 0,
+    };
+    let last_step = match &d.preview {
+        Preview::Ready(ManagePreview::Transfer(r)) => {
+            r.enrollments.iter().map(|i| i.steps).max().unwrap_or(2)
+        }
+        _ => 2,
+    }
+    .max(2);
+    let ManageKind::Transfer {
+        policy: Some(_),
+        from_step,
+        scroll,
+        focus,
+        ..
+    } = &mut d.kind
+    else {
+        return None;
+    };
+    let Action::Command(command) = action else {
+        return None;
+    };
+    let page = 8;
+    let scroll_to = |scroll: &mut usize, to: usize| {
+        *scroll = to.min(rows_total.saturating_sub(1));
+        Some(Outcome::Stay)
+    };
+    match command {
+        Command::NextField | Command::PrevField => {
+            let order = [Focus::Policy, Focus::FromStep, Focus::Rows, Focus::Buttons];
+            let at = order.iter().position(|f| f == focus).unwrap_or(0);
+            let next = if *command == Command::NextField {
+                (at + 1) % order.len()
+            } else {
+                (at + order.len() - 1) % order.len()
+            };
+            *focus = order[next];
+            d.on_confirm = *focus == Focus::Buttons;
+            Some(Outcome::Stay)
+        }
+        Command::PageDown => scroll_to(scroll, *scroll + page),
+        Command::PageUp => scroll_to(scroll, scroll.saturating_sub(page)),
+        Command::Top => scroll_to(scroll, 0),
+        Command::Bottom => scroll_to(scroll, rows_total),
+        Command::Up | Command::Down => {
+            let delta: i64 = if *command == Command::Down { 1 } else { -1 };
+            match focus {
+                Focus::Rows => {
+                    let to = scroll.saturating_add_signed(delta as isize);
+                    scroll_to(scroll, to)
+                }
+                Focus::FromStep => {
+                    // 1 stands for "every step".
+                    let now = from_step.unwrap_or(1);
+                    let next = (now + delta).clamp(1, last_step);
+                    if next == now {
+                        return Some(Outcome::Stay);
+                    }
+                    *from_step = (next > 1).then_some(next);
+                    *scroll = 0;
+                    Some(d.repreview())
+                }
+                // The shared handling changes the policy.
+                Focus::Policy | Focus::Buttons => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -24,6 +24,8 @@ pub struct ContactsState {
     pub close: bool,
     pub cursor: Cursor,
     pub pending: Option<Pending>,
+    /// Marked contacts (ids), for `e` on many at once.
+    pub marks: std::collections::BTreeSet<i64>,
 }
 
 /// Asks the reader for the contacts matching the Find box.
@@ -63,12 +65,37 @@ pub fn typed(app: &mut App, c: Option<char>) {
 /// Esc: leaves the Find box, clearing it (and searching again) if it had
 /// text.
 pub fn escape(app: &mut App) {
+    if !app.contacts.editing && !app.contacts.marks.is_empty() {
+        let n = app.contacts.marks.len();
+        app.contacts.marks.clear();
+        app.say(
+            crate::tui::app::Tone::Info,
+            format!("Cleared {} marks.", count(n as i64)),
+        );
+        return;
+    }
     let had_text = !app.contacts.query.is_empty();
     app.contacts.editing = false;
     if had_text {
         app.contacts.query.clear();
         search(app, Keep::Top);
     }
+}
+
+/// Space: marks or unmarks the focused contact and moves down.
+pub fn toggle_mark(app: &mut App) -> bool {
+    let Some(id) = app
+        .contacts
+        .results
+        .get(app.contacts.cursor.selected)
+        .map(|c| c.id)
+    else {
+        return false;
+    };
+    if !app.contacts.marks.remove(&id) {
+        app.contacts.marks.insert(id);
+    }
+    true
 }
 
 /// The reader's answer, if it is still the one asked: keep the focus
@@ -155,6 +182,15 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         .map(|i| {
             let x = &c.results[i];
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
+            // Marks show only once there are some (as text: NO_COLOR).
+            if !c.marks.is_empty() {
+                let mark = if c.marks.contains(&x.id) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                };
+                name.insert_str(0, mark);
+            }
             // An opted-out contact (R9) says so where its stage would be
             // (beside its name when that column is hidden); the detail pane
             // says when, how and by whom.

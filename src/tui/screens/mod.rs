@@ -9,6 +9,7 @@ pub mod lists;
 pub mod reports;
 pub mod sequences;
 pub mod tasks;
+pub mod steps;
 
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;

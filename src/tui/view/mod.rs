@@ -103,6 +103,7 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::All => super::screens::enrollments::query::draw_all(app, frame, &a),
         Screen::Lists => super::screens::lists::draw(app, frame, &a),
         Screen::Tasks => super::screens::tasks::draw(app, frame, &a),
+        Screen::Steps => super::screens::steps::draw(app, frame, &a),
     }
     if let Some(pane) = a.detail {
         super::screens::detail::draw(app, frame, pane);

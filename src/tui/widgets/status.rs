@@ -15,7 +15,10 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     // The list on screen; elsewhere the open sequence's marks.
     let list = app.shown_list().or(app.enrollments.as_ref());
-    let marked = list.map_or(0, |e| e.marked_count());
+    let marked = match app.screen() {
+        Screen::Contacts => app.contacts.marks.len(),
+        _ => list.map_or(0, |e| e.marked_count()),
+    };
     let mut spans = vec![Span::styled(
         format!(" {} marked ", text::count(marked as i64)),
         if marked > 0 { t.marked() } else { t.dim() },
@@ -81,6 +84,7 @@ fn position_text(app: &App) -> String {
             );
         }
         Screen::Tasks => (app.tasks.cursor.selected, app.tasks.list.len()),
+        Screen::Steps => return String::new(),
     };
     if len == 0 {
         String::new()
