@@ -32,6 +32,8 @@ pub enum Command {
     Down,
     PageUp,
     PageDown,
+    HalfPageUp,
+    HalfPageDown,
     Top,
     Bottom,
     Open,
@@ -59,6 +61,8 @@ pub enum Command {
     Press,
     NextField,
     PrevField,
+    Suspend,
+    Messages,
 }
 
 impl Command {
@@ -76,6 +80,8 @@ impl Command {
         Command::Down,
         Command::PageUp,
         Command::PageDown,
+        Command::HalfPageUp,
+        Command::HalfPageDown,
         Command::Top,
         Command::Bottom,
         Command::Open,
@@ -103,6 +109,8 @@ impl Command {
         Command::Press,
         Command::NextField,
         Command::PrevField,
+        Command::Suspend,
+        Command::Messages,
     ];
 
     /// The name `keymap.toml` uses for this command.
@@ -121,6 +129,8 @@ impl Command {
             Command::Down => "down",
             Command::PageUp => "page_up",
             Command::PageDown => "page_down",
+            Command::HalfPageUp => "half_page_up",
+            Command::HalfPageDown => "half_page_down",
             Command::Top => "top",
             Command::Bottom => "bottom",
             Command::Open => "open",
@@ -148,6 +158,8 @@ impl Command {
             Command::Press => "press",
             Command::NextField => "next_field",
             Command::PrevField => "prev_field",
+            Command::Suspend => "suspend",
+            Command::Messages => "messages",
         }
     }
 
@@ -185,6 +197,9 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
+    /// Ctrl-Z: give the terminal back and stop (SIGTSTP); on `fg`, take it
+    /// again and draw everything.
+    Suspend,
     /// Run this on a background thread; the result comes back as
     /// `Action::Done`.
     Run(Job),

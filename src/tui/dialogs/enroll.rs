@@ -264,12 +264,14 @@ pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::Enrol
                 .unwrap_or_else(|| "the contact".into());
             let batch = report
                 .batch
+                .as_ref()
                 .map(|b| format!(" · batch {b}"))
                 .unwrap_or_default();
             app.say(
                 Tone::Success,
                 format!("Enrolled {name} in '{}'{batch}", report.sequence),
             );
+            app.note_batch(report.batch);
             if let Ok(v) = app.ws.data_version() {
                 app.data_version = v;
             }

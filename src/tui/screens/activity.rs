@@ -6,7 +6,7 @@ use ratatui::Frame;
 use crate::domain::AuditEntry;
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{AUDIT_LIMIT, App};
-use crate::tui::text::{count, local_part, moment};
+use crate::tui::text::{count, local_part, moment, reason_label};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
 /// The Activity view: the newest audit entries.
@@ -32,7 +32,7 @@ const COLUMNS: [Column; 7] = [
     Column::new("Who", 8, 16, 1, 1),
     Column::new("Action", 9, 10, 0, 2),
     Column::new("Count", 7, 7, 0, 3).right(),
-    Column::new("Reason", 10, 18, 1, 5),
+    Column::new("Reason", 10, 34, 1, 5),
     Column::new("What", 14, 60, 4, 4),
     Column::new("Batch", 6, 8, 0, 6),
 ];
@@ -88,7 +88,13 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     ),
                     (x.action.clone(), t.base()),
                     (count(x.count), t.base()),
-                    (x.reason.clone().unwrap_or_else(|| "–".into()), t.base()),
+                    (
+                        x.reason
+                            .as_deref()
+                            .map(reason_label)
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
                     (what, t.base()),
                     (x.batch.clone().unwrap_or_default(), t.dim()),
                 ],

@@ -49,12 +49,15 @@ pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
             ]
         } else if app.help.is_some() {
             vec![
-                ("↑↓".into(), "scroll".into()),
-                ("any key".into(), "close".into()),
+                ("↑↓ ^d ^u".into(), "scroll".into()),
+                ("? esc q".into(), "close".into()),
             ]
         } else {
             app.keymap
-                .hints(&app.scopes())
+                // `U` only while a batch of this user's can be undone.
+                .hints(&app.scopes(), |c| {
+                    c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some()
+                })
                 .into_iter()
                 .map(|(k, h)| (k, h.to_string()))
                 .collect()

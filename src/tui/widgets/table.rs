@@ -46,26 +46,65 @@ impl Column {
 }
 
 /// Widths for `columns` in `width` cells (one space between columns);
-/// `None` for a column that does not fit.
-pub fn fit_columns(columns: &[Column], width: u16) -> Vec<Option<u16>> {
+/// `None` for a column that does not fit. `content` is, per column, the
+/// widest cell on the page on screen (see [`measure`]): a column never
+/// takes more than its title and its widest cell need before every
+/// column that is cut has been given room — the most important first, up
+/// to its max, then beyond it (VisiData- and k9s-style); what is left then
+/// grows columns by weight up to their max.
+pub fn fit_columns(columns: &[Column], width: u16, content: &[usize]) -> Vec<Option<u16>> {
+    // What each column needs to show its title and its visible cells whole.
+    let want: Vec<u16> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let cells = content.get(i).copied().unwrap_or(c.max as usize);
+            cells.max(text::width(c.title)).min(u16::MAX as usize) as u16
+        })
+        .collect();
+    // A column whose cells are narrower than its minimum needs no more.
+    let floor: Vec<u16> = columns
+        .iter()
+        .zip(&want)
+        .map(|(c, &w)| c.min.min(w))
+        .collect();
     let mut order: Vec<usize> = (0..columns.len()).collect();
     order.sort_by_key(|&i| (columns[i].keep, i));
     let mut chosen = vec![false; columns.len()];
     let mut used = 0u16;
-    for i in order {
-        let need = columns[i].min + if used == 0 { 0 } else { 1 };
+    for &i in &order {
+        let need = floor[i] + if used == 0 { 0 } else { 1 };
         if used + need <= width {
             chosen[i] = true;
             used += need;
         }
     }
-    let mut widths: Vec<Option<u16>> = columns
+    let mut widths: Vec<Option<u16>> = floor
         .iter()
         .zip(&chosen)
-        .map(|(c, &on)| on.then_some(c.min))
+        .map(|(&f, &on)| on.then_some(f))
         .collect();
-    // Share the spare cells by weight, a cell at a time up to each max.
     let mut spare = width.saturating_sub(used);
+    // The cut columns first, the most important first, up to what their
+    // cells need: first each up to its max (a fair share), then beyond.
+    for cap in [true, false] {
+        for &i in &order {
+            let limit = if cap {
+                want[i].min(columns[i].max.max(floor[i]))
+            } else {
+                want[i]
+            };
+            if let Some(w) = widths[i]
+                && w < limit
+                && spare > 0
+            {
+                let add = (limit - w).min(spare);
+                widths[i] = Some(w + add);
+                spare -= add;
+            }
+        }
+    }
+    // Then share what is left by weight, a cell at a time up to each max.
     while spare > 0 {
         let mut grew = false;
         for (i, c) in columns.iter().enumerate() {
@@ -85,6 +124,18 @@ pub fn fit_columns(columns: &[Column], width: u16) -> Vec<Option<u16>> {
         }
     }
     widths
+}
+
+/// Per column, the widest of the given rows' cells (as they will print):
+/// what [`fit_columns`] needs. Only the rows on screen are measured.
+pub fn measure<'a>(columns: usize, rows: impl IntoIterator<Item = &'a [(String, Style)]>) -> Vec<usize> {
+    let mut widest = vec![0usize; columns];
+    for row in rows {
+        for (w, (cell, _)) in widest.iter_mut().zip(row) {
+            *w = (*w).max(text::width(&text::clean(cell)));
+        }
+    }
+    widest
 }
 
 /// The column header line of a list.
@@ -214,13 +265,15 @@ pub fn draw_table(
     empty: &str,
     mut cells: impl FnMut(usize) -> (Vec<(String, Style)>, Style),
 ) {
-    let widths = fit_columns(columns, area.width);
-    let rows: Vec<Line> = cursor
+    let page: Vec<(Vec<(String, Style)>, Style)> = cursor
         .visible(len, area.height.saturating_sub(1) as usize)
-        .map(|i| {
-            let (cells, style) = cells(i);
-            row_line(columns, cells, &widths, area.width, style)
-        })
+        .map(&mut cells)
+        .collect();
+    let content = measure(columns.len(), page.iter().map(|(c, _)| c.as_slice()));
+    let widths = fit_columns(columns, area.width, &content);
+    let rows: Vec<Line> = page
+        .into_iter()
+        .map(|(cells, style)| row_line(columns, cells, &widths, area.width, style))
         .collect();
     draw_list(
         app,
