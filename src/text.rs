@@ -33,19 +33,6 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clean_replaces_controls_and_drops_bidi() {
-        assert_eq!(clean("a\x1b[31mb"), "a\u{FFFD}[31mb");
-        assert_eq!(clean("line\nnext\ttab"), "line next tab");
-        assert_eq!(clean("\u{202E}evil"), "evil");
-        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
-    }
-}
-
 /// 100000 → "100,000": counts people read, in both front ends.
 pub fn count(n: impl Into<i64>) -> String {
     let n: i64 = n.into();
@@ -66,4 +53,17 @@ pub fn count(n: impl Into<i64>) -> String {
 /// "1 task", "2 tasks", "12,345 emails".
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_replaces_controls_and_drops_bidi() {
+        assert_eq!(clean("a\x1b[31mb"), "a\u{FFFD}[31mb");
+        assert_eq!(clean("line\nnext\ttab"), "line next tab");
+        assert_eq!(clean("\u{202E}evil"), "evil");
+        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
+    }
 }

@@ -84,9 +84,7 @@ fn a_column_with_slack_never_sits_beside_a_cut_one() {
         .trim_matches('"')
         .to_string();
     let at = |title: &str| header.find(title).unwrap();
-    let width = |title: &str, next: &str| {
-        header[at(title)..at(next)].chars().count() - 1
-    };
+    let width = |title: &str, next: &str| header[at(title)..at(next)].chars().count() - 1;
     let widest = |cells: Vec<&str>, title: &str| {
         cells
             .iter()
@@ -98,17 +96,29 @@ fn a_column_with_slack_never_sits_beside_a_cut_one() {
     let columns = [
         (
             width("Contact", "Email"),
-            widest(visible.iter().map(|r| r.contact_name.as_str()).collect(), "Contact"),
+            widest(
+                visible.iter().map(|r| r.contact_name.as_str()).collect(),
+                "Contact",
+            ),
         ),
         (
             width("Email", "Company"),
-            widest(visible.iter().map(|r| r.contact_email.as_str()).collect(), "Email"),
+            widest(
+                visible.iter().map(|r| r.contact_email.as_str()).collect(),
+                "Email",
+            ),
         ),
         (
             width("Company", "Owner"),
-            widest(visible.iter().map(|r| r.company.as_str()).collect(), "Company"),
+            widest(
+                visible.iter().map(|r| r.company.as_str()).collect(),
+                "Company",
+            ),
         ),
-        (width("Status", "Step"), widest(vec!["active", "paused"], "Status")),
+        (
+            width("Status", "Step"),
+            widest(vec!["active", "paused"], "Status"),
+        ),
     ];
     let cut = columns.iter().any(|(w, need)| w < need);
     let slack = columns.iter().any(|(w, need)| w > need);
@@ -143,7 +153,10 @@ fn help_shows_this_views_keys_first_wraps_and_names_the_keymap_file() {
         all.extend(overlay(&h.screen()));
         h.key("ctrl-d");
     }
-    assert!(h.app.help.is_some(), "ctrl-d scrolls the help, it does not close it");
+    assert!(
+        h.app.help.is_some(),
+        "ctrl-d scrolls the help, it does not close it"
+    );
     let text = all.join("\n");
     // A cut ends a cell or a row in "…" (the help's own "…)" is text).
     let cut = all
@@ -192,7 +205,10 @@ fn ctrl_d_and_ctrl_u_move_half_a_page_in_every_list() {
     h.key("ctrl-d");
     assert_eq!(h.app.enrollments.as_ref().unwrap().cursor.selected, half);
     h.key("ctrl-d");
-    assert_eq!(h.app.enrollments.as_ref().unwrap().cursor.selected, 2 * half);
+    assert_eq!(
+        h.app.enrollments.as_ref().unwrap().cursor.selected,
+        2 * half
+    );
     h.key("ctrl-u");
     assert_eq!(h.app.enrollments.as_ref().unwrap().cursor.selected, half);
     h.key("3").settle();

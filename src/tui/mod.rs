@@ -76,9 +76,7 @@ pub fn resolve_key(app: &App, event: &KeyEvent) -> Option<Action> {
     }
     // A key the place does not bind does nothing (the help overlay stays
     // open: only ?, esc and q close it).
-    app.keymap
-        .command(key, &app.scopes())
-        .map(Action::Command)
+    app.keymap.command(key, &app.scopes()).map(Action::Command)
 }
 
 /// The app on a `TestBackend`: keys in, screens out, jobs run on the same

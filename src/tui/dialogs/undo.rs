@@ -26,7 +26,10 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
                 "Batch {} · {} · reason {}",
                 c.batch,
                 plural(c.count, "enrollment", "enrollments"),
-                c.reason.as_deref().map(reason_label).unwrap_or_else(|| "–".into())
+                c.reason
+                    .as_deref()
+                    .map(reason_label)
+                    .unwrap_or_else(|| "–".into())
             ),
             inner,
             t.title(),

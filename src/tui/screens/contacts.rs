@@ -100,6 +100,13 @@ pub fn done(app: &mut App, generation: u64, result: JobOutcome<(Vec<Contact>, bo
     }
 }
 
+/// A contact's cells on the page, whether it opted out, and its row style.
+type ContactRow = (
+    Vec<(String, ratatui::style::Style)>,
+    bool,
+    ratatui::style::Style,
+);
+
 const COLUMNS: [Column; 5] = [
     Column::new("Contact", 14, 30, 3, 0),
     Column::new("Email", 16, 34, 3, 1),
@@ -150,7 +157,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let visible = c
         .cursor
         .visible(c.results.len(), a.list.height.saturating_sub(1) as usize);
-    let page: Vec<(Vec<(String, ratatui::style::Style)>, bool, ratatui::style::Style)> = visible
+    let page: Vec<ContactRow> = visible
         .map(|i| {
             let x = &c.results[i];
             let name = full_name(&x.first_name, &x.last_name, &x.email);

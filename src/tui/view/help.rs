@@ -63,7 +63,9 @@ fn wrap_all(text: &str, width: usize) -> Vec<String> {
             let mut head = String::new();
             let mut rest = String::new();
             for c in word.chars() {
-                if rest.is_empty() && text::width(&head) + text::width(c.encode_utf8(&mut [0; 4])) <= width {
+                if rest.is_empty()
+                    && text::width(&head) + text::width(c.encode_utf8(&mut [0; 4])) <= width
+                {
                     head.push(c);
                 } else {
                     rest.push(c);
@@ -126,8 +128,8 @@ fn paragraph(lines: &mut Vec<Line<'static>>, text: &str, width: usize, style: St
 /// The `?` overlay's lines for a text area `width` cells wide.
 pub fn key_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
-    // As wide as the widest keys (the query's keys included), within a
-    // third of the overlay.
+    // As wide as the widest keys of the table, within a third of the
+    // overlay (a longer query key gets a line of its own).
     let widest = app
         .keymap
         .bindings()
@@ -136,7 +138,6 @@ pub fn key_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             let keys: Vec<String> = b.keys.iter().map(crate::tui::keymap::Key::short).collect();
             text::width(&keys.join(" "))
         })
-        .chain(FILTER_KEYS.iter().map(|k| k.name.len() + 1))
         .max()
         .unwrap_or(8);
     let key_width = widest.min(22).min(width / 3).max(1);
@@ -155,7 +156,10 @@ pub fn key_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         }
     }
     for (group, rows) in app.keymap.help() {
-        let rows: Vec<_> = rows.into_iter().filter(|(c, _, _)| !shown.contains(c)).collect();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .filter(|(c, _, _)| !shown.contains(c))
+            .collect();
         if rows.is_empty() {
             continue;
         }
@@ -186,7 +190,14 @@ pub fn key_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             Some(short) => format!("{short}: · {}", k.help),
             None => k.help.to_string(),
         };
-        entry(&mut lines, &format!("{}:", k.name), &help, key_width, width, t.key());
+        entry(
+            &mut lines,
+            &format!("{}:", k.name),
+            &help,
+            key_width,
+            width,
+            t.key(),
+        );
     }
     lines.push(Line::from(""));
     paragraph(

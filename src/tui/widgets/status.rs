@@ -52,7 +52,10 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
             && let Some(minutes) = app.undo_minutes_left()
         {
             spans.push(Span::styled(
-                format!("{} undo ({minutes} min)", app.keymap.first_key(Command::Undo)),
+                format!(
+                    "{} undo ({minutes} min)",
+                    app.keymap.first_key(Command::Undo)
+                ),
                 t.key(),
             ));
             spans.push(Span::styled(" · ", t.dim()));

@@ -128,7 +128,10 @@ pub fn fit_columns(columns: &[Column], width: u16, content: &[usize]) -> Vec<Opt
 
 /// Per column, the widest of the given rows' cells (as they will print):
 /// what [`fit_columns`] needs. Only the rows on screen are measured.
-pub fn measure<'a>(columns: usize, rows: impl IntoIterator<Item = &'a [(String, Style)]>) -> Vec<usize> {
+pub fn measure<'a>(
+    columns: usize,
+    rows: impl IntoIterator<Item = &'a [(String, Style)]>,
+) -> Vec<usize> {
     let mut widest = vec![0usize; columns];
     for row in rows {
         for (w, (cell, _)) in widest.iter_mut().zip(row) {

@@ -13,7 +13,7 @@ use crate::tui::view::{Column, draw_list, fit_columns, header_line, measure, row
 /// (kept before everything but the contact when the screen is narrow).
 pub(crate) const ALL_COLUMNS: [Column; 10] = [
     Column::new("", 3, 3, 0, 0),
-    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Contact", 16, 30, 3, 1),
     Column::new("Sequence", 14, 28, 2, 2),
     Column::new("Email", 14, 34, 3, 7),
     Column::new("Company", 10, 24, 2, 6),
@@ -26,7 +26,7 @@ pub(crate) const ALL_COLUMNS: [Column; 10] = [
 
 pub(crate) const COLUMNS: [Column; 9] = [
     Column::new("", 3, 3, 0, 0),
-    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Contact", 16, 30, 3, 1),
     Column::new("Email", 14, 34, 3, 6),
     Column::new("Company", 10, 24, 2, 5),
     Column::new("Owner", 8, 14, 1, 7),
