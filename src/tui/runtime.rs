@@ -200,9 +200,14 @@ fn suspend_and_resume(terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result
     execute!(
         stdout(),
         crossterm::terminal::EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
         EnableMouseCapture
     )?;
-    terminal.clear()?;
+    // Both buffers empty: the next frame is drawn whole. (Not
+    // `terminal.clear()`: it asks the terminal where the cursor is, and the
+    // event thread takes the answer.)
+    terminal.swap_buffers();
+    terminal.swap_buffers();
     Ok(())
 }
 
