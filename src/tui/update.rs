@@ -330,7 +330,10 @@ fn escape(app: &mut App) {
                 e.marks.clear();
                 app.say(
                     Tone::Info,
-                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                    format!(
+                        "Cleared {}.",
+                        super::text::plural(n as i64, "mark", "marks")
+                    ),
                 );
             } else if !e.search.is_empty() {
                 e.search.clear();
@@ -351,7 +354,10 @@ fn escape(app: &mut App) {
                 e.marks.clear();
                 app.say(
                     Tone::Info,
-                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                    format!(
+                        "Cleared {}.",
+                        super::text::plural(n as i64, "mark", "marks")
+                    ),
                 );
             } else if from_list(app) {
                 back(app);

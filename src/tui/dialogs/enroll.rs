@@ -118,9 +118,9 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     ];
     for (i, s) in p.sequences.iter().enumerate().skip(first).take(room) {
         let mut label = format!(
-            "{} · {} steps · {} active",
+            "{} · {} · {} active",
             s.name,
-            s.steps,
+            crate::tui::text::plural(s.steps, "step", "steps"),
             count(s.active)
         );
         if s.archived {
@@ -156,7 +156,11 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
         Preview::Ready(e) => vec![
             (format!("Will enroll {}", e.contact), t.title()),
             (
-                format!("in '{}' ({} steps)", e.sequence, e.steps),
+                format!(
+                    "in '{}' ({})",
+                    e.sequence,
+                    crate::tui::text::plural(e.steps as i64, "step", "steps")
+                ),
                 t.title(),
             ),
             (

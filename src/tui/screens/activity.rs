@@ -47,8 +47,8 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         a.top,
         " Activity",
         format!(
-            " · the audit log, newest first · {} entries{}",
-            count(s.list.len() as i64),
+            " · the audit log, newest first · {}{}",
+            crate::tui::text::plural(s.list.len() as i64, "entry", "entries"),
             if s.list.len() >= AUDIT_LIMIT {
                 " (latest)"
             } else {

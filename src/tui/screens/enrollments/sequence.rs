@@ -50,9 +50,9 @@ fn top(app: &App, e: &EnrollmentsState, frame: &mut Frame, a: &Areas) {
         Span::styled(fit(&s.name, width.saturating_sub(40).max(10)), t.title()),
         Span::styled(
             format!(
-                " · {} · {} steps · {} enrolled",
+                " · {} · {} · {} enrolled",
                 local_part(&s.owner),
-                s.steps,
+                text::plural(s.steps, "step", "steps"),
                 count(s.total)
             ),
             t.dim(),
