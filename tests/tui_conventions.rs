@@ -271,6 +271,9 @@ fn status_messages_expire_on_the_apps_ticks_and_stay_readable_whole() {
     let said = h.app.note.as_ref().expect("a result line").text.clone();
     let screen = h.screen();
     let status = screen.lines().nth(22).unwrap();
+    // Even at 80 columns, where the list's own keys fill the bar, `U` shows.
+    let hints = screen.lines().nth(23).unwrap();
+    assert!(hints.contains("U undo"), "{hints}");
     assert!(status.contains("Unenrolled 3"), "{status}");
     // Too long for 80 columns beside the marks and the undo offer: the
     // status line cuts it…

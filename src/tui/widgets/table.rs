@@ -287,3 +287,49 @@ pub fn draw_table(
         empty,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: [Column; 3] = [
+        Column::new("Name", 10, 40, 3, 0),
+        Column::new("Count", 12, 20, 1, 1).right(),
+        Column::new("Note", 8, 30, 1, 2),
+    ];
+
+    #[test]
+    fn slack_goes_to_the_cut_columns_first() {
+        // Names need 30, counts 5 (narrower than their minimum), notes 20.
+        let widths = fit_columns(&COLUMNS, 50, &[30, 3, 20]);
+        // The count shrinks to its title; the name gets all it needs before
+        // the note (less important) gets the rest.
+        assert_eq!(widths, vec![Some(30), Some(5), Some(13)]);
+        // Nothing grows past its need while another column is cut.
+        let widths = fit_columns(&COLUMNS, 40, &[30, 3, 20]);
+        assert_eq!(widths, vec![Some(25), Some(5), Some(8)]);
+    }
+
+    #[test]
+    fn when_everything_fits_the_rest_grows_by_weight() {
+        let widths = fit_columns(&COLUMNS, 80, &[12, 3, 6]);
+        let total: u16 = widths.iter().flatten().sum::<u16>() + 2;
+        assert!(total <= 80);
+        assert!(widths[0].unwrap() >= 12 && widths[2].unwrap() >= 8);
+    }
+
+    #[test]
+    fn only_the_given_rows_are_measured() {
+        let rows = [
+            vec![
+                ("Ada".to_string(), Style::default()),
+                ("1".into(), Style::default()),
+            ],
+            vec![("Grace Hopper".to_string(), Style::default())],
+        ];
+        assert_eq!(
+            measure(3, rows.iter().map(|r| r.as_slice())),
+            vec![12, 1, 0]
+        );
+    }
+}
