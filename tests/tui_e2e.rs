@@ -290,7 +290,7 @@ fn mark_three_unenroll_them_with_a_reason_and_quit() {
     t.keys(&["y"]);
     t.wait_for("the result line", |s| s.contains("Unenrolled 3 · "));
     t.keys(&["q"]);
-    t.wait_for("the Sequences view", |s| s.contains("Active / total"));
+    t.wait_for("the Sequences view", |s| s.contains("Active/total"));
     t.keys(&["q"]);
     t.assert_restored();
 
@@ -383,6 +383,30 @@ fn ctrl_c_quits_from_a_dialog_and_restores_the_terminal() {
     t.keys(&["u"]);
     t.wait_for("the dialog", |s| s.contains("Unenroll this enrollment?"));
     t.keys(&["C-c"]);
+    t.assert_restored();
+}
+
+/// Ctrl-Z gives the terminal back to the shell (main screen, cooked mode,
+/// mouse off) and stops the app as a job; `fg` brings it back whole, in
+/// the same place, still taking keys.
+#[test]
+fn ctrl_z_suspends_to_the_shell_and_fg_resumes() {
+    require_tmux!();
+    let t = Tmux::start(80, 24, &[]);
+    let db = t.path("demo.db");
+    build_demo(&db);
+    t.run(&tui_command(&db));
+    open_sequence(&t, Q4);
+    t.keys(&["C-z"]);
+    t.assert_restored();
+    t.run("fg");
+    t.wait_until("the alternate screen again", |t| t.alternate_screen());
+    t.wait_for("the enrollments drawn again", |s| {
+        s.contains(&format!("Sequences › {Q4}")) && s.contains("[ ]")
+    });
+    t.keys(&["Space"]);
+    t.wait_for("keys work after the resume", |s| s.contains("1 marked"));
+    t.keys(&["Escape", "q", "q"]);
     t.assert_restored();
 }
 
@@ -594,7 +618,7 @@ fn mark_all_stale_unenroll_them_then_undo_with_capital_u() {
     t.keys(&["y"]);
     t.wait_for("the undo result", |s| s.contains(&format!("restored {n}")));
     t.keys(&["q"]);
-    t.wait_for("the Sequences view", |s| s.contains("Active / total"));
+    t.wait_for("the Sequences view", |s| s.contains("Active/total"));
     t.keys(&["q"]);
     t.assert_restored();
 

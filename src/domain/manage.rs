@@ -38,11 +38,11 @@ impl ChangeReport {
             (_, false) => "Resumed",
             (_, true) => "Would resume",
         };
-        let mut line = format!("{verb} {}", self.changed.len());
+        let mut line = format!("{verb} {}", crate::text::count(self.changed.len() as i64));
         if self.steps_moved > 0 {
             line.push_str(&format!(
-                " · {} overdue steps rescheduled",
-                self.steps_moved
+                " · {} rescheduled",
+                crate::text::plural(self.steps_moved as i64, "overdue step", "overdue steps")
             ));
         }
         push_skipped(&mut line, &self.skipped);

@@ -39,11 +39,11 @@ impl OptOutReport {
     /// task cancelled · batch B12", with what was already so.
     pub fn summary(&self) -> String {
         let mut line = format!(
-            "Opted out {} · ended {} · {} emails and {} tasks cancelled",
+            "Opted out {} · ended {} · {} and {} cancelled",
             plural(self.opted_out.len(), "contact", "contacts"),
             plural(self.unenrolled.len(), "open enrollment", "open enrollments"),
-            self.emails_cancelled,
-            self.tasks_removed
+            crate::text::plural(self.emails_cancelled, "email", "emails"),
+            crate::text::plural(self.tasks_removed, "task", "tasks")
         );
         if !self.skipped.is_empty() {
             line.push_str(&format!(

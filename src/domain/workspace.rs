@@ -137,10 +137,10 @@ impl UnenrollReport {
             "Unenrolled"
         };
         let mut line = format!(
-            "{verb} {} · {} emails and {} tasks cancelled",
-            self.unenrolled.len(),
-            self.emails_cancelled,
-            self.tasks_removed
+            "{verb} {} · {} and {} cancelled",
+            crate::text::count(self.unenrolled.len() as i64),
+            crate::text::plural(self.emails_cancelled, "email", "emails"),
+            crate::text::plural(self.tasks_removed, "task", "tasks")
         );
         if !self.opted_out.is_empty() {
             line.push_str(&format!(

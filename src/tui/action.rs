@@ -36,6 +36,8 @@ pub enum Command {
     Down,
     PageUp,
     PageDown,
+    HalfPageUp,
+    HalfPageDown,
     Top,
     Bottom,
     Open,
@@ -69,6 +71,8 @@ pub enum Command {
     ToggleMine,
     Steps,
     EditSequence,
+    Suspend,
+    Messages,
 }
 
 impl Command {
@@ -87,6 +91,8 @@ impl Command {
         Command::Down,
         Command::PageUp,
         Command::PageDown,
+        Command::HalfPageUp,
+        Command::HalfPageDown,
         Command::Top,
         Command::Bottom,
         Command::Open,
@@ -120,6 +126,8 @@ impl Command {
         Command::ToggleMine,
         Command::Steps,
         Command::EditSequence,
+        Command::Suspend,
+        Command::Messages,
     ];
 
     /// The name `keymap.toml` uses for this command.
@@ -139,6 +147,8 @@ impl Command {
             Command::Down => "down",
             Command::PageUp => "page_up",
             Command::PageDown => "page_down",
+            Command::HalfPageUp => "half_page_up",
+            Command::HalfPageDown => "half_page_down",
             Command::Top => "top",
             Command::Bottom => "bottom",
             Command::Open => "open",
@@ -172,6 +182,8 @@ impl Command {
             Command::ToggleMine => "toggle_mine",
             Command::Steps => "steps",
             Command::EditSequence => "edit_sequence",
+            Command::Suspend => "suspend",
+            Command::Messages => "messages",
         }
     }
 
@@ -215,6 +227,9 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
+    /// Ctrl-Z: give the terminal back and stop (SIGTSTP); on `fg`, take it
+    /// again and draw everything.
+    Suspend,
     /// Run this on a background thread; the result comes back as
     /// `Action::Done`.
     Run(Job),

@@ -147,7 +147,19 @@ pub enum Tone {
 pub struct Note {
     pub text: String,
     pub tone: Tone,
+    /// Ticks since it was said: it leaves the status line after
+    /// [`NOTE_TICKS`] (errors after twice as many); `M` still shows it.
+    pub ticks: u32,
+    /// The batch the change it reports wrote, when `U` would undo it: the
+    /// status line then offers the undo.
+    pub batch: Option<String>,
 }
+
+/// How long a status message stays, in ticks of the event loop (250 ms
+/// each: 8 s).
+pub const NOTE_TICKS: u32 = 32;
+/// How many status messages `M` keeps.
+pub const MESSAGES_KEPT: usize = 50;
 
 /// A write running on a worker: the status line shows it with a spinner.
 #[derive(Debug, Clone)]
@@ -207,7 +219,11 @@ pub struct App {
     pub dialog: Option<Dialog>,
     /// The help overlay, with its scroll position.
     pub help: Option<u16>,
+    /// The overlay shows the last messages (`M`) rather than the keys.
+    pub help_messages: bool,
     pub note: Option<Note>,
+    /// The last status messages, oldest first, for `M`.
+    pub messages: std::collections::VecDeque<Note>,
     pub running: Option<Running>,
     /// The store's change counter when last looked at.
     pub data_version: i64,
@@ -276,7 +292,9 @@ impl App {
             detail: DetailState::default(),
             dialog: None,
             help: None,
+            help_messages: false,
             note: None,
+            messages: std::collections::VecDeque::new(),
             running: None,
             data_version,
             quit: false,
@@ -400,6 +418,11 @@ impl App {
         if self.help.is_some() {
             return vec![Scope::Help];
         }
+        self.view_scopes()
+    }
+
+    /// The scopes of the place under the help overlay.
+    pub fn view_scopes(&self) -> Vec<Scope> {
         if self.dialog.is_some() {
             return vec![Scope::Dialog];
         }
@@ -426,6 +449,52 @@ impl App {
             Screen::Reports => Scope::List,
         };
         vec![Scope::Global, Scope::List, own]
+    }
+
+    /// What the place under the help overlay is called.
+    pub fn place_name(&self) -> String {
+        if self.dialog.is_some() {
+            return "this dialog".to_string();
+        }
+        if self.detail.open && self.detail_shown() {
+            return "the contact detail".to_string();
+        }
+        match self.screen() {
+            Screen::Enrollments => "a sequence's enrollments".to_string(),
+            Screen::All if self.editor().is_some() => "the query editor".to_string(),
+            _ => self.view.title().to_string(),
+        }
+    }
+
+    /// Minutes left (rounded up) to undo this user's last batch (R15), if
+    /// there is one still inside the rules' window.
+    pub fn undo_minutes_left(&self) -> Option<i64> {
+        let c = self.undoable.as_ref()?;
+        let window = chrono::Duration::minutes(self.ws.rules().undo_window_minutes);
+        let left = (c.at + window - self.ws.now()).num_seconds();
+        (left > 0).then(|| (left + 59) / 60)
+    }
+
+    /// The status line's message grows one tick older, and goes when it is
+    /// old enough (it stays in `messages`).
+    pub fn age_note(&mut self) {
+        if let Some(note) = &mut self.note {
+            note.ticks += 1;
+            let limit = match note.tone {
+                Tone::Error => NOTE_TICKS * 2,
+                _ => NOTE_TICKS,
+            };
+            if note.ticks >= limit {
+                self.note = None;
+            }
+        }
+    }
+
+    /// The message on the status line reports a change that wrote `batch`.
+    pub fn note_batch(&mut self, batch: Option<String>) {
+        if let Some(note) = &mut self.note {
+            note.batch = batch;
+        }
     }
 
     /// Rows the current list shows at once.
@@ -456,10 +525,17 @@ impl App {
     }
 
     pub fn say(&mut self, tone: Tone, text: impl Into<String>) {
-        self.note = Some(Note {
+        let note = Note {
             text: text.into(),
             tone,
-        });
+            ticks: 0,
+            batch: None,
+        };
+        if self.messages.len() >= MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(note.clone());
+        self.note = Some(note);
     }
 
     pub(crate) fn run(&mut self, job: Job) {

@@ -32,16 +32,18 @@
 //! `view_reports` [4], `view_all` [5], `view_lists` [6], `view_tasks` [7],
 //! `refresh` [ctrl-r],
 //! `up` [k, up], `down` [j, down], `page_up` [pageup,
-//! ctrl-b], `page_down` [pagedown, ctrl-f], `top` [g, home], `bottom`
+//! ctrl-b], `page_down` [pagedown, ctrl-f], `half_page_up` [ctrl-u],
+//! `half_page_down` [ctrl-d], `top` [g, home], `bottom`
 //! [G, end], `open` [enter, right, l], `back` [left, h, backspace], `detail`
 //! [tab], `toggle_mark` [space], `range` [v], `mark_all` [ctrl-a],
 //! `escape` [esc], `filter` [/], `next_status` [s], `prev_status` [S],
 //! `toggle_stale` [t], `unenroll` [u], `enroll` [e], `pause_resume` [p], `transfer` [o],
 //! `steps` [i], `edit_sequence` [E, on the steps screen],
-//! `undo` [U], `export` [x], `save_list` [L], `delete_list` [d],
-//! `complete` [tab, in the query editor], in the Tasks view `task_done`
-//! [d], `task_skip` [s], `task_snooze` [z], in Sequences and Activity
-//! `toggle_mine` [m], and in dialogs `confirm` [y],
+//! `undo` [U], `messages` [M], `suspend` [ctrl-z], `export` [x],
+//! `save_list` [L], `delete_list` [d], `complete` [tab, in the query
+//! editor], in the Tasks view `task_done` [d], `task_skip` [s],
+//! `task_snooze` [z], in Sequences and Activity `toggle_mine` [m], and in
+//! dialogs `confirm` [y],
 //! `cancel` [n, esc], `press` [enter], `next_field` [tab, right],
 //! `prev_field` [backtab, left].
 //!
@@ -309,6 +311,16 @@ pub struct Binding {
     pub group: Group,
 }
 
+/// Rows of the `?` overlay: the command, its keys, its help line.
+pub type HelpRows = Vec<(Command, String, &'static str)>;
+
+impl Binding {
+    fn help_row(&self) -> (Command, String, &'static str) {
+        let keys: Vec<String> = self.keys.iter().map(Key::short).collect();
+        (self.command, keys.join(" "), self.help)
+    }
+}
+
 const LISTS: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const MOVES: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const ACTS: &[Scope] = &[S::Enrollments, S::Contacts, S::Detail];
@@ -405,7 +417,7 @@ fn defaults() -> Vec<Binding> {
             C::Undo,
             vec![ch('U')],
             &[S::Global],
-            "",
+            "undo",
             "Undo your last unenroll, transfer or enroll batch (within the undo window)",
             Group::Marking,
         ),
@@ -499,7 +511,7 @@ fn defaults() -> Vec<Binding> {
         row(
             C::Escape,
             vec![k(K::Esc)],
-            &[S::Enrollments, S::Contacts, S::Detail, S::Steps],
+            &[S::Enrollments, S::Contacts, S::Detail, S::Steps, S::Help],
             "back",
             "Back out one level: range, then marks, then filter, then the list",
             Group::General,
@@ -534,6 +546,22 @@ fn defaults() -> Vec<Binding> {
             MOVES,
             "",
             "Page down",
+            Group::Moving,
+        ),
+        row(
+            C::HalfPageUp,
+            vec![Key::ctrl('u')],
+            MOVES,
+            "",
+            "Half a page up",
+            Group::Moving,
+        ),
+        row(
+            C::HalfPageDown,
+            vec![Key::ctrl('d')],
+            MOVES,
+            "",
+            "Half a page down",
             Group::Moving,
         ),
         row(
@@ -657,11 +685,27 @@ fn defaults() -> Vec<Binding> {
             Group::General,
         ),
         row(
+            C::Messages,
+            vec![ch('M')],
+            &[S::Global, S::Help],
+            "",
+            "The last status messages, whole (they leave the status line after a few seconds)",
+            Group::General,
+        ),
+        row(
+            C::Suspend,
+            vec![Key::ctrl('z')],
+            &[S::Global, S::Dialog, S::Help],
+            "",
+            "Suspend to the shell (fg comes back)",
+            Group::General,
+        ),
+        row(
             C::Help,
             vec![ch('?')],
             &[S::Global, S::Help],
             "help",
-            "Show or hide this help",
+            "Show or hide this help (? esc q close it)",
             Group::General,
         ),
         row(
@@ -912,11 +956,18 @@ impl Keymap {
     }
 
     /// (key, hint) pairs for the hint bar in the given scopes, in order of
-    /// importance.
-    pub fn hints(&self, scopes: &[Scope]) -> Vec<(String, &'static str)> {
+    /// importance, for the commands that can run now (`available`).
+    pub fn hints(
+        &self,
+        scopes: &[Scope],
+        available: impl Fn(Command) -> bool,
+    ) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
         for b in &self.bindings {
-            if b.hint.is_empty() || !b.scopes.iter().any(|s| scopes.contains(s)) {
+            if b.hint.is_empty()
+                || !b.scopes.iter().any(|s| scopes.contains(s))
+                || !available(b.command)
+            {
                 continue;
             }
             if let Some(key) = b.keys.first() {
@@ -926,8 +977,8 @@ impl Keymap {
         out
     }
 
-    /// The lines of the `?` overlay: (group title, [(keys, help)]).
-    pub fn help(&self) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+    /// The lines of the `?` overlay: (group title, [(command, keys, help)]).
+    pub fn help(&self) -> Vec<(&'static str, HelpRows)> {
         Group::ALL
             .iter()
             .map(|&group| {
@@ -935,13 +986,24 @@ impl Keymap {
                     .bindings
                     .iter()
                     .filter(|b| b.group == group)
-                    .map(|b| {
-                        let keys: Vec<String> = b.keys.iter().map(Key::short).collect();
-                        (keys.join(" "), b.help)
-                    })
+                    .map(Binding::help_row)
                     .collect();
                 (group.title(), rows)
             })
+            .collect()
+    }
+
+    /// The bindings of the place itself (not the global or list-wide
+    /// ones): what the `?` overlay shows first.
+    pub fn help_here(&self, scopes: &[Scope]) -> HelpRows {
+        self.bindings
+            .iter()
+            .filter(|b| {
+                b.scopes.iter().any(|s| {
+                    !matches!(s, Scope::Global | Scope::List | Scope::Help) && scopes.contains(s)
+                })
+            })
+            .map(Binding::help_row)
             .collect()
     }
 }

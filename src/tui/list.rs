@@ -36,6 +36,15 @@ impl Cursor {
         self.select(self.selected.saturating_add_signed(step), len, height);
     }
 
+    /// Half a page (ctrl-d / ctrl-u, as in vim and less): the view and the
+    /// focus move together by half the rows on screen.
+    pub fn half_page(&mut self, direction: isize, len: usize, height: usize) {
+        let step = (height / 2).max(1) as isize * direction.signum();
+        let max_offset = len.saturating_sub(height.max(1));
+        self.offset = self.offset.saturating_add_signed(step).min(max_offset);
+        self.select(self.selected.saturating_add_signed(step), len, height);
+    }
+
     /// The mouse wheel: the focus moves with the view.
     pub fn scroll(&mut self, delta: isize, len: usize, height: usize) {
         self.move_by(delta, len, height);

@@ -50,6 +50,8 @@ pub fn perform(app: &mut App, effects: Vec<Effect>) {
         match effect {
             Effect::Quit => app.quit = true,
             Effect::Run(job) => app.jobs.submit(job),
+            // Only the real terminal can be given back (see `runtime`).
+            Effect::Suspend => {}
         }
     }
 }
@@ -100,12 +102,9 @@ pub fn resolve_key(app: &App, event: &KeyEvent) -> Option<Action> {
     {
         return Some(action);
     }
-    match app.keymap.command(key, &app.scopes()) {
-        Some(command) => Some(Action::Command(command)),
-        // Any key closes the help overlay.
-        None if app.help.is_some() => Some(Action::Command(Command::Help)),
-        None => None,
-    }
+    // A key the place does not bind does nothing (the help overlay stays
+    // open: only ?, esc and q close it).
+    app.keymap.command(key, &app.scopes()).map(Action::Command)
 }
 
 /// The app on a `TestBackend`: keys in, screens out, jobs run on the same

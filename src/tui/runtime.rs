@@ -16,10 +16,10 @@ use crossterm::event::{
 };
 use crossterm::execute;
 
-use super::action::Action;
+use super::action::{Action, Effect};
 use super::app::App;
 use super::jobs::{Message, WORKER_PREFIX};
-use super::{Keymap, Theme, dispatch, resolve_key, view};
+use super::{Keymap, Theme, dispatch, perform, resolve_key, update, view};
 use crate::session::Session;
 
 /// Opens the TUI on the workspace the command line names.
@@ -199,11 +199,11 @@ fn event_loop(
         }
         match messages.recv_timeout(wait) {
             Ok(first) => {
-                handle(app, first);
+                handle(terminal, app, first)?;
                 // Everything already queued is applied before the next
                 // frame, so a burst of keys costs one draw.
                 while let Ok(next) = messages.try_recv() {
-                    handle(app, next);
+                    handle(terminal, app, next)?;
                     if app.quit {
                         break;
                     }
@@ -236,14 +236,54 @@ fn event_loop(
     Ok(())
 }
 
-fn handle(app: &mut App, message: Message) {
+fn handle(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    message: Message,
+) -> anyhow::Result<()> {
     let action = match message {
         Message::Job(result) => Some(Action::Done(result)),
         Message::Terminal(event) => action_for_event(app, &event),
     };
     if let Some(action) = action {
-        dispatch(app, action);
+        let effects = update(app, action);
+        let suspend = effects.contains(&Effect::Suspend);
+        perform(app, effects);
+        if suspend {
+            suspend_and_resume(terminal)?;
+        }
     }
+    Ok(())
+}
+
+/// Ctrl-Z: the terminal goes back to the shell as it was (mouse capture
+/// off, cooked mode, main screen), the process stops as any job does on
+/// SIGTSTP; when the shell continues it (`fg`), raw mode, the alternate
+/// screen and mouse capture come back and the next frame is drawn whole.
+#[cfg(unix)]
+fn suspend_and_resume(terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<()> {
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Here the shell has continued us.
+    crossterm::terminal::enable_raw_mode()?;
+    execute!(
+        stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All),
+        EnableMouseCapture
+    )?;
+    // Both buffers empty: the next frame is drawn whole. (Not
+    // `terminal.clear()`: it asks the terminal where the cursor is, and the
+    // event thread takes the answer.)
+    terminal.swap_buffers();
+    terminal.swap_buffers();
+    Ok(())
+}
+
+/// Job control is a Unix thing: elsewhere Ctrl-Z does nothing.
+#[cfg(not(unix))]
+fn suspend_and_resume(_terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// A terminal event as an action, through the keymap.

@@ -8,7 +8,28 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::Timestamp;
 
-pub use crate::text::clean;
+pub use crate::text::{clean, count, plural};
+
+use crate::domain::{EndReason, Status};
+
+/// An end reason as people read it ("not a fit", "conversation moved
+/// elsewhere"): the one label every screen and dialog uses, from the
+/// domain's code ("not_a_fit") as the store and the audit log keep it.
+pub fn reason_label(code: &str) -> String {
+    match code.parse::<EndReason>() {
+        Ok(reason) => reason.label().to_string(),
+        Err(_) => code.replace('_', " "),
+    }
+}
+
+/// "unenrolled (not a fit)", "finished", "active": a status with its end
+/// reason's label.
+pub fn status_label(status: Status, reason: Option<EndReason>) -> String {
+    match reason {
+        Some(r) if status == Status::Unenrolled => format!("unenrolled ({})", r.label()),
+        _ => status.to_string(),
+    }
+}
 
 /// Display width in terminal cells.
 pub fn width(text: &str) -> usize {
@@ -87,28 +108,6 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// "1 task", "2 tasks".
-pub fn plural(n: i64, one: &str, many: &str) -> String {
-    format!("{} {}", count(n), if n == 1 { one } else { many })
-}
-
-/// 100000 → "100,000".
-pub fn count(n: impl Into<i64>) -> String {
-    let n: i64 = n.into();
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// 0.1234 → "12.3%".

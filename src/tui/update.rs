@@ -27,6 +27,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             follow_all(app);
         }
         Action::Tick => tick(app),
+        // Ctrl-Z works everywhere: in a list, a dialog or an overlay.
+        Action::Command(Command::Suspend) => app.effects.push(Effect::Suspend),
         Action::Done(result) => done(app, result),
         Action::Edited { path, result } => steps::edited(app, path, result),
         Action::Click { column, row } => click(app, column, row),
@@ -78,6 +80,7 @@ fn follow_all(app: &mut App) {
 /// The periodic look at the store's change counter: another process
 /// committed, so read what is on screen again.
 fn tick(app: &mut App) {
+    app.age_note();
     match app.ws.data_version() {
         Ok(version) if version != app.data_version => {
             app.data_version = version;
@@ -88,17 +91,41 @@ fn tick(app: &mut App) {
     }
 }
 
+/// The overlay (keys or messages): moving keys scroll it, `?`, esc and q
+/// close it, `M` shows the messages; every other key leaves it open.
 fn help(app: &mut App, action: &Action) {
     let scroll = app.help.unwrap_or(0);
-    app.help = match action {
-        Action::Command(Command::Down) => Some(scroll.saturating_add(1)),
-        Action::Command(Command::Up) => Some(scroll.saturating_sub(1)),
-        Action::Command(Command::PageDown) => Some(scroll.saturating_add(10)),
-        Action::Command(Command::PageUp) => Some(scroll.saturating_sub(10)),
-        Action::Command(Command::Top) => Some(0),
-        // Any other key closes the overlay.
-        _ => None,
+    let page = app.height.saturating_sub(4).max(1);
+    let half = (page / 2).max(1);
+    let Action::Command(command) = action else {
+        return;
     };
+    app.help = match command {
+        Command::Down => Some(scroll.saturating_add(1)),
+        Command::Up => Some(scroll.saturating_sub(1)),
+        Command::PageDown => Some(scroll.saturating_add(page)),
+        Command::PageUp => Some(scroll.saturating_sub(page)),
+        Command::HalfPageDown => Some(scroll.saturating_add(half)),
+        Command::HalfPageUp => Some(scroll.saturating_sub(half)),
+        Command::Top => Some(0),
+        Command::Bottom => Some(u16::MAX),
+        Command::Messages => {
+            app.help_messages = true;
+            Some(0)
+        }
+        Command::Help | Command::Escape | Command::Quit => None,
+        _ => Some(scroll),
+    };
+    clamp_help(app);
+}
+
+/// Keeps the overlay's scroll inside its text; closing it forgets which
+/// page it showed.
+fn clamp_help(app: &mut App) {
+    match app.help {
+        Some(scroll) => app.help = Some(scroll.min(view::help::max_scroll(app))),
+        None => app.help_messages = false,
+    }
 }
 
 fn dialog(app: &mut App, action: &Action) {
@@ -184,6 +211,8 @@ fn command(app: &mut App, command: Command) {
         | Command::ViewLists
         | Command::ViewTasks
         | Command::Refresh
+        | Command::Messages
+        | Command::Suspend
         | Command::Escape => global(app, command),
         Command::TaskDone => tasks::work(app, crate::domain::TaskAction::Done),
         Command::TaskSkip => tasks::work(app, crate::domain::TaskAction::Skip),
@@ -197,6 +226,8 @@ fn command(app: &mut App, command: Command) {
         Command::Down => move_by(app, 1),
         Command::PageUp => page(app, -1),
         Command::PageDown => page(app, 1),
+        Command::HalfPageUp => half_page(app, -1),
+        Command::HalfPageDown => half_page(app, 1),
         Command::Top => move_to(app, 0),
         Command::Bottom => move_to(app, usize::MAX),
         Command::Open => open(app),
@@ -260,7 +291,15 @@ fn steps_command(app: &mut App, command: Command) {
 
 pub(crate) fn global(app: &mut App, command: Command) {
     match command {
-        Command::Help => app.help = Some(0),
+        Command::Help => {
+            app.help = Some(0);
+            app.help_messages = false;
+        }
+        Command::Messages => {
+            app.help = Some(0);
+            app.help_messages = true;
+        }
+        Command::Suspend => app.effects.push(Effect::Suspend),
         Command::Quit => quit(app),
         Command::ViewSequences => switch(app, View::Sequences),
         Command::ViewContacts => switch(app, View::Contacts),
@@ -333,7 +372,10 @@ fn escape(app: &mut App) {
                 e.marks.clear();
                 app.say(
                     Tone::Info,
-                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                    format!(
+                        "Cleared {}.",
+                        super::text::plural(n as i64, "mark", "marks")
+                    ),
                 );
             } else if !e.search.is_empty() {
                 e.search.clear();
@@ -354,7 +396,10 @@ fn escape(app: &mut App) {
                 e.marks.clear();
                 app.say(
                     Tone::Info,
-                    format!("Cleared {} marks.", super::text::count(n as i64)),
+                    format!(
+                        "Cleared {}.",
+                        super::text::plural(n as i64, "mark", "marks")
+                    ),
                 );
             } else if from_list(app) {
                 back(app);
@@ -477,6 +522,11 @@ fn move_to(app: &mut App, index: usize) {
 
 fn page(app: &mut App, pages: isize) {
     with_cursor(app, |c, len, rows| c.page(pages, len, rows));
+}
+
+/// Ctrl-D / Ctrl-U: the view and the focus move half a page together.
+fn half_page(app: &mut App, direction: isize) {
+    with_cursor(app, |c, len, rows| c.half_page(direction, len, rows));
 }
 
 fn toggle_mark(app: &mut App) {
@@ -694,6 +744,7 @@ fn scroll(app: &mut App, lines: i32) {
     if app.help.is_some() {
         let s = app.help.unwrap_or(0);
         app.help = Some(s.saturating_add_signed(lines as i16));
+        clamp_help(app);
         return;
     }
     if app.dialog.is_some() {

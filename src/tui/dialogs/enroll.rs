@@ -118,9 +118,9 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     ];
     for (i, s) in p.sequences.iter().enumerate().skip(first).take(room) {
         let mut label = format!(
-            "{} · {} steps · {} active",
+            "{} · {} · {} active",
             s.name,
-            s.steps,
+            crate::tui::text::plural(s.steps, "step", "steps"),
             count(s.active)
         );
         if s.archived {
@@ -156,7 +156,11 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
         Preview::Ready(e) => vec![
             (format!("Will enroll {}", e.contact), t.title()),
             (
-                format!("in '{}' ({} steps)", e.sequence, e.steps),
+                format!(
+                    "in '{}' ({})",
+                    e.sequence,
+                    crate::tui::text::plural(e.steps as i64, "step", "steps")
+                ),
                 t.title(),
             ),
             (
@@ -264,12 +268,14 @@ pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::Enrol
                 .unwrap_or_else(|| "the contact".into());
             let batch = report
                 .batch
+                .as_ref()
                 .map(|b| format!(" · batch {b}"))
                 .unwrap_or_default();
             app.say(
                 Tone::Success,
                 format!("Enrolled {name} in '{}'{batch}", report.sequence),
             );
+            app.note_batch(report.batch);
             if let Ok(v) = app.ws.data_version() {
                 app.data_version = v;
             }

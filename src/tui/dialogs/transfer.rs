@@ -86,9 +86,15 @@ pub(super) fn lines(
     )));
     for (i, policy) in TransferPolicy::ALL.iter().enumerate() {
         let what = match policy {
-            TransferPolicy::Keep => "keep: run on under whoever enrolled them",
-            TransferPolicy::Reassign => "reassign: future emails and tasks move to the new owner",
-            TransferPolicy::Unenroll => "unenroll: end them (ownership changed)",
+            TransferPolicy::Keep => "keep: run on under whoever enrolled them".to_string(),
+            TransferPolicy::Reassign => {
+                "reassign: future emails and tasks move to the new owner".to_string()
+            }
+            // The end reason by the one label every screen uses.
+            TransferPolicy::Unenroll => format!(
+                "unenroll: end them ({})",
+                crate::domain::EndReason::OwnershipChanged.label()
+            ),
         };
         let chosen = i == *p;
         lines.push(line(

@@ -4,7 +4,7 @@ use ratatui::text::Line;
 
 use super::manage::{ManageDialog, ManageKind, footer, line};
 use crate::tui::app::App;
-use crate::tui::text::plural;
+use crate::tui::text::{plural, reason_label};
 
 use crate::tui::app::Tone;
 use crate::tui::dialogs::Dialog;
@@ -26,7 +26,10 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
                 "Batch {} · {} · reason {}",
                 c.batch,
                 plural(c.count, "enrollment", "enrollments"),
-                c.reason.as_deref().unwrap_or("-")
+                c.reason
+                    .as_deref()
+                    .map(reason_label)
+                    .unwrap_or_else(|| "–".into())
             ),
             inner,
             t.title(),

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::domain::{AuditEntry, AutomaticEnds};
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{AUDIT_LIMIT, App, Tone, View};
-use crate::tui::text::{count, local_part, moment};
+use crate::tui::text::{count, local_part, moment, reason_label};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
 /// The Activity view: the newest audit entries.
@@ -105,7 +105,7 @@ const COLUMNS: [Column; 7] = [
     Column::new("Who", 8, 16, 1, 1),
     Column::new("Action", 9, 10, 0, 2),
     Column::new("Count", 7, 7, 0, 3).right(),
-    Column::new("Reason", 10, 18, 1, 5),
+    Column::new("Reason", 10, 34, 1, 5),
     Column::new("What", 14, 60, 4, 4),
     Column::new("Batch", 6, 8, 0, 6),
 ];
@@ -120,13 +120,13 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         a.top,
         " Activity",
         format!(
-            " · the audit log, newest first{} · {} entries{}",
+            " · the audit log, newest first{} · {}{}",
             if app.mine.activity {
                 ", only about my enrollments or by me (m: all)"
             } else {
                 ""
             },
-            count(s.list.len() as i64),
+            crate::tui::text::plural(s.list.len() as i64, "entry", "entries"),
             if s.list.len() >= AUDIT_LIMIT {
                 " (latest)"
             } else {
@@ -166,7 +166,13 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
                     ),
                     (x.action.clone(), t.base()),
                     (count(x.count), t.base()),
-                    (x.reason.clone().unwrap_or_else(|| "–".into()), t.base()),
+                    (
+                        x.reason
+                            .as_deref()
+                            .map(reason_label)
+                            .unwrap_or_else(|| "–".into()),
+                        t.base(),
+                    ),
                     (what, t.base()),
                     (x.batch.clone().unwrap_or_default(), t.dim()),
                 ],

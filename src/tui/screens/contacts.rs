@@ -11,7 +11,7 @@ use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{App, CONTACT_LIMIT, Keep, Pending};
 use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, local_part};
-use crate::tui::view::{Areas, Column, draw_list, fit_columns, header_line, row_line};
+use crate::tui::view::{Areas, Column, draw_list, fit_columns, header_line, measure, row_line};
 
 #[derive(Debug, Default)]
 pub struct ContactsState {
@@ -127,6 +127,13 @@ pub fn done(app: &mut App, generation: u64, result: JobOutcome<(Vec<Contact>, bo
     }
 }
 
+/// A contact's cells on the page, whether it opted out, and its row style.
+type ContactRow = (
+    Vec<(String, ratatui::style::Style)>,
+    bool,
+    ratatui::style::Style,
+);
+
 const COLUMNS: [Column; 5] = [
     Column::new("Contact", 14, 30, 3, 0),
     Column::new("Email", 16, 34, 3, 1),
@@ -174,11 +181,10 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     if a.list.height == 0 {
         return;
     }
-    let widths = fit_columns(&COLUMNS, a.list.width);
     let visible = c
         .cursor
         .visible(c.results.len(), a.list.height.saturating_sub(1) as usize);
-    let rows = visible
+    let page: Vec<ContactRow> = visible
         .map(|i| {
             let x = &c.results[i];
             let mut name = full_name(&x.first_name, &x.last_name, &x.email);
@@ -195,34 +201,39 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             // (beside its name when that column is hidden); the detail pane
             // says when, how and by whom.
             let stage = if x.opted_out {
-                if widths[4].is_none() {
-                    name.push_str(" (opted out)");
-                }
                 ("opted out".to_string(), t.error())
             } else {
                 (x.lifecycle_label.clone(), t.base())
             };
-            let style = t.row(i == c.cursor.selected);
-            row_line(
-                &COLUMNS,
-                vec![
-                    (name, t.base()),
-                    (x.email.clone(), t.base()),
-                    (x.company.clone(), t.base()),
-                    (
-                        x.owner
-                            .as_deref()
-                            .map(local_part)
-                            .unwrap_or("–")
-                            .to_string(),
-                        t.base(),
-                    ),
-                    stage,
-                ],
-                &widths,
-                a.list.width,
-                style,
-            )
+            let cells = vec![
+                (name, t.base()),
+                (x.email.clone(), t.base()),
+                (x.company.clone(), t.base()),
+                (
+                    x.owner
+                        .as_deref()
+                        .map(local_part)
+                        .unwrap_or("–")
+                        .to_string(),
+                    t.base(),
+                ),
+                stage,
+            ];
+            (cells, x.opted_out, t.row(i == c.cursor.selected))
+        })
+        .collect();
+    let content = measure(COLUMNS.len(), page.iter().map(|(c, _, _)| c.as_slice()));
+    let widths = fit_columns(&COLUMNS, a.list.width, &content);
+    let rows = page
+        .into_iter()
+        .map(|(mut cells, opted_out, style)| {
+            // An opted-out contact (R9) says so where its stage would be
+            // (beside its name when that column is hidden); the detail pane
+            // says when, how and by whom.
+            if opted_out && widths[4].is_none() {
+                cells[0].0.push_str(" (opted out)");
+            }
+            row_line(&COLUMNS, cells, &widths, a.list.width, style)
         })
         .collect();
     let empty = if c.pending.is_some() {

@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use crate::domain::{AddressState, ContactDetail, StepState, TaskState, describe_status};
+use crate::domain::{AddressState, ContactDetail, StepState, TaskState};
 use crate::tui::action::{Command, Job, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, day, fit, local_part, moment};
@@ -77,6 +77,8 @@ pub fn command(app: &mut App, command: Command) -> bool {
         Command::Down => app.detail.scroll = app.detail.scroll.saturating_add(1),
         Command::PageUp => app.detail.scroll = app.detail.scroll.saturating_sub(10),
         Command::PageDown => app.detail.scroll = app.detail.scroll.saturating_add(10),
+        Command::HalfPageUp => app.detail.scroll = app.detail.scroll.saturating_sub(5),
+        Command::HalfPageDown => app.detail.scroll = app.detail.scroll.saturating_add(5),
         Command::Top => app.detail.scroll = 0,
         Command::Back | Command::Escape | Command::Detail | Command::Open | Command::Quit => {
             app.detail.open = false;
@@ -216,7 +218,7 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
         ));
         let mut what = format!(
             "  {} · step {}/{}",
-            describe_status(r.status, r.end_reason),
+            crate::tui::text::status_label(r.status, r.end_reason),
             r.step,
             r.steps
         );

@@ -100,7 +100,9 @@ pub fn arrived<T: 'static, K: PartialEq>(
 }
 
 /// After a list was read again: the cursor back on the item it was on
-/// (`was`, by `key`), else kept on screen.
+/// (`was`, by `key`), else kept on screen. A view scrolled to the top
+/// stays there, so that entries arriving at the top of a live list
+/// (Activity) show rather than scroll off above.
 pub fn refocus<T, K: PartialEq>(
     cursor: &mut Cursor,
     items: &[T],
@@ -110,6 +112,7 @@ pub fn refocus<T, K: PartialEq>(
 ) {
     let len = items.len();
     match was.and_then(|k| items.iter().position(|x| key(x) == k)) {
+        Some(at) if cursor.offset == 0 => cursor.select(at, len, rows),
         Some(at) => cursor.keep_at(at, len, rows),
         None => cursor.follow(len, rows),
     }

@@ -232,7 +232,7 @@ fn by_reason(app: &App, frame: &mut Frame, area: Rect, report: Option<&SequenceR
 
 /// "not a fit", "meeting booked": the stored name, spaced.
 fn reason_label(reason: crate::domain::EndReason) -> String {
-    reason.as_str().replace('_', " ")
+    reason.label().to_string()
 }
 
 /// Unenrollments per UTC day, the last 30 days ending today, oldest on the

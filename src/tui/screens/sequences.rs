@@ -66,7 +66,7 @@ const COLUMNS: [Column; 6] = [
     Column::new("Sequence", 16, 64, 3, 0),
     Column::new("Owner", 8, 32, 1, 4),
     Column::new("Steps", 5, 5, 0, 3).right(),
-    Column::new("Active / total", 17, 21, 1, 1).right(),
+    Column::new("Active/total", 12, 21, 1, 1).right(),
     Column::new("Replied", 7, 8, 0, 2).right(),
     Column::new("Meetings", 8, 8, 0, 5).right(),
 ];

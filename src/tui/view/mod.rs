@@ -3,11 +3,12 @@
 //! `areas`, which `update` also uses to map clicks and page sizes, so the
 //! two never disagree.
 
-mod help;
+pub mod help;
 
 pub use crate::tui::widgets::header::tab_at;
 pub use crate::tui::widgets::table::{
-    Column, draw_heading, draw_list, draw_table, fit_columns, header_line, row_line, sequence_cell,
+    Column, draw_heading, draw_list, draw_table, fit_columns, header_line, measure, row_line,
+    sequence_cell,
 };
 use crate::tui::widgets::{header::header, hints::hint_bar, status::status_line};
 

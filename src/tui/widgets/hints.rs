@@ -49,21 +49,26 @@ pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
             ]
         } else if app.help.is_some() {
             vec![
-                ("↑↓".into(), "scroll".into()),
-                ("any key".into(), "close".into()),
+                ("↑↓ ^d ^u".into(), "scroll".into()),
+                ("? esc q".into(), "close".into()),
             ]
         } else {
             app.keymap
-                .hints(&app.scopes())
+                // `U` only while a batch of this user's can be undone.
+                .hints(&app.scopes(), |c| {
+                    c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some()
+                })
                 .into_iter()
                 .map(|(k, h)| (k, h.to_string()))
                 .collect()
         };
-    // The help key always makes it into the bar: it is the way to the rest.
+    // The help key always makes it into the bar: it is the way to the rest;
+    // so does undo while a batch can be undone (it expires).
     let help_key = app.keymap.first_key(crate::tui::action::Command::Help);
-    let (pairs, tail): (Vec<_>, Vec<_>) = pairs
-        .into_iter()
-        .partition(|(key, hint)| !(key == &help_key && hint == "help"));
+    let undo_key = app.keymap.first_key(crate::tui::action::Command::Undo);
+    let (pairs, tail): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(key, hint)| {
+        !(key == &help_key && hint == "help" || key == &undo_key && hint == "undo")
+    });
     let piece = |key: &str, hint: &str| text::width(key) + 1 + text::width(hint) + 2;
     let reserved: usize = tail.iter().map(|(k, h)| piece(k, h)).sum();
     let mut spans = Vec::new();

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::tui::action::Command;
 use crate::tui::app::{App, Screen, Tone};
 use crate::tui::text::{self};
 
@@ -47,6 +48,21 @@ pub fn status_line(app: &App, frame: &mut Frame, area: Rect) {
             Tone::Error => t.error(),
         };
         spans.push(Span::styled("│ ", t.dim()));
+        // The change just reported can be undone: say how, and for how long
+        // (R15's window), before the message so that it is never cut.
+        if let Some(batch) = &note.batch
+            && app.undoable.as_ref().is_some_and(|c| &c.batch == batch)
+            && let Some(minutes) = app.undo_minutes_left()
+        {
+            spans.push(Span::styled(
+                format!(
+                    "{} undo ({minutes} min)",
+                    app.keymap.first_key(Command::Undo)
+                ),
+                t.key(),
+            ));
+            spans.push(Span::styled(" · ", t.dim()));
+        }
         spans.push(Span::styled(text::clean(&note.text).into_owned(), style));
     }
     let position = position_text(app);

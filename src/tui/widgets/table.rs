@@ -46,26 +46,65 @@ impl Column {
 }
 
 /// Widths for `columns` in `width` cells (one space between columns);
-/// `None` for a column that does not fit.
-pub fn fit_columns(columns: &[Column], width: u16) -> Vec<Option<u16>> {
+/// `None` for a column that does not fit. `content` is, per column, the
+/// widest cell on the page on screen (see [`measure`]): a column never
+/// takes more than its title and its widest cell need before every
+/// column that is cut has been given room — the most important first, up
+/// to its max, then beyond it (VisiData- and k9s-style); what is left then
+/// grows columns by weight up to their max.
+pub fn fit_columns(columns: &[Column], width: u16, content: &[usize]) -> Vec<Option<u16>> {
+    // What each column needs to show its title and its visible cells whole.
+    let want: Vec<u16> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let cells = content.get(i).copied().unwrap_or(c.max as usize);
+            cells.max(text::width(c.title)).min(u16::MAX as usize) as u16
+        })
+        .collect();
+    // A column whose cells are narrower than its minimum needs no more.
+    let floor: Vec<u16> = columns
+        .iter()
+        .zip(&want)
+        .map(|(c, &w)| c.min.min(w))
+        .collect();
     let mut order: Vec<usize> = (0..columns.len()).collect();
     order.sort_by_key(|&i| (columns[i].keep, i));
     let mut chosen = vec![false; columns.len()];
     let mut used = 0u16;
-    for i in order {
-        let need = columns[i].min + if used == 0 { 0 } else { 1 };
+    for &i in &order {
+        let need = floor[i] + if used == 0 { 0 } else { 1 };
         if used + need <= width {
             chosen[i] = true;
             used += need;
         }
     }
-    let mut widths: Vec<Option<u16>> = columns
+    let mut widths: Vec<Option<u16>> = floor
         .iter()
         .zip(&chosen)
-        .map(|(c, &on)| on.then_some(c.min))
+        .map(|(&f, &on)| on.then_some(f))
         .collect();
-    // Share the spare cells by weight, a cell at a time up to each max.
     let mut spare = width.saturating_sub(used);
+    // The cut columns first, the most important first, up to what their
+    // cells need: first each up to its max (a fair share), then beyond.
+    for cap in [true, false] {
+        for &i in &order {
+            let limit = if cap {
+                want[i].min(columns[i].max.max(floor[i]))
+            } else {
+                want[i]
+            };
+            if let Some(w) = widths[i]
+                && w < limit
+                && spare > 0
+            {
+                let add = (limit - w).min(spare);
+                widths[i] = Some(w + add);
+                spare -= add;
+            }
+        }
+    }
+    // Then share what is left by weight, a cell at a time up to each max.
     while spare > 0 {
         let mut grew = false;
         for (i, c) in columns.iter().enumerate() {
@@ -85,6 +124,21 @@ pub fn fit_columns(columns: &[Column], width: u16) -> Vec<Option<u16>> {
         }
     }
     widths
+}
+
+/// Per column, the widest of the given rows' cells (as they will print):
+/// what [`fit_columns`] needs. Only the rows on screen are measured.
+pub fn measure<'a>(
+    columns: usize,
+    rows: impl IntoIterator<Item = &'a [(String, Style)]>,
+) -> Vec<usize> {
+    let mut widest = vec![0usize; columns];
+    for row in rows {
+        for (w, (cell, _)) in widest.iter_mut().zip(row) {
+            *w = (*w).max(text::width(&text::clean(cell)));
+        }
+    }
+    widest
 }
 
 /// The column header line of a list.
@@ -214,13 +268,15 @@ pub fn draw_table(
     empty: &str,
     mut cells: impl FnMut(usize) -> (Vec<(String, Style)>, Style),
 ) {
-    let widths = fit_columns(columns, area.width);
-    let rows: Vec<Line> = cursor
+    let page: Vec<(Vec<(String, Style)>, Style)> = cursor
         .visible(len, area.height.saturating_sub(1) as usize)
-        .map(|i| {
-            let (cells, style) = cells(i);
-            row_line(columns, cells, &widths, area.width, style)
-        })
+        .map(&mut cells)
+        .collect();
+    let content = measure(columns.len(), page.iter().map(|(c, _)| c.as_slice()));
+    let widths = fit_columns(columns, area.width, &content);
+    let rows: Vec<Line> = page
+        .into_iter()
+        .map(|(cells, style)| row_line(columns, cells, &widths, area.width, style))
         .collect();
     draw_list(
         app,
@@ -230,4 +286,50 @@ pub fn draw_table(
         rows,
         empty,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: [Column; 3] = [
+        Column::new("Name", 10, 40, 3, 0),
+        Column::new("Count", 12, 20, 1, 1).right(),
+        Column::new("Note", 8, 30, 1, 2),
+    ];
+
+    #[test]
+    fn slack_goes_to_the_cut_columns_first() {
+        // Names need 30, counts 5 (narrower than their minimum), notes 20.
+        let widths = fit_columns(&COLUMNS, 50, &[30, 3, 20]);
+        // The count shrinks to its title; the name gets all it needs before
+        // the note (less important) gets the rest.
+        assert_eq!(widths, vec![Some(30), Some(5), Some(13)]);
+        // Nothing grows past its need while another column is cut.
+        let widths = fit_columns(&COLUMNS, 40, &[30, 3, 20]);
+        assert_eq!(widths, vec![Some(25), Some(5), Some(8)]);
+    }
+
+    #[test]
+    fn when_everything_fits_the_rest_grows_by_weight() {
+        let widths = fit_columns(&COLUMNS, 80, &[12, 3, 6]);
+        let total: u16 = widths.iter().flatten().sum::<u16>() + 2;
+        assert!(total <= 80);
+        assert!(widths[0].unwrap() >= 12 && widths[2].unwrap() >= 8);
+    }
+
+    #[test]
+    fn only_the_given_rows_are_measured() {
+        let rows = [
+            vec![
+                ("Ada".to_string(), Style::default()),
+                ("1".into(), Style::default()),
+            ],
+            vec![("Grace Hopper".to_string(), Style::default())],
+        ];
+        assert_eq!(
+            measure(3, rows.iter().map(|r| r.as_slice())),
+            vec![12, 1, 0]
+        );
+    }
 }

@@ -6,7 +6,7 @@ mod draw;
 pub use draw::draw;
 
 use super::{Outcome, Preview};
-use crate::domain::{EndReason, EnrollmentRow, Expected, Status, UnenrollReport, describe_status};
+use crate::domain::{EndReason, EnrollmentRow, Expected, Status, UnenrollReport};
 use crate::tui::action::{Action, Command, Job, StatusCount};
 use crate::tui::app::App;
 
@@ -46,7 +46,7 @@ impl Target {
     }
 
     pub fn status_text(&self) -> String {
-        describe_status(self.status, self.end_reason)
+        crate::tui::text::status_label(self.status, self.end_reason)
     }
 }
 
@@ -328,7 +328,10 @@ pub fn preview_done(
 pub fn done(app: &mut App, result: JobOutcome<UnenrollReport>) {
     let list = app.running.take().and_then(|r| r.list);
     match result {
-        Ok(report) => after_change(app, report.summary(), list),
+        Ok(report) => {
+            after_change(app, report.summary(), list);
+            app.note_batch(report.batch);
+        }
         Err(err) => app.fail(&err),
     }
 }

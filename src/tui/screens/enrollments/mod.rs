@@ -433,14 +433,14 @@ pub fn mark_all(app: &mut App) {
         app.say(
             Tone::Info,
             format!(
-                "Marked all {} rows the filter matches.",
-                text::count(n as i64)
+                "Marked all {} the filter matches.",
+                text::plural(n as i64, "row", "rows")
             ),
         );
     } else {
         app.say(
             Tone::Info,
-            format!("Unmarked those {} rows.", text::count(n as i64)),
+            format!("Unmarked those {}.", text::plural(n as i64, "row", "rows")),
         );
     }
 }

@@ -50,37 +50,20 @@ fn top(app: &App, e: &EnrollmentsState, frame: &mut Frame, a: &Areas) {
         Span::styled(fit(&s.name, width.saturating_sub(40).max(10)), t.title()),
         Span::styled(
             format!(
-                " · {} · {} steps · {} enrolled",
+                " · {} · {} · {} enrolled",
                 local_part(&s.owner),
-                s.steps,
+                text::plural(s.steps, "step", "steps"),
                 count(s.total)
             ),
             t.dim(),
         ),
     ]);
-    // Counts on every chip when there is room, else only on the chosen one.
-    let full: usize = Chip::ALL
-        .iter()
-        .map(|c| c.label().len() + count(c.count(s)).len() + 4)
-        .sum();
-    let roomy = full + 30 <= width;
-    let mut chips = vec![Span::raw(" ")];
-    for c in Chip::ALL {
-        let label = if roomy || c == e.chip {
-            format!(" {} {} ", c.label(), count(c.count(s)))
-        } else {
-            format!(" {} ", c.label())
-        };
-        chips.push(Span::styled(
-            label,
-            if c == e.chip {
-                t.chip_active()
-            } else {
-                t.chip()
-            },
-        ));
-        chips.push(Span::raw(" "));
-    }
+    // What follows the chips — the stale toggle, the filter and its count —
+    // is laid out first: the chips take the room left, in the roomiest form
+    // that fits (counts on every chip; on the chosen one only; the others
+    // shortened; the chosen one alone), so that the filter and its count
+    // always show.
+    let mut tail = Vec::new();
     // The stale toggle sits with the chips: it narrows whichever is chosen,
     // and when on shows how many rows are left, as the chosen chip does.
     if e.stale {
@@ -89,33 +72,62 @@ fn top(app: &App, e: &EnrollmentsState, frame: &mut Frame, a: &Areas) {
         } else {
             format!("{} ", count(e.ids.len() as i64))
         };
-        chips.push(Span::styled(format!(" stale ✓ {left}"), t.chip_active()));
+        tail.push(Span::styled(format!(" stale ✓ {left}"), t.chip_active()));
     } else {
-        chips.push(Span::styled(" stale ", t.chip()));
+        tail.push(Span::styled(" stale ", t.chip()));
     }
-    chips.push(Span::raw("  "));
+    tail.push(Span::raw("  "));
     if e.editing {
-        chips.push(Span::styled("/ ", t.key()));
-        chips.push(Span::styled(
+        tail.push(Span::styled("/ ", t.key()));
+        tail.push(Span::styled(
             format!("{}▏", text::clean(&e.search)),
             t.input(),
         ));
     } else if !e.search.is_empty() {
-        chips.push(Span::styled("/ ", t.key()));
-        chips.push(Span::styled(text::clean(&e.search).into_owned(), t.input()));
+        tail.push(Span::styled("/ ", t.key()));
+        tail.push(Span::styled(text::clean(&e.search).into_owned(), t.input()));
     } else {
-        chips.push(Span::styled("/ filter", t.dim()));
+        tail.push(Span::styled("/ filter", t.dim()));
     }
     if e.pending.is_some() && !e.search.trim().is_empty() {
-        chips.push(Span::styled("  filtering…", t.dim()));
+        tail.push(Span::styled("  filtering…", t.dim()));
     } else if e.pending.is_some() {
-        chips.push(Span::styled("  loading…", t.dim()));
+        tail.push(Span::styled("  loading…", t.dim()));
     } else if !e.search.trim().is_empty() {
-        chips.push(Span::styled(
+        tail.push(Span::styled(
             format!("  {} match", count(e.ids.len() as i64)),
             t.dim(),
         ));
     }
+    let tail_width: usize = tail.iter().map(|s| s.width()).sum();
+    let chips_in = |form: usize| -> Vec<Span<'static>> {
+        let mut chips = vec![Span::raw(" ")];
+        for c in Chip::ALL {
+            let chosen = c == e.chip;
+            let label = match form {
+                0 => format!(" {} {} ", c.label(), count(c.count(s))),
+                _ if chosen => format!(" {} {} ", c.label(), count(c.count(s))),
+                1 => format!(" {} ", c.label()),
+                2 => format!(" {} ", c.label().chars().take(3).collect::<String>()),
+                _ => continue,
+            };
+            chips.push(Span::styled(
+                label,
+                if chosen { t.chip_active() } else { t.chip() },
+            ));
+            chips.push(Span::raw(" "));
+        }
+        chips
+    };
+    let mut chips = Vec::new();
+    for form in 0..4 {
+        chips = chips_in(form);
+        let used: usize = chips.iter().map(|s| s.width()).sum();
+        if used + tail_width <= width {
+            break;
+        }
+    }
+    chips.extend(tail);
     frame.render_widget(Paragraph::new(vec![title, Line::from(chips)]), a.top);
 }
 

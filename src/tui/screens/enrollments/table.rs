@@ -5,16 +5,15 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 use super::EnrollmentsState;
-use crate::domain::describe_status;
 use crate::tui::app::App;
 use crate::tui::text::{self, day, local_part};
-use crate::tui::view::{Column, draw_list, fit_columns, header_line, row_line};
+use crate::tui::view::{Column, draw_list, fit_columns, header_line, measure, row_line};
 
 /// The All view's columns: the same, and the sequence after the contact
 /// (kept before everything but the contact when the screen is narrow).
 pub(crate) const ALL_COLUMNS: [Column; 11] = [
     Column::new("", 3, 3, 0, 0),
-    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Contact", 16, 30, 3, 1),
     Column::new("Sequence", 14, 28, 2, 2),
     Column::new("Email", 14, 34, 3, 7),
     Column::new("Company", 10, 24, 2, 6),
@@ -29,7 +28,7 @@ pub(crate) const ALL_COLUMNS: [Column; 11] = [
 
 pub(crate) const COLUMNS: [Column; 10] = [
     Column::new("", 3, 3, 0, 0),
-    Column::new("Contact", 12, 30, 3, 1),
+    Column::new("Contact", 16, 30, 3, 1),
     Column::new("Email", 14, 34, 3, 6),
     Column::new("Company", 10, 24, 2, 5),
     Column::new("Owner", 8, 14, 1, 7),
@@ -56,15 +55,13 @@ pub(crate) fn table(
     let t = &app.theme;
     let now = app.ws.now();
     let with_sequence = columns.iter().any(|c| c.title == "Sequence");
-    let widths = fit_columns(columns, area.width);
-    let status_width = columns
-        .iter()
-        .position(|c| c.title == "Status")
-        .and_then(|i| widths[i])
-        .unwrap_or(0) as usize;
+    let status_column = columns.iter().position(|c| c.title == "Status");
     let rows_on_screen = area.height.saturating_sub(1) as usize;
     let visible = e.cursor.visible(e.ids.len(), rows_on_screen);
-    let mut rows = Vec::with_capacity(visible.len());
+    // The page's cells first, so that the columns are sized to what is on
+    // screen: measured with the short status; the long one (end reason,
+    // stale mark) replaces it where the column ends up wide enough.
+    let mut page = Vec::with_capacity(visible.len());
     for index in visible {
         let id = e.ids[index];
         let focused = index == e.cursor.selected;
@@ -85,21 +82,18 @@ pub(crate) fn table(
         } else {
             t.base()
         };
-        let cells = match e.rows.get(&id) {
+        let (cells, long) = match e.rows.get(&id) {
             Some(r) => {
                 // The end reason (or the stale mark) when the column has
                 // room; else the status, or for a stale row just "stale".
-                let (mut status, short) = if r.stale {
+                let (long, status) = if r.stale {
                     (format!("{}·stale", r.status), "stale".to_string())
                 } else {
                     (
-                        describe_status(r.status, r.end_reason),
+                        crate::tui::text::status_label(r.status, r.end_reason),
                         r.status.to_string(),
                     )
                 };
-                if text::width(&status) > status_width {
-                    status = short;
-                }
                 let mut cells = vec![
                     (check.to_string(), t.base()),
                     (r.contact_name.clone(), t.base()),
@@ -132,12 +126,30 @@ pub(crate) fn table(
                 if with_sequence {
                     cells.insert(2, (r.sequence.clone(), t.base()));
                 }
-                cells
+                (cells, Some(long))
             }
-            None => vec![(check.to_string(), t.base()), ("…".to_string(), t.dim())],
+            None => (
+                vec![(check.to_string(), t.base()), ("…".to_string(), t.dim())],
+                None,
+            ),
         };
-        rows.push(row_line(columns, cells, &widths, area.width, row_style));
+        page.push((cells, long, row_style));
     }
+    let content = measure(columns.len(), page.iter().map(|(c, _, _)| c.as_slice()));
+    let widths = fit_columns(columns, area.width, &content);
+    let status_width = status_column.and_then(|i| widths[i]).unwrap_or(0) as usize;
+    let rows = page
+        .into_iter()
+        .map(|(mut cells, long, row_style)| {
+            if let (Some(i), Some(long)) = (status_column, long)
+                && let Some(cell) = cells.get_mut(i)
+                && text::width(&long) <= status_width
+            {
+                cell.0 = long;
+            }
+            row_line(columns, cells, &widths, area.width, row_style)
+        })
+        .collect();
     draw_list(
         app,
         frame,
