@@ -108,6 +108,9 @@ pub struct Refusal {
     pub verdict: BounceVerdict,
     pub reason: BounceReason,
     pub outcome: IngestOutcome,
+    /// The answer was a 4xx after the message had been deferred for
+    /// `[smtp] defer_limit_hours` (a 5xx answer: false).
+    pub given_up: bool,
 }
 
 /// A message possibly sent: see [`RunReport::unconfirmed`].
@@ -646,9 +649,12 @@ fn deliver_all(
         let message_id = header_value(&m.message, "Message-ID").unwrap_or_default();
         let to = address_in(&m.message, "To").unwrap_or_default();
         if m.handing_over {
-            // An earlier run died while the server had the message: it may
-            // have been accepted, and SMTP cannot be asked. Sending it again
-            // could deliver it twice, so it is reported instead.
+            // An earlier run died after handing the message over whole
+            // (its data and final "." go out in one write right after the
+            // mark) and before recording the answer: the server has it,
+            // unless it refused it at the final ".", and SMTP cannot be
+            // asked. Sending it again would deliver it twice: it counts as
+            // delivered and is reported, its answer unseen.
             ws.mark_delivered(&[id])?;
             report.unconfirmed.push(Unconfirmed {
                 message_id,
@@ -664,48 +670,77 @@ fn deliver_all(
                 test_kill_after_accept(report.delivered);
                 ws.mark_delivered(&[id])?;
             }
-            Handed::Deferred(_) => {
-                ws.defer_delivery(id, m.attempts)?;
-                report.delivery_deferred += 1;
+            Handed::Deferred(answer) => {
+                if ws.now() - m.sent_at >= ws.rules().smtp_defer_limit() {
+                    // Deferred for too long: the answer is a bounce now.
+                    let (code, text) = match answer.split_once(' ') {
+                        Some((code, text)) if code.len() == 3 => (code, text),
+                        _ => ("4", answer.as_str()),
+                    };
+                    refuse(ws, m, &message_id, &to, code, text, true, report)?;
+                } else {
+                    ws.defer_delivery(id, m.attempts)?;
+                    report.delivery_deferred += 1;
+                }
             }
             Handed::Refused { code, text } => {
-                let answer = format!("{code} {text}").trim().to_string();
-                let status = bounce::find_status(&text).or_else(|| {
-                    code.chars()
-                        .next()
-                        .filter(|c| matches!(c, '4' | '5'))
-                        .map(|c| format!("{c}.0.0"))
-                });
-                let decision =
-                    bounce::decide(status.as_deref(), None, &[&text], bounce::Fallback::None);
-                let recipient = BounceRecipient {
-                    address: Some(to.clone()),
-                    verdict: decision.verdict,
-                    reason: decision.reason,
-                    diagnostic: decision.line.unwrap_or_else(|| answer.clone()),
-                    status,
-                };
-                let event = InboundEvent {
-                    id: format!("smtp-refused:{message_id}"),
-                    at: ws.now(),
-                    inbound: Inbound::Bounce {
-                        recipients: vec![recipient],
-                        message_ids: vec![message_id.clone()],
-                        references: Vec::new(),
-                    },
-                };
-                let outcome = ws.reject_delivery(id, &event)?;
-                report.refused.push(Refusal {
-                    message_id,
-                    recipient: to,
-                    answer,
-                    verdict: decision.verdict,
-                    reason: decision.reason,
-                    outcome,
-                });
+                refuse(ws, m, &message_id, &to, &code, &text, false, report)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Applies a server's negative answer to a message as the bounce it
+/// amounts to (R9, hard or soft by the classifier from the answer's text
+/// and status) and drops the message from the journal, in one
+/// transaction. `given_up`: a 4xx answer after the message was deferred
+/// for `Rules::smtp_defer_limit`.
+#[allow(clippy::too_many_arguments)]
+fn refuse(
+    ws: &mut Workspace,
+    m: &OutboxMessage,
+    message_id: &str,
+    to: &str,
+    code: &str,
+    text: &str,
+    given_up: bool,
+    report: &mut RunReport,
+) -> Result<()> {
+    let answer = format!("{code} {text}").trim().to_string();
+    let status = bounce::find_status(text).or_else(|| {
+        code.chars()
+            .next()
+            .filter(|c| matches!(c, '4' | '5'))
+            .map(|c| format!("{c}.0.0"))
+    });
+    let decision = bounce::decide(status.as_deref(), None, &[text], bounce::Fallback::None);
+    let recipient = BounceRecipient {
+        address: Some(to.to_string()),
+        verdict: decision.verdict,
+        reason: decision.reason,
+        diagnostic: decision.line.unwrap_or_else(|| answer.clone()),
+        status,
+    };
+    let event = InboundEvent {
+        id: format!("smtp-refused:{message_id}"),
+        at: ws.now(),
+        inbound: Inbound::Bounce {
+            recipients: vec![recipient],
+            message_ids: vec![message_id.to_string()],
+            references: Vec::new(),
+        },
+    };
+    let outcome = ws.reject_delivery(m.sent_email_id, &event)?;
+    report.refused.push(Refusal {
+        message_id: message_id.to_string(),
+        recipient: to.to_string(),
+        answer,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        outcome,
+        given_up,
+    });
     Ok(())
 }
 

@@ -3,5 +3,6 @@
 //! or `mod support;` from a test file in `tests/`.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod dovecot;
 pub mod smtp;
