@@ -76,7 +76,8 @@ class Handler:
         with open(os.path.join(store, "rcpt", str(n)), "w") as f:
             f.write("\n".join(envelope.rcpt_tos))
         with open(os.path.join(store, "tls", str(n)), "w") as f:
-            f.write("yes" if session.ssl else "no")
+            # An implicit-TLS server speaks nothing else.
+            f.write("yes" if session.ssl or args.implicit_tls else "no")
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(store, "new", f"{n}.eml"))
