@@ -345,8 +345,9 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         let command = deliver_command(&work, &clock, &server.url());
         let (killed, what) = match point {
             Point::Holding(n) => {
-                // Long enough for the kill to come first, whatever the load.
-                server.hold(600.0);
+                // Long enough for the kill to come first, whatever the
+                // load (and shorter than the client's 60 s timeout).
+                server.hold_message(*n, 50.0);
                 let file = server.store.join("new").join(format!("{n}.eml"));
                 let killed = spawn_and_kill_when(command, || file.exists());
                 assert!(killed, "the run ended before the server held message {n}");

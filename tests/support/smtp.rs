@@ -94,6 +94,12 @@ impl Smtp {
         std::fs::write(self.store.join("hold"), seconds.to_string()).unwrap();
     }
 
+    /// Makes the server wait `seconds` after storing its `n`-th message
+    /// (counting from 1) before it answers 250; the others at once.
+    pub fn hold_message(&self, n: usize, seconds: f64) {
+        std::fs::write(self.store.join("hold"), format!("{seconds}@{n}")).unwrap();
+    }
+
     /// The messages the server holds, in the order received, as bytes.
     pub fn messages(&self) -> Vec<Vec<u8>> {
         let mut names: Vec<(u64, PathBuf)> = std::fs::read_dir(self.store.join("new"))

@@ -9,10 +9,10 @@ STORE_DIR/rcpt/<n>, whether the session was encrypted in STORE_DIR/tls/<n>
 ("yes" or "no"). Before answering a RCPT it reads STORE_DIR/answers
 (when it exists): lines "ADDRESS CODE TEXT"; a recipient listed there gets
 that answer (e.g. "451 4.3.0 try again later", "550 5.1.1 user unknown"),
-anyone else 250. When STORE_DIR/hold exists (a number of seconds), the
-server waits that long after storing a message before it answers 250: a
-client killed meanwhile has had its message accepted without seeing the
-answer (the crash tests use it).
+anyone else 250. When STORE_DIR/hold exists ("SECONDS", or "SECONDS@N"
+for the N-th message only), the server waits that long after storing a
+message before it answers 250: a client killed meanwhile has had its
+message accepted without seeing the answer (the crash tests use it).
 
 --starttls offers STARTTLS with the given certificate and key (PEM);
 --implicit-tls speaks TLS from the first byte (smtps). Runs until killed.
@@ -48,10 +48,16 @@ def answers():
     return out
 
 
-def hold():
+def hold(n):
+    """Seconds to wait before answering message n: the hold file holds
+    "SECONDS" (every message) or "SECONDS@N" (message N only)."""
     try:
         with open(os.path.join(store, "hold")) as f:
-            return float(f.read().strip() or "0")
+            text = f.read().strip()
+        seconds, _, only = text.partition("@")
+        if only and int(only) != n:
+            return 0.0
+        return float(seconds or "0")
     except (OSError, ValueError):
         return 0.0
 
@@ -81,7 +87,7 @@ class Handler:
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(store, "new", f"{n}.eml"))
-        wait = hold()
+        wait = hold(n)
         if wait > 0:
             await asyncio.sleep(wait)
         return "250 2.0.0 Message accepted"
