@@ -214,7 +214,11 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("undo", file.undo, &["window_minutes"][..]),
         ("out_of_office", file.out_of_office, &["pause"][..]),
         ("bounce", file.bounce, &["soft_retry_hours"][..]),
-        ("smtp", file.smtp, &["password_file", "defer_limit_hours"][..]),
+        (
+            "smtp",
+            file.smtp,
+            &["password_file", "defer_limit_hours"][..],
+        ),
         ("sending", file.sending, &["daily_cap"][..]),
         ("unsubscribe", file.unsubscribe, &["domain", "url"][..]),
     ];

@@ -317,7 +317,10 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
     let unkilled = timed(deliver_command(&ran, &clock, &server.url()));
     let reference = check_run(&ran, &server.store, &base, &clock);
     assert_eq!(reference.journal, 0);
-    assert_eq!(reference.files, reference.sent, "the server holds every email once");
+    assert_eq!(
+        reference.files, reference.sent,
+        "the server holds every email once"
+    );
     assert!(reference.sent > 0);
     drop(server);
     println!(
@@ -370,7 +373,11 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         let unconfirmed = next["unconfirmed"].as_array().unwrap();
         println!(
             "kill at {what}: {} — left {} emails recorded ({} in the journal), {on_server_before} on the server; the next run recovered {}, {} unconfirmed, sent {}",
-            if killed { "interrupted" } else { "had already exited" },
+            if killed {
+                "interrupted"
+            } else {
+                "had already exited"
+            },
             left.sent,
             left.journal,
             next["recovered"],
@@ -381,7 +388,10 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         // and none without its record; with the journal empty, every
         // recorded email is on the server.
         assert_eq!(done.journal, 0, "{next}");
-        assert_eq!(done.files, done.sent, "every email is on the server once: {next}");
+        assert_eq!(
+            done.files, done.sent,
+            "every email is on the server once: {next}"
+        );
         assert_eq!(done.emailed_steps, reference.emailed_steps);
         assert_eq!(done.task_steps, reference.task_steps);
         // The run that was killed had seen no answer to at most one
@@ -393,7 +403,10 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         drop(server);
         remove_workspace(&work);
     }
-    assert!(interrupted > 2, "the spread kill points interrupted nothing");
+    assert!(
+        interrupted > 2,
+        "the spread kill points interrupted nothing"
+    );
 }
 
 /// The release-time version: `benches/crash-suite.sh` builds a workspace

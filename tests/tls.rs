@@ -50,7 +50,10 @@ fn delivered(run: &Run, server: &Smtp) {
     assert!(sent > 0, "{report}");
     assert_eq!(report["delivered"], sent, "{report}");
     assert_eq!(server.messages().len(), sent);
-    assert!(server.all_encrypted(), "a message came over a plain session");
+    assert!(
+        server.all_encrypted(),
+        "a message came over a plain session"
+    );
 }
 
 #[test]
@@ -59,7 +62,7 @@ fn starttls_with_a_private_authority_trusted_through_seqtui_ca_file() {
     let dir = tempfile::tempdir().unwrap();
     let server = Smtp::start_tls(
         &dir.path().join("server"),
-        Tls::StartTls(&certs.cert, &certs.key),
+        Tls::Offered(&certs.cert, &certs.key),
     );
     // Untrusted: refused, not sent in the clear instead.
     let db = demo(dir.path());
@@ -70,7 +73,7 @@ fn starttls_with_a_private_authority_trusted_through_seqtui_ca_file() {
     delivered(&run(&db, &server.url(), Some(&certs.ca)), &server);
     let server2 = Smtp::start_tls(
         &dir.path().join("server2"),
-        Tls::StartTls(&certs.cert, &certs.key),
+        Tls::Offered(&certs.cert, &certs.key),
     );
     let db = demo(&dir.path().join("b").tap_mkdir());
     let url = format!("{}?tls=required", server2.url());
@@ -149,7 +152,11 @@ fn imap_with_tls(implicit: bool) {
         output(&mut c)
     };
     let untrusted = ingest(None);
-    assert_eq!(untrusted.code, 1, "{}\n{}", untrusted.stdout, untrusted.stderr);
+    assert_eq!(
+        untrusted.code, 1,
+        "{}\n{}",
+        untrusted.stdout, untrusted.stderr
+    );
     one_sentence(&untrusted.stderr);
     assert!(
         untrusted.stderr.contains("SEQTUI_CA_FILE"),

@@ -5,9 +5,10 @@
 //!
 //! A server delivery is not idempotent the way a Maildir file name is: a
 //! message handed over twice arrives twice. So the journal marks a message
-//! as being handed over right before its data goes out (after the server
-//! took the envelope), and a run that finds that mark does not send it
-//! again (see README "The outbox").
+//! as being handed over right before its data and final "." go out, in one
+//! write (after the server took the envelope), and a run that finds that
+//! mark counts it as delivered and does not send it again (see README "The
+//! outbox"). Which certificate authorities TLS trusts is [`super::tls`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -447,12 +448,18 @@ const EX_NOHOST: i32 = 68;
 fn quoted_answer(said: &str) -> Option<(String, String)> {
     said.lines().find_map(|line| {
         line.split_whitespace().enumerate().find_map(|(i, word)| {
-            let code = word.trim_end_matches('-');
-            let is_code = code.len() == 3
-                && code.starts_with(['4', '5'])
-                && code.bytes().all(|b| b.is_ascii_digit());
+            // `550` or, on a continued answer, `550-…`.
+            let code = word.get(..3)?;
+            let after = &word[3..];
+            let is_code = code.starts_with(['4', '5'])
+                && code.bytes().all(|b| b.is_ascii_digit())
+                && (after.is_empty() || after.starts_with('-'));
             is_code.then(|| {
-                let rest: Vec<&str> = line.split_whitespace().skip(i + 1).collect();
+                let mut rest: Vec<&str> = Vec::new();
+                if let Some(more) = after.strip_prefix('-').filter(|m| !m.is_empty()) {
+                    rest.push(more);
+                }
+                rest.extend(line.split_whitespace().skip(i + 1));
                 (code.to_string(), rest.join(" "))
             })
         })
@@ -551,7 +558,10 @@ mod tests {
     fn data_is_dot_stuffed_and_ends_with_one_dot() {
         let wire = |t: &str| DataAndDot(t).to_string();
         assert_eq!(wire("A: b\r\n\r\nhi\r\n"), "A: b\r\n\r\nhi\r\n.\r\n");
-        assert_eq!(wire("A: b\r\n\r\n.hi\r\n..\r\n."), "A: b\r\n\r\n..hi\r\n...\r\n..\r\n.\r\n");
+        assert_eq!(
+            wire("A: b\r\n\r\n.hi\r\n..\r\n."),
+            "A: b\r\n\r\n..hi\r\n...\r\n..\r\n.\r\n"
+        );
         assert_eq!(wire(".x"), "..x\r\n.\r\n");
         assert_eq!(wire(""), "\r\n.\r\n");
     }

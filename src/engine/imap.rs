@@ -270,7 +270,9 @@ fn starttls_command(mut tcp: &TcpStream) -> std::io::Result<()> {
     let mut byte = [0u8; 1];
     loop {
         if tcp.read(&mut byte)? == 0 {
-            return Err(std::io::Error::other("the server closed the connection at STARTTLS"));
+            return Err(std::io::Error::other(
+                "the server closed the connection at STARTTLS",
+            ));
         }
         line.push(byte[0]);
         if line.ends_with(b"\r\n") {
@@ -285,7 +287,9 @@ fn starttls_command(mut tcp: &TcpStream) -> std::io::Result<()> {
             line.clear();
         }
         if line.len() > 8192 {
-            return Err(std::io::Error::other("an overlong line in answer to STARTTLS"));
+            return Err(std::io::Error::other(
+                "an overlong line in answer to STARTTLS",
+            ));
         }
     }
 }

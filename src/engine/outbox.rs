@@ -35,9 +35,13 @@
 //! Through a server (`--deliver smtp://…`, `sendmail`) step 3 is different,
 //! because a server cannot be asked whether it already has a message: the
 //! journal row is marked *handing over* (committed) right before the data
-//! goes out, and a run that finds the mark reports the message as
-//! unconfirmed instead of sending it again. At most once, every message
-//! delivered or reported (see [`super::deliver`] and README "The outbox").
+//! and its final "." go out in one write, and a run that finds the mark
+//! counts the message as delivered, reported as unconfirmed (its answer
+//! unseen), instead of sending it again. Exactly once but for a kill in the
+//! microseconds between the mark and the write (then at most once, the
+//! message reported); see [`super::deliver`], README "The outbox" and the
+//! SMTP SIGKILL suite in tests/crash.rs. A message a server keeps
+//! deferring (4xx) becomes a bounce after `[smtp] defer_limit_hours`.
 
 use std::collections::HashSet;
 use std::io::Write;

@@ -528,7 +528,10 @@ pub fn spawn_and_kill_when(mut cmd: Command, ready: impl Fn() -> bool) -> bool {
         if child.try_wait().unwrap().is_some() {
             return false;
         }
-        assert!(Instant::now() < deadline, "{cmd:?}: the kill point never came");
+        assert!(
+            Instant::now() < deadline,
+            "{cmd:?}: the kill point never came"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     let _ = child.kill();

@@ -23,7 +23,7 @@ pub const MISSING: &str =
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tls {
     Implicit,
-    StartTls,
+    Offered,
 }
 
 pub struct Dovecot {
@@ -121,7 +121,11 @@ impl Dovecot {
                 std::fs::copy(key, root.join("key.pem")).unwrap();
                 let ssl =
                     format!("ssl = required\nssl_cert = <{r}/cert.pem\nssl_key = <{r}/key.pem");
-                if implicit { (ssl, 0, port) } else { (ssl, port, 0) }
+                if implicit {
+                    (ssl, 0, port)
+                } else {
+                    (ssl, port, 0)
+                }
             }
         };
         let conf = root.join("dovecot.conf");
@@ -179,7 +183,13 @@ service anvil {{
             dir,
             conf,
             child: None,
-            tls: tls.map(|(_, _, implicit)| if implicit { Tls::Implicit } else { Tls::StartTls }),
+            tls: tls.map(|(_, _, implicit)| {
+                if implicit {
+                    Tls::Implicit
+                } else {
+                    Tls::Offered
+                }
+            }),
             port,
             user,
             password,
@@ -276,7 +286,7 @@ service anvil {{
         // (what seqtui trusts is what the tests check).
         let mode = match self.tls {
             Some(Tls::Implicit) => imap::ConnectionMode::Tls,
-            Some(Tls::StartTls) => imap::ConnectionMode::StartTls,
+            Some(Tls::Offered) => imap::ConnectionMode::StartTls,
             None => imap::ConnectionMode::Plaintext,
         };
         let client = imap::ClientBuilder::new("127.0.0.1", self.port)

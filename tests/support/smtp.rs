@@ -19,7 +19,7 @@ pub struct Smtp {
 pub enum Tls<'a> {
     None,
     /// Offers STARTTLS.
-    StartTls(&'a Path, &'a Path),
+    Offered(&'a Path, &'a Path),
     /// TLS from the first byte (`smtps://`).
     Implicit(&'a Path, &'a Path),
 }
@@ -45,7 +45,7 @@ impl Smtp {
         cmd.arg(&script).arg(store);
         let scheme = match tls {
             Tls::None => "smtp",
-            Tls::StartTls(cert, key) => {
+            Tls::Offered(cert, key) => {
                 cmd.arg("--starttls").arg(cert).arg(key);
                 "smtp"
             }
