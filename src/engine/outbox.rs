@@ -98,7 +98,8 @@ pub struct RunReport {
     /// Messages a server refused (a 5xx answer), each applied as a bounce.
     pub refused: Vec<Refusal>,
     /// Messages an interrupted run had started handing to a server without
-    /// recording its answer: possibly sent, so not sent again.
+    /// recording its answer: handed over whole (but for a kill in the
+    /// microseconds before the write), counted as sent, not sent again.
     pub unconfirmed: Vec<Unconfirmed>,
 }
 
