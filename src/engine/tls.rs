@@ -43,16 +43,38 @@ pub fn extra_roots() -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-/// What to add to a TLS failure's sentence when the server's certificate
-/// was not trusted (a self-signed or privately signed certificate).
+/// What to put before a TLS failure's text when the server's certificate
+/// was refused: why, in words, and for an unknown authority how to trust
+/// a private one.
 pub fn untrusted_hint(failure: &str) -> Option<String> {
     let lower = failure.to_ascii_lowercase();
-    let untrusted = ["unknownissuer", "invalid peer certificate", "certificate"]
-        .iter()
-        .any(|w| lower.contains(w));
-    untrusted.then(|| {
-        format!(
+    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+        Some(format!(
             "the server's certificate is not signed by an authority seqtui trusts (for a private authority, set {CA_FILE_VAR} to its certificate's PEM file)"
-        )
-    })
+        ))
+    } else if lower.contains("notvalidforname") {
+        Some("the server's certificate does not name the host in the address".into())
+    } else if lower.contains("expired") || lower.contains("notvalidyet") {
+        Some("the server's certificate is outside its validity dates".into())
+    } else if lower.contains("invalid peer certificate") || lower.contains("certificate") {
+        Some(format!(
+            "the server's certificate was not accepted (a private authority is trusted through {CA_FILE_VAR})"
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_failures_say_why() {
+        let hint = |t: &str| untrusted_hint(t).unwrap_or_default();
+        assert!(hint("invalid peer certificate: UnknownIssuer").contains(CA_FILE_VAR));
+        assert!(hint("invalid peer certificate: NotValidForName").contains("does not name"));
+        assert!(hint("invalid peer certificate: Expired").contains("validity"));
+        assert_eq!(untrusted_hint("Connection refused (os error 111)"), None);
+    }
 }
