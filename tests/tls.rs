@@ -184,3 +184,29 @@ impl TapMkdir for PathBuf {
         self
     }
 }
+
+/// A server that cannot be used is found before anything is recorded:
+/// every due step stays due, and the run that can deliver sends them all.
+#[test]
+fn a_refused_server_leaves_every_step_due() {
+    let certs = Certs::generate();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Smtp::start_tls(
+        &dir.path().join("server"),
+        Tls::Implicit(&certs.cert, &certs.key),
+    );
+    let db = demo(dir.path());
+    let r = run(&db, &server.url(), None);
+    refused(&r, &server, "this run sent nothing");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let recorded: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sent_emails WHERE sent_at >= '2026-11-09'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(recorded, 0, "an email was recorded as sent");
+    drop(conn);
+    delivered(&run(&db, &server.url(), Some(&certs.ca)), &server);
+}

@@ -190,6 +190,13 @@ pub trait Deliver {
         handing_over: &mut dyn FnMut() -> Result<()>,
     ) -> Result<Handed>;
 
+    /// Opens what the deliveries need (an SMTP session), before anything
+    /// is recorded: a server that cannot be reached, or whose certificate
+    /// is not trusted, fails the run while every step is still due.
+    fn open(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Closes what is open (an SMTP session says QUIT).
     fn close(&mut self) {}
 }
@@ -387,6 +394,13 @@ impl Deliver for Smtp {
                 }
             }
         }
+    }
+
+    fn open(&mut self) -> Result<()> {
+        if self.conn.as_ref().is_none_or(|c| c.has_broken()) {
+            self.conn = Some(self.connect()?);
+        }
+        Ok(())
     }
 
     fn close(&mut self) {

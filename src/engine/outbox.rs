@@ -770,7 +770,11 @@ pub fn run_delivering(ws: &mut Workspace, delivery: &mut Delivery) -> Result<Run
         report.outbox = Some(maildir.root().to_path_buf());
     }
     let mut journaled = 0;
-    let result = run_pass(ws, delivery, &workspace_id, &mut report, &mut journaled);
+    let result = match delivery {
+        Delivery::Server(_, server) => server.open(),
+        Delivery::Maildir(_) => Ok(()),
+    }
+    .and_then(|()| run_pass(ws, delivery, &workspace_id, &mut report, &mut journaled));
     if let Delivery::Server(_, server) = delivery {
         server.close();
     }
