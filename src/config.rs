@@ -19,6 +19,7 @@
 //! soft_retry_hours = 24 # whole hours, 1 to 720
 //! [smtp]              # run --deliver smtp://USER@…
 //! password_file = "smtp-password" # relative to this file's folder
+//! defer_limit_hours = 72 # 4xx answers retried this long; 1 to 720
 //! [sending]           # R19
 //! daily_cap = 200     # emails per sender per day, 1 to 100000
 //! [unsubscribe]       # R19 List-Unsubscribe
@@ -213,7 +214,11 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ("undo", file.undo, &["window_minutes"][..]),
         ("out_of_office", file.out_of_office, &["pause"][..]),
         ("bounce", file.bounce, &["soft_retry_hours"][..]),
-        ("smtp", file.smtp, &["password_file"][..]),
+        (
+            "smtp",
+            file.smtp,
+            &["password_file", "defer_limit_hours"][..],
+        ),
         ("sending", file.sending, &["daily_cap"][..]),
         ("unsubscribe", file.unsubscribe, &["domain", "url"][..]),
     ];
@@ -266,6 +271,10 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                             .map(std::path::PathBuf::from)
                             .ok_or_else(|| fail(format!("{name} must be the path of a file holding the SMTP password, not {value}")))?,
                     )
+                }
+                "smtp.defer_limit_hours" => {
+                    rules.smtp_defer_limit_hours = whole(&value, 1, MAX_RETRY_HOURS)
+                        .ok_or_else(|| fail(format!("{name} must be a whole number of hours ≥ 1 (at most {MAX_RETRY_HOURS}), not {value}")))?
                 }
                 "sending.daily_cap" => {
                     rules.daily_cap = whole(&value, 1, MAX_DAILY_CAP)

@@ -11,11 +11,13 @@
 //! the end, run by `benches/crash-suite.sh` before each release.
 
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::crash::*;
+use support::smtp::Smtp;
 
 /// Sequence 1 ("Q4 Mid-Market Outbound") of a 20,000-contact demo has
 /// 3,733 open enrollments: a bulk unenroll above `TIDY_NOW_MAX`, so its
@@ -280,6 +282,131 @@ fn ingest_killed_anywhere_applies_each_item_whole_and_resumes() {
         remove_workspace(&work);
     }
     assert!(interrupted > 0, "no kill point interrupted the ingest");
+}
+
+/// The workspace of the SMTP suite: fewer steps than the Maildir one,
+/// since each message is one SMTP transaction with the test server.
+const SMTP_CONTACTS: usize = 3_000;
+const SMTP_DUE_STEPS: usize = 300;
+
+/// Issue 16: the SIGKILL suite over `run --deliver smtp://` against a
+/// real server (aiosmtpd, tests/support/smtp_server.py). The run is killed
+/// (a) while the server holds its answer to the first message and to a
+/// message half-way — the server has stored the message, the run has not
+/// seen the 250, so nothing is recorded as delivered: the window between
+/// the server's acceptance and the record of it — and (b) at points spread
+/// over an unkilled run's duration, with the server waiting 10 ms before
+/// each answer so that most kills land in such a window. After each kill
+/// the workspace is intact and every recorded email is on the server or
+/// in the journal; the next run completes it: counted by Message-ID, the
+/// server holds every email of the steps an unkilled run sends, each
+/// exactly once, and the journal is empty.
+#[test]
+fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("demo.db");
+    build_demo(&source, SMTP_CONTACTS);
+    let (at, due) = clock_with_due(&source, SMTP_DUE_STEPS);
+    let clock = rfc3339(at);
+    let base = RunBase::read(&source);
+    // The unkilled run, with the same 10 ms per answer as the spread points.
+    let ran = dir.path().join("ran.db");
+    copy_workspace(&source, &ran);
+    let server = Smtp::start(&dir.path().join("server-ran"));
+    server.hold(0.01);
+    let unkilled = timed(deliver_command(&ran, &clock, &server.url()));
+    let reference = check_run(&ran, &server.store, &base, &clock);
+    assert_eq!(reference.journal, 0);
+    assert_eq!(
+        reference.files, reference.sent,
+        "the server holds every email once"
+    );
+    assert!(reference.sent > 0);
+    drop(server);
+    println!(
+        "unkilled run at {clock} ({due} steps due): {} emails to the server, {} tasks in {}",
+        reference.sent,
+        reference.task_steps.len(),
+        ms(unkilled.total)
+    );
+    enum Point {
+        /// While the server holds its answer to the N-th message.
+        Holding(usize),
+        Spread(KillAt),
+    }
+    let mut points = vec![Point::Holding(1), Point::Holding(reference.sent / 2)];
+    points.extend(
+        spread(unkilled.total, &[10, 35, 60, 85])
+            .into_iter()
+            .map(Point::Spread),
+    );
+    let mut interrupted = 0;
+    for (i, point) in points.iter().enumerate() {
+        let work = dir.path().join("work.db");
+        copy_workspace(&source, &work);
+        let server = Smtp::start(&dir.path().join(format!("server-{i}")));
+        let command = deliver_command(&work, &clock, &server.url());
+        let (killed, what) = match point {
+            Point::Holding(n) => {
+                // Long enough for the kill to come first, whatever the
+                // load (and shorter than the client's 60 s timeout).
+                server.hold_message(*n, 50.0);
+                let file = server.store.join("new").join(format!("{n}.eml"));
+                let killed = spawn_and_kill_when(command, || file.exists());
+                assert!(killed, "the run ended before the server held message {n}");
+                (killed, format!("server holding the answer to message {n}"))
+            }
+            Point::Spread(at) => {
+                server.hold(0.01);
+                let killed = spawn_and_kill(command, *at).interrupted;
+                (killed, describe(*at))
+            }
+        };
+        interrupted += usize::from(killed);
+        check_integrity(&work);
+        let left = check_run(&work, &server.store, &base, &clock);
+        let on_server_before = server.messages().len();
+        server.hold(0.0);
+        let next: serde_json::Value =
+            serde_json::from_str(&run_ok(deliver_command(&work, &clock, &server.url()))).unwrap();
+        let done = check_run(&work, &server.store, &base, &clock);
+        let unconfirmed = next["unconfirmed"].as_array().unwrap();
+        println!(
+            "kill at {what}: {} — left {} emails recorded ({} in the journal), {on_server_before} on the server; the next run recovered {}, {} unconfirmed, sent {}",
+            if killed {
+                "interrupted"
+            } else {
+                "had already exited"
+            },
+            left.sent,
+            left.journal,
+            next["recovered"],
+            unconfirmed.len(),
+            next["emails_sent"]
+        );
+        // Exactly once: check_run found no Message-ID on the server twice
+        // and none without its record; with the journal empty, every
+        // recorded email is on the server.
+        assert_eq!(done.journal, 0, "{next}");
+        assert_eq!(
+            done.files, done.sent,
+            "every email is on the server once: {next}"
+        );
+        assert_eq!(done.emailed_steps, reference.emailed_steps);
+        assert_eq!(done.task_steps, reference.task_steps);
+        // The run that was killed had seen no answer to at most one
+        // message, which the next run did not send again.
+        assert!(unconfirmed.len() <= 1, "{next}");
+        if let Point::Holding(_) = point {
+            assert_eq!(unconfirmed.len(), 1, "{next}");
+        }
+        drop(server);
+        remove_workspace(&work);
+    }
+    assert!(
+        interrupted > 2,
+        "the spread kill points interrupted nothing"
+    );
 }
 
 /// The release-time version: `benches/crash-suite.sh` builds a workspace

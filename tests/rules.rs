@@ -76,7 +76,7 @@ fn each_key_overrides_its_default_only() {
     }
     let all = "[stale]\nafter_days = 60\nquiet_days = 21\n[transfer]\npolicy = \"unenroll\"\n\
                [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n\
-               [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\n[sending]\ndaily_cap = 50\n\
+               [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\ndefer_limit_hours = 96\n[sending]\ndaily_cap = 50\n\
                [unsubscribe]\ndomain = \"example.com\"\nurl = \"https://example.com/u\"\n";
     assert_eq!(
         parse_rules(all).unwrap(),
@@ -88,6 +88,7 @@ fn each_key_overrides_its_default_only() {
             pause_on_out_of_office: false,
             soft_retry_hours: 48,
             smtp_password_file: Some("pw.txt".into()),
+            smtp_defer_limit_hours: 96,
             daily_cap: 50,
             unsubscribe_domain: Some("example.com".into()),
             unsubscribe_url: Some("https://example.com/u".into()),

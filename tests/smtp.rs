@@ -167,6 +167,70 @@ fn a_deferred_recipient_is_retried_later_and_delivered_once() {
     assert_eq!(server.texts().len(), sent);
 }
 
+/// Issue 16: a 4xx answer is retried, but not forever. Once the message
+/// has waited `[smtp] defer_limit_hours` (default 72) since it was
+/// recorded, the next 4xx answer is applied as a soft bounce (R9): the
+/// enrollment pauses for the retry and the message leaves the journal.
+#[test]
+fn a_recipient_deferred_for_three_days_is_a_soft_bounce() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let to = recipients(dir.path(), &db);
+    let slow = to[0].clone();
+    server.answer(&[(slow.clone(), "451 4.3.0 try again later")]);
+    let first = run_json(&db, NOW, &server.url());
+    assert_eq!(first["delivery_deferred"], 1, "{first}");
+    // Still inside the limit: deferred again.
+    let inside = run_json(&db, "2026-11-12T08:00:00Z", &server.url());
+    assert_eq!(inside["delivery_deferred"], 1, "{inside}");
+    assert_eq!(inside["refused"].as_array().unwrap().len(), 0, "{inside}");
+    // 72 hours after it was recorded: the 4xx answer is a soft bounce.
+    let after = run_json(&db, "2026-11-12T09:00:00Z", &server.url());
+    assert_eq!(after["delivery_deferred"], 0, "{after}");
+    let refused = after["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{after}");
+    let r = &refused[0];
+    assert_eq!(r["recipient"], slow.as_str(), "{after}");
+    assert_eq!(r["verdict"], "soft", "{after}");
+    assert_eq!(r["given_up"], true, "{after}");
+    assert!(r["answer"].as_str().unwrap().starts_with("451"), "{after}");
+    let status = sql_one(
+        &db,
+        "SELECT e.status FROM enrollments e JOIN sent_emails s ON s.enrollment_id = e.id
+         WHERE s.message_id = ?1",
+        r["message_id"].as_str().unwrap(),
+    );
+    assert_eq!(status, "paused");
+    let journal = sql_one(&db, "SELECT count(*) || '' FROM outbox WHERE ?1 = ?1", "");
+    assert_eq!(journal, "0");
+    assert!(
+        server
+            .texts()
+            .iter()
+            .all(|m| !header(m, "To").unwrap().contains(&slow)),
+        "the deferred message never reached the server"
+    );
+    // And the rules file's limit is honoured: 1 hour.
+    let dir2 = dir.path().join("second");
+    std::fs::create_dir(&dir2).unwrap();
+    let db2 = demo(&dir2);
+    let slow2 = recipients(&dir2, &db2)[0].clone();
+    server.answer(&[(slow2, "451 4.3.0 try again later")]);
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "[smtp]\ndefer_limit_hours = 1\n").unwrap();
+    let run = |now: &str| -> Value {
+        let mut c = seqtui(&db2, now);
+        c.arg("--rules").arg(&rules);
+        c.args(["--json", "run", "--deliver", &server.url()]);
+        serde_json::from_str(&ok(c)).unwrap()
+    };
+    let first = run(NOW);
+    assert_eq!(first["delivery_deferred"], 1, "{first}");
+    let later = run(LATER);
+    assert_eq!(later["refused"][0]["given_up"], true, "{later}");
+}
+
 #[test]
 fn refused_recipients_bounce_hard_or_soft_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,4 +337,62 @@ fn a_password_on_the_command_line_is_refused() {
     let out = c.stdin(Stdio::null()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("password_file"));
+}
+
+/// `--deliver sendmail:PATH` with a real sendmail-compatible program:
+/// msmtp (Debian package `msmtp`), configured by `~/.msmtprc` to hand
+/// the messages to the test's SMTP server. Every message arrives once;
+/// a 5xx answer (msmtp exits 69 with the server's words on stderr) is a
+/// bounce by the classifier; a 4xx answer (exit 75) is deferred.
+#[test]
+fn sendmail_through_msmtp_delivers_each_message_once() {
+    let msmtp = ["/usr/bin/msmtp", "/usr/local/bin/msmtp"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .unwrap_or_else(|| panic!("msmtp (Debian package msmtp) is needed: apt-get install msmtp"));
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(&dir.path().join("server"));
+    let db = demo(dir.path());
+    let to = recipients(dir.path(), &db);
+    let (gone, slow) = (to[0].clone(), to[1].clone());
+    server.answer(&[
+        (gone.clone(), "550 5.1.1 user unknown"),
+        (slow.clone(), "451 4.3.0 try again later"),
+    ]);
+    // `seqtui` sets HOME to the workspace's folder: msmtp reads its
+    // configuration from there.
+    let rc = dir.path().join(".msmtprc");
+    std::fs::write(
+        &rc,
+        format!(
+            "defaults\nauth off\ntls off\nlogfile -\naccount default\nhost 127.0.0.1\nport {}\nfrom seqtui@test.example\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&rc, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let target = format!("sendmail:{msmtp}");
+    let report = run_json(&db, NOW, &target);
+    let sent = report["emails_sent"].as_u64().unwrap() as usize;
+    assert_eq!(report["deliver"], target, "{report}");
+    assert_eq!(report["delivered"], sent - 2, "{report}");
+    assert_eq!(report["delivery_deferred"], 1, "{report}");
+    let refused = report["refused"].as_array().unwrap();
+    assert_eq!(refused.len(), 1, "{report}");
+    assert_eq!(refused[0]["recipient"], gone.as_str(), "{report}");
+    assert_eq!(refused[0]["verdict"], "hard", "{report}");
+    let messages = server.texts();
+    assert_eq!(messages.len(), sent - 2);
+    let mut ids: Vec<&str> = messages
+        .iter()
+        .map(|m| header(m, "Message-ID").unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), sent - 2, "every Message-ID once");
+    // The deferred one goes out later, once.
+    std::fs::remove_file(server.store.join("answers")).unwrap();
+    let later = run_json(&db, LATER, &target);
+    assert_eq!(later["delivered"], 1, "{later}");
+    assert_eq!(server.texts().len(), sent - 1);
 }

@@ -83,7 +83,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         }
         for u in &report.unconfirmed {
             super::output::note(&format!(
-                "possibly sent, not sent again: {} to {} (an interrupted run was handing it to the server when it stopped)",
+                "handed to the server by an interrupted run that never saw its answer, counted as sent and not sent again: {} to {}",
                 u.message_id, u.recipient
             ));
         }

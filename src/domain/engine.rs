@@ -58,6 +58,9 @@ pub struct OutboxMessage {
     /// An earlier run started handing it to a server and never recorded
     /// the answer: it may have been accepted.
     pub handing_over: bool,
+    /// When it was recorded as sent (a server may defer it until
+    /// `Rules::smtp_defer_limit` after that).
+    pub sent_at: Timestamp,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -460,6 +463,7 @@ impl Workspace {
                         message: message.clone(),
                         attempts: 0,
                         handing_over: false,
+                        sent_at: now,
                     });
                     report.emails += 1;
                 }
@@ -531,6 +535,7 @@ impl Workspace {
                 message: r.message,
                 attempts: r.attempts,
                 handing_over: r.handing_over,
+                sent_at: r.sent_at,
             })
             .collect())
     }

@@ -77,6 +77,11 @@ pub struct Rules {
     /// smtp://USER@…` (when `SEQTUI_SMTP_PASSWORD` is not set), as written
     /// in the rules file (relative to the rules file's folder).
     pub smtp_password_file: Option<std::path::PathBuf>,
+    /// Issue 16: how long a message a server keeps deferring (4xx answers)
+    /// is tried again, counted from when it was recorded as sent; the
+    /// first 4xx answer after that is applied as a bounce (R9: soft for a
+    /// temporary failure), in whole hours.
+    pub smtp_defer_limit_hours: i64,
     /// R19: the most automatic emails one sender sends in one day (the
     /// day of the sequence's time zone).
     pub daily_cap: i64,
@@ -98,6 +103,7 @@ impl Default for Rules {
             pause_on_out_of_office: true,
             soft_retry_hours: 24,
             smtp_password_file: None,
+            smtp_defer_limit_hours: 72,
             daily_cap: 200,
             unsubscribe_domain: None,
             unsubscribe_url: None,
@@ -120,6 +126,12 @@ impl Rules {
     /// R9's soft-bounce retry delay.
     pub fn soft_bounce_retry(&self) -> Duration {
         Duration::hours(self.soft_retry_hours.clamp(1, 100_000))
+    }
+
+    /// How long a server may keep deferring a message before its 4xx
+    /// answer counts as a bounce.
+    pub fn smtp_defer_limit(&self) -> Duration {
+        Duration::hours(self.smtp_defer_limit_hours.clamp(1, 100_000))
     }
 
     /// R11's cutoffs at `now`.

@@ -5,9 +5,10 @@
 //!
 //! A server delivery is not idempotent the way a Maildir file name is: a
 //! message handed over twice arrives twice. So the journal marks a message
-//! as being handed over right before its data goes out (after the server
-//! took the envelope), and a run that finds that mark does not send it
-//! again (see docs/engine.md "The outbox").
+//! as being handed over right before its data and final "." go out, in one
+//! write (after the server took the envelope), and a run that finds that
+//! mark counts it as delivered and does not send it again (see docs/engine.md
+//! "The outbox"). Which certificate authorities TLS trusts is [`super::tls`].
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::ClientId;
 
@@ -189,6 +190,13 @@ pub trait Deliver {
         handing_over: &mut dyn FnMut() -> Result<()>,
     ) -> Result<Handed>;
 
+    /// Opens what the deliveries need (an SMTP session), before anything
+    /// is recorded: a server that cannot be reached, or whose certificate
+    /// is not trusted, fails the run while every step is still due.
+    fn open(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// Closes what is open (an SMTP session says QUIT).
     fn close(&mut self) {}
 }
@@ -220,10 +228,38 @@ impl Smtp {
         ))
     }
 
+    /// A TLS failure as one sentence; a certificate seqtui does not trust
+    /// says how to trust a private authority.
+    fn tls_fail(&self, what: &str, e: &lettre::transport::smtp::Error) -> DomainError {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            let more = s.to_string();
+            if !text.contains(&more) {
+                text = format!("{text}: {more}");
+            }
+            source = s.source();
+        }
+        match super::tls::untrusted_hint(&text) {
+            Some(hint) => self.fail(what, format!("{hint}: {text}")),
+            None => self.fail(what, text),
+        }
+    }
+
     fn connect(&mut self) -> Result<SmtpConnection> {
         let t = &self.target;
-        let tls =
-            || TlsParameters::new(t.host.clone()).map_err(|e| self.fail("TLS setup failed", e));
+        let roots = super::tls::extra_roots().map_err(DomainError::Storage)?;
+        let tls = || {
+            let mut builder = TlsParameters::builder(t.host.clone());
+            for root in &roots {
+                let cert = Certificate::from_der(root.to_vec())
+                    .map_err(|e| self.fail("a certificate of SEQTUI_CA_FILE is not usable", e))?;
+                builder = builder.add_root_certificate(cert);
+            }
+            builder
+                .build()
+                .map_err(|e| self.fail("TLS setup failed", e))
+        };
         let hello = ClientId::Domain("localhost".into());
         let wrapper = match t.tls {
             TlsMode::Implicit => Some(tls()?),
@@ -236,18 +272,24 @@ impl Smtp {
             wrapper.as_ref(),
             None,
         )
-        .map_err(|e| self.fail("cannot connect", e))?;
+        .map_err(|e| match t.tls {
+            TlsMode::Implicit => self.tls_fail("cannot connect over TLS", &e),
+            _ => self.fail("cannot connect", e),
+        })?;
         match t.tls {
             TlsMode::Required => {
                 if !conn.can_starttls() {
-                    return Err(self.fail("TLS is required", "the server does not offer STARTTLS"));
+                    return Err(self.fail(
+                        "TLS is required (?tls=required)",
+                        "the server does not offer STARTTLS, so nothing was sent to it",
+                    ));
                 }
                 conn.starttls(&tls()?, &hello)
-                    .map_err(|e| self.fail("STARTTLS failed", e))?;
+                    .map_err(|e| self.tls_fail("STARTTLS failed", &e))?;
             }
             TlsMode::Opportunistic if conn.can_starttls() => {
                 conn.starttls(&tls()?, &hello)
-                    .map_err(|e| self.fail("STARTTLS failed", e))?;
+                    .map_err(|e| self.tls_fail("STARTTLS failed", &e))?;
             }
             _ => {}
         }
@@ -329,7 +371,17 @@ impl Deliver for Smtp {
             conn.abort();
             return Err(e);
         }
-        match conn.message(message) {
+        // The data and its final "." in one write, right after the mark:
+        // a run killed after the mark has (but for the microseconds until
+        // this write) handed the whole message over, so the mark means
+        // "sent, answer not seen". One write also keeps the final "." from
+        // waiting for the server's delayed ACK of the data (Nagle), which
+        // two writes cost on every message.
+        let sent = match std::str::from_utf8(message) {
+            Ok(text) => conn.command(DataAndDot(text)),
+            Err(_) => conn.message(message),
+        };
+        match sent {
             Ok(_) => {
                 self.conn = Some(conn);
                 Ok(Handed::Accepted)
@@ -344,9 +396,52 @@ impl Deliver for Smtp {
         }
     }
 
+    fn open(&mut self) -> Result<()> {
+        if self.conn.as_ref().is_none_or(|c| c.has_broken()) {
+            self.conn = Some(self.connect()?);
+        }
+        Ok(())
+    }
+
     fn close(&mut self) {
         if let Some(mut conn) = self.conn.take() {
             let _ = conn.quit();
+        }
+    }
+}
+
+/// A message's data as it goes over the wire after DATA's 354: lines
+/// starting with "." get another (RFC 5321 4.5.2), then the final ".".
+/// Written by `SmtpConnection::command`, which writes it in one go and
+/// reads the server's answer.
+struct DataAndDot<'a>(&'a str);
+
+impl std::fmt::Display for DataAndDot<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = self.0;
+        let mut at_line_start = true;
+        let mut rest = text;
+        while !rest.is_empty() {
+            if at_line_start && rest.starts_with('.') {
+                f.write_str(".")?;
+            }
+            match rest.find("\r\n") {
+                Some(end) => {
+                    f.write_str(&rest[..end + 2])?;
+                    rest = &rest[end + 2..];
+                    at_line_start = true;
+                }
+                None => {
+                    f.write_str(rest)?;
+                    rest = "";
+                    at_line_start = false;
+                }
+            }
+        }
+        if at_line_start && !text.is_empty() {
+            f.write_str(".\r\n")
+        } else {
+            f.write_str("\r\n.\r\n")
         }
     }
 }
@@ -356,9 +451,34 @@ pub struct Sendmail {
     pub path: PathBuf,
 }
 
-/// sysexits.h: a user or host that does not exist; a temporary failure.
+/// sysexits.h: a user or host that does not exist.
 const EX_NOUSER: i32 = 67;
 const EX_NOHOST: i32 = 68;
+
+/// The first SMTP answer (`550 5.1.1 user unknown`) a sendmail that
+/// speaks SMTP itself (msmtp: "server message: 550 …") quotes on stderr:
+/// its code and the rest of its line. Its exit status says less (msmtp
+/// exits 65 for a refused recipient and 69 for a deferred one).
+fn quoted_answer(said: &str) -> Option<(String, String)> {
+    said.lines().find_map(|line| {
+        line.split_whitespace().enumerate().find_map(|(i, word)| {
+            // `550` or, on a continued answer, `550-…`.
+            let code = word.get(..3)?;
+            let after = &word[3..];
+            let is_code = code.starts_with(['4', '5'])
+                && code.bytes().all(|b| b.is_ascii_digit())
+                && (after.is_empty() || after.starts_with('-'));
+            is_code.then(|| {
+                let mut rest: Vec<&str> = Vec::new();
+                if let Some(more) = after.strip_prefix('-').filter(|m| !m.is_empty()) {
+                    rest.push(more);
+                }
+                rest.extend(line.split_whitespace().skip(i + 1));
+                (code.to_string(), rest.join(" "))
+            })
+        })
+    })
+}
 
 impl Deliver for Sendmail {
     fn hand_over(
@@ -404,6 +524,14 @@ impl Deliver for Sendmail {
         let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
         Ok(match out.status.code() {
             Some(0) => Handed::Accepted,
+            Some(_) if quoted_answer(&said).is_some() => {
+                let (code, text) = quoted_answer(&said).unwrap_or_default();
+                if code.starts_with('5') {
+                    Handed::Refused { code, text }
+                } else {
+                    Handed::Deferred(format!("{code} {text}"))
+                }
+            }
             Some(EX_NOUSER) => Handed::Refused {
                 code: "550".into(),
                 text: format!("5.1.1 user unknown ({said})"),
@@ -423,6 +551,34 @@ impl Deliver for Sendmail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sendmail_quoting_the_server_is_read_by_the_answer() {
+        let said = "msmtp: recipient address x@y.example not accepted by the server\n\
+                    msmtp: server message: 550 5.1.1 user unknown\nmsmtp: could not send mail";
+        assert_eq!(
+            quoted_answer(said),
+            Some(("550".into(), "5.1.1 user unknown".into()))
+        );
+        assert_eq!(
+            quoted_answer("msmtp: server message: 451-4.3.0 later"),
+            Some(("451".into(), "4.3.0 later".into()))
+        );
+        assert_eq!(quoted_answer("sendmail: cannot open /etc/mail: 2025"), None);
+        assert_eq!(quoted_answer("queue 4567 full"), None);
+    }
+
+    #[test]
+    fn data_is_dot_stuffed_and_ends_with_one_dot() {
+        let wire = |t: &str| DataAndDot(t).to_string();
+        assert_eq!(wire("A: b\r\n\r\nhi\r\n"), "A: b\r\n\r\nhi\r\n.\r\n");
+        assert_eq!(
+            wire("A: b\r\n\r\n.hi\r\n..\r\n."),
+            "A: b\r\n\r\n..hi\r\n...\r\n..\r\n.\r\n"
+        );
+        assert_eq!(wire(".x"), "..x\r\n.\r\n");
+        assert_eq!(wire(""), "\r\n.\r\n");
+    }
 
     #[test]
     fn targets_parse() {

@@ -8,7 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use imap::types::UnsolicitedResponse;
-use imap::{ClientBuilder, ConnectionMode, Session, TlsKind};
+use std::net::TcpStream;
+
+use imap::{Client, Session};
+use rustls_connector::RustlsConnector;
+use rustls_connector::rustls::{ClientConfig, RootCertStore};
+use rustls_pki_types::CertificateDer;
 
 use super::inbound::{InputItem, InputSkip, MAX_INPUT_BYTES, parse_message};
 use crate::domain::*;
@@ -193,6 +198,102 @@ fn server_error(source: &ImapSource, doing: &str, e: imap::Error) -> ImapError {
 
 type Conn = Session<imap::Connection>;
 
+/// rustls trusting the system's roots plus `SEQTUI_CA_FILE`'s.
+fn tls_connector(extra: &[CertificateDer<'static>]) -> RustlsConnector {
+    let mut roots = RootCertStore::empty();
+    if let Ok(system) = rustls_connector::rustls_native_certs::load_native_certs() {
+        roots.add_parsable_certificates(system);
+    }
+    roots.add_parsable_certificates(extra.iter().cloned());
+    ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+        .into()
+}
+
+/// Connects to the server, greeting read: `imaps://` is TLS from the
+/// first byte; `imap://` upgrades with STARTTLS when the server offers
+/// it, else stays plain. A certificate seqtui does not trust is no
+/// connection trouble to retry but an error naming `SEQTUI_CA_FILE`.
+fn connect(source: &ImapSource) -> Result<Client<imap::Connection>, ImapError> {
+    let account = source.account();
+    let roots = super::tls::extra_roots().map_err(ImapError::Server)?;
+    let lost = |e: &dyn std::fmt::Display| {
+        ImapError::Connection(format!("cannot connect to {account}: {e}"))
+    };
+    let tcp = TcpStream::connect((source.host.as_str(), source.port)).map_err(|e| lost(&e))?;
+    let handshake = |tcp: TcpStream| -> Result<imap::Connection, ImapError> {
+        match tls_connector(&roots).connect(&source.host, tcp) {
+            Ok(stream) => Ok(Box::new(stream)),
+            Err(e) => {
+                let text = e.to_string();
+                Err(match super::tls::untrusted_hint(&text) {
+                    Some(hint) => ImapError::Server(format!(
+                        "cannot connect to {account} over TLS: {hint}: {text}"
+                    )),
+                    None => ImapError::Connection(format!(
+                        "cannot connect to {account} over TLS: {text}"
+                    )),
+                })
+            }
+        }
+    };
+    if source.tls {
+        let mut client = Client::new(handshake(tcp)?);
+        client.read_greeting().map_err(|e| lost(&e))?;
+        return Ok(client);
+    }
+    let mut plain = Client::new(tcp);
+    plain.read_greeting().map_err(|e| lost(&e))?;
+    let starttls = plain
+        .capabilities()
+        .map_err(|e| lost(&e))?
+        .has_str("STARTTLS");
+    let tcp = plain.into_inner().map_err(|e| lost(&e))?;
+    if !starttls {
+        return Ok(Client::new(Box::new(tcp)));
+    }
+    // The `imap` crate's STARTTLS cannot be given extra roots, and its
+    // client has no public way to send the command: it is sent here, on
+    // the connection the crate read the greeting and capabilities from.
+    starttls_command(&tcp).map_err(|e| lost(&e))?;
+    Ok(Client::new(handshake(tcp)?))
+}
+
+/// Sends `STARTTLS` and reads its tagged answer, byte by byte so that
+/// nothing of the TLS handshake after it is read here.
+fn starttls_command(mut tcp: &TcpStream) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    const TAG: &str = "seqtui-tls";
+    tcp.write_all(format!("{TAG} STARTTLS\r\n").as_bytes())?;
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        if tcp.read(&mut byte)? == 0 {
+            return Err(std::io::Error::other(
+                "the server closed the connection at STARTTLS",
+            ));
+        }
+        line.push(byte[0]);
+        if line.ends_with(b"\r\n") {
+            let text = String::from_utf8_lossy(&line).trim_end().to_string();
+            if let Some(answer) = text.strip_prefix(TAG) {
+                return if answer.trim_start().to_ascii_uppercase().starts_with("OK") {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::other(format!("STARTTLS refused:{answer}")))
+                };
+            }
+            line.clear();
+        }
+        if line.len() > 8192 {
+            return Err(std::io::Error::other(
+                "an overlong line in answer to STARTTLS",
+            ));
+        }
+    }
+}
+
 /// A fetched message, or why it was not read.
 type Body = Result<Vec<u8>, (InputSkip, String)>;
 
@@ -218,20 +319,10 @@ pub struct SyncReport {
 
 impl Mailbox {
     /// Connects, logs in and selects the mailbox (`imaps://`: TLS through
-    /// rustls; `imap://`: STARTTLS when the server offers it).
+    /// rustls; `imap://`: STARTTLS when the server offers it; the system's
+    /// roots and `SEQTUI_CA_FILE` trusted).
     pub fn open(source: &ImapSource, password: &str) -> Result<Mailbox, ImapError> {
-        let mode = if source.tls {
-            ConnectionMode::Tls
-        } else {
-            ConnectionMode::Auto
-        };
-        let client = ClientBuilder::new(source.host.as_str(), source.port)
-            .mode(mode)
-            .tls_kind(TlsKind::Rust)
-            .connect()
-            .map_err(|e| {
-                ImapError::Connection(format!("cannot connect to {}: {e}", source.account()))
-            })?;
+        let client = connect(source)?;
         let mut session = client.login(&source.user, password).map_err(|(e, _)| {
             if lost(&e) {
                 ImapError::Connection(format!(

@@ -35,9 +35,13 @@
 //! Through a server (`--deliver smtp://…`, `sendmail`) step 3 is different,
 //! because a server cannot be asked whether it already has a message: the
 //! journal row is marked *handing over* (committed) right before the data
-//! goes out, and a run that finds the mark reports the message as
-//! unconfirmed instead of sending it again. At most once, every message
-//! delivered or reported (see [`super::deliver`] and docs/engine.md "The outbox").
+//! and its final "." go out in one write, and a run that finds the mark
+//! counts the message as delivered, reported as unconfirmed (its answer
+//! unseen), instead of sending it again. Exactly once but for a kill in the
+//! microseconds between the mark and the write (then at most once, the
+//! message reported); see [`super::deliver`], docs/engine.md "The outbox" and the
+//! SMTP SIGKILL suite in tests/crash.rs. A message a server keeps
+//! deferring (4xx) becomes a bounce after `[smtp] defer_limit_hours`.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -94,7 +98,8 @@ pub struct RunReport {
     /// Messages a server refused (a 5xx answer), each applied as a bounce.
     pub refused: Vec<Refusal>,
     /// Messages an interrupted run had started handing to a server without
-    /// recording its answer: possibly sent, so not sent again.
+    /// recording its answer: handed over whole (but for a kill in the
+    /// microseconds before the write), counted as sent, not sent again.
     pub unconfirmed: Vec<Unconfirmed>,
 }
 
@@ -108,6 +113,9 @@ pub struct Refusal {
     pub verdict: BounceVerdict,
     pub reason: BounceReason,
     pub outcome: IngestOutcome,
+    /// The answer was a 4xx after the message had been deferred for
+    /// `[smtp] defer_limit_hours` (a 5xx answer: false).
+    pub given_up: bool,
 }
 
 /// A message possibly sent: see [`RunReport::unconfirmed`].
@@ -646,9 +654,12 @@ fn deliver_all(
         let message_id = header_value(&m.message, "Message-ID").unwrap_or_default();
         let to = address_in(&m.message, "To").unwrap_or_default();
         if m.handing_over {
-            // An earlier run died while the server had the message: it may
-            // have been accepted, and SMTP cannot be asked. Sending it again
-            // could deliver it twice, so it is reported instead.
+            // An earlier run died after handing the message over whole
+            // (its data and final "." go out in one write right after the
+            // mark) and before recording the answer: the server has it,
+            // unless it refused it at the final ".", and SMTP cannot be
+            // asked. Sending it again would deliver it twice: it counts as
+            // delivered and is reported, its answer unseen.
             ws.mark_delivered(&[id])?;
             report.unconfirmed.push(Unconfirmed {
                 message_id,
@@ -664,48 +675,77 @@ fn deliver_all(
                 test_kill_after_accept(report.delivered);
                 ws.mark_delivered(&[id])?;
             }
-            Handed::Deferred(_) => {
-                ws.defer_delivery(id, m.attempts)?;
-                report.delivery_deferred += 1;
+            Handed::Deferred(answer) => {
+                if ws.now() - m.sent_at >= ws.rules().smtp_defer_limit() {
+                    // Deferred for too long: the answer is a bounce now.
+                    let (code, text) = match answer.split_once(' ') {
+                        Some((code, text)) if code.len() == 3 => (code, text),
+                        _ => ("4", answer.as_str()),
+                    };
+                    refuse(ws, m, &message_id, &to, code, text, true, report)?;
+                } else {
+                    ws.defer_delivery(id, m.attempts)?;
+                    report.delivery_deferred += 1;
+                }
             }
             Handed::Refused { code, text } => {
-                let answer = format!("{code} {text}").trim().to_string();
-                let status = bounce::find_status(&text).or_else(|| {
-                    code.chars()
-                        .next()
-                        .filter(|c| matches!(c, '4' | '5'))
-                        .map(|c| format!("{c}.0.0"))
-                });
-                let decision =
-                    bounce::decide(status.as_deref(), None, &[&text], bounce::Fallback::None);
-                let recipient = BounceRecipient {
-                    address: Some(to.clone()),
-                    verdict: decision.verdict,
-                    reason: decision.reason,
-                    diagnostic: decision.line.unwrap_or_else(|| answer.clone()),
-                    status,
-                };
-                let event = InboundEvent {
-                    id: format!("smtp-refused:{message_id}"),
-                    at: ws.now(),
-                    inbound: Inbound::Bounce {
-                        recipients: vec![recipient],
-                        message_ids: vec![message_id.clone()],
-                        references: Vec::new(),
-                    },
-                };
-                let outcome = ws.reject_delivery(id, &event)?;
-                report.refused.push(Refusal {
-                    message_id,
-                    recipient: to,
-                    answer,
-                    verdict: decision.verdict,
-                    reason: decision.reason,
-                    outcome,
-                });
+                refuse(ws, m, &message_id, &to, &code, &text, false, report)?;
             }
         }
     }
+    Ok(())
+}
+
+/// Applies a server's negative answer to a message as the bounce it
+/// amounts to (R9, hard or soft by the classifier from the answer's text
+/// and status) and drops the message from the journal, in one
+/// transaction. `given_up`: a 4xx answer after the message was deferred
+/// for `Rules::smtp_defer_limit`.
+#[allow(clippy::too_many_arguments)]
+fn refuse(
+    ws: &mut Workspace,
+    m: &OutboxMessage,
+    message_id: &str,
+    to: &str,
+    code: &str,
+    text: &str,
+    given_up: bool,
+    report: &mut RunReport,
+) -> Result<()> {
+    let answer = format!("{code} {text}").trim().to_string();
+    let status = bounce::find_status(text).or_else(|| {
+        code.chars()
+            .next()
+            .filter(|c| matches!(c, '4' | '5'))
+            .map(|c| format!("{c}.0.0"))
+    });
+    let decision = bounce::decide(status.as_deref(), None, &[text], bounce::Fallback::None);
+    let recipient = BounceRecipient {
+        address: Some(to.to_string()),
+        verdict: decision.verdict,
+        reason: decision.reason,
+        diagnostic: decision.line.unwrap_or_else(|| answer.clone()),
+        status,
+    };
+    let event = InboundEvent {
+        id: format!("smtp-refused:{message_id}"),
+        at: ws.now(),
+        inbound: Inbound::Bounce {
+            recipients: vec![recipient],
+            message_ids: vec![message_id.to_string()],
+            references: Vec::new(),
+        },
+    };
+    let outcome = ws.reject_delivery(m.sent_email_id, &event)?;
+    report.refused.push(Refusal {
+        message_id: message_id.to_string(),
+        recipient: to.to_string(),
+        answer,
+        verdict: decision.verdict,
+        reason: decision.reason,
+        outcome,
+        given_up,
+    });
     Ok(())
 }
 
@@ -730,7 +770,11 @@ pub fn run_delivering(ws: &mut Workspace, delivery: &mut Delivery) -> Result<Run
         report.outbox = Some(maildir.root().to_path_buf());
     }
     let mut journaled = 0;
-    let result = run_pass(ws, delivery, &workspace_id, &mut report, &mut journaled);
+    let result = match delivery {
+        Delivery::Server(_, server) => server.open(),
+        Delivery::Maildir(_) => Ok(()),
+    }
+    .and_then(|()| run_pass(ws, delivery, &workspace_id, &mut report, &mut journaled));
     if let Delivery::Server(_, server) = delivery {
         server.close();
     }

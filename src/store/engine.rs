@@ -385,6 +385,8 @@ pub struct OutboxRow {
     pub message: Vec<u8>,
     pub attempts: i64,
     pub handing_over: bool,
+    /// When the message was recorded as sent.
+    pub sent_at: DateTime<Utc>,
 }
 
 /// Journal rows after `after` whose next try is due at `now` (rows a
@@ -396,10 +398,11 @@ pub fn pending_outbox(
     limit: usize,
 ) -> Result<Vec<OutboxRow>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT sent_email_id, file_name, message, attempts, handing_over_at IS NOT NULL
-         FROM outbox
-         WHERE sent_email_id > ?1 AND (next_try_at IS NULL OR next_try_at <= ?2)
-         ORDER BY sent_email_id LIMIT ?3",
+        "SELECT o.sent_email_id, o.file_name, o.message, o.attempts,
+                o.handing_over_at IS NOT NULL, s.sent_at
+         FROM outbox o JOIN sent_emails s ON s.id = o.sent_email_id
+         WHERE o.sent_email_id > ?1 AND (o.next_try_at IS NULL OR o.next_try_at <= ?2)
+         ORDER BY o.sent_email_id LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![after, format_time(now), limit as i64], |r| {
         Ok(OutboxRow {
@@ -408,6 +411,7 @@ pub fn pending_outbox(
             message: r.get(2)?,
             attempts: r.get(3)?,
             handing_over: r.get(4)?,
+            sent_at: parse_time(&r.get::<_, String>(5)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

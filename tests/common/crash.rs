@@ -502,6 +502,42 @@ pub fn run_command(db: &Path, now: &str, outbox: &Path) -> Command {
     cmd
 }
 
+/// [`run_command`] delivering to `target` (`smtp://…`, `sendmail:…`)
+/// instead of the outbox Maildir.
+pub fn deliver_command(db: &Path, now: &str, target: &str) -> Command {
+    let rules = db.with_extension("rules.toml");
+    if !rules.exists() {
+        std::fs::write(&rules, "[sending]\ndaily_cap = 100000\n").unwrap();
+    }
+    let mut cmd = seqtui_at(db, now);
+    cmd.arg("--rules").arg(&rules);
+    cmd.arg("--json").arg("run").arg("--deliver").arg(target);
+    cmd
+}
+
+/// Spawns `cmd` and SIGKILLs it as soon as `ready()` holds (polled every
+/// millisecond, for at most ten minutes). Returns whether the kill
+/// interrupted it (false: it had finished by itself).
+pub fn spawn_and_kill_when(mut cmd: Command, ready: impl Fn() -> bool) -> bool {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !ready() {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{cmd:?}: the kill point never came"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let _ = child.kill();
+    child.wait().unwrap().signal() == Some(9)
+}
+
 /// The Message-IDs of the files in an outbox Maildir (`new/` and `cur/`),
 /// each with the file it is in.
 pub fn maildir_ids(outbox: &Path) -> Vec<(String, PathBuf)> {

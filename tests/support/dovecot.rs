@@ -20,10 +20,18 @@ use std::time::{Duration, Instant};
 pub const MISSING: &str =
     "dovecot (Debian package dovecot-imapd) is needed: apt-get install dovecot-imapd";
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tls {
+    Implicit,
+    Offered,
+}
+
 pub struct Dovecot {
     dir: tempfile::TempDir,
     conf: PathBuf,
     child: Option<Child>,
+    /// `ssl = required`: TLS from the first byte (imaps) or after STARTTLS.
+    tls: Option<Tls>,
     pub port: u16,
     pub user: &'static str,
     pub password: &'static str,
@@ -65,6 +73,18 @@ fn free_port() -> u16 {
 impl Dovecot {
     /// Starts a server, or panics with a sentence naming what is missing.
     pub fn start() -> Dovecot {
+        Dovecot::start_with(None)
+    }
+
+    /// A server with `ssl = required` and the given certificate and key
+    /// (PEM files), whose one port is imaps (TLS from the first byte) when
+    /// `implicit`, else imap offering STARTTLS (and requiring it before a
+    /// login).
+    pub fn start_tls(cert: &Path, key: &Path, implicit: bool) -> Dovecot {
+        Dovecot::start_with(Some((cert, key, implicit)))
+    }
+
+    fn start_with(tls: Option<(&Path, &Path, bool)>) -> Dovecot {
         let binary = ["/usr/sbin/dovecot", "/usr/local/sbin/dovecot"]
             .into_iter()
             .find(|p| Path::new(p).exists());
@@ -92,6 +112,22 @@ impl Dovecot {
         std::fs::write(root.join("passwd"), format!("{user}:{{PLAIN}}{password}\n")).unwrap();
         let port = free_port();
         let r = root.display();
+        let (ssl, imap_port, imaps_port) = match tls {
+            None => ("ssl = no".to_string(), port, 0),
+            Some((cert, key, implicit)) => {
+                // Dovecot reads them as root before dropping privileges,
+                // but a non-root run needs them readable: copy them here.
+                std::fs::copy(cert, root.join("cert.pem")).unwrap();
+                std::fs::copy(key, root.join("key.pem")).unwrap();
+                let ssl =
+                    format!("ssl = required\nssl_cert = <{r}/cert.pem\nssl_key = <{r}/key.pem");
+                if implicit {
+                    (ssl, 0, port)
+                } else {
+                    (ssl, port, 0)
+                }
+            }
+        };
         let conf = root.join("dovecot.conf");
         std::fs::write(
             &conf,
@@ -102,7 +138,7 @@ base_dir = {r}/run
 state_dir = {r}/state
 log_path = {r}/dovecot.log
 info_log_path = {r}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:~/Maildir
@@ -125,10 +161,12 @@ service imap-login {{
   chroot =
   inet_listener imap {{
     address = 127.0.0.1
-    port = {port}
+    port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = yes
   }}
 }}
 service anvil {{
@@ -145,6 +183,13 @@ service anvil {{
             dir,
             conf,
             child: None,
+            tls: tls.map(|(_, _, implicit)| {
+                if implicit {
+                    Tls::Implicit
+                } else {
+                    Tls::Offered
+                }
+            }),
             port,
             user,
             password,
@@ -198,9 +243,14 @@ service anvil {{
         std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
     }
 
-    /// `imap://seller@127.0.0.1:PORT/MAILBOX`.
+    /// `imap://seller@127.0.0.1:PORT/MAILBOX` (`imaps://` with TLS).
     pub fn url(&self, mailbox: &str) -> String {
-        format!("imap://{}@127.0.0.1:{}/{mailbox}", self.user, self.port)
+        let scheme = if self.tls == Some(Tls::Implicit) {
+            "imaps"
+        } else {
+            "imap"
+        };
+        format!("{scheme}://{}@127.0.0.1:{}/{mailbox}", self.user, self.port)
     }
 
     /// Stops the server and drops every session: SIGTERM to its process
@@ -232,8 +282,17 @@ service anvil {{
     }
 
     fn try_session(&self) -> imap::Result<imap::Session<imap::Connection>> {
+        // The test's own session: TLS without checking the certificate
+        // (what seqtui trusts is what the tests check).
+        let mode = match self.tls {
+            Some(Tls::Implicit) => imap::ConnectionMode::Tls,
+            Some(Tls::Offered) => imap::ConnectionMode::StartTls,
+            None => imap::ConnectionMode::Plaintext,
+        };
         let client = imap::ClientBuilder::new("127.0.0.1", self.port)
-            .mode(imap::ConnectionMode::Plaintext)
+            .mode(mode)
+            .tls_kind(imap::TlsKind::Rust)
+            .danger_skip_tls_verify(true)
             .connect()?;
         client.login(self.user, self.password).map_err(|(e, _)| e)
     }

@@ -3,6 +3,7 @@
 //! or `mod support;` from a test file in `tests/`.
 #![allow(dead_code)]
 
+pub mod certs;
 pub mod dovecot;
 pub mod postgres;
 pub mod smtp;

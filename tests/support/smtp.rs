@@ -1,5 +1,6 @@
 //! The test SMTP server (Python's aiosmtpd, tests/support/smtp_server.py)
-//! on 127.0.0.1, killed when dropped; what it received, as text.
+//! on 127.0.0.1, killed when dropped; what it received, as text. Its store
+//! is a Maildir (`new/<n>.eml`), so the crash tests' outbox checks read it.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,16 @@ pub struct Smtp {
     child: Child,
     pub port: u16,
     pub store: PathBuf,
+    scheme: &'static str,
+}
+
+/// How the server speaks TLS: a certificate and its key (PEM files).
+pub enum Tls<'a> {
+    None,
+    /// Offers STARTTLS.
+    Offered(&'a Path, &'a Path),
+    /// TLS from the first byte (`smtps://`).
+    Implicit(&'a Path, &'a Path),
 }
 
 impl Drop for Smtp {
@@ -24,10 +35,26 @@ impl Smtp {
     /// Starts the server storing into `store`, or panics with a sentence
     /// naming what is missing.
     pub fn start(store: &Path) -> Smtp {
+        Smtp::start_tls(store, Tls::None)
+    }
+
+    /// [`Smtp::start`] with TLS.
+    pub fn start_tls(store: &Path, tls: Tls<'_>) -> Smtp {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(store)
+        let mut cmd = Command::new("python3");
+        cmd.arg(&script).arg(store);
+        let scheme = match tls {
+            Tls::None => "smtp",
+            Tls::Offered(cert, key) => {
+                cmd.arg("--starttls").arg(cert).arg(key);
+                "smtp"
+            }
+            Tls::Implicit(cert, key) => {
+                cmd.arg("--implicit-tls").arg(cert).arg(key);
+                "smtps"
+            }
+        };
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -46,16 +73,36 @@ impl Smtp {
             port: port.parse().unwrap(),
             child,
             store: store.to_path_buf(),
+            scheme,
         }
     }
 
+    /// `smtp://127.0.0.1:PORT` (`smtps://` for implicit TLS).
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
+    }
+
+    /// `url()` with the host name `localhost`, which the tests'
+    /// certificates name.
+    pub fn url_localhost(&self) -> String {
+        format!("{}://localhost:{}", self.scheme, self.port)
+    }
+
+    /// Makes the server wait `seconds` after storing each message before
+    /// it answers 250 (0: answer at once).
+    pub fn hold(&self, seconds: f64) {
+        std::fs::write(self.store.join("hold"), seconds.to_string()).unwrap();
+    }
+
+    /// Makes the server wait `seconds` after storing its `n`-th message
+    /// (counting from 1) before it answers 250; the others at once.
+    pub fn hold_message(&self, n: usize, seconds: f64) {
+        std::fs::write(self.store.join("hold"), format!("{seconds}@{n}")).unwrap();
     }
 
     /// The messages the server holds, in the order received, as bytes.
     pub fn messages(&self) -> Vec<Vec<u8>> {
-        let mut names: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.store)
+        let mut names: Vec<(u64, PathBuf)> = std::fs::read_dir(self.store.join("new"))
             .unwrap()
             .flatten()
             .map(|e| e.path())
@@ -78,6 +125,17 @@ impl Smtp {
             .iter()
             .map(|m| String::from_utf8_lossy(m).into_owned())
             .collect()
+    }
+
+    /// Whether every message the server holds came over TLS (and there
+    /// is at least one).
+    pub fn all_encrypted(&self) -> bool {
+        let n = self.messages().len();
+        n > 0
+            && (1..=n).all(|i| {
+                std::fs::read_to_string(self.store.join("tls").join(i.to_string()))
+                    .is_ok_and(|t| t == "yes")
+            })
     }
 
     /// Tells the server how to answer given recipients (`answers` file of
