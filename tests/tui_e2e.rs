@@ -340,6 +340,7 @@ fn single_unenroll_from_the_contacts_view() {
     t.wait_for("the first screen", |s| s.contains(Q4));
     t.keys(&["2"]);
     t.wait_for("the Contacts view", |s| s.contains("Find"));
+    t.keys(&["/"]);
     t.type_text(&email);
     t.wait_for("the contact", |s| s.contains("1 found"));
     t.keys(&["Enter"]);

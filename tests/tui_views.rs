@@ -65,6 +65,7 @@ fn detail_full(h: &mut Headless) {
 fn contacts(h: &mut Headless) {
     h.key("2")
         .settle()
+        .key("/")
         .type_text("chen")
         .settle()
         .key("enter")

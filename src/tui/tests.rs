@@ -287,7 +287,12 @@ fn the_filter_applies_as_you_type() {
     assert!(h.screen().contains("No open enrollments match 'zzq'"));
     h.key("esc").settle();
     assert!(!h.app.typing());
-    assert_eq!(ids(&h).len(), all, "esc while typing clears the filter");
+    assert!(
+        h.screen().contains("No open enrollments match 'zzq'"),
+        "esc while typing leaves the box and keeps the filter"
+    );
+    h.key("esc").settle();
+    assert_eq!(ids(&h).len(), all, "esc again clears the filter");
 }
 
 #[test]
@@ -494,7 +499,9 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     let mut h = headless(&path, None, (120, 40));
     h.key("2").settle();
     assert_eq!(h.app.screen(), Screen::Contacts);
-    assert!(h.app.typing(), "the search field has the focus");
+    assert!(!h.app.typing(), "the view opens in list mode");
+    h.key("/");
+    assert!(h.app.typing(), "/ puts the focus in the Find box");
     // Find a contact with an open enrollment by its email.
     let ws = Workspace::open(&path, clock()).unwrap();
     let q4 = ws.sequence(Q4).unwrap();
@@ -634,7 +641,7 @@ fn contact_search_forgives_missing_letters() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
     let mut h = headless(&path, None, (120, 40));
-    h.key("2").settle().type_text("emly chn").settle();
+    h.key("2").settle().key("/").type_text("emly chn").settle();
     let names: Vec<String> = h
         .app
         .contacts
@@ -644,7 +651,11 @@ fn contact_search_forgives_missing_letters() {
         .collect();
     assert!(names.iter().any(|n| n == "Emily Chen"), "{names:?}");
     // Whole words still come first.
-    h.key("esc").settle().key("/").type_text("chen").settle();
+    h.keys(&["esc", "esc"])
+        .settle()
+        .key("/")
+        .type_text("chen")
+        .settle();
     assert!(
         h.app.contacts.results[0]
             .last_name
@@ -1364,7 +1375,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         (row, id)
     };
     let mut h = headless(&path, None, (120, 40));
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(&first.contact_email).settle().key("enter");
     assert_eq!(
         h.app.focused_contact().map(|c| c.id),
@@ -1431,4 +1442,118 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         .unwrap();
     assert_eq!(undone.status, Status::Unenrolled);
     assert_eq!(undone.end_reason, Some(EndReason::Other));
+}
+
+/// Contacts has one mode, the same as every list: it opens in list mode
+/// (1–6 and q are commands, not text), `/` puts the focus in the Find
+/// box, esc leaves the box and keeps the filter, esc again clears it.
+#[test]
+fn contacts_types_only_after_slash_and_esc_keeps_the_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("2").settle();
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    assert!(!h.app.typing(), "the view opens in list mode");
+    let everyone = h.app.contacts.results.len();
+    assert!(everyone > 0);
+    // A view key switches view instead of landing in the box.
+    h.key("1").settle();
+    assert_eq!(h.app.screen(), Screen::Sequences);
+    h.key("2").settle();
+    assert_eq!(h.app.contacts.query, "");
+
+    h.key("/");
+    assert!(h.app.typing());
+    // In the box, digits and letters that are also keys are text.
+    h.type_text("chen1q").settle();
+    assert_eq!(h.app.contacts.query, "chen1q");
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    for _ in 0..2 {
+        h.key("backspace");
+    }
+    h.settle();
+    let found: Vec<i64> = h.app.contacts.results.iter().map(|c| c.id).collect();
+    assert!(!found.is_empty() && found.len() < everyone);
+
+    h.key("esc").settle();
+    assert!(!h.app.typing(), "esc leaves the box");
+    assert_eq!(h.app.contacts.query, "chen", "and keeps the filter");
+    let kept: Vec<i64> = h.app.contacts.results.iter().map(|c| c.id).collect();
+    assert_eq!(kept, found);
+    assert!(h.screen().contains("chen"));
+    // In the list, j moves instead of typing.
+    h.key("j");
+    assert_eq!(h.app.contacts.query, "chen");
+
+    h.key("esc").settle();
+    assert_eq!(h.app.contacts.query, "", "esc again clears the filter");
+    assert_eq!(h.app.contacts.results.len(), everyone);
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    // q in list mode is the command it is everywhere (quit from a
+    // top-level view).
+    h.key("q");
+    assert!(h.app.quit);
+}
+
+/// A character typed in a sequence's filter asks the reader for the first
+/// page of matches (a walk that stops after a page) before every id (a
+/// pass over the whole sequence): the matches show as soon as the page
+/// lands, the length once the ids do.
+#[test]
+fn a_sequence_filter_shows_its_first_matches_before_every_id() {
+    use super::action::{Action, Effect, Job};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("S").settle();
+    h.key("/");
+    let effects = super::update(&mut h.app, Action::Input('a'));
+    let jobs: Vec<Job> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(job) => Some(job.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(
+            jobs[..],
+            [Job::EnrollmentPage { .. }, Job::EnrollmentIds { .. }]
+        ),
+        "{jobs:?}"
+    );
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = ws.acting_user(None).unwrap();
+    let query = h.app.enrollments.as_ref().unwrap().query();
+    assert_eq!(query.search, "a");
+    let want = ws.enrollment_ids(&query).unwrap();
+    assert!(want.len() > 3, "{want:?}");
+    let page = want.len().min(super::app::FIRST_PAGE);
+
+    // The page lands first: its rows show; the length is not claimed yet.
+    let result = super::jobs::run(&mut ws, &user, &jobs[0]);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(e.provisional && e.pending.is_some());
+    assert_eq!(e.ids, want[..page]);
+    let first = e.rows[&want[0]].contact_name.clone();
+    let screen = h.screen();
+    assert!(screen.contains("filtering…"), "{screen}");
+    assert!(screen.contains("1 of … "), "{screen}");
+    assert!(screen.contains(&first[..8.min(first.len())]), "{screen}");
+
+    // The person moves down; the ids land and the focus stays on that row.
+    h.key("j").key("j");
+    let focused = h.app.enrollments.as_ref().unwrap().focused_id();
+    let result = super::jobs::run(&mut ws, &user, &jobs[1]);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(!e.provisional && e.pending.is_none());
+    assert_eq!(e.ids, want);
+    assert_eq!(e.focused_id(), focused);
+    assert!(h.screen().contains(&format!("{} match", want.len())));
 }
