@@ -1555,9 +1555,11 @@ fn a_sequence_filter_shows_its_first_matches_before_every_id() {
     assert!(screen.contains("1 of … "), "{screen}");
     assert!(screen.contains(&first[..8.min(first.len())]), "{screen}");
 
-    // The person moves down; the ids land and the focus stays on that row.
-    h.key("j").key("j");
+    // The person moves down (still in the box: arrows move, letters
+    // type); the ids land and the focus stays on that row.
+    h.key("down").key("down");
     let focused = h.app.enrollments.as_ref().unwrap().focused_id();
+    assert_eq!(focused, want.get(2).copied());
     let result = super::jobs::run(&mut ws, &user, &jobs[1]);
     let fx = super::update(&mut h.app, Action::Done(result));
     super::perform(&mut h.app, fx);
