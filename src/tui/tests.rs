@@ -170,7 +170,10 @@ fn marks_survive_scrolling_filtering_chips_and_refreshes() {
     assert!(ids(&h).is_empty());
     assert_eq!(marked(&h), 2);
     h.key("esc").settle();
-    assert!(ids(&h).is_empty(), "esc leaves the box and keeps the filter");
+    assert!(
+        ids(&h).is_empty(),
+        "esc leaves the box and keeps the filter"
+    );
     assert_eq!(marked(&h), 2);
     // Clearing the text brings every row back; the marks stay.
     h.key("/");
