@@ -140,7 +140,7 @@ fn after_undo(h: &mut Headless) {
 
 fn dialog_transfer_owner(h: &mut Headless) {
     open(h, Q4);
-    h.keys(&["space", "space", "o", "j", "j"]);
+    h.keys(&["space", "space", "o", "down", "down"]);
 }
 
 fn dialog_transfer_preview(h: &mut Headless) {

@@ -347,7 +347,8 @@ impl App {
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Enroll(_)) | Some(Dialog::Manage(_)) => false,
+            Some(Dialog::Manage(d)) => d.typing(),
+            Some(Dialog::Enroll(_)) => false,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),

@@ -1572,3 +1572,56 @@ fn a_sequence_filter_shows_its_first_matches_before_every_id() {
     assert_eq!(e.focused_id(), focused);
     assert!(h.screen().contains(&format!("{} match", want.len())));
 }
+
+/// The transfer's owner picker filters as you type, ranked by the same
+/// matcher as the Contacts search: letters are text there (j is not down,
+/// n is not cancel), the best match is chosen, arrows move among the
+/// matches, enter moves on to the policy.
+#[test]
+fn the_owner_picker_finds_the_owner_as_you_type() {
+    use super::dialog::ManageKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("space").key("o").settle();
+    assert!(h.app.typing(), "the owner step has a text field");
+    let owner = |h: &Headless| match &h.app.dialog {
+        Some(Dialog::Manage(d)) => match &d.kind {
+            ManageKind::Transfer {
+                users,
+                owner,
+                shown,
+                ..
+            } => (users[*owner].name.clone(), shown.len(), users.len()),
+            other => panic!("{other:?}"),
+        },
+        _ => panic!("the dialog closed"),
+    };
+    let (_, every, users) = owner(&h);
+    assert_eq!(every, users, "nothing typed: every user");
+
+    h.type_text("jml");
+    let (name, shown, _) = owner(&h);
+    assert_eq!(name, "Jamal Wright");
+    assert!(shown >= 1 && shown < users, "{shown} of {users}");
+    let screen = h.screen();
+    assert!(screen.contains("Choose the new owner: jml"), "{screen}");
+    assert!(!screen.contains("Dana Whitfield"), "filtered out: {screen}");
+
+    // Backspace widens the list again; n is a letter here.
+    for _ in 0..3 {
+        h.key("backspace");
+    }
+    h.type_text("sfa lndqvn");
+    assert!(h.app.dialog.is_some(), "n did not cancel");
+    assert_eq!(owner(&h).0, "Sofia Lindqvist");
+    h.key("backspace");
+    h.key("down");
+    assert_eq!(owner(&h).0, "Sofia Lindqvist", "the only match");
+
+    h.key("enter").settle();
+    let screen = h.screen();
+    assert!(screen.contains("To Sofia Lindqvist"), "{screen}");
+    assert!(!h.app.typing(), "the policy step has no text field");
+}

@@ -3,10 +3,9 @@
 
 use ratatui::text::{Line, Span};
 
+use super::Preview;
 use super::manage::{ManageDialog, ManageKind, ManagePreview, footer, line, skipped_lines};
-use super::{Preview, key};
 use crate::domain::TransferPolicy;
-use crate::tui::action::Command;
 use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};
 
@@ -25,6 +24,8 @@ pub(super) fn lines(
         users,
         owner,
         policy,
+        filter,
+        shown,
     } = &d.kind
     else {
         return (String::new(), Vec::new());
@@ -36,10 +37,19 @@ pub(super) fn lines(
     );
     let mut lines = Vec::new();
     let Some(p) = policy else {
-        lines.push(line("Choose the new owner:".into(), inner, t.title()));
-        let shown = room.saturating_sub(6).clamp(3, 12);
-        let first = owner.saturating_sub(shown.saturating_sub(1));
-        for (i, u) in users.iter().enumerate().skip(first).take(shown) {
+        lines.push(line(
+            format!("Choose the new owner: {}▏", crate::tui::text::clean(filter)),
+            inner,
+            t.title(),
+        ));
+        let rows = room.saturating_sub(6).clamp(3, 12);
+        let at = shown.iter().position(|i| i == owner).unwrap_or(0);
+        let first = at.saturating_sub(rows.saturating_sub(1));
+        if shown.is_empty() {
+            lines.push(line("No user matches.".into(), inner, t.dim()));
+        }
+        for &i in shown.iter().skip(first).take(rows) {
+            let u = &users[i];
             let label = format!(
                 " {} {} · {} · {} {}",
                 if i == *owner { "(•)" } else { "( )" },
@@ -56,10 +66,7 @@ pub(super) fn lines(
         }
         lines.push(Line::from(""));
         lines.push(line(
-            format!(
-                "↑↓ choose · enter next · {}/esc cancel",
-                key(app, Command::Cancel)
-            ),
+            "type to find · ↑↓ choose · enter next · esc cancel".into(),
             inner,
             t.dim(),
         ));
