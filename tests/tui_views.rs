@@ -109,7 +109,7 @@ fn dialog_single(h: &mut Headless) {
 /// the preview shows what enrolling will do.
 fn enroll_picker(h: &mut Headless) {
     open(h, Q4);
-    h.keys(&["e", "j"]);
+    h.keys(&["e", "down"]);
 }
 
 fn help(h: &mut Headless) {

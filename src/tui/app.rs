@@ -348,7 +348,7 @@ impl App {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
             Some(Dialog::Manage(d)) => d.typing(),
-            Some(Dialog::Enroll(_)) => false,
+            Some(Dialog::Enroll(_)) => true,
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),

@@ -561,10 +561,15 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     // message, not a crash.
     h.key("e");
     assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
-    h.key("j").settle().key("enter").settle();
+    h.key("down").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.starts_with("Enrolled "), "{}", note.text);
-    h.key("e").key("j").key("j").settle().key("enter").settle();
+    h.key("e")
+        .key("down")
+        .key("down")
+        .settle()
+        .key("enter")
+        .settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.contains("already enrolled in"), "{}", note.text);
 }
@@ -1404,18 +1409,26 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
             .collect::<Vec<_>>()
     };
 
-    // Two stray keys: e then y. Nothing is chosen, so nothing happens.
+    // Two stray keys: e then y. y is text in the picker (it finds
+    // sequences) and nothing is chosen, so nothing happens.
     h.key("e").key("y").settle();
     let Some(Dialog::Enroll(p)) = &h.app.dialog else {
         panic!("the picker stays open");
     };
     assert_eq!(p.selected, None);
-    assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
+    assert_eq!(p.filter, "y");
     assert!(h.screen().contains("Nothing chosen yet"));
     assert!(open_of(&path).is_empty(), "y enrolled nobody");
+    // Enter with nothing typed and nothing chosen says what to do.
+    h.key("backspace").key("enter").settle();
+    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+        panic!("the picker stays open");
+    };
+    assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
+    assert!(open_of(&path).is_empty());
 
     // Choosing a sequence shows what confirming will do.
-    h.key("j").settle();
+    h.key("down").settle();
     let sequence = h.app.sequences.list[0].name.clone();
     let screen = h.screen();
     assert!(
@@ -1428,7 +1441,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         screen.contains("step 1, due 2026-11-27 09:00 UTC"),
         "{screen}"
     );
-    h.key("y").settle();
+    h.key("enter").settle();
     let note = h.app.note.clone().unwrap().text;
     assert!(note.starts_with("Enrolled "), "{note}");
     let made = open_of(&path);
@@ -1624,4 +1637,48 @@ fn the_owner_picker_finds_the_owner_as_you_type() {
     let screen = h.screen();
     assert!(screen.contains("To Sofia Lindqvist"), "{screen}");
     assert!(!h.app.typing(), "the policy step has no text field");
+}
+
+/// The enroll picker filters as you type, ranked by the same matcher as
+/// the Contacts search; enter with nothing chosen chooses the best match
+/// (a preview, never an enroll).
+#[test]
+fn the_sequence_picker_finds_the_sequence_as_you_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("e").settle();
+    assert!(h.app.typing(), "the picker has a text field");
+    let names = |h: &Headless| match &h.app.dialog {
+        Some(Dialog::Enroll(p)) => (
+            p.shown
+                .iter()
+                .map(|&i| p.sequences[i].name.clone())
+                .collect::<Vec<_>>(),
+            p.selected.map(|i| p.sequences[i].name.clone()),
+            p.sequences.len(),
+        ),
+        _ => panic!("the picker closed"),
+    };
+    let (shown, _, every) = names(&h);
+    assert_eq!(shown.len(), every, "nothing typed: every sequence");
+
+    h.type_text("trl nrtr");
+    let (shown, selected, _) = names(&h);
+    assert_eq!(shown.first().map(String::as_str), Some("Trial Nurture"));
+    assert!(shown.len() < every, "{shown:?}");
+    assert_eq!(selected, None, "typing chooses nothing by itself");
+    let screen = h.screen();
+    assert!(screen.contains("in: trl nrtr"), "{screen}");
+    assert!(!shown.iter().any(|n| n == Q4), "filtered out: {shown:?}");
+    assert!(screen.contains("› Trial Nurture") || screen.contains("  Trial Nurture"));
+
+    h.key("enter").settle();
+    let (_, selected, _) = names(&h);
+    assert_eq!(selected.as_deref(), Some("Trial Nurture"));
+    assert!(h.app.dialog.is_some(), "enter chose; it did not enroll");
+    // A letter that hides the choice drops it.
+    h.type_text("zz");
+    assert_eq!(names(&h).1, None);
 }

@@ -36,6 +36,13 @@ pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
             ("enter".into(), "next".into()),
             ("esc".into(), "cancel".into()),
         ]
+    } else if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::Enroll(_))) {
+        vec![
+            ("typing".into(), "finds the sequence".into()),
+            ("↑↓".into(), "choose".into()),
+            ("enter".into(), "choose, then enroll".into()),
+            ("esc".into(), "cancel".into()),
+        ]
     } else if app.typing() && app.dialog.is_some() {
         vec![
             ("typing".into(), "the note".into()),
