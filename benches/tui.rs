@@ -53,6 +53,9 @@ fn main() {
     if std::env::var_os("SEQTUI_BENCH_SKIP_DOMAIN").is_none() {
         domain_calls(&path, clock, &mut table);
     }
+    if std::env::var_os("SEQTUI_BENCH_SKIP_FIRST_PAGE").is_none() {
+        filter_first_page(&path, clock);
+    }
     println!("rss before the app: {}", rss_now());
 
     // Start: open the workspace, build the app, draw the first frame.
@@ -414,6 +417,80 @@ fn domain_calls(path: &Path, clock: Clock, table: &mut Table) {
     let started = Instant::now();
     let _ = ws.audit(None, 1000).expect("audit");
     table.one("domain: audit(1000)", started.elapsed());
+}
+
+/// Criterion: a character typed in the largest sequence's filter (active
+/// chip) → its first page of matches on screen, through the real app: the
+/// key, the reader's first-page walk (`Job::EnrollmentPage`), the frame.
+/// The ids of every match, which follow, are waited for outside the timing.
+/// `SEQTUI_BENCH_SKIP_FIRST_PAGE=1` skips it.
+fn filter_first_page(path: &Path, clock: Clock) {
+    let mut ui = Headless::open(path, clock, None, SIZE, Theme::colored()).expect("open");
+    ui.settle();
+    let Some(at) = ui
+        .app
+        .sequences
+        .list
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, s)| s.total)
+        .map(|(i, _)| i)
+    else {
+        return;
+    };
+    ui.key("g");
+    for _ in 0..at {
+        ui.key("j");
+    }
+    ui.key("enter").settle();
+    while ui
+        .app
+        .enrollments
+        .as_ref()
+        .is_some_and(|e| e.chip.label() != "active")
+    {
+        ui.key("s").settle();
+    }
+    let active = ui.app.enrollments.as_ref().map_or(0, |e| e.ids.len());
+    ui.key("/");
+    let mut c = criterion::Criterion::default()
+        .configure_from_args()
+        .sample_size(10);
+    // "an" is common, "zq" matches nobody (the walk reads the whole range).
+    for needle in ["an", "zq"] {
+        let (first, last) = needle.split_at(needle.len() - 1);
+        ui.type_text(first).settle();
+        c.bench_function(
+            &format!("key '{last}' after '{first}' → first page of matches ({active} active)"),
+            |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let started = Instant::now();
+                        ui.type_text(last);
+                        while ui
+                            .app
+                            .enrollments
+                            .as_ref()
+                            .is_some_and(|e| e.pending.is_some() && !e.provisional)
+                        {
+                            ui.pump();
+                            std::thread::yield_now();
+                        }
+                        ui.draw();
+                        total += started.elapsed();
+                        ui.settle().key("backspace").settle();
+                    }
+                    total
+                })
+            },
+        );
+        for _ in 0..first.chars().count() {
+            ui.key("backspace");
+        }
+        ui.settle();
+    }
+    c.final_summary();
 }
 
 /// One key, then one frame.

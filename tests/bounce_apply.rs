@@ -716,7 +716,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
         h
     };
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(&email(0)).settle().key("enter");
     // Hard-bounced elsewhere after the list was shown.
     let (m1, _) = latest_sent(&db, &email(0));
@@ -728,7 +728,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
     assert!(note.contains("user_unknown"), "{note}");
 
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(&email(0)).settle().key("enter");
     let screen = h.screen();
     assert!(
@@ -745,7 +745,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
     );
     assert_eq!(changed.code, 0, "{}", changed.stderr);
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text("fresh@acme0.example").settle().key("enter");
     assert!(!h.screen().contains("undeliverable since"));
     h.key("e");

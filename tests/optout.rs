@@ -470,7 +470,7 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
         h
     };
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(C0).settle().key("enter");
     assert_eq!(h.app.focused_contact().map(|c| c.id), Some(f.c[0]));
     // Opted out by someone else after the list was shown.
@@ -483,7 +483,7 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
 
     // Shown as such in the Contacts view and the detail pane.
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(C0).settle().key("enter");
     let screen = h.screen();
     let row = screen
@@ -504,7 +504,7 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
 
     // A contact who has not opted out still gets the picker.
     let mut h = open();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(C1).settle().key("enter");
     h.key("e");
     assert!(h.app.dialog.is_some(), "the picker opens");
@@ -526,7 +526,7 @@ fn tui_unenroll_with_reason_opted_out_opts_the_contact_out() {
     )
     .unwrap();
     h.settle();
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(C0).settle().key("enter");
     h.key("u").settle();
     assert!(h.app.dialog.is_some(), "the unenroll dialog");

@@ -221,7 +221,7 @@ fn bulk_enroll_shows_the_dry_run_counts_then_enrolls_one_batch_that_u_undoes() {
     let mut h = app(&path, 120, 40);
     h.settle();
     // Contacts view: leave the Find box, mark five.
-    h.key("2").settle().key("enter");
+    h.key("2").settle();
     h.keys(&["space", "space", "space", "space", "space"]);
     let marked: Vec<i64> = h.app.contacts.marks.iter().copied().collect();
     assert_eq!(marked.len(), 5);

@@ -65,6 +65,7 @@ fn detail_full(h: &mut Headless) {
 fn contacts(h: &mut Headless) {
     h.key("2")
         .settle()
+        .key("/")
         .type_text("chen")
         .settle()
         .key("enter")
@@ -108,7 +109,7 @@ fn dialog_single(h: &mut Headless) {
 /// the preview shows what enrolling will do.
 fn enroll_picker(h: &mut Headless) {
     open(h, Q4);
-    h.keys(&["e", "j"]);
+    h.keys(&["e", "down"]);
 }
 
 /// The steps and settings of Q4, the second step focused: its template
@@ -121,7 +122,7 @@ fn steps(h: &mut Headless) {
 /// Five contacts marked in Contacts, `e`, the first sequence: the dry
 /// run's counts, Cancel focused.
 fn dialog_bulk_enroll(h: &mut Headless) {
-    h.key("2").settle().key("enter");
+    h.key("2").settle();
     h.keys(&["space", "space", "space", "space", "space"]);
     h.key("e").key("enter").settle();
 }
@@ -154,7 +155,7 @@ fn after_undo(h: &mut Headless) {
 
 fn dialog_transfer_owner(h: &mut Headless) {
     open(h, Q4);
-    h.keys(&["space", "space", "o", "j", "j"]);
+    h.keys(&["space", "space", "o", "down", "down"]);
 }
 
 fn dialog_transfer_preview(h: &mut Headless) {

@@ -9,6 +9,7 @@ mod contacts;
 mod engine;
 mod enroll;
 mod filter;
+pub mod fuzzy;
 mod handover;
 mod identity;
 mod lists;

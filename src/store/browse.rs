@@ -36,35 +36,3 @@ pub fn limit_page_cache(conn: &Connection, mebibytes: u32) -> Result<()> {
     conn.pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
     Ok(())
 }
-
-/// Ids of contacts where, for every word, the word's letters appear in
-/// order in "first last company" (a LIKE '%j%h%n%' per word), in name
-/// order, at most `limit`. A walk of the name index that stops at
-/// `limit`; a rare pattern reads every contact.
-pub fn contacts_with_letters_in_order(
-    conn: &Connection,
-    words: &[String],
-    limit: usize,
-) -> Result<Vec<i64>> {
-    let mut sql = String::from("SELECT c.id FROM contacts c WHERE 1");
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
-    for word in words {
-        let mut pattern = String::from("%");
-        for ch in word.chars() {
-            if matches!(ch, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(ch);
-            pattern.push('%');
-        }
-        sql.push_str(
-            " AND lower(c.first_name || ' ' || c.last_name || ' ' || c.company) LIKE ? ESCAPE '\\'",
-        );
-        values.push(rusqlite::types::Value::Text(pattern));
-    }
-    sql.push_str(" ORDER BY c.sort_name, c.id LIMIT ?");
-    values.push(rusqlite::types::Value::Integer(limit as i64));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}

@@ -350,6 +350,80 @@ pub fn search_contacts(conn: &Connection, text: &str, limit: usize) -> Result<Ve
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The letters of a typed word as a LIKE pattern that finds them in order
+/// from the start of a text ("emly" → "e%m%l%y%"); LIKE's own wildcards
+/// are dropped (they are not letters). None when nothing is left.
+fn letters_in_order(word: &str) -> Option<String> {
+    let mut pattern = String::new();
+    for ch in word.chars().filter(|c| !matches!(c, '%' | '_')) {
+        pattern.push(ch);
+        pattern.push('%');
+    }
+    (!pattern.is_empty()).then_some(pattern)
+}
+
+/// The statement of [`contacts_by_word_starts`] and its values, or None
+/// when no word has a letter.
+fn word_starts_sql(words: &[String], limit: usize) -> Option<(String, Vec<Value>)> {
+    let patterns: Vec<String> = words.iter().filter_map(|w| letters_in_order(w)).collect();
+    if patterns.is_empty() {
+        return None;
+    }
+    let mut values: Vec<Value> = Vec::new();
+    // Some word starts the first name, last name, company or email: four
+    // ranges of NOCASE indexes per word (LIKE with a fixed first letter
+    // walks only that letter's part of each), read as one multi-index OR.
+    let mut anchors = Vec::new();
+    for p in &patterns {
+        for column in ["c.first_name", "c.last_name", "c.company", "c.email"] {
+            anchors.push(format!("{column} LIKE ?"));
+            values.push(Value::Text(p.clone()));
+        }
+    }
+    let mut sql = format!("{CONTACT} WHERE ({})", anchors.join(" OR "));
+    // And every word starts a word of them, its other letters following.
+    for p in &patterns {
+        sql.push_str(
+            " AND (' ' || c.first_name || ' ' || c.last_name || ' ' || c.company || ' '
+                || c.email) LIKE ?",
+        );
+        values.push(Value::Text(format!("% {p}")));
+    }
+    sql.push_str(" LIMIT ?");
+    values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    Some((sql, values))
+}
+
+/// The candidates of a fuzzy contact search, at most `limit`, in no
+/// particular order (the domain ranks them): contacts where some word
+/// starts the first name, last name, company or email with its letters in
+/// order, and every word starts a word of those with its letters in order
+/// ("emly chn": Emily Chen, Emily Chang). Index ranges of the words' first
+/// letters, never a walk of every contact.
+pub fn contacts_by_word_starts(
+    conn: &Connection,
+    words: &[String],
+    limit: usize,
+) -> Result<Vec<Contact>> {
+    let Some((sql, values)) = word_starts_sql(words, limit) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), contact_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The query plan of [`contacts_by_word_starts`], one line per step (for
+/// the test that keeps it on the indexes).
+pub fn contacts_by_word_starts_plan(conn: &Connection, words: &[String]) -> Result<Vec<String>> {
+    let Some((sql, values)) = word_starts_sql(words, 1) else {
+        return Ok(Vec::new());
+    };
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The fields an import writes for one contact.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ContactFields {

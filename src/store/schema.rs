@@ -28,6 +28,14 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX contacts_sort ON contacts(sort_name, id)",
     ),
     (
+        "contacts_first_name",
+        "CREATE INDEX IF NOT EXISTS contacts_first_name ON contacts(first_name COLLATE NOCASE)",
+    ),
+    (
+        "contacts_last_name",
+        "CREATE INDEX IF NOT EXISTS contacts_last_name ON contacts(last_name COLLATE NOCASE)",
+    ),
+    (
         "enrollments_one_open",
         "CREATE UNIQUE INDEX enrollments_one_open ON enrollments(contact_id) WHERE status IN ('active','paused')",
     ),
@@ -275,6 +283,7 @@ pub fn migrations() -> Vec<String> {
         V15_IMAP.to_string(),
         V16_DELIVERY.to_string(),
         V17_SENDING.to_string(),
+        V18_NAME_SEARCH.to_string(),
     ]
 }
 
@@ -600,4 +609,14 @@ ALTER TABLE scheduled_steps ADD COLUMN deferred_from TEXT;
 CREATE INDEX IF NOT EXISTS scheduled_steps_queue
     ON scheduled_steps(due_at, coalesce(deferred_from, due_at), id) WHERE state = 'scheduled';
 CREATE INDEX IF NOT EXISTS sent_emails_sent_at ON sent_emails(sent_at);
+";
+
+/// Migration 18, ranked contact search (issue 14): a typed word finds the
+/// contacts whose first or last name starts with its first letter through
+/// these indexes (NOCASE, so that `LIKE 'e%m%l%y%'` walks only the e's).
+/// The bulk loader drops and recreates them too (`BULK_INDEXES`, which is
+/// why they say IF NOT EXISTS). Self-contained: renumber freely.
+const V18_NAME_SEARCH: &str = "
+CREATE INDEX IF NOT EXISTS contacts_first_name ON contacts(first_name COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS contacts_last_name ON contacts(last_name COLLATE NOCASE);
 ";

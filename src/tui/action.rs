@@ -265,6 +265,15 @@ pub enum Job {
         filter: Box<Filter>,
         limit: usize,
     },
+    /// The first rows of a sequence's list under a new text filter, asked
+    /// just before its ids: a walk of the list's index that stops after
+    /// `limit` matches (a few milliseconds where matches are common),
+    /// while every id takes a pass over the whole sequence.
+    EnrollmentPage {
+        generation: u64,
+        query: Box<EnrollmentQuery>,
+        limit: usize,
+    },
     /// How many enrollments the filter matches now (after a change of ours,
     /// while the rows stay in place).
     FilterCount {
@@ -407,6 +416,7 @@ impl Job {
                 | Job::EnrollmentIds { .. }
                 | Job::FilterIds { .. }
                 | Job::FilterPage { .. }
+                | Job::EnrollmentPage { .. }
                 | Job::FilterCount { .. }
                 | Job::Lists { .. }
                 | Job::Users { .. }
@@ -510,6 +520,10 @@ pub enum JobResult {
         result: JobOutcome<Vec<i64>>,
     },
     FilterPage {
+        generation: u64,
+        result: JobOutcome<Vec<EnrollmentRow>>,
+    },
+    EnrollmentPage {
         generation: u64,
         result: JobOutcome<Vec<EnrollmentRow>>,
     },

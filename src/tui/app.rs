@@ -21,8 +21,8 @@ pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Sou
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
-use super::screens::tasks::TasksState;
 use super::screens::steps::StepsState;
+use super::screens::tasks::TasksState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
@@ -398,11 +398,11 @@ impl App {
         match &self.dialog {
             Some(Dialog::Unenroll(d)) => d.typing(),
             Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Enroll(_))
-            | Some(Dialog::BulkEnroll(_))
-            | Some(Dialog::SequenceEdit(_))
-            | Some(Dialog::Task(_))
-            | Some(Dialog::Manage(_)) => false,
+            Some(Dialog::Manage(d)) => d.typing(),
+            Some(Dialog::Enroll(_)) => true,
+            Some(Dialog::BulkEnroll(_)) | Some(Dialog::SequenceEdit(_)) | Some(Dialog::Task(_)) => {
+                false
+            }
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),

@@ -248,6 +248,16 @@ fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult {
                 .and_then(|q| ws.enrollment_page(&q, None, *limit))
                 .map_err(JobError::from),
         },
+        Job::EnrollmentPage {
+            generation,
+            query,
+            limit,
+        } => JobResult::EnrollmentPage {
+            generation: *generation,
+            result: ws
+                .enrollment_page(query, None, *limit)
+                .map_err(JobError::from),
+        },
         Job::FilterCount { generation, filter } => JobResult::FilterCount {
             generation: *generation,
             result: ws
@@ -566,6 +576,10 @@ fn failed(job: &Job, why: JobError) -> JobResult {
             result: Err(why),
         },
         Job::FilterPage { generation, .. } => JobResult::FilterPage {
+            generation: *generation,
+            result: Err(why),
+        },
+        Job::EnrollmentPage { generation, .. } => JobResult::EnrollmentPage {
             generation: *generation,
             result: Err(why),
         },

@@ -426,7 +426,7 @@ fn defaults() -> Vec<Binding> {
             vec![ch('/')],
             &[S::Enrollments, S::Contacts],
             "filter",
-            "Filter by name, email or company as you type (enter keeps, esc clears); in All enrollments, edit the query",
+            "Filter by name, email or company as you type (enter or esc leaves the box and keeps the filter; esc again clears it); in All enrollments, edit the query",
             Group::Filtering,
         ),
         row(

@@ -170,6 +170,17 @@ fn marks_survive_scrolling_filtering_chips_and_refreshes() {
     assert!(ids(&h).is_empty());
     assert_eq!(marked(&h), 2);
     h.key("esc").settle();
+    assert!(
+        ids(&h).is_empty(),
+        "esc leaves the box and keeps the filter"
+    );
+    assert_eq!(marked(&h), 2);
+    // Clearing the text brings every row back; the marks stay.
+    h.key("/");
+    for _ in 0.."zzzz-no-match".len() {
+        h.key("backspace");
+    }
+    h.key("esc").settle();
 
     // Another process changes a row the cursor is not on: after the tick the
     // cursor is on the same enrollment and the marks are still there.
@@ -287,7 +298,12 @@ fn the_filter_applies_as_you_type() {
     assert!(h.screen().contains("No open enrollments match 'zzq'"));
     h.key("esc").settle();
     assert!(!h.app.typing());
-    assert_eq!(ids(&h).len(), all, "esc while typing clears the filter");
+    assert!(
+        h.screen().contains("No open enrollments match 'zzq'"),
+        "esc while typing leaves the box and keeps the filter"
+    );
+    h.key("esc").settle();
+    assert_eq!(ids(&h).len(), all, "esc again clears the filter");
 }
 
 #[test]
@@ -494,7 +510,9 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     let mut h = headless(&path, None, (120, 40));
     h.key("2").settle();
     assert_eq!(h.app.screen(), Screen::Contacts);
-    assert!(h.app.typing(), "the search field has the focus");
+    assert!(!h.app.typing(), "the view opens in list mode");
+    h.key("/");
+    assert!(h.app.typing(), "/ puts the focus in the Find box");
     // Find a contact with an open enrollment by its email.
     let ws = Workspace::open(&path, clock()).unwrap();
     let q4 = ws.sequence(Q4).unwrap();
@@ -543,10 +561,15 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     // message, not a crash.
     h.key("e");
     assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
-    h.key("j").settle().key("enter").settle();
+    h.key("down").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.starts_with("Enrolled "), "{}", note.text);
-    h.key("e").key("j").key("j").settle().key("enter").settle();
+    h.key("e")
+        .key("down")
+        .key("down")
+        .settle()
+        .key("enter")
+        .settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.contains("already enrolled in"), "{}", note.text);
 }
@@ -636,7 +659,7 @@ fn contact_search_forgives_missing_letters() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
     let mut h = headless(&path, None, (120, 40));
-    h.key("2").settle().type_text("emly chn").settle();
+    h.key("2").settle().key("/").type_text("emly chn").settle();
     let names: Vec<String> = h
         .app
         .contacts
@@ -646,7 +669,11 @@ fn contact_search_forgives_missing_letters() {
         .collect();
     assert!(names.iter().any(|n| n == "Emily Chen"), "{names:?}");
     // Whole words still come first.
-    h.key("esc").settle().key("/").type_text("chen").settle();
+    h.keys(&["esc", "esc"])
+        .settle()
+        .key("/")
+        .type_text("chen")
+        .settle();
     assert!(
         h.app.contacts.results[0]
             .last_name
@@ -1366,7 +1393,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         (row, id)
     };
     let mut h = headless(&path, None, (120, 40));
-    h.key("2").settle();
+    h.key("2").settle().key("/");
     h.type_text(&first.contact_email).settle().key("enter");
     assert_eq!(
         h.app.focused_contact().map(|c| c.id),
@@ -1384,18 +1411,26 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
             .collect::<Vec<_>>()
     };
 
-    // Two stray keys: e then y. Nothing is chosen, so nothing happens.
+    // Two stray keys: e then y. y is text in the picker (it finds
+    // sequences) and nothing is chosen, so nothing happens.
     h.key("e").key("y").settle();
     let Some(Dialog::Enroll(p)) = &h.app.dialog else {
         panic!("the picker stays open");
     };
     assert_eq!(p.selected, None);
-    assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
+    assert_eq!(p.filter, "y");
     assert!(h.screen().contains("Nothing chosen yet"));
     assert!(open_of(&path).is_empty(), "y enrolled nobody");
+    // Enter with nothing typed and nothing chosen says what to do.
+    h.key("backspace").key("enter").settle();
+    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+        panic!("the picker stays open");
+    };
+    assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
+    assert!(open_of(&path).is_empty());
 
     // Choosing a sequence shows what confirming will do.
-    h.key("j").settle();
+    h.key("down").settle();
     let sequence = h.app.sequences.list[0].name.clone();
     let screen = h.screen();
     assert!(
@@ -1408,7 +1443,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         screen.contains("step 1, due 2026-11-27 09:00 UTC"),
         "{screen}"
     );
-    h.key("y").settle();
+    h.key("enter").settle();
     let note = h.app.note.clone().unwrap().text;
     assert!(note.starts_with("Enrolled "), "{note}");
     let made = open_of(&path);
@@ -1433,4 +1468,219 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
         .unwrap();
     assert_eq!(undone.status, Status::Unenrolled);
     assert_eq!(undone.end_reason, Some(EndReason::Other));
+}
+
+/// Contacts has one mode, the same as every list: it opens in list mode
+/// (1–6 and q are commands, not text), `/` puts the focus in the Find
+/// box, esc leaves the box and keeps the filter, esc again clears it.
+#[test]
+fn contacts_types_only_after_slash_and_esc_keeps_the_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    h.key("2").settle();
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    assert!(!h.app.typing(), "the view opens in list mode");
+    let everyone = h.app.contacts.results.len();
+    assert!(everyone > 0);
+    // A view key switches view instead of landing in the box.
+    h.key("1").settle();
+    assert_eq!(h.app.screen(), Screen::Sequences);
+    h.key("2").settle();
+    assert_eq!(h.app.contacts.query, "");
+
+    h.key("/");
+    assert!(h.app.typing());
+    // In the box, digits and letters that are also keys are text.
+    h.type_text("chen1q").settle();
+    assert_eq!(h.app.contacts.query, "chen1q");
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    for _ in 0..2 {
+        h.key("backspace");
+    }
+    h.settle();
+    let found: Vec<i64> = h.app.contacts.results.iter().map(|c| c.id).collect();
+    assert!(!found.is_empty() && found.len() < everyone);
+
+    h.key("esc").settle();
+    assert!(!h.app.typing(), "esc leaves the box");
+    assert_eq!(h.app.contacts.query, "chen", "and keeps the filter");
+    let kept: Vec<i64> = h.app.contacts.results.iter().map(|c| c.id).collect();
+    assert_eq!(kept, found);
+    assert!(h.screen().contains("chen"));
+    // In the list, j moves instead of typing.
+    h.key("j");
+    assert_eq!(h.app.contacts.query, "chen");
+
+    h.key("esc").settle();
+    assert_eq!(h.app.contacts.query, "", "esc again clears the filter");
+    assert_eq!(h.app.contacts.results.len(), everyone);
+    assert_eq!(h.app.screen(), Screen::Contacts);
+    // q in list mode is the command it is everywhere (quit from a
+    // top-level view).
+    h.key("q");
+    assert!(h.app.quit);
+}
+
+/// A character typed in a sequence's filter asks the reader for the first
+/// page of matches (a walk that stops after a page) before every id (a
+/// pass over the whole sequence): the matches show as soon as the page
+/// lands, the length once the ids do.
+#[test]
+fn a_sequence_filter_shows_its_first_matches_before_every_id() {
+    use super::action::{Action, Effect, Job};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("S").settle();
+    h.key("/");
+    let effects = super::update(&mut h.app, Action::Input('a'));
+    let jobs: Vec<Job> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(job @ (Job::EnrollmentPage { .. } | Job::EnrollmentIds { .. })) => {
+                Some(job.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(
+            jobs[..],
+            [Job::EnrollmentPage { .. }, Job::EnrollmentIds { .. }]
+        ),
+        "{jobs:?}"
+    );
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = ws.acting_user(None).unwrap();
+    let query = h.app.enrollments.as_ref().unwrap().query();
+    assert_eq!(query.search, "a");
+    let want = ws.enrollment_ids(&query).unwrap();
+    assert!(want.len() > 3, "{want:?}");
+    let page = want.len().min(super::app::FIRST_PAGE);
+
+    // The page lands first: its rows show; the length is not claimed yet.
+    let result = super::jobs::run(&mut ws, &user, &jobs[0]);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(e.provisional && e.pending.is_some());
+    assert_eq!(e.ids, want[..page]);
+    let first = e.rows[&want[0]].contact_name.clone();
+    let screen = h.screen();
+    assert!(screen.contains("filtering…"), "{screen}");
+    assert!(screen.contains("1 of … "), "{screen}");
+    assert!(screen.contains(&first[..8.min(first.len())]), "{screen}");
+
+    // The person moves down (still in the box: arrows move, letters
+    // type); the ids land and the focus stays on that row.
+    h.key("down").key("down");
+    let focused = h.app.enrollments.as_ref().unwrap().focused_id();
+    assert_eq!(focused, want.get(2).copied());
+    let result = super::jobs::run(&mut ws, &user, &jobs[1]);
+    let fx = super::update(&mut h.app, Action::Done(result));
+    super::perform(&mut h.app, fx);
+    let e = h.app.enrollments.as_ref().unwrap();
+    assert!(!e.provisional && e.pending.is_none());
+    assert_eq!(e.ids, want);
+    assert_eq!(e.focused_id(), focused);
+    assert!(h.screen().contains(&format!("{} match", want.len())));
+}
+
+/// The transfer's owner picker filters as you type, ranked by the same
+/// matcher as the Contacts search: letters are text there (j is not down,
+/// n is not cancel), the best match is chosen, arrows move among the
+/// matches, enter moves on to the policy.
+#[test]
+fn the_owner_picker_finds_the_owner_as_you_type() {
+    use super::dialog::ManageKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("space").key("o").settle();
+    assert!(h.app.typing(), "the owner step has a text field");
+    let owner = |h: &Headless| match &h.app.dialog {
+        Some(Dialog::Manage(d)) => match &d.kind {
+            ManageKind::Transfer {
+                users,
+                owner,
+                shown,
+                ..
+            } => (users[*owner].name.clone(), shown.len(), users.len()),
+            other => panic!("{other:?}"),
+        },
+        _ => panic!("the dialog closed"),
+    };
+    let (_, every, users) = owner(&h);
+    assert_eq!(every, users, "nothing typed: every user");
+
+    h.type_text("jml");
+    let (name, shown, _) = owner(&h);
+    assert_eq!(name, "Jamal Wright");
+    assert!(shown >= 1 && shown < users, "{shown} of {users}");
+    let screen = h.screen();
+    assert!(screen.contains("Choose the new owner: jml"), "{screen}");
+    assert!(!screen.contains("Dana Whitfield"), "filtered out: {screen}");
+
+    // Backspace widens the list again; n is a letter here.
+    for _ in 0..3 {
+        h.key("backspace");
+    }
+    h.type_text("sfa lndqvn");
+    assert!(h.app.dialog.is_some(), "n did not cancel");
+    assert_eq!(owner(&h).0, "Sofia Lindqvist");
+    h.key("backspace");
+    h.key("down");
+    assert_eq!(owner(&h).0, "Sofia Lindqvist", "the only match");
+
+    h.key("enter").settle();
+    let screen = h.screen();
+    assert!(screen.contains("To Sofia Lindqvist"), "{screen}");
+    assert!(!h.app.typing(), "the policy step has no text field");
+}
+
+/// The enroll picker filters as you type, ranked by the same matcher as
+/// the Contacts search; enter with nothing chosen chooses the best match
+/// (a preview, never an enroll).
+#[test]
+fn the_sequence_picker_finds_the_sequence_as_you_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    h.key("e").settle();
+    assert!(h.app.typing(), "the picker has a text field");
+    let names = |h: &Headless| match &h.app.dialog {
+        Some(Dialog::Enroll(p)) => (
+            p.shown
+                .iter()
+                .map(|&i| p.sequences[i].name.clone())
+                .collect::<Vec<_>>(),
+            p.selected.map(|i| p.sequences[i].name.clone()),
+            p.sequences.len(),
+        ),
+        _ => panic!("the picker closed"),
+    };
+    let (shown, _, every) = names(&h);
+    assert_eq!(shown.len(), every, "nothing typed: every sequence");
+
+    h.type_text("trl nrtr");
+    let (shown, selected, _) = names(&h);
+    assert_eq!(shown.first().map(String::as_str), Some("Trial Nurture"));
+    assert!(shown.len() < every, "{shown:?}");
+    assert_eq!(selected, None, "typing chooses nothing by itself");
+    let screen = h.screen();
+    assert!(screen.contains("in: trl nrtr"), "{screen}");
+    assert!(!shown.iter().any(|n| n == Q4), "filtered out: {shown:?}");
+    assert!(screen.contains("› Trial Nurture") || screen.contains("  Trial Nurture"));
+
+    h.key("enter").settle();
+    let (_, selected, _) = names(&h);
+    assert_eq!(selected.as_deref(), Some("Trial Nurture"));
+    assert!(h.app.dialog.is_some(), "enter chose; it did not enroll");
+    // A letter that hides the choice drops it.
+    h.type_text("zz");
+    assert_eq!(names(&h).1, None);
 }

@@ -360,11 +360,9 @@ fn escape(app: &mut App) {
                 return;
             };
             if e.editing {
+                // Leaves the box and keeps the filter (as in Contacts);
+                // the next esc clears it.
                 e.editing = false;
-                if !e.search.is_empty() {
-                    e.search.clear();
-                    app.query_enrollments(Keep::Top);
-                }
             } else if e.marks.range_active() {
                 e.marks.cancel_range();
             } else if !e.marks.is_empty() {
@@ -646,6 +644,9 @@ fn done(app: &mut App, result: JobResult) {
         }
         JobResult::FilterIds { generation, result } => query::ids_done(app, generation, result),
         JobResult::FilterPage { generation, result } => query::page_done(app, generation, result),
+        JobResult::EnrollmentPage { generation, result } => {
+            enrollments::page_done(app, generation, result)
+        }
         JobResult::FilterCount { generation, result } => query::count_done(app, generation, result),
         JobResult::Lists { generation, result } => lists::done(app, generation, result),
         JobResult::Users { generation, result } => {

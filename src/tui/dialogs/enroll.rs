@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{Outcome, Preview, boxed, key};
+use super::{Outcome, Preview, boxed};
 use crate::domain::{EnrollPreview, SequenceSummary};
 use crate::tui::action::{Action, Command, Job};
 use crate::tui::app::App;
@@ -16,10 +16,12 @@ use crate::tui::action::JobOutcome;
 use crate::tui::app::{Screen, Tone};
 use crate::tui::dialogs::Dialog;
 
-/// Picks the sequence to enroll one contact in. Nothing is chosen at
-/// first, so no stray key can enroll (`e` then `y` typed by accident); once
-/// a sequence is chosen the domain's preview (sequence, contact, first step
-/// and when it is due) shows, and only then can it be confirmed.
+/// Picks the sequence to enroll one contact in. Typing finds the sequence
+/// (ranked by the same matcher as the Contacts search; letters are text,
+/// so `e` then `y` typed by accident only types a y). Nothing is chosen at
+/// first: ↑/↓ choose among the matches, or enter chooses the best one;
+/// once a sequence is chosen the domain's preview (sequence, contact,
+/// first step and when it is due) shows, and only then does enter enroll.
 #[derive(Debug)]
 pub struct EnrollPicker {
     pub contact_id: i64,
@@ -31,6 +33,10 @@ pub struct EnrollPicker {
     pub preview: Preview<EnrollPreview>,
     /// A line under the list: why confirm did nothing yet.
     pub notice: Option<String>,
+    /// What is typed to find the sequence, and the sequences it matches,
+    /// best first (indexes into `sequences`; all while nothing is typed).
+    pub filter: String,
+    pub shown: Vec<usize>,
 }
 
 impl EnrollPicker {
@@ -38,11 +44,13 @@ impl EnrollPicker {
         EnrollPicker {
             contact_id,
             contact,
+            shown: (0..sequences.len()).collect(),
             sequences,
             selected: None,
             generation: 0,
             preview: Preview::None,
             notice: None,
+            filter: String::new(),
         }
     }
 
@@ -51,20 +59,53 @@ impl EnrollPicker {
             Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
             Action::Command(Command::Down) => self.pick(1),
             Action::Command(Command::Up) => self.pick(-1),
-            Action::Command(Command::Confirm) | Action::Command(Command::Press) => self.confirm(),
+            Action::Input(c) => self.find(Some(*c)),
+            Action::InputBackspace => self.find(None),
+            // Enter with nothing chosen chooses the best match (a preview,
+            // never an enroll); with a sequence chosen it enrolls.
+            Action::InputDone if self.selected.is_none() && !self.filter.trim().is_empty() => {
+                self.pick(1)
+            }
+            Action::Command(Command::Confirm)
+            | Action::Command(Command::Press)
+            | Action::InputDone => self.confirm(),
             _ => Outcome::Stay,
         }
     }
 
+    /// A character typed (`None`: backspace): the matches, best first; a
+    /// choice the filter hides is dropped.
+    fn find(&mut self, c: Option<char>) -> Outcome {
+        match c {
+            Some(c) => self.filter.push(c),
+            None => {
+                self.filter.pop();
+            }
+        }
+        let names: Vec<&str> = self.sequences.iter().map(|s| s.name.as_str()).collect();
+        self.shown = crate::domain::fuzzy::rank(&self.filter, &names);
+        if self.selected.is_some_and(|i| !self.shown.contains(&i)) {
+            self.selected = None;
+            self.generation += 1;
+            self.preview = Preview::None;
+        }
+        self.notice = None;
+        Outcome::Stay
+    }
+
     fn pick(&mut self, delta: isize) -> Outcome {
-        let Some(last) = self.sequences.len().checked_sub(1) else {
+        let Some(last) = self.shown.len().checked_sub(1) else {
             return Outcome::Stay;
         };
-        let next = match self.selected {
+        let at = self
+            .selected
+            .and_then(|i| self.shown.iter().position(|&s| s == i));
+        let next = match at {
             None if delta < 0 => last,
             None => 0,
             Some(i) => i.saturating_add_signed(delta).min(last),
         };
+        let next = self.shown[next];
         if self.selected == Some(next) {
             return Outcome::Stay;
         }
@@ -107,16 +148,30 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     let inner = width.saturating_sub(4) as usize;
     // Room for the list once the preview (four lines) and the hints fit.
     let room = (area.height as usize).saturating_sub(14).clamp(3, 12);
-    let chosen = p.selected.unwrap_or(0);
+    let chosen = p
+        .selected
+        .and_then(|i| p.shown.iter().position(|&s| s == i))
+        .unwrap_or(0);
     let first = chosen.saturating_sub(room.saturating_sub(1));
     let mut lines = vec![
         Line::from(Span::styled(
-            fit(&format!("Enroll {} in:", p.contact), inner),
+            fit(
+                &format!(
+                    "Enroll {} in: {}▏",
+                    p.contact,
+                    crate::tui::text::clean(&p.filter)
+                ),
+                inner,
+            ),
             t.title(),
         )),
         Line::from(""),
     ];
-    for (i, s) in p.sequences.iter().enumerate().skip(first).take(room) {
+    if p.shown.is_empty() && !p.sequences.is_empty() {
+        lines.push(Line::from(Span::styled("No sequence matches.", t.dim())));
+    }
+    for &i in p.shown.iter().skip(first).take(room) {
+        let s = &p.sequences[i];
         let mut label = format!(
             "{} · {} · {} active",
             s.name,
@@ -148,7 +203,7 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     // is chosen.
     let preview: Vec<(String, Style)> = match &p.preview {
         Preview::None => vec![(
-            "Nothing chosen yet: pick a sequence with ↑/↓.".into(),
+            "Nothing chosen yet: type to find a sequence, ↑/↓ to choose.".into(),
             t.dim(),
         )],
         Preview::Loading => vec![("Working out the first step…".into(), t.dim())],
@@ -183,11 +238,7 @@ pub fn draw(app: &App, p: &EnrollPicker, frame: &mut Frame, area: Rect) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         fit(
-            &format!(
-                "↑↓ choose · enter/{} enroll · {}/esc cancel",
-                key(app, Command::Confirm),
-                key(app, Command::Cancel)
-            ),
+            "type to find · ↑↓ choose · enter choose, then enroll · esc cancel",
             inner,
         ),
         t.dim(),

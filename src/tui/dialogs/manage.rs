@@ -49,6 +49,11 @@ pub enum ManageKind {
         scroll: usize,
         /// What ↑/↓ move in the policy step.
         focus: super::transfer::Focus,
+        /// What is typed to find the owner (name or email, letters in
+        /// order), and the users it matches, best first (indexes into
+        /// `users`; every user while nothing is typed).
+        filter: String,
+        shown: Vec<usize>,
     },
     /// Delete a saved list (its enrollments do not change).
     DeleteList {
@@ -124,6 +129,7 @@ impl ManageDialog {
     ) -> ManageDialog {
         ManageDialog {
             kind: ManageKind::Transfer {
+                shown: (0..users.len()).collect(),
                 users,
                 owner: 0,
                 policy: None,
@@ -134,6 +140,7 @@ impl ManageDialog {
                 from_step: None,
                 scroll: 0,
                 focus: super::transfer::Focus::Policy,
+                filter: String::new(),
             },
             targets,
             generation: 0,
@@ -203,6 +210,8 @@ impl ManageDialog {
                 stay
             }
             Action::Command(Command::Confirm) => self.confirm(),
+            Action::Input(c) => self.find_owner(Some(*c)),
+            Action::InputBackspace => self.find_owner(None),
             Action::Command(Command::Press) | Action::InputDone => {
                 if let ManageKind::Transfer { policy: None, .. } = &self.kind {
                     return self.choose_owner();
@@ -217,11 +226,51 @@ impl ManageDialog {
         }
     }
 
-    fn pick(&mut self, delta: isize) -> Outcome {
+    /// The transfer's owner step has a text field: typing finds the owner.
+    pub fn typing(&self) -> bool {
+        matches!(self.kind, ManageKind::Transfer { policy: None, .. })
+    }
+
+    /// A character typed in the owner step (`None`: backspace): the users
+    /// are ranked by the same matcher as the Contacts search, and the best
+    /// match is chosen (enter still only moves on to the policy step).
+    fn find_owner(&mut self, c: Option<char>) -> Outcome {
         let ManageKind::Transfer {
             users,
             owner,
+            policy: None,
+            filter,
+            shown,
+            ..
+        } = &mut self.kind
+        else {
+            return Outcome::Stay;
+        };
+        match c {
+            Some(c) => filter.push(c),
+            None => {
+                filter.pop();
+            }
+        }
+        let labels: Vec<String> = users
+            .iter()
+            .map(|u| format!("{} {}", u.name, u.email))
+            .collect();
+        *shown = crate::domain::fuzzy::rank(filter, &labels);
+        if filter.trim().is_empty() {
+            // Nothing typed: the whole list, the choice where it was.
+        } else if let Some(&best) = shown.first() {
+            *owner = best;
+        }
+        self.notice = None;
+        Outcome::Stay
+    }
+
+    fn pick(&mut self, delta: isize) -> Outcome {
+        let ManageKind::Transfer {
+            owner,
             policy,
+            shown,
             ..
         } = &mut self.kind
         else {
@@ -229,8 +278,16 @@ impl ManageDialog {
         };
         match policy {
             None => {
-                let last = users.len().saturating_sub(1);
-                *owner = owner.saturating_add_signed(delta).min(last);
+                // Through the users the filter shows, in their order.
+                let at = shown.iter().position(|i| i == owner);
+                let last = shown.len().saturating_sub(1);
+                let next = match at {
+                    Some(at) => at.saturating_add_signed(delta).min(last),
+                    None => 0,
+                };
+                if let Some(&i) = shown.get(next) {
+                    *owner = i;
+                }
                 Outcome::Stay
             }
             Some(p) => {
@@ -249,9 +306,15 @@ impl ManageDialog {
         if let ManageKind::Transfer {
             policy,
             default_policy,
+            owner,
+            shown,
             ..
         } = &mut self.kind
         {
+            if !shown.contains(owner) {
+                self.notice = Some("No user matches what is typed.".into());
+                return Outcome::Stay;
+            }
             *policy = Some(*default_policy);
         }
         self.repreview()

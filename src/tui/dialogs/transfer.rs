@@ -4,7 +4,7 @@
 use ratatui::text::{Line, Span};
 
 use super::manage::{ManageDialog, ManageKind, ManagePreview, footer_with, line, skipped_lines};
-use super::{Outcome, Preview, key};
+use super::{Outcome, Preview};
 use crate::domain::TransferPolicy;
 use crate::tui::action::Action;
 use crate::tui::action::Command;
@@ -29,6 +29,8 @@ pub(super) fn lines(
         from_step,
         scroll,
         focus,
+        filter,
+        shown,
         ..
     } = &d.kind
     else {
@@ -41,10 +43,19 @@ pub(super) fn lines(
     );
     let mut lines = Vec::new();
     let Some(p) = policy else {
-        lines.push(line("Choose the new owner:".into(), inner, t.title()));
-        let shown = room.saturating_sub(6).clamp(3, 12);
-        let first = owner.saturating_sub(shown.saturating_sub(1));
-        for (i, u) in users.iter().enumerate().skip(first).take(shown) {
+        lines.push(line(
+            format!("Choose the new owner: {}▏", crate::tui::text::clean(filter)),
+            inner,
+            t.title(),
+        ));
+        let rows = room.saturating_sub(6).clamp(3, 12);
+        let at = shown.iter().position(|i| i == owner).unwrap_or(0);
+        let first = at.saturating_sub(rows.saturating_sub(1));
+        if shown.is_empty() {
+            lines.push(line("No user matches.".into(), inner, t.dim()));
+        }
+        for &i in shown.iter().skip(first).take(rows) {
+            let u = &users[i];
             let label = format!(
                 " {} {} · {} · {} {}",
                 if i == *owner { "(•)" } else { "( )" },
@@ -61,10 +72,7 @@ pub(super) fn lines(
         }
         lines.push(Line::from(""));
         lines.push(line(
-            format!(
-                "↑↓ choose · enter next · {}/esc cancel",
-                key(app, Command::Cancel)
-            ),
+            "type to find · ↑↓ choose · enter next · esc cancel".into(),
             inner,
             t.dim(),
         ));

@@ -36,11 +36,11 @@ pub fn search(app: &mut App, keep: Keep) {
     app.run(Job::SearchContacts { generation, text });
 }
 
-/// The view comes on screen: the first visit searches and types in the
-/// Find box.
+/// The view comes on screen: the first visit lists the contacts. It opens
+/// in list mode like every other list: keys are commands until `/` puts
+/// the focus in the Find box.
 pub fn shown(app: &mut App) {
     if app.contacts.searched.is_none() && app.contacts.pending.is_none() {
-        app.contacts.editing = true;
         search(app, Keep::Top);
     }
 }
@@ -62,23 +62,31 @@ pub fn typed(app: &mut App, c: Option<char>) {
     }
 }
 
-/// Esc: leaves the Find box, clearing it (and searching again) if it had
-/// text.
+/// Esc, as in every list: in the Find box it leaves the box and keeps the
+/// filter; in the list it clears the filter (and searches again).
 pub fn escape(app: &mut App) {
-    if !app.contacts.editing && !app.contacts.marks.is_empty() {
+    if app.contacts.editing {
+        app.contacts.editing = false;
+        return;
+    }
+    if !app.contacts.marks.is_empty() {
         let n = app.contacts.marks.len();
         app.contacts.marks.clear();
         app.say(
             crate::tui::app::Tone::Info,
-            format!("Cleared {} marks.", count(n as i64)),
+            format!(
+                "Cleared {}.",
+                crate::text::plural(n as i64, "mark", "marks")
+            ),
         );
         return;
     }
-    let had_text = !app.contacts.query.is_empty();
-    app.contacts.editing = false;
-    if had_text {
+    if !app.contacts.query.is_empty() {
         app.contacts.query.clear();
-        search(app, Keep::Top);
+        let focus = app.focused_contact().map(|c| c.id);
+        search(app, Keep::Focus(focus));
+    } else {
+        app.note = None;
     }
 }
 

@@ -8,8 +8,8 @@ pub mod enrollments;
 pub mod lists;
 pub mod reports;
 pub mod sequences;
-pub mod tasks;
 pub mod steps;
+pub mod tasks;
 
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::App;

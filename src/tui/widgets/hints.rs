@@ -10,58 +10,68 @@ use crate::tui::text::{self};
 
 pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: Vec<(String, String)> =
-        if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::SaveList(_))) {
-            vec![
-                ("typing".into(), "the list's name".into()),
-                ("enter".into(), "save".into()),
-                ("esc".into(), "cancel".into()),
-            ]
-        } else if app.typing() && app.dialog.is_none() && app.screen() == Screen::All {
-            vec![
-                ("typing".into(), "the query".into()),
-                (
-                    app.keymap.first_key(crate::tui::action::Command::Complete),
-                    "complete".into(),
-                ),
-                ("↑↓".into(), "choose".into()),
-                ("enter".into(), "apply".into()),
-                ("esc".into(), "cancel".into()),
-            ]
-        } else if app.typing() {
-            let what = if app.dialog.is_some() {
-                "note"
-            } else {
-                "filter"
-            };
-            vec![
-                ("typing".into(), format!("the {what}")),
-                ("enter".into(), "done".into()),
-                (
-                    "esc".into(),
-                    if app.dialog.is_some() {
-                        "cancel".into()
-                    } else {
-                        "clear".into()
-                    },
-                ),
-                ("↑↓".into(), "move".into()),
-            ]
-        } else if app.help.is_some() {
-            vec![
-                ("↑↓ ^d ^u".into(), "scroll".into()),
-                ("? esc q".into(), "close".into()),
-            ]
-        } else {
-            app.keymap
-                // `U` only while a batch of this user's can be undone.
-                .hints(&app.scopes(), |c| {
-                    c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some()
-                })
-                .into_iter()
-                .map(|(k, h)| (k, h.to_string()))
-                .collect()
-        };
+    let pairs: Vec<(String, String)> = if app.typing()
+        && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::SaveList(_)))
+    {
+        vec![
+            ("typing".into(), "the list's name".into()),
+            ("enter".into(), "save".into()),
+            ("esc".into(), "cancel".into()),
+        ]
+    } else if app.typing() && app.dialog.is_none() && app.screen() == Screen::All {
+        vec![
+            ("typing".into(), "the query".into()),
+            (
+                app.keymap.first_key(crate::tui::action::Command::Complete),
+                "complete".into(),
+            ),
+            ("↑↓".into(), "choose".into()),
+            ("enter".into(), "apply".into()),
+            ("esc".into(), "cancel".into()),
+        ]
+    } else if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::Manage(_))) {
+        vec![
+            ("typing".into(), "finds the owner".into()),
+            ("↑↓".into(), "choose".into()),
+            ("enter".into(), "next".into()),
+            ("esc".into(), "cancel".into()),
+        ]
+    } else if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::Enroll(_))) {
+        vec![
+            ("typing".into(), "finds the sequence".into()),
+            ("↑↓".into(), "choose".into()),
+            ("enter".into(), "choose, then enroll".into()),
+            ("esc".into(), "cancel".into()),
+        ]
+    } else if app.typing() && app.dialog.is_some() {
+        vec![
+            ("typing".into(), "the note".into()),
+            ("enter".into(), "done".into()),
+            ("esc".into(), "cancel".into()),
+            ("↑↓".into(), "move".into()),
+        ]
+    } else if app.typing() {
+        // A list's filter: enter and esc leave the box, keeping it.
+        vec![
+            ("typing".into(), "the filter".into()),
+            ("enter/esc".into(), "keep it".into()),
+            ("↑↓".into(), "move".into()),
+        ]
+    } else if app.help.is_some() {
+        vec![
+            ("↑↓ ^d ^u".into(), "scroll".into()),
+            ("? esc q".into(), "close".into()),
+        ]
+    } else {
+        app.keymap
+            // `U` only while a batch of this user's can be undone.
+            .hints(&app.scopes(), |c| {
+                c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some()
+            })
+            .into_iter()
+            .map(|(k, h)| (k, h.to_string()))
+            .collect()
+    };
     // The help key always makes it into the bar: it is the way to the rest;
     // so does undo while a batch can be undone (it expires).
     let help_key = app.keymap.first_key(crate::tui::action::Command::Help);

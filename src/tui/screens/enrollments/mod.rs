@@ -264,6 +264,15 @@ impl App {
                 filter: Box::new(q.current().clone()),
                 limit: FIRST_PAGE,
             }),
+            // A sequence's text filter as it is typed: its first matches
+            // in a few milliseconds, its every id (the count, Ctrl-a) after.
+            (Source::Sequence(_), Keep::Top) if !e.search.trim().is_empty() => {
+                Some(Job::EnrollmentPage {
+                    generation,
+                    query: Box::new(e.query()),
+                    limit: FIRST_PAGE,
+                })
+            }
             _ => None,
         };
         let job = e.ids_job(generation);
@@ -273,24 +282,25 @@ impl App {
         self.run(job);
     }
 
-    /// The first rows of a new filter in the All view, while its ids are
-    /// still on the way (`Job::FilterPage`): shown at the top, marks kept.
-    pub fn apply_first_page(&mut self, rows: Vec<EnrollmentRow>) {
-        let Some(e) = self.all.as_mut() else {
+    /// The first rows of a new filter (the All view's query, a sequence's
+    /// text filter), while its ids are still on the way (`Job::FilterPage`,
+    /// `Job::EnrollmentPage`): shown at the top, marks kept.
+    pub fn apply_first_page(&mut self, which: Which, rows: Vec<EnrollmentRow>) {
+        let Some(e) = self.list_mut(which) else {
             return;
         };
         e.ids = rows.iter().map(|r| r.id).collect();
         e.loaded = 0..e.ids.len();
-        if matches!(self.window, Some((_, Which::All, _))) {
+        if matches!(self.window, Some((_, w, _)) if w == which) {
             self.window = None;
         }
-        let Some(e) = self.all.as_mut() else {
+        let Some(e) = self.list_mut(which) else {
             return;
         };
         e.rows = rows.into_iter().map(|r| (r.id, r)).collect();
         e.cursor = Cursor::default();
         e.provisional = true;
-        if self.shown() == Some(Which::All) {
+        if self.shown() == Some(which) {
             self.ensure_window();
             crate::tui::screens::detail::sync(self);
         }
@@ -554,6 +564,19 @@ pub fn window_done(app: &mut App, generation: u64, result: JobOutcome<Vec<Enroll
 }
 
 /// The ids of the open sequence's list arrived, if still the ones asked.
+/// The first matches of a sequence's text filter, while its ids are still
+/// on the way (an error is left to them: the same query fails there).
+pub fn page_done(app: &mut App, generation: u64, result: JobOutcome<Vec<EnrollmentRow>>) {
+    let waiting = app
+        .enrollments
+        .as_ref()
+        .and_then(|e| e.pending)
+        .is_some_and(|p| p.generation == generation);
+    if let (true, Ok(rows)) = (waiting, result) {
+        app.apply_first_page(Which::Sequence, rows);
+    }
+}
+
 pub fn ids_done(app: &mut App, generation: u64, result: JobOutcome<Vec<i64>>) {
     let Some(e) = &mut app.enrollments else {
         return;

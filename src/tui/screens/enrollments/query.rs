@@ -483,7 +483,7 @@ pub fn page_done(app: &mut App, generation: u64, result: JobOutcome<Vec<Enrollme
         .and_then(|e| e.pending)
         .is_some_and(|p| p.generation == generation);
     if let (true, Ok(rows)) = (waiting, result) {
-        app.apply_first_page(rows);
+        app.apply_first_page(Which::All, rows);
     }
 }
 
