@@ -271,7 +271,7 @@ fn documented_keys(text: &str) -> Vec<(usize, String)> {
     let mut keys = Vec::new();
     let mut table = false;
     for (n, line) in text.lines().enumerate() {
-        if line.starts_with("| key") || line.starts_with("| Key") {
+        if line.starts_with("| key |") || line.starts_with("| Key |") {
             table = true;
             continue;
         }
