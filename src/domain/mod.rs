@@ -13,6 +13,7 @@ mod handover;
 mod identity;
 mod lists;
 mod manage;
+mod names;
 mod optout;
 mod permissions;
 mod report;
@@ -22,6 +23,7 @@ mod sequence_file;
 mod sequences;
 mod tasks;
 mod types;
+mod when;
 mod workspace;
 
 pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
@@ -33,6 +35,7 @@ pub use handover::{HandoverReport, HandoverRequest};
 pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;
+pub use names::{closest, did_you_mean, suggestion};
 pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
@@ -48,6 +51,7 @@ pub use sequence_file::*;
 pub use sequences::*;
 pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport};
 pub use types::*;
+pub use when::{DAY_FORMS, Day, TIME_FORMS, Toward, When, show as show_time, user_zone};
 pub use workspace::*;
 
 use std::path::PathBuf;
