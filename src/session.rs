@@ -65,11 +65,10 @@ impl Session {
     pub fn clock(&self) -> Result<Clock, DomainError> {
         match self.now_given() {
             Some(text) => {
-                let rules = self.rules()?;
-                Clock::parse_in(
-                    text,
-                    crate::domain::user_zone(None, rules.time_zone.as_deref()),
-                )
+                // The rules file may not be there yet (`init` writes it):
+                // its zone only when it reads.
+                let zone = self.rules().ok().and_then(|r| r.time_zone);
+                Clock::parse_in(text, crate::domain::user_zone(None, zone.as_deref()))
             }
             None => Ok(Clock::System),
         }

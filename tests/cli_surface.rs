@@ -651,7 +651,7 @@ fn paths_prints_the_files_in_use() {
 fn run_watch_logs_to_the_log_file() {
     let f = enrolled(2);
     let state = f.dir.path().join("state");
-    let mut child = process(&f.path)
+    let child = process(&f.path)
         .env("XDG_STATE_HOME", &state)
         .args(["--now", NOW, "run", "--watch"])
         .stdout(std::process::Stdio::piped())

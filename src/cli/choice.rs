@@ -10,13 +10,16 @@ use std::str::FromStr;
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::error::ErrorKind;
 
+/// Reads one part of a comma list, for its error only.
+type CheckPart = fn(&str) -> Result<(), String>;
+
 /// One of an enum's values, read by its `FromStr`; `names` lists them.
 #[derive(Clone)]
 pub struct Choice<T> {
     names: fn() -> Vec<&'static str>,
     /// Takes a comma list (`active,paused`), kept as the text typed; each
     /// part is read by this.
-    list: Option<fn(&str) -> Result<(), String>>,
+    list: Option<CheckPart>,
     parse: fn(&str) -> Result<T, String>,
 }
 

@@ -166,11 +166,7 @@ impl Workspace {
                 Err(DomainError::NotFound(format!(
                     "no list '{}'{}",
                     name.trim(),
-                    if hint.is_empty() {
-                        "; `seqtui lists` shows them".to_string()
-                    } else {
-                        hint
-                    }
+                    super::names::or_listed(hint, "`seqtui lists` shows them")
                 )))
             }
         }

@@ -18,15 +18,17 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     for name in candidates {
         let lower = name.to_lowercase();
         let distance = strsim::levenshtein(&wanted, &lower);
-        // How many edits a typo may have: one per four characters.
-        let allowed = (wanted.chars().count() / 4).max(1);
+        // How many edits a typo may have: one per six characters of the
+        // shorter name (names that share a long part, such as a domain,
+        // are otherwise "close" whatever else differs).
+        let allowed = (wanted.chars().count().min(lower.chars().count()) / 6).max(1);
         let rank = if lower.starts_with(&wanted) && wanted.chars().count() >= 2 {
             0
         } else if wanted.chars().count() >= 3
             && (lower.contains(&wanted) || (lower.chars().count() >= 3 && wanted.contains(&lower)))
         {
             1
-        } else if distance <= allowed || strsim::jaro_winkler(&wanted, &lower) >= 0.9 {
+        } else if distance <= allowed {
             2
         } else {
             continue;
@@ -53,6 +55,17 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 /// to end a not-found sentence.
 pub fn did_you_mean<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     suggestion(&closest(wanted, candidates))
+}
+
+/// What a not-found sentence ends with: the near misses when there are
+/// some, else where the names are listed (`; \`seqtui sequences\` lists
+/// them`).
+pub fn or_listed(hint: String, listed: &str) -> String {
+    if hint.is_empty() {
+        format!("; {listed}")
+    } else {
+        hint
+    }
 }
 
 /// [`did_you_mean`]'s ending for names already chosen.
@@ -96,6 +109,14 @@ mod tests {
     #[test]
     fn nothing_close_suggests_nothing() {
         assert_eq!(did_you_mean("Zebra", SEQUENCES.iter().copied()), "");
+        // A shared domain is not closeness.
+        assert!(
+            closest(
+                "ghost@team.example",
+                ["mo@team.example", "ann@team.example"]
+            )
+            .is_empty()
+        );
         assert_eq!(did_you_mean("", SEQUENCES.iter().copied()), "");
         assert!(closest("q", SEQUENCES.iter().copied()).is_empty());
     }

@@ -316,11 +316,7 @@ impl Workspace {
         let hint = super::names::suggestion(&near);
         Err(DomainError::NotFound(format!(
             "no user '{email}' in this workspace{}",
-            if hint.is_empty() {
-                "; `seqtui users` lists them".to_string()
-            } else {
-                hint
-            }
+            super::names::or_listed(hint, "`seqtui users` lists them")
         )))
     }
 
@@ -386,11 +382,7 @@ impl Workspace {
         Err(DomainError::NotFound(format!(
             "no sequence '{}'{}",
             id_or_name.trim(),
-            if hint.is_empty() {
-                "; `seqtui sequences` lists them".to_string()
-            } else {
-                hint
-            }
+            super::names::or_listed(hint, "`seqtui sequences` lists them")
         )))
     }
 
