@@ -64,7 +64,7 @@ fn finish(mut cmd: clap::Command, path: &[&str]) -> clap::Command {
     if !path.is_empty() {
         let key = path.join(" ");
         if let Some((_, text)) = super::examples::EXAMPLES.iter().find(|(k, _)| *k == key) {
-            cmd = cmd.after_help(format!("Examples:\n{text}"));
+            cmd = cmd.after_help(format!("Examples:\n{text}\n"));
         }
     }
     let names: Vec<String> = cmd
@@ -142,7 +142,9 @@ fn one_sentence(rendered: &str) -> String {
     if help_for.is_empty() {
         help_for = "seqtui".into();
     }
-    sentence.push_str(&format!("; see `{help_for} --help`"));
+    // After a question ("did you mean 'x'?") a new sentence part starts.
+    let join = if sentence.ends_with('?') { " " } else { "; " };
+    sentence.push_str(&format!("{join}see `{help_for} --help`"));
     sentence
 }
 
@@ -242,6 +244,11 @@ mod tests {
         assert_eq!(
             one_sentence(missing),
             "the following required arguments were not provided: --reason <REASON>; see `seqtui unenroll --help`"
+        );
+        let value = "error: --reason: unknown end reason 'x'; did you mean 'other'?\n";
+        assert_eq!(
+            one_sentence(value),
+            "--reason: unknown end reason 'x'; did you mean 'other'? see `seqtui --help`"
         );
     }
 }

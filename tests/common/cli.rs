@@ -30,6 +30,8 @@ pub fn process(db: &Path) -> std::process::Command {
         // `init` writes the default rules file: into the temp dir, not the
         // config directory of whoever runs the tests.
         .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
+        // The log file of `run --watch` and `ingest --watch`: there too.
+        .env("XDG_STATE_HOME", db.parent().unwrap().join("state"))
         .arg("--db")
         .arg(db);
     cmd
