@@ -60,6 +60,11 @@ pub const MAX_DAILY_CAP: i64 = 100_000;
 /// Where the rules file is looked for when `--rules` and `SEQTUI_RULES`
 /// are not given: `rules.toml` in the platform config directory, beside
 /// `keymap.toml`.
+/// Where the terminal UI looks for `keymap.toml`.
+pub fn keymap_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "seqtui").map(|d| d.config_dir().join("keymap.toml"))
+}
+
 pub fn default_rules_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "seqtui").map(|d| d.config_dir().join("rules.toml"))
 }
@@ -153,6 +158,7 @@ struct RulesFile {
     smtp: Option<Section>,
     sending: Option<Section>,
     unsubscribe: Option<Section>,
+    dates: Option<Section>,
 }
 
 /// Parses the text of a rules file over the defaults. The message of an
@@ -221,6 +227,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
         ),
         ("sending", file.sending, &["daily_cap"][..]),
         ("unsubscribe", file.unsubscribe, &["domain", "url"][..]),
+        ("dates", file.dates, &["time_zone"][..]),
     ];
     for (section, table, known) in sections {
         let Some(table) = table else {
@@ -299,6 +306,16 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
                             .ok_or_else(|| fail(format!("{name} must be an https:// URL without spaces, quotes or angle brackets, not {value}")))?,
                     )
                 }
+                "dates.time_zone" => {
+                    rules.time_zone = Some(
+                        value
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|z| z.parse::<chrono_tz::Tz>().is_ok())
+                            .map(str::to_string)
+                            .ok_or_else(|| fail(format!("{name} must be an IANA time zone like \"Europe/Berlin\", not {value}")))?,
+                    )
+                }
                 _ => {
                     let known: Vec<String> = known.iter().map(|k| format!("{section}.{k}")).collect();
                     return Err(fail(format!(
@@ -315,7 +332,7 @@ fn parse_rules_text(text: &str) -> Result<Rules, RulesFileError> {
 /// The sentence for an error found while reading the file's shape: serde's
 /// wording for the cases a person makes, toml's for broken syntax.
 fn top_level_message(message: &str, spanned: Option<&str>) -> String {
-    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending] and [unsubscribe]";
+    const SECTIONS: &str = "[stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending], [unsubscribe] and [dates]";
     if let Some(rest) = message.strip_prefix("unknown field `")
         && let Some((key, _)) = rest.split_once('`')
     {

@@ -3,11 +3,22 @@
 //! stderr and the exit code of SPEC §6: the sentence is made terminal-safe
 //! (one line, no control characters), since it may quote what was typed.
 
-use clap::Parser;
-use seqtui::cli::{self, Cli};
+use seqtui::cli;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match cli::parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match cli::usage_error(&e) {
+                Ok(code) => code,
+                Err(failure) => {
+                    cli::output::note(&failure.message);
+                    failure.code
+                }
+            };
+            std::process::exit(code);
+        }
+    };
     let code = if cli.command.is_none() {
         match seqtui::tui::start(&cli.session()) {
             Ok(()) => 0,

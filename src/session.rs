@@ -22,8 +22,17 @@ pub struct Session {
 impl Session {
     /// The rules in force: the rules file given (which must exist), else
     /// the default rules file if there is one, else the defaults.
+    ///
+    /// The rules' time zone becomes the user's: `TZ` when it names a zone,
+    /// else the file's `[dates] time_zone` (see [`crate::domain::user_zone`]).
     pub fn rules(&self) -> Result<Rules, DomainError> {
-        crate::config::load_rules(self.rules_path_given())
+        let mut rules = crate::config::load_rules(self.rules_path_given())?;
+        let zone = crate::domain::user_zone(
+            std::env::var("TZ").ok().as_deref(),
+            rules.time_zone.as_deref(),
+        );
+        rules.time_zone = (zone != chrono_tz::Tz::UTC).then(|| zone.name().to_string());
+        Ok(rules)
     }
 
     fn rules_path_given(&self) -> Option<&Path> {
@@ -51,9 +60,16 @@ impl Session {
         self.now.as_deref().map(str::trim).filter(|t| !t.is_empty())
     }
 
+    /// The clock: `--now` (an absolute time; a date or a local time in
+    /// the user's zone), else the system's.
     pub fn clock(&self) -> Result<Clock, DomainError> {
         match self.now_given() {
-            Some(text) => Clock::parse(text),
+            Some(text) => {
+                // The rules file may not be there yet (`init` writes it):
+                // its zone only when it reads.
+                let zone = self.rules().ok().and_then(|r| r.time_zone);
+                Clock::parse_in(text, crate::domain::user_zone(None, zone.as_deref()))
+            }
             None => Ok(Clock::System),
         }
     }

@@ -381,7 +381,10 @@ fn bad_values_are_one_sentence_with_exit_2_and_unknown_names_exit_4() {
             &["--no-engagement-days=-1"],
             "no-engagement-days takes a whole number from 0",
         ),
-        (&["--owner", "bob"], "owner takes a user's email or none"),
+        (
+            &["--owner", "bob smith"],
+            "owner takes a user's email or none",
+        ),
         (
             &["--enrolled-by", "none"],
             "enrolled-by takes a user's email",

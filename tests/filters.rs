@@ -9,7 +9,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use common::*;
 use proptest::prelude::*;
 use seqtui::domain::*;
@@ -193,7 +193,11 @@ fn oracle(w: &World, f: &Filter, k: &Known) -> bool {
     ]
     .into();
     let domain = c.email.split('@').nth(1).unwrap_or("").to_ascii_lowercase();
-    let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    // The generated filters hold dates only (UTC, the tests' zone).
+    let day = |d: &Day| match d {
+        Day::Date(d) => d.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+        Day::Relative(text) => panic!("a relative day in the model: {text}"),
+    };
     (f.sequences.is_empty()
         || f.sequences.iter().any(|s| {
             lower(s) == lower(&seq_names[&r.sequence_id]) || *s == r.sequence_id.to_string()
@@ -201,8 +205,11 @@ fn oracle(w: &World, f: &Filter, k: &Known) -> bool {
         && (f.statuses.is_empty() || f.statuses.contains(&r.status))
         && (!f.stale || r.stale)
         && f.step_at_least.is_none_or(|n| r.step >= n)
-        && f.enrolled_before.is_none_or(|d| r.enrolled_at < day(d))
+        && f.enrolled_before
+            .as_ref()
+            .is_none_or(|d| r.enrolled_at < day(d))
         && f.enrolled_after
+            .as_ref()
             .is_none_or(|d| r.enrolled_at >= day(d) + Duration::days(1))
         && f.no_engagement_days.is_none_or(|n| {
             let cutoff = now - Duration::days(n);

@@ -77,7 +77,8 @@ fn each_key_overrides_its_default_only() {
     let all = "[stale]\nafter_days = 60\nquiet_days = 21\n[transfer]\npolicy = \"unenroll\"\n\
                [undo]\nwindow_minutes = 5\n[out_of_office]\npause = false\n\
                [bounce]\nsoft_retry_hours = 48\n[smtp]\npassword_file = \"pw.txt\"\ndefer_limit_hours = 96\n[sending]\ndaily_cap = 50\n\
-               [unsubscribe]\ndomain = \"example.com\"\nurl = \"https://example.com/u\"\n";
+               [unsubscribe]\ndomain = \"example.com\"\nurl = \"https://example.com/u\"\n\
+               [dates]\ntime_zone = \"Europe/Berlin\"\n";
     assert_eq!(
         parse_rules(all).unwrap(),
         Rules {
@@ -92,6 +93,7 @@ fn each_key_overrides_its_default_only() {
             daily_cap: 50,
             unsubscribe_domain: Some("example.com".into()),
             unsubscribe_url: Some("https://example.com/u".into()),
+            time_zone: Some("Europe/Berlin".into()),
         }
     );
 }
@@ -206,7 +208,7 @@ fn unknown_keys_and_sections_are_errors() {
     assert_eq!(line, 4, "{what}");
     assert_eq!(
         what,
-        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending] and [unsubscribe]"
+        "'stael' is not a section of the rules file; the sections are [stale], [transfer], [undo], [out_of_office], [bounce], [smtp], [sending], [unsubscribe] and [dates]"
     );
     let (line, what) = error_of("# mine\nafter_days = 30\n");
     assert_eq!(line, 2, "{what}");

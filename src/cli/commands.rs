@@ -78,6 +78,21 @@ pub(super) fn finish_tidying(
     })
 }
 
+/// The time a flag was given, read by the one parser (`domain::when`) in
+/// the user's zone against the workspace clock; a bad one is a usage error
+/// naming the flag and the forms it takes.
+pub(super) fn read_time(
+    ws: &Workspace,
+    flag: &str,
+    text: &str,
+    toward: Toward,
+) -> Result<Timestamp, Failure> {
+    ws.when().instant(text, toward).map_err(|e| Failure {
+        code: 2,
+        message: format!("{flag}: {e}"),
+    })
+}
+
 pub(super) fn refused(message: impl Into<String>) -> Failure {
     Failure {
         code: 3,
@@ -114,15 +129,30 @@ pub fn run(cli: &Cli) -> Outcome {
 }
 
 fn run_command(cli: &Cli) -> Outcome {
-    let clock = cli.clock()?;
-    let path = cli.db.clone().unwrap_or_else(default_db_path);
     let Some(command) = &cli.command else {
         return Err(Failure {
             code: 2,
             message: "no command given".into(),
         });
     };
+    // What needs neither a clock nor a workspace.
     match command {
+        Command::Completions { shell } => {
+            super::surface::completions(*shell);
+            return Ok(0);
+        }
+        Command::Man { command } => {
+            use std::io::Write;
+            let page = super::surface::man_page(command.as_deref())?;
+            super::output::Verbatim.write_all(&page)?;
+            return Ok(0);
+        }
+        _ => {}
+    }
+    let clock = cli.clock()?;
+    let path = cli.db.clone().unwrap_or_else(default_db_path);
+    match command {
+        Command::Paths => paths(cli, &path),
         Command::Demo {
             contacts,
             seed,
@@ -173,6 +203,70 @@ fn run_command(cli: &Cli) -> Outcome {
             on_workspace(cli, command, &mut ws, &actor)
         }
     }
+}
+
+/// What `seqtui paths` prints: the files this run uses (whether each is
+/// there yet: a missing rules or keymap file means the defaults).
+#[derive(Debug, serde::Serialize)]
+struct Paths {
+    workspace: PathBuf,
+    workspace_exists: bool,
+    rules: Option<PathBuf>,
+    rules_exists: bool,
+    keymap: Option<PathBuf>,
+    keymap_exists: bool,
+    log: PathBuf,
+    outbox: PathBuf,
+    time_zone: String,
+}
+
+fn paths(cli: &Cli, workspace: &Path) -> Outcome {
+    let rules = cli.rules_path();
+    let keymap = crate::config::keymap_path();
+    let exists = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.exists());
+    let report = Paths {
+        workspace: workspace.to_path_buf(),
+        workspace_exists: workspace.exists(),
+        rules_exists: exists(&rules),
+        rules,
+        keymap_exists: exists(&keymap),
+        keymap,
+        log: crate::log::log_file(),
+        outbox: crate::engine::outbox::default_outbox(workspace),
+        time_zone: user_zone(None, cli.rules()?.time_zone.as_deref())
+            .name()
+            .to_string(),
+    };
+    if cli.json {
+        json(&report)?;
+        return Ok(0);
+    }
+    let shown = |p: &Option<PathBuf>, there: bool| match p {
+        Some(p) if there => p.display().to_string(),
+        Some(p) => format!("{} (not there: the defaults apply)", p.display()),
+        None => "- (no configuration directory)".into(),
+    };
+    let rows = vec![
+        vec![
+            "workspace".to_string(),
+            format!(
+                "{}{}",
+                report.workspace.display(),
+                if report.workspace_exists {
+                    ""
+                } else {
+                    " (not there yet)"
+                }
+            ),
+        ],
+        vec!["rules".into(), shown(&report.rules, report.rules_exists)],
+        vec!["keymap".into(), shown(&report.keymap, report.keymap_exists)],
+        vec!["log".into(), report.log.display().to_string()],
+        vec!["outbox".into(), report.outbox.display().to_string()],
+        vec!["time zone".into(), report.time_zone.clone()],
+    ];
+    table(&["WHAT", "PATH"], &rows);
+    Ok(0)
 }
 
 fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force: bool) -> Outcome {
@@ -321,9 +415,12 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             }
             super::SequenceAction::Set { .. } => unreachable!("matched above"),
         },
-        Command::Demo { .. } | Command::Init { .. } | Command::Migrate { .. } => {
-            unreachable!("handled before opening")
-        }
+        Command::Demo { .. }
+        | Command::Init { .. }
+        | Command::Migrate { .. }
+        | Command::Paths
+        | Command::Completions { .. }
+        | Command::Man { .. } => unreachable!("handled before opening"),
     }
 }
 
@@ -547,7 +644,9 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
             message: "choose --json or --format csv, not both".into(),
         });
     }
-    let since = since.map(parse_instant).transpose()?;
+    let since = since
+        .map(|t| read_time(ws, "--since", t, Toward::Past))
+        .transpose()?;
     let entries = ws.audit(since, limit)?;
     if cli.json {
         json(&entries)?;
@@ -629,7 +728,9 @@ fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
 }
 
 fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>) -> Outcome {
-    let since = since.map(parse_instant).transpose()?;
+    let since = since
+        .map(|t| read_time(ws, "--since", t, Toward::Past))
+        .transpose()?;
     let sequence = sequence.map(|s| ws.sequence(s)).transpose()?;
     let reports = ws.report(sequence.map(|s| s.id), since)?;
     if cli.json {
@@ -725,7 +826,10 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
     outln!(
         "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
         since
-            .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
+            .map(|t| format!(
+                " Only enrollments enrolled since {}.",
+                show_time(t, ws.zone())
+            ))
             .unwrap_or_default()
     );
     Ok(0)
@@ -1015,7 +1119,8 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
 }
 
 /// Asks `question` on the terminal; without one, refuses (exit 2) with
-/// `refusal` (the question said as what was not done).
+/// `refusal` (the question said as what was not done). Any answer but
+/// yes is a refusal (exit 3).
 pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() || !std::io::stderr().is_terminal() {
@@ -1033,8 +1138,9 @@ pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
     if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
         Ok(())
     } else {
+        // Declining is a refusal (3), not a usage error.
         Err(Failure {
-            code: 2,
+            code: 3,
             message: "cancelled; nothing was changed".into(),
         })
     }

@@ -173,9 +173,23 @@ pub fn run(
     if !cli.json {
         super::output::note(&format!("running; emails go to {target}. Ctrl-C stops."));
     }
+    let _log = crate::log::start();
+    tracing::info!("run --watch started; emails go to {target}");
     // Nobody reads a report once stdout is gone (its reader quit): stop.
     while !stop.load(Ordering::Relaxed) && !super::output::failed() {
-        let report = run_delivering(ws, &mut delivery)?;
+        let report = run_delivering(ws, &mut delivery).inspect_err(|f| {
+            tracing::error!("run --watch stopped: {f}");
+        })?;
+        tracing::info!(
+            "run cycle: {} emails sent, {} tasks created, {} finished, {} resumed, {} recovered, {} deferred, {} skipped",
+            report.emails_sent,
+            report.tasks_created,
+            report.finished,
+            report.resumed,
+            report.recovered,
+            report.deferred,
+            report.skipped
+        );
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
         }
@@ -197,6 +211,7 @@ pub fn run(
     if !cli.json {
         super::output::note("stopped.");
     }
+    tracing::info!("run --watch stopped");
     Ok(0)
 }
 
@@ -476,7 +491,13 @@ fn watch_imap(
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .map_err(|e| anyhow::anyhow!("cannot watch for Ctrl-C: {e}"))?;
     }
-    let mut mailbox = Some(Mailbox::open(source, password).map_err(|e| imap_failure(e, 0))?);
+    let _log = crate::log::start();
+    tracing::info!("ingest --watch started on {}", source.shown());
+    let mut mailbox = Some(Mailbox::open(source, password).map_err(|e| {
+        let failure = imap_failure(e, 0);
+        tracing::error!("ingest --watch stopped: {}", failure.message);
+        failure
+    })?);
     super::output::note(&format!(
         "watching {} ({}); Ctrl-C stops.",
         source.shown(),
@@ -494,6 +515,12 @@ fn watch_imap(
                 let mut tally = IngestTally::new();
                 tally.add_sync(cli, source, report);
                 applied += tally.applied;
+                tracing::info!(
+                    "ingest cycle on {}: {} applied, {} items",
+                    source.shown(),
+                    tally.applied,
+                    tally.lines.len()
+                );
                 if !tally.lines.is_empty() {
                     print_ingest(cli, &tally, true).map_err(|f| ImapError::Server(f.message))?;
                 }
@@ -509,6 +536,10 @@ fn watch_imap(
             Ok(()) => {}
             Err(ImapError::Connection(why)) => {
                 mailbox = None;
+                tracing::warn!(
+                    "ingest --watch: {why}; reconnecting in {}s",
+                    backoff.as_secs()
+                );
                 super::output::note(&format!("{why}; reconnecting in {}s", backoff.as_secs()));
                 let until = std::time::Instant::now() + backoff;
                 while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
@@ -516,12 +547,17 @@ fn watch_imap(
                 }
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
-            Err(e) => return Err(imap_failure(e, applied)),
+            Err(e) => {
+                let failure = imap_failure(e, applied);
+                tracing::error!("ingest --watch stopped: {}", failure.message);
+                return Err(failure);
+            }
         }
     }
     if let Some(open) = mailbox {
         open.close();
     }
+    tracing::info!("ingest --watch stopped");
     super::output::note("stopped.");
     Ok(0)
 }

@@ -14,17 +14,18 @@ pub struct FilterArgs {
     /// In this sequence, id or name (repeatable: any of them) [default: every sequence]
     #[arg(long, help_heading = "Filter", value_name = "ID|NAME")]
     pub sequence: Vec<String>,
-    /// With this status: active, paused, finished, unenrolled (repeatable, or a comma list)
-    #[arg(long, help_heading = "Filter", value_name = "STATUS")]
+    /// With this status (repeatable, or a comma list)
+    #[arg(long, help_heading = "Filter", value_name = "STATUS",
+        value_parser = super::choice::choice_list::<Status>(super::choice::names_of!(Status)))]
     pub status: Vec<String>,
     /// At step N or later
     #[arg(long, help_heading = "Filter", value_name = "N")]
     pub step_at_least: Option<String>,
-    /// Enrolled before the day (UTC)
-    #[arg(long, help_heading = "Filter", value_name = "YYYY-MM-DD")]
+    /// Enrolled before the day, in your zone: a date (2026-12-01) or yesterday, 7d, 2w, last monday
+    #[arg(long, help_heading = "Filter", value_name = "DAY")]
     pub enrolled_before: Option<String>,
-    /// Enrolled after the day (UTC), i.e. from the next day on
-    #[arg(long, help_heading = "Filter", value_name = "YYYY-MM-DD")]
+    /// Enrolled after the day, i.e. from the next day on (the same forms as --enrolled-before)
+    #[arg(long, help_heading = "Filter", value_name = "DAY")]
     pub enrolled_after: Option<String>,
     /// Enrolled N or more days ago, and no open, click, reply or meeting in the last N days
     #[arg(long, help_heading = "Filter", value_name = "N")]

@@ -226,7 +226,7 @@ pub struct TransferArgs {
     #[arg(long, value_name = "EMAIL")]
     pub to: String,
     /// What happens to their open enrollments [default: the rules file's, else keep]
-    #[arg(long, value_parser = parse_policy)]
+    #[arg(long, value_parser = super::choice::choice::<TransferPolicy>(super::choice::names_of!(TransferPolicy)))]
     pub policy: Option<TransferPolicy>,
     /// Apply the policy only to enrollments at or after this step
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
@@ -237,10 +237,6 @@ pub struct TransferArgs {
     /// Do not ask before a transfer that unenrolls more than one enrollment
     #[arg(long)]
     pub yes: bool,
-}
-
-fn parse_policy(text: &str) -> Result<TransferPolicy, String> {
-    text.parse()
 }
 
 pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -> Outcome {

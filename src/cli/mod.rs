@@ -1,9 +1,11 @@
 //! The command line: clap definitions, dispatch, and text / JSON output.
 //! Every subcommand calls the domain; none holds SQL or a rule.
 
+mod choice;
 mod commands;
 mod contacts;
 mod engine;
+mod examples;
 mod filter;
 mod import;
 mod lists;
@@ -11,18 +13,20 @@ mod manage;
 mod migrate;
 pub mod output;
 mod sequences;
+mod surface;
 mod tasks;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::domain::{Clock, DomainError, EndReason};
+use crate::domain::{Clock, DomainError, EndReason, Role};
 
 pub use crate::session::{Session, current_login, default_db_path};
 pub use commands::{Failure, run};
 use filter::FilterArgs;
 pub use import::{ContactsFile, read_contacts, read_contacts_file};
+pub use surface::{GLOBAL_HEADING, command, man_pages, parse, parse_from, usage_error};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,8 +43,8 @@ pub struct Cli {
     /// Act as this user (email) [default: the workspace's default user]
     #[arg(long = "as", env = "SEQTUI_USER", global = true, value_name = "EMAIL")]
     pub as_user: Option<String>,
-    /// The clock, for scripts and tests (RFC 3339)
-    #[arg(long, env = "SEQTUI_NOW", global = true, value_name = "RFC3339")]
+    /// The clock, for scripts and tests: RFC 3339, a date or a local time (2026-12-01 09:00)
+    #[arg(long, env = "SEQTUI_NOW", global = true, value_name = "TIME")]
     pub now: Option<String>,
     /// The rules file [default: rules.toml in the platform config directory]
     #[arg(long, env = "SEQTUI_RULES", global = true, value_name = "PATH")]
@@ -175,7 +179,7 @@ pub enum Command {
     },
     /// The audit log, newest first
     Audit {
-        /// Only entries at or after this time (RFC 3339 or a date)
+        /// Only entries at or after this time, in your zone: yesterday, 7d, 3h, last monday, 2026-12-01, 2026-12-01 09:00, RFC 3339
         #[arg(long)]
         since: Option<String>,
         /// At most this many entries
@@ -190,9 +194,21 @@ pub enum Command {
         /// Only this sequence (id or name)
         #[arg(long)]
         sequence: Option<String>,
-        /// Only enrollments enrolled at or after this time (RFC 3339 or a date)
+        /// Only enrollments enrolled at or after this time (the forms of audit --since)
         #[arg(long)]
         since: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the files in use: workspace, rules, keymap, log and outbox
+    Paths,
+    /// Print the man page of seqtui, or of one of its commands (roff)
+    Man {
+        /// A command, e.g. unenroll [default: the page of seqtui itself]
+        command: Option<String>,
     },
 }
 
@@ -298,37 +314,49 @@ pub enum ListAction {
     },
     /// A list's filter, who saved it, how many enrollments it matches and which
     Show {
+        /// The list's name (any case)
         name: String,
         /// At most this many rows
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
     },
     /// Delete a list (whoever saved it, a manager or an admin may); its enrollments are untouched
-    Delete { name: String },
+    Delete {
+        /// The list's name (any case)
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum UsersAction {
     /// Add a user (admins only)
     Add {
+        /// The user's email (how they are named everywhere)
         email: String,
+        /// Their name, as tables show it
         #[arg(long)]
         name: String,
-        #[arg(long, value_parser = parse_role)]
+        /// What they may do (R12)
+        #[arg(long, value_parser = choice::choice::<Role>(choice::names_of!(Role)))]
         role: crate::domain::Role,
+        /// Their team (a manager may act on the enrollments of their team)
         #[arg(long)]
         team: String,
     },
     /// Bind a user to an operating-system login (admins only): from then on
     /// that login acts as that user, and only admins may use --as
     Bind {
+        /// The user's email
         email: String,
         /// The login name (as `id -un` prints it)
         #[arg(long)]
         login: String,
     },
     /// Remove a user's login binding (admins only)
-    Unbind { email: String },
+    Unbind {
+        /// The user's email
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -412,6 +440,7 @@ fn parse_on_off(text: &str) -> Result<bool, String> {
 pub enum ImportWhat {
     /// Contacts from a CSV file (CRM export column names or snake_case)
     Contacts {
+        /// The CSV file (a header row, then one contact a line)
         file: PathBuf,
         /// Show what would be created and changed (field by field); change nothing
         #[arg(long)]
@@ -426,8 +455,8 @@ pub enum ImportWhat {
 pub struct UnenrollArgs {
     #[command(flatten)]
     pub select: manage::SelectArgs,
-    /// Why (see docs/cli.md "Reasons" for the list)
-    #[arg(long, value_parser = parse_reason)]
+    /// Why the enrollments end
+    #[arg(long, value_parser = choice::choice::<EndReason>(choice::names_of!(EndReason)))]
     pub reason: EndReason,
     /// A free note kept with the enrollment and the audit entry
     #[arg(long)]
@@ -435,14 +464,6 @@ pub struct UnenrollArgs {
     /// Do not ask before unenrolling more than one enrollment
     #[arg(long)]
     pub yes: bool,
-}
-
-fn parse_reason(text: &str) -> Result<EndReason, String> {
-    text.parse().map_err(|e: DomainError| e.to_string())
-}
-
-fn parse_role(text: &str) -> Result<crate::domain::Role, String> {
-    text.parse().map_err(|e: DomainError| e.to_string())
 }
 
 impl Cli {

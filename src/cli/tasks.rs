@@ -53,18 +53,22 @@ pub enum TaskCommand {
     },
     /// Skip tasks: like done (the enrollment moves on), recorded as skipped
     Skip {
+        /// Task id (one or more; `seqtui tasks` lists them)
         #[arg(required = true, value_name = "ID")]
         ids: Vec<i64>,
+        /// A note kept with the task and the audit entry
         #[arg(long)]
         note: Option<String>,
     },
     /// Move tasks' due date; their enrollments keep waiting
     Snooze {
+        /// Task id (one or more; `seqtui tasks` lists them)
         #[arg(required = true, value_name = "ID")]
         ids: Vec<i64>,
-        /// The new due date: RFC 3339 or a date (midnight UTC)
+        /// The new due time, in your zone: 2026-12-01 09:00, a date (its midnight), RFC 3339, tomorrow, 2d, next monday
         #[arg(long, required = true, value_name = "TIME")]
         until: String,
+        /// A note kept with the task and the audit entry
         #[arg(long)]
         note: Option<String>,
     },
@@ -148,7 +152,8 @@ pub fn task(cli: &Cli, ws: &mut Workspace, actor: &User, command: &TaskCommand) 
         TaskCommand::Done { ids, note } => (TaskAction::Done, ids, None, note),
         TaskCommand::Skip { ids, note } => (TaskAction::Skip, ids, None, note),
         TaskCommand::Snooze { ids, until, note } => {
-            (TaskAction::Snooze, ids, Some(parse_instant(until)?), note)
+            let until = super::commands::read_time(ws, "--until", until, Toward::Future)?;
+            (TaskAction::Snooze, ids, Some(until), note)
         }
     };
     let report = ws

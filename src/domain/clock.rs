@@ -23,7 +23,19 @@ impl Clock {
     /// Parses an RFC 3339 time (`2026-11-27T09:00:00Z`, any offset), in
     /// [`CLOCK_YEARS`].
     pub fn parse(text: &str) -> Result<Clock, DomainError> {
-        let t = parse_instant(text)?;
+        Clock::parse_in(text, chrono_tz::Tz::UTC)
+    }
+
+    /// Parses an absolute time ([`super::when::absolute`]: RFC 3339, a
+    /// date or a local date-time in `zone`), in [`CLOCK_YEARS`]. Relative
+    /// forms are refused: a fixed clock is for runs that repeat exactly.
+    pub fn parse_in(text: &str, zone: chrono_tz::Tz) -> Result<Clock, DomainError> {
+        let t = super::when::absolute(text, zone).ok_or_else(|| {
+            DomainError::Invalid(format!(
+                "'{}' is not a time; --now takes an absolute time: RFC 3339 (2026-12-01T09:00:00Z), a date (2026-12-01) or a local time (2026-12-01 09:00)",
+                text.trim()
+            ))
+        })?;
         if !CLOCK_YEARS.contains(&t.year()) {
             return Err(DomainError::Invalid(format!(
                 "'{}' is outside the years the clock accepts ({} to {})",

@@ -17,8 +17,8 @@
 //! | `sequence`                 | `seq`  | enrollments in this sequence (id or name) |
 //! | `status`                   |        | with this status |
 //! | `step-at-least`            | `step` | at step n or later |
-//! | `enrolled-before`          | `before` | enrolled before the day (UTC) |
-//! | `enrolled-after`           | `after`  | enrolled after the day (UTC), i.e. from the next day on |
+//! | `enrolled-before`          | `before` | enrolled before the day (a date or a relative day such as `7d`, `last monday`; see `domain::when`), in the user's zone |
+//! | `enrolled-after`           | `after`  | enrolled after the day, i.e. from the next day on |
 //! | `no-engagement-days`       | `quiet`  | enrolled at least n days ago and no open, click, reply or meeting in the last n days |
 //! | `stale` (`is:stale`)       |        | stale (R11) |
 //! | `enrolled-by`              | `by`   | enrolled by this user (email) |
@@ -32,10 +32,10 @@
 //! Every text is taken literally: `%`, `_` and quotes are ordinary
 //! characters, never patterns.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::{DomainError, Status};
+use super::{Day, DomainError, Status};
 
 /// A filter on enrollments and their contacts, as people write it: names
 /// and emails, not ids. Empty lists and `None` mean "no condition".
@@ -44,8 +44,8 @@ pub struct Filter {
     pub sequences: Vec<String>,
     pub statuses: Vec<Status>,
     pub step_at_least: Option<i64>,
-    pub enrolled_before: Option<NaiveDate>,
-    pub enrolled_after: Option<NaiveDate>,
+    pub enrolled_before: Option<Day>,
+    pub enrolled_after: Option<Day>,
     pub no_engagement_days: Option<i64>,
     pub stale: bool,
     pub enrolled_by: Vec<String>,
@@ -88,12 +88,12 @@ pub const FILTER_KEYS: &[FilterKey] = &[
     FilterKey {
         name: "enrolled-before",
         short: Some("before"),
-        help: "enrolled before the day (YYYY-MM-DD, UTC)",
+        help: "enrolled before the day (2026-12-01, yesterday, 7d, last monday)",
     },
     FilterKey {
         name: "enrolled-after",
         short: Some("after"),
-        help: "enrolled after the day (YYYY-MM-DD, UTC)",
+        help: "enrolled after the day (2026-12-01, yesterday, 7d, last monday)",
     },
     FilterKey {
         name: "no-engagement-days",
@@ -166,10 +166,10 @@ fn canonical_key(key: &str) -> Option<&'static str> {
     })
 }
 
-fn parse_day(key: &str, value: &str) -> Result<NaiveDate, DomainError> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+fn parse_day(key: &str, value: &str) -> Result<Day, DomainError> {
+    Day::parse(value).map_err(|_| {
         invalid(format!(
-            "{key} takes a day as YYYY-MM-DD, not '{}'",
+            "{key} takes a day as YYYY-MM-DD or a relative day (yesterday, today, 7d, 2w, last monday), not '{}'",
             value.trim()
         ))
     })
@@ -212,9 +212,14 @@ fn user_email(key: &str, value: &str, allow_none: bool) -> Result<String, Domain
     if allow_none && v.eq_ignore_ascii_case("none") {
         return Ok("none".into());
     }
-    if !v.contains('@') {
+    // The part before the @ (as tables show it) is resolved later, when
+    // one user has it; `none` is never one.
+    let local_part = !v.eq_ignore_ascii_case("none")
+        && v.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\''));
+    if !v.contains('@') && !local_part {
         return Err(invalid(format!(
-            "{key} takes a user's email{}, not '{v}'",
+            "{key} takes a user's email{} (or the part before the @ of one), not '{v}'",
             if allow_none { " or none" } else { "" }
         )));
     }
@@ -355,10 +360,10 @@ impl Filter {
         if let Some(n) = self.step_at_least {
             add("step-at-least", &n.to_string());
         }
-        if let Some(d) = self.enrolled_before {
+        if let Some(d) = &self.enrolled_before {
             add("enrolled-before", &d.to_string());
         }
-        if let Some(d) = self.enrolled_after {
+        if let Some(d) = &self.enrolled_after {
             add("enrolled-after", &d.to_string());
         }
         if let Some(n) = self.no_engagement_days {
@@ -487,12 +492,6 @@ fn tokens(text: &str) -> Result<Vec<Term>, DomainError> {
     Ok(terms)
 }
 
-/// The start of the day after `day`, UTC: "enrolled after D" is enrolled
-/// on D+1 or later.
-pub(super) fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
-}
-
 pub(super) fn days_before(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
     now - Duration::days(days)
 }
@@ -513,8 +512,14 @@ mod tests {
         assert_eq!(f.sequences, vec!["Q3 Outbound", "7"]);
         assert_eq!(f.statuses, vec![Status::Active, Status::Paused]);
         assert_eq!(f.step_at_least, Some(3));
-        assert_eq!(f.enrolled_before, NaiveDate::from_ymd_opt(2026, 9, 1));
-        assert_eq!(f.enrolled_after, NaiveDate::from_ymd_opt(2026, 1, 31));
+        assert_eq!(
+            f.enrolled_before,
+            chrono::NaiveDate::from_ymd_opt(2026, 9, 1).map(Day::Date)
+        );
+        assert_eq!(
+            f.enrolled_after,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 31).map(Day::Date)
+        );
         assert_eq!(f.no_engagement_days, Some(21));
         assert!(f.stale);
         assert_eq!(f.enrolled_by, vec!["rep@x.example"]);
@@ -536,7 +541,7 @@ mod tests {
                 "before:1/9/2026",
                 "enrolled-before takes a day as YYYY-MM-DD",
             ),
-            ("owner:bob", "owner takes a user's email or none"),
+            ("owner:\"bob smith\"", "owner takes a user's email or none"),
             ("colour:red", "unknown filter key 'colour'"),
             ("company:\"Acme", "a quoted value is not closed"),
             ("step:2 step:3", "step-at-least is given twice"),

@@ -5,7 +5,7 @@
 use chrono::Duration;
 use serde::Serialize;
 
-use super::filter::{day_start, days_before};
+use super::filter::days_before;
 use super::permissions::may_edit_list;
 use super::*;
 use crate::store::lists as l;
@@ -93,16 +93,25 @@ impl Workspace {
         for o in &filter.owners {
             owners.push(if o == "none" { None } else { Some(user(o)?) });
         }
+        let when = self.when();
+        let start = |day: &Option<Day>| -> Result<Option<Timestamp>> {
+            day.as_ref()
+                .map(|d| Ok(when.day_start(d.date(&when)?)))
+                .transpose()
+        };
         Ok(EnrollmentQuery {
             sequences,
             statuses: filter.statuses.clone(),
             search: filter.search.clone(),
             stale: filter.stale,
             step_at_least: filter.step_at_least,
-            enrolled_before: filter.enrolled_before.map(day_start),
+            enrolled_before: start(&filter.enrolled_before)?,
+            // After the day: from the start of the next one.
             enrolled_from: filter
                 .enrolled_after
-                .map(|d| day_start(d) + Duration::days(1)),
+                .as_ref()
+                .map(|d| Ok::<_, DomainError>(when.day_start(d.date(&when)? + Duration::days(1))))
+                .transpose()?,
             quiet_since: filter
                 .no_engagement_days
                 .map(|n| days_before(self.now(), n)),
@@ -149,8 +158,18 @@ impl Workspace {
 
     /// The saved list of this name (any case).
     pub fn list(&self, name: &str) -> Result<SavedList> {
-        let row = l::list_by_name(self.store.conn(), name.trim())?.ok_or_else(|| no_list(name))?;
-        to_saved(row)
+        match l::list_by_name(self.store.conn(), name.trim())? {
+            Some(row) => to_saved(row),
+            None => {
+                let rows = l::lists(self.store.conn())?;
+                let hint = did_you_mean(name, rows.iter().map(|r| r.name.as_str()));
+                Err(DomainError::NotFound(format!(
+                    "no list '{}'{}",
+                    name.trim(),
+                    super::names::or_listed(hint, "`seqtui lists` shows them")
+                )))
+            }
+        }
     }
 
     /// Saves `filter` as the list `name` for the whole team, or replaces

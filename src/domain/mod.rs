@@ -16,6 +16,7 @@ mod lists;
 mod manage;
 pub mod migrate;
 mod mine;
+mod names;
 mod optout;
 mod permissions;
 mod report;
@@ -26,6 +27,7 @@ mod sequence_view;
 mod sequences;
 mod tasks;
 mod types;
+mod when;
 mod workspace;
 
 pub use bounce::{BounceApplied, ContactEmailReport, SOFT_BOUNCES_TO_END, undeliverable_refusal};
@@ -38,6 +40,7 @@ pub use identity::Overrides;
 pub use lists::*;
 pub use manage::*;
 pub use mine::{AutomaticEnd, AutomaticEnds};
+pub use names::{closest, did_you_mean, suggestion};
 pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
@@ -54,6 +57,7 @@ pub use sequence_view::{SettingToggle, StepLine, StepsView};
 pub use sequences::*;
 pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices};
 pub use types::*;
+pub use when::{DAY_FORMS, Day, TIME_FORMS, Toward, When, show as show_time, user_zone};
 pub use workspace::*;
 
 use std::path::PathBuf;

@@ -91,6 +91,10 @@ pub struct Rules {
     /// R19: an HTTPS endpoint for one-click unsubscribe (RFC 8058); the
     /// token is added as `token=…`. `None`: mailto only.
     pub unsubscribe_url: Option<String>,
+    /// Issue 17: the zone dates and local times are read in (an IANA name
+    /// like `Europe/Berlin`): the user's `TZ` when it names one, else the
+    /// rules file's `[dates] time_zone`; `None`: UTC.
+    pub time_zone: Option<String>,
 }
 
 impl Default for Rules {
@@ -107,6 +111,7 @@ impl Default for Rules {
             daily_cap: 200,
             unsubscribe_domain: None,
             unsubscribe_url: None,
+            time_zone: None,
         }
     }
 }

@@ -41,10 +41,11 @@ macro_rules! text_enum {
                     .ok_or_else(|| {
                         let known: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
                         DomainError::Invalid(format!(
-                            "unknown {} '{}'; expected one of: {}",
+                            "unknown {} '{}'; expected one of: {}{}",
                             $what,
                             text,
-                            known.join(", ")
+                            known.join(", "),
+                            super::names::did_you_mean(text, known.iter().copied())
                         ))
                     })
             }

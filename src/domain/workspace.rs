@@ -227,6 +227,18 @@ impl Workspace {
         self.rules = rules;
     }
 
+    /// The zone dates and local times are read in (the rules' time zone,
+    /// which the session makes the user's; else UTC).
+    pub fn zone(&self) -> chrono_tz::Tz {
+        super::when::user_zone(None, self.rules.time_zone.as_deref())
+    }
+
+    /// Reads times and days typed by the user, against the workspace clock
+    /// in the user's zone (see `domain::when`).
+    pub fn when(&self) -> super::when::When {
+        super::when::When::new(self.now(), self.zone())
+    }
+
     /// R11's cutoffs at the workspace clock under the rules in force.
     pub(super) fn stale_cutoffs(&self) -> StaleCutoffs {
         self.rules.stale_cutoffs(self.now())
@@ -267,11 +279,45 @@ impl Workspace {
                 DomainError::Invalid("this workspace has no default user; pass --as EMAIL".into())
             })?,
         };
-        q::user_by_email(conn, &email)?.ok_or_else(|| {
-            DomainError::NotFound(format!(
-                "no user '{email}' in this workspace; `seqtui users` lists them"
-            ))
-        })
+        if let Some(user) = q::user_by_email(conn, &email)? {
+            return Ok(user);
+        }
+        // The part before the @, as tables show it, when one user has it.
+        let users = q::users(conn)?;
+        let local = |e: &str| e.split('@').next().unwrap_or(e).to_lowercase();
+        if !email.contains('@') {
+            let same: Vec<&User> = users
+                .iter()
+                .filter(|u| local(&u.email) == email.to_lowercase())
+                .collect();
+            match same.as_slice() {
+                [one] => return Ok((*one).clone()),
+                [] => {}
+                many => {
+                    let emails: Vec<&str> = many.iter().map(|u| u.email.as_str()).collect();
+                    return Err(DomainError::Invalid(format!(
+                        "'{email}' is more than one user ({}); give the whole email",
+                        emails.join(", ")
+                    )));
+                }
+            }
+        }
+        let emails: Vec<&str> = users.iter().map(|u| u.email.as_str()).collect();
+        let mut near = super::names::closest(&email, emails.iter().copied());
+        let wanted_local = local(&email);
+        let locals: Vec<String> = emails.iter().map(|e| local(e)).collect();
+        for l in super::names::closest(&wanted_local, locals.iter().map(String::as_str)) {
+            for e in emails.iter().filter(|e| local(e) == l) {
+                if !near.contains(e) && near.len() < 3 {
+                    near.push(e);
+                }
+            }
+        }
+        let hint = super::names::suggestion(&near);
+        Err(DomainError::NotFound(format!(
+            "no user '{email}' in this workspace{}",
+            super::names::or_listed(hint, "`seqtui users` lists them")
+        )))
     }
 
     pub fn add_user(
@@ -326,12 +372,18 @@ impl Workspace {
     }
 
     pub fn sequence(&self, id_or_name: &str) -> Result<SequenceRef> {
-        q::find_sequence(self.store.conn(), id_or_name)?.ok_or_else(|| {
-            DomainError::NotFound(format!(
-                "no sequence '{}'; `seqtui sequences` lists them",
-                id_or_name.trim()
-            ))
-        })
+        if let Some(found) = q::find_sequence(self.store.conn(), id_or_name)? {
+            return Ok(found);
+        }
+        let names = q::sequence_names(self.store.conn())?;
+        let mut names: Vec<&str> = names.values().map(String::as_str).collect();
+        names.sort_unstable();
+        let hint = super::names::did_you_mean(id_or_name, names);
+        Err(DomainError::NotFound(format!(
+            "no sequence '{}'{}",
+            id_or_name.trim(),
+            super::names::or_listed(hint, "`seqtui sequences` lists them")
+        )))
     }
 
     pub fn steps(&self, sequence_id: i64) -> Result<Vec<Step>> {

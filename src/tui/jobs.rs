@@ -562,6 +562,7 @@ fn transfer(
 
 /// The result a job gives when it could not run at all.
 fn failed(job: &Job, why: JobError) -> JobResult {
+    tracing::warn!("a worker's job failed: {why}");
     match job {
         Job::Sequences { generation, .. } => JobResult::Sequences {
             generation: *generation,

@@ -784,7 +784,7 @@ impl Keymap {
 
     /// Where the config file is looked for.
     pub fn config_path() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "seqtui").map(|d| d.config_dir().join("keymap.toml"))
+        crate::config::keymap_path()
     }
 
     /// The defaults, changed by `keymap.toml` in the config directory if

@@ -32,6 +32,13 @@ pub fn start(session: &Session) -> anyhow::Result<()> {
     // over.
     let keymap = Keymap::load()?;
     let (ws, user) = session.open(&path, session.clock()?)?;
+    // The workers' log goes to the log file, never to the terminal.
+    let _log = crate::log::start();
+    tracing::info!(
+        "terminal UI started on {} as {}",
+        path.display(),
+        user.email
+    );
     let (sender, messages) = channel();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let app = App::new(
@@ -42,7 +49,12 @@ pub fn start(session: &Session) -> anyhow::Result<()> {
         size,
         sender.clone(),
     )?;
-    run(app, sender, messages)
+    let ended = run(app, sender, messages);
+    match &ended {
+        Ok(()) => tracing::info!("terminal UI closed"),
+        Err(e) => tracing::error!("terminal UI stopped: {e:#}"),
+    }
+    ended
 }
 
 /// How often the store's change counter is read (SPEC: changes by other

@@ -26,9 +26,13 @@ pub fn process(db: &Path) -> std::process::Command {
         .env_remove("SEQTUI_DB")
         .env_remove("SEQTUI_RULES")
         .env_remove("SEQTUI_CA_FILE")
+        // Dates are read in the user's zone: the tests' is UTC unless set.
+        .env_remove("TZ")
         // `init` writes the default rules file: into the temp dir, not the
         // config directory of whoever runs the tests.
         .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
+        // The log file of `run --watch` and `ingest --watch`: there too.
+        .env("XDG_STATE_HOME", db.parent().unwrap().join("state"))
         .arg("--db")
         .arg(db);
     cmd
