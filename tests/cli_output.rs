@@ -139,8 +139,7 @@ fn every_listing_prints_every_format() {
                 .quoting(delimiter == b',')
                 .from_reader(r.stdout.as_bytes());
             let headers = reader.headers().unwrap().clone();
-            let records: Vec<csv::StringRecord> =
-                reader.records().map(|r| r.unwrap()).collect();
+            let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
             assert_eq!(records.len(), items.len(), "{listing:?} {format}");
             assert!(headers.len() > 1, "{listing:?} {format}: {headers:?}");
             // The columns are the JSON's field names (or, for contacts,
@@ -174,7 +173,16 @@ fn a_listing_refuses_an_unknown_format_or_two_outputs() {
         assert_eq!(r.code, 2, "{listing:?}: {}", r.stderr);
         one_sentence(&r.stderr);
         assert!(r.stderr.contains("'xml'"), "{}", r.stderr);
-        let r = run_args(&f, &with(&["--json"], &with(listing, &["--format", "tsv"]).iter().map(String::as_str).collect::<Vec<_>>()));
+        let r = run_args(
+            &f,
+            &with(
+                &["--json"],
+                &with(listing, &["--format", "tsv"])
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
+        );
         assert_eq!(r.code, 2, "{listing:?}: {}", r.stderr);
         one_sentence(&r.stderr);
         assert!(r.stdout.is_empty(), "{}", r.stdout);
@@ -267,20 +275,37 @@ fn colour_follows_color_and_no_color_and_never_when_piped() {
         assert!(!r.stdout.contains(ESC), "{args:?}: {:?}", r.stdout);
     }
     // `--color always` wins over NO_COLOR; auto on a pipe stays plain.
-    let r = output(seqtui(&f.path).env("NO_COLOR", "1").args(["--color", "always", "enrollments"]));
+    let r = output(
+        seqtui(&f.path)
+            .env("NO_COLOR", "1")
+            .args(["--color", "always", "enrollments"]),
+    );
     assert!(r.stdout.contains(ESC));
     let r = output(seqtui(&f.path).env("NO_COLOR", "1").args(["enrollments"]));
     assert!(!r.stdout.contains(ESC));
     // A refusal is coloured too.
     let r = run(
         &f.path,
-        &["--color", "always", "--as", "wes@team.example", "pause", "--enrollment", "1"],
+        &[
+            "--color",
+            "always",
+            "--as",
+            "wes@team.example",
+            "pause",
+            "--enrollment",
+            "1",
+        ],
     );
-    let skipped = r.stdout.lines().find(|l| l.contains("skipped #")).unwrap_or_else(|| {
-        panic!("{} {}", r.stdout, r.stderr)
-    });
+    let skipped = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("skipped #"))
+        .unwrap_or_else(|| panic!("{} {}", r.stdout, r.stderr));
     assert!(skipped.starts_with(ESC), "{skipped:?}");
-    let plain = run(&f.path, &["--as", "wes@team.example", "pause", "--enrollment", "1"]);
+    let plain = run(
+        &f.path,
+        &["--as", "wes@team.example", "pause", "--enrollment", "1"],
+    );
     assert!(!plain.stdout.contains(ESC), "{:?}", plain.stdout);
 }
 
@@ -325,7 +350,12 @@ fn queued(path: &std::path::Path) -> i64 {
 fn readers(path: &std::path::Path) -> Vec<String> {
     let mut said = Vec::new();
     for args in [
-        &["enrollments", "--status", "active,paused,finished,unenrolled", "--json"][..],
+        &[
+            "enrollments",
+            "--status",
+            "active,paused,finished,unenrolled",
+            "--json",
+        ][..],
         &["tasks", "--all", "--json"],
         &["report", "--json"],
         &["sequences", "--json"],
@@ -353,9 +383,16 @@ fn a_bulk_unenroll_returns_within_its_tidy_budget_and_tidy_finishes_the_rest() {
         "--yes",
         "--json",
     ];
-    let r = output(seqtui(&f.path).env("SEQTUI_TIDY_BUDGET_MS", "0").args(unenroll));
+    let r = output(
+        seqtui(&f.path)
+            .env("SEQTUI_TIDY_BUDGET_MS", "0")
+            .args(unenroll),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.json()["unenrolled"].as_array().unwrap().len(), TIDY_NOW_MAX + 100);
+    assert_eq!(
+        r.json()["unenrolled"].as_array().unwrap().len(),
+        TIDY_NOW_MAX + 100
+    );
     // Nothing was tidied: the whole batch waits.
     assert_eq!(queued(&f.path), 1);
     let r = run(&tidied, &unenroll);
@@ -398,7 +435,11 @@ fn run_finishes_what_a_bulk_unenroll_left_and_sends_as_if_tidied() {
         "campaign_ended",
         "--yes",
     ];
-    let r = output(seqtui(&f.path).env("SEQTUI_TIDY_BUDGET_MS", "0").args(unenroll));
+    let r = output(
+        seqtui(&f.path)
+            .env("SEQTUI_TIDY_BUDGET_MS", "0")
+            .args(unenroll),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     // Said on stderr that some tidying is left, and where it happens.
     assert!(r.stderr.contains("seqtui tidy"), "{}", r.stderr);

@@ -199,7 +199,9 @@ fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force:
         seed,
         force,
     };
+    let progress = super::progress::Progress::spinner(cli, "building the demo workspace");
     let report = crate::demo::build(path, &options, clock)?;
+    progress.finish();
     if cli.json {
         json(&report)?;
     } else {
@@ -368,7 +370,10 @@ fn contact_action(
             } else {
                 outln!("{}", report.summary());
                 for s in &report.skipped {
-                    super::output::line_coloured(&format!("  skipped contact {}: {}", s.id, s.why), comfy_table::Color::Yellow);
+                    super::output::line_coloured(
+                        &format!("  skipped contact {}: {}", s.id, s.why),
+                        comfy_table::Color::Yellow,
+                    );
                 }
             }
             Ok(0)
@@ -379,7 +384,11 @@ fn contact_action(
                 .change_contact_email(actor, contact.id, to)
                 .map_err(unsaved)?;
             if cli.json {
-                let changed: &[i64] = if report.changed { &[report.contact] } else { &[] };
+                let changed: &[i64] = if report.changed {
+                    &[report.contact]
+                } else {
+                    &[]
+                };
                 let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
                 value["changed"] = serde_json::json!(changed);
                 super::output::change(&value, changed, &[])?;
@@ -480,7 +489,9 @@ fn tidy(cli: &Cli, ws: &mut Workspace) -> Outcome {
     } else if tidied == 0 {
         outln!("Nothing to tidy.");
     } else {
-        outln!("Tidied {tidied} ended enrollments: their scheduled steps are cancelled and open tasks removed.");
+        outln!(
+            "Tidied {tidied} ended enrollments: their scheduled steps are cancelled and open tasks removed."
+        );
     }
     Ok(0)
 }
@@ -1054,10 +1065,12 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
                 confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
             }
             request.dry_run = false;
+            let _progress = super::progress::Progress::spinner(cli, "unenrolling");
             ws.unenroll(actor, &request).map_err(unsaved)?
         }
     } else {
         request.dry_run = false;
+        let _progress = super::progress::Progress::spinner(cli, "unenrolling");
         ws.unenroll(actor, &request).map_err(unsaved)?
     };
     if cli.json {
@@ -1068,7 +1081,10 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
         }
         outln!("{}", report.summary());
         for s in &report.skipped {
-            super::output::line_coloured(&format!("  skipped #{}: {}", s.id, s.why), comfy_table::Color::Yellow);
+            super::output::line_coloured(
+                &format!("  skipped #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
     }
     if !report.dry_run {

@@ -9,7 +9,7 @@ use clap::Args;
 use super::Cli;
 use super::commands::{Failure, confirm, unsaved};
 use super::filter::{chosen_filter, matching_ids, usage};
-use super::output::{Format, Records, Verbatim, json, json_line, note, outln, safe, table};
+use super::output::{Format, Records, Verbatim, json_line, note, outln, safe, table};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
@@ -314,9 +314,11 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
             confirm(&format!("E{what}"), &format!("Refusing to e{what}"))?;
         }
     }
+    let progress = super::progress::Progress::spinner(cli, "enrolling");
     let mut report = ws
         .enroll_contacts(actor, sequence.id, &ids, args.dry_run)
         .map_err(unsaved)?;
+    progress.finish();
     for email in missing {
         report.refused.push(EnrollRefusal {
             contact_id: 0,
@@ -366,7 +368,10 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
     if !cli.json {
         // Each refusal, up to a screenful; the JSON report lists every one.
         for r in report.refused.iter().take(REFUSALS_SHOWN) {
-            super::output::note_coloured(&format!("refused ({}): {}", r.code, r.why), comfy_table::Color::Yellow);
+            super::output::note_coloured(
+                &format!("refused ({}): {}", r.code, r.why),
+                comfy_table::Color::Yellow,
+            );
         }
         if report.refused.len() > REFUSALS_SHOWN {
             note(&format!(

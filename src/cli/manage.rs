@@ -135,7 +135,10 @@ pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
 
 fn print_skipped(skipped: &[Skipped]) {
     for s in skipped {
-        super::output::line_coloured(&format!("  skipped #{}: {}", s.id, s.why), comfy_table::Color::Yellow);
+        super::output::line_coloured(
+            &format!("  skipped #{}: {}", s.id, s.why),
+            comfy_table::Color::Yellow,
+        );
     }
 }
 
@@ -192,7 +195,10 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
     } else {
         outln!("{}", report.summary());
         for s in &report.not_restored {
-            super::output::line_coloured(&format!("  not undone #{}: {}", s.id, s.why), comfy_table::Color::Yellow);
+            super::output::line_coloured(
+                &format!("  not undone #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
         if let Some(b) = &report.undo_batch {
             outln!("  undo recorded as batch {b}");
@@ -402,7 +408,11 @@ fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -
         finish_tidying(cli, ws, "transfer", report.transfer.batch.as_deref())?;
     }
     if cli.json {
-        super::output::change(&report, &report.transfer.contacts, &report.transfer.contacts_skipped)?;
+        super::output::change(
+            &report,
+            &report.transfer.contacts,
+            &report.transfer.contacts_skipped,
+        )?;
         return Ok(0);
     }
     print_transfer_items(&report.transfer.enrollments);

@@ -62,7 +62,13 @@ pub struct Cli {
     pub width: Option<usize>,
     /// How long a bulk change keeps tidying after its result, in milliseconds
     /// [default: domain::TIDY_BUDGET]
-    #[arg(long, global = true, hide = true, env = "SEQTUI_TIDY_BUDGET_MS", value_name = "MS")]
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "SEQTUI_TIDY_BUDGET_MS",
+        value_name = "MS"
+    )]
     pub tidy_budget_ms: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,

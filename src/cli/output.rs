@@ -274,7 +274,10 @@ pub fn fit_widths(content: &[usize], room: usize) -> Vec<usize> {
     let mut widths = content.to_vec();
     let mut total: usize = widths.iter().sum();
     while total > room {
-        let Some((i, &widest)) = widths.iter().enumerate().max_by_key(|(i, w)| (**w, usize::MAX - i))
+        let Some((i, &widest)) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, w)| (**w, usize::MAX - i))
         else {
             break;
         };
@@ -612,7 +615,10 @@ impl<'de> serde::Deserialize<'de> for Ordered {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
                 let mut fields = Vec::new();
                 while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
                     fields.push((k, v));

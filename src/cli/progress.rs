@@ -28,13 +28,22 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// A spinner with a count, for work whose size is not known first.
+    /// A spinner with the time spent, for one long call.
     pub fn spinner(cli: &Cli, what: &str) -> Progress {
+        Progress::spinning(cli, what, "{spinner} {msg}… ({elapsed})")
+    }
+
+    /// A spinner with a count, for work whose size is not known first.
+    pub fn counter(cli: &Cli, what: &str) -> Progress {
+        Progress::spinning(cli, what, "{spinner} {msg}: {pos} ({elapsed})")
+    }
+
+    fn spinning(cli: &Cli, what: &str, template: &str) -> Progress {
         if !super::output::progress_allowed(cli.json) {
             return Progress(None);
         }
         let bar = ProgressBar::new_spinner();
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {pos} ({elapsed})") {
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style);
         }
         bar.set_message(what.to_string());
@@ -42,20 +51,9 @@ impl Progress {
         Progress(Some(bar))
     }
 
-    /// Whether anything is drawn.
-    pub fn shown(&self) -> bool {
-        self.0.is_some()
-    }
-
     pub fn advance(&self, n: u64) {
         if let Some(bar) = &self.0 {
             bar.inc(n);
-        }
-    }
-
-    pub fn set(&self, position: u64) {
-        if let Some(bar) = &self.0 {
-            bar.set_position(position);
         }
     }
 

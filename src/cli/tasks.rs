@@ -170,7 +170,10 @@ pub fn task(cli: &Cli, ws: &mut Workspace, actor: &User, command: &TaskCommand) 
             );
         }
         for s in &report.skipped {
-            super::output::line_coloured(&format!("  skipped #{}: {}", s.id, s.why), comfy_table::Color::Yellow);
+            super::output::line_coloured(
+                &format!("  skipped #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
     }
     if report.changed.is_empty() && !report.skipped.is_empty() {
