@@ -78,7 +78,7 @@ pub(super) fn finish_tidying(
     let progress = ws.tidy_within(cli.tidy_budget()).map_err(|e| Failure {
         code: 1,
         message: format!(
-            "the {what}{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or `seqtui tidy` finishes it",
+            "the {what}{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or unenroll finishes it, as does `seqtui tidy`",
             batch.map(|b| format!(" (batch {b})")).unwrap_or_default()
         ),
     })?;

@@ -582,8 +582,21 @@ impl Records {
         Ok(())
     }
 
-    /// One record written verbatim but for TSV's separators: numbers,
-    /// times and other cells the program wrote itself.
+    /// One record of cells, each either stored text (`true`: neutralised)
+    /// or a number, boolean or time the program wrote itself (as it is).
+    pub fn mixed<I: IntoIterator<Item = (String, bool)>>(
+        &mut self,
+        cells: I,
+    ) -> anyhow::Result<()> {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|(c, text)| if text { self.cell(&c) } else { c })
+            .collect();
+        self.writer.write_record(&cells)?;
+        Ok(())
+    }
+
+    /// A stored text cell, neutralised (see [`Records`]).
     fn cell(&self, text: &str) -> String {
         let text = crate::domain::spreadsheet_text(text);
         let mut text = if self.terminal {
@@ -665,11 +678,11 @@ pub fn machine<T: Serialize>(format: Format, items: &[T]) -> anyhow::Result<()> 
                         columns.insert(names)
                     }
                 };
-                records.text(columns.iter().map(|c| {
+                records.mixed(columns.iter().map(|c| {
                     fields
                         .iter()
                         .find(|(k, _)| k == c)
-                        .map(|(_, v)| value_cell(v))
+                        .map(|(_, v)| (value_cell(v), v.is_string()))
                         .unwrap_or_default()
                 }))?;
             }
