@@ -51,7 +51,23 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ),
     ("undo", &["undo"]),
     ("opt_out", &["contact", "opt-out", "3", "4"]),
+    (
+        "transfer",
+        &[
+            "transfer",
+            "--contact",
+            "5",
+            "--contact",
+            "6",
+            "--to",
+            "aisha.khan@northwind.example",
+            "--policy",
+            "reassign",
+            "--yes",
+        ],
+    ),
     ("tidy", &["tidy"]),
+    ("run", &["run"]),
 ];
 
 fn schema_of(name: &str) -> Value {
@@ -166,6 +182,19 @@ fn every_command_prints_the_json_its_schema_describes() {
         if !errors.is_empty() {
             failures.push(format!("{name}: {}", errors.join("; ")));
         }
+    }
+    // A task: the first of the queue (another's: refused, with `skipped`).
+    let tasks = run(&db, &["--json", "tasks", "--all", "--limit", "1"]).json();
+    let task = tasks[0]["id"]
+        .as_i64()
+        .expect("a task to complete")
+        .to_string();
+    let r = run(&db, &["--json", "task", "done", &task]);
+    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
+    let mut errors = Vec::new();
+    validate(&schema_of("task_done"), &r.json(), "$", &mut errors);
+    if !errors.is_empty() {
+        failures.push(format!("task_done: {}", errors.join("; ")));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
