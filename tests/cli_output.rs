@@ -459,3 +459,40 @@ fn run_finishes_what_a_bulk_unenroll_left_and_sends_as_if_tidied() {
 fn run_now(path: &std::path::Path, now: &str, args: &[&str]) -> Run {
     output(seqtui_at(path, now).args(args))
 }
+
+#[test]
+fn ingest_prints_a_summary_and_items_only_with_verbose_or_json() {
+    let f = workspace();
+    let events = f.dir.path().join("events.jsonl");
+    std::fs::write(
+        &events,
+        "{\"type\": \"open\", \"id\": \"e1\", \"email\": \"contact0000@acme0.example\"}\n\
+         {\"type\": \"open\", \"id\": \"e2\", \"email\": \"nobody@nowhere.example\"}\n\
+         {\"type\": \"click\", \"id\": \"e3\", \"email\": \"contact0001@acme1.example\"}\n",
+    )
+    .unwrap();
+    let events = events.to_str().unwrap();
+    let r = run(&f.path, &["ingest", events]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // One summary line, counts per decision; no table of items.
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.starts_with("3 items: "), "{}", r.stdout);
+    assert!(!r.stdout.contains("SOURCE"), "{}", r.stdout);
+    // -v: every item, then the summary (ingesting again: duplicates).
+    let v = run(&f.path, &["-v", "ingest", events]);
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    assert!(v.stdout.starts_with("SOURCE"), "{}", v.stdout);
+    assert_eq!(v.stdout.lines().count(), 5, "{}", v.stdout);
+    // --json: every item.
+    let j = run(&f.path, &["--json", "ingest", events]);
+    assert_eq!(j.json().as_array().unwrap().len(), 3, "{}", j.stdout);
+    // -q: nothing.
+    let q = run(&f.path, &["-q", "ingest", events]);
+    assert_eq!(q.code, 0, "{}", q.stderr);
+    assert!(
+        q.stdout.is_empty() && q.stderr.is_empty(),
+        "{} {}",
+        q.stdout,
+        q.stderr
+    );
+}
