@@ -553,11 +553,13 @@ fn the_same_bounce_twice_changes_nothing_the_second_time() {
 fn ingest_text_says_verdict_and_reason_in_the_why_column() {
     let (dir, db) = sent();
     let (m1, _) = latest_sent(&db, &email(0));
-    let run = output(
-        seqtui(&db)
-            .arg("ingest")
-            .arg(soft(dir.path(), "s1", &email(0), &m1)),
-    );
+    // The items' table is printed with -v (the default is the summary).
+    let run = output(seqtui(&db).args(["-v", "ingest"]).arg(soft(
+        dir.path(),
+        "s1",
+        &email(0),
+        &m1,
+    )));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("soft bounce (mailbox_full, 5.2.2)"),

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::output::{json, outln, safe, table, time};
-use super::{AuditFormat, Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
+use super::output::{Format, Records, json, machine, outln, safe, table, time};
+use super::{Cli, Command, ImportWhat, UnenrollArgs, UsersAction, default_db_path};
 use crate::domain::*;
 
 /// An error the way it leaves the program: a sentence and an exit code.
@@ -64,18 +64,31 @@ pub(super) fn unsaved(e: DomainError) -> Failure {
 /// Finishes the tidying a large batch left for after its transaction. The
 /// change itself (`what`, batch `batch`) is saved whatever happens here,
 /// and a failure says so.
+///
+/// It tidies for at most [`Cli::tidy_budget`] (a second), so that the
+/// command returns when its result is printed; what is left waits for the
+/// next `run`, the TUI's start or `seqtui tidy` (readers already see those
+/// steps and tasks as cancelled).
 pub(super) fn finish_tidying(
+    cli: &Cli,
     ws: &mut Workspace,
     what: &str,
     batch: Option<&str>,
 ) -> Result<(), Failure> {
-    ws.tidy_all().map(|_| ()).map_err(|e| Failure {
+    let progress = ws.tidy_within(cli.tidy_budget()).map_err(|e| Failure {
         code: 1,
         message: format!(
-            "the {what}{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or unenroll finishes it",
+            "the {what}{} was saved; cancelling its scheduled steps and open tasks could not finish ({e}); the next `seqtui run` or unenroll finishes it, as does `seqtui tidy`",
             batch.map(|b| format!(" (batch {b})")).unwrap_or_default()
         ),
-    })
+    })?;
+    if progress.pending > 0 && !cli.json && !super::output::style().quiet {
+        super::output::note(&format!(
+            "{} ended enrollments still have scheduled steps or open tasks to tidy (nothing runs them); the next `seqtui run`, the TUI or `seqtui tidy` finishes that",
+            progress.pending
+        ));
+    }
+    Ok(())
 }
 
 /// The time a flag was given, read by the one parser (`domain::when`) in
@@ -113,6 +126,12 @@ struct InitReport {
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
+    super::output::configure(super::output::Style::detect(
+        cli.color,
+        cli.width,
+        cli.quiet,
+        cli.verbose,
+    ));
     let outcome = run_command(cli);
     // Last, after the change and its tidying: what writing stdout met.
     match (super::output::finish(), outcome) {
@@ -275,7 +294,9 @@ fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force:
         seed,
         force,
     };
+    let progress = super::progress::Progress::spinner(cli, "building the demo workspace");
     let report = crate::demo::build(path, &options, clock)?;
+    progress.finish();
     if cli.json {
         json(&report)?;
     } else {
@@ -293,21 +314,26 @@ fn demo(cli: &Cli, path: &Path, clock: Clock, contacts: usize, seed: u64, force:
 
 fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) -> Outcome {
     match command {
-        Command::Users { action } => users(cli, ws, actor, action.as_ref()),
-        Command::Sequences => sequences(cli, ws),
+        Command::Users { action, output } => users(cli, ws, actor, action.as_ref(), output),
+        Command::Sequences(output) => sequences(cli, ws, output),
+        Command::Tidy => tidy(cli, ws),
         Command::Enrollments(args) => {
             let filter = super::filter::chosen_filter(ws, args.list.as_deref(), &args.filter)?;
             let query = ws.resolve(&filter)?;
+            let format = args.output.chosen(cli)?;
             if args.count {
                 let count = ws.enrollment_count(&query)?;
-                if cli.json {
-                    json(&serde_json::json!({ "count": count }))?;
+                let counted = serde_json::json!({ "count": count });
+                if format == Format::Json {
+                    json(&counted)?;
+                } else if format.is_machine() {
+                    machine(format, &[counted])?;
                 } else {
                     outln!("{count}");
                 }
                 return Ok(0);
             }
-            enrollments(cli, ws, &query, args.limit)
+            enrollments(format, ws, &query, args.limit)
         }
         Command::Contact(args) => match (&args.action, &args.contact) {
             (Some(action), _) => contact_action(cli, ws, actor, action),
@@ -335,7 +361,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Task { action } => super::tasks::task(cli, ws, actor, action),
         Command::Undo { batch } => super::manage::undo(cli, ws, actor, batch.as_deref()),
         Command::Transfer(args) => super::manage::transfer(cli, ws, actor, args),
-        Command::Lists => super::lists::lists(cli, ws),
+        Command::Lists(output) => super::lists::lists(cli, ws, output),
         Command::List { action } => super::lists::list(cli, ws, actor, action),
         Command::Import {
             what:
@@ -358,7 +384,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             since,
             limit,
             format,
-        } => audit(cli, ws, since.as_deref(), *limit, format),
+        } => audit(cli, ws, since.as_deref(), *limit, format.as_deref()),
         Command::Report { sequence, since } => {
             report(cli, ws, sequence.as_deref(), since.as_deref())
         }
@@ -440,11 +466,14 @@ fn contact_action(
             }
             let report = ws.opt_out_contacts(actor, &ids, note.as_deref())?;
             if cli.json {
-                json(&report)?;
+                super::output::change(&report, &report.opted_out, &report.skipped)?;
             } else {
                 outln!("{}", report.summary());
                 for s in &report.skipped {
-                    outln!("  skipped contact {}: {}", s.id, safe(&s.why));
+                    super::output::line_coloured(
+                        &format!("  skipped contact {}: {}", s.id, s.why),
+                        comfy_table::Color::Yellow,
+                    );
                 }
             }
             Ok(0)
@@ -455,7 +484,14 @@ fn contact_action(
                 .change_contact_email(actor, contact.id, to)
                 .map_err(unsaved)?;
             if cli.json {
-                json(&report)?;
+                let changed: &[i64] = if report.changed {
+                    &[report.contact]
+                } else {
+                    &[]
+                };
+                let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+                value["changed"] = serde_json::json!(changed);
+                super::output::change(&value, changed, &[])?;
             } else if report.changed {
                 outln!(
                     "Changed the address of contact {} from {} to {}{} · batch {}.",
@@ -481,7 +517,8 @@ fn contact_action(
             let contact = ws.contact(contact)?;
             let report = ws.opt_in(actor, contact.id, note)?;
             if cli.json {
-                json(&report)?;
+                let changed: &[i64] = if report.opted_in { &[contact.id] } else { &[] };
+                super::output::change(&report, changed, &[])?;
             } else if report.opted_in {
                 outln!(
                     "Cleared the opt-out of {} ({}); they may be enrolled again · batch {}.",
@@ -523,7 +560,49 @@ fn opt_out_origin(
     text
 }
 
-fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersAction>) -> Outcome {
+/// What `users --json` prints per user: the user, and whether it is the
+/// workspace's default acting user.
+#[derive(Debug, serde::Serialize)]
+struct UserListed<'a> {
+    #[serde(flatten)]
+    user: &'a User,
+    default: bool,
+}
+
+/// `seqtui tidy`: finishes what bulk changes left to tidy.
+fn tidy(cli: &Cli, ws: &mut Workspace) -> Outcome {
+    let pending = ws.tidy_pending()?;
+    let bar = super::progress::Progress::bar(cli, "tidying", pending.max(0) as u64);
+    let mut tidied = 0;
+    loop {
+        let n = ws.tidy(crate::domain::TIDY_CHUNK)?;
+        if n == 0 {
+            break;
+        }
+        tidied += n;
+        bar.advance(n as u64);
+    }
+    bar.finish();
+    let progress = TidyProgress { tidied, pending: 0 };
+    if cli.json {
+        json(&progress)?;
+    } else if tidied == 0 {
+        outln!("Nothing to tidy.");
+    } else {
+        outln!(
+            "Tidied {tidied} ended enrollments: their scheduled steps are cancelled and open tasks removed."
+        );
+    }
+    Ok(0)
+}
+
+fn users(
+    cli: &Cli,
+    ws: &mut Workspace,
+    actor: &User,
+    action: Option<&UsersAction>,
+    output: &super::FormatArgs,
+) -> Outcome {
     match action {
         Some(UsersAction::Add {
             email,
@@ -566,10 +645,18 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
         }
         None => {}
     }
+    let format = output.chosen(cli)?;
     let users = ws.users()?;
     let default = ws.info()?.default_user;
-    if cli.json {
-        json(&users)?;
+    if format.is_machine() {
+        let listed: Vec<UserListed> = users
+            .iter()
+            .map(|user| UserListed {
+                user,
+                default: default.as_deref() == Some(user.email.as_str()),
+            })
+            .collect();
+        machine(format, &listed)?;
     } else {
         let rows: Vec<Vec<String>> = users
             .iter()
@@ -593,10 +680,11 @@ fn users(cli: &Cli, ws: &mut Workspace, actor: &User, action: Option<&UsersActio
     Ok(0)
 }
 
-fn sequences(cli: &Cli, ws: &Workspace) -> Outcome {
+fn sequences(cli: &Cli, ws: &Workspace, output: &super::FormatArgs) -> Outcome {
+    let format = output.chosen(cli)?;
     let list = ws.sequences()?;
-    if cli.json {
-        json(&list)?;
+    if format.is_machine() {
+        machine(format, &list)?;
     } else {
         let rows: Vec<Vec<String>> = list
             .iter()
@@ -636,25 +724,28 @@ fn sequences(cli: &Cli, ws: &Workspace) -> Outcome {
     Ok(0)
 }
 
-fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &str) -> Outcome {
-    let format = AuditFormat::parse(format)?;
-    if cli.json && format == AuditFormat::Csv {
-        return Err(Failure {
-            code: 2,
-            message: "choose --json or --format csv, not both".into(),
-        });
-    }
+fn audit(
+    cli: &Cli,
+    ws: &Workspace,
+    since: Option<&str>,
+    limit: usize,
+    format: Option<&str>,
+) -> Outcome {
+    let format = Format::chosen(cli.json, format)?;
     let since = since
         .map(|t| read_time(ws, "--since", t, Toward::Past))
         .transpose()?;
     let entries = ws.audit(since, limit)?;
-    if cli.json {
-        json(&entries)?;
-        return Ok(0);
-    }
-    if format == AuditFormat::Csv {
-        audit_csv(&entries)?;
-        return Ok(0);
+    match format {
+        Format::Json | Format::Jsonl => {
+            machine(format, &entries)?;
+            return Ok(0);
+        }
+        Format::Csv | Format::Tsv => {
+            audit_csv(format, &entries)?;
+            return Ok(0);
+        }
+        Format::Table => {}
     }
     let rows: Vec<Vec<String>> = entries
         .iter()
@@ -686,44 +777,35 @@ fn audit(cli: &Cli, ws: &Workspace, since: Option<&str>, limit: usize, format: &
     Ok(0)
 }
 
-/// The audit entries as CSV on stdout, newest first. The cells are the
-/// stored text, except that one a spreadsheet would read as a formula
+/// The audit entries as CSV or TSV on stdout, newest first. The cells are
+/// the stored text, except that one a spreadsheet would read as a formula
 /// starts with `'` ([`spreadsheet_text`]); only when stdout is a terminal
 /// are control characters replaced, so that data can never drive it.
-fn audit_csv(entries: &[AuditEntry]) -> Result<(), Failure> {
-    let on_terminal = super::output::on_terminal();
-    let cell = |text: &str| {
-        let text = spreadsheet_text(text);
-        if on_terminal {
-            safe(&text)
-        } else {
-            text.into_owned()
-        }
-    };
-    let mut out = csv::Writer::from_writer(super::output::Verbatim);
-    let failed = |e: csv::Error| Failure {
+fn audit_csv(format: Format, entries: &[AuditEntry]) -> Result<(), Failure> {
+    let mut out = Records::new(format);
+    let failed = |e: anyhow::Error| Failure {
         code: 1,
         message: format!("cannot write the audit log: {e}"),
     };
-    out.write_record([
+    out.text([
         "id", "at", "actor", "action", "reason", "note", "batch", "count", "detail",
     ])
     .map_err(failed)?;
     for a in entries {
-        out.write_record([
-            a.id.to_string(),
-            crate::store::format_time(a.at),
-            cell(a.actor.as_deref().unwrap_or("")),
-            cell(&a.action),
-            cell(a.reason.as_deref().unwrap_or("")),
-            cell(a.note.as_deref().unwrap_or("")),
-            cell(a.batch.as_deref().unwrap_or("")),
-            a.count.to_string(),
-            cell(&a.detail),
+        out.text([
+            a.id.to_string().as_str(),
+            &crate::store::format_time(a.at),
+            a.actor.as_deref().unwrap_or(""),
+            &a.action,
+            a.reason.as_deref().unwrap_or(""),
+            a.note.as_deref().unwrap_or(""),
+            a.batch.as_deref().unwrap_or(""),
+            &a.count.to_string(),
+            &a.detail,
         ])
         .map_err(failed)?;
     }
-    out.flush()?;
+    out.finish().map_err(failed)?;
     Ok(())
 }
 
@@ -882,14 +964,14 @@ pub(super) fn fetch_enrollments(
 
 /// Prints every matching enrollment.
 fn enrollments(
-    cli: &Cli,
+    format: Format,
     ws: &Workspace,
     query: &EnrollmentQuery,
     limit: Option<usize>,
 ) -> Outcome {
     let all = fetch_enrollments(ws, query, limit)?;
-    if cli.json {
-        json(&all)?;
+    if format.is_machine() {
+        machine(format, &all)?;
     } else {
         print_enrollments(&all);
     }
@@ -1090,28 +1172,33 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
                 confirm(&format!("Une{what}"), &format!("Refusing to une{what}"))?;
             }
             request.dry_run = false;
+            let _progress = super::progress::Progress::spinner(cli, "unenrolling");
             ws.unenroll(actor, &request).map_err(unsaved)?
         }
     } else {
         request.dry_run = false;
+        let _progress = super::progress::Progress::spinner(cli, "unenrolling");
         ws.unenroll(actor, &request).map_err(unsaved)?
     };
     if cli.json {
-        json(&report)?;
+        super::output::change(&report, &report.unenrolled, &report.skipped)?;
     } else {
         if report.dry_run {
             super::manage::print_preview(ws, &report.unenrolled)?;
         }
         outln!("{}", report.summary());
         for s in &report.skipped {
-            outln!("  skipped #{}: {}", s.id, safe(&s.why));
+            super::output::line_coloured(
+                &format!("  skipped #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
     }
     if !report.dry_run {
         // A large batch left its scheduled steps and tasks to be cancelled
         // in short transactions after the report (nothing reads them as
         // pending meanwhile); finish that before the process exits.
-        finish_tidying(ws, "unenroll", report.batch.as_deref())?;
+        finish_tidying(cli, ws, "unenroll", report.batch.as_deref())?;
     }
     // Idempotent: skipping what is already ended is success. Refusals and
     // unknown ids fail only when nothing at all could be done.

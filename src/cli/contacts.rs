@@ -9,7 +9,7 @@ use clap::Args;
 use super::Cli;
 use super::commands::{Failure, confirm, unsaved};
 use super::filter::{chosen_filter, matching_ids, usage};
-use super::output::{Verbatim, json, note, on_terminal, outln, safe, table};
+use super::output::{Format, Records, Verbatim, json_line, note, outln, safe, table};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
@@ -81,9 +81,8 @@ pub struct ContactsArgs {
     /// At most this many rows
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// `table` (aligned text) or `csv` (see docs/cli.md for the columns)
-    #[arg(long, default_value = "table", value_name = "table|csv")]
-    pub format: String,
+    #[command(flatten)]
+    pub output: super::FormatArgs,
 }
 
 fn parse_yes_no(text: &str) -> Result<bool, String> {
@@ -146,23 +145,17 @@ fn each_contact(
 /// order; a table, a JSON array (`--json`) or CSV (`--format csv`), the
 /// last two streamed page by page.
 pub fn contacts(cli: &Cli, ws: &Workspace, args: &ContactsArgs) -> Outcome {
-    let csv = match args.format.trim().to_ascii_lowercase().as_str() {
-        "table" => false,
-        "csv" => true,
-        _ => {
-            return Err(usage(format!(
-                "unknown contacts format '{}'; use table or csv",
-                args.format.trim()
-            )));
-        }
-    };
-    if csv && cli.json {
-        return Err(usage("--json and --format csv are two outputs; pass one"));
-    }
+    let format = args.output.chosen(cli)?;
     let filter = args.filter.filter()?;
     // Checked before anything is written.
     ws.contact_query(&filter)?;
-    if cli.json {
+    if format == Format::Jsonl {
+        each_contact(ws, &filter, args.opted_out, args.limit, |row| {
+            json_line(row).map_err(Failure::from)
+        })?;
+        return Ok(0);
+    }
+    if format == Format::Json {
         use std::io::Write;
         let mut out = Verbatim;
         let mut first = true;
@@ -178,41 +171,32 @@ pub fn contacts(cli: &Cli, ws: &Workspace, args: &ContactsArgs) -> Outcome {
         out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
         return Ok(0);
     }
-    if csv {
-        let terminal = on_terminal();
-        let cell = |text: &str| {
-            let text = spreadsheet_text(text);
-            if terminal {
-                safe(&text)
-            } else {
-                text.into_owned()
-            }
-        };
-        let mut out = csv::Writer::from_writer(Verbatim);
-        let failed = |e: csv::Error| Failure {
+    if matches!(format, Format::Csv | Format::Tsv) {
+        let mut out = Records::new(format);
+        let failed = |e: anyhow::Error| Failure {
             code: 1,
             message: format!("cannot write the contacts: {e}"),
         };
-        out.write_record(CONTACT_CSV_COLUMNS).map_err(failed)?;
+        out.text(CONTACT_CSV_COLUMNS).map_err(failed)?;
         each_contact(ws, &filter, args.opted_out, args.limit, |c| {
-            let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
-            out.write_record([
-                cell(&c.email),
-                cell(&c.first_name),
-                cell(&c.last_name),
-                cell(&c.company),
-                cell(&c.title),
-                cell(c.owner.as_deref().unwrap_or("")),
-                cell(&c.lifecycle_stage),
-                cell(&c.phone),
-                cell(&c.crm_id),
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            out.text([
+                c.email.as_str(),
+                &c.first_name,
+                &c.last_name,
+                &c.company,
+                &c.title,
+                c.owner.as_deref().unwrap_or(""),
+                &c.lifecycle_stage,
+                &c.phone,
+                &c.crm_id,
                 yes(c.opted_out),
                 yes(c.undeliverable),
-                cell(c.open_sequence.as_deref().unwrap_or("")),
+                c.open_sequence.as_deref().unwrap_or(""),
             ])
             .map_err(failed)
         })?;
-        out.flush()?;
+        out.finish().map_err(failed)?;
         return Ok(0);
     }
     let mut rows = Vec::new();
@@ -330,9 +314,11 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
             confirm(&format!("E{what}"), &format!("Refusing to e{what}"))?;
         }
     }
+    let progress = super::progress::Progress::spinner(cli, "enrolling");
     let mut report = ws
         .enroll_contacts(actor, sequence.id, &ids, args.dry_run)
         .map_err(unsaved)?;
+    progress.finish();
     for email in missing {
         report.refused.push(EnrollRefusal {
             contact_id: 0,
@@ -342,7 +328,23 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
         });
     }
     if cli.json {
-        json(&report)?;
+        // Refusals in the one vocabulary: `id` is the contact's (null for
+        // an email that is no contact).
+        let skipped: Vec<serde_json::Value> = report
+            .refused
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": (r.contact_id != 0).then_some(r.contact_id),
+                    "contact": r.contact,
+                    "code": r.code,
+                    "why": r.why,
+                })
+            })
+            .collect();
+        let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+        value["skipped"] = serde_json::Value::Array(skipped);
+        super::output::change(&value, &report.enrolled, &[])?;
     } else {
         let verb = if report.dry_run {
             "Would enroll"
@@ -366,7 +368,10 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
     if !cli.json {
         // Each refusal, up to a screenful; the JSON report lists every one.
         for r in report.refused.iter().take(REFUSALS_SHOWN) {
-            note(&format!("refused ({}): {}", r.code, r.why));
+            super::output::note_coloured(
+                &format!("refused ({}): {}", r.code, r.why),
+                comfy_table::Color::Yellow,
+            );
         }
         if report.refused.len() > REFUSALS_SHOWN {
             note(&format!(

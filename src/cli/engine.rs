@@ -161,7 +161,10 @@ pub fn run(
     let mut delivery = delivery(ws, outbox, deliver)?;
     let target = delivery.describe();
     if !watch {
+        let progress = super::progress::Progress::spinner(cli, "running due steps");
+        progress.message(&format!("running due steps into {target}"));
         let report = run_delivering(ws, &mut delivery)?;
+        progress.finish();
         print_run(cli, &report, false)?;
         return Ok(0);
     }
@@ -363,8 +366,10 @@ pub fn ingest(
     }
     let now = ws.now();
     let mut tally = IngestTally::new();
+    let progress = super::progress::Progress::counter(cli, "ingesting");
     for path in files {
         for item in read_path(path, now) {
+            progress.advance(1);
             match item.event {
                 Err(why) => tally.skipped(cli, item.source, why, item.code),
                 Ok(event) => {
@@ -394,6 +399,7 @@ pub fn ingest(
         mailbox.close();
         tally.add_sync(cli, source, report);
     }
+    progress.finish();
     print_ingest(cli, &tally, false)?;
     Ok(if tally.failed > 0 { 1 } else { 0 })
 }
@@ -444,7 +450,9 @@ fn print_ingest(cli: &Cli, tally: &IngestTally, compact: bool) -> Result<(), Fai
             ])
         })
         .collect();
-    if !rows.is_empty() {
+    // Item by item only when asked (-v) or as `--watch` goes; otherwise
+    // the summary below says it (20,000 lines help nobody).
+    if !rows.is_empty() && (compact || super::output::style().verbose) {
         table(
             &["SOURCE", "TYPE", "CONTACT", "ENROLLMENT", "ACTION", "WHY"],
             &rows,

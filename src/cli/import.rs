@@ -26,9 +26,12 @@ pub fn import_contacts(
     options: ImportOptions,
 ) -> Result<i32, Failure> {
     let file = read_contacts_file(file)?;
+    let progress =
+        super::progress::Progress::spinner(cli, &format!("importing {} rows", file.rows.len()));
     let report = ws
         .import_contacts_with(actor, &file.rows, options)
         .map_err(unsaved)?;
+    progress.finish();
     let code = if report.refused.is_empty() { 0 } else { 3 };
     if cli.json {
         #[derive(Serialize)]

@@ -20,10 +20,11 @@ struct ShownList<'a> {
 }
 
 /// `seqtui lists`: every list with its count now.
-pub fn lists(cli: &Cli, ws: &Workspace) -> Outcome {
+pub fn lists(cli: &Cli, ws: &Workspace, output: &super::FormatArgs) -> Outcome {
+    let format = output.chosen(cli)?;
     let lists = ws.lists_with_counts()?;
-    if cli.json {
-        json(&lists)?;
+    if format.is_machine() {
+        super::output::machine(format, &lists)?;
         return Ok(0);
     }
     if lists.is_empty() {

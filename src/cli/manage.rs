@@ -135,7 +135,10 @@ pub fn skipped_outcome(changed: usize, skipped: &[Skipped]) -> Outcome {
 
 fn print_skipped(skipped: &[Skipped]) {
     for s in skipped {
-        outln!("  skipped #{}: {}", s.id, safe(&s.why));
+        super::output::line_coloured(
+            &format!("  skipped #{}: {}", s.id, s.why),
+            comfy_table::Color::Yellow,
+        );
     }
 }
 
@@ -181,17 +184,21 @@ pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) ->
         })?,
     };
     let report = ws.undo(actor, &batch).map_err(unsaved)?;
+    let changed = report.restored.clone();
     if !report.ended.is_empty() {
         // A large enroll batch undone left its scheduled steps to cancel
         // after the transaction (as a large unenroll); finish before exit.
-        finish_tidying(ws, "undo", report.undo_batch.as_deref())?;
+        finish_tidying(cli, ws, "undo", report.undo_batch.as_deref())?;
     }
     if cli.json {
-        json(&report)?;
+        super::output::change(&report, &changed, &report.not_restored)?;
     } else {
         outln!("{}", report.summary());
         for s in &report.not_restored {
-            outln!("  not undone #{}: {}", s.id, safe(&s.why));
+            super::output::line_coloured(
+                &format!("  not undone #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
         if let Some(b) = &report.undo_batch {
             outln!("  undo recorded as batch {b}");
@@ -296,7 +303,7 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
     let report = ws.transfer(actor, &request).map_err(unsaved)?;
     if !report.dry_run {
         // A large unenroll left its steps and tasks to tidy; finish first.
-        finish_tidying(ws, "transfer", report.batch.as_deref())?;
+        finish_tidying(cli, ws, "transfer", report.batch.as_deref())?;
     }
     // The same exit code whatever the output: refused (3) or not found
     // (4) only when no contact could be transferred.
@@ -306,7 +313,7 @@ pub fn transfer(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs
         Ok(0)
     };
     if cli.json {
-        json(&report)?;
+        super::output::change(&report, &report.contacts, &report.contacts_skipped)?;
         return outcome;
     }
     print_transfer_items(&report.enrollments);
@@ -394,10 +401,14 @@ fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -
     request.dry_run = args.dry_run;
     let report = ws.hand_over(actor, &request).map_err(unsaved)?;
     if !report.transfer.dry_run {
-        finish_tidying(ws, "transfer", report.transfer.batch.as_deref())?;
+        finish_tidying(cli, ws, "transfer", report.transfer.batch.as_deref())?;
     }
     if cli.json {
-        json(&report)?;
+        super::output::change(
+            &report,
+            &report.transfer.contacts,
+            &report.transfer.contacts_skipped,
+        )?;
         return Ok(0);
     }
     print_transfer_items(&report.transfer.enrollments);

@@ -12,6 +12,7 @@ mod lists;
 mod manage;
 mod migrate;
 pub mod output;
+mod progress;
 mod sequences;
 mod surface;
 mod tasks;
@@ -49,9 +50,31 @@ pub struct Cli {
     /// The rules file [default: rules.toml in the platform config directory]
     #[arg(long, env = "SEQTUI_RULES", global = true, value_name = "PATH")]
     pub rules: Option<PathBuf>,
-    /// Machine-readable output on stdout
+    /// Machine-readable output on stdout (the same as --format json on a listing)
     #[arg(long, global = true)]
     pub json: bool,
+    /// When to colour statuses and refusals: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorWhen::Auto, value_name = "WHEN")]
+    pub color: output::ColorWhen,
+    /// Print nothing but errors and the data asked for (no summaries, no progress)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: `ingest` lists every item it read
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Lay tables out for a terminal this many columns wide, even when piped
+    #[arg(long, global = true, hide = true, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+    /// How long a bulk change keeps tidying after its result, in milliseconds
+    /// [default: domain::TIDY_BUDGET]
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        env = "SEQTUI_TIDY_BUDGET_MS",
+        value_name = "MS"
+    )]
+    pub tidy_budget_ms: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,9 +121,11 @@ pub enum Command {
     Users {
         #[command(subcommand)]
         action: Option<UsersAction>,
+        #[command(flatten)]
+        output: FormatArgs,
     },
     /// List sequences with their enrollment counts and rates
-    Sequences,
+    Sequences(FormatArgs),
     /// List enrollments matching a filter, across every sequence unless --sequence, in contact-name order
     Enrollments(EnrollmentsArgs),
     /// Show one contact (`contact EMAIL`), or record or clear an opt-out
@@ -124,7 +149,7 @@ pub enum Command {
     /// Give contacts a new owner; keep, reassign or unenroll their open enrollments
     Transfer(manage::TransferArgs),
     /// Saved lists (named filters the team shares) with how many enrollments each matches now
-    Lists,
+    Lists(FormatArgs),
     /// Save, show or delete a saved list
     List {
         #[command(subcommand)]
@@ -185,10 +210,12 @@ pub enum Command {
         /// At most this many entries
         #[arg(long, default_value_t = 1000)]
         limit: usize,
-        /// `table` (aligned text) or `csv` (id, at, actor, action, reason, note, batch, count, detail)
-        #[arg(long, default_value = "table", value_name = "table|csv")]
-        format: String,
+        /// `table`, `tsv`, `csv` (id, at, actor, action, reason, note, batch, count, detail), `json` or `jsonl`
+        #[arg(long, value_name = "table|tsv|csv|json|jsonl")]
+        format: Option<String>,
     },
+    /// Finish cancelling the scheduled steps and open tasks of large ended batches (a bulk change leaves what takes over a second to the next `run`, the TUI or this)
+    Tidy,
     /// Per-sequence report: enrollments by status and end reason, sends, engagement rates
     Report {
         /// Only this sequence (id or name)
@@ -212,24 +239,17 @@ pub enum Command {
     },
 }
 
-/// How `seqtui audit` writes the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuditFormat {
-    Table,
-    Csv,
+/// `--format` of a listing (see [`output::Format::chosen`]).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FormatArgs {
+    /// `table` (for people; fits a terminal), `tsv`, `csv`, `json` (= --json) or `jsonl` (one JSON object a line)
+    #[arg(long, value_name = "table|tsv|csv|json|jsonl")]
+    pub format: Option<String>,
 }
 
-impl AuditFormat {
-    /// `table` or `csv`, any case; anything else is a usage error (exit 2).
-    pub fn parse(text: &str) -> Result<AuditFormat, DomainError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "table" => Ok(AuditFormat::Table),
-            "csv" => Ok(AuditFormat::Csv),
-            _ => Err(DomainError::Invalid(format!(
-                "unknown audit format '{}'; use table or csv",
-                text.trim()
-            ))),
-        }
+impl FormatArgs {
+    pub fn chosen(&self, cli: &Cli) -> Result<output::Format, DomainError> {
+        output::Format::chosen(cli.json, self.format.as_deref())
     }
 }
 
@@ -246,6 +266,8 @@ pub struct EnrollmentsArgs {
     /// Print only how many enrollments match
     #[arg(long, conflicts_with = "limit")]
     pub count: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 /// `contact EMAIL` shows a contact; `contact opt-out …` and `contact
@@ -491,5 +513,12 @@ impl Cli {
 
     pub fn clock(&self) -> Result<Clock, DomainError> {
         self.session().clock()
+    }
+
+    /// How long a bulk change tidies after printing its result.
+    pub fn tidy_budget(&self) -> std::time::Duration {
+        self.tidy_budget_ms
+            .map(std::time::Duration::from_millis)
+            .unwrap_or(crate::domain::TIDY_BUDGET)
     }
 }

@@ -68,7 +68,12 @@ fn write_bytes(bytes: &[u8]) {
 }
 
 /// One line of text, made safe, then a newline. What [`outln!`] calls.
+/// Silent with `-q` (the text for people; tables and machine formats
+/// still print).
 pub fn line(text: &str) {
+    if style().quiet {
+        return;
+    }
     let mut text = safe(text);
     text.push('\n');
     write_bytes(text.as_bytes());
@@ -135,40 +140,336 @@ pub fn time(t: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-/// Prints rows under headers with every column padded to its widest cell
-/// (display width, so CJK and emoji line up). The last column is not padded.
-pub fn table(headers: &[&str], rows: &[Vec<String>]) {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| safe(c)).collect())
-        .collect();
-    let headers: Vec<String> = headers.iter().map(|h| safe(h)).collect();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();
-    for row in &rows {
-        for (i, cell) in row.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(cell.width());
-            }
+/// How output looks in this run: decided once, by `cli::run`, from the
+/// command line, the environment and whether stdout is a terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    /// Colour statuses and refusals (ANSI): `--color always`, or `auto` on
+    /// a terminal without `NO_COLOR`.
+    pub color: bool,
+    /// Colour refusals on stderr (its own terminal test).
+    pub color_stderr: bool,
+    /// Lay tables out for a terminal this wide (truncating with …); `None`
+    /// when piped: whole rows.
+    pub width: Option<usize>,
+    /// The screen's height when stdout is a real terminal: a longer table
+    /// goes through the pager. `None` when piped or the width was forced.
+    pub pager_height: Option<usize>,
+    /// `-q`: nothing but errors.
+    pub quiet: bool,
+    /// `-v`: item by item where a summary is the default.
+    pub verbose: bool,
+}
+
+/// `--color`: when to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set (and not empty)
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl Style {
+    /// The style for this process: `color` from `--color`, `width` from
+    /// the hidden `--width` (a terminal layout even when piped, for tests
+    /// and scripts).
+    pub fn detect(color: ColorWhen, width: Option<usize>, quiet: bool, verbose: bool) -> Style {
+        let stdout_tty = on_terminal();
+        let stderr_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+            || std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let colour = |tty: bool| match color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => tty && !no_color,
+        };
+        let size = if stdout_tty {
+            crossterm::terminal::size().ok()
+        } else {
+            None
+        };
+        let columns_env = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&c| c > 0);
+        Style {
+            color: colour(stdout_tty),
+            color_stderr: colour(stderr_tty),
+            width: width.or(if stdout_tty {
+                size.map(|(w, _)| w as usize).or(columns_env).or(Some(80))
+            } else {
+                None
+            }),
+            pager_height: match (width, size) {
+                (None, Some((_, h))) if h > 0 => Some(h as usize),
+                _ => None,
+            },
+            quiet,
+            verbose,
         }
     }
-    let mut text = String::new();
-    let mut line = |cells: Vec<&str>| {
-        let start = text.len();
-        for (i, cell) in cells.iter().enumerate() {
-            text.push_str(cell);
-            if i + 1 < cells.len() {
-                let pad = widths[i].saturating_sub(cell.width()) + 2;
-                text.extend(std::iter::repeat_n(' ', pad));
+}
+
+static STYLE: std::sync::OnceLock<Style> = std::sync::OnceLock::new();
+
+/// Sets this process's [`Style`] (once; later calls change nothing).
+pub fn configure(style: Style) {
+    let _ = STYLE.set(style);
+}
+
+/// This process's [`Style`]: plain, whole rows, unless configured.
+pub fn style() -> Style {
+    STYLE.get().copied().unwrap_or(Style {
+        color: false,
+        color_stderr: false,
+        width: None,
+        pager_height: None,
+        quiet: false,
+        verbose: false,
+    })
+}
+
+/// Whether progress bars may be drawn: stderr is a terminal and neither
+/// `-q` nor a machine format asked for silence.
+pub fn progress_allowed(machine: bool) -> bool {
+    !machine && !style().quiet && std::io::IsTerminal::is_terminal(&std::io::stderr())
+}
+
+/// The colour a table cell gets, from its column and its text: statuses
+/// (enrollments), blocks (contacts), overdue tasks, refusals.
+fn cell_colour(header: &str, cell: &str) -> Option<comfy_table::Color> {
+    use comfy_table::Color;
+    match header {
+        "STATUS" => {
+            if cell.contains("stale") {
+                Some(Color::Yellow)
+            } else if cell.starts_with("active") {
+                Some(Color::Green)
+            } else if cell.starts_with("paused") {
+                Some(Color::Yellow)
+            } else if cell.starts_with("finished") {
+                Some(Color::Blue)
+            } else if cell.starts_with("unenrolled") {
+                Some(Color::Red)
+            } else {
+                None
             }
         }
-        text.truncate(start + text[start..].trim_end().len());
-        text.push('\n');
-    };
-    line(headers.iter().map(String::as_str).collect());
-    for row in &rows {
-        line(row.iter().map(String::as_str).collect());
+        "BLOCKED" if cell != "-" => Some(Color::Red),
+        "DUE" if cell.contains("OVERDUE") => Some(Color::Red),
+        _ => None,
+    }
+}
+
+/// No column is cut narrower than this (or its content, if narrower).
+const NARROWEST: usize = 4;
+
+/// Column widths that fit `room` (the width without the gaps between
+/// columns): the widest column gives way first, one character at a time,
+/// so ids, counts, statuses and dates stay whole while long names, emails
+/// and companies are cut.
+pub fn fit_widths(content: &[usize], room: usize) -> Vec<usize> {
+    let mut widths = content.to_vec();
+    let mut total: usize = widths.iter().sum();
+    while total > room {
+        let Some((i, &widest)) = widths
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, w)| (**w, usize::MAX - i))
+        else {
+            break;
+        };
+        if widest <= NARROWEST {
+            break;
+        }
+        widths[i] -= 1;
+        total -= 1;
+    }
+    widths
+}
+
+/// Prints rows under headers through comfy-table. Piped: whole rows,
+/// columns padded to their widest cell (display width, so CJK and emoji
+/// line up). On a terminal ([`Style::width`]): the table fits the width,
+/// the widest text columns cut with …, never wrapped; statuses coloured
+/// ([`Style::color`]); longer than the screen, it goes through `$PAGER`.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) {
+    let text = render_table(&style(), headers, rows);
+    let style = style();
+    if let Some(height) = style.pager_height
+        && text.lines().count() >= height
+        && page(&text)
+    {
+        return;
     }
     write_bytes(text.as_bytes());
+}
+
+/// The text of [`table`] in `style`, every cell made safe.
+pub fn render_table(style: &Style, headers: &[&str], rows: &[Vec<String>]) -> String {
+    use comfy_table::{Cell, ColumnConstraint, ContentArrangement, Row};
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    let mut header = Row::from(headers.iter().map(|h| Cell::new(safe(h))));
+    let mut widths: Vec<usize> = headers.iter().map(|h| safe(h).width()).collect();
+    if style.width.is_some() {
+        header.max_height(1);
+    }
+    t.set_header(header);
+    for row in rows {
+        let mut cells = Row::new();
+        for (i, cell) in row.iter().enumerate() {
+            let cell = safe(cell);
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.width());
+            }
+            let colour = if style.color {
+                headers.get(i).and_then(|h| cell_colour(h, &cell))
+            } else {
+                None
+            };
+            let mut c = Cell::new(cell);
+            if let Some(colour) = colour {
+                c = c.fg(colour);
+            }
+            cells.add_cell(c);
+        }
+        if style.width.is_some() {
+            cells.max_height(1);
+        }
+        t.add_row(cells);
+    }
+    match style.width {
+        Some(width) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(width.min(u16::MAX as usize) as u16);
+            t.set_truncation_indicator("…");
+            let fitted = fit_widths(&widths, width.saturating_sub(2 * widths.len()));
+            for (i, w) in fitted.iter().enumerate() {
+                if let Some(column) = t.column_mut(i) {
+                    // The fixed width counts the padding.
+                    let padding = if i == 0 { 1 } else { 2 };
+                    column.set_constraint(ColumnConstraint::Absolute(comfy_table::Width::Fixed(
+                        (*w + padding).min(u16::MAX as usize) as u16,
+                    )));
+                }
+            }
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    // Two spaces between columns, none before the first.
+    for (i, column) in t.column_iter_mut().enumerate() {
+        column.set_padding(if i == 0 { (0, 1) } else { (1, 1) });
+    }
+    let mut text = String::new();
+    for line in t.lines() {
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+/// Shows `text` through `$PAGER` (default `less -FRX`, which exits at
+/// once when the text fits); false when no pager could be started (the
+/// caller prints it instead). An empty `PAGER` means none.
+fn page(text: &str) -> bool {
+    let pager = std::env::var("PAGER").unwrap_or_else(|_| "less -FRX".into());
+    if pager.trim().is_empty() {
+        return false;
+    }
+    let mut command = if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.arg("/C").arg(&pager);
+        c
+    } else {
+        let mut c = std::process::Command::new("sh");
+        c.arg("-c").arg(&pager);
+        c
+    };
+    if std::env::var_os("LESS").is_none() {
+        command.env("LESS", "FRX");
+    }
+    let Ok(mut child) = command.stdin(std::process::Stdio::piped()).spawn() else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        // The reader may quit early (`q`): not an error.
+        let _ = stdin.write_all(text.as_bytes());
+    }
+    let _ = child.wait();
+    true
+}
+
+/// Prints one line like [`outln!`], in `colour` when [`Style::color`]:
+/// refusals and warnings a person should not miss.
+pub fn line_coloured(text: &str, colour: comfy_table::Color) {
+    if style().quiet {
+        return;
+    }
+    let text = safe(text);
+    if style().color {
+        let code = ansi(colour);
+        write_bytes(format!("\x1b[{code}m{text}\x1b[0m\n").as_bytes());
+    } else {
+        write_bytes(format!("{text}\n").as_bytes());
+    }
+}
+
+/// A `seqtui: ` line on stderr like [`note`], coloured when stderr is a
+/// terminal that may be coloured.
+pub fn note_coloured(text: &str, colour: comfy_table::Color) {
+    if style().color_stderr {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "\x1b[{}mseqtui: {}\x1b[0m",
+            ansi(colour),
+            safe(text)
+        );
+    } else {
+        note(text);
+    }
+}
+
+fn ansi(colour: comfy_table::Color) -> u8 {
+    use comfy_table::Color;
+    match colour {
+        Color::Red | Color::DarkRed => 31,
+        Color::Green | Color::DarkGreen => 32,
+        Color::Yellow | Color::DarkYellow => 33,
+        Color::Blue | Color::DarkBlue => 34,
+        _ => 39,
+    }
+}
+
+/// A change's report as JSON in the one vocabulary (docs: `changed`,
+/// `skipped`): the report's own fields, and `changed` (the ids it changed)
+/// and `skipped` (`[{id, code, why}]`) set from what the command names them
+/// (an unenroll's `unenrolled`, an enroll's `refused`, …) when the report
+/// has no such list of its own.
+pub fn change<T: Serialize + ?Sized>(
+    report: &T,
+    changed: &[i64],
+    skipped: &[crate::domain::Skipped],
+) -> anyhow::Result<()> {
+    let mut value = serde_json::to_value(report)?;
+    if let Some(object) = value.as_object_mut() {
+        if !object.get("changed").is_some_and(|c| c.is_array()) {
+            object.insert("changed".into(), serde_json::json!(changed));
+        }
+        if !object.get("skipped").is_some_and(|c| c.is_array()) {
+            object.insert("skipped".into(), serde_json::to_value(skipped)?);
+        }
+    }
+    json(&value)
 }
 
 /// `value` as pretty JSON and a newline, verbatim.
@@ -185,4 +486,208 @@ pub fn json_line<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     text.push(b'\n');
     write_bytes(&text);
     Ok(())
+}
+
+/// `--format` of the listings: a table for people, or a machine format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Tsv,
+    Csv,
+    Json,
+    Jsonl,
+}
+
+impl Format {
+    /// The format a listing prints in: `--format` (any case), `--json`
+    /// being `--format json`; both naming different formats, or an unknown
+    /// one, is a usage error (exit 2).
+    pub fn chosen(json: bool, format: Option<&str>) -> Result<Format, crate::domain::DomainError> {
+        let named = match format.map(|f| f.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(f) => Some(match f.as_str() {
+                "table" => Format::Table,
+                "tsv" => Format::Tsv,
+                "csv" => Format::Csv,
+                "json" => Format::Json,
+                "jsonl" => Format::Jsonl,
+                _ => {
+                    return Err(crate::domain::DomainError::Invalid(format!(
+                        "unknown format '{}'; use table or csv for people and spreadsheets, tsv, json or jsonl for scripts",
+                        format.unwrap_or_default().trim()
+                    )));
+                }
+            }),
+        };
+        match (json, named) {
+            (true, None) | (true, Some(Format::Json)) => Ok(Format::Json),
+            (true, Some(other)) => Err(crate::domain::DomainError::Invalid(format!(
+                "--json and --format {} are two outputs; pass one",
+                other.name()
+            ))),
+            (false, named) => Ok(named.unwrap_or(Format::Table)),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Tsv => "tsv",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    /// JSON, JSON Lines, CSV or TSV: no progress, no colour.
+    pub fn is_machine(self) -> bool {
+        self != Format::Table
+    }
+}
+
+/// Writes records as CSV or TSV on stdout. Every text cell a spreadsheet
+/// would read as a formula starts with `'` (stored text never drives a
+/// spreadsheet, see [`crate::domain::spreadsheet_text`]); TSV, which cannot
+/// quote, turns tabs and line breaks into spaces; on a terminal, control
+/// characters are replaced (data never drives it).
+pub struct Records {
+    writer: csv::Writer<Verbatim>,
+    tsv: bool,
+    terminal: bool,
+}
+
+impl Records {
+    /// `format` is [`Format::Csv`] or [`Format::Tsv`].
+    pub fn new(format: Format) -> Records {
+        let tsv = format == Format::Tsv;
+        let mut builder = csv::WriterBuilder::new();
+        if tsv {
+            builder.delimiter(b'\t').quote_style(csv::QuoteStyle::Never);
+        }
+        Records {
+            writer: builder.from_writer(Verbatim),
+            tsv,
+            terminal: on_terminal(),
+        }
+    }
+
+    /// One record of text cells, each neutralised.
+    pub fn text<I, S>(&mut self, cells: I) -> anyhow::Result<()>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let cells: Vec<String> = cells.into_iter().map(|c| self.cell(c.as_ref())).collect();
+        self.writer.write_record(&cells)?;
+        Ok(())
+    }
+
+    /// One record of cells, each either stored text (`true`: neutralised)
+    /// or a number, boolean or time the program wrote itself (as it is).
+    pub fn mixed<I: IntoIterator<Item = (String, bool)>>(
+        &mut self,
+        cells: I,
+    ) -> anyhow::Result<()> {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .map(|(c, text)| if text { self.cell(&c) } else { c })
+            .collect();
+        self.writer.write_record(&cells)?;
+        Ok(())
+    }
+
+    /// A stored text cell, neutralised (see [`Records`]).
+    fn cell(&self, text: &str) -> String {
+        let text = crate::domain::spreadsheet_text(text);
+        let mut text = if self.terminal {
+            safe(&text)
+        } else {
+            text.into_owned()
+        };
+        if self.tsv && text.contains(['\t', '\n', '\r']) {
+            text = text.replace(['\t', '\n', '\r'], " ");
+        }
+        text
+    }
+
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.writer.flush()?;
+        Ok(())
+    }
+}
+
+/// The fields of a JSON object in the order they were written (serde_json's
+/// map sorts them), for CSV columns that follow the JSON vocabulary.
+struct Ordered(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Ordered {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Ordered, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Ordered, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                    fields.push((k, v));
+                }
+                Ok(Ordered(fields))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+/// One JSON value as a CSV cell: text as is, `null` empty, arrays and
+/// objects as compact JSON.
+fn value_cell(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Prints `items` in a machine format: a JSON array, JSON Lines, or CSV /
+/// TSV whose columns are the JSON fields, in order. `Format::Table` is the
+/// caller's.
+pub fn machine<T: Serialize>(format: Format, items: &[T]) -> anyhow::Result<()> {
+    match format {
+        Format::Json => json(items),
+        Format::Jsonl => {
+            for item in items {
+                json_line(item)?;
+            }
+            Ok(())
+        }
+        Format::Csv | Format::Tsv => {
+            let mut records = Records::new(format);
+            let mut columns: Option<Vec<String>> = None;
+            for item in items {
+                let Ordered(fields) = serde_json::from_str(&serde_json::to_string(item)?)?;
+                let columns = match &columns {
+                    Some(c) => c,
+                    None => {
+                        let names: Vec<String> = fields.iter().map(|(k, _)| k.clone()).collect();
+                        records.text(&names)?;
+                        columns.insert(names)
+                    }
+                };
+                records.mixed(columns.iter().map(|c| {
+                    fields
+                        .iter()
+                        .find(|(k, _)| k == c)
+                        .map(|(_, v)| (value_cell(v), v.is_string()))
+                        .unwrap_or_default()
+                }))?;
+            }
+            records.finish()
+        }
+        Format::Table => Ok(()),
+    }
 }

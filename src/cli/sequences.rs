@@ -324,7 +324,7 @@ pub fn archive(
     let report = ws
         .archive_sequence(actor, sequence, false)
         .map_err(unsaved)?;
-    finish_tidying(ws, "archive", report.batch.as_deref())?;
+    finish_tidying(cli, ws, "archive", report.batch.as_deref())?;
     if cli.json {
         json(&report)?;
     } else {

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 
 use super::Cli;
 use super::commands::{Failure, refused, unsaved};
-use super::output::{json, outln, safe, table, time};
+use super::output::{json, outln, table, time};
 use crate::domain::*;
 
 type Outcome = Result<i32, Failure>;
@@ -33,6 +33,8 @@ pub struct TasksArgs {
     /// At most this many tasks
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub limit: usize,
+    #[command(flatten)]
+    pub output: super::FormatArgs,
 }
 
 fn parse_due(text: &str) -> Result<TaskDue, String> {
@@ -75,6 +77,7 @@ pub enum TaskCommand {
 }
 
 pub fn tasks(cli: &Cli, ws: &Workspace, actor: &User, args: &TasksArgs) -> Outcome {
+    let format = args.output.chosen(cli)?;
     let owner = if args.all {
         None
     } else if let Some(email) = &args.owner {
@@ -95,8 +98,8 @@ pub fn tasks(cli: &Cli, ws: &Workspace, actor: &User, args: &TasksArgs) -> Outco
     })?;
     let more = items.len() > args.limit;
     let items = &items[..items.len().min(args.limit)];
-    if cli.json {
-        json(items)?;
+    if format.is_machine() {
+        super::output::machine(format, items)?;
         return Ok(0);
     }
     if items.is_empty() {
@@ -172,7 +175,10 @@ pub fn task(cli: &Cli, ws: &mut Workspace, actor: &User, command: &TaskCommand) 
             );
         }
         for s in &report.skipped {
-            outln!("  skipped #{}: {}", s.id, safe(&s.why));
+            super::output::line_coloured(
+                &format!("  skipped #{}: {}", s.id, s.why),
+                comfy_table::Color::Yellow,
+            );
         }
     }
     if report.changed.is_empty() && !report.skipped.is_empty() {

@@ -696,6 +696,29 @@ impl Workspace {
         }
     }
 
+    /// Tidies what was left for later for at most `budget` (whole
+    /// [`TIDY_CHUNK`] transactions: the last one may end a little after it),
+    /// and says how much is left. A command that ended a large batch calls
+    /// this after printing its result with [`TIDY_BUDGET`], so that it
+    /// returns promptly; the rest is finished by the next `run`, the TUI's
+    /// start or `seqtui tidy` ([`Workspace::tidy_all`]). Readers already
+    /// see the rows left as cancelled, so nothing waits on it.
+    pub fn tidy_within(&mut self, budget: std::time::Duration) -> Result<TidyProgress> {
+        let started = std::time::Instant::now();
+        let mut tidied = 0;
+        while started.elapsed() < budget {
+            let n = self.tidy(TIDY_CHUNK)?;
+            if n == 0 {
+                return Ok(TidyProgress { tidied, pending: 0 });
+            }
+            tidied += n;
+        }
+        Ok(TidyProgress {
+            tidied,
+            pending: self.tidy_pending()?,
+        })
+    }
+
     /// How many ended enrollments still wait for [`Workspace::tidy`].
     pub fn tidy_pending(&self) -> Result<i64> {
         q::tidy_pending(self.store.conn())
@@ -1160,6 +1183,18 @@ pub const TIDY_NOW_MAX: usize = 500;
 
 /// The longest delay of a step: ten years.
 pub const MAX_DELAY_DAYS: i64 = 3_650;
+
+/// How long a command that ended a large batch keeps tidying after it has
+/// printed its result (see [`Workspace::tidy_within`]).
+pub const TIDY_BUDGET: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// What [`Workspace::tidy_within`] and `seqtui tidy` did: how many ended
+/// enrollments it went through, and how many still wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TidyProgress {
+    pub tidied: usize,
+    pub pending: i64,
+}
 
 /// How many enrollments one [`Workspace::tidy_all`] transaction handles:
 /// small enough that other writers wait well under a second.
