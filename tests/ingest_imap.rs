@@ -22,7 +22,7 @@ const DSN: &str = concat!(
 /// A demo workspace whose first emails are in the outbox: their files.
 fn sent_workspace(dir: &Path) -> (PathBuf, Vec<PathBuf>) {
     let db = dir.join("ws.db");
-    let demo = output(seqtui(&db).args(["--json", "demo", "--contacts", "300"]));
+    let demo = output(seqtui(&db).args(["--json", "demo", "--contacts", "1000"]));
     assert_eq!(demo.code, 0, "{}", demo.stderr);
     let run = output(seqtui(&db).args(["--json", "run", "--once"]));
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -5,7 +5,7 @@
 //! Also: a single unenroll from the Contacts view, a panic restoring the
 //! terminal, resizing, NO_COLOR, and a bad keymap file.
 //!
-//! Each test is skipped, with a note, when `tmux` is not on PATH.
+//! Each test fails, naming the package, when `tmux` is not on PATH.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -25,10 +25,10 @@ fn tmux_available() -> bool {
 
 macro_rules! require_tmux {
     () => {
-        if !tmux_available() {
-            eprintln!("note: tmux is not on PATH; skipping this end-to-end test");
-            return;
-        }
+        assert!(
+            tmux_available(),
+            "tmux is needed for the end-to-end TUI tests: apt-get install tmux"
+        );
     };
 }
 

@@ -211,6 +211,16 @@ pub const EXAMPLES: &[(&str, &str)] = &[
   seqtui man unenroll | man -l -",
     ),
     (
+        "migrate",
+        "  PGPASSWORD=… seqtui migrate --from ~/.local/share/seqtui/workspace.db --to postgres://seqtui@db.example:5432/sales
+  seqtui migrate --from postgres://seqtui@db.example/sales --to backup.db",
+    ),
+    (
+        "tidy",
+        "  seqtui tidy                          # finish tidying what a bulk change left
+  seqtui --json tidy",
+    ),
+    (
         "paths",
         "  seqtui paths
   seqtui --json paths",

@@ -106,9 +106,6 @@ pub enum Command {
         admin_name: String,
     },
     /// Copy a workspace between a SQLite file and a PostgreSQL database, either way, losing nothing
-    #[command(
-        after_help = "EXAMPLES:\n  PGPASSWORD=… seqtui migrate --from ~/.local/share/seqtui/workspace.db --to postgres://seqtui@db.example:5432/sales\n  seqtui migrate --from postgres://seqtui@db.example/sales --to backup.db"
-    )]
     Migrate {
         /// The workspace to copy: a SQLite file, or postgres://USER@HOST[:PORT]/DB
         #[arg(long, value_name = "FILE|URL")]
