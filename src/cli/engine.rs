@@ -28,9 +28,13 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
             json(report)?;
         }
     } else {
+        let plural = crate::text::plural;
         let mut line = format!(
-            "Sent {} emails to {} · created {} tasks · {} enrollments finished",
-            report.emails_sent, report.deliver, report.tasks_created, report.finished
+            "Sent {} to {} · created {} · {} finished",
+            plural(report.emails_sent as i64, "email", "emails"),
+            report.deliver,
+            plural(report.tasks_created as i64, "task", "tasks"),
+            plural(report.finished as i64, "enrollment", "enrollments")
         );
         if report.resumed > 0 {
             line.push_str(&format!(
