@@ -17,6 +17,14 @@ use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences, steps, tasks};
 use super::view;
 
+mod done;
+mod moves;
+mod overlay;
+
+use done::*;
+use moves::*;
+use overlay::*;
+
 /// Applies `action`; returns what the runner must do next.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
     match action {
@@ -75,106 +83,6 @@ fn follow_all(app: &mut App) {
     app.tasks.cursor.follow(len, rows);
     app.ensure_window();
     detail::sync(app);
-}
-
-/// The periodic look at the store's change counter: another process
-/// committed, so read what is on screen again.
-fn tick(app: &mut App) {
-    app.age_note();
-    match app.ws.data_version() {
-        Ok(version) if version != app.data_version => {
-            app.data_version = version;
-            app.refresh_all();
-        }
-        Ok(_) => {}
-        Err(e) => app.say(Tone::Error, e.to_string()),
-    }
-}
-
-/// The overlay (keys or messages): moving keys scroll it, `?`, esc and q
-/// close it, `M` shows the messages; every other key leaves it open.
-fn help(app: &mut App, action: &Action) {
-    let scroll = app.help.unwrap_or(0);
-    let page = app.height.saturating_sub(4).max(1);
-    let half = (page / 2).max(1);
-    let Action::Command(command) = action else {
-        return;
-    };
-    app.help = match command {
-        Command::Down => Some(scroll.saturating_add(1)),
-        Command::Up => Some(scroll.saturating_sub(1)),
-        Command::PageDown => Some(scroll.saturating_add(page)),
-        Command::PageUp => Some(scroll.saturating_sub(page)),
-        Command::HalfPageDown => Some(scroll.saturating_add(half)),
-        Command::HalfPageUp => Some(scroll.saturating_sub(half)),
-        Command::Top => Some(0),
-        Command::Bottom => Some(u16::MAX),
-        Command::Messages => {
-            app.help_messages = true;
-            Some(0)
-        }
-        Command::Help | Command::Escape | Command::Quit => None,
-        _ => Some(scroll),
-    };
-    clamp_help(app);
-}
-
-/// Keeps the overlay's scroll inside its text; closing it forgets which
-/// page it showed.
-fn clamp_help(app: &mut App) {
-    match app.help {
-        Some(scroll) => app.help = Some(scroll.min(view::help::max_scroll(app))),
-        None => app.help_messages = false,
-    }
-}
-
-fn dialog(app: &mut App, action: &Action) {
-    let outcome = match &mut app.dialog {
-        Some(Dialog::Unenroll(d)) => d.handle(action),
-        Some(Dialog::Enroll(p)) => p.handle(action),
-        Some(Dialog::BulkEnroll(d)) => d.handle(action),
-        Some(Dialog::SequenceEdit(d)) => d.handle(action),
-        Some(Dialog::SaveList(d)) => d.handle(action),
-        Some(Dialog::Manage(d)) => d.handle(action),
-        Some(Dialog::Task(d)) => d.handle(action),
-        None => return,
-    };
-    match outcome {
-        Outcome::Stay => {}
-        Outcome::Preview(job) => app.run(job),
-        Outcome::Cancel => {
-            app.dialog = None;
-            app.say(Tone::Info, "Cancelled; nothing changed.");
-        }
-        Outcome::Confirm(job) => {
-            let label = match (&app.dialog, &job) {
-                (Some(Dialog::Unenroll(d)), _) if d.targets.len() == 1 => {
-                    "Unenrolling 1 enrollment".to_string()
-                }
-                (Some(Dialog::Unenroll(d)), _) => {
-                    format!(
-                        "Unenrolling {} enrollments",
-                        super::text::count(d.targets.len() as i64)
-                    )
-                }
-                (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
-                (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
-                (Some(Dialog::SequenceEdit(d)), _) => d.running_label(),
-                (Some(Dialog::Manage(d)), _) => d.running_label(),
-                (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
-                (Some(Dialog::Task(d)), _) => d.running_label(),
-                _ => "Working".to_string(),
-            };
-            app.dialog = None;
-            app.note = None;
-            app.running = Some(Running {
-                label,
-                started: Instant::now(),
-                list: app.shown(),
-            });
-            app.run(job);
-        }
-    }
 }
 
 fn command(app: &mut App, command: Command) {
@@ -475,58 +383,6 @@ fn open(app: &mut App) {
     }
 }
 
-fn list_len(app: &App) -> usize {
-    match app.screen() {
-        Screen::Sequences => app.sequences.list.len(),
-        Screen::Enrollments | Screen::All => app.shown_list().map_or(0, |e| e.ids.len()),
-        Screen::Contacts => app.contacts.results.len(),
-        Screen::Activity => app.activity.list.len(),
-        Screen::Reports => app.reports.list.len(),
-        Screen::Lists => app.lists.list.len(),
-        Screen::Tasks => app.tasks.list.len(),
-        Screen::Steps => 0,
-    }
-}
-
-fn with_cursor(app: &mut App, f: impl FnOnce(&mut super::list::Cursor, usize, usize)) {
-    let rows = app.list_rows();
-    let len = list_len(app);
-    let cursor = match app.screen() {
-        Screen::Sequences => &mut app.sequences.cursor,
-        Screen::Enrollments | Screen::All => match app.shown_list_mut() {
-            Some(e) => &mut e.cursor,
-            None => return,
-        },
-        Screen::Contacts => &mut app.contacts.cursor,
-        Screen::Activity => &mut app.activity.cursor,
-        Screen::Reports => &mut app.reports.cursor,
-        Screen::Lists => &mut app.lists.cursor,
-        Screen::Tasks => &mut app.tasks.cursor,
-        Screen::Steps => return,
-    };
-    f(cursor, len, rows);
-    app.ensure_window();
-    tasks::follow(app);
-    detail::sync(app);
-}
-
-fn move_by(app: &mut App, delta: isize) {
-    with_cursor(app, |c, len, rows| c.move_by(delta, len, rows));
-}
-
-fn move_to(app: &mut App, index: usize) {
-    with_cursor(app, |c, len, rows| c.select(index, len, rows));
-}
-
-fn page(app: &mut App, pages: isize) {
-    with_cursor(app, |c, len, rows| c.page(pages, len, rows));
-}
-
-/// Ctrl-D / Ctrl-U: the view and the focus move half a page together.
-fn half_page(app: &mut App, direction: isize) {
-    with_cursor(app, |c, len, rows| c.half_page(direction, len, rows));
-}
-
 fn toggle_mark(app: &mut App) {
     if app.screen() == Screen::Contacts {
         if contacts::toggle_mark(app) {
@@ -634,126 +490,4 @@ pub(crate) fn saw_own_commit(app: &mut App) {
     if let Ok(v) = app.ws.data_version() {
         app.data_version = v;
     }
-}
-
-fn done(app: &mut App, result: JobResult) {
-    match result {
-        JobResult::Sequences { generation, result } => sequences::done(app, generation, result),
-        JobResult::EnrollmentIds { generation, result } => {
-            enrollments::ids_done(app, generation, result)
-        }
-        JobResult::FilterIds { generation, result } => query::ids_done(app, generation, result),
-        JobResult::FilterPage { generation, result } => query::page_done(app, generation, result),
-        JobResult::EnrollmentPage { generation, result } => {
-            enrollments::page_done(app, generation, result)
-        }
-        JobResult::FilterCount { generation, result } => query::count_done(app, generation, result),
-        JobResult::Lists { generation, result } => lists::done(app, generation, result),
-        JobResult::Users { generation, result } => {
-            if let Some(users) = answer(app, |a| &mut a.users_pending, generation, result) {
-                app.apply_users(users);
-            }
-        }
-        JobResult::Fresh { generation, result } => app.notice_automatic_ends(generation, result),
-        JobResult::Window { generation, result } => {
-            enrollments::window_done(app, generation, result)
-        }
-        JobResult::LastUndoable { generation, result } => {
-            if let Some(candidate) = answer(app, |a| &mut a.undo_pending, generation, result) {
-                app.undoable = candidate;
-            }
-        }
-        JobResult::ListSaved { result } => save_list::done(app, result),
-        JobResult::ListDeleted { result } => delete_list::done(app, result),
-        JobResult::Audit { generation, result } => activity::done(app, generation, result),
-        JobResult::Report { generation, result } => reports::done(app, generation, result),
-        JobResult::Exported { path, result } => enrollments::exported(app, path, result),
-        JobResult::SearchContacts { generation, result } => contacts::done(app, generation, result),
-        JobResult::Preview { generation, result } => {
-            unenroll::preview_done(app, generation, result)
-        }
-        JobResult::Unenrolled { result } => unenroll::done(app, result),
-        JobResult::Managed { result } => manage::done(app, result),
-        JobResult::ManagePreview { generation, result } => {
-            manage::preview_done(app, generation, result)
-        }
-        JobResult::ContactDetail { generation, result } => detail::done(app, generation, result),
-        JobResult::EnrollPreview { generation, result } => {
-            enroll::preview_done(app, generation, result)
-        }
-        JobResult::Enrolled { contact, result } => enroll::done(app, contact, result),
-        JobResult::Tasks {
-            generation,
-            limit,
-            result,
-        } => tasks::done(app, generation, limit, result),
-        JobResult::TaskWorked { result } => tasks::worked(app, result),
-        JobResult::AutomaticEnds { generation, result } => {
-            activity::ends_done(app, generation, result)
-        }
-        JobResult::BulkEnrollPreview { generation, result } => {
-            bulk_enroll::preview_done(app, generation, result)
-        }
-        JobResult::BulkEnrolled { result } => bulk_enroll::done(app, result),
-        JobResult::StepsView { generation, result } => steps::done(app, generation, result),
-        JobResult::SequencePlan {
-            generation,
-            dry_run,
-            result,
-        } => sequence_edit::plan_done(app, generation, dry_run, result),
-    }
-}
-
-fn click(app: &mut App, column: u16, row: u16) {
-    if app.help.is_some() || app.dialog.is_some() || app.too_small() {
-        return;
-    }
-    let area = ratatui::layout::Rect::new(0, 0, app.width, app.height);
-    let areas = view::areas(app, area);
-    // A click on a view's name in the header switches to it.
-    if row == areas.header.y {
-        if let Some(view) = view::tab_at(app, column) {
-            switch(app, view);
-        }
-        return;
-    }
-    let list = areas.list;
-    if column < list.x
-        || column >= list.x + list.width
-        || row <= list.y
-        || row >= list.y + list.height
-    {
-        return;
-    }
-    let offset = match app.screen() {
-        Screen::Sequences => app.sequences.cursor.offset,
-        Screen::Enrollments | Screen::All => app.shown_list().map_or(0, |e| e.cursor.offset),
-        Screen::Contacts => app.contacts.cursor.offset,
-        Screen::Activity => app.activity.cursor.offset,
-        Screen::Reports => app.reports.cursor.offset,
-        Screen::Lists => app.lists.cursor.offset,
-        Screen::Tasks => app.tasks.cursor.offset,
-        Screen::Steps => return,
-    };
-    let index = offset + (row - list.y - 1) as usize;
-    if index < list_len(app) {
-        move_to(app, index);
-    }
-}
-
-fn scroll(app: &mut App, lines: i32) {
-    if app.help.is_some() {
-        let s = app.help.unwrap_or(0);
-        app.help = Some(s.saturating_add_signed(lines as i16));
-        clamp_help(app);
-        return;
-    }
-    if app.dialog.is_some() {
-        return;
-    }
-    if app.detail.open {
-        app.detail.scroll = app.detail.scroll.saturating_add_signed(lines as i16);
-        return;
-    }
-    move_by(app, lines as isize);
 }

@@ -1,0 +1,103 @@
+//! The help overlay, dialogs and the clock tick: what keys do while one is open.
+
+use super::*;
+
+/// The periodic look at the store's change counter: another process
+/// committed, so read what is on screen again.
+pub(super) fn tick(app: &mut App) {
+    app.age_note();
+    match app.ws.data_version() {
+        Ok(version) if version != app.data_version => {
+            app.data_version = version;
+            app.refresh_all();
+        }
+        Ok(_) => {}
+        Err(e) => app.say(Tone::Error, e.to_string()),
+    }
+}
+
+/// The overlay (keys or messages): moving keys scroll it, `?`, esc and q
+/// close it, `M` shows the messages; every other key leaves it open.
+pub(super) fn help(app: &mut App, action: &Action) {
+    let scroll = app.help.unwrap_or(0);
+    let page = app.height.saturating_sub(4).max(1);
+    let half = (page / 2).max(1);
+    let Action::Command(command) = action else {
+        return;
+    };
+    app.help = match command {
+        Command::Down => Some(scroll.saturating_add(1)),
+        Command::Up => Some(scroll.saturating_sub(1)),
+        Command::PageDown => Some(scroll.saturating_add(page)),
+        Command::PageUp => Some(scroll.saturating_sub(page)),
+        Command::HalfPageDown => Some(scroll.saturating_add(half)),
+        Command::HalfPageUp => Some(scroll.saturating_sub(half)),
+        Command::Top => Some(0),
+        Command::Bottom => Some(u16::MAX),
+        Command::Messages => {
+            app.help_messages = true;
+            Some(0)
+        }
+        Command::Help | Command::Escape | Command::Quit => None,
+        _ => Some(scroll),
+    };
+    clamp_help(app);
+}
+
+/// Keeps the overlay's scroll inside its text; closing it forgets which
+/// page it showed.
+pub(super) fn clamp_help(app: &mut App) {
+    match app.help {
+        Some(scroll) => app.help = Some(scroll.min(view::help::max_scroll(app))),
+        None => app.help_messages = false,
+    }
+}
+
+pub(super) fn dialog(app: &mut App, action: &Action) {
+    let outcome = match &mut app.dialog {
+        Some(Dialog::Unenroll(d)) => d.handle(action),
+        Some(Dialog::Enroll(p)) => p.handle(action),
+        Some(Dialog::BulkEnroll(d)) => d.handle(action),
+        Some(Dialog::SequenceEdit(d)) => d.handle(action),
+        Some(Dialog::SaveList(d)) => d.handle(action),
+        Some(Dialog::Manage(d)) => d.handle(action),
+        Some(Dialog::Task(d)) => d.handle(action),
+        None => return,
+    };
+    match outcome {
+        Outcome::Stay => {}
+        Outcome::Preview(job) => app.run(job),
+        Outcome::Cancel => {
+            app.dialog = None;
+            app.say(Tone::Info, "Cancelled; nothing changed.");
+        }
+        Outcome::Confirm(job) => {
+            let label = match (&app.dialog, &job) {
+                (Some(Dialog::Unenroll(d)), _) if d.targets.len() == 1 => {
+                    "Unenrolling 1 enrollment".to_string()
+                }
+                (Some(Dialog::Unenroll(d)), _) => {
+                    format!(
+                        "Unenrolling {} enrollments",
+                        crate::tui::text::count(d.targets.len() as i64)
+                    )
+                }
+                (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
+                (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
+                (Some(Dialog::SequenceEdit(d)), _) => d.running_label(),
+                (Some(Dialog::Manage(d)), _) => d.running_label(),
+                (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
+                (Some(Dialog::Task(d)), _) => d.running_label(),
+                _ => "Working".to_string(),
+            };
+            app.dialog = None;
+            app.note = None;
+            app.running = Some(Running {
+                label,
+                started: Instant::now(),
+                list: app.shown(),
+            });
+            app.run(job);
+        }
+    }
+}
