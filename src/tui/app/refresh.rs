@@ -1,0 +1,168 @@
+//! What the app asks the workers to read again: the team, the undoable
+//! batch, the rows on screen, notices of automatic ends, and everything
+//! after another process changed the store.
+
+use super::*;
+
+impl App {
+    /// Asks the reader for the workspace's users.
+    pub fn request_users(&mut self) {
+        let generation = self.next_generation();
+        self.users_pending = Some(generation);
+        self.run(Job::Users { generation });
+    }
+
+    /// Asks the reader for this user's last undoable batch; until it
+    /// answers `U` has none to offer.
+    pub fn request_undoable(&mut self) {
+        let generation = self.next_generation();
+        self.undoable = None;
+        self.undo_pending = Some(generation);
+        self.run(Job::LastUndoable { generation });
+    }
+
+    /// The users arrived: the owners a transfer offers, the emails the
+    /// query editor completes.
+    pub fn apply_users(&mut self, team: Vec<User>) {
+        self.users = team.iter().map(|u| u.email.clone()).collect();
+        self.team = team;
+        self.refresh_completion();
+    }
+
+    // ------------------------------------------------------------- contacts
+
+    pub fn focused_contact(&self) -> Option<&Contact> {
+        self.contacts.results.get(self.contacts.cursor.selected)
+    }
+
+    // --------------------------------------------------------------- detail
+
+    /// The contact the detail pane is about on this screen.
+    pub fn focused_contact_id(&self) -> Option<i64> {
+        match self.screen() {
+            Screen::Enrollments | Screen::All => self
+                .shown_list()
+                .and_then(|e| e.focused_row())
+                .map(|r| r.contact_id),
+            Screen::Contacts => self.focused_contact().map(|c| c.id),
+            Screen::Tasks => self.tasks.focused().and_then(|t| t.contact_id),
+            _ => None,
+        }
+    }
+
+    // -------------------------------------------------------------- refresh
+
+    /// Asks the reader for the rows on screen as they are now (see
+    /// [`App::notice_automatic_ends`]), before the lists are asked again.
+    fn ask_fresh_rows(&mut self) {
+        let mut ids: Vec<i64> = Vec::new();
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list(which) {
+                ids.extend(e.rows.keys().copied());
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return;
+        }
+        let generation = self.next_generation();
+        self.fresh_pending = Some(generation);
+        self.run(Job::Fresh { generation, ids });
+    }
+
+    /// Rows on screen that another process ended by itself (a reply, a
+    /// meeting, a bounce, an opt-out: no person's name on the end) change
+    /// in place, and one line says so — asked before the lists are, so
+    /// the notice comes even when the chip then hides those rows.
+    pub fn notice_automatic_ends(
+        &mut self,
+        generation: u64,
+        fresh: JobOutcome<Vec<EnrollmentRow>>,
+    ) {
+        if self.fresh_pending != Some(generation) {
+            return;
+        }
+        self.fresh_pending = None;
+        let Ok(fresh) = fresh else {
+            return;
+        };
+        let mut ended: Vec<String> = Vec::new();
+        let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
+        for which in [Which::Sequence, Which::All] {
+            let Some(e) = self.list_mut(which) else {
+                continue;
+            };
+            for now in &fresh {
+                let Some(was) = e.rows.get(&now.id) else {
+                    continue;
+                };
+                if now.status == Status::Unenrolled
+                    && now.ended_by.is_none()
+                    && was.status.is_open()
+                    && seen.insert(now.id)
+                {
+                    ended.push(match now.end_reason {
+                        Some(reason) => format!("{} ({})", now.contact_name, reason.label()),
+                        None => now.contact_name.clone(),
+                    });
+                }
+                e.rows.insert(now.id, now.clone());
+            }
+        }
+        if ended.is_empty() {
+            return;
+        }
+        ended.sort();
+        let more = ended.len().saturating_sub(3);
+        ended.truncate(3);
+        let tail = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        self.say(
+            Tone::Info,
+            format!("Ended automatically: {}{tail}", ended.join(", ")),
+        );
+    }
+
+    /// Reads everything on screen again, keeping cursors and marks: another
+    /// process (the engine, the CLI, a colleague) changed the store.
+    pub fn refresh_all(&mut self) {
+        self.ask_fresh_rows();
+        crate::tui::screens::sequences::request(self);
+        self.request_users();
+        self.request_undoable();
+        for which in [Which::Sequence, Which::All] {
+            if let Some(e) = self.list(which) {
+                let focus = e.focused_id();
+                self.query_list(which, Keep::Focus(focus));
+            }
+        }
+        // Counts over every saved list: only while they are on screen.
+        if self.view == View::Lists {
+            crate::tui::screens::lists::request(self);
+        }
+        if self.activity.loaded {
+            crate::tui::screens::activity::request(self);
+        }
+        if self.tasks.loaded {
+            crate::tui::screens::tasks::request(self);
+        }
+        crate::tui::screens::activity::watch_ends(self);
+        if self.steps.is_some() {
+            crate::tui::screens::steps::request(self);
+        }
+        // The reports are aggregates over the whole store (seconds on a
+        // million contacts): read again only while they are on screen.
+        if self.view == View::Reports {
+            crate::tui::screens::reports::request(self);
+        }
+        if self.contacts.searched.is_some() {
+            let focus = self.focused_contact().map(|c| c.id);
+            crate::tui::screens::contacts::search(self, Keep::Focus(focus));
+        }
+        crate::tui::screens::detail::reload(self);
+    }
+}
