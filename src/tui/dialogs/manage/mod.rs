@@ -21,6 +21,12 @@ use crate::tui::action::JobOutcome;
 use crate::tui::dialogs::Dialog;
 use crate::tui::update::after_change;
 
+mod answers;
+mod draw;
+
+pub use answers::*;
+pub use draw::*;
+
 /// A dry run the worker computed for a manager dialog.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ManagePreview {
@@ -382,110 +388,6 @@ impl ManageDialog {
             ManageKind::Transfer { .. } => format!("Transferring the contacts of {n} enrollments"),
             ManageKind::DeleteList { name, .. } => format!("Deleting the list '{name}'"),
         }
-    }
-}
-
-pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
-    let width = 78.min(area.width.saturating_sub(2));
-    let inner = width.saturating_sub(4) as usize;
-    let room = area.height.saturating_sub(4) as usize;
-    let (title, lines) = match &d.kind {
-        ManageKind::Change { pause } => super::pause_resume::lines(app, d, *pause, inner),
-        ManageKind::Undo(_) => super::undo::lines(app, d, inner),
-        ManageKind::Transfer { .. } => super::transfer::lines(app, d, inner, room),
-        ManageKind::DeleteList { .. } => super::delete_list::lines(app, d, inner),
-    };
-    boxed(app, frame, area, title, width, lines);
-}
-
-pub(super) fn line(text: String, inner: usize, style: Style) -> Line<'static> {
-    Line::from(Span::styled(fit(&text, inner), style))
-}
-
-/// The domain's skip reasons, grouped by code, commonest first.
-pub(super) fn skipped_lines(
-    app: &App,
-    skipped: &[Skipped],
-    inner: usize,
-    lines: &mut Vec<Line<'static>>,
-) {
-    for g in skip_groups(skipped).iter().take(3) {
-        lines.push(line(
-            format!("{} skipped: {}", count(g.count as i64), g.phrase),
-            inner,
-            app.theme.error(),
-        ));
-    }
-}
-
-/// The buttons, the notice and the key line every manager dialog ends with.
-pub(super) fn footer(
-    app: &App,
-    d: &ManageDialog,
-    go: &str,
-    inner: usize,
-    lines: &mut Vec<Line<'static>>,
-) {
-    footer_with(
-        app,
-        d,
-        go,
-        inner,
-        lines,
-        "tab switches the buttons · enter presses the focused one",
-    );
-}
-
-/// [`footer`] with its own words after confirm and cancel.
-pub(super) fn footer_with(
-    app: &App,
-    d: &ManageDialog,
-    go: &str,
-    inner: usize,
-    lines: &mut Vec<Line<'static>>,
-    keys: &str,
-) {
-    let t = &app.theme;
-    lines.push(Line::from(""));
-    lines.push(buttons(
-        app,
-        &format!(" {go} "),
-        d.on_confirm,
-        !d.on_confirm,
-        inner,
-    ));
-    if let Some(notice) = &d.notice {
-        lines.push(line(notice.clone(), inner, t.error()));
-    }
-    lines.push(line(
-        format!(
-            "{} confirm · {}/esc cancel · {keys}",
-            key(app, Command::Confirm),
-            key(app, Command::Cancel)
-        ),
-        inner,
-        t.dim(),
-    ));
-}
-
-/// The dry run arrived, if the dialog still waits for it.
-pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<ManagePreview>) {
-    if let Some(Dialog::Manage(d)) = &mut app.dialog
-        && d.generation == generation
-    {
-        d.preview = match result {
-            Ok(preview) => Preview::Ready(preview),
-            Err(err) => Preview::Failed(err),
-        };
-    }
-}
-
-/// A pause, resume, undo or transfer was written: its summary line.
-pub fn done(app: &mut App, result: JobOutcome<String>) {
-    let list = app.running.take().and_then(|r| r.list);
-    match result {
-        Ok(summary) => after_change(app, summary, list),
-        Err(err) => app.fail(&err),
     }
 }
 

@@ -1,0 +1,88 @@
+//! Drawing the manage dialogs (pause/resume, transfer) and the pieces other dialogs share: lines, skipped lists, footers.
+
+use super::*;
+
+pub fn draw(app: &App, d: &ManageDialog, frame: &mut Frame, area: Rect) {
+    let width = 78.min(area.width.saturating_sub(2));
+    let inner = width.saturating_sub(4) as usize;
+    let room = area.height.saturating_sub(4) as usize;
+    let (title, lines) = match &d.kind {
+        ManageKind::Change { pause } => {
+            crate::tui::dialogs::pause_resume::lines(app, d, *pause, inner)
+        }
+        ManageKind::Undo(_) => crate::tui::dialogs::undo::lines(app, d, inner),
+        ManageKind::Transfer { .. } => crate::tui::dialogs::transfer::lines(app, d, inner, room),
+        ManageKind::DeleteList { .. } => crate::tui::dialogs::delete_list::lines(app, d, inner),
+    };
+    boxed(app, frame, area, title, width, lines);
+}
+
+pub(crate) fn line(text: String, inner: usize, style: Style) -> Line<'static> {
+    Line::from(Span::styled(fit(&text, inner), style))
+}
+
+/// The domain's skip reasons, grouped by code, commonest first.
+pub(crate) fn skipped_lines(
+    app: &App,
+    skipped: &[Skipped],
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    for g in skip_groups(skipped).iter().take(3) {
+        lines.push(line(
+            format!("{} skipped: {}", count(g.count as i64), g.phrase),
+            inner,
+            app.theme.error(),
+        ));
+    }
+}
+
+/// The buttons, the notice and the key line every manager dialog ends with.
+pub(crate) fn footer(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+) {
+    footer_with(
+        app,
+        d,
+        go,
+        inner,
+        lines,
+        "tab switches the buttons · enter presses the focused one",
+    );
+}
+
+/// [`footer`] with its own words after confirm and cancel.
+pub(crate) fn footer_with(
+    app: &App,
+    d: &ManageDialog,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+) {
+    let t = &app.theme;
+    lines.push(Line::from(""));
+    lines.push(buttons(
+        app,
+        &format!(" {go} "),
+        d.on_confirm,
+        !d.on_confirm,
+        inner,
+    ));
+    if let Some(notice) = &d.notice {
+        lines.push(line(notice.clone(), inner, t.error()));
+    }
+    lines.push(line(
+        format!(
+            "{} confirm · {}/esc cancel · {keys}",
+            key(app, Command::Confirm),
+            key(app, Command::Cancel)
+        ),
+        inner,
+        t.dim(),
+    ));
+}
