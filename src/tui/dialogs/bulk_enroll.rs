@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use super::manage::line;
-use super::{Outcome, Preview, boxed, buttons, key};
+use super::{Outcome, Preview, boxed, key};
 use crate::domain::{EnrollReport, SequenceSummary, SkipCode};
 use crate::tui::action::{Action, Command, Job, JobOutcome};
 use crate::tui::app::{App, Screen, Tone};
@@ -296,26 +296,15 @@ pub fn draw(app: &App, d: &BulkEnrollDialog, frame: &mut Frame, area: Rect) {
             t.dim(),
         )),
     }
-    lines.push(Line::from(""));
-    lines.push(buttons(
+    crate::tui::dialogs::manage::confirm_footer(
         app,
-        &format!(" {go} "),
         d.on_confirm,
-        !d.on_confirm,
+        d.notice.as_deref(),
+        &go,
         inner,
-    ));
-    if let Some(notice) = &d.notice {
-        lines.push(line(notice.clone(), inner, t.error()));
-    }
-    lines.push(line(
-        format!(
-            "{} confirm · {}/esc cancel · esc back to the sequences · tab switches the buttons",
-            key(app, Command::Confirm),
-            key(app, Command::Cancel)
-        ),
-        inner,
-        t.dim(),
-    ));
+        &mut lines,
+        "esc back to the sequences · tab switches the buttons",
+    );
     boxed(app, frame, area, title, width, lines);
 }
 

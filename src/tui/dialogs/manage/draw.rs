@@ -64,17 +64,40 @@ pub(crate) fn footer_with(
     lines: &mut Vec<Line<'static>>,
     keys: &str,
 ) {
+    confirm_footer(
+        app,
+        d.on_confirm,
+        d.notice.as_deref(),
+        go,
+        inner,
+        lines,
+        keys,
+    );
+}
+
+/// A confirm dialog's last lines: the buttons (`go` or Cancel focused), the
+/// notice if any, and the keys line ending with `keys`. Shared by every
+/// dialog that confirms a change.
+pub(crate) fn confirm_footer(
+    app: &App,
+    on_confirm: bool,
+    notice: Option<&str>,
+    go: &str,
+    inner: usize,
+    lines: &mut Vec<Line<'static>>,
+    keys: &str,
+) {
     let t = &app.theme;
     lines.push(Line::from(""));
     lines.push(buttons(
         app,
         &format!(" {go} "),
-        d.on_confirm,
-        !d.on_confirm,
+        on_confirm,
+        !on_confirm,
         inner,
     ));
-    if let Some(notice) = &d.notice {
-        lines.push(line(notice.clone(), inner, t.error()));
+    if let Some(notice) = notice {
+        lines.push(line(notice.to_string(), inner, t.error()));
     }
     lines.push(line(
         format!(
