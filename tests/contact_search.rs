@@ -108,7 +108,7 @@ fn the_contacts_view_ranks_emily_chen_first() {
 fn the_candidates_walk_indexes_not_every_contact() {
     let dir = tempfile::tempdir().unwrap();
     let path = demo_with_emily(dir.path());
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn: seqtui::store::Connection = rusqlite::Connection::open(&path).unwrap().into();
     for words in [vec!["emly", "chn"], vec!["chen"], vec!["a"]] {
         let words: Vec<String> = words.into_iter().map(String::from).collect();
         let plan = seqtui::store::queries::contacts_by_word_starts_plan(&conn, &words).unwrap();

@@ -283,7 +283,7 @@ fn contact_pages_follow_each_other_and_walk_the_name_index() {
         paged.extend(page);
     }
     assert_eq!(paged, all);
-    let conn = raw(&f.path);
+    let conn: seqtui::store::Connection = raw(&f.path).into();
     for query in [
         EnrollmentQuery::default(),
         EnrollmentQuery {

@@ -241,7 +241,7 @@ fn build_into(temp: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRe
     let (workspace, people) = std::thread::scope(|scope| {
         let workspace = scope.spawn(|| -> Result<(Store, write::Counts)> {
             let store = Store::create(temp)?;
-            let conn = store.conn();
+            let conn = store.sqlite()?;
             bulk::prepare(conn, LIVE_INDEXES)?;
             bulk::begin(conn)?;
             let counts = write(conn, HISTORY)?;
@@ -267,8 +267,8 @@ fn build_into(temp: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRe
     let finished = (|| -> Result<(Store, write::Counts)> {
         let (store, history) = workspace?;
         let people = people?;
-        bulk::absorb(store.conn(), &part, &PEOPLE.names())?;
-        bulk::finish(store.conn())?;
+        bulk::absorb(store.sqlite()?, &part, &PEOPLE.names())?;
+        bulk::finish(store.sqlite()?)?;
         Ok((store, people.add(history)))
     })();
     remove_database(&part);

@@ -33,7 +33,7 @@
 //! email's Message-ID or names the recipient it went to counts; any other
 //! is recorded as unverified and changes nothing.
 
-use rusqlite::Connection;
+use crate::store::Connection;
 use serde::Serialize;
 
 use super::engine::{end_automatically, open_facts};

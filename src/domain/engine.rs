@@ -5,7 +5,7 @@
 //! Parsing and file I/O live in `crate::engine`; every change here is one
 //! transaction with its audit entry (automatic changes have no actor, R13).
 
-use rusqlite::Connection;
+use crate::store::Connection;
 use serde::Serialize;
 
 use super::*;

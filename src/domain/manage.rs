@@ -788,7 +788,7 @@ impl TransferPlan {
     /// The dry run's counts: what ending them would cancel.
     pub(super) fn preview(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &crate::store::Connection,
         report: &mut TransferReport,
     ) -> Result<()> {
         if !self.end.is_empty() {
@@ -803,7 +803,7 @@ impl TransferPlan {
     /// audit entry `(id, batch)`.
     pub(super) fn apply(
         &self,
-        tx: &rusqlite::Connection,
+        tx: &crate::store::Connection,
         actor: &User,
         to: i64,
         now: Timestamp,

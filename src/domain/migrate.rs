@@ -32,7 +32,7 @@ pub fn migrate(
         (false, true) => {
             let store = Store::open(Path::new(from))?;
             let mut client = pg::connect(to)?;
-            pg::sqlite_to_pg(store.conn(), &mut client, progress)
+            pg::sqlite_to_pg(store.sqlite()?, &mut client, progress)
         }
         (true, false) => {
             let path = PathBuf::from(to);
@@ -48,7 +48,7 @@ pub fn migrate(
             let partial = PathBuf::from(partial);
             let copied = (|| {
                 let mut store = Store::create(&partial)?;
-                let copies = pg::pg_to_sqlite(&mut client, store.conn_mut(), progress)?;
+                let copies = pg::pg_to_sqlite(&mut client, store.sqlite_mut()?, progress)?;
                 drop(store);
                 std::fs::rename(&partial, &path).map_err(|e| {
                     DomainError::Storage(format!("cannot write {}: {e}", path.display()))

@@ -11,7 +11,7 @@
 //! wish, not a change of someone's work, so R12 does not limit it, and
 //! it ends enrollments the recorder could not unenroll otherwise.
 
-use rusqlite::Connection;
+use crate::store::Connection;
 use serde::Serialize;
 
 use super::*;

@@ -128,7 +128,7 @@ pub struct ArchiveReport {
 
 /// Writes a sequence's name, owner and settings.
 fn write_sequence(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Connection,
     id: i64,
     name: &str,
     owner_id: i64,
@@ -174,12 +174,12 @@ fn as_new(step: &Step) -> NewStep {
     }
 }
 
-fn row_of(conn: &rusqlite::Connection, id: i64) -> Result<SequenceRow> {
+fn row_of(conn: &crate::store::Connection, id: i64) -> Result<SequenceRow> {
     qs::sequence_row(conn, id)?.ok_or_else(|| DomainError::NotFound(format!("no sequence {id}")))
 }
 
 /// The definition stored now, as a file.
-fn current_file(conn: &rusqlite::Connection, id: i64) -> Result<String> {
+fn current_file(conn: &crate::store::Connection, id: i64) -> Result<String> {
     let row = row_of(conn, id)?;
     let steps: Vec<NewStep> = q::steps(conn, id)?.iter().map(as_new).collect();
     Ok(render_sequence(
@@ -193,7 +193,7 @@ fn current_file(conn: &rusqlite::Connection, id: i64) -> Result<String> {
 /// Before the first recorded edit of a sequence made before versions were
 /// kept, its definition then becomes version 1.
 pub(super) fn ensure_base_version(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     id: i64,
     now: Timestamp,
 ) -> Result<()> {
@@ -205,7 +205,7 @@ pub(super) fn ensure_base_version(
 
 /// Stores the definition as it is now as the next version.
 pub(super) fn record_version(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     id: i64,
     actor: &User,
     audit_id: i64,
@@ -310,7 +310,7 @@ fn label(step: &NewStep) -> String {
 /// before) for the audit.
 #[allow(clippy::type_complexity)]
 fn reconcile(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     sequence_id: i64,
     old: &[Step],
     new: &[NewStep],
@@ -840,7 +840,7 @@ impl Workspace {
 }
 
 fn create_from_file(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Connection,
     actor: &User,
     owner: &User,
     def: &SequenceDefinition,
@@ -900,7 +900,7 @@ fn create_from_file(
 }
 
 pub(super) fn insert_steps(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Connection,
     id: i64,
     steps: &[NewStep],
 ) -> Result<Vec<i64>> {
@@ -924,7 +924,7 @@ pub(super) fn insert_steps(
 }
 
 fn update_from_file(
-    tx: &rusqlite::Connection,
+    tx: &crate::store::Connection,
     actor: &User,
     row: &SequenceRow,
     owner: &User,

@@ -664,7 +664,7 @@ impl Workspace {
         } else {
             // Copying ~100 MB of changed pages into the main file is left
             // to the next commit (the first tidy step), not this one.
-            tx.pragma_update(None, "wal_autocheckpoint", 0)?;
+            crate::store::auto_checkpoint(&tx, false)?;
             let committed = tx.commit();
             self.store.set_auto_checkpoint(true)?;
             committed?;
@@ -1203,7 +1203,7 @@ pub const TIDY_CHUNK: usize = 2_000;
 /// A sequence contacts may be enrolled in (not archived, with steps), and
 /// its steps.
 pub(super) fn enrollable(
-    conn: &rusqlite::Connection,
+    conn: &crate::store::Connection,
     sequence_id: i64,
 ) -> Result<(SequenceRef, Vec<Step>)> {
     let sequence = q::find_sequence(conn, &sequence_id.to_string())?
@@ -1416,7 +1416,7 @@ pub fn describe_status(status: Status, reason: Option<EndReason>) -> String {
 
 /// "; opted out 2 contacts: a@x.example, b@y.example" for an audit entry
 /// (the first 50 by email; the rest are the contacts of its enrollments).
-fn opted_out_detail(conn: &rusqlite::Connection, contacts: &[i64]) -> Result<String> {
+fn opted_out_detail(conn: &crate::store::Connection, contacts: &[i64]) -> Result<String> {
     if contacts.is_empty() {
         return Ok(String::new());
     }

@@ -16,7 +16,7 @@ pub fn unenroll_sequence(
     sequence_id: i64,
     reason: &str,
     at: DateTime<Utc>,
-) -> rusqlite::Result<usize> {
+) -> super::db::Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "UPDATE scheduled_steps SET state = 'cancelled' WHERE state = 'scheduled' AND enrollment_id IN

@@ -1,6 +1,6 @@
 //! The SQL behind `domain::browse`: read-only summaries for the terminal UI.
 
-use rusqlite::Connection;
+use super::db::Connection;
 
 use crate::domain::{Result, Status};
 
@@ -28,11 +28,13 @@ pub fn status_counts(conn: &Connection, ids: &[i64]) -> Result<Vec<(String, Stat
         })?;
         Ok((r.get(0)?, status, r.get(2)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// `PRAGMA cache_size` in KiB (a negative size is KiB to SQLite).
 pub fn limit_page_cache(conn: &Connection, mebibytes: u32) -> Result<()> {
-    conn.pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
+    if let Some(c) = conn.sqlite() {
+        c.pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
+    }
     Ok(())
 }

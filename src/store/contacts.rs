@@ -3,8 +3,9 @@
 //! SQL, enrollments, scheduled steps and audit rows inserted with
 //! INSERT … SELECT.
 
+use super::db::{Connection, params_from_iter};
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{Connection, params, params_from_iter};
 
 use super::format_time;
 use super::queries::contact_conditions;
@@ -75,7 +76,7 @@ pub fn contact_page(
             sort_name: r.get(14)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 fn where_clause(conds: &[String]) -> String {
@@ -100,7 +101,7 @@ pub fn contact_ids(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The query plan of [`contact_page`]'s first page, one line per step
@@ -122,12 +123,12 @@ pub fn contact_page_plan(
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The id of the contact with this email (by its key).
 pub fn contact_id_by_email(conn: &Connection, email: &str) -> Result<Option<i64>> {
-    use rusqlite::OptionalExtension;
+    use super::db::OptionalExtension;
     Ok(conn
         .prepare_cached("SELECT id FROM contacts WHERE email_key = ?1")?
         .query_row([email_key(email)], |r| r.get(0))
@@ -206,7 +207,7 @@ pub fn staged_refusals(conn: &Connection) -> Result<Vec<StagedRefusal>> {
             open_in: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// How many staged contacts no rule refused.
@@ -271,12 +272,12 @@ pub fn enroll_staged(conn: &Connection, e: &StagedEnroll<'_>) -> Result<Vec<(i64
     let mut stmt =
         conn.prepare("SELECT contact_id, id FROM enrollments WHERE id > ?1 ORDER BY id")?;
     let rows = stmt.query_map([before], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Every staged contact (those that exist), refused or not.
 pub fn staged_ids(conn: &Connection) -> Result<std::collections::HashSet<i64>> {
     let mut stmt = conn.prepare("SELECT contact_id FROM temp.enroll_contacts")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }

@@ -3,8 +3,9 @@
 //! colleagues), engine pauses and sequence settings. Nothing here decides a
 //! rule; `crate::domain::engine` does.
 
+use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
 use super::{format_time, parse_time};
 use crate::domain::*;
@@ -153,7 +154,7 @@ pub fn due_steps(
             },
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// R19: moves a scheduled step to `to` (remembering the time it was due
@@ -346,20 +347,23 @@ pub struct NewSentEmail<'a> {
 }
 
 pub fn insert_sent_email(conn: &Connection, e: &NewSentEmail<'_>) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO sent_emails(enrollment_id, sequence_id, scheduled_step_id, message_id,
-            thread_id, subject, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        e.enrollment_id,
-        e.sequence_id,
-        e.scheduled_step_id,
-        e.message_id,
-        e.thread_id,
-        e.subject,
-        format_time(e.sent_at)
-    ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO sent_emails(enrollment_id, sequence_id, scheduled_step_id, message_id,
+            thread_id, subject, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![
+                e.enrollment_id,
+                e.sequence_id,
+                e.scheduled_step_id,
+                e.message_id,
+                e.thread_id,
+                e.subject,
+                format_time(e.sent_at)
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 /// Journals a message that must reach the outbox Maildir; the row is
@@ -414,7 +418,7 @@ pub fn pending_outbox(
             sent_at: parse_time(&r.get::<_, String>(5)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Marks a journal row as being handed over to a server since `now`.
@@ -525,7 +529,7 @@ const SENT_MATCH: &str = "SELECT se.message_id, se.enrollment_id, e.contact_id, 
      JOIN contacts c ON c.id = e.contact_id
      LEFT JOIN scheduled_steps ss ON ss.id = se.scheduled_step_id";
 
-fn sent_match(r: &rusqlite::Row<'_>) -> rusqlite::Result<SentMatch> {
+fn sent_match(r: &super::db::Row<'_>) -> super::db::Result<SentMatch> {
     Ok(SentMatch {
         message_id: r.get(0)?,
         enrollment_id: r.get(1)?,
@@ -630,7 +634,7 @@ pub fn colleague_enrollments(
     let rows = stmt.query_map(params![sequence_id, company.trim(), except_contact], |r| {
         r.get(0)
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn contact_company(conn: &Connection, contact_id: i64) -> Result<String> {
@@ -672,7 +676,7 @@ pub fn pauses_ended(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<(i64, i
     let rows = stmt.query_map([format_time(now)], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Resumes an enrollment paused by the engine. Its remaining steps keep
@@ -972,5 +976,5 @@ pub fn bounces_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<Ve
             soft_in_a_row: r.get(10)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }

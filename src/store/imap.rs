@@ -1,7 +1,8 @@
 //! Where `ingest imap://…` left off in each mailbox: the UIDVALIDITY it
 //! saw and the highest UID it applied (table `imap_state`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Connection, OptionalExtension};
+use rusqlite::params;
 
 use crate::domain::*;
 

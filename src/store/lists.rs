@@ -1,8 +1,9 @@
 //! SQL of saved lists (issue 7): named filters shared by the team. The
 //! filter itself is stored as its query text; the domain reads it.
 
+use super::db::{Connection, OptionalExtension, Row};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::params;
 
 use super::{format_time, parse_time};
 use crate::domain::DomainError;
@@ -28,7 +29,7 @@ const LIST_ROW: &str = "SELECT l.id, l.name, l.query, l.created_by, cb.email, l.
     JOIN users cb ON cb.id = l.created_by
     JOIN users ub ON ub.id = l.updated_by";
 
-fn list_from_row(r: &Row<'_>) -> rusqlite::Result<ListRow> {
+fn list_from_row(r: &Row<'_>) -> super::db::Result<ListRow> {
     Ok(ListRow {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -45,7 +46,7 @@ fn list_from_row(r: &Row<'_>) -> rusqlite::Result<ListRow> {
 pub fn lists(conn: &Connection) -> Result<Vec<ListRow>> {
     let mut stmt = conn.prepare_cached(&format!("{LIST_ROW} ORDER BY l.name COLLATE NOCASE"))?;
     let rows = stmt.query_map([], list_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The list of this name (any case).

@@ -3,8 +3,9 @@
 //! in `temp.batch_ids` (see [`super::queries::stage_keys`]) inside the
 //! caller's write transaction.
 
+use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
 use super::{format_time, parse_time};
 use crate::domain::*;
@@ -116,7 +117,7 @@ pub fn contacts_of_enrollments(conn: &Connection, ids: &[i64]) -> Result<Vec<i64
          WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
     )?;
     let rows = stmt.query_map([json], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Whether an undo of `batch` was already recorded.
@@ -191,7 +192,7 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
             undeliverable: r.get(15)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Undo for the staged enrollments: back to the status and step recorded
@@ -296,7 +297,7 @@ fn open_enrollments_where(
             next_due_at: r.get::<_, Option<String>>(11)?.map(|t| parse_time(&t)),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The contacts a user owns.
@@ -304,7 +305,7 @@ pub fn contacts_owned_by(conn: &Connection, user_id: i64) -> Result<Vec<i64>> {
     let mut stmt =
         conn.prepare_cached("SELECT id FROM contacts WHERE owner_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map([user_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Records, for an audit entry, each of the given contacts whose owner is

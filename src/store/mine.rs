@@ -3,7 +3,8 @@
 //! about them, and the sequences a user owns or enrolled someone in.
 //! Nothing here decides a rule; `crate::domain::mine` does.
 
-use rusqlite::{Connection, params};
+use super::db::Connection;
+use rusqlite::params;
 
 use crate::domain::*;
 
@@ -58,7 +59,7 @@ pub fn automatic_ends(
             reason: r.get(6)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The sequences `user` owns or has enrolled at least one contact in.
@@ -68,5 +69,5 @@ pub fn my_sequence_ids(conn: &Connection, user: i64) -> Result<Vec<i64>> {
          UNION SELECT DISTINCT sequence_id FROM enrollments WHERE enrolled_by = ?1",
     )?;
     let rows = stmt.query_map([user], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }

@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod browse;
 pub mod bulk;
 pub mod contacts;
+pub mod db;
 pub mod engine;
 pub mod imap;
 pub mod lists;
@@ -23,7 +24,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{OpenFlags, TransactionBehavior};
+
+pub use db::{Connection, Dialect};
 
 use crate::domain::DomainError;
 
@@ -162,7 +165,23 @@ impl From<rusqlite::Error> for DomainError {
     }
 }
 
-fn configure(conn: &Connection) -> Result<(), DomainError> {
+impl From<db::Error> for DomainError {
+    fn from(e: db::Error) -> Self {
+        match e {
+            db::Error::Sqlite(e) => db_error(e),
+            db::Error::Postgres(e) => pg::pg_error(e),
+            db::Error::NoRows => DomainError::Storage(
+                "seqtui expected a row the workspace does not have, a bug in seqtui; please report it"
+                    .into(),
+            ),
+            db::Error::Conversion(why) => DomainError::Storage(format!(
+                "the workspace holds a value seqtui cannot read ({why})"
+            )),
+        }
+    }
+}
+
+fn configure(conn: &rusqlite::Connection) -> Result<(), DomainError> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
@@ -292,14 +311,51 @@ pub fn peek_setting(path: &Path, key: &str) -> Result<Option<String>, DomainErro
     let read = || -> Result<Option<String>, DomainError> {
         // Read-write (not read-only) so that closing removes the -wal and
         // -shm files that opening makes; nothing is written.
-        let conn = Connection::open_with_flags(
+        let conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        queries::setting(&conn, key)
+        queries::setting(&conn.into(), key)
     };
     read().map_err(|e| open_error(e, path))
+}
+
+/// The PostgreSQL URL a workspace location is, when it is one. A location
+/// is a path or a `postgres://` URL, carried in the same `Path` (so that
+/// every place that passes a workspace's location on — the TUI's workers,
+/// the CLI's session — works for both without knowing which).
+pub fn postgres_url(location: &Path) -> Option<&str> {
+    location.to_str().filter(|s| pg::is_url(s))
+}
+
+/// [`Store::set_auto_checkpoint`] on a connection (or an open
+/// transaction's); nothing on PostgreSQL.
+pub fn auto_checkpoint(conn: &Connection, on: bool) -> Result<(), DomainError> {
+    let pages = if on { 1000 } else { 0 };
+    if let Some(c) = conn.sqlite() {
+        c.query_row(&format!("PRAGMA wal_autocheckpoint = {pages}"), [], |_| {
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Brings a SQLite file's schema to this binary's version, in one
+/// transaction.
+fn migrate(conn: &mut rusqlite::Connection) -> Result<(), DomainError> {
+    let migrations = schema::migrations();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)?;
+        if let Some(step) = schema::rust_step(sql) {
+            step(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 impl Store {
@@ -308,12 +364,18 @@ impl Store {
     /// file or one that cannot be written is refused untouched, with one
     /// sentence naming the file.
     pub fn open(path: &Path) -> Result<Store, DomainError> {
+        if let Some(url) = postgres_url(path) {
+            return Ok(Store {
+                conn: pg::open(url)?,
+                path: path.to_path_buf(),
+            });
+        }
         check_header(path)?;
         Store::open_checked(path).map_err(|e| open_error(e, path))
     }
 
     fn open_checked(path: &Path) -> Result<Store, DomainError> {
-        let conn = Connection::open_with_flags(
+        let conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
@@ -326,25 +388,27 @@ impl Store {
                 path.display()
             )));
         }
-        let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
-        };
-        let mode: String = store
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        let mut conn = conn;
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            store
-                .conn
-                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
         }
-        store.migrate()?;
-        Ok(store)
+        migrate(&mut conn)?;
+        Ok(Store {
+            conn: conn.into(),
+            path: path.to_path_buf(),
+        })
     }
 
     /// Creates a new, empty workspace file with the current schema. Fails
     /// when the file exists.
     pub fn create(path: &Path) -> Result<Store, DomainError> {
+        if let Some(url) = postgres_url(path) {
+            return Ok(Store {
+                conn: pg::create(url)?,
+                path: path.to_path_buf(),
+            });
+        }
         if path.is_dir() {
             return Err(DomainError::Invalid(format!(
                 "{} is a directory; give the path of a workspace file",
@@ -364,7 +428,7 @@ impl Store {
                 DomainError::Storage(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let conn = Connection::open_with_flags(
+        let mut conn = rusqlite::Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
@@ -374,29 +438,11 @@ impl Store {
         configure(&conn)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))?;
-        let mut store = Store {
-            conn,
+        migrate(&mut conn)?;
+        Ok(Store {
+            conn: conn.into(),
             path: path.to_path_buf(),
-        };
-        store.migrate()?;
-        Ok(store)
-    }
-
-    fn migrate(&mut self) -> Result<(), DomainError> {
-        let migrations = schema::migrations();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (index, sql) in migrations.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql)?;
-            if let Some(step) = schema::rust_step(sql) {
-                step(&tx)?;
-            }
-            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
-        }
-        tx.commit()?;
-        Ok(())
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -413,7 +459,7 @@ impl Store {
 
     /// Starts a write transaction that takes the write lock at once, so two
     /// processes never deadlock upgrading a read lock.
-    pub fn write(&mut self) -> Result<rusqlite::Transaction<'_>, DomainError> {
+    pub fn write(&mut self) -> Result<db::Transaction<'_>, DomainError> {
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
@@ -424,34 +470,50 @@ impl Store {
     /// into the main file is not part of the time a person waits for it;
     /// the next commit on this connection (with it back on) does it.
     pub fn set_auto_checkpoint(&self, on: bool) -> Result<(), DomainError> {
-        let pages = if on { 1000 } else { 0 };
-        self.conn
-            .query_row(&format!("PRAGMA wal_autocheckpoint = {pages}"), [], |_| {
-                Ok(())
-            })?;
-        Ok(())
+        auto_checkpoint(&self.conn, on)
+    }
+
+    /// [`Store::sqlite`], to write through it.
+    pub fn sqlite_mut(&mut self) -> Result<&mut rusqlite::Connection, DomainError> {
+        self.conn.sqlite_mut().ok_or_else(|| {
+            DomainError::Invalid(
+                "this works on a SQLite workspace file only, not on PostgreSQL".into(),
+            )
+        })
+    }
+
+    /// The SQLite connection of a workspace file, for the bulk writers
+    /// that only exist for SQLite (the demo's builder, the copy of
+    /// `migrate`); refused on PostgreSQL.
+    pub fn sqlite(&self) -> Result<&rusqlite::Connection, DomainError> {
+        self.conn.sqlite().ok_or_else(|| {
+            DomainError::Invalid(
+                "this works on a SQLite workspace file only, not on PostgreSQL".into(),
+            )
+        })
     }
 
     /// Turns SQLite's foreign-key enforcement on this connection on or off.
     /// Takes effect only outside a transaction.
     pub fn set_foreign_keys(&self, on: bool) -> Result<(), DomainError> {
-        self.conn.pragma_update(None, "foreign_keys", on)?;
+        if let Some(c) = self.conn.sqlite() {
+            c.pragma_update(None, "foreign_keys", on)?;
+        }
         Ok(())
     }
 
     /// Sets SQLite's page cache of this connection, in MiB (the default is
     /// [`PAGE_CACHE_MIB`]); a smaller size gives the memory back.
     pub fn set_page_cache(&self, mebibytes: u32) -> Result<(), DomainError> {
-        self.conn
-            .pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
+        if let Some(c) = self.conn.sqlite() {
+            c.pragma_update(None, "cache_size", -(i64::from(mebibytes) * 1024))?;
+        }
         Ok(())
     }
 
     /// Changes whenever another connection commits to the file: the cheap
     /// poll the TUI uses to notice work done by other processes.
     pub fn data_version(&self) -> Result<i64, DomainError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.conn.data_version()?)
     }
 }

@@ -5,9 +5,10 @@
 
 use std::collections::HashMap;
 
+use super::db::{Connection, OptionalExtension, Row, params_from_iter};
 use chrono::{DateTime, Utc};
+use rusqlite::params;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::{format_time, parse_time};
 use crate::domain::*;
@@ -16,13 +17,9 @@ fn opt_time(text: Option<String>) -> Option<DateTime<Utc>> {
     text.map(|t| parse_time(&t))
 }
 
-fn parse_enum<T: std::str::FromStr>(text: &str, col: usize) -> rusqlite::Result<T> {
+fn parse_enum<T: std::str::FromStr>(text: &str, col: usize) -> super::db::Result<T> {
     text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            col,
-            rusqlite::types::Type::Text,
-            format!("unexpected value '{text}'").into(),
-        )
+        super::db::Error::Conversion(format!("column {col} held an unexpected value '{text}'"))
     })
 }
 
@@ -61,7 +58,7 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
 
 // -------------------------------------------------------------------- users
 
-fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+fn user_from_row(r: &Row<'_>) -> super::db::Result<User> {
     let role: String = r.get(3)?;
     Ok(User {
         id: r.get(0)?,
@@ -78,7 +75,7 @@ pub fn users(conn: &Connection) -> Result<Vec<User>> {
         "SELECT id, email, name, role, team, os_login FROM users ORDER BY team, role, name",
     )?;
     let rows = stmt.query_map([], user_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn user_by_email(conn: &Connection, email: &str) -> Result<Option<User>> {
@@ -98,11 +95,12 @@ pub fn insert_user(
     role: Role,
     team: &str,
 ) -> Result<i64> {
-    conn.execute(
-        "INSERT INTO users(email, email_key, name, role, team) VALUES (?1, ?2, ?3, ?4, ?5)",
+    Ok(conn.query_row(
+        "INSERT INTO users(email, email_key, name, role, team) VALUES (?1, ?2, ?3, ?4, ?5)
+         RETURNING id",
         params![email, email_key(email), name, role.as_str(), team],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 /// The user bound to an operating-system login.
@@ -145,7 +143,7 @@ pub fn set_login(conn: &Connection, user_id: i64, login: Option<&str>) -> Result
 
 // ---------------------------------------------------------------- sequences
 
-fn sequence_ref_from_row(r: &Row<'_>) -> rusqlite::Result<SequenceRef> {
+fn sequence_ref_from_row(r: &Row<'_>) -> super::db::Result<SequenceRef> {
     Ok(SequenceRef {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -227,7 +225,7 @@ pub fn sequence_summaries(conn: &Connection) -> Result<Vec<SequenceSummary>> {
             archived: r.get(11)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
@@ -247,7 +245,7 @@ pub fn steps(conn: &Connection, sequence_id: i64) -> Result<Vec<Step>> {
             title: r.get(6)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 // ----------------------------------------------------------------- contacts
@@ -259,7 +257,7 @@ const CONTACT: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.compan
     FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
     LEFT JOIN users ob ON ob.id = c.opted_out_by";
 
-fn contact_from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
+fn contact_from_row(r: &Row<'_>) -> super::db::Result<Contact> {
     let opted: Option<String> = r.get(8)?;
     let via: Option<String> = r.get(10)?;
     // R9: the mark holds only while the address is the one it marked.
@@ -329,7 +327,7 @@ pub fn staged_blocked_contacts(conn: &Connection) -> Result<Vec<Contact>> {
          WHERE t.code IN ('opted_out', 'undeliverable')"
     ))?;
     let rows = stmt.query_map([], contact_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// Contacts whose name, email or company contain every word of `text`,
@@ -347,7 +345,7 @@ pub fn search_contacts(conn: &Connection, text: &str, limit: usize) -> Result<Ve
     values.push(Value::Integer(limit as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), contact_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The letters of a typed word as a LIKE pattern that finds them in order
@@ -410,7 +408,7 @@ pub fn contacts_by_word_starts(
     };
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), contact_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The query plan of [`contacts_by_word_starts`], one line per step (for
@@ -421,7 +419,7 @@ pub fn contacts_by_word_starts_plan(conn: &Connection, words: &[String]) -> Resu
     };
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The fields an import writes for one contact.
@@ -575,7 +573,7 @@ const ENROLLMENT_ROW: &str = concat!(
     LEFT JOIN users ed ON ed.id = e.ended_by"
 );
 
-fn enrollment_from_row(r: &Row<'_>) -> rusqlite::Result<EnrollmentRow> {
+fn enrollment_from_row(r: &Row<'_>) -> super::db::Result<EnrollmentRow> {
     let status: String = r.get(9)?;
     let reason: Option<String> = r.get(15)?;
     let first: String = r.get(5)?;
@@ -880,7 +878,7 @@ pub fn enrollment_page(
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), enrollment_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The ids of every enrollment the query matches, in list order. An index
@@ -896,7 +894,7 @@ pub fn enrollment_ids(
     let sql = format!("SELECT id FROM ({ids}) ORDER BY sort_name, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// How many enrollments the query matches.
@@ -949,7 +947,7 @@ pub fn enrollments_of_contact(
         params![enrolled_by, quiet_since, contact_id],
         enrollment_from_row,
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The open enrollment of a contact, if any: its id and sequence name.
@@ -980,7 +978,7 @@ pub fn enrollment_of_contact_in(
 
 /// Collects query rows into a map keyed by their id.
 fn by_id<T>(
-    rows: impl Iterator<Item = rusqlite::Result<T>>,
+    rows: impl Iterator<Item = super::db::Result<T>>,
     id: impl Fn(&T) -> i64,
     capacity: usize,
 ) -> Result<HashMap<i64, T>> {
@@ -1053,7 +1051,7 @@ pub fn enrollment_keys(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, En
 pub fn sequence_names(conn: &Connection) -> Result<HashMap<i64, String>> {
     let mut stmt = conn.prepare_cached("SELECT id, name FROM sequences")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub struct NewEnrollment<'a> {
@@ -1067,21 +1065,24 @@ pub struct NewEnrollment<'a> {
 }
 
 pub fn insert_enrollment(conn: &Connection, e: &NewEnrollment<'_>) -> Result<i64> {
-    conn.prepare_cached(
-        "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
+    Ok(conn
+        .prepare_cached(
+            "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
             current_step, enrolled_at, sort_name, batch)
-         VALUES (?1, ?2, ?3, ?4, 'active', 1, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        e.sequence_id,
-        e.contact_id,
-        e.enrolled_by,
-        e.sender_id,
-        format_time(e.enrolled_at),
-        e.sort_name,
-        e.batch
-    ])?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, 'active', 1, ?5, ?6, ?7) RETURNING id",
+        )?
+        .query_row(
+            params![
+                e.sequence_id,
+                e.contact_id,
+                e.enrolled_by,
+                e.sender_id,
+                format_time(e.enrolled_at),
+                e.sort_name,
+                e.batch
+            ],
+            |r| r.get(0),
+        )?)
 }
 
 pub fn insert_scheduled_step(
@@ -1268,7 +1269,7 @@ pub fn tidy_step(conn: &Connection, limit: usize) -> Result<usize> {
                  WHERE audit_id = ?1 AND enrollment_id >= ?2 ORDER BY enrollment_id LIMIT ?3",
             )?
             .query_map(params![audit_id, next, limit as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<super::db::Result<_>>()?;
         let Some(&last) = ids.last() else {
             conn.prepare_cached("DELETE FROM tidy_queue WHERE audit_id = ?1")?
                 .execute([audit_id])?;
@@ -1427,7 +1428,7 @@ pub fn audit_entries(
             contacts: serde_json::from_str(&contacts).unwrap_or_default(),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 // ------------------------------------------------------------ contact view
@@ -1449,7 +1450,7 @@ pub fn scheduled_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<Schedul
             state: parse_enum(&state, 3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> {
@@ -1474,7 +1475,7 @@ pub fn tasks_of(conn: &Connection, enrollment_id: i64) -> Result<Vec<TaskView>> 
             phone: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// A contact's timeline, newest first: sent emails, engagement events,
@@ -1509,7 +1510,7 @@ pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<V
             detail: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn insert_sequence(
@@ -1519,17 +1520,18 @@ pub fn insert_sequence(
     unenroll_colleagues: bool,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    conn.execute(
-        "INSERT INTO sequences(name, owner_id, unenroll_colleagues, created_at) VALUES (?1, ?2, ?3, ?4)",
+    Ok(conn.query_row(
+        "INSERT INTO sequences(name, owner_id, unenroll_colleagues, created_at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING id",
         params![name, owner_id, unenroll_colleagues, format_time(now)],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 pub fn insert_step(conn: &Connection, sequence_id: i64, step: &Step) -> Result<i64> {
-    conn.execute(
+    Ok(conn.query_row(
         "INSERT INTO steps(sequence_id, position, kind, delay_days, subject, body, title)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         params![
             sequence_id,
             step.position,
@@ -1539,8 +1541,8 @@ pub fn insert_step(conn: &Connection, sequence_id: i64, step: &Step) -> Result<i
             step.body,
             step.title
         ],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 /// Marks the contacts not yet opted out as opted out at `at`, by `by`, via
@@ -1567,7 +1569,7 @@ pub fn set_opted_out(
         ],
         |r| r.get(0),
     )?;
-    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut ids: Vec<i64> = rows.collect::<super::db::Result<_>>()?;
     ids.sort_unstable();
     Ok(ids)
 }
@@ -1587,7 +1589,7 @@ pub fn set_opted_out_staged(
          RETURNING id",
     )?;
     let rows = stmt.query_map(params![format_time(at), by, via.as_str()], |r| r.get(0))?;
-    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut ids: Vec<i64> = rows.collect::<super::db::Result<_>>()?;
     ids.sort_unstable();
     Ok(ids)
 }
@@ -1606,7 +1608,7 @@ pub fn stage_other_open_of_staged_contacts(conn: &Connection) -> Result<Vec<i64>
          RETURNING id",
     )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
-    let mut ids: Vec<i64> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut ids: Vec<i64> = rows.collect::<super::db::Result<_>>()?;
     ids.sort_unstable();
     Ok(ids)
 }
@@ -1627,7 +1629,7 @@ pub fn open_enrollment_ids(conn: &Connection, contact_id: i64) -> Result<Vec<i64
         "SELECT id FROM enrollments WHERE contact_id = ?1 AND status IN ('active', 'paused')",
     )?;
     let rows = stmt.query_map([contact_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn insert_event(

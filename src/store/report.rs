@@ -4,9 +4,9 @@
 //! an optional "enrolled at or after"); the fragments spliced into the SQL
 //! come from this file only and every value is bound as a parameter.
 
+use super::db::{Connection, params_from_iter};
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
 
 use super::format_time;
 use crate::domain::Result;
@@ -59,7 +59,7 @@ pub fn sequences(conn: &Connection, filter: &ReportFilter) -> Result<Vec<ReportS
             archived: r.get(2)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// (sequence id, status, count). Without a date this is a walk of the
@@ -76,7 +76,7 @@ pub fn status_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i6
     let rows = stmt.query_map(params_from_iter(values), |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// One group of unenrolled enrollments: sequence, end reason, the UTC day
@@ -122,7 +122,7 @@ pub fn unenrolled_groups(
             count: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// (sequence id, sent emails, enrollments with at least one sent email),
@@ -147,7 +147,7 @@ pub fn sent_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i64,
     let rows = stmt.query_map(params_from_iter(values), |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// The engagement types a report counts.
@@ -182,5 +182,5 @@ pub fn engaged_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i
     let rows = stmt.query_map(params_from_iter(values), |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }

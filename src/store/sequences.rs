@@ -3,8 +3,9 @@
 //! its open enrollments that an edit moves, adds or cancels. Nothing here
 //! decides a rule; `crate::domain::sequences` does.
 
+use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
 use super::{format_time, parse_time};
 use crate::domain::{Result, Step};
@@ -154,7 +155,7 @@ pub fn open_progress(conn: &Connection, sequence_id: i64) -> Result<Vec<OpenProg
             enrolled_at: parse_time(&r.get::<_, String>(3)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// A scheduled step of an open enrollment.
@@ -185,7 +186,7 @@ pub fn open_scheduled_rows(conn: &Connection, sequence_id: i64) -> Result<Vec<Sc
             due_at: parse_time(&r.get::<_, String>(4)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 pub fn cancel_scheduled(conn: &Connection, id: i64) -> Result<()> {
@@ -240,7 +241,7 @@ pub fn open_enrollments(conn: &Connection, sequence_id: i64) -> Result<Vec<i64>>
          ORDER BY id",
     )?;
     let rows = stmt.query_map([sequence_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// How many open enrollments (active or paused) of a sequence stand at
@@ -252,7 +253,7 @@ pub fn waiting_by_step(conn: &Connection, sequence_id: i64) -> Result<Vec<(i64, 
          GROUP BY current_step ORDER BY current_step",
     )?;
     let rows = stmt.query_map([sequence_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 // ------------------------------------------------------------ versions
@@ -312,5 +313,5 @@ pub fn versions(conn: &Connection, sequence_id: i64) -> Result<Vec<VersionRow>> 
             definition: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }

@@ -4,8 +4,9 @@
 //! an enrollment waiting at a task step on. Nothing here decides a rule;
 //! `crate::domain::tasks` does.
 
+use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::params;
 
 use super::{format_time, parse_time};
 use crate::domain::*;
@@ -53,7 +54,7 @@ pub struct TaskListRow {
 pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>> {
     let (sql, values) = open_tasks_sql(f);
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+    let rows = stmt.query_map(super::db::params_from_iter(values), |r| {
         Ok(TaskListRow {
             id: r.get(0)?,
             title: r.get(1)?,
@@ -77,7 +78,7 @@ pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>>
                 .unwrap_or_else(|| "UTC".into()),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 /// How SQLite runs [`open_tasks`] for `f` (`EXPLAIN QUERY PLAN`, one
@@ -85,8 +86,8 @@ pub fn open_tasks(conn: &Connection, f: &TaskFilter) -> Result<Vec<TaskListRow>>
 pub fn open_tasks_plan(conn: &Connection, f: &TaskFilter) -> Result<Vec<String>> {
     let (sql, values) = open_tasks_sql(f);
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| r.get(3))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(super::db::params_from_iter(values), |r| r.get(3))?;
+    Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
 fn open_tasks_sql(f: &TaskFilter) -> (String, Vec<rusqlite::types::Value>) {

@@ -120,6 +120,69 @@ fn password_from_file(
     None
 }
 
+/// Opens the workspace in the PostgreSQL database `url` names: its
+/// schema must be this seqtui's ([`SCHEMA_VERSION`]); an empty database is
+/// "no workspace" (made with `seqtui init --db URL`, `demo` or `migrate`).
+/// The connection listens for other sessions' commits (see
+/// [`super::db::Connection::data_version`]).
+pub fn open(url: &str) -> Result<super::Connection, DomainError> {
+    let mut client = connect(url)?;
+    let version = match client.query_opt("SELECT max(version) FROM schema_version", &[]) {
+        Ok(row) => row.and_then(|r| r.get::<_, Option<i64>>(0)),
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
+            return Err(DomainError::NoWorkspace(std::path::PathBuf::from(url)));
+        }
+        Err(e) => return Err(pg_error(e)),
+    };
+    match version {
+        Some(SCHEMA_VERSION) => {}
+        Some(v) if v > SCHEMA_VERSION => {
+            return Err(DomainError::Storage(format!(
+                "{url} was written by a newer seqtui (schema {v}, this binary knows {SCHEMA_VERSION}); upgrade seqtui to open it"
+            )));
+        }
+        Some(v) => {
+            return Err(DomainError::Storage(format!(
+                "{url} is at schema {v} and this seqtui runs schema {SCHEMA_VERSION} on PostgreSQL; copy it through a SQLite file with `seqtui migrate` to upgrade it"
+            )));
+        }
+        None => return Err(DomainError::NoWorkspace(std::path::PathBuf::from(url))),
+    }
+    client
+        .batch_execute(&format!("LISTEN {}", super::db::CHANNEL))
+        .map_err(pg_error)?;
+    Ok(super::Connection::postgres(client)?)
+}
+
+/// Creates the schema in the empty PostgreSQL database `url` names, in
+/// one transaction, and opens it. A database that already holds tables is
+/// refused untouched.
+pub fn create(url: &str) -> Result<super::Connection, DomainError> {
+    let mut client = connect(url)?;
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .map_err(pg_error)?
+        .get(0);
+    if tables > 0 {
+        return Err(DomainError::Invalid(format!(
+            "{url} already holds tables; give an empty database"
+        )));
+    }
+    let mut tx = client.transaction().map_err(pg_error)?;
+    tx.batch_execute(SCHEMA).map_err(pg_error)?;
+    tx.execute(
+        "INSERT INTO schema_version (version) VALUES ($1)",
+        &[&SCHEMA_VERSION],
+    )
+    .map_err(pg_error)?;
+    tx.commit().map_err(pg_error)?;
+    drop(client);
+    open(url)
+}
+
 /// Connects to the database a `postgres://USER@HOST[:PORT]/DB` URL names.
 /// A password in the URL is refused (it would sit in shell histories and
 /// process lists); it comes from `PGPASSWORD`, else the password file.

@@ -1,0 +1,980 @@
+//! The store's one connection type, over either engine a workspace can live
+//! in: a SQLite file (the embedded default) or a PostgreSQL database shared
+//! by a team (beyond one host).
+//!
+//! **The boundary, decided.** The store is one set of functions written
+//! against this [`Connection`]: an enum of the two engines' own connections
+//! behind an API shaped like rusqlite's (`prepare_cached`, `query_map`,
+//! `query_row`, `execute`, [`params!`](rusqlite::params), `Row::get`,
+//! [`OptionalExtension`]). The domain, the CLI and the TUI only ever call
+//! store functions, so they do not know which engine answers. The SQL is
+//! written once where the two engines read the same text; [`Dialect`] lets
+//! a store function choose its own text where they do not (migrations,
+//! pragmas, date arithmetic, upserts on expression indexes). For
+//! PostgreSQL a statement's text is adapted mechanically before it is
+//! prepared (see [`pg_sql`]): `?N` and `?` placeholders become `$N`,
+//! `temp.` becomes `pg_temp.`, `IS [NOT] ?` becomes `IS [NOT] DISTINCT
+//! FROM $N`, and `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case).
+//! Everything else is the store's job, in the store's files.
+//!
+//! Values cross the boundary as SQLite's dynamic values: parameters are
+//! anything rusqlite can bind ([`rusqlite::ToSql`]), read back with
+//! rusqlite's [`FromSql`]. A PostgreSQL parameter is converted to the type
+//! the server asks for (an integer bound to a text column becomes its
+//! digits), and a PostgreSQL cell becomes the SQLite value of the same
+//! meaning (a boolean is 0 or 1, a numeric an integer when it is whole),
+//! so each domain type has one conversion, not one per engine.
+//!
+//! Write transactions: on SQLite `BEGIN IMMEDIATE` takes the file's write
+//! lock; on PostgreSQL a write transaction takes one transaction-scoped
+//! advisory lock ([`WRITE_LOCK`]), so writers queue behind each other as
+//! they do on a file and every rule the domain checks inside a write
+//! transaction sees what it will change. Readers never wait.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ops::Deref;
+
+use rusqlite::types::{FromSql, FromSqlError, ToSqlOutput, Value, ValueRef};
+use rusqlite::{ToSql, TransactionBehavior};
+
+/// The advisory lock key every PostgreSQL write transaction takes: "SEQT".
+pub const WRITE_LOCK: i64 = 0x5345_5154;
+
+/// Which engine a connection talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// What went wrong talking to the engine.
+#[derive(Debug)]
+pub enum Error {
+    Sqlite(rusqlite::Error),
+    Postgres(postgres::Error),
+    /// A query that must return a row returned none.
+    NoRows,
+    /// A cell could not be read as the type asked for, or a value could
+    /// not be given to PostgreSQL as the type it asked for.
+    Conversion(String),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Sqlite(e) => e.fmt(f),
+            Error::Postgres(e) => match e.as_db_error() {
+                Some(db) => f.write_str(db.message()),
+                None => e.fmt(f),
+            },
+            Error::NoRows => f.write_str("the query returned no rows"),
+            Error::Conversion(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::NoRows,
+            e => Error::Sqlite(e),
+        }
+    }
+}
+
+impl From<postgres::Error> for Error {
+    fn from(e: postgres::Error) -> Self {
+        Error::Postgres(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `.optional()` on a one-row query: no row is `None`, not an error.
+pub trait OptionalExtension<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExtension<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A statement's parameters: what rusqlite's `params!`, `[a, b]`, `[]` and
+/// [`params_from_iter`] give.
+pub trait Params {
+    /// Calls `f` with the parameters as rusqlite binds them.
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R;
+}
+
+impl Params for &[&dyn ToSql] {
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        f(self)
+    }
+}
+
+impl Params for [&(dyn ToSql + Send + Sync); 0] {
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        f(&[])
+    }
+}
+
+macro_rules! array_params {
+    ($($n:literal)*) => {$(
+        impl<T: ToSql> Params for [T; $n] {
+            fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+                let refs: [&dyn ToSql; $n] = self.each_ref().map(|v| v as &dyn ToSql);
+                f(&refs)
+            }
+        }
+        impl<T: ToSql> Params for &[T; $n] {
+            fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+                let refs: [&dyn ToSql; $n] = self.each_ref().map(|v| v as &dyn ToSql);
+                f(&refs)
+            }
+        }
+    )*};
+}
+array_params!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+
+/// Parameters from an iterator (a list of values of one type).
+pub struct ParamsFromIter<T>(Vec<T>);
+
+pub fn params_from_iter<I>(iter: I) -> ParamsFromIter<I::Item>
+where
+    I: IntoIterator,
+    I::Item: ToSql,
+{
+    ParamsFromIter(iter.into_iter().collect())
+}
+
+impl<T: ToSql> Params for ParamsFromIter<T> {
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+        let refs: Vec<&dyn ToSql> = self.0.iter().map(|v| v as &dyn ToSql).collect();
+        f(&refs)
+    }
+}
+
+/// A connection to a workspace's database.
+pub struct Connection {
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<PgConn>),
+}
+
+pub struct PgConn {
+    client: RefCell<postgres::Client>,
+    /// Prepared statements by the store's SQL text.
+    cache: RefCell<HashMap<String, postgres::Statement>>,
+    /// Whether a transaction is open (rusqlite's `is_autocommit`, inverted).
+    in_transaction: Cell<bool>,
+    /// Whether the open transaction took the write lock (its commit then
+    /// tells the other sessions).
+    writing: Cell<bool>,
+    /// This session's server process, to tell its own notices from others'.
+    pid: i32,
+    /// How many commits of other sessions this one has heard of.
+    heard: Cell<i64>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("dialect", &self.dialect())
+            .finish()
+    }
+}
+
+impl From<rusqlite::Connection> for Connection {
+    fn from(conn: rusqlite::Connection) -> Self {
+        Connection {
+            inner: Inner::Sqlite(conn),
+        }
+    }
+}
+
+/// The channel write transactions notify on commit (`NOTIFY seqtui`):
+/// a session that listens hears the other sessions' changes at once.
+pub const CHANNEL: &str = "seqtui";
+
+impl Connection {
+    /// Wraps a PostgreSQL client (which should `LISTEN` on [`CHANNEL`] for
+    /// [`Connection::data_version`] to move).
+    pub fn postgres(mut client: postgres::Client) -> Result<Connection> {
+        let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[])?.get(0);
+        Ok(Connection {
+            inner: Inner::Postgres(Box::new(PgConn {
+                client: RefCell::new(client),
+                cache: RefCell::new(HashMap::new()),
+                in_transaction: Cell::new(false),
+                writing: Cell::new(false),
+                pid,
+                heard: Cell::new(0),
+            })),
+        })
+    }
+
+    /// A number that changes when another connection has committed a
+    /// change since the last call: SQLite's `PRAGMA data_version`; on
+    /// PostgreSQL the count of the other sessions' commit notices heard
+    /// (read without waiting).
+    pub fn data_version(&self) -> Result<i64> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?),
+            Inner::Postgres(pg) => {
+                let mut client = pg.client.borrow_mut();
+                let mut notices = client.notifications();
+                let mut heard = pg.heard.get();
+                let mut it = notices.iter();
+                while let Some(n) = fallible_iterator::FallibleIterator::next(&mut it)? {
+                    if n.process_id() != pg.pid {
+                        heard += 1;
+                    }
+                }
+                pg.heard.set(heard);
+                Ok(heard)
+            }
+        }
+    }
+}
+
+impl Connection {
+    pub fn dialect(&self) -> Dialect {
+        match self.inner {
+            Inner::Sqlite(_) => Dialect::Sqlite,
+            Inner::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (pragmas, the
+    /// demo's and the import's bulk writers, the file copy of `migrate`).
+    pub fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match &self.inner {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    /// The SQLite connection, to write through it.
+    pub fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
+        match &mut self.inner {
+            Inner::Sqlite(c) => Some(c),
+            Inner::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL client, for what only PostgreSQL has (`COPY`,
+    /// `LISTEN`); `None` on SQLite.
+    pub fn with_postgres<R>(&self, f: impl FnOnce(&mut postgres::Client) -> R) -> Option<R> {
+        match &self.inner {
+            Inner::Sqlite(_) => None,
+            Inner::Postgres(pg) => Some(f(&mut pg.client.borrow_mut())),
+        }
+    }
+
+    pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement::Sqlite(c.prepare_cached(sql)?)),
+            Inner::Postgres(pg) => Ok(Statement::Postgres {
+                pg,
+                stmt: pg.prepare(sql)?,
+            }),
+        }
+    }
+
+    /// Prepares without keeping the statement (for text built at run time).
+    pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(Statement::SqliteOnce(c.prepare(sql)?)),
+            Inner::Postgres(pg) => {
+                let stmt = pg.client.borrow_mut().prepare(&pg_sql(sql))?;
+                Ok(Statement::Postgres { pg, stmt })
+            }
+        }
+    }
+
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    pub fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// Runs statements separated by `;`, without parameters.
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Postgres(pg) => Ok(pg.client.borrow_mut().batch_execute(&pg_sql(sql))?),
+        }
+    }
+
+    /// Whether no transaction is open on this connection.
+    pub fn is_autocommit(&self) -> bool {
+        match &self.inner {
+            Inner::Sqlite(c) => c.is_autocommit(),
+            Inner::Postgres(pg) => !pg.in_transaction.get(),
+        }
+    }
+
+    /// Starts a transaction that reads (`Deferred`) or writes
+    /// (`Immediate`, `Exclusive`: takes the write lock at once).
+    pub fn transaction_with_behavior(
+        &mut self,
+        behavior: TransactionBehavior,
+    ) -> Result<Transaction<'_>> {
+        match &self.inner {
+            Inner::Sqlite(c) => c.execute_batch(match behavior {
+                TransactionBehavior::Deferred => "BEGIN DEFERRED",
+                TransactionBehavior::Immediate => "BEGIN IMMEDIATE",
+                TransactionBehavior::Exclusive => "BEGIN EXCLUSIVE",
+                _ => "BEGIN IMMEDIATE",
+            })?,
+            Inner::Postgres(pg) => {
+                let mut client = pg.client.borrow_mut();
+                client.batch_execute("BEGIN")?;
+                pg.in_transaction.set(true);
+                let writing = !matches!(behavior, TransactionBehavior::Deferred);
+                pg.writing.set(writing);
+                if writing {
+                    client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                }
+            }
+        }
+        Ok(Transaction {
+            conn: self,
+            done: false,
+        })
+    }
+
+    /// A read transaction (a consistent snapshot on PostgreSQL only once
+    /// something is read; SQLite's deferred transaction).
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        self.transaction_with_behavior(TransactionBehavior::Deferred)
+    }
+
+    fn end(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Inner::Postgres(pg) => {
+                pg.in_transaction.set(false);
+                let notify = sql == "COMMIT" && pg.writing.replace(false);
+                let mut client = pg.client.borrow_mut();
+                if notify {
+                    client.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+                }
+                Ok(client.batch_execute(sql)?)
+            }
+        }
+    }
+}
+
+impl PgConn {
+    fn prepare(&self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(stmt) = self.cache.borrow().get(sql) {
+            return Ok(stmt.clone());
+        }
+        let stmt = self.client.borrow_mut().prepare(&pg_sql(sql))?;
+        self.cache
+            .borrow_mut()
+            .insert(sql.to_string(), stmt.clone());
+        Ok(stmt)
+    }
+
+    fn query(
+        &self,
+        stmt: &postgres::Statement,
+        params: &[&dyn ToSql],
+    ) -> Result<Vec<postgres::Row>> {
+        let values = pg_params(params)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.client.borrow_mut().query(stmt, &refs)?)
+    }
+
+    fn execute(&self, stmt: &postgres::Statement, params: &[&dyn ToSql]) -> Result<usize> {
+        let values = pg_params(params)?;
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.client.borrow_mut().execute(stmt, &refs)? as usize)
+    }
+}
+
+/// An open transaction; rolled back when dropped without [`commit`].
+///
+/// [`commit`]: Transaction::commit
+pub struct Transaction<'c> {
+    conn: &'c mut Connection,
+    done: bool,
+}
+
+impl Transaction<'_> {
+    pub fn commit(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.end("COMMIT")
+    }
+
+    pub fn rollback(mut self) -> Result<()> {
+        self.done = true;
+        self.conn.end("ROLLBACK")
+    }
+}
+
+impl Deref for Transaction<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.end("ROLLBACK");
+        }
+    }
+}
+
+/// A prepared statement.
+pub enum Statement<'c> {
+    Sqlite(rusqlite::CachedStatement<'c>),
+    SqliteOnce(rusqlite::Statement<'c>),
+    Postgres {
+        pg: &'c PgConn,
+        stmt: postgres::Statement,
+    },
+}
+
+/// What a statement is on its engine.
+enum Target<'a, 'c> {
+    Sqlite(&'a mut rusqlite::Statement<'c>),
+    Postgres(&'c PgConn, &'a postgres::Statement),
+}
+
+impl<'c> Statement<'c> {
+    fn target(&mut self) -> Target<'_, 'c> {
+        match self {
+            Statement::Sqlite(s) => Target::Sqlite(s),
+            Statement::SqliteOnce(s) => Target::Sqlite(s),
+            Statement::Postgres { pg, stmt } => Target::Postgres(pg, stmt),
+        }
+    }
+
+    /// The SQLite statement, for binding parameters one by one in bulk
+    /// writers (`raw_bind_parameter`); `None` on PostgreSQL.
+    pub fn as_sqlite(&mut self) -> Option<&mut rusqlite::Statement<'c>> {
+        match self {
+            Statement::Sqlite(s) => Some(&mut **s),
+            Statement::SqliteOnce(s) => Some(s),
+            Statement::Postgres { .. } => None,
+        }
+    }
+
+    pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
+        match self.target() {
+            Target::Sqlite(s) => params.with(move |p| s.execute(p)).map_err(Error::from),
+            Target::Postgres(pg, stmt) => params.with(|p| pg.execute(stmt, p)),
+        }
+    }
+
+    /// The rows, read one by one as `f` maps them.
+    pub fn query_map<T, P, F>(&mut self, params: P, f: F) -> Result<MappedRows<'_, F>>
+    where
+        P: Params,
+        F: FnMut(&Row<'_>) -> Result<T>,
+    {
+        Ok(MappedRows {
+            rows: self.query(params)?,
+            f,
+        })
+    }
+
+    pub fn query_row<T, P, F>(&mut self, params: P, f: F) -> Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> Result<T>,
+    {
+        let mut rows = self.query(params)?;
+        match rows.next()? {
+            Some(row) => f(&row),
+            None => Err(Error::NoRows),
+        }
+    }
+
+    /// Whether the query returns a row.
+    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
+        Ok(self.query(params)?.next()?.is_some())
+    }
+
+    pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
+        match self.target() {
+            Target::Sqlite(s) => Ok(Rows::Sqlite(params.with(move |p| s.query(p))?)),
+            Target::Postgres(pg, stmt) => {
+                let rows = params.with(|p| pg.query(stmt, p))?;
+                Ok(Rows::Postgres(rows.into_iter()))
+            }
+        }
+    }
+}
+
+/// The rows of a query, read one at a time.
+pub enum Rows<'s> {
+    Sqlite(rusqlite::Rows<'s>),
+    Postgres(std::vec::IntoIter<postgres::Row>),
+}
+
+impl Rows<'_> {
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Result<Option<Row<'_>>> {
+        match self {
+            Rows::Sqlite(rows) => Ok(rows.next()?.map(Row::Sqlite)),
+            Rows::Postgres(rows) => Ok(rows.next().map(Row::PostgresOwned)),
+        }
+    }
+}
+
+/// The rows of a query mapped by a function, as an iterator.
+pub struct MappedRows<'s, F> {
+    rows: Rows<'s>,
+    f: F,
+}
+
+impl<T, F> Iterator for MappedRows<'_, F>
+where
+    F: FnMut(&Row<'_>) -> Result<T>,
+{
+    type Item = Result<T>;
+    fn next(&mut self) -> Option<Result<T>> {
+        match self.rows.next() {
+            Ok(Some(row)) => Some((self.f)(&row)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+/// One row of a result.
+pub enum Row<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    PostgresOwned(postgres::Row),
+}
+
+/// A column given by position.
+pub trait ColumnIndex {
+    fn index(self) -> usize;
+}
+
+impl ColumnIndex for usize {
+    fn index(self) -> usize {
+        self
+    }
+}
+
+impl Row<'_> {
+    /// The cell at `idx` as `T` (rusqlite's conversions on both engines).
+    pub fn get<I: ColumnIndex, T: FromSql>(&self, idx: I) -> Result<T> {
+        let idx = idx.index();
+        match self {
+            Row::Sqlite(r) => Ok(r.get(idx)?),
+            Row::PostgresOwned(r) => {
+                let cell: PgCell = r.try_get(idx)?;
+                T::column_result(ValueRef::from(&cell.0)).map_err(|e| {
+                    let why = match e {
+                        FromSqlError::InvalidType => "a value of another type".to_string(),
+                        FromSqlError::OutOfRange(v) => format!("{v}, out of range"),
+                        e => e.to_string(),
+                    };
+                    Error::Conversion(format!(
+                        "column {idx} ({}) held {why}",
+                        r.columns()[idx].name()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The cell at `idx` as SQLite's dynamic value.
+    pub fn get_value(&self, idx: usize) -> Result<Value> {
+        self.get(idx)
+    }
+}
+
+// ---------------------------------------------------------------------
+// PostgreSQL values
+
+/// A value bound to a PostgreSQL parameter: SQLite's value, converted to
+/// the type the server asks for when it is sent.
+#[derive(Debug)]
+struct PgParam(Value);
+
+fn pg_params(params: &[&dyn ToSql]) -> Result<Vec<PgParam>> {
+    params
+        .iter()
+        .map(|p| {
+            let out = p.to_sql()?;
+            let value = match out {
+                ToSqlOutput::Borrowed(v) => match v {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(i) => Value::Integer(i),
+                    ValueRef::Real(f) => Value::Real(f),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                },
+                ToSqlOutput::Owned(v) => v,
+                _ => {
+                    return Err(Error::Conversion(
+                        "a parameter of a kind PostgreSQL cannot take".into(),
+                    ));
+                }
+            };
+            Ok(PgParam(value))
+        })
+        .collect()
+}
+
+impl postgres::types::ToSql for PgParam {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, BoxError> {
+        use postgres::types::{IsNull, Type};
+        let text = |s: &str, out: &mut bytes::BytesMut| -> std::result::Result<IsNull, BoxError> {
+            let t = s.trim();
+            match *ty {
+                Type::INT8 => put(t.parse::<i64>()?, ty, out),
+                Type::INT4 => put(t.parse::<i32>()?, ty, out),
+                Type::INT2 => put(t.parse::<i16>()?, ty, out),
+                Type::FLOAT8 => put(t.parse::<f64>()?, ty, out),
+                Type::FLOAT4 => put(t.parse::<f32>()?, ty, out),
+                Type::BOOL => put(t != "0" && !t.is_empty(), ty, out),
+                Type::JSONB => {
+                    out.extend_from_slice(&[1]);
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ => {
+                    out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+            }
+        };
+        match &self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Integer(i) => match *ty {
+                Type::INT8 => put(*i, ty, out),
+                Type::INT4 => put(i32::try_from(*i)?, ty, out),
+                Type::INT2 => put(i16::try_from(*i)?, ty, out),
+                Type::FLOAT8 => put(*i as f64, ty, out),
+                Type::FLOAT4 => put(*i as f32, ty, out),
+                Type::BOOL => put(*i != 0, ty, out),
+                _ => text(&i.to_string(), out),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => put(*f, ty, out),
+                Type::FLOAT4 => put(*f as f32, ty, out),
+                Type::INT8 if f.fract() == 0.0 => put(*f as i64, ty, out),
+                _ => text(&f.to_string(), out),
+            },
+            Value::Text(s) => text(s, out),
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => {
+                    out.extend_from_slice(b);
+                    Ok(IsNull::No)
+                }
+                _ => text(std::str::from_utf8(b)?, out),
+            },
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+type BoxError = Box<dyn std::error::Error + Sync + Send>;
+
+fn put<T: postgres::types::ToSql>(
+    v: T,
+    ty: &postgres::types::Type,
+    out: &mut bytes::BytesMut,
+) -> std::result::Result<postgres::types::IsNull, BoxError> {
+    v.to_sql(ty, out)
+}
+
+/// A PostgreSQL cell read as SQLite's value of the same meaning.
+struct PgCell(Value);
+
+impl<'a> postgres::types::FromSql<'a> for PgCell {
+    fn from_sql(
+        ty: &postgres::types::Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        let value = match *ty {
+            Type::BOOL => Value::Integer(i64::from(bool::from_sql(ty, raw)?)),
+            Type::INT2 => Value::Integer(i64::from(i16::from_sql(ty, raw)?)),
+            Type::INT4 => Value::Integer(i64::from(i32::from_sql(ty, raw)?)),
+            Type::INT8 => Value::Integer(i64::from_sql(ty, raw)?),
+            Type::OID => Value::Integer(i64::from(u32::from_sql(ty, raw)?)),
+            Type::FLOAT4 => Value::Real(f64::from(f32::from_sql(ty, raw)?)),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::NUMERIC => numeric(raw)?,
+            Type::BYTEA => Value::Blob(raw.to_vec()),
+            Type::JSONB => Value::Text(std::str::from_utf8(raw.get(1..).unwrap_or(&[]))?.into()),
+            _ => Value::Text(std::str::from_utf8(raw)?.to_string()),
+        };
+        Ok(PgCell(value))
+    }
+
+    fn from_sql_null(
+        _: &postgres::types::Type,
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(PgCell(Value::Null))
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL's binary `numeric` (what `sum` of integers gives) as an
+/// integer when it is whole, else a real.
+fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn std::error::Error + Sync + Send>> {
+    let word = |at: usize| -> std::result::Result<i64, Box<dyn std::error::Error + Sync + Send>> {
+        let b = raw.get(at..at + 2).ok_or("a numeric value cut short")?;
+        Ok(i64::from(i16::from_be_bytes([b[0], b[1]])))
+    };
+    let digits = word(0)?;
+    let weight = word(2)?;
+    let sign = word(4)? as u16;
+    let scale = word(6)?;
+    if sign == 0xC000 {
+        return Ok(Value::Null); // NaN
+    }
+    let mut whole: i128 = 0;
+    let mut fraction = 0f64;
+    for i in 0..digits {
+        let d = word(8 + 2 * i as usize)?;
+        let power = weight - i;
+        if power >= 0 {
+            whole += i128::from(d) * 10_000i128.pow(power as u32);
+        } else {
+            fraction += d as f64 * 10_000f64.powi(power as i32);
+        }
+    }
+    let negative = sign == 0x4000;
+    let _ = scale;
+    if fraction == 0.0 {
+        let v = if negative { -whole } else { whole };
+        if let Ok(v) = i64::try_from(v) {
+            return Ok(Value::Integer(v));
+        }
+    }
+    let v = whole as f64 + fraction;
+    Ok(Value::Real(if negative { -v } else { v }))
+}
+
+// ---------------------------------------------------------------------
+// SQL text for PostgreSQL
+
+/// The store's SQL as PostgreSQL reads it: `?N`/`?` placeholders become
+/// `$N`; `temp.` becomes `pg_temp.`; `IS ?`/`IS NOT ?` (SQLite's
+/// null-safe comparison) become `IS NOT DISTINCT FROM`/`IS DISTINCT
+/// FROM`; `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case);
+/// `WITHOUT ROWID` goes. String literals and quoted names are copied as
+/// they are.
+pub fn pg_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let mut next_placeholder = 1usize;
+    // The last two words written (upper case), to recognise `IS [NOT] ?`.
+    let mut words: [String; 2] = [String::new(), String::new()];
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' | '"' => {
+                let quote = c;
+                out.push(c);
+                i += 1;
+                while i < chars.len() {
+                    out.push(chars[i]);
+                    if chars[i] == quote {
+                        if chars.get(i + 1) == Some(&quote) {
+                            out.push(quote);
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                words = [String::new(), String::new()];
+            }
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '?' => {
+                i += 1;
+                let start = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let n: usize = if i > start {
+                    chars[start..i]
+                        .iter()
+                        .collect::<String>()
+                        .parse()
+                        .unwrap_or(0)
+                } else {
+                    let n = next_placeholder;
+                    next_placeholder += 1;
+                    n
+                };
+                if i > start {
+                    next_placeholder = next_placeholder.max(n + 1);
+                }
+                let is_null_safe = words[1] == "IS" || (words[0] == "IS" && words[1] == "NOT");
+                if is_null_safe {
+                    // Replace the `IS` / `IS NOT` just written.
+                    let cut = if words[1] == "NOT" { "NOT" } else { "IS" };
+                    let trimmed_len = out.trim_end().len();
+                    out.truncate(trimmed_len - cut.len());
+                    if words[1] == "NOT" {
+                        let trimmed_len = out.trim_end().len();
+                        out.truncate(trimmed_len - 2);
+                        out.push_str("IS DISTINCT FROM ");
+                    } else {
+                        out.push_str("IS NOT DISTINCT FROM ");
+                    }
+                }
+                out.push('$');
+                out.push_str(&n.to_string());
+                words = [String::new(), String::new()];
+            }
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                let upper = word.to_ascii_uppercase();
+                if upper == "TEMP" && chars.get(i) == Some(&'.') {
+                    out.push_str("pg_temp");
+                } else if upper == "LIKE" {
+                    out.push_str("ILIKE");
+                } else if upper == "WITHOUT" && next_word_is(&chars, i, "ROWID") {
+                    // Skip `WITHOUT ROWID`.
+                    while i < chars.len() && !chars[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    while i < chars.len() && chars[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                } else {
+                    out.push_str(&word);
+                }
+                words = [std::mem::take(&mut words[1]), upper];
+            }
+            _ => {
+                if !c.is_whitespace() {
+                    words = [String::new(), String::new()];
+                }
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn next_word_is(chars: &[char], mut i: usize, word: &str) -> bool {
+    while i < chars.len() && chars[i].is_whitespace() {
+        i += 1;
+    }
+    let start = i;
+    while i < chars.len() && chars[i].is_ascii_alphabetic() {
+        i += 1;
+    }
+    chars[start..i]
+        .iter()
+        .collect::<String>()
+        .eq_ignore_ascii_case(word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered_dollars() {
+        assert_eq!(
+            pg_sql("SELECT a FROM t WHERE a = ?1 AND b = ?2 OR c = ?1"),
+            "SELECT a FROM t WHERE a = $1 AND b = $2 OR c = $1"
+        );
+        assert_eq!(
+            pg_sql("INSERT INTO t VALUES (?, ?, ?)"),
+            "INSERT INTO t VALUES ($1, $2, $3)"
+        );
+    }
+
+    #[test]
+    fn literals_and_quoted_names_are_left_alone() {
+        assert_eq!(
+            pg_sql("SELECT '?1 it''s temp.x LIKE' FROM \"temp\" WHERE x = ?"),
+            "SELECT '?1 it''s temp.x LIKE' FROM \"temp\" WHERE x = $1"
+        );
+    }
+
+    #[test]
+    fn sqlite_words_become_postgres_words() {
+        assert_eq!(
+            pg_sql(
+                "SELECT id FROM temp.ids WHERE name LIKE ?1 AND owner_id IS NOT ?2 AND b IS ?3 AND c IS NULL AND d IS NOT NULL"
+            ),
+            "SELECT id FROM pg_temp.ids WHERE name ILIKE $1 AND owner_id IS DISTINCT FROM $2 AND b IS NOT DISTINCT FROM $3 AND c IS NULL AND d IS NOT NULL"
+        );
+        assert_eq!(
+            pg_sql("CREATE TEMP TABLE x(id INTEGER PRIMARY KEY) WITHOUT ROWID;"),
+            "CREATE TEMP TABLE x(id INTEGER PRIMARY KEY) ;"
+        );
+    }
+
+    #[test]
+    fn numerics_read_as_integers_when_whole() {
+        // 12345678 = 1234·10⁴ + 5678: two base-10000 digits, weight 1.
+        let raw = [0u8, 2, 0, 1, 0, 0, 0, 0, 0x04, 0xD2, 0x16, 0x2E];
+        assert_eq!(numeric(&raw).unwrap(), Value::Integer(12_345_678));
+        let negative = [0u8, 1, 0, 0, 0x40, 0, 0, 0, 0, 7];
+        assert_eq!(numeric(&negative).unwrap(), Value::Integer(-7));
+        // 2.5 = 2 + 5000·10⁻⁴, scale 1.
+        let half = [0u8, 2, 0, 0, 0, 0, 0, 1, 0, 2, 0x13, 0x88];
+        assert_eq!(numeric(&half).unwrap(), Value::Real(2.5));
+    }
+}
