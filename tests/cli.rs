@@ -69,7 +69,7 @@ fn a_newer_schema_is_refused_untouched() {
     let path = f.path.clone();
     drop(f.ws);
     {
-        let conn = raw(&path);
+        let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .unwrap();

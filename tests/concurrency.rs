@@ -599,7 +599,6 @@ fn writer(
 /// Open enrollment ids right now (a reader beside the writers).
 fn open_enrollments(db: &Path) -> Vec<i64> {
     let conn = common::raw(db);
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
     let mut stmt = conn
         .prepare("SELECT id FROM enrollments WHERE status IN ('active','paused')")
         .unwrap();

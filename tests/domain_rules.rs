@@ -381,12 +381,7 @@ fn r5_bulk_is_all_or_nothing_when_the_write_fails() {
         .map(|&c| enroll_one(&mut f, &admin, a, c))
         .collect();
     // make the last write of the transaction fail
-    raw(&f.path)
-        .execute_batch(
-            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_enrollments
-             BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-        )
-        .unwrap();
+    fail_inserts_into(&f.path, "audit_enrollments");
     let err =
         f.ws.unenroll(
             &admin,

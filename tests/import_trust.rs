@@ -51,10 +51,10 @@ fn snapshot(path: &Path) -> (Vec<Vec<String>>, i64) {
                     r.get::<_, rusqlite::types::Value>(i)
                         .map(|v| format!("{v:?}"))
                 })
-                .collect::<rusqlite::Result<Vec<String>>>()
+                .collect::<seqtui::store::db::Result<Vec<String>>>()
         })
         .unwrap()
-        .collect::<rusqlite::Result<Vec<_>>>()
+        .collect::<seqtui::store::db::Result<Vec<_>>>()
         .unwrap();
     let audit = conn
         .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))

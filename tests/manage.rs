@@ -170,7 +170,7 @@ fn undo_restores_status_step_schedule_and_tasks_and_is_audited() {
             .unwrap();
         stmt.query_map([entry.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
-            .collect::<rusqlite::Result<_>>()
+            .collect::<seqtui::store::db::Result<_>>()
             .unwrap()
     };
     rows.sort();

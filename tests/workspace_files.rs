@@ -20,7 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use common::cli::{NOW, Run, one_sentence, output, run, seqtui, seqtui_at};
-use common::raw;
+
+/// A plain SQLite connection: these tests are about workspace files.
+fn raw(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).unwrap()
+}
 
 /// A 200-contact demo workspace in `dir`, built by the binary.
 fn demo(dir: &Path) -> PathBuf {

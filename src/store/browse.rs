@@ -13,7 +13,7 @@ pub fn status_counts(conn: &Connection, ids: &[i64]) -> Result<Vec<(String, Stat
     let mut stmt = conn.prepare_cached(
         "SELECT s.name, e.status, count(*) AS n
          FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
-         WHERE e.id IN (SELECT value FROM json_each(?1))
+         WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))
          GROUP BY s.name, e.status
          ORDER BY n DESC, s.name, e.status",
     )?;

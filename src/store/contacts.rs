@@ -150,7 +150,8 @@ pub fn stage_contacts(conn: &Connection, ids: &[i64]) -> Result<()> {
     sorted.dedup();
     let mut insert = conn.prepare_cached(
         "INSERT INTO temp.enroll_contacts(contact_id)
-         SELECT value FROM json_each(?1) WHERE value IN (SELECT id FROM contacts)",
+         SELECT CAST(value AS BIGINT) FROM json_each(?1)
+         WHERE CAST(value AS BIGINT) IN (SELECT id FROM contacts)",
     )?;
     // In chunks: one JSON text per 50,000 ids keeps the memory small.
     for chunk in sorted.chunks(50_000) {

@@ -14,7 +14,9 @@
 //! PostgreSQL a statement's text is adapted mechanically before it is
 //! prepared (see [`pg_sql`]): `?N` and `?` placeholders become `$N`,
 //! `temp.` becomes `pg_temp.`, `IS [NOT] ?` becomes `IS [NOT] DISTINCT
-//! FROM $N`, and `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case).
+//! FROM $N`, `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case),
+//! `json_each(?N)` reads a JSON array, `instr` is `strpos`, and SQLite's
+//! planner hints go.
 //! Everything else is the store's job, in the store's files.
 //!
 //! Values cross the boundary as SQLite's dynamic values: parameters are
@@ -389,7 +391,13 @@ impl PgConn {
         if let Some(stmt) = self.cache.borrow().get(sql) {
             return Ok(stmt.clone());
         }
-        let stmt = self.client.borrow_mut().prepare(&pg_sql(sql))?;
+        let stmt = self.client.borrow_mut().prepare(&pg_sql(sql));
+        if let Err(e) = &stmt
+            && std::env::var_os("SEQTUI_SQL_DEBUG").is_some()
+        {
+            eprintln!("SQLDEBUG {e:?}\n{}\n", pg_sql(sql));
+        }
+        let stmt = stmt?;
         self.cache
             .borrow_mut()
             .insert(sql.to_string(), stmt.clone());
@@ -486,6 +494,14 @@ impl<'c> Statement<'c> {
             Statement::Sqlite(s) => Some(&mut **s),
             Statement::SqliteOnce(s) => Some(s),
             Statement::Postgres { .. } => None,
+        }
+    }
+
+    /// How many columns the statement's rows have.
+    pub fn column_count(&mut self) -> usize {
+        match self.target() {
+            Target::Sqlite(s) => s.column_count(),
+            Target::Postgres(_, stmt) => stmt.columns().len(),
         }
     }
 
@@ -803,7 +819,8 @@ fn numeric(raw: &[u8]) -> std::result::Result<Value, Box<dyn std::error::Error +
 /// `$N`; `temp.` becomes `pg_temp.`; `IS ?`/`IS NOT ?` (SQLite's
 /// null-safe comparison) become `IS NOT DISTINCT FROM`/`IS DISTINCT
 /// FROM`; `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case);
-/// `WITHOUT ROWID` goes. String literals and quoted names are copied as
+/// `WITHOUT ROWID` and `INDEXED BY name` go; `CROSS JOIN … ON` (SQLite's
+/// inner join in a fixed order) becomes `JOIN … ON`. String literals and quoted names are copied as
 /// they are.
 pub fn pg_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
@@ -887,6 +904,35 @@ pub fn pg_sql(sql: &str) -> String {
                 let upper = word.to_ascii_uppercase();
                 if upper == "TEMP" && chars.get(i) == Some(&'.') {
                     out.push_str("pg_temp");
+                } else if upper == "JSON_EACH"
+                    && let Some((n, end)) = json_each_arg(&chars, i, &mut next_placeholder)
+                {
+                    // `json_each(?N)` over a JSON array: its elements as text
+                    // in a column `value` (cast where a number is meant).
+                    out.push_str(&format!(
+                        "json_array_elements_text(${n}::json) AS json_each(value)"
+                    ));
+                    i = end;
+                } else if upper == "INDEXED" && next_word_is(&chars, i, "BY") {
+                    // SQLite's index hint: PostgreSQL's planner chooses.
+                    for _ in 0..2 {
+                        while i < chars.len() && chars[i].is_whitespace() {
+                            i += 1;
+                        }
+                        while i < chars.len()
+                            && (chars[i].is_ascii_alphanumeric() || chars[i] == '_')
+                        {
+                            i += 1;
+                        }
+                    }
+                } else if upper == "CROSS" && next_word_is(&chars, i, "JOIN") {
+                    // SQLite's "join in this order" is an inner join (with
+                    // ON); PostgreSQL's CROSS JOIN takes no ON.
+                    while i < chars.len() && chars[i].is_whitespace() {
+                        i += 1;
+                    }
+                } else if upper == "INSTR" && chars.get(i) == Some(&'(') {
+                    out.push_str("strpos");
                 } else if upper == "LIKE" {
                     out.push_str("ILIKE");
                 } else if upper == "WITHOUT" && next_word_is(&chars, i, "ROWID") {
@@ -912,6 +958,40 @@ pub fn pg_sql(sql: &str) -> String {
         }
     }
     out
+}
+
+/// After `json_each` at `i`: `( ?N )` or `( ? )` — the placeholder's
+/// number (taking the next one for a bare `?`) and where the `)` ends.
+fn json_each_arg(chars: &[char], mut i: usize, next: &mut usize) -> Option<(usize, usize)> {
+    let skip = |i: &mut usize| {
+        while *i < chars.len() && chars[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    skip(&mut i);
+    if chars.get(i) != Some(&'(') {
+        return None;
+    }
+    i += 1;
+    skip(&mut i);
+    if chars.get(i) != Some(&'?') {
+        return None;
+    }
+    i += 1;
+    let start = i;
+    while i < chars.len() && chars[i].is_ascii_digit() {
+        i += 1;
+    }
+    let n = if i > start {
+        let n: usize = chars[start..i].iter().collect::<String>().parse().ok()?;
+        *next = (*next).max(n + 1);
+        n
+    } else {
+        *next += 1;
+        *next - 1
+    };
+    skip(&mut i);
+    (chars.get(i) == Some(&')')).then_some((n, i + 1))
 }
 
 fn next_word_is(chars: &[char], mut i: usize, word: &str) -> bool {
@@ -959,6 +1039,12 @@ mod tests {
                 "SELECT id FROM temp.ids WHERE name LIKE ?1 AND owner_id IS NOT ?2 AND b IS ?3 AND c IS NULL AND d IS NOT NULL"
             ),
             "SELECT id FROM pg_temp.ids WHERE name ILIKE $1 AND owner_id IS DISTINCT FROM $2 AND b IS NOT DISTINCT FROM $3 AND c IS NULL AND d IS NOT NULL"
+        );
+        assert_eq!(
+            pg_sql(
+                "FROM contacts c CROSS JOIN enrollments e INDEXED BY enrollments_contact ON e.contact_id = c.id"
+            ),
+            "FROM contacts c JOIN enrollments e  ON e.contact_id = c.id"
         );
         assert_eq!(
             pg_sql("CREATE TEMP TABLE x(id INTEGER PRIMARY KEY) WITHOUT ROWID;"),

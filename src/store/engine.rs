@@ -452,7 +452,7 @@ pub fn next_outbox_try(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
 
 pub fn delete_outbox(conn: &Connection, sent_email_ids: &[i64]) -> Result<()> {
     conn.prepare_cached(
-        "DELETE FROM outbox WHERE sent_email_id IN (SELECT value FROM json_each(?1))",
+        "DELETE FROM outbox WHERE sent_email_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
     )?
     .execute([ids_json(sent_email_ids)])?;
     Ok(())

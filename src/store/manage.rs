@@ -114,7 +114,7 @@ pub fn contacts_of_enrollments(conn: &Connection, ids: &[i64]) -> Result<Vec<i64
     let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT contact_id FROM enrollments
-         WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id",
+         WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1)) ORDER BY contact_id",
     )?;
     let rows = stmt.query_map([json], |r| r.get(0))?;
     Ok(rows.collect::<super::db::Result<_>>()?)
@@ -241,7 +241,7 @@ pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec
     let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
     open_enrollments_where(
         conn,
-        "e.contact_id IN (SELECT value FROM json_each(?1))",
+        "e.contact_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
         rusqlite::types::Value::Text(json),
     )
 }
@@ -321,7 +321,7 @@ pub fn audit_owners(
         .prepare_cached(
             "INSERT OR IGNORE INTO audit_owners(audit_id, contact_id, before_owner_id)
              SELECT ?1, id, owner_id FROM contacts
-             WHERE id IN (SELECT value FROM json_each(?2)) AND owner_id IS NOT ?3",
+             WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?2)) AND owner_id IS NOT ?3",
         )?
         .execute(params![audit_id, json, owner_id])?)
 }
@@ -352,7 +352,7 @@ pub fn set_owner(conn: &Connection, contact_ids: &[i64], owner_id: i64) -> Resul
     Ok(conn
         .prepare_cached(
             "UPDATE contacts SET owner_id = ?2
-             WHERE id IN (SELECT value FROM json_each(?1)) AND owner_id IS NOT ?2",
+             WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1)) AND owner_id IS NOT ?2",
         )?
         .execute(params![json, owner_id])?)
 }

@@ -321,6 +321,18 @@ pub fn peek_setting(path: &Path, key: &str) -> Result<Option<String>, DomainErro
     read().map_err(|e| open_error(e, path))
 }
 
+/// A plain connection to a workspace's database, without its schema
+/// checked or migrated: for tests and tools that read what the domain
+/// wrote.
+pub fn connect(location: &Path) -> Result<Connection, DomainError> {
+    if let Some(url) = postgres_url(location) {
+        return Ok(Connection::postgres(pg::connect(url)?)?);
+    }
+    let conn = rusqlite::Connection::open(location)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn.into())
+}
+
 /// The PostgreSQL URL a workspace location is, when it is one. A location
 /// is a path or a `postgres://` URL, carried in the same `Path` (so that
 /// every place that passes a workspace's location on — the TUI's workers,

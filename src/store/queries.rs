@@ -782,7 +782,7 @@ fn filtered_ids_sql(
             values.push(Value::Integer(*one));
         }
         many => {
-            conds.push("e.sequence_id IN (SELECT value FROM json_each(?))".into());
+            conds.push("e.sequence_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))".into());
             values.push(Value::Text(ids_json(many)));
         }
     }
@@ -891,7 +891,7 @@ pub fn enrollment_ids(
 ) -> Result<Vec<i64>> {
     let mut values = Vec::new();
     let ids = filtered_ids_sql(q, stale, Shape::All, &mut values);
-    let sql = format!("SELECT id FROM ({ids}) ORDER BY sort_name, id");
+    let sql = format!("SELECT id FROM ({ids}) AS page ORDER BY sort_name, id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
     Ok(rows.collect::<super::db::Result<_>>()?)
@@ -919,7 +919,8 @@ pub fn enrollments_by_ids(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT value FROM json_each(?3))");
+    let sql =
+        format!("{ENROLLMENT_ROW} WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?3))");
     let mut stmt = conn.prepare_cached(&sql)?;
     let [enrolled_by, quiet_since] = stale_values(stale);
     let rows = stmt.query_map(
@@ -998,7 +999,7 @@ pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, E
          FROM enrollments e
          JOIN sequences s ON s.id = e.sequence_id
          JOIN contacts c ON c.id = e.contact_id
-         WHERE e.id IN (SELECT value FROM json_each(?1))",
+         WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
     )?;
     let rows = stmt.query_map([sorted_ids_json(ids)], |r| {
         let status: String = r.get(7)?;
@@ -1029,7 +1030,7 @@ pub fn enrollment_keys(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, En
         "SELECT e.id, e.sequence_id, e.status, e.end_reason, e.enrolled_by, c.owner_id,
             e.current_step
          FROM enrollments e JOIN contacts c ON c.id = e.contact_id
-         WHERE e.id IN (SELECT value FROM json_each(?1))",
+         WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
     )?;
     let rows = stmt.query_map([sorted_ids_json(ids)], |r| {
         let status: String = r.get(2)?;
@@ -1120,7 +1121,7 @@ pub fn stage_batch(conn: &Connection, ids: &[i64]) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO temp.batch_ids(id, before_status, before_step)
          SELECT id, status, current_step FROM enrollments
-         WHERE id IN (SELECT value FROM json_each(?1))",
+         WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
     )?
     .execute([sorted_ids_json(ids)])?;
     Ok(())
@@ -1160,7 +1161,7 @@ pub struct Cancellations {
 /// What ending the staged enrollments would cancel (a dry run).
 pub fn staged_cancellations(conn: &Connection) -> Result<Cancellations> {
     let (emails, steps): (i64, i64) = conn.query_row(
-        "SELECT coalesce(sum(kind = 'auto_email'), 0), count(*) FROM scheduled_steps
+        "SELECT coalesce(sum(CASE WHEN kind = 'auto_email' THEN 1 ELSE 0 END), 0), count(*) FROM scheduled_steps
          WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1278,14 +1279,14 @@ pub fn tidy_step(conn: &Connection, limit: usize) -> Result<usize> {
         let json = sorted_ids_json(&ids);
         conn.prepare_cached(
             "UPDATE scheduled_steps SET state = 'cancelled'
-             WHERE state = 'scheduled' AND enrollment_id IN (SELECT value FROM json_each(?1))
+             WHERE state = 'scheduled' AND enrollment_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))
                AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.id = scheduled_steps.enrollment_id
                                AND e.status IN ('active', 'paused'))",
         )?
         .execute([&json])?;
         conn.prepare_cached(
             "UPDATE tasks SET state = 'removed'
-             WHERE state = 'open' AND enrollment_id IN (SELECT value FROM json_each(?1))
+             WHERE state = 'open' AND enrollment_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))
                AND EXISTS (SELECT 1 FROM enrollments e WHERE e.id = tasks.enrollment_id
                            AND e.status = 'unenrolled')",
         )?
@@ -1394,21 +1395,33 @@ pub fn audit_entries(
     mine: Option<i64>,
     limit: usize,
 ) -> Result<Vec<AuditEntry>> {
-    let mut stmt = conn.prepare_cached(
+    // JSON arrays of the first 1,000 enrollment ids and owner changes.
+    let (ids, owners) = match conn.dialect() {
+        super::Dialect::Sqlite => (
+            "json_group_array(enrollment_id)",
+            "json_group_array(json_object('id', id, 'email', email, 'before_owner', before))",
+        ),
+        super::Dialect::Postgres => (
+            "coalesce(json_agg(enrollment_id)::text, '[]')",
+            "coalesce(json_agg(json_build_object('id', id, 'email', email, 'before_owner', before))::text, '[]')",
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT a.id, a.at, u.email, a.action, a.reason, a.note, a.detail, a.count, a.batch,
-            (SELECT json_group_array(enrollment_id) FROM
-                (SELECT enrollment_id FROM audit_enrollments ae WHERE ae.audit_id = a.id LIMIT 1000)),
-            (SELECT json_group_array(json_object('id', id, 'email', email, 'before_owner', before))
+            (SELECT {ids} FROM
+                (SELECT enrollment_id FROM audit_enrollments ae WHERE ae.audit_id = a.id
+                 LIMIT 1000) AS first_ids),
+            (SELECT {owners}
                FROM (SELECT c.id, c.email, bo.email AS before
                      FROM audit_owners ao JOIN contacts c ON c.id = ao.contact_id
                      LEFT JOIN users bo ON bo.id = ao.before_owner_id
-                     WHERE ao.audit_id = a.id ORDER BY ao.contact_id LIMIT 1000))
+                     WHERE ao.audit_id = a.id ORDER BY ao.contact_id LIMIT 1000) AS first_owners)
          FROM audit a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.at >= ?1 AND (?3 IS NULL OR a.actor_id = ?3 OR EXISTS (
+         WHERE a.at >= ?1 AND (CAST(?3 AS BIGINT) IS NULL OR a.actor_id = ?3 OR EXISTS (
                 SELECT 1 FROM audit_enrollments ae JOIN enrollments e ON e.id = ae.enrollment_id
                 WHERE ae.audit_id = a.id AND e.enrolled_by = ?3))
-         ORDER BY a.id DESC LIMIT ?2",
-    )?;
+         ORDER BY a.id DESC LIMIT ?2"
+    ))?;
     let since = since.map(format_time).unwrap_or_default();
     let rows = stmt.query_map(params![since, limit as i64, mine], |r| {
         let id: i64 = r.get(0)?;
@@ -1490,7 +1503,7 @@ pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<V
             SELECT ev.at, ev.type, s.name, ev.detail, ev.id
               FROM events ev LEFT JOIN sequences s ON s.id = ev.sequence_id WHERE ev.contact_id = ?1
             UNION ALL
-            SELECT t.done_at, CASE WHEN t.skipped THEN 'task_skipped' ELSE 'task_done' END, s.name, t.title, t.id
+            SELECT t.done_at, CASE WHEN t.skipped <> 0 THEN 'task_skipped' ELSE 'task_done' END, s.name, t.title, t.id
               FROM tasks t JOIN enrollments e ON e.id = t.enrollment_id
               JOIN sequences s ON s.id = e.sequence_id
               WHERE e.contact_id = ?1 AND t.state = 'done' AND t.done_at IS NOT NULL
@@ -1500,7 +1513,7 @@ pub fn timeline_of(conn: &Connection, contact_id: i64, limit: usize) -> Result<V
               FROM enrollments e JOIN sequences s ON s.id = e.sequence_id
               LEFT JOIN users u ON u.id = e.ended_by
               WHERE e.contact_id = ?1 AND e.status = 'unenrolled'
-         ) ORDER BY at DESC, k DESC LIMIT ?2",
+         ) AS timeline ORDER BY at DESC, k DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![contact_id, limit as i64], |r| {
         Ok(TimelineEntry {
@@ -1557,7 +1570,7 @@ pub fn set_opted_out(
 ) -> Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
         "UPDATE contacts SET opted_out_at = ?2, opted_out_by = ?3, opted_out_via = ?4
-         WHERE opted_out_at IS NULL AND id IN (SELECT value FROM json_each(?1))
+         WHERE opted_out_at IS NULL AND id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))
          RETURNING id",
     )?;
     let rows = stmt.query_map(

@@ -45,7 +45,7 @@ pub struct ReportSequence {
 /// The sequences to report on, in the order the Sequences list uses.
 pub fn sequences(conn: &Connection, filter: &ReportFilter) -> Result<Vec<ReportSequence>> {
     let mut values = Vec::new();
-    let mut sql = String::from("SELECT s.id, s.name, s.archived FROM sequences s WHERE 1");
+    let mut sql = String::from("SELECT s.id, s.name, s.archived FROM sequences s WHERE 1 = 1");
     if let Some(id) = filter.sequence_id {
         sql.push_str(" AND s.id = ?");
         values.push(Value::Integer(id));

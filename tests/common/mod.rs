@@ -57,9 +57,48 @@ pub fn steps() -> Vec<NewStep> {
     ]
 }
 
+/// Where a test's workspace lives: `ws.db` in `dir`, or, when
+/// `SEQTUI_TEST_PG` names a PostgreSQL database (`postgres://USER@HOST:PORT/DB`,
+/// a user who may create databases), a new empty database on that server.
+/// `.ci/run` runs the suite both ways.
+pub fn location(dir: &std::path::Path) -> PathBuf {
+    match std::env::var("SEQTUI_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(url) => PathBuf::from(pg_database(&url)),
+        None => dir.join("ws.db"),
+    }
+}
+
+/// Creates a new database on the server `url` names and returns its URL.
+pub fn pg_database(url: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!(
+        "t{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let admin = seqtui::store::connect(std::path::Path::new(url)).unwrap_or_else(|e| {
+        panic!("SEQTUI_TEST_PG names {url}, but PostgreSQL there cannot be used: {e}")
+    });
+    admin
+        .execute_batch(&format!("CREATE DATABASE {name}"))
+        .unwrap_or_else(|e| panic!("cannot create a test database on {url}: {e}"));
+    match url.rfind('/') {
+        Some(at) if at > "postgres://".len() => format!("{}/{name}", &url[..at]),
+        _ => format!("{url}/{name}"),
+    }
+}
+
 pub fn fixture(contacts: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("ws.db");
+    let path = location(dir.path());
     let mut ws = Workspace::create(
         &path,
         Clock::Fixed(now()),
@@ -116,8 +155,27 @@ pub fn fixture(contacts: usize) -> Fixture {
 }
 
 /// A plain connection for checking what the domain wrote.
-pub fn raw(path: &std::path::Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(path).unwrap()
+pub fn raw(path: &std::path::Path) -> seqtui::store::Connection {
+    seqtui::store::connect(path).unwrap()
+}
+
+/// Makes every insert into `table` fail ("disk on fire"), on either
+/// store: a write that fails late in its transaction.
+pub fn fail_inserts_into(path: &std::path::Path, table: &str) {
+    let conn = raw(path);
+    let sql = match conn.dialect() {
+        seqtui::store::Dialect::Sqlite => format!(
+            "CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
+             BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+        ),
+        seqtui::store::Dialect::Postgres => format!(
+            "CREATE FUNCTION fail_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN RAISE EXCEPTION 'disk on fire'; END $$;
+             CREATE TRIGGER fail_{table} BEFORE INSERT ON {table}
+             FOR EACH ROW EXECUTE FUNCTION fail_{table}();"
+        ),
+    };
+    conn.execute_batch(&sql).unwrap();
 }
 
 /// R1 and R3 over the whole file: no contact with two open enrollments; no
@@ -149,7 +207,7 @@ pub fn check_invariants(path: &std::path::Path) {
     let two_open: i64 = conn
         .query_row(
             "SELECT count(*) FROM (SELECT contact_id FROM enrollments
-             WHERE status IN ('active','paused') GROUP BY contact_id HAVING count(*) > 1)",
+             WHERE status IN ('active','paused') GROUP BY contact_id HAVING count(*) > 1) AS twice",
             [],
             |r| r.get(0),
         )
