@@ -65,7 +65,7 @@ fn a_file_that_is_not_a_workspace_is_refused_untouched() {
 
 #[test]
 fn a_newer_schema_is_refused_untouched() {
-    let f = fixture(2);
+    let f = sqlite_fixture(2);
     let path = f.path.clone();
     drop(f.ws);
     {

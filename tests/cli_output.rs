@@ -328,7 +328,7 @@ fn quiet_prints_no_summary_and_verbose_is_accepted() {
 /// in its own transaction ([`TIDY_NOW_MAX`]), and a copy of it.
 fn large_batch() -> (Fixture, std::path::PathBuf) {
     let n = TIDY_NOW_MAX + 100;
-    let mut f = fixture(n + 10);
+    let mut f = sqlite_fixture(n + 10);
     let ann = f.admin.clone();
     f.ws.enroll(&ann, f.seq_a.id, &f.c[..n]).unwrap();
     f.ws.enroll(&ann, f.seq_b.id, &f.c[n..]).unwrap();

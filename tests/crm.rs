@@ -265,7 +265,7 @@ fn contacts_lists_filters_and_writes_safe_csv_and_json() {
 
 #[test]
 fn contact_pages_follow_each_other_and_walk_the_name_index() {
-    let f = fixture(10);
+    let f = sqlite_fixture(10);
     let filter = Filter::default();
     let all = f.ws.contact_page(&filter, None, None, 100).unwrap();
     assert_eq!(all.len(), 10);

@@ -21,7 +21,7 @@ fn json(db: &Path, args: &[&str]) -> Value {
 }
 
 fn statuses(db: &Path) -> Vec<(i64, String, Option<String>)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = common::raw(db);
     let mut stmt = conn
         .prepare("SELECT id, status, end_reason FROM enrollments ORDER BY id")
         .unwrap();

@@ -42,7 +42,7 @@ fn snapshot(path: &Path) -> (Vec<Vec<String>>, i64) {
     let rows = conn
         .prepare(
             "SELECT email, first_name, last_name, company, title,
-                coalesce(owner_id, ''), lifecycle_stage FROM contacts ORDER BY id",
+                coalesce(CAST(owner_id AS TEXT), ''), lifecycle_stage FROM contacts ORDER BY id",
         )
         .unwrap()
         .query_map([], |r| {

@@ -91,7 +91,7 @@ fn bounce(s: &Sent) -> Vec<u8> {
 }
 
 fn statuses(db: &Path) -> Vec<(i64, String, Option<String>)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = common::raw(db);
     let mut stmt = conn
         .prepare("SELECT id, status, end_reason FROM enrollments ORDER BY id")
         .unwrap();
@@ -102,7 +102,7 @@ fn statuses(db: &Path) -> Vec<(i64, String, Option<String>)> {
 }
 
 fn cursor(db: &Path, mailbox: &str) -> Option<(i64, i64)> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = common::raw(db);
     conn.query_row(
         "SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?1",
         [mailbox],

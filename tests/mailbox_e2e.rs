@@ -121,7 +121,7 @@ fn unsubscribe_mail(from: &str, to: &str) -> Vec<u8> {
 type Statuses = Vec<(i64, String, Option<String>)>;
 
 fn statuses(db: &Path) -> Statuses {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = common::raw(db);
     let mut stmt = conn
         .prepare("SELECT id, status, end_reason FROM enrollments ORDER BY id")
         .unwrap();
@@ -148,7 +148,7 @@ fn only_changed(before: &Statuses, after: &Statuses, ended: &[(i64, &str)]) {
 }
 
 fn sql(db: &Path, query: &str, p: &str) -> Option<String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = common::raw(db);
     conn.query_row(query, [p], |r| r.get::<_, Option<String>>(0))
         .unwrap()
 }

@@ -599,7 +599,7 @@ fn a_reassigned_enrollment_gives_its_next_task_to_the_new_owner() {
 /// sort, whatever the filters (how fast it is lives in a benchmark, not
 /// here).
 fn fifty_thousand_open_tasks_page_by_an_index_without_a_sort() {
-    let f = fixture(3);
+    let f = sqlite_fixture(3);
     let db = f.path.clone();
     let e = {
         let mut ws = f.ws;

@@ -198,7 +198,7 @@ fn a_refused_server_leaves_every_step_due() {
     let db = demo(dir.path());
     let r = run(&db, &server.url(), None);
     refused(&r, &server, "this run sent nothing");
-    let conn = rusqlite::Connection::open(&db).unwrap();
+    let conn = common::raw(&db);
     let recorded: i64 = conn
         .query_row(
             "SELECT count(*) FROM sent_emails WHERE sent_at >= '2026-11-09'",

@@ -67,6 +67,9 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S:
 /// build leaves whatever was there untouched.
 pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoReport> {
     let started = Instant::now();
+    if let Some(url) = crate::store::postgres_url(path) {
+        return build_on_postgres(url, options, clock, started);
+    }
     if path.is_dir() {
         return Err(DomainError::Invalid(format!(
             "{} is a directory; give the path of a workspace file",
@@ -140,6 +143,39 @@ pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRep
         )));
     }
     report.path = path.to_path_buf();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The demo in a PostgreSQL database: built as a SQLite file in the temp
+/// directory (the fast bulk writer), then copied in the way `seqtui
+/// migrate` copies, table by table with checksums, in one transaction.
+/// The database must be empty, or hold a demo and `--force` be given (its
+/// tables are then dropped first, in the same transaction as nothing
+/// else: a failed copy leaves an empty database).
+fn build_on_postgres(
+    url: &str,
+    options: &DemoOptions,
+    clock: Clock,
+    started: Instant,
+) -> Result<DemoReport> {
+    if options.contacts > MAX_CONTACTS {
+        return Err(DomainError::Invalid(format!(
+            "a demo workspace has at most {MAX_CONTACTS} contacts"
+        )));
+    }
+    let mut client = crate::store::pg::connect(url)?;
+    crate::store::pg::clear_demo(&mut client, url, options.force)?;
+    let temp = std::env::temp_dir().join(format!("seqtui-demo-{}.db", std::process::id()));
+    remove_database(&temp);
+    let built = build_into(&temp, options, clock).and_then(|report| {
+        let store = Store::open(&temp)?;
+        crate::store::pg::sqlite_to_pg(store.sqlite()?, &mut client, |_| {})?;
+        Ok(report)
+    });
+    remove_database(&temp);
+    let mut report = built?;
+    report.path = PathBuf::from(url);
     report.elapsed = started.elapsed();
     Ok(report)
 }

@@ -42,6 +42,12 @@ impl Workspace {
     /// The acting user for `login` (the operating-system login running
     /// seqtui, `None` when it cannot be told), `--as` (`as_email`) and what
     /// else the command line overrides (the clock, the rules).
+    ///
+    /// On PostgreSQL the login is not the operating system's but the
+    /// database role the server authenticated: users are bound to roles
+    /// (`users bind EMAIL --login ROLE`; `init` binds the admin to the
+    /// role that created the workspace), and acting as someone else needs
+    /// an admin's role, as with operating-system logins.
     pub fn identify(
         &self,
         login: Option<&str>,
@@ -49,6 +55,11 @@ impl Workspace {
         overrides: Overrides,
     ) -> Result<User> {
         let conn = self.store.conn();
+        let server = q::server_login(conn)?;
+        let login = match &server {
+            Some(role) => Some(role.as_str()),
+            None => login,
+        };
         if !q::logins_bound(conn)? {
             return self.acting_user(as_email);
         }

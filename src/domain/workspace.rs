@@ -191,8 +191,14 @@ impl Workspace {
         let mut store = Store::create(path)?;
         let tx = store.write()?;
         q::set_setting(&tx, setting::NAME, name)?;
-        q::insert_user(&tx, admin_email, admin_name, Role::Admin, "admin")?;
+        let admin = q::insert_user(&tx, admin_email, admin_name, Role::Admin, "admin")?;
         q::set_setting(&tx, setting::DEFAULT_USER, admin_email)?;
+        // On a database server the admin is the role that created it: the
+        // login is bound from the start, so every session is who the
+        // server says it is.
+        if let Some(role) = q::server_login(&tx)? {
+            q::set_login(&tx, admin, Some(&role))?;
+        }
         tx.commit()?;
         Ok(Workspace {
             store,

@@ -13,7 +13,7 @@ use crate::domain::*;
 
 const ROW: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
         u.email, c.lifecycle_stage, c.phone, c.crm_id, c.opted_out_at IS NOT NULL,
-        coalesce(c.undeliverable_email_key = c.email_key, 0), s.name, e.id, c.sort_name
+        CASE WHEN c.undeliverable_email_key = c.email_key THEN 1 ELSE 0 END, s.name, e.id, c.sort_name
     FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
     LEFT JOIN enrollments e ON e.contact_id = c.id AND e.status IN ('active', 'paused')
     LEFT JOIN sequences s ON s.id = e.sequence_id";

@@ -40,8 +40,9 @@ use std::ops::Deref;
 use rusqlite::types::{FromSql, FromSqlError, ToSqlOutput, Value, ValueRef};
 use rusqlite::{ToSql, TransactionBehavior};
 
-/// The advisory lock key every PostgreSQL write transaction takes: "SEQT".
-pub const WRITE_LOCK: i64 = 0x5345_5154;
+/// The advisory lock every PostgreSQL write transaction takes: "SEQT" and
+/// a hash of the workspace's schema.
+pub const WRITE_LOCK: i32 = 0x5345_5154;
 
 /// Which engine a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,7 +355,12 @@ impl Connection {
                 let writing = !matches!(behavior, TransactionBehavior::Deferred);
                 pg.writing.set(writing);
                 if writing {
-                    client.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+                    // One lock per workspace: a database may hold several
+                    // (one per schema).
+                    client.execute(
+                        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+                        &[&WRITE_LOCK],
+                    )?;
                 }
             }
         }
@@ -686,6 +692,12 @@ impl postgres::types::ToSql for PgParam {
                 Type::JSONB => {
                     out.extend_from_slice(&[1]);
                     out.extend_from_slice(s.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ if s.contains('\0') => {
+                    // PostgreSQL's text cannot hold NUL: it becomes U+FFFD
+                    // (shown the same way by every view of stored text).
+                    out.extend_from_slice(s.replace('\0', "\u{FFFD}").as_bytes());
                     Ok(IsNull::No)
                 }
                 _ => {

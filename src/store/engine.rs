@@ -80,7 +80,7 @@ pub const DUE_STEPS_SQL: &str =
             c.id, c.email, c.first_name, c.last_name, c.company,
             e.enrolled_by, snd.email, snd.name,
             (SELECT json_group_array(message_id) FROM
-                (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id)),
+                (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id) AS sent),
             (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1),
             s.revision, e.sender_id, s.window_start, s.window_end, s.sending_days,
             s.time_zone, e.unsubscribe_token, ss.due_at, coalesce(ss.deferred_from, ss.due_at)

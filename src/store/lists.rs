@@ -52,7 +52,7 @@ pub fn lists(conn: &Connection) -> Result<Vec<ListRow>> {
 /// The list of this name (any case).
 pub fn list_by_name(conn: &Connection, name: &str) -> Result<Option<ListRow>> {
     Ok(conn
-        .prepare_cached(&format!("{LIST_ROW} WHERE l.name = ?1"))?
+        .prepare_cached(&format!("{LIST_ROW} WHERE l.name = ?1 COLLATE NOCASE"))?
         .query_row([name], list_from_row)
         .optional()?)
 }

@@ -43,9 +43,9 @@ pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize>
     )?;
     conn.prepare_cached(
         "INSERT INTO temp.shifts(enrollment_id, late)
-         SELECT enrollment_id, unixepoch(?1) - unixepoch(min(due_at)) FROM scheduled_steps
+         SELECT enrollment_id, unixepoch(CAST(?1 AS TEXT)) - unixepoch(min(due_at)) FROM scheduled_steps
          WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM temp.batch_ids)
-         GROUP BY enrollment_id HAVING unixepoch(?1) - unixepoch(min(due_at)) > 0",
+         GROUP BY enrollment_id HAVING unixepoch(CAST(?1 AS TEXT)) - unixepoch(min(due_at)) > 0",
     )?
     .execute([format_time(now)])?;
     Ok(conn
@@ -319,9 +319,10 @@ pub fn audit_owners(
     let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
     Ok(conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO audit_owners(audit_id, contact_id, before_owner_id)
+            "INSERT INTO audit_owners(audit_id, contact_id, before_owner_id)
              SELECT ?1, id, owner_id FROM contacts
-             WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?2)) AND owner_id IS NOT ?3",
+             WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?2)) AND owner_id IS NOT ?3
+             ON CONFLICT DO NOTHING",
         )?
         .execute(params![audit_id, json, owner_id])?)
 }

@@ -103,6 +103,18 @@ pub fn insert_user(
     )?)
 }
 
+/// The login the database server authenticated this session as (the
+/// PostgreSQL role); `None` for a SQLite file, which has no logins of
+/// its own.
+pub fn server_login(conn: &Connection) -> Result<Option<String>> {
+    match conn.dialect() {
+        super::Dialect::Sqlite => Ok(None),
+        super::Dialect::Postgres => Ok(Some(
+            conn.query_row("SELECT CAST(current_user AS TEXT)", [], |r| r.get(0))?,
+        )),
+    }
+}
+
 /// The user bound to an operating-system login.
 pub fn user_by_login(conn: &Connection, login: &str) -> Result<Option<User>> {
     Ok(conn
@@ -174,7 +186,7 @@ pub fn find_sequence(conn: &Connection, id_or_name: &str) -> Result<Option<Seque
     }
     Ok(conn
         .query_row(
-            &format!("{SEQUENCE_REF} WHERE name = ?1"),
+            &format!("{SEQUENCE_REF} WHERE name = ?1 COLLATE NOCASE"),
             [text],
             sequence_ref_from_row,
         )
@@ -905,7 +917,7 @@ pub fn enrollment_count(
 ) -> Result<i64> {
     let mut values = Vec::new();
     let ids = filtered_ids_sql(q, stale, Shape::All, &mut values);
-    let sql = format!("SELECT count(*) FROM ({ids})");
+    let sql = format!("SELECT count(*) FROM ({ids}) AS matching");
     let mut stmt = conn.prepare_cached(&sql)?;
     Ok(stmt.query_row(params_from_iter(values), |r| r.get(0))?)
 }

@@ -170,7 +170,7 @@ pub fn engaged_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i
         inner.push_str(" AND ev.sequence_id = ?");
         values.push(Value::Integer(id));
     }
-    let mut sql = format!("SELECT d.sequence_id, d.type, count(*) FROM ({inner}) d WHERE 1");
+    let mut sql = format!("SELECT d.sequence_id, d.type, count(*) FROM ({inner}) d WHERE 1 = 1");
     if let Some(since) = filter.enrolled_since {
         sql.push_str(
             " AND EXISTS (SELECT 1 FROM enrollments e WHERE e.id = d.enrollment_id AND e.enrolled_at >= ?)",

@@ -57,7 +57,7 @@ pub fn sequence_row(conn: &Connection, id: i64) -> Result<Option<SequenceRow>> {
 /// A sequence by its name only (any case), never by id: a file names it.
 pub fn sequence_id_by_name(conn: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM sequences WHERE name = ?1")?
+        .prepare_cached("SELECT id FROM sequences WHERE name = ?1 COLLATE NOCASE")?
         .query_row([name.trim()], |r| r.get(0))
         .optional()?)
 }

@@ -71,7 +71,9 @@ pub fn location(dir: &std::path::Path) -> PathBuf {
     }
 }
 
-/// Creates a new database on the server `url` names and returns its URL.
+/// Creates a new schema in the database `url` names and returns a URL
+/// whose sessions work in it (`options=-c search_path=…`): a workspace
+/// per test without a database per test (each would copy a template).
 pub fn pg_database(url: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -88,17 +90,28 @@ pub fn pg_database(url: &str) -> String {
         panic!("SEQTUI_TEST_PG names {url}, but PostgreSQL there cannot be used: {e}")
     });
     admin
-        .execute_batch(&format!("CREATE DATABASE {name}"))
-        .unwrap_or_else(|e| panic!("cannot create a test database on {url}: {e}"));
-    match url.rfind('/') {
-        Some(at) if at > "postgres://".len() => format!("{}/{name}", &url[..at]),
-        _ => format!("{url}/{name}"),
-    }
+        .execute_batch(&format!("CREATE SCHEMA {name}"))
+        .unwrap_or_else(|e| panic!("cannot create a test schema on {url}: {e}"));
+    let join = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{join}options=-csearch_path%3D{name}")
 }
 
 pub fn fixture(contacts: usize) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let path = location(dir.path());
+    fixture_at(dir, path, contacts)
+}
+
+/// [`fixture`] in a SQLite file whatever `SEQTUI_TEST_PG` says: for tests
+/// of what only a file has (its header, journal, copies, query plans,
+/// operating-system logins).
+pub fn sqlite_fixture(contacts: usize) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ws.db");
+    fixture_at(dir, path, contacts)
+}
+
+fn fixture_at(dir: tempfile::TempDir, path: PathBuf, contacts: usize) -> Fixture {
     let mut ws = Workspace::create(
         &path,
         Clock::Fixed(now()),

@@ -183,6 +183,44 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
     open(url)
 }
 
+/// Makes way for a demo in the database `url` names: nothing to do when it
+/// holds no tables; with `force`, a demo workspace's tables are dropped;
+/// anything else is refused untouched.
+pub fn clear_demo(client: &mut postgres::Client, url: &str, force: bool) -> Result<(), DomainError> {
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .map_err(pg_error)?
+        .get(0);
+    if tables == 0 {
+        return Ok(());
+    }
+    if !force {
+        return Err(DomainError::Refused(format!(
+            "{url} already holds tables; pass --force to replace a demo workspace"
+        )));
+    }
+    let demo = client
+        .query_opt("SELECT value FROM workspace WHERE key = 'demo'", &[])
+        .ok()
+        .flatten()
+        .map(|r| r.get::<_, String>(0));
+    if demo.as_deref() != Some("1") {
+        return Err(DomainError::Refused(format!(
+            "{url} is not a demo workspace; drop its tables yourself"
+        )));
+    }
+    let drop: Vec<String> = TABLES.iter().rev().map(|t| format!("DROP TABLE IF EXISTS {t} CASCADE;")).collect();
+    client
+        .batch_execute(&format!(
+            "BEGIN; {} DROP FUNCTION IF EXISTS seqtui_audit_append_only() CASCADE; COMMIT;",
+            drop.join(" ")
+        ))
+        .map_err(pg_error)
+}
+
 /// Connects to the database a `postgres://USER@HOST[:PORT]/DB` URL names.
 /// A password in the URL is refused (it would sit in shell histories and
 /// process lists); it comes from `PGPASSWORD`, else the password file.

@@ -289,3 +289,35 @@ CREATE TABLE imap_state (
 );
 
 CREATE TABLE schema_version (version BIGINT NOT NULL);
+
+-- SQLite's words the store's SQL uses, for PostgreSQL (the store writes
+-- its SQL once where it can; see src/store/db.rs):
+--   * `COLLATE NOCASE`: a case-insensitive ICU collation of that name.
+--   * strftime('%Y-%m-%dT%H:%M:%SZ', time, '+N seconds'): a stored time
+--     moved by N seconds, in the stored form (the one format used).
+--   * unixepoch(time): seconds since 1970 of a stored time.
+--   * json_group_array(x): the values as a JSON array ('[]' for none).
+CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+
+CREATE FUNCTION strftime(format TEXT, at TEXT, modifier TEXT) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT to_char((at::timestamptz + modifier::interval) AT TIME ZONE 'UTC',
+                   'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+$$;
+
+CREATE FUNCTION unixepoch(at TEXT) RETURNS BIGINT
+    LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT extract(epoch FROM at::timestamptz)::bigint
+$$;
+
+CREATE FUNCTION seqtui_json_array(items anycompatiblearray) RETURNS TEXT
+    LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_to_json(items)::text, '[]')
+$$;
+
+CREATE AGGREGATE json_group_array(anycompatible) (
+    SFUNC = array_append,
+    STYPE = anycompatiblearray,
+    FINALFUNC = seqtui_json_array,
+    INITCOND = '{}'
+);
