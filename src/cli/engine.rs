@@ -48,8 +48,11 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
                 report.recovered
             ));
         }
-        if report.skipped > 0 {
-            line.push_str(&format!(" · {} taken by another run", report.skipped));
+        if !report.skipped.is_empty() {
+            line.push_str(&format!(
+                " · {} taken by another run",
+                report.skipped.len()
+            ));
         }
         if report.delivery_deferred > 0 {
             line.push_str(&format!(
@@ -195,7 +198,7 @@ pub fn run(
             report.resumed,
             report.recovered,
             report.deferred,
-            report.skipped
+            report.skipped.len()
         );
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
