@@ -614,7 +614,7 @@ fn users(
                 .add_user(actor, email, name, *role, team)
                 .map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!("Added {} ({}, team {}).", user.email, user.role, user.team);
             }
@@ -623,7 +623,7 @@ fn users(
         Some(UsersAction::Bind { email, login }) => {
             let user = ws.bind_login(actor, email, Some(login)).map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!(
                     "Bound {} to the login '{}': that login now acts as {}, and only admins may use --as.",
@@ -637,7 +637,7 @@ fn users(
         Some(UsersAction::Unbind { email }) => {
             let user = ws.bind_login(actor, email, None).map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!("{} is bound to no login now.", user.email);
             }

@@ -433,9 +433,7 @@ impl Workspace {
                         SkipCode::AlreadyRun,
                         format!(
                             "step {} of enrollment {} ({}) was run by another run first",
-                            step.position,
-                            step.enrollment_id,
-                            step.sequence
+                            step.position, step.enrollment_id, step.sequence
                         ),
                     ));
                     continue;
