@@ -126,11 +126,18 @@ struct InitReport {
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
+    // The user's zone (`TZ`, else the rules file's; a rules file that
+    // cannot be read fails the command later, with its own sentence).
+    let zone = cli
+        .rules()
+        .map(|rules| user_zone(None, rules.time_zone.as_deref()))
+        .unwrap_or(chrono_tz::Tz::UTC);
     super::output::configure(super::output::Style::detect(
         cli.color,
         cli.width,
         cli.quiet,
         cli.verbose,
+        zone,
     ));
     let outcome = run_command(cli);
     // Last, after the change and its tidying: what writing stdout met.
@@ -908,10 +915,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
     outln!(
         "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
         since
-            .map(|t| format!(
-                " Only enrollments enrolled since {}.",
-                show_time(t, ws.zone())
-            ))
+            .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
             .unwrap_or_default()
     );
     Ok(0)

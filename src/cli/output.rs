@@ -135,8 +135,13 @@ impl Write for Verbatim {
     }
 }
 
+/// A time for people, the one way text and tables show one: in the
+/// user's zone ([`Style::zone`]: `TZ`, else the rules file's `[dates]
+/// time_zone`, else UTC) with the zone named — `2026-12-01 10:00 CET`,
+/// `2026-12-01 09:00 UTC` — through [`crate::domain::show_time`]; `-` for
+/// none. Machine formats (JSON, CSV) keep RFC 3339 in UTC instead.
 pub fn time(t: Option<Timestamp>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+    t.map(|t| crate::domain::show_time(t, style().zone))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -159,6 +164,8 @@ pub struct Style {
     pub quiet: bool,
     /// `-v`: item by item where a summary is the default.
     pub verbose: bool,
+    /// The zone times are shown in (see [`time`]).
+    pub zone: chrono_tz::Tz,
 }
 
 /// `--color`: when to colour.
@@ -175,7 +182,13 @@ impl Style {
     /// The style for this process: `color` from `--color`, `width` from
     /// the hidden `--width` (a terminal layout even when piped, for tests
     /// and scripts).
-    pub fn detect(color: ColorWhen, width: Option<usize>, quiet: bool, verbose: bool) -> Style {
+    pub fn detect(
+        color: ColorWhen,
+        width: Option<usize>,
+        quiet: bool,
+        verbose: bool,
+        zone: chrono_tz::Tz,
+    ) -> Style {
         let stdout_tty = on_terminal();
         let stderr_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -208,6 +221,7 @@ impl Style {
             },
             quiet,
             verbose,
+            zone,
         }
     }
 }
@@ -228,6 +242,7 @@ pub fn style() -> Style {
         pager_height: None,
         quiet: false,
         verbose: false,
+        zone: chrono_tz::Tz::UTC,
     })
 }
 

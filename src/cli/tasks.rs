@@ -165,7 +165,7 @@ pub fn task(cli: &Cli, ws: &mut Workspace, actor: &User, command: &TaskCommand) 
     if cli.json {
         json(&report)?;
     } else {
-        outln!("{}", report.summary());
+        outln!("{}", report.summary_showing(|t| time(Some(t))));
         for r in &report.released {
             outln!(
                 "  enrollment #{}: step {} due {}",
