@@ -391,7 +391,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             since,
             limit,
             format,
-        } => audit(cli, ws, since.as_deref(), *limit, format.as_deref()),
+        } => audit(cli, ws, since.as_deref(), *limit, *format),
         Command::Report { sequence, since } => {
             report(cli, ws, sequence.as_deref(), since.as_deref())
         }
@@ -736,7 +736,7 @@ fn audit(
     ws: &Workspace,
     since: Option<&str>,
     limit: usize,
-    format: Option<&str>,
+    format: Option<Format>,
 ) -> Outcome {
     let format = Format::chosen(cli.json, format)?;
     let since = since

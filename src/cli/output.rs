@@ -514,26 +514,37 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a listing prints in: `--format` (any case), `--json`
-    /// being `--format json`; both naming different formats, or an unknown
-    /// one, is a usage error (exit 2).
-    pub fn chosen(json: bool, format: Option<&str>) -> Result<Format, crate::domain::DomainError> {
-        let named = match format.map(|f| f.trim().to_ascii_lowercase()) {
-            None => None,
-            Some(f) => Some(match f.as_str() {
-                "table" => Format::Table,
-                "tsv" => Format::Tsv,
-                "csv" => Format::Csv,
-                "json" => Format::Json,
-                "jsonl" => Format::Jsonl,
-                _ => {
-                    return Err(crate::domain::DomainError::Invalid(format!(
-                        "unknown format '{}'; use table or csv for people and spreadsheets, tsv, json or jsonl for scripts",
-                        format.unwrap_or_default().trim()
-                    )));
-                }
-            }),
-        };
+    /// Every format, as `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Tsv,
+        Format::Csv,
+        Format::Json,
+        Format::Jsonl,
+    ];
+
+    pub fn names() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.name()).collect()
+    }
+
+    /// A format by its name, in any case (what `--format` reads).
+    pub fn parse(text: &str) -> Result<Format, String> {
+        let name = text.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format '{}'; use table or csv for people and spreadsheets, tsv, json or jsonl for scripts",
+                    text.trim()
+                )
+            })
+    }
+
+    /// The format a listing prints in: `--format` (read by clap with
+    /// [`Format::parse`]), `--json` being `--format json`; both naming
+    /// different formats is a usage error (exit 2).
+    pub fn chosen(json: bool, named: Option<Format>) -> Result<Format, crate::domain::DomainError> {
         match (json, named) {
             (true, None) | (true, Some(Format::Json)) => Ok(Format::Json),
             (true, Some(other)) => Err(crate::domain::DomainError::Invalid(format!(

@@ -25,7 +25,8 @@ pub struct TasksArgs {
     /// Only tasks due: `overdue` (before now), `today` (before the end of
     /// today, UTC, overdue included) or `week` (before the end of the
     /// seventh day from today, overdue included)
-    #[arg(long, value_name = "today|overdue|week", value_parser = parse_due)]
+    #[arg(long, value_name = "today|overdue|week",
+        value_parser = super::choice::one_of(|| vec!["today", "overdue", "week"], parse_due))]
     pub due: Option<TaskDue>,
     /// Only tasks of this sequence (id or name)
     #[arg(long, value_name = "ID|NAME")]
