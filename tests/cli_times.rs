@@ -95,3 +95,42 @@ fn a_snoozed_task_says_until_when_in_the_users_zone() {
     );
     assert!(r.stdout.contains("2026-11-05 09:00 CET"), "{}", r.stdout);
 }
+
+/// `tasks --due today` is the user's today: a task due 23:30 UTC is due
+/// tomorrow in Berlin (00:30 CET) and today in UTC.
+#[test]
+fn tasks_due_today_is_the_users_today() {
+    let f = workspace();
+    for at in [NOW, "2026-11-04T09:00:00Z"] {
+        let r = output(seqtui_at(&f.path, at).args(["run"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let tasks = run(&f.path, &["--json", "tasks", "--all"]).json();
+    let task = tasks[0]["id"].as_i64().expect("a call task");
+    let noon = "2026-11-04T12:00:00Z";
+    let r = output(seqtui_at(&f.path, noon).args([
+        "task",
+        "snooze",
+        &task.to_string(),
+        "--until",
+        "2026-11-04T23:30:00Z",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let due_today = |tz: Option<&str>| -> Vec<i64> {
+        let mut cmd = seqtui_at(&f.path, noon);
+        if let Some(tz) = tz {
+            cmd.env("TZ", tz);
+        }
+        let r = output(cmd.args(["--json", "tasks", "--all", "--due", "today"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert!(due_today(None).contains(&task));
+    assert!(due_today(Some("America/New_York")).contains(&task));
+    assert!(!due_today(Some("Europe/Berlin")).contains(&task));
+}

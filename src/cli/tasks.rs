@@ -23,7 +23,7 @@ pub struct TasksArgs {
     #[arg(long)]
     pub all: bool,
     /// Only tasks due: `overdue` (before now), `today` (before the end of
-    /// today, UTC, overdue included) or `week` (before the end of the
+    /// today in your zone, overdue included) or `week` (before the end of the
     /// seventh day from today, overdue included)
     #[arg(long, value_name = "today|overdue|week",
         value_parser = super::choice::one_of(|| vec!["today", "overdue", "week"], parse_due))]

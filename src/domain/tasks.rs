@@ -228,11 +228,13 @@ impl Workspace {
     /// Open tasks in due order (overdue first), one page: see [`TaskQuery`].
     pub fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskItem>> {
         let now = self.now();
-        let start_of_today = now.date_naive().and_time(NaiveTime::MIN).and_utc();
+        // Days are the user's (`today` ends at their midnight).
+        let when = self.when();
+        let today = now.with_timezone(&when.zone).date_naive();
         let due_before = query.due.map(|due| match due {
             TaskDue::Overdue => now,
-            TaskDue::Today => start_of_today + Duration::days(1),
-            TaskDue::Week => start_of_today + Duration::days(7),
+            TaskDue::Today => when.day_start(today + Duration::days(1)),
+            TaskDue::Week => when.day_start(today + Duration::days(7)),
         });
         let rows = qt::open_tasks(
             self.store.conn(),
