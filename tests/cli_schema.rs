@@ -4,6 +4,7 @@
 //! items, enum), so that a renamed, missing or retyped field fails here.
 
 mod common;
+mod support;
 
 use std::path::Path;
 
@@ -205,9 +206,9 @@ const WHOLE_WORKSPACE: &[&str] = &["demo", "init", "migrate", "tidy"];
 /// its `skipped`, but no `changed`.
 const COUNTS_ONLY: &[&str] = &["run"];
 
-/// Cases run by the test's own code, not [`COMMANDS`]: `task …` needs a
-/// task id read first; `migrate` needs a PostgreSQL server (its schema is
-/// checked by tests/pg_migrate.rs when one is there).
+/// Cases run by the tests' own code, not [`COMMANDS`]: `task …` needs a
+/// task id read first; `migrate` a PostgreSQL server
+/// (`migrate_prints_the_json_its_schema_describes`).
 const OWN_CASES: &[(&str, &str)] = &[
     ("task done", "task_done"),
     ("task skip", "task_done"),
@@ -460,4 +461,31 @@ fn every_command_prints_the_json_its_schema_describes() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn migrate_prints_the_json_its_schema_describes() {
+    let pg = support::postgres::Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let r = run(&db, &["demo", "--contacts", "30"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let url = pg.database("schema");
+    let r = output(
+        seqtui(&db)
+            .env("PGPASSWORD", pg.password)
+            .env("PGPASSFILE", dir.path().join("no-pgpass"))
+            .args([
+                "--json",
+                "migrate",
+                "--from",
+                db.to_str().unwrap(),
+                "--to",
+                &url,
+            ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut errors = Vec::new();
+    validate(&schema_of("migrate"), &r.json(), "$", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
 }
