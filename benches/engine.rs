@@ -222,7 +222,7 @@ fn main() {
         report.emails_sent,
         report.tasks_created,
         report.finished,
-        report.skipped,
+        report.skipped.len(),
         secs(run_time),
         executed as f64 / secs(run_time)
     );

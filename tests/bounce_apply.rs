@@ -129,7 +129,7 @@ fn ingest_at(db: &Path, hours: i64, file: &Path, rules: Option<&Path>) -> Value 
     }
     let run = output(cmd.arg("--json").arg("ingest").arg(file));
     assert_eq!(run.code, 0, "{} {}", run.stdout, run.stderr);
-    let lines = run.json();
+    let lines = run.json()["items"].clone();
     assert_eq!(lines.as_array().unwrap().len(), 1, "{lines}");
     lines[0].clone()
 }
@@ -669,7 +669,7 @@ fn a_json_lines_bounce_with_an_unknown_verdict_is_refused() {
     .unwrap();
     let run = output(seqtui(&db).args(["--json", "ingest"]).arg(&file));
     assert_eq!(run.code, 1, "{}", run.stdout);
-    let lines = run.json();
+    let lines = run.json()["items"].clone();
     assert_eq!(lines[0]["code"], "invalid", "{lines}");
     assert!(
         lines[0]["error"]

@@ -485,7 +485,12 @@ fn ingest_prints_a_summary_and_items_only_with_verbose_or_json() {
     assert_eq!(v.stdout.lines().count(), 5, "{}", v.stdout);
     // --json: every item.
     let j = run(&f.path, &["--json", "ingest", events]);
-    assert_eq!(j.json().as_array().unwrap().len(), 3, "{}", j.stdout);
+    assert_eq!(
+        j.json()["items"].as_array().unwrap().len(),
+        3,
+        "{}",
+        j.stdout
+    );
     // -q: nothing.
     let q = run(&f.path, &["-q", "ingest", events]);
     assert_eq!(q.code, 0, "{}", q.stderr);

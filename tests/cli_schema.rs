@@ -4,14 +4,21 @@
 //! items, enum), so that a renamed, missing or retyped field fails here.
 
 mod common;
+mod support;
 
 use std::path::Path;
 
 use common::cli::*;
 use serde_json::Value;
 
+/// Who may add users and bind logins in the demo: its admin.
+const ADMIN: &str = "dana.whitfield@northwind.example";
+
 /// The schema file (without `.json`) and the command that prints it; in
-/// order, since some change what later ones read.
+/// order, since some change what later ones read. `@FIX/` is the tests'
+/// fixtures folder, `@ASSETS/` the assets folder, `@TMP/` the test's
+/// temporary folder (where `contacts.csv` is written first), `@LOGIN` the
+/// login running the tests.
 const COMMANDS: &[(&str, &[&str])] = &[
     ("users", &["users"]),
     ("sequences", &["sequences"]),
@@ -22,6 +29,8 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("audit", &["audit", "--limit", "30"]),
     ("list_save", &["list", "save", "Stale", "--stale"]),
     ("lists", &["lists"]),
+    ("list_show", &["list", "show", "Stale", "--limit", "5"]),
+    ("list_delete", &["list", "delete", "Stale"]),
     ("report", &["report"]),
     ("contact", &["contact", "1"]),
     (
@@ -52,6 +61,22 @@ const COMMANDS: &[(&str, &[&str])] = &[
     ("undo", &["undo"]),
     ("opt_out", &["contact", "opt-out", "3", "4"]),
     (
+        "opt_in",
+        &[
+            "--as",
+            ADMIN,
+            "contact",
+            "opt-in",
+            "3",
+            "--note",
+            "asked again",
+        ],
+    ),
+    (
+        "contact_email",
+        &["contact", "email", "8", "--to", "eight.new@example.com"],
+    ),
+    (
         "transfer",
         &[
             "transfer",
@@ -66,9 +91,228 @@ const COMMANDS: &[(&str, &[&str])] = &[
             "--yes",
         ],
     ),
+    (
+        "users_add",
+        &[
+            "--as",
+            ADMIN,
+            "users",
+            "add",
+            "new.rep@northwind.example",
+            "--name",
+            "New Rep",
+            "--role",
+            "rep",
+            "--team",
+            "East",
+        ],
+    ),
+    ("sequence_show", &["sequence", "show", "1"]),
+    ("sequence_versions", &["sequence", "versions", "1"]),
+    (
+        "sequence_apply",
+        &[
+            "--as",
+            ADMIN,
+            "sequence",
+            "apply",
+            "@ASSETS/sequences/outbound.toml",
+            "--yes",
+        ],
+    ),
+    (
+        "sequence_set",
+        &["sequence", "set", "1", "--unenroll-colleagues", "on"],
+    ),
+    (
+        "sequence_owner",
+        &[
+            "sequence",
+            "owner",
+            "4",
+            "--to",
+            "aisha.khan@northwind.example",
+        ],
+    ),
+    (
+        "sequence_archive",
+        &["--as", ADMIN, "sequence", "archive", "2", "--yes"],
+    ),
+    (
+        "sequence_unarchive",
+        &["--as", ADMIN, "sequence", "unarchive", "2"],
+    ),
+    (
+        "import",
+        &["--as", ADMIN, "import", "contacts", "@TMP/contacts.csv"],
+    ),
+    ("ingest", &["ingest", "@FIX/mail/events.jsonl"]),
+    // The admin binds the login running the tests first (the first
+    // binding must be one's own), then the new rep, and unbinds it.
+    (
+        "users_bind",
+        &["--as", ADMIN, "users", "bind", ADMIN, "--login", "@LOGIN"],
+    ),
+    (
+        "users_bind",
+        &[
+            "users",
+            "bind",
+            "new.rep@northwind.example",
+            "--login",
+            "newrep",
+        ],
+    ),
+    (
+        "users_unbind",
+        &["users", "unbind", "new.rep@northwind.example"],
+    ),
     ("tidy", &["tidy"]),
     ("run", &["run"]),
+    ("paths", &["paths"]),
+    (
+        "demo",
+        &["demo", "--contacts", "20", "--db", "@TMP/other.db"],
+    ),
+    ("init", &["init", "--db", "@TMP/empty.db"]),
 ];
+
+/// Commands that only read: no `changed` or `skipped`. Every other command
+/// changes data and needs a schema and a case in [`COMMANDS`] (or, for
+/// `task`'s, in the test's own part).
+const READS: &[&str] = &[
+    "users",
+    "sequences",
+    "enrollments",
+    "contact",
+    "contacts",
+    "tasks",
+    "lists",
+    "list show",
+    "audit",
+    "report",
+    "sequence show",
+    "sequence versions",
+    "completions",
+    "paths",
+    "man",
+];
+
+/// Changes that build or copy a whole workspace, or tidy one: counts and
+/// paths, no ids a person chose (docs/cli.md: known exceptions).
+const WHOLE_WORKSPACE: &[&str] = &["demo", "init", "migrate", "tidy"];
+
+/// `run` reports counts (a run may send tens of thousands of emails) and
+/// its `skipped`, but no `changed`.
+const COUNTS_ONLY: &[&str] = &["run"];
+
+/// Cases run by the tests' own code, not [`COMMANDS`]: `task …` needs a
+/// task id read first; `migrate` a PostgreSQL server
+/// (`migrate_prints_the_json_its_schema_describes`).
+const OWN_CASES: &[(&str, &str)] = &[
+    ("task done", "task_done"),
+    ("task skip", "task_done"),
+    ("task snooze", "task_done"),
+    ("migrate", "migrate"),
+];
+
+/// Every command path that runs (`["sequence", "archive"]`, and a group
+/// such as `users` whose subcommand is optional), from clap.
+fn runnable_commands() -> Vec<String> {
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            if !sub.has_subcommands() || !sub.is_subcommand_required_set() {
+                out.push(p.join(" "));
+            }
+            walk(sub, p, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&seqtui::cli::command(), Vec::new(), &mut out);
+    out
+}
+
+/// The schema of the case in [`COMMANDS`] whose arguments run `path`.
+fn case_of(path: &str) -> Option<&'static str> {
+    let words: Vec<&str> = path.split(' ').collect();
+    COMMANDS.iter().find_map(|(schema, args)| {
+        let start = args.iter().position(|a| *a == words[0])?;
+        (args.len() >= start + words.len() && args[start..start + words.len()] == words[..])
+            .then_some(*schema)
+    })
+}
+
+#[test]
+fn every_command_that_changes_data_has_a_schema_with_changed_and_skipped() {
+    let mut missing = Vec::new();
+    let commands = runnable_commands();
+    assert!(
+        commands.iter().any(|c| c == "sequence archive"),
+        "{commands:?}"
+    );
+    for path in &commands {
+        if READS.contains(&path.as_str()) {
+            continue;
+        }
+        let schema = OWN_CASES
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, s)| *s)
+            .or_else(|| case_of(path));
+        let Some(schema) = schema else {
+            missing.push(format!("{path}: no case in COMMANDS (and no schema)"));
+            continue;
+        };
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/schema")
+            .join(format!("{schema}.json"));
+        if !file.exists() {
+            missing.push(format!("{path}: no assets/schema/{schema}.json"));
+            continue;
+        }
+        if WHOLE_WORKSPACE.contains(&path.as_str()) {
+            continue;
+        }
+        let required = schema_of(schema)["required"].clone();
+        let required: Vec<&str> = required
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let wanted: &[&str] = if COUNTS_ONLY.contains(&path.as_str()) {
+            &["skipped"]
+        } else {
+            &["changed", "skipped"]
+        };
+        for field in wanted {
+            if !required.contains(field) {
+                missing.push(format!("{path}: {schema}.json does not require '{field}'"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// An argument with its placeholders (`@FIX/`, `@ASSETS/`, `@TMP/`,
+/// `@LOGIN`: the login running the tests) filled.
+fn filled(arg: &str, tmp: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if arg == "@LOGIN" {
+        seqtui::cli::current_login().expect("a login to bind")
+    } else if let Some(rest) = arg.strip_prefix("@FIX/") {
+        root.join("tests/fixtures").join(rest).display().to_string()
+    } else if let Some(rest) = arg.strip_prefix("@ASSETS/") {
+        root.join("assets").join(rest).display().to_string()
+    } else if let Some(rest) = arg.strip_prefix("@TMP/") {
+        tmp.join(rest).display().to_string()
+    } else {
+        arg.to_string()
+    }
+}
 
 fn schema_of(name: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -166,9 +410,15 @@ fn every_command_prints_the_json_its_schema_describes() {
         let r = output(seqtui_at(&db, at).args(["run"]));
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
+    std::fs::write(
+        dir.path().join("contacts.csv"),
+        "email,first_name,last_name,company\nana@delta.example,Ana,Ruiz,Delta\nbo@epsilon.example,Bo,Chen,Epsilon\n",
+    )
+    .unwrap();
     let mut failures = Vec::new();
     for (name, args) in COMMANDS {
-        let r = output(seqtui(&db).arg("--json").args(*args));
+        let args: Vec<String> = args.iter().map(|a| filled(a, dir.path())).collect();
+        let r = output(seqtui(&db).arg("--json").args(&args));
         assert!(
             r.code == 0 || r.code == 3,
             "{args:?}: {} {}",
@@ -183,18 +433,59 @@ fn every_command_prints_the_json_its_schema_describes() {
             failures.push(format!("{name}: {}", errors.join("; ")));
         }
     }
-    // A task: the first of the queue (another's: refused, with `skipped`).
-    let tasks = run(&db, &["--json", "tasks", "--all", "--limit", "1"]).json();
-    let task = tasks[0]["id"]
-        .as_i64()
-        .expect("a task to complete")
-        .to_string();
-    let r = run(&db, &["--json", "task", "done", &task]);
-    assert!(r.code == 0 || r.code == 3, "{}", r.stderr);
-    let mut errors = Vec::new();
-    validate(&schema_of("task_done"), &r.json(), "$", &mut errors);
-    if !errors.is_empty() {
-        failures.push(format!("task_done: {}", errors.join("; ")));
+    // Tasks: the first three of the queue (another's: refused, with
+    // `skipped`), one done, one skipped, one snoozed.
+    let tasks = run(&db, &["--json", "tasks", "--all", "--limit", "3"]).json();
+    let ids: Vec<String> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().expect("a task").to_string())
+        .collect();
+    assert_eq!(ids.len(), 3, "three tasks to work");
+    for (id, action) in ids.iter().zip([
+        &["done"][..],
+        &["skip"][..],
+        &["snooze", "--until", "tomorrow"][..],
+    ]) {
+        let r = output(
+            seqtui(&db)
+                .args(["--as", ADMIN, "--json", "task", action[0], id])
+                .args(&action[1..]),
+        );
+        assert!(r.code == 0 || r.code == 3, "{action:?}: {}", r.stderr);
+        let mut errors = Vec::new();
+        validate(&schema_of("task_done"), &r.json(), "$", &mut errors);
+        if !errors.is_empty() {
+            failures.push(format!("task {}: {}", action[0], errors.join("; ")));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn migrate_prints_the_json_its_schema_describes() {
+    let pg = support::postgres::Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let r = run(&db, &["demo", "--contacts", "30"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let url = pg.database("schema");
+    let r = output(
+        seqtui(&db)
+            .env("PGPASSWORD", pg.password)
+            .env("PGPASSFILE", dir.path().join("no-pgpass"))
+            .args([
+                "--json",
+                "migrate",
+                "--from",
+                db.to_str().unwrap(),
+                "--to",
+                &url,
+            ]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut errors = Vec::new();
+    validate(&schema_of("migrate"), &r.json(), "$", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
 }

@@ -65,6 +65,87 @@ fn every_argument_has_a_help_line() {
     assert!(missing.is_empty(), "arguments without help: {missing:#?}");
 }
 
+/// Arguments whose values are a closed set, by id, beyond those whose
+/// value name spells the set (`table|tsv|csv`, `on|off`).
+const CLOSED: &[&str] = &[
+    "reason",
+    "role",
+    "policy",
+    "status",
+    "format",
+    "due",
+    "color",
+    "shell",
+    "opted_out",
+];
+
+/// The values a value name like `today|overdue|week` spells (lower-case
+/// words between bars), or none for a placeholder (`EMAIL|ID`, `N`).
+fn spelled_values(name: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = name.split('|').collect();
+    (parts.len() > 1
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-')
+        }))
+    .then(|| parts.iter().map(|p| p.to_string()).collect())
+}
+
+#[test]
+fn every_argument_with_a_closed_set_of_values_lists_them_in_help() {
+    let mut wrong = Vec::new();
+    let root = seqtui::cli::command();
+    let mut all = vec![(vec!["seqtui".to_string()], root.clone())];
+    all.extend(all_commands());
+    let mut seen = 0;
+    for (path, cmd) in &all {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            let spelled = arg
+                .get_value_names()
+                .and_then(|names| names.first().and_then(|n| spelled_values(n)));
+            if spelled.is_none() && !CLOSED.contains(&id) {
+                continue;
+            }
+            seen += 1;
+            let at = format!("{} --{}", path.join(" "), arg.get_long().unwrap_or(id));
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if values.is_empty() || arg.is_hide_possible_values_set() {
+                wrong.push(format!("{at}: its values are not declared (value_parser)"));
+                continue;
+            }
+            if let Some(spelled) = spelled
+                && spelled != values
+            {
+                wrong.push(format!(
+                    "{at}: the value name says {spelled:?}, the parser {values:?}"
+                ));
+            }
+        }
+    }
+    assert!(seen >= 10, "only {seen} closed arguments found");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // And the help shows them.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let help = run(&db, &["tasks", "--help"]).stdout;
+    assert!(
+        help.contains("[possible values: today, overdue, week]"),
+        "{help}"
+    );
+    let help = run(&db, &["enrollments", "--help"]).stdout;
+    assert!(
+        help.contains("[possible values: table, tsv, csv, json, jsonl]"),
+        "{help}"
+    );
+}
+
 #[test]
 fn every_command_has_examples_that_parse() {
     let mut missing = Vec::new();

@@ -674,7 +674,11 @@ fn ingester(
             continue;
         };
         let mut told = told.lock().unwrap();
-        for line in v.as_array().into_iter().flatten() {
+        let Some(items) = v["items"].as_array() else {
+            problems.add(format!("ingest: no items: {}", ran.stdout));
+            continue;
+        };
+        for line in items {
             if line["error"].is_string() {
                 problems.add(format!("ingest could not read an item: {line}"));
             }

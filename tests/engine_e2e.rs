@@ -90,7 +90,7 @@ fn demo_run_reply_ingest_twice() {
     std::fs::write(&reply_path, reply).unwrap();
 
     let before = statuses(&db);
-    let result = json(&db, &["ingest", reply_path.to_str().unwrap()]);
+    let result = json(&db, &["ingest", reply_path.to_str().unwrap()])["items"].clone();
     assert_eq!(result[0]["action"], "ended", "{result}");
     assert_eq!(result[0]["reason"], "replied");
     assert_eq!(result[0]["enrollment"], enrollment);
@@ -106,7 +106,7 @@ fn demo_run_reply_ingest_twice() {
         }
     }
 
-    let second = json(&db, &["ingest", reply_path.to_str().unwrap()]);
+    let second = json(&db, &["ingest", reply_path.to_str().unwrap()])["items"].clone();
     assert_eq!(second[0]["action"], "duplicate");
     assert_eq!(statuses(&db), after);
 }

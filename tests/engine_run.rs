@@ -383,3 +383,34 @@ fn a_reassign_committed_while_a_run_waits_for_the_lock_is_not_lost() {
         "an open task belongs to someone other than its enrollment's owner"
     );
 }
+
+/// A step another run executed first is reported as a refusal of the one
+/// vocabulary (`skipped: [{id, code, why}]`, issue 17): the enrollment's
+/// id, the code `already_run`, and a sentence naming the step.
+#[test]
+fn a_step_taken_by_another_run_is_skipped_with_its_enrollment_and_a_code() {
+    let mut f = enrolled_fixture(2, 2);
+    let now = f.ws.now();
+    let due = f.ws.due_steps(now, None, 10).unwrap();
+    assert_eq!(due.len(), 2);
+    let rendered: Vec<ExecutedStep> = due
+        .iter()
+        .map(|s| execute(s, "testws", now, &Default::default()).unwrap())
+        .collect();
+    // Another run records them first.
+    let mut other = at(&f.path, 0);
+    assert_eq!(other.record_executed(&rendered).unwrap().emails, 2);
+    let late = f.ws.record_executed(&rendered).unwrap();
+    assert_eq!(late.emails, 0);
+    let mut ids: Vec<i64> = late.skipped.iter().map(|s| s.id).collect();
+    ids.sort_unstable();
+    let mut enrollments: Vec<i64> = due.iter().map(|s| s.enrollment_id).collect();
+    enrollments.sort_unstable();
+    assert_eq!(ids, enrollments);
+    for s in &late.skipped {
+        assert_eq!(s.code, SkipCode::AlreadyRun);
+        assert!(s.why.contains("step 1"), "{}", s.why);
+    }
+    let json = serde_json::to_value(&late).unwrap();
+    assert_eq!(json["skipped"][0]["code"], "already_run");
+}

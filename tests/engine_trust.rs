@@ -58,7 +58,7 @@ fn ingest_json(db: &Path, paths: &[&Path]) -> (i32, Vec<Value>) {
     cmd.arg("--json").arg("ingest").args(paths);
     cmd.timeout(Duration::from_secs(60));
     let run = output(&mut cmd);
-    let Value::Array(lines) = run.json() else {
+    let Value::Array(lines) = run.json()["items"].clone() else {
         panic!("not an array: {}", run.stdout)
     };
     (run.code, lines)

@@ -128,7 +128,7 @@ fn ingest_json(db: &Path, server: &Dovecot, args: &[&str]) -> Vec<Value> {
             .args(args),
     );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    run.json().as_array().unwrap().clone()
+    run.json()["items"].as_array().unwrap().clone()
 }
 
 /// Checks that only the enrollments in `ended` changed between two
@@ -234,7 +234,7 @@ fn a_new_uidvalidity_reads_the_mailbox_again_and_applies_nothing_twice() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("UIDVALIDITY"), "{}", run.stderr);
-    let lines = run.json();
+    let lines = run.json()["items"].clone();
     let lines = lines.as_array().unwrap();
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(lines[0]["action"], "duplicate", "{lines:?}");

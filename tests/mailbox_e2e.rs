@@ -164,7 +164,7 @@ fn ingest(db: &Path, imap: &Dovecot) -> Vec<serde_json::Value> {
             .env("SEQTUI_IMAP_PASSWORD", imap.password)
             .args(["--json", "ingest", &imap.url("INBOX")]),
     ));
-    run.json().as_array().unwrap().clone()
+    run.json()["items"].as_array().unwrap().clone()
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn unenroll_with_reason_opted_out_marks_the_contact_and_blocks_enrollment() {
     let r = run(&f.path, &["contact", C0]);
     assert!(
         r.stdout
-            .contains("opted out 2026-11-02 09:00 by ann@team.example via unenroll"),
+            .contains("opted out 2026-11-02 09:00 UTC by ann@team.example via unenroll"),
         "{}",
         r.stdout
     );

@@ -368,7 +368,8 @@ fn ingest(db: &Path, file: &Path) -> Value {
         "2026-11-02T12:00:00Z",
         &["--json", "ingest", file.to_str().unwrap()],
     ))
-    .json()
+    .json()["items"]
+        .clone()
 }
 
 #[test]

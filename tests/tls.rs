@@ -165,7 +165,7 @@ fn imap_with_tls(implicit: bool) {
     );
     let trusted = ingest(Some(&certs.ca));
     assert_eq!(trusted.code, 0, "{}\n{}", trusted.stdout, trusted.stderr);
-    let lines = trusted.json();
+    let lines = trusted.json()["items"].clone();
     let lines = lines.as_array().unwrap();
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(

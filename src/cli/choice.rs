@@ -43,6 +43,23 @@ where
     }
 }
 
+/// One of `names`, read by `parse`, which may take more spellings than
+/// `--help` lists (any case; `yes` for `on`): for closed sets that are no
+/// domain enum (`--format`, `--due`, `on|off`).
+pub fn one_of<T>(
+    names: fn() -> Vec<&'static str>,
+    parse: fn(&str) -> Result<T, String>,
+) -> Choice<T>
+where
+    T: Clone + Send + Sync + 'static,
+{
+    Choice {
+        names,
+        list: None,
+        parse,
+    }
+}
+
 /// A comma list of `T`'s values (each checked), kept as typed for the one
 /// parser that reads it later ([`crate::domain::Filter::set`]).
 pub fn choice_list<T>(names: fn() -> Vec<&'static str>) -> Choice<String>

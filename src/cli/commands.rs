@@ -126,11 +126,18 @@ struct InitReport {
 /// Runs one parsed command line; returns the exit code. The TUI is started
 /// by the binary, not here, so that this stays testable.
 pub fn run(cli: &Cli) -> Outcome {
+    // The user's zone (`TZ`, else the rules file's; a rules file that
+    // cannot be read fails the command later, with its own sentence).
+    let zone = cli
+        .rules()
+        .map(|rules| user_zone(None, rules.time_zone.as_deref()))
+        .unwrap_or(chrono_tz::Tz::UTC);
     super::output::configure(super::output::Style::detect(
         cli.color,
         cli.width,
         cli.quiet,
         cli.verbose,
+        zone,
     ));
     let outcome = run_command(cli);
     // Last, after the change and its tidying: what writing stdout met.
@@ -384,7 +391,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             since,
             limit,
             format,
-        } => audit(cli, ws, since.as_deref(), *limit, format.as_deref()),
+        } => audit(cli, ws, since.as_deref(), *limit, *format),
         Command::Report { sequence, since } => {
             report(cli, ws, sequence.as_deref(), since.as_deref())
         }
@@ -614,7 +621,7 @@ fn users(
                 .add_user(actor, email, name, *role, team)
                 .map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!("Added {} ({}, team {}).", user.email, user.role, user.team);
             }
@@ -623,7 +630,7 @@ fn users(
         Some(UsersAction::Bind { email, login }) => {
             let user = ws.bind_login(actor, email, Some(login)).map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!(
                     "Bound {} to the login '{}': that login now acts as {}, and only admins may use --as.",
@@ -637,7 +644,7 @@ fn users(
         Some(UsersAction::Unbind { email }) => {
             let user = ws.bind_login(actor, email, None).map_err(unsaved)?;
             if cli.json {
-                json(&user)?;
+                super::output::change(&user, &[user.id], &[])?;
             } else {
                 outln!("{} is bound to no login now.", user.email);
             }
@@ -729,7 +736,7 @@ fn audit(
     ws: &Workspace,
     since: Option<&str>,
     limit: usize,
-    format: Option<&str>,
+    format: Option<Format>,
 ) -> Outcome {
     let format = Format::chosen(cli.json, format)?;
     let since = since
@@ -908,10 +915,7 @@ fn report(cli: &Cli, ws: &Workspace, sequence: Option<&str>, since: Option<&str>
     outln!(
         "Rates: enrollments with an open, click, reply or meeting over CONTACTED (enrollments sent at least one email); unenrolled contacts count too.{}",
         since
-            .map(|t| format!(
-                " Only enrollments enrolled since {}.",
-                show_time(t, ws.zone())
-            ))
+            .map(|t| format!(" Only enrollments enrolled since {}.", time(Some(t))))
             .unwrap_or_default()
     );
     Ok(0)

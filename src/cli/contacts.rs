@@ -76,7 +76,8 @@ pub struct ContactsArgs {
     #[command(flatten)]
     pub filter: ContactFilterArgs,
     /// Only opted-out contacts (yes) or only the others (no)
-    #[arg(long, value_parser = parse_yes_no, value_name = "yes|no", help_heading = "Contact filter")]
+    #[arg(long, value_parser = super::choice::one_of(|| vec!["yes", "no"], parse_yes_no),
+        value_name = "yes|no", help_heading = "Contact filter")]
     pub opted_out: Option<bool>,
     /// At most this many rows
     #[arg(long, value_name = "N")]

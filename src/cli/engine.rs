@@ -48,8 +48,8 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
                 report.recovered
             ));
         }
-        if report.skipped > 0 {
-            line.push_str(&format!(" · {} taken by another run", report.skipped));
+        if !report.skipped.is_empty() {
+            line.push_str(&format!(" · {} taken by another run", report.skipped.len()));
         }
         if report.delivery_deferred > 0 {
             line.push_str(&format!(
@@ -195,7 +195,7 @@ pub fn run(
             report.resumed,
             report.recovered,
             report.deferred,
-            report.skipped
+            report.skipped.len()
         );
         if report.emails_sent + report.tasks_created + report.resumed + report.recovered > 0 {
             print_run(cli, &report, true)?;
@@ -233,6 +233,70 @@ struct IngestLine {
     code: Option<InputSkip>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     outcome: Option<IngestOutcome>,
+}
+
+/// How many items of an `ingest` came to each decision.
+#[derive(Debug, Serialize)]
+struct IngestCounts {
+    ended: usize,
+    paused: usize,
+    recorded: usize,
+    unverified: usize,
+    duplicate: usize,
+    ignored: usize,
+    unreadable: usize,
+}
+
+/// An item `ingest` could not read, in the one vocabulary: no id (an item
+/// is no record), its code, why, and where it was.
+#[derive(Debug, Serialize)]
+struct IngestSkipped<'a> {
+    id: Option<i64>,
+    code: Option<InputSkip>,
+    why: &'a str,
+    source: &'a str,
+}
+
+/// What `ingest --json` prints: the counts per decision, every item, the
+/// enrollments it changed (ended or paused, colleagues' included) and the
+/// items it skipped.
+#[derive(Debug, Serialize)]
+struct IngestJson<'a> {
+    counts: IngestCounts,
+    items: &'a [IngestLine],
+    changed: Vec<i64>,
+    skipped: Vec<IngestSkipped<'a>>,
+}
+
+impl<'a> IngestJson<'a> {
+    fn of(tally: &'a IngestTally) -> IngestJson<'a> {
+        let mut changed = Vec::new();
+        for o in tally.lines.iter().filter_map(|l| l.outcome.as_ref()) {
+            if matches!(o.action, IngestAction::Ended | IngestAction::Paused) {
+                changed.extend(o.enrollment);
+            }
+            changed.extend(o.colleagues.iter().copied());
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        IngestJson {
+            counts: tally.counts(),
+            items: &tally.lines,
+            changed,
+            skipped: tally
+                .lines
+                .iter()
+                .filter_map(|l| {
+                    Some(IngestSkipped {
+                        id: None,
+                        code: l.code,
+                        why: l.error.as_deref()?,
+                        source: &l.source,
+                    })
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What an item of `ingest` did, for the table and the summary.
@@ -273,6 +337,24 @@ impl IngestTally {
                 code: None,
                 outcome: Some(outcome),
             });
+        }
+    }
+
+    fn counts(&self) -> IngestCounts {
+        let count = |a: IngestAction| {
+            self.lines
+                .iter()
+                .filter(|l| l.outcome.as_ref().is_some_and(|o| o.action == a))
+                .count()
+        };
+        IngestCounts {
+            ended: count(IngestAction::Ended),
+            paused: count(IngestAction::Paused),
+            recorded: count(IngestAction::Recorded),
+            unverified: count(IngestAction::Unverified),
+            duplicate: count(IngestAction::Duplicate),
+            ignored: count(IngestAction::Ignored),
+            unreadable: self.failed,
         }
     }
 
@@ -418,7 +500,7 @@ fn print_ingest(cli: &Cli, tally: &IngestTally, compact: bool) -> Result<(), Fai
                 super::output::json_line(line)?;
             }
         } else {
-            json(lines)?;
+            json(&IngestJson::of(tally))?;
         }
         return Ok(());
     }
@@ -462,22 +544,17 @@ fn print_ingest(cli: &Cli, tally: &IngestTally, compact: bool) -> Result<(), Fai
             &rows,
         );
     }
-    let count = |a: IngestAction| {
-        lines
-            .iter()
-            .filter(|l| l.outcome.as_ref().is_some_and(|o| o.action == a))
-            .count()
-    };
+    let c = tally.counts();
     outln!(
         "{} items: {} ended, {} paused, {} recorded, {} unverified, {} duplicates, {} ignored, {} unreadable.",
         lines.len(),
-        count(IngestAction::Ended),
-        count(IngestAction::Paused),
-        count(IngestAction::Recorded),
-        count(IngestAction::Unverified),
-        count(IngestAction::Duplicate),
-        count(IngestAction::Ignored),
-        tally.failed
+        c.ended,
+        c.paused,
+        c.recorded,
+        c.unverified,
+        c.duplicate,
+        c.ignored,
+        c.unreadable
     );
     Ok(())
 }
@@ -587,7 +664,7 @@ pub fn sequence_set(
         .set_sequence_options(actor, sequence, unenroll_colleagues, pause_on_ooo)
         .map_err(unsaved)?;
     if cli.json {
-        json(&updated)?;
+        super::output::change(&updated, &[updated.id], &[])?;
     } else {
         let onoff = |v: bool| if v { "on" } else { "off" };
         outln!(

@@ -118,17 +118,20 @@ pub const EXAMPLES: &[(&str, &str)] = &[
     (
         "import contacts",
         "  seqtui import contacts hubspot-export.csv -n
-  seqtui import contacts hubspot-export.csv --clear-empty",
+  seqtui import contacts hubspot-export.csv --clear-empty
+  seqtui --json import contacts hubspot-export.csv | jq .changed   # the contacts created or updated",
     ),
     (
         "run",
         "  seqtui run                           # one pass into the outbox Maildir
   seqtui run --watch --deliver smtp://maya@smtp.acme.example:587
-  seqtui run --outbox /var/mail/seqtui-outbox",
+  seqtui run --outbox /var/mail/seqtui-outbox
+  seqtui --json run | jq .skipped      # steps another run executed first",
     ),
     (
         "ingest",
         "  seqtui ingest replies.mbox meetings/ events.jsonl
+  seqtui --json ingest replies.mbox | jq .counts     # counts per decision, items, changed, skipped
   seqtui ingest imaps://maya@imap.acme.example/INBOX --watch --move-processed Processed",
     ),
     (

@@ -12,7 +12,9 @@ use super::Cli;
 use super::commands::{Failure, unsaved};
 use super::output::outln;
 use super::output::{json, safe};
-use crate::domain::{ContactInput, DomainError, ImportOptions, ImportReport, User, Workspace};
+use crate::domain::{
+    ContactInput, DomainError, ImportOptions, ImportReport, SkipCode, User, Workspace,
+};
 
 /// `seqtui import contacts FILE`: reads the file, imports it (or, with
 /// `--dry-run`, reports what it would do), and prints the counts, the
@@ -39,10 +41,48 @@ pub fn import_contacts(
             #[serde(flatten)]
             report: &'a ImportReport,
             ignored_columns: &'a [String],
+            /// The contacts created or updated (a dry run's new contacts
+            /// have no id yet; a refused import changed nothing).
+            changed: Vec<i64>,
+            /// The refused rows in the one vocabulary: the contact's id
+            /// (`null` for a new one), the code, why, and the row's line
+            /// and email.
+            skipped: Vec<SkippedRow>,
         }
+        #[derive(Serialize)]
+        struct SkippedRow {
+            id: Option<i64>,
+            code: SkipCode,
+            why: String,
+            line: u64,
+            contact: String,
+        }
+        let existing = |email: &str| ws.contact(email).ok().map(|c| c.id);
+        let changed = if report.refused.is_empty() {
+            report
+                .changes
+                .iter()
+                .filter_map(|c| existing(&c.email))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let skipped = report
+            .refused
+            .iter()
+            .map(|r| SkippedRow {
+                id: existing(&r.email),
+                code: r.code,
+                why: r.why.clone(),
+                line: r.line,
+                contact: r.email.clone(),
+            })
+            .collect();
         json(&Output {
             report: &report,
             ignored_columns: &file.ignored_columns,
+            changed,
+            skipped,
         })?;
         return Ok(code);
     }

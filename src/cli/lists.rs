@@ -52,7 +52,7 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
             let filter = filter.filter()?;
             let report = ws.save_list(actor, name, &filter).map_err(unsaved)?;
             if cli.json {
-                json(&report)?;
+                super::output::change(&report, &[report.list.id], &[])?;
             } else {
                 outln!(
                     "{} the list '{}' ({} enrollments match now): {}",
@@ -100,7 +100,7 @@ pub fn list(cli: &Cli, ws: &mut Workspace, actor: &User, action: &ListAction) ->
         ListAction::Delete { name } => {
             let list = ws.delete_list(actor, name).map_err(unsaved)?;
             if cli.json {
-                json(&list)?;
+                super::output::change(&list, &[list.id], &[])?;
             } else {
                 outln!(
                     "Deleted the list '{}' ({}); its enrollments are untouched.",

@@ -208,8 +208,9 @@ pub enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
         /// `table`, `tsv`, `csv` (id, at, actor, action, reason, note, batch, count, detail), `json` or `jsonl`
-        #[arg(long, value_name = "table|tsv|csv|json|jsonl")]
-        format: Option<String>,
+        #[arg(long, value_name = "table|tsv|csv|json|jsonl",
+            value_parser = choice::one_of(output::Format::names, output::Format::parse))]
+        format: Option<output::Format>,
     },
     /// Finish cancelling the scheduled steps and open tasks of large ended batches (a bulk change leaves what takes over a second to the next `run`, the TUI or this)
     Tidy,
@@ -240,13 +241,14 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 pub struct FormatArgs {
     /// `table` (for people; fits a terminal), `tsv`, `csv`, `json` (= --json) or `jsonl` (one JSON object a line)
-    #[arg(long, value_name = "table|tsv|csv|json|jsonl")]
-    pub format: Option<String>,
+    #[arg(long, value_name = "table|tsv|csv|json|jsonl",
+        value_parser = choice::one_of(output::Format::names, output::Format::parse))]
+    pub format: Option<output::Format>,
 }
 
 impl FormatArgs {
     pub fn chosen(&self, cli: &Cli) -> Result<output::Format, DomainError> {
-        output::Format::chosen(cli.json, self.format.as_deref())
+        output::Format::chosen(cli.json, self.format)
     }
 }
 
@@ -397,7 +399,8 @@ pub enum SequenceAction {
         /// Sequence id or name
         sequence: String,
         /// `text` (a summary) or `toml` (the sequence file)
-        #[arg(long, default_value = "text", value_name = "text|toml")]
+        #[arg(long, default_value = "text", value_name = "text|toml",
+            value_parser = choice::one_of(|| vec!["text", "toml"], parse_show_format))]
         format: String,
         /// An earlier version's file
         #[arg(long, value_name = "N")]
@@ -439,12 +442,25 @@ pub enum SequenceAction {
         /// Sequence id or name
         sequence: String,
         /// R8: a reply or meeting also ends colleagues' enrollments in this sequence
-        #[arg(long, value_parser = parse_on_off, value_name = "on|off")]
+        #[arg(long, value_parser = choice::one_of(|| vec!["on", "off"], parse_on_off), value_name = "on|off")]
         unenroll_colleagues: Option<bool>,
         /// R14: an out-of-office reply with a return date pauses the enrollment until then
-        #[arg(long, value_parser = parse_on_off, value_name = "on|off")]
+        #[arg(long, value_parser = choice::one_of(|| vec!["on", "off"], parse_on_off), value_name = "on|off")]
         pause_on_out_of_office: Option<bool>,
     },
+}
+
+/// `sequence show --format`: `text` or `toml`, any case.
+fn parse_show_format(text: &str) -> Result<String, String> {
+    let name = text.trim().to_ascii_lowercase();
+    if matches!(name.as_str(), "text" | "toml") {
+        Ok(name)
+    } else {
+        Err(format!(
+            "unknown format '{}'; use text or toml",
+            text.trim()
+        ))
+    }
 }
 
 fn parse_on_off(text: &str) -> Result<bool, String> {

@@ -135,8 +135,13 @@ impl Write for Verbatim {
     }
 }
 
+/// A time for people, the one way text and tables show one: in the
+/// user's zone ([`Style::zone`]: `TZ`, else the rules file's `[dates]
+/// time_zone`, else UTC) with the zone named — `2026-12-01 10:00 CET`,
+/// `2026-12-01 09:00 UTC` — through [`crate::domain::show_time`]; `-` for
+/// none. Machine formats (JSON, CSV) keep RFC 3339 in UTC instead.
 pub fn time(t: Option<Timestamp>) -> String {
-    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+    t.map(|t| crate::domain::show_time(t, style().zone))
         .unwrap_or_else(|| "-".into())
 }
 
@@ -159,6 +164,8 @@ pub struct Style {
     pub quiet: bool,
     /// `-v`: item by item where a summary is the default.
     pub verbose: bool,
+    /// The zone times are shown in (see [`time`]).
+    pub zone: chrono_tz::Tz,
 }
 
 /// `--color`: when to colour.
@@ -175,7 +182,13 @@ impl Style {
     /// The style for this process: `color` from `--color`, `width` from
     /// the hidden `--width` (a terminal layout even when piped, for tests
     /// and scripts).
-    pub fn detect(color: ColorWhen, width: Option<usize>, quiet: bool, verbose: bool) -> Style {
+    pub fn detect(
+        color: ColorWhen,
+        width: Option<usize>,
+        quiet: bool,
+        verbose: bool,
+        zone: chrono_tz::Tz,
+    ) -> Style {
         let stdout_tty = on_terminal();
         let stderr_tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -208,6 +221,7 @@ impl Style {
             },
             quiet,
             verbose,
+            zone,
         }
     }
 }
@@ -228,6 +242,7 @@ pub fn style() -> Style {
         pager_height: None,
         quiet: false,
         verbose: false,
+        zone: chrono_tz::Tz::UTC,
     })
 }
 
@@ -499,26 +514,37 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format a listing prints in: `--format` (any case), `--json`
-    /// being `--format json`; both naming different formats, or an unknown
-    /// one, is a usage error (exit 2).
-    pub fn chosen(json: bool, format: Option<&str>) -> Result<Format, crate::domain::DomainError> {
-        let named = match format.map(|f| f.trim().to_ascii_lowercase()) {
-            None => None,
-            Some(f) => Some(match f.as_str() {
-                "table" => Format::Table,
-                "tsv" => Format::Tsv,
-                "csv" => Format::Csv,
-                "json" => Format::Json,
-                "jsonl" => Format::Jsonl,
-                _ => {
-                    return Err(crate::domain::DomainError::Invalid(format!(
-                        "unknown format '{}'; use table or csv for people and spreadsheets, tsv, json or jsonl for scripts",
-                        format.unwrap_or_default().trim()
-                    )));
-                }
-            }),
-        };
+    /// Every format, as `--help` lists them.
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Tsv,
+        Format::Csv,
+        Format::Json,
+        Format::Jsonl,
+    ];
+
+    pub fn names() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.name()).collect()
+    }
+
+    /// A format by its name, in any case (what `--format` reads).
+    pub fn parse(text: &str) -> Result<Format, String> {
+        let name = text.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format '{}'; use table or csv for people and spreadsheets, tsv, json or jsonl for scripts",
+                    text.trim()
+                )
+            })
+    }
+
+    /// The format a listing prints in: `--format` (read by clap with
+    /// [`Format::parse`]), `--json` being `--format json`; both naming
+    /// different formats is a usage error (exit 2).
+    pub fn chosen(json: bool, named: Option<Format>) -> Result<Format, crate::domain::DomainError> {
         match (json, named) {
             (true, None) | (true, Some(Format::Json)) => Ok(Format::Json),
             (true, Some(other)) => Err(crate::domain::DomainError::Invalid(format!(

@@ -100,6 +100,20 @@ struct ApplyOutput<'a> {
     dry_run: bool,
     applied: bool,
     sequences: &'a [SequencePlan],
+    /// The sequences created or updated (with `--dry-run`, those that
+    /// exist and would be updated: a new one has no id yet).
+    changed: Vec<i64>,
+    skipped: [Skipped; 0],
+}
+
+/// The ids of the sequences `plans` create or update, as far as they
+/// exist now.
+fn plan_ids(ws: &Workspace, plans: &[SequencePlan]) -> Vec<i64> {
+    plans
+        .iter()
+        .filter(|p| p.action != PlanAction::Unchanged)
+        .filter_map(|p| ws.sequence(&p.sequence).ok().map(|s| s.id))
+        .collect()
 }
 
 /// `sequence apply FILE... [--yes] [--dry-run]`.
@@ -120,6 +134,8 @@ pub fn apply(
                 dry_run,
                 applied: false,
                 sequences: &plans,
+                changed: plan_ids(ws, &plans),
+                skipped: [],
             })?;
         } else {
             for plan in &plans {
@@ -154,6 +170,8 @@ pub fn apply(
             dry_run: false,
             applied: true,
             sequences: &applied,
+            changed: plan_ids(ws, &applied),
+            skipped: [],
         })?;
     } else {
         for p in applied.iter().filter(|p| p.action != PlanAction::Unchanged) {
@@ -282,12 +300,13 @@ pub fn archive(
     yes: bool,
     dry_run: bool,
 ) -> Outcome {
+    let id = ws.sequence(sequence)?.id;
     let preview = ws
         .archive_sequence(actor, sequence, true)
         .map_err(unsaved)?;
     if preview.already_archived {
         if cli.json {
-            json(&preview)?;
+            super::output::change(&preview, &[], &[])?;
         } else {
             outln!(
                 "'{}' is archived already; nothing to change.",
@@ -302,7 +321,7 @@ pub fn archive(
     );
     if dry_run {
         if cli.json {
-            json(&preview)?;
+            super::output::change(&preview, &[id], &[])?;
         } else {
             outln!("{what}");
         }
@@ -326,7 +345,7 @@ pub fn archive(
         .map_err(unsaved)?;
     finish_tidying(cli, ws, "archive", report.batch.as_deref())?;
     if cli.json {
-        json(&report)?;
+        super::output::change(&report, &[id], &[])?;
     } else {
         outln!(
             "Archived '{}': {} enrollments ended{}.",
@@ -346,7 +365,7 @@ pub fn archive(
 pub fn unarchive(cli: &Cli, ws: &mut Workspace, actor: &User, sequence: &str) -> Outcome {
     let s = ws.unarchive_sequence(actor, sequence).map_err(unsaved)?;
     if cli.json {
-        json(&s)?;
+        super::output::change(&s, &[s.id], &[])?;
     } else {
         outln!(
             "'{}' is not archived: contacts can be enrolled in it.",
@@ -363,7 +382,7 @@ pub fn owner(cli: &Cli, ws: &mut Workspace, actor: &User, sequence: &str, to: &s
         .map_err(unsaved)?;
     let detail = ws.sequence_detail(&s.id.to_string())?;
     if cli.json {
-        json(&detail)?;
+        super::output::change(&detail, &[s.id], &[])?;
     } else {
         outln!(
             "'{}' is now owned by {} (version {}).",

@@ -23,9 +23,10 @@ pub struct TasksArgs {
     #[arg(long)]
     pub all: bool,
     /// Only tasks due: `overdue` (before now), `today` (before the end of
-    /// today, UTC, overdue included) or `week` (before the end of the
+    /// today in your zone, overdue included) or `week` (before the end of the
     /// seventh day from today, overdue included)
-    #[arg(long, value_name = "today|overdue|week", value_parser = parse_due)]
+    #[arg(long, value_name = "today|overdue|week",
+        value_parser = super::choice::one_of(|| vec!["today", "overdue", "week"], parse_due))]
     pub due: Option<TaskDue>,
     /// Only tasks of this sequence (id or name)
     #[arg(long, value_name = "ID|NAME")]
@@ -165,7 +166,7 @@ pub fn task(cli: &Cli, ws: &mut Workspace, actor: &User, command: &TaskCommand) 
     if cli.json {
         json(&report)?;
     } else {
-        outln!("{}", report.summary());
+        outln!("{}", report.summary_showing(|t| time(Some(t))));
         for r in &report.released {
             outln!(
                 "  enrollment #{}: step {} due {}",

@@ -68,8 +68,9 @@ pub struct ExecutionReport {
     pub emails: usize,
     pub tasks: usize,
     pub finished: Vec<i64>,
-    /// Steps another run executed first (or whose enrollment changed).
-    pub skipped: usize,
+    /// Steps another run executed first: the enrollment's id, code
+    /// `already_run`, and which step.
+    pub skipped: Vec<Skipped>,
     /// Steps still due whose enrollment changed hands after they were
     /// read (a transfer reassigned it): left scheduled, to be read and
     /// rendered again for the new owner.
@@ -427,7 +428,14 @@ impl Workspace {
             )? {
                 qe::Claim::Claimed => {}
                 qe::Claim::Taken => {
-                    report.skipped += 1;
+                    report.skipped.push(Skipped::new(
+                        step.enrollment_id,
+                        SkipCode::AlreadyRun,
+                        format!(
+                            "step {} of enrollment {} ({}) was run by another run first",
+                            step.position, step.enrollment_id, step.sequence
+                        ),
+                    ));
                     continue;
                 }
                 qe::Claim::Changed => {

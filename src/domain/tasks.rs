@@ -176,7 +176,14 @@ pub struct TaskReport {
 }
 
 impl TaskReport {
+    /// The summary with a snooze's new due time in UTC (the TUI's).
     pub fn summary(&self) -> String {
+        self.summary_showing(|t| t.format("%Y-%m-%d %H:%M").to_string())
+    }
+
+    /// The summary, a snooze's new due time written by `show` (the
+    /// command line's: in the user's zone, named).
+    pub fn summary_showing(&self, show: impl Fn(Timestamp) -> String) -> String {
         let what = match self.action {
             TaskAction::Done => "Completed",
             TaskAction::Skip => "Skipped",
@@ -188,7 +195,7 @@ impl TaskReport {
             if self.changed.len() == 1 { "" } else { "s" }
         );
         if let Some(until) = self.until.filter(|_| !self.changed.is_empty()) {
-            text.push_str(&format!(" until {}", until.format("%Y-%m-%d %H:%M")));
+            text.push_str(&format!(" until {}", show(until)));
         }
         if !self.released.is_empty() {
             text.push_str(&format!(
@@ -221,11 +228,13 @@ impl Workspace {
     /// Open tasks in due order (overdue first), one page: see [`TaskQuery`].
     pub fn tasks(&self, query: &TaskQuery) -> Result<Vec<TaskItem>> {
         let now = self.now();
-        let start_of_today = now.date_naive().and_time(NaiveTime::MIN).and_utc();
+        // Days are the user's (`today` ends at their midnight).
+        let when = self.when();
+        let today = now.with_timezone(&when.zone).date_naive();
         let due_before = query.due.map(|due| match due {
             TaskDue::Overdue => now,
-            TaskDue::Today => start_of_today + Duration::days(1),
-            TaskDue::Week => start_of_today + Duration::days(7),
+            TaskDue::Today => when.day_start(today + Duration::days(1)),
+            TaskDue::Week => when.day_start(today + Duration::days(7)),
         });
         let rows = qt::open_tasks(
             self.store.conn(),

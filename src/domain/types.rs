@@ -188,6 +188,7 @@ text_enum!(
         Undeliverable => "undeliverable",
         AlreadyDone => "already_done",
         TaskRemoved => "task_removed",
+        AlreadyRun => "already_run",
     }
 );
 
@@ -224,6 +225,7 @@ impl SkipCode {
             SkipCode::Undeliverable => "undeliverable address",
             SkipCode::AlreadyDone => "already done",
             SkipCode::TaskRemoved => "task removed",
+            SkipCode::AlreadyRun => "run by another run",
         }
     }
 
@@ -243,7 +245,8 @@ impl SkipCode {
             | SkipCode::AlreadyPaused
             | SkipCode::AlreadyActive
             | SkipCode::AlreadyOptedOut
-            | SkipCode::AlreadyDone => 0,
+            | SkipCode::AlreadyDone
+            | SkipCode::AlreadyRun => 0,
         }
     }
 }

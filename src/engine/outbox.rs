@@ -79,8 +79,9 @@ pub struct RunReport {
     pub resumed: usize,
     /// Messages committed by an earlier, interrupted run and delivered now.
     pub recovered: usize,
-    /// Steps another run executed first.
-    pub skipped: usize,
+    /// Steps another run executed first, in the one vocabulary: the
+    /// enrollment's id, code `already_run`, and which step.
+    pub skipped: Vec<Skipped>,
     /// R19: automatic emails moved to a later slot by this run (outside
     /// the sending window or over the sender's daily cap), and the latest
     /// slot one was moved to.
@@ -841,7 +842,7 @@ fn run_pass(
         // even if writing the files fails now (the next run writes them).
         report.tasks_created += batch.tasks;
         report.finished += batch.finished.len();
-        report.skipped += batch.skipped;
+        report.skipped.extend(batch.skipped);
         *journaled = batch.emails;
         deliver_all(ws, delivery, &batch.outbox, report)?;
         *journaled = 0;
