@@ -300,10 +300,10 @@ impl Connection {
     pub fn prepare(&self, sql: &str) -> Result<Statement<'_>> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(Statement::SqliteOnce(c.prepare(sql)?)),
-            Inner::Postgres(pg) => {
-                let stmt = pg.client.borrow_mut().prepare(&pg_sql(sql))?;
-                Ok(Statement::Postgres { pg, stmt })
-            }
+            Inner::Postgres(pg) => Ok(Statement::Postgres {
+                pg,
+                stmt: pg.prepare(sql)?,
+            }),
         }
     }
 
@@ -889,19 +889,8 @@ pub fn pg_sql(sql: &str) -> String {
                 if i > start {
                     next_placeholder = next_placeholder.max(n + 1);
                 }
-                let is_null_safe = words[1] == "IS" || (words[0] == "IS" && words[1] == "NOT");
-                if is_null_safe {
-                    // Replace the `IS` / `IS NOT` just written.
-                    let cut = if words[1] == "NOT" { "NOT" } else { "IS" };
-                    let trimmed_len = out.trim_end().len();
-                    out.truncate(trimmed_len - cut.len());
-                    if words[1] == "NOT" {
-                        let trimmed_len = out.trim_end().len();
-                        out.truncate(trimmed_len - 2);
-                        out.push_str("IS DISTINCT FROM ");
-                    } else {
-                        out.push_str("IS NOT DISTINCT FROM ");
-                    }
+                if words[1] == "IS" || (words[0] == "IS" && words[1] == "NOT") {
+                    null_safe(&mut out, &words);
                 }
                 out.push('$');
                 out.push_str(&n.to_string());
@@ -945,6 +934,16 @@ pub fn pg_sql(sql: &str) -> String {
                     }
                 } else if upper == "INSTR" && chars.get(i) == Some(&'(') {
                     out.push_str("strpos");
+                } else if (words[1] == "IS" || (words[0] == "IS" && words[1] == "NOT"))
+                    && !matches!(
+                        upper.as_str(),
+                        "NULL" | "NOT" | "TRUE" | "FALSE" | "DISTINCT" | "UNKNOWN"
+                    )
+                {
+                    // `a IS b` / `a IS NOT b` between two values: SQLite's
+                    // null-safe comparison.
+                    null_safe(&mut out, &words);
+                    out.push_str(&word);
                 } else if upper == "LIKE" {
                     out.push_str("ILIKE");
                 } else if upper == "WITHOUT" && next_word_is(&chars, i, "ROWID") {
@@ -970,6 +969,22 @@ pub fn pg_sql(sql: &str) -> String {
         }
     }
     out
+}
+
+/// Rewrites the `IS` or `IS NOT` just written to `out` (the last words
+/// seen) as PostgreSQL's null-safe comparison.
+fn null_safe(out: &mut String, words: &[String; 2]) {
+    let not = words[1] == "NOT";
+    let cut = if not { "NOT" } else { "IS" };
+    let trimmed_len = out.trim_end().len();
+    out.truncate(trimmed_len - cut.len());
+    if not {
+        let trimmed_len = out.trim_end().len();
+        out.truncate(trimmed_len - 2);
+        out.push_str("IS DISTINCT FROM ");
+    } else {
+        out.push_str("IS NOT DISTINCT FROM ");
+    }
 }
 
 /// After `json_each` at `i`: `( ?N )` or `( ? )` — the placeholder's
@@ -1051,6 +1066,10 @@ mod tests {
                 "SELECT id FROM temp.ids WHERE name LIKE ?1 AND owner_id IS NOT ?2 AND b IS ?3 AND c IS NULL AND d IS NOT NULL"
             ),
             "SELECT id FROM pg_temp.ids WHERE name ILIKE $1 AND owner_id IS DISTINCT FROM $2 AND b IS NOT DISTINCT FROM $3 AND c IS NULL AND d IS NOT NULL"
+        );
+        assert_eq!(
+            pg_sql("WHERE a IS NOT email_key AND b IS c.d AND e IS NOT NULL AND f IS TRUE"),
+            "WHERE a IS DISTINCT FROM email_key AND b IS NOT DISTINCT FROM c.d AND e IS NOT NULL AND f IS TRUE"
         );
         assert_eq!(
             pg_sql(

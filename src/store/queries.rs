@@ -346,7 +346,7 @@ pub fn staged_blocked_contacts(conn: &Connection) -> Result<Vec<Contact>> {
 /// in name order, at most `limit`.
 pub fn search_contacts(conn: &Connection, text: &str, limit: usize) -> Result<Vec<Contact>> {
     let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
-    let mut sql = format!("{CONTACT} WHERE 1");
+    let mut sql = format!("{CONTACT} WHERE 1 = 1");
     let mut values: Vec<Value> = Vec::new();
     for word in words {
         sql.push_str(" AND (instr(c.sort_name, ?) > 0 OR instr(lower(c.company), ?) > 0)");
@@ -821,7 +821,7 @@ fn filtered_ids_sql(
         }
     }
     if nothing {
-        conds.push("0".into());
+        conds.push("1 = 0".into());
     }
     if let Some(n) = q.step_at_least {
         conds.push("e.current_step >= ?".into());

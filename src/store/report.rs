@@ -137,7 +137,7 @@ pub fn sent_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i64,
         sql.push_str(" JOIN enrollments e ON e.id = se.enrollment_id AND e.enrolled_at >= ?");
         values.push(Value::Text(format_time(since)));
     }
-    sql.push_str(" WHERE 1");
+    sql.push_str(" WHERE 1 = 1");
     if let Some(id) = filter.sequence_id {
         sql.push_str(" AND se.sequence_id = ?");
         values.push(Value::Integer(id));
