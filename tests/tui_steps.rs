@@ -28,7 +28,7 @@ fn open(h: &mut Headless, name: &str) {
 }
 
 fn ws(h: &Headless) -> Workspace {
-    Workspace::open(h.app.ws.path(), clock()).unwrap()
+    Workspace::open(&h.app.info.path, clock()).unwrap()
 }
 
 #[test]
@@ -299,9 +299,7 @@ fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from
     let path = demo(dir.path());
     let mut h = app(&path, 120, 40);
     h.settle();
-    let mut rules = h.app.ws.rules().clone();
-    rules.transfer_policy = seqtui::domain::TransferPolicy::Reassign;
-    h.app.ws.set_rules(rules);
+    h.app.rules.transfer_policy = seqtui::domain::TransferPolicy::Reassign;
     open(&mut h, Q4);
     // Every open row of Q4: more than fit in the dialog.
     h.key("ctrl-a").settle();

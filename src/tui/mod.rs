@@ -41,7 +41,7 @@ pub use runtime::start;
 pub use theme::Theme;
 pub use update::update;
 
-use crate::domain::{Clock, Workspace};
+use crate::domain::Clock;
 use jobs::Message;
 
 /// Carries out what `update` asked for.
@@ -134,7 +134,7 @@ impl Headless {
         theme: Theme,
         keymap: Keymap,
     ) -> anyhow::Result<Headless> {
-        let ws = Workspace::open(path, clock)?;
+        let ws = jobs::open(path, clock)?;
         let (sender, messages) = channel();
         let app = App::new(ws, user, keymap, theme, size, sender)?;
         let terminal = Terminal::new(TestBackend::new(size.0, size.1))?;

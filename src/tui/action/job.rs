@@ -76,6 +76,13 @@ pub enum Job {
     Fresh { generation: u64, ids: Vec<i64> },
     /// This user's last batch that can still be undone (R15), for `U`.
     LastUndoable { generation: u64 },
+    /// The store's change counter (`PRAGMA data_version` on the reader's
+    /// connection): another process committed when it moves. `absorb`:
+    /// take the value as seen (the start, or a commit of our own).
+    Changes { generation: u64, absorb: bool },
+    /// The contact `e` is about, as it is now (R2: an opt-out or an
+    /// undeliverable address since the list was read refuses the enroll).
+    EnrollCheck { generation: u64, contact: i64 },
     /// The contact in the detail pane: fields, enrollments, timeline.
     ContactDetail { generation: u64, contact: i64 },
     /// The dry run an unenroll dialog shows, plus what the targets are now.
@@ -194,6 +201,8 @@ impl Job {
                 | Job::Report { .. }
                 | Job::ContactDetail { .. }
                 | Job::LastUndoable { .. }
+                | Job::Changes { .. }
+                | Job::EnrollCheck { .. }
                 | Job::Window { .. }
                 | Job::Fresh { .. }
                 | Job::Tasks { .. }
@@ -310,6 +319,15 @@ pub enum JobResult {
     LastUndoable {
         generation: u64,
         result: JobOutcome<Option<UndoCandidate>>,
+    },
+    Changes {
+        generation: u64,
+        absorb: bool,
+        result: JobOutcome<i64>,
+    },
+    EnrollCheck {
+        generation: u64,
+        result: JobOutcome<Contact>,
     },
     Window {
         generation: u64,

@@ -26,8 +26,8 @@ use super::screens::tasks::TasksState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    Contact, DomainError, EnrollmentRow, SequenceSummary, Status, UndoCandidate, User, Workspace,
-    WorkspaceInfo,
+    Clock, Contact, DomainError, EnrollmentRow, Rules, SequenceSummary, Status, Timestamp,
+    UndoCandidate, User, Workspace, WorkspaceInfo,
 };
 
 mod place;
@@ -40,9 +40,8 @@ pub const AUDIT_LIMIT: usize = 1000;
 /// How many automatic ends one look names at most (the rest are counted
 /// on the next look).
 pub const NOTICE_LIMIT: usize = 200;
-/// Page cache of the UI thread's connection and of the reader's, in MiB
+/// Page cache of the reader's connection and of each writer's, in MiB
 /// (SQLite's default here is 64 each; the UI keeps under 150 MB in all).
-pub const SCREEN_CACHE_MIB: u32 = 16;
 pub const READER_CACHE_MIB: u32 = 32;
 /// Rows of a new filter's first page in the All view (a tall screen's
 /// worth), shown before the whole list's ids arrive.
@@ -174,7 +173,10 @@ pub struct Running {
 }
 
 pub struct App {
-    pub ws: Workspace,
+    /// The clock and the team's rules the workspace was opened with (the
+    /// UI thread holds no connection: every read is a job).
+    pub clock: Clock,
+    pub rules: Rules,
     pub info: WorkspaceInfo,
     pub user: User,
     pub keymap: Keymap,
@@ -228,8 +230,10 @@ pub struct App {
     /// The last status messages, oldest first, for `M`.
     pub messages: std::collections::VecDeque<Note>,
     pub running: Option<Running>,
-    /// The store's change counter when last looked at.
-    pub data_version: i64,
+    /// The store's change counter as the reader last saw it (`None` until
+    /// its first answer), and the look in flight (see `update::tick`).
+    pub data_version: Option<i64>,
+    pub changes_pending: Option<u64>,
     pub quit: bool,
     pub(crate) generation: u64,
     pub(crate) effects: Vec<Effect>,
@@ -257,17 +261,14 @@ impl App {
         size: (u16, u16),
         results: Sender<Message>,
     ) -> Result<App, DomainError> {
-        // The screen's connection reads small windows; a small cache will do.
-        ws.limit_page_cache(SCREEN_CACHE_MIB)?;
-        let info = ws.info()?;
-        let user = ws.acting_user(user)?;
-        let data_version = ws.data_version()?;
-        let path: PathBuf = ws.path().to_path_buf();
-        let jobs = Jobs::new(path, ws.clock(), ws.rules().clone(), user.clone(), results);
+        // What the first frame needs is read before it, on the workers'
+        // side; the connection goes on to the reader.
+        let (jobs, start) = Jobs::start(ws, user, results)?;
         let mut app = App {
-            ws,
-            info,
-            user,
+            clock: start.clock,
+            rules: start.rules,
+            info: start.info,
+            user: start.user,
             keymap,
             theme,
             width: size.0,
@@ -299,12 +300,16 @@ impl App {
             note: None,
             messages: std::collections::VecDeque::new(),
             running: None,
-            data_version,
+            data_version: None,
+            changes_pending: None,
             quit: false,
             generation: 0,
             effects: Vec::new(),
             jobs,
         };
+        // The change counter's starting point, asked first so that every
+        // read after it is at least as new.
+        app.look_for_changes(true);
         // The first frame does not wait for the sequence counts: they are
         // aggregates over the whole store and come from the reader.
         super::screens::sequences::request(&mut app);
@@ -323,9 +328,14 @@ impl App {
     /// there is one still inside the rules' window.
     pub fn undo_minutes_left(&self) -> Option<i64> {
         let c = self.undoable.as_ref()?;
-        let window = chrono::Duration::minutes(self.ws.rules().undo_window_minutes);
-        let left = (c.at + window - self.ws.now()).num_seconds();
+        let window = chrono::Duration::minutes(self.rules.undo_window_minutes);
+        let left = (c.at + window - self.now()).num_seconds();
         (left > 0).then(|| (left + 59) / 60)
+    }
+
+    /// Now, by the workspace's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The status line's message grows one tick older, and goes when it is
@@ -415,6 +425,7 @@ impl App {
             || self.undo_pending.is_some()
             || self.window.is_some()
             || self.fresh_pending.is_some()
+            || self.changes_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.tasks.pending.is_some()

@@ -52,6 +52,34 @@ impl App {
 
     // -------------------------------------------------------------- refresh
 
+    /// Asks the reader for the store's change counter; `absorb`: take it
+    /// as seen rather than a sign of another process's change.
+    pub fn look_for_changes(&mut self, absorb: bool) {
+        let generation = self.next_generation();
+        self.changes_pending = Some(generation);
+        self.run(Job::Changes { generation, absorb });
+    }
+
+    /// The change counter arrived: when it moved since the last look (and
+    /// was not taken as seen), another process committed, so everything on
+    /// screen is read again.
+    pub fn changes_seen(&mut self, generation: u64, absorb: bool, result: JobOutcome<i64>) {
+        if self.changes_pending != Some(generation) {
+            return;
+        }
+        self.changes_pending = None;
+        match result {
+            Ok(version) => {
+                let moved = self.data_version.is_some_and(|v| v != version);
+                self.data_version = Some(version);
+                if moved && !absorb {
+                    self.refresh_all();
+                }
+            }
+            Err(err) => self.fail(&err),
+        }
+    }
+
     /// Asks the reader for the rows on screen as they are now (see
     /// [`App::notice_automatic_ends`]), before the lists are asked again.
     fn ask_fresh_rows(&mut self) {

@@ -37,6 +37,10 @@ pub struct EnrollPicker {
     /// best first (indexes into `sequences`; all while nothing is typed).
     pub filter: String,
     pub shown: Vec<usize>,
+    /// The fresh read of the contact (R2) on its way from the reader, and
+    /// the contact as the Contacts view shows it, should that read fail.
+    pub check: Option<u64>,
+    pub listed: Option<crate::domain::Contact>,
 }
 
 impl EnrollPicker {
@@ -51,6 +55,8 @@ impl EnrollPicker {
             preview: Preview::None,
             notice: None,
             filter: String::new(),
+            check: None,
+            listed: None,
         }
     }
 
@@ -268,25 +274,40 @@ pub fn open(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
-    // R2: an opted-out contact is never offered for enrollment. Read it
-    // afresh (one row): the list on screen may predate the opt-out.
-    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
-        (app.screen() == Screen::Contacts)
-            .then(|| app.focused_contact().cloned())
-            .flatten()
+    // R2: an opted-out contact is never offered for enrollment. The reader
+    // reads it afresh (one row: the list on screen may predate the
+    // opt-out) before anything else the picker asks; a refusal closes it.
+    let mut picker = EnrollPicker::new(contact_id, contact, app.sequences.list.clone());
+    if app.screen() == Screen::Contacts {
+        picker.listed = app.focused_contact().cloned();
+    }
+    let generation = app.next_generation();
+    picker.check = Some(generation);
+    app.dialog = Some(Dialog::Enroll(Box::new(picker)));
+    app.run(Job::EnrollCheck {
+        generation,
+        contact: contact_id,
     });
+}
+
+/// The contact as it is now arrived: an opted-out or undeliverable one
+/// closes the picker with the reason (R2).
+pub fn checked(app: &mut App, generation: u64, result: JobOutcome<crate::domain::Contact>) {
+    let Some(Dialog::Enroll(p)) = &mut app.dialog else {
+        return;
+    };
+    if p.check != Some(generation) {
+        return;
+    }
+    p.check = None;
+    let current = result.ok().or_else(|| p.listed.take());
     let refusal = current
         .as_ref()
         .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
     if let Some(why) = refusal {
+        app.dialog = None;
         app.say(Tone::Error, format!("Not enrolling: {why}."));
-        return;
     }
-    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
-        contact_id,
-        contact,
-        app.sequences.list.clone(),
-    ))));
 }
 
 /// The preview arrived, if the picker still waits for it.
@@ -327,9 +348,7 @@ pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::Enrol
                 format!("Enrolled {name} in '{}'{batch}", report.sequence),
             );
             app.note_batch(report.batch);
-            if let Ok(v) = app.ws.data_version() {
-                app.data_version = v;
-            }
+            crate::tui::update::saw_own_commit(app);
             app.refresh_all();
         }
         Err(err) => app.fail(&err),

@@ -48,7 +48,7 @@ impl Dialog {
     pub fn loading(&self) -> bool {
         match self {
             Dialog::Unenroll(d) => d.preview == Preview::Loading,
-            Dialog::Enroll(p) => p.preview == Preview::Loading,
+            Dialog::Enroll(p) => p.preview == Preview::Loading || p.check.is_some(),
             Dialog::BulkEnroll(d) => d.preview == Preview::Loading,
             Dialog::SequenceEdit(d) => d.loading(),
             Dialog::Manage(d) => d.preview == Preview::Loading,

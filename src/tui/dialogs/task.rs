@@ -89,7 +89,7 @@ pub fn draw(app: &App, d: &TaskDialog, frame: &mut Frame, area: Rect) {
     let width = 64u16.min(area.width.saturating_sub(4));
     let inner = width.saturating_sub(4) as usize;
     let x = &d.task;
-    let now = app.ws.now();
+    let now = app.now();
     let line = |text: String, style| Line::from(Span::styled(fit(&text, inner), style));
     let mut lines = vec![line(x.title.clone(), t.title())];
     let who = match (&x.contact_email, x.company.is_empty()) {

@@ -212,7 +212,7 @@ pub fn open(app: &mut App) {
         app.say(Tone::Info, "Still reading the team; one moment.");
         return;
     }
-    let default = app.ws.rules().transfer_policy;
+    let default = app.rules.transfer_policy;
     let mut d = ManageDialog::transfer_from(targets, app.team.clone(), default);
     d.generation = app.next_generation();
     app.dialog = Some(Dialog::Manage(Box::new(d)));

@@ -79,8 +79,8 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
 /// `U`: offer to undo this user's last unenroll, transfer or enroll batch
 /// inside the window.
 pub fn open(app: &mut App) {
-    let minutes = app.ws.rules().undo_window_minutes;
-    let since = app.ws.now() - chrono::Duration::minutes(minutes);
+    let minutes = app.rules.undo_window_minutes;
+    let since = app.now() - chrono::Duration::minutes(minutes);
     match app.undoable.clone().filter(|c| c.at >= since) {
         Some(candidate) => {
             app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));

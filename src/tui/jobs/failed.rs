@@ -66,6 +66,15 @@ pub(super) fn failed(job: &Job, why: JobError) -> JobResult {
             generation: *generation,
             result: Err(why),
         },
+        Job::Changes { generation, absorb } => JobResult::Changes {
+            generation: *generation,
+            absorb: *absorb,
+            result: Err(why),
+        },
+        Job::EnrollCheck { generation, .. } => JobResult::EnrollCheck {
+            generation: *generation,
+            result: Err(why),
+        },
         Job::Window { generation, .. } => JobResult::Window {
             generation: *generation,
             result: Err(why),

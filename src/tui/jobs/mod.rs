@@ -19,8 +19,8 @@ mod writes;
 
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport,
-    TransferRequest, UnenrollRequest, User, Workspace,
+    ChangeReport, Clock, DomainError, EndReason, EnrollReport, Rules, TransferPolicy,
+    TransferReport, TransferRequest, UnenrollRequest, User, Workspace, WorkspaceInfo,
 };
 use failed::failed;
 use reads::run_read;
@@ -41,29 +41,51 @@ pub const WORKER_PREFIX: &str = "seqtui-";
 pub struct Jobs {
     path: PathBuf,
     clock: Clock,
-    /// The rules the UI's own workspace runs under, for every worker's.
+    /// The rules the app's workspace was opened with, for every worker's.
     rules: Rules,
     user: User,
     results: Sender<Message>,
     reader: Option<Sender<Job>>,
+    /// The workspace the app was opened with, until the reader takes it
+    /// as its connection.
+    spare: Option<Workspace>,
+}
+
+/// What the app starts with, read before its first frame: the workspace's
+/// name and kind, the acting user, the clock and the rules.
+#[derive(Debug)]
+pub struct Start {
+    pub info: WorkspaceInfo,
+    pub user: User,
+    pub clock: Clock,
+    pub rules: Rules,
 }
 
 impl Jobs {
-    pub fn new(
-        path: PathBuf,
-        clock: Clock,
-        rules: Rules,
-        user: User,
+    /// The workers of an app opened on `ws`, acting as `user` (None: the
+    /// workspace's default user). The UI thread keeps no connection: `ws`
+    /// becomes the reader's.
+    pub fn start(
+        ws: Workspace,
+        user: Option<&str>,
         results: Sender<Message>,
-    ) -> Jobs {
-        Jobs {
-            path,
-            clock,
-            rules,
-            user,
+    ) -> Result<(Jobs, Start), DomainError> {
+        let start = Start {
+            info: ws.info()?,
+            user: ws.acting_user(user)?,
+            clock: ws.clock(),
+            rules: ws.rules().clone(),
+        };
+        let jobs = Jobs {
+            path: ws.path().to_path_buf(),
+            clock: start.clock,
+            rules: start.rules.clone(),
+            user: start.user.clone(),
             results,
             reader: None,
-        }
+            spare: Some(ws),
+        };
+        Ok((jobs, start))
     }
 
     pub fn submit(&mut self, job: Job) {
@@ -91,9 +113,16 @@ impl Jobs {
                 self.user.clone(),
                 self.results.clone(),
             );
+            let spare = self.spare.take();
             let spawned = thread::Builder::new()
                 .name(format!("{WORKER_PREFIX}reader"))
-                .spawn(move || reader_loop(path, clock, rules, user, rx, results));
+                .spawn(move || {
+                    let ws = match spare {
+                        Some(ws) => Ok(ws),
+                        None => Workspace::open(&path, clock),
+                    };
+                    reader_loop(ws, rules, user, rx, results)
+                });
             match spawned {
                 Ok(_) => {
                     let _ = tx.send(job);
@@ -156,14 +185,13 @@ impl Jobs {
 }
 
 fn reader_loop(
-    path: PathBuf,
-    clock: Clock,
+    ws: crate::domain::Result<Workspace>,
     rules: Rules,
     user: User,
     jobs: Receiver<Job>,
     results: Sender<Message>,
 ) {
-    let mut ws = Workspace::open(&path, clock).and_then(|mut ws| {
+    let mut ws = ws.and_then(|mut ws| {
         ws.set_rules(rules);
         ws.limit_page_cache(super::app::READER_CACHE_MIB)?;
         Ok(ws)
@@ -186,6 +214,27 @@ fn reader_loop(
             }
         }
     }
+}
+
+/// The workspace a headless app (tests, the benchmark) is started on.
+pub fn open(path: &std::path::Path, clock: Clock) -> Result<Workspace, DomainError> {
+    Workspace::open(path, clock)
+}
+
+/// Finishes, on a worker of its own, the tidying a bulk change left for
+/// later (its steps and tasks already read as cancelled): short write
+/// transactions that never hold the screen. Quitting first is harmless.
+pub fn tidy_in_background(session: &crate::session::Session, path: &std::path::Path) {
+    let (session, path) = (session.clone(), path.to_path_buf());
+    let _ = thread::Builder::new()
+        .name(format!("{WORKER_PREFIX}tidy"))
+        .spawn(move || {
+            if let Ok(clock) = session.clock()
+                && let Ok((mut ws, _)) = session.open(&path, clock)
+            {
+                let _ = ws.tidy_all();
+            }
+        });
 }
 
 /// Runs `f`, turning a panic into a failed result so that the UI is told.

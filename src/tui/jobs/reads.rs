@@ -87,6 +87,18 @@ pub(super) fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult 
             generation: *generation,
             result: ws.last_undoable(user).map_err(JobError::from),
         },
+        Job::Changes { generation, absorb } => JobResult::Changes {
+            generation: *generation,
+            absorb: *absorb,
+            result: ws.data_version().map_err(JobError::from),
+        },
+        Job::EnrollCheck {
+            generation,
+            contact,
+        } => JobResult::EnrollCheck {
+            generation: *generation,
+            result: ws.contact(&contact.to_string()).map_err(JobError::from),
+        },
         Job::Window { generation, ids } => JobResult::Window {
             generation: *generation,
             result: ws.enrollments_by_ids(ids).map_err(JobError::from),

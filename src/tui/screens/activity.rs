@@ -113,7 +113,7 @@ const COLUMNS: [Column; 7] = [
 pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.activity;
-    let now = app.ws.now();
+    let now = app.now();
     draw_heading(
         app,
         frame,

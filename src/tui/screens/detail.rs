@@ -125,7 +125,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 
 fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
-    let now = app.ws.now();
+    let now = app.now();
     let c = &d.contact;
     let plain = |s: String| Line::from(Span::raw(format!(" {}", fit(&s, width))));
     let styled =

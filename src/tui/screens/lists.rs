@@ -70,7 +70,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         )
     };
     draw_heading(app, frame, a.top, " Lists", title);
-    let now = app.ws.now();
+    let now = app.now();
     let empty = if s.loaded {
         format!("No saved lists yet: in {all} All enrollments, write a query and {save} saves it.")
     } else {

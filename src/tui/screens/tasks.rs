@@ -164,7 +164,7 @@ fn kind_cell(kind: Option<StepKind>) -> &'static str {
 pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.tasks;
-    let now = app.ws.now();
+    let now = app.now();
     let overdue = s.list.iter().filter(|x| x.overdue).count();
     let shown = if s.more {
         format!("first {} read, more below", count(s.list.len() as i64))
@@ -236,7 +236,7 @@ pub fn work(app: &mut App, action: crate::domain::TaskAction) {
         app.say(Tone::Info, "No task here to work on.");
         return;
     };
-    let now = app.ws.now();
+    let now = app.now();
     app.dialog = Some(crate::tui::dialogs::Dialog::Task(Box::new(
         crate::tui::dialogs::task::TaskDialog::new(task, action, now),
     )));

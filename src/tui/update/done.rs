@@ -29,6 +29,12 @@ pub(super) fn done(app: &mut App, result: JobResult) {
                 app.undoable = candidate;
             }
         }
+        JobResult::Changes {
+            generation,
+            absorb,
+            result,
+        } => app.changes_seen(generation, absorb, result),
+        JobResult::EnrollCheck { generation, result } => enroll::checked(app, generation, result),
         JobResult::ListSaved { result } => save_list::done(app, result),
         JobResult::ListDeleted { result } => delete_list::done(app, result),
         JobResult::Audit { generation, result } => activity::done(app, generation, result),

@@ -484,10 +484,9 @@ pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Which>) 
     detail::reload(app);
 }
 
-/// Our own commit moved the change counter: take it as seen, so that the
-/// lists are not re-filtered under the person's eyes.
+/// Our own commit moved the change counter: take it as seen (the reader
+/// reads it after the commit), so that the lists are not re-filtered
+/// under the person's eyes.
 pub(crate) fn saw_own_commit(app: &mut App) {
-    if let Ok(v) = app.ws.data_version() {
-        app.data_version = v;
-    }
+    app.look_for_changes(true);
 }

@@ -2,17 +2,13 @@
 
 use super::*;
 
-/// The periodic look at the store's change counter: another process
-/// committed, so read what is on screen again.
+/// The periodic look at the store's change counter, asked of the reader
+/// (one look at a time); when another process committed, what is on
+/// screen is read again (`App::changes_seen`).
 pub(super) fn tick(app: &mut App) {
     app.age_note();
-    match app.ws.data_version() {
-        Ok(version) if version != app.data_version => {
-            app.data_version = version;
-            app.refresh_all();
-        }
-        Ok(_) => {}
-        Err(e) => app.say(Tone::Error, e.to_string()),
+    if app.changes_pending.is_none() {
+        app.look_for_changes(false);
     }
 }
 

@@ -104,7 +104,7 @@ const HEADER_NAME_ROOM: usize = 14;
 /// view a click on it switches to.
 fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
     let t = &app.theme;
-    let now = app.ws.now();
+    let now = app.now();
     let first = app
         .user
         .name

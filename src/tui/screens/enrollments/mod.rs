@@ -415,7 +415,7 @@ impl App {
                 .as_ref()
                 .map_or("all enrollments", |l| l.name.as_str()),
         };
-        let name = export_file_name(label, self.ws.now());
+        let name = export_file_name(label, self.now());
         Some((ids, export_dir().join(name)))
     }
 }

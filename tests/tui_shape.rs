@@ -1,0 +1,124 @@
+//! Structural checks on the TUI's shape (issue 14 part 1): what a grep
+//! can prove about `src/tui`, so that a later change cannot quietly undo it.
+
+use std::path::{Path, PathBuf};
+
+fn tui_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui")
+}
+
+/// Every non-test `.rs` file under `dir`, with its code lines (comments
+/// cut, an inline `#[cfg(test)] mod … {` and everything after it left out).
+fn code_files(dir: &Path) -> Vec<(PathBuf, Vec<(usize, String)>)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs")
+                || path.file_name().is_some_and(|n| n == "tests.rs")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut lines = Vec::new();
+            let all: Vec<&str> = text.lines().collect();
+            for (n, line) in all.iter().enumerate() {
+                // An inline test module ends the file's code; a `mod
+                // tests;` declaration is only a line.
+                let next = all.get(n + 1).map_or("", |l| l.trim());
+                if line.trim_start().starts_with("#[cfg(test)]")
+                    && next.starts_with("mod ")
+                    && next.ends_with('{')
+                {
+                    break;
+                }
+                let code = line.split("//").next().unwrap_or("").to_string();
+                lines.push((n + 1, code));
+            }
+            out.push((path, lines));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Where `word` stands as a whole identifier in `code`: the byte offsets.
+fn word_at(code: &str, word: &str) -> Vec<usize> {
+    code.match_indices(word)
+        .filter(|(at, _)| {
+            let before = code[..*at].chars().next_back();
+            let after = code[at + word.len()..].chars().next();
+            !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+        })
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// What on a code line reaches the store: the store module or type, a
+/// workspace opened or called (`Workspace::…`, `ws.…`, `….ws`), or the
+/// change counter.
+fn touches_store(code: &str) -> Option<&'static str> {
+    if code.contains("store::") {
+        return Some("store::");
+    }
+    if !word_at(code, "Store").is_empty() {
+        return Some("Store");
+    }
+    if code.contains("Workspace::") {
+        return Some("Workspace::");
+    }
+    if code.contains("data_version(") {
+        return Some("data_version(");
+    }
+    for at in word_at(code, "ws") {
+        let before = code[..at].trim_end();
+        let after = code[at + 2..].trim_start();
+        if before.ends_with('.') || after.starts_with('.') {
+            return Some("a workspace call (ws.…)");
+        }
+    }
+    None
+}
+
+/// No SQLite read on the UI thread: outside the workers (`src/tui/jobs/`)
+/// nothing in `src/tui` names the store or calls a workspace; the app only
+/// hands the workspace it is opened with to the workers.
+#[test]
+fn the_ui_thread_never_touches_the_store() {
+    let jobs = tui_dir().join("jobs");
+    let mut found = Vec::new();
+    for (path, lines) in code_files(&tui_dir()) {
+        if path.starts_with(&jobs) {
+            continue;
+        }
+        for (n, code) in lines {
+            if let Some(what) = touches_store(&code) {
+                found.push(format!("{}:{n}: {what}: {}", path.display(), code.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the UI thread reaches the store (move it to a job in src/tui/jobs/):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_store_check_sees_what_it_looks_for() {
+    assert!(touches_store("let v = app.ws.data_version();").is_some());
+    assert!(touches_store("    ws .contact(id)").is_some());
+    assert!(touches_store("use crate::store::Store;").is_some());
+    assert!(touches_store("let w = Workspace::open(p, c)?;").is_some());
+    assert!(touches_store("let rows = self.rows.len(); let news = 1;").is_none());
+    assert!(touches_store("pub fn new(ws: Workspace) -> App").is_none());
+}
