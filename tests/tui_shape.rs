@@ -122,3 +122,72 @@ fn the_store_check_sees_what_it_looks_for() {
     assert!(touches_store("let rows = self.rows.len(); let news = 1;").is_none());
     assert!(touches_store("pub fn new(ws: Workspace) -> App").is_none());
 }
+
+/// The dialog types: every `impl Dialog for T` under `src/tui/dialogs/`.
+fn dialog_types() -> Vec<String> {
+    let mut types = Vec::new();
+    for (_, lines) in code_files(&tui_dir().join("dialogs")) {
+        for (_, code) in lines {
+            let code = code.trim();
+            for head in ["impl Dialog for ", "impl super::Dialog for "] {
+                if let Some(rest) = code.strip_prefix(head) {
+                    types.push(rest.trim_end_matches('{').trim().to_string());
+                }
+            }
+        }
+    }
+    types.sort();
+    types
+}
+
+/// Adding a dialog touches three places: its module under
+/// `src/tui/dialogs/` (state, keys, draw, the jobs it asks for), its `pub
+/// mod` line in `dialogs/mod.rs`, and the key that opens it. The app's
+/// routing — `app/`, `update/`, `view/`, `widgets/`, `action/`, `keymap/`,
+/// `jobs/`, `runtime.rs`, `mod.rs` — holds the open dialog as `Box<dyn
+/// Dialog>` and names no dialog type and no per-dialog variant.
+#[test]
+fn the_routing_names_no_dialog() {
+    let types = dialog_types();
+    assert!(
+        types.len() >= 7,
+        "every dialog implements the Dialog trait: {types:?}"
+    );
+    let tui = tui_dir();
+    let routing = [
+        "app", "update", "view", "widgets", "action", "keymap", "jobs",
+    ];
+    let mut found = Vec::new();
+    for (path, lines) in code_files(&tui) {
+        let rel = path.strip_prefix(&tui).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
+        let routes = routing.iter().any(|r| *r == top)
+            || rel == Path::new("runtime.rs")
+            || rel == Path::new("mod.rs");
+        if !routes {
+            continue;
+        }
+        for (n, code) in lines {
+            let variant = code.match_indices("Dialog::").any(|(at, _)| {
+                code[at + "Dialog::".len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase())
+            });
+            let named = types.iter().find(|t| !word_at(&code, t).is_empty());
+            if variant || named.is_some() {
+                found.push(format!("{}:{n}: {}", path.display(), code.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "the routing names a dialog (dispatch through the Dialog trait):\n{}",
+        found.join("\n")
+    );
+}

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::app::{Chip, Screen};
-use super::dialog::{Dialog, Field, Preview};
+use super::dialog::{EnrollPicker, Field, ManageDialog, Preview, UnenrollDialog};
 use super::{Headless, Theme};
 use crate::demo::{DemoOptions, build};
 use crate::domain::{
@@ -315,7 +315,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     let list = ids(&h);
     h.keys(&["space", "space", "space"]);
     h.key("u");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, list[..3].to_vec());
@@ -343,7 +343,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     // y without a reason asks for one.
     h.key("u").settle();
     h.key("y");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert_eq!(d.notice.as_deref(), Some("Choose a reason first (↑/↓)."));
@@ -351,7 +351,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     h.key("tab");
     h.type_text("wrong persona, y n q");
     h.key("enter");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert_eq!(
@@ -394,7 +394,7 @@ fn n_and_esc_cancel_and_single_starts_on_confirm() {
     open(&mut h, Q4);
     let first = ids(&h)[0];
     h.key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.focus, Field::Confirm);
@@ -490,7 +490,7 @@ fn a_rep_is_told_who_may_unenroll() {
         "{screen}"
     );
     h.keys(&["j", "y"]);
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert!(
@@ -541,7 +541,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     assert!(screen.contains("Enrollments ("), "{screen}");
 
     h.key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, vec![first.id]);
@@ -560,7 +560,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     // j picks the first sequence); then again, which R1 refuses with a
     // message, not a crash.
     h.key("e");
-    assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
+    assert!(h.app.dialog_as::<EnrollPicker>().is_some());
     h.key("down").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.starts_with("Enrolled "), "{}", note.text);
@@ -651,7 +651,7 @@ fn help_is_written_from_the_keymap() {
     h.key("esc");
     assert!(h.app.help.is_none(), "esc closes the help");
     h.key("d").settle();
-    assert!(matches!(h.app.dialog, Some(Dialog::Unenroll(_))));
+    assert!(h.app.dialog_as::<UnenrollDialog>().is_some());
 }
 
 #[test]
@@ -749,8 +749,8 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
 
     // t, ctrl-a, u: every stale row goes to the dialog.
     h.key("ctrl-a").key("u").settle();
-    match &h.app.dialog {
-        Some(Dialog::Unenroll(d)) => {
+    match h.app.dialog_as::<UnenrollDialog>() {
+        Some(d) => {
             let mut targets = d.targets.clone();
             targets.sort_unstable();
             let mut want = stale.clone();
@@ -1102,7 +1102,7 @@ fn ctrl_a_marks_every_match_across_sequences_and_u_unenrolls_them() {
     let ids = all_ids(&h);
     assert!(ids.len() > 3);
     h.key("ctrl-a").key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, ids);
@@ -1191,7 +1191,7 @@ fn a_saved_list_opens_from_the_lists_view_and_counts_what_is_left() {
 
     // d deletes it, after asking; the enrollments do not change.
     h.key("d");
-    assert!(matches!(h.app.dialog, Some(Dialog::Manage(_))));
+    assert!(h.app.dialog_as::<ManageDialog>().is_some());
     assert!(h.screen().contains("Delete this saved list?"));
     h.key("y").settle();
     assert!(h.app.lists.list.is_empty());
@@ -1414,7 +1414,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
     // Two stray keys: e then y. y is text in the picker (it finds
     // sequences) and nothing is chosen, so nothing happens.
     h.key("e").key("y").settle();
-    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+    let Some(p) = h.app.dialog_as::<EnrollPicker>() else {
         panic!("the picker stays open");
     };
     assert_eq!(p.selected, None);
@@ -1423,7 +1423,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
     assert!(open_of(&path).is_empty(), "y enrolled nobody");
     // Enter with nothing typed and nothing chosen says what to do.
     h.key("backspace").key("enter").settle();
-    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+    let Some(p) = h.app.dialog_as::<EnrollPicker>() else {
         panic!("the picker stays open");
     };
     assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
@@ -1601,8 +1601,8 @@ fn the_owner_picker_finds_the_owner_as_you_type() {
     open(&mut h, Q4);
     h.key("space").key("o").settle();
     assert!(h.app.typing(), "the owner step has a text field");
-    let owner = |h: &Headless| match &h.app.dialog {
-        Some(Dialog::Manage(d)) => match &d.kind {
+    let owner = |h: &Headless| match h.app.dialog_as::<ManageDialog>() {
+        Some(d) => match &d.kind {
             ManageKind::Transfer {
                 users,
                 owner,
@@ -1652,8 +1652,8 @@ fn the_sequence_picker_finds_the_sequence_as_you_type() {
     open(&mut h, Q4);
     h.key("e").settle();
     assert!(h.app.typing(), "the picker has a text field");
-    let names = |h: &Headless| match &h.app.dialog {
-        Some(Dialog::Enroll(p)) => (
+    let names = |h: &Headless| match h.app.dialog_as::<EnrollPicker>() {
+        Some(p) => (
             p.shown
                 .iter()
                 .map(|&i| p.sequences[i].name.clone())

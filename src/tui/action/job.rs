@@ -327,7 +327,7 @@ pub enum JobResult {
     },
     EnrollCheck {
         generation: u64,
-        result: JobOutcome<Contact>,
+        result: JobOutcome<Box<Contact>>,
     },
     Window {
         generation: u64,

@@ -221,7 +221,7 @@ pub struct App {
     pub notices: Notices,
     pub reports: ReportsState,
     pub detail: DetailState,
-    pub dialog: Option<Dialog>,
+    pub dialog: Option<Box<dyn Dialog>>,
     /// The help overlay, with its scroll position.
     pub help: Option<u16>,
     /// The overlay shows the last messages (`M`) rather than the keys.
@@ -433,6 +433,6 @@ impl App {
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
             || self.steps.as_ref().is_some_and(|s| s.pending.is_some())
-            || self.dialog.as_ref().is_some_and(Dialog::loading)
+            || self.dialog.as_ref().is_some_and(|d| d.loading())
     }
 }

@@ -84,13 +84,7 @@ impl App {
             return false;
         }
         match &self.dialog {
-            Some(Dialog::Unenroll(d)) => d.typing(),
-            Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Manage(d)) => d.typing(),
-            Some(Dialog::Enroll(_)) => true,
-            Some(Dialog::BulkEnroll(_)) | Some(Dialog::SequenceEdit(_)) | Some(Dialog::Task(_)) => {
-                false
-            }
+            Some(d) => d.typing(),
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),

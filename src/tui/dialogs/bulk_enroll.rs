@@ -328,16 +328,16 @@ pub fn open(app: &mut App) -> bool {
         app.say(Tone::Info, "Still reading the sequences; one moment.");
         return true;
     }
-    app.dialog = Some(Dialog::BulkEnroll(Box::new(BulkEnrollDialog::new(
+    app.dialog = Some(Box::new(BulkEnrollDialog::new(
         source,
         app.sequences.list.clone(),
-    ))));
+    )));
     true
 }
 
 /// The dry run arrived, if the dialog still waits for it.
 pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollReport>) {
-    if let Some(Dialog::BulkEnroll(d)) = &mut app.dialog
+    if let Some(d) = app.dialog_mut::<BulkEnrollDialog>()
         && d.generation == generation
     {
         d.preview = match result {
@@ -381,6 +381,21 @@ pub fn done(app: &mut App, result: JobOutcome<EnrollReport>) {
             after_change(app, summary(&report), list);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for BulkEnrollDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        BulkEnrollDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        BulkEnrollDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
     }
 }
 

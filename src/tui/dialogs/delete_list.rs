@@ -8,7 +8,6 @@ use crate::tui::text::plural;
 
 use crate::tui::action::JobOutcome;
 use crate::tui::app::{Screen, Tone};
-use crate::tui::dialogs::Dialog;
 use crate::tui::screens::lists;
 use crate::tui::update::saw_own_commit;
 
@@ -62,11 +61,7 @@ pub fn open(app: &mut App) {
         return;
     }
     match app.lists.focused() {
-        Some(list) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::delete_list(
-                list.clone(),
-            ))))
-        }
+        Some(list) => app.dialog = Some(Box::new(ManageDialog::delete_list(list.clone()))),
         None => app.say(Tone::Info, "There is no saved list to delete."),
     }
 }

@@ -283,7 +283,7 @@ pub fn open(app: &mut App) {
     }
     let generation = app.next_generation();
     picker.check = Some(generation);
-    app.dialog = Some(Dialog::Enroll(Box::new(picker)));
+    app.dialog = Some(Box::new(picker));
     app.run(Job::EnrollCheck {
         generation,
         contact: contact_id,
@@ -292,15 +292,15 @@ pub fn open(app: &mut App) {
 
 /// The contact as it is now arrived: an opted-out or undeliverable one
 /// closes the picker with the reason (R2).
-pub fn checked(app: &mut App, generation: u64, result: JobOutcome<crate::domain::Contact>) {
-    let Some(Dialog::Enroll(p)) = &mut app.dialog else {
+pub fn checked(app: &mut App, generation: u64, result: JobOutcome<Box<crate::domain::Contact>>) {
+    let Some(p) = app.dialog_mut::<EnrollPicker>() else {
         return;
     };
     if p.check != Some(generation) {
         return;
     }
     p.check = None;
-    let current = result.ok().or_else(|| p.listed.take());
+    let current = result.ok().map(|c| *c).or_else(|| p.listed.take());
     let refusal = current
         .as_ref()
         .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
@@ -312,7 +312,7 @@ pub fn checked(app: &mut App, generation: u64, result: JobOutcome<crate::domain:
 
 /// The preview arrived, if the picker still waits for it.
 pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollPreview>) {
-    if let Some(Dialog::Enroll(p)) = &mut app.dialog
+    if let Some(p) = app.dialog_mut::<EnrollPicker>()
         && p.generation == generation
     {
         p.preview = match result {
@@ -352,5 +352,31 @@ pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::Enrol
             app.refresh_all();
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for EnrollPicker {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        EnrollPicker::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        format!("Enrolling {}", self.contact)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading || self.check.is_some()
+    }
+    fn typing(&self) -> bool {
+        true
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "finds the sequence"),
+            ("↑↓", "choose"),
+            ("enter", "choose, then enroll"),
+            ("esc", "cancel"),
+        ])
     }
 }

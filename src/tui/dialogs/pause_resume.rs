@@ -7,7 +7,6 @@ use super::manage::{ManageDialog, ManagePreview, footer, line, skipped_lines};
 use crate::tui::app::App;
 use crate::tui::text::{count, plural};
 
-use crate::tui::dialogs::Dialog;
 use crate::tui::update::list_targets;
 
 pub(super) fn lines(
@@ -83,5 +82,5 @@ pub fn open(app: &mut App) {
     if let Some(job) = d.preview_job() {
         app.run(job);
     }
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
+    app.dialog = Some(Box::new(d));
 }

@@ -169,7 +169,7 @@ pub fn open(app: &mut App) {
         count: e.ids.len(),
         notice: None,
     };
-    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
+    app.dialog = Some(Box::new(dialog));
     // The names in use, so that the dialog can say a save replaces one.
     lists::request(app);
 }
@@ -198,6 +198,28 @@ pub fn done(app: &mut App, result: JobOutcome<Box<crate::domain::SaveListReport>
             lists::request(app);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for SaveListDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        SaveListDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        format!("Saving the list '{}'", self.name.trim())
+    }
+    fn typing(&self) -> bool {
+        true
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "the list's name"),
+            ("enter", "save"),
+            ("esc", "cancel"),
+        ])
     }
 }
 

@@ -245,7 +245,7 @@ pub fn draw(app: &App, d: &SequenceEditDialog, frame: &mut Frame, area: Rect) {
 /// The dry run (or the applied plan) arrived.
 pub fn plan_done(app: &mut App, generation: u64, dry_run: bool, result: JobOutcome<SequencePlan>) {
     if dry_run {
-        if let Some(Dialog::SequenceEdit(d)) = &mut app.dialog
+        if let Some(d) = app.dialog_mut::<SequenceEditDialog>()
             && d.generation == generation
         {
             d.preview = match result {
@@ -270,5 +270,20 @@ pub fn plan_done(app: &mut App, generation: u64, dry_run: bool, result: JobOutco
             crate::tui::screens::sequences::request(app);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for SequenceEditDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        SequenceEditDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        SequenceEditDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        SequenceEditDialog::loading(self)
     }
 }

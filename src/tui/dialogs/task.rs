@@ -160,3 +160,15 @@ pub fn draw(app: &App, d: &TaskDialog, frame: &mut Frame, area: Rect) {
     ));
     boxed(app, frame, area, title.to_string(), width, lines);
 }
+
+impl super::Dialog for TaskDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        TaskDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        TaskDialog::running_label(self)
+    }
+}

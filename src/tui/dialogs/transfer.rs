@@ -12,7 +12,6 @@ use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};
 
 use crate::tui::app::Tone;
-use crate::tui::dialogs::Dialog;
 use crate::tui::update::list_targets;
 
 pub(super) fn lines(
@@ -215,7 +214,7 @@ pub fn open(app: &mut App) {
     let default = app.rules.transfer_policy;
     let mut d = ManageDialog::transfer_from(targets, app.team.clone(), default);
     d.generation = app.next_generation();
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
+    app.dialog = Some(Box::new(d));
 }
 
 /// What ↑/↓ move once the owner is chosen: the policy, the step it applies

@@ -7,7 +7,6 @@ use crate::tui::app::App;
 use crate::tui::text::{plural, reason_label};
 
 use crate::tui::app::Tone;
-use crate::tui::dialogs::Dialog;
 
 pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>>) {
     let t = &app.theme;
@@ -83,7 +82,7 @@ pub fn open(app: &mut App) {
     let since = app.now() - chrono::Duration::minutes(minutes);
     match app.undoable.clone().filter(|c| c.at >= since) {
         Some(candidate) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
+            app.dialog = Some(Box::new(ManageDialog::undo(candidate)));
         }
         None if app.undo_pending.is_some() => {
             app.say(Tone::Info, "Still reading what you can undo; one moment.");

@@ -97,7 +97,10 @@ pub(super) fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult 
             contact,
         } => JobResult::EnrollCheck {
             generation: *generation,
-            result: ws.contact(&contact.to_string()).map_err(JobError::from),
+            result: ws
+                .contact(&contact.to_string())
+                .map(Box::new)
+                .map_err(JobError::from),
         },
         Job::Window { generation, ids } => JobResult::Window {
             generation: *generation,

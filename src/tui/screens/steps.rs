@@ -16,7 +16,6 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::domain::{SettingToggle, StepKind, StepsView};
 use crate::tui::action::{Job, JobOutcome};
 use crate::tui::app::{App, Tone};
-use crate::tui::dialogs::Dialog;
 use crate::tui::dialogs::sequence_edit::{SequenceChange, SequenceEditDialog};
 use crate::tui::list::Cursor;
 use crate::tui::text::{count, fit, pad, pad_left, wrap};
@@ -167,7 +166,7 @@ pub fn toggle(app: &mut App) {
 fn open_dialog(app: &mut App, mut dialog: SequenceEditDialog) {
     dialog.generation = app.next_generation();
     let job = dialog.preview_job();
-    app.dialog = Some(Dialog::SequenceEdit(Box::new(dialog)));
+    app.dialog = Some(Box::new(dialog));
     app.run(job);
 }
 

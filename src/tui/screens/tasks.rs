@@ -237,7 +237,7 @@ pub fn work(app: &mut App, action: crate::domain::TaskAction) {
         return;
     };
     let now = app.now();
-    app.dialog = Some(crate::tui::dialogs::Dialog::Task(Box::new(
-        crate::tui::dialogs::task::TaskDialog::new(task, action, now),
+    app.dialog = Some(Box::new(crate::tui::dialogs::task::TaskDialog::new(
+        task, action, now,
     )));
 }

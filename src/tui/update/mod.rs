@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::action::{Action, Command, Effect, JobResult};
 use super::app::{App, Keep, Running, Screen, Tone, View, Which};
-use super::dialogs::{Dialog, Outcome};
+use super::dialogs::Outcome;
 use super::dialogs::{
     bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, sequence_edit, transfer,
     undo, unenroll,

@@ -391,6 +391,32 @@ impl ManageDialog {
     }
 }
 
+impl Dialog for ManageDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        ManageDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        ManageDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
+    }
+    fn typing(&self) -> bool {
+        ManageDialog::typing(self)
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "finds the owner"),
+            ("↑↓", "choose"),
+            ("enter", "next"),
+            ("esc", "cancel"),
+        ])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

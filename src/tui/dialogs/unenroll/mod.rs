@@ -298,9 +298,9 @@ fn open_unenroll(
         enrollments: targets.clone(),
         reason: crate::tui::jobs::PREVIEW_REASON,
     });
-    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
+    app.dialog = Some(Box::new(UnenrollDialog::new(
         origin, targets, single, hidden, generation,
-    ))));
+    )));
 }
 
 /// The dry run arrived, if the dialog still waits for it.
@@ -309,7 +309,7 @@ pub fn preview_done(
     generation: u64,
     result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
 ) {
-    if let Some(Dialog::Unenroll(d)) = &mut app.dialog
+    if let Some(d) = app.dialog_mut::<UnenrollDialog>()
         && d.generation == generation
     {
         d.preview = match result {
@@ -333,6 +333,30 @@ pub fn done(app: &mut App, result: JobOutcome<UnenrollReport>) {
             app.note_batch(report.batch);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for UnenrollDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        UnenrollDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        match self.targets.len() {
+            1 => "Unenrolling 1 enrollment".to_string(),
+            n => format!(
+                "Unenrolling {} enrollments",
+                crate::tui::text::count(n as i64)
+            ),
+        }
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
+    }
+    fn typing(&self) -> bool {
+        UnenrollDialog::typing(self)
     }
 }
 
