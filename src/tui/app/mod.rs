@@ -17,7 +17,7 @@ pub use super::screens::activity::{Mine, Notices};
 use super::screens::contacts::ContactsState;
 use super::screens::detail::DetailState;
 pub use super::screens::enrollments::query::QuerySource;
-pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Source, Which};
+pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Source};
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
@@ -53,54 +53,15 @@ pub const WIDE: u16 = 120;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// The top-level views, switched with 1–7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Sequences,
-    Contacts,
-    Activity,
-    Reports,
-    All,
-    Lists,
-    Tasks,
-}
-
-impl View {
-    pub const ALL: [View; 7] = [
-        View::Sequences,
-        View::Contacts,
-        View::Activity,
-        View::Reports,
-        View::All,
-        View::Lists,
-        View::Tasks,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Sequences => "Sequences",
-            View::Contacts => "Contacts",
-            View::Activity => "Activity",
-            View::Reports => "Reports",
-            View::All => "All enrollments",
-            View::Lists => "Lists",
-            View::Tasks => "Tasks",
-        }
-    }
-
-    /// The name in a header with less room.
-    pub fn short(self) -> &'static str {
-        match self {
-            View::All => "All",
-            other => other.title(),
-        }
-    }
-}
-
-/// What is on screen: a top-level view, or the enrollments of a sequence.
+/// Where the person is: a top-level view (a tab, switched with 1–7), or,
+/// stacked on the Sequences tab, a sequence's enrollments and over those
+/// its steps. The app keeps the tab (`App::tab`); `App::screen` says
+/// what is on top. An enrollment list is named by the screen that shows
+/// it (`Enrollments` or `All`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Sequences,
+    /// The enrollments of the sequence opened from the Sequences tab.
     Enrollments,
     Contacts,
     Activity,
@@ -114,10 +75,52 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// The tabs, in the header's order (keys 1–7).
+    pub const TABS: [Screen; 7] = [
+        Screen::Sequences,
+        Screen::Contacts,
+        Screen::Activity,
+        Screen::Reports,
+        Screen::All,
+        Screen::Lists,
+        Screen::Tasks,
+    ];
+
+    /// The two enrollment lists, each named by the screen showing it.
+    pub const LISTS: [Screen; 2] = [Screen::Enrollments, Screen::All];
+
     /// One of the two enrollment lists (a sequence's, or All enrollments):
     /// marking, the actions on marked rows and the detail pane work here.
     pub fn lists_enrollments(self) -> bool {
         matches!(self, Screen::Enrollments | Screen::All)
+    }
+
+    /// The tab a screen is stacked on.
+    pub fn tab(self) -> Screen {
+        match self {
+            Screen::Enrollments | Screen::Steps => Screen::Sequences,
+            other => other,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self.tab() {
+            Screen::Contacts => "Contacts",
+            Screen::Activity => "Activity",
+            Screen::Reports => "Reports",
+            Screen::All => "All enrollments",
+            Screen::Lists => "Lists",
+            Screen::Tasks => "Tasks",
+            _ => "Sequences",
+        }
+    }
+
+    /// The name in a header with less room.
+    pub fn short(self) -> &'static str {
+        match self {
+            Screen::All => "All",
+            other => other.title(),
+        }
     }
 }
 
@@ -169,7 +172,7 @@ pub struct Running {
     pub label: String,
     pub started: Instant,
     /// The enrollment list it was started from: its marks clear when done.
-    pub list: Option<Which>,
+    pub list: Option<Screen>,
 }
 
 pub struct App {
@@ -183,7 +186,9 @@ pub struct App {
     pub theme: Theme,
     pub width: u16,
     pub height: u16,
-    pub view: View,
+    /// The tab on show (never `Enrollments` or `Steps`: those stack on
+    /// the Sequences tab).
+    pub tab: Screen,
     pub sequences: SequencesState,
     /// The sequence opened from the Sequences view, if any.
     pub enrollments: Option<EnrollmentsState>,
@@ -207,7 +212,7 @@ pub struct App {
     /// The window of full rows asked of the reader for an enrollment list:
     /// its generation, the list and which positions. Only the newest is
     /// wanted.
-    pub window: Option<(u64, Which, std::ops::Range<usize>)>,
+    pub window: Option<(u64, Screen, std::ops::Range<usize>)>,
     /// The rows on screen asked again after another process's change.
     pub fresh_pending: Option<u64>,
     pub contacts: ContactsState,
@@ -243,7 +248,7 @@ pub struct App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("view", &self.view)
+            .field("tab", &self.tab)
             .field("screen", &self.screen())
             .finish_non_exhaustive()
     }
@@ -273,7 +278,7 @@ impl App {
             theme,
             width: size.0,
             height: size.1,
-            view: View::Sequences,
+            tab: Screen::Sequences,
             sequences: SequencesState::default(),
             enrollments: None,
             steps: None,

@@ -84,7 +84,7 @@ impl App {
     /// [`App::notice_automatic_ends`]), before the lists are asked again.
     fn ask_fresh_rows(&mut self) {
         let mut ids: Vec<i64> = Vec::new();
-        for which in [Which::Sequence, Which::All] {
+        for which in Screen::LISTS {
             if let Some(e) = self.list(which) {
                 ids.extend(e.rows.keys().copied());
             }
@@ -117,7 +117,7 @@ impl App {
         };
         let mut ended: Vec<String> = Vec::new();
         let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        for which in [Which::Sequence, Which::All] {
+        for which in Screen::LISTS {
             let Some(e) = self.list_mut(which) else {
                 continue;
             };
@@ -162,14 +162,14 @@ impl App {
         crate::tui::screens::sequences::request(self);
         self.request_users();
         self.request_undoable();
-        for which in [Which::Sequence, Which::All] {
+        for which in Screen::LISTS {
             if let Some(e) = self.list(which) {
                 let focus = e.focused_id();
                 self.query_list(which, Keep::Focus(focus));
             }
         }
         // Counts over every saved list: only while they are on screen.
-        if self.view == View::Lists {
+        if self.tab == Screen::Lists {
             crate::tui::screens::lists::request(self);
         }
         if self.activity.loaded {
@@ -184,7 +184,7 @@ impl App {
         }
         // The reports are aggregates over the whole store (seconds on a
         // million contacts): read again only while they are on screen.
-        if self.view == View::Reports {
+        if self.tab == Screen::Reports {
             crate::tui::screens::reports::request(self);
         }
         if self.contacts.searched.is_some() {

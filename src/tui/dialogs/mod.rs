@@ -21,7 +21,7 @@ use ratatui::layout::Rect;
 pub use enroll::EnrollPicker;
 pub use manage::{ManageDialog, ManageKind, ManagePreview};
 pub use save_list::SaveListDialog;
-pub use unenroll::{Field, Origin, Target, UnenrollDialog, UnenrollPreview};
+pub use unenroll::{Field, Target, UnenrollDialog, UnenrollPreview};
 
 use crate::tui::action::{Action, Command, Job, JobError};
 use crate::tui::app::App;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::domain::{AuditEntry, AutomaticEnds};
 use crate::tui::action::{Job, JobOutcome};
-use crate::tui::app::{AUDIT_LIMIT, App, Tone, View};
+use crate::tui::app::{AUDIT_LIMIT, App, Screen, Tone};
 use crate::tui::text::{count, local_part, moment, reason_label};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
@@ -80,7 +80,7 @@ pub fn ends_done(app: &mut App, generation: u64, result: JobOutcome<AutomaticEnd
         return;
     }
     let n = found.ends.len();
-    if app.view != View::Activity {
+    if app.tab != Screen::Activity {
         app.notices.unseen += n;
     }
     let Some(last) = found.ends.last() else {

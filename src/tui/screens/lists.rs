@@ -5,7 +5,7 @@ use ratatui::Frame;
 
 use crate::domain::CountedList;
 use crate::tui::action::{Command, Job, JobOutcome};
-use crate::tui::app::{App, Keep, View};
+use crate::tui::app::{App, Keep, Screen};
 use crate::tui::text::{self, count, local_part, moment};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
@@ -39,7 +39,7 @@ pub fn open(app: &mut App, index: usize) {
         q.list = Some(list);
         q.editor = None;
     }
-    app.view = View::All;
+    app.tab = Screen::All;
     app.detail.open = false;
     app.apply_filter(filter, None, Keep::Top);
 }

@@ -67,19 +67,11 @@ pub enum Field {
 
 const FIELDS: [Field; 4] = [Field::Reason, Field::Note, Field::Confirm, Field::Cancel];
 
-/// Where an unenroll dialog was opened from (what to refresh after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A sequence's enrollment list.
-    Enrollments,
-    /// The All enrollments view (rows of any sequence).
-    All,
-    Contacts,
-}
-
 #[derive(Debug)]
 pub struct UnenrollDialog {
-    pub origin: Origin,
+    /// The screen it was opened from (`Enrollments`, `All` or
+    /// `Contacts`): what to refresh after it.
+    pub origin: Screen,
     /// Every enrollment the action takes.
     pub targets: Vec<i64>,
     /// Set when there is exactly one.
@@ -98,7 +90,7 @@ pub struct UnenrollDialog {
 
 impl UnenrollDialog {
     pub fn new(
-        origin: Origin,
+        origin: Screen,
         targets: Vec<i64>,
         single: Option<Target>,
         hidden: usize,
@@ -252,9 +244,9 @@ pub fn from_list(app: &mut App) {
     // One enrollment: the dry run reads it afresh on the worker, and the
     // dialog shows it (and R4 checks it) once that answers.
     let origin = if app.screen() == Screen::All {
-        Origin::All
+        Screen::All
     } else {
-        Origin::Enrollments
+        Screen::Enrollments
     };
     open_unenroll(app, origin, targets, None, hidden);
 }
@@ -282,12 +274,12 @@ pub fn from_contact(app: &mut App) {
     };
     let row = &open.enrollment;
     let target = Target::of(row);
-    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
+    open_unenroll(app, Screen::Contacts, vec![row.id], Some(target), 0);
 }
 
 fn open_unenroll(
     app: &mut App,
-    origin: Origin,
+    origin: Screen,
     targets: Vec<i64>,
     single: Option<Target>,
     hidden: usize,
@@ -385,7 +377,7 @@ mod tests {
 
     #[test]
     fn bulk_starts_on_cancel_and_enter_cancels() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2, 3], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2, 3], None, 0, 1);
         assert_eq!(d.focus, Field::Cancel);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2, 3]),
@@ -396,7 +388,7 @@ mod tests {
 
     #[test]
     fn confirm_needs_the_preview_and_a_reason() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2], None, 0, 1);
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert!(d.notice.as_deref().unwrap().starts_with("Still counting"));
         d.preview = Preview::Ready(UnenrollPreview {
@@ -439,7 +431,7 @@ mod tests {
             step: 2,
             steps: 5,
         };
-        let mut d = UnenrollDialog::new(Origin::Contacts, vec![7], Some(target), 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Contacts, vec![7], Some(target), 0, 1);
         assert_eq!(d.focus, Field::Confirm);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[7]),
@@ -463,7 +455,7 @@ mod tests {
 
     #[test]
     fn nothing_eligible_cannot_be_confirmed_and_n_cancels() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2], None, 0, 1);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[]),
             counts: Vec::new(),

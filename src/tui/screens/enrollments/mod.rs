@@ -29,14 +29,6 @@ mod marking;
 pub use answers::*;
 pub use marking::*;
 
-/// Which enrollment list: the open sequence's, or the All enrollments
-/// view's. Each keeps its own filter, cursor and marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Sequence,
-    All,
-}
-
 /// The status filter chips of an enrollment list. `Open` (active and
 /// paused: every enrollment that may still send) is a sequence list's
 /// default, so that Ctrl-a then `u` ends paused ones too.
@@ -256,7 +248,7 @@ impl App {
     /// up to a few hundred thousand rows, or a scan with a text filter or a
     /// query across sequences — either way off the UI thread. The newest
     /// request wins.
-    pub fn query_list(&mut self, which: Which, keep: Keep) {
+    pub fn query_list(&mut self, which: Screen, keep: Keep) {
         let generation = self.next_generation();
         let Some(e) = self.list_mut(which) else {
             return;
@@ -291,7 +283,7 @@ impl App {
     /// The first rows of a new filter (the All view's query, a sequence's
     /// text filter), while its ids are still on the way (`Job::FilterPage`,
     /// `Job::EnrollmentPage`): shown at the top, marks kept.
-    pub fn apply_first_page(&mut self, which: Which, rows: Vec<EnrollmentRow>) {
+    pub fn apply_first_page(&mut self, which: Screen, rows: Vec<EnrollmentRow>) {
         let Some(e) = self.list_mut(which) else {
             return;
         };
@@ -313,7 +305,7 @@ impl App {
     }
 
     /// Replaces the list's ids, keeping marks and (when asked) the focus.
-    pub fn apply_ids(&mut self, which: Which, ids: Vec<i64>, keep: Keep) {
+    pub fn apply_ids(&mut self, which: Screen, ids: Vec<i64>, keep: Keep) {
         let rows = self.list_rows();
         let Some(e) = self.list_mut(which) else {
             return;
@@ -385,7 +377,7 @@ impl App {
     /// Reloads the rows on screen in place (their status may have changed);
     /// the other enrollment list reloads its window when it comes back.
     pub fn reload_window(&mut self) {
-        for which in [Which::Sequence, Which::All] {
+        for which in Screen::LISTS {
             if let Some(e) = self.list_mut(which) {
                 e.loaded = 0..0;
             }
