@@ -191,3 +191,71 @@ fn the_routing_names_no_dialog() {
         found.join("\n")
     );
 }
+
+/// Every enum in `src/tui`'s code: its name and its variants' names.
+fn enums() -> Vec<(String, PathBuf, Vec<String>)> {
+    let mut out = Vec::new();
+    for (path, lines) in code_files(&tui_dir()) {
+        let mut current: Option<(String, Vec<String>)> = None;
+        for (_, code) in lines {
+            let t = code.trim();
+            if let Some((name, variants)) = &mut current {
+                if t.starts_with('}') {
+                    out.push((name.clone(), path.clone(), std::mem::take(variants)));
+                    current = None;
+                } else if t.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !code.starts_with("        ")
+                {
+                    let v: String = t.chars().take_while(|c| is_ident(*c)).collect();
+                    variants.push(v);
+                }
+                continue;
+            }
+            let rest = t
+                .strip_prefix("pub enum ")
+                .or_else(|| t.strip_prefix("pub(crate) enum "))
+                .or_else(|| t.strip_prefix("enum "));
+            if let Some(rest) = rest {
+                let name: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+                current = Some((name, Vec::new()));
+            }
+        }
+    }
+    out
+}
+
+/// "Where am I" is one enum: `Screen` (the tab, and the screens stacked on
+/// it; an enrollment list is named by the screen showing it). No other
+/// enum in `src/tui` repeats three or more of its variants (as `View`,
+/// `Which`, `Origin` and the keymap's `Scope` did); an enrollment list's
+/// rows come from its `Source`.
+#[test]
+fn one_enum_says_where_the_person_is() {
+    let all = enums();
+    let screen = all
+        .iter()
+        .find(|(name, _, _)| name == "Screen")
+        .expect("the Screen enum");
+    assert!(screen.2.len() >= 9, "{:?}", screen.2);
+    let mut found = Vec::new();
+    for (name, path, variants) in &all {
+        if name == "Screen" {
+            continue;
+        }
+        let shared: Vec<&String> = variants.iter().filter(|v| screen.2.contains(v)).collect();
+        if shared.len() >= 3 {
+            found.push(format!("{name} ({}): {shared:?}", path.display()));
+        }
+    }
+    for gone in ["View", "Which", "Origin"] {
+        if all.iter().any(|(name, _, _)| name == gone) {
+            found.push(format!("enum {gone} is back"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "enums that say again where the person is (use Screen):\n{}",
+        found.join("\n")
+    );
+    assert!(all.iter().any(|(name, _, _)| name == "Source"));
+}

@@ -58,7 +58,7 @@ pub const MIN_HEIGHT: u16 = 15;
 /// its steps. The app keeps the tab (`App::tab`); `App::screen` says
 /// what is on top. An enrollment list is named by the screen that shows
 /// it (`Enrollments` or `All`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
     Sequences,
     /// The enrollments of the sequence opened from the Sequences tab.

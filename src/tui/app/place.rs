@@ -107,23 +107,18 @@ impl App {
             return vec![Scope::Global, Scope::Detail];
         }
         let own = match self.screen() {
-            Screen::Sequences => Scope::Sequences,
-            Screen::Enrollments => Scope::Enrollments,
             Screen::All if self.editor().is_some() => Scope::Editor,
             Screen::All => {
                 return vec![
                     Scope::Global,
                     Scope::List,
-                    Scope::Enrollments,
-                    Scope::AllEnrollments,
+                    Scope::On(Screen::Enrollments),
+                    Scope::On(Screen::All),
                 ];
             }
-            Screen::Lists => Scope::Lists,
-            Screen::Steps => Scope::Steps,
-            Screen::Contacts => Scope::Contacts,
-            Screen::Tasks => Scope::Tasks,
-            Screen::Activity => Scope::Activity,
+            // The Reports view has no keys of its own.
             Screen::Reports => Scope::List,
+            screen => Scope::On(screen),
         };
         vec![Scope::Global, Scope::List, own]
     }
