@@ -89,9 +89,45 @@ fn touches_store(code: &str) -> Option<&'static str> {
     None
 }
 
-/// No SQLite read on the UI thread: outside the workers (`src/tui/jobs/`)
-/// nothing in `src/tui` names the store or calls a workspace; the app only
-/// hands the workspace it is opened with to the workers.
+/// The lines of a job's `run` (`fn run(&self, ws: &mut Workspace, …)` of
+/// an `impl Work for …`): the workers call it, never the UI thread.
+fn in_worker_runs(lines: &[(usize, String)]) -> Vec<bool> {
+    let mut inside = vec![false; lines.len()];
+    let mut depth: Option<i64> = None;
+    for (i, (_, code)) in lines.iter().enumerate() {
+        // A `fn run(` whose parameters (up to its `{`) take `ws: &mut …`.
+        if depth.is_none() && code.contains("fn run(") {
+            let signature: String = lines[i..]
+                .iter()
+                .map(|(_, l)| l.as_str())
+                .take_while({
+                    let mut open = false;
+                    move |l| {
+                        let take = !open;
+                        open |= l.contains('{');
+                        take
+                    }
+                })
+                .collect();
+            if signature.contains("&self") && signature.contains("ws: &mut ") {
+                depth = Some(0);
+            }
+        }
+        if let Some(d) = &mut depth {
+            inside[i] = true;
+            *d += code.matches('{').count() as i64 - code.matches('}').count() as i64;
+            if *d <= 0 && code.contains('}') {
+                depth = None;
+            }
+        }
+    }
+    inside
+}
+
+/// No SQLite read on the UI thread: outside the workers (`src/tui/jobs/`,
+/// and each job's `run`, which they call) nothing in `src/tui` names the
+/// store or calls a workspace; the app only hands the workspace it is
+/// opened with to the workers.
 #[test]
 fn the_ui_thread_never_touches_the_store() {
     let jobs = tui_dir().join("jobs");
@@ -100,7 +136,11 @@ fn the_ui_thread_never_touches_the_store() {
         if path.starts_with(&jobs) {
             continue;
         }
-        for (n, code) in lines {
+        let worker = in_worker_runs(&lines);
+        for (i, (n, code)) in lines.into_iter().enumerate() {
+            if worker[i] {
+                continue;
+            }
             if let Some(what) = touches_store(&code) {
                 found.push(format!("{}:{n}: {what}: {}", path.display(), code.trim()));
             }
@@ -121,6 +161,36 @@ fn the_store_check_sees_what_it_looks_for() {
     assert!(touches_store("let w = Workspace::open(p, c)?;").is_some());
     assert!(touches_store("let rows = self.rows.len(); let news = 1;").is_none());
     assert!(touches_store("pub fn new(ws: Workspace) -> App").is_none());
+    let lines: Vec<(usize, String)> = [
+        "impl Work for Users {",
+        "    fn run(&self, ws: &mut Workspace, _: &User) -> Result<Vec<User>> {",
+        "        ws.users()",
+        "    }",
+        "    fn done(self, app: &mut App, answer: JobOutcome<Vec<User>>) {",
+        "        app.ws.users();",
+        "    }",
+        "    fn run(",
+        "        &self,",
+        "        ws: &mut crate::domain::Workspace,",
+        "    ) -> Result<()> {",
+        "        ws.tidy_all()",
+        "    }",
+        "    fn run(&self, app: &mut App) {",
+        "        app.ws.users();",
+        "    }",
+        "}",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, l)| (i + 1, l.to_string()))
+    .collect();
+    assert_eq!(
+        in_worker_runs(&lines),
+        [
+            false, true, true, true, false, false, false, true, true, true, true, true, true,
+            false, false, false, false
+        ]
+    );
 }
 
 /// The dialog types: every `impl Dialog for T` under `src/tui/dialogs/`.
@@ -258,4 +328,49 @@ fn one_enum_says_where_the_person_is() {
         found.join("\n")
     );
     assert!(all.iter().any(|(name, _, _)| name == "Source"));
+}
+
+/// A job is one place: one type implementing `Work` (its data, its `run`
+/// on a worker, its `done` on the UI thread) in the module of the screen
+/// or dialog it serves. The workers (`jobs/`), `update/` and `action/`
+/// run every job the same way and name none; besides its own module, a
+/// job is named only where it is asked for.
+#[test]
+fn a_job_is_one_place() {
+    let mut jobs: Vec<(String, PathBuf)> = Vec::new();
+    let files = code_files(&tui_dir());
+    for (path, lines) in &files {
+        for (_, code) in lines {
+            let t = code.trim();
+            for head in ["impl crate::tui::action::Work for ", "impl Work for "] {
+                if let Some(rest) = t.strip_prefix(head) {
+                    let name = rest.trim_end_matches('{').trim().to_string();
+                    jobs.push((name, path.clone()));
+                }
+            }
+        }
+    }
+    assert!(jobs.len() >= 37, "every job implements Work: {jobs:?}");
+    let tui = tui_dir();
+    let dispatch = ["jobs", "update", "action"];
+    let mut found = Vec::new();
+    for (job, home) in &jobs {
+        let mut named_in = Vec::new();
+        for (path, lines) in &files {
+            if lines.iter().any(|(_, code)| !word_at(code, job).is_empty()) {
+                named_in.push(path.strip_prefix(&tui).unwrap().to_path_buf());
+            }
+        }
+        let top = |p: &PathBuf| p.components().next().unwrap().as_os_str().to_owned();
+        if named_in
+            .iter()
+            .any(|p| dispatch.iter().any(|d| top(p) == *d))
+        {
+            found.push(format!("{job}: named in the dispatch: {named_in:?}"));
+        }
+        if named_in.len() > 3 {
+            found.push(format!("{job} ({}): named in {named_in:?}", home.display()));
+        }
+    }
+    assert!(found.is_empty(), "jobs spread out:\n{}", found.join("\n"));
 }

@@ -32,7 +32,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifi
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub use action::{Action, Command, Effect, Job, JobError, JobOutcome, JobResult};
+pub use action::{Action, Command, Done, Effect, Job, JobError, JobOutcome, Work};
 pub use app::App;
 /// The dialogs under their older name (the tests use it).
 pub use dialogs as dialog;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::app::{Chip, Screen};
 use super::dialog::{EnrollPicker, Field, ManageDialog, Preview, UnenrollDialog};
+use super::screens::enrollments as ids;
 use super::{Headless, Theme};
 use crate::demo::{DemoOptions, build};
 use crate::domain::{
@@ -689,7 +690,7 @@ fn contact_search_forgives_missing_letters() {
 
 #[test]
 fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
-    use super::{Action, Command, Effect, Job};
+    use super::{Action, Command, Effect};
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
     let mut h = headless(&path, None, (120, 40));
@@ -714,7 +715,7 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
     let asked: Vec<_> = effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Run(Job::EnrollmentIds { query, .. }) => Some((**query).clone()),
+            Effect::Run(job) => job.get::<ids::EnrollmentIds>().map(|j| (*j.query).clone()),
             _ => None,
         })
         .collect();
@@ -777,9 +778,9 @@ fn export_job(h: &mut Headless) -> (Vec<i64>, PathBuf) {
     let jobs: Vec<(Vec<i64>, PathBuf)> = effects
         .into_iter()
         .filter_map(|e| match e {
-            super::Effect::Run(super::Job::Export { enrollments, path }) => {
-                Some((enrollments, path))
-            }
+            super::Effect::Run(job) => job
+                .get::<ids::ExportCsv>()
+                .map(|j| (j.enrollments.clone(), j.path.clone())),
             _ => None,
         })
         .collect();
@@ -815,10 +816,10 @@ fn x_exports_the_marked_rows_else_the_filtered_list() {
     let result = super::jobs::run(
         &mut ws,
         &user,
-        &super::Job::Export {
+        &super::Job::from(ids::ExportCsv {
             enrollments: chosen.clone(),
             path: target.clone(),
-        },
+        }),
     );
     h.act(super::Action::Done(result));
     assert!(h.app.running.is_none());
@@ -1258,12 +1259,19 @@ fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
     let jobs: Vec<&Job> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Run(job @ (Job::FilterPage { .. } | Job::FilterIds { .. })) => Some(job),
+            Effect::Run(job)
+                if job.get::<ids::FilterPage>().is_some()
+                    || job.get::<ids::FilterIds>().is_some() =>
+            {
+                Some(job)
+            }
             _ => None,
         })
         .collect();
     assert!(
-        matches!(jobs[..], [Job::FilterPage { .. }, Job::FilterIds { .. }]),
+        jobs.len() == 2
+            && jobs[0].get::<ids::FilterPage>().is_some()
+            && jobs[1].get::<ids::FilterIds>().is_some(),
         "{jobs:?}"
     );
     let (page, ids) = (jobs[0].clone(), jobs[1].clone());
@@ -1320,7 +1328,7 @@ fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
     let stale = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Run(job @ Job::FilterPage { .. }) => Some(job.clone()),
+            Effect::Run(job) if job.get::<ids::FilterPage>().is_some() => Some(job.clone()),
             _ => None,
         })
         .unwrap();
@@ -1539,17 +1547,19 @@ fn a_sequence_filter_shows_its_first_matches_before_every_id() {
     let jobs: Vec<Job> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Run(job @ (Job::EnrollmentPage { .. } | Job::EnrollmentIds { .. })) => {
+            Effect::Run(job)
+                if job.get::<ids::EnrollmentPage>().is_some()
+                    || job.get::<ids::EnrollmentIds>().is_some() =>
+            {
                 Some(job.clone())
             }
             _ => None,
         })
         .collect();
     assert!(
-        matches!(
-            jobs[..],
-            [Job::EnrollmentPage { .. }, Job::EnrollmentIds { .. }]
-        ),
+        jobs.len() == 2
+            && jobs[0].get::<ids::EnrollmentPage>().is_some()
+            && jobs[1].get::<ids::EnrollmentIds>().is_some(),
         "{jobs:?}"
     );
     let mut ws = Workspace::open(&path, clock()).unwrap();

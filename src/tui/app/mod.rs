@@ -406,8 +406,8 @@ impl App {
         self.note = Some(note);
     }
 
-    pub(crate) fn run(&mut self, job: Job) {
-        self.effects.push(Effect::Run(job));
+    pub(crate) fn run(&mut self, job: impl Into<Job>) {
+        self.effects.push(Effect::Run(job.into()));
     }
 
     pub(crate) fn next_generation(&mut self) -> u64 {

@@ -139,11 +139,11 @@ impl BulkEnrollDialog {
         self.generation += 1;
         self.preview = Preview::Loading;
         self.notice = None;
-        Outcome::Preview(Job::BulkEnrollPreview {
+        Outcome::Preview(Job::from(PreviewBulkEnroll {
             generation: self.generation,
             sequence: id,
             source: self.source.clone(),
-        })
+        }))
     }
 
     fn confirm(&mut self) -> Outcome {
@@ -152,10 +152,10 @@ impl BulkEnrollDialog {
         };
         match &self.preview {
             Preview::Ready(r) if !r.enrolled_contacts.is_empty() => {
-                Outcome::Confirm(Job::BulkEnroll {
+                Outcome::Confirm(Job::from(BulkEnroll {
                     sequence,
                     source: self.source.clone(),
-                })
+                }))
             }
             Preview::Ready(_) => {
                 self.notice = Some(format!(
@@ -399,6 +399,62 @@ impl Dialog for BulkEnrollDialog {
     }
 }
 
+/// The dry run of enrolling many contacts (marked contacts, or the
+/// contacts of marked enrollments) in a sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewBulkEnroll {
+    pub generation: u64,
+    pub sequence: i64,
+    pub source: BulkSource,
+}
+
+impl crate::tui::action::Work for PreviewBulkEnroll {
+    type Answer = EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollReport> {
+        let _ = user;
+        let contacts = match &self.source {
+            BulkSource::Contacts(ids) => ids.clone(),
+            BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+        };
+        ws.enroll_contacts(user, self.sequence, &contacts, true)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollReport>) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Enroll them: one transaction, one batch (undoable).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkEnroll {
+    pub sequence: i64,
+    pub source: BulkSource,
+}
+
+impl crate::tui::action::Work for BulkEnroll {
+    type Answer = EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollReport> {
+        let _ = user;
+        let contacts = match &self.source {
+            BulkSource::Contacts(ids) => ids.clone(),
+            BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+        };
+        ws.enroll_contacts(user, self.sequence, &contacts, false)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollReport>) {
+        done(app, result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,11 +498,11 @@ mod tests {
         assert_eq!(d.handle(&cmd(Command::Down)), Outcome::Stay);
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Preview(Job::BulkEnrollPreview {
+            Outcome::Preview(Job::from(PreviewBulkEnroll {
                 generation: 1,
                 sequence: 8,
                 source: source.clone()
-            })
+            }))
         );
         // Confirming before the dry run arrives does nothing.
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
@@ -456,10 +512,10 @@ mod tests {
         d.handle(&cmd(Command::NextField));
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Confirm(Job::BulkEnroll {
+            Outcome::Confirm(Job::from(BulkEnroll {
                 sequence: 8,
                 source
-            })
+            }))
         );
         // Esc goes back to the picker; a second closes.
         assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Stay);

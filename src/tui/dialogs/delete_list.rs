@@ -89,3 +89,29 @@ pub fn done(app: &mut App, result: JobOutcome<Box<crate::domain::SavedList>>) {
         Err(err) => app.fail(&err),
     }
 }
+
+/// Delete the saved list `name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteTeamList {
+    pub name: String,
+}
+
+impl crate::tui::action::Work for DeleteTeamList {
+    type Answer = Box<crate::domain::SavedList>;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::SavedList>> {
+        let _ = user;
+        ws.delete_list(user, &self.name).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::SavedList>>,
+    ) {
+        done(app, result)
+    }
+}

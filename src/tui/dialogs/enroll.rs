@@ -119,11 +119,11 @@ impl EnrollPicker {
         self.generation += 1;
         self.preview = Preview::Loading;
         self.notice = None;
-        Outcome::Preview(Job::EnrollPreview {
+        Outcome::Preview(Job::from(PreviewEnroll {
             generation: self.generation,
             contact: self.contact_id,
             sequence: self.sequences[next].id,
-        })
+        }))
     }
 
     fn confirm(&mut self) -> Outcome {
@@ -132,10 +132,12 @@ impl EnrollPicker {
             return Outcome::Stay;
         };
         match &self.preview {
-            Preview::Ready(p) if p.sequence_id == sequence.id => Outcome::Confirm(Job::Enroll {
-                contact: self.contact_id,
-                sequence: sequence.id,
-            }),
+            Preview::Ready(p) if p.sequence_id == sequence.id => {
+                Outcome::Confirm(Job::from(EnrollOne {
+                    contact: self.contact_id,
+                    sequence: sequence.id,
+                }))
+            }
             Preview::Failed(why) => {
                 self.notice = Some(format!("Cannot enroll: {why}"));
                 Outcome::Stay
@@ -284,10 +286,10 @@ pub fn open(app: &mut App) {
     let generation = app.next_generation();
     picker.check = Some(generation);
     app.dialog = Some(Box::new(picker));
-    app.run(Job::EnrollCheck {
+    app.run(Job::from(EnrollCheck {
         generation,
         contact: contact_id,
-    });
+    }));
 }
 
 /// The contact as it is now arrived: an opted-out or undeliverable one
@@ -378,5 +380,85 @@ impl Dialog for EnrollPicker {
             ("enter", "choose, then enroll"),
             ("esc", "cancel"),
         ])
+    }
+}
+
+/// What enrolling one contact in a sequence would do (the picker shows
+/// it before it can be confirmed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewEnroll {
+    pub generation: u64,
+    pub contact: i64,
+    pub sequence: i64,
+}
+
+impl crate::tui::action::Work for PreviewEnroll {
+    type Answer = EnrollPreview;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollPreview> {
+        let _ = user;
+        ws.enroll_preview(self.sequence, self.contact)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollPreview>) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Enroll one contact (R1, R2 refusals come back as sentences).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollOne {
+    pub contact: i64,
+    pub sequence: i64,
+}
+
+impl crate::tui::action::Work for EnrollOne {
+    type Answer = crate::domain::EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<crate::domain::EnrollReport> {
+        let _ = user;
+        ws.enroll(user, self.sequence, &[self.contact])
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<crate::domain::EnrollReport>,
+    ) {
+        done(app, self.contact, result)
+    }
+}
+
+/// The contact `e` is about, as it is now (R2: an opt-out or an
+/// undeliverable address since the list was read refuses the enroll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollCheck {
+    pub generation: u64,
+    pub contact: i64,
+}
+
+impl crate::tui::action::Work for EnrollCheck {
+    type Answer = Box<crate::domain::Contact>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::Contact>> {
+        let _ = user;
+        ws.contact(&self.contact.to_string()).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::Contact>>,
+    ) {
+        checked(app, self.generation, result)
     }
 }

@@ -48,10 +48,10 @@ impl SaveListDialog {
                     self.notice = Some("Type a name for the list first.".into());
                     return Outcome::Stay;
                 }
-                Outcome::Confirm(Job::SaveList {
+                Outcome::Confirm(Job::from(SaveTeamList {
                     name: name.to_string(),
                     filter: Box::new(self.filter.clone()),
-                })
+                }))
             }
             _ => Outcome::Stay,
         }
@@ -223,6 +223,33 @@ impl Dialog for SaveListDialog {
     }
 }
 
+/// Save the filter as the team's list `name` (or replace its filter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveTeamList {
+    pub name: String,
+    pub filter: Box<Filter>,
+}
+
+impl crate::tui::action::Work for SaveTeamList {
+    type Answer = Box<crate::domain::SaveListReport>;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::SaveListReport>> {
+        let _ = user;
+        ws.save_list(user, &self.name, &self.filter).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::SaveListReport>>,
+    ) {
+        done(app, result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,10 +274,10 @@ mod tests {
         }
         assert_eq!(
             d.handle(&Action::InputDone),
-            Outcome::Confirm(Job::SaveList {
+            Outcome::Confirm(Job::from(SaveTeamList {
                 name: "yes".into(),
                 filter: Box::new(filter)
-            })
+            }))
         );
         assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Cancel);
     }

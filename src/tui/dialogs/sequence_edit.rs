@@ -57,12 +57,12 @@ impl SequenceEditDialog {
 
     /// The dry run this dialog shows.
     pub fn preview_job(&self) -> Job {
-        Job::SequencePlan {
+        Job::from(PlanChange {
             generation: self.generation,
             sequence: self.sequence,
             change: self.change.clone(),
             dry_run: true,
-        }
+        })
     }
 
     pub fn loading(&self) -> bool {
@@ -94,12 +94,12 @@ impl SequenceEditDialog {
                 self.notice = Some("Nothing changes; press n or esc to close.".into());
                 Outcome::Stay
             }
-            Preview::Ready(_) => Outcome::Confirm(Job::SequencePlan {
+            Preview::Ready(_) => Outcome::Confirm(Job::from(PlanChange {
                 generation: self.generation,
                 sequence: self.sequence,
                 change: self.change.clone(),
                 dry_run: false,
-            }),
+            })),
             Preview::Failed(why) => {
                 self.notice = Some(format!("Cannot apply: {why}"));
                 Outcome::Stay
@@ -285,5 +285,38 @@ impl Dialog for SequenceEditDialog {
     }
     fn loading(&self) -> bool {
         SequenceEditDialog::loading(self)
+    }
+}
+
+/// A setting toggled or a file applied to a sequence (R17); a dry run
+/// is the plan the dialog shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanChange {
+    pub generation: u64,
+    pub sequence: i64,
+    pub change: SequenceChange,
+    pub dry_run: bool,
+}
+
+impl crate::tui::action::Work for PlanChange {
+    type Answer = SequencePlan;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<SequencePlan> {
+        let _ = user;
+        match &self.change {
+            SequenceChange::Toggle(t) => {
+                ws.toggle_sequence_setting(user, self.sequence, *t, self.dry_run)
+            }
+            SequenceChange::File(text) => {
+                ws.apply_sequence_text(user, "the edited file", text, self.dry_run)
+            }
+        }
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<SequencePlan>) {
+        plan_done(app, self.generation, self.dry_run, result)
     }
 }

@@ -2,7 +2,7 @@
 //! skipping (`s`) the focused task, or pick when a snoozed one (`z`) comes
 //! back — in three hours, tomorrow at 09:00 or next Monday at 09:00 in the
 //! zone of the task's sequence (`crate::domain::snooze_choices`). It
-//! confirms with one `Job::WorkTask`; the domain does the rest.
+//! confirms with one `tasks::WorkTask`; the domain does the rest.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,11 +52,12 @@ impl TaskDialog {
     }
 
     fn job(&self) -> Job {
-        Job::WorkTask {
+        crate::tui::screens::tasks::WorkTask {
             task: self.task.id,
             action: self.action,
             until: self.choices.get(self.chosen).map(|c| c.1),
         }
+        .into()
     }
 
     pub fn handle(&mut self, action: &Action) -> Outcome {

@@ -97,3 +97,26 @@ pub fn open(app: &mut App) {
         }
     }
 }
+
+/// Undo a batch of ours: an unenroll, a transfer or an enroll (R15).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoBatch {
+    pub batch: String,
+}
+
+impl crate::tui::action::Work for UndoBatch {
+    type Answer = String;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<String> {
+        let _ = user;
+        ws.undo(user, &self.batch).map(|r| r.summary())
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<String>) {
+        super::manage::done(app, result)
+    }
+}

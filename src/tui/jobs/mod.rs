@@ -6,31 +6,29 @@
 //! may take seconds) each get a thread. Results come back
 //! over the channel the event loop listens on.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{BulkSource, Job, JobError, JobResult, SequenceChange};
-
-mod failed;
-mod reads;
-mod writes;
-
-use super::dialogs::ManagePreview;
-use crate::domain::{
-    ChangeReport, Clock, DomainError, EndReason, EnrollReport, Rules, TransferPolicy,
-    TransferReport, TransferRequest, UnenrollRequest, User, Workspace, WorkspaceInfo,
-};
-use failed::failed;
-use reads::run_read;
-pub use writes::run;
+use super::action::{Done, Job, JobError};
+use crate::domain::{Clock, DomainError, EndReason, Rules, User, Workspace, WorkspaceInfo};
 
 /// What the event loop receives: a terminal event or a finished job.
 #[derive(Debug)]
 pub enum Message {
     Terminal(crossterm::event::Event),
-    Job(JobResult),
+    Job(Done),
+}
+
+/// Runs one job on `ws` as `user`, on the calling thread (tests, the
+/// benchmark); the workers run them the same way.
+pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> Done {
+    job.clone().execute(Ok((ws, user)))
+}
+
+/// The answer of a job that could not start.
+fn failed(job: Job, why: String) -> Message {
+    Message::Job(job.execute(Err(JobError::Worker(why))))
 }
 
 /// Names worker threads start with; the panic hook leaves the terminal
@@ -129,10 +127,9 @@ impl Jobs {
                     self.reader = Some(tx);
                 }
                 Err(e) => {
-                    let _ = self.results.send(Message::Job(failed(
-                        &job,
-                        JobError::Worker(format!("cannot start a worker: {e}")),
-                    )));
+                    let _ = self
+                        .results
+                        .send(failed(job, format!("cannot start a worker: {e}")));
                 }
             }
         }
@@ -156,16 +153,12 @@ impl Jobs {
                         ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
                         Ok(ws)
                     });
-                    let result = guarded(&job, || match &mut ws {
-                        Ok(ws) => run(ws, &user, &job),
-                        Err(e) => failed(&job, JobError::from(&*e)),
-                    });
-                    let unenrolled = matches!(
-                        result,
-                        JobResult::Unenrolled { result: Ok(_) }
-                            | JobResult::Managed { result: Ok(_) }
-                    );
-                    let _ = results.send(Message::Job(result));
+                    let done = match &mut ws {
+                        Ok(ws) => job.execute(Ok((ws, &user))),
+                        Err(e) => job.execute(Err(JobError::from(&*e))),
+                    };
+                    let unenrolled = done.tidy;
+                    let _ = results.send(Message::Job(done));
                     // A large unenroll left its scheduled steps and tasks to
                     // be cancelled in short transactions: do that now that
                     // the person has the result. Quitting first is harmless;
@@ -176,10 +169,9 @@ impl Jobs {
                 }
             });
         if let Err(e) = spawned {
-            let _ = self.results.send(Message::Job(failed(
-                &job,
-                JobError::Worker(format!("cannot start a worker: {e}")),
-            )));
+            let _ = self
+                .results
+                .send(failed(job, format!("cannot start a worker: {e}")));
         }
     }
 }
@@ -201,15 +193,15 @@ fn reader_loop(
         // four filters, and only the last one is still wanted.
         let mut batch = vec![first];
         while let Ok(next) = jobs.try_recv() {
-            batch.retain(|j| std::mem::discriminant(j) != std::mem::discriminant(&next));
+            batch.retain(|j| j.kind() != next.kind());
             batch.push(next);
         }
         for job in batch {
-            let result = guarded(&job, || match &mut ws {
-                Ok(ws) => run_read(ws, &user, &job),
-                Err(e) => failed(&job, JobError::from(&*e)),
-            });
-            if results.send(Message::Job(result)).is_err() {
+            let done = match &mut ws {
+                Ok(ws) => job.execute(Ok((ws, &user))),
+                Err(e) => job.execute(Err(JobError::from(&*e))),
+            };
+            if results.send(Message::Job(done)).is_err() {
                 return;
             }
         }
@@ -235,18 +227,6 @@ pub fn tidy_in_background(session: &crate::session::Session, path: &std::path::P
                 let _ = ws.tidy_all();
             }
         });
-}
-
-/// Runs `f`, turning a panic into a failed result so that the UI is told.
-fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown failure".into());
-        failed(job, JobError::Worker(format!("internal error: {why}")))
-    })
 }
 
 /// The reason a dry run is computed with: the preview does not depend on it.

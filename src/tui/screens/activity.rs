@@ -8,7 +8,7 @@
 use ratatui::Frame;
 
 use crate::domain::{AuditEntry, AutomaticEnds};
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::{AUDIT_LIMIT, App, Screen, Tone};
 use crate::tui::text::{count, local_part, moment, reason_label};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
@@ -42,7 +42,7 @@ pub fn request(app: &mut App) {
     let generation = app.next_generation();
     app.activity.pending = Some(generation);
     let mine = app.mine.activity;
-    app.run(Job::Audit { generation, mine });
+    app.run(AuditRead { generation, mine });
 }
 
 /// `m` in Activity: only entries about my enrollments, or all again.
@@ -64,7 +64,7 @@ pub fn watch_ends(app: &mut App) {
     let generation = app.next_generation();
     app.notices.pending = Some(generation);
     let after = app.notices.after;
-    app.run(Job::AutomaticEnds { generation, after });
+    app.run(EndsRead { generation, after });
 }
 
 /// The answer: say the newest end in the status line ("Emily Chen replied
@@ -180,4 +180,56 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             )
         },
     );
+}
+
+/// The newest audit entries (`mine`: only those by the user or about
+/// enrollments the user enrolled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRead {
+    pub generation: u64,
+    pub mine: bool,
+}
+
+impl crate::tui::action::Work for AuditRead {
+    type Answer = Vec<AuditEntry>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<AuditEntry>> {
+        let _ = user;
+        if self.mine {
+            ws.audit_mine(user, AUDIT_LIMIT)
+        } else {
+            ws.audit(None, AUDIT_LIMIT)
+        }
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<AuditEntry>>) {
+        done(app, self.generation, result)
+    }
+}
+
+/// The user's enrollments that ended by themselves after an audit id
+/// (`None`: only the newest audit id, the starting point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndsRead {
+    pub generation: u64,
+    pub after: Option<i64>,
+}
+
+impl crate::tui::action::Work for EndsRead {
+    type Answer = AutomaticEnds;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<AutomaticEnds> {
+        let _ = user;
+        ws.automatic_ends(user, self.after, crate::tui::app::NOTICE_LIMIT)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<AutomaticEnds>) {
+        ends_done(app, self.generation, result)
+    }
 }

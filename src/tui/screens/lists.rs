@@ -4,7 +4,7 @@
 use ratatui::Frame;
 
 use crate::domain::CountedList;
-use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::action::{Command, JobOutcome};
 use crate::tui::app::{App, Keep, Screen};
 use crate::tui::text::{self, count, local_part, moment};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
@@ -17,7 +17,7 @@ pub fn request(app: &mut App) {
     super::ask(
         app,
         |a| &mut a.lists.pending,
-        |generation| Job::Lists { generation },
+        |generation| ListsRead { generation },
     );
 }
 
@@ -99,4 +99,26 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             )
         },
     );
+}
+
+/// Every saved list with its count now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListsRead {
+    pub generation: u64,
+}
+
+impl crate::tui::action::Work for ListsRead {
+    type Answer = Vec<CountedList>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<CountedList>> {
+        let _ = user;
+        ws.lists_with_counts()
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<CountedList>>) {
+        done(app, self.generation, result)
+    }
 }

@@ -5,23 +5,19 @@
 
 use std::time::Instant;
 
-use super::action::{Action, Command, Effect, JobResult};
+use super::action::{Action, Command, Effect};
 use super::app::{App, Keep, Running, Screen, Tone};
 use super::dialogs::Outcome;
 use super::dialogs::{
-    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, sequence_edit, transfer,
-    undo, unenroll,
+    bulk_enroll, delete_list, enroll, pause_resume, save_list, transfer, undo, unenroll,
 };
-use super::screens::answer;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences, steps, tasks};
 use super::view;
 
-mod done;
 mod moves;
 mod overlay;
 
-use done::*;
 use moves::*;
 use overlay::*;
 
@@ -37,7 +33,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Tick => tick(app),
         // Ctrl-Z works everywhere: in a list, a dialog or an overlay.
         Action::Command(Command::Suspend) => app.effects.push(Effect::Suspend),
-        Action::Done(result) => done(app, result),
+        // A finished job: its answer goes to the screen or dialog that
+        // asked (the job's own `Work::done`).
+        Action::Done(done) => done.apply(app),
         Action::Edited { path, result } => steps::edited(app, path, result),
         Action::Click { column, row } => click(app, column, row),
         Action::Scroll(lines) => scroll(app, lines),

@@ -202,7 +202,7 @@ impl UnenrollDialog {
         };
         let note = Some(self.note.trim().to_string()).filter(|n| !n.is_empty());
         Outcome::Confirm(match &self.single {
-            Some(t) => Job::UnenrollOne {
+            Some(t) => Job::from(UnenrollOne {
                 enrollment: t.enrollment,
                 expected: Expected {
                     sequence_id: t.sequence_id,
@@ -210,12 +210,12 @@ impl UnenrollDialog {
                 },
                 reason,
                 note,
-            },
-            None => Job::Unenroll {
+            }),
+            None => Job::from(UnenrollMany {
                 enrollments: self.targets.clone(),
                 reason,
                 note,
-            },
+            }),
         })
     }
 }
@@ -285,11 +285,11 @@ fn open_unenroll(
     hidden: usize,
 ) {
     let generation = app.next_generation();
-    app.run(Job::Preview {
+    app.run(Job::from(PreviewUnenroll {
         generation,
         enrollments: targets.clone(),
         reason: crate::tui::jobs::PREVIEW_REASON,
-    });
+    }));
     app.dialog = Some(Box::new(UnenrollDialog::new(
         origin, targets, single, hidden, generation,
     )));
@@ -352,6 +352,115 @@ impl Dialog for UnenrollDialog {
     }
 }
 
+/// The dry run an unenroll dialog shows, plus what the targets are now
+/// (and the one target as it is now, when there is one: R4 checks it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewUnenroll {
+    pub generation: u64,
+    pub enrollments: Vec<i64>,
+    pub reason: EndReason,
+}
+
+impl crate::tui::action::Work for PreviewUnenroll {
+    type Answer = (UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>);
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)> {
+        let _ = user;
+        let request = crate::domain::UnenrollRequest {
+            enrollments: self.enrollments.clone(),
+            reason: self.reason,
+            note: None,
+            dry_run: true,
+        };
+        let report = ws.unenroll(user, &request)?;
+        let row = match self.enrollments.as_slice() {
+            [one] => Some(Box::new(ws.enrollment(*one)?)),
+            _ => None,
+        };
+        Ok((report, ws.status_counts(&self.enrollments)?, row))
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<(
+            UnenrollReport,
+            Vec<StatusCount>,
+            Option<Box<EnrollmentRow>>,
+        )>,
+    ) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Unenroll many (R5): one transaction, one batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollMany {
+    pub enrollments: Vec<i64>,
+    pub reason: EndReason,
+    pub note: Option<String>,
+}
+
+impl crate::tui::action::Work for UnenrollMany {
+    type Answer = UnenrollReport;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<UnenrollReport> {
+        let _ = user;
+        ws.unenroll(
+            user,
+            &crate::domain::UnenrollRequest {
+                enrollments: self.enrollments.clone(),
+                reason: self.reason,
+                note: self.note.clone(),
+                dry_run: false,
+            },
+        )
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
+        done(app, result)
+    }
+}
+
+/// Unenroll the one enrollment the person confirmed (R4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollOne {
+    pub enrollment: i64,
+    pub expected: Expected,
+    pub reason: EndReason,
+    pub note: Option<String>,
+}
+
+impl crate::tui::action::Work for UnenrollOne {
+    type Answer = UnenrollReport;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<UnenrollReport> {
+        let _ = user;
+        ws.unenroll_one(
+            user,
+            self.enrollment,
+            &self.expected,
+            self.reason,
+            self.note.clone(),
+        )
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
+        done(app, result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -411,11 +520,11 @@ mod tests {
         assert_eq!(d.note, "moved to a call");
         assert_eq!(
             d.handle(&cmd(Command::Confirm)),
-            Outcome::Confirm(Job::Unenroll {
+            Outcome::Confirm(Job::from(UnenrollMany {
                 enrollments: vec![1, 2],
                 reason: EndReason::MANUAL[1],
                 note: Some("moved to a call".into()),
-            })
+            }))
         );
     }
 
@@ -441,7 +550,7 @@ mod tests {
         assert_eq!(d.reason(), Some(EndReason::Other));
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Confirm(Job::UnenrollOne {
+            Outcome::Confirm(Job::from(UnenrollOne {
                 enrollment: 7,
                 expected: Expected {
                     sequence_id: 3,
@@ -449,7 +558,7 @@ mod tests {
                 },
                 reason: EndReason::Other,
                 note: None,
-            })
+            }))
         );
     }
 

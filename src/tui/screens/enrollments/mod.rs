@@ -24,9 +24,11 @@ use query::{QuerySource, change_query};
 use std::time::Instant;
 
 mod answers;
+mod jobs;
 mod marking;
 
 pub use answers::*;
+pub use jobs::*;
 pub use marking::*;
 
 /// The status filter chips of an enrollment list. `Open` (active and
@@ -212,14 +214,14 @@ impl EnrollmentsState {
     /// The reader job that lists this list's ids.
     pub fn ids_job(&self, generation: u64) -> Job {
         match &self.source {
-            Source::Sequence(_) => Job::EnrollmentIds {
+            Source::Sequence(_) => Job::from(EnrollmentIds {
                 generation,
                 query: Box::new(self.query()),
-            },
-            Source::Query(q) => Job::FilterIds {
+            }),
+            Source::Query(q) => Job::from(FilterIds {
                 generation,
                 filter: Box::new(q.current().clone()),
-            },
+            }),
         }
     }
 
@@ -255,21 +257,21 @@ impl App {
         };
         e.pending = Some(Pending { generation, keep });
         // A new filter in the All view: its first rows first (see
-        // `Job::FilterPage`), on the same reader, just before its ids.
+        // `FilterPage`), on the same reader, just before its ids.
         let first = match (&e.source, keep) {
-            (Source::Query(q), Keep::Top) => Some(Job::FilterPage {
+            (Source::Query(q), Keep::Top) => Some(Job::from(FilterPage {
                 generation,
                 filter: Box::new(q.current().clone()),
                 limit: FIRST_PAGE,
-            }),
+            })),
             // A sequence's text filter as it is typed: its first matches
             // in a few milliseconds, its every id (the count, Ctrl-a) after.
             (Source::Sequence(_), Keep::Top) if !e.search.trim().is_empty() => {
-                Some(Job::EnrollmentPage {
+                Some(Job::from(EnrollmentPage {
                     generation,
                     query: Box::new(e.query()),
                     limit: FIRST_PAGE,
-                })
+                }))
             }
             _ => None,
         };
@@ -281,8 +283,8 @@ impl App {
     }
 
     /// The first rows of a new filter (the All view's query, a sequence's
-    /// text filter), while its ids are still on the way (`Job::FilterPage`,
-    /// `Job::EnrollmentPage`): shown at the top, marks kept.
+    /// text filter), while its ids are still on the way (`FilterPage`,
+    /// `EnrollmentPage`): shown at the top, marks kept.
     pub fn apply_first_page(&mut self, which: Screen, rows: Vec<EnrollmentRow>) {
         let Some(e) = self.list_mut(which) else {
             return;
@@ -371,7 +373,7 @@ impl App {
         let ids = e.ids[from..to].to_vec();
         let generation = self.next_generation();
         self.window = Some((generation, which, from..to));
-        self.run(Job::Window { generation, ids });
+        self.run(Job::from(Window { generation, ids }));
     }
 
     /// Reloads the rows on screen in place (their status may have changed);

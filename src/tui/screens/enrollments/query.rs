@@ -10,7 +10,7 @@ use super::{ALL_COLUMNS, EnrollmentsState, Keep, Screen, Source, table};
 use crate::domain::EnrollmentRow;
 use crate::domain::{Filter, SavedList, Status};
 use crate::tui::action::JobOutcome;
-use crate::tui::action::{Command, Job, JobError};
+use crate::tui::action::{Command, JobError};
 use crate::tui::app::Tone;
 use crate::tui::app::{App, Chip, known};
 use crate::tui::query::QueryEditor;
@@ -140,7 +140,7 @@ impl App {
         };
         q.count_pending = Some(generation);
         let filter = Box::new(q.filter.clone());
-        self.run(Job::FilterCount { generation, filter });
+        self.run(super::FilterCount { generation, filter });
     }
 
     /// The editor's candidates again, when the names they come from changed.
