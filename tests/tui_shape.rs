@@ -374,3 +374,16 @@ fn a_job_is_one_place() {
     }
     assert!(found.is_empty(), "jobs spread out:\n{}", found.join("\n"));
 }
+
+/// No non-test file in `src/tui` is over about 500 lines (its inline test
+/// module not counted): a screen, a dialog or a job family that grows
+/// past it is split.
+#[test]
+fn no_tui_file_is_over_about_500_lines() {
+    let long: Vec<String> = code_files(&tui_dir())
+        .into_iter()
+        .filter(|(_, lines)| lines.len() > 520)
+        .map(|(path, lines)| format!("{}: {} lines", path.display(), lines.len()))
+        .collect();
+    assert!(long.is_empty(), "split these:\n{}", long.join("\n"));
+}

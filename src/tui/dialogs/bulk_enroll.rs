@@ -416,7 +416,6 @@ impl crate::tui::action::Work for PreviewBulkEnroll {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<EnrollReport> {
-        let _ = user;
         let contacts = match &self.source {
             BulkSource::Contacts(ids) => ids.clone(),
             BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
@@ -443,7 +442,6 @@ impl crate::tui::action::Work for BulkEnroll {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<EnrollReport> {
-        let _ = user;
         let contacts = match &self.source {
             BulkSource::Contacts(ids) => ids.clone(),
             BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,

@@ -104,7 +104,6 @@ impl crate::tui::action::Work for DeleteTeamList {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<Box<crate::domain::SavedList>> {
-        let _ = user;
         ws.delete_list(user, &self.name).map(Box::new)
     }
     fn done(

@@ -286,10 +286,10 @@ pub fn open(app: &mut App) {
     let generation = app.next_generation();
     picker.check = Some(generation);
     app.dialog = Some(Box::new(picker));
-    app.run(Job::from(EnrollCheck {
+    app.run(EnrollCheck {
         generation,
         contact: contact_id,
-    }));
+    });
 }
 
 /// The contact as it is now arrived: an opted-out or undeliverable one
@@ -398,9 +398,8 @@ impl crate::tui::action::Work for PreviewEnroll {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<EnrollPreview> {
-        let _ = user;
         ws.enroll_preview(self.sequence, self.contact)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollPreview>) {
@@ -423,7 +422,6 @@ impl crate::tui::action::Work for EnrollOne {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<crate::domain::EnrollReport> {
-        let _ = user;
         ws.enroll(user, self.sequence, &[self.contact])
     }
     fn done(
@@ -449,9 +447,8 @@ impl crate::tui::action::Work for EnrollCheck {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Box<crate::domain::Contact>> {
-        let _ = user;
         ws.contact(&self.contact.to_string()).map(Box::new)
     }
     fn done(

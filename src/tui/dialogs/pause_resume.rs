@@ -101,7 +101,6 @@ impl crate::tui::action::Work for PreviewChange {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<ManagePreview> {
-        let _ = user;
         if self.pause {
             ws.pause(user, &self.enrollments, true)
         } else {
@@ -130,7 +129,6 @@ impl crate::tui::action::Work for Change {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<String> {
-        let _ = user;
         if self.pause {
             ws.pause(user, &self.enrollments, false)
         } else {

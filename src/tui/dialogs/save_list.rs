@@ -238,7 +238,6 @@ impl crate::tui::action::Work for SaveTeamList {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<Box<crate::domain::SaveListReport>> {
-        let _ = user;
         ws.save_list(user, &self.name, &self.filter).map(Box::new)
     }
     fn done(

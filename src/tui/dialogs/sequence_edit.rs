@@ -306,7 +306,6 @@ impl crate::tui::action::Work for PlanChange {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<SequencePlan> {
-        let _ = user;
         match &self.change {
             SequenceChange::Toggle(t) => {
                 ws.toggle_sequence_setting(user, self.sequence, *t, self.dry_run)

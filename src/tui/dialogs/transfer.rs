@@ -321,7 +321,6 @@ impl crate::tui::action::Work for PreviewTransfer {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<ManagePreview> {
-        let _ = user;
         let contacts = ws.contacts_of_enrollments(&self.enrollments)?;
         ws.transfer(
             user,
@@ -358,7 +357,6 @@ impl crate::tui::action::Work for TransferOwners {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<String> {
-        let _ = user;
         let contacts = ws.contacts_of_enrollments(&self.enrollments)?;
         ws.transfer(
             user,

@@ -113,7 +113,6 @@ impl crate::tui::action::Work for UndoBatch {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<String> {
-        let _ = user;
         ws.undo(user, &self.batch).map(|r| r.summary())
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<String>) {

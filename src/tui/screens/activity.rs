@@ -198,7 +198,6 @@ impl crate::tui::action::Work for AuditRead {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<Vec<AuditEntry>> {
-        let _ = user;
         if self.mine {
             ws.audit_mine(user, AUDIT_LIMIT)
         } else {
@@ -226,7 +225,6 @@ impl crate::tui::action::Work for EndsRead {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<AutomaticEnds> {
-        let _ = user;
         ws.automatic_ends(user, self.after, crate::tui::app::NOTICE_LIMIT)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<AutomaticEnds>) {

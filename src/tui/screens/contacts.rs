@@ -273,9 +273,8 @@ impl crate::tui::action::Work for ContactSearch {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<(Vec<Contact>, bool)> {
-        let _ = user;
         ws.find_contacts(&self.text, CONTACT_LIMIT)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<(Vec<Contact>, bool)>) {

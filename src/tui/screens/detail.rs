@@ -322,9 +322,8 @@ impl crate::tui::action::Work for DetailRead {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Box<ContactDetail>> {
-        let _ = user;
         ws.contact_detail(self.contact).map(Box::new)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Box<ContactDetail>>) {

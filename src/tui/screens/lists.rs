@@ -113,9 +113,8 @@ impl crate::tui::action::Work for ListsRead {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<CountedList>> {
-        let _ = user;
         ws.lists_with_counts()
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<CountedList>>) {

@@ -314,9 +314,8 @@ impl crate::tui::action::Work for ReportRead {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<SequenceReport>> {
-        let _ = user;
         ws.report(None, None)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<SequenceReport>>) {

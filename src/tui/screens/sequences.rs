@@ -143,7 +143,6 @@ impl crate::tui::action::Work for SequencesRead {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<Vec<SequenceSummary>> {
-        let _ = user;
         if self.mine {
             ws.my_sequences(user)
         } else {

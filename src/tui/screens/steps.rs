@@ -453,9 +453,8 @@ impl crate::tui::action::Work for StepsRead {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Box<StepsView>> {
-        let _ = user;
         ws.steps_view(self.sequence, self.contact, self.sender.as_deref())
             .map(Box::new)
     }

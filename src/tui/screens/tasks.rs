@@ -258,7 +258,6 @@ impl crate::tui::action::Work for TasksRead {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<Vec<TaskItem>> {
-        let _ = user;
         ws.tasks(&crate::domain::TaskQuery {
             owner: Some(user.id),
             due: None,
@@ -288,7 +287,6 @@ impl crate::tui::action::Work for WorkTask {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<TaskReport> {
-        let _ = user;
         ws.work_tasks(user, self.action, &[self.task], self.until, None)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<TaskReport>) {

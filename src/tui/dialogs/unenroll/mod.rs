@@ -285,11 +285,11 @@ fn open_unenroll(
     hidden: usize,
 ) {
     let generation = app.next_generation();
-    app.run(Job::from(PreviewUnenroll {
+    app.run(PreviewUnenroll {
         generation,
         enrollments: targets.clone(),
         reason: crate::tui::jobs::PREVIEW_REASON,
-    }));
+    });
     app.dialog = Some(Box::new(UnenrollDialog::new(
         origin, targets, single, hidden, generation,
     )));
@@ -369,7 +369,6 @@ impl crate::tui::action::Work for PreviewUnenroll {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)> {
-        let _ = user;
         let request = crate::domain::UnenrollRequest {
             enrollments: self.enrollments.clone(),
             reason: self.reason,
@@ -413,7 +412,6 @@ impl crate::tui::action::Work for UnenrollMany {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<UnenrollReport> {
-        let _ = user;
         ws.unenroll(
             user,
             &crate::domain::UnenrollRequest {
@@ -447,7 +445,6 @@ impl crate::tui::action::Work for UnenrollOne {
         ws: &mut crate::domain::Workspace,
         user: &crate::domain::User,
     ) -> crate::domain::Result<UnenrollReport> {
-        let _ = user;
         ws.unenroll_one(
             user,
             self.enrollment,

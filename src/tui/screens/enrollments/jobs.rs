@@ -22,9 +22,8 @@ impl crate::tui::action::Work for EnrollmentIds {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<i64>> {
-        let _ = user;
         ws.enrollment_ids(&self.query)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<i64>>) {
@@ -49,9 +48,8 @@ impl crate::tui::action::Work for EnrollmentPage {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<EnrollmentRow>> {
-        let _ = user;
         ws.enrollment_page(&self.query, None, self.limit)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<EnrollmentRow>>) {
@@ -72,9 +70,8 @@ impl crate::tui::action::Work for Window {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<EnrollmentRow>> {
-        let _ = user;
         ws.enrollments_by_ids(&self.ids)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<EnrollmentRow>>) {
@@ -97,9 +94,8 @@ impl crate::tui::action::Work for FilterIds {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<i64>> {
-        let _ = user;
         ws.resolve(&self.filter).and_then(|q| ws.enrollment_ids(&q))
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<i64>>) {
@@ -123,9 +119,8 @@ impl crate::tui::action::Work for FilterPage {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<EnrollmentRow>> {
-        let _ = user;
         ws.resolve(&self.filter)
             .and_then(|q| ws.enrollment_page(&q, None, self.limit))
     }
@@ -148,9 +143,8 @@ impl crate::tui::action::Work for FilterCount {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<i64> {
-        let _ = user;
         ws.resolve(&self.filter)
             .and_then(|q| ws.enrollment_count(&q))
     }
@@ -172,9 +166,8 @@ impl crate::tui::action::Work for ExportCsv {
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
+        _: &crate::domain::User,
     ) -> crate::domain::Result<usize> {
-        let _ = user;
         ws.export_enrollments(&self.enrollments, &self.path)
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<usize>) {

@@ -373,7 +373,7 @@ impl App {
         let ids = e.ids[from..to].to_vec();
         let generation = self.next_generation();
         self.window = Some((generation, which, from..to));
-        self.run(Job::from(Window { generation, ids }));
+        self.run(Window { generation, ids });
     }
 
     /// Reloads the rows on screen in place (their status may have changed);
