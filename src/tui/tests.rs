@@ -1694,3 +1694,38 @@ fn the_sequence_picker_finds_the_sequence_as_you_type() {
     h.type_text("zz");
     assert_eq!(names(&h).1, None);
 }
+
+/// A job that panics on its worker: the panic becomes the job's error, its
+/// own `done` gets it, and the app says it; nothing else is touched.
+#[derive(Debug, Clone, PartialEq)]
+struct Boom;
+
+impl super::Work for Boom {
+    type Answer = ();
+    const READ: bool = true;
+    fn run(&self, _: &mut Workspace, _: &crate::domain::User) -> crate::domain::Result<()> {
+        panic!("boom on purpose")
+    }
+    fn done(self, app: &mut super::App, result: super::JobOutcome<()>) {
+        if let Err(err) = result {
+            app.fail(&err);
+        }
+    }
+}
+
+#[test]
+fn a_job_that_panics_reports_it_as_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = h.app.user.clone();
+    let job = super::Job::from(Boom);
+    assert!(job.is_read());
+    assert_eq!(job.get::<Boom>(), Some(&Boom));
+    assert_eq!(job.clone(), job);
+    let done = super::jobs::run(&mut ws, &user, &job);
+    h.act(super::Action::Done(done));
+    let note = h.app.note.clone().expect("the failure is said").text;
+    assert_eq!(note, "internal error: boom on purpose");
+}
