@@ -723,7 +723,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
     // Hard-bounced elsewhere after the list was shown.
     let (m1, _) = latest_sent(&db, &email(0));
     ingest_at(&db, 1, &hard(dir.path(), "h1", &email(0), &m1), None);
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_none(), "no sequence picker");
     let note = h.app.note.clone().expect("a sentence").text;
     assert!(note.contains("undeliverable"), "{note}");
@@ -737,7 +737,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
         screen.contains("undeliverable since Nov 02 (user_unknown)"),
         "{screen}"
     );
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_none());
 
     // A new address: the picker opens again.
@@ -750,7 +750,7 @@ fn tui_shows_and_refuses_an_undeliverable_address() {
     h.key("2").settle().key("/");
     h.type_text("fresh@acme0.example").settle().key("enter");
     assert!(!h.screen().contains("undeliverable since"));
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_some(), "the picker opens");
 }
 

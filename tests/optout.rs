@@ -475,7 +475,7 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
     assert_eq!(h.app.focused_contact().map(|c| c.id), Some(f.c[0]));
     // Opted out by someone else after the list was shown.
     f.ws.opt_out_contacts(&ann, &[f.c[0]], None).unwrap();
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_none(), "no sequence picker");
     let note = h.app.note.clone().expect("a sentence").text;
     assert!(note.contains("opted out"), "{note}");
@@ -499,14 +499,14 @@ fn tui_never_offers_to_enroll_an_opted_out_contact() {
         screen.contains("not enrollable; an admin may opt it in"),
         "{screen}"
     );
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_none());
 
     // A contact who has not opted out still gets the picker.
     let mut h = open();
     h.key("2").settle().key("/");
     h.type_text(C1).settle().key("enter");
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_some(), "the picker opens");
 }
 
@@ -547,7 +547,7 @@ fn tui_unenroll_with_reason_opted_out_opts_the_contact_out() {
     let c = f.ws.contact(C0).unwrap();
     assert_eq!(c.opted_out_via, Some(OptOutVia::Unenroll));
     assert_eq!(c.opted_out_by.as_deref(), Some("ann@team.example"));
-    h.key("e");
+    h.key("e").settle();
     assert!(h.app.dialog.is_none(), "no sequence picker");
     assert!(
         h.app

@@ -7,7 +7,9 @@ mod tui_support;
 
 use seqtui::domain::{Status, Workspace};
 use seqtui::tui::Headless;
-use seqtui::tui::dialog::Dialog;
+use seqtui::tui::dialog::ManageDialog;
+use seqtui::tui::dialog::bulk_enroll::BulkEnrollDialog;
+use seqtui::tui::dialog::sequence_edit::SequenceEditDialog;
 use tui_support::*;
 
 const Q4: &str = "Q4 Mid-Market Outbound";
@@ -28,7 +30,7 @@ fn open(h: &mut Headless, name: &str) {
 }
 
 fn ws(h: &Headless) -> Workspace {
-    Workspace::open(h.app.ws.path(), clock()).unwrap()
+    Workspace::open(&h.app.info.path, clock()).unwrap()
 }
 
 #[test]
@@ -111,7 +113,7 @@ fn toggling_a_setting_asks_then_saves_a_new_audited_version() {
     h.key("enter").settle();
     let screen = h.screen();
     assert!(
-        matches!(h.app.dialog, Some(Dialog::SequenceEdit(_))),
+        h.app.dialog_as::<SequenceEditDialog>().is_some(),
         "{screen}"
     );
     let was = if before.settings.unenroll_colleagues {
@@ -180,7 +182,7 @@ fn e_edits_the_file_in_the_editor_then_applies_the_diff_once_confirmed() {
     assert!(screen.contains("unknown merge field"), "{screen}");
     assert!(screen.contains("line "), "{screen}");
     h.key("y").settle();
-    assert!(matches!(h.app.dialog, Some(Dialog::SequenceEdit(_))));
+    assert!(h.app.dialog_as::<SequenceEditDialog>().is_some());
     h.key("n");
     assert_eq!(
         ws(&h).steps(before.id).unwrap()[0].subject,
@@ -194,7 +196,7 @@ fn e_edits_the_file_in_the_editor_then_applies_the_diff_once_confirmed() {
     std::fs::write(&script, good).unwrap();
     h.key("E").settle();
     let screen = h.screen();
-    let Some(Dialog::SequenceEdit(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<SequenceEditDialog>() else {
         panic!("no diff dialog: {screen}");
     };
     assert!(!d.on_confirm, "Cancel has the focus");
@@ -233,7 +235,7 @@ fn bulk_enroll_shows_the_dry_run_counts_then_enrolls_one_batch_that_u_undoes() {
         w.enroll_contacts(&actor, target.id, &marked, true).unwrap()
     };
     h.key("e");
-    let Some(Dialog::BulkEnroll(_)) = &h.app.dialog else {
+    let Some(_) = h.app.dialog_as::<BulkEnrollDialog>() else {
         panic!("no bulk dialog: {}", h.screen());
     };
     let at = h
@@ -299,15 +301,13 @@ fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from
     let path = demo(dir.path());
     let mut h = app(&path, 120, 40);
     h.settle();
-    let mut rules = h.app.ws.rules().clone();
-    rules.transfer_policy = seqtui::domain::TransferPolicy::Reassign;
-    h.app.ws.set_rules(rules);
+    h.app.rules.transfer_policy = seqtui::domain::TransferPolicy::Reassign;
     open(&mut h, Q4);
     // Every open row of Q4: more than fit in the dialog.
     h.key("ctrl-a").settle();
     h.key("o").key("enter").settle();
-    let rows = match &h.app.dialog {
-        Some(Dialog::Manage(d)) => {
+    let rows = match h.app.dialog_as::<ManageDialog>() {
+        Some(d) => {
             let ManageKind::Transfer { policy, .. } = &d.kind else {
                 panic!("not a transfer")
             };
@@ -337,7 +337,7 @@ fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from
     // Tab to the step choice; down: from step 2 on. The preview keeps the
     // ones before step 2.
     h.key("tab").key("j").settle();
-    let Some(Dialog::Manage(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<ManageDialog>() else {
         panic!("the dialog closed")
     };
     let ManageKind::Transfer { from_step, .. } = &d.kind else {
@@ -414,7 +414,7 @@ fn bulk_enroll_from_all_enrollments_enrolls_the_contacts_of_the_marked_rows() {
     };
     assert_eq!(marked.len(), 3);
     h.key("e").key("enter").settle();
-    let Some(Dialog::BulkEnroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<BulkEnrollDialog>() else {
         panic!("no bulk dialog: {}", h.screen());
     };
     let Preview::Ready(report) = &d.preview else {

@@ -197,7 +197,7 @@ fn save_list_prompt(h: &mut Headless) {
 
 /// Two saved lists, made through the domain as a colleague would.
 fn save_lists(h: &mut Headless) {
-    let mut ws = Workspace::open(h.app.ws.path(), clock()).unwrap();
+    let mut ws = Workspace::open(&h.app.info.path, clock()).unwrap();
     let maya = ws.acting_user(None).unwrap();
     let priya = ws
         .acting_user(Some("priya.raman@northwind.example"))

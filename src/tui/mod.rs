@@ -32,7 +32,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifi
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-pub use action::{Action, Command, Effect, Job, JobError, JobOutcome, JobResult};
+pub use action::{Action, Command, Done, Effect, Job, JobError, JobOutcome, Work};
 pub use app::App;
 /// The dialogs under their older name (the tests use it).
 pub use dialogs as dialog;
@@ -41,7 +41,7 @@ pub use runtime::start;
 pub use theme::Theme;
 pub use update::update;
 
-use crate::domain::{Clock, Workspace};
+use crate::domain::Clock;
 use jobs::Message;
 
 /// Carries out what `update` asked for.
@@ -134,7 +134,7 @@ impl Headless {
         theme: Theme,
         keymap: Keymap,
     ) -> anyhow::Result<Headless> {
-        let ws = Workspace::open(path, clock)?;
+        let ws = jobs::open(path, clock)?;
         let (sender, messages) = channel();
         let app = App::new(ws, user, keymap, theme, size, sender)?;
         let terminal = Terminal::new(TestBackend::new(size.0, size.1))?;

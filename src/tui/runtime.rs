@@ -39,7 +39,7 @@ pub fn start(session: &Session) -> anyhow::Result<()> {
         path.display(),
         user.email
     );
-    tidy_in_background(session, &path);
+    super::jobs::tidy_in_background(session, &path);
     let (sender, messages) = channel();
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let app = App::new(
@@ -56,22 +56,6 @@ pub fn start(session: &Session) -> anyhow::Result<()> {
         Err(e) => tracing::error!("terminal UI stopped: {e:#}"),
     }
     ended
-}
-
-/// Finishes, on a worker of its own, the tidying a bulk change left for
-/// later (its steps and tasks already read as cancelled): short write
-/// transactions that never hold the screen. Quitting first is harmless.
-fn tidy_in_background(session: &Session, path: &std::path::Path) {
-    let (session, path) = (session.clone(), path.to_path_buf());
-    let _ = thread::Builder::new()
-        .name(format!("{WORKER_PREFIX}tidy"))
-        .spawn(move || {
-            if let Ok(clock) = session.clock()
-                && let Ok((mut ws, _)) = session.open(&path, clock)
-            {
-                let _ = ws.tidy_all();
-            }
-        });
 }
 
 /// How often the store's change counter is read (SPEC: changes by other

@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use super::app::{Chip, Screen};
-use super::dialog::{Dialog, Field, Preview};
+use super::dialog::{EnrollPicker, Field, ManageDialog, Preview, UnenrollDialog};
+use super::screens::enrollments as ids;
 use super::{Headless, Theme};
 use crate::demo::{DemoOptions, build};
 use crate::domain::{
@@ -315,7 +316,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     let list = ids(&h);
     h.keys(&["space", "space", "space"]);
     h.key("u");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, list[..3].to_vec());
@@ -343,7 +344,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     // y without a reason asks for one.
     h.key("u").settle();
     h.key("y");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert_eq!(d.notice.as_deref(), Some("Choose a reason first (↑/↓)."));
@@ -351,7 +352,7 @@ fn unenroll_marked_rows_with_a_reason_and_a_note() {
     h.key("tab");
     h.type_text("wrong persona, y n q");
     h.key("enter");
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert_eq!(
@@ -394,7 +395,7 @@ fn n_and_esc_cancel_and_single_starts_on_confirm() {
     open(&mut h, Q4);
     let first = ids(&h)[0];
     h.key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.focus, Field::Confirm);
@@ -490,7 +491,7 @@ fn a_rep_is_told_who_may_unenroll() {
         "{screen}"
     );
     h.keys(&["j", "y"]);
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("still open");
     };
     assert!(
@@ -541,7 +542,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     assert!(screen.contains("Enrollments ("), "{screen}");
 
     h.key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, vec![first.id]);
@@ -560,7 +561,7 @@ fn contacts_view_unenrolls_and_enrolls_from_the_contact() {
     // j picks the first sequence); then again, which R1 refuses with a
     // message, not a crash.
     h.key("e");
-    assert!(matches!(h.app.dialog, Some(Dialog::Enroll(_))));
+    assert!(h.app.dialog_as::<EnrollPicker>().is_some());
     h.key("down").settle().key("enter").settle();
     let note = h.app.note.clone().unwrap();
     assert!(note.text.starts_with("Enrolled "), "{}", note.text);
@@ -651,7 +652,7 @@ fn help_is_written_from_the_keymap() {
     h.key("esc");
     assert!(h.app.help.is_none(), "esc closes the help");
     h.key("d").settle();
-    assert!(matches!(h.app.dialog, Some(Dialog::Unenroll(_))));
+    assert!(h.app.dialog_as::<UnenrollDialog>().is_some());
 }
 
 #[test]
@@ -689,7 +690,7 @@ fn contact_search_forgives_missing_letters() {
 
 #[test]
 fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
-    use super::{Action, Command, Effect, Job};
+    use super::{Action, Command, Effect};
     let dir = tempfile::tempdir().unwrap();
     let path = demo(dir.path());
     let mut h = headless(&path, None, (120, 40));
@@ -714,7 +715,7 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
     let asked: Vec<_> = effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Run(Job::EnrollmentIds { query, .. }) => Some((**query).clone()),
+            Effect::Run(job) => job.get::<ids::EnrollmentIds>().map(|j| (*j.query).clone()),
             _ => None,
         })
         .collect();
@@ -749,8 +750,8 @@ fn t_toggles_the_stale_filter_and_asks_the_reader_for_ids() {
 
     // t, ctrl-a, u: every stale row goes to the dialog.
     h.key("ctrl-a").key("u").settle();
-    match &h.app.dialog {
-        Some(Dialog::Unenroll(d)) => {
+    match h.app.dialog_as::<UnenrollDialog>() {
+        Some(d) => {
             let mut targets = d.targets.clone();
             targets.sort_unstable();
             let mut want = stale.clone();
@@ -777,9 +778,9 @@ fn export_job(h: &mut Headless) -> (Vec<i64>, PathBuf) {
     let jobs: Vec<(Vec<i64>, PathBuf)> = effects
         .into_iter()
         .filter_map(|e| match e {
-            super::Effect::Run(super::Job::Export { enrollments, path }) => {
-                Some((enrollments, path))
-            }
+            super::Effect::Run(job) => job
+                .get::<ids::ExportCsv>()
+                .map(|j| (j.enrollments.clone(), j.path.clone())),
             _ => None,
         })
         .collect();
@@ -815,10 +816,10 @@ fn x_exports_the_marked_rows_else_the_filtered_list() {
     let result = super::jobs::run(
         &mut ws,
         &user,
-        &super::Job::Export {
+        &super::Job::from(ids::ExportCsv {
             enrollments: chosen.clone(),
             path: target.clone(),
-        },
+        }),
     );
     h.act(super::Action::Done(result));
     assert!(h.app.running.is_none());
@@ -1102,7 +1103,7 @@ fn ctrl_a_marks_every_match_across_sequences_and_u_unenrolls_them() {
     let ids = all_ids(&h);
     assert!(ids.len() > 3);
     h.key("ctrl-a").key("u").settle();
-    let Some(Dialog::Unenroll(d)) = &h.app.dialog else {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
         panic!("the dialog is open");
     };
     assert_eq!(d.targets, ids);
@@ -1191,7 +1192,7 @@ fn a_saved_list_opens_from_the_lists_view_and_counts_what_is_left() {
 
     // d deletes it, after asking; the enrollments do not change.
     h.key("d");
-    assert!(matches!(h.app.dialog, Some(Dialog::Manage(_))));
+    assert!(h.app.dialog_as::<ManageDialog>().is_some());
     assert!(h.screen().contains("Delete this saved list?"));
     h.key("y").settle();
     assert!(h.app.lists.list.is_empty());
@@ -1258,12 +1259,19 @@ fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
     let jobs: Vec<&Job> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Run(job @ (Job::FilterPage { .. } | Job::FilterIds { .. })) => Some(job),
+            Effect::Run(job)
+                if job.get::<ids::FilterPage>().is_some()
+                    || job.get::<ids::FilterIds>().is_some() =>
+            {
+                Some(job)
+            }
             _ => None,
         })
         .collect();
     assert!(
-        matches!(jobs[..], [Job::FilterPage { .. }, Job::FilterIds { .. }]),
+        jobs.len() == 2
+            && jobs[0].get::<ids::FilterPage>().is_some()
+            && jobs[1].get::<ids::FilterIds>().is_some(),
         "{jobs:?}"
     );
     let (page, ids) = (jobs[0].clone(), jobs[1].clone());
@@ -1320,7 +1328,7 @@ fn a_new_query_shows_its_first_page_before_its_ids_arrive() {
     let stale = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Run(job @ Job::FilterPage { .. }) => Some(job.clone()),
+            Effect::Run(job) if job.get::<ids::FilterPage>().is_some() => Some(job.clone()),
             _ => None,
         })
         .unwrap();
@@ -1414,7 +1422,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
     // Two stray keys: e then y. y is text in the picker (it finds
     // sequences) and nothing is chosen, so nothing happens.
     h.key("e").key("y").settle();
-    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+    let Some(p) = h.app.dialog_as::<EnrollPicker>() else {
         panic!("the picker stays open");
     };
     assert_eq!(p.selected, None);
@@ -1423,7 +1431,7 @@ fn the_enroll_picker_needs_a_choice_shows_what_it_will_do_and_u_undoes_it() {
     assert!(open_of(&path).is_empty(), "y enrolled nobody");
     // Enter with nothing typed and nothing chosen says what to do.
     h.key("backspace").key("enter").settle();
-    let Some(Dialog::Enroll(p)) = &h.app.dialog else {
+    let Some(p) = h.app.dialog_as::<EnrollPicker>() else {
         panic!("the picker stays open");
     };
     assert_eq!(p.notice.as_deref(), Some("Choose a sequence first (↑/↓)."));
@@ -1539,17 +1547,19 @@ fn a_sequence_filter_shows_its_first_matches_before_every_id() {
     let jobs: Vec<Job> = effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Run(job @ (Job::EnrollmentPage { .. } | Job::EnrollmentIds { .. })) => {
+            Effect::Run(job)
+                if job.get::<ids::EnrollmentPage>().is_some()
+                    || job.get::<ids::EnrollmentIds>().is_some() =>
+            {
                 Some(job.clone())
             }
             _ => None,
         })
         .collect();
     assert!(
-        matches!(
-            jobs[..],
-            [Job::EnrollmentPage { .. }, Job::EnrollmentIds { .. }]
-        ),
+        jobs.len() == 2
+            && jobs[0].get::<ids::EnrollmentPage>().is_some()
+            && jobs[1].get::<ids::EnrollmentIds>().is_some(),
         "{jobs:?}"
     );
     let mut ws = Workspace::open(&path, clock()).unwrap();
@@ -1601,8 +1611,8 @@ fn the_owner_picker_finds_the_owner_as_you_type() {
     open(&mut h, Q4);
     h.key("space").key("o").settle();
     assert!(h.app.typing(), "the owner step has a text field");
-    let owner = |h: &Headless| match &h.app.dialog {
-        Some(Dialog::Manage(d)) => match &d.kind {
+    let owner = |h: &Headless| match h.app.dialog_as::<ManageDialog>() {
+        Some(d) => match &d.kind {
             ManageKind::Transfer {
                 users,
                 owner,
@@ -1652,8 +1662,8 @@ fn the_sequence_picker_finds_the_sequence_as_you_type() {
     open(&mut h, Q4);
     h.key("e").settle();
     assert!(h.app.typing(), "the picker has a text field");
-    let names = |h: &Headless| match &h.app.dialog {
-        Some(Dialog::Enroll(p)) => (
+    let names = |h: &Headless| match h.app.dialog_as::<EnrollPicker>() {
+        Some(p) => (
             p.shown
                 .iter()
                 .map(|&i| p.sequences[i].name.clone())
@@ -1683,4 +1693,39 @@ fn the_sequence_picker_finds_the_sequence_as_you_type() {
     // A letter that hides the choice drops it.
     h.type_text("zz");
     assert_eq!(names(&h).1, None);
+}
+
+/// A job that panics on its worker: the panic becomes the job's error, its
+/// own `done` gets it, and the app says it; nothing else is touched.
+#[derive(Debug, Clone, PartialEq)]
+struct Boom;
+
+impl super::Work for Boom {
+    type Answer = ();
+    const READ: bool = true;
+    fn run(&self, _: &mut Workspace, _: &crate::domain::User) -> crate::domain::Result<()> {
+        panic!("boom on purpose")
+    }
+    fn done(self, app: &mut super::App, result: super::JobOutcome<()>) {
+        if let Err(err) = result {
+            app.fail(&err);
+        }
+    }
+}
+
+#[test]
+fn a_job_that_panics_reports_it_as_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    let user = h.app.user.clone();
+    let job = super::Job::from(Boom);
+    assert!(job.is_read());
+    assert_eq!(job.get::<Boom>(), Some(&Boom));
+    assert_eq!(job.clone(), job);
+    let done = super::jobs::run(&mut ws, &user, &job);
+    h.act(super::Action::Done(done));
+    let note = h.app.note.clone().expect("the failure is said").text;
+    assert_eq!(note, "internal error: boom on purpose");
 }

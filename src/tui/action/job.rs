@@ -1,176 +1,119 @@
 //! The work `update` hands to the workers (`Job`), what comes back
-//! (`JobResult`), and why a job could not do it (`JobError`).
+//! (`Done`), and why a job could not do it (`JobError`).
+//!
+//! A job is one type in the module of the screen or dialog that asks for
+//! it, implementing [`Work`]: its data, what it runs on a worker's
+//! workspace, and what its answer does to the app. Adding one touches that
+//! module only; the workers and `update` handle every `Work` the same way.
+
+use std::any::{Any, TypeId};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::*;
+use crate::domain::Workspace;
+use crate::tui::app::App;
+
+/// One kind of job: plain data (compared and cloned like any value), the
+/// domain call it runs on a worker, and what its answer does on the UI
+/// thread.
+pub trait Work: std::fmt::Debug + Clone + PartialEq + Send + 'static {
+    /// What the domain gives back.
+    type Answer: Send + 'static;
+    /// A read goes to the one long-lived reader, which keeps only the
+    /// newest job of each kind waiting; anything else gets a thread.
+    const READ: bool;
+    /// A write whose success leaves tidying for afterwards (steps and
+    /// tasks of ended enrollments): the worker runs it once the answer is
+    /// sent.
+    const TIDIES: bool = false;
+    /// Runs on a worker's own workspace (never on the UI thread).
+    fn run(&self, ws: &mut Workspace, user: &User) -> crate::domain::Result<Self::Answer>;
+    /// The answer, handed to the screen or dialog that asked (UI thread).
+    fn done(self, app: &mut App, answer: JobOutcome<Self::Answer>);
+}
+
+/// A [`Work`] of any kind, as the workers carry it.
+pub trait AnyWork: std::fmt::Debug + Send {
+    fn read(&self) -> bool;
+    /// Its kind: the reader keeps only the newest waiting job of a kind.
+    fn kind(&self) -> TypeId;
+    /// Runs it on a workspace as a user (or fails with why there is no
+    /// workspace), catching a panic; the answer comes back as a [`Done`].
+    fn execute(self: Box<Self>, on: Result<(&mut Workspace, &User), JobError>) -> Done;
+    fn as_any(&self) -> &dyn Any;
+    fn clone_box(&self) -> Box<dyn AnyWork>;
+    fn same(&self, other: &dyn AnyWork) -> bool;
+}
+
+impl<W: Work> AnyWork for W {
+    fn read(&self) -> bool {
+        W::READ
+    }
+
+    fn kind(&self) -> TypeId {
+        TypeId::of::<W>()
+    }
+
+    fn execute(self: Box<Self>, on: Result<(&mut Workspace, &User), JobError>) -> Done {
+        let answer = on.and_then(|(ws, user)| {
+            catch_unwind(AssertUnwindSafe(|| self.run(ws, user)))
+                .map_err(|panic| {
+                    let why = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown failure".into());
+                    JobError::Worker(format!("internal error: {why}"))
+                })
+                .and_then(|r| r.map_err(JobError::from))
+        });
+        if let Err(why) = &answer {
+            tracing::warn!("a worker's job failed: {why}");
+        }
+        let tidy = W::TIDIES && answer.is_ok();
+        let name = std::any::type_name::<W>();
+        Done {
+            name,
+            tidy,
+            apply: Box::new(move |app: &mut App| (*self).done(app, answer)),
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn clone_box(&self) -> Box<dyn AnyWork> {
+        Box::new(self.clone())
+    }
+
+    fn same(&self, other: &dyn AnyWork) -> bool {
+        other.as_any().downcast_ref::<W>() == Some(self)
+    }
+}
 
 /// Work that may take longer than a frame, run off the UI thread on a
-/// `Workspace` of its own opened on the same file.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Job {
-    /// Every sequence with its counts and rates (aggregates over the whole
-    /// store: too slow for the UI thread on a big workspace); `mine`: only
-    /// those the user owns or enrolled someone in.
-    Sequences { generation: u64, mine: bool },
-    /// The ids of an enrollment list, in order (an index walk; a scan with
-    /// a text filter).
-    EnrollmentIds {
-        generation: u64,
-        query: Box<EnrollmentQuery>,
-    },
-    /// The ids of the All enrollments view: the filter resolved against
-    /// the workspace (names to ids, days to instants), then its ids in
-    /// order — both on the reader, as resolving reads the store.
-    FilterIds {
-        generation: u64,
-        filter: Box<Filter>,
-    },
-    /// The first rows of the All enrollments view's filter, asked just
-    /// before its ids: a page stops after `limit` rows (milliseconds),
-    /// while every id of a large match takes up to a second, so the rows
-    /// show first.
-    FilterPage {
-        generation: u64,
-        filter: Box<Filter>,
-        limit: usize,
-    },
-    /// The first rows of a sequence's list under a new text filter, asked
-    /// just before its ids: a walk of the list's index that stops after
-    /// `limit` matches (a few milliseconds where matches are common),
-    /// while every id takes a pass over the whole sequence.
-    EnrollmentPage {
-        generation: u64,
-        query: Box<EnrollmentQuery>,
-        limit: usize,
-    },
-    /// How many enrollments the filter matches now (after a change of ours,
-    /// while the rows stay in place).
-    FilterCount {
-        generation: u64,
-        filter: Box<Filter>,
-    },
-    /// Every saved list with its count now.
-    Lists { generation: u64 },
-    /// The workspace's users: the new owners a transfer offers, and the
-    /// emails the query editor completes.
-    Users { generation: u64 },
-    /// The newest audit entries (`mine`: only those by the user or about
-    /// enrollments the user enrolled).
-    Audit { generation: u64, mine: bool },
-    /// A page of the user's open tasks, after a (due, id) key (R18).
-    Tasks {
-        generation: u64,
-        after: Option<(crate::domain::Timestamp, i64)>,
-        limit: usize,
-    },
-    /// The user's enrollments that ended by themselves after an audit id
-    /// (`None`: only the newest audit id, the starting point).
-    AutomaticEnds { generation: u64, after: Option<i64> },
-    /// Contacts matching the Contacts view's search text.
-    SearchContacts { generation: u64, text: String },
-    /// Every sequence's report (grouped aggregates over the whole store).
-    Report { generation: u64 },
-    /// Full rows of an enrollment list's window around the screen.
-    Window { generation: u64, ids: Vec<i64> },
-    /// The rows on screen as they are now, after another process changed
-    /// the store (to say which ended by themselves).
-    Fresh { generation: u64, ids: Vec<i64> },
-    /// This user's last batch that can still be undone (R15), for `U`.
-    LastUndoable { generation: u64 },
-    /// The contact in the detail pane: fields, enrollments, timeline.
-    ContactDetail { generation: u64, contact: i64 },
-    /// The dry run an unenroll dialog shows, plus what the targets are now.
-    Preview {
-        generation: u64,
-        enrollments: Vec<i64>,
-        reason: EndReason,
-    },
-    /// Unenroll many (R5): one transaction, one batch.
-    Unenroll {
-        enrollments: Vec<i64>,
-        reason: EndReason,
-        note: Option<String>,
-    },
-    /// Unenroll the one enrollment the person confirmed (R4).
-    UnenrollOne {
-        enrollment: i64,
-        expected: Expected,
-        reason: EndReason,
-        note: Option<String>,
-    },
-    /// What enrolling one contact in a sequence would do (the picker shows
-    /// it before it can be confirmed).
-    EnrollPreview {
-        generation: u64,
-        contact: i64,
-        sequence: i64,
-    },
-    /// The dry run of enrolling many contacts (marked contacts, or the
-    /// contacts of marked enrollments) in a sequence.
-    BulkEnrollPreview {
-        generation: u64,
-        sequence: i64,
-        source: BulkSource,
-    },
-    /// Enroll them: one transaction, one batch (undoable).
-    BulkEnroll { sequence: i64, source: BulkSource },
-    /// A sequence's steps, settings and templates filled for a contact.
-    StepsView {
-        generation: u64,
-        sequence: i64,
-        contact: Option<i64>,
-        sender: Option<String>,
-    },
-    /// A setting toggled or a file applied to a sequence (R17); a dry run
-    /// is the plan the dialog shows.
-    SequencePlan {
-        generation: u64,
-        sequence: i64,
-        change: SequenceChange,
-        dry_run: bool,
-    },
-    /// Enroll one contact (R1, R2 refusals come back as sentences).
-    Enroll { contact: i64, sequence: i64 },
-    /// The dry run of a pause (`true`) or resume.
-    ChangePreview {
-        generation: u64,
-        enrollments: Vec<i64>,
-        pause: bool,
-    },
-    /// Pause or resume (R14): one transaction, one batch.
-    Change { enrollments: Vec<i64>, pause: bool },
-    /// Undo a batch of ours: an unenroll, a transfer or an enroll (R15).
-    Undo { batch: String },
-    /// The preview of a transfer of the contacts of these enrollments (R10).
-    TransferPreview {
-        generation: u64,
-        enrollments: Vec<i64>,
-        to: i64,
-        policy: TransferPolicy,
-        /// Only enrollments at or after this step (`--from-step`).
-        from_step: Option<i64>,
-    },
-    /// The transfer itself.
-    Transfer {
-        enrollments: Vec<i64>,
-        to: i64,
-        policy: TransferPolicy,
-        from_step: Option<i64>,
-    },
-    /// Write these enrollments, in this order, as CSV to `path`.
-    Export {
-        enrollments: Vec<i64>,
-        path: PathBuf,
-    },
-    /// Save the filter as the team's list `name` (or replace its filter).
-    SaveList { name: String, filter: Box<Filter> },
-    /// Delete the saved list `name`.
-    DeleteList { name: String },
-    /// Complete, skip or snooze (until `until`) one task (R18).
-    WorkTask {
-        task: i64,
-        action: crate::domain::TaskAction,
-        until: Option<crate::domain::Timestamp>,
-    },
+/// `Workspace` of its own opened on the same file: any [`Work`], as
+/// `update` hands it to the runner (`Effect::Run`).
+#[derive(Debug)]
+pub struct Job(Box<dyn AnyWork>);
+
+impl Clone for Job {
+    fn clone(&self) -> Job {
+        Job(self.0.clone_box())
+    }
+}
+
+impl PartialEq for Job {
+    fn eq(&self, other: &Job) -> bool {
+        self.0.same(&*other.0)
+    }
+}
+
+impl<W: Work> From<W> for Job {
+    fn from(work: W) -> Job {
+        Job(Box::new(work))
+    }
 }
 
 impl Job {
@@ -178,28 +121,48 @@ impl Job {
     /// made stale by newer ones of the same kind); the rest are writes (and
     /// exports), a worker thread each.
     pub fn is_read(&self) -> bool {
-        matches!(
-            self,
-            Job::Sequences { .. }
-                | Job::EnrollmentIds { .. }
-                | Job::FilterIds { .. }
-                | Job::FilterPage { .. }
-                | Job::EnrollmentPage { .. }
-                | Job::FilterCount { .. }
-                | Job::Lists { .. }
-                | Job::Users { .. }
-                | Job::SearchContacts { .. }
-                | Job::Audit { .. }
-                | Job::EnrollPreview { .. }
-                | Job::Report { .. }
-                | Job::ContactDetail { .. }
-                | Job::LastUndoable { .. }
-                | Job::Window { .. }
-                | Job::Fresh { .. }
-                | Job::Tasks { .. }
-                | Job::AutomaticEnds { .. }
-                | Job::StepsView { .. }
-        )
+        self.0.read()
+    }
+
+    /// Its kind: the reader keeps only the newest waiting job of a kind.
+    pub fn kind(&self) -> TypeId {
+        self.0.kind()
+    }
+
+    /// The job as a `W`, if it is one (tests look into the jobs `update`
+    /// asked for).
+    pub fn get<W: Work>(&self) -> Option<&W> {
+        self.0.as_any().downcast_ref()
+    }
+
+    /// Runs it on a workspace as a user, or fails with why there is no
+    /// workspace; a panic is caught and told as a failure.
+    pub fn execute(self, on: Result<(&mut Workspace, &User), JobError>) -> Done {
+        self.0.execute(on)
+    }
+}
+
+/// A finished job's answer, bound to what it does to the app.
+pub struct Done {
+    name: &'static str,
+    /// A write that left tidying for afterwards succeeded.
+    pub tidy: bool,
+    apply: Box<dyn FnOnce(&mut App) + Send>,
+}
+
+impl Done {
+    /// Hands the answer to the screen or dialog that asked for it.
+    pub fn apply(self, app: &mut App) {
+        (self.apply)(app)
+    }
+}
+
+impl std::fmt::Debug for Done {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Done")
+            .field("job", &self.name)
+            .field("tidy", &self.tidy)
+            .finish_non_exhaustive()
     }
 }
 
@@ -266,137 +229,6 @@ impl PartialEq for JobError {
 
 /// What a job gives back.
 pub type JobOutcome<T> = Result<T, JobError>;
-
-/// The answer to a [`Job`]. Errors travel typed ([`JobError`]).
-#[derive(Debug)]
-pub enum JobResult {
-    Sequences {
-        generation: u64,
-        result: JobOutcome<Vec<SequenceSummary>>,
-    },
-    EnrollmentIds {
-        generation: u64,
-        result: JobOutcome<Vec<i64>>,
-    },
-    SearchContacts {
-        generation: u64,
-        /// The contacts, and whether they are close matches, not exact.
-        result: JobOutcome<(Vec<Contact>, bool)>,
-    },
-    FilterIds {
-        generation: u64,
-        result: JobOutcome<Vec<i64>>,
-    },
-    FilterPage {
-        generation: u64,
-        result: JobOutcome<Vec<EnrollmentRow>>,
-    },
-    EnrollmentPage {
-        generation: u64,
-        result: JobOutcome<Vec<EnrollmentRow>>,
-    },
-    FilterCount {
-        generation: u64,
-        result: JobOutcome<i64>,
-    },
-    Lists {
-        generation: u64,
-        result: JobOutcome<Vec<CountedList>>,
-    },
-    Users {
-        generation: u64,
-        result: JobOutcome<Vec<User>>,
-    },
-    LastUndoable {
-        generation: u64,
-        result: JobOutcome<Option<UndoCandidate>>,
-    },
-    Window {
-        generation: u64,
-        result: JobOutcome<Vec<EnrollmentRow>>,
-    },
-    Fresh {
-        generation: u64,
-        result: JobOutcome<Vec<EnrollmentRow>>,
-    },
-    Audit {
-        generation: u64,
-        result: JobOutcome<Vec<AuditEntry>>,
-    },
-    Report {
-        generation: u64,
-        result: JobOutcome<Vec<SequenceReport>>,
-    },
-    ContactDetail {
-        generation: u64,
-        result: JobOutcome<Box<ContactDetail>>,
-    },
-    Preview {
-        generation: u64,
-        /// The dry run, what the targets are now, and the one target as
-        /// it is now when there is one.
-        result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
-    },
-    Unenrolled {
-        result: JobOutcome<UnenrollReport>,
-    },
-    Enrolled {
-        contact: i64,
-        result: JobOutcome<EnrollReport>,
-    },
-    ManagePreview {
-        generation: u64,
-        result: JobOutcome<ManagePreview>,
-    },
-    EnrollPreview {
-        generation: u64,
-        result: JobOutcome<EnrollPreview>,
-    },
-    BulkEnrollPreview {
-        generation: u64,
-        result: JobOutcome<EnrollReport>,
-    },
-    BulkEnrolled {
-        result: JobOutcome<EnrollReport>,
-    },
-    StepsView {
-        generation: u64,
-        result: JobOutcome<Box<StepsView>>,
-    },
-    SequencePlan {
-        generation: u64,
-        dry_run: bool,
-        result: JobOutcome<SequencePlan>,
-    },
-    /// A pause, resume, undo or transfer finished: its summary line.
-    Managed {
-        result: JobOutcome<String>,
-    },
-    /// How many rows were written to `path`.
-    Exported {
-        path: PathBuf,
-        result: JobOutcome<usize>,
-    },
-    ListSaved {
-        result: JobOutcome<Box<SaveListReport>>,
-    },
-    ListDeleted {
-        result: JobOutcome<Box<SavedList>>,
-    },
-    Tasks {
-        generation: u64,
-        /// The page size asked: a full page means there may be more.
-        limit: usize,
-        result: JobOutcome<Vec<crate::domain::TaskItem>>,
-    },
-    TaskWorked {
-        result: JobOutcome<crate::domain::TaskReport>,
-    },
-    AutomaticEnds {
-        generation: u64,
-        result: JobOutcome<crate::domain::AutomaticEnds>,
-    },
-}
 
 #[cfg(test)]
 mod job_error_tests {

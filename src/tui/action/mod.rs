@@ -5,15 +5,9 @@
 
 use std::path::PathBuf;
 
-use super::dialogs::ManagePreview;
 pub use super::dialogs::bulk_enroll::BulkSource;
 pub use super::dialogs::sequence_edit::SequenceChange;
-use crate::domain::{
-    AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
-    EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy,
-    UndoCandidate, UnenrollReport, User,
-};
+use crate::domain::{DomainError, Status, User};
 
 mod job;
 
@@ -218,7 +212,7 @@ pub enum Action {
     /// The periodic tick: look for changes made by other processes.
     Tick,
     /// A background job finished.
-    Done(JobResult),
+    Done(Done),
     /// `$EDITOR` exited on the steps screen's file (`Err`: it could not
     /// run or failed).
     Edited {

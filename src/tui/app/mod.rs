@@ -17,7 +17,7 @@ pub use super::screens::activity::{Mine, Notices};
 use super::screens::contacts::ContactsState;
 use super::screens::detail::DetailState;
 pub use super::screens::enrollments::query::QuerySource;
-pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Source, Which};
+pub use super::screens::enrollments::{Chip, EnrollmentsState, Keep, Pending, Source};
 use super::screens::lists::ListsState;
 use super::screens::reports::ReportsState;
 use super::screens::sequences::SequencesState;
@@ -26,8 +26,8 @@ use super::screens::tasks::TasksState;
 use super::theme::Theme;
 use super::view;
 use crate::domain::{
-    Contact, DomainError, EnrollmentRow, SequenceSummary, Status, UndoCandidate, User, Workspace,
-    WorkspaceInfo,
+    Clock, Contact, DomainError, EnrollmentRow, Rules, SequenceSummary, Status, Timestamp,
+    UndoCandidate, User, Workspace, WorkspaceInfo,
 };
 
 mod place;
@@ -40,9 +40,8 @@ pub const AUDIT_LIMIT: usize = 1000;
 /// How many automatic ends one look names at most (the rest are counted
 /// on the next look).
 pub const NOTICE_LIMIT: usize = 200;
-/// Page cache of the UI thread's connection and of the reader's, in MiB
+/// Page cache of the reader's connection and of each writer's, in MiB
 /// (SQLite's default here is 64 each; the UI keeps under 150 MB in all).
-pub const SCREEN_CACHE_MIB: u32 = 16;
 pub const READER_CACHE_MIB: u32 = 32;
 /// Rows of a new filter's first page in the All view (a tall screen's
 /// worth), shown before the whole list's ids arrive.
@@ -54,54 +53,15 @@ pub const WIDE: u16 = 120;
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 15;
 
-/// The top-level views, switched with 1–7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Sequences,
-    Contacts,
-    Activity,
-    Reports,
-    All,
-    Lists,
-    Tasks,
-}
-
-impl View {
-    pub const ALL: [View; 7] = [
-        View::Sequences,
-        View::Contacts,
-        View::Activity,
-        View::Reports,
-        View::All,
-        View::Lists,
-        View::Tasks,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Sequences => "Sequences",
-            View::Contacts => "Contacts",
-            View::Activity => "Activity",
-            View::Reports => "Reports",
-            View::All => "All enrollments",
-            View::Lists => "Lists",
-            View::Tasks => "Tasks",
-        }
-    }
-
-    /// The name in a header with less room.
-    pub fn short(self) -> &'static str {
-        match self {
-            View::All => "All",
-            other => other.title(),
-        }
-    }
-}
-
-/// What is on screen: a top-level view, or the enrollments of a sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where the person is: a top-level view (a tab, switched with 1–7), or,
+/// stacked on the Sequences tab, a sequence's enrollments and over those
+/// its steps. The app keeps the tab (`App::tab`); `App::screen` says
+/// what is on top. An enrollment list is named by the screen that shows
+/// it (`Enrollments` or `All`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
     Sequences,
+    /// The enrollments of the sequence opened from the Sequences tab.
     Enrollments,
     Contacts,
     Activity,
@@ -115,10 +75,52 @@ pub enum Screen {
 }
 
 impl Screen {
+    /// The tabs, in the header's order (keys 1–7).
+    pub const TABS: [Screen; 7] = [
+        Screen::Sequences,
+        Screen::Contacts,
+        Screen::Activity,
+        Screen::Reports,
+        Screen::All,
+        Screen::Lists,
+        Screen::Tasks,
+    ];
+
+    /// The two enrollment lists, each named by the screen showing it.
+    pub const LISTS: [Screen; 2] = [Screen::Enrollments, Screen::All];
+
     /// One of the two enrollment lists (a sequence's, or All enrollments):
     /// marking, the actions on marked rows and the detail pane work here.
     pub fn lists_enrollments(self) -> bool {
         matches!(self, Screen::Enrollments | Screen::All)
+    }
+
+    /// The tab a screen is stacked on.
+    pub fn tab(self) -> Screen {
+        match self {
+            Screen::Enrollments | Screen::Steps => Screen::Sequences,
+            other => other,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self.tab() {
+            Screen::Contacts => "Contacts",
+            Screen::Activity => "Activity",
+            Screen::Reports => "Reports",
+            Screen::All => "All enrollments",
+            Screen::Lists => "Lists",
+            Screen::Tasks => "Tasks",
+            _ => "Sequences",
+        }
+    }
+
+    /// The name in a header with less room.
+    pub fn short(self) -> &'static str {
+        match self {
+            Screen::All => "All",
+            other => other.title(),
+        }
     }
 }
 
@@ -170,18 +172,23 @@ pub struct Running {
     pub label: String,
     pub started: Instant,
     /// The enrollment list it was started from: its marks clear when done.
-    pub list: Option<Which>,
+    pub list: Option<Screen>,
 }
 
 pub struct App {
-    pub ws: Workspace,
+    /// The clock and the team's rules the workspace was opened with (the
+    /// UI thread holds no connection: every read is a job).
+    pub clock: Clock,
+    pub rules: Rules,
     pub info: WorkspaceInfo,
     pub user: User,
     pub keymap: Keymap,
     pub theme: Theme,
     pub width: u16,
     pub height: u16,
-    pub view: View,
+    /// The tab on show (never `Enrollments` or `Steps`: those stack on
+    /// the Sequences tab).
+    pub tab: Screen,
     pub sequences: SequencesState,
     /// The sequence opened from the Sequences view, if any.
     pub enrollments: Option<EnrollmentsState>,
@@ -205,7 +212,7 @@ pub struct App {
     /// The window of full rows asked of the reader for an enrollment list:
     /// its generation, the list and which positions. Only the newest is
     /// wanted.
-    pub window: Option<(u64, Which, std::ops::Range<usize>)>,
+    pub window: Option<(u64, Screen, std::ops::Range<usize>)>,
     /// The rows on screen asked again after another process's change.
     pub fresh_pending: Option<u64>,
     pub contacts: ContactsState,
@@ -219,7 +226,7 @@ pub struct App {
     pub notices: Notices,
     pub reports: ReportsState,
     pub detail: DetailState,
-    pub dialog: Option<Dialog>,
+    pub dialog: Option<Box<dyn Dialog>>,
     /// The help overlay, with its scroll position.
     pub help: Option<u16>,
     /// The overlay shows the last messages (`M`) rather than the keys.
@@ -228,8 +235,10 @@ pub struct App {
     /// The last status messages, oldest first, for `M`.
     pub messages: std::collections::VecDeque<Note>,
     pub running: Option<Running>,
-    /// The store's change counter when last looked at.
-    pub data_version: i64,
+    /// The store's change counter as the reader last saw it (`None` until
+    /// its first answer), and the look in flight (see `update::tick`).
+    pub data_version: Option<i64>,
+    pub changes_pending: Option<u64>,
     pub quit: bool,
     pub(crate) generation: u64,
     pub(crate) effects: Vec<Effect>,
@@ -239,7 +248,7 @@ pub struct App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("view", &self.view)
+            .field("tab", &self.tab)
             .field("screen", &self.screen())
             .finish_non_exhaustive()
     }
@@ -257,22 +266,19 @@ impl App {
         size: (u16, u16),
         results: Sender<Message>,
     ) -> Result<App, DomainError> {
-        // The screen's connection reads small windows; a small cache will do.
-        ws.limit_page_cache(SCREEN_CACHE_MIB)?;
-        let info = ws.info()?;
-        let user = ws.acting_user(user)?;
-        let data_version = ws.data_version()?;
-        let path: PathBuf = ws.path().to_path_buf();
-        let jobs = Jobs::new(path, ws.clock(), ws.rules().clone(), user.clone(), results);
+        // What the first frame needs is read before it, on the workers'
+        // side; the connection goes on to the reader.
+        let (jobs, start) = Jobs::start(ws, user, results)?;
         let mut app = App {
-            ws,
-            info,
-            user,
+            clock: start.clock,
+            rules: start.rules,
+            info: start.info,
+            user: start.user,
             keymap,
             theme,
             width: size.0,
             height: size.1,
-            view: View::Sequences,
+            tab: Screen::Sequences,
             sequences: SequencesState::default(),
             enrollments: None,
             steps: None,
@@ -299,12 +305,16 @@ impl App {
             note: None,
             messages: std::collections::VecDeque::new(),
             running: None,
-            data_version,
+            data_version: None,
+            changes_pending: None,
             quit: false,
             generation: 0,
             effects: Vec::new(),
             jobs,
         };
+        // The change counter's starting point, asked first so that every
+        // read after it is at least as new.
+        app.look_for_changes(true);
         // The first frame does not wait for the sequence counts: they are
         // aggregates over the whole store and come from the reader.
         super::screens::sequences::request(&mut app);
@@ -323,9 +333,14 @@ impl App {
     /// there is one still inside the rules' window.
     pub fn undo_minutes_left(&self) -> Option<i64> {
         let c = self.undoable.as_ref()?;
-        let window = chrono::Duration::minutes(self.ws.rules().undo_window_minutes);
-        let left = (c.at + window - self.ws.now()).num_seconds();
+        let window = chrono::Duration::minutes(self.rules.undo_window_minutes);
+        let left = (c.at + window - self.now()).num_seconds();
         (left > 0).then(|| (left + 59) / 60)
+    }
+
+    /// Now, by the workspace's clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The status line's message grows one tick older, and goes when it is
@@ -391,8 +406,8 @@ impl App {
         self.note = Some(note);
     }
 
-    pub(crate) fn run(&mut self, job: Job) {
-        self.effects.push(Effect::Run(job));
+    pub(crate) fn run(&mut self, job: impl Into<Job>) {
+        self.effects.push(Effect::Run(job.into()));
     }
 
     pub(crate) fn next_generation(&mut self) -> u64 {
@@ -415,6 +430,7 @@ impl App {
             || self.undo_pending.is_some()
             || self.window.is_some()
             || self.fresh_pending.is_some()
+            || self.changes_pending.is_some()
             || self.contacts.pending.is_some()
             || self.activity.pending.is_some()
             || self.tasks.pending.is_some()
@@ -422,6 +438,6 @@ impl App {
             || self.reports.pending.is_some()
             || self.detail.pending.is_some()
             || self.steps.as_ref().is_some_and(|s| s.pending.is_some())
-            || self.dialog.as_ref().is_some_and(Dialog::loading)
+            || self.dialog.as_ref().is_some_and(|d| d.loading())
     }
 }

@@ -5,39 +5,34 @@ use super::*;
 
 impl App {
     pub fn screen(&self) -> Screen {
-        match self.view {
-            View::Sequences if self.enrollments.is_some() && self.steps.is_some() => Screen::Steps,
-            View::Sequences if self.enrollments.is_some() => Screen::Enrollments,
-            View::Sequences => Screen::Sequences,
-            View::Contacts => Screen::Contacts,
-            View::Activity => Screen::Activity,
-            View::Reports => Screen::Reports,
-            View::All => Screen::All,
-            View::Lists => Screen::Lists,
-            View::Tasks => Screen::Tasks,
+        match self.tab {
+            Screen::Sequences if self.enrollments.is_some() && self.steps.is_some() => {
+                Screen::Steps
+            }
+            Screen::Sequences if self.enrollments.is_some() => Screen::Enrollments,
+            tab => tab,
         }
     }
 
     /// The enrollment list on screen, if one is.
-    pub fn shown(&self) -> Option<Which> {
-        match self.screen() {
-            Screen::Enrollments => Some(Which::Sequence),
-            Screen::All => Some(Which::All),
+    pub fn shown(&self) -> Option<Screen> {
+        Some(self.screen()).filter(|s| s.lists_enrollments())
+    }
+
+    /// The enrollment list a screen shows (`Enrollments` or `All`).
+    pub fn list(&self, which: Screen) -> Option<&EnrollmentsState> {
+        match which {
+            Screen::Enrollments => self.enrollments.as_ref(),
+            Screen::All => self.all.as_ref(),
             _ => None,
         }
     }
 
-    pub fn list(&self, which: Which) -> Option<&EnrollmentsState> {
+    pub fn list_mut(&mut self, which: Screen) -> Option<&mut EnrollmentsState> {
         match which {
-            Which::Sequence => self.enrollments.as_ref(),
-            Which::All => self.all.as_ref(),
-        }
-    }
-
-    pub fn list_mut(&mut self, which: Which) -> Option<&mut EnrollmentsState> {
-        match which {
-            Which::Sequence => self.enrollments.as_mut(),
-            Which::All => self.all.as_mut(),
+            Screen::Enrollments => self.enrollments.as_mut(),
+            Screen::All => self.all.as_mut(),
+            _ => None,
         }
     }
 
@@ -84,13 +79,7 @@ impl App {
             return false;
         }
         match &self.dialog {
-            Some(Dialog::Unenroll(d)) => d.typing(),
-            Some(Dialog::SaveList(_)) => true,
-            Some(Dialog::Manage(d)) => d.typing(),
-            Some(Dialog::Enroll(_)) => true,
-            Some(Dialog::BulkEnroll(_)) | Some(Dialog::SequenceEdit(_)) | Some(Dialog::Task(_)) => {
-                false
-            }
+            Some(d) => d.typing(),
             None if self.detail.open => false,
             None => match self.screen() {
                 Screen::Enrollments => self.enrollments.as_ref().is_some_and(|e| e.editing),
@@ -118,23 +107,18 @@ impl App {
             return vec![Scope::Global, Scope::Detail];
         }
         let own = match self.screen() {
-            Screen::Sequences => Scope::Sequences,
-            Screen::Enrollments => Scope::Enrollments,
             Screen::All if self.editor().is_some() => Scope::Editor,
             Screen::All => {
                 return vec![
                     Scope::Global,
                     Scope::List,
-                    Scope::Enrollments,
-                    Scope::AllEnrollments,
+                    Scope::On(Screen::Enrollments),
+                    Scope::On(Screen::All),
                 ];
             }
-            Screen::Lists => Scope::Lists,
-            Screen::Steps => Scope::Steps,
-            Screen::Contacts => Scope::Contacts,
-            Screen::Tasks => Scope::Tasks,
-            Screen::Activity => Scope::Activity,
+            // The Reports view has no keys of its own.
             Screen::Reports => Scope::List,
+            screen => Scope::On(screen),
         };
         vec![Scope::Global, Scope::List, own]
     }
@@ -150,7 +134,7 @@ impl App {
         match self.screen() {
             Screen::Enrollments => "a sequence's enrollments".to_string(),
             Screen::All if self.editor().is_some() => "the query editor".to_string(),
-            _ => self.view.title().to_string(),
+            _ => self.tab.title().to_string(),
         }
     }
 }

@@ -139,11 +139,11 @@ impl BulkEnrollDialog {
         self.generation += 1;
         self.preview = Preview::Loading;
         self.notice = None;
-        Outcome::Preview(Job::BulkEnrollPreview {
+        Outcome::Preview(Job::from(PreviewBulkEnroll {
             generation: self.generation,
             sequence: id,
             source: self.source.clone(),
-        })
+        }))
     }
 
     fn confirm(&mut self) -> Outcome {
@@ -152,10 +152,10 @@ impl BulkEnrollDialog {
         };
         match &self.preview {
             Preview::Ready(r) if !r.enrolled_contacts.is_empty() => {
-                Outcome::Confirm(Job::BulkEnroll {
+                Outcome::Confirm(Job::from(BulkEnroll {
                     sequence,
                     source: self.source.clone(),
-                })
+                }))
             }
             Preview::Ready(_) => {
                 self.notice = Some(format!(
@@ -328,16 +328,16 @@ pub fn open(app: &mut App) -> bool {
         app.say(Tone::Info, "Still reading the sequences; one moment.");
         return true;
     }
-    app.dialog = Some(Dialog::BulkEnroll(Box::new(BulkEnrollDialog::new(
+    app.dialog = Some(Box::new(BulkEnrollDialog::new(
         source,
         app.sequences.list.clone(),
-    ))));
+    )));
     true
 }
 
 /// The dry run arrived, if the dialog still waits for it.
 pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollReport>) {
-    if let Some(Dialog::BulkEnroll(d)) = &mut app.dialog
+    if let Some(d) = app.dialog_mut::<BulkEnrollDialog>()
         && d.generation == generation
     {
         d.preview = match result {
@@ -384,6 +384,75 @@ pub fn done(app: &mut App, result: JobOutcome<EnrollReport>) {
     }
 }
 
+impl Dialog for BulkEnrollDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        BulkEnrollDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        BulkEnrollDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
+    }
+}
+
+/// The dry run of enrolling many contacts (marked contacts, or the
+/// contacts of marked enrollments) in a sequence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewBulkEnroll {
+    pub generation: u64,
+    pub sequence: i64,
+    pub source: BulkSource,
+}
+
+impl crate::tui::action::Work for PreviewBulkEnroll {
+    type Answer = EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollReport> {
+        let contacts = match &self.source {
+            BulkSource::Contacts(ids) => ids.clone(),
+            BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+        };
+        ws.enroll_contacts(user, self.sequence, &contacts, true)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollReport>) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Enroll them: one transaction, one batch (undoable).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkEnroll {
+    pub sequence: i64,
+    pub source: BulkSource,
+}
+
+impl crate::tui::action::Work for BulkEnroll {
+    type Answer = EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollReport> {
+        let contacts = match &self.source {
+            BulkSource::Contacts(ids) => ids.clone(),
+            BulkSource::Enrollments(ids) => ws.contacts_of_enrollments(ids)?,
+        };
+        ws.enroll_contacts(user, self.sequence, &contacts, false)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollReport>) {
+        done(app, result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,11 +496,11 @@ mod tests {
         assert_eq!(d.handle(&cmd(Command::Down)), Outcome::Stay);
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Preview(Job::BulkEnrollPreview {
+            Outcome::Preview(Job::from(PreviewBulkEnroll {
                 generation: 1,
                 sequence: 8,
                 source: source.clone()
-            })
+            }))
         );
         // Confirming before the dry run arrives does nothing.
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
@@ -441,10 +510,10 @@ mod tests {
         d.handle(&cmd(Command::NextField));
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Confirm(Job::BulkEnroll {
+            Outcome::Confirm(Job::from(BulkEnroll {
                 sequence: 8,
                 source
-            })
+            }))
         );
         // Esc goes back to the picker; a second closes.
         assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Stay);

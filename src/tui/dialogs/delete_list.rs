@@ -8,7 +8,6 @@ use crate::tui::text::plural;
 
 use crate::tui::action::JobOutcome;
 use crate::tui::app::{Screen, Tone};
-use crate::tui::dialogs::Dialog;
 use crate::tui::screens::lists;
 use crate::tui::update::saw_own_commit;
 
@@ -62,11 +61,7 @@ pub fn open(app: &mut App) {
         return;
     }
     match app.lists.focused() {
-        Some(list) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::delete_list(
-                list.clone(),
-            ))))
-        }
+        Some(list) => app.dialog = Some(Box::new(ManageDialog::delete_list(list.clone()))),
         None => app.say(Tone::Info, "There is no saved list to delete."),
     }
 }
@@ -92,5 +87,30 @@ pub fn done(app: &mut App, result: JobOutcome<Box<crate::domain::SavedList>>) {
             lists::request(app);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+/// Delete the saved list `name`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeleteTeamList {
+    pub name: String,
+}
+
+impl crate::tui::action::Work for DeleteTeamList {
+    type Answer = Box<crate::domain::SavedList>;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::SavedList>> {
+        ws.delete_list(user, &self.name).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::SavedList>>,
+    ) {
+        done(app, result)
     }
 }

@@ -37,6 +37,10 @@ pub struct EnrollPicker {
     /// best first (indexes into `sequences`; all while nothing is typed).
     pub filter: String,
     pub shown: Vec<usize>,
+    /// The fresh read of the contact (R2) on its way from the reader, and
+    /// the contact as the Contacts view shows it, should that read fail.
+    pub check: Option<u64>,
+    pub listed: Option<crate::domain::Contact>,
 }
 
 impl EnrollPicker {
@@ -51,6 +55,8 @@ impl EnrollPicker {
             preview: Preview::None,
             notice: None,
             filter: String::new(),
+            check: None,
+            listed: None,
         }
     }
 
@@ -113,11 +119,11 @@ impl EnrollPicker {
         self.generation += 1;
         self.preview = Preview::Loading;
         self.notice = None;
-        Outcome::Preview(Job::EnrollPreview {
+        Outcome::Preview(Job::from(PreviewEnroll {
             generation: self.generation,
             contact: self.contact_id,
             sequence: self.sequences[next].id,
-        })
+        }))
     }
 
     fn confirm(&mut self) -> Outcome {
@@ -126,10 +132,12 @@ impl EnrollPicker {
             return Outcome::Stay;
         };
         match &self.preview {
-            Preview::Ready(p) if p.sequence_id == sequence.id => Outcome::Confirm(Job::Enroll {
-                contact: self.contact_id,
-                sequence: sequence.id,
-            }),
+            Preview::Ready(p) if p.sequence_id == sequence.id => {
+                Outcome::Confirm(Job::from(EnrollOne {
+                    contact: self.contact_id,
+                    sequence: sequence.id,
+                }))
+            }
             Preview::Failed(why) => {
                 self.notice = Some(format!("Cannot enroll: {why}"));
                 Outcome::Stay
@@ -268,30 +276,45 @@ pub fn open(app: &mut App) {
         app.say(Tone::Info, "Choose a contact first.");
         return;
     };
-    // R2: an opted-out contact is never offered for enrollment. Read it
-    // afresh (one row): the list on screen may predate the opt-out.
-    let current = app.ws.contact(&contact_id.to_string()).ok().or_else(|| {
-        (app.screen() == Screen::Contacts)
-            .then(|| app.focused_contact().cloned())
-            .flatten()
+    // R2: an opted-out contact is never offered for enrollment. The reader
+    // reads it afresh (one row: the list on screen may predate the
+    // opt-out) before anything else the picker asks; a refusal closes it.
+    let mut picker = EnrollPicker::new(contact_id, contact, app.sequences.list.clone());
+    if app.screen() == Screen::Contacts {
+        picker.listed = app.focused_contact().cloned();
+    }
+    let generation = app.next_generation();
+    picker.check = Some(generation);
+    app.dialog = Some(Box::new(picker));
+    app.run(EnrollCheck {
+        generation,
+        contact: contact_id,
     });
+}
+
+/// The contact as it is now arrived: an opted-out or undeliverable one
+/// closes the picker with the reason (R2).
+pub fn checked(app: &mut App, generation: u64, result: JobOutcome<Box<crate::domain::Contact>>) {
+    let Some(p) = app.dialog_mut::<EnrollPicker>() else {
+        return;
+    };
+    if p.check != Some(generation) {
+        return;
+    }
+    p.check = None;
+    let current = result.ok().map(|c| *c).or_else(|| p.listed.take());
     let refusal = current
         .as_ref()
         .and_then(|c| opted_out_refusal(c).or_else(|| undeliverable_refusal(c)));
     if let Some(why) = refusal {
+        app.dialog = None;
         app.say(Tone::Error, format!("Not enrolling: {why}."));
-        return;
     }
-    app.dialog = Some(Dialog::Enroll(Box::new(EnrollPicker::new(
-        contact_id,
-        contact,
-        app.sequences.list.clone(),
-    ))));
 }
 
 /// The preview arrived, if the picker still waits for it.
 pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<EnrollPreview>) {
-    if let Some(Dialog::Enroll(p)) = &mut app.dialog
+    if let Some(p) = app.dialog_mut::<EnrollPicker>()
         && p.generation == generation
     {
         p.preview = match result {
@@ -327,11 +350,112 @@ pub fn done(app: &mut App, contact: i64, result: JobOutcome<crate::domain::Enrol
                 format!("Enrolled {name} in '{}'{batch}", report.sequence),
             );
             app.note_batch(report.batch);
-            if let Ok(v) = app.ws.data_version() {
-                app.data_version = v;
-            }
+            crate::tui::update::saw_own_commit(app);
             app.refresh_all();
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for EnrollPicker {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        EnrollPicker::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        format!("Enrolling {}", self.contact)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading || self.check.is_some()
+    }
+    fn typing(&self) -> bool {
+        true
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "finds the sequence"),
+            ("↑↓", "choose"),
+            ("enter", "choose, then enroll"),
+            ("esc", "cancel"),
+        ])
+    }
+}
+
+/// What enrolling one contact in a sequence would do (the picker shows
+/// it before it can be confirmed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewEnroll {
+    pub generation: u64,
+    pub contact: i64,
+    pub sequence: i64,
+}
+
+impl crate::tui::action::Work for PreviewEnroll {
+    type Answer = EnrollPreview;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<EnrollPreview> {
+        ws.enroll_preview(self.sequence, self.contact)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<EnrollPreview>) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Enroll one contact (R1, R2 refusals come back as sentences).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollOne {
+    pub contact: i64,
+    pub sequence: i64,
+}
+
+impl crate::tui::action::Work for EnrollOne {
+    type Answer = crate::domain::EnrollReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<crate::domain::EnrollReport> {
+        ws.enroll(user, self.sequence, &[self.contact])
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<crate::domain::EnrollReport>,
+    ) {
+        done(app, self.contact, result)
+    }
+}
+
+/// The contact `e` is about, as it is now (R2: an opt-out or an
+/// undeliverable address since the list was read refuses the enroll).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollCheck {
+    pub generation: u64,
+    pub contact: i64,
+}
+
+impl crate::tui::action::Work for EnrollCheck {
+    type Answer = Box<crate::domain::Contact>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::Contact>> {
+        ws.contact(&self.contact.to_string()).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::Contact>>,
+    ) {
+        checked(app, self.generation, result)
     }
 }

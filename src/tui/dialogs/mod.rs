@@ -21,39 +21,48 @@ use ratatui::layout::Rect;
 pub use enroll::EnrollPicker;
 pub use manage::{ManageDialog, ManageKind, ManagePreview};
 pub use save_list::SaveListDialog;
-pub use unenroll::{Field, Origin, Target, UnenrollDialog, UnenrollPreview};
+pub use unenroll::{Field, Target, UnenrollDialog, UnenrollPreview};
 
-use crate::tui::action::{Command, Job, JobError};
+use crate::tui::action::{Action, Command, Job, JobError};
 use crate::tui::app::App;
 pub(crate) use crate::tui::widgets::boxed::{boxed, buttons, draw_box};
 
-#[derive(Debug)]
-pub enum Dialog {
-    Unenroll(Box<UnenrollDialog>),
-    Enroll(Box<EnrollPicker>),
-    /// `e` on marked rows: the sequence, then the dry run's counts.
-    BulkEnroll(Box<bulk_enroll::BulkEnrollDialog>),
-    /// A setting toggled or the file edited on the steps screen.
-    SequenceEdit(Box<sequence_edit::SequenceEditDialog>),
-    /// Pause / resume, undo, transfer, deleting a saved list.
-    Manage(Box<super::dialogs::ManageDialog>),
-    /// The name to save the All view's query under.
-    SaveList(Box<SaveListDialog>),
-    /// Complete, skip or snooze a task (the Tasks view).
-    Task(Box<task::TaskDialog>),
+/// One dialog: its state, what an action does to it, and its draw. The
+/// app holds the open one as `Box<dyn Dialog>`; `update` and `view` call
+/// it through this trait only, so a new dialog is its module, its `pub
+/// mod` line here, and the key that opens it.
+pub trait Dialog: std::fmt::Debug + std::any::Any {
+    /// What one action (a bound key or typed text) does to it.
+    fn handle(&mut self, action: &Action) -> Outcome;
+    /// Draws it over the screen (`area`: the whole screen).
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect);
+    /// The status line's words while the job it confirmed runs.
+    fn running_label(&self) -> String;
+    /// Its preview is on the way from a worker.
+    fn loading(&self) -> bool {
+        false
+    }
+    /// A text field has the focus: printable keys type into it.
+    fn typing(&self) -> bool {
+        false
+    }
+    /// The hint bar's pairs while it is typing (`None`: a note's).
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        None
+    }
 }
 
-impl Dialog {
-    /// Its preview is on the way from a worker.
-    pub fn loading(&self) -> bool {
-        match self {
-            Dialog::Unenroll(d) => d.preview == Preview::Loading,
-            Dialog::Enroll(p) => p.preview == Preview::Loading,
-            Dialog::BulkEnroll(d) => d.preview == Preview::Loading,
-            Dialog::SequenceEdit(d) => d.loading(),
-            Dialog::Manage(d) => d.preview == Preview::Loading,
-            Dialog::SaveList(_) | Dialog::Task(_) => false,
-        }
+impl App {
+    /// The open dialog, if it is a `T`.
+    pub fn dialog_as<T: Dialog>(&self) -> Option<&T> {
+        let d: &dyn std::any::Any = self.dialog.as_deref()?;
+        d.downcast_ref()
+    }
+
+    /// The open dialog, if it is a `T`, to change it.
+    pub fn dialog_mut<T: Dialog>(&mut self) -> Option<&mut T> {
+        let d: &mut dyn std::any::Any = self.dialog.as_deref_mut()?;
+        d.downcast_mut()
     }
 }
 
@@ -80,15 +89,8 @@ pub enum Preview<T> {
 
 /// Draws the open dialog, if any, over the screen.
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    match &app.dialog {
-        Some(Dialog::Unenroll(d)) => unenroll::draw(app, d, frame, area),
-        Some(Dialog::Enroll(p)) => enroll::draw(app, p, frame, area),
-        Some(Dialog::BulkEnroll(d)) => bulk_enroll::draw(app, d, frame, area),
-        Some(Dialog::SequenceEdit(d)) => sequence_edit::draw(app, d, frame, area),
-        Some(Dialog::Manage(d)) => manage::draw(app, d, frame, area),
-        Some(Dialog::SaveList(d)) => save_list::draw(app, d, frame, area),
-        Some(Dialog::Task(d)) => task::draw(app, d, frame, area),
-        None => {}
+    if let Some(d) = &app.dialog {
+        d.draw(app, frame, area);
     }
 }
 

@@ -7,7 +7,6 @@ use super::manage::{ManageDialog, ManagePreview, footer, line, skipped_lines};
 use crate::tui::app::App;
 use crate::tui::text::{count, plural};
 
-use crate::tui::dialogs::Dialog;
 use crate::tui::update::list_targets;
 
 pub(super) fn lines(
@@ -83,5 +82,61 @@ pub fn open(app: &mut App) {
     if let Some(job) = d.preview_job() {
         app.run(job);
     }
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
+    app.dialog = Some(Box::new(d));
+}
+
+/// The dry run of a pause (`true`) or resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewChange {
+    pub generation: u64,
+    pub enrollments: Vec<i64>,
+    pub pause: bool,
+}
+
+impl crate::tui::action::Work for PreviewChange {
+    type Answer = ManagePreview;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<ManagePreview> {
+        if self.pause {
+            ws.pause(user, &self.enrollments, true)
+        } else {
+            ws.resume(user, &self.enrollments, true)
+        }
+        .map(ManagePreview::Change)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<ManagePreview>) {
+        super::manage::preview_done(app, self.generation, result)
+    }
+}
+
+/// Pause or resume (R14): one transaction, one batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub enrollments: Vec<i64>,
+    pub pause: bool,
+}
+
+impl crate::tui::action::Work for Change {
+    type Answer = String;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<String> {
+        if self.pause {
+            ws.pause(user, &self.enrollments, false)
+        } else {
+            ws.resume(user, &self.enrollments, false)
+        }
+        .map(|r| r.summary())
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<String>) {
+        super::manage::done(app, result)
+    }
 }

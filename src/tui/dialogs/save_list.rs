@@ -48,10 +48,10 @@ impl SaveListDialog {
                     self.notice = Some("Type a name for the list first.".into());
                     return Outcome::Stay;
                 }
-                Outcome::Confirm(Job::SaveList {
+                Outcome::Confirm(Job::from(SaveTeamList {
                     name: name.to_string(),
                     filter: Box::new(self.filter.clone()),
-                })
+                }))
             }
             _ => Outcome::Stay,
         }
@@ -169,7 +169,7 @@ pub fn open(app: &mut App) {
         count: e.ids.len(),
         notice: None,
     };
-    app.dialog = Some(Dialog::SaveList(Box::new(dialog)));
+    app.dialog = Some(Box::new(dialog));
     // The names in use, so that the dialog can say a save replaces one.
     lists::request(app);
 }
@@ -201,6 +201,54 @@ pub fn done(app: &mut App, result: JobOutcome<Box<crate::domain::SaveListReport>
     }
 }
 
+impl Dialog for SaveListDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        SaveListDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        format!("Saving the list '{}'", self.name.trim())
+    }
+    fn typing(&self) -> bool {
+        true
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "the list's name"),
+            ("enter", "save"),
+            ("esc", "cancel"),
+        ])
+    }
+}
+
+/// Save the filter as the team's list `name` (or replace its filter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveTeamList {
+    pub name: String,
+    pub filter: Box<Filter>,
+}
+
+impl crate::tui::action::Work for SaveTeamList {
+    type Answer = Box<crate::domain::SaveListReport>;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Box<crate::domain::SaveListReport>> {
+        ws.save_list(user, &self.name, &self.filter).map(Box::new)
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<Box<crate::domain::SaveListReport>>,
+    ) {
+        done(app, result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,10 +273,10 @@ mod tests {
         }
         assert_eq!(
             d.handle(&Action::InputDone),
-            Outcome::Confirm(Job::SaveList {
+            Outcome::Confirm(Job::from(SaveTeamList {
                 name: "yes".into(),
                 filter: Box::new(filter)
-            })
+            }))
         );
         assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Cancel);
     }

@@ -57,12 +57,12 @@ impl SequenceEditDialog {
 
     /// The dry run this dialog shows.
     pub fn preview_job(&self) -> Job {
-        Job::SequencePlan {
+        Job::from(PlanChange {
             generation: self.generation,
             sequence: self.sequence,
             change: self.change.clone(),
             dry_run: true,
-        }
+        })
     }
 
     pub fn loading(&self) -> bool {
@@ -94,12 +94,12 @@ impl SequenceEditDialog {
                 self.notice = Some("Nothing changes; press n or esc to close.".into());
                 Outcome::Stay
             }
-            Preview::Ready(_) => Outcome::Confirm(Job::SequencePlan {
+            Preview::Ready(_) => Outcome::Confirm(Job::from(PlanChange {
                 generation: self.generation,
                 sequence: self.sequence,
                 change: self.change.clone(),
                 dry_run: false,
-            }),
+            })),
             Preview::Failed(why) => {
                 self.notice = Some(format!("Cannot apply: {why}"));
                 Outcome::Stay
@@ -245,7 +245,7 @@ pub fn draw(app: &App, d: &SequenceEditDialog, frame: &mut Frame, area: Rect) {
 /// The dry run (or the applied plan) arrived.
 pub fn plan_done(app: &mut App, generation: u64, dry_run: bool, result: JobOutcome<SequencePlan>) {
     if dry_run {
-        if let Some(Dialog::SequenceEdit(d)) = &mut app.dialog
+        if let Some(d) = app.dialog_mut::<SequenceEditDialog>()
             && d.generation == generation
         {
             d.preview = match result {
@@ -270,5 +270,52 @@ pub fn plan_done(app: &mut App, generation: u64, dry_run: bool, result: JobOutco
             crate::tui::screens::sequences::request(app);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for SequenceEditDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        SequenceEditDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        SequenceEditDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        SequenceEditDialog::loading(self)
+    }
+}
+
+/// A setting toggled or a file applied to a sequence (R17); a dry run
+/// is the plan the dialog shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanChange {
+    pub generation: u64,
+    pub sequence: i64,
+    pub change: SequenceChange,
+    pub dry_run: bool,
+}
+
+impl crate::tui::action::Work for PlanChange {
+    type Answer = SequencePlan;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<SequencePlan> {
+        match &self.change {
+            SequenceChange::Toggle(t) => {
+                ws.toggle_sequence_setting(user, self.sequence, *t, self.dry_run)
+            }
+            SequenceChange::File(text) => {
+                ws.apply_sequence_text(user, "the edited file", text, self.dry_run)
+            }
+        }
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<SequencePlan>) {
+        plan_done(app, self.generation, self.dry_run, result)
     }
 }

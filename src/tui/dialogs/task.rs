@@ -2,7 +2,7 @@
 //! skipping (`s`) the focused task, or pick when a snoozed one (`z`) comes
 //! back — in three hours, tomorrow at 09:00 or next Monday at 09:00 in the
 //! zone of the task's sequence (`crate::domain::snooze_choices`). It
-//! confirms with one `Job::WorkTask`; the domain does the rest.
+//! confirms with one `tasks::WorkTask`; the domain does the rest.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,11 +52,12 @@ impl TaskDialog {
     }
 
     fn job(&self) -> Job {
-        Job::WorkTask {
+        crate::tui::screens::tasks::WorkTask {
             task: self.task.id,
             action: self.action,
             until: self.choices.get(self.chosen).map(|c| c.1),
         }
+        .into()
     }
 
     pub fn handle(&mut self, action: &Action) -> Outcome {
@@ -89,7 +90,7 @@ pub fn draw(app: &App, d: &TaskDialog, frame: &mut Frame, area: Rect) {
     let width = 64u16.min(area.width.saturating_sub(4));
     let inner = width.saturating_sub(4) as usize;
     let x = &d.task;
-    let now = app.ws.now();
+    let now = app.now();
     let line = |text: String, style| Line::from(Span::styled(fit(&text, inner), style));
     let mut lines = vec![line(x.title.clone(), t.title())];
     let who = match (&x.contact_email, x.company.is_empty()) {
@@ -159,4 +160,16 @@ pub fn draw(app: &App, d: &TaskDialog, frame: &mut Frame, area: Rect) {
         t.dim(),
     ));
     boxed(app, frame, area, title.to_string(), width, lines);
+}
+
+impl super::Dialog for TaskDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        TaskDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        TaskDialog::running_label(self)
+    }
 }

@@ -12,7 +12,6 @@ use crate::tui::app::App;
 use crate::tui::text::{count, fit, pad, plural};
 
 use crate::tui::app::Tone;
-use crate::tui::dialogs::Dialog;
 use crate::tui::update::list_targets;
 
 pub(super) fn lines(
@@ -212,10 +211,10 @@ pub fn open(app: &mut App) {
         app.say(Tone::Info, "Still reading the team; one moment.");
         return;
     }
-    let default = app.ws.rules().transfer_policy;
+    let default = app.rules.transfer_policy;
     let mut d = ManageDialog::transfer_from(targets, app.team.clone(), default);
     d.generation = app.next_generation();
-    app.dialog = Some(Dialog::Manage(Box::new(d)));
+    app.dialog = Some(Box::new(d));
 }
 
 /// What ↑/↓ move once the owner is chosen: the policy, the step it applies
@@ -300,5 +299,78 @@ pub(super) fn handle(d: &mut ManageDialog, action: &Action) -> Option<Outcome> {
             }
         }
         _ => None,
+    }
+}
+
+/// The preview of a transfer of the contacts of these enrollments (R10);
+/// `from_step`: only enrollments at or after this step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewTransfer {
+    pub generation: u64,
+    pub enrollments: Vec<i64>,
+    pub to: i64,
+    pub policy: TransferPolicy,
+    pub from_step: Option<i64>,
+}
+
+impl crate::tui::action::Work for PreviewTransfer {
+    type Answer = ManagePreview;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<ManagePreview> {
+        let contacts = ws.contacts_of_enrollments(&self.enrollments)?;
+        ws.transfer(
+            user,
+            &crate::domain::TransferRequest {
+                contacts,
+                to: self.to,
+                policy: self.policy,
+                from_step: self.from_step,
+                dry_run: true,
+            },
+        )
+        .map(ManagePreview::Transfer)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<ManagePreview>) {
+        super::manage::preview_done(app, self.generation, result)
+    }
+}
+
+/// The transfer itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferOwners {
+    pub enrollments: Vec<i64>,
+    pub to: i64,
+    pub policy: TransferPolicy,
+    pub from_step: Option<i64>,
+}
+
+impl crate::tui::action::Work for TransferOwners {
+    type Answer = String;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<String> {
+        let contacts = ws.contacts_of_enrollments(&self.enrollments)?;
+        ws.transfer(
+            user,
+            &crate::domain::TransferRequest {
+                contacts,
+                to: self.to,
+                policy: self.policy,
+                from_step: self.from_step,
+                dry_run: false,
+            },
+        )
+        .map(|r| r.summary())
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<String>) {
+        super::manage::done(app, result)
     }
 }

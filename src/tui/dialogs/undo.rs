@@ -7,7 +7,6 @@ use crate::tui::app::App;
 use crate::tui::text::{plural, reason_label};
 
 use crate::tui::app::Tone;
-use crate::tui::dialogs::Dialog;
 
 pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<Line<'static>>) {
     let t = &app.theme;
@@ -79,11 +78,11 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
 /// `U`: offer to undo this user's last unenroll, transfer or enroll batch
 /// inside the window.
 pub fn open(app: &mut App) {
-    let minutes = app.ws.rules().undo_window_minutes;
-    let since = app.ws.now() - chrono::Duration::minutes(minutes);
+    let minutes = app.rules.undo_window_minutes;
+    let since = app.now() - chrono::Duration::minutes(minutes);
     match app.undoable.clone().filter(|c| c.at >= since) {
         Some(candidate) => {
-            app.dialog = Some(Dialog::Manage(Box::new(ManageDialog::undo(candidate))));
+            app.dialog = Some(Box::new(ManageDialog::undo(candidate)));
         }
         None if app.undo_pending.is_some() => {
             app.say(Tone::Info, "Still reading what you can undo; one moment.");
@@ -96,5 +95,27 @@ pub fn open(app: &mut App) {
                 ),
             );
         }
+    }
+}
+
+/// Undo a batch of ours: an unenroll, a transfer or an enroll (R15).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoBatch {
+    pub batch: String,
+}
+
+impl crate::tui::action::Work for UndoBatch {
+    type Answer = String;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<String> {
+        ws.undo(user, &self.batch).map(|r| r.summary())
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<String>) {
+        super::manage::done(app, result)
     }
 }

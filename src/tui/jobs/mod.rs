@@ -6,31 +6,29 @@
 //! may take seconds) each get a thread. Results come back
 //! over the channel the event loop listens on.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{BulkSource, Job, JobError, JobResult, SequenceChange};
-
-mod failed;
-mod reads;
-mod writes;
-
-use super::dialogs::ManagePreview;
-use crate::domain::{
-    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport,
-    TransferRequest, UnenrollRequest, User, Workspace,
-};
-use failed::failed;
-use reads::run_read;
-pub use writes::run;
+use super::action::{Done, Job, JobError};
+use crate::domain::{Clock, DomainError, EndReason, Rules, User, Workspace, WorkspaceInfo};
 
 /// What the event loop receives: a terminal event or a finished job.
 #[derive(Debug)]
 pub enum Message {
     Terminal(crossterm::event::Event),
-    Job(JobResult),
+    Job(Done),
+}
+
+/// Runs one job on `ws` as `user`, on the calling thread (tests, the
+/// benchmark); the workers run them the same way.
+pub fn run(ws: &mut Workspace, user: &User, job: &Job) -> Done {
+    job.clone().execute(Ok((ws, user)))
+}
+
+/// The answer of a job that could not start.
+fn failed(job: Job, why: String) -> Message {
+    Message::Job(job.execute(Err(JobError::Worker(why))))
 }
 
 /// Names worker threads start with; the panic hook leaves the terminal
@@ -41,29 +39,51 @@ pub const WORKER_PREFIX: &str = "seqtui-";
 pub struct Jobs {
     path: PathBuf,
     clock: Clock,
-    /// The rules the UI's own workspace runs under, for every worker's.
+    /// The rules the app's workspace was opened with, for every worker's.
     rules: Rules,
     user: User,
     results: Sender<Message>,
     reader: Option<Sender<Job>>,
+    /// The workspace the app was opened with, until the reader takes it
+    /// as its connection.
+    spare: Option<Workspace>,
+}
+
+/// What the app starts with, read before its first frame: the workspace's
+/// name and kind, the acting user, the clock and the rules.
+#[derive(Debug)]
+pub struct Start {
+    pub info: WorkspaceInfo,
+    pub user: User,
+    pub clock: Clock,
+    pub rules: Rules,
 }
 
 impl Jobs {
-    pub fn new(
-        path: PathBuf,
-        clock: Clock,
-        rules: Rules,
-        user: User,
+    /// The workers of an app opened on `ws`, acting as `user` (None: the
+    /// workspace's default user). The UI thread keeps no connection: `ws`
+    /// becomes the reader's.
+    pub fn start(
+        ws: Workspace,
+        user: Option<&str>,
         results: Sender<Message>,
-    ) -> Jobs {
-        Jobs {
-            path,
-            clock,
-            rules,
-            user,
+    ) -> Result<(Jobs, Start), DomainError> {
+        let start = Start {
+            info: ws.info()?,
+            user: ws.acting_user(user)?,
+            clock: ws.clock(),
+            rules: ws.rules().clone(),
+        };
+        let jobs = Jobs {
+            path: ws.path().to_path_buf(),
+            clock: start.clock,
+            rules: start.rules.clone(),
+            user: start.user.clone(),
             results,
             reader: None,
-        }
+            spare: Some(ws),
+        };
+        Ok((jobs, start))
     }
 
     pub fn submit(&mut self, job: Job) {
@@ -91,19 +111,25 @@ impl Jobs {
                 self.user.clone(),
                 self.results.clone(),
             );
+            let spare = self.spare.take();
             let spawned = thread::Builder::new()
                 .name(format!("{WORKER_PREFIX}reader"))
-                .spawn(move || reader_loop(path, clock, rules, user, rx, results));
+                .spawn(move || {
+                    let ws = match spare {
+                        Some(ws) => Ok(ws),
+                        None => Workspace::open(&path, clock),
+                    };
+                    reader_loop(ws, rules, user, rx, results)
+                });
             match spawned {
                 Ok(_) => {
                     let _ = tx.send(job);
                     self.reader = Some(tx);
                 }
                 Err(e) => {
-                    let _ = self.results.send(Message::Job(failed(
-                        &job,
-                        JobError::Worker(format!("cannot start a worker: {e}")),
-                    )));
+                    let _ = self
+                        .results
+                        .send(failed(job, format!("cannot start a worker: {e}")));
                 }
             }
         }
@@ -127,16 +153,12 @@ impl Jobs {
                         ws.limit_page_cache(super::app::WRITER_CACHE_MIB)?;
                         Ok(ws)
                     });
-                    let result = guarded(&job, || match &mut ws {
-                        Ok(ws) => run(ws, &user, &job),
-                        Err(e) => failed(&job, JobError::from(&*e)),
-                    });
-                    let unenrolled = matches!(
-                        result,
-                        JobResult::Unenrolled { result: Ok(_) }
-                            | JobResult::Managed { result: Ok(_) }
-                    );
-                    let _ = results.send(Message::Job(result));
+                    let done = match &mut ws {
+                        Ok(ws) => job.execute(Ok((ws, &user))),
+                        Err(e) => job.execute(Err(JobError::from(&*e))),
+                    };
+                    let unenrolled = done.tidy;
+                    let _ = results.send(Message::Job(done));
                     // A large unenroll left its scheduled steps and tasks to
                     // be cancelled in short transactions: do that now that
                     // the person has the result. Quitting first is harmless;
@@ -147,23 +169,21 @@ impl Jobs {
                 }
             });
         if let Err(e) = spawned {
-            let _ = self.results.send(Message::Job(failed(
-                &job,
-                JobError::Worker(format!("cannot start a worker: {e}")),
-            )));
+            let _ = self
+                .results
+                .send(failed(job, format!("cannot start a worker: {e}")));
         }
     }
 }
 
 fn reader_loop(
-    path: PathBuf,
-    clock: Clock,
+    ws: crate::domain::Result<Workspace>,
     rules: Rules,
     user: User,
     jobs: Receiver<Job>,
     results: Sender<Message>,
 ) {
-    let mut ws = Workspace::open(&path, clock).and_then(|mut ws| {
+    let mut ws = ws.and_then(|mut ws| {
         ws.set_rules(rules);
         ws.limit_page_cache(super::app::READER_CACHE_MIB)?;
         Ok(ws)
@@ -173,31 +193,40 @@ fn reader_loop(
         // four filters, and only the last one is still wanted.
         let mut batch = vec![first];
         while let Ok(next) = jobs.try_recv() {
-            batch.retain(|j| std::mem::discriminant(j) != std::mem::discriminant(&next));
+            batch.retain(|j| j.kind() != next.kind());
             batch.push(next);
         }
         for job in batch {
-            let result = guarded(&job, || match &mut ws {
-                Ok(ws) => run_read(ws, &user, &job),
-                Err(e) => failed(&job, JobError::from(&*e)),
-            });
-            if results.send(Message::Job(result)).is_err() {
+            let done = match &mut ws {
+                Ok(ws) => job.execute(Ok((ws, &user))),
+                Err(e) => job.execute(Err(JobError::from(&*e))),
+            };
+            if results.send(Message::Job(done)).is_err() {
                 return;
             }
         }
     }
 }
 
-/// Runs `f`, turning a panic into a failed result so that the UI is told.
-fn guarded(job: &Job, f: impl FnOnce() -> JobResult) -> JobResult {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
-        let why = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown failure".into());
-        failed(job, JobError::Worker(format!("internal error: {why}")))
-    })
+/// The workspace a headless app (tests, the benchmark) is started on.
+pub fn open(path: &std::path::Path, clock: Clock) -> Result<Workspace, DomainError> {
+    Workspace::open(path, clock)
+}
+
+/// Finishes, on a worker of its own, the tidying a bulk change left for
+/// later (its steps and tasks already read as cancelled): short write
+/// transactions that never hold the screen. Quitting first is harmless.
+pub fn tidy_in_background(session: &crate::session::Session, path: &std::path::Path) {
+    let (session, path) = (session.clone(), path.to_path_buf());
+    let _ = thread::Builder::new()
+        .name(format!("{WORKER_PREFIX}tidy"))
+        .spawn(move || {
+            if let Ok(clock) = session.clock()
+                && let Ok((mut ws, _)) = session.open(&path, clock)
+            {
+                let _ = ws.tidy_all();
+            }
+        });
 }
 
 /// The reason a dry run is computed with: the preview does not depend on it.

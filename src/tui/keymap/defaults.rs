@@ -5,10 +5,15 @@ use crossterm::event::KeyCode;
 
 use super::{Binding, Group, Key, Scope, Scope as S};
 use crate::tui::action::Command;
+use crate::tui::app::Screen;
 
 const LISTS: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
 const MOVES: &[Scope] = &[S::List, S::Detail, S::Dialog, S::Help];
-const ACTS: &[Scope] = &[S::Enrollments, S::Contacts, S::Detail];
+const ACTS: &[Scope] = &[
+    S::On(Screen::Enrollments),
+    S::On(Screen::Contacts),
+    S::Detail,
+];
 
 /// The default table: (command, keys, scopes, hint, help, group). The order
 /// is the hint bar's order of importance.
@@ -29,7 +34,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::ToggleMark,
             vec![ch(' ')],
-            &[S::Enrollments, S::Contacts],
+            &[S::On(Screen::Enrollments), S::On(Screen::Contacts)],
             "mark",
             "Mark or unmark the focused row and move down",
             Group::Marking,
@@ -37,7 +42,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Range,
             vec![ch('v')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "range",
             "Start a range at the focused row; again (or space) marks it",
             Group::Marking,
@@ -45,7 +50,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::MarkAll,
             vec![Key::ctrl('a')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "all",
             "Mark every row the filter matches, also rows never scrolled to (again: unmark them)",
             Group::Marking,
@@ -69,7 +74,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Steps,
             vec![ch('i')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "",
             "A sequence's steps (waiting at each, templates filled for the focused contact) and settings",
             Group::General,
@@ -77,7 +82,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::EditSequence,
             vec![ch('E')],
-            &[S::Steps],
+            &[S::On(Screen::Steps)],
             "edit",
             "On the steps screen: edit the sequence's file in $EDITOR, then confirm the diff",
             Group::General,
@@ -85,7 +90,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::PauseResume,
             vec![ch('p')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "pause",
             "Pause the marked rows (or the focused one); resume them when the focused row is paused",
             Group::Marking,
@@ -93,7 +98,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Transfer,
             vec![ch('o')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "owner",
             "Give the contacts of the marked rows (or the focused one) a new owner: pick, preview, confirm",
             Group::Marking,
@@ -109,7 +114,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Filter,
             vec![ch('/')],
-            &[S::Enrollments, S::Contacts],
+            &[S::On(Screen::Enrollments), S::On(Screen::Contacts)],
             "filter",
             "Filter by name, email or company as you type (enter or esc leaves the box and keeps the filter; esc again clears it); in All enrollments, edit the query",
             Group::Filtering,
@@ -117,7 +122,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::NextStatus,
             vec![ch('s')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "status",
             "Next status chip: open (active and paused), active, paused, finished, unenrolled, all",
             Group::Filtering,
@@ -125,7 +130,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Export,
             vec![ch('x')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "export",
             "Export marked rows, or the whole filtered list, to a CSV file",
             Group::Marking,
@@ -133,7 +138,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::SaveList,
             vec![ch('L')],
-            &[S::AllEnrollments],
+            &[S::On(Screen::All)],
             "save list",
             "Save the query as a list the team shares (a list's own name replaces its query)",
             Group::Filtering,
@@ -149,7 +154,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::PrevStatus,
             vec![ch('S')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "",
             "Previous status chip",
             Group::Filtering,
@@ -157,7 +162,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::ToggleStale,
             vec![ch('t')],
-            &[S::Enrollments],
+            &[S::On(Screen::Enrollments)],
             "stale",
             "Only stale enrollments: open, old and quiet (rules file); again: all",
             Group::Filtering,
@@ -166,12 +171,12 @@ pub(super) fn defaults() -> Vec<Binding> {
             C::Open,
             vec![k(K::Enter), k(K::Right), ch('l')],
             &[
-                S::Sequences,
-                S::Enrollments,
-                S::Contacts,
-                S::Lists,
-                S::Tasks,
-                S::Steps,
+                S::On(Screen::Sequences),
+                S::On(Screen::Enrollments),
+                S::On(Screen::Contacts),
+                S::On(Screen::Lists),
+                S::On(Screen::Tasks),
+                S::On(Screen::Steps),
             ],
             "open",
             "Open the focused sequence or saved list, or the focused contact's (or task's contact's) detail; on the steps screen, turn the focused setting on or off",
@@ -180,7 +185,11 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Detail,
             vec![k(K::Tab)],
-            &[S::Enrollments, S::Contacts, S::Detail],
+            &[
+                S::On(Screen::Enrollments),
+                S::On(Screen::Contacts),
+                S::Detail,
+            ],
             "detail",
             "Show or hide the contact detail full screen",
             Group::Moving,
@@ -188,7 +197,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Back,
             vec![k(K::Left), ch('h'), k(K::Backspace)],
-            &[S::Enrollments, S::Detail, S::Steps],
+            &[S::On(Screen::Enrollments), S::Detail, S::On(Screen::Steps)],
             "",
             "Back to the previous level",
             Group::Moving,
@@ -196,7 +205,13 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::Escape,
             vec![k(K::Esc)],
-            &[S::Enrollments, S::Contacts, S::Detail, S::Steps, S::Help],
+            &[
+                S::On(Screen::Enrollments),
+                S::On(Screen::Contacts),
+                S::Detail,
+                S::On(Screen::Steps),
+                S::Help,
+            ],
             "back",
             "Back out one level: range, then marks, then filter, then the list",
             Group::General,
@@ -324,7 +339,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::TaskDone,
             vec![ch('d')],
-            &[S::Tasks],
+            &[S::On(Screen::Tasks)],
             "done",
             "Complete the focused task (asks first); its enrollment moves on",
             Group::Marking,
@@ -332,7 +347,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::TaskSkip,
             vec![ch('s')],
-            &[S::Tasks],
+            &[S::On(Screen::Tasks)],
             "skip",
             "Skip the focused task (asks first); its enrollment moves on",
             Group::Marking,
@@ -340,7 +355,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::TaskSnooze,
             vec![ch('z')],
-            &[S::Tasks],
+            &[S::On(Screen::Tasks)],
             "snooze",
             "Snooze the focused task: in 3 hours, tomorrow 09:00 or next Monday 09:00",
             Group::Marking,
@@ -348,7 +363,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::ToggleMine,
             vec![ch('m')],
-            &[S::Sequences, S::Activity],
+            &[S::On(Screen::Sequences), S::On(Screen::Activity)],
             "mine",
             "Only mine: sequences I own or enrolled someone in; activity about my enrollments or by me (again: all)",
             Group::Filtering,
@@ -356,7 +371,7 @@ pub(super) fn defaults() -> Vec<Binding> {
         row(
             C::DeleteList,
             vec![ch('d')],
-            &[S::Lists],
+            &[S::On(Screen::Lists)],
             "delete",
             "Delete the focused saved list (asks first; its enrollments stay as they are)",
             Group::Marking,

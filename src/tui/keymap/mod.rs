@@ -58,6 +58,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::action::{Action, Command};
+use super::app::Screen;
 
 mod defaults;
 mod key;
@@ -66,30 +67,21 @@ use defaults::defaults;
 pub use key::Key;
 
 /// Where a binding works. The app is in a few scopes at once (a list view
-/// is `Global` + `List` + its own); dialogs and the help overlay are alone.
+/// is `Global` + `List` + its screen); dialogs and the help overlay are
+/// alone. A screen's own keys are `On(screen)`: `On(Screen::Enrollments)`
+/// works in both enrollment lists (the All view's scopes include it), and
+/// `On(Screen::All)` only in the All view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     Global,
     List,
-    Sequences,
-    /// An enrollment list: one sequence's, or the All enrollments view.
-    Enrollments,
-    /// The All enrollments view only (with `Enrollments`).
-    AllEnrollments,
-    /// The Lists view (saved lists).
-    Lists,
+    On(Screen),
     /// The All enrollments view's query editor.
     Editor,
-    Contacts,
-    /// The Tasks view.
-    Tasks,
-    /// The Activity view.
-    Activity,
+    /// The contact detail pane, full screen.
     Detail,
     Dialog,
     Help,
-    /// A sequence's steps and settings.
-    Steps,
 }
 
 use Scope as S;
@@ -100,15 +92,20 @@ pub const SCOPE_SETS: &[&[Scope]] = &[
     &[S::Help],
     &[S::Dialog],
     &[S::Global, S::Detail],
-    &[S::Global, S::List, S::Sequences],
-    &[S::Global, S::List, S::Enrollments],
-    &[S::Global, S::List, S::Enrollments, S::AllEnrollments],
+    &[S::Global, S::List, S::On(Screen::Sequences)],
+    &[S::Global, S::List, S::On(Screen::Enrollments)],
+    &[
+        S::Global,
+        S::List,
+        S::On(Screen::Enrollments),
+        S::On(Screen::All),
+    ],
     &[S::Global, S::List, S::Editor],
-    &[S::Global, S::List, S::Contacts],
-    &[S::Global, S::List, S::Lists],
-    &[S::Global, S::List, S::Tasks],
-    &[S::Global, S::List, S::Activity],
-    &[S::Global, S::List, S::Steps],
+    &[S::Global, S::List, S::On(Screen::Contacts)],
+    &[S::Global, S::List, S::On(Screen::Lists)],
+    &[S::Global, S::List, S::On(Screen::Tasks)],
+    &[S::Global, S::List, S::On(Screen::Activity)],
+    &[S::Global, S::List, S::On(Screen::Steps)],
     &[S::Global, S::List],
 ];
 
@@ -460,11 +457,17 @@ mod tests {
     fn config_rebinds_and_reports_lines() {
         let km = Keymap::from_toml("unenroll = \"d\"\ndown = [\"j\", \"ctrl-n\"]\n").unwrap();
         assert_eq!(
-            km.command(Key::plain(KeyCode::Char('d')), &[S::Enrollments]),
+            km.command(
+                Key::plain(KeyCode::Char('d')),
+                &[S::On(Screen::Enrollments)]
+            ),
             Some(Command::Unenroll)
         );
         assert_eq!(
-            km.command(Key::plain(KeyCode::Char('u')), &[S::Enrollments]),
+            km.command(
+                Key::plain(KeyCode::Char('u')),
+                &[S::On(Screen::Enrollments)]
+            ),
             None
         );
         assert_eq!(km.command(Key::ctrl('n'), &[S::List]), Some(Command::Down));

@@ -8,8 +8,8 @@
 use ratatui::Frame;
 
 use crate::domain::{AuditEntry, AutomaticEnds};
-use crate::tui::action::{Job, JobOutcome};
-use crate::tui::app::{AUDIT_LIMIT, App, Tone, View};
+use crate::tui::action::JobOutcome;
+use crate::tui::app::{AUDIT_LIMIT, App, Screen, Tone};
 use crate::tui::text::{count, local_part, moment, reason_label};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
@@ -42,7 +42,7 @@ pub fn request(app: &mut App) {
     let generation = app.next_generation();
     app.activity.pending = Some(generation);
     let mine = app.mine.activity;
-    app.run(Job::Audit { generation, mine });
+    app.run(AuditRead { generation, mine });
 }
 
 /// `m` in Activity: only entries about my enrollments, or all again.
@@ -64,7 +64,7 @@ pub fn watch_ends(app: &mut App) {
     let generation = app.next_generation();
     app.notices.pending = Some(generation);
     let after = app.notices.after;
-    app.run(Job::AutomaticEnds { generation, after });
+    app.run(EndsRead { generation, after });
 }
 
 /// The answer: say the newest end in the status line ("Emily Chen replied
@@ -80,7 +80,7 @@ pub fn ends_done(app: &mut App, generation: u64, result: JobOutcome<AutomaticEnd
         return;
     }
     let n = found.ends.len();
-    if app.view != View::Activity {
+    if app.tab != Screen::Activity {
         app.notices.unseen += n;
     }
     let Some(last) = found.ends.last() else {
@@ -113,7 +113,7 @@ const COLUMNS: [Column; 7] = [
 pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.activity;
-    let now = app.ws.now();
+    let now = app.now();
     draw_heading(
         app,
         frame,
@@ -180,4 +180,54 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             )
         },
     );
+}
+
+/// The newest audit entries (`mine`: only those by the user or about
+/// enrollments the user enrolled).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRead {
+    pub generation: u64,
+    pub mine: bool,
+}
+
+impl crate::tui::action::Work for AuditRead {
+    type Answer = Vec<AuditEntry>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<AuditEntry>> {
+        if self.mine {
+            ws.audit_mine(user, AUDIT_LIMIT)
+        } else {
+            ws.audit(None, AUDIT_LIMIT)
+        }
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<AuditEntry>>) {
+        done(app, self.generation, result)
+    }
+}
+
+/// The user's enrollments that ended by themselves after an audit id
+/// (`None`: only the newest audit id, the starting point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndsRead {
+    pub generation: u64,
+    pub after: Option<i64>,
+}
+
+impl crate::tui::action::Work for EndsRead {
+    type Answer = AutomaticEnds;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<AutomaticEnds> {
+        ws.automatic_ends(user, self.after, crate::tui::app::NOTICE_LIMIT)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<AutomaticEnds>) {
+        ends_done(app, self.generation, result)
+    }
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::domain::{Contact, full_name};
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::{App, CONTACT_LIMIT, Keep, Pending};
 use crate::tui::list::Cursor;
 use crate::tui::text::{self, count, local_part};
@@ -33,7 +33,7 @@ pub fn search(app: &mut App, keep: Keep) {
     let generation = app.next_generation();
     app.contacts.pending = Some(Pending { generation, keep });
     let text = app.contacts.query.trim().to_string();
-    app.run(Job::SearchContacts { generation, text });
+    app.run(ContactSearch { generation, text });
 }
 
 /// The view comes on screen: the first visit lists the contacts. It opens
@@ -257,4 +257,27 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         rows,
         empty,
     );
+}
+
+/// Contacts matching the Contacts view's search text; the answer says
+/// whether they are close matches, not exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactSearch {
+    pub generation: u64,
+    pub text: String,
+}
+
+impl crate::tui::action::Work for ContactSearch {
+    type Answer = (Vec<Contact>, bool);
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<(Vec<Contact>, bool)> {
+        ws.find_contacts(&self.text, CONTACT_LIMIT)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<(Vec<Contact>, bool)>) {
+        done(app, self.generation, result)
+    }
 }

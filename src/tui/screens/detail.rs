@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::domain::{AddressState, ContactDetail, StepState, TaskState};
-use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::action::{Command, JobOutcome};
 use crate::tui::app::App;
 use crate::tui::text::{self, day, fit, local_part, moment};
 
@@ -50,7 +50,7 @@ pub fn reload(app: &mut App) {
     if let Some(contact) = app.detail.contact_id {
         let generation = app.next_generation();
         app.detail.pending = Some(generation);
-        app.run(Job::ContactDetail {
+        app.run(DetailRead {
             generation,
             contact,
         });
@@ -125,7 +125,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 
 fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
-    let now = app.ws.now();
+    let now = app.now();
     let c = &d.contact;
     let plain = |s: String| Line::from(Span::raw(format!(" {}", fit(&s, width))));
     let styled =
@@ -307,4 +307,26 @@ fn lines<'a>(app: &App, d: &ContactDetail, width: usize) -> Vec<Line<'a>> {
         }
     }
     out
+}
+
+/// The contact in the detail pane: fields, enrollments, timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailRead {
+    pub generation: u64,
+    pub contact: i64,
+}
+
+impl crate::tui::action::Work for DetailRead {
+    type Answer = Box<ContactDetail>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<Box<ContactDetail>> {
+        ws.contact_detail(self.contact).map(Box::new)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Box<ContactDetail>>) {
+        done(app, self.generation, result)
+    }
 }

@@ -4,8 +4,8 @@
 use ratatui::Frame;
 
 use crate::domain::CountedList;
-use crate::tui::action::{Command, Job, JobOutcome};
-use crate::tui::app::{App, Keep, View};
+use crate::tui::action::{Command, JobOutcome};
+use crate::tui::app::{App, Keep, Screen};
 use crate::tui::text::{self, count, local_part, moment};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table};
 
@@ -17,7 +17,7 @@ pub fn request(app: &mut App) {
     super::ask(
         app,
         |a| &mut a.lists.pending,
-        |generation| Job::Lists { generation },
+        |generation| ListsRead { generation },
     );
 }
 
@@ -39,7 +39,7 @@ pub fn open(app: &mut App, index: usize) {
         q.list = Some(list);
         q.editor = None;
     }
-    app.view = View::All;
+    app.tab = Screen::All;
     app.detail.open = false;
     app.apply_filter(filter, None, Keep::Top);
 }
@@ -70,7 +70,7 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
         )
     };
     draw_heading(app, frame, a.top, " Lists", title);
-    let now = app.ws.now();
+    let now = app.now();
     let empty = if s.loaded {
         format!("No saved lists yet: in {all} All enrollments, write a query and {save} saves it.")
     } else {
@@ -99,4 +99,25 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             )
         },
     );
+}
+
+/// Every saved list with its count now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListsRead {
+    pub generation: u64,
+}
+
+impl crate::tui::action::Work for ListsRead {
+    type Answer = Vec<CountedList>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<CountedList>> {
+        ws.lists_with_counts()
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<CountedList>>) {
+        done(app, self.generation, result)
+    }
 }

@@ -11,7 +11,7 @@ pub mod sequences;
 pub mod steps;
 pub mod tasks;
 
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::App;
 use crate::tui::list::Cursor;
 
@@ -48,7 +48,7 @@ impl<T> Listed<T> {
 pub type PendingSlot = fn(&mut App) -> &mut Option<u64>;
 
 /// Asks the reader for a screen's read, remembering it as the one pending.
-pub fn ask(app: &mut App, pending: PendingSlot, job: fn(u64) -> Job) {
+pub fn ask<W: crate::tui::action::Work>(app: &mut App, pending: PendingSlot, job: fn(u64) -> W) {
     let generation = app.next_generation();
     *pending(app) = Some(generation);
     app.run(job(generation));

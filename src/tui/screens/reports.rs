@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Paragraph, Sparkline};
 
 use crate::domain::{SequenceReport, Status};
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::App;
 use crate::tui::text::{self, count, fit, rate};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table, sequence_cell};
@@ -22,7 +22,7 @@ pub fn request(app: &mut App) {
     super::ask(
         app,
         |a| &mut a.reports.pending,
-        |generation| Job::Report { generation },
+        |generation| ReportRead { generation },
     );
 }
 
@@ -299,5 +299,26 @@ fn per_day(app: &App, frame: &mut Frame, area: Rect, report: Option<&SequenceRep
                 ..inner
             },
         );
+    }
+}
+
+/// Every sequence's report (grouped aggregates over the whole store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRead {
+    pub generation: u64,
+}
+
+impl crate::tui::action::Work for ReportRead {
+    type Answer = Vec<SequenceReport>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<SequenceReport>> {
+        ws.report(None, None)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<SequenceReport>>) {
+        done(app, self.generation, result)
     }
 }

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 
 use crate::domain::SequenceSummary;
-use crate::tui::action::{Command, Job, JobOutcome};
+use crate::tui::action::{Command, JobOutcome};
 use crate::tui::app::{App, EnrollmentsState, Keep, Source};
 use crate::tui::text::{count, local_part, rate};
 use crate::tui::view::{Areas, Column, draw_heading, draw_table, sequence_cell};
@@ -17,7 +17,7 @@ pub fn request(app: &mut App) {
     let generation = app.next_generation();
     app.sequences.pending = Some(generation);
     let mine = app.mine.sequences;
-    app.run(Job::Sequences { generation, mine });
+    app.run(SequencesRead { generation, mine });
 }
 
 /// `m` in Sequences: only the sequences I own or enrolled someone in, or
@@ -125,4 +125,31 @@ pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
             )
         },
     );
+}
+
+/// Every sequence with its counts and rates (aggregates over the whole
+/// store); `mine`: only those the user owns or enrolled someone in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequencesRead {
+    pub generation: u64,
+    pub mine: bool,
+}
+
+impl crate::tui::action::Work for SequencesRead {
+    type Answer = Vec<SequenceSummary>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<SequenceSummary>> {
+        if self.mine {
+            ws.my_sequences(user)
+        } else {
+            ws.sequences()
+        }
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<SequenceSummary>>) {
+        done(app, self.generation, result)
+    }
 }

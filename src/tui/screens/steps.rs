@@ -14,9 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::domain::{SettingToggle, StepKind, StepsView};
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::{App, Tone};
-use crate::tui::dialogs::Dialog;
 use crate::tui::dialogs::sequence_edit::{SequenceChange, SequenceEditDialog};
 use crate::tui::list::Cursor;
 use crate::tui::text::{count, fit, pad, pad_left, wrap};
@@ -94,7 +93,7 @@ pub fn request(app: &mut App) {
         return;
     };
     s.pending = Some(generation);
-    let job = Job::StepsView {
+    let job = StepsRead {
         generation,
         sequence: s.sequence_id,
         contact: s.contact,
@@ -167,7 +166,7 @@ pub fn toggle(app: &mut App) {
 fn open_dialog(app: &mut App, mut dialog: SequenceEditDialog) {
     dialog.generation = app.next_generation();
     let job = dialog.preview_job();
-    app.dialog = Some(Dialog::SequenceEdit(Box::new(dialog)));
+    app.dialog = Some(Box::new(dialog));
     app.run(job);
 }
 
@@ -437,4 +436,29 @@ fn draw_template(app: &App, s: &StepsState, d: &StepsView, frame: &mut Frame, ar
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A sequence's steps, settings and templates filled for a contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepsRead {
+    pub generation: u64,
+    pub sequence: i64,
+    pub contact: Option<i64>,
+    pub sender: Option<String>,
+}
+
+impl crate::tui::action::Work for StepsRead {
+    type Answer = Box<StepsView>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        _: &crate::domain::User,
+    ) -> crate::domain::Result<Box<StepsView>> {
+        ws.steps_view(self.sequence, self.contact, self.sender.as_deref())
+            .map(Box::new)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Box<StepsView>>) {
+        done(app, self.generation, result)
+    }
 }

@@ -8,7 +8,7 @@
 use ratatui::Frame;
 
 use crate::domain::{StepKind, TaskItem, TaskReport, Timestamp};
-use crate::tui::action::{Job, JobOutcome};
+use crate::tui::action::JobOutcome;
 use crate::tui::app::{App, Tone};
 use crate::tui::list::Cursor;
 use crate::tui::text::{count, moment};
@@ -43,7 +43,7 @@ pub fn request(app: &mut App) {
     let generation = app.next_generation();
     app.tasks.pending = Some((generation, false));
     let limit = app.tasks.list.len().max(TASK_PAGE);
-    app.run(Job::Tasks {
+    app.run(TasksRead {
         generation,
         after: None,
         limit,
@@ -72,7 +72,7 @@ pub fn follow(app: &mut App) {
     let after = Some((last.due_at, last.id));
     let generation = app.next_generation();
     app.tasks.pending = Some((generation, true));
-    app.run(Job::Tasks {
+    app.run(TasksRead {
         generation,
         after,
         limit: TASK_PAGE,
@@ -164,7 +164,7 @@ fn kind_cell(kind: Option<StepKind>) -> &'static str {
 pub fn draw(app: &App, frame: &mut Frame, a: &Areas) {
     let t = &app.theme;
     let s = &app.tasks;
-    let now = app.ws.now();
+    let now = app.now();
     let overdue = s.list.iter().filter(|x| x.overdue).count();
     let shown = if s.more {
         format!("first {} read, more below", count(s.list.len() as i64))
@@ -236,8 +236,60 @@ pub fn work(app: &mut App, action: crate::domain::TaskAction) {
         app.say(Tone::Info, "No task here to work on.");
         return;
     };
-    let now = app.ws.now();
-    app.dialog = Some(crate::tui::dialogs::Dialog::Task(Box::new(
-        crate::tui::dialogs::task::TaskDialog::new(task, action, now),
+    let now = app.now();
+    app.dialog = Some(Box::new(crate::tui::dialogs::task::TaskDialog::new(
+        task, action, now,
     )));
+}
+
+/// A page of the user's open tasks, after a (due, id) key (R18).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TasksRead {
+    pub generation: u64,
+    pub after: Option<(Timestamp, i64)>,
+    pub limit: usize,
+}
+
+impl crate::tui::action::Work for TasksRead {
+    type Answer = Vec<TaskItem>;
+    const READ: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<Vec<TaskItem>> {
+        ws.tasks(&crate::domain::TaskQuery {
+            owner: Some(user.id),
+            due: None,
+            sequence: None,
+            after: self.after,
+            limit: self.limit,
+        })
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<TaskItem>>) {
+        done(app, self.generation, self.limit, result)
+    }
+}
+
+/// Complete, skip or snooze (until `until`) one task (R18).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkTask {
+    pub task: i64,
+    pub action: crate::domain::TaskAction,
+    pub until: Option<Timestamp>,
+}
+
+impl crate::tui::action::Work for WorkTask {
+    type Answer = TaskReport;
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<TaskReport> {
+        ws.work_tasks(user, self.action, &[self.task], self.until, None)
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<TaskReport>) {
+        worked(app, result)
+    }
 }

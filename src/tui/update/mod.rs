@@ -5,23 +5,19 @@
 
 use std::time::Instant;
 
-use super::action::{Action, Command, Effect, JobResult};
-use super::app::{App, Keep, Running, Screen, Tone, View, Which};
-use super::dialogs::{Dialog, Outcome};
+use super::action::{Action, Command, Effect};
+use super::app::{App, Keep, Running, Screen, Tone};
+use super::dialogs::Outcome;
 use super::dialogs::{
-    bulk_enroll, delete_list, enroll, manage, pause_resume, save_list, sequence_edit, transfer,
-    undo, unenroll,
+    bulk_enroll, delete_list, enroll, pause_resume, save_list, transfer, undo, unenroll,
 };
-use super::screens::answer;
 use super::screens::enrollments::{self, query};
 use super::screens::{activity, contacts, detail, lists, reports, sequences, steps, tasks};
 use super::view;
 
-mod done;
 mod moves;
 mod overlay;
 
-use done::*;
 use moves::*;
 use overlay::*;
 
@@ -37,7 +33,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Tick => tick(app),
         // Ctrl-Z works everywhere: in a list, a dialog or an overlay.
         Action::Command(Command::Suspend) => app.effects.push(Effect::Suspend),
-        Action::Done(result) => done(app, result),
+        // A finished job: its answer goes to the screen or dialog that
+        // asked (the job's own `Work::done`).
+        Action::Done(done) => done.apply(app),
         Action::Edited { path, result } => steps::edited(app, path, result),
         Action::Click { column, row } => click(app, column, row),
         Action::Scroll(lines) => scroll(app, lines),
@@ -209,13 +207,13 @@ pub(crate) fn global(app: &mut App, command: Command) {
         }
         Command::Suspend => app.effects.push(Effect::Suspend),
         Command::Quit => quit(app),
-        Command::ViewSequences => switch(app, View::Sequences),
-        Command::ViewContacts => switch(app, View::Contacts),
-        Command::ViewActivity => switch(app, View::Activity),
-        Command::ViewReports => switch(app, View::Reports),
-        Command::ViewAll => switch(app, View::All),
-        Command::ViewLists => switch(app, View::Lists),
-        Command::ViewTasks => switch(app, View::Tasks),
+        Command::ViewSequences => switch(app, Screen::Sequences),
+        Command::ViewContacts => switch(app, Screen::Contacts),
+        Command::ViewActivity => switch(app, Screen::Activity),
+        Command::ViewReports => switch(app, Screen::Reports),
+        Command::ViewAll => switch(app, Screen::All),
+        Command::ViewLists => switch(app, Screen::Lists),
+        Command::ViewTasks => switch(app, Screen::Tasks),
         Command::Refresh => {
             app.refresh_all();
             app.say(Tone::Info, "Reloaded.");
@@ -225,17 +223,19 @@ pub(crate) fn global(app: &mut App, command: Command) {
     }
 }
 
-fn switch(app: &mut App, view: View) {
-    app.view = view;
+/// Shows a tab (a screen stacked on one shows that tab).
+fn switch(app: &mut App, tab: Screen) {
+    let tab = tab.tab();
+    app.tab = tab;
     app.detail.open = false;
-    match view {
-        View::Contacts => contacts::shown(app),
-        View::Activity => activity::shown(app),
-        View::Tasks => tasks::shown(app),
-        View::Reports => reports::request(app),
-        View::All => app.open_all(),
-        View::Lists => lists::request(app),
-        View::Sequences => {}
+    match tab {
+        Screen::Contacts => contacts::shown(app),
+        Screen::Activity => activity::shown(app),
+        Screen::Tasks => tasks::shown(app),
+        Screen::Reports => reports::request(app),
+        Screen::All => app.open_all(),
+        Screen::Lists => lists::request(app),
+        Screen::Sequences | Screen::Enrollments | Screen::Steps => {}
     }
     follow_all(app);
 }
@@ -347,7 +347,7 @@ fn back(app: &mut App) {
         if refuse_dropping_marks(app) {
             return;
         }
-        switch(app, View::Lists);
+        switch(app, Screen::Lists);
         return;
     }
     if app.screen() != Screen::Enrollments {
@@ -463,7 +463,7 @@ pub(crate) fn list_targets(app: &mut App, what: &str) -> Option<Vec<i64>> {
 /// A change of ours was written: say what happened, clear the marks of the
 /// list it was made from (the rows stay where they are and show their new
 /// state) and reload; the All view and the saved lists count again.
-pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Which>) {
+pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Screen>) {
     app.say(Tone::Success, summary);
     if let Some(e) = list.and_then(|w| app.list_mut(w)) {
         e.marks.clear();
@@ -484,10 +484,9 @@ pub(crate) fn after_change(app: &mut App, summary: String, list: Option<Which>) 
     detail::reload(app);
 }
 
-/// Our own commit moved the change counter: take it as seen, so that the
-/// lists are not re-filtered under the person's eyes.
+/// Our own commit moved the change counter: take it as seen (the reader
+/// reads it after the commit), so that the lists are not re-filtered
+/// under the person's eyes.
 pub(crate) fn saw_own_commit(app: &mut App) {
-    if let Ok(v) = app.ws.data_version() {
-        app.data_version = v;
-    }
+    app.look_for_changes(true);
 }

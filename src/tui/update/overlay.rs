@@ -2,17 +2,13 @@
 
 use super::*;
 
-/// The periodic look at the store's change counter: another process
-/// committed, so read what is on screen again.
+/// The periodic look at the store's change counter, asked of the reader
+/// (one look at a time); when another process committed, what is on
+/// screen is read again (`App::changes_seen`).
 pub(super) fn tick(app: &mut App) {
     app.age_note();
-    match app.ws.data_version() {
-        Ok(version) if version != app.data_version => {
-            app.data_version = version;
-            app.refresh_all();
-        }
-        Ok(_) => {}
-        Err(e) => app.say(Tone::Error, e.to_string()),
+    if app.changes_pending.is_none() {
+        app.look_for_changes(false);
     }
 }
 
@@ -54,17 +50,10 @@ pub(super) fn clamp_help(app: &mut App) {
 }
 
 pub(super) fn dialog(app: &mut App, action: &Action) {
-    let outcome = match &mut app.dialog {
-        Some(Dialog::Unenroll(d)) => d.handle(action),
-        Some(Dialog::Enroll(p)) => p.handle(action),
-        Some(Dialog::BulkEnroll(d)) => d.handle(action),
-        Some(Dialog::SequenceEdit(d)) => d.handle(action),
-        Some(Dialog::SaveList(d)) => d.handle(action),
-        Some(Dialog::Manage(d)) => d.handle(action),
-        Some(Dialog::Task(d)) => d.handle(action),
-        None => return,
+    let Some(d) = &mut app.dialog else {
+        return;
     };
-    match outcome {
+    match d.handle(action) {
         Outcome::Stay => {}
         Outcome::Preview(job) => app.run(job),
         Outcome::Cancel => {
@@ -72,25 +61,10 @@ pub(super) fn dialog(app: &mut App, action: &Action) {
             app.say(Tone::Info, "Cancelled; nothing changed.");
         }
         Outcome::Confirm(job) => {
-            let label = match (&app.dialog, &job) {
-                (Some(Dialog::Unenroll(d)), _) if d.targets.len() == 1 => {
-                    "Unenrolling 1 enrollment".to_string()
-                }
-                (Some(Dialog::Unenroll(d)), _) => {
-                    format!(
-                        "Unenrolling {} enrollments",
-                        crate::tui::text::count(d.targets.len() as i64)
-                    )
-                }
-                (Some(Dialog::Enroll(p)), _) => format!("Enrolling {}", p.contact),
-                (Some(Dialog::BulkEnroll(d)), _) => d.running_label(),
-                (Some(Dialog::SequenceEdit(d)), _) => d.running_label(),
-                (Some(Dialog::Manage(d)), _) => d.running_label(),
-                (Some(Dialog::SaveList(d)), _) => format!("Saving the list '{}'", d.name.trim()),
-                (Some(Dialog::Task(d)), _) => d.running_label(),
-                _ => "Working".to_string(),
-            };
-            app.dialog = None;
+            let label = app
+                .dialog
+                .take()
+                .map_or_else(|| "Working".to_string(), |d| d.running_label());
             app.note = None;
             app.running = Some(Running {
                 label,

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::app::{App, View};
+use crate::tui::app::{App, Screen};
 use crate::tui::text::{self, fit};
 
 /// How the header names the views, says who and when, and badges a demo.
@@ -102,9 +102,9 @@ const HEADER_NAME_ROOM: usize = 14;
 
 /// The pieces of the header line, left to right: text, style, and the
 /// view a click on it switches to.
-fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
+fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<Screen>)> {
     let t = &app.theme;
-    let now = app.ws.now();
+    let now = app.now();
     let first = app
         .user
         .name
@@ -167,7 +167,7 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
         parts.push((b.to_string(), t.badge(), None));
     }
     for (label, v) in tab_labels(layout.tabs, app.notices.unseen) {
-        let style = if v == app.view {
+        let style = if v == app.tab {
             t.tab_active()
         } else {
             t.header()
@@ -183,18 +183,18 @@ fn header_parts(app: &App, width: u16) -> Vec<(String, Style, Option<View>)> {
 
 /// The views' names in the header, in one of its layouts; Activity
 /// carries the count of automatic ends not seen yet ("3 Activity (2)").
-fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, View)> {
-    let last = View::ALL.len();
-    View::ALL
+fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, Screen)> {
+    let last = Screen::TABS.len();
+    Screen::TABS
         .iter()
         .enumerate()
         .map(|(i, &v)| {
             let n = i + 1;
-            let newest = matches!(v, View::All | View::Lists);
+            let newest = matches!(v, Screen::All | Screen::Lists);
             let name = match tabs {
                 Tabs::Spaced | Tabs::Full => v.title(),
                 Tabs::Newest if newest => "",
-                Tabs::Numbers if newest || v == View::Tasks => "",
+                Tabs::Numbers if newest || v == Screen::Tasks => "",
                 Tabs::Short | Tabs::Newest | Tabs::Numbers => v.short(),
             };
             let mut label = if name.is_empty() {
@@ -202,7 +202,7 @@ fn tab_labels(tabs: Tabs, unseen: usize) -> Vec<(String, View)> {
             } else {
                 format!(" {n} {name}")
             };
-            if v == View::Activity && unseen > 0 {
+            if v == Screen::Activity && unseen > 0 {
                 label.push_str(&format!(" ({unseen})"));
             }
             if tabs == Tabs::Spaced || n == last {
@@ -225,7 +225,7 @@ pub fn header(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// The view whose name in the header is at `column`.
-pub fn tab_at(app: &App, column: u16) -> Option<View> {
+pub fn tab_at(app: &App, column: u16) -> Option<Screen> {
     let mut x = 0usize;
     for (text, _, view) in header_parts(app, app.width) {
         let w = text::width(&text);

@@ -10,14 +10,16 @@ use crate::tui::text::{self};
 
 pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let pairs: Vec<(String, String)> = if app.typing()
-        && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::SaveList(_)))
-    {
-        vec![
-            ("typing".into(), "the list's name".into()),
-            ("enter".into(), "save".into()),
-            ("esc".into(), "cancel".into()),
-        ]
+    let dialog_hints = app
+        .dialog
+        .as_ref()
+        .filter(|_| app.typing())
+        .and_then(|d| d.typing_hints());
+    let pairs: Vec<(String, String)> = if let Some(hints) = dialog_hints {
+        hints
+            .into_iter()
+            .map(|(k, h)| (k.to_string(), h.to_string()))
+            .collect()
     } else if app.typing() && app.dialog.is_none() && app.screen() == Screen::All {
         vec![
             ("typing".into(), "the query".into()),
@@ -27,20 +29,6 @@ pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
             ),
             ("↑↓".into(), "choose".into()),
             ("enter".into(), "apply".into()),
-            ("esc".into(), "cancel".into()),
-        ]
-    } else if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::Manage(_))) {
-        vec![
-            ("typing".into(), "finds the owner".into()),
-            ("↑↓".into(), "choose".into()),
-            ("enter".into(), "next".into()),
-            ("esc".into(), "cancel".into()),
-        ]
-    } else if app.typing() && matches!(app.dialog, Some(crate::tui::dialogs::Dialog::Enroll(_))) {
-        vec![
-            ("typing".into(), "finds the sequence".into()),
-            ("↑↓".into(), "choose".into()),
-            ("enter".into(), "choose, then enroll".into()),
             ("esc".into(), "cancel".into()),
         ]
     } else if app.typing() && app.dialog.is_some() {

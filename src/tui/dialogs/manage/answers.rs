@@ -4,7 +4,7 @@ use super::*;
 
 /// The dry run arrived, if the dialog still waits for it.
 pub fn preview_done(app: &mut App, generation: u64, result: JobOutcome<ManagePreview>) {
-    if let Some(Dialog::Manage(d)) = &mut app.dialog
+    if let Some(d) = app.dialog_mut::<ManageDialog>()
         && d.generation == generation
     {
         d.preview = match result {

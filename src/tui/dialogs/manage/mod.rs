@@ -159,24 +159,26 @@ impl ManageDialog {
     /// The dry-run job this dialog needs now, if any.
     pub fn preview_job(&self) -> Option<Job> {
         match &self.kind {
-            ManageKind::Change { pause } => Some(Job::ChangePreview {
-                generation: self.generation,
-                enrollments: self.targets.clone(),
-                pause: *pause,
-            }),
+            ManageKind::Change { pause } => Some(Job::from(
+                crate::tui::dialogs::pause_resume::PreviewChange {
+                    generation: self.generation,
+                    enrollments: self.targets.clone(),
+                    pause: *pause,
+                },
+            )),
             ManageKind::Transfer {
                 users,
                 owner,
                 policy: Some(p),
                 from_step,
                 ..
-            } => Some(Job::TransferPreview {
+            } => Some(Job::from(crate::tui::dialogs::transfer::PreviewTransfer {
                 generation: self.generation,
                 enrollments: self.targets.clone(),
                 to: users.get(*owner)?.id,
                 policy: TransferPolicy::ALL[*p],
                 from_step: *from_step,
-            }),
+            })),
             _ => None,
         }
     }
@@ -329,12 +331,14 @@ impl ManageDialog {
     pub(super) fn confirm(&mut self) -> Outcome {
         let stay = Outcome::Stay;
         match &self.kind {
-            ManageKind::Undo(c) => Outcome::Confirm(Job::Undo {
-                batch: c.batch.clone(),
-            }),
-            ManageKind::DeleteList { name, .. } => {
-                Outcome::Confirm(Job::DeleteList { name: name.clone() })
+            ManageKind::Undo(c) => {
+                Outcome::Confirm(Job::from(crate::tui::dialogs::undo::UndoBatch {
+                    batch: c.batch.clone(),
+                }))
             }
+            ManageKind::DeleteList { name, .. } => Outcome::Confirm(Job::from(
+                crate::tui::dialogs::delete_list::DeleteTeamList { name: name.clone() },
+            )),
             ManageKind::Transfer { policy: None, .. } => self.choose_owner(),
             kind => {
                 let eligible = match &self.preview {
@@ -355,22 +359,24 @@ impl ManageDialog {
                     return stay;
                 }
                 let job = match kind {
-                    ManageKind::Change { pause } => Job::Change {
-                        enrollments: self.targets.clone(),
-                        pause: *pause,
-                    },
+                    ManageKind::Change { pause } => {
+                        Job::from(crate::tui::dialogs::pause_resume::Change {
+                            enrollments: self.targets.clone(),
+                            pause: *pause,
+                        })
+                    }
                     ManageKind::Transfer {
                         users,
                         owner,
                         policy: Some(p),
                         from_step,
                         ..
-                    } => Job::Transfer {
+                    } => Job::from(crate::tui::dialogs::transfer::TransferOwners {
                         enrollments: self.targets.clone(),
                         to: users[*owner].id,
                         policy: TransferPolicy::ALL[*p],
                         from_step: *from_step,
-                    },
+                    }),
                     _ => return stay,
                 };
                 Outcome::Confirm(job)
@@ -388,6 +394,32 @@ impl ManageDialog {
             ManageKind::Transfer { .. } => format!("Transferring the contacts of {n} enrollments"),
             ManageKind::DeleteList { name, .. } => format!("Deleting the list '{name}'"),
         }
+    }
+}
+
+impl Dialog for ManageDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        ManageDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut Frame, area: Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        ManageDialog::running_label(self)
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
+    }
+    fn typing(&self) -> bool {
+        ManageDialog::typing(self)
+    }
+    fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(vec![
+            ("typing", "finds the owner"),
+            ("↑↓", "choose"),
+            ("enter", "next"),
+            ("esc", "cancel"),
+        ])
     }
 }
 
@@ -430,11 +462,13 @@ mod tests {
         assert!(!d.on_confirm);
         assert_eq!(
             d.preview_job(),
-            Some(Job::ChangePreview {
-                generation: 7,
-                enrollments: vec![1, 2, 3],
-                pause: true
-            })
+            Some(Job::from(
+                crate::tui::dialogs::pause_resume::PreviewChange {
+                    generation: 7,
+                    enrollments: vec![1, 2, 3],
+                    pause: true
+                }
+            ))
         );
         assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
@@ -442,10 +476,10 @@ mod tests {
         d.preview = Preview::Ready(change(&[1, 2], 1));
         assert_eq!(
             d.handle(&cmd(Command::Confirm)),
-            Outcome::Confirm(Job::Change {
+            Outcome::Confirm(Job::from(crate::tui::dialogs::pause_resume::Change {
                 enrollments: vec![1, 2, 3],
                 pause: true
-            })
+            }))
         );
         d.preview = Preview::Ready(change(&[], 3));
         assert_eq!(
@@ -464,24 +498,24 @@ mod tests {
         let first = d.handle(&cmd(Command::Press));
         assert_eq!(
             first,
-            Outcome::Preview(Job::TransferPreview {
+            Outcome::Preview(Job::from(crate::tui::dialogs::transfer::PreviewTransfer {
                 generation: 1,
                 enrollments: vec![5, 6],
                 to: 2,
                 policy: TransferPolicy::Keep,
                 from_step: None
-            })
+            }))
         );
         let next = d.handle(&cmd(Command::Down));
         assert_eq!(
             next,
-            Outcome::Preview(Job::TransferPreview {
+            Outcome::Preview(Job::from(crate::tui::dialogs::transfer::PreviewTransfer {
                 generation: 2,
                 enrollments: vec![5, 6],
                 to: 2,
                 policy: TransferPolicy::Reassign,
                 from_step: None
-            })
+            }))
         );
         d.preview = Preview::Ready(ManagePreview::Transfer(TransferReport {
             dry_run: true,
@@ -496,12 +530,12 @@ mod tests {
         }));
         assert_eq!(
             d.handle(&Action::Command(Command::Confirm)),
-            Outcome::Confirm(Job::Transfer {
+            Outcome::Confirm(Job::from(crate::tui::dialogs::transfer::TransferOwners {
                 enrollments: vec![5, 6],
                 to: 2,
                 policy: TransferPolicy::Reassign,
                 from_step: None
-            })
+            }))
         );
         // Esc steps back to the owner, a second Esc closes.
         assert_eq!(d.handle(&cmd(Command::Escape)), Outcome::Stay);
@@ -521,9 +555,9 @@ mod tests {
         });
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Confirm(Job::Undo {
+            Outcome::Confirm(Job::from(crate::tui::dialogs::undo::UndoBatch {
                 batch: "B12".into()
-            })
+            }))
         );
     }
 }

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::{Field, Origin, UnenrollDialog, UnenrollPreview};
+use super::{Field, Screen, UnenrollDialog, UnenrollPreview};
 use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
@@ -64,13 +64,13 @@ fn unenroll_lines<'a>(
         }
         None => {
             let sequence = match (d.origin, &app.enrollments, &d.preview) {
-                (Origin::Enrollments, Some(e), _) => e
+                (Screen::Enrollments, Some(e), _) => e
                     .sequence()
                     .map(|s| format!(" in '{}'", s.name))
                     .unwrap_or_default(),
                 // Rows of any sequence: name it when there is one, else
                 // say how many (the line below names each).
-                (Origin::All, _, Preview::Ready(UnenrollPreview { counts, .. })) => {
+                (Screen::All, _, Preview::Ready(UnenrollPreview { counts, .. })) => {
                     let mut names: Vec<&String> = counts.iter().map(|c| &c.0).collect();
                     names.sort();
                     names.dedup();

@@ -67,19 +67,11 @@ pub enum Field {
 
 const FIELDS: [Field; 4] = [Field::Reason, Field::Note, Field::Confirm, Field::Cancel];
 
-/// Where an unenroll dialog was opened from (what to refresh after it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// A sequence's enrollment list.
-    Enrollments,
-    /// The All enrollments view (rows of any sequence).
-    All,
-    Contacts,
-}
-
 #[derive(Debug)]
 pub struct UnenrollDialog {
-    pub origin: Origin,
+    /// The screen it was opened from (`Enrollments`, `All` or
+    /// `Contacts`): what to refresh after it.
+    pub origin: Screen,
     /// Every enrollment the action takes.
     pub targets: Vec<i64>,
     /// Set when there is exactly one.
@@ -98,7 +90,7 @@ pub struct UnenrollDialog {
 
 impl UnenrollDialog {
     pub fn new(
-        origin: Origin,
+        origin: Screen,
         targets: Vec<i64>,
         single: Option<Target>,
         hidden: usize,
@@ -210,7 +202,7 @@ impl UnenrollDialog {
         };
         let note = Some(self.note.trim().to_string()).filter(|n| !n.is_empty());
         Outcome::Confirm(match &self.single {
-            Some(t) => Job::UnenrollOne {
+            Some(t) => Job::from(UnenrollOne {
                 enrollment: t.enrollment,
                 expected: Expected {
                     sequence_id: t.sequence_id,
@@ -218,12 +210,12 @@ impl UnenrollDialog {
                 },
                 reason,
                 note,
-            },
-            None => Job::Unenroll {
+            }),
+            None => Job::from(UnenrollMany {
                 enrollments: self.targets.clone(),
                 reason,
                 note,
-            },
+            }),
         })
     }
 }
@@ -252,9 +244,9 @@ pub fn from_list(app: &mut App) {
     // One enrollment: the dry run reads it afresh on the worker, and the
     // dialog shows it (and R4 checks it) once that answers.
     let origin = if app.screen() == Screen::All {
-        Origin::All
+        Screen::All
     } else {
-        Origin::Enrollments
+        Screen::Enrollments
     };
     open_unenroll(app, origin, targets, None, hidden);
 }
@@ -282,25 +274,25 @@ pub fn from_contact(app: &mut App) {
     };
     let row = &open.enrollment;
     let target = Target::of(row);
-    open_unenroll(app, Origin::Contacts, vec![row.id], Some(target), 0);
+    open_unenroll(app, Screen::Contacts, vec![row.id], Some(target), 0);
 }
 
 fn open_unenroll(
     app: &mut App,
-    origin: Origin,
+    origin: Screen,
     targets: Vec<i64>,
     single: Option<Target>,
     hidden: usize,
 ) {
     let generation = app.next_generation();
-    app.run(Job::Preview {
+    app.run(PreviewUnenroll {
         generation,
         enrollments: targets.clone(),
         reason: crate::tui::jobs::PREVIEW_REASON,
     });
-    app.dialog = Some(Dialog::Unenroll(Box::new(UnenrollDialog::new(
+    app.dialog = Some(Box::new(UnenrollDialog::new(
         origin, targets, single, hidden, generation,
-    ))));
+    )));
 }
 
 /// The dry run arrived, if the dialog still waits for it.
@@ -309,7 +301,7 @@ pub fn preview_done(
     generation: u64,
     result: JobOutcome<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)>,
 ) {
-    if let Some(Dialog::Unenroll(d)) = &mut app.dialog
+    if let Some(d) = app.dialog_mut::<UnenrollDialog>()
         && d.generation == generation
     {
         d.preview = match result {
@@ -333,6 +325,136 @@ pub fn done(app: &mut App, result: JobOutcome<UnenrollReport>) {
             app.note_batch(report.batch);
         }
         Err(err) => app.fail(&err),
+    }
+}
+
+impl Dialog for UnenrollDialog {
+    fn handle(&mut self, action: &Action) -> Outcome {
+        UnenrollDialog::handle(self, action)
+    }
+    fn draw(&self, app: &App, frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+        draw(app, self, frame, area)
+    }
+    fn running_label(&self) -> String {
+        match self.targets.len() {
+            1 => "Unenrolling 1 enrollment".to_string(),
+            n => format!(
+                "Unenrolling {} enrollments",
+                crate::tui::text::count(n as i64)
+            ),
+        }
+    }
+    fn loading(&self) -> bool {
+        self.preview == Preview::Loading
+    }
+    fn typing(&self) -> bool {
+        UnenrollDialog::typing(self)
+    }
+}
+
+/// The dry run an unenroll dialog shows, plus what the targets are now
+/// (and the one target as it is now, when there is one: R4 checks it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewUnenroll {
+    pub generation: u64,
+    pub enrollments: Vec<i64>,
+    pub reason: EndReason,
+}
+
+impl crate::tui::action::Work for PreviewUnenroll {
+    type Answer = (UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>);
+    const READ: bool = false;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)> {
+        let request = crate::domain::UnenrollRequest {
+            enrollments: self.enrollments.clone(),
+            reason: self.reason,
+            note: None,
+            dry_run: true,
+        };
+        let report = ws.unenroll(user, &request)?;
+        let row = match self.enrollments.as_slice() {
+            [one] => Some(Box::new(ws.enrollment(*one)?)),
+            _ => None,
+        };
+        Ok((report, ws.status_counts(&self.enrollments)?, row))
+    }
+    fn done(
+        self,
+        app: &mut App,
+        result: crate::tui::action::JobOutcome<(
+            UnenrollReport,
+            Vec<StatusCount>,
+            Option<Box<EnrollmentRow>>,
+        )>,
+    ) {
+        preview_done(app, self.generation, result)
+    }
+}
+
+/// Unenroll many (R5): one transaction, one batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollMany {
+    pub enrollments: Vec<i64>,
+    pub reason: EndReason,
+    pub note: Option<String>,
+}
+
+impl crate::tui::action::Work for UnenrollMany {
+    type Answer = UnenrollReport;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<UnenrollReport> {
+        ws.unenroll(
+            user,
+            &crate::domain::UnenrollRequest {
+                enrollments: self.enrollments.clone(),
+                reason: self.reason,
+                note: self.note.clone(),
+                dry_run: false,
+            },
+        )
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
+        done(app, result)
+    }
+}
+
+/// Unenroll the one enrollment the person confirmed (R4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnenrollOne {
+    pub enrollment: i64,
+    pub expected: Expected,
+    pub reason: EndReason,
+    pub note: Option<String>,
+}
+
+impl crate::tui::action::Work for UnenrollOne {
+    type Answer = UnenrollReport;
+    const READ: bool = false;
+    const TIDIES: bool = true;
+    fn run(
+        &self,
+        ws: &mut crate::domain::Workspace,
+        user: &crate::domain::User,
+    ) -> crate::domain::Result<UnenrollReport> {
+        ws.unenroll_one(
+            user,
+            self.enrollment,
+            &self.expected,
+            self.reason,
+            self.note.clone(),
+        )
+    }
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
+        done(app, result)
     }
 }
 
@@ -361,7 +483,7 @@ mod tests {
 
     #[test]
     fn bulk_starts_on_cancel_and_enter_cancels() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2, 3], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2, 3], None, 0, 1);
         assert_eq!(d.focus, Field::Cancel);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[1, 2, 3]),
@@ -372,7 +494,7 @@ mod tests {
 
     #[test]
     fn confirm_needs_the_preview_and_a_reason() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2], None, 0, 1);
         assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
         assert!(d.notice.as_deref().unwrap().starts_with("Still counting"));
         d.preview = Preview::Ready(UnenrollPreview {
@@ -395,11 +517,11 @@ mod tests {
         assert_eq!(d.note, "moved to a call");
         assert_eq!(
             d.handle(&cmd(Command::Confirm)),
-            Outcome::Confirm(Job::Unenroll {
+            Outcome::Confirm(Job::from(UnenrollMany {
                 enrollments: vec![1, 2],
                 reason: EndReason::MANUAL[1],
                 note: Some("moved to a call".into()),
-            })
+            }))
         );
     }
 
@@ -415,7 +537,7 @@ mod tests {
             step: 2,
             steps: 5,
         };
-        let mut d = UnenrollDialog::new(Origin::Contacts, vec![7], Some(target), 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Contacts, vec![7], Some(target), 0, 1);
         assert_eq!(d.focus, Field::Confirm);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[7]),
@@ -425,7 +547,7 @@ mod tests {
         assert_eq!(d.reason(), Some(EndReason::Other));
         assert_eq!(
             d.handle(&cmd(Command::Press)),
-            Outcome::Confirm(Job::UnenrollOne {
+            Outcome::Confirm(Job::from(UnenrollOne {
                 enrollment: 7,
                 expected: Expected {
                     sequence_id: 3,
@@ -433,13 +555,13 @@ mod tests {
                 },
                 reason: EndReason::Other,
                 note: None,
-            })
+            }))
         );
     }
 
     #[test]
     fn nothing_eligible_cannot_be_confirmed_and_n_cancels() {
-        let mut d = UnenrollDialog::new(Origin::Enrollments, vec![1, 2], None, 0, 1);
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![1, 2], None, 0, 1);
         d.preview = Preview::Ready(UnenrollPreview {
             report: report(&[]),
             counts: Vec::new(),

@@ -36,7 +36,7 @@ pub fn page_done(app: &mut App, generation: u64, result: JobOutcome<Vec<Enrollme
         .and_then(|e| e.pending)
         .is_some_and(|p| p.generation == generation);
     if let (true, Ok(rows)) = (waiting, result) {
-        app.apply_first_page(Which::Sequence, rows);
+        app.apply_first_page(Screen::Enrollments, rows);
     }
 }
 
@@ -49,7 +49,7 @@ pub fn ids_done(app: &mut App, generation: u64, result: JobOutcome<Vec<i64>>) {
     };
     e.pending = None;
     match result {
-        Ok(ids) => app.apply_ids(Which::Sequence, ids, pending.keep),
+        Ok(ids) => app.apply_ids(Screen::Enrollments, ids, pending.keep),
         Err(err) => {
             e.mark_all_when_loaded = false;
             app.fail(&err);

@@ -108,7 +108,7 @@ pub fn export(app: &mut App) {
         started: Instant::now(),
         list: None,
     });
-    app.run(Job::Export { enrollments, path });
+    app.run(ExportCsv { enrollments, path });
 }
 
 /// The export finished (or failed).

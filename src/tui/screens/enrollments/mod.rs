@@ -24,18 +24,12 @@ use query::{QuerySource, change_query};
 use std::time::Instant;
 
 mod answers;
+mod jobs;
 mod marking;
 
 pub use answers::*;
+pub use jobs::*;
 pub use marking::*;
-
-/// Which enrollment list: the open sequence's, or the All enrollments
-/// view's. Each keeps its own filter, cursor and marks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Sequence,
-    All,
-}
 
 /// The status filter chips of an enrollment list. `Open` (active and
 /// paused: every enrollment that may still send) is a sequence list's
@@ -220,14 +214,14 @@ impl EnrollmentsState {
     /// The reader job that lists this list's ids.
     pub fn ids_job(&self, generation: u64) -> Job {
         match &self.source {
-            Source::Sequence(_) => Job::EnrollmentIds {
+            Source::Sequence(_) => Job::from(EnrollmentIds {
                 generation,
                 query: Box::new(self.query()),
-            },
-            Source::Query(q) => Job::FilterIds {
+            }),
+            Source::Query(q) => Job::from(FilterIds {
                 generation,
                 filter: Box::new(q.current().clone()),
-            },
+            }),
         }
     }
 
@@ -256,28 +250,28 @@ impl App {
     /// up to a few hundred thousand rows, or a scan with a text filter or a
     /// query across sequences — either way off the UI thread. The newest
     /// request wins.
-    pub fn query_list(&mut self, which: Which, keep: Keep) {
+    pub fn query_list(&mut self, which: Screen, keep: Keep) {
         let generation = self.next_generation();
         let Some(e) = self.list_mut(which) else {
             return;
         };
         e.pending = Some(Pending { generation, keep });
         // A new filter in the All view: its first rows first (see
-        // `Job::FilterPage`), on the same reader, just before its ids.
+        // `FilterPage`), on the same reader, just before its ids.
         let first = match (&e.source, keep) {
-            (Source::Query(q), Keep::Top) => Some(Job::FilterPage {
+            (Source::Query(q), Keep::Top) => Some(Job::from(FilterPage {
                 generation,
                 filter: Box::new(q.current().clone()),
                 limit: FIRST_PAGE,
-            }),
+            })),
             // A sequence's text filter as it is typed: its first matches
             // in a few milliseconds, its every id (the count, Ctrl-a) after.
             (Source::Sequence(_), Keep::Top) if !e.search.trim().is_empty() => {
-                Some(Job::EnrollmentPage {
+                Some(Job::from(EnrollmentPage {
                     generation,
                     query: Box::new(e.query()),
                     limit: FIRST_PAGE,
-                })
+                }))
             }
             _ => None,
         };
@@ -289,9 +283,9 @@ impl App {
     }
 
     /// The first rows of a new filter (the All view's query, a sequence's
-    /// text filter), while its ids are still on the way (`Job::FilterPage`,
-    /// `Job::EnrollmentPage`): shown at the top, marks kept.
-    pub fn apply_first_page(&mut self, which: Which, rows: Vec<EnrollmentRow>) {
+    /// text filter), while its ids are still on the way (`FilterPage`,
+    /// `EnrollmentPage`): shown at the top, marks kept.
+    pub fn apply_first_page(&mut self, which: Screen, rows: Vec<EnrollmentRow>) {
         let Some(e) = self.list_mut(which) else {
             return;
         };
@@ -313,7 +307,7 @@ impl App {
     }
 
     /// Replaces the list's ids, keeping marks and (when asked) the focus.
-    pub fn apply_ids(&mut self, which: Which, ids: Vec<i64>, keep: Keep) {
+    pub fn apply_ids(&mut self, which: Screen, ids: Vec<i64>, keep: Keep) {
         let rows = self.list_rows();
         let Some(e) = self.list_mut(which) else {
             return;
@@ -379,13 +373,13 @@ impl App {
         let ids = e.ids[from..to].to_vec();
         let generation = self.next_generation();
         self.window = Some((generation, which, from..to));
-        self.run(Job::Window { generation, ids });
+        self.run(Window { generation, ids });
     }
 
     /// Reloads the rows on screen in place (their status may have changed);
     /// the other enrollment list reloads its window when it comes back.
     pub fn reload_window(&mut self) {
-        for which in [Which::Sequence, Which::All] {
+        for which in Screen::LISTS {
             if let Some(e) = self.list_mut(which) {
                 e.loaded = 0..0;
             }
@@ -415,7 +409,7 @@ impl App {
                 .as_ref()
                 .map_or("all enrollments", |l| l.name.as_str()),
         };
-        let name = export_file_name(label, self.ws.now());
+        let name = export_file_name(label, self.now());
         Some((ids, export_dir().join(name)))
     }
 }

@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{ALL_COLUMNS, EnrollmentsState, Keep, Source, Which, table};
+use super::{ALL_COLUMNS, EnrollmentsState, Keep, Screen, Source, table};
 use crate::domain::EnrollmentRow;
 use crate::domain::{Filter, SavedList, Status};
 use crate::tui::action::JobOutcome;
-use crate::tui::action::{Command, Job, JobError};
+use crate::tui::action::{Command, JobError};
 use crate::tui::app::Tone;
 use crate::tui::app::{App, Chip, known};
 use crate::tui::query::QueryEditor;
@@ -89,7 +89,7 @@ impl App {
         };
         q.asked = Some(filter);
         q.asked_text = typed;
-        self.query_list(Which::All, keep);
+        self.query_list(Screen::All, keep);
     }
 
     /// The All view's ids arrived: the asked filter is now the one shown.
@@ -101,7 +101,7 @@ impl App {
             q.asked_text = None;
             q.count = None;
         }
-        self.apply_ids(Which::All, ids, keep);
+        self.apply_ids(Screen::All, ids, keep);
     }
 
     /// The workspace refused the asked filter (an unknown sequence or
@@ -140,7 +140,7 @@ impl App {
         };
         q.count_pending = Some(generation);
         let filter = Box::new(q.filter.clone());
-        self.run(Job::FilterCount { generation, filter });
+        self.run(super::FilterCount { generation, filter });
     }
 
     /// The editor's candidates again, when the names they come from changed.
@@ -483,7 +483,7 @@ pub fn page_done(app: &mut App, generation: u64, result: JobOutcome<Vec<Enrollme
         .and_then(|e| e.pending)
         .is_some_and(|p| p.generation == generation);
     if let (true, Ok(rows)) = (waiting, result) {
-        app.apply_first_page(Which::All, rows);
+        app.apply_first_page(Screen::All, rows);
     }
 }
 

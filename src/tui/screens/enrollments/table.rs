@@ -53,7 +53,7 @@ pub(crate) fn table(
         return;
     }
     let t = &app.theme;
-    let now = app.ws.now();
+    let now = app.now();
     let with_sequence = columns.iter().any(|c| c.title == "Sequence");
     let status_column = columns.iter().position(|c| c.title == "Status");
     let rows_on_screen = area.height.saturating_sub(1) as usize;
