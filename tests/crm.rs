@@ -819,7 +819,7 @@ fn salesforce_and_apollo_exports_import_with_their_phones_and_ignored_columns_na
 
 #[test]
 fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values() {
-    let f = fixture(4);
+    let f = sqlite_fixture(4);
     let path = f.path.clone();
     drop(f.ws);
     // The workspace as it was before the migration: no phone, no CRM id,

@@ -297,10 +297,11 @@ fn import_case(f: &mut Fixture, file: &Path, bytes: &[u8]) -> Result<(), TestCas
                         },
                     )
                 };
-                prop_assert_eq!(&c.first_name, &expect(|r| &r.first_name, |c| &c.first_name));
-                prop_assert_eq!(&c.last_name, &expect(|r| &r.last_name, |c| &c.last_name));
-                prop_assert_eq!(&c.company, &expect(|r| &r.company, |c| &c.company));
-                prop_assert_eq!(&c.title, &expect(|r| &r.title, |c| &c.title));
+                let kept = |text: String| as_stored(&f.path, &text);
+                prop_assert_eq!(&c.first_name, &kept(expect(|r| &r.first_name, |c| &c.first_name)));
+                prop_assert_eq!(&c.last_name, &kept(expect(|r| &r.last_name, |c| &c.last_name)));
+                prop_assert_eq!(&c.company, &kept(expect(|r| &r.company, |c| &c.company)));
+                prop_assert_eq!(&c.title, &kept(expect(|r| &r.title, |c| &c.title)));
             }
         }
         Err(e) => {
@@ -423,12 +424,12 @@ fn fingerprint(path: &Path) -> String {
               || (SELECT count(*) FROM audit_enrollments) || '/'
               || (SELECT count(*) FROM engine_pauses) || '/'
               || (SELECT count(*) FROM contacts WHERE opted_out_at IS NOT NULL) || '/'
-              || coalesce((SELECT group_concat(x, ',') FROM (SELECT id || status ||
-                   coalesce(end_reason, '') || current_step AS x FROM enrollments ORDER BY id)), '')
-              || '/' || coalesce((SELECT group_concat(state, ',') FROM
-                   (SELECT state FROM scheduled_steps ORDER BY id)), '')
-              || '/' || coalesce((SELECT group_concat(state, ',') FROM
-                   (SELECT state FROM tasks ORDER BY id)), '')",
+              || (SELECT json_group_array(x) FROM (SELECT id || status ||
+                   coalesce(end_reason, '') || current_step AS x FROM enrollments ORDER BY id) AS e)
+              || '/' || (SELECT json_group_array(state) FROM
+                   (SELECT state FROM scheduled_steps ORDER BY id) AS s)
+              || '/' || (SELECT json_group_array(state) FROM
+                   (SELECT state FROM tasks ORDER BY id) AS t)",
             [],
             |r| r.get(0),
         )

@@ -101,10 +101,16 @@ fn hostile_fixture() -> (Fixture, Vec<i64>) {
 }
 
 fn tables(path: &Path) -> (i64, i64, i64) {
-    raw(path)
-        .query_row(
-            "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'),
-                    (SELECT count(*) FROM contacts), (SELECT count(*) FROM enrollments)",
+    let conn = raw(path);
+    let tables = match conn.dialect() {
+        seqtui::store::Dialect::Sqlite => "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+        seqtui::store::Dialect::Postgres => {
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        }
+    };
+    conn.query_row(
+            &format!("SELECT ({tables}),
+                    (SELECT count(*) FROM contacts), (SELECT count(*) FROM enrollments)"),
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
@@ -303,16 +309,19 @@ fn the_cli_prints_json_exactly_and_text_neutralised() {
         let r = run(&path, &["--json", "contact", &email(i)]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let json = r.json();
-        assert_eq!(json["first_name"], first(i), "contact {i}");
-        assert_eq!(json["last_name"], last(i));
-        assert_eq!(json["company"], company(i));
+        assert_eq!(json["first_name"], as_stored(&path, &first(i)), "contact {i}");
+        assert_eq!(json["last_name"], as_stored(&path, &last(i)));
+        assert_eq!(json["company"], as_stored(&path, &company(i)));
         let text = run(&path, &["contact", &email(i)]);
         assert_eq!(text.code, 0, "{}", text.stderr);
         assert_neutral(&format!("contact {i}"), &text.stdout);
         assert!(text.stdout.contains(&email(i)));
     }
     let r = run(&path, &["--json", "contact", &email(0)]);
-    assert_eq!(r.json()["enrollments"][0]["note"], hostile_note());
+    assert_eq!(
+        r.json()["enrollments"][0]["note"],
+        as_stored(&path, &hostile_note())
+    );
 
     for needle in ["%", "' OR 1=1 --", "\x1b[2J", "_"] {
         let r = run(

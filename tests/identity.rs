@@ -13,7 +13,7 @@ use seqtui::tui::{Headless, Theme};
 /// own c1 (Bob does), so Ann may not change Bob's enrollment; Mae, East's
 /// manager, may.
 fn two_reps() -> (Fixture, i64, i64) {
-    let mut f = fixture(6);
+    let mut f = sqlite_fixture(6);
     let (ann, bob, a) = (f.rep_ann.clone(), f.rep_bob.clone(), f.seq_a.id);
     let (c0, c1) = (f.c[0], f.c[1]);
     let anns = f.ws.enroll(&ann, a, &[c0]).unwrap().enrolled[0];
@@ -23,7 +23,7 @@ fn two_reps() -> (Fixture, i64, i64) {
 
 #[test]
 fn without_bindings_as_and_the_default_user_work_as_before() {
-    let f = fixture(1);
+    let f = sqlite_fixture(1);
     assert_eq!(
         f.ws.identify(Some("anyone"), None, Overrides::NONE)
             .unwrap()
@@ -40,7 +40,7 @@ fn without_bindings_as_and_the_default_user_work_as_before() {
 
 #[test]
 fn only_an_admin_binds_and_a_login_is_one_user() {
-    let mut f = fixture(1);
+    let mut f = sqlite_fixture(1);
     let (admin, ann) = (f.admin.clone(), f.rep_ann.clone());
     let refused =
         f.ws.bind_login(&ann, "ann@team.example", Some("ann"))
@@ -77,7 +77,7 @@ fn only_an_admin_binds_and_a_login_is_one_user() {
 
 #[test]
 fn with_bindings_the_login_decides_and_only_admins_use_as() {
-    let mut f = fixture(1);
+    let mut f = sqlite_fixture(1);
     let admin = f.admin.clone();
     f.ws.bind_login(&admin, "admin@team.example", Some("root-ish"))
         .unwrap();
@@ -428,7 +428,7 @@ fn a_bound_rep_may_not_move_the_clock_or_the_rules() {
 #[test]
 fn an_admin_binding_someone_else_first_is_not_locked_out() {
     let login = seqtui::cli::current_login().expect("the test's login");
-    let f = fixture(1);
+    let f = sqlite_fixture(1);
     let r = run(
         &f.path,
         &["users", "bind", "ann@team.example", "--login", "ann"],

@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::cli::{Run, output, seqtui_at};
-use common::{fixture, raw};
+use common::{fixture, raw, sqlite_fixture};
 use serde_json::Value;
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -445,7 +445,7 @@ fn a_mail_to_the_unsubscribe_address_or_an_event_with_the_token_opts_out() {
 
 #[test]
 fn the_due_walk_reads_its_index_in_order_without_sorting() {
-    let f = fixture(1);
+    let f = sqlite_fixture(1);
     let conn = raw(&f.path);
     let plan: Vec<String> = conn
         .prepare(&format!(

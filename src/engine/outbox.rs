@@ -58,8 +58,15 @@ use crate::domain::*;
 /// How many due steps one transaction handles.
 pub const BATCH: usize = 500;
 
-/// Where the outbox is when `--outbox` is not given: beside the workspace.
+/// Where the outbox is when `--outbox` is not given: beside the workspace
+/// file; for a PostgreSQL workspace, in the platform data directory.
 pub fn default_outbox(db: &Path) -> PathBuf {
+    if crate::store::postgres_url(db).is_some() {
+        // A database has no folder of its own: the platform data directory.
+        return directories::ProjectDirs::from("", "", "seqtui")
+            .map(|d| d.data_dir().join("outbox"))
+            .unwrap_or_else(|| PathBuf::from("outbox"));
+    }
     match db.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join("outbox"),
         _ => PathBuf::from("outbox"),

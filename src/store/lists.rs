@@ -67,14 +67,20 @@ pub fn upsert_list(
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let at = format_time(now);
+    // The name is unique in any case: a NOCASE column in SQLite, a unique
+    // index on lower(name) in PostgreSQL.
+    let target = match conn.dialect() {
+        super::Dialect::Sqlite => "name",
+        super::Dialect::Postgres => "lower(name)",
+    };
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "INSERT INTO saved_lists(name, query, created_by, created_at, updated_by, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?3, ?4)
-             ON CONFLICT(name) DO UPDATE SET query = excluded.query,
+             ON CONFLICT({target}) DO UPDATE SET query = excluded.query,
                 updated_by = excluded.updated_by, updated_at = excluded.updated_at
-             RETURNING id",
-        )?
+             RETURNING id"
+        ))?
         .query_row(params![name, query, user_id, at], |r| r.get(0))?)
 }
 

@@ -172,6 +172,16 @@ pub fn raw(path: &std::path::Path) -> seqtui::store::Connection {
     seqtui::store::connect(path).unwrap()
 }
 
+/// `text` as the workspace at `path` keeps it: PostgreSQL's text cannot
+/// hold NUL, which the store writes as U+FFFD there (SQLite keeps it).
+pub fn as_stored(path: &std::path::Path, text: &str) -> String {
+    if seqtui::store::postgres_url(path).is_some() {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// Makes every insert into `table` fail ("disk on fire"), on either
 /// store: a write that fails late in its transaction.
 pub fn fail_inserts_into(path: &std::path::Path, table: &str) {
