@@ -953,7 +953,7 @@ pub(super) fn fetch_enrollments(
         }
         let page = ws.enrollment_page(query, after.as_ref(), want)?;
         let done = page.len() < want;
-        after = page.last().map(EnrollmentRow::page_key);
+        after = page.last().map(|row| row.page_key_in(query.sort.key));
         all.extend(page);
         if done {
             break;

@@ -263,6 +263,7 @@ pub fn enroll_staged(conn: &Connection, e: &StagedEnroll<'_>) -> Result<Vec<(i64
             format_time(*due_at)
         ])?;
     }
+    super::sort_keys::refresh_after(conn, before)?;
     conn.prepare(
         "INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step)
          SELECT ?2, id, 'active', 1 FROM enrollments WHERE id > ?1 ORDER BY id",
