@@ -20,7 +20,7 @@ use crate::domain::DomainError;
 
 /// The SQLite schema version `schema.sql` matches: a workspace is copied
 /// only at this version (opening it with this seqtui migrates it there).
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 19;
 
 /// The PostgreSQL schema, created in one transaction in an empty database.
 pub const SCHEMA: &str = include_str!("schema.sql");
