@@ -404,3 +404,55 @@ proptest! {
         check_invariants(&f.path);
     }
 }
+
+/// `seqtui enrollments --sort KEY [--desc]` lists in the order the store's
+/// pages give (across its pages of 1,000 too, with `--limit`), and refuses
+/// an unknown key as a usage error.
+#[test]
+fn the_cli_sorts_the_enrollments_listing() {
+    use common::cli::{output, run, seqtui_at};
+    let f = varied();
+    let now = (now() + Duration::days(3) + Duration::hours(1)).to_rfc3339();
+    let ws = at(&f.path, 3, 1);
+    let ids_of = |args: &[&str]| -> Vec<i64> {
+        let r = output(seqtui_at(&f.path, &now).args(["--json", "enrollments"]).args(args));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| row["id"].as_i64().unwrap())
+            .collect()
+    };
+    for (name, key) in [
+        ("next-due", SortKey::NextDue),
+        ("step", SortKey::Step),
+        ("last-engagement", SortKey::LastEngagement),
+        ("enrolled-at", SortKey::EnrolledAt),
+        ("contact", SortKey::Contact),
+    ] {
+        for descending in [false, true] {
+            let query = EnrollmentQuery {
+                sequences: vec![f.seq_a.id],
+                ..Default::default()
+            };
+            let want = expected(&ws, &query, Sort::new(key, descending));
+            let mut args = vec!["--sequence", "Alpha Outbound", "--sort", name];
+            if descending {
+                args.push("--desc");
+            }
+            assert_eq!(ids_of(&args), want, "{args:?}");
+            args.extend(["--limit", "5"]);
+            assert_eq!(ids_of(&args), want[..5].to_vec(), "{args:?}");
+        }
+    }
+    // The plain listing is the contact order, as before.
+    let plain = expected(&ws, &EnrollmentQuery::default(), Sort::default());
+    assert_eq!(ids_of(&[]), plain);
+
+    let r = run(&f.path, &["enrollments", "--sort", "due"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("next-due"), "{}", r.stderr);
+    let r = run(&f.path, &["enrollments", "--sort", "step", "--count"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -319,7 +319,9 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Tidy => tidy(cli, ws),
         Command::Enrollments(args) => {
             let filter = super::filter::chosen_filter(ws, args.list.as_deref(), &args.filter)?;
-            let query = ws.resolve(&filter)?;
+            let mut query = ws.resolve(&filter)?;
+            let key: SortKey = args.sort.as_deref().unwrap_or("contact").parse()?;
+            query.sort = Sort::new(key, args.desc);
             let format = args.output.chosen(cli)?;
             if args.count {
                 let count = ws.enrollment_count(&query)?;
