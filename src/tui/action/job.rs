@@ -23,6 +23,7 @@ pub enum Job {
     FilterIds {
         generation: u64,
         filter: Box<Filter>,
+        sort: Sort,
     },
     /// The first rows of the All enrollments view's filter, asked just
     /// before its ids: a page stops after `limit` rows (milliseconds),
@@ -31,6 +32,7 @@ pub enum Job {
     FilterPage {
         generation: u64,
         filter: Box<Filter>,
+        sort: Sort,
         limit: usize,
     },
     /// The first rows of a sequence's list under a new text filter, asked

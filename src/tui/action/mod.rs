@@ -11,7 +11,7 @@ pub use super::dialogs::sequence_edit::SequenceChange;
 use crate::domain::{
     AuditEntry, Contact, ContactDetail, CountedList, DomainError, EndReason, EnrollPreview,
     EnrollReport, EnrollmentQuery, EnrollmentRow, Expected, Filter, SaveListReport, SavedList,
-    SequencePlan, SequenceReport, SequenceSummary, Status, StepsView, TransferPolicy,
+    SequencePlan, SequenceReport, SequenceSummary, Sort, Status, StepsView, TransferPolicy,
     UndoCandidate, UnenrollReport, User,
 };
 
@@ -55,6 +55,9 @@ pub enum Command {
     NextStatus,
     PrevStatus,
     ToggleStale,
+    NextSort,
+    PrevSort,
+    ReverseSort,
     Unenroll,
     Enroll,
     PauseResume,
@@ -110,6 +113,9 @@ impl Command {
         Command::NextStatus,
         Command::PrevStatus,
         Command::ToggleStale,
+        Command::NextSort,
+        Command::PrevSort,
+        Command::ReverseSort,
         Command::Unenroll,
         Command::Enroll,
         Command::PauseResume,
@@ -166,6 +172,9 @@ impl Command {
             Command::NextStatus => "next_status",
             Command::PrevStatus => "prev_status",
             Command::ToggleStale => "toggle_stale",
+            Command::NextSort => "next_sort",
+            Command::PrevSort => "prev_sort",
+            Command::ReverseSort => "reverse_sort",
             Command::Unenroll => "unenroll",
             Command::Enroll => "enroll",
             Command::PauseResume => "pause_resume",

@@ -19,7 +19,7 @@ mod writes;
 
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, EnrollReport, Rules, TransferPolicy, TransferReport,
+    ChangeReport, Clock, EndReason, EnrollReport, EnrollmentQuery, Rules, TransferPolicy, TransferReport,
     TransferRequest, UnenrollRequest, User, Workspace,
 };
 use failed::failed;

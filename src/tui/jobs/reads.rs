@@ -40,22 +40,27 @@ pub(super) fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult 
             generation: *generation,
             result: ws.enrollment_ids(query).map_err(JobError::from),
         },
-        Job::FilterIds { generation, filter } => JobResult::FilterIds {
+        Job::FilterIds {
+            generation,
+            filter,
+            sort,
+        } => JobResult::FilterIds {
             generation: *generation,
             result: ws
                 .resolve(filter)
-                .and_then(|q| ws.enrollment_ids(&q))
+                .and_then(|q| ws.enrollment_ids(&EnrollmentQuery { sort: *sort, ..q }))
                 .map_err(JobError::from),
         },
         Job::FilterPage {
             generation,
             filter,
+            sort,
             limit,
         } => JobResult::FilterPage {
             generation: *generation,
             result: ws
                 .resolve(filter)
-                .and_then(|q| ws.enrollment_page(&q, None, *limit))
+                .and_then(|q| ws.enrollment_page(&EnrollmentQuery { sort: *sort, ..q }, None, *limit))
                 .map_err(JobError::from),
         },
         Job::EnrollmentPage {

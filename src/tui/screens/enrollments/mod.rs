@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::domain::{EnrollmentQuery, EnrollmentRow, SequenceSummary, Status, export_file_name};
+use crate::domain::{
+    EnrollmentQuery, EnrollmentRow, SequenceSummary, Sort, Status, export_file_name,
+};
 use crate::tui::action::Job;
 use crate::tui::action::JobOutcome;
 use crate::tui::app::Running;
@@ -25,9 +27,11 @@ use std::time::Instant;
 
 mod answers;
 mod marking;
+mod sorting;
 
 pub use answers::*;
 pub use marking::*;
+pub use sorting::sort;
 
 /// Which enrollment list: the open sequence's, or the All enrollments
 /// view's. Each keeps its own filter, cursor and marks.
@@ -162,6 +166,8 @@ pub struct EnrollmentsState {
     /// `ids` holds only the first page of a new filter (All enrollments);
     /// the whole list is still on its way.
     pub provisional: bool,
+    /// The list's order (`>`/`<` choose the column, `r` reverses it).
+    pub sort: Sort,
 }
 
 impl EnrollmentsState {
@@ -180,6 +186,7 @@ impl EnrollmentsState {
             pending: None,
             mark_all_when_loaded: false,
             provisional: false,
+            sort: Sort::default(),
         }
     }
 
@@ -213,6 +220,7 @@ impl EnrollmentsState {
             statuses: self.chip.statuses(),
             search: self.search.trim().to_string(),
             stale: self.stale,
+            sort: self.sort,
             ..Default::default()
         }
     }
@@ -227,6 +235,7 @@ impl EnrollmentsState {
             Source::Query(q) => Job::FilterIds {
                 generation,
                 filter: Box::new(q.current().clone()),
+                sort: self.sort,
             },
         }
     }
@@ -268,11 +277,15 @@ impl App {
             (Source::Query(q), Keep::Top) => Some(Job::FilterPage {
                 generation,
                 filter: Box::new(q.current().clone()),
+                sort: e.sort,
                 limit: FIRST_PAGE,
             }),
-            // A sequence's text filter as it is typed: its first matches
-            // in a few milliseconds, its every id (the count, Ctrl-a) after.
-            (Source::Sequence(_), Keep::Top) if !e.search.trim().is_empty() => {
+            // A sequence's text filter as it is typed, or a new order: its
+            // first rows in a few milliseconds (a walk of the order's
+            // index), its every id (the count, Ctrl-a) after.
+            (Source::Sequence(_), Keep::Top)
+                if !e.search.trim().is_empty() || !e.sort.is_default() =>
+            {
                 Some(Job::EnrollmentPage {
                     generation,
                     query: Box::new(e.query()),
