@@ -288,6 +288,16 @@ fn a_sorted_page_walks_its_index() {
         let text = plan.join("\n");
         assert!(text.contains(index), "{key:?}: {text}");
         assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+        // Across every sequence (the All view): the key's global index.
+        let all = EnrollmentQuery {
+            sequences: vec![],
+            ..query
+        };
+        let plan = seqtui::store::queries::enrollment_page_plan(&conn, &all).unwrap();
+        let text = plan.join("\n");
+        let global = index.replacen("enrollments_", "enrollments_all_", 1);
+        assert!(text.contains(&global), "{key:?}: {text}");
+        assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
     }
 }
 
@@ -415,7 +425,11 @@ fn the_cli_sorts_the_enrollments_listing() {
     let now = (now() + Duration::days(3) + Duration::hours(1)).to_rfc3339();
     let ws = at(&f.path, 3, 1);
     let ids_of = |args: &[&str]| -> Vec<i64> {
-        let r = output(seqtui_at(&f.path, &now).args(["--json", "enrollments"]).args(args));
+        let r = output(
+            seqtui_at(&f.path, &now)
+                .args(["--json", "enrollments"])
+                .args(args),
+        );
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         r.json()
             .as_array()

@@ -19,8 +19,8 @@ mod writes;
 
 use super::dialogs::ManagePreview;
 use crate::domain::{
-    ChangeReport, Clock, EndReason, EnrollReport, EnrollmentQuery, Rules, TransferPolicy, TransferReport,
-    TransferRequest, UnenrollRequest, User, Workspace,
+    ChangeReport, Clock, EndReason, EnrollReport, EnrollmentQuery, Rules, TransferPolicy,
+    TransferReport, TransferRequest, UnenrollRequest, User, Workspace,
 };
 use failed::failed;
 use reads::run_read;

@@ -60,7 +60,9 @@ pub(super) fn run_read(ws: &mut Workspace, user: &User, job: &Job) -> JobResult 
             generation: *generation,
             result: ws
                 .resolve(filter)
-                .and_then(|q| ws.enrollment_page(&EnrollmentQuery { sort: *sort, ..q }, None, *limit))
+                .and_then(|q| {
+                    ws.enrollment_page(&EnrollmentQuery { sort: *sort, ..q }, None, *limit)
+                })
                 .map_err(JobError::from),
         },
         Job::EnrollmentPage {
