@@ -130,7 +130,8 @@ fn expected(ws: &Workspace, query: &EnrollmentQuery, sort: Sort) -> Vec<i64> {
             SortKey::EnrolledAt => Some((r.enrolled_at.timestamp(), String::new())),
         }
     };
-    let mut rows: Vec<(Option<(i64, String)>, String, i64)> = rows
+    type Keyed = (Option<(i64, String)>, String, i64);
+    let mut rows: Vec<Keyed> = rows
         .iter()
         .map(|r| (value(r), r.sort_name.clone(), r.id))
         .collect();
