@@ -63,15 +63,18 @@ pub fn refresh_staged(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Recomputes `next_due` of every enrollment with an id above `after`
-/// (the ones a bulk enroll just made).
-pub fn refresh_after(conn: &Connection, after: i64) -> Result<()> {
-    conn.prepare_cached(concat!(
+/// Recomputes both columns of every enrollment (for a file whose rows were
+/// written by hand, e.g. a test's set-up; the store's own writes keep them
+/// exact as they go).
+pub fn recompute_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch(concat!(
         "UPDATE enrollments SET next_due = ",
         next_due_of!(),
-        " WHERE id > ?1"
-    ))?
-    .execute([after])?;
+        ";
+         UPDATE enrollments SET last_engagement = (SELECT max(ev.at) FROM events ev
+            WHERE ev.enrollment_id = enrollments.id
+              AND ev.type IN ('open', 'click', 'reply', 'meeting_booked'));"
+    ))?;
     Ok(())
 }
 
