@@ -279,26 +279,32 @@ fn a_sorted_page_walks_its_index() {
         (SortKey::LastEngagement, "enrollments_engaged"),
         (SortKey::EnrolledAt, "enrollments_enrolled_at"),
     ] {
-        let query = EnrollmentQuery {
-            sequences: vec![f.seq_a.id],
-            statuses: vec![Status::Active],
-            sort: Sort::new(key, true),
-            ..Default::default()
-        };
-        let plan = seqtui::store::queries::enrollment_page_plan(&conn, &query).unwrap();
-        let text = plan.join("\n");
-        assert!(text.contains(index), "{key:?}: {text}");
-        assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
-        // Across every sequence (the All view): the key's global index.
-        let all = EnrollmentQuery {
-            sequences: vec![],
-            ..query
-        };
-        let plan = seqtui::store::queries::enrollment_page_plan(&conn, &all).unwrap();
-        let text = plan.join("\n");
-        let global = index.replacen("enrollments_", "enrollments_all_", 1);
-        assert!(text.contains(&global), "{key:?}: {text}");
-        assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+        for statuses in [
+            vec![Status::Active],
+            vec![Status::Active, Status::Paused],
+            vec![],
+        ] {
+            let query = EnrollmentQuery {
+                sequences: vec![f.seq_a.id],
+                statuses,
+                sort: Sort::new(key, true),
+                ..Default::default()
+            };
+            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &query).unwrap();
+            let text = plan.join("\n");
+            assert!(text.contains(index), "{key:?}: {text}");
+            assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+            // Across every sequence (the All view): the key's global index.
+            let all = EnrollmentQuery {
+                sequences: vec![],
+                ..query
+            };
+            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &all).unwrap();
+            let text = plan.join("\n");
+            let global = index.replacen("enrollments_", "enrollments_all_", 1);
+            assert!(text.contains(&global), "{key:?}: {text}");
+            assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+        }
     }
 }
 

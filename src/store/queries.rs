@@ -764,9 +764,9 @@ pub(super) fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -
 }
 
 /// The filtering part of an enrollment list: a `SELECT e.id AS id,
-/// e.sort_name AS sort_name, … AS k` (`k`: the walk's sort column) of the
-/// enrollments `q` matches, in the walk's order for a page. See [`Shape`]
-/// for how it walks.
+/// e.sort_name AS sort_name` (only the id for a walk of a sort key's
+/// index) of the enrollments `q` matches, in the walk's order for a page.
+/// See [`Shape`] for how it walks.
 fn filtered_ids_sql(
     q: &EnrollmentQuery,
     stale: &StaleCutoffs,
@@ -810,7 +810,13 @@ fn filtered_ids_sql(
         _ => SortKey::Contact,
     };
     let (column, sequence_index, global_index) = sort_column(walk_key);
-    let mut sql = format!("SELECT e.id AS id, e.sort_name AS sort_name, e.{column} AS k FROM ");
+    // A walk of a sort key's index reads only the id: with no condition on
+    // the row, the index alone answers.
+    let mut sql = String::from(if walk_key == SortKey::Contact {
+        "SELECT e.id AS id, e.sort_name AS sort_name FROM "
+    } else {
+        "SELECT e.id AS id FROM "
+    });
     if from_contacts {
         // CROSS JOIN keeps this order, the contacts first, and each one's
         // enrollments through the contact index (with a sequence and a
@@ -1028,8 +1034,9 @@ fn page_ids(
             break;
         }
         let mut values = Vec::new();
+        // The statement's own ORDER BY is the walk's order (its first
+        // column is the id).
         let sql = filtered_ids_sql(q, stale, Shape::Page(walk, want), &mut values);
-        let sql = format!("SELECT id FROM ({sql})");
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?;
         for id in rows {
