@@ -9,7 +9,7 @@
 //! they do not, for the tests).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::format_time;
 use crate::domain::Result;
@@ -26,29 +26,38 @@ macro_rules! next_due_of {
 /// The event types that count as engagement (the lists' "Engaged").
 pub const ENGAGEMENT: &[&str] = &["open", "click", "reply", "meeting_booked"];
 
-/// Recomputes `next_due` of one enrollment.
+/// Recomputes `next_due` of one enrollment: one read (the value and its
+/// recomputation), and a write only when they differ (a write moves the
+/// row's entries in two indexes).
 pub fn refresh(conn: &Connection, enrollment_id: i64) -> Result<()> {
-    conn.prepare_cached(concat!(
-        "UPDATE enrollments SET next_due = ",
-        next_due_of!(),
-        " WHERE id = ?1 AND next_due IS DISTINCT FROM ",
-        next_due_of!()
-    ))?
-    .execute([enrollment_id])?;
+    let read: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT e.next_due, CASE WHEN e.status IN ('active', 'paused') THEN
+                (SELECT min(ss.due_at) FROM scheduled_steps ss
+                 WHERE ss.enrollment_id = e.id AND ss.state = 'scheduled') END
+             FROM enrollments e WHERE e.id = ?1",
+        )?
+        .query_row([enrollment_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((stored, due)) = read
+        && stored != due
+    {
+        conn.prepare_cached("UPDATE enrollments SET next_due = ?2 WHERE id = ?1")?
+            .execute(params![enrollment_id, due])?;
+    }
     Ok(())
 }
 
 /// Recomputes `next_due` of the enrollment a scheduled step belongs to.
 pub fn refresh_of_step(conn: &Connection, scheduled_step_id: i64) -> Result<()> {
-    conn.prepare_cached(concat!(
-        "UPDATE enrollments SET next_due = ",
-        next_due_of!(),
-        " WHERE id = (SELECT enrollment_id FROM scheduled_steps WHERE id = ?1)
-           AND next_due IS DISTINCT FROM ",
-        next_due_of!()
-    ))?
-    .execute([scheduled_step_id])?;
-    Ok(())
+    let enrollment: Option<i64> = conn
+        .prepare_cached("SELECT enrollment_id FROM scheduled_steps WHERE id = ?1")?
+        .query_row([scheduled_step_id], |r| r.get(0))
+        .optional()?;
+    match enrollment {
+        Some(id) => refresh(conn, id),
+        None => Ok(()),
+    }
 }
 
 /// Recomputes `next_due` of the enrollments staged in `temp.batch_ids`.
