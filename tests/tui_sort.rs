@@ -146,3 +146,62 @@ fn the_sort_keys_are_in_the_keymap_of_the_lists() {
         );
     }
 }
+
+/// A new order asks the reader for its first page (a walk of the order's
+/// index that stops after a page: the ≤ 50 ms the bench measures) before
+/// every id, in both lists.
+#[test]
+fn a_new_order_asks_for_its_first_page_before_every_id() {
+    use seqtui::tui::{Action, Effect, Job, perform, update};
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = plain_app(&path, 120, 40);
+    h.settle();
+    open(&mut h, Q4);
+    let effects = update(&mut h.app, Action::Command(Command::NextSort));
+    let jobs: Vec<&Job> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(job) => Some(job),
+            _ => None,
+        })
+        .collect();
+    let sort = Sort::new(SortKey::NextDue, false);
+    match jobs[..] {
+        [
+            Job::EnrollmentPage { query: page, .. },
+            Job::EnrollmentIds { query: ids, .. },
+        ] => {
+            assert_eq!(page.sort, sort);
+            assert_eq!(ids.sort, sort);
+        }
+        _ => panic!("{jobs:?}"),
+    }
+    perform(&mut h.app, effects);
+    h.settle();
+
+    h.key("5").settle();
+    let effects = update(&mut h.app, Action::Command(Command::ReverseSort));
+    let jobs: Vec<&Job> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(job) => Some(job),
+            _ => None,
+        })
+        .collect();
+    let sort = Sort::new(SortKey::Contact, true);
+    match jobs[..] {
+        [
+            Job::FilterPage { sort: page, .. },
+            Job::FilterIds { sort: ids, .. },
+        ] => {
+            assert_eq!(*page, sort);
+            assert_eq!(*ids, sort);
+        }
+        _ => panic!("{jobs:?}"),
+    }
+    perform(&mut h.app, effects);
+    h.settle();
+    let screen = h.screen();
+    assert!(header(&screen).contains("Contact ▼"), "{screen}");
+}
