@@ -173,6 +173,8 @@ fn a_soft_bounce_pauses_and_the_step_is_tried_again_after_24_hours() {
     assert_eq!(status_of(&db, &email(0)), ("paused".into(), None));
     // The address is good: nothing marks it.
     assert_eq!(contact_json(&db, &email(0))["address_state"], "deliverable");
+    // The retry is its next due (the lists sort by it, issue 14).
+    check_invariants(&db);
 
     // 23 hours later: still paused, nothing sent to it.
     let report = run_at(&db, 23);

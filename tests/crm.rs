@@ -843,6 +843,16 @@ fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values
          ALTER TABLE scheduled_steps DROP COLUMN deferred_from;",
     )
     .unwrap();
+    // And the sort columns of issue 14 (migration 19) with their indexes.
+    for (name, _) in seqtui::store::schema::SORT_INDEXES {
+        conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))
+            .unwrap();
+    }
+    conn.execute_batch(
+        "ALTER TABLE enrollments DROP COLUMN next_due;
+         ALTER TABLE enrollments DROP COLUMN last_engagement;",
+    )
+    .unwrap();
     conn.execute_batch(&format!(
         "ALTER TABLE contacts DROP COLUMN phone;
          ALTER TABLE contacts DROP COLUMN crm_id;

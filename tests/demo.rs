@@ -69,7 +69,26 @@ fn builds_a_workspace_that_keeps_every_rule() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    for (name, _) in seqtui::store::schema::BULK_INDEXES {
+    // The sort columns of migration 19 as a recomputation gives them, and
+    // their indexes built too.
+    assert_eq!(
+        seqtui::store::sort_keys::drift(&seqtui::store::connect(&path).unwrap()).unwrap(),
+        Vec::new(),
+        "(id, next_due, recomputed, last_engagement, recomputed)"
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT count(*) FROM enrollments WHERE next_due IS NOT NULL"
+        ) > 0
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT count(*) FROM enrollments WHERE last_engagement IS NOT NULL"
+        ) > 0
+    );
+    for (name, _) in seqtui::store::schema::bulk_indexes() {
         assert_eq!(
             count(
                 &db,

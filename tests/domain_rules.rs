@@ -193,6 +193,8 @@ fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
             e9 = enrolled[9]
         ))
         .unwrap();
+        // Written by hand: the sort columns follow (migration 19).
+        seqtui::store::sort_keys::recompute_all(&conn).unwrap();
     }
     let due_later = now() + chrono::Duration::days(30);
     assert_eq!(f.ws.due_step_count(due_later).unwrap(), n - 1);
@@ -246,6 +248,7 @@ fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
             [reopened],
         )
         .unwrap();
+    seqtui::store::sort_keys::recompute_all(&raw(&f.path)).unwrap();
     let mut tidied = 0;
     loop {
         let step = f.ws.tidy(100).unwrap();

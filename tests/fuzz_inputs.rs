@@ -298,8 +298,14 @@ fn import_case(f: &mut Fixture, file: &Path, bytes: &[u8]) -> Result<(), TestCas
                     )
                 };
                 let kept = |text: String| as_stored(&f.path, &text);
-                prop_assert_eq!(&c.first_name, &kept(expect(|r| &r.first_name, |c| &c.first_name)));
-                prop_assert_eq!(&c.last_name, &kept(expect(|r| &r.last_name, |c| &c.last_name)));
+                prop_assert_eq!(
+                    &c.first_name,
+                    &kept(expect(|r| &r.first_name, |c| &c.first_name))
+                );
+                prop_assert_eq!(
+                    &c.last_name,
+                    &kept(expect(|r| &r.last_name, |c| &c.last_name))
+                );
                 prop_assert_eq!(&c.company, &kept(expect(|r| &r.company, |c| &c.company)));
                 prop_assert_eq!(&c.title, &kept(expect(|r| &r.title, |c| &c.title)));
             }

@@ -109,12 +109,14 @@ fn tables(path: &Path) -> (i64, i64, i64) {
         }
     };
     conn.query_row(
-            &format!("SELECT ({tables}),
-                    (SELECT count(*) FROM contacts), (SELECT count(*) FROM enrollments)"),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap()
+        &format!(
+            "SELECT ({tables}),
+                    (SELECT count(*) FROM contacts), (SELECT count(*) FROM enrollments)"
+        ),
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -309,7 +311,11 @@ fn the_cli_prints_json_exactly_and_text_neutralised() {
         let r = run(&path, &["--json", "contact", &email(i)]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let json = r.json();
-        assert_eq!(json["first_name"], as_stored(&path, &first(i)), "contact {i}");
+        assert_eq!(
+            json["first_name"],
+            as_stored(&path, &first(i)),
+            "contact {i}"
+        );
         assert_eq!(json["last_name"], as_stored(&path, &last(i)));
         assert_eq!(json["company"], as_stored(&path, &company(i)));
         let text = run(&path, &["contact", &email(i)]);

@@ -167,6 +167,7 @@ fn undo_of_an_enroll_ends_the_untouched_enrollments_only() {
             e6 = ids[2],
         ))
         .unwrap();
+    seqtui::store::sort_keys::recompute_all(&raw(&f.path)).unwrap();
     let undo = f.ws.undo(&ann, &batch).unwrap();
     assert_eq!(undo.action, "enroll");
     assert_eq!(undo.ended, vec![ids[0]]);

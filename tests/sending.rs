@@ -146,6 +146,8 @@ fn a_step_due_on_saturday_goes_out_monday_at_0800_in_berlin_across_the_dst_chang
     // The second email keeps its spacing: it moves by as much (1 day 21
     // hours), from Monday 10:00 UTC to Wednesday 07:00 UTC.
     assert_eq!(due[1].1, "2026-10-28T07:00:00Z");
+    // The deferred steps' enrollment sorts by its new due time (issue 14).
+    common::check_invariants(&f.path);
     // A minute before the window opens: nothing; at 08:00 Berlin: sent.
     let early = run_json(&f.path, "2026-10-26T06:59:00Z", None);
     assert_eq!(
@@ -255,6 +257,7 @@ fn the_daily_cap_sends_two_a_day_in_due_order() {
     // The held enrollment's second email kept its 2-day spacing.
     let due = due_times(&f.path, &email(1));
     assert_eq!(due[1].1, "2026-11-06T08:00:00Z", "{due:?}");
+    common::check_invariants(&f.path);
 }
 
 fn tokens(db: &Path) -> Vec<String> {

@@ -376,6 +376,7 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("+ added step 2 (task"), "{}", r.stdout);
+    common::check_invariants(db);
     // A passed position 2: no task scheduled for it; it is now at step 4.
     let a = rows(db, 1);
     assert!(!a.iter().any(|(_, _, k)| k == "task"), "{a:?}");
@@ -466,6 +467,7 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
         vec![1, 2, 3],
         "{c:?}"
     );
+    common::check_invariants(db);
     // Each edit is a version, listed and audited.
     let versions = run(db, &["--json", "sequence", "versions", "Alpha Outbound"]);
     assert_eq!(versions.json().as_array().unwrap().len(), 3);

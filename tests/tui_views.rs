@@ -57,6 +57,14 @@ fn enrollments_stale(h: &mut Headless) {
     h.key("t").settle();
 }
 
+/// Every status, sorted by next due, latest first (`>` then `r`): the
+/// header says ▼ on "Next due"; ended rows (no next due) come last.
+fn enrollments_sorted(h: &mut Headless) {
+    open(h, Q4);
+    h.key("S").settle();
+    h.key(">").settle().key("r").settle();
+}
+
 fn detail_full(h: &mut Headless) {
     open(h, Q4);
     h.keys(&["j", "tab"]);
@@ -300,6 +308,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("enrollments_filter", enrollments_filter),
     ("enrollments_all_chip", enrollments_all_chip),
     ("enrollments_stale", enrollments_stale),
+    ("enrollments_sorted", enrollments_sorted),
     ("detail_full", detail_full),
     ("contacts", contacts),
     ("activity", activity),

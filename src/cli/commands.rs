@@ -326,7 +326,9 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
         Command::Tidy => tidy(cli, ws),
         Command::Enrollments(args) => {
             let filter = super::filter::chosen_filter(ws, args.list.as_deref(), &args.filter)?;
-            let query = ws.resolve(&filter)?;
+            let mut query = ws.resolve(&filter)?;
+            let key: SortKey = args.sort.as_deref().unwrap_or("contact").parse()?;
+            query.sort = Sort::new(key, args.desc);
             let format = args.output.chosen(cli)?;
             if args.count {
                 let count = ws.enrollment_count(&query)?;
@@ -957,7 +959,7 @@ pub(super) fn fetch_enrollments(
         }
         let page = ws.enrollment_page(query, after.as_ref(), want)?;
         let done = page.len() < want;
-        after = page.last().map(EnrollmentRow::page_key);
+        after = page.last().map(|row| row.page_key_in(query.sort.key));
         all.extend(page);
         if done {
             break;

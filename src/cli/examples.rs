@@ -37,7 +37,9 @@ pub const EXAMPLES: &[(&str, &str)] = &[
         "  seqtui enrollments -s \"Q4 Mid-Market Outbound\" --status active
   seqtui enrollments --stale --owner maya.okafor@acme.example
   seqtui enrollments --enrolled-before 2026-10-01 --no-engagement-days 30 --count
-  seqtui enrollments --list \"Stuck in Q3\" --limit 50",
+  seqtui enrollments --list \"Stuck in Q3\" --limit 50
+  seqtui enrollments -s \"Q4 Mid-Market Outbound\" --sort next-due --limit 20
+  seqtui enrollments --status active --sort last-engagement --desc",
     ),
     (
         "contact",

@@ -265,6 +265,21 @@ pub struct EnrollmentsArgs {
     /// Print only how many enrollments match
     #[arg(long, conflicts_with = "limit")]
     pub count: bool,
+    /// Order by this column (default: contact name); rows without a next
+    /// due or an engagement come last, in contact order
+    #[arg(
+        long,
+        value_name = "KEY",
+        conflicts_with = "count",
+        value_parser = clap::builder::PossibleValuesParser::new(
+            ["contact", "next-due", "step", "last-engagement", "enrolled-at"]
+        )
+    )]
+    pub sort: Option<String>,
+    /// Reverse the order (ties by id reversed too; rows without a value
+    /// stay last)
+    #[arg(long, conflicts_with = "count")]
+    pub desc: bool,
     #[command(flatten)]
     pub output: FormatArgs,
 }

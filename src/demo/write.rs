@@ -139,6 +139,8 @@ struct Walk<'a, 'c> {
     next_sent: i64,
     next_task: i64,
     next_event: i64,
+    /// The latest engagement of the enrollment being written (0: none).
+    engaged: i64,
     address: String,
     root_subject: String,
     subject: String,
@@ -173,6 +175,7 @@ pub(super) fn write(
         next_sent: 0,
         next_task: 0,
         next_event: 0,
+        engaged: 0,
         address: String::new(),
         root_subject: String::new(),
         subject: String::new(),
@@ -258,32 +261,7 @@ impl Walk<'_, '_> {
         } else {
             i64::from(e.current_step)
         };
-        if tables.people {
-            let end_slot = (e.end_slot != NONE).then(|| &plan.slots[e.end_slot as usize]);
-            let enroll_slot = (e.enroll_slot != NONE).then(|| &plan.slots[e.enroll_slot as usize]);
-            let ended_at = (e.ended_at != 0).then(|| Stamp::new(e.ended_at));
-            self.ins.enrollment(&EnrollmentRow {
-                id,
-                sequence_id: seq.id,
-                contact_id,
-                enrolled_by: enrolled_by.id,
-                sender_id: enrolled_by.id,
-                status: e.status,
-                current_step,
-                enrolled_at: Stamp::new(e.enrolled_at).as_str(),
-                ended_at: ended_at.as_ref().map(Stamp::as_str),
-                end_reason: e.reason,
-                ended_by: end_slot.and_then(|s| s.actor).map(|u| model.users[u].id),
-                note: end_slot.and_then(|s| s.note.as_deref()),
-                batch: end_slot.or(enroll_slot).map(|s| s.batch.as_str()),
-                sort_name: sort,
-            })?;
-            if e.pause_until != 0 {
-                self.ins
-                    .engine_pause(id, Stamp::new(e.pause_until).as_str())?;
-            }
-        }
-
+        self.engaged = 0;
         let merge = Merge {
             sender_name: &enrolled_by.name,
             ..*contact
@@ -386,6 +364,45 @@ impl Walk<'_, '_> {
         if tables.events {
             self.outcome_events(e, id, contact_id)?;
         }
+        if tables.people {
+            let end_slot = (e.end_slot != NONE).then(|| &plan.slots[e.end_slot as usize]);
+            let enroll_slot = (e.enroll_slot != NONE).then(|| &plan.slots[e.enroll_slot as usize]);
+            let ended_at = (e.ended_at != 0).then(|| Stamp::new(e.ended_at));
+            // Its first step still scheduled (the steps' due times grow
+            // with their position), and its latest engagement (migration
+            // 19's columns).
+            let next_due = if open && executed < seq.steps.len() {
+                Some(Stamp::new(
+                    e.enrolled_at + seq.steps[executed].offset_days * DAY,
+                ))
+            } else {
+                None
+            };
+            let engaged = (self.engaged != 0).then(|| Stamp::new(self.engaged));
+            self.ins.enrollment(&EnrollmentRow {
+                id,
+                sequence_id: seq.id,
+                contact_id,
+                enrolled_by: enrolled_by.id,
+                sender_id: enrolled_by.id,
+                status: e.status,
+                current_step,
+                enrolled_at: Stamp::new(e.enrolled_at).as_str(),
+                ended_at: ended_at.as_ref().map(Stamp::as_str),
+                end_reason: e.reason,
+                ended_by: end_slot.and_then(|s| s.actor).map(|u| model.users[u].id),
+                note: end_slot.and_then(|s| s.note.as_deref()),
+                batch: end_slot.or(enroll_slot).map(|s| s.batch.as_str()),
+                sort_name: sort,
+                next_due: next_due.as_ref().map(Stamp::as_str),
+                last_engagement: engaged.as_ref().map(Stamp::as_str),
+            })?;
+            if e.pause_until != 0 {
+                self.ins
+                    .engine_pause(id, Stamp::new(e.pause_until).as_str())?;
+            }
+        }
+
         Ok(())
     }
 
@@ -519,6 +536,10 @@ impl Walk<'_, '_> {
     ) -> Result<()> {
         self.next_event += 1;
         self.counts.events += 1;
+        if enrollment_id.is_some() && matches!(kind, "open" | "click" | "reply" | "meeting_booked")
+        {
+            self.engaged = self.engaged.max(at);
+        }
         self.ins.event(&EventRow {
             id: self.next_event,
             contact_id,

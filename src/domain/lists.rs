@@ -129,6 +129,7 @@ impl Workspace {
                 .iter()
                 .map(|s| s.to_lowercase())
                 .collect(),
+            sort: Sort::default(),
         })
     }
 

@@ -25,6 +25,7 @@ mod sending;
 mod sequence_file;
 mod sequence_view;
 mod sequences;
+mod sort;
 mod tasks;
 mod types;
 mod when;
@@ -55,6 +56,7 @@ pub use sending::{
 pub use sequence_file::*;
 pub use sequence_view::{SettingToggle, StepLine, StepsView};
 pub use sequences::*;
+pub use sort::{PageKey, Sort, SortKey, SortValue};
 pub use tasks::{Released, TaskAction, TaskDue, TaskItem, TaskQuery, TaskReport, snooze_choices};
 pub use types::*;
 pub use when::{DAY_FORMS, Day, TIME_FORMS, Toward, When, show as show_time, user_zone};

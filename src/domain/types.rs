@@ -606,6 +606,8 @@ pub struct EnrollmentQuery {
     pub titles: Vec<String>,
     /// Lower-case email domains.
     pub email_domains: Vec<String>,
+    /// The order of the list (contact, A to Z, unless asked otherwise).
+    pub sort: super::Sort,
 }
 
 impl EnrollmentQuery {
@@ -614,23 +616,6 @@ impl EnrollmentQuery {
         EnrollmentQuery {
             sequences: vec![id],
             ..EnrollmentQuery::default()
-        }
-    }
-}
-
-/// Where a page of an enrollment list starts: the sort key of the row
-/// before it (keyset paging; never OFFSET).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageKey {
-    pub sort_name: String,
-    pub id: i64,
-}
-
-impl EnrollmentRow {
-    pub fn page_key(&self) -> PageKey {
-        PageKey {
-            sort_name: self.sort_name.clone(),
-            id: self.id,
         }
     }
 }

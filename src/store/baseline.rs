@@ -29,7 +29,8 @@ pub fn unenroll_sequence(
         [sequence_id],
     )?;
     let changed = tx.execute(
-        "UPDATE enrollments SET status = 'unenrolled', end_reason = ?2, ended_at = ?3
+        "UPDATE enrollments SET status = 'unenrolled', end_reason = ?2, ended_at = ?3,
+            next_due = NULL
          WHERE sequence_id = ?1 AND status IN ('active', 'paused')",
         params![sequence_id, reason, format_time(at)],
     )?;

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, Statement};
 
-use super::schema::{BULK_INDEXES, migrations};
+use super::schema::{bulk_indexes, migrations};
 use crate::domain::{
     DomainError, EndReason, Result, Status, StepKind, StepState, TaskState, email_key,
 };
@@ -37,7 +37,7 @@ pub fn prepare(conn: &Connection, keep: &[&str]) -> Result<()> {
          PRAGMA temp_store = MEMORY;
          PRAGMA threads = 2;",
     )?;
-    for (name, _) in BULK_INDEXES {
+    for (name, _) in bulk_indexes() {
         if !keep.contains(name) {
             // The names come from the fixed list in `schema`, never from input.
             conn.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
@@ -72,7 +72,7 @@ fn index_table(create: &str) -> Option<&str> {
 /// Creates the secondary indexes of `tables` that do not exist yet.
 pub fn create_indexes(conn: &Connection, tables: &[&str]) -> Result<()> {
     let mut exists = conn.prepare("SELECT count(*) FROM sqlite_master WHERE name = ?1")?;
-    for (name, create) in BULK_INDEXES {
+    for (name, create) in bulk_indexes() {
         if !index_table(create).is_some_and(|t| tables.contains(&t)) {
             continue;
         }
@@ -113,8 +113,7 @@ pub fn absorb(conn: &Connection, path: &Path, tables: &[&str]) -> Result<()> {
 /// back into the mode every other connection expects (WAL, normal sync,
 /// CHECK constraints and foreign keys on). Must run outside a transaction.
 pub fn finish(conn: &Connection) -> Result<()> {
-    let tables: Vec<&str> = BULK_INDEXES
-        .iter()
+    let tables: Vec<&str> = bulk_indexes()
         .filter_map(|(_, create)| index_table(create))
         .collect();
     conn.execute_batch("BEGIN")?;
@@ -166,6 +165,11 @@ pub struct EnrollmentRow<'a> {
     pub note: Option<&'a str>,
     pub batch: Option<&'a str>,
     pub sort_name: &'a str,
+    /// The due time of its first step still scheduled, while it is open
+    /// (migration 19).
+    pub next_due: Option<&'a str>,
+    /// The time of its latest open, click, reply or booked meeting.
+    pub last_engagement: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -507,11 +511,13 @@ impl<'c> Inserts<'c> {
                     "note",
                     "batch",
                     "sort_name",
+                    "next_due",
+                    "last_engagement",
                 ],
-                (13, 5),
+                (15, 7),
                 |n| {
                     format!(
-                        "(?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{})",
+                        "(?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
                         n,
                         n + 1,
                         n + 2,
@@ -524,7 +530,9 @@ impl<'c> Inserts<'c> {
                         n + 9,
                         n + 10,
                         n + 11,
-                        n + 12
+                        n + 12,
+                        n + 13,
+                        n + 14
                     )
                 },
             )?,
@@ -728,6 +736,8 @@ impl<'c> Inserts<'c> {
             .opt_text(r.note)
             .opt_text(r.batch)
             .text(r.sort_name)
+            .opt_text(r.next_due)
+            .opt_text(r.last_engagement)
             .end_row()
     }
 

@@ -239,10 +239,13 @@ pub fn enroll_staged(conn: &Connection, e: &StagedEnroll<'_>) -> Result<Vec<(i64
     let before: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM enrollments", [], |r| {
         r.get(0)
     })?;
+    // Every new enrollment has the same schedule: its next due is the
+    // earliest step's (migration 19's column, written with the row).
+    let next_due = e.steps.iter().map(|(_, _, _, due)| *due).min();
     conn.prepare(
         "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
-            current_step, enrolled_at, sort_name, batch)
-         SELECT ?1, t.contact_id, ?2, ?2, 'active', 1, ?3, c.sort_name, ?4
+            current_step, enrolled_at, sort_name, batch, next_due)
+         SELECT ?1, t.contact_id, ?2, ?2, 'active', 1, ?3, c.sort_name, ?4, ?5
          FROM temp.enroll_contacts t JOIN contacts c ON c.id = t.contact_id
          WHERE t.code IS NULL ORDER BY t.contact_id",
     )?
@@ -250,7 +253,8 @@ pub fn enroll_staged(conn: &Connection, e: &StagedEnroll<'_>) -> Result<Vec<(i64
         e.sequence_id,
         e.actor_id,
         format_time(e.at),
-        e.batch
+        e.batch,
+        next_due.map(format_time)
     ])?;
     let mut schedule = conn.prepare(
         "INSERT INTO scheduled_steps(enrollment_id, step_id, position, kind, due_at, state)

@@ -189,6 +189,7 @@ pub fn defer_step(conn: &Connection, scheduled_step_id: i64, to: DateTime<Utc>) 
          WHERE enrollment_id = ?1 AND state = 'scheduled' AND position > ?2",
     )?
     .execute(params![enrollment_id, position, format!("+{shift}")])?;
+    super::sort_keys::refresh(conn, enrollment_id)?;
     Ok(true)
 }
 
@@ -319,6 +320,7 @@ pub fn claim_step(
             revision
         ])?;
     if changed == 1 {
+        super::sort_keys::refresh_of_step(conn, scheduled_step_id)?;
         return Ok(Claim::Claimed);
     }
     let still_due: bool = conn
@@ -496,7 +498,8 @@ pub fn advance_enrollment(
 ) -> Result<bool> {
     if position >= total_steps {
         conn.prepare_cached(
-            "UPDATE enrollments SET status = 'finished', ended_at = ?2 WHERE id = ?1",
+            "UPDATE enrollments SET status = 'finished', ended_at = ?2, next_due = NULL
+             WHERE id = ?1",
         )?
         .execute(params![enrollment_id, format_time(now)])?;
         Ok(true)
@@ -606,7 +609,7 @@ pub fn insert_external_event(
         detail,
         external_id
     ])?;
-    Ok(())
+    super::sort_keys::note_event(conn, enrollment_id, kind, at)
 }
 
 /// A contact by email (by its key): id, email as typed, company.
@@ -705,7 +708,7 @@ pub fn resume(conn: &Connection, enrollment_id: i64, now: DateTime<Utc>) -> Resu
             .execute(params![enrollment_id, format!("+{late}")])?;
         }
     }
-    Ok(())
+    super::sort_keys::refresh(conn, enrollment_id)
 }
 
 // --------------------------------------------------------------- sequences
@@ -901,6 +904,7 @@ pub fn schedule_retry(
     }
     conn.prepare_cached("UPDATE enrollments SET current_step = ?2 WHERE id = ?1")?
         .execute(params![enrollment_id, position])?;
+    super::sort_keys::refresh(conn, enrollment_id)?;
     Ok(true)
 }
 
@@ -908,13 +912,15 @@ pub fn schedule_retry(
 /// its last step (R9). The caller checked the contact has no other open
 /// enrollment.
 pub fn reopen_finished(conn: &Connection, enrollment_id: i64) -> Result<bool> {
-    Ok(conn
+    let reopened = conn
         .prepare_cached(
             "UPDATE enrollments SET status = 'active', ended_at = NULL
              WHERE id = ?1 AND status = 'finished'",
         )?
         .execute([enrollment_id])?
-        == 1)
+        == 1;
+    super::sort_keys::refresh(conn, enrollment_id)?;
+    Ok(reopened)
 }
 
 /// Pauses an open enrollment for a soft-bounce retry until `until`: an

@@ -14,12 +14,14 @@ type Result<T, E = DomainError> = std::result::Result<T, E>;
 
 /// Sets the staged enrollments that are `from` to `to`; returns how many.
 pub fn set_status_staged(conn: &Connection, from: Status, to: Status) -> Result<usize> {
-    Ok(conn
+    let changed = conn
         .prepare_cached(
             "UPDATE enrollments SET status = ?2
              WHERE id IN (SELECT id FROM temp.batch_ids) AND status = ?1",
         )?
-        .execute(params![from.as_str(), to.as_str()])?)
+        .execute(params![from.as_str(), to.as_str()])?;
+    super::sort_keys::refresh_staged(conn)?;
+    Ok(changed)
 }
 
 /// Forgets the engine's out-of-office pauses of the staged enrollments (a
@@ -48,7 +50,7 @@ pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize>
          GROUP BY enrollment_id HAVING unixepoch(CAST(?1 AS TEXT)) - unixepoch(min(due_at)) > 0",
     )?
     .execute([format_time(now)])?;
-    Ok(conn
+    let moved = conn
         .prepare_cached(
             "UPDATE scheduled_steps
              SET due_at = strftime('%Y-%m-%dT%H:%M:%SZ', due_at, '+' || sh.late || ' seconds')
@@ -56,7 +58,9 @@ pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize>
              WHERE sh.enrollment_id = scheduled_steps.enrollment_id
                AND scheduled_steps.state = 'scheduled'",
         )?
-        .execute([])?)
+        .execute([])?;
+    super::sort_keys::refresh_staged(conn)?;
+    Ok(moved)
 }
 
 /// The audit entry that made a batch: id, time, actor and action.
@@ -221,6 +225,7 @@ pub fn restore_staged(conn: &Connection) -> Result<usize> {
          WHERE state = 'removed' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
     )?
     .execute([])?;
+    super::sort_keys::refresh_staged(conn)?;
     Ok(restored)
 }
 

@@ -17,6 +17,7 @@ pub mod queries;
 pub mod report;
 pub mod schema;
 pub mod sequences;
+pub mod sort_keys;
 pub mod tasks;
 
 use std::io::Read;

@@ -109,9 +109,11 @@ pub fn insert_user(
 pub fn server_login(conn: &Connection) -> Result<Option<String>> {
     match conn.dialect() {
         super::Dialect::Sqlite => Ok(None),
-        super::Dialect::Postgres => Ok(Some(
-            conn.query_row("SELECT CAST(current_user AS TEXT)", [], |r| r.get(0))?,
-        )),
+        super::Dialect::Postgres => Ok(Some(conn.query_row(
+            "SELECT CAST(current_user AS TEXT)",
+            [],
+            |r| r.get(0),
+        )?)),
     }
 }
 
@@ -617,6 +619,57 @@ fn enrollment_from_row(r: &Row<'_>) -> super::db::Result<EnrollmentRow> {
     })
 }
 
+/// The order a page walks in, and where it starts.
+#[derive(Clone, Copy, PartialEq)]
+enum Walk<'a> {
+    /// Contact order, `(sort_name, id)`, forwards or backwards, after a
+    /// key; with `empty`, only the rows that have no value of that sort
+    /// key (they come last in a list sorted by it, in contact order).
+    Contact {
+        descending: bool,
+        after: Option<(&'a str, i64)>,
+        empty: Option<SortKey>,
+    },
+    /// The rows that have a value of `key`, in `(value, id)` order, after
+    /// a key.
+    Key {
+        key: SortKey,
+        descending: bool,
+        after: Option<(&'a SortValue, i64)>,
+    },
+}
+
+/// The column of a sort key in `enrollments`, and its indexes: one
+/// sequence's, and every enrollment's (see `schema::SORT_INDEXES`).
+fn sort_column(key: SortKey) -> (&'static str, &'static str, &'static str) {
+    match key {
+        SortKey::Contact => ("sort_name", "enrollments_page", "enrollments_order"),
+        SortKey::NextDue => (
+            "next_due",
+            "enrollments_next_due",
+            "enrollments_all_next_due",
+        ),
+        SortKey::Step => ("current_step", "enrollments_step", "enrollments_all_step"),
+        SortKey::LastEngagement => (
+            "last_engagement",
+            "enrollments_engaged",
+            "enrollments_all_engaged",
+        ),
+        SortKey::EnrolledAt => (
+            "enrolled_at",
+            "enrollments_enrolled_at",
+            "enrollments_all_enrolled_at",
+        ),
+    }
+}
+
+fn sort_value(value: &SortValue) -> Value {
+    match value {
+        SortValue::Time(t) => Value::Text(format_time(*t)),
+        SortValue::Number(n) => Value::Integer(*n),
+    }
+}
+
 /// How the statement for a filter walks the tables.
 #[derive(Clone, Copy, PartialEq)]
 enum Shape<'a> {
@@ -629,7 +682,11 @@ enum Shape<'a> {
     /// of any sequence with no match.) Contact conditions are checked per
     /// row. When the filter names companies or email domains (a handful
     /// of contacts each) it starts from those contacts instead.
-    Page(Option<&'a PageKey>, usize),
+    ///
+    /// A page in another order walks that order's index the same way
+    /// ([`Walk::Key`]), and the rows without a value after it in contact
+    /// order ([`Walk::Contact`] with `empty`).
+    Page(Walk<'a>, usize),
     /// Every matching row (a count, or the whole list's ids): from the
     /// contacts when the filter has contact conditions and spans
     /// sequences or names owners, companies or domains (an index finds
@@ -719,8 +776,9 @@ pub(super) fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -
 }
 
 /// The filtering part of an enrollment list: a `SELECT e.id AS id,
-/// e.sort_name AS sort_name` of the enrollments `q` matches, in list order
-/// (contact name, then id) for a page. See [`Shape`] for how it walks.
+/// e.sort_name AS sort_name` (only the id for a walk of a sort key's
+/// index) of the enrollments `q` matches, in the walk's order for a page.
+/// See [`Shape`] for how it walks.
 fn filtered_ids_sql(
     q: &EnrollmentQuery,
     stale: &StaleCutoffs,
@@ -759,7 +817,18 @@ fn filtered_ids_sql(
     // A page across sequences walks every enrollment in list order.
     let global = page && !from_contacts && q.sequences.len() != 1;
     let per_row = !from_contacts;
-    let mut sql = String::from("SELECT e.id AS id, e.sort_name AS sort_name FROM ");
+    let walk_key = match shape {
+        Shape::Page(Walk::Key { key, .. }, _) => key,
+        _ => SortKey::Contact,
+    };
+    let (column, sequence_index, global_index) = sort_column(walk_key);
+    // A walk of a sort key's index reads only the id: with no condition on
+    // the row, the index alone answers.
+    let mut sql = String::from(if walk_key == SortKey::Contact {
+        "SELECT e.id AS id, e.sort_name AS sort_name FROM "
+    } else {
+        "SELECT e.id AS id FROM "
+    });
     if from_contacts {
         // CROSS JOIN keeps this order, the contacts first, and each one's
         // enrollments through the contact index (with a sequence and a
@@ -772,12 +841,14 @@ fn filtered_ids_sql(
     } else if page {
         // Pin the index whose order is the list's order: left to itself
         // the planner may take another one and sort every row for a page.
+        // (A sort key's index has no status: the status is checked per row.)
+        sql.push_str("enrollments e INDEXED BY ");
         sql.push_str(if global {
-            "enrollments e INDEXED BY enrollments_order"
-        } else if statuses.is_empty() {
-            "enrollments e INDEXED BY enrollments_page"
+            global_index
+        } else if statuses.is_empty() || walk_key != SortKey::Contact {
+            sequence_index
         } else {
-            "enrollments e INDEXED BY enrollments_status_page"
+            "enrollments_status_page"
         });
     } else {
         sql.push_str("enrollments e");
@@ -855,26 +926,139 @@ fn filtered_ids_sql(
         values.push(Value::Text(format_time(t)));
         values.push(Value::Text(format_time(t)));
     }
-    if let Shape::Page(Some(key), _) = shape {
-        conds.push("(e.sort_name, e.id) > (?, ?)".into());
-        values.push(Value::Text(key.sort_name.clone()));
-        values.push(Value::Integer(key.id));
+    let mut order = None;
+    if let Shape::Page(walk, _) = shape {
+        let (descending, after) = match walk {
+            Walk::Contact {
+                descending,
+                after,
+                empty,
+            } => {
+                if let Some(key) = empty {
+                    conds.push(format!("e.{} IS NULL", sort_column(key).0));
+                }
+                (
+                    descending,
+                    after.map(|(name, id)| (Value::Text(name.into()), id)),
+                )
+            }
+            Walk::Key {
+                key,
+                descending,
+                after,
+            } => {
+                // Also what lets SQLite use the partial index.
+                if key.may_be_empty() {
+                    conds.push(format!("e.{column} IS NOT NULL"));
+                }
+                (descending, after.map(|(value, id)| (sort_value(value), id)))
+            }
+        };
+        let (cmp, dir) = if descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
+        if let Some((value, id)) = after {
+            conds.push(format!("(e.{column}, e.id) {cmp} (?, ?)"));
+            values.push(value);
+            values.push(Value::Integer(id));
+        }
+        order = Some(format!(" ORDER BY e.{column} {dir}, e.id {dir} LIMIT ?"));
     }
     if !conds.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conds.join(" AND "));
     }
-    match shape {
-        Shape::Page(_, limit) => {
-            sql.push_str(" ORDER BY e.sort_name, e.id LIMIT ?");
-            values.push(Value::Integer(limit as i64));
-        }
-        Shape::All => {}
+    if let (Some(order), Shape::Page(_, limit)) = (order, shape) {
+        sql.push_str(&order);
+        values.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
     }
     sql
 }
 
-/// One page of an enrollment list in contact-name order, starting after
+/// The walks a page of a list in `sort` order takes after `after`, in
+/// turn, until it has its rows: the rows with a value of the sort key in
+/// its order, then (for a key some rows lack) those without, in contact
+/// order.
+fn walks(sort: Sort, after: Option<&PageKey>) -> Vec<Walk<'_>> {
+    if sort.key == SortKey::Contact {
+        return vec![Walk::Contact {
+            descending: sort.descending,
+            after: after.map(|k| (k.sort_name.as_str(), k.id)),
+            empty: None,
+        }];
+    }
+    let mut walks = Vec::new();
+    let in_empty = after.is_some_and(|k| k.value.is_none());
+    if !in_empty {
+        walks.push(Walk::Key {
+            key: sort.key,
+            descending: sort.descending,
+            after: after.and_then(|k| k.value.as_ref().map(|v| (v, k.id))),
+        });
+    }
+    if sort.key.may_be_empty() {
+        walks.push(Walk::Contact {
+            descending: false,
+            after: after
+                .filter(|_| in_empty)
+                .map(|k| (k.sort_name.as_str(), k.id)),
+            empty: Some(sort.key),
+        });
+    }
+    walks
+}
+
+/// The query plan of the first walk of a list's first page (for the test
+/// that keeps every order a walk of its index, never a sort), one line
+/// per step.
+pub fn enrollment_page_plan(conn: &Connection, q: &EnrollmentQuery) -> Result<Vec<String>> {
+    let stale = StaleCutoffs {
+        enrolled_by: DateTime::<Utc>::UNIX_EPOCH,
+        quiet_since: DateTime::<Utc>::UNIX_EPOCH,
+    };
+    let mut values = Vec::new();
+    let sql = filtered_ids_sql(
+        q,
+        &stale,
+        Shape::Page(walks(q.sort, None)[0], 50),
+        &mut values,
+    );
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, String>(3))?;
+    Ok(rows.collect::<super::db::Result<_>>()?)
+}
+
+/// The ids of up to `limit` enrollments of a list after `after`, in the
+/// list's order (its walks in turn).
+fn page_ids(
+    conn: &Connection,
+    q: &EnrollmentQuery,
+    stale: &StaleCutoffs,
+    after: Option<&PageKey>,
+    limit: usize,
+) -> Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for walk in walks(q.sort, after) {
+        let want = limit - ids.len();
+        if want == 0 {
+            break;
+        }
+        let mut values = Vec::new();
+        // The statement's own ORDER BY is the walk's order (its first
+        // column is the id).
+        let sql = filtered_ids_sql(q, stale, Shape::Page(walk, want), &mut values);
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?;
+        for id in rows {
+            ids.push(id?);
+        }
+    }
+    Ok(ids)
+}
+
+/// One page of an enrollment list in its order (`q.sort`), starting after
 /// `after` (keyset paging).
 pub fn enrollment_page(
     conn: &Connection,
@@ -883,8 +1067,13 @@ pub fn enrollment_page(
     after: Option<&PageKey>,
     limit: usize,
 ) -> Result<Vec<EnrollmentRow>> {
+    if !q.sort.is_default() {
+        let ids = page_ids(conn, q, stale, after, limit)?;
+        return enrollments_by_ids(conn, &ids, stale);
+    }
+    let walk = walks(q.sort, after)[0];
     let mut values = stale_values(stale).to_vec();
-    let ids = filtered_ids_sql(q, stale, Shape::Page(after, limit), &mut values);
+    let ids = filtered_ids_sql(q, stale, Shape::Page(walk, limit), &mut values);
     let sql = format!(
         "{ENROLLMENT_ROW} JOIN ({ids}) page ON page.id = e.id ORDER BY page.sort_name, page.id"
     );
@@ -895,12 +1084,16 @@ pub fn enrollment_page(
 
 /// The ids of every enrollment the query matches, in list order. An index
 /// walk (8 bytes a row), so a view can hold the whole list's order and mark
-/// rows it never loaded.
+/// rows it never loaded. In another order than contact A to Z: the walks
+/// of its pages without a limit (still index walks, never a sort).
 pub fn enrollment_ids(
     conn: &Connection,
     q: &EnrollmentQuery,
     stale: &StaleCutoffs,
 ) -> Result<Vec<i64>> {
+    if !q.sort.is_default() {
+        return page_ids(conn, q, stale, None, usize::MAX);
+    }
     let mut values = Vec::new();
     let ids = filtered_ids_sql(q, stale, Shape::All, &mut values);
     let sql = format!("SELECT id FROM ({ids}) AS page ORDER BY sort_name, id");
@@ -1115,7 +1308,7 @@ pub fn insert_scheduled_step(
         step.kind.as_str(),
         format_time(due_at)
     ])?;
-    Ok(())
+    super::sort_keys::refresh(conn, enrollment_id)
 }
 
 pub fn contact_sort_name(conn: &Connection, contact_id: i64) -> Result<String> {
@@ -1247,7 +1440,7 @@ pub fn end_staged(conn: &Connection, change: &EndChange<'_>, tidy: Tidy) -> Resu
     };
     conn.execute(
         "UPDATE enrollments SET status = 'unenrolled', ended_at = ?1, end_reason = ?2,
-            ended_by = ?3, note = ?4, batch = ?5
+            ended_by = ?3, note = ?4, batch = ?5, next_due = NULL
          WHERE id IN (SELECT id FROM temp.batch_ids)",
         params![
             at,
@@ -1676,7 +1869,7 @@ pub fn insert_event(
         format_time(at),
         detail
     ])?;
-    Ok(())
+    super::sort_keys::note_event(conn, enrollment_id, kind, at)
 }
 
 /// Gives a contact a new email: the email as typed, its key and the sort

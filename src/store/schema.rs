@@ -113,6 +113,55 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The indexes of the enrollment lists' sort orders (issue 14, migration
+/// 19): per sort key, one for a sequence's list (`sequence_id` first) and
+/// one across sequences (the sequence after the key, so a list of a few
+/// sequences is checked in the index). `next_due` and `last_engagement`
+/// are NULL for most enrollments and those come last in contact order
+/// (through the contact-order indexes), so their indexes hold only the
+/// rows that have a value: ending an enrollment removes its `next_due`
+/// entries instead of moving them. Not in version 1 (the columns came
+/// later); the bulk loader drops and rebuilds them like [`BULK_INDEXES`].
+pub const SORT_INDEXES: &[(&str, &str)] = &[
+    (
+        "enrollments_next_due",
+        "CREATE INDEX IF NOT EXISTS enrollments_next_due ON enrollments(sequence_id, next_due, id) WHERE next_due IS NOT NULL",
+    ),
+    (
+        "enrollments_all_next_due",
+        "CREATE INDEX IF NOT EXISTS enrollments_all_next_due ON enrollments(next_due, id, sequence_id) WHERE next_due IS NOT NULL",
+    ),
+    (
+        "enrollments_step",
+        "CREATE INDEX IF NOT EXISTS enrollments_step ON enrollments(sequence_id, current_step, id)",
+    ),
+    (
+        "enrollments_all_step",
+        "CREATE INDEX IF NOT EXISTS enrollments_all_step ON enrollments(current_step, id, sequence_id)",
+    ),
+    (
+        "enrollments_engaged",
+        "CREATE INDEX IF NOT EXISTS enrollments_engaged ON enrollments(sequence_id, last_engagement, id) WHERE last_engagement IS NOT NULL",
+    ),
+    (
+        "enrollments_all_engaged",
+        "CREATE INDEX IF NOT EXISTS enrollments_all_engaged ON enrollments(last_engagement, id, sequence_id) WHERE last_engagement IS NOT NULL",
+    ),
+    (
+        "enrollments_enrolled_at",
+        "CREATE INDEX IF NOT EXISTS enrollments_enrolled_at ON enrollments(sequence_id, enrolled_at, id)",
+    ),
+    (
+        "enrollments_all_enrolled_at",
+        "CREATE INDEX IF NOT EXISTS enrollments_all_enrolled_at ON enrollments(enrolled_at, id, sequence_id)",
+    ),
+];
+
+/// Every secondary index the bulk loader drops and rebuilds.
+pub fn bulk_indexes() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    BULK_INDEXES.iter().chain(SORT_INDEXES)
+}
+
 const V1_TABLES: &str = r#"
 CREATE TABLE workspace (
     key   TEXT PRIMARY KEY,
@@ -284,6 +333,7 @@ pub fn migrations() -> Vec<String> {
         V16_DELIVERY.to_string(),
         V17_SENDING.to_string(),
         V18_NAME_SEARCH.to_string(),
+        v19_sort_keys(),
     ]
 }
 
@@ -620,3 +670,34 @@ const V18_NAME_SEARCH: &str = "
 CREATE INDEX IF NOT EXISTS contacts_first_name ON contacts(first_name COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS contacts_last_name ON contacts(last_name COLLATE NOCASE);
 ";
+
+/// Migration 19, sorting enrollment lists (issue 14). `next_due` is when
+/// the enrollment's next scheduled step is due (NULL when it is ended or
+/// has nothing scheduled) and `last_engagement` the time of its latest
+/// open, click, reply or booked meeting (NULL: none) — what the lists show
+/// in "Next due" and "Engaged", kept as columns so that a list sorted by
+/// them is a walk of an index ([`SORT_INDEXES`]). Backfilled here from
+/// `scheduled_steps` and `events`; the store functions that schedule,
+/// move, run or cancel steps, change a status or record an event keep
+/// them exact (`store::sort_keys`). Self-contained: renumber freely.
+const V19_SORT_COLUMNS: &str = "
+ALTER TABLE enrollments ADD COLUMN next_due TEXT;
+ALTER TABLE enrollments ADD COLUMN last_engagement TEXT;
+UPDATE enrollments SET next_due = (SELECT min(ss.due_at) FROM scheduled_steps ss
+        WHERE ss.enrollment_id = enrollments.id AND ss.state = 'scheduled')
+    WHERE status IN ('active', 'paused');
+UPDATE enrollments SET last_engagement = (SELECT max(ev.at) FROM events ev
+        WHERE ev.enrollment_id = enrollments.id
+          AND ev.type IN ('open', 'click', 'reply', 'meeting_booked'))
+    WHERE id IN (SELECT enrollment_id FROM events
+        WHERE type IN ('open', 'click', 'reply', 'meeting_booked'));
+";
+
+fn v19_sort_keys() -> String {
+    let mut sql = String::from(V19_SORT_COLUMNS);
+    for (_, create) in SORT_INDEXES {
+        sql.push_str(create);
+        sql.push_str(";\n");
+    }
+    sql
+}

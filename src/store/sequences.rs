@@ -194,7 +194,7 @@ pub fn cancel_scheduled(conn: &Connection, id: i64) -> Result<()> {
         "UPDATE scheduled_steps SET state = 'cancelled' WHERE id = ?1 AND state = 'scheduled'",
     )?
     .execute([id])?;
-    Ok(())
+    super::sort_keys::refresh_of_step(conn, id)
 }
 
 /// Renumbers a scheduled step (its step moved) and sets its due time.
@@ -206,7 +206,7 @@ pub fn move_scheduled(
 ) -> Result<()> {
     conn.prepare_cached("UPDATE scheduled_steps SET position = ?2, due_at = ?3 WHERE id = ?1")?
         .execute(params![id, position, format_time(due_at)])?;
-    Ok(())
+    super::sort_keys::refresh_of_step(conn, id)
 }
 
 /// Renumbers an executed scheduled step (history keeps the new number).
@@ -225,7 +225,7 @@ pub fn set_current_step(conn: &Connection, enrollment_id: i64, step: i64) -> Res
 /// Every step ran (the ones left were removed): the enrollment is finished.
 pub fn finish(conn: &Connection, enrollment_id: i64, at: DateTime<Utc>) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE enrollments SET status = 'finished', ended_at = ?2
+        "UPDATE enrollments SET status = 'finished', ended_at = ?2, next_due = NULL
          WHERE id = ?1 AND status IN ('active', 'paused')",
     )?
     .execute(params![enrollment_id, format_time(at)])?;

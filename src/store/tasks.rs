@@ -268,7 +268,8 @@ pub fn release(
         .optional()?;
     let Some((step, due, delay)) = next else {
         conn.prepare_cached(
-            "UPDATE enrollments SET status = 'finished', ended_at = ?2, current_step = ?3
+            "UPDATE enrollments SET status = 'finished', ended_at = ?2, current_step = ?3,
+                next_due = NULL
              WHERE id = ?1 AND status IN ('active', 'paused')",
         )?
         .execute(params![enrollment_id, format_time(at), position])?;
@@ -286,5 +287,6 @@ pub fn release(
     .execute(params![enrollment_id, position, format!("{shift:+}")])?;
     conn.prepare_cached("UPDATE enrollments SET current_step = ?2 WHERE id = ?1")?
         .execute(params![enrollment_id, step])?;
+    super::sort_keys::refresh(conn, enrollment_id)?;
     Ok(Release::Next { step, due_at })
 }

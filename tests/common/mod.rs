@@ -274,6 +274,13 @@ pub fn check_invariants(path: &std::path::Path) {
         no_reason, 0,
         "an unenrolled enrollment lacks its end reason or time"
     );
+    // The sort columns (migration 19) equal a recomputation from the
+    // scheduled steps and events.
+    assert_eq!(
+        seqtui::store::sort_keys::drift(&conn).unwrap(),
+        Vec::new(),
+        "(id, next_due, recomputed, last_engagement, recomputed)"
+    );
 }
 
 /// R18 for a story that needs every step to run: at `at`, an admin

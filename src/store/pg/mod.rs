@@ -20,7 +20,7 @@ use crate::domain::DomainError;
 
 /// The SQLite schema version `schema.sql` matches: a workspace is copied
 /// only at this version (opening it with this seqtui migrates it there).
-pub const SCHEMA_VERSION: i64 = 18;
+pub const SCHEMA_VERSION: i64 = 19;
 
 /// The PostgreSQL schema, created in one transaction in an empty database.
 pub const SCHEMA: &str = include_str!("schema.sql");
@@ -186,7 +186,11 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
 /// Makes way for a demo in the database `url` names: nothing to do when it
 /// holds no tables; with `force`, a demo workspace's tables are dropped;
 /// anything else is refused untouched.
-pub fn clear_demo(client: &mut postgres::Client, url: &str, force: bool) -> Result<(), DomainError> {
+pub fn clear_demo(
+    client: &mut postgres::Client,
+    url: &str,
+    force: bool,
+) -> Result<(), DomainError> {
     let tables: i64 = client
         .query_one(
             "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
@@ -212,7 +216,11 @@ pub fn clear_demo(client: &mut postgres::Client, url: &str, force: bool) -> Resu
             "{url} is not a demo workspace; drop its tables yourself"
         )));
     }
-    let drop: Vec<String> = TABLES.iter().rev().map(|t| format!("DROP TABLE IF EXISTS {t} CASCADE;")).collect();
+    let drop: Vec<String> = TABLES
+        .iter()
+        .rev()
+        .map(|t| format!("DROP TABLE IF EXISTS {t} CASCADE;"))
+        .collect();
     client
         .batch_execute(&format!(
             "BEGIN; {} DROP FUNCTION IF EXISTS seqtui_audit_append_only() CASCADE; COMMIT;",

@@ -163,6 +163,9 @@ fn command(app: &mut App, command: Command) {
         Command::NextStatus => enrollments::chip(app, 1),
         Command::PrevStatus => enrollments::chip(app, -1),
         Command::ToggleStale => enrollments::toggle_stale(app),
+        Command::NextSort | Command::PrevSort | Command::ReverseSort => {
+            enrollments::sort(app, command)
+        }
         Command::Unenroll
         | Command::Enroll
         | Command::PauseResume

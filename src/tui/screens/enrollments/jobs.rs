@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::query;
-use crate::domain::{EnrollmentQuery, EnrollmentRow, Filter};
+use crate::domain::{EnrollmentQuery, EnrollmentRow, Filter, Sort};
 use crate::tui::app::App;
 
 /// The ids of a sequence's list, in order (an index walk; a scan with a
@@ -86,6 +86,8 @@ impl crate::tui::action::Work for Window {
 pub struct FilterIds {
     pub generation: u64,
     pub filter: Box<Filter>,
+    /// The order the ids come in.
+    pub sort: Sort,
 }
 
 impl crate::tui::action::Work for FilterIds {
@@ -96,7 +98,12 @@ impl crate::tui::action::Work for FilterIds {
         ws: &mut crate::domain::Workspace,
         _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<i64>> {
-        ws.resolve(&self.filter).and_then(|q| ws.enrollment_ids(&q))
+        ws.resolve(&self.filter).and_then(|q| {
+            ws.enrollment_ids(&EnrollmentQuery {
+                sort: self.sort,
+                ..q
+            })
+        })
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<i64>>) {
         query::ids_done(app, self.generation, result)
@@ -110,6 +117,8 @@ impl crate::tui::action::Work for FilterIds {
 pub struct FilterPage {
     pub generation: u64,
     pub filter: Box<Filter>,
+    /// The order of the rows.
+    pub sort: Sort,
     pub limit: usize,
 }
 
@@ -121,8 +130,16 @@ impl crate::tui::action::Work for FilterPage {
         ws: &mut crate::domain::Workspace,
         _: &crate::domain::User,
     ) -> crate::domain::Result<Vec<EnrollmentRow>> {
-        ws.resolve(&self.filter)
-            .and_then(|q| ws.enrollment_page(&q, None, self.limit))
+        ws.resolve(&self.filter).and_then(|q| {
+            ws.enrollment_page(
+                &EnrollmentQuery {
+                    sort: self.sort,
+                    ..q
+                },
+                None,
+                self.limit,
+            )
+        })
     }
     fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<Vec<EnrollmentRow>>) {
         query::page_done(app, self.generation, result)

@@ -13,7 +13,9 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::domain::{EnrollmentQuery, EnrollmentRow, SequenceSummary, Status, export_file_name};
+use crate::domain::{
+    EnrollmentQuery, EnrollmentRow, SequenceSummary, Sort, Status, export_file_name,
+};
 use crate::tui::action::Job;
 use crate::tui::action::JobOutcome;
 use crate::tui::app::Running;
@@ -26,10 +28,12 @@ use std::time::Instant;
 mod answers;
 mod jobs;
 mod marking;
+mod sorting;
 
 pub use answers::*;
 pub use jobs::*;
 pub use marking::*;
+pub use sorting::sort;
 
 /// The status filter chips of an enrollment list. `Open` (active and
 /// paused: every enrollment that may still send) is a sequence list's
@@ -156,6 +160,8 @@ pub struct EnrollmentsState {
     /// `ids` holds only the first page of a new filter (All enrollments);
     /// the whole list is still on its way.
     pub provisional: bool,
+    /// The list's order (`>`/`<` choose the column, `r` reverses it).
+    pub sort: Sort,
 }
 
 impl EnrollmentsState {
@@ -174,6 +180,7 @@ impl EnrollmentsState {
             pending: None,
             mark_all_when_loaded: false,
             provisional: false,
+            sort: Sort::default(),
         }
     }
 
@@ -207,6 +214,7 @@ impl EnrollmentsState {
             statuses: self.chip.statuses(),
             search: self.search.trim().to_string(),
             stale: self.stale,
+            sort: self.sort,
             ..Default::default()
         }
     }
@@ -221,6 +229,7 @@ impl EnrollmentsState {
             Source::Query(q) => Job::from(FilterIds {
                 generation,
                 filter: Box::new(q.current().clone()),
+                sort: self.sort,
             }),
         }
     }
@@ -262,11 +271,15 @@ impl App {
             (Source::Query(q), Keep::Top) => Some(Job::from(FilterPage {
                 generation,
                 filter: Box::new(q.current().clone()),
+                sort: e.sort,
                 limit: FIRST_PAGE,
             })),
-            // A sequence's text filter as it is typed: its first matches
-            // in a few milliseconds, its every id (the count, Ctrl-a) after.
-            (Source::Sequence(_), Keep::Top) if !e.search.trim().is_empty() => {
+            // A sequence's text filter as it is typed, or a new order: its
+            // first rows in a few milliseconds (a walk of the order's
+            // index), its every id (the count, Ctrl-a) after.
+            (Source::Sequence(_), Keep::Top)
+                if !e.search.trim().is_empty() || !e.sort.is_default() =>
+            {
                 Some(Job::from(EnrollmentPage {
                     generation,
                     query: Box::new(e.query()),

@@ -1,5 +1,6 @@
 //! The table both enrollment lists draw: its columns (the All view's add
-//! the sequence) and only the rows the cursor's window shows.
+//! the sequence; a sorted list marks its sort column) and only the rows
+//! the cursor's window shows.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -52,6 +53,9 @@ pub(crate) fn table(
     if area.height == 0 {
         return;
     }
+    // Sorted by another column than the contact: its header says so.
+    let (columns, with_enrolled) = super::sorting::sorted_columns(columns, e.sort);
+    let columns = columns.as_slice();
     let t = &app.theme;
     let now = app.now();
     let with_sequence = columns.iter().any(|c| c.title == "Sequence");
@@ -125,6 +129,9 @@ pub(crate) fn table(
                 ];
                 if with_sequence {
                     cells.insert(2, (r.sequence.clone(), t.base()));
+                }
+                if with_enrolled {
+                    cells.push((day(r.enrolled_at, now), t.base()));
                 }
                 (cells, Some(long))
             }
