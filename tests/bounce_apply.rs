@@ -136,7 +136,7 @@ fn ingest_at(db: &Path, hours: i64, file: &Path, rules: Option<&Path>) -> Value 
 
 /// `run --json` at `hours` after [`NOW`].
 fn run_at(db: &Path, hours: i64) -> Value {
-    let outbox = db.parent().unwrap().join("outbox");
+    let outbox = common::cli::outbox_of(db);
     let run = output(
         seqtui_at(db, &at(hours))
             .args(["--json", "run", "--outbox"])

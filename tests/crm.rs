@@ -283,7 +283,7 @@ fn contact_pages_follow_each_other_and_walk_the_name_index() {
         paged.extend(page);
     }
     assert_eq!(paged, all);
-    let conn: seqtui::store::Connection = raw(&f.path).into();
+    let conn = raw(&f.path);
     for query in [
         EnrollmentQuery::default(),
         EnrollmentQuery {

@@ -963,3 +963,28 @@ fn regression_a_rules_or_keymap_file_that_is_not_utf8_names_the_line() {
         e.0
     );
 }
+
+/// Found by `ingest_of_mutated_mail_mbox_calendars_and_json_lines_never_panics`:
+/// mail-parser panics ("Invalid part ID, could not find multipart") while
+/// walking one message of this mbox. That message is one invalid item with
+/// a sentence, the other is read, and nothing panics.
+#[test]
+fn a_message_whose_mime_parts_cannot_be_walked_is_one_invalid_item() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/broken_mime.mbox");
+    let items = seqtui::engine::inbound::read_path(&path, now());
+    assert_eq!(items.len(), 2, "{items:?}");
+    let broken: Vec<_> = items.iter().filter(|i| i.event.is_err()).collect();
+    assert_eq!(broken.len(), 1, "{items:?}");
+    assert_eq!(
+        broken[0].code,
+        Some(seqtui::engine::inbound::InputSkip::Invalid)
+    );
+    assert!(
+        broken[0]
+            .event
+            .as_ref()
+            .unwrap_err()
+            .contains("MIME structure is broken"),
+        "{items:?}"
+    );
+}

@@ -31,9 +31,10 @@ fn ok(r: Run) -> Run {
 /// A two-email sequence (the second 2 days after the first) with these
 /// settings lines, applied by the admin.
 fn sequence(db: &Path, name: &str, settings: &str, body: &str) {
-    let dir = db.parent().unwrap();
+    let dir = common::cli::home(db);
+    std::fs::create_dir_all(&dir).unwrap();
     let file = write(
-        dir,
+        &dir,
         &format!("{}.toml", name.replace(' ', "_")),
         &format!(
             "name = \"{name}\"\n[settings]\n{settings}\n\
@@ -86,7 +87,7 @@ fn due_times(db: &Path, contact: &str) -> Vec<(i64, String, String)> {
 }
 
 fn outbox_files(db: &Path) -> Vec<String> {
-    let dir = db.parent().unwrap().join("outbox").join("new");
+    let dir = common::cli::outbox_of(db).join("new");
     let mut files: Vec<String> = match std::fs::read_dir(&dir) {
         Ok(entries) => entries
             .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())

@@ -395,7 +395,7 @@ fn update_changes_text_adds_and_removes_steps_for_open_enrollments() {
     // out with the new text.
     let sent = at(db, "2026-11-09T09:30:00Z", &["run"]);
     assert_eq!(sent.code, 0, "{}", sent.stderr);
-    let outbox = f.dir.path().join("outbox").join("new");
+    let outbox = common::cli::outbox_of(&f.path).join("new");
     let texts: Vec<String> = std::fs::read_dir(&outbox)
         .unwrap()
         .flatten()

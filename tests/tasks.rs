@@ -657,7 +657,7 @@ fn fifty_thousand_open_tasks_page_by_an_index_without_a_sort() {
     // Every page, whatever the filters, walks an index in due order: no
     // sort of the open tasks.
     use seqtui::store::tasks::{TaskFilter, open_tasks_plan};
-    let conn: seqtui::store::Connection = raw(&db).into();
+    let conn = raw(&db);
     for owner in [Some(f.rep_ann.id), None] {
         for sequence in [None, Some(f.seq_a.id)] {
             for after in [None, Some((last.due_at, last.id))] {

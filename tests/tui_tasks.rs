@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use chrono::{Duration, TimeZone, Utc};
-use common::cli::{output, seqtui_at};
+use common::cli::{home, output, seqtui_at};
 use common::*;
 use seqtui::domain::*;
 use seqtui::tui::{Headless, Theme};
@@ -261,7 +261,8 @@ fn an_automatic_end_of_my_enrollment_is_announced_anywhere_and_counted_on_activi
             |r| r.get(0),
         )
         .unwrap();
-    let file = db.with_file_name("reply.jsonl");
+    let file = home(&db).join("reply.jsonl");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(
         &file,
         format!(r#"{{"type": "reply", "email": "{email}", "in_reply_to": "{message}"}}"#) + "\n",

@@ -166,7 +166,7 @@ pub enum Command {
         /// Keep running, waking when the next step is due; Ctrl-C or SIGTERM stops
         #[arg(long)]
         watch: bool,
-        /// The outbox Maildir [default: `outbox` beside the workspace file]; same as --deliver maildir:DIR
+        /// The outbox Maildir [default: `outbox` beside the workspace file; for a PostgreSQL workspace, in the platform data directory]; same as --deliver maildir:DIR
         #[arg(long, value_name = "DIR", conflicts_with = "deliver")]
         outbox: Option<PathBuf>,
         /// Where emails go: maildir:DIR, smtp://[USER@]HOST[:PORT][?tls=required], smtps://[USER@]HOST[:PORT] or sendmail[:PATH]; the SMTP password comes from SEQTUI_SMTP_PASSWORD or [smtp] password_file in the rules file

@@ -507,7 +507,41 @@ fn content_type_is(part: &mail_parser::MessagePart<'_>, ctype: &str, subtype: &s
 
 /// One email: a delivery status notification (bounce), a calendar
 /// invitation, an automatic reply or a reply.
+///
+/// A message whose MIME structure the parser cannot walk (mail-parser
+/// panics on some: "Invalid part ID") is an unreadable item like any
+/// other, not the end of the ingest: the parse runs under
+/// [`without_panicking`].
 pub fn parse_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, String> {
+    without_panicking(|| read_message(bytes, now)).unwrap_or_else(|| {
+        Err("the message's MIME structure is broken (its parts cannot be walked)".to_string())
+    })
+}
+
+thread_local! {
+    /// Set while [`without_panicking`] runs: its panics are not printed.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic inside it into `None` without printing the
+/// panic message (other threads' panics print as before).
+pub fn without_panicking<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.ok()
+}
+
+fn read_message(bytes: &[u8], now: Timestamp) -> Result<InboundEvent, String> {
     let message = MessageParser::default()
         .parse(bytes)
         .filter(|m| !m.headers().is_empty())

@@ -70,7 +70,7 @@ pub fn status_counts(conn: &Connection, filter: &ReportFilter) -> Result<Vec<(i6
     let conditions = filter.on_enrollment(&mut values);
     let sql = format!(
         "SELECT e.sequence_id, e.status, count(*) FROM enrollments e
-         WHERE 1{conditions} GROUP BY e.sequence_id, e.status"
+         WHERE 1 = 1{conditions} GROUP BY e.sequence_id, e.status"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| {
@@ -110,7 +110,7 @@ pub fn unenrolled_groups(
             CASE WHEN e.ended_at >= ?1 AND e.ended_at < ?2 THEN substr(e.ended_at, 1, 10) END,
             count(*)
          FROM sequences s CROSS JOIN enrollments e ON e.sequence_id = s.id AND e.status = 'unenrolled'
-         WHERE 1{conditions}
+         WHERE 1 = 1{conditions}
          GROUP BY 1, 2, 3"
     );
     let mut stmt = conn.prepare_cached(&sql)?;

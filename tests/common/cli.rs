@@ -17,6 +17,33 @@ pub fn seqtui_at(db: &Path, now: &str) -> Command {
     cmd
 }
 
+/// The folder a test's workspace keeps its files in: the workspace file's
+/// own, or for a PostgreSQL workspace (`SEQTUI_TEST_PG`) one per schema in
+/// the temp directory.
+pub fn home(db: &Path) -> std::path::PathBuf {
+    match seqtui::store::postgres_url(db) {
+        Some(url) => {
+            let name: String = url
+                .rsplit('=')
+                .next()
+                .unwrap_or(url)
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            std::env::temp_dir().join("seqtui-pg-tests").join(name)
+        }
+        None => db.parent().unwrap().to_path_buf(),
+    }
+}
+
+/// Where `run` puts emails by default for the workspace at `db`.
+pub fn outbox_of(db: &Path) -> std::path::PathBuf {
+    match seqtui::store::postgres_url(db) {
+        Some(_) => home(db).join("data").join("seqtui").join("outbox"),
+        None => home(db).join("outbox"),
+    }
+}
+
 /// The built binary as a plain process (to spawn, kill or time), with a
 /// clean environment and the workspace, but no clock.
 pub fn process(db: &Path) -> std::process::Command {
@@ -30,11 +57,15 @@ pub fn process(db: &Path) -> std::process::Command {
         .env_remove("TZ")
         // `init` writes the default rules file: into the temp dir, not the
         // config directory of whoever runs the tests.
-        .env("XDG_CONFIG_HOME", db.parent().unwrap().join("config"))
+        .env("XDG_CONFIG_HOME", home(db).join("config"))
         // The log file of `run --watch` and `ingest --watch`: there too.
-        .env("XDG_STATE_HOME", db.parent().unwrap().join("state"))
+        .env("XDG_STATE_HOME", home(db).join("state"))
         .arg("--db")
         .arg(db);
+    if seqtui::store::postgres_url(db).is_some() {
+        // A database has no folder: its outbox is in the data directory.
+        cmd.env("XDG_DATA_HOME", home(db).join("data"));
+    }
     cmd
 }
 
