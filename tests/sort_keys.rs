@@ -67,7 +67,15 @@ fn engage(ws: &mut Workspace, path: &Path, enrollment: i64, kind: &str, at: Time
 /// A workspace with enrollments in both sequences at different times,
 /// engine runs, opens and clicks, a few unenrolled and one paused.
 fn varied() -> Fixture {
-    let f = fixture(36);
+    varied_in(fixture(36))
+}
+
+/// [`varied`] in a SQLite file (for a file's migrations and query plans).
+fn varied_sqlite() -> Fixture {
+    varied_in(sqlite_fixture(36))
+}
+
+fn varied_in(f: Fixture) -> Fixture {
     send_any_time(&f.path);
     let outbox = f.dir.path().join("outbox");
     for (i, chunk) in f.c.chunks(6).enumerate() {
@@ -230,7 +238,7 @@ fn pages_of_every_sort_concatenate_to_the_sorted_list() {
 /// the scheduled steps and events it holds.
 #[test]
 fn the_migration_backfills_the_sort_columns() {
-    let f = varied();
+    let f = varied_sqlite();
     drop(f.ws);
     let conn = raw(&f.path);
     let version: i64 = conn
@@ -271,7 +279,7 @@ fn the_migration_backfills_the_sort_columns() {
 /// (the planner's plan names it), never a sort of the sequence.
 #[test]
 fn a_sorted_page_walks_its_index() {
-    let f = varied();
+    let f = varied_sqlite();
     let conn = raw(&f.path);
     for (key, index) in [
         (SortKey::NextDue, "enrollments_next_due"),

@@ -133,7 +133,7 @@ pub fn drift(
         " AS due, last_engagement,
                 (SELECT max(ev.at) FROM events ev WHERE ev.enrollment_id = enrollments.id
                     AND ev.type IN ('open', 'click', 'reply', 'meeting_booked')) AS engaged
-            FROM enrollments)
+            FROM enrollments) AS recomputed
          WHERE next_due IS DISTINCT FROM due OR last_engagement IS DISTINCT FROM engaged
          ORDER BY id"
     ))?;
