@@ -113,7 +113,7 @@ fn a_strangers_reply_on_the_thread_ends_nothing_and_is_recorded_unverified() {
     assert_eq!(replies, 0);
     // The text report names the outcome too.
     let run = output(seqtui(&path).args(["ingest"]).arg(reply(
-        &path.parent().unwrap().join("."),
+        f.dir.path(),
         "stranger2",
         "eve@evil.example",
         &id,

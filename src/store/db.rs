@@ -237,12 +237,17 @@ impl Connection {
             Inner::Sqlite(c) => Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?),
             Inner::Postgres(pg) => {
                 let mut client = pg.client.borrow_mut();
-                let mut notices = client.notifications();
                 let mut heard = pg.heard.get();
-                let mut it = notices.iter();
-                while let Some(n) = fallible_iterator::FallibleIterator::next(&mut it)? {
-                    if n.process_id() != pg.pid {
-                        heard += 1;
+                {
+                    // The client reads its socket only while it waits: a
+                    // wait of a millisecond lets it take what has arrived
+                    // (the non-blocking iterator would see nothing new).
+                    let mut notices = client.notifications();
+                    let mut it = notices.timeout_iter(std::time::Duration::from_millis(1));
+                    while let Some(n) = fallible_iterator::FallibleIterator::next(&mut it)? {
+                        if n.process_id() != pg.pid {
+                            heard += 1;
+                        }
                     }
                 }
                 pg.heard.set(heard);
