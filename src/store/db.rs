@@ -403,10 +403,10 @@ impl PgConn {
             return Ok(stmt.clone());
         }
         let stmt = self.client.borrow_mut().prepare(&pg_sql(sql));
-        if let Err(e) = &stmt
-            && std::env::var_os("SEQTUI_SQL_DEBUG").is_some()
-        {
-            eprintln!("SQLDEBUG {e:?}\n{}\n", pg_sql(sql));
+        if let Err(e) = &stmt {
+            // The statement as PostgreSQL read it, for the log (never shown
+            // to the person: their sentence comes from the error).
+            tracing::debug!(error = %e, sql = %pg_sql(sql), "PostgreSQL refused a statement");
         }
         let stmt = stmt?;
         self.cache
