@@ -13,6 +13,7 @@
 mod common;
 mod support;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -300,7 +301,10 @@ const SMTP_DUE_STEPS: usize = 300;
 /// the workspace is intact and every recorded email is on the server or
 /// in the journal; the next run completes it: counted by Message-ID, the
 /// server holds every email of the steps an unkilled run sends, each
-/// exactly once, and the journal is empty.
+/// exactly once, and the journal is empty — but for a message the next
+/// run reports unconfirmed after a spread kill, which may be missing when
+/// the kill landed between its handing-over mark and the write of its
+/// data (the protocol's one admitted loss; never a message sent twice).
 #[test]
 fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -369,10 +373,23 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         server.hold(0.0);
         let next: serde_json::Value =
             serde_json::from_str(&run_ok(deliver_command(&work, &clock, &server.url()))).unwrap();
-        let done = check_run(&work, &server.store, &base, &clock);
         let unconfirmed = next["unconfirmed"].as_array().unwrap();
+        // A kill at a spread point can land between a message's
+        // handing-over mark and the write of its data: that message never
+        // reached the server and the next run reports it unconfirmed
+        // rather than sending it twice (the protocol's one admitted loss,
+        // src/engine/outbox.rs). Only such a reported message may be
+        // missing; at a holding point the server has it, so none may.
+        let reported: HashSet<String> = match point {
+            Point::Holding(_) => HashSet::new(),
+            Point::Spread(_) => unconfirmed
+                .iter()
+                .map(|u| u["message_id"].as_str().unwrap().to_string())
+                .collect(),
+        };
+        let done = check_run_reported(&work, &server.store, &base, &clock, &reported);
         println!(
-            "kill at {what}: {} — left {} emails recorded ({} in the journal), {on_server_before} on the server; the next run recovered {}, {} unconfirmed, sent {}",
+            "kill at {what}: {} — left {} emails recorded ({} in the journal), {on_server_before} on the server; the next run recovered {}, {} unconfirmed ({} of them never reached the server), sent {}",
             if killed {
                 "interrupted"
             } else {
@@ -382,6 +399,7 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
             left.journal,
             next["recovered"],
             unconfirmed.len(),
+            done.lost_reported,
             next["emails_sent"]
         );
         // Exactly once: check_run found no Message-ID on the server twice
@@ -389,7 +407,8 @@ fn smtp_run_killed_anywhere_delivers_each_step_exactly_once() {
         // recorded email is on the server.
         assert_eq!(done.journal, 0, "{next}");
         assert_eq!(
-            done.files, done.sent,
+            done.files + done.lost_reported,
+            done.sent,
             "every email is on the server once: {next}"
         );
         assert_eq!(done.emailed_steps, reference.emailed_steps);

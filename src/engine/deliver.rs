@@ -366,6 +366,11 @@ impl Deliver for Smtp {
                 None => Err(self.fail("the session failed", e)),
             };
         }
+        // The wire text is made before the mark, so that nothing but the
+        // write itself stands between the mark and the data leaving.
+        let wire = std::str::from_utf8(message)
+            .ok()
+            .map(|text| DataAndDot(text).to_string());
         if let Err(e) = handing_over() {
             // Closing before the final "." makes the server drop the data.
             conn.abort();
@@ -377,9 +382,9 @@ impl Deliver for Smtp {
         // "sent, answer not seen". One write also keeps the final "." from
         // waiting for the server's delayed ACK of the data (Nagle), which
         // two writes cost on every message.
-        let sent = match std::str::from_utf8(message) {
-            Ok(text) => conn.command(DataAndDot(text)),
-            Err(_) => conn.message(message),
+        let sent = match &wire {
+            Some(wire) => conn.command(Wire(wire)),
+            None => conn.message(message),
         };
         match sent {
             Ok(_) => {
@@ -443,6 +448,15 @@ impl std::fmt::Display for DataAndDot<'_> {
         } else {
             f.write_str("\r\n.\r\n")
         }
+    }
+}
+
+/// Text already in its wire form (see [`DataAndDot`]), written as it is.
+struct Wire<'a>(&'a str);
+
+impl std::fmt::Display for Wire<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
     }
 }
 
