@@ -53,6 +53,20 @@ impl SortKey {
         matches!(self, SortKey::NextDue | SortKey::LastEngagement)
     }
 
+    /// Whether an enrollment in one of `statuses` (every status when
+    /// empty) can have a value of this key. An ended enrollment has no
+    /// next due (the store clears it as the enrollment ends and checks it
+    /// in `check_invariants`), so a list of ended enrollments sorted by
+    /// next due is its empty rows alone, in contact order, and the walk of
+    /// the key's index — which would read every entry of the sequence to
+    /// find none — is skipped.
+    pub fn has_value_for(self, statuses: &[super::Status]) -> bool {
+        match self {
+            SortKey::NextDue => statuses.is_empty() || statuses.iter().any(|s| s.is_open()),
+            _ => true,
+        }
+    }
+
     /// The next key in [`SortKey::ALL`] (the TUI's sort key cycles).
     pub fn next(self) -> SortKey {
         let at = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);

@@ -981,7 +981,7 @@ fn filtered_ids_sql(
 /// turn, until it has its rows: the rows with a value of the sort key in
 /// its order, then (for a key some rows lack) those without, in contact
 /// order.
-fn walks(sort: Sort, after: Option<&PageKey>) -> Vec<Walk<'_>> {
+fn walks<'a>(sort: Sort, statuses: &[Status], after: Option<&'a PageKey>) -> Vec<Walk<'a>> {
     if sort.key == SortKey::Contact {
         return vec![Walk::Contact {
             descending: sort.descending,
@@ -991,7 +991,7 @@ fn walks(sort: Sort, after: Option<&PageKey>) -> Vec<Walk<'_>> {
     }
     let mut walks = Vec::new();
     let in_empty = after.is_some_and(|k| k.value.is_none());
-    if !in_empty {
+    if !in_empty && sort.key.has_value_for(statuses) {
         walks.push(Walk::Key {
             key: sort.key,
             descending: sort.descending,
@@ -1022,7 +1022,7 @@ pub fn enrollment_page_plan(conn: &Connection, q: &EnrollmentQuery) -> Result<Ve
     let sql = filtered_ids_sql(
         q,
         &stale,
-        Shape::Page(walks(q.sort, None)[0], 50),
+        Shape::Page(walks(q.sort, &q.statuses, None)[0], 50),
         &mut values,
     );
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
@@ -1040,7 +1040,7 @@ fn page_ids(
     limit: usize,
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
-    for walk in walks(q.sort, after) {
+    for walk in walks(q.sort, &q.statuses, after) {
         let want = limit - ids.len();
         if want == 0 {
             break;
@@ -1071,7 +1071,7 @@ pub fn enrollment_page(
         let ids = page_ids(conn, q, stale, after, limit)?;
         return enrollments_by_ids(conn, &ids, stale);
     }
-    let walk = walks(q.sort, after)[0];
+    let walk = walks(q.sort, &q.statuses, after)[0];
     let mut values = stale_values(stale).to_vec();
     let ids = filtered_ids_sql(q, stale, Shape::Page(walk, limit), &mut values);
     let sql = format!(
