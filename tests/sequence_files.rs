@@ -688,3 +688,42 @@ fn a_step_rendered_before_an_edit_is_not_claimed() {
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].subject, "Hello again {{first_name}}");
 }
+
+/// The claim protocol's token check: a step rendered while its enrollment
+/// had no List-Unsubscribe token, recorded after another run gave the
+/// enrollment one, is not recorded with the message's own token (the
+/// one-click link would name a token nobody stores); it stays due and is
+/// rendered again, with the stored token.
+#[test]
+fn a_step_rendered_before_another_run_set_the_token_is_rendered_again() {
+    let mut f = fixture(1);
+    let manager = f.manager_east.clone();
+    f.ws.enroll(&manager, f.seq_a.id, &[f.c[0]]).unwrap();
+    let due = f.ws.due_steps(common::now(), None, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].unsubscribe_token, None);
+    let rendered =
+        seqtui::engine::outbox::execute(&due[0], "ws", common::now(), &Default::default()).unwrap();
+    // Another run's token, set meanwhile.
+    let conn = raw(&f.path);
+    conn.execute(
+        "UPDATE enrollments SET unsubscribe_token = 'set-by-another-run' WHERE id = ?1",
+        [due[0].enrollment_id],
+    )
+    .unwrap();
+    drop(conn);
+    let report = f.ws.record_executed(&[rendered]).unwrap();
+    assert_eq!((report.emails, report.changed), (0, 1));
+    let again = f.ws.due_steps(common::now(), None, 10).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(
+        again[0].unsubscribe_token.as_deref(),
+        Some("set-by-another-run")
+    );
+    let rendered =
+        seqtui::engine::outbox::execute(&again[0], "ws", common::now(), &Default::default())
+            .unwrap();
+    let report = f.ws.record_executed(&[rendered]).unwrap();
+    assert_eq!((report.emails, report.changed), (1, 0));
+    common::check_invariants(&f.path);
+}

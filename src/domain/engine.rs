@@ -400,23 +400,15 @@ impl Workspace {
         let mut finished_at = Vec::new();
         for executed in steps {
             let step = &executed.step;
-            let state = match &executed.output {
+            let (state, token) = match &executed.output {
                 StepOutput::Email {
                     unsubscribe_token, ..
-                } => {
-                    // The token the message carries must be the
-                    // enrollment's: a different one set meanwhile (by
-                    // another run) means rendering again.
-                    if qe::set_unsubscribe_token(&tx, step.enrollment_id, unsubscribe_token)?
-                        != *unsubscribe_token
-                    {
-                        report.changed += 1;
-                        continue;
-                    }
-                    StepState::Sent
-                }
-                StepOutput::Task { .. } => StepState::Done,
+                } => (StepState::Sent, Some(unsubscribe_token.as_str())),
+                StepOutput::Task { .. } => (StepState::Done, None),
             };
+            // The claim also checks the enrollment's List-Unsubscribe
+            // token: one set meanwhile (by another run) that is not the
+            // message's means rendering again (`Changed`).
             match qe::claim_step(
                 &tx,
                 step.scheduled_step_id,
@@ -425,6 +417,7 @@ impl Workspace {
                 step.enrolled_by,
                 &step.sender_email,
                 step.revision,
+                token,
             )? {
                 qe::Claim::Claimed => {}
                 qe::Claim::Taken => {
@@ -487,16 +480,20 @@ impl Workspace {
                     )?;
                     report.tasks += 1;
                     // R18: the enrollment waits at this step until the task
-                    // is done or skipped (`Workspace::work_tasks`).
+                    // is done or skipped (`Workspace::work_tasks`); only
+                    // its next due changes.
+                    crate::store::sort_keys::refresh(&tx, step.enrollment_id)?;
                     continue;
                 }
             }
-            if qe::advance_enrollment(
+            let token = token.expect("an email carries its token");
+            if qe::advance_after_email(
                 &tx,
                 step.enrollment_id,
                 step.position,
                 step.total_steps,
                 now,
+                token,
             )? {
                 report.finished.push(step.enrollment_id);
                 finished_at.push(step.position);

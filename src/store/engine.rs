@@ -213,18 +213,6 @@ pub fn emails_sent_by(
         )?)
 }
 
-/// Gives the enrollment its List-Unsubscribe token unless it has one.
-/// Returns the token it has now.
-pub fn set_unsubscribe_token(conn: &Connection, enrollment_id: i64, token: &str) -> Result<String> {
-    conn.prepare_cached(
-        "UPDATE enrollments SET unsubscribe_token = ?2 WHERE id = ?1 AND unsubscribe_token IS NULL",
-    )?
-    .execute(params![enrollment_id, token])?;
-    Ok(conn
-        .prepare_cached("SELECT coalesce(unsubscribe_token, '') FROM enrollments WHERE id = ?1")?
-        .query_row([enrollment_id], |r| r.get(0))?)
-}
-
 /// The enrollment and contact a List-Unsubscribe token belongs to.
 pub fn enrollment_by_unsubscribe_token(
     conn: &Connection,
@@ -291,7 +279,16 @@ pub enum Claim {
 /// step was rendered for), and its sequence still at `revision` (an edit
 /// of the steps, R17, renumbers them and may change the text), so two
 /// overlapping runs can never both execute it and a transfer or a
-/// sequence edit committed meanwhile is not undone.
+/// sequence edit committed meanwhile is not undone. An email also needs
+/// the enrollment's List-Unsubscribe token to be none yet or `token`, the
+/// one its message carries (another run may have set one meanwhile:
+/// then it is rendered again).
+///
+/// The enrollment's sort key `next_due` is left to the caller: an email
+/// sets it with [`advance_after_email`], a task with
+/// `sort_keys::refresh`, so that each step writes its enrollment's row
+/// once.
+#[allow(clippy::too_many_arguments)]
 pub fn claim_step(
     conn: &Connection,
     scheduled_step_id: i64,
@@ -300,27 +297,40 @@ pub fn claim_step(
     enrolled_by: i64,
     sender_email: &str,
     revision: i64,
+    token: Option<&str>,
 ) -> Result<Claim> {
-    let changed = conn
-        .prepare_cached(
-            "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
+    const CLAIM: &str = "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
              WHERE id = ?1 AND state = 'scheduled' AND EXISTS (
                 SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
                 WHERE e.id = scheduled_steps.enrollment_id
                 AND e.status = 'active' AND e.current_step = scheduled_steps.position
                 AND e.enrolled_by = ?4 AND snd.email = ?5
-                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6)",
-        )?
-        .execute(params![
-            scheduled_step_id,
-            state.as_str(),
-            format_time(at),
-            enrolled_by,
-            sender_email,
-            revision
-        ])?;
+                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6";
+    let params = params![
+        scheduled_step_id,
+        state.as_str(),
+        format_time(at),
+        enrolled_by,
+        sender_email,
+        revision
+    ];
+    let changed = match token {
+        Some(token) => conn
+            .prepare_cached(&format!(
+                "{CLAIM} AND coalesce(e.unsubscribe_token, ?7) = ?7)"
+            ))?
+            .execute(params![
+                scheduled_step_id,
+                state.as_str(),
+                format_time(at),
+                enrolled_by,
+                sender_email,
+                revision,
+                token
+            ])?,
+        None => conn.prepare_cached(&format!("{CLAIM})"))?.execute(params)?,
+    };
     if changed == 1 {
-        super::sort_keys::refresh_of_step(conn, scheduled_step_id)?;
         return Ok(Claim::Claimed);
     }
     let still_due: bool = conn
@@ -485,27 +495,39 @@ pub fn insert_task(
     Ok(())
 }
 
-/// Moves an enrollment past the step at `position`; after the last step it
-/// is `finished` (no end reason, `ended_at` set). Tasks its steps created
-/// stay open: finishing means every step ran, and a call the last step
-/// asked for is still the rep's to make (only unenrolling removes them, R3).
-pub fn advance_enrollment(
+/// What a claimed email step does to its enrollment, in one write of its
+/// row: the List-Unsubscribe token its message carries (kept when one is
+/// set: the claim checked they agree), and the enrollment moves on to the
+/// next step with `next_due` its next scheduled step's due time, or is
+/// `finished` after its last step (no end reason, `ended_at` set; nothing
+/// is due). Tasks its steps created stay open: finishing means every step
+/// ran, and a call the last step asked for is still the rep's to make
+/// (only unenrolling removes them, R3). Returns whether it finished.
+pub fn advance_after_email(
     conn: &Connection,
     enrollment_id: i64,
     position: i64,
     total_steps: i64,
     now: DateTime<Utc>,
+    token: &str,
 ) -> Result<bool> {
     if position >= total_steps {
         conn.prepare_cached(
-            "UPDATE enrollments SET status = 'finished', ended_at = ?2, next_due = NULL
+            "UPDATE enrollments SET status = 'finished', ended_at = ?2, next_due = NULL,
+                unsubscribe_token = coalesce(unsubscribe_token, ?3)
              WHERE id = ?1",
         )?
-        .execute(params![enrollment_id, format_time(now)])?;
+        .execute(params![enrollment_id, format_time(now), token])?;
         Ok(true)
     } else {
-        conn.prepare_cached("UPDATE enrollments SET current_step = ?2 WHERE id = ?1")?
-            .execute(params![enrollment_id, position + 1])?;
+        conn.prepare_cached(
+            "UPDATE enrollments SET current_step = ?2,
+                unsubscribe_token = coalesce(unsubscribe_token, ?3),
+                next_due = (SELECT min(ss.due_at) FROM scheduled_steps ss
+                            WHERE ss.enrollment_id = enrollments.id AND ss.state = 'scheduled')
+             WHERE id = ?1",
+        )?
+        .execute(params![enrollment_id, position + 1, token])?;
         Ok(false)
     }
 }
