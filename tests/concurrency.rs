@@ -1,7 +1,7 @@
 //! Issue 6, several people at once: on a demo workspace built by the real
 //! binary, for a bounded time and all together —
 //!
-//! * `seqtui run --watch --outbox DIR` at a clock where a few thousand steps
+//! * two `seqtui run --watch --outbox DIR` workers at a clock where a few thousand steps
 //!   are due (and every new enrollment's first step is due at once),
 //! * a loop of `seqtui ingest` over small JSON Lines and mbox files (opens,
 //!   clicks, replies on sequence threads, bounces, unsubscribes),
@@ -53,6 +53,9 @@ use serde_json::Value;
 const DEMO_NOW: &str = "2026-11-27T09:00:00Z";
 const CLOCK: &str = "2026-12-15T09:00:00Z";
 const CLOCK_SQL: &str = "2026-12-15T09:00:00Z";
+/// How many `run --watch` workers share the queue (issue 18: several
+/// workers; on PostgreSQL each claims its own batch).
+const ENGINE_WORKERS: usize = 2;
 
 /// The CLI writers: an admin, a manager of each team, a rep of each team.
 /// Maya Okafor (manager East, the default user) is the TUI's.
@@ -314,17 +317,25 @@ fn scenario(config: &Config) {
     let deadline = Instant::now() + Duration::from_secs(config.seconds);
     let outbox = dir.path().join("outbox");
 
-    // The engine.
+    // The engine: two `run --watch` workers sharing the queue.
     let engine_started = Instant::now();
-    let engine = seqtui(&db)
-        .args(["--now", CLOCK, "--json", "run", "--watch", "--outbox"])
-        .arg(&outbox)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut engine = Guard(Some(engine));
+    // Each worker's output is read as it comes (a full pipe would block
+    // it between passes, where it notices SIGTERM).
+    let mut engines: Vec<(Guard, Drained, Drained)> = (0..ENGINE_WORKERS)
+        .map(|_| {
+            let mut engine = seqtui(&db)
+                .args(["--now", CLOCK, "--json", "run", "--watch", "--outbox"])
+                .arg(&outbox)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stdout = drain(engine.stdout.take().unwrap());
+            let stderr = drain(engine.stderr.take().unwrap());
+            (Guard(Some(engine)), stdout, stderr)
+        })
+        .collect();
 
     let mut threads_out = Vec::new();
     // The CLI writers.
@@ -364,48 +375,62 @@ fn scenario(config: &Config) {
         }
     }
 
-    // Stop the engine as an operator would, and read what it said.
-    let child = engine.0.as_mut().unwrap();
-    if let Some(status) = child.try_wait().unwrap() {
-        problems.add(format!("run --watch exited early: {status}"));
-    }
-    let killed = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let stop_started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            stop_started.elapsed() < Duration::from_secs(60),
-            "run --watch did not stop within 60 s of SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let engine_elapsed = engine_started.elapsed();
-    let output = engine.0.take().unwrap().wait_with_output().unwrap();
-    let engine_ran = Ran {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into(),
-        stderr: String::from_utf8_lossy(&output.stderr).into(),
-        elapsed: engine_elapsed,
-    };
-    problems.check_output("run --watch", &["run", "--watch"], &engine_ran, &[0]);
+    // Stop the workers as an operator would, and read what they said.
     let mut engine_tally = Tally::default();
     let mut engine_passes = 0;
-    for line in engine_ran.stdout.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str::<Value>(line) {
-            Ok(pass) => {
-                engine_passes += 1;
-                engine_tally.ops += pass["emails_sent"].as_u64().unwrap_or(0)
-                    + pass["tasks_created"].as_u64().unwrap_or(0);
-            }
-            Err(e) => problems.add(format!("run --watch printed a non-JSON line ({e}): {line}")),
+    let mut worker_steps = Vec::new();
+    for (engine, _, _) in &mut engines {
+        let child = engine.0.as_mut().unwrap();
+        if let Some(status) = child.try_wait().unwrap() {
+            // What it said is read below, with the other problems.
+            problems.add(format!("run --watch exited early: {status}"));
+        } else {
+            let killed = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status()
+                .unwrap();
+            assert!(killed.success());
         }
+    }
+    let mut engine_elapsed = Duration::ZERO;
+    for (mut engine, stdout, stderr) in engines {
+        let child = engine.0.as_mut().unwrap();
+        let stop_started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                stop_started.elapsed() < Duration::from_secs(60),
+                "run --watch did not stop within 60 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        engine_elapsed = engine_started.elapsed();
+        engine.0.take();
+        let engine_ran = Ran {
+            code: status.code().unwrap_or(-1),
+            stdout: stdout.join().unwrap(),
+            stderr: stderr.join().unwrap(),
+            elapsed: engine_elapsed,
+        };
+        problems.check_output("run --watch", &["run", "--watch"], &engine_ran, &[0]);
+        let mut steps = 0;
+        for line in engine_ran.stdout.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Value>(line) {
+                Ok(pass) => {
+                    engine_passes += 1;
+                    steps += pass["emails_sent"].as_u64().unwrap_or(0)
+                        + pass["tasks_created"].as_u64().unwrap_or(0);
+                }
+                Err(e) => {
+                    problems.add(format!("run --watch printed a non-JSON line ({e}): {line}"))
+                }
+            }
+        }
+        engine_tally.ops += steps;
+        worker_steps.push(steps);
     }
 
     // ------------------------------------------------------------ report
@@ -429,8 +454,8 @@ fn scenario(config: &Config) {
         );
     }
     println!(
-        "{:<44} {:>7} {:>8.1}   (steps executed in {engine_passes} passes over {:.1} s)",
-        "run --watch",
+        "{:<44} {:>7} {:>8.1}   (steps executed in {engine_passes} passes over {:.1} s; per worker {worker_steps:?})",
+        format!("run --watch ({ENGINE_WORKERS} workers)"),
         engine_tally.ops,
         engine_tally.ops as f64 / engine_elapsed.as_secs_f64(),
         engine_elapsed.as_secs_f64()
@@ -451,6 +476,17 @@ fn scenario(config: &Config) {
     // ------------------------------------------------------------ the end state
     let told = std::mem::take(&mut *told.lock().unwrap());
     check_end_state(&db, &outbox, audit_start, &told);
+}
+
+/// A child's output, read to its end on a thread.
+type Drained = std::thread::JoinHandle<String>;
+
+fn drain(mut from: impl std::io::Read + Send + 'static) -> Drained {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = from.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 /// Kills the engine if the test fails before it has stopped.

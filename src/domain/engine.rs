@@ -374,6 +374,26 @@ impl Workspace {
         qe::due_steps(self.store.conn(), now, after, limit)
     }
 
+    /// [`Workspace::due_steps`] for a run that records them: on
+    /// PostgreSQL the steps are claimed (locked; another worker's walk
+    /// skips them) until [`Workspace::end_claim`], which the caller must
+    /// call after recording them, or when it fails. On SQLite the same as
+    /// `due_steps`.
+    pub fn claim_due_steps(
+        &mut self,
+        now: Timestamp,
+        after: Option<&qe::DueCursor>,
+        limit: usize,
+    ) -> Result<Vec<DueStep>> {
+        qe::claim_due_steps(self.store.conn(), now, after, limit)
+    }
+
+    /// Ends what [`Workspace::claim_due_steps`] claimed: keeps what was
+    /// recorded meanwhile (`commit`) or drops it all.
+    pub fn end_claim(&mut self, commit: bool) -> Result<()> {
+        Ok(self.store.conn().end_claim(commit)?)
+    }
+
     /// How many steps are due at `now` (what [`Workspace::due_steps`]
     /// returns without a limit; a follow-up that becomes due once its
     /// predecessor runs is not counted).

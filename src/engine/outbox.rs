@@ -824,27 +824,40 @@ fn run_pass(
     let mut cursor: Option<DueCursor> = None;
     let mut moved_on = false;
     loop {
-        let due = ws.due_steps(now, cursor.as_ref(), BATCH)?;
-        let Some(last) = due.last() else {
-            if !moved_on {
-                break;
+        // Claimed (on PostgreSQL: locked, so that another worker takes the
+        // next batch) until recorded; see `Workspace::claim_due_steps`.
+        let due = ws.claim_due_steps(now, cursor.as_ref(), BATCH)?;
+        let claimed = claimed_batch(ws, due, now, &mut sending, |step| {
+            execute(step, workspace_id, now, &unsubscribe)
+        });
+        let claimed = match claimed {
+            Ok(claimed) => {
+                ws.end_claim(true)?;
+                claimed
             }
-            cursor = None;
-            moved_on = false;
-            continue;
+            Err(e) => {
+                let _ = ws.end_claim(false);
+                return Err(e);
+            }
         };
-        cursor = Some(last.cursor.clone());
-        // R19: emails outside their window or over their sender's cap move
-        // to their next slot; the rest run now.
-        let due = ws.hold_for_sending(due, now, &mut sending)?;
-        if due.is_empty() {
-            continue;
-        }
-        let executed: Vec<ExecutedStep> = due
-            .iter()
-            .map(|step| execute(step, workspace_id, now, &unsubscribe))
-            .collect::<Result<_>>()?;
-        let batch = ws.record_executed(&executed)?;
+        let batch = match claimed {
+            Claimed::Nothing => {
+                if !moved_on {
+                    break;
+                }
+                cursor = None;
+                moved_on = false;
+                continue;
+            }
+            Claimed::Held(last) => {
+                cursor = Some(last);
+                continue;
+            }
+            Claimed::Recorded(last, batch) => {
+                cursor = Some(last);
+                batch
+            }
+        };
         // Recorded and journaled: sent, as far as the workspace knows,
         // even if writing the files fails now (the next run writes them).
         report.tasks_created += batch.tasks;
@@ -869,6 +882,39 @@ fn run_pass(
     report.next_due_at = ws.next_due()?;
     report.next_delivery_try = ws.next_delivery_try()?;
     Ok(())
+}
+
+/// What a batch of claimed due steps came to.
+enum Claimed {
+    /// Nothing is due after the cursor.
+    Nothing,
+    /// Every step was held for its sending window or cap (R19); the walk
+    /// goes on after the cursor.
+    Held(DueCursor),
+    /// Recorded, up to the cursor.
+    Recorded(DueCursor, ExecutionReport),
+}
+
+/// Holds the claimed steps R19 keeps for later, renders the rest
+/// (`render`) and records them, all inside the claim.
+fn claimed_batch(
+    ws: &mut Workspace,
+    due: Vec<DueStep>,
+    now: Timestamp,
+    sending: &mut SendingState,
+    render: impl Fn(&DueStep) -> Result<ExecutedStep>,
+) -> Result<Claimed> {
+    let Some(last) = due.last().map(|step| step.cursor.clone()) else {
+        return Ok(Claimed::Nothing);
+    };
+    // R19: emails outside their window or over their sender's cap move
+    // to their next slot; the rest run now.
+    let due = ws.hold_for_sending(due, now, sending)?;
+    if due.is_empty() {
+        return Ok(Claimed::Held(last));
+    }
+    let executed: Vec<ExecutedStep> = due.iter().map(render).collect::<Result<_>>()?;
+    Ok(Claimed::Recorded(last, ws.record_executed(&executed)?))
 }
 
 /// A run that failed part-way, as one sentence: what failed, then what the

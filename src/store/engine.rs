@@ -72,29 +72,35 @@ pub struct DueCursor {
     pub id: i64,
 }
 
+/// The due walk's statement without its limit (see [`DUE_STEPS_SQL`]).
+macro_rules! due_steps_walk {
+    () => {
+        "SELECT ss.id AS step_id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
+                (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id AND position > 0),
+                ss.kind, ss.due_at, st.subject, st.body, st.title,
+                c.id, c.email, c.first_name, c.last_name, c.company,
+                e.enrolled_by, snd.email, snd.name,
+                (SELECT json_group_array(message_id) FROM
+                    (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id) AS sent),
+                (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1),
+                s.revision, e.sender_id, s.window_start, s.window_end, s.sending_days,
+                s.time_zone, e.unsubscribe_token, ss.due_at, coalesce(ss.deferred_from, ss.due_at)
+             FROM scheduled_steps ss INDEXED BY scheduled_steps_queue
+             JOIN enrollments e ON e.id = ss.enrollment_id
+             JOIN steps st ON st.id = ss.step_id
+             JOIN contacts c ON c.id = e.contact_id
+             JOIN users snd ON snd.id = e.sender_id
+             JOIN sequences s ON s.id = e.sequence_id
+             WHERE ss.state = 'scheduled' AND ss.due_at <= ?1
+               AND (ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id) > (?3, ?4, ?5)
+               AND e.status = 'active' AND ss.position = e.current_step
+               AND c.opted_out_at IS NULL
+             ORDER BY ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id"
+    };
+}
+
 /// The due walk's statement (public for the query-plan test).
-pub const DUE_STEPS_SQL: &str =
-    "SELECT ss.id, ss.enrollment_id, e.sequence_id, s.name, ss.position,
-            (SELECT count(*) FROM steps WHERE sequence_id = e.sequence_id AND position > 0),
-            ss.kind, ss.due_at, st.subject, st.body, st.title,
-            c.id, c.email, c.first_name, c.last_name, c.company,
-            e.enrolled_by, snd.email, snd.name,
-            (SELECT json_group_array(message_id) FROM
-                (SELECT message_id FROM sent_emails WHERE enrollment_id = e.id ORDER BY id) AS sent),
-            (SELECT subject FROM sent_emails WHERE enrollment_id = e.id ORDER BY id LIMIT 1),
-            s.revision, e.sender_id, s.window_start, s.window_end, s.sending_days,
-            s.time_zone, e.unsubscribe_token, ss.due_at, coalesce(ss.deferred_from, ss.due_at)
-         FROM scheduled_steps ss INDEXED BY scheduled_steps_queue
-         JOIN enrollments e ON e.id = ss.enrollment_id
-         JOIN steps st ON st.id = ss.step_id
-         JOIN contacts c ON c.id = e.contact_id
-         JOIN users snd ON snd.id = e.sender_id
-         JOIN sequences s ON s.id = e.sequence_id
-         WHERE ss.state = 'scheduled' AND ss.due_at <= ?1
-           AND (ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id) > (?3, ?4, ?5)
-           AND e.status = 'active' AND ss.position = e.current_step
-           AND c.opted_out_at IS NULL
-         ORDER BY ss.due_at, coalesce(ss.deferred_from, ss.due_at), ss.id LIMIT ?2";
+pub const DUE_STEPS_SQL: &str = concat!(due_steps_walk!(), " LIMIT ?2");
 
 /// Due scheduled steps of active enrollments, oldest due first (equal due
 /// times in the order they were due before a deferral, R19); only the
@@ -107,8 +113,57 @@ pub fn due_steps(
     after: Option<&DueCursor>,
     limit: usize,
 ) -> Result<Vec<DueRow>> {
+    due_steps_with(conn, DUE_STEPS_SQL, now, after, limit)
+}
+
+/// [`due_steps`] as a claim: on PostgreSQL it opens one
+/// ([`Connection::begin_claim`]) and takes each step it returns with a
+/// transaction-level advisory lock, skipping the steps another session
+/// holds, so that several `run` workers share the queue, each rendering
+/// and recording its own batch; the caller ends the claim after recording
+/// the batch. The locks are tried, never waited for, and lock no row: a
+/// writer that cancels a claimed step (an unenroll) does not wait for the
+/// run — the run's claim of the step then finds it cancelled — and no
+/// lock order with the workspace's write lock can deadlock (row locks,
+/// `FOR UPDATE SKIP LOCKED`, did: the run held a step's row and waited for
+/// the write lock, an unenroll held that and waited for the row). Only
+/// the steps returned are locked: the walk is a fenced subquery (`OFFSET
+/// 0`) the lock's condition filters. On SQLite, where one writer runs at
+/// a time, it is [`due_steps`].
+pub fn claim_due_steps(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    after: Option<&DueCursor>,
+    limit: usize,
+) -> Result<Vec<DueRow>> {
+    if !conn.begin_claim()? {
+        return due_steps(conn, now, after, limit);
+    }
+    // The walk reads a few batches ahead, past the steps other workers
+    // hold (each holds one batch).
+    let sql = format!(
+        "SELECT * FROM ({} LIMIT {} OFFSET 0) AS due
+         WHERE pg_try_advisory_xact_lock(hashtext(current_schema()), CAST(due.step_id % 2147483647 AS INTEGER))
+         LIMIT ?2",
+        due_steps_walk!(),
+        limit.saturating_mul(4).min(i64::MAX as usize)
+    );
+    let claimed = due_steps_with(conn, &sql, now, after, limit);
+    if claimed.is_err() {
+        let _ = conn.end_claim(false);
+    }
+    claimed
+}
+
+fn due_steps_with(
+    conn: &Connection,
+    sql: &str,
+    now: DateTime<Utc>,
+    after: Option<&DueCursor>,
+    limit: usize,
+) -> Result<Vec<DueRow>> {
     let start = after.cloned().unwrap_or_default();
-    let mut stmt = conn.prepare_cached(DUE_STEPS_SQL)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let params = params![
         format_time(now),
         limit as i64,

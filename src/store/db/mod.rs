@@ -191,6 +191,10 @@ pub struct PgConn {
     /// Whether the open transaction took the write lock (its commit then
     /// tells the other sessions).
     writing: Cell<bool>,
+    /// Whether a claim is open ([`Connection::begin_claim`]), and whether a
+    /// transaction inside it wrote.
+    claim: Cell<bool>,
+    claim_wrote: Cell<bool>,
     /// This session's server process, to tell its own notices from others'.
     pid: i32,
     /// How many commits of other sessions this one has heard of.
@@ -228,6 +232,8 @@ impl Connection {
                 cache: RefCell::new(HashMap::new()),
                 in_transaction: Cell::new(false),
                 writing: Cell::new(false),
+                claim: Cell::new(false),
+                claim_wrote: Cell::new(false),
                 pid,
                 heard: Cell::new(0),
             })),
@@ -338,6 +344,46 @@ impl Connection {
         }
     }
 
+    /// Opens a claim on PostgreSQL: a transaction whose reads may take
+    /// transaction-level locks on what they return (see
+    /// `store::engine::claim_due_steps`), so that sessions working one
+    /// queue (several `run` workers) each take items the others have not.
+    /// It takes no write lock; a transaction started while it is open is
+    /// a savepoint in it (taking the write lock then, held to the claim's
+    /// end), so the items stay claimed until [`Connection::end_claim`].
+    /// Returns `false`, opening nothing, on SQLite: one writer at a time
+    /// needs no claim.
+    pub fn begin_claim(&self) -> Result<bool> {
+        match &self.inner {
+            Inner::Sqlite(_) => Ok(false),
+            Inner::Postgres(pg) => {
+                pg.client.borrow_mut().batch_execute("BEGIN")?;
+                pg.in_transaction.set(true);
+                pg.claim.set(true);
+                pg.claim_wrote.set(false);
+                Ok(true)
+            }
+        }
+    }
+
+    /// Ends the claim [`Connection::begin_claim`] opened: commits what its
+    /// parts wrote (telling the other sessions) or rolls it all back, and
+    /// releases the rows. Nothing on SQLite or without an open claim.
+    pub fn end_claim(&self, commit: bool) -> Result<()> {
+        if let Inner::Postgres(pg) = &self.inner
+            && pg.claim.replace(false)
+        {
+            pg.in_transaction.set(false);
+            let wrote = pg.claim_wrote.replace(false);
+            let mut client = pg.client.borrow_mut();
+            if commit && wrote {
+                client.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+            }
+            client.batch_execute(if commit { "COMMIT" } else { "ROLLBACK" })?;
+        }
+        Ok(())
+    }
+
     /// Whether no transaction is open on this connection.
     pub fn is_autocommit(&self) -> bool {
         match &self.inner {
@@ -359,6 +405,26 @@ impl Connection {
                 TransactionBehavior::Exclusive => "BEGIN EXCLUSIVE",
                 _ => "BEGIN IMMEDIATE",
             })?,
+            Inner::Postgres(pg) if pg.claim.get() => {
+                // Inside a claim: a part of its transaction, which keeps
+                // the claimed rows locked (see `begin_claim`).
+                {
+                    let mut client = pg.client.borrow_mut();
+                    client.batch_execute(&format!("SAVEPOINT {PART}"))?;
+                    if !matches!(behavior, TransactionBehavior::Deferred) {
+                        pg.claim_wrote.set(true);
+                        client.execute(
+                            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+                            &[&WRITE_LOCK],
+                        )?;
+                    }
+                }
+                return Ok(Transaction {
+                    conn: self,
+                    done: false,
+                    part: true,
+                });
+            }
             Inner::Postgres(pg) => {
                 let mut client = pg.client.borrow_mut();
                 client.batch_execute("BEGIN")?;
@@ -378,6 +444,7 @@ impl Connection {
         Ok(Transaction {
             conn: self,
             done: false,
+            part: false,
         })
     }
 
@@ -450,16 +517,31 @@ impl PgConn {
 pub struct Transaction<'c> {
     conn: &'c mut Connection,
     done: bool,
+    /// A part of an open claim (a savepoint): its end ends the part only.
+    part: bool,
 }
+
+/// The savepoint a transaction inside a claim is.
+const PART: &str = "seqtui_part";
 
 impl Transaction<'_> {
     pub fn commit(mut self) -> Result<()> {
         self.done = true;
+        if self.part {
+            return self
+                .conn
+                .execute_batch(&format!("RELEASE SAVEPOINT {PART}"));
+        }
         self.conn.end("COMMIT")
     }
 
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
+        if self.part {
+            return self.conn.execute_batch(&format!(
+                "ROLLBACK TO SAVEPOINT {PART}; RELEASE SAVEPOINT {PART}"
+            ));
+        }
         self.conn.end("ROLLBACK")
     }
 }
@@ -474,7 +556,13 @@ impl Deref for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.conn.end("ROLLBACK");
+            let _ = if self.part {
+                self.conn.execute_batch(&format!(
+                    "ROLLBACK TO SAVEPOINT {PART}; RELEASE SAVEPOINT {PART}"
+                ))
+            } else {
+                self.conn.end("ROLLBACK")
+            };
         }
     }
 }
