@@ -380,15 +380,19 @@ pub enum UsersAction {
         team: String,
     },
     /// Bind a user to an operating-system login (admins only): from then on
-    /// that login acts as that user, and only admins may use --as
+    /// that login acts as that user, and only admins may use --as. On
+    /// PostgreSQL the login is a database role, which this gives the
+    /// workspace's tables (the audit append-only for it)
     Bind {
         /// The user's email
         email: String,
-        /// The login name (as `id -un` prints it)
+        /// The login name (as `id -un` prints it); on PostgreSQL the
+        /// database role
         #[arg(long)]
         login: String,
     },
-    /// Remove a user's login binding (admins only)
+    /// Remove a user's login binding (admins only); on PostgreSQL a role
+    /// no user is bound to any more loses the workspace's tables
     Unbind {
         /// The user's email
         email: String,

@@ -138,7 +138,19 @@ impl Workspace {
                 actor.email, user.email
             )));
         }
+        let before: Option<String> = user.login.clone();
         q::set_login(&tx, user.id, login)?;
+        // On a database server the login is a role: binding gives it the
+        // workspace's tables, unbinding the last user of a role takes them
+        // back (in this transaction: a refusal undoes both).
+        if let Some(login) = login {
+            q::grant_login(&tx, login, user.role == Role::Admin)?;
+        }
+        if let Some(old) = before.filter(|old| Some(old.as_str()) != login)
+            && q::user_by_login(&tx, &old)?.is_none()
+        {
+            q::revoke_login(&tx, &old)?;
+        }
         if q::logins_bound(&tx)? && !q::admins_bound(&tx)? {
             return Err(DomainError::Refused(format!(
                 "that would leave users bound to logins but no admin bound, and nobody could bind or unbind again; bind another admin first, or unbind the others; {} was not changed",

@@ -117,6 +117,26 @@ pub fn server_login(conn: &Connection) -> Result<Option<String>> {
     }
 }
 
+/// On a database server, gives the role `login` access to the
+/// workspace's tables as a user is bound to it (the audit append-only for
+/// it; an admin's role may grant in turn); nothing for a SQLite file,
+/// whose logins are the operating system's. See `pg::grant`.
+pub fn grant_login(conn: &Connection, login: &str, admin: bool) -> Result<()> {
+    match conn.dialect() {
+        super::Dialect::Sqlite => Ok(()),
+        super::Dialect::Postgres => super::pg::grant(conn, login, admin),
+    }
+}
+
+/// Takes back what [`grant_login`] gave a role no user is bound to any
+/// more; nothing for a SQLite file.
+pub fn revoke_login(conn: &Connection, login: &str) -> Result<()> {
+    match conn.dialect() {
+        super::Dialect::Sqlite => Ok(()),
+        super::Dialect::Postgres => super::pg::revoke(conn, login),
+    }
+}
+
 /// The user bound to an operating-system login.
 pub fn user_by_login(conn: &Connection, login: &str) -> Result<Option<User>> {
     Ok(conn

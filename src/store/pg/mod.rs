@@ -267,6 +267,98 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
     })
 }
 
+/// The audit tables: a role bound to a user may read and append to them,
+/// never change or empty them (R13). The triggers of the schema refuse an
+/// UPDATE or DELETE from anyone, the owner included; the privileges say
+/// it again for the team's roles, before any trigger runs.
+const APPEND_ONLY: [&str; 3] = ["audit", "audit_enrollments", "audit_owners"];
+
+/// Gives `role` what seqtui needs of the workspace's schema when a user
+/// is bound to it (`users bind … --login ROLE`): USAGE of the schema,
+/// SELECT, INSERT, UPDATE and DELETE on its tables but only SELECT and
+/// INSERT on the audit tables, and its sequences. An admin's role gets
+/// them WITH GRANT OPTION, so that admin can bind others in turn. The
+/// role that owns the tables (who ran `init`) has them already and is
+/// left as it is. In the binding's transaction: a refusal undoes both.
+pub fn grant(conn: &super::Connection, role: &str, admin: bool) -> Result<(), DomainError> {
+    if !role_exists(conn, role)? {
+        return Err(DomainError::NotFound(format!(
+            "no role '{role}' on this database server: create it (CREATE ROLE \"{role}\" LOGIN) and bind again"
+        )));
+    }
+    if owns_tables(conn, role)? {
+        return Ok(());
+    }
+    let option = if admin { " WITH GRANT OPTION" } else { "" };
+    let (schema, tables, sequences, revoke): (String, String, String, String) = conn.query_row(
+        "SELECT format('GRANT USAGE ON SCHEMA %I TO %I', s, r),
+                format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I TO %I', s, r),
+                format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', s, r),
+                format('REVOKE UPDATE, DELETE, TRUNCATE ON %I.%I, %I.%I, %I.%I FROM %I',
+                       s, CAST(?2 AS TEXT), s, CAST(?3 AS TEXT), s, CAST(?4 AS TEXT), r)
+         FROM (SELECT CAST(current_schema() AS TEXT) AS s, CAST(?1 AS TEXT) AS r) AS x",
+        rusqlite::params![role, APPEND_ONLY[0], APPEND_ONLY[1], APPEND_ONLY[2]],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let sql = format!("{schema}{option}; {tables}{option}; {sequences}{option}; {revoke}");
+    conn.execute_batch(&sql)?;
+    // A GRANT by a role that may not grant is a warning, not an error:
+    // check that it took.
+    let granted: bool = conn.query_row(
+        "SELECT has_table_privilege(CAST(?1 AS TEXT), CAST(current_schema() || '.enrollments' AS TEXT), 'UPDATE')",
+        [role],
+        |r| r.get(0),
+    )?;
+    if !granted {
+        let owner: String = conn.query_row(
+            "SELECT CAST(tableowner AS TEXT) FROM pg_tables
+             WHERE schemaname = current_schema() AND tablename = 'enrollments'",
+            [],
+            |r| r.get(0),
+        )?;
+        return Err(DomainError::Refused(format!(
+            "your database role cannot give the role '{role}' access to this workspace's tables; bind it as their owner, '{owner}' (or as an admin bound after this change)"
+        )));
+    }
+    Ok(())
+}
+
+/// Takes back what [`grant`] gave `role`, when no user is bound to it any
+/// more (the owner's role is left as it is).
+pub fn revoke(conn: &super::Connection, role: &str) -> Result<(), DomainError> {
+    if !role_exists(conn, role)? || owns_tables(conn, role)? {
+        return Ok(());
+    }
+    let sql: String = conn.query_row(
+        "SELECT format('REVOKE ALL ON ALL TABLES IN SCHEMA %I FROM %I', s, r)
+             || format('; REVOKE ALL ON ALL SEQUENCES IN SCHEMA %I FROM %I', s, r)
+             || format('; REVOKE USAGE ON SCHEMA %I FROM %I', s, r)
+         FROM (SELECT CAST(current_schema() AS TEXT) AS s, CAST(?1 AS TEXT) AS r) AS x",
+        [role],
+        |r| r.get(0),
+    )?;
+    conn.execute_batch(&sql)?;
+    Ok(())
+}
+
+fn role_exists(conn: &super::Connection, role: &str) -> Result<bool, DomainError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?1)",
+        [role],
+        |r| r.get(0),
+    )?)
+}
+
+fn owns_tables(conn: &super::Connection, role: &str) -> Result<bool, DomainError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables
+                        WHERE schemaname = current_schema() AND tablename = 'enrollments'
+                          AND tableowner = ?1)",
+        [role],
+        |r| r.get(0),
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
