@@ -274,18 +274,15 @@ impl App {
                 sort: e.sort,
                 limit: FIRST_PAGE,
             })),
-            // A sequence's text filter as it is typed, or a new order: its
-            // first rows in a few milliseconds (a walk of the order's
-            // index), its every id (the count, Ctrl-a) after.
-            (Source::Sequence(_), Keep::Top)
-                if !e.search.trim().is_empty() || !e.sort.is_default() =>
-            {
-                Some(Job::from(EnrollmentPage {
-                    generation,
-                    query: Box::new(e.query()),
-                    limit: FIRST_PAGE,
-                }))
-            }
+            // A sequence opened, its text filter as it is typed, a new
+            // chip or order: its first rows in a few milliseconds (a walk
+            // of the order's index), its every id (the count, Ctrl-a)
+            // after — 164,375 of them take 100–170 ms on the 1M demo.
+            (Source::Sequence(_), Keep::Top) => Some(Job::from(EnrollmentPage {
+                generation,
+                query: Box::new(e.query()),
+                limit: FIRST_PAGE,
+            })),
             _ => None,
         };
         let job = e.ids_job(generation);
