@@ -102,11 +102,11 @@ fn main() {
     // The first rows on screen, then every job Enter started (the chip
     // counts, every id of the list) done.
     let deadline = Instant::now() + Duration::from_secs(600);
-    while !ui
+    while ui
         .app
         .enrollments
         .as_ref()
-        .is_some_and(|e| !e.rows.is_empty())
+        .is_none_or(|e| e.rows.is_empty())
         && Instant::now() < deadline
     {
         ui.pump();
