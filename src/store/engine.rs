@@ -354,37 +354,27 @@ pub fn claim_step(
     revision: i64,
     token: Option<&str>,
 ) -> Result<Claim> {
-    const CLAIM: &str = "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
+    // `?7`: the message's token, none for a task (then any token passes).
+    let changed = conn
+        .prepare_cached(
+            "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
              WHERE id = ?1 AND state = 'scheduled' AND EXISTS (
                 SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
                 WHERE e.id = scheduled_steps.enrollment_id
                 AND e.status = 'active' AND e.current_step = scheduled_steps.position
                 AND e.enrolled_by = ?4 AND snd.email = ?5
-                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6";
-    let params = params![
-        scheduled_step_id,
-        state.as_str(),
-        format_time(at),
-        enrolled_by,
-        sender_email,
-        revision
-    ];
-    let changed = match token {
-        Some(token) => conn
-            .prepare_cached(&format!(
-                "{CLAIM} AND coalesce(e.unsubscribe_token, ?7) = ?7)"
-            ))?
-            .execute(params![
-                scheduled_step_id,
-                state.as_str(),
-                format_time(at),
-                enrolled_by,
-                sender_email,
-                revision,
-                token
-            ])?,
-        None => conn.prepare_cached(&format!("{CLAIM})"))?.execute(params)?,
-    };
+                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6
+                AND coalesce(e.unsubscribe_token, ?7, '') = coalesce(?7, e.unsubscribe_token, ''))",
+        )?
+        .execute(params![
+            scheduled_step_id,
+            state.as_str(),
+            format_time(at),
+            enrolled_by,
+            sender_email,
+            revision,
+            token
+        ])?;
     if changed == 1 {
         return Ok(Claim::Claimed);
     }

@@ -35,15 +35,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::ops::Deref;
 
 use rusqlite::types::{FromSql, FromSqlError, Value, ValueRef};
 use rusqlite::{ToSql, TransactionBehavior};
 
 mod pg_sql;
+mod transaction;
 mod values;
 
 pub use pg_sql::pg_sql;
+use transaction::PART;
+pub use transaction::Transaction;
 use values::{PgCell, pg_params};
 
 /// The advisory lock every PostgreSQL write transaction takes: "SEQT" and
@@ -368,7 +370,7 @@ impl Connection {
 
     /// Ends the claim [`Connection::begin_claim`] opened: commits what its
     /// parts wrote (telling the other sessions) or rolls it all back, and
-    /// releases the rows. Nothing on SQLite or without an open claim.
+    /// releases what it claimed. Nothing on SQLite or without an open claim.
     pub fn end_claim(&self, commit: bool) -> Result<()> {
         if let Inner::Postgres(pg) = &self.inner
             && pg.claim.replace(false)
@@ -407,23 +409,16 @@ impl Connection {
             })?,
             Inner::Postgres(pg) if pg.claim.get() => {
                 // Inside a claim: a part of its transaction, which keeps
-                // the claimed rows locked (see `begin_claim`).
+                // the claimed items claimed (see `begin_claim`).
                 {
                     let mut client = pg.client.borrow_mut();
                     client.batch_execute(&format!("SAVEPOINT {PART}"))?;
                     if !matches!(behavior, TransactionBehavior::Deferred) {
                         pg.claim_wrote.set(true);
-                        client.execute(
-                            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
-                            &[&WRITE_LOCK],
-                        )?;
+                        take_write_lock(&mut client)?;
                     }
                 }
-                return Ok(Transaction {
-                    conn: self,
-                    done: false,
-                    part: true,
-                });
+                return Ok(Transaction::new(self, true));
             }
             Inner::Postgres(pg) => {
                 let mut client = pg.client.borrow_mut();
@@ -432,20 +427,11 @@ impl Connection {
                 let writing = !matches!(behavior, TransactionBehavior::Deferred);
                 pg.writing.set(writing);
                 if writing {
-                    // One lock per workspace: a database may hold several
-                    // (one per schema).
-                    client.execute(
-                        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
-                        &[&WRITE_LOCK],
-                    )?;
+                    take_write_lock(&mut client)?;
                 }
             }
         }
-        Ok(Transaction {
-            conn: self,
-            done: false,
-            part: false,
-        })
+        Ok(Transaction::new(self, false))
     }
 
     /// A read transaction (a consistent snapshot on PostgreSQL only once
@@ -468,6 +454,17 @@ impl Connection {
             }
         }
     }
+}
+
+/// The workspace's write lock on PostgreSQL, held to the end of the
+/// transaction: one lock per workspace, as a database may hold several
+/// (one per schema).
+fn take_write_lock(client: &mut postgres::Client) -> Result<()> {
+    client.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))",
+        &[&WRITE_LOCK],
+    )?;
+    Ok(())
 }
 
 impl PgConn {
@@ -508,62 +505,6 @@ impl PgConn {
             .map(|v| v as &(dyn postgres::types::ToSql + Sync))
             .collect();
         Ok(self.client.borrow_mut().execute(stmt, &refs)? as usize)
-    }
-}
-
-/// An open transaction; rolled back when dropped without [`commit`].
-///
-/// [`commit`]: Transaction::commit
-pub struct Transaction<'c> {
-    conn: &'c mut Connection,
-    done: bool,
-    /// A part of an open claim (a savepoint): its end ends the part only.
-    part: bool,
-}
-
-/// The savepoint a transaction inside a claim is.
-const PART: &str = "seqtui_part";
-
-impl Transaction<'_> {
-    pub fn commit(mut self) -> Result<()> {
-        self.done = true;
-        if self.part {
-            return self
-                .conn
-                .execute_batch(&format!("RELEASE SAVEPOINT {PART}"));
-        }
-        self.conn.end("COMMIT")
-    }
-
-    pub fn rollback(mut self) -> Result<()> {
-        self.done = true;
-        if self.part {
-            return self.conn.execute_batch(&format!(
-                "ROLLBACK TO SAVEPOINT {PART}; RELEASE SAVEPOINT {PART}"
-            ));
-        }
-        self.conn.end("ROLLBACK")
-    }
-}
-
-impl Deref for Transaction<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl Drop for Transaction<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = if self.part {
-                self.conn.execute_batch(&format!(
-                    "ROLLBACK TO SAVEPOINT {PART}; RELEASE SAVEPOINT {PART}"
-                ))
-            } else {
-                self.conn.end("ROLLBACK")
-            };
-        }
     }
 }
 

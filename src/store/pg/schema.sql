@@ -308,7 +308,7 @@ CREATE TABLE imap_state (
 CREATE TABLE schema_version (version BIGINT NOT NULL);
 
 -- SQLite's words the store's SQL uses, for PostgreSQL (the store writes
--- its SQL once where it can; see src/store/db.rs):
+-- its SQL once where it can; see src/store/db/):
 --   * `COLLATE NOCASE`: a case-insensitive ICU collation of that name.
 --   * strftime('%Y-%m-%dT%H:%M:%SZ', time, '+N seconds'): a stored time
 --     moved by N seconds, in the stored form (the one format used).
