@@ -52,6 +52,10 @@ fn main() {
     println!("workspace: {}", path.display());
     let mut table = Table::default();
 
+    if std::env::var_os("SEQTUI_BENCH_SORT_MATRIX").is_some() {
+        sort_matrix(&path, clock);
+        return;
+    }
     if std::env::var_os("SEQTUI_BENCH_SKIP_DOMAIN").is_none() {
         domain_calls(&path, clock, &mut table);
     }
@@ -523,6 +527,77 @@ fn filter_first_page(path: &Path, clock: Clock) {
 /// list (every status) → the first page of the new order on screen (its
 /// ids, which follow, waited for outside the timing). Goal: ≤ 50 ms on the
 /// 1M demo. `SEQTUI_BENCH_SKIP_SORT=1` skips it.
+/// `SEQTUI_BENCH_SORT_MATRIX=1`: the first page of 100 of the largest
+/// sequence for every sort key, status chip and direction (median of five
+/// calls after one), as a Markdown table; nothing else is measured.
+fn sort_matrix(path: &Path, clock: Clock) {
+    let ws = Workspace::open(path, clock).expect("open");
+    let largest = ws
+        .sequences()
+        .expect("sequences")
+        .into_iter()
+        .max_by_key(|s| s.total)
+        .expect("a sequence");
+    // Row by row only (every walk before the set walk), then as shipped.
+    for (label, probe) in [
+        ("row by row only", usize::MAX),
+        ("as shipped", seqtui::store::queries::PROBE_ROWS_DEFAULT),
+    ] {
+        println!(
+            "first page of 100, ms, '{}' ({} enrolled), {label}",
+            largest.name, largest.total
+        );
+        seqtui::store::queries::with_probe_rows(probe, || matrix(&ws, largest.id));
+    }
+}
+
+fn matrix(ws: &Workspace, sequence: i64) {
+    let chips: [(&str, Vec<Status>); 5] = [
+        ("active", vec![Status::Active]),
+        ("paused", vec![Status::Paused]),
+        ("finished", vec![Status::Finished]),
+        ("unenrolled", vec![Status::Unenrolled]),
+        ("open", vec![Status::Active, Status::Paused]),
+    ];
+    let names: Vec<&str> = chips.iter().map(|c| c.0).collect();
+    println!("| key | order | {} |", names.join(" | "));
+    println!("|---|---|{}", "---|".repeat(chips.len()));
+    for key in [
+        SortKey::NextDue,
+        SortKey::Step,
+        SortKey::LastEngagement,
+        SortKey::EnrolledAt,
+    ] {
+        for descending in [false, true] {
+            let mut cells = Vec::new();
+            for (_, statuses) in &chips {
+                let query = EnrollmentQuery {
+                    sequences: vec![sequence],
+                    statuses: statuses.clone(),
+                    sort: Sort::new(key, descending),
+                    ..EnrollmentQuery::default()
+                };
+                ws.enrollment_page(&query, None, 100).expect("page");
+                let mut times: Vec<Duration> = (0..5)
+                    .map(|_| {
+                        let started = Instant::now();
+                        ws.enrollment_page(&query, None, 100).expect("page");
+                        started.elapsed()
+                    })
+                    .collect();
+                times.sort();
+                cells.push(format!("{:.1}", times[2].as_secs_f64() * 1000.0));
+            }
+            let order = if descending {
+                "descending"
+            } else {
+                "ascending"
+            };
+            println!("| {key:?} | {order} | {} |", cells.join(" | "));
+        }
+    }
+}
+
 fn sorted_first_page(path: &Path, clock: Clock) {
     let ws = Workspace::open(path, clock).expect("open");
     let Some(largest) = ws

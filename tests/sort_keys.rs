@@ -208,6 +208,56 @@ fn pages_of_every_sort_concatenate_to_the_sorted_list() {
         },
     ];
     for query in &queries {
+        check_every_sort(&ws, query);
+    }
+}
+
+/// A sorted page of one sequence with statuses walks the sort key's index
+/// row by row for a while, then checks the statuses by set: every way
+/// through (by set at once, after a window of 1 or 3 rows, never) gives
+/// the same pages.
+#[test]
+fn sorted_pages_by_set_are_the_pages_row_by_row() {
+    let f = varied();
+    let ws = at(&f.path, 3, 1);
+    let mut queries: Vec<EnrollmentQuery> = [
+        vec![Status::Active],
+        vec![Status::Paused],
+        vec![Status::Unenrolled],
+        vec![Status::Active, Status::Paused],
+    ]
+    .into_iter()
+    .map(|statuses| EnrollmentQuery {
+        sequences: vec![f.seq_a.id],
+        statuses,
+        ..Default::default()
+    })
+    .collect();
+    queries.push(EnrollmentQuery {
+        sequences: vec![f.seq_b.id],
+        statuses: vec![Status::Active],
+        search: "first0".into(),
+        ..Default::default()
+    });
+    queries.push(EnrollmentQuery {
+        sequences: vec![f.seq_a.id],
+        statuses: vec![Status::Active, Status::Unenrolled],
+        step_at_least: Some(2),
+        ..Default::default()
+    });
+    for probe in [0, 1, 3, usize::MAX] {
+        seqtui::store::queries::with_probe_rows(probe, || {
+            for query in &queries {
+                check_every_sort(&ws, query);
+            }
+        });
+    }
+}
+
+/// Every sort of `query`, read by pages of 1, 4 and 7 and whole, is the
+/// sorted list [`expected`] computes.
+fn check_every_sort(ws: &Workspace, query: &EnrollmentQuery) {
+    {
         for key in SortKey::ALL {
             for descending in [false, true] {
                 let sort = Sort::new(key, descending);
@@ -215,11 +265,11 @@ fn pages_of_every_sort_concatenate_to_the_sorted_list() {
                     sort,
                     ..query.clone()
                 };
-                let want = expected(&ws, &query, sort);
+                let want = expected(ws, &query, sort);
                 assert!(!want.is_empty(), "{query:?}");
                 for size in [1, 4, 7] {
                     assert_eq!(
-                        paged(&ws, &query, size),
+                        paged(ws, &query, size),
                         want,
                         "{sort:?} by {size}: {query:?}"
                     );
@@ -298,16 +348,29 @@ fn a_sorted_page_walks_its_index() {
                 sort: Sort::new(key, true),
                 ..Default::default()
             };
-            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &query).unwrap();
+            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &query, false).unwrap();
             let text = plan.join("\n");
             assert!(text.contains(index), "{key:?}: {text}");
             assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+            // By set: the key's index alone, and the status index once.
+            if !query.statuses.is_empty() {
+                let plan =
+                    seqtui::store::queries::enrollment_page_plan(&conn, &query, true).unwrap();
+                let text = plan.join("\n");
+                assert!(
+                    text.contains(&format!("COVERING INDEX {index} ")),
+                    "{key:?}: {text}"
+                );
+                assert!(text.contains("LIST SUBQUERY"), "{key:?}: {text}");
+                assert!(text.contains("enrollments_status_page"), "{key:?}: {text}");
+                assert!(!text.contains("TEMP B-TREE"), "{key:?} sorts: {text}");
+            }
             // Across every sequence (the All view): the key's global index.
             let all = EnrollmentQuery {
                 sequences: vec![],
                 ..query
             };
-            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &all).unwrap();
+            let plan = seqtui::store::queries::enrollment_page_plan(&conn, &all, false).unwrap();
             let text = plan.join("\n");
             let global = index.replacen("enrollments_", "enrollments_all_", 1);
             assert!(text.contains(&global), "{key:?}: {text}");
@@ -335,7 +398,7 @@ fn ended_enrollments_sorted_by_next_due_skip_its_index() {
             ..Default::default()
         };
         let plan = |q: &EnrollmentQuery| {
-            seqtui::store::queries::enrollment_page_plan(&conn, q)
+            seqtui::store::queries::enrollment_page_plan(&conn, q, false)
                 .unwrap()
                 .join("\n")
                 .replace("COVERING INDEX", "INDEX")

@@ -127,6 +127,17 @@ pub struct StaleCutoffs {
     pub quiet_since: Timestamp,
 }
 
+impl StaleCutoffs {
+    /// Cutoffs for a list that does not ask for stale enrollments (the
+    /// statement's shape, e.g. a query plan, does not depend on them).
+    pub fn none() -> StaleCutoffs {
+        StaleCutoffs {
+            enrolled_by: Timestamp::UNIX_EPOCH,
+            quiet_since: Timestamp::UNIX_EPOCH,
+        }
+    }
+}
+
 impl Rules {
     /// R9's soft-bounce retry delay.
     pub fn soft_bounce_retry(&self) -> Duration {
