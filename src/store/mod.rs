@@ -9,6 +9,8 @@ pub mod contacts;
 pub mod db;
 pub mod engine;
 pub mod imap;
+mod list_pages;
+mod list_sql;
 pub mod lists;
 pub mod manage;
 pub mod mine;
