@@ -853,6 +853,15 @@ fn the_migration_adds_phone_and_crm_id_and_stores_known_stages_as_hubspot_values
          ALTER TABLE enrollments DROP COLUMN last_engagement;",
     )
     .unwrap();
+    // And the search text (migration 20), its page indexes as before.
+    conn.execute_batch(
+        "DROP INDEX enrollments_page;
+         DROP INDEX enrollments_status_page;
+         ALTER TABLE enrollments DROP COLUMN search;
+         CREATE INDEX enrollments_page ON enrollments(sequence_id, sort_name, id);
+         CREATE INDEX enrollments_status_page ON enrollments(sequence_id, status, sort_name, id);",
+    )
+    .unwrap();
     conn.execute_batch(&format!(
         "ALTER TABLE contacts DROP COLUMN phone;
          ALTER TABLE contacts DROP COLUMN crm_id;

@@ -76,6 +76,17 @@ fn builds_a_workspace_that_keeps_every_rule() {
         Vec::new(),
         "(id, next_due, recomputed, last_engagement, recomputed)"
     );
+    // The search text the loader computes is the one SQL gives (migration
+    // 20), on every enrollment.
+    assert_eq!(
+        seqtui::store::search_text::drift(&seqtui::store::connect(&path).unwrap()).unwrap(),
+        Vec::new(),
+        "(id, search, recomputed)"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM enrollments WHERE search = ''"),
+        0
+    );
     assert!(
         count(
             &db,

@@ -291,18 +291,20 @@ fn the_migration_backfills_the_sort_columns() {
     let f = varied_sqlite();
     drop(f.ws);
     let conn = raw(&f.path);
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
     for (name, _) in seqtui::store::schema::SORT_INDEXES {
         conn.execute_batch(&format!("DROP INDEX {name}")).unwrap();
     }
-    conn.execute_batch(&format!(
+    // The file as version 18 had it (before migrations 19 and 20).
+    conn.execute_batch(
         "ALTER TABLE enrollments DROP COLUMN next_due;
          ALTER TABLE enrollments DROP COLUMN last_engagement;
-         PRAGMA user_version = {};",
-        version - 1
-    ))
+         DROP INDEX enrollments_page;
+         DROP INDEX enrollments_status_page;
+         ALTER TABLE enrollments DROP COLUMN search;
+         CREATE INDEX enrollments_page ON enrollments(sequence_id, sort_name, id);
+         CREATE INDEX enrollments_status_page ON enrollments(sequence_id, status, sort_name, id);
+         PRAGMA user_version = 18;",
+    )
     .unwrap();
     drop(conn);
     let ws = at(&f.path, 3, 1);

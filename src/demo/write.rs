@@ -15,7 +15,7 @@ use super::data::{Model, company};
 use super::plan::{DAY, Enrollment, HOUR, MINUTE, NONE, Plan, SlotKind, email};
 use super::text::{Merge, Stamp, per_sequence_detail};
 use crate::domain::{
-    EndReason, Result, Status, StepKind, StepState, TaskState, setting, sort_name,
+    EndReason, Result, Status, StepKind, StepState, TaskState, search_text, setting, sort_name,
 };
 use crate::store::bulk::{
     AuditRow, ContactRow, EnrollmentRow, EventRow, Inserts, ScheduledStepRow, SentEmailRow,
@@ -203,9 +203,11 @@ pub(super) fn write(
             sender_name: "",
         };
         let mut sort = String::new();
+        let mut search = String::new();
         if tables.people {
             email(model, c, &domain, &mut w.address);
             sort = sort_name(first, last, &w.address);
+            search = search_text(first, last, &w.address, &company_name);
             let opted_out = (c.opted_out_at != 0).then(|| Stamp::new(c.opted_out_at));
             w.ins.contact(&ContactRow {
                 id: contact_id,
@@ -222,7 +224,7 @@ pub(super) fn write(
             })?;
         }
         for index in next..next + c.enrollments as usize {
-            w.enrollment(index, contact_id, &contact, &sort)?;
+            w.enrollment(index, contact_id, &contact, &sort, &search)?;
         }
         next += c.enrollments as usize;
     }
@@ -240,6 +242,7 @@ impl Walk<'_, '_> {
         contact_id: i64,
         contact: &Merge<'_>,
         sort: &str,
+        search: &str,
     ) -> Result<()> {
         let model = self.model;
         let plan = self.plan;
@@ -394,6 +397,7 @@ impl Walk<'_, '_> {
                 note: end_slot.and_then(|s| s.note.as_deref()),
                 batch: end_slot.or(enroll_slot).map(|s| s.batch.as_str()),
                 sort_name: sort,
+                search,
                 next_due: next_due.as_ref().map(Stamp::as_str),
                 last_engagement: engaged.as_ref().map(Stamp::as_str),
             })?;

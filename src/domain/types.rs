@@ -409,6 +409,20 @@ pub fn sort_name(first: &str, last: &str, email: &str) -> String {
     )
 }
 
+/// An enrollment's search text (`store::search_text`) as SQLite's
+/// `lower` makes it (ASCII letters only): "first last", the email key and
+/// the company, lower-cased and joined by newlines. For a writer that
+/// builds rows without reading the contact back (the demo's bulk loader).
+pub fn search_text(first: &str, last: &str, email: &str, company: &str) -> String {
+    format!(
+        "{} {}\n{}\n{}",
+        first.to_ascii_lowercase(),
+        last.to_ascii_lowercase(),
+        email_key(email),
+        company.to_ascii_lowercase()
+    )
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
     pub id: i64,

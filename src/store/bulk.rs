@@ -165,6 +165,8 @@ pub struct EnrollmentRow<'a> {
     pub note: Option<&'a str>,
     pub batch: Option<&'a str>,
     pub sort_name: &'a str,
+    /// Its contact's search text (migration 20, `domain::search_text`).
+    pub search: &'a str,
     /// The due time of its first step still scheduled, while it is open
     /// (migration 19).
     pub next_due: Option<&'a str>,
@@ -513,11 +515,12 @@ impl<'c> Inserts<'c> {
                     "sort_name",
                     "next_due",
                     "last_engagement",
+                    "search",
                 ],
-                (15, 7),
+                (16, 8),
                 |n| {
                     format!(
-                        "(?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                        "(?{}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, {}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
                         n,
                         n + 1,
                         n + 2,
@@ -532,7 +535,8 @@ impl<'c> Inserts<'c> {
                         n + 11,
                         n + 12,
                         n + 13,
-                        n + 14
+                        n + 14,
+                        n + 15
                     )
                 },
             )?,
@@ -738,6 +742,7 @@ impl<'c> Inserts<'c> {
             .text(r.sort_name)
             .opt_text(r.next_due)
             .opt_text(r.last_engagement)
+            .text(r.search)
             .end_row()
     }
 

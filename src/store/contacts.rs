@@ -242,13 +242,14 @@ pub fn enroll_staged(conn: &Connection, e: &StagedEnroll<'_>) -> Result<Vec<(i64
     // Every new enrollment has the same schedule: its next due is the
     // earliest step's (migration 19's column, written with the row).
     let next_due = e.steps.iter().map(|(_, _, _, due)| *due).min();
-    conn.prepare(
+    conn.prepare(concat!(
         "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
-            current_step, enrolled_at, sort_name, batch, next_due)
-         SELECT ?1, t.contact_id, ?2, ?2, 'active', 1, ?3, c.sort_name, ?4, ?5
-         FROM temp.enroll_contacts t JOIN contacts c ON c.id = t.contact_id
-         WHERE t.code IS NULL ORDER BY t.contact_id",
-    )?
+            current_step, enrolled_at, sort_name, batch, next_due, search)
+         SELECT ?1, t.contact_id, ?2, ?2, 'active', 1, ?3, c.sort_name, ?4, ?5, ",
+        super::search_text::search_text_of_contact!(),
+        " FROM temp.enroll_contacts t JOIN contacts c ON c.id = t.contact_id
+         WHERE t.code IS NULL ORDER BY t.contact_id"
+    ))?
     .execute(params![
         e.sequence_id,
         e.actor_id,

@@ -178,10 +178,6 @@ pub(super) fn contact_conditions(q: &EnrollmentQuery, values: &mut Vec<Value>) -
     conds
 }
 
-/// The filtering part of an enrollment list: a `SELECT e.id AS id,
-/// e.sort_name AS sort_name` (only the id for a walk of a sort key's
-/// index) of the enrollments `q` matches, in the walk's order for a page.
-/// See [`Shape`] for how it walks.
 /// The statuses a list's walk checks (none: every status), and whether
 /// nothing can match.
 pub(super) fn walked_statuses(q: &EnrollmentQuery) -> (Vec<Status>, bool) {
@@ -217,6 +213,10 @@ pub(super) fn by_set_applies(q: &EnrollmentQuery) -> bool {
         && !nothing
 }
 
+/// The filtering part of an enrollment list: a `SELECT e.id AS id,
+/// e.sort_name AS sort_name` (only the id for a walk of a sort key's
+/// index) of the enrollments `q` matches, in the walk's order for a page.
+/// See [`Shape`] for how it walks.
 pub(super) fn filtered_ids_sql(
     q: &EnrollmentQuery,
     stale: &StaleCutoffs,
@@ -239,6 +239,22 @@ pub(super) fn filtered_ids_sql(
     // A page across sequences walks every enrollment in list order.
     let global = page && !from_contacts && q.sequences.len() != 1;
     let per_row = !from_contacts;
+    // Walking the enrollments, the text is matched on their copy of it
+    // (`store::search_text`), which the page indexes carry; the other
+    // contact conditions stay on the contact.
+    let needle = q.search.trim().to_lowercase();
+    let search_on_enrollment =
+        per_row && !needle.is_empty() && !needle.contains(super::search_text::SEPARATOR);
+    let (contact, mut contact_values) = if search_on_enrollment {
+        let mut values = Vec::new();
+        let without = EnrollmentQuery {
+            search: String::new(),
+            ..q.clone()
+        };
+        (contact_conditions(&without, &mut values), values)
+    } else {
+        (contact, contact_values)
+    };
     let (walk_key, by_set) = match shape {
         Shape::Page(Walk::Key { key, by_set, .. }, _) => (key, by_set),
         _ => (SortKey::Contact, false),
@@ -341,6 +357,10 @@ pub(super) fn filtered_ids_sql(
         let alts: Vec<&str> = q.enrolled_by.iter().map(|_| "e.enrolled_by = ?").collect();
         values.extend(q.enrolled_by.iter().map(|id| Value::Integer(*id)));
         conds.push(format!("({})", alts.join(" OR ")));
+    }
+    if search_on_enrollment {
+        conds.push("instr(e.search, ?) > 0".into());
+        values.push(Value::Text(needle));
     }
     if per_row && !contact.is_empty() {
         // A scalar subquery, not EXISTS: SQLite turns EXISTS into a join,

@@ -18,6 +18,7 @@ pub mod pg;
 pub mod queries;
 pub mod report;
 pub mod schema;
+pub mod search_text;
 pub mod sequences;
 pub mod sort_keys;
 pub mod tasks;

@@ -531,8 +531,7 @@ pub fn upsert_contact(conn: &Connection, c: &ContactFields, now: DateTime<Utc>) 
                 c.phone,
                 c.crm_id
             ])?;
-            conn.prepare_cached("UPDATE enrollments SET sort_name = ?2 WHERE contact_id = ?1")?
-                .execute(params![id, sort])?;
+            super::search_text::copy_to_enrollments(conn, id, &sort)?;
             Ok(false)
         }
         None => {
@@ -780,11 +779,13 @@ pub struct NewEnrollment<'a> {
 
 pub fn insert_enrollment(conn: &Connection, e: &NewEnrollment<'_>) -> Result<i64> {
     Ok(conn
-        .prepare_cached(
+        .prepare_cached(concat!(
             "INSERT INTO enrollments(sequence_id, contact_id, enrolled_by, sender_id, status,
-            current_step, enrolled_at, sort_name, batch)
-         VALUES (?1, ?2, ?3, ?4, 'active', 1, ?5, ?6, ?7) RETURNING id",
-        )?
+            current_step, enrolled_at, sort_name, batch, search)
+         VALUES (?1, ?2, ?3, ?4, 'active', 1, ?5, ?6, ?7, (SELECT ",
+            super::search_text::search_text_of_contact!(),
+            " FROM contacts c WHERE c.id = ?2)) RETURNING id"
+        ))?
         .query_row(
             params![
                 e.sequence_id,
@@ -1392,7 +1393,5 @@ pub fn set_contact_email(
         "UPDATE contacts SET email = ?2, email_key = ?3, sort_name = ?4 WHERE id = ?1",
     )?
     .execute(params![contact_id, email, email_key(email), sort])?;
-    conn.prepare_cached("UPDATE enrollments SET sort_name = ?2 WHERE contact_id = ?1")?
-        .execute(params![contact_id, sort])?;
-    Ok(())
+    super::search_text::copy_to_enrollments(conn, contact_id, sort)
 }

@@ -281,6 +281,12 @@ pub fn check_invariants(path: &std::path::Path) {
         Vec::new(),
         "(id, next_due, recomputed, last_engagement, recomputed)"
     );
+    // The search text (migration 20) equals its contact's.
+    assert_eq!(
+        seqtui::store::search_text::drift(&conn).unwrap(),
+        Vec::new(),
+        "(id, search, recomputed)"
+    );
 }
 
 /// R18 for a story that needs every step to run: at `at`, an admin

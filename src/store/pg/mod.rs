@@ -20,7 +20,7 @@ use crate::domain::DomainError;
 
 /// The SQLite schema version `schema.sql` matches: a workspace is copied
 /// only at this version (opening it with this seqtui migrates it there).
-pub const SCHEMA_VERSION: i64 = 19;
+pub const SCHEMA_VERSION: i64 = 20;
 
 /// The PostgreSQL schema, created in one transaction in an empty database.
 pub const SCHEMA: &str = include_str!("schema.sql");
@@ -141,17 +141,59 @@ pub fn open(url: &str) -> Result<super::Connection, DomainError> {
                 "{url} was written by a newer seqtui (schema {v}, this binary knows {SCHEMA_VERSION}); upgrade seqtui to open it"
             )));
         }
-        Some(v) => {
-            return Err(DomainError::Storage(format!(
-                "{url} is at schema {v} and this seqtui runs schema {SCHEMA_VERSION} on PostgreSQL; copy it through a SQLite file with `seqtui migrate` to upgrade it"
-            )));
-        }
+        Some(v) => upgrade(&mut client, url, v)?,
         None => return Err(DomainError::NoWorkspace(std::path::PathBuf::from(url))),
     }
     client
         .batch_execute(&format!("LISTEN {}", super::db::CHANNEL))
         .map_err(pg_error)?;
     Ok(super::Connection::postgres(client)?)
+}
+
+/// The PostgreSQL migrations: each moves a workspace from the version
+/// before it to its own, as the SQLite migration of the same number does
+/// (`store::schema`). A workspace older than the first one listed is
+/// copied through a SQLite file (`seqtui migrate`) instead.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    20,
+    // The search text (SQLite's migration 20, `store::search_text`); the
+    // page indexes stay as they are here (see schema.sql).
+    "ALTER TABLE enrollments ADD COLUMN search TEXT COLLATE \"C\" NOT NULL DEFAULT '';
+     UPDATE enrollments e SET search = lower(c.first_name || ' ' || c.last_name) || '\n'
+         || coalesce(c.email_key, lower(c.email)) || '\n' || lower(c.company)
+     FROM contacts c WHERE c.id = e.contact_id;",
+)];
+
+/// Moves the workspace at `version` to [`SCHEMA_VERSION`] in one
+/// transaction, under a lock on `schema_version` (a second seqtui opening
+/// it meanwhile waits, then finds it done). Altering tables takes the
+/// role that owns them: another role is told so and changes nothing.
+fn upgrade(client: &mut postgres::Client, url: &str, version: i64) -> Result<(), DomainError> {
+    let first = MIGRATIONS.first().map_or(SCHEMA_VERSION, |(v, _)| *v);
+    if version + 1 < first {
+        return Err(DomainError::Storage(format!(
+            "{url} is at schema {version} and this seqtui runs schema {SCHEMA_VERSION} on PostgreSQL; copy it through a SQLite file with `seqtui migrate` to upgrade it"
+        )));
+    }
+    let failed = |e: postgres::Error| {
+        DomainError::Storage(format!(
+            "{url} is at schema {version}; upgrading it to schema {SCHEMA_VERSION} failed ({}); open it once as the role that owns its tables",
+            super::db::Error::from(e)
+        ))
+    };
+    let mut tx = client.transaction().map_err(failed)?;
+    tx.batch_execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+        .map_err(failed)?;
+    let now: i64 = tx
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
+        .map_err(failed)?
+        .get(0);
+    for (to, sql) in MIGRATIONS.iter().filter(|(to, _)| *to > now) {
+        tx.batch_execute(sql).map_err(failed)?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[to])
+            .map_err(failed)?;
+    }
+    tx.commit().map_err(failed)
 }
 
 /// Creates the schema in the empty PostgreSQL database `url` names, in

@@ -106,6 +106,9 @@ CREATE TABLE enrollments (
     unsubscribe_token TEXT COLLATE "C",
     next_due     TEXT COLLATE "C",
     last_engagement TEXT COLLATE "C",
+    -- the contact's search text (store::search_text); the page indexes do
+    -- not carry it here, whose entries must stay under a third of a page
+    search       TEXT COLLATE "C" NOT NULL DEFAULT '',
     CHECK ((status = 'unenrolled') = (end_reason IS NOT NULL))
 );
 -- R1: at most one open enrollment per contact.
