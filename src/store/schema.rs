@@ -152,11 +152,15 @@ pub const SORT_INDEXES: &[(&str, &str)] = &[
 /// The page indexes of an enrollment list in contact order (migration
 /// 20): one sequence's rows by `(sort_name, id)`, every status or one
 /// status's, with the search text as a last column, so a text filter reads
-/// the index alone (`store::search_text`). The status index is rewritten
-/// by every unenroll anyway (its status changes); its wider entries cost
-/// the plain `UPDATE` of 100,000 of them 0.86 → 0.86–1.0 s, and an insert
-/// of 100,000 enrollments 0.62–0.69 → 0.70–0.71 s (sqlite3 shell, the 1M
-/// demo). Version 1 made them without the text (`V1_PAGE_INDEXES`).
+/// the index alone (`store::search_text`). The price, measured on the 1M
+/// demo (BENCHMARKS.md, "Session 8: the text filter"): the status index
+/// is rewritten by every unenroll anyway (its status changes), and its
+/// wider entries make the TUI's unenroll of 100,000 1.17–1.23 → 1.41–1.61 s
+/// and its dry run 0.37–0.40 → 0.45–0.48 s; a bulk enroll of 106,107
+/// 5.1–5.5 → 5.6–6.2 s. Without the text in the status index a filter with
+/// a status chip must meet the status of every text match (0.13–0.2 s for
+/// a common needle), which the 100 ms does not allow. Version 1
+/// made them without the text (`V1_PAGE_INDEXES`).
 pub const SEARCH_INDEXES: &[(&str, &str)] = &[
     (
         "enrollments_page",

@@ -3,9 +3,10 @@
 //! and joined by newlines — copied onto each enrollment, as `sort_name` is,
 //! so that a text filter over one sequence reads the page index alone
 //! (`enrollments_page`, `enrollments_status_page` carry it) instead of the
-//! enrollment's row and its contact's per row: a filter that matches
-//! nothing in the 1M demo's largest sequence, 0.43 s → 25 ms (sqlite3
-//! shell). Every store function that writes an enrollment or changes a
+//! enrollment's row and its contact's per row: in the 1M demo's largest
+//! sequence, a filter that matches nothing shows its empty page in 23 ms
+//! (262 before) and every match's id in 72–79 ms (435–464). Every store
+//! function that writes an enrollment or changes a
 //! contact's name, email or company keeps it exact ([`drift`] says where it
 //! is not, for the tests).
 //!
