@@ -79,7 +79,10 @@ fn a_needle_does_not_span_two_parts() {
         ids(&f.ws, f.seq_a.id, vec![], "first0000 last0000").len(),
         1
     );
-    // Bulk enroll writes it too.
+}
+
+#[test]
+fn a_bulk_enroll_writes_the_search_text() {
     let mut f = fixture(21);
     let report =
         f.ws.enroll_contacts(&f.admin, f.seq_b.id, &f.c, false)

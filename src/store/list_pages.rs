@@ -49,25 +49,25 @@ fn page_ids(
             break;
         }
         let probe = PROBE_ROWS.get();
-        let Walk::Key {
-            key,
-            descending,
-            after,
-            ..
-        } = walk
+        let (
+            Walk::Key {
+                key,
+                descending,
+                after,
+                ..
+            },
+            true,
+        ) = (walk, by_set_applies(q) && probe != usize::MAX)
         else {
             ids.extend(walk_ids(conn, q, stale, walk, want)?);
             continue;
         };
-        if !by_set_applies(q) || probe == usize::MAX {
-            ids.extend(walk_ids(conn, q, stale, walk, want)?);
-            continue;
-        }
         // Row by row within the next PROBE_ROWS rows of the index, then
         // (if they held too few) by set after them.
         let mut resume = None;
         if probe > 0 {
-            let window: Vec<i64> = bare_key_walk(conn, q, walk, probe)?;
+            let (bare_q, bare_walk) = bare(q, walk);
+            let window = walk_ids(conn, &bare_q, &StaleCutoffs::none(), bare_walk, probe)?;
             let until = window.last().copied();
             let within = Walk::Key {
                 key,
@@ -136,28 +136,10 @@ fn only_statuses(q: &EnrollmentQuery) -> bool {
     *q == bare
 }
 
-/// The ids of the entries of a key walk's index from its start (after
-/// its `after` or `resume`), up to `rows`, whatever their rows hold: the
-/// index alone answers.
-fn bare_key_walk<C: FromIterator<i64>>(
-    conn: &Connection,
-    q: &EnrollmentQuery,
-    walk: Walk<'_>,
-    rows: usize,
-) -> Result<C> {
-    let mut values = Vec::new();
-    let sql = bare_key_walk_sql(q, walk, rows, &mut values);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let ids = stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))?;
-    Ok(ids.collect::<super::db::Result<C>>()?)
-}
-
-fn bare_key_walk_sql(
-    q: &EnrollmentQuery,
-    walk: Walk<'_>,
-    rows: usize,
-    values: &mut Vec<Value>,
-) -> String {
+/// A key walk reduced to the sort key's index alone: the list's sequence
+/// and order, no other condition, from the walk's `after` or `resume`. Its
+/// rows are every entry of the index, whatever their rows hold.
+fn bare<'a>(q: &EnrollmentQuery, walk: Walk<'a>) -> (EnrollmentQuery, Walk<'a>) {
     let bare = EnrollmentQuery {
         sequences: q.sequences.clone(),
         sort: q.sort,
@@ -180,12 +162,7 @@ fn bare_key_walk_sql(
         },
         contact => contact,
     };
-    filtered_ids_sql(
-        &bare,
-        &StaleCutoffs::none(),
-        Shape::Page(walk, rows),
-        values,
-    )
+    (bare, walk)
 }
 
 /// A key walk by set for a list whose only condition is its statuses
@@ -214,7 +191,13 @@ fn set_walk_ids(
         .collect::<super::db::Result<_>>()?;
     let set = IdSet::new(&members);
     let mut values = Vec::new();
-    let sql = bare_key_walk_sql(q, walk, usize::MAX, &mut values);
+    let (bare_q, bare_walk) = bare(q, walk);
+    let sql = filtered_ids_sql(
+        &bare_q,
+        &StaleCutoffs::none(),
+        Shape::Page(bare_walk, usize::MAX),
+        &mut values,
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut ids = Vec::new();
     for id in stmt.query_map(params_from_iter(values), |r| r.get::<_, i64>(0))? {

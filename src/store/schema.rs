@@ -333,11 +333,7 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 /// Each migration is the SQL that moves the schema one version up.
 pub fn migrations() -> Vec<String> {
-    let mut v1 = String::from(V1_TABLES);
-    for (_, create) in BULK_INDEXES {
-        v1.push_str(create);
-        v1.push_str(";\n");
-    }
+    let mut v1 = with_indexes(V1_TABLES, BULK_INDEXES);
     v1.push_str(V1_PAGE_INDEXES);
     vec![
         v1,
@@ -358,8 +354,8 @@ pub fn migrations() -> Vec<String> {
         V16_DELIVERY.to_string(),
         V17_SENDING.to_string(),
         V18_NAME_SEARCH.to_string(),
-        v19_sort_keys(),
-        v20_search(),
+        with_indexes(V19_SORT_COLUMNS, SORT_INDEXES),
+        with_indexes(V20_SEARCH, SEARCH_INDEXES),
     ]
 }
 
@@ -719,9 +715,10 @@ UPDATE enrollments SET last_engagement = (SELECT max(ev.at) FROM events ev
         WHERE type IN ('open', 'click', 'reply', 'meeting_booked'));
 ";
 
-fn v19_sort_keys() -> String {
-    let mut sql = String::from(V19_SORT_COLUMNS);
-    for (_, create) in SORT_INDEXES {
+/// A migration's SQL followed by the creation of `indexes`.
+fn with_indexes(sql: &str, indexes: &[(&str, &str)]) -> String {
+    let mut sql = String::from(sql);
+    for (_, create) in indexes {
         sql.push_str(create);
         sql.push_str(";\n");
     }
@@ -742,12 +739,3 @@ DROP INDEX IF EXISTS enrollments_page;
 DROP INDEX IF EXISTS enrollments_status_page;
 "
 );
-
-fn v20_search() -> String {
-    let mut sql = String::from(V20_SEARCH);
-    for (_, create) in SEARCH_INDEXES {
-        sql.push_str(create);
-        sql.push_str(";\n");
-    }
-    sql
-}

@@ -42,17 +42,6 @@ pub fn copy_to_enrollments(conn: &Connection, contact_id: i64, sort_name: &str) 
     Ok(())
 }
 
-/// Fills the search text of every enrollment (the bulk loader, after it
-/// wrote its rows; migration 20 has its own copy).
-pub fn fill_all(conn: &Connection) -> Result<()> {
-    conn.execute_batch(concat!(
-        "UPDATE enrollments SET search = (SELECT ",
-        search_text_of_contact!(),
-        " FROM contacts c WHERE c.id = enrollments.contact_id)"
-    ))?;
-    Ok(())
-}
-
 /// The enrollments whose search text differs from their contact's: (id,
 /// stored, recomputed). Empty when the column is exact.
 pub fn drift(conn: &Connection) -> Result<Vec<(i64, String, String)>> {
