@@ -165,7 +165,9 @@ fn r3_unenroll_ends_cancels_steps_removes_open_tasks_keeps_history() {
 /// between, and tidying never touches an enrollment that is open again.
 #[test]
 fn r3_large_batch_cancels_at_once_for_readers_and_tidies_after() {
-    let n = TIDY_NOW_MAX + 40;
+    // Over one multi-row insert's rows too (`ROWS_PER_INSERT`): the staged
+    // batch is written in a full chunk and a partial one on PostgreSQL.
+    let n = (TIDY_NOW_MAX + 40).max(seqtui::store::ROWS_PER_INSERT + 40);
     let mut f = fixture(n);
     let (admin, a) = (f.admin.clone(), f.seq_a.id);
     let contacts = f.c.clone();

@@ -30,7 +30,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{OpenFlags, TransactionBehavior};
 
-pub use db::{Connection, Dialect};
+pub use db::{Connection, Dialect, ROWS_PER_INSERT};
 
 use crate::domain::DomainError;
 

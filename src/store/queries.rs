@@ -845,12 +845,21 @@ pub fn stage_batch(conn: &Connection, ids: &[i64]) -> Result<()> {
 /// read in this transaction already (no second pass over the table).
 pub fn stage_keys(conn: &Connection, keys: &[EnrollmentKey]) -> Result<()> {
     create_batch_table(conn)?;
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO temp.batch_ids(id, before_status, before_step) VALUES (?1, ?2, ?3)",
+    let values: Vec<Value> = keys
+        .iter()
+        .flat_map(|k| {
+            [
+                Value::Integer(k.id),
+                Value::Text(k.status.as_str().to_string()),
+                Value::Integer(k.current_step),
+            ]
+        })
+        .collect();
+    conn.insert_rows(
+        "INSERT INTO temp.batch_ids(id, before_status, before_step)",
+        3,
+        &values,
     )?;
-    for k in keys {
-        insert.execute(params![k.id, k.status.as_str(), k.current_step])?;
-    }
     Ok(())
 }
 

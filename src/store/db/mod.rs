@@ -174,6 +174,14 @@ impl<T: ToSql> Params for ParamsFromIter<T> {
     }
 }
 
+/// Rows a multi-row insert on PostgreSQL carries at most
+/// ([`Connection::insert_rows`]).
+pub const ROWS_PER_INSERT: usize = 1000;
+
+/// Parameters one statement binds at most: under both engines' limits
+/// (SQLite 32,766, PostgreSQL 65,535).
+const MAX_PARAMS: usize = 30_000;
+
 /// A connection to a workspace's database.
 pub struct Connection {
     inner: Inner,
@@ -336,6 +344,36 @@ impl Connection {
         F: FnOnce(&Row<'_>) -> Result<T>,
     {
         self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    /// Inserts rows of `width` values each (`values` holds them row after
+    /// row) with `head`, an `INSERT INTO table(columns)` without its
+    /// `VALUES`. SQLite runs one prepared statement per row (a function
+    /// call each); PostgreSQL gets multi-row `VALUES` of up to
+    /// [`ROWS_PER_INSERT`] rows, so a large batch costs a round trip per
+    /// chunk rather than per row. Returns how many rows were inserted.
+    pub fn insert_rows(&self, head: &str, width: usize, values: &[Value]) -> Result<usize> {
+        assert!(width > 0 && values.len() % width == 0, "whole rows");
+        let row = format!("({})", vec!["?"; width].join(", "));
+        if self.sqlite().is_some() {
+            let mut stmt = self.prepare_cached(&format!("{head} VALUES {row}"))?;
+            for r in values.chunks(width) {
+                stmt.execute(params_from_iter(r))?;
+            }
+            return Ok(values.len() / width);
+        }
+        let per = ROWS_PER_INSERT.min(MAX_PARAMS / width).max(1);
+        for chunk in values.chunks(per * width) {
+            let rows = chunk.len() / width;
+            let sql = format!("{head} VALUES {}", vec![row.as_str(); rows].join(", "));
+            let mut stmt = if rows == per {
+                self.prepare_cached(&sql)?
+            } else {
+                self.prepare(&sql)?
+            };
+            stmt.execute(params_from_iter(chunk))?;
+        }
+        Ok(values.len() / width)
     }
 
     /// Runs statements separated by `;`, without parameters.
