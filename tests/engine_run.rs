@@ -414,3 +414,49 @@ fn a_step_taken_by_another_run_is_skipped_with_its_enrollment_and_a_code() {
     let json = serde_json::to_value(&late).unwrap();
     assert_eq!(json["skipped"][0]["code"], "already_run");
 }
+
+/// Two steps of one enrollment in one batch (the due walk gives only the
+/// current one, a caller may give both) are recorded in their order: the
+/// email moves the enrollment on to the call, which is then claimed too.
+#[test]
+fn steps_of_one_enrollment_in_one_batch_are_recorded_in_order() {
+    let mut f = enrolled_fixture(2, 1);
+    let now = f.ws.now();
+    let due = f.ws.due_steps(now, None, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    let first = due[0].clone();
+    let mut second = first.clone();
+    second.scheduled_step_id = raw(&f.path)
+        .query_row(
+            "SELECT id FROM scheduled_steps WHERE enrollment_id = ?1 AND position = 2",
+            [first.enrollment_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    second.position = 2;
+    second.kind = "call".into();
+    second.title = "Call {{first_name}}".into();
+    let executed: Vec<ExecutedStep> = [&first, &second]
+        .iter()
+        .map(|s| execute(s, "testws", now, &Default::default()).unwrap())
+        .collect();
+    let report = f.ws.record_executed(&executed).unwrap();
+    assert_eq!((report.emails, report.tasks, report.changed), (1, 1, 0));
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let id = first.enrollment_id;
+    assert_eq!(
+        count(
+            &f.path,
+            &format!("SELECT current_step FROM enrollments WHERE id = {id}")
+        ),
+        2
+    );
+    assert_eq!(
+        count(
+            &f.path,
+            &format!("SELECT count(*) FROM tasks WHERE enrollment_id = {id} AND state = 'open'")
+        ),
+        1
+    );
+    check_invariants(&f.path);
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::*;
 use crate::store::engine as qe;
 use crate::store::queries::{self as q, EndChange, NewAudit};
+use crate::store::run_record::{self, Claim, Recorded, RunOutput, StepRun};
 
 /// Workspace setting: the id that makes this workspace's Message-IDs and
 /// outbox file names unique.
@@ -417,30 +418,50 @@ impl Workspace {
         let now = self.now();
         let tx = self.store.write()?;
         let mut report = ExecutionReport::default();
+        let runs: Vec<StepRun<'_>> = steps
+            .iter()
+            .map(|executed| {
+                let step = &executed.step;
+                StepRun {
+                    scheduled_step_id: step.scheduled_step_id,
+                    enrollment_id: step.enrollment_id,
+                    sequence_id: step.sequence_id,
+                    position: step.position,
+                    total_steps: step.total_steps,
+                    enrolled_by: step.enrolled_by,
+                    sender_email: &step.sender_email,
+                    revision: step.revision,
+                    due_at: step.due_at,
+                    output: match &executed.output {
+                        StepOutput::Email {
+                            message_id,
+                            thread_id,
+                            subject,
+                            file_name,
+                            message,
+                            unsubscribe_token,
+                        } => RunOutput::Email {
+                            token: unsubscribe_token,
+                            message_id,
+                            thread_id,
+                            subject,
+                            file_name,
+                            message,
+                        },
+                        StepOutput::Task { title } => RunOutput::Task { title },
+                    },
+                }
+            })
+            .collect();
+        // The claims check what the steps were rendered for (see
+        // `run_record::record_steps`); a step another run took is skipped,
+        // one whose enrollment changed hands is rendered again later.
+        let recorded = run_record::record_steps(&tx, &runs, now)?;
         let mut finished_at = Vec::new();
-        for executed in steps {
+        for (executed, outcome) in steps.iter().zip(recorded) {
             let step = &executed.step;
-            let (state, token) = match &executed.output {
-                StepOutput::Email {
-                    unsubscribe_token, ..
-                } => (StepState::Sent, Some(unsubscribe_token.as_str())),
-                StepOutput::Task { .. } => (StepState::Done, None),
-            };
-            // The claim also checks the enrollment's List-Unsubscribe
-            // token: one set meanwhile (by another run) that is not the
-            // message's means rendering again (`Changed`).
-            match qe::claim_step(
-                &tx,
-                step.scheduled_step_id,
-                state,
-                now,
-                step.enrolled_by,
-                &step.sender_email,
-                step.revision,
-                token,
-            )? {
-                qe::Claim::Claimed => {}
-                qe::Claim::Taken => {
+            match outcome {
+                Recorded::NotClaimed(Claim::Taken) => {
                     report.skipped.push(Skipped::new(
                         step.enrollment_id,
                         SkipCode::AlreadyRun,
@@ -449,74 +470,32 @@ impl Workspace {
                             step.position, step.enrollment_id, step.sequence
                         ),
                     ));
-                    continue;
                 }
-                qe::Claim::Changed => {
-                    report.changed += 1;
-                    continue;
-                }
-            }
-            match &executed.output {
-                StepOutput::Email {
-                    message_id,
-                    thread_id,
-                    subject,
-                    file_name,
-                    message,
-                    ..
+                Recorded::NotClaimed(_) => report.changed += 1,
+                Recorded::Task => report.tasks += 1,
+                Recorded::Email {
+                    sent_email_id,
+                    finished,
                 } => {
-                    let sent_email_id = qe::insert_sent_email(
-                        &tx,
-                        &qe::NewSentEmail {
-                            enrollment_id: step.enrollment_id,
-                            sequence_id: step.sequence_id,
-                            scheduled_step_id: step.scheduled_step_id,
-                            message_id,
-                            thread_id,
-                            subject,
+                    if let StepOutput::Email {
+                        file_name, message, ..
+                    } = &executed.output
+                    {
+                        report.outbox.push(OutboxMessage {
+                            sent_email_id,
+                            file_name: file_name.clone(),
+                            message: message.clone(),
+                            attempts: 0,
+                            handing_over: false,
                             sent_at: now,
-                        },
-                    )?;
-                    qe::insert_outbox(&tx, sent_email_id, file_name, message)?;
-                    report.outbox.push(OutboxMessage {
-                        sent_email_id,
-                        file_name: file_name.clone(),
-                        message: message.clone(),
-                        attempts: 0,
-                        handing_over: false,
-                        sent_at: now,
-                    });
+                        });
+                    }
                     report.emails += 1;
+                    if finished {
+                        report.finished.push(step.enrollment_id);
+                        finished_at.push((step.enrollment_id, step.position));
+                    }
                 }
-                StepOutput::Task { title } => {
-                    qe::insert_task(
-                        &tx,
-                        step.enrollment_id,
-                        step.scheduled_step_id,
-                        step.enrolled_by,
-                        title,
-                        step.due_at,
-                        now,
-                    )?;
-                    report.tasks += 1;
-                    // R18: the enrollment waits at this step until the task
-                    // is done or skipped (`Workspace::work_tasks`); only
-                    // its next due changes.
-                    crate::store::sort_keys::refresh(&tx, step.enrollment_id)?;
-                    continue;
-                }
-            }
-            let token = token.expect("an email carries its token");
-            if qe::advance_after_email(
-                &tx,
-                step.enrollment_id,
-                step.position,
-                step.total_steps,
-                now,
-                token,
-            )? {
-                report.finished.push(step.enrollment_id);
-                finished_at.push(step.position);
             }
         }
         if report.emails + report.tasks > 0 {
@@ -540,9 +519,7 @@ impl Workspace {
             // R13: the entry names the enrollments it finished, each with
             // the step it was at (it was active, or the step would not
             // have run).
-            for (&id, &step) in report.finished.iter().zip(&finished_at) {
-                q::audit_enrollment(&tx, audit_id, id, Status::Active, step)?;
-            }
+            run_record::audit_finished(&tx, audit_id, &finished_at)?;
         }
         tx.commit()?;
         Ok(report)

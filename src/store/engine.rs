@@ -45,7 +45,8 @@ pub struct DueRow {
     /// The subject of the first email this enrollment sent.
     pub first_subject: Option<String>,
     /// The sequence's revision when the step was read: an edit of its
-    /// steps in between makes the claim fail ([`Claim::Changed`]).
+    /// steps in between makes the claim fail
+    /// ([`Claim::Changed`](super::run_record::Claim::Changed)).
     pub revision: i64,
     /// The sender (a user id), whose daily cap the email counts toward.
     pub sender_id: i64,
@@ -316,128 +317,6 @@ pub fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
         .map(|t| parse_time(&t)))
 }
 
-/// What [`claim_step`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Claim {
-    /// The step is this run's to record.
-    Claimed,
-    /// Another run executed it, or its enrollment ended, paused or moved on.
-    Taken,
-    /// Still due, but its enrollment changed hands (a transfer reassigned
-    /// it) after the step was read and rendered: render it again.
-    Changed,
-}
-
-/// Claims a scheduled step for execution: succeeds only while the step is
-/// still scheduled and its enrollment still active, at that step, and
-/// still enrolled by `enrolled_by` and sent by `sender_email` (what the
-/// step was rendered for), and its sequence still at `revision` (an edit
-/// of the steps, R17, renumbers them and may change the text), so two
-/// overlapping runs can never both execute it and a transfer or a
-/// sequence edit committed meanwhile is not undone. An email also needs
-/// the enrollment's List-Unsubscribe token to be none yet or `token`, the
-/// one its message carries (another run may have set one meanwhile:
-/// then it is rendered again).
-///
-/// The enrollment's sort key `next_due` is left to the caller: an email
-/// sets it with [`advance_after_email`], a task with
-/// `sort_keys::refresh`, so that each step writes its enrollment's row
-/// once.
-#[allow(clippy::too_many_arguments)]
-pub fn claim_step(
-    conn: &Connection,
-    scheduled_step_id: i64,
-    state: StepState,
-    at: DateTime<Utc>,
-    enrolled_by: i64,
-    sender_email: &str,
-    revision: i64,
-    token: Option<&str>,
-) -> Result<Claim> {
-    // `?7`: the message's token, none for a task (then any token passes).
-    let changed = conn
-        .prepare_cached(
-            "UPDATE scheduled_steps SET state = ?2, executed_at = ?3
-             WHERE id = ?1 AND state = 'scheduled' AND EXISTS (
-                SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
-                WHERE e.id = scheduled_steps.enrollment_id
-                AND e.status = 'active' AND e.current_step = scheduled_steps.position
-                AND e.enrolled_by = ?4 AND snd.email = ?5
-                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = ?6
-                AND coalesce(e.unsubscribe_token, ?7, '') = coalesce(?7, e.unsubscribe_token, ''))",
-        )?
-        .execute(params![
-            scheduled_step_id,
-            state.as_str(),
-            format_time(at),
-            enrolled_by,
-            sender_email,
-            revision,
-            token
-        ])?;
-    if changed == 1 {
-        return Ok(Claim::Claimed);
-    }
-    let still_due: bool = conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM scheduled_steps ss JOIN enrollments e
-                ON e.id = ss.enrollment_id
-             WHERE ss.id = ?1 AND ss.state = 'scheduled' AND e.status = 'active'
-               AND e.current_step = ss.position)",
-        )?
-        .query_row([scheduled_step_id], |r| r.get(0))?;
-    Ok(if still_due {
-        Claim::Changed
-    } else {
-        Claim::Taken
-    })
-}
-
-pub struct NewSentEmail<'a> {
-    pub enrollment_id: i64,
-    pub sequence_id: i64,
-    pub scheduled_step_id: i64,
-    pub message_id: &'a str,
-    pub thread_id: &'a str,
-    pub subject: &'a str,
-    pub sent_at: DateTime<Utc>,
-}
-
-pub fn insert_sent_email(conn: &Connection, e: &NewSentEmail<'_>) -> Result<i64> {
-    Ok(conn
-        .prepare_cached(
-            "INSERT INTO sent_emails(enrollment_id, sequence_id, scheduled_step_id, message_id,
-            thread_id, subject, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-        )?
-        .query_row(
-            params![
-                e.enrollment_id,
-                e.sequence_id,
-                e.scheduled_step_id,
-                e.message_id,
-                e.thread_id,
-                e.subject,
-                format_time(e.sent_at)
-            ],
-            |r| r.get(0),
-        )?)
-}
-
-/// Journals a message that must reach the outbox Maildir; the row is
-/// deleted once the file is there.
-pub fn insert_outbox(
-    conn: &Connection,
-    sent_email_id: i64,
-    file_name: &str,
-    message: &[u8],
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO outbox(sent_email_id, file_name, message) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![sent_email_id, file_name, message])?;
-    Ok(())
-}
-
 /// One journal row: a message committed as sent, not yet delivered.
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
@@ -513,68 +392,6 @@ pub fn delete_outbox(conn: &Connection, sent_email_ids: &[i64]) -> Result<()> {
     )?
     .execute([ids_json(sent_email_ids)])?;
     Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn insert_task(
-    conn: &Connection,
-    enrollment_id: i64,
-    scheduled_step_id: i64,
-    owner_id: i64,
-    title: &str,
-    due_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO tasks(enrollment_id, scheduled_step_id, owner_id, title, due_at, state, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)",
-    )?
-    .execute(params![
-        enrollment_id,
-        scheduled_step_id,
-        owner_id,
-        title,
-        format_time(due_at),
-        format_time(now)
-    ])?;
-    Ok(())
-}
-
-/// What a claimed email step does to its enrollment, in one write of its
-/// row: the List-Unsubscribe token its message carries (kept when one is
-/// set: the claim checked they agree), and the enrollment moves on to the
-/// next step with `next_due` its next scheduled step's due time, or is
-/// `finished` after its last step (no end reason, `ended_at` set; nothing
-/// is due). Tasks its steps created stay open: finishing means every step
-/// ran, and a call the last step asked for is still the rep's to make
-/// (only unenrolling removes them, R3). Returns whether it finished.
-pub fn advance_after_email(
-    conn: &Connection,
-    enrollment_id: i64,
-    position: i64,
-    total_steps: i64,
-    now: DateTime<Utc>,
-    token: &str,
-) -> Result<bool> {
-    if position >= total_steps {
-        conn.prepare_cached(
-            "UPDATE enrollments SET status = 'finished', ended_at = ?2, next_due = NULL,
-                unsubscribe_token = coalesce(unsubscribe_token, ?3)
-             WHERE id = ?1",
-        )?
-        .execute(params![enrollment_id, format_time(now), token])?;
-        Ok(true)
-    } else {
-        conn.prepare_cached(
-            "UPDATE enrollments SET current_step = ?2,
-                unsubscribe_token = coalesce(unsubscribe_token, ?3),
-                next_due = (SELECT min(ss.due_at) FROM scheduled_steps ss
-                            WHERE ss.enrollment_id = enrollments.id AND ss.state = 'scheduled')
-             WHERE id = ?1",
-        )?
-        .execute(params![enrollment_id, position + 1, token])?;
-        Ok(false)
-    }
 }
 
 // ------------------------------------------------------------------ inbound

@@ -17,6 +17,7 @@ pub mod mine;
 pub mod pg;
 pub mod queries;
 pub mod report;
+pub mod run_record;
 pub mod schema;
 pub mod search_text;
 pub mod sequences;

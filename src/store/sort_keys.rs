@@ -63,11 +63,16 @@ pub fn refresh_of_step(conn: &Connection, scheduled_step_id: i64) -> Result<()> 
 
 /// Recomputes `next_due` of the enrollments staged in `temp.batch_ids`.
 pub fn refresh_staged(conn: &Connection) -> Result<()> {
-    conn.prepare_cached(concat!(
-        "UPDATE enrollments SET next_due = ",
-        next_due_of!(),
-        " WHERE id IN (SELECT id FROM temp.batch_ids) AND next_due IS DISTINCT FROM ",
-        next_due_of!()
+    refresh_where(conn, "SELECT id FROM temp.batch_ids")
+}
+
+/// Recomputes `next_due` of the enrollments whose ids `ids_sql` (a
+/// statement of the store's, without parameters) selects, writing only
+/// the rows where it differs.
+pub fn refresh_where(conn: &Connection, ids_sql: &str) -> Result<()> {
+    conn.prepare_cached(&format!(
+        "UPDATE enrollments SET next_due = {next} WHERE id IN ({ids_sql}) AND next_due IS DISTINCT FROM {next}",
+        next = next_due_of!(),
     ))?
     .execute([])?;
     Ok(())

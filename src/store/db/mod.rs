@@ -353,7 +353,10 @@ impl Connection {
     /// [`ROWS_PER_INSERT`] rows, so a large batch costs a round trip per
     /// chunk rather than per row. Returns how many rows were inserted.
     pub fn insert_rows(&self, head: &str, width: usize, values: &[Value]) -> Result<usize> {
-        assert!(width > 0 && values.len().is_multiple_of(width), "whole rows");
+        assert!(
+            width > 0 && values.len().is_multiple_of(width),
+            "whole rows"
+        );
         let row = format!("({})", vec!["?"; width].join(", "));
         if self.sqlite().is_some() {
             let mut stmt = self.prepare_cached(&format!("{head} VALUES {row}"))?;
