@@ -149,11 +149,47 @@ pub fn claim_due_steps(
         due_steps_walk!(),
         limit.saturating_mul(4).min(i64::MAX as usize)
     );
-    let claimed = due_steps_with(conn, &sql, now, after, limit);
+    let claimed = claim_still_scheduled(conn, &sql, now, after, limit);
     if claimed.is_err() {
         let _ = conn.end_claim(false);
     }
     claimed
+}
+
+/// The claim's walk, keeping only the steps still scheduled once locked.
+/// The walk reads one snapshot: a step another worker recorded and
+/// committed after it began, releasing its lock, is still due there and
+/// its lock free. A second statement sees that commit, and such steps
+/// are left out (they were that worker's); when a whole batch was, the
+/// walk goes on after it rather than come back empty, which would end
+/// the pass.
+fn claim_still_scheduled(
+    conn: &Connection,
+    sql: &str,
+    now: DateTime<Utc>,
+    after: Option<&DueCursor>,
+    limit: usize,
+) -> Result<Vec<DueRow>> {
+    let mut after = after.cloned();
+    loop {
+        let mut rows = due_steps_with(conn, sql, now, after.as_ref(), limit)?;
+        let Some(last) = rows.last().map(|r| r.cursor.clone()) else {
+            return Ok(rows);
+        };
+        let ids: Vec<i64> = rows.iter().map(|r| r.scheduled_step_id).collect();
+        let scheduled: std::collections::HashSet<i64> = conn
+            .prepare_cached(
+                "SELECT id FROM scheduled_steps WHERE state = 'scheduled'
+                   AND id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
+            )?
+            .query_map([ids_json(&ids)], |r| r.get(0))?
+            .collect::<super::db::Result<_>>()?;
+        rows.retain(|r| scheduled.contains(&r.scheduled_step_id));
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        after = Some(last);
+    }
 }
 
 fn due_steps_with(
