@@ -413,7 +413,8 @@ impl Workspace {
     /// enrollment moves on, or is `finished` after its last step; a task
     /// step gets its task, and the enrollment waits at that step until the
     /// task is done or skipped (R18, see `domain::tasks`). One audit entry
-    /// (no actor) covers the batch.
+    /// (no actor) covers the batch. The store records the batch in a few
+    /// set-based statements (`store::run_record`).
     pub fn record_executed(&mut self, steps: &[ExecutedStep]) -> Result<ExecutionReport> {
         let now = self.now();
         let tx = self.store.write()?;
