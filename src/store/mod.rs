@@ -5,8 +5,10 @@
 pub mod baseline;
 pub mod browse;
 pub mod bulk;
+pub mod contact_records;
 pub mod contacts;
 pub mod db;
+pub mod ending;
 pub mod engine;
 pub mod imap;
 mod list_pages;
@@ -23,6 +25,7 @@ pub mod search_text;
 pub mod sequences;
 pub mod sort_keys;
 pub mod tasks;
+pub mod users;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
