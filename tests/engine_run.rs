@@ -460,3 +460,29 @@ fn steps_of_one_enrollment_in_one_batch_are_recorded_in_order() {
     );
     check_invariants(&f.path);
 }
+
+/// Recording a batch looks each staged step up by its key: the claim never
+/// scans the pending steps (an `UPDATE … FROM` the staged table did, on
+/// SQLite, once per batch of 500).
+#[test]
+fn the_claim_of_a_batch_looks_up_each_staged_step() {
+    let f = sqlite_fixture(1);
+    let conn = raw(&f.path);
+    seqtui::store::run_record::stage_table(&conn).unwrap();
+    let plan: Vec<String> = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            seqtui::store::run_record::CLAIM_SQL
+        ))
+        .unwrap()
+        .query_map(["2026-11-02T09:00:00Z"], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let text = plan.join("\n");
+    assert!(
+        text.contains("SEARCH scheduled_steps USING INTEGER PRIMARY KEY"),
+        "{text}"
+    );
+    assert!(!text.contains("SCAN scheduled_steps"), "{text}");
+}

@@ -80,6 +80,23 @@ pub enum Recorded {
     NotClaimed(Claim),
 }
 
+/// The claim of every staged step (see [`record_steps`]), returning the
+/// ids claimed. The staged ids drive it (`id IN (…)`: a lookup each); an
+/// `UPDATE … FROM` the staged table let SQLite scan every pending step
+/// instead (public for the query-plan test).
+pub const CLAIM_SQL: &str = "UPDATE scheduled_steps SET executed_at = ?1,
+        state = (SELECT b.state FROM temp.run_steps b WHERE b.step_id = scheduled_steps.id)
+     WHERE id IN (SELECT step_id FROM temp.run_steps) AND state = 'scheduled'
+       AND EXISTS (
+        SELECT 1 FROM temp.run_steps b, enrollments e, users snd
+        WHERE b.step_id = scheduled_steps.id AND e.id = scheduled_steps.enrollment_id
+        AND snd.id = e.sender_id
+        AND e.status = 'active' AND e.current_step = scheduled_steps.position
+        AND e.enrolled_by = b.enrolled_by AND snd.email = b.sender_email
+        AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = b.revision
+        AND coalesce(e.unsubscribe_token, b.token, '') = coalesce(b.token, e.unsubscribe_token, ''))
+     RETURNING id";
+
 /// Records `steps`, executed at `at`, in the caller's write transaction;
 /// one outcome per step, in the same order.
 ///
@@ -144,19 +161,7 @@ fn record_round(
     stage(conn, steps, members)?;
     let at = format_time(at);
     let claimed: HashSet<i64> = conn
-        .prepare_cached(
-            "UPDATE scheduled_steps SET state = b.state, executed_at = ?1
-             FROM temp.run_steps b
-             WHERE scheduled_steps.id = b.step_id AND scheduled_steps.state = 'scheduled'
-               AND EXISTS (
-                SELECT 1 FROM enrollments e JOIN users snd ON snd.id = e.sender_id
-                WHERE e.id = scheduled_steps.enrollment_id
-                AND e.status = 'active' AND e.current_step = scheduled_steps.position
-                AND e.enrolled_by = b.enrolled_by AND snd.email = b.sender_email
-                AND (SELECT revision FROM sequences WHERE id = e.sequence_id) = b.revision
-                AND coalesce(e.unsubscribe_token, b.token, '') = coalesce(b.token, e.unsubscribe_token, ''))
-             RETURNING scheduled_steps.id",
-        )?
+        .prepare_cached(CLAIM_SQL)?
         .query_map([&at], |r| r.get(0))?
         .collect::<super::db::Result<_>>()?;
     let mut claimed_ids: Vec<i64> = claimed.iter().copied().collect();
@@ -270,22 +275,9 @@ pub fn audit_finished(conn: &Connection, audit_id: i64, finished: &[(i64, i64)])
     Ok(())
 }
 
-/// Stages the round's steps in `temp.run_steps` (emptied first; on
-/// PostgreSQL also at each commit).
+/// Stages the round's steps in `temp.run_steps` (see [`stage_table`]).
 fn stage(conn: &Connection, steps: &[StepRun<'_>], members: &[usize]) -> Result<()> {
-    let on_commit = match conn.dialect() {
-        Dialect::Postgres => " ON COMMIT DELETE ROWS",
-        Dialect::Sqlite => "",
-    };
-    conn.execute_batch(&format!(
-        "CREATE TEMP TABLE IF NOT EXISTS run_steps(
-            step_id INTEGER PRIMARY KEY, ord INTEGER NOT NULL, enrollment_id INTEGER NOT NULL,
-            sequence_id INTEGER NOT NULL, position INTEGER NOT NULL, total_steps INTEGER NOT NULL,
-            enrolled_by INTEGER NOT NULL, sender_email TEXT NOT NULL, revision INTEGER NOT NULL,
-            due_at TEXT NOT NULL, state TEXT NOT NULL, token TEXT, message_id TEXT,
-            thread_id TEXT, subject TEXT, title TEXT, claimed INTEGER NOT NULL DEFAULT 0){on_commit};
-         DELETE FROM temp.run_steps;"
-    ))?;
+    stage_table(conn)?;
     let text = |s: &str| Value::Text(s.to_string());
     let mut values = Vec::with_capacity(members.len() * 15);
     for (ord, &i) in members.iter().enumerate() {
@@ -364,4 +356,23 @@ fn unclaimed(conn: &Connection, scheduled_step_id: i64) -> Result<Claim> {
     } else {
         Claim::Taken
     })
+}
+
+/// Creates the connection's `temp.run_steps` if need be, empty (on
+/// PostgreSQL it also empties at each commit).
+pub fn stage_table(conn: &Connection) -> Result<()> {
+    let on_commit = match conn.dialect() {
+        Dialect::Postgres => " ON COMMIT DELETE ROWS",
+        Dialect::Sqlite => "",
+    };
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE IF NOT EXISTS run_steps(
+            step_id INTEGER PRIMARY KEY, ord INTEGER NOT NULL, enrollment_id INTEGER NOT NULL,
+            sequence_id INTEGER NOT NULL, position INTEGER NOT NULL, total_steps INTEGER NOT NULL,
+            enrolled_by INTEGER NOT NULL, sender_email TEXT NOT NULL, revision INTEGER NOT NULL,
+            due_at TEXT NOT NULL, state TEXT NOT NULL, token TEXT, message_id TEXT,
+            thread_id TEXT, subject TEXT, title TEXT, claimed INTEGER NOT NULL DEFAULT 0){on_commit};
+         DELETE FROM temp.run_steps;"
+    ))?;
+    Ok(())
 }
