@@ -475,7 +475,9 @@ fn the_claim_of_a_batch_looks_up_each_staged_step() {
             seqtui::store::run_record::CLAIM_SQL
         ))
         .unwrap()
-        .query_map(["2026-11-02T09:00:00Z"], |r| r.get::<_, String>(3))
+        .query_map(["2026-11-02T09:00:00Z", "[1, 2]"], |r| {
+            r.get::<_, String>(3)
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();

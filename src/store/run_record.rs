@@ -81,12 +81,14 @@ pub enum Recorded {
 }
 
 /// The claim of every staged step (see [`record_steps`]), returning the
-/// ids claimed. The staged ids drive it (`id IN (…)`: a lookup each); an
-/// `UPDATE … FROM` the staged table let SQLite scan every pending step
-/// instead (public for the query-plan test).
+/// ids claimed: `?1` the time, `?2` the staged step ids as a JSON array.
+/// The ids drive it (`id IN (…)`: a lookup each): an `UPDATE … FROM` the
+/// staged table let SQLite scan every pending step, and PostgreSQL's
+/// planner may merge-join the staged table with the whole key index
+/// (public for the query-plan test).
 pub const CLAIM_SQL: &str = "UPDATE scheduled_steps SET executed_at = ?1,
         state = (SELECT b.state FROM temp.run_steps b WHERE b.step_id = scheduled_steps.id)
-     WHERE id IN (SELECT step_id FROM temp.run_steps) AND state = 'scheduled'
+     WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?2)) AND state = 'scheduled'
        AND EXISTS (
         SELECT 1 FROM temp.run_steps b, enrollments e, users snd
         WHERE b.step_id = scheduled_steps.id AND e.id = scheduled_steps.enrollment_id
@@ -160,9 +162,15 @@ fn record_round(
 ) -> Result<Vec<Recorded>> {
     stage(conn, steps, members)?;
     let at = format_time(at);
+    let mut ids: Vec<i64> = members
+        .iter()
+        .map(|&i| steps[i].scheduled_step_id)
+        .collect();
+    ids.sort_unstable();
+    let staged_ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
     let claimed: HashSet<i64> = conn
         .prepare_cached(CLAIM_SQL)?
-        .query_map([&at], |r| r.get(0))?
+        .query_map([&at, &staged_ids], |r| r.get(0))?
         .collect::<super::db::Result<_>>()?;
     let mut claimed_ids: Vec<i64> = claimed.iter().copied().collect();
     claimed_ids.sort_unstable();
