@@ -2,6 +2,7 @@
 
 use super::db::Connection;
 
+use super::queries::ids_json;
 use crate::domain::{Result, Status};
 
 /// Sequence name, status and count of the given enrollments, grouped.
@@ -9,7 +10,7 @@ pub fn status_counts(conn: &Connection, ids: &[i64]) -> Result<Vec<(String, Stat
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let ids = ids_json(ids);
     let mut stmt = conn.prepare_cached(
         "SELECT s.name, e.status, count(*) AS n
          FROM enrollments e JOIN sequences s ON s.id = e.sequence_id

@@ -8,7 +8,7 @@ use rusqlite::params;
 use rusqlite::types::Value;
 
 use super::format_time;
-use super::queries::contact_conditions;
+use super::queries::{contact_conditions, ids_json};
 use crate::domain::*;
 
 const ROW: &str = "SELECT c.id, c.email, c.first_name, c.last_name, c.company, c.title,
@@ -155,7 +155,7 @@ pub fn stage_contacts(conn: &Connection, ids: &[i64]) -> Result<()> {
     )?;
     // In chunks: one JSON text per 50,000 ids keeps the memory small.
     for chunk in sorted.chunks(50_000) {
-        let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
+        let json = ids_json(chunk);
         insert.execute([json])?;
     }
     Ok(())

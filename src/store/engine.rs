@@ -7,12 +7,9 @@ use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::queries::ids_json;
 use super::{format_time, parse_time};
 use crate::domain::*;
-
-fn ids_json(ids: &[i64]) -> String {
-    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
-}
 
 fn texts_json(texts: &[String]) -> String {
     serde_json::to_string(texts).unwrap_or_else(|_| "[]".into())

@@ -7,6 +7,7 @@ use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::queries::ids_json;
 use super::{format_time, parse_time};
 use crate::domain::*;
 
@@ -115,7 +116,7 @@ pub fn last_undoable_batch(
 
 /// The contacts of the given enrollments (each once).
 pub fn contacts_of_enrollments(conn: &Connection, ids: &[i64]) -> Result<Vec<i64>> {
-    let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let json = ids_json(ids);
     let mut stmt = conn.prepare_cached(
         "SELECT DISTINCT contact_id FROM enrollments
          WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1)) ORDER BY contact_id",
@@ -243,7 +244,7 @@ pub struct OpenEnrollment {
 
 /// The open enrollments of the given contacts.
 pub fn open_enrollments_of(conn: &Connection, contact_ids: &[i64]) -> Result<Vec<OpenEnrollment>> {
-    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    let json = ids_json(contact_ids);
     open_enrollments_where(
         conn,
         "e.contact_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
@@ -321,7 +322,7 @@ pub fn audit_owners(
     contact_ids: &[i64],
     owner_id: i64,
 ) -> Result<usize> {
-    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    let json = ids_json(contact_ids);
     Ok(conn
         .prepare_cached(
             "INSERT INTO audit_owners(audit_id, contact_id, before_owner_id)
@@ -354,7 +355,7 @@ pub fn audit_reassign_staged(conn: &Connection, audit_id: i64) -> Result<()> {
 
 /// Gives the contacts a new owner; returns how many changed.
 pub fn set_owner(conn: &Connection, contact_ids: &[i64], owner_id: i64) -> Result<usize> {
-    let json = serde_json::to_string(contact_ids).unwrap_or_else(|_| "[]".into());
+    let json = ids_json(contact_ids);
     Ok(conn
         .prepare_cached(
             "UPDATE contacts SET owner_id = ?2

@@ -19,6 +19,7 @@ use rusqlite::types::Value;
 
 use super::db::{Connection, Dialect};
 use super::format_time;
+use super::queries::sorted_ids_json;
 use crate::domain::Result;
 
 /// What a claim of one step found.
@@ -162,23 +163,21 @@ fn record_round(
 ) -> Result<Vec<Recorded>> {
     stage(conn, steps, members)?;
     let at = format_time(at);
-    let mut ids: Vec<i64> = members
+    let ids: Vec<i64> = members
         .iter()
         .map(|&i| steps[i].scheduled_step_id)
         .collect();
-    ids.sort_unstable();
-    let staged_ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let staged_ids = sorted_ids_json(&ids);
     let claimed: HashSet<i64> = conn
         .prepare_cached(CLAIM_SQL)?
         .query_map([&at, &staged_ids], |r| r.get(0))?
         .collect::<super::db::Result<_>>()?;
-    let mut claimed_ids: Vec<i64> = claimed.iter().copied().collect();
-    claimed_ids.sort_unstable();
+    let claimed_ids: Vec<i64> = claimed.iter().copied().collect();
     conn.prepare_cached(
         "UPDATE temp.run_steps SET claimed = 1
          WHERE step_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
     )?
-    .execute([serde_json::to_string(&claimed_ids).unwrap_or_else(|_| "[]".into())])?;
+    .execute([sorted_ids_json(&claimed_ids)])?;
     // The sent emails, numbered in the batch's order.
     let sent: HashMap<i64, i64> = conn
         .prepare_cached(
