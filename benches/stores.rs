@@ -8,6 +8,7 @@
 //!     cargo bench --bench stores
 //! ```
 //!
+//! `SEQTUI_BENCH_ONLY=PostgreSQL` (or `SQLite`) measures that store alone.
 //! `SEQTUI_BENCH_DB` is copied first (the bulk unenroll writes); the
 //! PostgreSQL database is used as it is: the bulk unenroll is undone (its
 //! batch, with `undo`) after each round, so the database ends as it began.
@@ -167,19 +168,40 @@ fn main() {
         );
         std::process::exit(1);
     };
+    // `SEQTUI_BENCH_ONLY=PostgreSQL` (or `SQLite`) measures one store and
+    // prints its figures alone: a quick look while working on one of them.
+    let only = std::env::var("SEQTUI_BENCH_ONLY").ok();
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-stores");
     std::fs::create_dir_all(&dir).unwrap();
     let copy = dir.join("workspace.db");
-    std::fs::copy(&file, &copy).expect("copy the workspace");
     let stores = [
         ("SQLite", copy.clone()),
         ("PostgreSQL", PathBuf::from(&url)),
     ];
     let mut results = Vec::new();
     for (name, location) in &stores {
+        if only.as_deref().is_some_and(|o| o != *name) {
+            continue;
+        }
+        if *name == "SQLite" {
+            std::fs::copy(&file, &copy).expect("copy the workspace");
+        }
         println!("measuring {name} …");
         let f = measure(location, clock);
         results.push((name, f));
+    }
+    if results.len() == 1 {
+        let (name, f) = &results[0];
+        println!(
+            "{name}: page {} · open {} · every id {} · filter {} · unenroll of {} {}",
+            ms(f.page),
+            ms(f.open),
+            ms(f.ids),
+            ms(f.filter),
+            f.unenrolled,
+            ms(f.unenroll)
+        );
+        return;
     }
     println!();
     println!("| measure | goal | SQLite | PostgreSQL |");

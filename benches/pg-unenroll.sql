@@ -1,0 +1,70 @@
+-- Where a bulk unenroll of 100,000 spends its time on PostgreSQL, statement
+-- by statement, and what the one `UPDATE` would cost on a narrow table.
+-- Everything runs in transactions that are rolled back: the database ends
+-- as it began (it needs a role that may create tables).
+--
+--   psql postgres://USER@127.0.0.1:PORT/m1 -f benches/pg-unenroll.sql
+--
+-- The statements are those of `Workspace::unenroll` on PostgreSQL (see
+-- `store::ending` and `queries::enrollment_keys`), with the 100,000 targets
+-- the stores bench picks: the first open enrollments of the largest
+-- sequence, in list order. Figures and what they mean: BENCHMARKS.md,
+-- "Session 10: where the PostgreSQL unenroll's time goes".
+
+\timing on
+\pset pager off
+
+-- The targets, as a JSON array (what the domain sends).
+SELECT sequence_id AS largest FROM enrollments WHERE status IN ('active', 'paused')
+ GROUP BY sequence_id ORDER BY count(*) DESC LIMIT 1 \gset
+SELECT json_agg(id ORDER BY id)::text AS ids FROM (
+  SELECT id FROM enrollments WHERE sequence_id = :largest AND status IN ('active', 'paused')
+  ORDER BY sort_name, id LIMIT 100000) t \gset
+
+\echo '== 1. the statements of the unenroll, on enrollments as it is'
+BEGIN;
+\echo '-- reading the targets (queries::enrollment_keys)'
+EXPLAIN (ANALYZE, BUFFERS)
+SELECT e.id, e.sequence_id, e.status, e.end_reason, e.enrolled_by, c.owner_id, e.current_step
+  FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+ WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value));
+\echo '-- staging them (ending::stage_keys)'
+CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY, before_status TEXT NOT NULL, before_step BIGINT NOT NULL)
+  ON COMMIT DROP;
+INSERT INTO batch_ids
+SELECT e.id, e.status, e.current_step FROM enrollments e
+ WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value));
+\echo '-- what it cancels (ending::staged_cancellations)'
+EXPLAIN (ANALYZE, BUFFERS)
+SELECT coalesce(sum(CASE WHEN kind = 'auto_email' THEN 1 ELSE 0 END), 0), count(*) FROM scheduled_steps
+ WHERE state = 'scheduled' AND enrollment_id IN (SELECT id FROM batch_ids);
+SELECT coalesce(max(id), 0) + 1 AS audit_id FROM audit \gset
+INSERT INTO audit(id, at, actor_id, action, reason, detail, count)
+VALUES (:audit_id, '2026-11-27T09:00:00Z', (SELECT min(id) FROM users), 'unenroll', 'campaign_ended', 'bench', 100000);
+\echo '-- the end (ending::end_staged)'
+EXPLAIN (ANALYZE, BUFFERS, WAL)
+UPDATE enrollments SET status = 'unenrolled', ended_at = '2026-11-27T09:00:00Z', end_reason = 'campaign_ended',
+       ended_by = (SELECT min(id) FROM users), note = NULL, batch = 'B' || :audit_id, next_due = NULL
+ WHERE id IN (SELECT id FROM batch_ids);
+\echo '-- the audit rows (ending::audit_staged)'
+EXPLAIN (ANALYZE, BUFFERS, WAL)
+INSERT INTO audit_enrollments(audit_id, enrollment_id, before_status, before_step)
+SELECT :audit_id, id, before_status, before_step FROM batch_ids;
+ROLLBACK;
+
+\echo '== 2. the same end on a narrow table: the status and the end alone, with the primary key, R1''s index and a status index'
+BEGIN;
+CREATE TABLE bench_narrow AS
+SELECT id, contact_id, sequence_id, status, ended_at, end_reason, ended_by, note, batch FROM enrollments ORDER BY id;
+ALTER TABLE bench_narrow ADD PRIMARY KEY (id);
+CREATE UNIQUE INDEX bench_narrow_one_open ON bench_narrow (contact_id) WHERE status IN ('active', 'paused');
+CREATE INDEX bench_narrow_status ON bench_narrow (sequence_id, status, id);
+ANALYZE bench_narrow;
+CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY) ON COMMIT DROP;
+INSERT INTO batch_ids SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value);
+ANALYZE batch_ids;
+EXPLAIN (ANALYZE, BUFFERS, WAL)
+UPDATE bench_narrow SET status = 'unenrolled', ended_at = '2026-11-27T09:00:00Z', end_reason = 'campaign_ended',
+       ended_by = 1, note = NULL, batch = 'B0'
+ WHERE id IN (SELECT id FROM batch_ids);
+ROLLBACK;
