@@ -17,7 +17,8 @@
 //! - opening that sequence: its first page (the TUI then reads every id on
 //!   a worker, timed beside it);
 //! - a filter's first page (owner + status across every sequence);
-//! - a bulk unenroll of 100,000 open enrollments, to the result.
+//! - a bulk unenroll of 100,000 open enrollments, to the result, and its
+//!   undo.
 
 use std::path::{Path, PathBuf};
 
@@ -48,6 +49,7 @@ struct Figures {
     ids: Duration,
     filter: Duration,
     unenroll: Duration,
+    undo: Duration,
     unenrolled: usize,
 }
 
@@ -126,6 +128,7 @@ fn measure(location: &Path, clock: Clock) -> Figures {
         .take(BULK)
         .collect();
     let mut unenroll = Vec::new();
+    let mut undo = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
         let report = ws
@@ -142,7 +145,9 @@ fn measure(location: &Path, clock: Clock) -> Figures {
         unenroll.push(t.elapsed());
         assert_eq!(report.unenrolled.len(), targets.len());
         let batch = report.batch.expect("a batch");
+        let t = Instant::now();
         ws.undo(&admin, &batch).expect("undo the batch");
+        undo.push(t.elapsed());
     }
     Figures {
         page: median(page),
@@ -150,6 +155,7 @@ fn measure(location: &Path, clock: Clock) -> Figures {
         ids: median(ids_time),
         filter: median(filter_time),
         unenroll: median(unenroll),
+        undo: median(undo),
         unenrolled: targets.len(),
     }
 }
@@ -193,13 +199,14 @@ fn main() {
     if results.len() == 1 {
         let (name, f) = &results[0];
         println!(
-            "{name}: page {} · open {} · every id {} · filter {} · unenroll of {} {}",
+            "{name}: page {} · open {} · every id {} · filter {} · unenroll of {} {} · its undo {}",
             ms(f.page),
             ms(f.open),
             ms(f.ids),
             ms(f.filter),
             f.unenrolled,
-            ms(f.unenroll)
+            ms(f.unenroll),
+            ms(f.undo)
         );
         return;
     }
@@ -234,6 +241,7 @@ fn main() {
         "≤ 2 s",
         &|f| ms(f.unenroll),
     );
+    row("its undo, to the result", "", &|f| ms(f.undo));
     for (name, f) in &results {
         let key = name.to_lowercase();
         figures::record(

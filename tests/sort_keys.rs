@@ -385,6 +385,75 @@ fn a_sorted_page_walks_its_index() {
 /// is their contact order, walked through the status index as the list
 /// in contact order is, and never a walk of the next-due index that finds
 /// nothing (0.7 s on the largest sequence of the 1M demo before).
+/// The restore of an undo writes each enrollment once: its own `UPDATE`
+/// sets `next_due`, so the recomputation the domain runs afterwards
+/// (after rescheduling overdue steps) has nothing to write for them.
+#[test]
+fn the_restore_of_an_undo_sets_next_due_itself() {
+    let f = varied();
+    let mut ws = at(&f.path, 3, 1);
+    let open = ws
+        .enrollment_ids(&EnrollmentQuery {
+            statuses: vec![Status::Active, Status::Paused],
+            ..Default::default()
+        })
+        .unwrap();
+    let report = ws
+        .unenroll(
+            &f.admin,
+            &UnenrollRequest {
+                enrollments: open.clone(),
+                reason: EndReason::Other,
+                note: None,
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    let batch = report.batch.unwrap();
+    drop(ws);
+    let mut conn = raw(&f.path);
+    let tx = conn.transaction().unwrap();
+    let keys: Vec<EnrollmentKey> = tx
+        .prepare(
+            "SELECT ae.enrollment_id, ae.before_status, ae.before_step FROM audit_enrollments ae
+             JOIN audit a ON a.id = ae.audit_id WHERE a.batch = ?1 ORDER BY ae.enrollment_id",
+        )
+        .unwrap()
+        .query_map([&batch], |r| {
+            let status: String = r.get(1)?;
+            Ok(EnrollmentKey {
+                id: r.get(0)?,
+                sequence_id: 0,
+                status: status.parse().unwrap(),
+                end_reason: None,
+                current_step: r.get(2)?,
+                enrolled_by: 0,
+                owner_id: None,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys.len(), open.len());
+    assert!(
+        keys.iter().any(|k| k.status == Status::Active),
+        "the batch ended active enrollments"
+    );
+    seqtui::store::queries::stage_keys(&tx, &keys).unwrap();
+    let restored = seqtui::store::manage::restore_staged(&tx).unwrap();
+    assert_eq!(restored, open.len());
+    let drift = seqtui::store::sort_keys::drift(&tx).unwrap();
+    assert!(drift.is_empty(), "{drift:?}");
+    let due: i64 = tx
+        .query_row(
+            "SELECT count(*) FROM enrollments WHERE next_due IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(due > 0, "restored enrollments have a next step due");
+}
+
 #[test]
 fn ended_enrollments_sorted_by_next_due_skip_its_index() {
     let f = varied_sqlite();

@@ -38,7 +38,8 @@ pub fn clear_engine_pauses_staged(conn: &Connection) -> Result<()> {
 /// Moves the scheduled steps of each staged enrollment whose earliest
 /// scheduled step is overdue at `now` later by that lateness, so the next
 /// step is due now and the rest keep their spacing. Returns how many steps
-/// moved.
+/// moved. `next_due` must be exact for the staged enrollments before: it
+/// is recomputed only for those whose steps moved.
 pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS shifts(enrollment_id INTEGER PRIMARY KEY, late INTEGER NOT NULL);
@@ -60,7 +61,8 @@ pub fn reschedule_staged(conn: &Connection, now: DateTime<Utc>) -> Result<usize>
                AND scheduled_steps.state = 'scheduled'",
         )?
         .execute([])?;
-    super::sort_keys::refresh_staged(conn)?;
+    // Only the enrollments whose steps moved have a new `next_due`.
+    super::sort_keys::refresh_where(conn, "SELECT enrollment_id FROM temp.shifts")?;
     Ok(moved)
 }
 
@@ -205,14 +207,12 @@ pub fn batch_members(conn: &Connection, audit_id: i64) -> Result<Vec<BatchMember
 /// step on scheduled again (whether or not tidying had cancelled them
 /// physically yet) and the removed tasks open again. The caller
 /// reschedules afterwards.
+///
+/// The steps come back first, so the one `UPDATE` of the enrollments also
+/// sets their `next_due`: each row is written once (on PostgreSQL every
+/// write of a row is a new version with an entry in each of the table's
+/// indexes, and a second pass for `next_due` doubled an undo's time).
 pub fn restore_staged(conn: &Connection) -> Result<usize> {
-    let restored = conn
-        .prepare_cached(
-            "UPDATE enrollments SET status = b.before_status, current_step = b.before_step,
-                ended_at = NULL, end_reason = NULL, ended_by = NULL, note = NULL, batch = NULL
-             FROM temp.batch_ids b WHERE b.id = enrollments.id AND enrollments.status = 'unenrolled'",
-        )?
-        .execute([])?;
     conn.prepare_cached(
         "UPDATE scheduled_steps SET state = 'scheduled'
          FROM temp.batch_ids b
@@ -226,7 +226,16 @@ pub fn restore_staged(conn: &Connection) -> Result<usize> {
          WHERE state = 'removed' AND enrollment_id IN (SELECT id FROM temp.batch_ids)",
     )?
     .execute([])?;
-    super::sort_keys::refresh_staged(conn)?;
+    let restored = conn
+        .prepare_cached(
+            "UPDATE enrollments SET status = b.before_status, current_step = b.before_step,
+                ended_at = NULL, end_reason = NULL, ended_by = NULL, note = NULL, batch = NULL,
+                next_due = CASE WHEN b.before_status IN ('active', 'paused') THEN
+                    (SELECT min(ss.due_at) FROM scheduled_steps ss
+                     WHERE ss.enrollment_id = enrollments.id AND ss.state = 'scheduled') END
+             FROM temp.batch_ids b WHERE b.id = enrollments.id AND enrollments.status = 'unenrolled'",
+        )?
+        .execute([])?;
     Ok(restored)
 }
 
