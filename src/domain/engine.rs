@@ -290,7 +290,7 @@ pub(super) fn end_automatically(
             note: None,
             batch: Some(&batch),
         },
-        super::workspace::tidy_mode(ids.len(), audit_id),
+        super::unenroll::tidy_mode(ids.len(), audit_id),
     )?;
     q::audit_staged(conn, audit_id)?;
     Ok(Some(batch))

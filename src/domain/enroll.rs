@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use super::bounce::undeliverable_refusal;
 use super::optout::opted_out_refusal;
-use super::workspace::{TIDY_NOW_MAX, enrollable, schedule};
+use super::unenroll::TIDY_NOW_MAX;
+use super::workspace::{enrollable, schedule};
 use super::*;
 use crate::store::contacts::{self as cq, StagedEnroll};
 use crate::store::queries::{self as q, NewAudit};

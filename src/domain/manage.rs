@@ -8,7 +8,8 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::permissions::{may_change, may_change_contact, who_may, who_may_change_contact};
-use super::workspace::{describe_status, enrollable, schedule, stakeholders, tidy_mode};
+use super::unenroll::tidy_mode;
+use super::workspace::{describe_status, enrollable, schedule, stakeholders};
 use super::*;
 use crate::store::manage as m;
 use crate::store::queries::{self as q, EndChange, NewAudit};
