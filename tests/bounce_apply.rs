@@ -171,6 +171,24 @@ fn a_soft_bounce_pauses_and_the_step_is_tried_again_after_24_hours() {
         "{line}"
     );
     assert_eq!(status_of(&db, &email(0)), ("paused".into(), None));
+    // R13: the pause is audited without an actor, with the enrollment.
+    let entry = Workspace::open(&db, Clock::Fixed(now()))
+        .unwrap()
+        .audit(None, 50)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.action == "pause")
+        .expect("the pause is audited");
+    assert_eq!(entry.actor, None);
+    assert_eq!(entry.note.as_deref(), Some("soft bounce"));
+    assert!(
+        entry
+            .detail
+            .contains("bounced softly (mailbox_full, 1 in a row)"),
+        "{}",
+        entry.detail
+    );
+    assert_eq!((entry.count, entry.enrollments.len()), (1, 1));
     // The address is good: nothing marks it.
     assert_eq!(contact_json(&db, &email(0))["address_state"], "deliverable");
     // The retry is its next due (the lists sort by it, issue 14).

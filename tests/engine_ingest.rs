@@ -173,6 +173,21 @@ fn out_of_office_pauses_until_the_return_date_with_the_setting_on() {
     let until = out[0].paused_until.unwrap();
     assert_eq!(until.format("%Y-%m-%d").to_string(), "2026-11-16");
     assert_eq!(status_of(&f, 0).0, "paused");
+    // R13: the pause is audited without an actor, with the enrollment.
+    let entry =
+        f.ws.audit(None, 50)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.action == "pause")
+            .expect("the pause is audited");
+    assert_eq!(entry.actor, None);
+    assert_eq!(entry.note.as_deref(), Some("out of office"));
+    assert!(
+        entry.detail.ends_with("out of office until 2026-11-16"),
+        "{}",
+        entry.detail
+    );
+    assert_eq!((entry.count, entry.enrollments.len()), (1, 1));
     // Paused: the call (day 2) does not become a task.
     let outbox = f.dir.path().join("outbox");
     let mut ws = Workspace::open(&f.path, Clock::Fixed(now() + Duration::days(3))).unwrap();

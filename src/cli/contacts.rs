@@ -7,12 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Cli;
-use super::commands::{Failure, confirm, unsaved};
+use super::commands::{Failure, Outcome, confirm, unsaved};
 use super::filter::{chosen_filter, matching_ids, usage};
 use super::output::{Format, Records, Verbatim, json_line, note, outln, safe, table};
 use crate::domain::*;
-
-type Outcome = Result<i32, Failure>;
 
 /// The contact conditions of the filter model ([`Filter::set`] reads each
 /// value), for commands that select contacts rather than enrollments.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::{Failure, unsaved};
+use super::commands::{Failure, Outcome, unsaved};
 use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
 use crate::engine::deliver::{Sendmail, Smtp, Target};
@@ -17,8 +17,6 @@ use crate::engine::imap::{ImapError, ImapSource, Mailbox, PASSWORD_VAR, SyncRepo
 use crate::engine::inbound::InputSkip;
 use crate::engine::outbox::{Delivery, Maildir, RunReport, default_outbox, run_delivering};
 use crate::engine::read_path;
-
-type Outcome = Result<i32, Failure>;
 
 fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure> {
     if cli.json {

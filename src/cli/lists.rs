@@ -2,12 +2,11 @@
 
 use serde::Serialize;
 
-use super::commands::{Failure, fetch_enrollments, print_enrollments, unsaved};
+use super::commands::{Outcome, unsaved};
+use super::listing::{fetch_enrollments, print_enrollments};
 use super::output::{json, outln, safe, table, time};
 use super::{Cli, ListAction};
 use crate::domain::*;
-
-type Outcome = Result<i32, Failure>;
 
 /// What `list show --json` prints: the list, its count now, and its
 /// enrollments (at most `--limit`).

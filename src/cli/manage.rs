@@ -3,12 +3,11 @@
 use clap::Args;
 
 use super::Cli;
-use super::commands::{Failure, confirm, finish_tidying, print_enrollments, refused, unsaved};
+use super::commands::{Failure, Outcome, confirm, finish_tidying, refused, unsaved};
 use super::filter::{FilterArgs, chosen_filter, matching_ids, needs_all, usage};
+use super::listing::print_enrollments;
 use super::output::{json, outln, safe, table, time};
 use crate::domain::*;
-
-type Outcome = Result<i32, Failure>;
 
 /// Which enrollments a command acts on: ids; contacts of one sequence;
 /// every enrollment matching the filter flags (`--all`, which the flags

@@ -5,11 +5,9 @@
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::Failure;
+use super::commands::Outcome;
 use super::output::{json, note, on_terminal, outln, table};
 use crate::domain::migrate::{TableCopy, migrate};
-
-type Outcome = Result<i32, Failure>;
 
 #[derive(Serialize)]
 struct MigrateReport<'a> {

@@ -6,11 +6,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::Cli;
-use super::commands::{Failure, confirm, finish_tidying, unsaved};
+use super::commands::{Failure, Outcome, confirm, finish_tidying, unsaved};
 use super::output::{Verbatim, json, outln, safe, table};
 use crate::domain::*;
-
-type Outcome = Result<i32, Failure>;
 
 /// Reads and checks every file first: one bad file applies nothing.
 fn read_files(files: &[PathBuf]) -> Result<Vec<SequenceDefinition>, Failure> {

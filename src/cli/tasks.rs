@@ -4,11 +4,9 @@
 use clap::{Args, Subcommand};
 
 use super::Cli;
-use super::commands::{Failure, refused, unsaved};
+use super::commands::{Failure, Outcome, refused, unsaved};
 use super::output::{json, outln, table, time};
 use crate::domain::*;
-
-type Outcome = Result<i32, Failure>;
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("whose").args(["mine", "owner", "all"])))]

@@ -36,7 +36,7 @@
 use crate::store::Connection;
 use serde::Serialize;
 
-use super::engine::{end_automatically, open_facts};
+use super::engine::{audit_automatic_pause, end_automatically, open_facts};
 use super::*;
 use crate::store::engine::{self as qe, SentMatch};
 use crate::store::queries::{self as q, NewAudit};
@@ -621,26 +621,20 @@ fn apply_soft(
         return Ok(());
     }
     let engine_paused = qe::pause_for_retry(conn, m.enrollment_id, retry_at)?;
-    let (audit_id, _) = q::insert_audit(
+    audit_automatic_pause(
         conn,
-        &NewAudit {
-            at: now,
-            actor_id: None,
-            action: "pause",
-            reason: None,
-            note: Some("soft bounce"),
-            detail: &format!(
-                "{}: {} bounced softly ({}, {in_a_row} in a row); step {} is tried again at {}",
-                f.sequence,
-                m.contact_email,
-                one.reason,
-                m.position,
-                crate::store::format_time(retry_at)
-            ),
-            count: 1,
-        },
+        now,
+        "soft bounce",
+        &format!(
+            "{}: {} bounced softly ({}, {in_a_row} in a row); step {} is tried again at {}",
+            f.sequence,
+            m.contact_email,
+            one.reason,
+            m.position,
+            crate::store::format_time(retry_at)
+        ),
+        (m.enrollment_id, f.status, f.current_step),
     )?;
-    q::audit_enrollment(conn, audit_id, m.enrollment_id, f.status, f.current_step)?;
     one.retry_at = Some(retry_at);
     if engine_paused {
         one.action = IngestAction::Paused;

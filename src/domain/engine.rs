@@ -120,6 +120,32 @@ pub(super) fn end_automatically(
     Ok(Some(batch))
 }
 
+/// Records an automatic pause of one enrollment (no actor, R13): an audit
+/// entry with `note` and `detail`, and the enrollment as it was
+/// (id, status, step).
+pub(super) fn audit_automatic_pause(
+    conn: &Connection,
+    now: Timestamp,
+    note: &str,
+    detail: &str,
+    (enrollment_id, before, step): (i64, Status, i64),
+) -> Result<()> {
+    let (audit_id, _) = q::insert_audit(
+        conn,
+        &NewAudit {
+            at: now,
+            actor_id: None,
+            action: "pause",
+            reason: None,
+            note: Some(note),
+            detail,
+            count: 1,
+        },
+    )?;
+    q::audit_enrollment(conn, audit_id, enrollment_id, before, step)?;
+    Ok(())
+}
+
 pub(super) fn open_facts(conn: &Connection, enrollment_id: i64) -> Result<Option<EnrollmentFacts>> {
     Ok(q::enrollment_facts(conn, &[enrollment_id])?.remove(&enrollment_id))
 }

@@ -7,10 +7,10 @@
 use crate::store::Connection;
 use serde::Serialize;
 
-use super::engine::{end_automatically, open_facts};
+use super::engine::{audit_automatic_pause, end_automatically, open_facts};
 use super::*;
 use crate::store::engine as qe;
-use crate::store::queries::{self as q, NewAudit};
+use crate::store::queries as q;
 
 /// One inbound item, parsed.
 #[derive(Debug, Clone, Serialize)]
@@ -602,29 +602,17 @@ fn pause_for_ooo(
         return Ok(());
     };
     if qe::pause_until(conn, enrollment_id, until)? {
-        let (audit_id, _) = q::insert_audit(
+        audit_automatic_pause(
             conn,
-            &NewAudit {
-                at: now,
-                actor_id: None,
-                action: "pause",
-                reason: None,
-                note: Some("out of office"),
-                detail: &format!(
-                    "{}: {} out of office until {}",
-                    facts.sequence,
-                    facts.contact_name,
-                    until.format("%Y-%m-%d")
-                ),
-                count: 1,
-            },
-        )?;
-        q::audit_enrollment(
-            conn,
-            audit_id,
-            enrollment_id,
-            Status::Active,
-            facts.current_step,
+            now,
+            "out of office",
+            &format!(
+                "{}: {} out of office until {}",
+                facts.sequence,
+                facts.contact_name,
+                until.format("%Y-%m-%d")
+            ),
+            (enrollment_id, Status::Active, facts.current_step),
         )?;
         out.action = IngestAction::Paused;
         out.paused_until = Some(until);
