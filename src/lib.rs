@@ -13,4 +13,5 @@ pub mod log;
 pub mod session;
 pub mod store;
 pub mod text;
+pub mod tls;
 pub mod tui;

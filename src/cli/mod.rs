@@ -40,7 +40,7 @@ pub use surface::{GLOBAL_HEADING, command, man_pages, parse, parse_from, usage_e
     after_help = "With no command, opens the terminal UI. Exit codes: 0 success, 1 error, 2 usage, 3 refused by a rule or permission, 4 not found."
 )]
 pub struct Cli {
-    /// The workspace: a SQLite file, or a PostgreSQL database as postgres://USER@HOST[:PORT]/DB (password from PGPASSWORD or ~/.pgpass) [default: a file in the platform data directory]
+    /// The workspace: a SQLite file, or a PostgreSQL database as postgres://USER@HOST[:PORT]/DB[?sslmode=MODE] (password from PGPASSWORD or ~/.pgpass; sslmode as for psql) [default: a file in the platform data directory]
     #[arg(long, env = "SEQTUI_DB", global = true, value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Act as this user (email) [default: the workspace's default user]

@@ -9,7 +9,7 @@ pub mod deliver;
 pub mod imap;
 pub mod inbound;
 pub mod outbox;
-pub mod tls;
+pub use crate::tls;
 
 pub use inbound::{InputItem, read_path};
 pub use outbox::{RunReport, run_once};

@@ -21,6 +21,10 @@ pub const MISSING: &str = "PostgreSQL's server (Debian package postgresql: initd
 pub struct Postgres {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// Where the server's Unix socket is: the helper's own client comes
+    /// in through it when TCP requires TLS.
+    sockets: PathBuf,
+    tls_only: bool,
     pub port: u16,
     pub user: &'static str,
     pub password: &'static str,
@@ -76,6 +80,17 @@ fn free_port() -> u16 {
 impl Postgres {
     /// Starts a cluster, or panics with a sentence naming what is missing.
     pub fn start() -> Postgres {
+        Postgres::start_with(None)
+    }
+
+    /// Starts a cluster whose TCP port takes only TLS connections (with
+    /// `certs`' server certificate; a plain one is rejected by
+    /// `pg_hba.conf`), as a managed PostgreSQL service does.
+    pub fn start_tls_only(certs: &super::certs::Certs) -> Postgres {
+        Postgres::start_with(Some(certs))
+    }
+
+    fn start_with(tls: Option<&super::certs::Certs>) -> Postgres {
         let bin = bin_dir().unwrap_or_else(|| panic!("{MISSING}"));
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -126,6 +141,34 @@ impl Postgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let mut tls_options = Vec::new();
+        if let Some(certs) = tls {
+            // The key must belong to the server's user, readable by it alone.
+            let (cert, key) = (root.join("server.pem"), root.join("server.key"));
+            std::fs::copy(&certs.cert, &cert).unwrap();
+            std::fs::copy(&certs.key, &key).unwrap();
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = owner {
+                for path in [cert.as_path(), key.as_path()] {
+                    std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+                }
+            }
+            std::fs::write(
+                data.join("pg_hba.conf"),
+                "local all all trust\n\
+                 hostssl all all 127.0.0.1/32 scram-sha-256\n\
+                 hostnossl all all 127.0.0.1/32 reject\n",
+            )
+            .unwrap();
+            tls_options = vec![
+                "-c".to_string(),
+                "ssl=on".to_string(),
+                "-c".to_string(),
+                format!("ssl_cert_file={}", cert.display()),
+                "-c".to_string(),
+                format!("ssl_key_file={}", key.display()),
+            ];
+        }
         let port = free_port();
         let mut server = program(&bin, "postgres");
         server
@@ -145,6 +188,7 @@ impl Postgres {
                 "-c",
                 "synchronous_commit=off",
             ])
+            .args(&tls_options)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(root.join("postgres.log")).unwrap());
         as_owner(&mut server);
@@ -154,6 +198,8 @@ impl Postgres {
         let mut pg = Postgres {
             dir,
             child: Some(child),
+            sockets,
+            tls_only: tls.is_some(),
             port,
             user: "seqtui",
             password,
@@ -183,10 +229,16 @@ impl Postgres {
         }
     }
 
-    /// A client connected as the cluster's superuser to `db`.
+    /// A client connected as the cluster's superuser to `db` (through the
+    /// Unix socket when TCP takes only TLS).
     pub fn client(&self, db: &str) -> Result<postgres::Client, postgres::Error> {
-        postgres::Config::new()
-            .host("127.0.0.1")
+        let mut config = postgres::Config::new();
+        if self.tls_only {
+            config.host_path(&self.sockets);
+        } else {
+            config.host("127.0.0.1");
+        }
+        config
             .port(self.port)
             .user(self.user)
             .password(self.password)

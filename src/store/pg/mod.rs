@@ -10,6 +10,7 @@
 //! ordered by primary key — computed on the source and again on the copy.
 
 mod copy;
+mod tls;
 
 pub use copy::{TableCopy, pg_to_sqlite, sqlite_to_pg};
 
@@ -274,8 +275,10 @@ pub fn clear_demo(
 /// Connects to the database a `postgres://USER@HOST[:PORT]/DB` URL names.
 /// A password in the URL is refused (it would sit in shell histories and
 /// process lists); it comes from `PGPASSWORD`, else the password file.
+/// TLS is what the URL's `sslmode` says, as libpq reads it (see [`tls`]).
 pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
-    let mut config = postgres::Config::from_str(url).map_err(|e| {
+    let (driver_url, tls) = tls::split(url)?;
+    let mut config = postgres::Config::from_str(&driver_url).map_err(|e| {
         DomainError::Invalid(format!(
             "'{url}' is not a PostgreSQL URL like postgres://USER@HOST:PORT/DB ({e})"
         ))
@@ -299,12 +302,35 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
     {
         config.password(password);
     }
-    config.connect(postgres::NoTls).map_err(|e| {
+    config.ssl_mode(tls.mode);
+    config.connect(tls::connector(&tls)?).map_err(|e| {
+        // The driver's own words, then each cause it names (a TLS
+        // handshake's failure is in its cause).
+        let text = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => {
+                let mut text = e.to_string();
+                let mut cause = std::error::Error::source(&e);
+                while let Some(c) = cause {
+                    text.push_str(&format!(": {c}"));
+                    cause = c.source();
+                }
+                text
+            }
+        };
+        let with = tls
+            .written
+            .as_ref()
+            .map(|mode| format!(" with sslmode={mode}"))
+            .unwrap_or_default();
+        let why = match crate::tls::untrusted_hint(&text) {
+            Some(hint) if tls.check != tls::Check::Nothing && e.as_db_error().is_none() => {
+                format!("{hint}, or in the URL as sslrootcert=PATH: {text}")
+            }
+            _ => text,
+        };
         DomainError::Storage(format!(
-            "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}): {}",
-            e.as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or_else(|| e.to_string())
+            "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}){with}: {why}"
         ))
     })
 }

@@ -1,10 +1,11 @@
-//! Which certificate authorities `run --deliver smtp://…` / `smtps://…`
-//! and `ingest imap://…` / `imaps://…` trust: the built-in roots, plus the
+//! Which certificate authorities `run --deliver smtp://…` / `smtps://…`,
+//! `ingest imap://…` / `imaps://…` and a PostgreSQL workspace whose URL
+//! says `sslmode=verify-ca|verify-full` trust: the built-in roots, plus the
 //! certificates of the PEM file named by `SEQTUI_CA_FILE` (a team's
 //! private authority, a test's throwaway one). Reads that file; nothing
 //! else.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
@@ -19,10 +20,18 @@ pub fn extra_roots() -> Result<Vec<CertificateDer<'static>>, String> {
     let Some(path) = std::env::var_os(CA_FILE_VAR).filter(|p| !p.is_empty()) else {
         return Ok(Vec::new());
     };
-    let path = PathBuf::from(path);
-    let bytes = std::fs::read(&path).map_err(|e| {
+    pem_certificates(&PathBuf::from(path), &format!("named by {CA_FILE_VAR}"))
+}
+
+/// The certificates (DER) of a PEM file, at least one; `named_by` says
+/// where its name came from, for the one-sentence error.
+pub fn pem_certificates(
+    path: &Path,
+    named_by: &str,
+) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bytes = std::fs::read(path).map_err(|e| {
         format!(
-            "cannot read the certificate authority file {} named by {CA_FILE_VAR}: {e}",
+            "cannot read the certificate authority file {} {named_by}: {e}",
             path.display()
         )
     })?;
@@ -30,13 +39,13 @@ pub fn extra_roots() -> Result<Vec<CertificateDer<'static>>, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
             format!(
-                "{} (named by {CA_FILE_VAR}) is not a PEM file of certificates: {e}",
+                "{} ({named_by}) is not a PEM file of certificates: {e}",
                 path.display()
             )
         })?;
     if certs.is_empty() {
         return Err(format!(
-            "{} (named by {CA_FILE_VAR}) holds no certificate (-----BEGIN CERTIFICATE-----)",
+            "{} ({named_by}) holds no certificate (-----BEGIN CERTIFICATE-----)",
             path.display()
         ));
     }
