@@ -52,26 +52,63 @@ pub fn pem_certificates(
     Ok(certs)
 }
 
-/// What to put before a TLS failure's text when the server's certificate
-/// was refused: why, in words, and for an unknown authority how to trust
-/// a private one.
-pub fn untrusted_hint(failure: &str) -> Option<String> {
-    let lower = failure.to_ascii_lowercase();
-    if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-        Some(format!(
-            "the server's certificate is not signed by an authority seqtui trusts (for a private authority, set {CA_FILE_VAR} to its certificate's PEM file)"
-        ))
-    } else if lower.contains("notvalidforname") {
-        Some("the server's certificate does not name the host in the address".into())
-    } else if lower.contains("expired") || lower.contains("notvalidyet") {
-        Some("the server's certificate is outside its validity dates".into())
-    } else if lower.contains("invalid peer certificate") || lower.contains("certificate") {
-        Some(format!(
-            "the server's certificate was not accepted (a private authority is trusted through {CA_FILE_VAR})"
-        ))
-    } else {
-        None
+/// Why a server's certificate was refused, read from a TLS failure's
+/// text (the drivers hand the handshake's error on as text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not signed by an authority seqtui trusts.
+    UnknownAuthority,
+    /// It does not name the host in the address.
+    OtherHost,
+    /// Outside its validity dates.
+    Dates,
+    /// Refused for another reason.
+    Other,
+}
+
+impl Refusal {
+    /// The refusal in `failure`, if the failure is one.
+    pub fn of(failure: &str) -> Option<Refusal> {
+        let lower = failure.to_ascii_lowercase();
+        if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            Some(Refusal::UnknownAuthority)
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            Some(Refusal::OtherHost)
+        } else if lower.contains("expired") || lower.contains("notvalidyet") {
+            Some(Refusal::Dates)
+        } else if lower.contains("invalid peer certificate") || lower.contains("certificate") {
+            Some(Refusal::Other)
+        } else {
+            None
+        }
     }
+
+    /// Why, in words, and for an authority how to trust a private one.
+    pub fn sentence(self) -> String {
+        match self {
+            Refusal::UnknownAuthority => format!(
+                "the server's certificate is not signed by an authority seqtui trusts (for a private authority, set {CA_FILE_VAR} to its certificate's PEM file)"
+            ),
+            Refusal::OtherHost => {
+                "the server's certificate does not name the host in the address".into()
+            }
+            Refusal::Dates => "the server's certificate is outside its validity dates".into(),
+            Refusal::Other => format!(
+                "the server's certificate was not accepted (a private authority is trusted through {CA_FILE_VAR})"
+            ),
+        }
+    }
+
+    /// Whether trusting another authority could help.
+    pub fn authority(self) -> bool {
+        matches!(self, Refusal::UnknownAuthority | Refusal::Other)
+    }
+}
+
+/// What to put before a TLS failure's text when the server's certificate
+/// was refused (see [`Refusal`]).
+pub fn untrusted_hint(failure: &str) -> Option<String> {
+    Refusal::of(failure).map(Refusal::sentence)
 }
 
 #[cfg(test)]
@@ -83,6 +120,10 @@ mod tests {
         let hint = |t: &str| untrusted_hint(t).unwrap_or_default();
         assert!(hint("invalid peer certificate: UnknownIssuer").contains(CA_FILE_VAR));
         assert!(hint("invalid peer certificate: NotValidForName").contains("does not name"));
+        assert!(
+            hint("invalid peer certificate: certificate not valid for name \"127.0.0.1\"")
+                .contains("does not name")
+        );
         assert!(hint("invalid peer certificate: Expired").contains("validity"));
         assert_eq!(untrusted_hint("Connection refused (os error 111)"), None);
     }

@@ -7,24 +7,14 @@
 mod common;
 mod support;
 
-use std::path::Path;
-
-use common::cli::{Run, output, process};
+use common::cli::{Run, on_cluster, output};
 use support::postgres::Postgres;
 
 /// seqtui on `url` as the role the URL names (the password is the
 /// cluster's; the real clock: only an admin may set it once users are
 /// bound).
 fn seqtui(url: &str, pg: &Postgres, args: &[&str]) -> Run {
-    let dir = pg.dir().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = assert_cmd::Command::from_std(process(Path::new(url)));
-    cmd.env("PGPASSWORD", pg.password)
-        .env("PGPASSFILE", dir.join("no-pgpass"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("XDG_DATA_HOME", dir.join("data"));
-    output(cmd.args(args))
+    output(on_cluster(url, &pg.dir().join("home"), pg.password).args(args))
 }
 
 fn as_role(pg: &Postgres, role: &str, db: &str) -> postgres::Client {

@@ -9,21 +9,14 @@ mod support;
 
 use std::path::Path;
 
-use common::cli::{Run, output, process};
+use common::cli::{Run, on_cluster, output};
 use support::certs::Certs;
 use support::postgres::Postgres;
 
 /// seqtui on `url` with the cluster's password, trusting `ca` in addition
 /// to the system's authorities when given.
 fn seqtui(url: &str, pg: &Postgres, ca: Option<&Path>, args: &[&str]) -> Run {
-    let dir = pg.dir().join("home");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = assert_cmd::Command::from_std(process(Path::new(url)));
-    cmd.env("PGPASSWORD", pg.password)
-        .env("PGPASSFILE", dir.join("no-pgpass"))
-        .env("XDG_CONFIG_HOME", dir.join("config"))
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env("XDG_DATA_HOME", dir.join("data"));
+    let mut cmd = on_cluster(url, &pg.dir().join("home"), pg.password);
     if let Some(ca) = ca {
         cmd.env("SEQTUI_CA_FILE", ca);
     }
@@ -130,6 +123,40 @@ fn require_refuses_a_server_without_tls_and_prefer_goes_on_without_it() {
     assert!(
         refused.stderr.contains("sslmode=require")
             && refused.stderr.contains("server does not support TLS"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// `verify-ca` checks the authority alone; `verify-full` also wants the
+/// certificate to name the host the URL gives.
+#[test]
+fn verify_ca_takes_a_certificate_for_another_host_and_verify_full_does_not() {
+    let certs = Certs::generate_naming("DNS:db.example");
+    let pg = Postgres::start_tls_only(&certs);
+    let url = pg.database("team");
+    ok(seqtui(
+        &url,
+        &pg,
+        None,
+        &["init", "--name", "Team", "--admin", "admin@team.example"],
+    ));
+    ok(seqtui(
+        &format!("{url}?sslmode=verify-ca"),
+        &pg,
+        Some(&certs.ca),
+        &["users"],
+    ));
+    let refused = seqtui(
+        &format!("{url}?sslmode=verify-full"),
+        &pg,
+        Some(&certs.ca),
+        &["users"],
+    );
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("does not name the host")
+            && !refused.stderr.contains("sslrootcert"),
         "{}",
         refused.stderr
     );

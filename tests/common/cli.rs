@@ -69,6 +69,20 @@ pub fn process(db: &Path) -> std::process::Command {
     cmd
 }
 
+/// The built binary on the database `url` of a cluster the test started:
+/// its `password` in `PGPASSWORD`, no password file, and the directories
+/// seqtui writes to under `home`.
+pub fn on_cluster(url: &str, home: &Path, password: &str) -> Command {
+    std::fs::create_dir_all(home).unwrap();
+    let mut cmd = Command::from_std(process(Path::new(url)));
+    cmd.env("PGPASSWORD", password)
+        .env("PGPASSFILE", home.join("no-pgpass"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    cmd
+}
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,

@@ -34,6 +34,12 @@ impl Certs {
     /// Makes a new authority and server certificate, or panics with a
     /// sentence naming what is missing.
     pub fn generate() -> Certs {
+        Certs::generate_naming("DNS:localhost,IP:127.0.0.1")
+    }
+
+    /// [`Certs::generate`] with a server certificate for other names
+    /// (`subjectAltName`, e.g. "DNS:db.example").
+    pub fn generate_naming(names: &str) -> Certs {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let ec = [
@@ -73,8 +79,10 @@ impl Certs {
         openssl(d, &csr);
         std::fs::write(
             d.join("ext.cnf"),
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
-             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+            format!(
+                "subjectAltName={names}\nbasicConstraints=CA:FALSE\n\
+                 keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+            ),
         )
         .unwrap();
         openssl(

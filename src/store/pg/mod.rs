@@ -323,11 +323,14 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
             .as_ref()
             .map(|mode| format!(" with sslmode={mode}"))
             .unwrap_or_default();
-        let why = match crate::tls::untrusted_hint(&text) {
-            Some(hint) if tls.check != tls::Check::Nothing && e.as_db_error().is_none() => {
-                format!("{hint}, or in the URL as sslrootcert=PATH: {text}")
+        let refusal = crate::tls::Refusal::of(&text)
+            .filter(|_| tls.check != tls::Check::Nothing && e.as_db_error().is_none());
+        let why = match refusal {
+            Some(r) if r.authority() => {
+                format!("{}, or in the URL as sslrootcert=PATH: {text}", r.sentence())
             }
-            _ => text,
+            Some(r) => format!("{}: {text}", r.sentence()),
+            None => text,
         };
         DomainError::Storage(format!(
             "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}){with}: {why}"

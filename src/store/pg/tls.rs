@@ -130,23 +130,22 @@ pub(super) fn connector(tls: &UrlTls) -> Result<MakeRustlsConnect, DomainError> 
     // The process's provider: ring, the one rustls is built with here.
     let builder = ClientConfig::builder();
     let provider = builder.crypto_provider().clone();
-    let verifier: Arc<dyn ServerCertVerifier> = match tls.check {
-        Check::Nothing => Arc::new(AnyCertificate(provider)),
-        Check::Authority | Check::Full => {
-            let roots = Arc::new(roots(tls)?);
-            let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider)
+    let chain = match tls.check {
+        Check::Nothing => None,
+        Check::Authority | Check::Full => Some(
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots(tls)?), provider.clone())
                 .build()
-                .map_err(|e| DomainError::Storage(format!("TLS to PostgreSQL: {e}")))?;
-            if tls.check == Check::Full {
-                webpki
-            } else {
-                Arc::new(AuthorityOnly(webpki))
-            }
-        }
+                .map_err(|e| DomainError::Storage(format!("TLS to PostgreSQL: {e}")))?,
+        ),
+    };
+    let verifier = Verifier {
+        check: tls.check,
+        chain,
+        provider,
     };
     let config = builder
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     Ok(MakeRustlsConnect::new(config))
 }
@@ -168,22 +167,36 @@ fn roots(tls: &UrlTls) -> Result<RootCertStore, DomainError> {
     Ok(roots)
 }
 
-/// libpq's `prefer` and `require`: any certificate, the handshake's
-/// signatures still checked (the connection is encrypted to whoever holds
-/// the certificate's key).
+/// Checks the server's certificate as much as `check` says. The
+/// handshake's signatures are always checked, so even unchecked the
+/// connection is encrypted to whoever holds the certificate's key.
 #[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
+struct Verifier {
+    check: Check,
+    /// The chain's check, for `verify-ca` and `verify-full`.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+}
 
-impl ServerCertVerifier for AnyCertificate {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            // `verify-ca`: any host, as long as the chain holds.
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if self.check == Check::Authority => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(
@@ -196,7 +209,7 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -210,60 +223,14 @@ impl ServerCertVerifier for AnyCertificate {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca`: the chain up to a trusted authority, whatever host the
-/// certificate names.
-#[derive(Debug)]
-struct AuthorityOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for AuthorityOnly {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
