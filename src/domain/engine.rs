@@ -8,6 +8,7 @@
 use crate::store::Connection;
 use serde::Serialize;
 
+use super::sequence_diff::onoff;
 use super::*;
 use crate::store::engine as qe;
 use crate::store::queries::{self as q, EndChange, NewAudit};
@@ -462,7 +463,6 @@ impl Workspace {
         let tx = self.store.write()?;
         super::sequences::ensure_base_version(&tx, sequence.id, now)?;
         qe::set_sequence_options(&tx, sequence.id, unenroll_colleagues, pause_on_ooo)?;
-        let onoff = |v: bool| if v { "on" } else { "off" };
         let mut changes = Vec::new();
         if let Some(v) = unenroll_colleagues {
             changes.push(format!("unenroll colleagues {}", onoff(v)));

@@ -24,6 +24,7 @@ mod permissions;
 mod report;
 mod rules;
 mod sending;
+mod sequence_diff;
 mod sequence_file;
 mod sequence_view;
 mod sequences;
