@@ -23,6 +23,17 @@ fn seqtui(url: &str, pg: &Postgres, ca: Option<&Path>, args: &[&str]) -> Run {
     output(cmd.args(args))
 }
 
+/// An empty workspace in the database `url`, its admin bound to the
+/// cluster's user.
+fn init(url: &str, pg: &Postgres) {
+    ok(seqtui(
+        url,
+        pg,
+        None,
+        &["init", "--name", "Team", "--admin", "admin@team.example"],
+    ));
+}
+
 fn ok(run: Run) -> Run {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     run
@@ -35,12 +46,7 @@ fn a_server_that_takes_only_tls_is_reached_as_the_url_says() {
     let url = pg.database("team");
 
     // No sslmode: libpq's default, `prefer`, tries TLS first.
-    ok(seqtui(
-        &url,
-        &pg,
-        None,
-        &["init", "--name", "Team", "--admin", "admin@team.example"],
-    ));
+    init(&url, &pg);
     // `require`: TLS or nothing; as with libpq, the certificate is not
     // checked (that is what verify-ca and verify-full are for).
     let listed = ok(seqtui(
@@ -106,12 +112,7 @@ fn a_server_that_takes_only_tls_is_reached_as_the_url_says() {
 fn require_refuses_a_server_without_tls_and_prefer_goes_on_without_it() {
     let pg = Postgres::start();
     let url = pg.database("team");
-    ok(seqtui(
-        &url,
-        &pg,
-        None,
-        &["init", "--name", "Team", "--admin", "admin@team.example"],
-    ));
+    init(&url, &pg);
     ok(seqtui(
         &format!("{url}?sslmode=prefer"),
         &pg,
@@ -135,12 +136,7 @@ fn verify_ca_takes_a_certificate_for_another_host_and_verify_full_does_not() {
     let certs = Certs::generate_naming("DNS:db.example");
     let pg = Postgres::start_tls_only(&certs);
     let url = pg.database("team");
-    ok(seqtui(
-        &url,
-        &pg,
-        None,
-        &["init", "--name", "Team", "--admin", "admin@team.example"],
-    ));
+    init(&url, &pg);
     ok(seqtui(
         &format!("{url}?sslmode=verify-ca"),
         &pg,

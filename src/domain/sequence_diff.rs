@@ -190,20 +190,7 @@ pub(super) fn reconcile(
                     let due = prev_due + Duration::days(step.delay_days);
                     shift += Duration::days(step.delay_days);
                     if let Some(ids) = new_ids {
-                        q::insert_scheduled_step(
-                            conn,
-                            e.id,
-                            &Step {
-                                id: ids[j],
-                                position,
-                                kind: step.kind,
-                                delay_days: step.delay_days,
-                                subject: step.subject.clone(),
-                                body: step.body.clone(),
-                                title: step.title.clone(),
-                            },
-                            due,
-                        )?;
+                        q::insert_scheduled_step(conn, e.id, &step.at(ids[j], position), due)?;
                     }
                     effects.steps_scheduled += 1;
                     reach_new[j] += 1;

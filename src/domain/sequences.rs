@@ -627,19 +627,7 @@ pub(super) fn insert_steps(
 ) -> Result<Vec<i64>> {
     let mut ids = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        ids.push(q::insert_step(
-            tx,
-            id,
-            &Step {
-                id: 0,
-                position: i as i64 + 1,
-                kind: step.kind,
-                delay_days: step.delay_days,
-                subject: step.subject.clone(),
-                body: step.body.clone(),
-                title: step.title.clone(),
-            },
-        )?);
+        ids.push(q::insert_step(tx, id, &step.at(0, i as i64 + 1))?);
     }
     Ok(ids)
 }
@@ -742,34 +730,11 @@ fn update_from_file(
             let position = j as i64 + 1;
             match kept[j] {
                 Some(o) => {
-                    qs::update_step(
-                        tx,
-                        &Step {
-                            id: old[o].id,
-                            position,
-                            kind: step.kind,
-                            delay_days: step.delay_days,
-                            subject: step.subject.clone(),
-                            body: step.body.clone(),
-                            title: step.title.clone(),
-                        },
-                    )?;
+                    qs::update_step(tx, &step.at(old[o].id, position))?;
                     ids[j] = old[o].id;
                 }
                 None => {
-                    ids[j] = q::insert_step(
-                        tx,
-                        row.id,
-                        &Step {
-                            id: 0,
-                            position,
-                            kind: step.kind,
-                            delay_days: step.delay_days,
-                            subject: step.subject.clone(),
-                            body: step.body.clone(),
-                            title: step.title.clone(),
-                        },
-                    )?;
+                    ids[j] = q::insert_step(tx, row.id, &step.at(0, position))?;
                 }
             }
         }

@@ -469,6 +469,22 @@ pub struct NewStep {
     pub title: String,
 }
 
+impl NewStep {
+    /// This step as step `position` of a sequence, stored as `id` (0 for
+    /// one not stored yet).
+    pub(super) fn at(&self, id: i64, position: i64) -> Step {
+        Step {
+            id,
+            position,
+            kind: self.kind,
+            delay_days: self.delay_days,
+            subject: self.subject.clone(),
+            body: self.body.clone(),
+            title: self.title.clone(),
+        }
+    }
+}
+
 /// The longest delay of a step: ten years.
 pub const MAX_DELAY_DAYS: i64 = 3_650;
 
