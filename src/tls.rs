@@ -83,6 +83,42 @@ impl Refusal {
         }
     }
 
+    /// The refusal a rustls error (0.23, as the PostgreSQL connection
+    /// uses) carries, read from its type.
+    pub fn of_rustls(error: &rustls::Error) -> Option<Refusal> {
+        use rustls::CertificateError as C;
+        match error {
+            rustls::Error::InvalidCertificate(e) => Some(match e {
+                C::UnknownIssuer => Refusal::UnknownAuthority,
+                C::NotValidForName | C::NotValidForNameContext { .. } => Refusal::OtherHost,
+                C::Expired
+                | C::ExpiredContext { .. }
+                | C::NotValidYet
+                | C::NotValidYetContext { .. } => Refusal::Dates,
+                _ => Refusal::Other,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The refusal in an error's chain of causes, read from the rustls
+    /// error's type wherever it is (itself, or inside an I/O error).
+    pub fn in_chain(error: &(dyn std::error::Error + 'static)) -> Option<Refusal> {
+        let mut cause = Some(error);
+        while let Some(e) = cause {
+            let rustls = e.downcast_ref::<rustls::Error>().or_else(|| {
+                e.downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            });
+            if let Some(r) = rustls {
+                return Refusal::of_rustls(r);
+            }
+            cause = e.source();
+        }
+        None
+    }
+
     /// Why, in words, and for an authority how to trust a private one.
     pub fn sentence(self) -> String {
         match self {

@@ -323,8 +323,7 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
             .as_ref()
             .map(|mode| format!(" with sslmode={mode}"))
             .unwrap_or_default();
-        let refusal = crate::tls::Refusal::of(&text)
-            .filter(|_| tls.check != tls::Check::Nothing && e.as_db_error().is_none());
+        let refusal = crate::tls::Refusal::in_chain(&e).filter(|_| tls.check != tls::Check::Nothing);
         let why = match refusal {
             Some(r) if r.authority() => {
                 format!("{}, or in the URL as sslrootcert=PATH: {text}", r.sentence())
