@@ -134,8 +134,10 @@ fn the_migration_fills_the_search_text() {
         )
         .unwrap();
     } else {
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+        // The version before migration 20: it and those after it run again.
+        let before = seqtui::store::schema::migrations()
+            .iter()
+            .position(|sql| sql.contains("ADD COLUMN search"))
             .unwrap();
         conn.execute_batch(&format!(
             "DROP INDEX enrollments_page;
@@ -143,8 +145,7 @@ fn the_migration_fills_the_search_text() {
              ALTER TABLE enrollments DROP COLUMN search;
              CREATE INDEX enrollments_page ON enrollments(sequence_id, sort_name, id);
              CREATE INDEX enrollments_status_page ON enrollments(sequence_id, status, sort_name, id);
-             PRAGMA user_version = {};",
-            version - 1
+             PRAGMA user_version = {before};"
         ))
         .unwrap();
     }
@@ -164,7 +165,7 @@ fn the_migration_fills_the_search_text() {
         let version: i64 = conn
             .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 20);
+        assert_eq!(version, seqtui::store::pg::SCHEMA_VERSION);
     } else {
         for index in ["enrollments_page", "enrollments_status_page"] {
             let sql: String = conn
@@ -181,4 +182,69 @@ fn the_migration_fills_the_search_text() {
     drop(ws);
     Workspace::open(&f.path, Clock::Fixed(now())).unwrap();
     assert_eq!(drift(&f.path), Vec::new());
+}
+
+/// Migration 21 (in this file beside migration 20, whose test it follows):
+/// opening a workspace made before it drops `scheduled_steps_due`, whose
+/// rows and first column the due walk's `scheduled_steps_queue` has, and on
+/// PostgreSQL the audit rows' foreign keys, checked one row at a time.
+#[test]
+fn migration_21_drops_the_second_due_index() {
+    let mut f = fixture(6);
+    f.ws.enroll(&f.admin, f.seq_a.id, &f.c).unwrap();
+    drop(f.ws);
+    let pg = seqtui::store::postgres_url(&f.path).is_some();
+    let conn = raw(&f.path);
+    let index =
+        "CREATE INDEX scheduled_steps_due ON scheduled_steps (due_at) WHERE state = 'scheduled'";
+    if pg {
+        conn.execute_batch(&format!(
+            "{index};
+             ALTER TABLE audit_enrollments ADD FOREIGN KEY (audit_id) REFERENCES audit (id);
+             ALTER TABLE audit_enrollments ADD FOREIGN KEY (enrollment_id) REFERENCES enrollments (id);
+             ALTER TABLE audit_enrollments ADD FOREIGN KEY (before_enrolled_by) REFERENCES users (id);
+             UPDATE schema_version SET version = 20;"
+        ))
+        .unwrap();
+    } else {
+        let before = seqtui::store::schema::migrations().len() - 1;
+        conn.execute_batch(&format!("{index}; PRAGMA user_version = {before};"))
+            .unwrap();
+    }
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let (indexes, foreign_keys) = if pg {
+        (
+            "SELECT count(*) FROM pg_indexes
+             WHERE schemaname = current_schema() AND indexname = 'scheduled_steps_due'",
+            "SELECT count(*) FROM pg_constraint
+             WHERE conrelid = 'audit_enrollments'::regclass AND contype = 'f'",
+        )
+    } else {
+        (
+            "SELECT count(*) FROM sqlite_master WHERE name = 'scheduled_steps_due'",
+            "SELECT 0",
+        )
+    };
+    assert_eq!(count(indexes), 1);
+    if pg {
+        assert_eq!(count(foreign_keys), 3);
+    }
+    drop(conn);
+    let ws = Workspace::open(&f.path, Clock::Fixed(now())).unwrap();
+    let conn = raw(&f.path);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count(indexes), 0);
+    assert_eq!(count(foreign_keys), 0);
+    let version = if pg {
+        count("SELECT max(version) FROM schema_version")
+    } else {
+        count("PRAGMA user_version")
+    };
+    let latest = if pg {
+        seqtui::store::pg::SCHEMA_VERSION
+    } else {
+        seqtui::store::schema::migrations().len() as i64
+    };
+    assert_eq!(version, latest);
+    drop(ws);
 }

@@ -48,10 +48,6 @@ pub const BULK_INDEXES: &[(&str, &str)] = &[
         "CREATE INDEX scheduled_steps_enrollment ON scheduled_steps(enrollment_id, position)",
     ),
     (
-        "scheduled_steps_due",
-        "CREATE INDEX scheduled_steps_due ON scheduled_steps(due_at) WHERE state = 'scheduled'",
-    ),
-    (
         "scheduled_steps_pending",
         "CREATE INDEX IF NOT EXISTS scheduled_steps_pending ON scheduled_steps(enrollment_id, kind) WHERE state = 'scheduled'",
     ),
@@ -356,6 +352,7 @@ pub fn migrations() -> Vec<String> {
         V18_NAME_SEARCH.to_string(),
         with_indexes(V19_SORT_COLUMNS, SORT_INDEXES),
         with_indexes(V20_SEARCH, SEARCH_INDEXES),
+        V21_ONE_DUE_INDEX.to_string(),
     ]
 }
 
@@ -739,3 +736,12 @@ DROP INDEX IF EXISTS enrollments_page;
 DROP INDEX IF EXISTS enrollments_status_page;
 "
 );
+
+/// Migration 21: `scheduled_steps_due` (the due time of scheduled steps)
+/// goes. `scheduled_steps_queue` (migration 17) has the same rows and
+/// begins with the same column, so every search by due time reads it
+/// instead; one index fewer to write for each scheduled step (a bulk enroll
+/// of 100,000 writes 700,000), and PostgreSQL's planner no longer prefers
+/// the narrower index plus a sort for the engine's due walk. Self-contained:
+/// renumber freely.
+const V21_ONE_DUE_INDEX: &str = "DROP INDEX IF EXISTS scheduled_steps_due;";

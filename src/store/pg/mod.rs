@@ -21,7 +21,7 @@ use crate::domain::DomainError;
 
 /// The SQLite schema version `schema.sql` matches: a workspace is copied
 /// only at this version (opening it with this seqtui migrates it there).
-pub const SCHEMA_VERSION: i64 = 20;
+pub const SCHEMA_VERSION: i64 = 21;
 
 /// The PostgreSQL schema, created in one transaction in an empty database.
 pub const SCHEMA: &str = include_str!("schema.sql");
@@ -155,15 +155,27 @@ pub fn open(url: &str) -> Result<super::Connection, DomainError> {
 /// before it to its own, as the SQLite migration of the same number does
 /// (`store::schema`). A workspace older than the first one listed is
 /// copied through a SQLite file (`seqtui migrate`) instead.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    20,
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        20,
     // The search text (SQLite's migration 20, `store::search_text`); the
     // page indexes stay as they are here (see schema.sql).
     "ALTER TABLE enrollments ADD COLUMN search TEXT COLLATE \"C\" NOT NULL DEFAULT '';
      UPDATE enrollments e SET search = lower(c.first_name || ' ' || c.last_name) || '\n'
          || coalesce(c.email_key, lower(c.email)) || '\n' || lower(c.company)
      FROM contacts c WHERE c.id = e.contact_id;",
-)];
+    ),
+    (
+        21,
+        // SQLite's migration 21 drops the due index the due walk's index
+        // covers; here the audit rows of a batch also lose the foreign keys
+        // checked one row at a time (see schema.sql).
+        "DROP INDEX IF EXISTS scheduled_steps_due;
+         ALTER TABLE audit_enrollments DROP CONSTRAINT IF EXISTS audit_enrollments_audit_id_fkey;
+         ALTER TABLE audit_enrollments DROP CONSTRAINT IF EXISTS audit_enrollments_enrollment_id_fkey;
+         ALTER TABLE audit_enrollments DROP CONSTRAINT IF EXISTS audit_enrollments_before_enrolled_by_fkey;",
+    ),
+];
 
 /// Moves the workspace at `version` to [`SCHEMA_VERSION`] in one
 /// transaction, under a lock on `schema_version` (a second seqtui opening

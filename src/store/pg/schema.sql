@@ -147,7 +147,6 @@ CREATE TABLE scheduled_steps (
     deferred_from TEXT COLLATE "C"
 );
 CREATE INDEX scheduled_steps_enrollment ON scheduled_steps (enrollment_id, position);
-CREATE INDEX scheduled_steps_due ON scheduled_steps (due_at) WHERE state = 'scheduled';
 CREATE INDEX scheduled_steps_pending ON scheduled_steps (enrollment_id, kind) WHERE state = 'scheduled';
 CREATE INDEX scheduled_steps_queue ON scheduled_steps (due_at, coalesce(deferred_from, due_at), id)
     WHERE state = 'scheduled';
@@ -220,12 +219,18 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION seqtui_audit_append_only();
 
+-- No foreign keys here (migration 21): a row is written only in the
+-- transaction that inserts its audit entry and changes its enrollment,
+-- from the enrollments that transaction staged, and neither an audit entry
+-- nor an enrollment is ever deleted. SQLite turns the same checks off for
+-- a large batch; here they cannot be turned off, and checking each row's
+-- three references cost 1 s of a 100,000-row unenroll (BENCHMARKS.md).
 CREATE TABLE audit_enrollments (
-    audit_id           BIGINT NOT NULL REFERENCES audit (id),
-    enrollment_id      BIGINT NOT NULL REFERENCES enrollments (id),
+    audit_id           BIGINT NOT NULL,
+    enrollment_id      BIGINT NOT NULL,
     before_status      TEXT COLLATE "C" NOT NULL,
     before_step        BIGINT NOT NULL,
-    before_enrolled_by BIGINT REFERENCES users (id),
+    before_enrolled_by BIGINT,
     PRIMARY KEY (audit_id, enrollment_id)
 );
 
