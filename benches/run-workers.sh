@@ -13,6 +13,9 @@
 # the workspace clock (`--now`), e.g. 2026-12-07T09:00:00Z.
 # SEQTUI_RULES (optional) is the rules file, e.g. one that lifts the R19
 # daily cap: printf '[sending]\ndaily_cap = 100000\n' > big.toml
+# SEQTUI_BIN (optional) is the seqtui binary to run instead of building
+# this checkout's: a before and an after measured in the same hour. A
+# binary with a newer schema migrates each copy as its workers open it.
 #
 # Prints, per round: the workers, the steps they executed (emails + tasks,
 # from each one's --json), the wall time from the first start to the last
@@ -25,8 +28,12 @@ shift 3
 counts=("$@")
 [ ${#counts[@]} -gt 0 ] || counts=(1 2)
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin=$PWD/target/release/seqtui
+if [ -n "${SEQTUI_BIN:-}" ]; then
+  bin=$SEQTUI_BIN
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/seqtui
+fi
 rules=()
 [ -n "${SEQTUI_RULES:-}" ] && rules=(--rules "$SEQTUI_RULES")
 work=$(mktemp -d)

@@ -507,7 +507,7 @@ fn contact_action(
                 };
                 let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
                 value["changed"] = serde_json::json!(changed);
-                super::output::change(&value, changed, &[])?;
+                super::output::change_value(value, changed, &[])?;
             } else if report.changed {
                 outln!(
                     "Changed the address of contact {} from {} to {}{} · batch {}.",

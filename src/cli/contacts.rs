@@ -343,7 +343,7 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
             .collect();
         let mut value = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
         value["skipped"] = serde_json::Value::Array(skipped);
-        super::output::change(&value, &report.enrolled, &[])?;
+        super::output::change_value(value, &report.enrolled, &[])?;
     } else {
         let verb = if report.dry_run {
             "Would enroll"
