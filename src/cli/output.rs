@@ -479,7 +479,7 @@ pub fn change<T: Serialize + ?Sized>(
 }
 
 /// [`change`] for a report already made a JSON value (a command that
-/// added to it), without copying it again: a bulk enroll's is 34 MB.
+/// added to it), without copying it again: a bulk enroll's is 66 MB.
 pub fn change_value(
     mut value: serde_json::Value,
     changed: &[i64],
