@@ -6,7 +6,7 @@
 --   psql postgres://USER@127.0.0.1:PORT/m1 -f benches/pg-unenroll.sql
 --
 -- The statements are those of `Workspace::unenroll` on PostgreSQL (see
--- `store::ending`), with the 100,000 targets
+-- `store::ending` and `queries::enrollment_keys`), with the 100,000 targets
 -- the stores bench picks: the first open enrollments of the largest
 -- sequence, in list order. Figures and what they mean: BENCHMARKS.md,
 -- "Session 10: where the PostgreSQL unenroll's time goes".
@@ -23,15 +23,17 @@ SELECT json_agg(id ORDER BY id)::text AS ids FROM (
 
 \echo '== 1. the statements of the unenroll, on enrollments as it is'
 BEGIN;
-\echo '-- reading and staging the targets in one pass (ending::stage_targets)'
-CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY, before_status TEXT NOT NULL, before_step BIGINT NOT NULL,
-  sequence_id BIGINT, end_reason TEXT, enrolled_by BIGINT, owner_id BIGINT) ON COMMIT DROP;
+\echo '-- reading the targets (queries::enrollment_keys)'
 EXPLAIN (ANALYZE, BUFFERS)
-INSERT INTO batch_ids(id, before_status, before_step, sequence_id, end_reason, enrolled_by, owner_id)
-SELECT e.id, e.status, e.current_step, e.sequence_id, e.end_reason, e.enrolled_by, c.owner_id
+SELECT e.id, e.sequence_id, e.status, e.end_reason, e.enrolled_by, c.owner_id, e.current_step
   FROM enrollments e JOIN contacts c ON c.id = e.contact_id
- WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value))
-RETURNING id, sequence_id, before_status, end_reason, enrolled_by, owner_id, before_step;
+ WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value));
+\echo '-- staging them (ending::stage_keys)'
+CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY, before_status TEXT NOT NULL, before_step BIGINT NOT NULL)
+  ON COMMIT DROP;
+INSERT INTO batch_ids
+SELECT e.id, e.status, e.current_step FROM enrollments e
+ WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value));
 \echo '-- what it cancels (ending::staged_cancellations)'
 EXPLAIN (ANALYZE, BUFFERS)
 SELECT coalesce(sum(CASE WHEN kind = 'auto_email' THEN 1 ELSE 0 END), 0), count(*) FROM scheduled_steps
@@ -60,6 +62,7 @@ CREATE INDEX bench_narrow_status ON bench_narrow (sequence_id, status, id);
 ANALYZE bench_narrow;
 CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY) ON COMMIT DROP;
 INSERT INTO batch_ids SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value);
+ANALYZE batch_ids;
 EXPLAIN (ANALYZE, BUFFERS, WAL)
 UPDATE bench_narrow SET status = 'unenrolled', ended_at = '2026-11-27T09:00:00Z', end_reason = 'campaign_ended',
        ended_by = 1, note = NULL, batch = 'B0'

@@ -308,12 +308,10 @@ impl Workspace {
         let now = self.now();
         let users = self.users_by_id()?;
         let tx = self.store.write()?;
-        // Staged as read; those skipped are taken back out.
-        let keys = q::stage_targets(&tx, ids)?;
+        let keys = q::enrollment_keys(&tx, ids)?;
         let mut seen = HashSet::new();
         let mut eligible = Vec::new();
         let mut skipped = Vec::new();
-        let mut unstaged = Vec::new();
         for &id in ids {
             if !seen.insert(id) {
                 continue;
@@ -341,9 +339,6 @@ impl Workspace {
                 }
             };
             if let Some((code, why)) = skip {
-                if code != SkipCode::NotFound {
-                    unstaged.push(id);
-                }
                 skipped.push(Skipped::new(id, code, why));
             }
         }
@@ -358,7 +353,8 @@ impl Workspace {
         if dry_run || eligible.is_empty() {
             return Ok(report);
         }
-        q::unstage(&tx, &unstaged)?;
+        eligible.sort_unstable_by_key(|k| k.id);
+        q::stage_keys(&tx, &eligible)?;
         m::set_status_staged(&tx, from, to)?;
         if !pause {
             m::clear_engine_pauses_staged(&tx)?;

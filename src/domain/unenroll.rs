@@ -177,14 +177,11 @@ impl Workspace {
             .map(|u| (u.id, u))
             .collect();
         let tx = self.store.write()?;
-        // Every requested enrollment that exists is staged as it is read;
-        // those skipped below are taken back out.
-        let keys = q::stage_targets(&tx, &request.enrollments)?;
+        let keys = q::enrollment_keys(&tx, &request.enrollments)?;
         let names = q::sequence_names(&tx)?;
         let mut seen = HashSet::new();
-        let mut unenrolled = Vec::new();
+        let mut eligible = Vec::new();
         let mut skipped = Vec::new();
-        let mut unstaged = Vec::new();
         let mut per_sequence: Vec<(i64, i64)> = Vec::new();
         for &id in &request.enrollments {
             if !seen.insert(id) {
@@ -200,7 +197,6 @@ impl Workspace {
                     SkipCode::AlreadyEnded,
                     format!("already {}", describe_status(k.status, k.end_reason)),
                 ));
-                unstaged.push(id);
                 continue;
             }
             let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
@@ -210,17 +206,15 @@ impl Workspace {
                     SkipCode::NotPermitted,
                     who_may("unenroll", &who),
                 ));
-                unstaged.push(id);
                 continue;
             }
             match per_sequence.iter_mut().find(|(s, _)| *s == k.sequence_id) {
                 Some((_, n)) => *n += 1,
                 None => per_sequence.push((k.sequence_id, 1)),
             }
-            unenrolled.push(id);
+            eligible.push(*k);
         }
         drop(keys);
-        q::unstage(&tx, &unstaged)?;
         let per_sequence: Vec<SequenceCount> = per_sequence
             .into_iter()
             .map(|(id, count)| SequenceCount {
@@ -228,6 +222,11 @@ impl Workspace {
                 count,
             })
             .collect();
+        let mut unenrolled: Vec<i64> = eligible.iter().map(|k| k.id).collect();
+        // In id order the temporary table is filled by appending.
+        eligible.sort_unstable_by_key(|k| k.id);
+        q::stage_keys(&tx, &eligible)?;
+        drop(eligible);
         // R9: an opt-out ends every open enrollment of the contact, in
         // this batch. (R1 leaves none today; the rule does not rely on it.)
         if request.reason == EndReason::OptedOut {

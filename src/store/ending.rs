@@ -3,8 +3,6 @@
 //! cancels a large batch's steps and tasks afterwards, and the audit
 //! entries that record each change with the enrollments it touched.
 
-use std::collections::HashMap;
-
 use super::db::{Connection, OptionalExtension};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -49,47 +47,10 @@ pub fn stage_keys(conn: &Connection, keys: &[EnrollmentKey]) -> Result<()> {
     Ok(())
 }
 
-/// Stages every enrollment of `ids` that exists, as [`stage_keys`] does,
-/// and returns what a change needs to decide on each: the rows read are
-/// the rows staged, in one pass (on PostgreSQL the keys no longer go to
-/// the server a second time). The caller takes those it will not change
-/// back out with [`unstage`]. Unknown ids are left out.
-pub fn stage_targets(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, EnrollmentKey>> {
-    create_batch_table(conn)?;
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO temp.batch_ids(id, before_status, before_step,
-             sequence_id, end_reason, enrolled_by, owner_id)
-         SELECT e.id, e.status, e.current_step, e.sequence_id, e.end_reason, e.enrolled_by,
-             c.owner_id
-         FROM enrollments e JOIN contacts c ON c.id = e.contact_id
-         WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))
-         RETURNING id, sequence_id, before_status, end_reason, enrolled_by, owner_id, before_step",
-    )?;
-    let rows = stmt.query_map([sorted_ids_json(ids)], super::queries::enrollment_key)?;
-    super::queries::by_id(rows, |key| key.id, ids.len())
-}
-
-/// Takes staged enrollments back out of `temp.batch_ids` (those a change
-/// skipped after [`stage_targets`]).
-pub fn unstage(conn: &Connection, ids: &[i64]) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    conn.prepare_cached(
-        "DELETE FROM temp.batch_ids WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
-    )?
-    .execute([sorted_ids_json(ids)])?;
-    Ok(())
-}
-
-/// `temp.batch_ids`, emptied: the staged enrollments, with their status
-/// and step before the change; [`stage_targets`] also keeps there what it
-/// returned of each.
 fn create_batch_table(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS batch_ids(
-            id INTEGER PRIMARY KEY, before_status TEXT NOT NULL, before_step INTEGER NOT NULL,
-            sequence_id INTEGER, end_reason TEXT, enrolled_by INTEGER, owner_id INTEGER);
+            id INTEGER PRIMARY KEY, before_status TEXT NOT NULL, before_step INTEGER NOT NULL);
          DELETE FROM temp.batch_ids;",
     )?;
     Ok(())

@@ -303,7 +303,7 @@ pub fn enrollment_of_contact_in(
 }
 
 /// Collects query rows into a map keyed by their id.
-pub(super) fn by_id<T>(
+fn by_id<T>(
     rows: impl Iterator<Item = super::db::Result<T>>,
     id: impl Fn(&T) -> i64,
     capacity: usize,
@@ -349,20 +349,28 @@ pub fn enrollment_facts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, E
     by_id(rows, |row| row.id, ids.len())
 }
 
-/// An [`EnrollmentKey`] from a row of (id, sequence, status, end reason,
-/// enrolled by, contact's owner, current step).
-pub(super) fn enrollment_key(r: &Row<'_>) -> super::db::Result<EnrollmentKey> {
-    let status: String = r.get(2)?;
-    let reason: Option<String> = r.get(3)?;
-    Ok(EnrollmentKey {
-        id: r.get(0)?,
-        sequence_id: r.get(1)?,
-        status: parse_enum(&status, 2)?,
-        end_reason: reason.map(|t| parse_enum(&t, 3)).transpose()?,
-        enrolled_by: r.get(4)?,
-        owner_id: r.get(5)?,
-        current_step: r.get(6)?,
-    })
+/// [`EnrollmentKey`]s of the given ids (unknown ids are left out).
+pub fn enrollment_keys(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, EnrollmentKey>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.sequence_id, e.status, e.end_reason, e.enrolled_by, c.owner_id,
+            e.current_step
+         FROM enrollments e JOIN contacts c ON c.id = e.contact_id
+         WHERE e.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([sorted_ids_json(ids)], |r| {
+        let status: String = r.get(2)?;
+        let reason: Option<String> = r.get(3)?;
+        Ok(EnrollmentKey {
+            id: r.get(0)?,
+            sequence_id: r.get(1)?,
+            status: parse_enum(&status, 2)?,
+            end_reason: reason.map(|t| parse_enum(&t, 3)).transpose()?,
+            enrolled_by: r.get(4)?,
+            owner_id: r.get(5)?,
+            current_step: r.get(6)?,
+        })
+    })?;
+    by_id(rows, |row| row.id, ids.len())
 }
 
 /// Every sequence's name by id.
