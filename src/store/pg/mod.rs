@@ -158,12 +158,12 @@ pub fn open(url: &str) -> Result<super::Connection, DomainError> {
 const MIGRATIONS: &[(i64, &str)] = &[
     (
         20,
-    // The search text (SQLite's migration 20, `store::search_text`); the
-    // page indexes stay as they are here (see schema.sql).
-    "ALTER TABLE enrollments ADD COLUMN search TEXT COLLATE \"C\" NOT NULL DEFAULT '';
-     UPDATE enrollments e SET search = lower(c.first_name || ' ' || c.last_name) || '\n'
-         || coalesce(c.email_key, lower(c.email)) || '\n' || lower(c.company)
-     FROM contacts c WHERE c.id = e.contact_id;",
+        // The search text (SQLite's migration 20, `store::search_text`); the
+        // page indexes stay as they are here (see schema.sql).
+        "ALTER TABLE enrollments ADD COLUMN search TEXT COLLATE \"C\" NOT NULL DEFAULT '';
+         UPDATE enrollments e SET search = lower(c.first_name || ' ' || c.last_name) || '\n'
+             || coalesce(c.email_key, lower(c.email)) || '\n' || lower(c.company)
+         FROM contacts c WHERE c.id = e.contact_id;",
     ),
     (
         21,
