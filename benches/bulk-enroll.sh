@@ -8,11 +8,12 @@
 #   benches/bulk-enroll.sh BASE.db ROUNDS BIN [BIN...]
 #
 # BASE.db is the 1,000,000-contact demo (`seqtui --db BASE.db demo
-# --contacts 1000000`), never modified: open it once with each binary's
-# schema first if they differ (a copy per schema, e.g. BASE-v21.db, passed
-# as BIN=BASE pairs below), since opening migrates it and that is not the
-# enroll's time. Each BIN may be written PATH or PATH=BASE.db to use its
-# own base. ROUNDS rounds, the binaries alternating in each.
+# --contacts 1000000`); it is only copied, never opened. Opening a file
+# migrates it to the binary's schema, which is not the enroll's time, so
+# when the binaries' schemas differ give the newer one its own base, a
+# copy it has opened once (`cp BASE.db new.db; NEW --db new.db sequences`),
+# by writing that BIN as PATH=new.db. ROUNDS rounds, the binaries
+# alternating in each; each run starts 5 s after its copy is synced.
 #
 # Prints one line a run: the binary, the wall time, user and system CPU,
 # the peak memory, and the enrolled and refused counts from its --json.
