@@ -211,40 +211,37 @@ fn migration_21_drops_the_second_due_index() {
         conn.execute_batch(&format!("{index}; PRAGMA user_version = {before};"))
             .unwrap();
     }
-    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    let (indexes, foreign_keys) = if pg {
+    drop(conn);
+    let count = |sql: &str| -> i64 { raw(&f.path).query_row(sql, [], |r| r.get(0)).unwrap() };
+    // The foreign keys are PostgreSQL's alone: SQLite keeps its own.
+    let (indexes, foreign_keys, version, latest) = if pg {
         (
             "SELECT count(*) FROM pg_indexes
              WHERE schemaname = current_schema() AND indexname = 'scheduled_steps_due'",
-            "SELECT count(*) FROM pg_constraint
-             WHERE conrelid = 'audit_enrollments'::regclass AND contype = 'f'",
+            Some(
+                "SELECT count(*) FROM pg_constraint
+                 WHERE conrelid = 'audit_enrollments'::regclass AND contype = 'f'",
+            ),
+            "SELECT max(version) FROM schema_version",
+            seqtui::store::pg::SCHEMA_VERSION,
         )
     } else {
         (
             "SELECT count(*) FROM sqlite_master WHERE name = 'scheduled_steps_due'",
-            "SELECT 0",
+            None,
+            "PRAGMA user_version",
+            seqtui::store::schema::migrations().len() as i64,
         )
     };
     assert_eq!(count(indexes), 1);
-    if pg {
-        assert_eq!(count(foreign_keys), 3);
+    if let Some(sql) = foreign_keys {
+        assert_eq!(count(sql), 3);
     }
-    drop(conn);
     let ws = Workspace::open(&f.path, Clock::Fixed(now())).unwrap();
-    let conn = raw(&f.path);
-    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count(indexes), 0);
-    assert_eq!(count(foreign_keys), 0);
-    let version = if pg {
-        count("SELECT max(version) FROM schema_version")
-    } else {
-        count("PRAGMA user_version")
-    };
-    let latest = if pg {
-        seqtui::store::pg::SCHEMA_VERSION
-    } else {
-        seqtui::store::schema::migrations().len() as i64
-    };
-    assert_eq!(version, latest);
+    if let Some(sql) = foreign_keys {
+        assert_eq!(count(sql), 0);
+    }
+    assert_eq!(count(version), latest);
     drop(ws);
 }
