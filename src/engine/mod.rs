@@ -1,4 +1,5 @@
-//! The engine: running due steps into an outbox Maildir (`outbox`) and
+//! The engine: rendering due steps (`message`), running them into an
+//! outbox Maildir or through a server (`outbox`, `deliver`) and
 //! reading what comes back — mail, calendars and JSON Lines events
 //! (`inbound`, `autoreply`, `bounce`). Parsing, rendering and file I/O live here; every
 //! decision and every database change goes through `crate::domain`.
@@ -8,6 +9,7 @@ pub mod bounce;
 pub mod deliver;
 pub mod imap;
 pub mod inbound;
+pub mod message;
 pub mod outbox;
 pub use crate::tls;
 
