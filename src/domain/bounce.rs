@@ -38,6 +38,7 @@ use serde::Serialize;
 
 use super::engine::{audit_automatic_pause, end_automatically, open_facts};
 use super::*;
+use crate::store::bounces as qb;
 use crate::store::engine::{self as qe, SentMatch};
 use crate::store::queries::{self as q, NewAudit};
 
@@ -254,7 +255,7 @@ pub(super) fn apply_bounce(
         out.why = "a report that names no failed recipient".into();
         return Ok(out);
     }
-    if qe::bounce_seen(conn, &event.id)? {
+    if qb::bounce_seen(conn, &event.id)? {
         out.action = IngestAction::Duplicate;
         out.why = "already ingested".into();
         return Ok(out);
@@ -331,9 +332,9 @@ fn apply_recipient(
                   m: Option<&SentMatch>,
                   verified: bool|
      -> Result<()> {
-        qe::insert_bounce(
+        qb::insert_bounce(
             conn,
-            &qe::NewBounce {
+            &qb::NewBounce {
                 external_id: &event.id,
                 address: one.address.as_deref(),
                 contact_id,
@@ -462,7 +463,7 @@ fn apply_hard(
     let current = same_address(address, &m.contact_email);
     let mut notes = Vec::new();
     if current {
-        one.marked_undeliverable = qe::mark_undeliverable(
+        one.marked_undeliverable = qb::mark_undeliverable(
             conn,
             m.contact_id,
             &email_key(address),
@@ -551,7 +552,7 @@ fn apply_soft(
     retry: chrono::Duration,
 ) -> Result<()> {
     one.action = IngestAction::Recorded;
-    if qe::soft_bounce_counted(conn, m.sent_email_id)? {
+    if qb::soft_bounce_counted(conn, m.sent_email_id)? {
         one.why = format!(
             "{} of {}, another report of a failure already counted; changes nothing",
             one.label(),
@@ -560,7 +561,7 @@ fn apply_soft(
         return Ok(());
     }
     let in_a_row =
-        1 + qe::earlier_soft_attempts(conn, m.enrollment_id, m.position, m.sent_email_id)?;
+        1 + qb::earlier_soft_attempts(conn, m.enrollment_id, m.position, m.sent_email_id)?;
     one.soft_in_a_row = Some(in_a_row);
     let label = one.label();
     let Some(f) = open_facts(conn, m.enrollment_id)? else {
@@ -611,16 +612,16 @@ fn apply_soft(
     }
     let retry_at = now + retry;
     if reopen {
-        qe::reopen_finished(conn, m.enrollment_id)?;
+        qb::reopen_finished(conn, m.enrollment_id)?;
     }
-    if !qe::schedule_retry(conn, m.enrollment_id, m.sent_email_id, retry_at, m.sent_at)? {
+    if !qb::schedule_retry(conn, m.enrollment_id, m.sent_email_id, retry_at, m.sent_at)? {
         one.why = format!(
             "{label} of {}, {in_a_row} in a row; its step is unknown, not retried",
             m.message_id
         );
         return Ok(());
     }
-    let engine_paused = qe::pause_for_retry(conn, m.enrollment_id, retry_at)?;
+    let engine_paused = qb::pause_for_retry(conn, m.enrollment_id, retry_at)?;
     audit_automatic_pause(
         conn,
         now,

@@ -333,7 +333,7 @@ impl Workspace {
             contact,
             enrollments,
             timeline: q::timeline_of(conn, contact_id, 200)?,
-            bounces: crate::store::engine::bounces_of(conn, contact_id, 200)?,
+            bounces: crate::store::bounces::bounces_of(conn, contact_id, 200)?,
         })
     }
 

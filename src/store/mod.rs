@@ -3,6 +3,7 @@
 //! outside this module writes SQL; nothing in here decides a rule.
 
 pub mod baseline;
+pub mod bounces;
 pub mod browse;
 pub mod bulk;
 pub mod contact_records;
