@@ -1,5 +1,6 @@
 -- Where a bulk unenroll of 100,000 spends its time on PostgreSQL, statement
--- by statement, and what the one `UPDATE` would cost on a narrow table.
+-- by statement, and what the one `UPDATE` would cost on a narrow table (2)
+-- and as a heap-only update that writes no index entry (3).
 -- Everything runs in transactions that are rolled back: the database ends
 -- as it began (it needs a role that may create tables).
 --
@@ -9,7 +10,8 @@
 -- `store::ending` and `queries::enrollment_keys`), with the 100,000 targets
 -- the stores bench picks: the first open enrollments of the largest
 -- sequence, in list order. Figures and what they mean: BENCHMARKS.md,
--- "Session 10: where the PostgreSQL unenroll's time goes".
+-- "Session 10: where the PostgreSQL unenroll's time goes" and "Session 12: the
+-- floor of a heap-only end".
 
 \timing on
 \pset pager off
@@ -67,4 +69,40 @@ EXPLAIN (ANALYZE, BUFFERS, WAL)
 UPDATE bench_narrow SET status = 'unenrolled', ended_at = '2026-11-27T09:00:00Z', end_reason = 'campaign_ended',
        ended_by = 1, note = NULL, batch = 'B0'
  WHERE id IN (SELECT id FROM batch_ids);
+ROLLBACK;
+
+\echo '== 3. the same end as a heap-only (HOT) update: a copy of enrollments with room left in each page'
+\echo '   (fillfactor 85) and no index on a column an end changes: not the status page, not R1''s partial'
+\echo '   index (which would move to a table of open enrollments, whose row an end deletes), not next_due''s'
+BEGIN;
+CREATE TABLE bench_hot (LIKE enrollments INCLUDING DEFAULTS) WITH (fillfactor = 85);
+INSERT INTO bench_hot SELECT * FROM enrollments ORDER BY id;
+ALTER TABLE bench_hot ADD PRIMARY KEY (id);
+CREATE INDEX ON bench_hot (contact_id);
+CREATE INDEX ON bench_hot (sequence_id, sort_name COLLATE "C", id);
+CREATE INDEX ON bench_hot (sort_name COLLATE "C", id, sequence_id, enrolled_at);
+CREATE INDEX ON bench_hot (enrolled_by);
+CREATE UNIQUE INDEX ON bench_hot (unsubscribe_token) WHERE unsubscribe_token IS NOT NULL;
+CREATE INDEX ON bench_hot (sequence_id, current_step, id);
+CREATE INDEX ON bench_hot (current_step, id, sequence_id);
+CREATE INDEX ON bench_hot (sequence_id, last_engagement COLLATE "C", id) WHERE last_engagement IS NOT NULL;
+CREATE INDEX ON bench_hot (last_engagement COLLATE "C", id, sequence_id) WHERE last_engagement IS NOT NULL;
+CREATE INDEX ON bench_hot (sequence_id, enrolled_at COLLATE "C", id);
+CREATE INDEX ON bench_hot (enrolled_at COLLATE "C", id, sequence_id);
+-- R1 as a table: one row per open enrollment, the contact its key.
+CREATE TABLE bench_open (contact_id BIGINT PRIMARY KEY, enrollment_id BIGINT NOT NULL UNIQUE);
+INSERT INTO bench_open SELECT contact_id, id FROM enrollments WHERE status IN ('active', 'paused');
+ANALYZE bench_hot;
+ANALYZE bench_open;
+CREATE TEMP TABLE batch_ids(id BIGINT PRIMARY KEY) ON COMMIT DROP;
+INSERT INTO batch_ids SELECT CAST(value AS BIGINT) FROM json_array_elements_text(:'ids'::json) AS json_each(value);
+ANALYZE batch_ids;
+CHECKPOINT;
+EXPLAIN (ANALYZE, BUFFERS, WAL)
+UPDATE bench_hot SET status = 'unenrolled', ended_at = '2026-11-27T09:00:00Z', end_reason = 'campaign_ended',
+       ended_by = 1, note = NULL, batch = 'B0'
+ WHERE id IN (SELECT id FROM batch_ids);
+SELECT n_tup_upd AS updated, n_tup_hot_upd AS heap_only FROM pg_stat_xact_user_tables WHERE relname = 'bench_hot';
+EXPLAIN (ANALYZE, BUFFERS, WAL)
+DELETE FROM bench_open WHERE enrollment_id IN (SELECT id FROM batch_ids);
 ROLLBACK;
