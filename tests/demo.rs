@@ -111,6 +111,25 @@ fn builds_a_workspace_that_keeps_every_rule() {
             "index {name} is missing"
         );
     }
+    // The triggers the copy of the part file drops (store::bulk::absorb)
+    // are back, as a new workspace has them, and still refuse.
+    let fresh = dir.path().join("fresh.db");
+    drop(seqtui::store::Store::create(&fresh).unwrap());
+    let triggers =
+        "SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
+    let expected = strings(&open(&fresh), triggers);
+    assert!(
+        expected
+            .iter()
+            .any(|t| t.starts_with("contacts_email_key_required: ")),
+        "{expected:?}"
+    );
+    assert_eq!(strings(&db, triggers), expected);
+    let refused = db.execute(
+        "INSERT INTO contacts(email, created_at, sort_name) VALUES ('x@example.com', ?1, 'x')",
+        [&now],
+    );
+    assert!(refused.is_err(), "a contact without its email_key went in");
     let fk: Vec<String> = strings(&db, "SELECT \"table\" FROM pragma_foreign_key_check");
     assert!(fk.is_empty(), "dangling references in {fk:?}");
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())

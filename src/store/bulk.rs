@@ -87,17 +87,44 @@ pub fn create_indexes(conn: &Connection, tables: &[&str]) -> Result<()> {
 /// the (still empty) same tables of `conn`. With the same schema and the
 /// same indexes on both sides, SQLite copies the records as they are
 /// (its transfer optimisation), without decoding or re-sorting them.
+///
+/// That optimisation is off for a table with a trigger (`contacts` has one
+/// that refuses a row without its `email_key`; the audit's refuse changes),
+/// and a million contacts then went in row by row, index by index: 9.4 s
+/// instead of about 1. So the copy drops the tables' triggers and creates
+/// them again from their own text, in the same transaction: the builder
+/// wrote every row itself and keeps what the triggers check, and its tests
+/// check the result and that the triggers are back.
 pub fn absorb(conn: &Connection, path: &Path, tables: &[&str]) -> Result<()> {
     create_indexes(conn, tables)?;
     let path = path.to_string_lossy();
     conn.execute("ATTACH DATABASE ?1 AS part", [path.as_ref()])?;
     let copied = (|| -> Result<()> {
         conn.execute_batch("BEGIN")?;
+        let mut triggers = Vec::new();
+        for table in tables {
+            let mut stmt = conn.prepare(
+                "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' AND tbl_name = ?1",
+            )?;
+            let found = stmt.query_map([table], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for trigger in found {
+                triggers.push(trigger?);
+            }
+        }
+        for (name, _) in &triggers {
+            // The names come from the schema, never from input.
+            conn.execute_batch(&format!("DROP TRIGGER main.\"{name}\""))?;
+        }
         for table in tables {
             // Table names come from the builder's fixed list.
             conn.execute_batch(&format!(
                 "INSERT INTO main.\"{table}\" SELECT * FROM part.\"{table}\""
             ))?;
+        }
+        for (_, sql) in &triggers {
+            conn.execute_batch(sql)?;
         }
         conn.execute_batch("COMMIT")?;
         Ok(())
