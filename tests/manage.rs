@@ -325,7 +325,7 @@ fn transfer_keep_changes_the_owner_only_and_the_preview_changes_nothing() {
         ("Alpha Outbound", "mae@team.example", 1, 3)
     );
     assert_eq!(item.next_due_at, Some(now()));
-    assert_eq!(item.action, "keep");
+    assert_eq!(item.action, TransferAction::Keep);
     assert_eq!(
         f.ws.contact(&c0.to_string()).unwrap().owner.as_deref(),
         Some("ann@team.example")
@@ -372,7 +372,7 @@ fn transfer_reassign_moves_the_enrollment_and_its_open_tasks() {
         None,
         false,
     );
-    assert_eq!(done.enrollments[0].action, "reassign");
+    assert_eq!(done.enrollments[0].action, TransferAction::Reassign);
     let e = f.ws.enrollment(ids[0]).unwrap();
     assert_eq!(
         (e.status, e.enrolled_by.as_str()),

@@ -105,7 +105,7 @@ fn undo_of_a_transfer_restores_what_it_ended_and_keeps_the_owner_change() {
     );
     f.ws = Workspace::open(&f.path, Clock::Fixed(now() + Duration::minutes(5))).unwrap();
     let undo = f.ws.undo(&mae, &batch).unwrap();
-    assert_eq!(undo.action, "transfer");
+    assert_eq!(undo.action, UndoableAction::Transfer);
     assert_eq!(undo.restored, ids);
     assert!(undo.not_restored.is_empty());
     // c1 was Bob's already: two contacts changed owner.
@@ -169,7 +169,7 @@ fn undo_of_an_enroll_ends_the_untouched_enrollments_only() {
         .unwrap();
     seqtui::store::sort_keys::recompute_all(&raw(&f.path)).unwrap();
     let undo = f.ws.undo(&ann, &batch).unwrap();
-    assert_eq!(undo.action, "enroll");
+    assert_eq!(undo.action, UndoableAction::Enroll);
     assert_eq!(undo.ended, vec![ids[0]]);
     assert!(undo.restored.is_empty());
     let codes: Vec<(i64, SkipCode)> = undo.not_restored.iter().map(|s| (s.id, s.code)).collect();

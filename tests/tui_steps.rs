@@ -5,7 +5,7 @@
 
 mod tui_support;
 
-use seqtui::domain::{Status, Workspace};
+use seqtui::domain::{Status, TransferAction, Workspace};
 use seqtui::tui::Headless;
 use seqtui::tui::dialog::ManageDialog;
 use seqtui::tui::dialog::bulk_enroll::BulkEnrollDialog;
@@ -349,7 +349,7 @@ fn transfer_preview_starts_on_the_rules_policy_scrolls_every_row_and_offers_from
     };
     for item in &r.enrollments {
         if item.step < 2 {
-            assert_eq!(item.action, "keep", "{item:?}");
+            assert_eq!(item.action, TransferAction::Keep, "{item:?}");
         }
     }
     assert!(h.screen().contains("step 2 or later"));

@@ -338,7 +338,7 @@ fn print_transfer_items(items: &[TransferItem]) {
                 time(i.next_due_at),
                 match &i.why {
                     Some(why) => format!("{} ({why})", i.action),
-                    None => i.action.clone(),
+                    None => i.action.to_string(),
                 },
             ]
         })
@@ -420,7 +420,7 @@ fn unenrolling(preview: &TransferReport) -> usize {
     preview
         .enrollments
         .iter()
-        .filter(|i| i.action == "unenroll")
+        .filter(|i| i.action == TransferAction::Unenroll)
         .count()
 }
 

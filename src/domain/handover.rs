@@ -41,7 +41,7 @@ impl HandoverReport {
     /// One line for people.
     pub fn summary(&self) -> String {
         let t = &self.transfer;
-        let count = |a: &str| t.enrollments.iter().filter(|i| i.action == a).count();
+        let count = |a: TransferAction| t.enrollments.iter().filter(|i| i.action == a).count();
         let verb = if t.dry_run {
             "Would hand over"
         } else {
@@ -52,9 +52,9 @@ impl HandoverReport {
             self.enrolled_by,
             t.to,
             t.policy,
-            count("reassign"),
-            count("unenroll"),
-            count("keep")
+            count(TransferAction::Reassign),
+            count(TransferAction::Unenroll),
+            count(TransferAction::Keep)
         );
         if let Some(batch) = &t.batch {
             line.push_str(&format!(" · batch {batch}"));
@@ -108,8 +108,10 @@ impl Workspace {
         let mut plan = TransferPlan::default();
         for open in m::open_enrollments_by(&tx, from.id)? {
             let (action, why) = match request.from_step {
-                Some(n) if open.key.current_step < n => ("keep", Some(format!("before step {n}"))),
-                _ => (request.policy.as_str(), None),
+                Some(n) if open.key.current_step < n => {
+                    (TransferAction::Keep, Some(format!("before step {n}")))
+                }
+                _ => (request.policy.action(), None),
             };
             plan.add(open, action, why);
         }

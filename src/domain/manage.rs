@@ -18,8 +18,7 @@ use crate::store::queries::{self as q, EndChange, NewAudit};
 /// skipped with why.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ChangeReport {
-    /// `pause` or `resume`.
-    pub action: String,
+    pub action: ChangeAction,
     /// `None` for a dry run, or when nothing changed.
     pub batch: Option<String>,
     pub dry_run: bool,
@@ -33,11 +32,11 @@ pub struct ChangeReport {
 impl ChangeReport {
     /// One line for people: "Paused 12 · 1 skipped: already paused · batch B9".
     pub fn summary(&self) -> String {
-        let verb = match (self.action.as_str(), self.dry_run) {
-            ("pause", false) => "Paused",
-            ("pause", true) => "Would pause",
-            (_, false) => "Resumed",
-            (_, true) => "Would resume",
+        let verb = match (self.action, self.dry_run) {
+            (ChangeAction::Pause, false) => "Paused",
+            (ChangeAction::Pause, true) => "Would pause",
+            (ChangeAction::Resume, false) => "Resumed",
+            (ChangeAction::Resume, true) => "Would resume",
         };
         let mut line = format!("{verb} {}", crate::text::count(self.changed.len() as i64));
         if self.steps_moved > 0 {
@@ -54,17 +53,14 @@ impl ChangeReport {
     }
 }
 
-/// The actions whose batches undo takes (R15).
-const UNDOABLE: &[&str] = &["unenroll", "transfer", "enroll"];
-
 /// What an undo restored (or, for an enroll, ended) and what it could
 /// not, with why.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UndoReport {
     /// The batch that was undone.
     pub batch: String,
-    /// What that batch was: `unenroll`, `transfer` or `enroll`.
-    pub action: String,
+    /// What that batch was.
+    pub action: UndoableAction,
     /// The undo's own batch id (`None` when nothing changed).
     pub undo_batch: Option<String>,
     /// Enrollments open again (an unenroll or a transfer undone).
@@ -83,7 +79,7 @@ impl UndoReport {
     pub fn summary(&self) -> String {
         // "Undid B5: …" whatever the batch was (scripts read the batch id
         // up to the colon).
-        let mut line = if self.action == "enroll" {
+        let mut line = if self.action == UndoableAction::Enroll {
             format!(
                 "Undid {}: ended {} of the enrollments it made",
                 self.batch,
@@ -129,8 +125,7 @@ impl UndoReport {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct UndoCandidate {
     pub batch: String,
-    /// `unenroll`, `transfer` or `enroll`.
-    pub action: String,
+    pub action: UndoableAction,
     pub at: Timestamp,
     pub count: i64,
     pub reason: Option<String>,
@@ -174,8 +169,7 @@ pub struct TransferItem {
     pub step: i64,
     pub steps: i64,
     pub next_due_at: Option<Timestamp>,
-    /// `keep`, `reassign`, `unenroll`, or `skip`.
-    pub action: String,
+    pub action: TransferAction,
     /// Why, for `keep` under another policy and for `skip`.
     pub why: Option<String>,
 }
@@ -199,7 +193,7 @@ pub struct TransferReport {
 
 impl TransferReport {
     pub fn summary(&self) -> String {
-        let count = |a: &str| self.enrollments.iter().filter(|i| i.action == a).count();
+        let count = |a: TransferAction| self.enrollments.iter().filter(|i| i.action == a).count();
         let verb = if self.dry_run {
             "Would transfer"
         } else {
@@ -213,11 +207,11 @@ impl TransferReport {
             "{verb} {contacts} to {} · policy {} · enrollments: {} kept, {} reassigned, {} unenrolled",
             self.to,
             self.policy,
-            count("keep"),
-            count("reassign"),
-            count("unenroll")
+            count(TransferAction::Keep),
+            count(TransferAction::Reassign),
+            count(TransferAction::Unenroll)
         );
-        let skipped = count("skip") + self.contacts_skipped.len();
+        let skipped = count(TransferAction::Skip) + self.contacts_skipped.len();
         if skipped > 0 {
             line.push_str(&format!(" · {skipped} skipped"));
         }
@@ -301,9 +295,9 @@ impl Workspace {
         pause: bool,
     ) -> Result<ChangeReport> {
         let (action, from, to) = if pause {
-            ("pause", Status::Active, Status::Paused)
+            (ChangeAction::Pause, Status::Active, Status::Paused)
         } else {
-            ("resume", Status::Paused, Status::Active)
+            (ChangeAction::Resume, Status::Paused, Status::Active)
         };
         let now = self.now();
         let users = self.users_by_id()?;
@@ -334,7 +328,7 @@ impl Workspace {
                         eligible.push(*k);
                         None
                     } else {
-                        Some((SkipCode::NotPermitted, who_may(action, &who)))
+                        Some((SkipCode::NotPermitted, who_may(action.as_str(), &who)))
                     }
                 }
             };
@@ -343,7 +337,7 @@ impl Workspace {
             }
         }
         let mut report = ChangeReport {
-            action: action.into(),
+            action,
             batch: None,
             dry_run,
             changed: eligible.iter().map(|k| k.id).collect(),
@@ -365,7 +359,7 @@ impl Workspace {
             &NewAudit {
                 at: now,
                 actor_id: Some(actor.id),
-                action,
+                action: action.as_str(),
                 reason: None,
                 note: None,
                 detail: "",
@@ -427,12 +421,15 @@ impl Workspace {
         let tx = self.store.write()?;
         let entry = m::batch_entry(&tx, batch)?
             .ok_or_else(|| DomainError::NotFound(format!("no batch {batch}")))?;
-        if !UNDOABLE.contains(&entry.action.as_str()) || entry.actor_id.is_none() {
-            return Err(DomainError::Refused(format!(
-                "batch {batch} ({}) is not a manual unenroll, transfer or enroll; only those can be undone",
-                entry.action
-            )));
-        }
+        let action = match (entry.action.parse::<UndoableAction>(), entry.actor_id) {
+            (Ok(action), Some(_)) => action,
+            _ => {
+                return Err(DomainError::Refused(format!(
+                    "batch {batch} ({}) is not a manual unenroll, transfer or enroll; only those can be undone",
+                    entry.action
+                )));
+            }
+        };
         if entry.actor_id != Some(actor.id) {
             let name = entry
                 .actor_id
@@ -455,15 +452,15 @@ impl Workspace {
                 "batch {batch} was already undone"
             )));
         }
-        let enroll = entry.action == "enroll";
+        let enroll = action == UndoableAction::Enroll;
         let mut report = UndoReport {
             batch: batch.to_string(),
-            action: entry.action.clone(),
+            action,
             undo_batch: None,
             restored: Vec::new(),
             ended: Vec::new(),
             not_restored: Vec::new(),
-            owners_kept: if entry.action == "transfer" {
+            owners_kept: if action == UndoableAction::Transfer {
                 m::owner_changes(&tx, entry.audit_id)?
             } else {
                 0
@@ -648,22 +645,22 @@ impl Workspace {
         let mut plan = TransferPlan::default();
         for open in m::open_enrollments_of(&tx, &contacts)? {
             let k = open.key;
-            let mut action = request.policy.as_str();
+            let mut action = request.policy.action();
             let mut why = None;
             if request.policy != TransferPolicy::Keep {
                 if request.from_step.is_some_and(|n| k.current_step < n) {
-                    action = "keep";
+                    action = TransferAction::Keep;
                     why = Some(format!(
                         "before step {}",
                         request.from_step.unwrap_or_default()
                     ));
                 } else if request.policy == TransferPolicy::Reassign && k.enrolled_by == to.id {
-                    action = "keep";
+                    action = TransferAction::Keep;
                     why = Some(format!("already enrolled by {}", to.email));
                 } else {
                     let who = stakeholders(&users, k.id, k.enrolled_by, k.owner_id)?;
                     if !may_change(actor, &who) {
-                        action = "skip";
+                        action = TransferAction::Skip;
                         why = Some(who_may("transfer", &who));
                     }
                 }
@@ -741,14 +738,19 @@ pub(super) struct TransferPlan {
 }
 
 impl TransferPlan {
-    /// Records what the transfer does to `open`: `action` is `reassign`,
-    /// `unenroll`, `keep` or `skip`, `why` says why it is not the policy's.
-    pub(super) fn add(&mut self, open: m::OpenEnrollment, action: &str, why: Option<String>) {
+    /// Records what the transfer does to `open`; `why` says why it is not
+    /// the policy's.
+    pub(super) fn add(
+        &mut self,
+        open: m::OpenEnrollment,
+        action: TransferAction,
+        why: Option<String>,
+    ) {
         let k = open.key;
         match action {
-            "reassign" => self.reassign.push(k),
-            "unenroll" => self.end.push(k),
-            _ => {}
+            TransferAction::Reassign => self.reassign.push(k),
+            TransferAction::Unenroll => self.end.push(k),
+            TransferAction::Keep | TransferAction::Skip => {}
         }
         self.items.push(TransferItem {
             enrollment: k.id,
@@ -758,7 +760,7 @@ impl TransferPlan {
             step: k.current_step,
             steps: open.steps,
             next_due_at: open.next_due_at,
-            action: action.to_string(),
+            action,
             why,
         });
     }

@@ -35,6 +35,15 @@ impl TransferPolicy {
             TransferPolicy::Unenroll => "unenroll",
         }
     }
+
+    /// What the policy does to an open enrollment it applies to.
+    pub fn action(self) -> super::TransferAction {
+        match self {
+            TransferPolicy::Keep => super::TransferAction::Keep,
+            TransferPolicy::Reassign => super::TransferAction::Reassign,
+            TransferPolicy::Unenroll => super::TransferAction::Unenroll,
+        }
+    }
 }
 
 impl std::fmt::Display for TransferPolicy {

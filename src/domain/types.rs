@@ -208,6 +208,36 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What a transfer or a hand-over (R10) does to one open enrollment:
+    /// its policy's action, or `keep` (before the step it starts from, or
+    /// already the new owner's) or `skip` (not permitted), with why.
+    TransferAction, "transfer action" {
+        Keep => "keep",
+        Reassign => "reassign",
+        Unenroll => "unenroll",
+        Skip => "skip",
+    }
+);
+
+text_enum!(
+    /// The manual batches undo takes back (R15), as their audit entry
+    /// names them.
+    UndoableAction, "undoable action" {
+        Unenroll => "unenroll",
+        Transfer => "transfer",
+        Enroll => "enroll",
+    }
+);
+
+text_enum!(
+    /// A pause or a resume (R14), as its audit entry names it.
+    ChangeAction, "change" {
+        Pause => "pause",
+        Resume => "resume",
+    }
+);
+
 impl SkipCode {
     /// A short phrase for people, when several sentences share a code.
     pub fn label(self) -> &'static str {

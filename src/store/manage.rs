@@ -110,7 +110,7 @@ pub fn last_undoable_batch(
                 count: r.get(2)?,
                 reason: r.get(3)?,
                 detail: r.get(4)?,
-                action: r.get(5)?,
+                action: super::queries::parse_enum(&r.get::<_, String>(5)?, 5)?,
             })
         })
         .optional()?)

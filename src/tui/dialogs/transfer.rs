@@ -150,7 +150,7 @@ pub(super) fn lines(
             for item in r.enrollments.iter().skip(first).take(rows) {
                 let does = match &item.why {
                     Some(why) => format!("{} ({why})", item.action),
-                    None => item.action.clone(),
+                    None => item.action.to_string(),
                 };
                 lines.push(line(
                     format!(

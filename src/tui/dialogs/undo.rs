@@ -3,6 +3,7 @@
 use ratatui::text::Line;
 
 use super::manage::{ManageDialog, ManageKind, footer, line};
+use crate::domain::UndoableAction;
 use crate::tui::app::App;
 use crate::tui::text::{plural, reason_label};
 
@@ -13,11 +14,11 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
     let ManageKind::Undo(c) = &d.kind else {
         return (String::new(), Vec::new());
     };
-    let enroll = c.action == "enroll";
-    let verb = match c.action.as_str() {
-        "enroll" => "enrolled",
-        "transfer" => "transferred",
-        _ => "unenrolled",
+    let enroll = c.action == UndoableAction::Enroll;
+    let verb = match c.action {
+        UndoableAction::Enroll => "enrolled",
+        UndoableAction::Transfer => "transferred",
+        UndoableAction::Unenroll => "unenrolled",
     };
     let mut lines = vec![
         line(
@@ -59,7 +60,7 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
     for text in text {
         lines.push(line(text.to_string(), inner, t.base()));
     }
-    if c.action == "transfer" {
+    if c.action == UndoableAction::Transfer {
         lines.push(line(
             "The new owners and any reassignments stay.".into(),
             inner,
@@ -67,12 +68,10 @@ pub(super) fn lines(app: &App, d: &ManageDialog, inner: usize) -> (String, Vec<L
         ));
     }
     footer(app, d, "Undo", inner, &mut lines);
-    let what = match c.action.as_str() {
-        "enroll" => "enroll",
-        "transfer" => "transfer",
-        _ => "unenroll",
-    };
-    (format!(" Undo your last {what} ({})? ", c.batch), lines)
+    (
+        format!(" Undo your last {} ({})? ", c.action, c.batch),
+        lines,
+    )
 }
 
 /// `U`: offer to undo this user's last unenroll, transfer or enroll batch

@@ -426,7 +426,7 @@ impl Dialog for ManageDialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Role, SkipCode, Skipped};
+    use crate::domain::{ChangeAction, Role, SkipCode, Skipped, UndoableAction};
 
     fn cmd(c: Command) -> Action {
         Action::Command(c)
@@ -445,7 +445,7 @@ mod tests {
 
     fn change(changed: &[i64], skipped: usize) -> ManagePreview {
         ManagePreview::Change(ChangeReport {
-            action: "pause".into(),
+            action: ChangeAction::Pause,
             batch: None,
             dry_run: true,
             changed: changed.to_vec(),
@@ -547,7 +547,7 @@ mod tests {
     fn undo_confirms_its_batch() {
         let mut d = ManageDialog::undo(UndoCandidate {
             batch: "B12".into(),
-            action: "unenroll".into(),
+            action: UndoableAction::Unenroll,
             at: chrono::DateTime::UNIX_EPOCH,
             count: 3,
             reason: Some("stale".into()),
