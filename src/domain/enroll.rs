@@ -68,11 +68,7 @@ impl Workspace {
             .collect();
         let mut refused: HashMap<i64, EnrollRefusal> = HashMap::new();
         for r in cq::staged_refusals(&tx)? {
-            let code = match r.code.as_str() {
-                "opted_out" => SkipCode::OptedOut,
-                "undeliverable" => SkipCode::Undeliverable,
-                _ => SkipCode::AlreadyEnrolled,
-            };
+            let code = r.code;
             let why = match code {
                 SkipCode::AlreadyEnrolled => format!(
                     "{} is already enrolled in '{}'; unenroll them there first",

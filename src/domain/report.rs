@@ -242,12 +242,11 @@ impl Workspace {
         for (id, kind, n) in r::engaged_counts(conn, &filter)? {
             let Some(i) = line(id) else { continue };
             let report = &mut reports[i];
-            match kind.as_str() {
-                "open" => report.opened = n,
-                "click" => report.clicked = n,
-                "reply" => report.replied = n,
-                "meeting_booked" => report.meetings = n,
-                _ => {}
+            match kind {
+                Engagement::Open => report.opened = n,
+                Engagement::Click => report.clicked = n,
+                Engagement::Reply => report.replied = n,
+                Engagement::MeetingBooked => report.meetings = n,
             }
         }
         for report in &mut reports {

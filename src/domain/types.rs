@@ -221,6 +221,16 @@ text_enum!(
 );
 
 text_enum!(
+    /// The engagements a report counts, as the events table names them.
+    Engagement, "engagement" {
+        Open => "open",
+        Click => "click",
+        Reply => "reply",
+        MeetingBooked => "meeting_booked",
+    }
+);
+
+text_enum!(
     /// The manual batches undo takes back (R15), as their audit entry
     /// names them.
     UndoableAction, "undoable action" {

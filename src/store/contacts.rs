@@ -186,7 +186,7 @@ pub fn refuse_staged(conn: &Connection) -> Result<()> {
 pub struct StagedRefusal {
     pub contact_id: i64,
     pub email: String,
-    pub code: String,
+    pub code: SkipCode,
     /// The sequence of the open enrollment (R1).
     pub open_in: Option<String>,
 }
@@ -204,7 +204,7 @@ pub fn staged_refusals(conn: &Connection) -> Result<Vec<StagedRefusal>> {
         Ok(StagedRefusal {
             contact_id: r.get(0)?,
             email: r.get(1)?,
-            code: r.get(2)?,
+            code: super::queries::parse_enum(&r.get::<_, String>(2)?, 2)?,
             open_in: r.get(3)?,
         })
     })?;
