@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::permissions::{Stakeholders, may_change};
+use super::transfer::TransferPlan;
 use super::*;
 use crate::store::manage as m;
 use crate::store::queries::{self as q, NewAudit};
