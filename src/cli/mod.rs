@@ -7,6 +7,7 @@ mod contacts;
 mod engine;
 mod examples;
 mod filter;
+mod format;
 mod import;
 mod listing;
 mod lists;
