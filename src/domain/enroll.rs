@@ -13,7 +13,11 @@ use crate::store::contacts::{self as cq, StagedEnroll};
 use crate::store::queries::{self as q, NewAudit};
 
 /// The page cache (MiB) of a large enroll, given back when it is done.
-const BULK_PAGE_CACHE_MIB: u32 = 1024;
+/// 1 GiB was measured faster than the default 64 MiB at schema 17; at
+/// schema 21, 256 MiB is as fast as 1 GiB (median 5.84 s both, seven runs
+/// each of issue 15's enroll) with 0.7 GB less memory (BENCHMARKS.md,
+/// "Session 12: the bulk enroll's page cache").
+const BULK_PAGE_CACHE_MIB: u32 = 256;
 
 impl Workspace {
     /// Enrolls contacts into a sequence: each contact is enrolled or
