@@ -417,11 +417,7 @@ fn hand_over(cli: &Cli, ws: &mut Workspace, actor: &User, args: &TransferArgs) -
 
 /// How many enrollments a transfer preview unenrolls.
 fn unenrolling(preview: &TransferReport) -> usize {
-    preview
-        .enrollments
-        .iter()
-        .filter(|i| i.action == TransferAction::Unenroll)
-        .count()
+    preview.count(TransferAction::Unenroll)
 }
 
 /// The confirmation's last sentence: what unenrolling cancels.

@@ -42,7 +42,6 @@ impl HandoverReport {
     /// One line for people.
     pub fn summary(&self) -> String {
         let t = &self.transfer;
-        let count = |a: TransferAction| t.enrollments.iter().filter(|i| i.action == a).count();
         let verb = if t.dry_run {
             "Would hand over"
         } else {
@@ -53,9 +52,9 @@ impl HandoverReport {
             self.enrolled_by,
             t.to,
             t.policy,
-            count(TransferAction::Reassign),
-            count(TransferAction::Unenroll),
-            count(TransferAction::Keep)
+            t.count(TransferAction::Reassign),
+            t.count(TransferAction::Unenroll),
+            t.count(TransferAction::Keep)
         );
         if let Some(batch) = &t.batch {
             line.push_str(&format!(" · batch {batch}"));

@@ -59,8 +59,15 @@ pub struct TransferReport {
 }
 
 impl TransferReport {
+    /// How many of the open enrollments looked at get `action`.
+    pub fn count(&self, action: TransferAction) -> usize {
+        self.enrollments
+            .iter()
+            .filter(|i| i.action == action)
+            .count()
+    }
+
     pub fn summary(&self) -> String {
-        let count = |a: TransferAction| self.enrollments.iter().filter(|i| i.action == a).count();
         let verb = if self.dry_run {
             "Would transfer"
         } else {
@@ -74,11 +81,11 @@ impl TransferReport {
             "{verb} {contacts} to {} · policy {} · enrollments: {} kept, {} reassigned, {} unenrolled",
             self.to,
             self.policy,
-            count(TransferAction::Keep),
-            count(TransferAction::Reassign),
-            count(TransferAction::Unenroll)
+            self.count(TransferAction::Keep),
+            self.count(TransferAction::Reassign),
+            self.count(TransferAction::Unenroll)
         );
-        let skipped = count(TransferAction::Skip) + self.contacts_skipped.len();
+        let skipped = self.count(TransferAction::Skip) + self.contacts_skipped.len();
         if skipped > 0 {
             line.push_str(&format!(" · {skipped} skipped"));
         }
