@@ -4,8 +4,6 @@
 //! their owners. One audit entry and batch (a `transfer`, so its
 //! unenrollments can be undone, R15).
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use super::permissions::{Stakeholders, may_change};
@@ -72,10 +70,7 @@ impl Workspace {
     /// dry run is the preview.
     pub fn hand_over(&mut self, actor: &User, request: &HandoverRequest) -> Result<HandoverReport> {
         let now = self.now();
-        let users: HashMap<i64, User> = q::users(self.store.conn())?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let users = self.users_by_id()?;
         let user = |id: i64| {
             users
                 .get(&id)
