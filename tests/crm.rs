@@ -561,6 +561,76 @@ fn enroll_all_narrowed_by_contact_filters_list_and_csv() {
     assert!(r.stderr.contains("refused (undeliverable)"), "{}", r.stderr);
 }
 
+/// `--contact` names contacts one by one: one that is no contact is refused
+/// `not_found` beside the others (it does not fail the request), and the
+/// refusals come in request order.
+#[test]
+fn enroll_contact_refuses_an_unknown_one_and_enrolls_the_rest_in_request_order() {
+    let f = bulk_fixture();
+    let before = enroll_counts(&f.path);
+    let r = run(
+        &f.path,
+        &[
+            "--json",
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            "nobody@nowhere.example",
+            "--contact",
+            "contact0005@acme5.example",
+            "--contact",
+            &f.c[2].to_string(),
+            "--contact",
+            "999999",
+            "--yes",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = r.json();
+    assert_eq!(r["enrolled_contacts"], serde_json::json!([f.c[5]]));
+    let refused: Vec<(String, String)> = r["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["code"].as_str().unwrap().to_string(),
+                x["contact"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_eq!(
+        refused[0],
+        ("not_found".into(), "nobody@nowhere.example".into())
+    );
+    assert_eq!(refused[1].0, "opted_out");
+    assert_eq!(refused[2], ("not_found".into(), "999999".into()));
+    assert_eq!(r["skipped"][0]["id"], serde_json::Value::Null);
+    let after = enroll_counts(&f.path);
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, 1));
+
+    // Only unknown contacts: the report still prints, and the exit is 4.
+    let r = run(
+        &f.path,
+        &[
+            "--json",
+            "enroll",
+            "--sequence",
+            "Alpha Outbound",
+            "--contact",
+            "nobody@nowhere.example",
+        ],
+    );
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let r = r.json();
+    assert_eq!(r["enrolled_contacts"], serde_json::json!([]));
+    assert_eq!(r["refused"][0]["code"], "not_found");
+    assert_eq!(enroll_counts(&f.path), after);
+    check_invariants(&f.path);
+}
+
 #[test]
 fn an_archived_sequence_refuses_the_whole_request() {
     let f = bulk_fixture();

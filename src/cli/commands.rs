@@ -670,6 +670,17 @@ fn unenroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &UnenrollArgs) ->
 /// Asks `question` on the terminal; without one, refuses (exit 2) with
 /// `refusal` (the question said as what was not done). Any answer but
 /// yes is a refusal (exit 3).
+/// A confirmation's question as the statement of a refusal: "Refusing to
+/// enroll 2 contacts in 'X'? 1 refused." → "… in 'X': 1 refused.", and a
+/// question that ends the text ends with a full stop.
+fn as_statement(question: &str) -> String {
+    let text = question.replace("? ", ": ");
+    match text.strip_suffix('?') {
+        Some(rest) => format!("{rest}."),
+        None => text,
+    }
+}
+
 pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() || !std::io::stderr().is_terminal() {
@@ -677,7 +688,7 @@ pub(super) fn confirm(question: &str, refusal: &str) -> Result<(), Failure> {
             code: 2,
             message: format!(
                 "{} Pass --yes to confirm (there is no terminal to ask on).",
-                refusal.replace("? ", ": ")
+                as_statement(refusal)
             ),
         });
     }

@@ -275,31 +275,44 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
         )));
     }
     let sequence = ws.sequence(&args.sequence)?;
-    let mut ids = Vec::new();
-    let mut missing = Vec::new();
+    // Every contact in request order; one a request names that is no
+    // contact is refused `not_found` beside the others.
+    let mut refs: Vec<ContactRef> = Vec::new();
     if args.all {
-        ids.extend(ws.contact_ids(&args.filter.filter()?, None)?);
+        refs.extend(
+            ws.contact_ids(&args.filter.filter()?, None)?
+                .into_iter()
+                .map(ContactRef::Found),
+        );
     }
     if let Some(name) = &args.list {
         let filter = chosen_filter(ws, Some(name), &Default::default())?;
-        ids.extend(ws.contacts_of_enrollments(&matching_ids(ws, &filter, &[])?)?);
+        refs.extend(
+            ws.contacts_of_enrollments(&matching_ids(ws, &filter, &[])?)?
+                .into_iter()
+                .map(ContactRef::Found),
+        );
     }
     if let Some(file) = &args.csv {
         let rows = super::import::read_contacts(file)?;
         let emails: Vec<String> = rows.into_iter().map(|r| r.email).collect();
-        let (found, unknown) = ws.contacts_by_email(&emails)?;
-        ids.extend(found);
-        missing = unknown;
+        refs.extend(ws.contacts_by_email(&emails)?);
     }
     for c in &args.contacts {
-        ids.push(ws.contact(c)?.id);
+        refs.push(ws.contact_ref(c)?);
     }
-    let mut distinct = ids.clone();
+    let mut distinct: Vec<i64> = refs
+        .iter()
+        .filter_map(|r| match r {
+            ContactRef::Found(id) => Some(*id),
+            ContactRef::Unknown(_) => None,
+        })
+        .collect();
     distinct.sort_unstable();
     distinct.dedup();
     if !args.dry_run && !args.yes && distinct.len() > 1 {
         let preview = ws
-            .enroll_contacts(actor, sequence.id, &ids, true)
+            .enroll_refs(actor, sequence.id, &refs, true)
             .map_err(unsaved)?;
         if preview.enrolled_contacts.len() > 1 {
             let what = format!(
@@ -314,18 +327,10 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
         }
     }
     let progress = super::progress::Progress::spinner(cli, "enrolling");
-    let mut report = ws
-        .enroll_contacts(actor, sequence.id, &ids, args.dry_run)
+    let report = ws
+        .enroll_refs(actor, sequence.id, &refs, args.dry_run)
         .map_err(unsaved)?;
     progress.finish();
-    for email in missing {
-        report.refused.push(EnrollRefusal {
-            contact_id: 0,
-            why: format!("{email} is not a contact"),
-            contact: email,
-            code: SkipCode::NotFound,
-        });
-    }
     if cli.json {
         // Refusals in the one vocabulary: `id` is the contact's (null for
         // an email that is no contact).

@@ -119,18 +119,31 @@ impl Workspace {
         cq::contact_ids(self.store.conn(), &query, opted_out)
     }
 
-    /// The contacts with these emails (compared by their key), each once,
-    /// and the emails that are no contact, in the order given.
-    pub fn contacts_by_email(&self, emails: &[String]) -> Result<(Vec<i64>, Vec<String>)> {
-        let mut found = Vec::new();
-        let mut missing = Vec::new();
-        for email in emails {
-            match cq::contact_id_by_email(self.store.conn(), email)? {
-                Some(id) => found.push(id),
-                None => missing.push(email.trim().to_string()),
+    /// The contact each of these emails names (compared by its key), in
+    /// the order given: its id, or the email (trimmed) when it is no
+    /// contact.
+    pub fn contacts_by_email(&self, emails: &[String]) -> Result<Vec<ContactRef>> {
+        emails
+            .iter()
+            .map(|email| {
+                Ok(match cq::contact_id_by_email(self.store.conn(), email)? {
+                    Some(id) => ContactRef::Found(id),
+                    None => ContactRef::Unknown(email.trim().to_string()),
+                })
+            })
+            .collect()
+    }
+
+    /// The contact an id or email names ([`Workspace::contact`]'s input):
+    /// its id, or the text as given (trimmed) when it names no contact.
+    pub fn contact_ref(&self, id_or_email: &str) -> Result<ContactRef> {
+        match self.contact(id_or_email) {
+            Ok(c) => Ok(ContactRef::Found(c.id)),
+            Err(DomainError::NotFound(_)) => {
+                Ok(ContactRef::Unknown(id_or_email.trim().to_string()))
             }
+            Err(e) => Err(e),
         }
-        Ok((found, missing))
     }
 
     /// The query of a filter that names only contact conditions.

@@ -52,6 +52,49 @@ impl Workspace {
         result
     }
 
+    /// [`Workspace::enroll_contacts`] for contacts as a request named them
+    /// (`seqtui enroll`'s `--contact` and `--csv`): one that is no contact
+    /// is refused `not_found` beside the others, and every refusal is
+    /// listed in request order, each contact once.
+    pub fn enroll_refs(
+        &mut self,
+        actor: &User,
+        sequence_id: i64,
+        contacts: &[ContactRef],
+        dry_run: bool,
+    ) -> Result<EnrollReport> {
+        let ids: Vec<i64> = contacts
+            .iter()
+            .filter_map(|c| match c {
+                ContactRef::Found(id) => Some(*id),
+                ContactRef::Unknown(_) => None,
+            })
+            .collect();
+        let mut report = self.enroll_contacts(actor, sequence_id, &ids, dry_run)?;
+        let mut by_contact: HashMap<i64, EnrollRefusal> = report
+            .refused
+            .drain(..)
+            .map(|r| (r.contact_id, r))
+            .collect();
+        let mut unknown_seen = std::collections::HashSet::new();
+        for c in contacts {
+            match c {
+                ContactRef::Found(id) => report.refused.extend(by_contact.remove(id)),
+                ContactRef::Unknown(given) => {
+                    if unknown_seen.insert(given.to_lowercase()) {
+                        report.refused.push(EnrollRefusal {
+                            contact_id: 0,
+                            contact: given.clone(),
+                            code: SkipCode::NotFound,
+                            why: format!("{given} is not a contact"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
     fn enroll_checked(
         &mut self,
         actor: &User,

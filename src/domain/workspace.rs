@@ -51,6 +51,14 @@ pub struct EnrollRefusal {
     pub why: String,
 }
 
+/// A contact a request names, as looked up: its id, or the id or email
+/// as given when it names no contact (refused `not_found`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactRef {
+    Found(i64),
+    Unknown(String),
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EnrollReport {
     pub sequence: String,
