@@ -148,10 +148,96 @@ fn undo_the_last_batch_restores_and_is_refused_for_others_and_after_the_window()
     assert_eq!(j["not_restored"].as_array().unwrap().len(), 0);
     assert_eq!(statuses(&f.path), vec!["active"; 3]);
     let r = run(&f.path, &["--as", "mae@team.example", "undo"]);
-    assert_eq!(r.code, 4, "nothing left to undo");
+    assert_eq!(r.code, 3, "the last batch, undone already, is refused");
     one_sentence(&r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("batch {batch} was already undone")),
+        "{}",
+        r.stderr
+    );
+    let r = run(&f.path, &["--as", "ann@team.example", "undo"]);
+    assert_eq!(r.code, 3, "a user who made no batch has nothing to undo");
+    assert!(r.stderr.contains("nothing to undo"), "{}", r.stderr);
     let r = run(&f.path, &["undo", "B999"]);
     assert_eq!(r.code, 4);
+    check_invariants(&f.path);
+}
+
+/// `undo` without a batch takes the newest batch: once it is undone, a
+/// second `undo` says so (true, exit 3) and never walks back to an earlier
+/// batch, which is undone by name; a clock set before a batch was made
+/// cannot undo it.
+#[test]
+fn undo_without_a_batch_takes_the_newest_and_a_clock_before_the_batch_is_refused() {
+    let (f, ids) = enrolled(3);
+    let mut batches = Vec::new();
+    for id in &ids[..2] {
+        let r = run(
+            &f.path,
+            &[
+                "--as",
+                "mae@team.example",
+                "--json",
+                "unenroll",
+                "--enrollment",
+                &id.to_string(),
+                "--reason",
+                "other",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        batches.push(r.json()["batch"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        statuses(&f.path),
+        vec!["unenrolled", "unenrolled", "active"]
+    );
+
+    let earlier = seqtui(&f.path)
+        .args(["--now", "2026-11-01T09:00:00Z", "--as", "mae@team.example"])
+        .args(["undo", &batches[1]])
+        .output()
+        .unwrap();
+    assert_eq!(earlier.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&earlier.stderr);
+    assert!(stderr.contains("after the clock's now"), "{stderr}");
+    let bare = seqtui(&f.path)
+        .args(["--now", "2026-11-01T09:00:00Z", "--as", "mae@team.example"])
+        .arg("undo")
+        .output()
+        .unwrap();
+    assert_eq!(
+        bare.status.code(),
+        Some(3),
+        "no batch is undoable before it was made"
+    );
+    let stderr = String::from_utf8_lossy(&bare.stderr);
+    assert!(stderr.contains("after the clock's now"), "{stderr}");
+    assert_eq!(
+        statuses(&f.path),
+        vec!["unenrolled", "unenrolled", "active"]
+    );
+
+    let r = run(&f.path, &["--as", "mae@team.example", "--json", "undo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["batch"], batches[1].as_str());
+    let r = run(&f.path, &["--as", "mae@team.example", "undo"]);
+    assert_eq!(r.code, 3);
+    one_sentence(&r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("batch {} was already undone", batches[1])),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(statuses(&f.path), vec!["unenrolled", "active", "active"]);
+    let r = run(
+        &f.path,
+        &["--as", "mae@team.example", "--json", "undo", &batches[0]],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(statuses(&f.path), vec!["active"; 3]);
     check_invariants(&f.path);
 }
 

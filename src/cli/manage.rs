@@ -174,11 +174,13 @@ pub fn pause_or_resume(
 pub fn undo(cli: &Cli, ws: &mut Workspace, actor: &User, batch: Option<&str>) -> Outcome {
     let batch = match batch {
         Some(b) => b.trim().to_string(),
-        None => ws.last_undoable_batch(actor)?.ok_or_else(|| {
-            DomainError::NotFound(format!(
-                "{} has no unenroll, transfer or enroll batch from the last {} minutes to undo",
-                actor.email,
-                ws.rules().undo_window_minutes
+        // The newest batch, which `undo` refuses with the reason when it is
+        // undone already or outside the window (exit 3); none at all is a
+        // refusal too.
+        None => ws.last_batch(actor)?.ok_or_else(|| {
+            DomainError::Refused(format!(
+                "nothing to undo: {} has made no unenroll, transfer or enroll batch",
+                actor.email
             ))
         })?,
     };

@@ -302,11 +302,23 @@ impl Workspace {
     /// enroll, a transfer that ended enrollments) still inside the undo
     /// window (R15) and not undone yet, if any.
     pub fn last_undoable(&self, actor: &User) -> Result<Option<UndoCandidate>> {
-        let since = self.now() - Duration::minutes(self.rules().undo_window_minutes);
-        let Some(candidate) = m::last_undoable_batch(self.store.conn(), actor.id, since)? else {
+        let now = self.now();
+        let since = now - Duration::minutes(self.rules().undo_window_minutes);
+        let Some(candidate) =
+            m::last_undoable_batch(self.store.conn(), actor.id, Some(since), Some(now))?
+        else {
             return Ok(None);
         };
         Ok((!m::undone(self.store.conn(), &candidate.batch)?).then_some(candidate))
+    }
+
+    /// The batch `seqtui undo` takes when none is named: the newest of
+    /// `actor`'s batches of the kinds undo takes, however old or new and
+    /// whether undone or not, so that [`Workspace::undo`] says why it
+    /// cannot be undone (a second `undo` never walks back to
+    /// an earlier batch: that one is undone by name).
+    pub fn last_batch(&self, actor: &User) -> Result<Option<String>> {
+        Ok(m::last_undoable_batch(self.store.conn(), actor.id, None, None)?.map(|c| c.batch))
     }
 
     /// The batch id of [`Workspace::last_undoable`].
@@ -365,6 +377,13 @@ impl Workspace {
                 });
             return Err(DomainError::Refused(format!(
                 "only {name}, who made batch {batch}, may undo it"
+            )));
+        }
+        if entry.at > now {
+            return Err(DomainError::Refused(format!(
+                "batch {batch} was made at {} UTC, after the clock's now ({} UTC); it can be undone only from then on",
+                entry.at.format("%Y-%m-%d %H:%M"),
+                now.format("%Y-%m-%d %H:%M")
             )));
         }
         if now - entry.at > Duration::minutes(window) {

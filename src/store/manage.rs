@@ -88,22 +88,24 @@ pub fn batch_entry(conn: &Connection, batch: &str) -> Result<Option<BatchEntry>>
         .optional()?)
 }
 
-/// The newest batch of `actor_id` made at or after `since` that undo
-/// takes: a manual unenroll, an enroll, or a transfer that ended
-/// enrollments (only those carry a reason).
+/// The newest batch of `actor_id` made from `since` to `until` (either
+/// bound left out when `None`) of the kinds undo takes: a manual unenroll,
+/// an enroll, or a transfer that ended enrollments (only those carry a
+/// reason). Undone or not.
 pub fn last_undoable_batch(
     conn: &Connection,
     actor_id: i64,
-    since: DateTime<Utc>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
 ) -> Result<Option<UndoCandidate>> {
     Ok(conn
         .prepare_cached(
             "SELECT batch, at, count, reason, detail, action FROM audit
-             WHERE actor_id = ?1 AND at >= ?2
+             WHERE actor_id = ?1 AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at <= ?3)
                AND (action IN ('unenroll', 'enroll') OR (action = 'transfer' AND reason IS NOT NULL))
              ORDER BY id DESC LIMIT 1",
         )?
-        .query_row(params![actor_id, format_time(since)], |r| {
+        .query_row(params![actor_id, since.map(format_time), until.map(format_time)], |r| {
             Ok(UndoCandidate {
                 batch: r.get(0)?,
                 at: parse_time(&r.get::<_, String>(1)?),
