@@ -150,9 +150,10 @@ pub fn build(path: &Path, options: &DemoOptions, clock: Clock) -> Result<DemoRep
 /// The demo in a PostgreSQL database: built as a SQLite file in the temp
 /// directory (the fast bulk writer), then copied in the way `seqtui
 /// migrate` copies, table by table with checksums, in one transaction.
-/// The database must be empty, or hold a demo and `--force` be given (its
-/// tables are then dropped first, in the same transaction as nothing
-/// else: a failed copy leaves an empty database).
+/// The database must be empty, or hold a demo whose tables this role owns
+/// and `--force` be given: checked before the build, and the old demo is
+/// dropped in the copy's own transaction, so a build or copy that fails
+/// leaves it as it was.
 fn build_on_postgres(
     url: &str,
     options: &DemoOptions,
@@ -165,12 +166,17 @@ fn build_on_postgres(
         )));
     }
     let mut client = crate::store::pg::connect(url)?;
-    crate::store::pg::clear_demo(&mut client, url, options.force)?;
+    let replacing = crate::store::pg::demo_target(&mut client, url, options.force)?;
+    let into = if replacing {
+        crate::store::pg::CopyInto::ReplacingDemo(url)
+    } else {
+        crate::store::pg::CopyInto::Empty
+    };
     let temp = std::env::temp_dir().join(format!("seqtui-demo-{}.db", std::process::id()));
     remove_database(&temp);
     let built = build_into(&temp, options, clock).and_then(|report| {
         let store = Store::open(&temp)?;
-        crate::store::pg::sqlite_to_pg(store.sqlite()?, &mut client, |_| {})?;
+        crate::store::pg::sqlite_to_pg(store.sqlite()?, &mut client, into, |_| {})?;
         Ok(report)
     });
     remove_database(&temp);

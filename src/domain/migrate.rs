@@ -32,7 +32,7 @@ pub fn migrate(
         (false, true) => {
             let store = Store::open(Path::new(from))?;
             let mut client = pg::connect(to)?;
-            pg::sqlite_to_pg(store.sqlite()?, &mut client, progress)
+            pg::sqlite_to_pg(store.sqlite()?, &mut client, pg::CopyInto::Empty, progress)
         }
         (true, false) => {
             let path = PathBuf::from(to);

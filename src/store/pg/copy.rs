@@ -286,6 +286,17 @@ fn differs(table: &str, source: (u64, String), copy: (u64, String)) -> DomainErr
     ))
 }
 
+/// What [`sqlite_to_pg`] may find in the database it copies into.
+#[derive(Debug, Clone, Copy)]
+pub enum CopyInto<'a> {
+    /// No tables (`seqtui migrate`): anything else is refused.
+    Empty,
+    /// No tables, or the demo workspace at this URL, dropped in the copy's
+    /// own transaction, so a failed copy leaves the old demo as it was
+    /// (`seqtui demo --force`).
+    ReplacingDemo(&'a str),
+}
+
 /// Copies a SQLite workspace (at [`SCHEMA_VERSION`]) into an empty
 /// PostgreSQL database, in one transaction: the schema, then every table;
 /// each table is read back and its checksum compared with the source's.
@@ -293,6 +304,7 @@ fn differs(table: &str, source: (u64, String), copy: (u64, String)) -> DomainErr
 pub fn sqlite_to_pg(
     src: &Connection,
     pg: &mut Client,
+    into: CopyInto<'_>,
     mut progress: impl FnMut(&TableCopy),
 ) -> Result<Vec<TableCopy>, DomainError> {
     let version = sqlite_version(src)?;
@@ -309,11 +321,16 @@ pub fn sqlite_to_pg(
         )
         .map_err(pg_error)?
         .get(0);
-    if existing > 0 {
-        return Err(DomainError::Refused(format!(
-            "the PostgreSQL database is not empty ({existing} tables); migrate copies into an empty database only"
-        )));
+    match into {
+        _ if existing == 0 => {}
+        CopyInto::ReplacingDemo(url) => super::drop_demo(&mut tx, url)?,
+        CopyInto::Empty => {
+            return Err(DomainError::Refused(format!(
+                "the PostgreSQL database is not empty ({existing} tables); migrate copies into an empty database only"
+            )));
+        }
     }
+    tx.batch_execute(super::DROP_EXTRAS).map_err(pg_error)?;
     tx.batch_execute(SCHEMA).map_err(pg_error)?;
     tx.execute(
         "INSERT INTO schema_version (version) VALUES ($1)",

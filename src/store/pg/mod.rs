@@ -12,7 +12,7 @@
 mod copy;
 mod tls;
 
-pub use copy::{TableCopy, pg_to_sqlite, sqlite_to_pg};
+pub use copy::{CopyInto, TableCopy, pg_to_sqlite, sqlite_to_pg};
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -227,6 +227,7 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
         )));
     }
     let mut tx = client.transaction().map_err(pg_error)?;
+    tx.batch_execute(DROP_EXTRAS).map_err(pg_error)?;
     tx.batch_execute(SCHEMA).map_err(pg_error)?;
     tx.execute(
         "INSERT INTO schema_version (version) VALUES ($1)",
@@ -238,37 +239,79 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
     open(url)
 }
 
-/// Makes way for a demo in the database `url` names: nothing to do when it
-/// holds no tables; with `force`, a demo workspace's tables are dropped;
-/// anything else is refused untouched.
-pub fn clear_demo(
+/// The objects [`SCHEMA`] creates beside its tables (a collation, the
+/// functions that stand in for SQLite's, the audit's trigger function),
+/// dropped if they are there: before the schema is created in a database
+/// that holds no tables (an earlier seqtui could leave them behind), and
+/// with the tables when a demo is replaced.
+pub const DROP_EXTRAS: &str = "
+    DROP AGGREGATE IF EXISTS json_group_array(anycompatible);
+    DROP FUNCTION IF EXISTS seqtui_json_array(anycompatiblearray);
+    DROP FUNCTION IF EXISTS unixepoch(TEXT);
+    DROP FUNCTION IF EXISTS strftime(TEXT, TEXT, TEXT);
+    DROP FUNCTION IF EXISTS seqtui_audit_append_only() CASCADE;
+    DROP COLLATION IF EXISTS nocase;";
+
+/// Where a demo may go in the database `url` names, checked before it is
+/// built (nothing is changed here): `Ok(false)` when the database holds no
+/// tables; `Ok(true)` when it holds a demo workspace, `force` is given and
+/// this role owns every table (only the owner may drop them); anything
+/// else is refused with why.
+pub fn demo_target(
     client: &mut postgres::Client,
     url: &str,
     force: bool,
-) -> Result<(), DomainError> {
-    let tables: i64 = client
+) -> Result<bool, DomainError> {
+    let row = client
         .query_one(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+            "SELECT count(*), count(*) FILTER (WHERE tableowner <> current_user),
+                    min(tableowner) FILTER (WHERE tableowner <> current_user), current_user::text
+               FROM pg_tables WHERE schemaname = current_schema()",
             &[],
         )
-        .map_err(pg_error)?
-        .get(0);
+        .map_err(pg_error)?;
+    let (tables, foreign): (i64, i64) = (row.get(0), row.get(1));
     if tables == 0 {
-        return Ok(());
+        return Ok(false);
     }
     if !force {
         return Err(DomainError::Refused(format!(
             "{url} already holds tables; pass --force to replace a demo workspace"
         )));
     }
-    let demo = client
+    if !holds_demo(client)? {
+        return Err(DomainError::Refused(format!(
+            "{url} is not a demo workspace; drop its tables yourself"
+        )));
+    }
+    if foreign > 0 {
+        let owner: String = row.get(2);
+        let me: String = row.get(3);
+        return Err(DomainError::Refused(format!(
+            "only the role that owns the demo workspace's tables ({owner}) may replace it, not {me}"
+        )));
+    }
+    Ok(true)
+}
+
+/// Whether the workspace in this database says it is a demo.
+fn holds_demo(client: &mut impl postgres::GenericClient) -> Result<bool, DomainError> {
+    Ok(client
         .query_opt("SELECT value FROM workspace WHERE key = 'demo'", &[])
         .ok()
         .flatten()
-        .map(|r| r.get::<_, String>(0));
-    if demo.as_deref() != Some("1") {
+        .map(|r| r.get::<_, String>(0))
+        .as_deref()
+        == Some("1"))
+}
+
+/// Drops the demo workspace in this transaction's database, tables and
+/// extras, after checking again that it is one (it may have been replaced
+/// by a team's workspace since [`demo_target`] looked).
+pub(super) fn drop_demo(tx: &mut postgres::Transaction<'_>, url: &str) -> Result<(), DomainError> {
+    if !holds_demo(tx)? {
         return Err(DomainError::Refused(format!(
-            "{url} is not a demo workspace; drop its tables yourself"
+            "{url} is not a demo workspace any more; nothing was changed"
         )));
     }
     let drop: Vec<String> = TABLES
@@ -276,11 +319,7 @@ pub fn clear_demo(
         .rev()
         .map(|t| format!("DROP TABLE IF EXISTS {t} CASCADE;"))
         .collect();
-    client
-        .batch_execute(&format!(
-            "BEGIN; {} DROP FUNCTION IF EXISTS seqtui_audit_append_only() CASCADE; COMMIT;",
-            drop.join(" ")
-        ))
+    tx.batch_execute(&format!("{} {DROP_EXTRAS}", drop.join(" ")))
         .map_err(pg_error)
 }
 
