@@ -198,6 +198,50 @@ fn a_directory_is_not_a_workspace() {
     }
 }
 
+/// A mistyped database URL is a usage error: taken as a path it would
+/// quietly make a SQLite file named like the URL, and whoever typed it
+/// would work alone believing they share the team's database.
+#[test]
+fn a_url_of_another_scheme_is_a_usage_error_not_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgress://maya@127.0.0.1:5432/sales",
+        "pg://maya@db/sales",
+        "postgres:maya@db/sales",
+        "mysql://maya@db/sales",
+    ] {
+        let bare = || {
+            let mut cmd = Process::new(env!("CARGO_BIN_EXE_seqtui"));
+            cmd.current_dir(dir.path())
+                .env_remove("SEQTUI_DB")
+                .env("XDG_CONFIG_HOME", dir.path().join("config"))
+                .env("XDG_DATA_HOME", dir.path().join("data"));
+            cmd
+        };
+        for args in [&["init"][..], &["demo"][..], &["users"][..]] {
+            let out = bare().arg("--db").arg(url).args(args).output().unwrap();
+            let r = Run {
+                code: out.status.code().unwrap_or(-1),
+                stdout: String::from_utf8_lossy(&out.stdout).into(),
+                stderr: String::from_utf8_lossy(&out.stderr).into(),
+            };
+            assert_eq!(r.code, 2, "{url} {args:?}: {}", r.stderr);
+            one_sentence(&r.stderr);
+            assert!(r.stderr.contains("postgres://USER@HOST"), "{}", r.stderr);
+        }
+        let out = bare()
+            .args(["migrate", "--from", "a.db", "--to", url])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "migrate --to {url}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}
+
 #[test]
 fn a_path_with_spaces_and_accents_just_works() {
     let dir = tempfile::tempdir().unwrap();

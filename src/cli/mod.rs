@@ -32,6 +32,20 @@ use filter::FilterArgs;
 pub use import::{ContactsFile, read_contacts, read_contacts_file};
 pub use surface::{GLOBAL_HEADING, command, man_pages, parse, parse_from, usage_error};
 
+/// A workspace location as given (`--db`, `migrate --from/--to`): a file
+/// path or a PostgreSQL URL; a URL of another scheme is a usage error
+/// rather than a file named like it (see [`crate::store::pg::location_mistake`]).
+fn workspace_location(value: &str) -> Result<String, String> {
+    match crate::store::pg::location_mistake(value) {
+        Some(why) => Err(why),
+        None => Ok(value.to_string()),
+    }
+}
+
+fn workspace_path(value: &str) -> Result<PathBuf, String> {
+    workspace_location(value).map(PathBuf::from)
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "seqtui",
@@ -42,7 +56,7 @@ pub use surface::{GLOBAL_HEADING, command, man_pages, parse, parse_from, usage_e
 )]
 pub struct Cli {
     /// The workspace: a SQLite file, or a PostgreSQL database as postgres://USER@HOST[:PORT]/DB[?sslmode=MODE] (password from PGPASSWORD or ~/.pgpass; sslmode as for psql) [default: a file in the platform data directory]
-    #[arg(long, env = "SEQTUI_DB", global = true, value_name = "PATH|URL")]
+    #[arg(long, env = "SEQTUI_DB", global = true, value_name = "PATH|URL", value_parser = workspace_path)]
     pub db: Option<PathBuf>,
     /// Act as this user (email) [default: the workspace's default user]
     #[arg(long = "as", env = "SEQTUI_USER", global = true, value_name = "EMAIL")]
@@ -111,10 +125,10 @@ pub enum Command {
     /// Copy a workspace between a SQLite file and a PostgreSQL database, either way, losing nothing
     Migrate {
         /// The workspace to copy: a SQLite file, or postgres://USER@HOST[:PORT]/DB
-        #[arg(long, value_name = "FILE|URL")]
+        #[arg(long, value_name = "FILE|URL", value_parser = workspace_location)]
         from: String,
         /// Where to copy it: a new SQLite file, or an empty PostgreSQL database
-        #[arg(long, value_name = "FILE|URL")]
+        #[arg(long, value_name = "FILE|URL", value_parser = workspace_location)]
         to: String,
     },
     /// List users (role, team), or add one

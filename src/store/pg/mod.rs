@@ -59,6 +59,31 @@ pub fn is_url(location: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
+/// Why a workspace location that is meant as a database URL is neither a
+/// PostgreSQL URL nor a file path: another scheme (`postgress://…`,
+/// `pg://…`, `mysql://…`) or `postgres:` without `//`. Taken as a path it
+/// would quietly make a SQLite file named like the URL, and a teammate
+/// would work alone believing they share the team's database.
+pub fn location_mistake(location: &str) -> Option<String> {
+    if is_url(location) {
+        return None;
+    }
+    let lower = location.to_ascii_lowercase();
+    let scheme = lower.split_once("://").map(|(s, _)| s).filter(|s| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if let Some(scheme) = scheme {
+        return Some(format!(
+            "a {scheme}:// URL is no workspace; give a file path or a PostgreSQL database as postgres://USER@HOST[:PORT]/DB"
+        ));
+    }
+    (lower.starts_with("postgres:") || lower.starts_with("postgresql:")).then(|| {
+        "a PostgreSQL URL begins with postgres:// (postgres://USER@HOST[:PORT]/DB)".to_string()
+    })
+}
+
 /// A sentence for a PostgreSQL error.
 pub(crate) fn pg_error(e: postgres::Error) -> DomainError {
     let detail = match e.as_db_error() {
