@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use common::cli::{Run, on_cluster, one_sentence, output};
+use common::cli::{Run, on_cluster, one_sentence, output, process};
 use support::postgres::Postgres;
 
 /// seqtui on `url` as the role the URL names.
@@ -98,4 +98,84 @@ fn what_an_earlier_seqtui_left_beside_no_tables_does_not_block_a_workspace() {
         )
         .unwrap();
     ok(seqtui(&demo, &pg, &["demo", "--contacts", "20"]));
+}
+
+/// A server that accepts the connection and never answers (a stuck server,
+/// a firewall that swallows packets) is given up on after the URL's
+/// `connect_timeout`, with one sentence, instead of hanging.
+#[test]
+fn a_server_that_never_answers_is_given_up_on_after_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold every connection, saying nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("postgres://maya@127.0.0.1:{port}/sales?connect_timeout=2");
+    let started = std::time::Instant::now();
+    let mut child = process(std::path::Path::new(&url))
+        .env("PGPASSWORD", "pw")
+        .env("PGPASSFILE", home.path().join("no-pgpass"))
+        .arg("users")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("seqtui still waited for the server after 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let took = started.elapsed();
+    let out = child.wait_with_output().unwrap();
+    let r = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(r.stderr.contains("no answer within 2 s"), "{}", r.stderr);
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "gave up after {took:?}"
+    );
+}
+
+/// A URL without a user takes PGUSER (as psql does), and says whom it
+/// tried when the server refuses.
+#[test]
+fn a_url_without_a_user_takes_pguser() {
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    ok(seqtui(
+        &url,
+        &pg,
+        &["init", "--name", "Team", "--admin", "admin@team.example"],
+    ));
+    let without = format!("postgres://127.0.0.1:{}/team", pg.port);
+    let home = pg.dir().join("home");
+    ok(output(
+        on_cluster(&without, &home, pg.password)
+            .env("PGUSER", pg.user)
+            .arg("sequences"),
+    ));
+    let r = output(
+        on_cluster(&without, &home, pg.password)
+            .env("PGUSER", "nobody_here")
+            .arg("sequences"),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(
+        r.stderr.contains("(database team, user nobody_here)"),
+        "{}",
+        r.stderr
+    );
 }

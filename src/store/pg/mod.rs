@@ -364,6 +364,20 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
             "put the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL".into(),
         ));
     }
+    // What the URL leaves out, as libpq (psql) fills it in: the user from
+    // PGUSER, else the operating-system login; the database from
+    // PGDATABASE, else the user's name.
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if config.get_user().is_none()
+        && let Some(user) = env("PGUSER").or_else(crate::session::current_login)
+    {
+        config.user(&user);
+    }
+    if config.get_dbname().is_none()
+        && let Some(db) = env("PGDATABASE")
+    {
+        config.dbname(&db);
+    }
     let user = config.get_user().unwrap_or_default().to_string();
     let db = config.get_dbname().unwrap_or(&user).to_string();
     let host = match config.get_hosts().first() {
@@ -371,15 +385,53 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
         _ => "localhost".to_string(),
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
+    let mut password_given = true;
     if let Ok(password) = std::env::var("PGPASSWORD") {
         config.password(password);
     } else if let Some(password) =
         password_file().and_then(|file| password_from_file(&file, &host, port, &db, &user))
     {
         config.password(password);
+    } else {
+        password_given = false;
     }
     config.ssl_mode(tls.mode);
-    config.connect(tls::connector(&tls)?).map_err(|e| {
+    let timeout = config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(CONNECT_TIMEOUT);
+    let connector = tls::connector(&tls)?;
+    let failed = |why: String| {
+        let with = tls
+            .written
+            .as_ref()
+            .map(|mode| format!(" with sslmode={mode}"))
+            .unwrap_or_default();
+        let hint = if password_given {
+            ""
+        } else {
+            " (no password was found: set PGPASSWORD or add a line for this server to ~/.pgpass)"
+        };
+        DomainError::Storage(format!(
+            "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}){with}: {why}{hint}"
+        ))
+    };
+    // The driver's connect_timeout bounds the TCP connection only; a server
+    // that accepts it and never answers would hang every command and the
+    // TUI. The whole start-up (TLS, authentication) gets the URL's
+    // `connect_timeout` (seconds, as in libpq) or CONNECT_TIMEOUT; the
+    // attempt left behind ends with the process.
+    let (sent, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sent.send(config.connect(connector));
+    });
+    let connected = answer.recv_timeout(timeout).map_err(|_| {
+        failed(format!(
+            "no answer within {} s (set connect_timeout=SECONDS in the URL to wait longer)",
+            timeout.as_secs()
+        ))
+    })?;
+    connected.map_err(|e| {
         // The driver's own words, then each cause it names (a TLS
         // handshake's failure is in its cause).
         let text = match e.as_db_error() {
@@ -394,24 +446,24 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
                 text
             }
         };
-        let with = tls
-            .written
-            .as_ref()
-            .map(|mode| format!(" with sslmode={mode}"))
-            .unwrap_or_default();
-        let refusal = crate::tls::Refusal::in_chain(&e).filter(|_| tls.check != tls::Check::Nothing);
-        let why = match refusal {
+        let refusal =
+            crate::tls::Refusal::in_chain(&e).filter(|_| tls.check != tls::Check::Nothing);
+        failed(match refusal {
             Some(r) if r.authority() => {
-                format!("{}, or in the URL as sslrootcert=PATH: {text}", r.sentence())
+                format!(
+                    "{}, or in the URL as sslrootcert=PATH: {text}",
+                    r.sentence()
+                )
             }
             Some(r) => format!("{}: {text}", r.sentence()),
             None => text,
-        };
-        DomainError::Storage(format!(
-            "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}){with}: {why}"
-        ))
+        })
     })
 }
+
+/// How long [`connect`] waits for a server to complete a connection when
+/// the URL gives no `connect_timeout`.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// The audit tables: a role bound to a user may read and append to them,
 /// never change or empty them (R13). The triggers of the schema refuse an
