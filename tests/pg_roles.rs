@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use common::cli::{Run, on_cluster, output};
+use common::cli::{Run, on_cluster, one_sentence, output};
 use support::postgres::Postgres;
 
 /// seqtui on `url` as the role the URL names (the password is the
@@ -62,11 +62,15 @@ fn binding_a_user_grants_their_role_the_workspace_and_the_audit_stays_append_onl
         ],
     ));
 
-    // Not bound: bob's role cannot read the workspace.
+    // Not bound: bob's role cannot read the workspace, and is told what an
+    // admin would run (a refusal, exit 3, not the server's raw words).
     let before = seqtui(&bob_url, &pg, &["sequences"]);
-    assert_ne!(before.code, 0, "{}", before.stdout);
+    assert_eq!(before.code, 3, "{}{}", before.stdout, before.stderr);
+    one_sentence(&before.stderr);
     assert!(
-        before.stderr.contains("permission denied"),
+        before
+            .stderr
+            .contains("`seqtui users bind EMAIL --login bob`"),
         "{}",
         before.stderr
     );
@@ -136,9 +140,11 @@ fn binding_a_user_grants_their_role_the_workspace_and_the_audit_stays_append_onl
         &["users", "unbind", "bob@team.example"],
     ));
     let after = seqtui(&bob_url, &pg, &["sequences"]);
-    assert_ne!(after.code, 0, "{}", after.stdout);
+    assert_eq!(after.code, 3, "{}{}", after.stdout, after.stderr);
     assert!(
-        after.stderr.contains("permission denied"),
+        after
+            .stderr
+            .contains("`seqtui users bind EMAIL --login bob`"),
         "{}",
         after.stderr
     );

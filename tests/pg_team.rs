@@ -179,3 +179,15 @@ fn a_url_without_a_user_takes_pguser() {
         r.stderr
     );
 }
+
+/// A database the server does not have is "not found" (exit 4, as a
+/// missing workspace file is), with who creates it.
+#[test]
+fn a_missing_database_is_not_found() {
+    let pg = Postgres::start();
+    let url = pg.url("nosuchdb");
+    let r = seqtui(&url, &pg, &["sequences"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(r.stderr.contains("createdb nosuchdb"), "{}", r.stderr);
+}

@@ -158,6 +158,18 @@ pub fn open(url: &str) -> Result<super::Connection, DomainError> {
         Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => {
             return Err(DomainError::NoWorkspace(std::path::PathBuf::from(url)));
         }
+        // A role no user is bound to has no grants on the workspace (a new
+        // teammate's, or one unbound): say what an admin would run, as
+        // for a bound workspace's unbound login.
+        Err(e) if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => {
+            let role: String = client
+                .query_one("SELECT current_user::text", &[])
+                .map_err(pg_error)?
+                .get(0);
+            return Err(DomainError::Refused(format!(
+                "the role '{role}' may not use the workspace at {url}: it is bound to no user of it; an admin can bind it with `seqtui users bind EMAIL --login {role}`"
+            )));
+        }
         Err(e) => return Err(pg_error(e)),
     };
     match version {
@@ -432,6 +444,11 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
         ))
     })?;
     connected.map_err(|e| {
+        if e.code() == Some(&postgres::error::SqlState::INVALID_CATALOG_NAME) {
+            return DomainError::NotFound(format!(
+                "there is no database {db} at {host}:{port}; whoever manages the server creates it (`createdb {db}`), then `seqtui init` or `seqtui migrate` fills it"
+            ));
+        }
         // The driver's own words, then each cause it names (a TLS
         // handshake's failure is in its cause).
         let text = match e.as_db_error() {
