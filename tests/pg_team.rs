@@ -191,3 +191,86 @@ fn a_missing_database_is_not_found() {
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("createdb nosuchdb"), "{}", r.stderr);
 }
+
+/// A workspace file whose users are bound to operating-system logins,
+/// copied into PostgreSQL: those logins are no roles of the server, so the
+/// first admin is bound to the role that ran the copy (it owns the
+/// tables), which can then rebind the others; nobody is locked out.
+#[test]
+fn a_bound_workspace_migrated_in_has_its_admin_bound_to_the_role_that_copied_it() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.db");
+    let file_url = file.to_str().unwrap();
+    let home = pg.dir().join("home");
+    let local = |args: &[&str]| output(on_cluster(file_url, &home, pg.password).args(args));
+    ok(local(&["demo", "--contacts", "20"]));
+    let admin = "dana.whitfield@northwind.example";
+    let login = seqtui::session::current_login().unwrap();
+    ok(local(&[
+        "--as", admin, "users", "bind", admin, "--login", &login,
+    ]));
+    ok(local(&[
+        "users",
+        "bind",
+        "tom.becker@northwind.example",
+        "--login",
+        "tom",
+    ]));
+
+    let url = pg.database("team");
+    let r = ok(seqtui(
+        &url,
+        &pg,
+        &["--json", "migrate", "--from", file_url, "--to", &url],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(report["bound"]["admin"], admin, "{}", r.stdout);
+    assert_eq!(report["bound"]["role"], pg.user);
+
+    // The role that copied it acts as the admin and can rebind the others.
+    let users = ok(seqtui(&url, &pg, &["--json", "users"]));
+    let users: serde_json::Value = serde_json::from_str(&users.stdout).unwrap();
+    let login_of = |email: &str| {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == email)
+            .map(|u| u["login"].clone())
+            .unwrap()
+    };
+    assert_eq!(login_of(admin), pg.user);
+    assert_eq!(login_of("tom.becker@northwind.example"), "tom");
+    ok(seqtui(
+        &url,
+        &pg,
+        &["users", "unbind", "tom.becker@northwind.example"],
+    ));
+    assert_eq!(
+        count(
+            &pg,
+            "team",
+            "SELECT count(*) FROM audit WHERE action = 'bind_login'"
+        ),
+        3,
+        "the two bindings of the file and the one the copy made"
+    );
+
+    // A workspace with no binding arrives as it is.
+    let plain = dir.path().join("plain.db");
+    let plain_url = plain.to_str().unwrap();
+    ok(output(on_cluster(plain_url, &home, pg.password).args([
+        "demo",
+        "--contacts",
+        "20",
+    ])));
+    let url = pg.database("plain");
+    let r = ok(seqtui(
+        &url,
+        &pg,
+        &["--json", "migrate", "--from", plain_url, "--to", &url],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(report["bound"].is_null(), "{}", r.stdout);
+}

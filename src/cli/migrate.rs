@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Cli;
 use super::commands::Outcome;
-use super::output::{json, note, on_terminal, outln, table};
+use super::output::{json, note, on_terminal, outln, safe, table};
 use crate::domain::migrate::{TableCopy, migrate};
 
 #[derive(Serialize)]
@@ -15,6 +15,15 @@ struct MigrateReport<'a> {
     to: &'a str,
     tables: &'a [TableCopy],
     rows: u64,
+    /// The admin bound to the role that ran a copy into PostgreSQL, when
+    /// the workspace had bindings and none for that role (else null).
+    bound: Option<Adopted<'a>>,
+}
+
+#[derive(Serialize)]
+struct Adopted<'a> {
+    admin: &'a str,
+    role: &'a str,
 }
 
 /// A URL as it may be shown: without a password, should one be there.
@@ -35,19 +44,25 @@ fn shown(location: &str) -> String {
 
 pub fn run(cli: &Cli, from: &str, to: &str) -> Outcome {
     let talk = on_terminal() && !cli.json;
-    let copies = migrate(from, to, |done| {
+    let migrated = migrate(from, to, |done| {
         if talk {
             note(&format!("copied {} ({} rows)", done.table, done.rows));
         }
     })?;
+    let copies = &migrated.tables;
+    let adopted = migrated.adopted.as_ref().map(|(admin, role)| Adopted {
+        admin: &admin.email,
+        role,
+    });
     let rows = copies.iter().map(|c| c.rows).sum();
     let (from, to) = (shown(from), shown(to));
     if cli.json {
         json(&MigrateReport {
             from: &from,
             to: &to,
-            tables: &copies,
+            tables: copies,
             rows,
+            bound: adopted,
         })?;
         return Ok(0);
     }
@@ -62,5 +77,12 @@ pub fn run(cli: &Cli, from: &str, to: &str) -> Outcome {
         "Copied {} tables, {rows} rows, from {from} to {to}; every table's checksum matches its source.",
         copies.len()
     );
+    if let Some(a) = adopted {
+        outln!(
+            "Bound {} (admin) to the role {}, which ran the copy: the other bindings name the file's operating-system logins; rebind each user to their role with `seqtui users bind EMAIL --login ROLE`.",
+            safe(a.admin),
+            safe(a.role)
+        );
+    }
     Ok(0)
 }

@@ -180,4 +180,33 @@ impl Workspace {
         tx.commit()?;
         Ok(bound)
     }
+
+    /// After `seqtui migrate` into a database server: the workspace arrives
+    /// with the file's bindings, which name operating-system logins, not
+    /// the server's roles. When some user is bound but no admin is bound to
+    /// the role that ran the copy (it owns the tables), nobody could act
+    /// as an admin to rebind the others: the first admin (lowest id) is
+    /// bound to that role, as `init` binds its admin, and audited as their
+    /// own binding. Returns that admin, or `None` when nothing was needed
+    /// (no binding, a SQLite file, or an admin already bound to the role).
+    pub fn adopt_server_role(&mut self) -> Result<Option<User>> {
+        let conn = self.store.conn();
+        let Some(role) = q::server_login(conn)? else {
+            return Ok(None);
+        };
+        if !q::logins_bound(conn)?
+            || q::user_by_login(conn, &role)?.is_some_and(|u| u.role == Role::Admin)
+        {
+            return Ok(None);
+        }
+        let Some(admin) = q::users(conn)?
+            .into_iter()
+            .filter(|u| u.role == Role::Admin)
+            .min_by_key(|u| u.id)
+        else {
+            return Ok(None);
+        };
+        self.bind_login(&admin, &admin.email.clone(), Some(&role))
+            .map(Some)
+    }
 }

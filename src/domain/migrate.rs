@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::DomainError;
+use super::{Clock, DomainError, User, Workspace};
 use crate::store::Store;
 use crate::store::pg;
 
@@ -19,20 +19,40 @@ pub fn is_postgres(location: &str) -> bool {
     pg::is_url(location)
 }
 
+/// What `migrate` did: each table copied, and on a database server the
+/// admin it bound to the role that ran the copy, if it had to (see
+/// [`Workspace::adopt_server_role`]).
+#[derive(Debug)]
+pub struct Migrated {
+    pub tables: Vec<TableCopy>,
+    pub adopted: Option<(User, String)>,
+}
+
 /// Copies the workspace at `from` to `to`: exactly one of them is a
 /// `postgres://` URL, the other a SQLite file. Into PostgreSQL the
 /// database must be empty; into SQLite the file must not exist (it is
 /// written beside and renamed when whole). `progress` hears each table.
+/// The copy is exact; into PostgreSQL, a workspace whose users are bound
+/// to logins then has its first admin bound to the role that ran the
+/// copy when no admin is bound to it, so that someone can rebind the
+/// others to their roles (an audited binding, after the copy).
 pub fn migrate(
     from: &str,
     to: &str,
     progress: impl FnMut(&TableCopy),
-) -> Result<Vec<TableCopy>, DomainError> {
+) -> Result<Migrated, DomainError> {
     match (is_postgres(from), is_postgres(to)) {
         (false, true) => {
             let store = Store::open(Path::new(from))?;
             let mut client = pg::connect(to)?;
-            pg::sqlite_to_pg(store.sqlite()?, &mut client, pg::CopyInto::Empty, progress)
+            let tables =
+                pg::sqlite_to_pg(store.sqlite()?, &mut client, pg::CopyInto::Empty, progress)?;
+            drop(client);
+            let mut ws = Workspace::open(Path::new(to), Clock::System)?;
+            let adopted = ws
+                .adopt_server_role()?
+                .and_then(|admin| admin.login.clone().map(|role| (admin, role)));
+            Ok(Migrated { tables, adopted })
         }
         (true, false) => {
             let path = PathBuf::from(to);
@@ -62,7 +82,10 @@ pub fn migrate(
                     std::fs::remove_file(file).ok();
                 }
             }
-            copied
+            copied.map(|tables| Migrated {
+                tables,
+                adopted: None,
+            })
         }
         (true, true) => Err(DomainError::Invalid(
             "both --from and --to are PostgreSQL databases; one of them must be a workspace file"
