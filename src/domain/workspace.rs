@@ -175,6 +175,24 @@ impl Workspace {
         self.store.path()
     }
 
+    /// Whether the database server closed this workspace's connection (a
+    /// restart, a failover, a terminated session); never for a file.
+    pub fn connection_lost(&self) -> bool {
+        self.store.is_lost()
+    }
+
+    /// The same workspace on a new connection, with this one's clock and
+    /// rules, to replace one whose connection was lost. Its
+    /// [`Workspace::data_version`] moves on from this one's, so whoever
+    /// watches for other people's changes reads everything again.
+    pub fn reopened(&self) -> Result<Workspace> {
+        Ok(Workspace {
+            store: self.store.reopen()?,
+            clock: self.clock,
+            rules: self.rules.clone(),
+        })
+    }
+
     pub fn info(&self) -> Result<WorkspaceInfo> {
         let conn = self.store.conn();
         Ok(WorkspaceInfo {

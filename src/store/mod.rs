@@ -470,6 +470,20 @@ impl Store {
         &self.path
     }
 
+    /// Whether the database server closed this store's connection (see
+    /// [`Connection::is_lost`]).
+    pub fn is_lost(&self) -> bool {
+        self.conn.is_lost()
+    }
+
+    /// A new store on the same workspace, to replace this one when its
+    /// connection was lost; its `data_version` moves on from this one's.
+    pub fn reopen(&self) -> Result<Store, DomainError> {
+        let store = Store::open(&self.path)?;
+        store.conn.follow(&self.conn);
+        Ok(store)
+    }
+
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -250,6 +250,25 @@ impl Connection {
         })
     }
 
+    /// Whether the server closed this connection (a restart, a failover,
+    /// an idle cut-off, a terminated session): nothing will work on it
+    /// again, and a long-lived holder opens a new one. Never on SQLite.
+    pub fn is_lost(&self) -> bool {
+        match &self.inner {
+            Inner::Sqlite(_) => false,
+            Inner::Postgres(pg) => pg.client.borrow().is_closed(),
+        }
+    }
+
+    /// Carries [`Connection::data_version`] over from the connection this
+    /// one replaces, one further: whatever was committed while neither
+    /// listened counts as a change for whoever compares the numbers.
+    pub fn follow(&self, lost: &Connection) {
+        if let (Inner::Postgres(new), Inner::Postgres(old)) = (&self.inner, &lost.inner) {
+            new.heard.set(old.heard.get() + 1);
+        }
+    }
+
     /// A number that changes when another connection has committed a
     /// change since the last call: SQLite's `PRAGMA data_version`; on
     /// PostgreSQL the count of the other sessions' commit notices heard

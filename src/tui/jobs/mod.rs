@@ -119,7 +119,18 @@ impl Jobs {
                         Some(ws) => Ok(ws),
                         None => Workspace::open(&path, clock),
                     };
-                    reader_loop(ws, rules, user, rx, results)
+                    reader_loop(
+                        Reader {
+                            ws,
+                            path,
+                            clock,
+                            rules,
+                            tried: None,
+                        },
+                        user,
+                        rx,
+                        results,
+                    )
                 });
             match spawned {
                 Ok(_) => {
@@ -176,18 +187,75 @@ impl Jobs {
     }
 }
 
-fn reader_loop(
+/// The reader's workspace, and what it takes to open it again: a database
+/// server may close a connection at any time (a restart, a failover, an
+/// idle cut-off), and a TUI left open all day must not stay on a dead one.
+struct Reader {
     ws: crate::domain::Result<Workspace>,
+    path: PathBuf,
+    clock: Clock,
     rules: Rules,
-    user: User,
-    jobs: Receiver<Job>,
-    results: Sender<Message>,
-) {
-    let mut ws = ws.and_then(|mut ws| {
-        ws.set_rules(rules);
+    /// When a lost or failed workspace was last opened again.
+    tried: Option<std::time::Instant>,
+}
+
+/// How often the reader tries to open its workspace again while it cannot.
+const REOPEN_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Reader {
+    fn prepare(rules: &Rules, mut ws: Workspace) -> crate::domain::Result<Workspace> {
+        ws.set_rules(rules.clone());
         ws.limit_page_cache(super::app::READER_CACHE_MIB)?;
         Ok(ws)
-    });
+    }
+
+    /// Opens the workspace again when its connection was lost (or it never
+    /// opened), at most every [`REOPEN_EVERY`] (`now` skips the wait: the
+    /// loss was just seen); returns whether it did. The new connection's
+    /// change counter moves on, so the app reads everything again.
+    fn heal(&mut self, now: bool) -> bool {
+        let broken = match &self.ws {
+            Ok(ws) => ws.connection_lost(),
+            Err(_) => true,
+        };
+        if !broken || (!now && self.tried.is_some_and(|t| t.elapsed() < REOPEN_EVERY)) {
+            return false;
+        }
+        self.tried = Some(std::time::Instant::now());
+        let opened = match &self.ws {
+            Ok(lost) => lost.reopened(),
+            Err(_) => Workspace::open(&self.path, self.clock),
+        }
+        .and_then(|ws| Reader::prepare(&self.rules, ws));
+        match opened {
+            Ok(ws) => {
+                tracing::info!("the reader opened the workspace again");
+                self.ws = Ok(ws);
+                true
+            }
+            Err(e) => {
+                tracing::warn!("the reader cannot open the workspace again yet: {e}");
+                // Keep the lost workspace (its change counter) rather than
+                // the error, unless there never was one.
+                if self.ws.is_err() {
+                    self.ws = Err(e);
+                }
+                false
+            }
+        }
+    }
+
+    fn execute(&mut self, job: Job, user: &User) -> Done {
+        match &mut self.ws {
+            Ok(ws) => job.execute(Ok((ws, user))),
+            Err(e) => job.execute(Err(JobError::from(&*e))),
+        }
+    }
+}
+
+fn reader_loop(mut reader: Reader, user: User, jobs: Receiver<Job>, results: Sender<Message>) {
+    let rules = reader.rules.clone();
+    reader.ws = reader.ws.and_then(|ws| Reader::prepare(&rules, ws));
     while let Ok(first) = jobs.recv() {
         // Keep only the newest request of each kind: typing "acme" sends
         // four filters, and only the last one is still wanted.
@@ -197,10 +265,13 @@ fn reader_loop(
             batch.push(next);
         }
         for job in batch {
-            let done = match &mut ws {
-                Ok(ws) => job.execute(Ok((ws, &user))),
-                Err(e) => job.execute(Err(JobError::from(&*e))),
-            };
+            reader.heal(false);
+            let mut done = reader.execute(job.clone(), &user);
+            // The connection went while the job ran: once more on a new one
+            // (reads only: running one again changes nothing).
+            if reader.ws.as_ref().is_ok_and(Workspace::connection_lost) && reader.heal(true) {
+                done = reader.execute(job, &user);
+            }
             if results.send(Message::Job(done)).is_err() {
                 return;
             }
