@@ -567,3 +567,24 @@ fn a_file_with_old_mac_line_ends_names_real_lines_too() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("line 4,"), "{}", r.stderr);
 }
+
+/// A file that changes nothing (only a header, or every row as stored) is
+/// no change: no audit entry, no batch; its counts still say what it saw.
+#[test]
+fn an_import_that_changes_nothing_writes_no_audit_entry_and_no_batch() {
+    let f = fixture(6);
+    let before = snapshot(&f.path);
+    let header = csv(&f, "header.csv", "Email,First Name\n");
+    let first = contact(&f, C0).first_name;
+    let same = csv(&f, "same.csv", &format!("Email,First Name\n{C0},{first}\n"));
+    for (file, unchanged) in [(&header, 0), (&same, 1)] {
+        let r = import(&f, "ann@team.example", file, &["--json"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let j = r.json();
+        assert_eq!(j["batch"], serde_json::Value::Null, "{}", r.stdout);
+        assert_eq!(j["unchanged"], unchanged);
+        assert_eq!(j["created"], 0);
+        assert_eq!(j["updated"], 0);
+        assert_eq!(snapshot(&f.path), before, "nothing written");
+    }
+}

@@ -118,6 +118,15 @@ pub fn import_contacts(
                 safe(&what)
             );
         }
+    } else if report.refused.is_empty() && report.batch.is_none() {
+        if rows == 0 {
+            outln!("Nothing changed: the file has no contact rows.");
+        } else {
+            outln!(
+                "Nothing changed: {}, each as stored (no audit entry, no batch).",
+                contacts(rows)
+            );
+        }
     } else if report.refused.is_empty() {
         outln!(
             "Imported {}: {} new, {} updated, {} unchanged{}.",

@@ -158,7 +158,11 @@ impl Workspace {
             report.unchanged = 0;
             report.changes.clear();
         }
-        if options.dry_run || !report.refused.is_empty() {
+        // A file that changes nothing (only a header, or every row as
+        // stored) writes no audit entry and no batch: nothing to explain
+        // or undo. Its opt-outs, if any, are a change of their own.
+        let nothing = report.created == 0 && report.updated == 0 && report.opted_out.is_empty();
+        if options.dry_run || !report.refused.is_empty() || nothing {
             return Ok(report);
         }
         let (_, batch) = q::insert_audit(
