@@ -290,6 +290,26 @@ fn unknown_sequence_and_contact_are_not_found() {
     assert!(r.stderr.contains("no contact"));
 }
 
+/// A file a command is given that is not there is "not found" (exit 4),
+/// the same for every command that reads one, before anything is read.
+#[test]
+fn a_missing_input_file_is_not_found_for_every_command() {
+    let f = fixture(1);
+    let missing = f.dir.path().join("nosuch.csv");
+    let missing = missing.to_str().unwrap();
+    for args in [
+        vec!["import", "contacts", missing],
+        vec!["enroll", "--sequence", "Alpha Outbound", "--csv", missing],
+        vec!["sequence", "apply", missing],
+        vec!["ingest", missing],
+    ] {
+        let r = run(&f.path, &args);
+        assert_eq!(r.code, 4, "{args:?}: {}", r.stderr);
+        one_sentence(&r.stderr);
+        assert!(r.stderr.contains("nosuch.csv"), "{args:?}: {}", r.stderr);
+    }
+}
+
 #[test]
 fn contact_shows_enrollments_schedule_tasks_and_timeline() {
     let (f, ids) = enrolled(3);

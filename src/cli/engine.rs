@@ -430,6 +430,17 @@ pub fn ingest(
             _ => files.push(path),
         }
     }
+    // A file or folder named that is not there is "not found" before
+    // anything is read (as for `import` and `sequence apply`), rather than
+    // an unreadable item among the others.
+    if let Some(missing) = files.iter().find(|p| {
+        std::fs::symlink_metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    }) {
+        return Err(Failure {
+            code: 4,
+            message: format!("no file or folder {}; nothing was read", missing.display()),
+        });
+    }
     if (watch || move_to.is_some()) && (sources.len() != 1 || !files.is_empty()) {
         return Err(usage(
             "--watch and --move-processed take exactly one imap:// or imaps:// mailbox and no files"

@@ -252,8 +252,13 @@ pub fn read_contacts(path: &Path) -> Result<Vec<ContactInput>, DomainError> {
 /// [`read_contacts`], with the columns it ignored.
 pub fn read_contacts_file(path: &Path) -> Result<ContactsFile, DomainError> {
     let shown = path.display();
-    let bytes = std::fs::read(path)
-        .map_err(|e| DomainError::Invalid(format!("cannot read {shown}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            DomainError::NotFound(format!("there is no file {shown}"))
+        } else {
+            DomainError::Invalid(format!("cannot read {shown}: {e}"))
+        }
+    })?;
     let size = bytes.len() as u64;
     let mut lines = Lines::new(&bytes);
     let mut reader = csv::ReaderBuilder::new()
