@@ -360,6 +360,29 @@ fn contact_shows_enrollments_schedule_tasks_and_timeline() {
     let text = run(&f.path, &["contact", &c["id"].to_string()]);
     assert_eq!(text.code, 0);
     assert!(text.stdout.contains("First0000") && text.stdout.contains("Timeline"));
+    assert!(
+        text.stdout.lines().all(|l| l == l.trim_end()),
+        "no trailing spaces: {:?}",
+        text.stdout
+    );
+
+    // An event with no detail (an open): `null`, never "".
+    raw(&f.path)
+        .execute(
+            "INSERT INTO events(contact_id, enrollment_id, sequence_id, type, at)
+             VALUES (?1, ?2, ?3, 'open', '2026-11-01T10:00:00Z')",
+            rusqlite::params![c["id"].as_i64().unwrap(), ids[0], f.seq_a.id],
+        )
+        .unwrap();
+    let c = run(&f.path, &["--json", "contact", email]).json();
+    let open = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["type"] == "open")
+        .unwrap()
+        .clone();
+    assert_eq!(open["detail"], serde_json::Value::Null, "{open}");
 }
 
 #[test]

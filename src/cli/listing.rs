@@ -338,14 +338,19 @@ pub(super) fn print_contact(d: &ContactDetail) {
         }
     }
     outln!();
-    outln!("Timeline");
+    if d.timeline.is_empty() {
+        outln!("Timeline: nothing yet");
+    } else {
+        outln!("Timeline");
+    }
     for t in &d.timeline {
-        outln!(
+        let line = format!(
             "  {}  {:<15} {}  {}",
             time(Some(t.at)),
             t.kind,
             safe(t.sequence.as_deref().unwrap_or("")),
             safe(&t.detail)
         );
+        outln!("{}", line.trim_end());
     }
 }

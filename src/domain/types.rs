@@ -554,7 +554,18 @@ pub struct TimelineEntry {
     #[serde(rename = "type")]
     pub kind: String,
     pub sequence: Option<String>,
+    /// What happened, in a few words; `null` in JSON when there are none.
+    #[serde(serialize_with = "empty_as_null")]
     pub detail: String,
+}
+
+/// An empty text as JSON's `null`: absent values are `null`, never `""`.
+fn empty_as_null<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    if text.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(text)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
