@@ -190,6 +190,11 @@ fn a_missing_database_is_not_found() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("createdb nosuchdb"), "{}", r.stderr);
+    // `paths` does not connect: whether it is there is unknown, not false.
+    let r = ok(seqtui(&url, &pg, &["--json", "paths"]));
+    let paths: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(paths["workspace"], url.as_str());
+    assert!(paths["workspace_exists"].is_null(), "{}", r.stdout);
 }
 
 /// A workspace file whose users are bound to operating-system logins,

@@ -243,7 +243,9 @@ fn run_command(cli: &Cli) -> Outcome {
 #[derive(Debug, serde::Serialize)]
 struct Paths {
     workspace: PathBuf,
-    workspace_exists: bool,
+    /// Whether the file is there; `None` for a PostgreSQL database, which
+    /// `paths` does not connect to.
+    workspace_exists: Option<bool>,
     rules: Option<PathBuf>,
     rules_exists: bool,
     keymap: Option<PathBuf>,
@@ -259,7 +261,9 @@ fn paths(cli: &Cli, workspace: &Path) -> Outcome {
     let exists = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.exists());
     let report = Paths {
         workspace: workspace.to_path_buf(),
-        workspace_exists: workspace.exists(),
+        workspace_exists: crate::store::postgres_url(workspace)
+            .is_none()
+            .then(|| workspace.exists()),
         rules_exists: exists(&rules),
         rules,
         keymap_exists: exists(&keymap),
@@ -285,10 +289,10 @@ fn paths(cli: &Cli, workspace: &Path) -> Outcome {
             format!(
                 "{}{}",
                 report.workspace.display(),
-                if report.workspace_exists {
-                    ""
-                } else {
-                    " (not there yet)"
+                match report.workspace_exists {
+                    None => " (a PostgreSQL database: not connected to)",
+                    Some(true) => "",
+                    Some(false) => " (not there yet)",
                 }
             ),
         ],
