@@ -279,3 +279,41 @@ fn a_bound_workspace_migrated_in_has_its_admin_bound_to_the_role_that_copied_it(
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert!(report["bound"].is_null(), "{}", r.stdout);
 }
+
+/// A password file others may read is ignored, as psql ignores it, and the
+/// refusal says so; made private, it is used.
+#[test]
+fn a_password_file_others_may_read_is_ignored_and_the_refusal_says_so() {
+    use std::os::unix::fs::PermissionsExt;
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    ok(seqtui(
+        &url,
+        &pg,
+        &["init", "--name", "Team", "--admin", "admin@team.example"],
+    ));
+    let file = pg.dir().join("pgpass");
+    std::fs::write(
+        &file,
+        format!("127.0.0.1:*:*:{}:{}\n", pg.user, pg.password),
+    )
+    .unwrap();
+    let with_file = || {
+        let mut cmd = on_cluster(&url, &pg.dir().join("home"), pg.password);
+        cmd.env_remove("PGPASSWORD")
+            .env("PGPASSFILE", &file)
+            .arg("sequences");
+        output(&mut cmd)
+    };
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let r = with_file();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(
+        r.stderr.contains("was ignored: others may read it"),
+        "{}",
+        r.stderr
+    );
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    ok(with_file());
+}

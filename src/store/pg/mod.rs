@@ -101,6 +101,21 @@ fn password_file() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".pgpass"))
 }
 
+/// Whether others than its owner may read or write the password file: libpq
+/// (psql) then ignores it, and so does seqtui.
+fn open_to_others(file: &std::path::Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(file).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        false
+    }
+}
+
 /// The password of `~/.pgpass` for this host, port, database and user
 /// (`*` matches anything; `\:` and `\\` are escapes), as libpq reads it.
 fn password_from_file(
@@ -398,10 +413,22 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let mut password_given = true;
+    let mut ignored = None;
     if let Ok(password) = std::env::var("PGPASSWORD") {
         config.password(password);
-    } else if let Some(password) =
-        password_file().and_then(|file| password_from_file(&file, &host, port, &db, &user))
+    } else if let Some(password) = password_file()
+        .filter(|file| {
+            let open = open_to_others(file);
+            if open {
+                tracing::warn!(
+                    "password file {} has group or world access; ignored",
+                    file.display()
+                );
+                ignored = Some(file.clone());
+            }
+            !open
+        })
+        .and_then(|file| password_from_file(&file, &host, port, &db, &user))
     {
         config.password(password);
     } else {
@@ -419,10 +446,16 @@ pub fn connect(url: &str) -> Result<postgres::Client, DomainError> {
             .as_ref()
             .map(|mode| format!(" with sslmode={mode}"))
             .unwrap_or_default();
-        let hint = if password_given {
-            ""
-        } else {
-            " (no password was found: set PGPASSWORD or add a line for this server to ~/.pgpass)"
+        let hint = match (&ignored, password_given) {
+            (Some(file), _) => format!(
+                " (the password file {} was ignored: others may read it; chmod 0600 it)",
+                file.display()
+            ),
+            (None, false) => {
+                " (no password was found: set PGPASSWORD or add a line for this server to ~/.pgpass)"
+                    .to_string()
+            }
+            (None, true) => String::new(),
         };
         DomainError::Storage(format!(
             "cannot connect to PostgreSQL at {host}:{port} (database {db}, user {user}){with}: {why}{hint}"
