@@ -317,3 +317,38 @@ fn a_password_file_others_may_read_is_ignored_and_the_refusal_says_so() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     ok(with_file());
 }
+
+/// A role that may not create tables in the database (PostgreSQL 15 lets
+/// only its owner create in `public`) is told who may, not the server's
+/// "permission denied for schema public"; nothing is created.
+#[test]
+fn a_role_that_may_not_create_tables_is_told_who_may() {
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    pg.client("team")
+        .unwrap()
+        .batch_execute(&format!("CREATE ROLE vic LOGIN PASSWORD '{}'", pg.password))
+        .unwrap();
+    let vic = url.replacen(&format!("{}@", pg.user), "vic@", 1);
+    for args in [
+        &["init", "--name", "Team", "--admin", "vic@team.example"][..],
+        &["demo", "--contacts", "10"][..],
+    ] {
+        let r = seqtui(&vic, &pg, args);
+        assert_eq!(r.code, 3, "{args:?}: {}", r.stderr);
+        one_sentence(&r.stderr);
+        assert!(
+            r.stderr.contains("GRANT CREATE ON SCHEMA public TO vic"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        count(
+            &pg,
+            "team",
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        0
+    );
+}

@@ -168,7 +168,7 @@ fn build_on_postgres(
     let mut client = crate::store::pg::connect(url)?;
     let replacing = crate::store::pg::demo_target(&mut client, url, options.force)?;
     let into = if replacing {
-        crate::store::pg::CopyInto::ReplacingDemo(url)
+        crate::store::pg::CopyInto::ReplacingDemo
     } else {
         crate::store::pg::CopyInto::Empty
     };
@@ -176,7 +176,7 @@ fn build_on_postgres(
     remove_database(&temp);
     let built = build_into(&temp, options, clock).and_then(|report| {
         let store = Store::open(&temp)?;
-        crate::store::pg::sqlite_to_pg(store.sqlite()?, &mut client, into, |_| {})?;
+        crate::store::pg::sqlite_to_pg(store.sqlite()?, &mut client, url, into, |_| {})?;
         Ok(report)
     });
     remove_database(&temp);

@@ -46,7 +46,7 @@ pub fn migrate(
             let store = Store::open(Path::new(from))?;
             let mut client = pg::connect(to)?;
             let tables =
-                pg::sqlite_to_pg(store.sqlite()?, &mut client, pg::CopyInto::Empty, progress)?;
+                pg::sqlite_to_pg(store.sqlite()?, &mut client, to, pg::CopyInto::Empty, progress)?;
             drop(client);
             let mut ws = Workspace::open(Path::new(to), Clock::System)?;
             let adopted = ws

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use rusqlite::types::{Value, ValueRef};
 use serde::Serialize;
 
-use super::{SCHEMA, SCHEMA_VERSION, TABLES, pg_error};
+use super::{SCHEMA_VERSION, TABLES, pg_error};
 use crate::domain::DomainError;
 
 /// One table copied: how many rows and their checksum (the same on both
@@ -287,14 +287,14 @@ fn differs(table: &str, source: (u64, String), copy: (u64, String)) -> DomainErr
 }
 
 /// What [`sqlite_to_pg`] may find in the database it copies into.
-#[derive(Debug, Clone, Copy)]
-pub enum CopyInto<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyInto {
     /// No tables (`seqtui migrate`): anything else is refused.
     Empty,
-    /// No tables, or the demo workspace at this URL, dropped in the copy's
-    /// own transaction, so a failed copy leaves the old demo as it was
+    /// No tables, or a demo workspace, dropped in the copy's own
+    /// transaction, so a failed copy leaves the old demo as it was
     /// (`seqtui demo --force`).
-    ReplacingDemo(&'a str),
+    ReplacingDemo,
 }
 
 /// Copies a SQLite workspace (at [`SCHEMA_VERSION`]) into an empty
@@ -304,7 +304,8 @@ pub enum CopyInto<'a> {
 pub fn sqlite_to_pg(
     src: &Connection,
     pg: &mut Client,
-    into: CopyInto<'_>,
+    url: &str,
+    into: CopyInto,
     mut progress: impl FnMut(&TableCopy),
 ) -> Result<Vec<TableCopy>, DomainError> {
     let version = sqlite_version(src)?;
@@ -323,15 +324,14 @@ pub fn sqlite_to_pg(
         .get(0);
     match into {
         _ if existing == 0 => {}
-        CopyInto::ReplacingDemo(url) => super::drop_demo(&mut tx, url)?,
+        CopyInto::ReplacingDemo => super::drop_demo(&mut tx, url)?,
         CopyInto::Empty => {
             return Err(DomainError::Refused(format!(
                 "the PostgreSQL database is not empty ({existing} tables); migrate copies into an empty database only"
             )));
         }
     }
-    tx.batch_execute(super::DROP_EXTRAS).map_err(pg_error)?;
-    tx.batch_execute(SCHEMA).map_err(pg_error)?;
+    super::create_schema(&mut tx, url)?;
     tx.execute(
         "INSERT INTO schema_version (version) VALUES ($1)",
         &[&SCHEMA_VERSION],

@@ -279,8 +279,7 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
         )));
     }
     let mut tx = client.transaction().map_err(pg_error)?;
-    tx.batch_execute(DROP_EXTRAS).map_err(pg_error)?;
-    tx.batch_execute(SCHEMA).map_err(pg_error)?;
+    create_schema(&mut tx, url)?;
     tx.execute(
         "INSERT INTO schema_version (version) VALUES ($1)",
         &[&SCHEMA_VERSION],
@@ -289,6 +288,32 @@ pub fn create(url: &str) -> Result<super::Connection, DomainError> {
     tx.commit().map_err(pg_error)?;
     drop(client);
     open(url)
+}
+
+/// Creates [`SCHEMA`] in this transaction's database, after dropping what
+/// an earlier seqtui may have left beside no tables ([`DROP_EXTRAS`]). A
+/// role that may not create there (PostgreSQL 15 lets only the database's
+/// owner create in `public`) is told who may, not the server's words.
+pub(super) fn create_schema(
+    tx: &mut postgres::Transaction<'_>,
+    url: &str,
+) -> Result<(), DomainError> {
+    // Asked first: after a refused statement the transaction answers nothing.
+    let role: String = tx
+        .query_one("SELECT current_user::text", &[])
+        .map_err(pg_error)?
+        .get(0);
+    let created = tx
+        .batch_execute(DROP_EXTRAS)
+        .and_then(|()| tx.batch_execute(SCHEMA));
+    match created {
+        Err(e) if e.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE) => {
+            Err(DomainError::Refused(format!(
+                "the role {role} may not create tables in {url}; run it as the database's owner, or have the owner run `GRANT CREATE ON SCHEMA public TO {role}`"
+            )))
+        }
+        other => other.map_err(pg_error),
+    }
 }
 
 /// The objects [`SCHEMA`] creates beside its tables (a collation, the
