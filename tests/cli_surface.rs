@@ -422,6 +422,11 @@ fn man_prints_the_page() {
     let none = run(&db, &["man", "nosuch"]);
     assert_eq!(none.code, 4);
     one_sentence(&none.stderr);
+    assert!(
+        none.stderr.contains("`seqtui --help` lists the commands"),
+        "{}",
+        none.stderr
+    );
 }
 
 /// Declining a `[y/N]` question is a refusal (exit 3), not a usage error.

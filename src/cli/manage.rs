@@ -237,7 +237,7 @@ pub struct TransferArgs {
     #[arg(long, value_parser = super::choice::choice::<TransferPolicy>(super::choice::names_of!(TransferPolicy)))]
     pub policy: Option<TransferPolicy>,
     /// Apply the policy only to enrollments at or after this step
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = step_number)]
     pub from_step: Option<i64>,
     /// Show the preview and change nothing
     #[arg(long)]
@@ -428,4 +428,12 @@ fn cancels(preview: &TransferReport) -> String {
         "{} scheduled emails and {} open tasks will be cancelled.",
         preview.emails_cancelled, preview.tasks_removed
     )
+}
+
+/// A step's number as typed: a whole number from 1 (the first step).
+fn step_number(text: &str) -> Result<i64, String> {
+    match text.trim().parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("a step number is a whole number from 1 (the first step)".into()),
+    }
 }

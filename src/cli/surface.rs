@@ -199,12 +199,15 @@ pub fn man_page(command: Option<&str>) -> Result<Vec<u8>, Failure> {
         Some((_, text)) => Ok(text.clone()),
         None => {
             let wanted = command.unwrap_or_default().trim();
+            let near = crate::domain::did_you_mean(wanted, known.iter().copied());
+            let hint = if near.is_empty() {
+                "; `seqtui --help` lists the commands".to_string()
+            } else {
+                near
+            };
             Err(Failure {
                 code: 4,
-                message: format!(
-                    "no command '{wanted}'{}",
-                    crate::domain::did_you_mean(wanted, known.iter().copied())
-                ),
+                message: format!("no command '{wanted}'{hint}"),
             })
         }
     }
