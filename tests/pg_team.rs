@@ -133,12 +133,7 @@ fn a_server_that_never_answers_is_given_up_on_after_connect_timeout() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let took = started.elapsed();
-    let out = child.wait_with_output().unwrap();
-    let r = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into(),
-        stderr: String::from_utf8_lossy(&out.stderr).into(),
-    };
+    let r = Run::from(child.wait_with_output().unwrap());
     assert_eq!(r.code, 1, "{}", r.stderr);
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("no answer within 2 s"), "{}", r.stderr);
@@ -191,10 +186,9 @@ fn a_missing_database_is_not_found() {
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("createdb nosuchdb"), "{}", r.stderr);
     // `paths` does not connect: whether it is there is unknown, not false.
-    let r = ok(seqtui(&url, &pg, &["--json", "paths"]));
-    let paths: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let paths = ok(seqtui(&url, &pg, &["--json", "paths"])).json();
     assert_eq!(paths["workspace"], url.as_str());
-    assert!(paths["workspace_exists"].is_null(), "{}", r.stdout);
+    assert!(paths["workspace_exists"].is_null(), "{paths}");
 }
 
 /// A workspace file whose users are bound to operating-system logins,
@@ -223,19 +217,13 @@ fn a_bound_workspace_migrated_in_has_its_admin_bound_to_the_role_that_copied_it(
         "tom",
     ]));
 
-    let url = pg.database("team");
-    let r = ok(seqtui(
-        &url,
-        &pg,
-        &["--json", "migrate", "--from", file_url, "--to", &url],
-    ));
-    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(report["bound"]["admin"], admin, "{}", r.stdout);
+    let report = migrate_into(&pg, file_url, "team");
+    assert_eq!(report["bound"]["admin"], admin, "{report}");
     assert_eq!(report["bound"]["role"], pg.user);
 
     // The role that copied it acts as the admin and can rebind the others.
-    let users = ok(seqtui(&url, &pg, &["--json", "users"]));
-    let users: serde_json::Value = serde_json::from_str(&users.stdout).unwrap();
+    let url = pg.url("team");
+    let users = ok(seqtui(&url, &pg, &["--json", "users"])).json();
     let login_of = |email: &str| {
         users
             .as_array()
@@ -270,14 +258,19 @@ fn a_bound_workspace_migrated_in_has_its_admin_bound_to_the_role_that_copied_it(
         "--contacts",
         "20",
     ])));
-    let url = pg.database("plain");
-    let r = ok(seqtui(
+    let report = migrate_into(&pg, plain_url, "plain");
+    assert!(report["bound"].is_null(), "{report}");
+}
+
+/// `migrate --json` of the workspace file `from` into a new database `db`.
+fn migrate_into(pg: &Postgres, from: &str, db: &str) -> serde_json::Value {
+    let url = pg.database(db);
+    ok(seqtui(
         &url,
-        &pg,
-        &["--json", "migrate", "--from", plain_url, "--to", &url],
-    ));
-    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert!(report["bound"].is_null(), "{}", r.stdout);
+        pg,
+        &["--json", "migrate", "--from", from, "--to", &url],
+    ))
+    .json()
 }
 
 /// A password file others may read is ignored, as psql ignores it, and the

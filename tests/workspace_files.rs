@@ -219,12 +219,7 @@ fn a_url_of_another_scheme_is_a_usage_error_not_a_file() {
             cmd
         };
         for args in [&["init"][..], &["demo"][..], &["users"][..]] {
-            let out = bare().arg("--db").arg(url).args(args).output().unwrap();
-            let r = Run {
-                code: out.status.code().unwrap_or(-1),
-                stdout: String::from_utf8_lossy(&out.stdout).into(),
-                stderr: String::from_utf8_lossy(&out.stderr).into(),
-            };
+            let r = Run::from(bare().arg("--db").arg(url).args(args).output().unwrap());
             assert_eq!(r.code, 2, "{url} {args:?}: {}", r.stderr);
             one_sentence(&r.stderr);
             assert!(r.stderr.contains("postgres://USER@HOST"), "{}", r.stderr);
