@@ -165,3 +165,37 @@ fn skipped_items_are_grouped_by_code_in_summaries() {
         "not permitted: only Ann may (+1 similar); already finished"
     );
 }
+
+/// A dialog that names who may for every skipped item needs each distinct
+/// sentence of a code and how many items say it, not only the first.
+#[test]
+fn a_group_lists_each_distinct_sentence_with_its_count() {
+    let skipped = vec![
+        Skipped::new(1, SkipCode::NotPermitted, "not permitted: only Bob may"),
+        Skipped::new(2, SkipCode::NotPermitted, "not permitted: only Cleo may"),
+        Skipped::new(3, SkipCode::AlreadyEnded, "already finished"),
+        Skipped::new(4, SkipCode::NotPermitted, "not permitted: only Ann may"),
+        Skipped::new(5, SkipCode::NotPermitted, "not permitted: only Cleo may"),
+    ];
+    let groups = skip_groups(&skipped);
+    assert_eq!(groups[0].code, SkipCode::NotPermitted);
+    assert_eq!(groups[0].count, 4);
+    assert_eq!(
+        groups[0].sentences,
+        vec![
+            ("not permitted: only Cleo may".to_string(), 2),
+            ("not permitted: only Ann may".to_string(), 1),
+            ("not permitted: only Bob may".to_string(), 1),
+        ],
+        "commonest first, then in order of the text"
+    );
+    assert_eq!(
+        groups[1].sentences,
+        vec![("already finished".to_string(), 1)]
+    );
+    let total: usize = groups
+        .iter()
+        .flat_map(|g| g.sentences.iter().map(|(_, n)| n))
+        .sum();
+    assert_eq!(total, skipped.len());
+}

@@ -382,6 +382,45 @@ fn every_view_and_dialog_with_no_color() {
     run(Theme::plain(), true);
 }
 
+/// R12 as a rep sees it in All enrollments: every active enrollment at a
+/// company, four of them enrolled by four other people (each named whole,
+/// with who else may), and a query matching only somebody else's
+/// enrollment (nothing to unenroll: the dialog says so and only closes).
+#[test]
+fn a_rep_is_told_who_may_unenroll_every_refused_row() {
+    const TOM: &str = "tom.becker@northwind.example";
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let cases = [
+        ("rep_unenroll_some_refused", "Lakeshore Travel LLC", true),
+        ("rep_unenroll_all_refused", "Atlasmark Apparel Group", false),
+    ];
+    for (name, company, mark_all) in cases {
+        for (w, h) in SIZES {
+            let mut ui =
+                Headless::open(&path, clock(), Some(TOM), (w, h), Theme::colored()).unwrap();
+            ui.settle();
+            ui.key("5").settle().key("/");
+            while !ui.app.editor().unwrap().text.is_empty() {
+                ui.key("backspace");
+            }
+            ui.type_text(&format!("status:active company:\"{company}\""))
+                .key("enter")
+                .settle();
+            if mark_all {
+                ui.key("ctrl-a");
+            }
+            ui.key("u").settle();
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), ui.screen());
+            if mark_all && h == 24 {
+                // The sentences that did not fit, a page down.
+                ui.key("pagedown").key("pagedown");
+                insta::assert_snapshot!(format!("{name}_{w}x{h}_page_down"), ui.screen());
+            }
+        }
+    }
+}
+
 #[test]
 fn below_the_minimum_size_it_says_so() {
     let dir = tempfile::tempdir().unwrap();

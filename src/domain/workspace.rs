@@ -624,31 +624,54 @@ pub struct SkipGroup {
     /// The shared sentence; when the items of a code say different things
     /// (each names who may), the first one and how many others.
     pub phrase: String,
+    /// Every distinct sentence of the code and how many items say it,
+    /// commonest first, then in order of the text: what a screen lists
+    /// when the one `phrase` would name only the first of several people.
+    pub sentences: Vec<(String, usize)>,
 }
 
 pub fn skip_groups(skipped: &[Skipped]) -> Vec<SkipGroup> {
-    // (code, count, distinct sentences in first-seen order)
-    let mut groups: Vec<(SkipCode, usize, Vec<&str>)> = Vec::new();
+    // (code, count, distinct sentences in first-seen order, each counted);
+    // a dialog regroups a bulk change's skips on every frame, so each
+    // sentence is found by hashing, not by a walk over the others.
+    type Sentences<'a> = (Vec<(&'a str, usize)>, HashMap<&'a str, usize>);
+    let mut groups: Vec<(SkipCode, usize, Sentences<'_>)> = Vec::new();
     for s in skipped {
-        match groups.iter_mut().find(|g| g.0 == s.code) {
-            Some(g) => {
-                g.1 += 1;
-                if !g.2.contains(&s.why.as_str()) {
-                    g.2.push(&s.why);
-                }
+        let at = match groups.iter().position(|g| g.0 == s.code) {
+            Some(at) => at,
+            None => {
+                groups.push((s.code, 0, (Vec::new(), HashMap::new())));
+                groups.len() - 1
             }
-            None => groups.push((s.code, 1, vec![&s.why])),
+        };
+        let (_, count, (whys, index)) = &mut groups[at];
+        *count += 1;
+        match index.get(s.why.as_str()) {
+            Some(&i) => whys[i].1 += 1,
+            None => {
+                index.insert(&s.why, whys.len());
+                whys.push((&s.why, 1));
+            }
         }
     }
     let mut groups: Vec<SkipGroup> = groups
         .into_iter()
-        .map(|(code, count, whys)| SkipGroup {
-            code,
-            count,
-            phrase: match whys.len() {
-                1 => whys[0].to_string(),
-                n => format!("{} (+{} similar)", whys[0], n - 1),
-            },
+        .map(|(code, count, (whys, _))| {
+            let phrase = match whys.len() {
+                1 => whys[0].0.to_string(),
+                n => format!("{} (+{} similar)", whys[0].0, n - 1),
+            };
+            let mut sentences: Vec<(String, usize)> = whys
+                .into_iter()
+                .map(|(why, n)| (why.to_string(), n))
+                .collect();
+            sentences.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            SkipGroup {
+                code,
+                count,
+                phrase,
+                sentences,
+            }
         })
         .collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.phrase.cmp(&b.phrase)));

@@ -1132,6 +1132,129 @@ fn ctrl_a_marks_every_match_across_sequences_and_u_unenrolls_them() {
     assert!(screen.contains("0 match now"), "{screen}");
 }
 
+const TOM: &str = "tom.becker@northwind.example";
+
+/// The text inside the dialog box drawn over an 80-column screen, its
+/// lines joined by one space (so that a wrapped sentence reads whole).
+fn dialog_text(screen: &str) -> String {
+    let inside: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| {
+            let first = l.find('│')?;
+            let last = l.rfind('│')?;
+            (last > first).then(|| l[first + '│'.len_utf8()..last].trim())
+        })
+        .collect();
+    inside
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The unenroll dialog's dry run, once it has arrived.
+fn unenroll_preview(h: &Headless) -> crate::domain::UnenrollReport {
+    let Some(d) = h.app.dialog_as::<UnenrollDialog>() else {
+        panic!("the unenroll dialog is open");
+    };
+    let Preview::Ready(p) = &d.preview else {
+        panic!("the dry run arrived: {:?}", d.preview);
+    };
+    p.report.clone()
+}
+
+/// R12 for many rows: a rep marks every active enrollment at a company
+/// where four people enrolled the contacts the rep may not touch; the
+/// dialog names who may for each of them, every sentence whole (at 80×24
+/// the rest are a page down), not the first one cut at the border.
+#[test]
+fn a_rep_is_told_who_may_unenroll_each_refused_row_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(TOM), (80, 24));
+    h.key("5").settle();
+    query(&mut h, "status:active company:\"Lakeshore Travel LLC\"");
+    h.key("ctrl-a").key("u").settle();
+    let report = unenroll_preview(&h);
+    assert_eq!(report.unenrolled.len(), 1);
+    assert_eq!(report.skipped.len(), 4);
+    let mut whys: Vec<&str> = report.skipped.iter().map(|s| s.why.as_str()).collect();
+    whys.sort();
+    whys.dedup();
+    assert_eq!(whys.len(), 4, "four people enrolled them: {whys:?}");
+
+    let first = h.screen();
+    assert!(first.contains("4 will be skipped"), "{first}");
+    assert!(
+        first.contains("[ Cancel ]"),
+        "some can be unenrolled: the buttons stay, Cancel focused: {first}"
+    );
+    // Every sentence shows whole, on this page or a later one.
+    let mut seen = dialog_text(&first);
+    for _ in 0..whys.len() {
+        h.key("pagedown");
+        seen.push(' ');
+        seen.push_str(&dialog_text(&h.screen()));
+    }
+    for why in &whys {
+        assert!(seen.contains(why), "'{why}' is not shown whole:\n{first}");
+    }
+    // Page keys move through the reasons, not out of the dialog.
+    assert!(h.app.dialog_as::<UnenrollDialog>().is_some());
+}
+
+/// When nothing can be unenrolled the dialog says so before anything is
+/// chosen, says who may, and offers only to close it.
+#[test]
+fn a_dialog_with_nothing_to_unenroll_says_so_and_only_closes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(TOM), (80, 24));
+    h.key("5").settle();
+    query(&mut h, "status:active company:\"Atlasmark Apparel Group\"");
+    let rows = all_ids(&h);
+    assert_eq!(rows.len(), 1, "one enrollment, somebody else's");
+    h.key("u").settle();
+    let report = unenroll_preview(&h);
+    assert!(report.unenrolled.is_empty());
+    let why = report.skipped[0].why.clone();
+    assert!(why.starts_with("not permitted: only "), "{why}");
+
+    let screen = h.screen();
+    let text = dialog_text(&screen);
+    assert!(
+        text.contains("Nothing here can be unenrolled"),
+        "said up front: {screen}"
+    );
+    assert!(text.contains(&why), "who may, whole: {screen}");
+    assert!(
+        !screen.contains("Unenroll ]"),
+        "no Unenroll button: {screen}"
+    );
+    assert!(!screen.contains(" Unenroll 0 "), "{screen}");
+    assert!(
+        !screen.contains("Reason  (↑/↓"),
+        "no reason to choose: {screen}"
+    );
+    assert!(screen.contains("[ Close ]"), "{screen}");
+    let hints = screen.lines().last().unwrap();
+    assert!(
+        !hints.contains("confirm") && hints.contains("cancel"),
+        "the hint bar offers only closing: {hints}"
+    );
+    let d = h.app.dialog_as::<UnenrollDialog>().unwrap();
+    assert_eq!(d.focus, Field::Cancel);
+    // Tab has nowhere else to go; enter closes; nothing changed.
+    h.key("tab");
+    assert_eq!(
+        h.app.dialog_as::<UnenrollDialog>().unwrap().focus,
+        Field::Cancel
+    );
+    h.key("enter").settle();
+    assert!(h.app.dialog.is_none(), "enter closed it");
+    assert_eq!(status_of(&path, rows[0]), Status::Active);
+}
+
 #[test]
 fn a_saved_list_opens_from_the_lists_view_and_counts_what_is_left() {
     let dir = tempfile::tempdir().unwrap();

@@ -25,7 +25,7 @@ pub use unenroll::{Field, Target, UnenrollDialog, UnenrollPreview};
 
 use crate::tui::action::{Action, Command, Job, JobError};
 use crate::tui::app::App;
-pub(crate) use crate::tui::widgets::boxed::{boxed, buttons, draw_box};
+pub(crate) use crate::tui::widgets::boxed::{boxed, button, buttons, draw_box};
 
 /// One dialog: its state, what an action does to it, and its draw. The
 /// app holds the open one as `Box<dyn Dialog>`; `update` and `view` call
@@ -49,6 +49,12 @@ pub trait Dialog: std::fmt::Debug + std::any::Any {
     /// The hint bar's pairs while it is typing (`None`: a note's).
     fn typing_hints(&self) -> Option<Vec<(&'static str, &'static str)>> {
         None
+    }
+    /// Whether `command` does something here now: the hint bar leaves
+    /// out what it would only refuse (a confirm with nothing to confirm).
+    fn offers(&self, command: Command) -> bool {
+        let _ = command;
+        true
     }
 }
 

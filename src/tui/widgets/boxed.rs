@@ -55,6 +55,18 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     )
 }
 
+/// A dialog's one button (when closing is all it offers), focused and
+/// centred in `inner` cells.
+pub fn button(app: &App, label: &str, inner: usize) -> Line<'static> {
+    let t = &app.theme;
+    let shown = format!("[{label}]");
+    let left = inner.saturating_sub(crate::tui::text::width(&shown)) / 2;
+    Line::from(vec![
+        Span::raw(" ".repeat(left)),
+        Span::styled(shown, t.button_focused()),
+    ])
+}
+
 /// A dialog's two buttons, centred in `inner` cells; the focused one is
 /// bracketed and highlighted.
 pub fn buttons(

@@ -52,9 +52,11 @@ pub fn hint_bar(app: &App, frame: &mut Frame, area: Rect) {
         ]
     } else {
         app.keymap
-            // `U` only while a batch of this user's can be undone.
+            // `U` only while a batch of this user's can be undone; in a
+            // dialog, what it offers now.
             .hints(&app.scopes(), |c| {
-                c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some()
+                (c != crate::tui::action::Command::Undo || app.undo_minutes_left().is_some())
+                    && app.dialog.as_ref().is_none_or(|d| d.offers(c))
             })
             .into_iter()
             .map(|(k, h)| (k, h.to_string()))

@@ -1,5 +1,6 @@
-//! The unenroll dialog drawn: who and what it takes, the reason list, the
-//! note, the dry run's counts, and the buttons.
+//! The unenroll dialog drawn: who and what it takes, the dry run's counts
+//! and the rows it skips (each reason whole), the reason list, the note,
+//! and the buttons (only Close when nothing can be unenrolled).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -10,20 +11,40 @@ use super::{Field, Screen, UnenrollDialog, UnenrollPreview};
 use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
-use crate::tui::dialogs::{Preview, boxed, buttons, key};
+use crate::tui::dialogs::{Preview, boxed, button, buttons, key};
 use crate::tui::text::{self, count, fit, pad, plural};
 
 pub fn draw(app: &App, d: &UnenrollDialog, frame: &mut Frame, area: Rect) {
     let width = 78.min(area.width.saturating_sub(2));
-    // The roomiest layout that fits: the reason grid and every group of
-    // skipped rows; then the reasons on one line; then one skipped line.
+    let inner = width.saturating_sub(4) as usize;
+    // The roomiest layout that fits: the reason grid and every skip
+    // sentence; then the reasons on one line; then the skip sentences
+    // that fit from the one page down reached, each still whole.
     let room = area.height.saturating_sub(4) as usize;
-    let mut lines = unenroll_lines(app, d, width, false, 3);
+    let skipped = skipped_lines(app, d, inner);
+    let every = Shown {
+        from: 0,
+        to: skipped.sentences.len(),
+    };
+    let mut lines = unenroll_lines(app, d, width, false, &skipped, every);
     if lines.len() > room {
-        lines = unenroll_lines(app, d, width, true, 3);
+        lines = unenroll_lines(app, d, width, true, &skipped, every);
     }
-    if lines.len() > room {
-        lines = unenroll_lines(app, d, width, true, 0);
+    if lines.len() > room && skipped.sentences.len() > 1 {
+        let all: usize = skipped.sentences.iter().map(Vec::len).sum();
+        // What is left once the sentences are out and the line saying
+        // which of them show is in.
+        let mut free = (room + all).saturating_sub(lines.len() + 1);
+        let from = d.reasons_from.min(skipped.sentences.len() - 1);
+        let mut to = from;
+        for sentence in &skipped.sentences[from..] {
+            if to > from && sentence.len() > free {
+                break;
+            }
+            free = free.saturating_sub(sentence.len());
+            to += 1;
+        }
+        lines = unenroll_lines(app, d, width, true, &skipped, Shown { from, to });
     }
     let title = if d.targets.len() == 1 {
         " Unenroll this enrollment? ".to_string()
@@ -33,12 +54,119 @@ pub fn draw(app: &App, d: &UnenrollDialog, frame: &mut Frame, area: Rect) {
     boxed(app, frame, area, title, width, lines);
 }
 
+/// The dry run's skipped rows as the dialog lists them: grouped by the
+/// domain's code (commonest first), each distinct sentence of a code with
+/// how many rows it is about, wrapped whole to the dialog's width — every
+/// person who may is named, none cut at the border (R12).
+struct Skipped {
+    /// "6 will be skipped:" above the sentences when there are several
+    /// (with how many of each code, when there are several codes).
+    head: Vec<Line<'static>>,
+    /// One entry per distinct sentence, its wrapped lines.
+    sentences: Vec<Vec<Line<'static>>>,
+}
+
+/// Which of the skip sentences are on screen: `from..to`.
+#[derive(Clone, Copy)]
+struct Shown {
+    from: usize,
+    to: usize,
+}
+
+fn skipped_lines(app: &App, d: &UnenrollDialog, inner: usize) -> Skipped {
+    let style = app.theme.error();
+    let mut out = Skipped {
+        head: Vec::new(),
+        sentences: Vec::new(),
+    };
+    let Preview::Ready(UnenrollPreview { report, .. }) = &d.preview else {
+        return out;
+    };
+    if report.skipped.is_empty() {
+        return out;
+    }
+    let skipped = count(report.skipped.len() as i64);
+    let groups = crate::domain::skip_groups(&report.skipped);
+    let sentences: Vec<&(String, usize)> = groups.iter().flat_map(|g| &g.sentences).collect();
+    if let [(why, _)] = sentences.as_slice() {
+        out.sentences.push(hanging(
+            0,
+            &format!("{skipped} will be skipped: {why}"),
+            2,
+            inner,
+            style,
+        ));
+        return out;
+    }
+    let codes = match groups.as_slice() {
+        [_] => String::new(),
+        many => {
+            let each: Vec<String> = many
+                .iter()
+                .map(|g| format!("{} {}", count(g.count as i64), g.code.label()))
+                .collect();
+            format!(" ({})", each.join(", "))
+        }
+    };
+    out.head = hanging(
+        0,
+        &format!("{skipped} will be skipped{codes}:"),
+        2,
+        inner,
+        style,
+    );
+    for (why, n) in sentences {
+        let n = count(*n as i64);
+        let indent = 2 + text::width(&n) + 1;
+        out.sentences
+            .push(hanging(2, &format!("{n} {why}"), indent, inner, style));
+    }
+    out
+}
+
+/// `text` after `lead` spaces, broken at spaces into lines of at most
+/// `inner` cells, the lines after the first indented by `indent` (a word
+/// longer than a line is cut, as `text::wrap` does).
+fn hanging(
+    lead: usize,
+    text: &str,
+    indent: usize,
+    inner: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = " ".repeat(lead);
+    let mut empty = true;
+    // A word fits a line wherever it lands.
+    let longest = inner.saturating_sub(lead.max(indent)).max(1);
+    for word in text::clean(text).split_whitespace() {
+        let word = fit(word, longest);
+        if !empty && text::width(&line) + 1 + text::width(&word) > inner {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&word);
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, style)))
+        .collect()
+}
+
 fn unenroll_lines<'a>(
     app: &App,
     d: &UnenrollDialog,
     width: u16,
     compact: bool,
-    skip_groups: usize,
+    skipped: &Skipped,
+    shown: Shown,
 ) -> Vec<Line<'a>> {
     let t = &app.theme;
     let inner = width.saturating_sub(4) as usize;
@@ -127,6 +255,10 @@ fn unenroll_lines<'a>(
             lines.push(line("Counting what will be cancelled…".into(), t.dim()))
         }
         Preview::Failed(why) => lines.push(line(why.to_string(), t.error())),
+        Preview::Ready(_) if d.nothing_to_unenroll() => {
+            // Said before anything is chosen, not after y.
+            lines.push(line("Nothing here can be unenrolled.".into(), t.title()));
+        }
         Preview::Ready(UnenrollPreview { report, .. }) => {
             lines.push(line(
                 format!(
@@ -148,39 +280,42 @@ fn unenroll_lines<'a>(
                 ),
                 t.title(),
             ));
-            if !report.skipped.is_empty() {
-                // The domain's reasons, grouped by code: the commonest first.
-                let groups = crate::domain::skip_groups(&report.skipped);
-                let skipped = count(report.skipped.len() as i64);
-                if groups.len() == 1 {
-                    lines.push(line(
-                        format!("{skipped} will be skipped: {}", groups[0].phrase),
-                        t.error(),
-                    ));
-                } else {
-                    lines.push(line(format!("{skipped} will be skipped:"), t.error()));
-                    for g in groups.iter().take(skip_groups) {
-                        lines.push(line(
-                            format!("  {} {}", count(g.count as i64), g.phrase),
-                            t.error(),
-                        ));
-                    }
-                    if groups.len() > skip_groups {
-                        let rest: i64 = groups[skip_groups..].iter().map(|g| g.count as i64).sum();
-                        lines.push(line(
-                            format!(
-                                "  {} for {} other reasons",
-                                count(rest),
-                                groups.len() - skip_groups
-                            ),
-                            t.error(),
-                        ));
-                    }
-                }
-            }
         }
     }
+    lines.extend(skipped.head.iter().cloned());
+    for sentence in &skipped.sentences[shown.from..shown.to] {
+        lines.extend(sentence.iter().cloned());
+    }
+    let total = skipped.sentences.len();
+    if shown.to - shown.from < total {
+        let which = if shown.to - shown.from == 1 {
+            format!("reason {} of {}", shown.from + 1, total)
+        } else {
+            format!("reasons {}–{} of {}", shown.from + 1, shown.to, total)
+        };
+        lines.push(line(
+            format!(
+                "{which} · {}/{} for the others",
+                key(app, Command::PageDown),
+                key(app, Command::PageUp)
+            ),
+            t.dim(),
+        ));
+    }
     lines.push(Line::from(""));
+
+    if d.nothing_to_unenroll() {
+        // No reason to choose, no note: closing is all there is to do.
+        lines.push(button(app, " Close ", inner));
+        if let Some(notice) = &d.notice {
+            lines.push(line(notice.clone(), t.error()));
+        }
+        lines.push(line(
+            format!("{}/esc/enter close", key(app, Command::Cancel)),
+            t.dim(),
+        ));
+        return lines;
+    }
 
     // The reason picker: two columns when there is room.
     let focus_style = |f: Field| if d.focus == f { t.key() } else { t.title() };

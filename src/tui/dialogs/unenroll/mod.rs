@@ -2,8 +2,10 @@
 //! domain's dry run of what it cancels before it can be confirmed.
 
 mod draw;
+mod jobs;
 
 pub use draw::draw;
+pub use jobs::{PreviewUnenroll, UnenrollMany, UnenrollOne};
 
 use super::{Outcome, Preview};
 use crate::domain::{EndReason, EnrollmentRow, Expected, Status, UnenrollReport};
@@ -86,6 +88,9 @@ pub struct UnenrollDialog {
     pub focus: Field,
     /// A line under the buttons: why confirm did nothing yet.
     pub notice: Option<String>,
+    /// The first of the dry run's skip sentences on screen, when they do
+    /// not all fit (page down / up move it one sentence at a time).
+    pub reasons_from: usize,
 }
 
 impl UnenrollDialog {
@@ -113,7 +118,33 @@ impl UnenrollDialog {
             note: String::new(),
             focus,
             notice: None,
+            reasons_from: 0,
         }
+    }
+
+    /// The dry run says nothing of it can be unenrolled (every one is
+    /// skipped: not permitted, already ended, gone): the dialog says so and
+    /// only closes.
+    pub fn nothing_to_unenroll(&self) -> bool {
+        matches!(&self.preview, Preview::Ready(p) if p.report.unenrolled.is_empty())
+    }
+
+    /// How many distinct skip sentences the dry run has (each one a line,
+    /// or a few, of the dialog).
+    fn skip_sentences(&self) -> usize {
+        match &self.preview {
+            Preview::Ready(p) => crate::domain::skip_groups(&p.report.skipped)
+                .iter()
+                .map(|g| g.sentences.len())
+                .sum(),
+            _ => 0,
+        }
+    }
+
+    /// Moves the first skip sentence shown by `delta` (kept on one).
+    fn scroll_reasons(&mut self, delta: isize) {
+        let last = self.skip_sentences().saturating_sub(1);
+        self.reasons_from = self.reasons_from.saturating_add_signed(delta).min(last);
     }
 
     pub fn reason(&self) -> Option<EndReason> {
@@ -126,6 +157,9 @@ impl UnenrollDialog {
     }
 
     pub fn handle(&mut self, action: &Action) -> Outcome {
+        if self.nothing_to_unenroll() {
+            return self.handle_nothing(action);
+        }
         match action {
             Action::Command(Command::Cancel) | Action::Command(Command::Escape) => Outcome::Cancel,
             Action::Command(Command::Confirm) => self.confirm(),
@@ -157,12 +191,40 @@ impl UnenrollDialog {
                 self.pick(-1);
                 Outcome::Stay
             }
+            Action::Command(Command::PageDown) => {
+                self.scroll_reasons(1);
+                Outcome::Stay
+            }
+            Action::Command(Command::PageUp) => {
+                self.scroll_reasons(-1);
+                Outcome::Stay
+            }
             Action::Input(c) if self.focus == Field::Note => {
                 self.note.push(*c);
                 Outcome::Stay
             }
             Action::InputBackspace if self.focus == Field::Note => {
                 self.note.pop();
+                Outcome::Stay
+            }
+            _ => Outcome::Stay,
+        }
+    }
+
+    /// Nothing can be unenrolled: there is no reason to choose and no note
+    /// to write, only the skip sentences to read and the dialog to close.
+    fn handle_nothing(&mut self, action: &Action) -> Outcome {
+        self.focus = Field::Cancel;
+        match action {
+            Action::Command(Command::Cancel | Command::Escape | Command::Press)
+            | Action::InputDone => Outcome::Cancel,
+            Action::Command(Command::Confirm) => self.confirm(),
+            Action::Command(Command::Down | Command::PageDown) => {
+                self.scroll_reasons(1);
+                Outcome::Stay
+            }
+            Action::Command(Command::Up | Command::PageUp) => {
+                self.scroll_reasons(-1);
                 Outcome::Stay
             }
             _ => Outcome::Stay,
@@ -309,6 +371,11 @@ pub fn preview_done(
                 if d.single.is_none() {
                     d.single = row.as_deref().map(Target::of);
                 }
+                // Nothing to unenroll: only closing is offered, so the
+                // focus is on it (and off a note being typed).
+                if report.unenrolled.is_empty() {
+                    d.focus = Field::Cancel;
+                }
                 Preview::Ready(UnenrollPreview { report, counts })
             }
             Err(err) => Preview::Failed(err),
@@ -350,111 +417,13 @@ impl Dialog for UnenrollDialog {
     fn typing(&self) -> bool {
         UnenrollDialog::typing(self)
     }
-}
-
-/// The dry run an unenroll dialog shows, plus what the targets are now
-/// (and the one target as it is now, when there is one: R4 checks it).
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreviewUnenroll {
-    pub generation: u64,
-    pub enrollments: Vec<i64>,
-    pub reason: EndReason,
-}
-
-impl crate::tui::action::Work for PreviewUnenroll {
-    type Answer = (UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>);
-    const READ: bool = false;
-    fn run(
-        &self,
-        ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
-    ) -> crate::domain::Result<(UnenrollReport, Vec<StatusCount>, Option<Box<EnrollmentRow>>)> {
-        let request = crate::domain::UnenrollRequest {
-            enrollments: self.enrollments.clone(),
-            reason: self.reason,
-            note: None,
-            dry_run: true,
-        };
-        let report = ws.unenroll(user, &request)?;
-        let row = match self.enrollments.as_slice() {
-            [one] => Some(Box::new(ws.enrollment(*one)?)),
-            _ => None,
-        };
-        Ok((report, ws.status_counts(&self.enrollments)?, row))
-    }
-    fn done(
-        self,
-        app: &mut App,
-        result: crate::tui::action::JobOutcome<(
-            UnenrollReport,
-            Vec<StatusCount>,
-            Option<Box<EnrollmentRow>>,
-        )>,
-    ) {
-        preview_done(app, self.generation, result)
-    }
-}
-
-/// Unenroll many (R5): one transaction, one batch.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnenrollMany {
-    pub enrollments: Vec<i64>,
-    pub reason: EndReason,
-    pub note: Option<String>,
-}
-
-impl crate::tui::action::Work for UnenrollMany {
-    type Answer = UnenrollReport;
-    const READ: bool = false;
-    const TIDIES: bool = true;
-    fn run(
-        &self,
-        ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
-    ) -> crate::domain::Result<UnenrollReport> {
-        ws.unenroll(
-            user,
-            &crate::domain::UnenrollRequest {
-                enrollments: self.enrollments.clone(),
-                reason: self.reason,
-                note: self.note.clone(),
-                dry_run: false,
-            },
-        )
-    }
-    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
-        done(app, result)
-    }
-}
-
-/// Unenroll the one enrollment the person confirmed (R4).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnenrollOne {
-    pub enrollment: i64,
-    pub expected: Expected,
-    pub reason: EndReason,
-    pub note: Option<String>,
-}
-
-impl crate::tui::action::Work for UnenrollOne {
-    type Answer = UnenrollReport;
-    const READ: bool = false;
-    const TIDIES: bool = true;
-    fn run(
-        &self,
-        ws: &mut crate::domain::Workspace,
-        user: &crate::domain::User,
-    ) -> crate::domain::Result<UnenrollReport> {
-        ws.unenroll_one(
-            user,
-            self.enrollment,
-            &self.expected,
-            self.reason,
-            self.note.clone(),
-        )
-    }
-    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<UnenrollReport>) {
-        done(app, result)
+    fn offers(&self, command: Command) -> bool {
+        // Nothing to unenroll: reading the reasons and closing are all.
+        !self.nothing_to_unenroll()
+            || matches!(
+                command,
+                Command::Cancel | Command::Press | Command::PageDown | Command::PageUp
+            )
     }
 }
 
@@ -557,6 +526,38 @@ mod tests {
                 note: None,
             }))
         );
+    }
+
+    #[test]
+    fn nothing_eligible_offers_only_closing_and_pages_through_the_reasons() {
+        use crate::domain::{SkipCode, Skipped};
+        let mut d = UnenrollDialog::new(Screen::Enrollments, vec![7], None, 0, 1);
+        assert_eq!(d.focus, Field::Confirm, "one enrollment starts on confirm");
+        let mut r = report(&[]);
+        r.skipped = vec![
+            Skipped::new(7, SkipCode::NotPermitted, "not permitted: only Ann may"),
+            Skipped::new(8, SkipCode::NotPermitted, "not permitted: only Bob may"),
+            Skipped::new(9, SkipCode::AlreadyEnded, "already finished"),
+        ];
+        d.preview = Preview::Ready(UnenrollPreview {
+            report: r,
+            counts: Vec::new(),
+        });
+        assert!(d.nothing_to_unenroll());
+        assert!(!Dialog::offers(&d, Command::Confirm));
+        assert!(Dialog::offers(&d, Command::Cancel));
+        d.handle(&cmd(Command::NextField));
+        assert_eq!(d.focus, Field::Cancel, "nowhere else to go");
+        for _ in 0..5 {
+            d.handle(&cmd(Command::PageDown));
+        }
+        assert_eq!(d.reasons_from, 2, "kept on the last of three sentences");
+        d.handle(&cmd(Command::Up));
+        assert_eq!(d.reasons_from, 1);
+        assert_eq!(d.reason, None, "no reason is chosen");
+        assert_eq!(d.handle(&cmd(Command::Confirm)), Outcome::Stay);
+        assert!(d.notice.is_some());
+        assert_eq!(d.handle(&cmd(Command::Press)), Outcome::Cancel);
     }
 
     #[test]
