@@ -329,8 +329,9 @@ fn export_writes_the_header_and_the_rows_in_order() {
     assert_eq!(ids.len(), 10);
     let wanted = [ids[3], ids[0], 987_654, ids[9]];
     let path = f.dir.path().join("out.csv");
-    let n = ws.export_enrollments(&wanted, &path).unwrap();
-    assert_eq!(n, 3, "an unknown id is left out");
+    let exported = ws.export_enrollments(&wanted, &path).unwrap();
+    assert_eq!(exported.rows, 3, "an unknown id is left out");
+    assert_eq!(exported.path, path, "a free name is kept");
     let mut reader = csv::Reader::from_path(&path).unwrap();
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, EXPORT_COLUMNS);
@@ -356,7 +357,82 @@ fn export_writes_the_header_and_the_rows_in_order() {
     );
     // An id given twice is written once.
     let twice = [ids[1], ids[2], ids[1]];
-    assert_eq!(ws.export_enrollments(&twice, &path).unwrap(), 2);
+    assert_eq!(ws.export_enrollments(&twice, &path).unwrap().rows, 2);
+}
+
+/// An export never replaces a file: the same name again (a fixed clock,
+/// or two exports within one second) gets `-2`, then `-3`, and every
+/// earlier file keeps what it had.
+#[test]
+fn an_export_never_replaces_an_existing_file() {
+    let f = story();
+    let ws = at(&f, 10);
+    let ids = ws
+        .enrollment_ids(&EnrollmentQuery {
+            sequences: vec![f.seq_a.id],
+            ..Default::default()
+        })
+        .unwrap();
+    let path = f.dir.path().join("seqtui-export-alpha-20261110-120000.csv");
+    let second = f
+        .dir
+        .path()
+        .join("seqtui-export-alpha-20261110-120000-2.csv");
+    let third = f
+        .dir
+        .path()
+        .join("seqtui-export-alpha-20261110-120000-3.csv");
+    assert_eq!(ws.export_enrollments(&ids[..1], &path).unwrap().path, path);
+    let first_export = std::fs::read_to_string(&path).unwrap();
+    let again = ws.export_enrollments(&ids[..2], &path).unwrap();
+    assert_eq!(
+        (again.rows, &again.path),
+        (2, &second),
+        "it says where it went"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        first_export,
+        "the first export is still there, unchanged"
+    );
+    assert!(second.exists(), "the second export has a name of its own");
+    let lines = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+    assert_eq!(lines(&second), 3, "header and two rows");
+    // A file someone else put at the next name is not touched either.
+    std::fs::write(&third, "not an export\n").unwrap();
+    let fourth = f
+        .dir
+        .path()
+        .join("seqtui-export-alpha-20261110-120000-4.csv");
+    assert_eq!(
+        ws.export_enrollments(&ids[..3], &path).unwrap().path,
+        fourth
+    );
+    assert_eq!(std::fs::read_to_string(&third).unwrap(), "not an export\n");
+    assert_eq!(lines(&fourth), 4);
+    let partials: Vec<_> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".partial"))
+        .collect();
+    assert!(
+        partials.is_empty(),
+        "no temporary file is left: {partials:?}"
+    );
+    // Another export to that name, still being written, keeps its own
+    // temporary file.
+    let theirs = f
+        .dir
+        .path()
+        .join("seqtui-export-alpha-20261110-120000.csv.partial");
+    std::fs::write(&theirs, "half written").unwrap();
+    let fifth = f
+        .dir
+        .path()
+        .join("seqtui-export-alpha-20261110-120000-5.csv");
+    assert_eq!(ws.export_enrollments(&ids[..1], &path).unwrap().path, fifth);
+    assert_eq!(std::fs::read_to_string(&theirs).unwrap(), "half written");
+    assert_eq!(std::fs::read_to_string(&fifth).unwrap(), first_export);
 }
 
 #[test]
@@ -370,7 +446,7 @@ fn an_export_larger_than_one_read_has_every_row() {
     wanted.reverse();
     let path = f.dir.path().join("all.csv");
     assert_eq!(
-        f.ws.export_enrollments(&wanted, &path).unwrap(),
+        f.ws.export_enrollments(&wanted, &path).unwrap().rows,
         wanted.len()
     );
     let mut reader = csv::Reader::from_path(&path).unwrap();

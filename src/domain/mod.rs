@@ -52,7 +52,7 @@ pub use names::{closest, did_you_mean, suggestion};
 pub use optout::{OptInReport, OptOutReport, opted_out_refusal};
 pub use permissions::may_change;
 pub use report::{
-    DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, REPORT_DAYS, ReasonCount, SequenceReport,
+    DayCount, EXPORT_CHUNK, EXPORT_COLUMNS, Exported, REPORT_DAYS, ReasonCount, SequenceReport,
     export_file_name, spreadsheet_text,
 };
 pub use rules::{Rules, StaleCutoffs, TransferPolicy};

@@ -262,16 +262,18 @@ impl Workspace {
     /// to `path` (header [`EXPORT_COLUMNS`], times RFC 3339 UTC, empty cells
     /// for absent values); unknown ids are left out. The rows are read
     /// [`EXPORT_CHUNK`] at a time and written to a temporary file beside
-    /// `path`, renamed over it at the end, so a failed export leaves no
-    /// half-written file. Returns how many rows were written.
-    pub fn export_enrollments(&self, ids: &[i64], path: &Path) -> Result<usize> {
+    /// `path`, which gets its final name only once it is complete, so a
+    /// failed export leaves no half-written file. It never replaces a
+    /// file: when `path` exists the export goes to `<name>-2.csv`,
+    /// `<name>-3.csv`, … (see `publish`). Returns how many rows were
+    /// written and the file they went to.
+    pub fn export_enrollments(&self, ids: &[i64], path: &Path) -> Result<Exported> {
         let mut seen = std::collections::HashSet::with_capacity(ids.len());
         let ids: Vec<i64> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
         drop(seen);
         let shown = path.display().to_string();
         let io = |e: std::io::Error| DomainError::Storage(format!("cannot write {shown}: {e}"));
-        let partial = partial_path(path);
-        let file = std::fs::File::create(&partial).map_err(io)?;
+        let (file, partial) = create_partial(path).map_err(io)?;
         let written = (|| -> Result<usize> {
             let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
             let csv_error =
@@ -312,25 +314,133 @@ impl Workspace {
             file.sync_all().map_err(io)?;
             Ok(written)
         })();
-        match written {
-            Ok(n) => {
-                std::fs::rename(&partial, path).map_err(io)?;
-                Ok(n)
-            }
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                Err(e)
-            }
+        let published = written.and_then(|rows| {
+            let path = publish(&partial, path).map_err(io)?;
+            Ok(Exported { rows, path })
+        });
+        if published.is_err() {
+            let _ = std::fs::remove_file(&partial);
         }
+        published
     }
 }
 
-/// `report.csv` → `report.csv.partial`, in the same directory so that the
-/// final rename stays on one file system.
-fn partial_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    path.with_file_name(name)
+/// What an export wrote: how many rows, and the file they are in — the
+/// name asked for, or the first free one after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    pub rows: usize,
+    pub path: PathBuf,
+}
+
+/// How many names an export tries (`name.csv`, `name-2.csv`, …) before it
+/// gives up: far more than anyone exports under one name.
+const EXPORT_NAMES: usize = 1_000;
+
+/// `report.csv` → `report.csv.partial` (`report.csv.2.partial`, … when an
+/// export to the same name is being written right now, or one was cut
+/// short), in the same directory so that the final name stays on one file
+/// system; created new, so two exports never write into one file.
+fn create_partial(path: &Path) -> std::io::Result<(std::fs::File, PathBuf)> {
+    let name = path.file_name().unwrap_or_default();
+    for n in 1..=EXPORT_NAMES {
+        let mut partial = name.to_os_string();
+        if n > 1 {
+            partial.push(format!(".{n}"));
+        }
+        partial.push(".partial");
+        let partial = path.with_file_name(partial);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&partial)
+        {
+            Ok(file) => return Ok((file, partial)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(taken(path))
+}
+
+/// `report.csv`, then `report-2.csv`, `report-3.csv`, …: the names an
+/// export of `path` may take, in order.
+fn export_names(path: &Path) -> impl Iterator<Item = PathBuf> + '_ {
+    let stem = path.file_stem().unwrap_or_default();
+    let extension = path.extension();
+    (1..=EXPORT_NAMES).map(move |n| {
+        if n == 1 {
+            return path.to_path_buf();
+        }
+        let mut name = stem.to_os_string();
+        name.push(format!("-{n}"));
+        if let Some(extension) = extension {
+            name.push(".");
+            name.push(extension);
+        }
+        path.with_file_name(name)
+    })
+}
+
+fn taken(path: &Path) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!(
+            "{} and the next {} names after it are all taken",
+            path.display(),
+            EXPORT_NAMES - 1
+        ),
+    )
+}
+
+/// Gives the finished `partial` file the first free name of
+/// [`export_names`]`(path)` and returns it; an existing file is never
+/// replaced.
+///
+/// Why a hard link and not "check, then rename": `rename` replaces
+/// whatever has the target name (rename(2); `std::fs::rename` on Windows
+/// too), so between the check and the rename another export — the next
+/// `x` within the same second, a second seqtui on the same fixed clock — or
+/// anyone's file could take the name and be overwritten without a word.
+/// `hard_link` fails with `AlreadyExists` instead, atomically, and the
+/// complete file appears under its final name at once; the partial name
+/// is then removed. A file system without hard links (FAT, some network
+/// shares) gets the next best thing: the name is reserved with
+/// `create_new` (which fails rather than replaces, too) and the partial
+/// file renamed over that empty reservation — only our own file is
+/// replaced, though a reader may see it empty for that moment.
+fn publish(partial: &Path, path: &Path) -> std::io::Result<PathBuf> {
+    let mut links = true;
+    for name in export_names(path) {
+        if links {
+            match std::fs::hard_link(partial, &name) {
+                Ok(()) => {
+                    // The export is written; a partial name left behind
+                    // only wastes a little room, so it does not fail it.
+                    let _ = std::fs::remove_file(partial);
+                    return Ok(name);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(_) => links = false,
+            }
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&name)
+        {
+            Ok(_) => {
+                if let Err(e) = std::fs::rename(partial, &name) {
+                    let _ = std::fs::remove_file(&name);
+                    return Err(e);
+                }
+                return Ok(name);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(taken(path))
 }
 
 /// The file name an export of `sequence` made at `at` gets:
@@ -371,6 +481,28 @@ mod tests {
             export_file_name("///", at),
             "seqtui-export-sequence-20261127-090507.csv"
         );
+    }
+
+    #[test]
+    fn a_taken_export_name_gets_a_number_before_its_extension() {
+        let names: Vec<PathBuf> =
+            export_names(Path::new("out/seqtui-export-q4-20261127-090507.csv"))
+                .take(3)
+                .collect();
+        assert_eq!(
+            names,
+            [
+                "out/seqtui-export-q4-20261127-090507.csv",
+                "out/seqtui-export-q4-20261127-090507-2.csv",
+                "out/seqtui-export-q4-20261127-090507-3.csv",
+            ]
+            .map(PathBuf::from)
+        );
+        assert_eq!(
+            export_names(Path::new("plain")).nth(1),
+            Some(PathBuf::from("plain-2"))
+        );
+        assert_eq!(export_names(Path::new("a.csv")).count(), EXPORT_NAMES);
     }
 
     #[test]

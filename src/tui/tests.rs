@@ -849,6 +849,62 @@ fn x_exports_the_marked_rows_else_the_filtered_list() {
     assert_eq!(narrow, filtered);
 }
 
+/// With a fixed clock every export of a sequence asks for the same name;
+/// the second one must not replace the first, and the status line names
+/// the file it did write.
+#[test]
+fn a_second_export_with_the_same_name_gets_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, None, (120, 40));
+    open(&mut h, Q4);
+    let out = dir.path().join("exports");
+    std::fs::create_dir(&out).unwrap();
+    let user = h.app.user.clone();
+    let mut ws = Workspace::open(&path, clock()).unwrap();
+    // Runs the job `x` asked for, into `out` instead of the current
+    // directory, and hands its result to the app.
+    let mut export = |h: &mut Headless| {
+        let (chosen, file) = export_job(h);
+        let target = out.join(file.file_name().unwrap());
+        let result = super::jobs::run(
+            &mut ws,
+            &user,
+            &super::Job::from(ids::ExportCsv {
+                enrollments: chosen,
+                path: target.clone(),
+            }),
+        );
+        h.act(super::Action::Done(result));
+        target
+    };
+    h.key("space");
+    let first = export(&mut h);
+    let first_text = std::fs::read_to_string(&first).unwrap();
+    assert_eq!(first_text.lines().count(), 2, "header and the marked row");
+    // Other rows: the first mark cleared, two more marked.
+    h.keys(&["esc", "space", "space"]);
+    let again = export(&mut h);
+    assert_eq!(again, first, "the same name asked for, to the second");
+    assert_eq!(
+        std::fs::read_to_string(&first).unwrap(),
+        first_text,
+        "the first export is not replaced"
+    );
+    let second = out.join("seqtui-export-q4-mid-market-outbound-20261127-090000-2.csv");
+    assert_eq!(
+        std::fs::read_to_string(&second).unwrap().lines().count(),
+        3,
+        "the second export went to a name of its own"
+    );
+    let said = h.app.note.as_ref().unwrap().text.clone();
+    assert!(
+        said.starts_with("Exported 2 enrollments to ")
+            && said.ends_with(&second.display().to_string()),
+        "the status line names the file written: {said}"
+    );
+}
+
 #[test]
 fn the_reports_view_loads_on_4_and_follows_the_cursor() {
     let dir = tempfile::tempdir().unwrap();

@@ -170,7 +170,8 @@ impl crate::tui::action::Work for FilterCount {
     }
 }
 
-/// Write these enrollments, in this order, as CSV to `path`.
+/// Write these enrollments, in this order, as CSV to `path` (or, when
+/// that name is taken, to the first free `-2`, `-3`, … after it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExportCsv {
     pub enrollments: Vec<i64>,
@@ -178,16 +179,16 @@ pub struct ExportCsv {
 }
 
 impl crate::tui::action::Work for ExportCsv {
-    type Answer = usize;
+    type Answer = crate::domain::Exported;
     const READ: bool = false;
     fn run(
         &self,
         ws: &mut crate::domain::Workspace,
         _: &crate::domain::User,
-    ) -> crate::domain::Result<usize> {
+    ) -> crate::domain::Result<crate::domain::Exported> {
         ws.export_enrollments(&self.enrollments, &self.path)
     }
-    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<usize>) {
-        super::exported(app, self.path, result)
+    fn done(self, app: &mut App, result: crate::tui::action::JobOutcome<crate::domain::Exported>) {
+        super::exported(app, result)
     }
 }

@@ -111,15 +111,16 @@ pub fn export(app: &mut App) {
     app.run(ExportCsv { enrollments, path });
 }
 
-/// The export finished (or failed).
-pub fn exported(app: &mut App, path: PathBuf, result: JobOutcome<usize>) {
+/// The export finished (or failed): the status line names the file it
+/// wrote, which is not the name asked for when that one was taken.
+pub fn exported(app: &mut App, result: JobOutcome<Exported>) {
     app.running = None;
     match result {
-        Ok(n) => app.say(
+        Ok(Exported { rows, path }) => app.say(
             Tone::Success,
             format!(
                 "Exported {} to {}",
-                text::plural(n as i64, "enrollment", "enrollments"),
+                text::plural(rows as i64, "enrollment", "enrollments"),
                 path.display()
             ),
         ),

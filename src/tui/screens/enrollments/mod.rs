@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use crate::domain::{
-    EnrollmentQuery, EnrollmentRow, SequenceSummary, Sort, Status, export_file_name,
+    EnrollmentQuery, EnrollmentRow, Exported, SequenceSummary, Sort, Status, export_file_name,
 };
 use crate::tui::action::Job;
 use crate::tui::action::JobOutcome;
