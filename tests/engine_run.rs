@@ -488,3 +488,19 @@ fn the_claim_of_a_batch_looks_up_each_staged_step() {
     );
     assert!(!text.contains("SCAN scheduled_steps"), "{text}");
 }
+
+/// The run's audit entry (the Activity view shows its detail) counts in
+/// words that agree with the number: "1 email sent", not "1 emails sent".
+#[test]
+fn the_run_audit_entry_says_one_email_in_the_singular() {
+    let f = enrolled_fixture(3, 1);
+    let outbox = f.dir.path().join("outbox");
+    let mut ws = at(&f.path, 0);
+    assert_eq!(run_once(&mut ws, &outbox).unwrap().emails_sent, 1);
+    let entries = ws.audit(None, 10).unwrap();
+    let run = entries.iter().find(|e| e.action == "run").unwrap();
+    assert_eq!(
+        run.detail,
+        "1 email sent, 0 tasks created, 0 enrollments finished"
+    );
+}

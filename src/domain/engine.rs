@@ -317,10 +317,14 @@ impl Workspace {
                     reason: None,
                     note: None,
                     detail: &format!(
-                        "{} emails sent, {} tasks created, {} enrollments finished",
-                        report.emails,
-                        report.tasks,
-                        report.finished.len()
+                        "{} sent, {} created, {} finished",
+                        crate::text::plural(report.emails as i64, "email", "emails"),
+                        crate::text::plural(report.tasks as i64, "task", "tasks"),
+                        crate::text::plural(
+                            report.finished.len() as i64,
+                            "enrollment",
+                            "enrollments"
+                        )
                     ),
                     count: (report.emails + report.tasks) as i64,
                 },
