@@ -101,7 +101,8 @@ pub fn last_undoable_batch(
     Ok(conn
         .prepare_cached(
             "SELECT batch, at, count, reason, detail, action FROM audit
-             WHERE actor_id = ?1 AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at <= ?3)
+             WHERE actor_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR at >= ?2)
+               AND (CAST(?3 AS TEXT) IS NULL OR at <= ?3)
                AND (action IN ('unenroll', 'enroll') OR (action = 'transfer' AND reason IS NOT NULL))
              ORDER BY id DESC LIMIT 1",
         )?
