@@ -892,10 +892,19 @@ fn filter_flags_act_only_with_all_and_list_stands_alone() {
     assert_eq!(r.code, 2);
     one_sentence(&r.stderr);
     assert!(r.stderr.contains("exactly one --sequence"), "{}", r.stderr);
-    // A filter alone is no selector (clap's usage error).
+    // A filter alone is no selector: the sentence says it narrows --all.
     for args in [
         &["unenroll", "--company", "Acme 0", "--reason", "other"][..],
         &["pause", "--stale"],
+        &["enroll", "--sequence", ALPHA, "--company", "Acme 0"],
+    ] {
+        let r = run(db, args);
+        assert_eq!(r.code, 2, "{args:?}");
+        one_sentence(&r.stderr);
+        assert!(r.stderr.contains("narrows --all"), "{args:?}: {}", r.stderr);
+    }
+    let r = run(
+        db,
         &[
             "transfer",
             "--company",
@@ -903,8 +912,22 @@ fn filter_flags_act_only_with_all_and_list_stands_alone() {
             "--to",
             "bob@team.example",
         ],
+    );
+    assert_eq!(r.code, 2);
+    // No selector at all: which ones there are.
+    for args in [
+        &["unenroll", "--reason", "other"][..],
+        &["resume"],
+        &["enroll", "--sequence", ALPHA],
     ] {
-        assert_eq!(run(db, args).code, 2, "{args:?}");
+        let r = run(db, args);
+        assert_eq!(r.code, 2, "{args:?}");
+        one_sentence(&r.stderr);
+        assert!(
+            r.stderr.contains("--all [") && r.stderr.contains("--list NAME"),
+            "{args:?}: {}",
+            r.stderr
+        );
     }
     ok(db, &["list", "save", "Alpha", "--sequence", ALPHA]);
     for args in [

@@ -235,7 +235,9 @@ pub fn contacts(cli: &Cli, ws: &Workspace, args: &ContactsArgs) -> Outcome {
 
 /// `seqtui enroll`: which contacts, into which sequence.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("whom").required(true)
+// Not `required`: `enroll` says which to give, and that contact filters
+// narrow `--all` (clap would list the group's flags instead).
+#[command(group(clap::ArgGroup::new("whom")
     .args(["contacts", "all", "list", "csv"])))]
 pub struct EnrollArgs {
     /// Sequence id or name
@@ -273,6 +275,11 @@ pub fn enroll(cli: &Cli, ws: &mut Workspace, actor: &User, args: &EnrollArgs) ->
         return Err(usage(format!(
             "{flag} narrows --all: pass --all {flag} … (contact filters select nothing on their own)"
         )));
+    }
+    if args.contacts.is_empty() && !args.all && args.list.is_none() && args.csv.is_none() {
+        return Err(usage(
+            "say whom to enroll: --contact EMAIL, --all [CONTACT FILTER…], --list NAME or --csv FILE".to_string(),
+        ));
     }
     let sequence = ws.sequence(&args.sequence)?;
     // Every contact in request order; one a request names that is no

@@ -14,7 +14,10 @@ use crate::domain::*;
 /// narrow: without it they select nothing, so that a forgotten selector
 /// never means everything); or a saved list.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true)
+// The group is not `required`: a command given none of them is told which
+// to give by `select`, and one given only filter flags that they narrow
+// `--all` (clap would list the group's flags instead).
+#[command(group(clap::ArgGroup::new("target")
     .args(["enrollments", "contacts", "all", "list"])))]
 pub struct SelectArgs {
     /// Enrollment id (repeatable)
@@ -54,6 +57,11 @@ pub fn select(
     let flags = args.filter.flags();
     if let Some(flag) = flags.iter().find(|f| *f != "--sequence") {
         return Err(needs_all(flag));
+    }
+    if args.enrollments.is_empty() && args.contacts.is_empty() && flags.is_empty() {
+        return Err(usage(
+            "say which enrollments: --enrollment ID, --sequence S --contact EMAIL, --all [FILTER…] or --list NAME",
+        ));
     }
     let mut ids: Vec<i64> = args.enrollments.clone();
     if !args.contacts.is_empty() {
