@@ -148,16 +148,24 @@ pub enum Command {
     /// List contacts (owner, company, stage, opted out, open enrollment), in name order
     Contacts(contacts::ContactsArgs),
     /// Enroll contacts in a sequence: named ones, every one matching contact filters, a list's, a CSV's
-    #[command(override_usage = "seqtui enroll --sequence ID|NAME (--contact EMAIL|ID... | --all [CONTACT FILTER...] | --list NAME | --csv FILE) [OPTIONS]")]
+    #[command(
+        override_usage = "seqtui enroll --sequence ID|NAME (--contact EMAIL|ID... | --all [CONTACT FILTER...] | --list NAME | --csv FILE) [OPTIONS]"
+    )]
     Enroll(contacts::EnrollArgs),
     /// End enrollments: cancel their scheduled steps and open tasks
-    #[command(override_usage = "seqtui unenroll (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) --reason REASON [OPTIONS]")]
+    #[command(
+        override_usage = "seqtui unenroll (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) --reason REASON [OPTIONS]"
+    )]
     Unenroll(UnenrollArgs),
     /// Pause active enrollments: nothing is sent until they are resumed
-    #[command(override_usage = "seqtui pause (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) [OPTIONS]")]
+    #[command(
+        override_usage = "seqtui pause (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) [OPTIONS]"
+    )]
     Pause(manage::SelectArgs),
     /// Resume paused enrollments: overdue steps move to now, keeping their gaps
-    #[command(override_usage = "seqtui resume (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) [OPTIONS]")]
+    #[command(
+        override_usage = "seqtui resume (--enrollment ID... | --sequence S --contact EMAIL... | --all [FILTER...] | --list NAME) [OPTIONS]"
+    )]
     Resume(manage::SelectArgs),
     /// Undo a manual unenroll batch of yours within the undo window
     Undo {

@@ -1259,6 +1259,40 @@ fn a_rep_is_told_who_may_unenroll_each_refused_row_whole() {
     assert!(h.app.dialog_as::<UnenrollDialog>().is_some());
 }
 
+/// The pause dialog shows its refusals as the unenroll dialog does: each
+/// sentence whole (who may, R12), those that do not fit counted.
+#[test]
+fn the_pause_dialog_shows_who_may_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = demo(dir.path());
+    let mut h = headless(&path, Some(TOM), (80, 24));
+    h.key("5").settle();
+    query(&mut h, "status:active company:\"Lakeshore Travel LLC\"");
+    h.key("ctrl-a").key("p").settle();
+    let skipped = match h.app.dialog_as::<ManageDialog>().map(|d| &d.preview) {
+        Some(Preview::Ready(super::dialog::ManagePreview::Change(r))) => r.skipped.clone(),
+        other => panic!("no pause preview: {other:?}"),
+    };
+    let mut whys: Vec<&str> = skipped.iter().map(|s| s.why.as_str()).collect();
+    whys.sort();
+    whys.dedup();
+    assert!(whys.len() > 1, "several people may: {whys:?}");
+    let screen = h.screen();
+    let text = dialog_text(&screen);
+    let whole = whys.iter().filter(|w| text.contains(*w)).count();
+    assert!(whole >= 1, "a sentence whole:\n{screen}");
+    if whole < whys.len() {
+        assert!(
+            text.contains("other reason"),
+            "the others counted:\n{screen}"
+        );
+    }
+    assert!(
+        text.contains("[ Cancel ]"),
+        "the buttons still show:\n{screen}"
+    );
+}
+
 /// When nothing can be unenrolled the dialog says so before anything is
 /// chosen, says who may, and offers only to close it.
 #[test]

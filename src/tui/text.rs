@@ -142,6 +142,34 @@ pub fn local_part(email: &str) -> &str {
     email.split_once('@').map_or(email, |(local, _)| local)
 }
 
+/// `text` after `lead` spaces, broken at spaces into lines of at most
+/// `inner` cells, the lines after the first indented by `indent` (a word
+/// longer than a line is cut, as [`wrap`] does): a sentence shown whole
+/// under a count or a bullet.
+pub fn hanging(lead: usize, text: &str, indent: usize, inner: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = " ".repeat(lead);
+    let mut empty = true;
+    // A word fits a line wherever it lands.
+    let longest = inner.saturating_sub(lead.max(indent)).max(1);
+    for word in clean(text).split_whitespace() {
+        let word = fit(word, longest);
+        if !empty && width(&line) + 1 + width(&word) > inner {
+            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(&word);
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

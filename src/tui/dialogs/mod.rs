@@ -103,3 +103,18 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
 pub(crate) fn key(app: &App, c: Command) -> String {
     app.keymap.first_key(c)
 }
+
+/// [`crate::tui::text::hanging`] as lines of one style: a sentence shown
+/// whole in a dialog, wrapped under its count.
+pub(crate) fn hanging(
+    lead: usize,
+    text: &str,
+    indent: usize,
+    inner: usize,
+    style: ratatui::style::Style,
+) -> Vec<ratatui::text::Line<'static>> {
+    crate::tui::text::hanging(lead, text, indent, inner)
+        .into_iter()
+        .map(|l| ratatui::text::Line::from(ratatui::text::Span::styled(l, style)))
+        .collect()
+}

@@ -129,7 +129,12 @@ pub(super) fn lines(
     let mut go = "Transfer".to_string();
     match &d.preview {
         Preview::Ready(ManagePreview::Transfer(r)) => {
-            let rows = room.saturating_sub(lines.len() + 9).max(1);
+            // The refusals are shown whole: the rows give way to them.
+            let mut skipped = Vec::new();
+            skipped_lines(app, &r.contacts_skipped, inner, &mut skipped);
+            let rows = room
+                .saturating_sub(lines.len() + 8 + skipped.len().max(1))
+                .max(1);
             let total = r.enrollments.len();
             let first = (*scroll).min(total.saturating_sub(rows));
             lines.push(Line::from(Span::styled(
@@ -184,7 +189,7 @@ pub(super) fn lines(
                 lines.push(line("No open enrollments.".into(), inner, t.dim()));
             }
             lines.push(line(r.summary(), inner, t.title()));
-            skipped_lines(app, &r.contacts_skipped, inner, &mut lines);
+            lines.extend(skipped);
             go = format!("Transfer {}", count(r.contacts.len() as i64));
         }
         Preview::Failed(why) => lines.push(line(why.to_string(), inner, t.error())),

@@ -21,18 +21,59 @@ pub(crate) fn line(text: String, inner: usize, style: Style) -> Line<'static> {
     Line::from(Span::styled(fit(&text, inner), style))
 }
 
-/// The domain's skip reasons, grouped by code, commonest first.
+/// How many lines the skip sentences of a pause, resume or transfer dialog
+/// may take (each sentence whole; the ones that do not fit are counted,
+/// and the CLI's dry run lists each): room for the rest at 80×24.
+const SKIP_LINES: usize = 7;
+
+/// The domain's skip reasons, grouped by code (commonest first), each
+/// distinct sentence whole with how many rows it is about, so that every
+/// person who may is named (R12), as the unenroll dialog shows them.
 pub(crate) fn skipped_lines(
     app: &App,
     skipped: &[Skipped],
     inner: usize,
     lines: &mut Vec<Line<'static>>,
 ) {
-    for g in skip_groups(skipped).iter().take(3) {
-        lines.push(line(
-            format!("{} skipped: {}", count(g.count as i64), g.phrase),
+    let style = app.theme.error();
+    let sentences: Vec<(String, usize)> = skip_groups(skipped)
+        .into_iter()
+        .flat_map(|g| g.sentences)
+        .collect();
+    let mut used = 0;
+    let mut shown = 0;
+    for (why, n) in &sentences {
+        let wrapped = crate::tui::dialogs::hanging(
+            0,
+            &format!("{} skipped: {why}", count(*n as i64)),
+            2,
             inner,
-            app.theme.error(),
+            style,
+        );
+        // The first is always whole; a later one only with a line left
+        // for those that do not fit.
+        let reserve = usize::from(shown + 1 < sentences.len());
+        if shown > 0 && used + wrapped.len() + reserve > SKIP_LINES {
+            break;
+        }
+        used += wrapped.len();
+        shown += 1;
+        lines.extend(wrapped);
+    }
+    if shown < sentences.len() {
+        let rest: usize = sentences[shown..].iter().map(|(_, n)| n).sum();
+        lines.push(line(
+            format!(
+                "… and {} skipped for {} (--dry-run in the CLI lists each)",
+                count(rest as i64),
+                crate::text::plural(
+                    (sentences.len() - shown) as i64,
+                    "other reason",
+                    "other reasons"
+                )
+            ),
+            inner,
+            style,
         ));
     }
 }

@@ -11,6 +11,7 @@ use super::{Field, Screen, UnenrollDialog, UnenrollPreview};
 use crate::domain::EndReason;
 use crate::tui::action::Command;
 use crate::tui::app::App;
+use crate::tui::dialogs::hanging;
 use crate::tui::dialogs::{Preview, boxed, button, buttons, key};
 use crate::tui::text::{self, count, fit, pad, plural};
 
@@ -122,42 +123,6 @@ fn skipped_lines(app: &App, d: &UnenrollDialog, inner: usize) -> Skipped {
             .push(hanging(2, &format!("{n} {why}"), indent, inner, style));
     }
     out
-}
-
-/// `text` after `lead` spaces, broken at spaces into lines of at most
-/// `inner` cells, the lines after the first indented by `indent` (a word
-/// longer than a line is cut, as `text::wrap` does).
-fn hanging(
-    lead: usize,
-    text: &str,
-    indent: usize,
-    inner: usize,
-    style: Style,
-) -> Vec<Line<'static>> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = " ".repeat(lead);
-    let mut empty = true;
-    // A word fits a line wherever it lands.
-    let longest = inner.saturating_sub(lead.max(indent)).max(1);
-    for word in text::clean(text).split_whitespace() {
-        let word = fit(word, longest);
-        if !empty && text::width(&line) + 1 + text::width(&word) > inner {
-            lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(&word);
-        empty = false;
-    }
-    if !empty || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-        .into_iter()
-        .map(|l| Line::from(Span::styled(l, style)))
-        .collect()
 }
 
 fn unenroll_lines<'a>(
