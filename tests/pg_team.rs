@@ -345,3 +345,60 @@ fn a_role_that_may_not_create_tables_is_told_who_may() {
         0
     );
 }
+
+/// `run --watch` outlives a server that closes its connection (a restart,
+/// a failover): it opens a new one and carries on, where it used to exit 1
+/// and wait for systemd.
+#[test]
+fn run_watch_opens_a_new_connection_when_the_server_closed_its_own() {
+    let pg = Postgres::start();
+    let url = pg.database("team");
+    ok(seqtui(&url, &pg, &["demo", "--contacts", "20"]));
+    let home = pg.dir().join("home");
+    let outbox = pg.dir().join("outbox");
+    let mut watcher = process(std::path::Path::new(&url))
+        .env("PGPASSWORD", pg.password)
+        .env("PGPASSFILE", home.join("no-pgpass"))
+        .args(["run", "--watch", "--outbox", outbox.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let settle = |seconds| std::thread::sleep(std::time::Duration::from_secs(seconds));
+    settle(3);
+    assert!(watcher.try_wait().unwrap().is_none(), "the watcher runs");
+    let ended: i64 = pg
+        .client("team")
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = 'team' AND pid <> pg_backend_pid()) t",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "the watcher's session was there to end");
+    settle(4);
+    let still = watcher.try_wait().unwrap();
+    // It holds a connection again (sessions other than this check's).
+    let sessions: i64 = pg
+        .client("team")
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+              WHERE datname = 'team' AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    // SAFETY: a plain signal to our own child.
+    unsafe { libc::kill(watcher.id() as i32, libc::SIGTERM) };
+    let out = watcher.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        still.is_none(),
+        "the watcher exited when its connection was closed: {stderr}"
+    );
+    assert!(sessions >= 1, "no new connection: {stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

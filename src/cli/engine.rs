@@ -182,9 +182,21 @@ pub fn run(
     tracing::info!("run --watch started; emails go to {target}");
     // Nobody reads a report once stdout is gone (its reader quit): stop.
     while !stop.load(Ordering::Relaxed) && !super::output::failed() {
-        let report = run_delivering(ws, &mut delivery).inspect_err(|f| {
-            tracing::error!("run --watch stopped: {f}");
-        })?;
+        let report = match run_delivering(ws, &mut delivery) {
+            Ok(report) => report,
+            // The server closed the connection (a restart, a failover):
+            // what the pass had not committed is rolled back, as after a
+            // crash, and the next pass on a new connection picks it up.
+            Err(f) if ws.connection_lost() => {
+                tracing::warn!("run --watch lost its database connection ({f}); opening a new one");
+                reconnect(ws, &stop);
+                continue;
+            }
+            Err(f) => {
+                tracing::error!("run --watch stopped: {f}");
+                return Err(f.into());
+            }
+        };
         tracing::info!(
             "run cycle: {} emails sent, {} tasks created, {} finished, {} resumed, {} recovered, {} deferred, {} skipped",
             report.emails_sent,
@@ -201,13 +213,24 @@ pub fn run(
         // Sleep until the next step is due, waking every half second to
         // notice a stop or a change made by another process (new
         // enrollments may be due sooner).
-        let seen = ws.data_version()?;
+        let mut seen = None;
         loop {
             if stop.load(Ordering::Relaxed) || super::output::failed() {
                 break;
             }
             let now = ws.now();
-            if report.next_due_at.is_some_and(|due| due <= now) || ws.data_version()? != seen {
+            let moved = match ws.data_version() {
+                Ok(version) => *seen.get_or_insert(version) != version,
+                Err(e) if ws.connection_lost() => {
+                    tracing::warn!(
+                        "run --watch lost its database connection ({e}); opening a new one"
+                    );
+                    reconnect(ws, &stop);
+                    true
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if report.next_due_at.is_some_and(|due| due <= now) || moved {
                 break;
             }
             std::thread::sleep(Duration::from_millis(500));
@@ -218,6 +241,28 @@ pub fn run(
     }
     tracing::info!("run --watch stopped");
     Ok(0)
+}
+
+/// Replaces `ws` with the same workspace on a new connection once the
+/// server takes one again, trying every few seconds until then (or until
+/// `stop`): a watcher outlives a database restart instead of exiting.
+fn reconnect(ws: &mut Workspace, stop: &AtomicBool) {
+    let mut wait = Duration::from_secs(1);
+    while !stop.load(Ordering::Relaxed) {
+        match ws.reopened() {
+            Ok(new) => {
+                *ws = new;
+                tracing::info!("opened a new database connection");
+                return;
+            }
+            Err(e) => tracing::warn!("cannot open a new database connection yet: {e}"),
+        }
+        let until = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        wait = (wait * 2).min(Duration::from_secs(30));
+    }
 }
 
 /// One line of `ingest --json`: an input item and what it did.
