@@ -261,6 +261,26 @@ fn the_daily_cap_sends_two_a_day_in_due_order() {
     common::check_invariants(&f.path);
 }
 
+/// One sender with sequences in two zones: the cap counts every email of
+/// the sender in the day of each zone, whichever sequence sent it (R19),
+/// not a cap per zone.
+#[test]
+fn the_daily_cap_counts_a_senders_emails_across_the_zones_of_their_sequences() {
+    let f = fixture(6);
+    let rules = write(f.dir.path(), "rules.toml", "[sending]\ndaily_cap = 3\n");
+    sequence(&f.path, "In London", "time_zone = \"Europe/London\"", "Hi");
+    sequence(&f.path, "In Berlin", "time_zone = \"Europe/Berlin\"", "Hi");
+    for i in 0..3 {
+        enroll(&f.path, "2026-11-02T08:00:00Z", "In London", &email(i));
+        enroll(&f.path, "2026-11-02T08:00:00Z", "In Berlin", &email(i + 3));
+    }
+    let monday = run_json(&f.path, "2026-11-02T10:00:00Z", Some(&rules));
+    assert_eq!(monday["emails_sent"], 3, "{monday}");
+    assert_eq!(monday["deferred_by"]["cap"], 3, "{monday}");
+    assert_eq!(sent_to(&f.path).len(), 3);
+    common::check_invariants(&f.path);
+}
+
 fn tokens(db: &Path) -> Vec<String> {
     let conn = raw(db);
     let mut stmt = conn

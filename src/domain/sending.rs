@@ -206,11 +206,22 @@ impl Deferrals {
 
 /// The per-run memory of the sending rules: each sequence's window, read
 /// once, and how many emails each sender sent on each (local) day.
+///
+/// A sender's day depends on the sequence's zone, and one sender may have
+/// sequences in several: the cap counts every email of the sender in the
+/// day of the zone at hand, whichever sequence sent it (R19). So the emails
+/// this run lets through are counted per sender — they all go out now,
+/// which lies in every zone's today — and the store is asked once per
+/// sender and day for what was recorded before.
 #[derive(Debug, Default)]
 pub struct SendingState {
     pub(super) windows: HashMap<i64, SendingWindow>,
-    /// (sender id, the day's first instant) → emails sent that day.
-    pub(super) sent: HashMap<(i64, Timestamp), i64>,
+    /// (sender id, the day's first instant) → the emails recorded that day
+    /// when first asked, and how many of this run's emails were recorded
+    /// by then (those let through by the batches before).
+    pub(super) recorded: HashMap<(i64, Timestamp), (i64, i64)>,
+    /// Sender id → the emails this run let through so far.
+    pub(super) allowed: HashMap<i64, i64>,
     pub deferred: Deferrals,
 }
 
@@ -229,6 +240,8 @@ impl super::Workspace {
     ) -> super::Result<Vec<super::DueStep>> {
         use crate::store::engine as qe;
         let cap = self.rules().daily_cap;
+        // This run's emails already recorded: those of the batches before.
+        let before_batch = state.allowed.clone();
         let mut ready = Vec::with_capacity(due.len());
         let mut moves: Vec<(i64, Timestamp, DeferReason)> = Vec::new();
         for step in due {
@@ -257,16 +270,18 @@ impl super::Workspace {
                 continue;
             }
             let (day_start, day_end) = window.day_of(now);
-            let key = (step.sender_id, day_start);
-            let sent = match state.sent.get(&key) {
-                Some(&n) => n,
+            let sender = step.sender_id;
+            let (recorded, counted) = match state.recorded.get(&(sender, day_start)) {
+                Some(&seen) => seen,
                 None => {
-                    let n =
-                        qe::emails_sent_by(self.store.conn(), step.sender_id, day_start, day_end)?;
-                    state.sent.insert(key, n);
-                    n
+                    let n = qe::emails_sent_by(self.store.conn(), sender, day_start, day_end)?;
+                    let seen = (n, before_batch.get(&sender).copied().unwrap_or(0));
+                    state.recorded.insert((sender, day_start), seen);
+                    seen
                 }
             };
+            let allowed = state.allowed.get(&sender).copied().unwrap_or(0);
+            let sent = recorded + allowed - counted;
             if sent >= cap {
                 moves.push((
                     step.scheduled_step_id,
@@ -275,7 +290,7 @@ impl super::Workspace {
                 ));
                 continue;
             }
-            state.sent.insert(key, sent + 1);
+            *state.allowed.entry(sender).or_default() += 1;
             ready.push(step);
         }
         if !moves.is_empty() {
