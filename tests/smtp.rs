@@ -185,6 +185,9 @@ fn a_recipient_deferred_for_three_days_is_a_soft_bounce() {
     let inside = run_json(&db, "2026-11-12T08:00:00Z", &server.url());
     assert_eq!(inside["delivery_deferred"], 1, "{inside}");
     assert_eq!(inside["refused"].as_array().unwrap().len(), 0, "{inside}");
+    // Tried again and deferred again: nothing was delivered or recovered.
+    assert_eq!(inside["recovered"], 0, "{inside}");
+    assert_eq!(inside["delivered"], 0, "{inside}");
     // 72 hours after it was recorded: the 4xx answer is a soft bounce.
     let after = run_json(&db, "2026-11-12T09:00:00Z", &server.url());
     assert_eq!(after["delivery_deferred"], 0, "{after}");

@@ -42,7 +42,7 @@ fn print_run(cli: &Cli, report: &RunReport, compact: bool) -> Result<(), Failure
         }
         if report.recovered > 0 {
             line.push_str(&format!(
-                " · {} delivered from an interrupted run",
+                " · {} delivered from an earlier run's outbox",
                 report.recovered
             ));
         }

@@ -85,7 +85,9 @@ pub struct RunReport {
     pub tasks_created: usize,
     pub finished: usize,
     pub resumed: usize,
-    /// Messages committed by an earlier, interrupted run and delivered now.
+    /// Messages an earlier run journaled (an interrupted run's, or ones a
+    /// server deferred) and this run delivered; not those deferred or
+    /// refused again.
     pub recovered: usize,
     /// Steps another run executed first, in the one vocabulary: the
     /// enrollment's id, code `already_run`, and which step.
@@ -290,12 +292,15 @@ fn test_kill_after_accept(accepted: usize) {
     }
 }
 
+/// Delivers journaled messages; returns how many are delivered now (taken
+/// by the Maildir or a server, or handed over whole by an interrupted
+/// run): not those a server deferred or refused.
 fn deliver_all(
     ws: &mut Workspace,
     delivery: &mut Delivery,
     messages: &[OutboxMessage],
     report: &mut RunReport,
-) -> Result<()> {
+) -> Result<usize> {
     let server = match delivery {
         Delivery::Maildir(maildir) => {
             for m in messages {
@@ -305,10 +310,12 @@ fn deliver_all(
             }
             maildir.sync();
             let ids: Vec<i64> = messages.iter().map(|m| m.sent_email_id).collect();
-            return ws.mark_delivered(&ids);
+            ws.mark_delivered(&ids)?;
+            return Ok(messages.len());
         }
         Delivery::Server(_, server) => server,
     };
+    let mut delivered = 0;
     for m in messages {
         let id = m.sent_email_id;
         let message_id = header_value(&m.message, "Message-ID").unwrap_or_default();
@@ -321,6 +328,7 @@ fn deliver_all(
             // asked. Sending it again would deliver it twice: it counts as
             // delivered and is reported, its answer unseen.
             ws.mark_delivered(&[id])?;
+            delivered += 1;
             report.unconfirmed.push(Unconfirmed {
                 message_id,
                 recipient: to,
@@ -331,6 +339,7 @@ fn deliver_all(
         let handed = server.hand_over(&from, &to, &m.message, &mut || ws.mark_handing_over(id))?;
         match handed {
             Handed::Accepted => {
+                delivered += 1;
                 report.delivered += 1;
                 test_kill_after_accept(report.delivered);
                 ws.mark_delivered(&[id])?;
@@ -353,7 +362,7 @@ fn deliver_all(
             }
         }
     }
-    Ok(())
+    Ok(delivered)
 }
 
 /// Applies a server's negative answer to a message as the bounce it
@@ -458,8 +467,9 @@ fn run_pass(
             break;
         };
         after = last.sent_email_id;
-        deliver_all(ws, delivery, &pending, report)?;
-        report.recovered += pending.len();
+        // Journaled by an earlier run: an interrupted one's, or ones a
+        // server deferred; only those delivered now count as recovered.
+        report.recovered += deliver_all(ws, delivery, &pending, report)?;
     }
     report.resumed = ws.resume_ended_pauses()?.len();
     // Steps of enrollments ended in a large batch are never due, but they
@@ -584,7 +594,10 @@ fn interrupted(e: DomainError, report: &RunReport, journaled: usize) -> DomainEr
             saved.push(format!("{n} {what}"));
         }
     };
-    count(report.recovered, "emails of an interrupted run delivered");
+    count(
+        report.recovered,
+        "emails of an earlier run's outbox delivered",
+    );
     count(
         report.resumed,
         "enrollments resumed after an engine pause (out-of-office or soft-bounce retry)",
