@@ -64,7 +64,7 @@ pub(crate) fn skipped_lines(
         let rest: usize = sentences[shown..].iter().map(|(_, n)| n).sum();
         lines.push(line(
             format!(
-                "… and {} skipped for {} (--dry-run in the CLI lists each)",
+                "+ {} skipped for {} (the CLI's --dry-run lists each)",
                 count(rest as i64),
                 crate::text::plural(
                     (sentences.len() - shown) as i64,
