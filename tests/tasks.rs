@@ -225,6 +225,89 @@ fn the_enrollment_waits_at_a_task_until_it_is_done_then_counts_the_delay_from_th
     check_invariants(&db);
 }
 
+/// R17 with R18: an edit that removes the task step an enrollment waits at
+/// removes its open task (no orphan in anyone's queue) and moves the
+/// enrollment on as a skipped task would: the next step due its delay
+/// after now, one open task at most. The diff says so before.
+#[test]
+fn removing_the_step_an_enrollment_waits_at_removes_its_task_and_moves_it_on() {
+    let f = enrolled(3, 1);
+    let db = f.path.clone();
+    drop(f.ws);
+    run_engine(&db, 0.0);
+    assert_eq!(run_engine(&db, 2.0)["tasks_created"], 1);
+    assert_eq!(tasks_json(&db, 2.0, "ann@team.example", &[]).len(), 1);
+
+    // The same sequence without its call step.
+    let shown = at(
+        &db,
+        2.0,
+        &["sequence", "show", "Alpha Outbound", "--format", "toml"],
+    );
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let blocks: Vec<&str> = shown.stdout.split("[[steps]]").collect();
+    let kept: Vec<&str> = blocks[1..]
+        .iter()
+        .copied()
+        .filter(|b| !b.contains("kind = \"call\""))
+        .collect();
+    assert_eq!(kept.len(), blocks.len() - 2, "one call step removed");
+    let file = f.dir.path().join("alpha.toml");
+    std::fs::write(
+        &file,
+        format!("{}[[steps]]{}", blocks[0], kept.join("[[steps]]")),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+
+    let dry = at(
+        &db,
+        3.0,
+        &["--json", "sequence", "apply", "--dry-run", file],
+    );
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        dry.json()["sequences"][0]["effects"]["tasks_removed"],
+        1,
+        "{}",
+        dry.stdout
+    );
+    let applied = at(&db, 3.0, &["--json", "sequence", "apply", "--yes", file]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(
+        applied.json()["sequences"][0]["effects"]["tasks_removed"],
+        1
+    );
+
+    assert!(
+        tasks_json(&db, 3.0, "ann@team.example", &[]).is_empty(),
+        "no orphan task"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM tasks WHERE state = 'removed'"),
+        1
+    );
+    // Moved on to what was step 3 (now 2): due its 3 days after the edit.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM enrollments WHERE status = 'active' AND current_step = 2"
+        ),
+        1
+    );
+    let e: i64 = count(&db, "SELECT id FROM enrollments WHERE status = 'active'");
+    assert_eq!(due_of(&db, e, 2), day(6.0));
+    assert_eq!(
+        run_engine(&db, 5.0)["emails_sent"],
+        0,
+        "not before its delay"
+    );
+    let last = run_engine(&db, 6.0);
+    assert_eq!(last["emails_sent"], 1, "{last}");
+    assert_eq!(last["finished"], 1, "{last}");
+    check_invariants(&db);
+}
+
 #[test]
 fn a_task_as_the_last_step_keeps_the_enrollment_open_until_it_is_done() {
     let mut f = fixture(3);

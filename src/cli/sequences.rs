@@ -83,13 +83,14 @@ fn print_plan(plan: &SequencePlan) {
     }
     let e = &plan.effects;
     outln!(
-        "  open enrollments: {} steps get new text, {} steps scheduled, {} cancelled, {} due dates moved, {} renumbered, {} finished (nothing left to run).",
+        "  open enrollments: {} steps get new text, {} steps scheduled, {} cancelled, {} due dates moved, {} renumbered, {} finished (nothing left to run){}.",
         e.texts_updated,
         e.steps_scheduled,
         e.steps_cancelled,
         e.due_dates_moved,
         e.enrollments_renumbered,
-        e.enrollments_finished
+        e.enrollments_finished,
+        e.tasks_removed_note()
     );
 }
 

@@ -134,6 +134,23 @@ pub(super) fn reconcile(
         } else {
             e.enrolled_at
         };
+        // Waiting at a task step the edit removes (R18): its open task is
+        // removed and the enrollment moves on as after a skipped task, the
+        // next step due its delay after now, the later ones keeping their
+        // spacing.
+        let waiting_at_removed = match usize::try_from(c - 1).ok().and_then(|o| old.get(o)) {
+            Some(step) if removed[(c - 1) as usize] => match mine.get(&step.id) {
+                Some(r) if !r.scheduled && qs::open_tasks_of(conn, r.id)? > 0 => {
+                    Some(((c - 1) as usize, r.id))
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut release = waiting_at_removed.is_some();
+        if release {
+            prev_due = now;
+        }
         let mut shift = Duration::zero();
         let mut removed_counted = (c.max(1) - 1) as usize;
         for (j, step) in new.iter().enumerate() {
@@ -157,6 +174,10 @@ pub(super) fn reconcile(
                     shift += Duration::days(step.delay_days - old[o].delay_days);
                     match mine.get(&old[o].id) {
                         Some(r) if r.scheduled => {
+                            if release {
+                                shift = now + Duration::days(step.delay_days) - r.due_at;
+                                release = false;
+                            }
                             let due = r.due_at + shift;
                             if due != r.due_at {
                                 effects.due_dates_moved += 1;
@@ -189,6 +210,7 @@ pub(super) fn reconcile(
                 None => {
                     let due = prev_due + Duration::days(step.delay_days);
                     shift += Duration::days(step.delay_days);
+                    release = false;
                     if let Some(ids) = new_ids {
                         q::insert_scheduled_step(conn, e.id, &step.at(ids[j], position), due)?;
                     }
@@ -210,6 +232,14 @@ pub(super) fn reconcile(
                 effects.steps_cancelled += 1;
                 reach_old[o] += 1;
             }
+        }
+        if let Some((o, row)) = waiting_at_removed {
+            effects.tasks_removed += if new_ids.is_some() {
+                qs::remove_open_tasks_of(conn, row)?
+            } else {
+                qs::open_tasks_of(conn, row)? as usize
+            };
+            reach_old[o] += 1;
         }
         let status = if e.status == "paused" {
             Status::Paused

@@ -72,6 +72,23 @@ pub struct EditEffects {
     pub enrollments_renumbered: usize,
     /// Enrollments with nothing left to run: finished.
     pub enrollments_finished: usize,
+    /// Open tasks of removed steps that enrollments waited at (R18),
+    /// removed; each such enrollment moves on as after a skipped task.
+    pub tasks_removed: usize,
+}
+
+impl EditEffects {
+    /// ", 1 open task of removed steps removed (the enrollments waiting at
+    /// them move on)" for the summary line, or nothing.
+    pub fn tasks_removed_note(&self) -> String {
+        if self.tasks_removed == 0 {
+            return String::new();
+        }
+        format!(
+            ", {} of removed steps removed (the enrollments waiting at them move on)",
+            crate::text::plural(self.tasks_removed as i64, "open task", "open tasks")
+        )
+    }
 }
 
 /// The dry-run diff of one file, and after applying it, the version made.

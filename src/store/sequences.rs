@@ -189,6 +189,26 @@ pub fn open_scheduled_rows(conn: &Connection, sequence_id: i64) -> Result<Vec<Sc
     Ok(rows.collect::<super::db::Result<_>>()?)
 }
 
+/// How many open tasks the scheduled step `id` created (the task an
+/// enrollment waits at, R18).
+pub fn open_tasks_of(conn: &Connection, id: i64) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM tasks WHERE scheduled_step_id = ?1 AND state = 'open'",
+        )?
+        .query_row([id], |r| r.get(0))?)
+}
+
+/// Removes the open tasks the scheduled step `id` created (its step was
+/// removed from the sequence, R17), as an unenroll removes them (R3).
+pub fn remove_open_tasks_of(conn: &Connection, id: i64) -> Result<usize> {
+    Ok(conn
+        .prepare_cached(
+            "UPDATE tasks SET state = 'removed' WHERE scheduled_step_id = ?1 AND state = 'open'",
+        )?
+        .execute([id])?)
+}
+
 pub fn cancel_scheduled(conn: &Connection, id: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE scheduled_steps SET state = 'cancelled' WHERE id = ?1 AND state = 'scheduled'",

@@ -171,13 +171,14 @@ pub fn plan_lines(plan: &SequencePlan) -> Vec<String> {
     }
     let e = &plan.effects;
     out.push(format!(
-        "Open enrollments: {} steps get new text, {} scheduled, {} cancelled, {} due dates moved, {} renumbered, {} finished.",
+        "Open enrollments: {} steps get new text, {} scheduled, {} cancelled, {} due dates moved, {} renumbered, {} finished{}.",
         e.texts_updated,
         e.steps_scheduled,
         e.steps_cancelled,
         e.due_dates_moved,
         e.enrollments_renumbered,
-        e.enrollments_finished
+        e.enrollments_finished,
+        e.tasks_removed_note()
     ));
     out
 }
