@@ -110,8 +110,22 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// A header text, RFC 2047-encoded when it is not plain ASCII.
+/// A header's text on one line: a control character (a line break in a
+/// subject template or a contact's name) becomes a space, so words stay
+/// apart and no header can be added, and the spaces around it become one.
+fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let spaced: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn header_text(text: &str) -> String {
-    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    let clean = one_line(text);
     if clean.is_ascii() {
         clean
     } else {
@@ -141,9 +155,8 @@ fn mailbox(name: &str, address: &str) -> String {
     if !name.is_ascii() {
         return format!("{} <{address}>", header_text(name));
     }
-    let escaped: String = name
+    let escaped: String = one_line(name)
         .chars()
-        .filter(|c| !c.is_control())
         .flat_map(|c| match c {
             '"' | '\\' => vec!['\\', c],
             c => vec![c],
@@ -222,7 +235,8 @@ pub fn execute(
     let kind: StepKind = step.kind.parse().unwrap_or(StepKind::Task);
     let output = match kind {
         StepKind::AutoEmail => {
-            let mut subject = render(&step.subject, &merge).trim().to_string();
+            // What is recorded is what is sent: one line.
+            let mut subject = one_line(render(&step.subject, &merge).trim());
             if subject.is_empty() {
                 subject = match &step.first_subject {
                     Some(first) if first.to_ascii_lowercase().starts_with("re:") => first.clone(),
@@ -352,4 +366,28 @@ fn compose(
         }
     }
     m.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A line break in a subject or a name keeps the words apart and adds
+    /// no header (it was dropped: "EveBcc: …" in one word).
+    #[test]
+    fn a_line_break_in_a_header_is_a_space_and_adds_no_header() {
+        assert_eq!(
+            header_text("Hi\r\nBcc: x@evil.example"),
+            "Hi Bcc: x@evil.example"
+        );
+        assert_eq!(one_line("two  spaces stay"), "two  spaces stay");
+        let from = mailbox("Eve\r\nBcc: x@evil.example", "eve@acme.example");
+        assert!(!from.contains('\r') && !from.contains('\n'), "{from:?}");
+        assert!(from.contains("Eve Bcc: x@evil.example"), "{from:?}");
+        // Encoded words fold with CRLF and a space; no other line break.
+        let unicode = header_text("Zoë\nBcc: x");
+        let unfolded = unicode.replace("\r\n ", " ");
+        assert!(!unfolded.contains(['\r', '\n']), "{unicode:?}");
+        assert!(unfolded.starts_with("=?UTF-8?B?"), "{unicode:?}");
+    }
 }
