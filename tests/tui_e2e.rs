@@ -284,7 +284,7 @@ fn mark_three_unenroll_them_with_a_reason_and_quit() {
     t.wait_for("three marks", |s| s.contains("3 marked"));
     t.keys(&["u"]);
     t.wait_for("the dry run", |s| s.contains("Will unenroll 3 enrollments"));
-    // The third reason of the picker: converted through another channel.
+    // The third reason of the picker: converted elsewhere (another channel).
     t.keys(&["Down", "Down", "Down"]);
     t.wait_for("the reason", |s| s.contains("(•) converted"));
     t.keys(&["y"]);

@@ -130,7 +130,7 @@ impl EndReason {
             EndReason::Bounced => "bounced",
             EndReason::NotAFit => "not a fit",
             EndReason::NewContext => "conversation moved elsewhere",
-            EndReason::Converted => "converted through another channel",
+            EndReason::Converted => "converted elsewhere",
             EndReason::OwnershipChanged => "ownership changed",
             EndReason::Stale => "stale",
             EndReason::CampaignEnded => "campaign ended",
