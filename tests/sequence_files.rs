@@ -121,6 +121,33 @@ fn round_trip_of_every_demo_sequence_changes_nothing() {
     );
 }
 
+/// A follow-up email with no subject of its own replies in the thread: the
+/// diff names it so, not with an empty label.
+#[test]
+fn a_reply_in_the_thread_is_named_in_the_diff() {
+    let f = fixture(1);
+    let file = write(
+        f.dir.path(),
+        "thread.toml",
+        "name = \"Thread\"\n[[steps]]\nkind = \"auto_email\"\ndelay_days = 0\nsubject = \"Hello\"\nbody = \"Hi\"\n\
+         [[steps]]\nkind = \"auto_email\"\ndelay_days = 2\nbody = \"Bump\"\n",
+    );
+    let r = run(
+        &f.path,
+        &[
+            "--json",
+            "sequence",
+            "apply",
+            "--dry-run",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let steps = r.json()["sequences"][0]["steps"].clone();
+    assert_eq!(steps[0]["label"], "Hello", "{steps}");
+    assert_eq!(steps[1]["label"], "(reply in the thread)", "{steps}");
+}
+
 #[test]
 fn apply_creates_a_sequence_owned_by_the_actor_with_version_one() {
     let f = fixture(3);

@@ -80,6 +80,10 @@ pub(super) fn changed_fields(old: &NewStep, new: &NewStep) -> Vec<String> {
 
 pub(super) fn label(step: &NewStep) -> String {
     if step.kind == StepKind::AutoEmail || step.title.is_empty() {
+        if step.subject.trim().is_empty() && step.kind == StepKind::AutoEmail {
+            // A follow-up with no subject of its own replies in the thread.
+            return "(reply in the thread)".into();
+        }
         step.subject.clone()
     } else {
         step.title.clone()
