@@ -312,6 +312,21 @@ fn each_validation_error_names_file_and_line_and_applies_nothing() {
         );
         assert_eq!(snapshot(&f.path), before, "{name} applied something");
     }
+    // A value of the wrong type is named in words, not as Rust's type.
+    let bad = write(
+        f.dir.path(),
+        "type.toml",
+        &NEW_SEQUENCE.replacen("delay_days = 0", "delay_days = \"two\"", 1),
+    );
+    let r = run(
+        &f.path,
+        &["sequence", "apply", "--yes", bad.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    one_sentence(&r.stderr);
+    assert!(r.stderr.contains("type.toml, line 11:"), "{}", r.stderr);
+    assert!(r.stderr.contains("expected a whole number"), "{}", r.stderr);
+    assert_eq!(snapshot(&f.path), before);
 }
 
 /// Enrollment A has run steps 1 and 2 (at step 3); B has run nothing.

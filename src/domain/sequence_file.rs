@@ -137,6 +137,16 @@ fn bad_merge_field(text: &str) -> Option<(usize, String)> {
     None
 }
 
+/// The TOML reader's words as a person reads them: Rust's number types
+/// named as numbers.
+fn in_words(message: &str) -> String {
+    let mut text = message.to_string();
+    for rust in ["i64", "i32", "u64", "u32", "u16", "u8", "usize"] {
+        text = text.replace(&format!("expected {rust}"), "expected a whole number");
+    }
+    text
+}
+
 /// Reads a sequence file. `file` names it in messages.
 pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
     let at = |line: usize, why: &dyn std::fmt::Display| {
@@ -145,7 +155,7 @@ pub fn parse_sequence(file: &str, text: &str) -> Result<SequenceDefinition> {
     let top: FileTop = toml::from_str(text).map_err(|e| {
         let line = e.span().map_or(1, |s| line_of(text, s.start));
         let message = e.message().trim().trim_end_matches('.').replace('\n', " ");
-        at(line, &message)
+        at(line, &in_words(&message))
     })?;
     let name_line = line_of(text, top.name.span().start);
     let name = top.name.get_ref().trim().to_string();
