@@ -418,7 +418,7 @@ fn on_workspace(cli: &Cli, command: &Command, ws: &mut Workspace, actor: &User) 
             paths,
             watch,
             move_processed,
-        } => super::engine::ingest(cli, ws, paths, *watch, move_processed.as_deref()),
+        } => super::ingest::ingest(cli, ws, paths, *watch, move_processed.as_deref()),
         Command::Sequence {
             action:
                 super::SequenceAction::Set {

@@ -9,6 +9,7 @@ mod examples;
 mod filter;
 mod format;
 mod import;
+mod ingest;
 mod listing;
 mod lists;
 mod manage;

@@ -142,15 +142,17 @@ pub(super) fn reconcile(
         // removed and the enrollment moves on as after a skipped task, the
         // next step due its delay after now, the later ones keeping their
         // spacing.
-        let waiting_at_removed = match usize::try_from(c - 1).ok().and_then(|o| old.get(o)) {
-            Some(step) if removed[(c - 1) as usize] => match mine.get(&step.id) {
-                Some(r) if !r.scheduled && qs::open_tasks_of(conn, r.id)? > 0 => {
-                    Some(((c - 1) as usize, r.id))
-                }
-                _ => None,
-            },
-            _ => None,
-        };
+        let mut waiting_at_removed = None;
+        if let Some(o) = usize::try_from(c - 1)
+            .ok()
+            .filter(|&o| o < old.len() && removed[o])
+            && let Some(r) = mine.get(&old[o].id).filter(|r| !r.scheduled)
+        {
+            let open = qs::open_tasks_of(conn, r.id)?;
+            if open > 0 {
+                waiting_at_removed = Some((o, r.id, open as usize));
+            }
+        }
         let mut release = waiting_at_removed.is_some();
         if release {
             prev_due = now;
@@ -237,12 +239,11 @@ pub(super) fn reconcile(
                 reach_old[o] += 1;
             }
         }
-        if let Some((o, row)) = waiting_at_removed {
-            effects.tasks_removed += if new_ids.is_some() {
-                qs::remove_open_tasks_of(conn, row)?
-            } else {
-                qs::open_tasks_of(conn, row)? as usize
-            };
+        if let Some((o, row, open)) = waiting_at_removed {
+            if new_ids.is_some() {
+                qs::remove_open_tasks_of(conn, row)?;
+            }
+            effects.tasks_removed += open;
             reach_old[o] += 1;
         }
         let status = if e.status == "paused" {
